@@ -1,0 +1,38 @@
+// A labelled classification data set in the trainer's layout.
+export interface Dataset {
+  readonly name: string;
+  /** Number of rows (examples). */
+  readonly n: number;
+  /** Features per row. */
+  readonly features: number;
+  /** Number of classes k (labels are 0..k-1). */
+  readonly classes: number;
+  /** Features, [n][features] row-major. */
+  readonly x: Float32Array;
+  /** Integer labels, [n]. */
+  readonly labels: Uint32Array;
+}
+
+/** Targets Y in the output layer's layout: [n][1] with 0/1 for k = 2 (sigmoid), one-hot [n][k] otherwise. */
+export function targets(d: Dataset): Float32Array {
+  const out = d.classes === 2 ? 1 : d.classes;
+  const y = new Float32Array(d.n * out);
+  for (let i = 0; i < d.n; i++) {
+    const c = d.labels[i]!;
+    if (out === 1) y[i] = c;
+    else y[i * out + c] = 1;
+  }
+  return y;
+}
+
+/** Rows `idx` of `d` as a new data set. */
+export function subset(d: Dataset, idx: ArrayLike<number>, name = d.name): Dataset {
+  const x = new Float32Array(idx.length * d.features);
+  const labels = new Uint32Array(idx.length);
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i]!;
+    x.set(d.x.subarray(r * d.features, (r + 1) * d.features), i * d.features);
+    labels[i] = d.labels[r]!;
+  }
+  return { name, n: idx.length, features: d.features, classes: d.classes, x, labels };
+}
