@@ -1,0 +1,110 @@
+// The CPU reference behind the same TrainBackend interface as the GPU engine, so the shared loop can
+// drive either and their runs can be compared step by step.
+
+import { layerCount, size, type ModelSpec, type Params } from '../model.ts';
+import type { BackendInit, SplitData, Stats, TrainBackend } from '../train/backend.ts';
+import { forward, lossAndGrad, sum, toParams32, toParams64, trainStep, type Params64 } from './mlp.ts';
+import { gather } from './ops.ts';
+
+export class CpuBackend implements TrainBackend {
+  readonly device = 'cpu' as const;
+  readonly adapter = 'cpu reference (float64)';
+
+  private readonly spec: ModelSpec;
+  private readonly params: Params64;
+  private readonly train: SplitData;
+  private readonly test: SplitData;
+  private readonly maxBatch: number;
+  private order: Uint32Array;
+  private lossSum = 0;
+  private correct = 0;
+  private count = 0;
+  private destroyed = false;
+
+  static create(init: BackendInit): CpuBackend {
+    return new CpuBackend(init);
+  }
+
+  constructor(init: BackendInit) {
+    if (init.params.length !== layerCount(init.spec)) throw new Error(`CpuBackend: ${init.params.length} parameter layers for a ${layerCount(init.spec)}-layer spec`);
+    if (!Number.isInteger(init.maxBatch) || init.maxBatch < 1) throw new Error(`CpuBackend: maxBatch must be a positive integer, got ${init.maxBatch}`);
+    this.spec = init.spec;
+    this.params = toParams64(init.params); // a float64 copy: the caller keeps its arrays
+    this.train = init.train;
+    this.test = init.test;
+    this.maxBatch = init.maxBatch;
+    this.order = identity(init.train.n);
+  }
+
+  setOrder(order: Uint32Array): void {
+    this.live();
+    if (order.length !== this.train.n) throw new Error(`CpuBackend.setOrder: order has ${order.length} entries, the train split ${this.train.n} rows`);
+    this.order = new Uint32Array(order);
+  }
+
+  step(start: number, rows: number, lr: number): void {
+    this.live();
+    if (rows < 1 || rows > this.maxBatch) throw new Error(`CpuBackend.step: ${rows} rows, must be 1..maxBatch (${this.maxBatch})`);
+    const x = gather(this.train.x, this.order, start, rows, this.inputs());
+    const y = gather(this.train.y, this.order, start, rows, this.outputs());
+    const r = trainStep(this.spec, this.params, x, y, rows, lr);
+    this.lossSum += r.loss * rows;
+    this.correct += r.correct;
+    this.count += rows;
+  }
+
+  takeTrainStats(): Promise<Stats> {
+    this.live();
+    const stats: Stats = { lossSum: this.lossSum, correct: this.correct, count: this.count };
+    this.lossSum = 0;
+    this.correct = 0;
+    this.count = 0;
+    return Promise.resolve(stats);
+  }
+
+  evaluate(split: 'train' | 'test'): Promise<Stats> {
+    this.live();
+    const data = split === 'train' ? this.train : this.test;
+    const nIn = this.inputs();
+    const nOut = this.outputs();
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < data.n; start += this.maxBatch) {
+      const rows = Math.min(this.maxBatch, data.n - start);
+      const x = Float64Array.from(data.x.subarray(start * nIn, (start + rows) * nIn));
+      const y = Float64Array.from(data.y.subarray(start * nOut, (start + rows) * nOut));
+      const { a } = forward(this.spec, this.params, x, rows);
+      const out = lossAndGrad(this.spec, a[a.length - 1]!, y, rows);
+      lossSum += sum(out.rowLoss);
+      correct += sum(out.correct);
+    }
+    return Promise.resolve({ lossSum, correct, count: data.n });
+  }
+
+  readParams(): Promise<Params> {
+    this.live();
+    return Promise.resolve(toParams32(this.params));
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+  }
+
+  private inputs(): number {
+    return size(this.spec, 0);
+  }
+
+  private outputs(): number {
+    return size(this.spec, layerCount(this.spec));
+  }
+
+  private live(): void {
+    if (this.destroyed) throw new Error('CpuBackend used after destroy()');
+  }
+}
+
+function identity(n: number): Uint32Array {
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  return p;
+}

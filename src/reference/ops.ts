@@ -1,0 +1,199 @@
+// CPU twins of the GPU kernels, in float64, written to be read rather than to be fast.
+// Same names and argument order as the kernels; layout as in model.ts: every matrix is row-major
+// [rows][cols], activations are [batch][features], weights [out][in]. Every op returns a new array.
+// Nothing here is shared with the GPU code, so a mistake in one is not silently copied into the other.
+
+import { LEAKY_SLOPE, type Activation } from '../model.ts';
+
+/** C[M][N] = op(A) · op(B), where op(A) is M×K and op(B) is K×N.
+ *  A is stored [M][K], or [K][M] when transA; B is stored [K][N], or [N][K] when transB.
+ *  The model uses: Z = A_prev · Wᵀ (transB), dW = dZᵀ · A_prev (transA), dA_prev = dZ · W (neither). */
+export function matmul(a: Float64Array, b: Float64Array, M: number, N: number, K: number, transA: boolean, transB: boolean): Float64Array {
+  if (a.length !== M * K) throw new Error(`matmul: A has ${a.length} elements, expected M*K = ${M}*${K}`);
+  if (b.length !== K * N) throw new Error(`matmul: B has ${b.length} elements, expected K*N = ${K}*${N}`);
+  const c = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        const aik = transA ? a[k * M + i]! : a[i * K + k]!;
+        const bkj = transB ? b[j * K + k]! : b[k * N + j]!;
+        sum += aik * bkj;
+      }
+      c[i * N + j] = sum;
+    }
+  }
+  return c;
+}
+
+/** Logistic function, computed without overflow for large |z|. */
+export function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+function activate(z: number, act: Activation): number {
+  switch (act) {
+    case 'relu':
+      return z > 0 ? z : 0;
+    case 'sigmoid':
+      return sigmoid(z);
+    case 'tanh':
+      return Math.tanh(z);
+    case 'leaky_relu':
+      return z > 0 ? z : LEAKY_SLOPE * z;
+    case 'linear':
+      return z;
+  }
+}
+
+/** g'(z) written through the output a = g(z), so that only A has to be kept for the backward pass. */
+function derivativeFromOutput(a: number, act: Activation): number {
+  switch (act) {
+    case 'relu':
+      return a > 0 ? 1 : 0;
+    case 'sigmoid':
+      return a * (1 - a);
+    case 'tanh':
+      return 1 - a * a;
+    case 'leaky_relu':
+      return a > 0 ? 1 : LEAKY_SLOPE; // a > 0 exactly when z > 0
+    case 'linear':
+      return 1;
+  }
+}
+
+/** A = g(Z), element-wise. */
+export function activationForward(z: Float64Array, act: Activation): Float64Array {
+  const a = new Float64Array(z.length);
+  for (let i = 0; i < z.length; i++) a[i] = activate(z[i]!, act);
+  return a;
+}
+
+/** A = g(Z + b), with b[cols] added to every row of Z[rows][cols]. */
+export function biasActivation(z: Float64Array, bias: Float64Array, rows: number, cols: number, act: Activation): Float64Array {
+  if (z.length !== rows * cols || bias.length !== cols) throw new Error(`biasActivation: Z has ${z.length} elements and b ${bias.length}, expected ${rows}*${cols} and ${cols}`);
+  const a = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) a[r * cols + j] = activate(z[r * cols + j]! + bias[j]!, act);
+  }
+  return a;
+}
+
+/** Backward of an activation: dZ = dA ⊙ g'(Z), with g' taken from the stored output a = g(Z). */
+export function activationGrad(dA: Float64Array, a: Float64Array, act: Activation): Float64Array {
+  if (dA.length !== a.length) throw new Error(`activationGrad: dA has ${dA.length} elements, A has ${a.length}`);
+  const dZ = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) dZ[i] = dA[i]! * derivativeFromOutput(a[i]!, act);
+  return dZ;
+}
+
+/** What every loss returns. rowLoss is per example; dZ is the gradient of the MEAN loss over the
+ *  batch (already divided by rows); correct is 1 where the example is classified right, else 0. */
+export interface LossResult {
+  readonly rowLoss: Float64Array;
+  readonly dZ: Float64Array;
+  readonly correct: Float64Array;
+}
+
+/** Index of the largest of row r's cols values; the first one on ties. */
+function argmaxRow(m: Float64Array, r: number, cols: number): number {
+  let best = 0;
+  for (let j = 1; j < cols; j++) if (m[r * cols + j]! > m[r * cols + best]!) best = j;
+  return best;
+}
+
+/** Sigmoid + binary cross-entropy from logits z[rows] (one output unit), targets y in {0, 1}.
+ *  loss = max(z,0) − z·y + log(1 + exp(−|z|)), which never exponentiates a large positive number. */
+export function bceWithLogits(z: Float64Array, y: Float64Array, rows: number): LossResult {
+  if (z.length !== rows || y.length !== rows) throw new Error(`bceWithLogits: z has ${z.length} and y ${y.length} elements, expected ${rows} (one output unit)`);
+  const rowLoss = new Float64Array(rows);
+  const dZ = new Float64Array(rows);
+  const correct = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const zr = z[r]!;
+    const yr = y[r]!;
+    rowLoss[r] = Math.max(zr, 0) - zr * yr + Math.log1p(Math.exp(-Math.abs(zr)));
+    dZ[r] = (sigmoid(zr) - yr) / rows;
+    correct[r] = (zr > 0) === (yr > 0.5) ? 1 : 0;
+  }
+  return { rowLoss, dZ, correct };
+}
+
+/** Softmax + categorical cross-entropy from logits z[rows][cols], targets y one-hot (or any distribution).
+ *  log softmax(z)_j = z_j − max − log Σ_k exp(z_k − max), so no exp ever overflows. */
+export function softmaxCrossEntropy(z: Float64Array, y: Float64Array, rows: number, cols: number): LossResult {
+  if (z.length !== rows * cols || y.length !== rows * cols) throw new Error(`softmaxCrossEntropy: z has ${z.length} and y ${y.length} elements, expected ${rows}*${cols}`);
+  const rowLoss = new Float64Array(rows);
+  const dZ = new Float64Array(rows * cols);
+  const correct = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity;
+    for (let j = 0; j < cols; j++) max = Math.max(max, z[r * cols + j]!);
+    let sumExp = 0;
+    for (let j = 0; j < cols; j++) sumExp += Math.exp(z[r * cols + j]! - max);
+    const logSum = Math.log(sumExp);
+    let loss = 0;
+    for (let j = 0; j < cols; j++) {
+      const logP = z[r * cols + j]! - max - logSum;
+      loss -= y[r * cols + j]! * logP;
+      dZ[r * cols + j] = (Math.exp(logP) - y[r * cols + j]!) / rows;
+    }
+    rowLoss[r] = loss;
+    correct[r] = argmaxRow(z, r, cols) === argmaxRow(y, r, cols) ? 1 : 0;
+  }
+  return { rowLoss, dZ, correct };
+}
+
+/** Mean squared error on a linear output a[rows][cols]. The row loss is averaged over cols, so the
+ *  mean over rows equals PyTorch's MSELoss (mean over all elements). */
+export function mseLoss(a: Float64Array, y: Float64Array, rows: number, cols: number): LossResult {
+  if (a.length !== rows * cols || y.length !== rows * cols) throw new Error(`mseLoss: a has ${a.length} and y ${y.length} elements, expected ${rows}*${cols}`);
+  const rowLoss = new Float64Array(rows);
+  const dZ = new Float64Array(rows * cols);
+  const correct = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let loss = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = a[r * cols + j]! - y[r * cols + j]!;
+      loss += (d * d) / cols;
+      dZ[r * cols + j] = (2 * d) / (rows * cols);
+    }
+    rowLoss[r] = loss;
+    if (cols > 1) correct[r] = argmaxRow(a, r, cols) === argmaxRow(y, r, cols) ? 1 : 0;
+    else correct[r] = (a[r]! > 0.5) === (y[r]! > 0.5) ? 1 : 0;
+  }
+  return { rowLoss, dZ, correct };
+}
+
+/** db[j] = Σ_r dZ[r][j]: the column sums of dZ[rows][cols]. */
+export function biasGrad(dZ: Float64Array, rows: number, cols: number): Float64Array {
+  if (dZ.length !== rows * cols) throw new Error(`biasGrad: dZ has ${dZ.length} elements, expected ${rows}*${cols}`);
+  const db = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) db[j] = db[j]! + dZ[r * cols + j]!;
+  }
+  return db;
+}
+
+/** Plain gradient descent step: param − lr · grad. */
+export function sgdUpdate(param: Float64Array, grad: Float64Array, lr: number): Float64Array {
+  if (param.length !== grad.length) throw new Error(`sgdUpdate: param has ${param.length} elements, grad ${grad.length}`);
+  const out = new Float64Array(param.length);
+  for (let i = 0; i < param.length; i++) out[i] = param[i]! - lr * grad[i]!;
+  return out;
+}
+
+/** Row r of the result is row index[start + r] of src[?][cols]. src may be float32 (a data split):
+ *  the values are widened to float64 exactly. */
+export function gather(src: Float64Array | Float32Array, index: Uint32Array, start: number, rows: number, cols: number): Float64Array {
+  if (start < 0 || start + rows > index.length) throw new Error(`gather: rows ${start}..${start + rows} out of range for an index of ${index.length}`);
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const s = index[start + r]!;
+    if ((s + 1) * cols > src.length) throw new Error(`gather: source row ${s} out of range for ${src.length / cols} rows`);
+    for (let j = 0; j < cols; j++) out[r * cols + j] = src[s * cols + j]!;
+  }
+  return out;
+}
