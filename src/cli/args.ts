@@ -1,0 +1,194 @@
+// Command-line options of the trainer: parsed and validated here, so the rest of the program only
+// ever sees a well-formed TrainOptions. Every error names the flag and the value it got.
+import { HIDDEN_ACTIVATIONS, type Activation } from '../model.ts';
+import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
+import type { Normalization } from '../data/csv.ts';
+
+export type DataSource = { kind: 'mnist' } | { kind: 'synthetic'; name: SyntheticName } | { kind: 'csv'; path: string };
+
+export interface TrainOptions {
+  data: DataSource;
+  /** Hidden layer widths; empty for none (logistic/softmax regression). */
+  hidden: number[];
+  activation: Activation;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  testSplit: number;
+  shuffle: boolean;
+  normalize: Normalization | 'none';
+  device: 'gpu' | 'cpu';
+  init: string | undefined;
+  save: string | undefined;
+  json: boolean;
+  samples: number;
+  evalEvery: number;
+  help: boolean;
+}
+
+export const TRAIN_USAGE = `Usage: npm run train -- [options]
+
+Data
+  --data SOURCE         mnist | spiral | moons | circles | xor | PATH.csv   (default mnist)
+                        a CSV has a header row, numeric features, integer label 0..k-1 last
+  --samples N           rows generated for the synthetic sets               (default 1000)
+  --test-split F        fraction held out for testing, 0 <= F < 1           (default 0.2)
+  --normalize HOW       standard | minmax | none, fitted on the train split (default none)
+Model
+  --hidden W1,W2,...    hidden layer widths; "" or none for no hidden layer (default 128,64)
+  --activation ACT      relu | sigmoid | tanh | leaky_relu                  (default relu)
+  --init FILE           start from weights in a .safetensors file
+  --save FILE           write the trained weights to a .safetensors file
+Training
+  --epochs N            passes over the training split                      (default 10)
+  --batch-size B        rows per SGD step                                   (default 64)
+  --lr X                learning rate                                       (default 0.1)
+  --seed S              seed for init, split, shuffling and synthetic data  (default 1)
+  --no-shuffle          visit training rows in the same order every epoch
+  --device DEV          gpu | cpu (the float64 reference)                   (default gpu)
+  --eval-every N        report progress every N steps                       (default 50)
+Output
+  --json                one JSON object per line instead of text
+  --help                show this help
+
+Flags take their value as "--flag value" or "--flag=value".`;
+
+export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
+  data: { kind: 'mnist' },
+  hidden: [128, 64],
+  activation: 'relu',
+  epochs: 10,
+  batchSize: 64,
+  lr: 0.1,
+  seed: 1,
+  testSplit: 0.2,
+  shuffle: true,
+  normalize: 'none',
+  device: 'gpu',
+  init: undefined,
+  save: undefined,
+  json: false,
+  samples: 1000,
+  evalEvery: 50,
+  help: false,
+};
+
+type Setter = (o: TrainOptions, value: string, flag: string) => void;
+
+const VALUED: Record<string, Setter> = {
+  '--data': (o, v, f) => (o.data = parseData(v, f)),
+  '--hidden': (o, v, f) => (o.hidden = parseHidden(v, f)),
+  '--activation': (o, v, f) => (o.activation = oneOf(v, f, HIDDEN_ACTIVATIONS)),
+  '--epochs': (o, v, f) => (o.epochs = int(v, f, 1)),
+  '--batch-size': (o, v, f) => (o.batchSize = int(v, f, 1)),
+  '--lr': (o, v, f) => (o.lr = positiveNumber(v, f)),
+  '--seed': (o, v, f) => (o.seed = int(v, f, 0, 0xffffffff)),
+  '--test-split': (o, v, f) => (o.testSplit = fraction(v, f)),
+  '--normalize': (o, v, f) => (o.normalize = oneOf(v, f, ['standard', 'minmax', 'none'] as const)),
+  '--device': (o, v, f) => (o.device = oneOf(v, f, ['gpu', 'cpu'] as const)),
+  '--init': (o, v, f) => (o.init = path(v, f)),
+  '--save': (o, v, f) => (o.save = path(v, f)),
+  '--samples': (o, v, f) => (o.samples = int(v, f, 1)),
+  '--eval-every': (o, v, f) => (o.evalEvery = int(v, f, 1)),
+};
+
+const SWITCHES: Record<string, (o: TrainOptions) => void> = {
+  '--no-shuffle': (o) => (o.shuffle = false),
+  '--json': (o) => (o.json = true),
+};
+
+/** Parses process.argv.slice(2). With --help (or -h) anywhere, returns the defaults with help set. */
+export function parseTrainArgs(argv: readonly string[]): TrainOptions {
+  const o: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, hidden: [...DEFAULT_TRAIN_OPTIONS.hidden] };
+  if (argv.includes('--help') || argv.includes('-h')) return { ...o, help: true };
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}' (flags start with --; see --help)`);
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    if (seen.has(flag)) throw new Error(`${flag} given more than once`);
+    seen.add(flag);
+
+    const toggle = SWITCHES[flag];
+    if (toggle !== undefined) {
+      if (eq >= 0) throw new Error(`${flag} takes no value, got '${arg.slice(eq + 1)}'`);
+      toggle(o);
+      continue;
+    }
+    const set = VALUED[flag];
+    if (set === undefined) throw new Error(`unknown flag ${flag} (see --help)`);
+    let value: string;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new Error(`${flag} needs a value`);
+      value = next;
+      i++;
+    }
+    set(o, value, flag);
+  }
+  return o;
+}
+
+function parseData(v: string, flag: string): DataSource {
+  if (v === 'mnist') return { kind: 'mnist' };
+  const synthetic = SYNTHETIC_NAMES.find((n) => n === v);
+  if (synthetic !== undefined) return { kind: 'synthetic', name: synthetic };
+  if (/\.csv$/i.test(v)) return { kind: 'csv', path: v };
+  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')} or a path ending in .csv, got '${v}'`);
+}
+
+function parseHidden(v: string, flag: string): number[] {
+  const s = v.trim();
+  if (s === '' || s === 'none') return [];
+  return s.split(',').map((w) => {
+    const t = w.trim();
+    if (!/^\d+$/.test(t) || Number(t) < 1) {
+      throw new Error(`${flag}: each width must be a positive integer, got '${t}' in '${v}'`);
+    }
+    return Number(t);
+  });
+}
+
+function oneOf<T extends string>(v: string, flag: string, allowed: readonly T[]): T {
+  const hit = allowed.find((a) => a === v);
+  if (hit === undefined) throw new Error(`${flag}: expected one of ${allowed.join(', ')}, got '${v}'`);
+  return hit;
+}
+
+function int(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new Error(`${flag}: expected an integer ${range}, got '${v}'`);
+  }
+  return n;
+}
+
+function number(v: string, flag: string): number {
+  const n = Number(v);
+  // Decimal only: Number() alone would also accept '', '0x10' and 'Infinity'.
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v.trim()) || !Number.isFinite(n)) {
+    throw new Error(`${flag}: expected a finite number, got '${v}'`);
+  }
+  return n;
+}
+
+function positiveNumber(v: string, flag: string): number {
+  const n = number(v, flag);
+  if (!(n > 0)) throw new Error(`${flag}: must be greater than 0, got '${v}'`);
+  return n;
+}
+
+function fraction(v: string, flag: string): number {
+  const n = number(v, flag);
+  if (!(n >= 0 && n < 1)) throw new Error(`${flag}: must satisfy 0 <= value < 1, got '${v}'`);
+  return n;
+}
+
+function path(v: string, flag: string): string {
+  if (v.trim() === '') throw new Error(`${flag}: expected a file path, got an empty string`);
+  return v;
+}

@@ -1,0 +1,118 @@
+import { describe, it, expect } from 'vitest';
+import { DEFAULT_TRAIN_OPTIONS, parseTrainArgs, TRAIN_USAGE } from '../../src/cli/args.ts';
+
+describe('parseTrainArgs', () => {
+  // Test that no arguments give the documented defaults.
+  it('returns the defaults', () => {
+    expect(parseTrainArgs([])).toEqual({
+      data: { kind: 'mnist' },
+      hidden: [128, 64],
+      activation: 'relu',
+      epochs: 10,
+      batchSize: 64,
+      lr: 0.1,
+      seed: 1,
+      testSplit: 0.2,
+      shuffle: true,
+      normalize: 'none',
+      device: 'gpu',
+      init: undefined,
+      save: undefined,
+      json: false,
+      samples: 1000,
+      evalEvery: 50,
+      help: false,
+    });
+  });
+
+  // Test that every flag is read, in both the "--flag value" and "--flag=value" forms.
+  it('parses every flag in both forms', () => {
+    const o = parseTrainArgs([
+      '--data', 'spiral', '--hidden=32, 16,8', '--activation', 'leaky_relu', '--epochs=3', '--batch-size', '7',
+      '--lr', '1e-2', '--seed=0', '--test-split', '0', '--no-shuffle', '--normalize=minmax', '--device', 'cpu',
+      '--init', 'in.safetensors', '--save=out dir/w.safetensors', '--json', '--samples', '500', '--eval-every=1',
+    ]);
+    expect(o).toEqual({
+      data: { kind: 'synthetic', name: 'spiral' },
+      hidden: [32, 16, 8],
+      activation: 'leaky_relu',
+      epochs: 3,
+      batchSize: 7,
+      lr: 0.01,
+      seed: 0,
+      testSplit: 0,
+      shuffle: false,
+      normalize: 'minmax',
+      device: 'cpu',
+      init: 'in.safetensors',
+      save: 'out dir/w.safetensors',
+      json: true,
+      samples: 500,
+      evalEvery: 1,
+      help: false,
+    });
+  });
+
+  // Test that the data source distinguishes mnist, the synthetic sets and CSV paths.
+  it('classifies --data', () => {
+    expect(parseTrainArgs(['--data', 'mnist']).data).toEqual({ kind: 'mnist' });
+    expect(parseTrainArgs(['--data=xor']).data).toEqual({ kind: 'synthetic', name: 'xor' });
+    expect(parseTrainArgs(['--data', 'data/iris.CSV']).data).toEqual({ kind: 'csv', path: 'data/iris.CSV' });
+  });
+
+  // Test that an empty --hidden or "none" means no hidden layer.
+  it('accepts no hidden layers', () => {
+    expect(parseTrainArgs(['--hidden', '']).hidden).toEqual([]);
+    expect(parseTrainArgs(['--hidden=']).hidden).toEqual([]);
+    expect(parseTrainArgs(['--hidden', 'none']).hidden).toEqual([]);
+  });
+
+  // Test that --help wins over anything else on the line, even invalid flags.
+  it('--help returns defaults with help set', () => {
+    expect(parseTrainArgs(['--epochs', 'x', '--help'])).toEqual({ ...DEFAULT_TRAIN_OPTIONS, help: true });
+    expect(parseTrainArgs(['-h']).help).toBe(true);
+    expect(TRAIN_USAGE).toMatch(/--batch-size/);
+  });
+
+  // Test that the defaults object is not shared with (and so not mutated through) a result.
+  it('does not alias the defaults', () => {
+    parseTrainArgs([]).hidden.push(1);
+    expect(DEFAULT_TRAIN_OPTIONS.hidden).toEqual([128, 64]);
+  });
+
+  const bad: [string[], string][] = [
+    [['--epoch', '3'], 'unknown flag --epoch (see --help)'],
+    [['train.csv'], "unexpected argument 'train.csv'"],
+    [['--epochs'], '--epochs needs a value'],
+    [['--epochs', '--json'], '--epochs needs a value'],
+    [['--epochs', '2', '--epochs', '3'], '--epochs given more than once'],
+    [['--json=yes'], "--json takes no value, got 'yes'"],
+    [['--data', 'cifar'], "--data: expected mnist, spiral, moons, circles, xor or a path ending in .csv, got 'cifar'"],
+    [['--hidden', '128,0'], "--hidden: each width must be a positive integer, got '0' in '128,0'"],
+    [['--hidden', '128,,64'], "--hidden: each width must be a positive integer, got '' in '128,,64'"],
+    [['--hidden', '1.5'], "--hidden: each width must be a positive integer, got '1.5'"],
+    [['--activation', 'linear'], "--activation: expected one of relu, sigmoid, tanh, leaky_relu, got 'linear'"],
+    [['--epochs', '0'], "--epochs: expected an integer >= 1, got '0'"],
+    [['--epochs', '2.5'], "--epochs: expected an integer >= 1, got '2.5'"],
+    [['--batch-size', '-4'], "--batch-size: expected an integer >= 1, got '-4'"],
+    [['--lr', '0'], "--lr: must be greater than 0, got '0'"],
+    [['--lr', 'Infinity'], "--lr: expected a finite number, got 'Infinity'"],
+    [['--lr', '0x10'], "--lr: expected a finite number, got '0x10'"],
+    [['--lr='], "--lr: expected a finite number, got ''"],
+    [['--seed', '-1'], "--seed: expected an integer in [0, 4294967295], got '-1'"],
+    [['--seed', '4294967296'], "--seed: expected an integer in [0, 4294967295], got '4294967296'"],
+    [['--test-split', '1'], "--test-split: must satisfy 0 <= value < 1, got '1'"],
+    [['--test-split', 'abc'], "--test-split: expected a finite number, got 'abc'"],
+    [['--normalize', 'zscore'], "--normalize: expected one of standard, minmax, none, got 'zscore'"],
+    [['--device', 'webgl'], "--device: expected one of gpu, cpu, got 'webgl'"],
+    [['--save='], '--save: expected a file path, got an empty string'],
+    [['--samples', '0'], "--samples: expected an integer >= 1, got '0'"],
+    [['--eval-every', 'ten'], "--eval-every: expected an integer >= 1, got 'ten'"],
+  ];
+  for (const [argv, message] of bad) {
+    // Test that a bad command line is rejected with a message naming the flag and the value.
+    it(`rejects ${argv.join(' ')}`, () => {
+      expect(() => parseTrainArgs(argv)).toThrow(message);
+    });
+  }
+});
