@@ -1,0 +1,30 @@
+// Elementwise activation kernels (the unfused path; the matmul epilogues fuse the same math).
+// Requires activation_fns.wgsl in front. Both run in place on x, [rows][cols] row-major.
+//   bias_act:  x = g(x + bias[col])          (x holds Z on entry, A on exit)
+//   act_grad:  x = x ⊙ g'(a), g' via a = g(z) (x holds dA on entry, dZ on exit)
+
+struct Shape { rows: u32, cols: u32, _p0: u32, _p1: u32 }
+
+@group(0) @binding(0) var<storage, read_write> x: array<f32>;
+@group(0) @binding(1) var<uniform> shape: Shape;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> a: array<f32>;
+
+// 1-D index over a 2-D grid of workgroups, so more than 65535 × 256 elements can be covered.
+fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * nwg.x * 256u;
+}
+
+@compute @workgroup_size(256)
+fn bias_act(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat(gid, nwg);
+  if (i >= shape.rows * shape.cols) { return; }
+  x[i] = act_forward(x[i] + bias[i % shape.cols]);
+}
+
+@compute @workgroup_size(256)
+fn act_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat(gid, nwg);
+  if (i >= shape.rows * shape.cols) { return; }
+  x[i] = x[i] * act_grad_from_output(a[i]);
+}

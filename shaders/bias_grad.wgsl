@@ -1,0 +1,17 @@
+// db[j] = Σ_r dZ[r][j]: the bias gradient is the column sum of dZ (dZ already carries the 1/m).
+// One thread per column; neighbouring threads read neighbouring addresses of each row.
+
+struct Shape { rows: u32, cols: u32, _p0: u32, _p1: u32 }
+
+@group(0) @binding(0) var<storage, read> dz: array<f32>;
+@group(0) @binding(1) var<storage, read_write> db: array<f32>;
+@group(0) @binding(2) var<uniform> shape: Shape;
+
+@compute @workgroup_size(64)
+fn bias_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x;
+  if (j >= shape.cols) { return; }
+  var s = 0.0;
+  for (var r = 0u; r < shape.rows; r++) { s += dz[r * shape.cols + j]; }
+  db[j] = s;
+}

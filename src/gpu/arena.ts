@@ -1,0 +1,74 @@
+// Owner of GPU buffers: everything a plan or a test creates goes through an arena, and destroy()
+// frees it all (idempotently). Live counts are observable so tests can assert that nothing leaks.
+
+let liveBuffers = 0;
+let liveBytes = 0;
+
+/** Buffers alive across all arenas (created and not yet destroyed). */
+export function liveBufferStats(): { buffers: number; bytes: number } {
+  return { buffers: liveBuffers, bytes: liveBytes };
+}
+
+export class BufferArena {
+  private readonly buffers = new Set<GPUBuffer>();
+  constructor(readonly device: GPUDevice, readonly owner: string) {}
+
+  create(label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
+    const limit = this.device.limits.maxBufferSize;
+    const storageLimit = this.device.limits.maxStorageBufferBindingSize;
+    const bytes = Math.max(16, Math.ceil(size / 4) * 4);
+    if (bytes > limit) throw new Error(`${this.owner}: buffer '${label}' needs ${bytes} bytes, over the adapter's maxBufferSize of ${limit}`);
+    if (usage & GPUBufferUsage.STORAGE && bytes > storageLimit) {
+      throw new Error(`${this.owner}: buffer '${label}' needs ${bytes} bytes, over the adapter's maxStorageBufferBindingSize of ${storageLimit}`);
+    }
+    const buf = this.device.createBuffer({ label: `${this.owner}/${label}`, size: bytes, usage });
+    this.buffers.add(buf);
+    liveBuffers++;
+    liveBytes += bytes;
+    return buf;
+  }
+
+  /** A storage buffer holding `data`. */
+  upload(label: string, data: Float32Array | Uint32Array, extraUsage: GPUBufferUsageFlags = 0): GPUBuffer {
+    const buf = this.create(label, data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extraUsage);
+    this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buf;
+  }
+
+  uniform(label: string): GPUBuffer {
+    return this.create(label, 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  }
+
+  release(buf: GPUBuffer): void {
+    if (this.buffers.delete(buf)) {
+      liveBuffers--;
+      liveBytes -= buf.size;
+      buf.destroy();
+    }
+  }
+
+  get count(): number {
+    return this.buffers.size;
+  }
+
+  destroy(): void {
+    for (const b of [...this.buffers]) this.release(b);
+  }
+}
+
+/** Copies a storage buffer's first `bytes` back to the CPU (creates and frees its own staging buffer). */
+export async function readBuffer(device: GPUDevice, src: GPUBuffer, bytes = src.size, offset = 0): Promise<ArrayBuffer> {
+  const arena = new BufferArena(device, 'readBuffer');
+  try {
+    const staging = arena.create('staging', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const enc = device.createCommandEncoder({ label: 'readBuffer' });
+    enc.copyBufferToBuffer(src, offset, staging, 0, Math.ceil(bytes / 4) * 4);
+    device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = staging.getMappedRange().slice(0, bytes);
+    staging.unmap();
+    return out;
+  } finally {
+    arena.destroy();
+  }
+}

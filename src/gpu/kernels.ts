@@ -1,0 +1,172 @@
+// Kernel registry: one typed descriptor per WGSL entry point. Bind-group layouts, pipelines, uniform
+// packing and dispatch sizes are all derived from these descriptors (tests/browser/descriptors.test.ts
+// checks each one against the shader's own @binding declarations).
+import activationFns from '../../shaders/activation_fns.wgsl?raw';
+import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import activationWgsl from '../../shaders/activation.wgsl?raw';
+import lossWgsl from '../../shaders/loss.wgsl?raw';
+import reduceWgsl from '../../shaders/reduce.wgsl?raw';
+import biasGradWgsl from '../../shaders/bias_grad.wgsl?raw';
+import sgdWgsl from '../../shaders/sgd.wgsl?raw';
+import gatherWgsl from '../../shaders/gather.wgsl?raw';
+import { LEAKY_SLOPE, type Activation } from '../model.ts';
+
+export type BindingKind = 'storage' | 'read-only-storage' | 'uniform';
+export interface Binding {
+  readonly binding: number;
+  readonly name: string;
+  readonly kind: BindingKind;
+}
+export type Workgroups = readonly [number, number, number];
+
+export interface KernelDesc {
+  /** Name of the CPU twin in src/reference/ops.ts. */
+  readonly name: string;
+  readonly file: string;
+  readonly source: string;
+  readonly entryPoint: string;
+  readonly bindings: readonly Binding[];
+  /** Fields of the kernel's 16-byte uniform struct, in order (the struct is always 4 × 32 bits). */
+  readonly uniform: readonly (readonly [string, 'u32' | 'f32'])[];
+}
+
+const s = (binding: number, name: string): Binding => ({ binding, name, kind: 'storage' });
+const r = (binding: number, name: string): Binding => ({ binding, name, kind: 'read-only-storage' });
+const u = (binding: number, name: string): Binding => ({ binding, name, kind: 'uniform' });
+
+const withActs = (src: string) => activationFns + '\n' + src;
+const matmulSource = withActs(matmulWgsl);
+const activationSource = withActs(activationWgsl);
+const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const;
+const shape = [['rows', 'u32'], ['cols', 'u32']] as const;
+
+export const KERNELS = {
+  matmulTiled: { name: 'matmul', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'tiled',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
+  matmulNaive: { name: 'matmul', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'naive',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
+  matmulBiasAct: { name: 'matmulBiasAct', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'tiled_bias_act',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(4, 'bias')], uniform: dims },
+  matmulActGrad: { name: 'matmulActGrad', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'tiled_act_grad',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(5, 'aux')], uniform: dims },
+  biasActivation: { name: 'biasActivation', file: 'activation.wgsl', source: activationSource, entryPoint: 'bias_act',
+    bindings: [s(0, 'x'), u(1, 'shape'), r(2, 'bias')], uniform: shape },
+  activationGrad: { name: 'activationGrad', file: 'activation.wgsl', source: activationSource, entryPoint: 'act_grad',
+    bindings: [s(0, 'x'), u(1, 'shape'), r(3, 'a')], uniform: shape },
+  bceWithLogits: { name: 'bceWithLogits', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'bce_logits',
+    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: shape },
+  softmaxCrossEntropy: { name: 'softmaxCrossEntropy', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'softmax_ce',
+    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: shape },
+  mseLoss: { name: 'mseLoss', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'mse',
+    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: shape },
+  reduceStats: { name: 'reduceStats', file: 'reduce.wgsl', source: reduceWgsl, entryPoint: 'reduce_stats',
+    bindings: [r(0, 'row_stats'), s(1, 'total'), u(2, 'shape')], uniform: [['rows', 'u32']] },
+  biasGrad: { name: 'biasGrad', file: 'bias_grad.wgsl', source: biasGradWgsl, entryPoint: 'bias_grad',
+    bindings: [r(0, 'dz'), s(1, 'db'), u(2, 'shape')], uniform: shape },
+  sgdUpdate: { name: 'sgdUpdate', file: 'sgd.wgsl', source: sgdWgsl, entryPoint: 'sgd',
+    bindings: [s(0, 'param'), r(1, 'grad'), u(2, 'step')], uniform: [['lr', 'f32'], ['n', 'u32']] },
+  gather: { name: 'gather', file: 'gather.wgsl', source: gatherWgsl, entryPoint: 'gather',
+    bindings: [r(0, 'src'), r(1, 'index'), s(2, 'dst'), u(3, 'range')], uniform: [['start', 'u32'], ['rows', 'u32'], ['cols', 'u32']] },
+} as const satisfies Record<string, KernelDesc>;
+export type KernelId = keyof typeof KERNELS;
+
+/** Activation ids as the shaders' ACT override expects them (activation_fns.wgsl). */
+export const ACT_ID: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leaky_relu: 4 };
+
+/** Override constants for kernels that include activation_fns.wgsl. */
+export function actConstants(act: Activation): Record<string, number> {
+  return { ACT: ACT_ID[act], LEAKY_SLOPE };
+}
+
+// ---- dispatch sizes, derived from shapes ----
+export const MATMUL_TILE = 64;
+export const MATMUL_NAIVE_TILE = 16;
+const ELEMENTWISE_WG = 256;
+const MAX_WG_PER_DIM = 65535;
+
+export function matmulWorkgroups(id: KernelId, M: number, N: number): Workgroups {
+  const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : MATMUL_TILE;
+  return [Math.ceil(N / t), Math.ceil(M / t), 1];
+}
+
+/** 1-D work over `count` elements, folded into 2-D when one dimension would pass 65535 workgroups. */
+export function elementwiseWorkgroups(count: number): Workgroups {
+  const groups = Math.max(1, Math.ceil(count / ELEMENTWISE_WG));
+  if (groups <= MAX_WG_PER_DIM) return [groups, 1, 1];
+  const y = Math.ceil(groups / MAX_WG_PER_DIM);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+export function rowWorkgroups(rows: number): Workgroups {
+  return [Math.max(1, Math.ceil(rows / 64)), 1, 1];
+}
+
+// ---- pipelines, compiled once per (device, kernel, constants) ----
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+const layoutCache = new WeakMap<GPUDevice, Map<string, GPUBindGroupLayout>>();
+
+export function bindGroupLayout(device: GPUDevice, desc: KernelDesc): GPUBindGroupLayout {
+  let m = layoutCache.get(device);
+  if (!m) layoutCache.set(device, (m = new Map()));
+  const key = `${desc.file}:${desc.entryPoint}`;
+  let layout = m.get(key);
+  if (!layout) {
+    layout = device.createBindGroupLayout({
+      label: key,
+      entries: desc.bindings.map((b) => ({
+        binding: b.binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: b.kind },
+      })),
+    });
+    m.set(key, layout);
+  }
+  return layout;
+}
+
+const moduleCache = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
+function shaderModule(device: GPUDevice, desc: KernelDesc): GPUShaderModule {
+  let m = moduleCache.get(device);
+  if (!m) moduleCache.set(device, (m = new Map()));
+  let mod = m.get(desc.file);
+  if (!mod) {
+    mod = device.createShaderModule({ label: desc.file, code: desc.source });
+    m.set(desc.file, mod);
+  }
+  return mod;
+}
+
+export function pipeline(device: GPUDevice, desc: KernelDesc, constants: Record<string, number> = {}): Promise<GPUComputePipeline> {
+  let m = pipelineCache.get(device);
+  if (!m) pipelineCache.set(device, (m = new Map()));
+  const key = `${desc.file}:${desc.entryPoint}:${JSON.stringify(constants)}`;
+  let p = m.get(key);
+  if (!p) {
+    p = device
+      .createComputePipelineAsync({
+        label: key,
+        layout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout(device, desc)] }),
+        compute: { module: shaderModule(device, desc), entryPoint: desc.entryPoint, constants },
+      })
+      .catch((e: unknown) => {
+        throw new Error(`kernel ${desc.name} (${key}): pipeline creation failed: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    m.set(key, p);
+  }
+  return p;
+}
+
+/** The 16-byte uniform of a kernel, packed from named values. */
+export function packUniform(desc: KernelDesc, values: Record<string, number>): ArrayBuffer {
+  const buf = new ArrayBuffer(16);
+  const view = new DataView(buf);
+  desc.uniform.forEach(([name, type], i) => {
+    const v = values[name];
+    if (v === undefined) throw new Error(`kernel ${desc.name}: uniform field '${name}' missing`);
+    if (type === 'u32') {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`kernel ${desc.name}: uniform ${name} = ${v} is not a u32`);
+      view.setUint32(i * 4, v, true);
+    } else view.setFloat32(i * 4, v, true);
+  });
+  return buf;
+}

@@ -1,0 +1,126 @@
+// Standalone GPU twins of the reference ops (src/reference/ops.ts): same names, the device first, then
+// the reference's arguments. Each call uploads, dispatches once and reads back: for tests and kernel
+// benchmarks, not for training (the plan keeps everything resident).
+import type { Activation } from '../model.ts';
+import { BufferArena, readBuffer } from './arena.ts';
+import { Dispatch, type BufferRef } from './dispatch.ts';
+import { actConstants, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type Workgroups } from './kernels.ts';
+
+async function runOnce(
+  device: GPUDevice,
+  id: KernelId,
+  constants: Record<string, number>,
+  inputs: Record<string, Float32Array | Uint32Array>,
+  outputs: Record<string, number>,
+  uniform: Record<string, number>,
+  workgroups: Workgroups,
+): Promise<Record<string, Float32Array>> {
+  const arena = new BufferArena(device, `ops.${id}`);
+  try {
+    const buffers: Record<string, BufferRef> = {};
+    for (const [name, data] of Object.entries(inputs)) buffers[name] = arena.upload(name, data);
+    for (const [name, floats] of Object.entries(outputs)) {
+      if (!buffers[name]) buffers[name] = arena.create(name, floats * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+    }
+    device.pushErrorScope('validation');
+    const d = await Dispatch.create(arena, id, constants, buffers, uniform);
+    const enc = device.createCommandEncoder({ label: id });
+    const pass = enc.beginComputePass();
+    d.encode(pass, workgroups);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    const err = await device.popErrorScope();
+    if (err) throw new Error(`kernel ${id}: ${err.message}`);
+    const result: Record<string, Float32Array> = {};
+    for (const [name, floats] of Object.entries(outputs)) {
+      const b = buffers[name] as GPUBuffer;
+      result[name] = new Float32Array(await readBuffer(device, b, floats * 4));
+    }
+    return result;
+  } finally {
+    arena.destroy();
+  }
+}
+
+const first = (r: Record<string, Float32Array>, name: string): Float32Array => {
+  const v = r[name];
+  if (!v) throw new Error(`missing output ${name}`);
+  return v;
+};
+
+export type MatmulVariant = 'matmulTiled' | 'matmulNaive';
+
+/** C[M][N] = op(A)·op(B) (see matmul.wgsl). */
+export async function matmul(device: GPUDevice, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
+  transA: boolean, transB: boolean, variant: MatmulVariant = 'matmulTiled'): Promise<Float32Array> {
+  const out = await runOnce(device, variant, { TRANS_A: Number(transA), TRANS_B: Number(transB) },
+    { a, b }, { c: M * N }, { M, N, K }, matmulWorkgroups(variant, M, N));
+  return first(out, 'c');
+}
+
+/** g(op(A)·op(B) + bias): the fused forward epilogue. */
+export async function matmulBiasAct(device: GPUDevice, a: Float32Array, b: Float32Array, bias: Float32Array,
+  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation): Promise<Float32Array> {
+  const out = await runOnce(device, 'matmulBiasAct', { TRANS_A: Number(transA), TRANS_B: Number(transB), ...actConstants(act) },
+    { a, b, bias }, { c: M * N }, { M, N, K }, matmulWorkgroups('matmulBiasAct', M, N));
+  return first(out, 'c');
+}
+
+/** (op(A)·op(B)) ⊙ g'(aux), g' through the activation's output: the fused backward epilogue. */
+export async function matmulActGrad(device: GPUDevice, a: Float32Array, b: Float32Array, aux: Float32Array,
+  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation): Promise<Float32Array> {
+  const out = await runOnce(device, 'matmulActGrad', { TRANS_A: Number(transA), TRANS_B: Number(transB), ...actConstants(act) },
+    { a, b, aux }, { c: M * N }, { M, N, K }, matmulWorkgroups('matmulActGrad', M, N));
+  return first(out, 'c');
+}
+
+export async function biasActivation(device: GPUDevice, z: Float32Array, bias: Float32Array, rows: number, cols: number, act: Activation): Promise<Float32Array> {
+  const out = await runOnce(device, 'biasActivation', actConstants(act), { x: z, bias }, { x: rows * cols }, { rows, cols }, elementwiseWorkgroups(rows * cols));
+  return first(out, 'x');
+}
+
+export async function activationGrad(device: GPUDevice, dA: Float32Array, a: Float32Array, act: Activation): Promise<Float32Array> {
+  const n = dA.length;
+  const out = await runOnce(device, 'activationGrad', actConstants(act), { x: dA, a }, { x: n }, { rows: 1, cols: n }, elementwiseWorkgroups(n));
+  return first(out, 'x');
+}
+
+export interface LossResult {
+  readonly rowLoss: Float32Array;
+  readonly dZ: Float32Array;
+  readonly correct: Float32Array;
+}
+
+async function loss(device: GPUDevice, id: 'bceWithLogits' | 'softmaxCrossEntropy' | 'mseLoss', z: Float32Array, y: Float32Array, rows: number, cols: number): Promise<LossResult> {
+  const out = await runOnce(device, id, {}, { z, y }, { dz: rows * cols, row_stats: rows * 2 }, { rows, cols }, rowWorkgroups(rows));
+  const stats = first(out, 'row_stats');
+  return {
+    rowLoss: stats.filter((_, i) => i % 2 === 0),
+    dZ: first(out, 'dz'),
+    correct: stats.filter((_, i) => i % 2 === 1),
+  };
+}
+export const bceWithLogits = (device: GPUDevice, z: Float32Array, y: Float32Array, rows: number) => loss(device, 'bceWithLogits', z, y, rows, 1);
+export const softmaxCrossEntropy = (device: GPUDevice, z: Float32Array, y: Float32Array, rows: number, cols: number) => loss(device, 'softmaxCrossEntropy', z, y, rows, cols);
+export const mseLoss = (device: GPUDevice, a: Float32Array, y: Float32Array, rows: number, cols: number) => loss(device, 'mseLoss', a, y, rows, cols);
+
+/** Sums (loss, correct) pairs [rows][2] into one pair. */
+export async function reduceStats(device: GPUDevice, rowStats: Float32Array, rows: number): Promise<Float32Array> {
+  const out = await runOnce(device, 'reduceStats', {}, { row_stats: rowStats, total: new Float32Array(2) }, { total: 2 }, { rows }, [1, 1, 1]);
+  return first(out, 'total');
+}
+
+export async function biasGrad(device: GPUDevice, dZ: Float32Array, rows: number, cols: number): Promise<Float32Array> {
+  const out = await runOnce(device, 'biasGrad', {}, { dz: dZ }, { db: cols }, { rows, cols }, rowWorkgroups(cols));
+  return first(out, 'db');
+}
+
+export async function sgdUpdate(device: GPUDevice, param: Float32Array, grad: Float32Array, lr: number): Promise<Float32Array> {
+  const out = await runOnce(device, 'sgdUpdate', {}, { param, grad }, { param: param.length }, { lr, n: param.length }, elementwiseWorkgroups(param.length));
+  return first(out, 'param');
+}
+
+export async function gather(device: GPUDevice, src: Float32Array, index: Uint32Array, start: number, rows: number, cols: number): Promise<Float32Array> {
+  const out = await runOnce(device, 'gather', {}, { src, index }, { dst: rows * cols }, { start, rows, cols }, elementwiseWorkgroups(rows * cols));
+  return first(out, 'dst');
+}

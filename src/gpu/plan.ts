@@ -1,0 +1,291 @@
+// The scheduler: from a model spec and a batch size, compile every pipeline and allocate every buffer
+// once, build every bind group once, then encode forward + backward + update of one training step into
+// one command buffer and submit it once. Nothing is allocated and nothing is read back inside a step;
+// loss and accuracy accumulate on the GPU and are copied out only when takeTrainStats() is called.
+import { layerActivation, layerCount, size, type ModelSpec, type Params } from '../model.ts';
+import type { BackendInit, SplitData, Stats, TrainBackend } from '../train/backend.ts';
+import { BufferArena, readBuffer } from './arena.ts';
+import type { GpuContext } from './device.ts';
+import { Dispatch, type BufferRef } from './dispatch.ts';
+import { actConstants, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type Workgroups } from './kernels.ts';
+import { ReadbackPool } from './readback.ts';
+
+export interface PlanOptions {
+  /** Fuse bias + activation into the forward matmul and g' into the backward one (default true). */
+  readonly fuse?: boolean;
+  /** Matmul kernel for the unfused path and the weight gradients (default tiled). */
+  readonly matmul?: 'matmulTiled' | 'matmulNaive';
+}
+
+/** Where each tensor lives inside the flat parameter (and gradient) buffer, in floats. */
+interface TensorSlot {
+  readonly offset: number;
+  readonly length: number;
+}
+interface LayerSlots {
+  readonly weight: TensorSlot;
+  readonly bias: TensorSlot;
+}
+
+/** One kernel invocation of a step, with its shape-dependent uniform and grid. */
+interface Op {
+  readonly d: Dispatch;
+  readonly uniform: (rows: number, start: number, lr: number) => Record<string, number>;
+  readonly grid: (rows: number) => Workgroups;
+}
+
+const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+
+export class TrainingPlan implements TrainBackend {
+  readonly device = 'gpu' as const;
+  private destroyed = false;
+  private pendingRows = 0;
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly spec: ModelSpec,
+    private readonly arena: BufferArena,
+    private readonly slots: LayerSlots[],
+    private readonly paramBuffer: GPUBuffer,
+    private readonly orderBuffer: GPUBuffer,
+    private readonly trainStats: GPUBuffer,
+    private readonly evalStats: GPUBuffer,
+    private readonly readback: ReadbackPool,
+    private readonly trainOps: Op[],
+    private readonly evalOps: Record<'train' | 'test', Op[]>,
+    private readonly splitRows: Record<'train' | 'test', number>,
+    readonly maxBatch: number,
+  ) {}
+
+  get adapter(): string {
+    return this.ctx.adapterName;
+  }
+
+  /** Buffers this plan owns (constant after creation: the tests assert no per-step growth). */
+  get bufferCount(): number {
+    return this.arena.count;
+  }
+
+  static async create(ctx: GpuContext, init: BackendInit, options: PlanOptions = {}): Promise<TrainingPlan> {
+    const { device } = ctx;
+    const { spec, maxBatch } = init;
+    const fuse = options.fuse ?? true;
+    const mm = options.matmul ?? 'matmulTiled';
+    const L = layerCount(spec);
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`plan: batch size must be a positive integer, got ${maxBatch}`);
+    const arena = new BufferArena(device, 'plan');
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    try {
+      // Parameters and gradients: one flat buffer each, every tensor at an offset the adapter can bind.
+      const align = device.limits.minStorageBufferOffsetAlignment / 4;
+      const slots: LayerSlots[] = [];
+      let total = 0;
+      const place = (length: number): TensorSlot => {
+        const s = { offset: total, length };
+        total += Math.ceil(length / align) * align;
+        return s;
+      };
+      for (let l = 0; l < L; l++) slots.push({ weight: place(size(spec, l + 1) * size(spec, l)), bias: place(size(spec, l + 1)) });
+      const paramBuffer = arena.create('params', total * 4, STORAGE);
+      const gradBuffer = arena.create('grads', total * 4, STORAGE);
+      const ref = (buf: GPUBuffer, s: TensorSlot): BufferRef => ({ buffer: buf, offset: s.offset * 4, size: s.length * 4 });
+      const slot = (l: number): LayerSlots => slots[l]!;
+
+      // Data sets stay resident; a step gathers its rows by index.
+      const out = size(spec, L);
+      const upload = (name: string, d: SplitData) => ({
+        x: arena.upload(`${name}.x`, d.n > 0 ? d.x : new Float32Array(4)),
+        y: arena.upload(`${name}.y`, d.n > 0 ? d.y : new Float32Array(4)),
+      });
+      const train = upload('train', init.train);
+      const test = upload('test', init.test);
+      const identity = new Uint32Array(Math.max(init.train.n, init.test.n, 1)).map((_, i) => i);
+      const orderBuffer = arena.upload('order', identity.subarray(0, Math.max(init.train.n, 1)));
+      const identityBuffer = arena.upload('identity', identity);
+
+      // Activations A[0..L] ([batch][n_l]; A[0] is the gathered input, A[L] the output logits) and dZ[1..L].
+      const acts = spec.sizes.map((n, l) => arena.create(`A${l}`, maxBatch * n * 4, STORAGE));
+      const dz = spec.sizes.map((n, l) => (l === 0 ? undefined : arena.create(`dZ${l}`, maxBatch * n * 4, STORAGE)));
+      const A = (l: number) => acts[l]!;
+      const dZ = (l: number) => dz[l]!;
+      const yBatch = arena.create('Y', maxBatch * out * 4, STORAGE);
+      const rowStats = arena.create('rowStats', maxBatch * 8, STORAGE);
+      const trainStats = arena.create('trainStats', 8, STORAGE);
+      const evalStats = arena.create('evalStats', 8, STORAGE);
+
+      // ---- ops, in execution order ----
+      const n0 = size(spec, 0);
+      const gatherOps = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer): Promise<Op[]> => [
+        { d: await Dispatch.create(arena, 'gather', {}, { src: src.x, index, dst: A(0) }, { start: 0, rows: 1, cols: n0 }),
+          uniform: (rows, start) => ({ start, rows, cols: n0 }), grid: (rows) => elementwiseWorkgroups(rows * n0) },
+        { d: await Dispatch.create(arena, 'gather', {}, { src: src.y, index, dst: yBatch }, { start: 0, rows: 1, cols: out }),
+          uniform: (rows, start) => ({ start, rows, cols: out }), grid: (rows) => elementwiseWorkgroups(rows * out) },
+      ];
+
+      const forward: Op[] = [];
+      for (let l = 0; l < L; l++) {
+        const nIn = size(spec, l);
+        const nOut = size(spec, l + 1);
+        // The output layer stays linear: the loss kernels take logits (sigmoid/softmax live inside them).
+        const act = l === L - 1 ? 'linear' : layerActivation(spec, l);
+        const dims = (rows: number) => ({ M: rows, N: nOut, K: nIn });
+        const w = ref(paramBuffer, slot(l).weight);
+        const b = ref(paramBuffer, slot(l).bias);
+        if (fuse) {
+          forward.push({ d: await Dispatch.create(arena, 'matmulBiasAct', { TRANS_A: 0, TRANS_B: 1, ...actConstants(act) }, { a: A(l), b: w, c: A(l + 1), bias: b }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups('matmulBiasAct', rows, nOut) });
+        } else {
+          forward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 1 }, { a: A(l), b: w, c: A(l + 1) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nOut) });
+          forward.push({ d: await Dispatch.create(arena, 'biasActivation', actConstants(act), { x: A(l + 1), bias: b }, { rows: 1, cols: nOut }),
+            uniform: (rows) => ({ rows, cols: nOut }), grid: (rows) => elementwiseWorkgroups(rows * nOut) });
+        }
+      }
+
+      const lossId = spec.loss === 'bce' ? 'bceWithLogits' : spec.loss === 'ce' ? 'softmaxCrossEntropy' : 'mseLoss';
+      const loss: Op = { d: await Dispatch.create(arena, lossId, {}, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats }, { rows: 1, cols: out }),
+        uniform: (rows) => ({ rows, cols: out }), grid: (rows) => rowWorkgroups(rows) };
+      const reduce = async (total: GPUBuffer): Promise<Op> => ({
+        d: await Dispatch.create(arena, 'reduceStats', {}, { row_stats: rowStats, total }, { rows: 1 }),
+        uniform: (rows) => ({ rows }), grid: () => [1, 1, 1] });
+
+      const backward: Op[] = [];
+      for (let l = L - 1; l >= 0; l--) {
+        const nIn = size(spec, l);
+        const nOut = size(spec, l + 1);
+        // dW = dZᵀ · A_prev: M = out, N = in, K = rows.
+        backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 1, TRANS_B: 0 }, { a: dZ(l + 1), b: A(l), c: ref(gradBuffer, slot(l).weight) }, { M: nOut, N: nIn, K: 1 }),
+          uniform: (rows) => ({ M: nOut, N: nIn, K: rows }), grid: () => matmulWorkgroups(mm, nOut, nIn) });
+        backward.push({ d: await Dispatch.create(arena, 'biasGrad', {}, { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) }, { rows: 1, cols: nOut }),
+          uniform: (rows) => ({ rows, cols: nOut }), grid: () => rowWorkgroups(nOut) });
+        if (l === 0) continue; // no dA for the input
+        // dZ_prev = (dZ · W) ⊙ g'(A_prev): M = rows, N = in, K = out.
+        const act = layerActivation(spec, l - 1);
+        const dims = (rows: number) => ({ M: rows, N: nIn, K: nOut });
+        const w = ref(paramBuffer, slot(l).weight);
+        if (fuse) {
+          backward.push({ d: await Dispatch.create(arena, 'matmulActGrad', { TRANS_A: 0, TRANS_B: 0, ...actConstants(act) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups('matmulActGrad', rows, nIn) });
+        } else {
+          backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 0 }, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nIn) });
+          backward.push({ d: await Dispatch.create(arena, 'activationGrad', actConstants(act), { x: dZ(l), a: A(l) }, { rows: 1, cols: nIn }),
+            uniform: (rows) => ({ rows, cols: nIn }), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
+        }
+      }
+      const sgd: Op = { d: await Dispatch.create(arena, 'sgdUpdate', {}, { param: paramBuffer, grad: gradBuffer }, { lr: 0, n: total }),
+        uniform: (_rows, _start, lr) => ({ lr, n: total }), grid: () => elementwiseWorkgroups(total) };
+
+      const trainOps = [...(await gatherOps(train, orderBuffer)), ...forward, loss, await reduce(trainStats), ...backward, sgd];
+      const evalReduce = await reduce(evalStats);
+      const evalOps = {
+        train: [...(await gatherOps(train, identityBuffer)), ...forward, loss, evalReduce],
+        test: [...(await gatherOps(test, identityBuffer)), ...forward, loss, evalReduce],
+      };
+      const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, orderBuffer, trainStats, evalStats,
+        new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n }, maxBatch);
+      plan.setParams(init.params);
+      const oom = await device.popErrorScope();
+      const invalid = await device.popErrorScope();
+      if (oom) throw new Error(`plan for sizes [${spec.sizes.join(',')}] batch ${maxBatch}: out of GPU memory: ${oom.message}`);
+      if (invalid) throw new Error(`plan for sizes [${spec.sizes.join(',')}] batch ${maxBatch}: ${invalid.message}`);
+      return plan;
+    } catch (e) {
+      arena.destroy();
+      throw e;
+    }
+  }
+
+  private encode(ops: readonly Op[], rows: number, start: number, lr: number, label: string): GPUCommandBuffer {
+    const enc = this.ctx.device.createCommandEncoder({ label });
+    const pass = enc.beginComputePass({ label });
+    for (const op of ops) {
+      op.d.setUniform(op.uniform(rows, start, lr));
+      op.d.encode(pass, op.grid(rows));
+    }
+    pass.end();
+    return enc.finish();
+  }
+
+  private check(): void {
+    if (this.destroyed) throw new Error('plan: used after destroy()');
+  }
+
+  setOrder(order: Uint32Array): void {
+    this.check();
+    if (order.length !== this.splitRows.train) throw new Error(`plan: order has ${order.length} entries, the training split has ${this.splitRows.train} rows`);
+    this.ctx.device.queue.writeBuffer(this.orderBuffer, 0, order.buffer, order.byteOffset, order.byteLength);
+  }
+
+  step(start: number, rows: number, lr: number): void {
+    this.check();
+    if (!Number.isInteger(rows) || rows < 1 || rows > this.maxBatch) throw new Error(`plan: step of ${rows} rows, the plan was built for 1..${this.maxBatch}`);
+    if (start < 0 || start + rows > this.splitRows.train) throw new Error(`plan: rows ${start}..${start + rows} outside the training split of ${this.splitRows.train}`);
+    this.ctx.device.queue.submit([this.encode(this.trainOps, rows, start, lr, 'train step')]);
+    this.pendingRows += rows;
+  }
+
+  async takeTrainStats(): Promise<Stats> {
+    this.check();
+    const count = this.pendingRows;
+    this.pendingRows = 0;
+    const enc = this.ctx.device.createCommandEncoder({ label: 'train stats' });
+    const read = this.readback.copy(enc, this.trainStats);
+    enc.clearBuffer(this.trainStats);
+    this.ctx.device.queue.submit([enc.finish()]);
+    const v = await read();
+    return { lossSum: v[0]!, correct: v[1]!, count };
+  }
+
+  async evaluate(split: 'train' | 'test'): Promise<Stats> {
+    this.check();
+    const n = this.splitRows[split];
+    const { queue } = this.ctx.device;
+    const clear = this.ctx.device.createCommandEncoder({ label: 'eval clear' });
+    clear.clearBuffer(this.evalStats);
+    queue.submit([clear.finish()]);
+    // One submit per chunk: the uniforms change between chunks and writeBuffer is ordered with submits.
+    for (let start = 0; start < n; start += this.maxBatch) {
+      const rows = Math.min(this.maxBatch, n - start);
+      queue.submit([this.encode(this.evalOps[split], rows, start, 0, `evaluate ${split}`)]);
+    }
+    const enc = this.ctx.device.createCommandEncoder({ label: 'eval stats' });
+    const read = this.readback.copy(enc, this.evalStats);
+    queue.submit([enc.finish()]);
+    const v = await read();
+    return { lossSum: v[0]!, correct: v[1]!, count: n };
+  }
+
+  setParams(params: Params): void {
+    this.check();
+    if (params.length !== this.slots.length) throw new Error(`plan: ${params.length} layers of parameters given, the model has ${this.slots.length}`);
+    params.forEach((p, l) => {
+      const s = this.slots[l]!;
+      for (const [kind, data, slot] of [['weight', p.weight, s.weight], ['bias', p.bias, s.bias]] as const) {
+        if (data.length !== slot.length) throw new Error(`plan: layers.${l}.${kind} has ${data.length} values, expected ${slot.length}`);
+        this.ctx.device.queue.writeBuffer(this.paramBuffer, slot.offset * 4, data.buffer, data.byteOffset, data.byteLength);
+      }
+    });
+  }
+
+  async readParams(): Promise<Params> {
+    this.check();
+    const all = new Float32Array(await readBuffer(this.ctx.device, this.paramBuffer));
+    return this.slots.map((s) => ({
+      weight: all.slice(s.weight.offset, s.weight.offset + s.weight.length),
+      bias: all.slice(s.bias.offset, s.bias.offset + s.bias.length),
+    }));
+  }
+
+  /** Dispatches per training step (for logs and benchmarks). */
+  get dispatchesPerStep(): number {
+    return this.trainOps.length;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.arena.destroy();
+  }
+}

@@ -1,0 +1,194 @@
+// Every kernel against its CPU twin in src/reference/ops.ts, over random values and edge shapes.
+import { describe, it } from 'vitest';
+import * as gpuOps from '../../src/gpu/ops.ts';
+import * as ref from '../../src/reference/ops.ts';
+import { assertClose, F32_EPS, TOL } from '../../src/check.ts';
+import { MATMUL_TILE } from '../../src/gpu/kernels.ts';
+import type { Activation } from '../../src/model.ts';
+import { Rng } from '../../src/rng.ts';
+import { f64, gpu, randomArray, useDevice } from './fixture.ts';
+
+useDevice();
+
+const T = MATMUL_TILE;
+// [M, N, K]: 1, tile-1, tile, tile+1, non-square, tall and skinny, long reduction.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [T - 1, T - 1, T - 1], [T, T, T], [T + 1, T + 1, T + 1], [37, 91, 13], [3, 5, 300],
+  [1000, 3, 7], [2, 130, 1], [129, 10, 784],
+];
+const ORIENTATIONS: [boolean, boolean, string][] = [[false, true, 'A·Bᵀ (forward)'], [true, false, 'Aᵀ·B (dW)'], [false, false, 'A·B (dA)']];
+const ACTS: Activation[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu'];
+
+/** Per-element rounding bound of a float32 dot product of length K: K·u·(|A|·|B|). */
+function dotBound(a: Float32Array, b: Float32Array, M: number, N: number, K: number, tA: boolean, tB: boolean): Float64Array {
+  const abs = ref.matmul(f64(a).map(Math.abs), f64(b).map(Math.abs), M, N, K, tA, tB);
+  return abs.map((v) => (K + 2) * F32_EPS * v);
+}
+
+describe('matmul', () => {
+  for (const variant of ['matmulTiled', 'matmulNaive'] as const) {
+    for (const [tA, tB, label] of ORIENTATIONS) {
+      for (const [M, N, K] of SHAPES) {
+        // Test that the matmul kernel matches the reference for this orientation and shape.
+        it(`${variant} ${label} M=${M} N=${N} K=${K}`, async () => {
+          const rng = new Rng(M * 1000 + N * 10 + K);
+          const a = randomArray(M * K, rng);
+          const b = randomArray(K * N, rng);
+          const c = await gpuOps.matmul(gpu().device, a, b, M, N, K, tA, tB, variant);
+          const expected = ref.matmul(f64(a), f64(b), M, N, K, tA, tB);
+          assertClose(`matmul C[${M}x${N}]`, c, expected, TOL.value, dotBound(a, b, M, N, K, tA, tB), N);
+        });
+      }
+    }
+  }
+});
+
+describe('fused matmul epilogues', () => {
+  for (const act of ACTS) {
+    // Test that the forward epilogue g(A·Wᵀ + b) matches matmul then biasActivation in the reference.
+    it(`matmulBiasAct ${act}`, async () => {
+      const [M, N, K] = [T + 3, 2 * T - 5, 50];
+      const rng = new Rng(7);
+      const a = randomArray(M * K, rng);
+      const w = randomArray(N * K, rng);
+      const bias = randomArray(N, rng);
+      const out = await gpuOps.matmulBiasAct(gpu().device, a, w, bias, M, N, K, false, true, act);
+      const expected = ref.biasActivation(ref.matmul(f64(a), f64(w), M, N, K, false, true), f64(bias), M, N, act);
+      // The activations are 1-Lipschitz, so the dot-product bound carries through unchanged.
+      assertClose(`matmulBiasAct ${act}`, out, expected, TOL.value, dotBound(a, w, M, N, K, false, true), N);
+    });
+    // Test that the backward epilogue (dZ·W) ⊙ g'(A_prev) matches matmul then activationGrad in the reference.
+    it(`matmulActGrad ${act}`, async () => {
+      const [M, N, K] = [T + 1, T - 1, 33];
+      const rng = new Rng(11);
+      const dz = randomArray(M * K, rng);
+      const w = randomArray(K * N, rng);
+      const aPrev = f64(randomArray(M * N, rng, -2, 2)).map((z) => ref.activationForward(Float64Array.of(z), act)[0]!);
+      const aux = Float32Array.from(aPrev);
+      const out = await gpuOps.matmulActGrad(gpu().device, dz, w, aux, M, N, K, false, false, act);
+      const expected = ref.activationGrad(ref.matmul(f64(dz), f64(w), M, N, K, false, false), f64(aux), act);
+      // g' <= 1 for every activation here, so the dot-product bound carries through.
+      assertClose(`matmulActGrad ${act}`, out, expected, TOL.grad, dotBound(dz, w, M, N, K, false, false), N);
+    });
+  }
+});
+
+describe('activations', () => {
+  for (const act of ACTS) {
+    // Test that bias + activation forward matches the reference, including large |z| where naive formulas overflow.
+    it(`biasActivation ${act}`, async () => {
+      const [rows, cols] = [77, 13];
+      const rng = new Rng(3);
+      const z = randomArray(rows * cols, rng, -6, 6);
+      z[0] = 100; z[1] = -100; z[2] = 0; z[3] = 1e-8; z[4] = -1e-8;
+      const bias = randomArray(cols, rng);
+      bias[0] = 0; bias[1] = 0; bias[2] = 0; bias[3] = 0; bias[4] = 0;
+      const out = await gpuOps.biasActivation(gpu().device, z, bias, rows, cols, act);
+      assertClose(`biasActivation ${act}`, out, ref.biasActivation(f64(z), f64(bias), rows, cols, act), TOL.value, undefined, cols);
+    });
+    // Test that the activation gradient through the stored output matches the reference.
+    it(`activationGrad ${act}`, async () => {
+      const n = 1000;
+      const rng = new Rng(5);
+      const dA = randomArray(n, rng);
+      const a = Float32Array.from(ref.activationForward(f64(randomArray(n, rng, -4, 4)), act));
+      const out = await gpuOps.activationGrad(gpu().device, dA, a, act);
+      assertClose(`activationGrad ${act}`, out, ref.activationGrad(f64(dA), f64(a), act), TOL.grad);
+    });
+  }
+});
+
+/** One-hot rows for random labels. */
+function oneHot(rows: number, cols: number, rng: Rng): Float32Array {
+  const y = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) y[r * cols + rng.int(cols)] = 1;
+  return y;
+}
+
+describe('losses', () => {
+  for (const rows of [1, 63, 64, 65, 300]) {
+    // Test that sigmoid + BCE from logits matches the reference, with logits of ±100 that break a naive form.
+    it(`bceWithLogits rows=${rows}`, async () => {
+      const rng = new Rng(rows);
+      const z = randomArray(rows, rng, -8, 8);
+      if (rows > 2) { z[0] = 100; z[1] = -100; }
+      const y = Float32Array.from({ length: rows }, () => rng.int(2));
+      const g = await gpuOps.bceWithLogits(gpu().device, z, y, rows);
+      const e = ref.bceWithLogits(f64(z), f64(y), rows);
+      assertClose('bce rowLoss', g.rowLoss, e.rowLoss, TOL.value);
+      assertClose('bce dZ', g.dZ, e.dZ, TOL.grad);
+      assertClose('bce correct', g.correct, e.correct, { atol: 0, rtol: 0 });
+    });
+    // Test that softmax + categorical CE matches the reference, including logits far from 0.
+    it(`softmaxCrossEntropy rows=${rows}`, async () => {
+      const cols = 10;
+      const rng = new Rng(rows + 1);
+      const z = randomArray(rows * cols, rng, -5, 5);
+      z[0] = 500; z[cols + 1] = -500;
+      const y = oneHot(rows, cols, rng);
+      const g = await gpuOps.softmaxCrossEntropy(gpu().device, z, y, rows, cols);
+      const e = ref.softmaxCrossEntropy(f64(z), f64(y), rows, cols);
+      // The row loss is a difference of terms up to |z| = 500; float32 keeps ~500·u absolute of it.
+      assertClose('ce rowLoss', g.rowLoss, e.rowLoss, { atol: TOL.value.atol + 500 * 4 * F32_EPS, rtol: TOL.value.rtol });
+      assertClose('ce dZ', g.dZ, e.dZ, TOL.grad, undefined, cols);
+      assertClose('ce correct', g.correct, e.correct, { atol: 0, rtol: 0 });
+    });
+    // Test that MSE matches the reference for one and several outputs.
+    it(`mseLoss rows=${rows}`, async () => {
+      for (const cols of [1, 3]) {
+        const rng = new Rng(rows + cols);
+        const a = randomArray(rows * cols, rng, -2, 2);
+        const y = randomArray(rows * cols, rng, 0, 1);
+        const g = await gpuOps.mseLoss(gpu().device, a, y, rows, cols);
+        const e = ref.mseLoss(f64(a), f64(y), rows, cols);
+        assertClose('mse rowLoss', g.rowLoss, e.rowLoss, TOL.value);
+        assertClose('mse dZ', g.dZ, e.dZ, TOL.grad, undefined, cols);
+        assertClose('mse correct', g.correct, e.correct, { atol: 0, rtol: 0 });
+      }
+    });
+  }
+});
+
+describe('reductions and updates', () => {
+  for (const rows of [1, 255, 256, 257, 1000]) {
+    // Test that the (loss, correct) reduction sums every row, across the workgroup-size boundary.
+    it(`reduceStats rows=${rows}`, async () => {
+      const rng = new Rng(rows);
+      const stats = new Float32Array(rows * 2).map((_, i) => (i % 2 === 0 ? 3 * rng.next() : rng.int(2)));
+      const out = await gpuOps.reduceStats(gpu().device, stats, rows);
+      const loss = stats.filter((_, i) => i % 2 === 0);
+      const correct = stats.filter((_, i) => i % 2 === 1);
+      const sum = (a: Float32Array) => a.reduce((s, v) => s + v, 0);
+      // A float32 sum of `rows` terms: rounding bound rows·u·Σ|x|.
+      assertClose('reduceStats', out, [sum(loss), sum(correct)], TOL.value, [rows * F32_EPS * sum(loss), 0]);
+    });
+  }
+  for (const [rows, cols] of [[1, 1], [64, 10], [513, 3], [7, 300]] as const) {
+    // Test that the bias gradient is the column sum of dZ.
+    it(`biasGrad ${rows}x${cols}`, async () => {
+      const rng = new Rng(rows * cols);
+      const dz = randomArray(rows * cols, rng);
+      const out = await gpuOps.biasGrad(gpu().device, dz, rows, cols);
+      const colAbs = ref.biasGrad(f64(dz).map(Math.abs), rows, cols);
+      assertClose('biasGrad', out, ref.biasGrad(f64(dz), rows, cols), TOL.grad, colAbs.map((v) => rows * F32_EPS * v));
+    });
+  }
+  // Test that the SGD update over one flat buffer matches param - lr·grad everywhere.
+  it('sgdUpdate', async () => {
+    const rng = new Rng(9);
+    const n = 70_001;
+    const p = randomArray(n, rng);
+    const g = randomArray(n, rng);
+    const out = await gpuOps.sgdUpdate(gpu().device, p, g, 0.05);
+    assertClose('sgdUpdate', out, ref.sgdUpdate(f64(p), f64(g), 0.05), TOL.value);
+  });
+  // Test that the batch gather copies rows index[start..start+rows) exactly.
+  it('gather', async () => {
+    const rng = new Rng(10);
+    const [n, cols] = [50, 7];
+    const src = randomArray(n * cols, rng);
+    const index = rng.permutation(n);
+    const out = await gpuOps.gather(gpu().device, src, index, 13, 20, cols);
+    assertClose('gather', out, ref.gather(src, index, 13, 20, cols), { atol: 0, rtol: 0 }, undefined, cols);
+  });
+});
