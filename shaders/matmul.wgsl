@@ -31,6 +31,19 @@ fn load_b(k: u32, n: u32) -> f32 {
   return b[k * dims.N + n];
 }
 
+// Accumulators are four vec4 rows indexed only by constants: a private array indexed inside a loop
+// would live in memory on some compilers (SwiftShader's among them) and run several times slower.
+struct Acc { r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32> }
+
+fn acc_row(acc: Acc, i: u32) -> vec4<f32> {
+  switch i {
+    case 0u: { return acc.r0; }
+    case 1u: { return acc.r1; }
+    case 2u: { return acc.r2; }
+    default: { return acc.r3; }
+  }
+}
+
 // ---- Tiled: 16×16 threads, each owns a 4×4 block of outputs strided by 16 (rows ty+16i, columns
 // tx+16j, so neighbouring threads touch neighbouring addresses); 64×64 output tile; K in steps of 16
 // staged through workgroup memory.
@@ -42,11 +55,11 @@ const RB: u32 = 4u;    // outputs per thread per edge
 var<workgroup> tileA: array<f32, 1024>; // [TK][TS], k-major
 var<workgroup> tileB: array<f32, 1024>; // [TK][TS], k-major
 
-fn tiled_product(wg: vec3<u32>, lid: vec3<u32>) -> array<array<f32, 4>, 4> {
+fn tiled_product(wg: vec3<u32>, lid: vec3<u32>) -> Acc {
   let row0 = wg.y * TS;
   let col0 = wg.x * TS;
   let t = lid.y * WG + lid.x;
-  var acc: array<array<f32, 4>, 4>;
+  var acc = Acc();
   for (var k0 = 0u; k0 < dims.K; k0 += TK) {
     // Each of the 256 threads stages 4 elements of each tile. The element a thread picks follows
     // the stored layout, so consecutive threads read consecutive addresses in either orientation.
@@ -61,28 +74,82 @@ fn tiled_product(wg: vec3<u32>, lid: vec3<u32>) -> array<array<f32, 4>, 4> {
     }
     workgroupBarrier();
     for (var k = 0u; k < TK; k++) {
-      var av: array<f32, 4>;
-      var bv: array<f32, 4>;
-      for (var i = 0u; i < RB; i++) { av[i] = tileA[k * TS + lid.y + i * WG]; }
-      for (var j = 0u; j < RB; j++) { bv[j] = tileB[k * TS + lid.x + j * WG]; }
-      for (var i = 0u; i < RB; i++) {
-        for (var j = 0u; j < RB; j++) { acc[i][j] = fma(av[i], bv[j], acc[i][j]); }
-      }
+      let ka = k * TS + lid.y;
+      let kb = k * TS + lid.x;
+      let bv = vec4<f32>(tileB[kb], tileB[kb + WG], tileB[kb + 2u * WG], tileB[kb + 3u * WG]);
+      acc.r0 = fma(vec4<f32>(tileA[ka]), bv, acc.r0);
+      acc.r1 = fma(vec4<f32>(tileA[ka + WG]), bv, acc.r1);
+      acc.r2 = fma(vec4<f32>(tileA[ka + 2u * WG]), bv, acc.r2);
+      acc.r3 = fma(vec4<f32>(tileA[ka + 3u * WG]), bv, acc.r3);
     }
     workgroupBarrier();
   }
   return acc;
 }
 
+// Output element (i, j) of a thread's 4×4 block, for the tiled layout (strided by WG).
+fn tiled_rc(wg: vec3<u32>, lid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
+  return vec2<u32>(wg.y * TS + lid.y + i * WG, wg.x * TS + lid.x + j * WG);
+}
+
+// ---- Blocked: 8×8 threads, each owns a contiguous 4×4 block of outputs, read straight from global
+// memory with no workgroup memory and no barriers. On CPU-emulated adapters (SwiftShader) barriers
+// cost more than the staging saves and the caches do that work, so this is the fast variant there.
+fn blocked_product(gid: vec3<u32>) -> Acc {
+  // Out-of-range rows and columns read a clamped (valid) address and are never stored, which keeps
+  // the inner loop free of bounds checks.
+  let r = min(vec4<u32>(gid.y * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.M - 1u));
+  let n = min(vec4<u32>(gid.x * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.N - 1u));
+  var acc = Acc();
+  for (var k = 0u; k < dims.K; k++) {
+    var av: vec4<f32>;
+    var bv: vec4<f32>;
+    if (TRANS_A) {
+      let o = k * dims.M;
+      av = vec4<f32>(a[o + r.x], a[o + r.y], a[o + r.z], a[o + r.w]);
+    } else {
+      av = vec4<f32>(a[r.x * dims.K + k], a[r.y * dims.K + k], a[r.z * dims.K + k], a[r.w * dims.K + k]);
+    }
+    if (TRANS_B) {
+      bv = vec4<f32>(b[n.x * dims.K + k], b[n.y * dims.K + k], b[n.z * dims.K + k], b[n.w * dims.K + k]);
+    } else {
+      let o = k * dims.N;
+      bv = vec4<f32>(b[o + n.x], b[o + n.y], b[o + n.z], b[o + n.w]);
+    }
+    acc.r0 = fma(vec4<f32>(av.x), bv, acc.r0);
+    acc.r1 = fma(vec4<f32>(av.y), bv, acc.r1);
+    acc.r2 = fma(vec4<f32>(av.z), bv, acc.r2);
+    acc.r3 = fma(vec4<f32>(av.w), bv, acc.r3);
+  }
+  return acc;
+}
+
+fn blocked_rc(gid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
+  return vec2<u32>(gid.y * RB + i, gid.x * RB + j);
+}
+
+// ---- Epilogues, one per entry point of each family.
+fn store_plain(rc: vec2<u32>, v: f32) {
+  if (rc.x < dims.M && rc.y < dims.N) { c[rc.x * dims.N + rc.y] = v; }
+}
+
+fn store_bias_act(rc: vec2<u32>, v: f32) {
+  if (rc.x < dims.M && rc.y < dims.N) { c[rc.x * dims.N + rc.y] = act_forward(v + bias[rc.y]); }
+}
+
+fn store_act_grad(rc: vec2<u32>, v: f32) {
+  if (rc.x < dims.M && rc.y < dims.N) {
+    let o = rc.x * dims.N + rc.y;
+    c[o] = v * act_grad_from_output(aux[o]);
+  }
+}
+
 @compute @workgroup_size(16, 16)
 fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let acc = tiled_product(wg, lid);
   for (var i = 0u; i < RB; i++) {
-    let r = wg.y * TS + lid.y + i * WG;
-    for (var j = 0u; j < RB; j++) {
-      let col = wg.x * TS + lid.x + j * WG;
-      if (r < dims.M && col < dims.N) { c[r * dims.N + col] = acc[i][j]; }
-    }
+    let row = acc_row(acc, i);
+    for (var j = 0u; j < RB; j++) { store_plain(tiled_rc(wg, lid, i, j), row[j]); }
   }
 }
 
@@ -90,11 +157,8 @@ fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
 fn tiled_bias_act(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let acc = tiled_product(wg, lid);
   for (var i = 0u; i < RB; i++) {
-    let r = wg.y * TS + lid.y + i * WG;
-    for (var j = 0u; j < RB; j++) {
-      let col = wg.x * TS + lid.x + j * WG;
-      if (r < dims.M && col < dims.N) { c[r * dims.N + col] = act_forward(acc[i][j] + bias[col]); }
-    }
+    let row = acc_row(acc, i);
+    for (var j = 0u; j < RB; j++) { store_bias_act(tiled_rc(wg, lid, i, j), row[j]); }
   }
 }
 
@@ -102,14 +166,35 @@ fn tiled_bias_act(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocatio
 fn tiled_act_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let acc = tiled_product(wg, lid);
   for (var i = 0u; i < RB; i++) {
-    let r = wg.y * TS + lid.y + i * WG;
-    for (var j = 0u; j < RB; j++) {
-      let col = wg.x * TS + lid.x + j * WG;
-      if (r < dims.M && col < dims.N) {
-        let o = r * dims.N + col;
-        c[o] = acc[i][j] * act_grad_from_output(aux[o]);
-      }
-    }
+    let row = acc_row(acc, i);
+    for (var j = 0u; j < RB; j++) { store_act_grad(tiled_rc(wg, lid, i, j), row[j]); }
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let acc = blocked_product(gid);
+  for (var i = 0u; i < RB; i++) {
+    let row = acc_row(acc, i);
+    for (var j = 0u; j < RB; j++) { store_plain(blocked_rc(gid, i, j), row[j]); }
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn blocked_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let acc = blocked_product(gid);
+  for (var i = 0u; i < RB; i++) {
+    let row = acc_row(acc, i);
+    for (var j = 0u; j < RB; j++) { store_bias_act(blocked_rc(gid, i, j), row[j]); }
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn blocked_act_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let acc = blocked_product(gid);
+  for (var i = 0u; i < RB; i++) {
+    let row = acc_row(acc, i);
+    for (var j = 0u; j < RB; j++) { store_act_grad(blocked_rc(gid, i, j), row[j]); }
   }
 }
 

@@ -49,6 +49,12 @@ export const KERNELS = {
     bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(4, 'bias')], uniform: dims },
   matmulActGrad: { name: 'matmulActGrad', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'tiled_act_grad',
     bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(5, 'aux')], uniform: dims },
+  matmulBlocked: { name: 'matmul', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'blocked',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
+  matmulBlockedBiasAct: { name: 'matmulBiasAct', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'blocked_bias_act',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(4, 'bias')], uniform: dims },
+  matmulBlockedActGrad: { name: 'matmulActGrad', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'blocked_act_grad',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(5, 'aux')], uniform: dims },
   biasActivation: { name: 'biasActivation', file: 'activation.wgsl', source: activationSource, entryPoint: 'bias_act',
     bindings: [s(0, 'x'), u(1, 'shape'), r(2, 'bias')], uniform: shape },
   activationGrad: { name: 'activationGrad', file: 'activation.wgsl', source: activationSource, entryPoint: 'act_grad',
@@ -80,12 +86,27 @@ export function actConstants(act: Activation): Record<string, number> {
 
 // ---- dispatch sizes, derived from shapes ----
 export const MATMUL_TILE = 64;
+export const MATMUL_BLOCKED_TILE = 32;
 export const MATMUL_NAIVE_TILE = 16;
+
+/** The matmul kernels of one family: plain product, forward epilogue, backward epilogue. */
+export type MatmulFamily = 'tiled' | 'blocked';
+export const MATMUL_FAMILIES = {
+  tiled: { plain: 'matmulTiled', biasAct: 'matmulBiasAct', actGrad: 'matmulActGrad' },
+  blocked: { plain: 'matmulBlocked', biasAct: 'matmulBlockedBiasAct', actGrad: 'matmulBlockedActGrad' },
+} as const satisfies Record<MatmulFamily, Record<string, KernelId>>;
+
+/** Matmul family for an adapter. Measured here (see README): on SwiftShader, a CPU emulation of
+ *  Vulkan, workgroup barriers cost more than the staging saves and the blocked kernel is several times
+ *  faster; GPUs with real shared memory get the tiled kernel. */
+export function preferredMatmul(adapterName: string): MatmulFamily {
+  return /swiftshader|llvmpipe|lavapipe/i.test(adapterName) ? 'blocked' : 'tiled';
+}
 const ELEMENTWISE_WG = 256;
 const MAX_WG_PER_DIM = 65535;
 
 export function matmulWorkgroups(id: KernelId, M: number, N: number): Workgroups {
-  const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : MATMUL_TILE;
+  const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : id.startsWith('matmulBlocked') ? MATMUL_BLOCKED_TILE : MATMUL_TILE;
   return [Math.ceil(N / t), Math.ceil(M / t), 1];
 }
 

@@ -4,7 +4,7 @@
 import type { Activation } from '../model.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { actConstants, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type Workgroups } from './kernels.ts';
+import { MATMUL_FAMILIES, actConstants, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type MatmulFamily, type Workgroups } from './kernels.ts';
 
 async function runOnce(
   device: GPUDevice,
@@ -48,7 +48,7 @@ const first = (r: Record<string, Float32Array>, name: string): Float32Array => {
   return v;
 };
 
-export type MatmulVariant = 'matmulTiled' | 'matmulNaive';
+export type MatmulVariant = 'matmulTiled' | 'matmulBlocked' | 'matmulNaive';
 
 /** C[M][N] = op(A)·op(B) (see matmul.wgsl). */
 export async function matmul(device: GPUDevice, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
@@ -60,17 +60,19 @@ export async function matmul(device: GPUDevice, a: Float32Array, b: Float32Array
 
 /** g(op(A)·op(B) + bias): the fused forward epilogue. */
 export async function matmulBiasAct(device: GPUDevice, a: Float32Array, b: Float32Array, bias: Float32Array,
-  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation): Promise<Float32Array> {
-  const out = await runOnce(device, 'matmulBiasAct', { TRANS_A: Number(transA), TRANS_B: Number(transB), ...actConstants(act) },
-    { a, b, bias }, { c: M * N }, { M, N, K }, matmulWorkgroups('matmulBiasAct', M, N));
+  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation, family: MatmulFamily = 'tiled'): Promise<Float32Array> {
+  const id = MATMUL_FAMILIES[family].biasAct;
+  const out = await runOnce(device, id, { TRANS_A: Number(transA), TRANS_B: Number(transB), ...actConstants(act) },
+    { a, b, bias }, { c: M * N }, { M, N, K }, matmulWorkgroups(id, M, N));
   return first(out, 'c');
 }
 
 /** (op(A)·op(B)) ⊙ g'(aux), g' through the activation's output: the fused backward epilogue. */
 export async function matmulActGrad(device: GPUDevice, a: Float32Array, b: Float32Array, aux: Float32Array,
-  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation): Promise<Float32Array> {
-  const out = await runOnce(device, 'matmulActGrad', { TRANS_A: Number(transA), TRANS_B: Number(transB), ...actConstants(act) },
-    { a, b, aux }, { c: M * N }, { M, N, K }, matmulWorkgroups('matmulActGrad', M, N));
+  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation, family: MatmulFamily = 'tiled'): Promise<Float32Array> {
+  const id = MATMUL_FAMILIES[family].actGrad;
+  const out = await runOnce(device, id, { TRANS_A: Number(transA), TRANS_B: Number(transB), ...actConstants(act) },
+    { a, b, aux }, { c: M * N }, { M, N, K }, matmulWorkgroups(id, M, N));
   return first(out, 'c');
 }
 

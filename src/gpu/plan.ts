@@ -7,14 +7,16 @@ import type { BackendInit, SplitData, Stats, TrainBackend } from '../train/backe
 import { BufferArena, readBuffer } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { actConstants, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type Workgroups } from './kernels.ts';
+import { MATMUL_FAMILIES, actConstants, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
 import { ReadbackPool } from './readback.ts';
 
 export interface PlanOptions {
   /** Fuse bias + activation into the forward matmul and g' into the backward one (default true). */
   readonly fuse?: boolean;
-  /** Matmul kernel for the unfused path and the weight gradients (default tiled). */
-  readonly matmul?: 'matmulTiled' | 'matmulNaive';
+  /** Matmul family (default: preferredMatmul for the adapter). */
+  readonly matmul?: MatmulFamily;
+  /** Use the naive one-thread-per-output matmul for every unfused product (baseline for tests). */
+  readonly naive?: boolean;
 }
 
 /** Where each tensor lives inside the flat parameter (and gradient) buffer, in floats. */
@@ -70,7 +72,8 @@ export class TrainingPlan implements TrainBackend {
     const { device } = ctx;
     const { spec, maxBatch } = init;
     const fuse = options.fuse ?? true;
-    const mm = options.matmul ?? 'matmulTiled';
+    const family = MATMUL_FAMILIES[options.matmul ?? preferredMatmul(ctx.adapterName)];
+    const mm = options.naive ? 'matmulNaive' : family.plain;
     const L = layerCount(spec);
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`plan: batch size must be a positive integer, got ${maxBatch}`);
     const arena = new BufferArena(device, 'plan');
@@ -133,8 +136,8 @@ export class TrainingPlan implements TrainBackend {
         const w = ref(paramBuffer, slot(l).weight);
         const b = ref(paramBuffer, slot(l).bias);
         if (fuse) {
-          forward.push({ d: await Dispatch.create(arena, 'matmulBiasAct', { TRANS_A: 0, TRANS_B: 1, ...actConstants(act) }, { a: A(l), b: w, c: A(l + 1), bias: b }, dims(1)),
-            uniform: dims, grid: (rows) => matmulWorkgroups('matmulBiasAct', rows, nOut) });
+          forward.push({ d: await Dispatch.create(arena, family.biasAct, { TRANS_A: 0, TRANS_B: 1, ...actConstants(act) }, { a: A(l), b: w, c: A(l + 1), bias: b }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(family.biasAct, rows, nOut) });
         } else {
           forward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 1 }, { a: A(l), b: w, c: A(l + 1) }, dims(1)),
             uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nOut) });
@@ -165,8 +168,8 @@ export class TrainingPlan implements TrainBackend {
         const dims = (rows: number) => ({ M: rows, N: nIn, K: nOut });
         const w = ref(paramBuffer, slot(l).weight);
         if (fuse) {
-          backward.push({ d: await Dispatch.create(arena, 'matmulActGrad', { TRANS_A: 0, TRANS_B: 0, ...actConstants(act) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims(1)),
-            uniform: dims, grid: (rows) => matmulWorkgroups('matmulActGrad', rows, nIn) });
+          backward.push({ d: await Dispatch.create(arena, family.actGrad, { TRANS_A: 0, TRANS_B: 0, ...actConstants(act) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(family.actGrad, rows, nIn) });
         } else {
           backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 0 }, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
             uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nIn) });

@@ -26,7 +26,7 @@ function dotBound(a: Float32Array, b: Float32Array, M: number, N: number, K: num
 }
 
 describe('matmul', () => {
-  for (const variant of ['matmulTiled', 'matmulNaive'] as const) {
+  for (const variant of ['matmulTiled', 'matmulBlocked', 'matmulNaive'] as const) {
     for (const [tA, tB, label] of ORIENTATIONS) {
       for (const [M, N, K] of SHAPES) {
         // Test that the matmul kernel matches the reference for this orientation and shape.
@@ -44,28 +44,28 @@ describe('matmul', () => {
 });
 
 describe('fused matmul epilogues', () => {
-  for (const act of ACTS) {
+  for (const act of ACTS) for (const family of ['tiled', 'blocked'] as const) {
     // Test that the forward epilogue g(A·Wᵀ + b) matches matmul then biasActivation in the reference.
-    it(`matmulBiasAct ${act}`, async () => {
+    it(`matmulBiasAct ${family} ${act}`, async () => {
       const [M, N, K] = [T + 3, 2 * T - 5, 50];
       const rng = new Rng(7);
       const a = randomArray(M * K, rng);
       const w = randomArray(N * K, rng);
       const bias = randomArray(N, rng);
-      const out = await gpuOps.matmulBiasAct(gpu().device, a, w, bias, M, N, K, false, true, act);
+      const out = await gpuOps.matmulBiasAct(gpu().device, a, w, bias, M, N, K, false, true, act, family);
       const expected = ref.biasActivation(ref.matmul(f64(a), f64(w), M, N, K, false, true), f64(bias), M, N, act);
       // The activations are 1-Lipschitz, so the dot-product bound carries through unchanged.
       assertClose(`matmulBiasAct ${act}`, out, expected, TOL.value, dotBound(a, w, M, N, K, false, true), N);
     });
     // Test that the backward epilogue (dZ·W) ⊙ g'(A_prev) matches matmul then activationGrad in the reference.
-    it(`matmulActGrad ${act}`, async () => {
+    it(`matmulActGrad ${family} ${act}`, async () => {
       const [M, N, K] = [T + 1, T - 1, 33];
       const rng = new Rng(11);
       const dz = randomArray(M * K, rng);
       const w = randomArray(K * N, rng);
       const aPrev = f64(randomArray(M * N, rng, -2, 2)).map((z) => ref.activationForward(Float64Array.of(z), act)[0]!);
       const aux = Float32Array.from(aPrev);
-      const out = await gpuOps.matmulActGrad(gpu().device, dz, w, aux, M, N, K, false, false, act);
+      const out = await gpuOps.matmulActGrad(gpu().device, dz, w, aux, M, N, K, false, false, act, family);
       const expected = ref.activationGrad(ref.matmul(f64(dz), f64(w), M, N, K, false, false), f64(aux), act);
       // g' <= 1 for every activation here, so the dot-product bound carries through.
       assertClose(`matmulActGrad ${act}`, out, expected, TOL.grad, dotBound(dz, w, M, N, K, false, false), N);

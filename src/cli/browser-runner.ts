@@ -1,0 +1,90 @@
+// Node half of the GPU path: serves the job and the page from a local Vite server on 127.0.0.1
+// (WebGPU needs a secure context), drives headless Chromium with Playwright, relays the page's events
+// and collects the trained weights it posts back.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright';
+import { createServer, type Plugin } from 'vite';
+import { paramsToSafetensors } from '../io/safetensors.ts';
+import type { Summary, TrainEvent } from '../train/loop.ts';
+import { chromiumLaunchOptions } from './chromium.ts';
+import type { Job } from './job.ts';
+import type { JobMeta, JobPart } from './protocol.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function bytesOf(a: Float32Array | Uint8Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function jobPlugin(job: Job, onResult: (weights: Uint8Array) => void): Plugin {
+  const meta: JobMeta = { spec: job.spec, loop: job.loop, maxBatch: job.maxBatch, trainRows: job.train.n, testRows: job.test.n };
+  const parts: Record<JobPart, Buffer> = {
+    'train.x': bytesOf(job.train.x), 'train.y': bytesOf(job.train.y),
+    'test.x': bytesOf(job.test.x), 'test.y': bytesOf(job.test.y),
+    'init.safetensors': bytesOf(paramsToSafetensors(job.spec, job.params)),
+  };
+  return {
+    name: 'training-job',
+    configureServer(server) {
+      server.middlewares.use('/__job', (req: IncomingMessage, res: ServerResponse) => {
+        const name = (req.url ?? '').replace(/^\//, '');
+        if (req.method === 'POST' && name === 'result') {
+          const chunks: Buffer[] = [];
+          req.on('data', (c: Buffer) => chunks.push(c));
+          req.on('end', () => {
+            onResult(new Uint8Array(Buffer.concat(chunks)));
+            res.end('ok');
+          });
+          return;
+        }
+        if (name === 'meta.json') {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(meta));
+          return;
+        }
+        const body = parts[name as JobPart];
+        if (!body) {
+          res.statusCode = 404;
+          res.end(`no job part ${name}`);
+          return;
+        }
+        res.setHeader('content-type', 'application/octet-stream');
+        res.end(body);
+      });
+    },
+  };
+}
+
+export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void): Promise<{ summary: Summary; weights: Uint8Array }> {
+  let weights: Uint8Array | undefined;
+  const server = await createServer({
+    configFile: false,
+    root: ROOT,
+    logLevel: 'error',
+    clearScreen: false,
+    server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
+    optimizeDeps: { noDiscovery: true, include: [] },
+    plugins: [jobPlugin(job, (w) => (weights = w))],
+  });
+  await server.listen();
+  const { port } = server.httpServer!.address() as AddressInfo;
+  const browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true });
+  try {
+    const page = await browser.newPage();
+    const summary = await new Promise<Summary>((resolve, reject) => {
+      page.on('pageerror', (e) => reject(new Error(`page error: ${e.message}`)));
+      page.on('crash', () => reject(new Error('the browser page crashed')));
+      void page.exposeFunction('__jobEvent', (e: TrainEvent) => emit(e));
+      void page.exposeFunction('__jobDone', (s: Summary) => resolve(s));
+      void page.exposeFunction('__jobError', (m: string) => reject(new Error(m)));
+      page.goto(`http://127.0.0.1:${port}/src/cli/runner.html`).catch(reject);
+    });
+    if (!weights) throw new Error('the page finished without posting its weights');
+    return { summary, weights };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

@@ -1,0 +1,75 @@
+// Turns parsed options into a training job: data loaded, split, normalised, the model spec and its
+// starting weights. Shared by the CPU path (runs in Node) and the GPU path (shipped to the browser).
+import { readFileSync } from 'node:fs';
+import { parseCsv, normalize } from '../data/csv.ts';
+import { targets, type Dataset } from '../data/dataset.ts';
+import { loadMnist } from '../data/mnist.ts';
+import { trainTestSplit } from '../data/split.ts';
+import { syntheticDataset } from '../data/synthetic.ts';
+import { initParams } from '../init.ts';
+import { paramsFromSafetensors } from '../io/safetensors.ts';
+import { outputsForClasses, validateSpec, type ModelSpec, type Params } from '../model.ts';
+import type { SplitData } from '../train/backend.ts';
+import type { LoopOptions } from '../train/loop.ts';
+import type { TrainOptions } from './args.ts';
+
+export interface Job {
+  readonly dataName: string;
+  readonly spec: ModelSpec;
+  readonly params: Params;
+  readonly train: SplitData;
+  readonly test: SplitData;
+  readonly loop: LoopOptions;
+  readonly maxBatch: number;
+}
+
+export function loadDataset(opts: TrainOptions): Dataset {
+  switch (opts.data.kind) {
+    case 'mnist':
+      return loadMnist();
+    case 'synthetic':
+      return syntheticDataset(opts.data.name, opts.samples, opts.seed);
+    case 'csv': {
+      let text: string;
+      try {
+        text = readFileSync(opts.data.path, 'utf8');
+      } catch (e) {
+        throw new Error(`--data ${opts.data.path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+      return parseCsv(text, opts.data.path);
+    }
+  }
+}
+
+const split = (d: Dataset): SplitData => ({ x: d.x, y: targets(d), n: d.n });
+
+export function buildJob(opts: TrainOptions): Job {
+  const data = loadDataset(opts);
+  let { train, test } = trainTestSplit(data, opts.testSplit, opts.seed);
+  if (opts.normalize !== 'none') ({ train, test } = normalize(train, test, opts.normalize));
+  const spec: ModelSpec = {
+    sizes: [data.features, ...opts.hidden, outputsForClasses(data.classes)],
+    activation: opts.activation,
+    loss: data.classes === 2 ? 'bce' : 'ce',
+  };
+  validateSpec(spec);
+  let params: Params;
+  if (opts.init) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(opts.init));
+    } catch (e) {
+      throw new Error(`--init ${opts.init}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    try {
+      params = paramsFromSafetensors(bytes, spec);
+    } catch (e) {
+      throw new Error(`--init ${opts.init}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`);
+    }
+  } else params = initParams(spec, opts.seed);
+  const maxBatch = Math.min(opts.batchSize, train.n);
+  return {
+    dataName: data.name, spec, params, train: split(train), test: split(test), maxBatch,
+    loop: { epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, shuffle: opts.shuffle, evalEvery: opts.evalEvery },
+  };
+}

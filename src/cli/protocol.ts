@@ -1,0 +1,22 @@
+// What the command line and the page it drives exchange over the local job server.
+import type { ModelSpec } from '../model.ts';
+import type { LoopOptions, Summary, TrainEvent } from '../train/loop.ts';
+
+export interface JobMeta {
+  readonly spec: ModelSpec;
+  readonly loop: LoopOptions;
+  readonly maxBatch: number;
+  readonly trainRows: number;
+  readonly testRows: number;
+}
+
+/** Binary parts of a job, served at /__job/<name>. */
+export const JOB_PARTS = ['train.x', 'train.y', 'test.x', 'test.y', 'init.safetensors'] as const;
+export type JobPart = (typeof JOB_PARTS)[number];
+
+/** Functions the CLI exposes on the page's window (Playwright exposeFunction). */
+export interface RunnerHooks {
+  __jobEvent(e: TrainEvent): Promise<void>;
+  __jobDone(summary: Summary): Promise<void>;
+  __jobError(message: string): Promise<void>;
+}

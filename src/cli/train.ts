@@ -1,0 +1,87 @@
+// `npm run train`: train an MLP on WebGPU (headless Chromium) or on the CPU reference, print progress
+// and the final accuracy, optionally save the weights. Exit codes: 0 ok, 1 failure, 2 bad arguments.
+import { renameSync, writeFileSync } from 'node:fs';
+import { paramsToSafetensors } from '../io/safetensors.ts';
+import { CpuBackend } from '../reference/backend.ts';
+import { runTraining, type Summary, type TrainEvent } from '../train/loop.ts';
+import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
+import { buildJob, type Job } from './job.ts';
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
+const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
+
+function printer(json: boolean): (e: TrainEvent) => void {
+  if (json) return (e) => process.stdout.write(JSON.stringify(e) + '\n');
+  return (e) => {
+    switch (e.type) {
+      case 'start':
+        console.log(`device ${e.device} (${e.adapter}): ${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps`);
+        break;
+      case 'progress':
+        console.log(`  epoch ${e.epoch} step ${e.step}/${e.totalSteps}  loss ${e.loss.toFixed(4)}  acc ${pct(e.accuracy)}  ${e.stepsPerSecond.toFixed(1)} steps/s`);
+        break;
+      case 'epoch':
+        console.log(`epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  test acc ${pct(e.testAccuracy)}`);
+        break;
+      case 'summary':
+        console.log(`final: train loss ${num(e.loss)} acc ${pct(e.trainAccuracy)} | test loss ${num(e.testLoss)} acc ${pct(e.testAccuracy)} | ` +
+          `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`);
+        break;
+    }
+  };
+}
+
+/** Write then rename, so a crash never leaves a half-written file under the final name. */
+function writeAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<{ summary: Summary; weights: Uint8Array }> {
+  if (opts.device === 'cpu') {
+    const backend = CpuBackend.create({ spec: job.spec, params: job.params, train: job.train, test: job.test, maxBatch: job.maxBatch });
+    try {
+      const summary = await runTraining(backend, job.train.n, job.test.n, job.loop, emit);
+      return { summary, weights: paramsToSafetensors(job.spec, await backend.readParams()) };
+    } finally {
+      backend.destroy();
+    }
+  }
+  const { runInBrowser } = await import('./browser-runner.ts'); // loads Vite and Playwright only when needed
+  return runInBrowser(job, emit);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let opts: TrainOptions;
+  try {
+    opts = parseTrainArgs(argv);
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}\n(see npm run train -- --help)`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(TRAIN_USAGE);
+    return 0;
+  }
+  try {
+    const job = buildJob(opts);
+    const emit = printer(opts.json);
+    if (!opts.json) {
+      console.log(`model [${job.spec.sizes.join(',')}] ${job.spec.activation} hidden, ${job.spec.loss === 'bce' ? 'sigmoid + BCE' : 'softmax + CE'} output, on ${job.dataName}; ` +
+        `${job.loop.epochs} epochs, lr ${job.loop.lr}, seed ${job.loop.seed}`);
+    }
+    const { weights } = await train(opts, job, emit);
+    if (opts.save) {
+      writeAtomic(opts.save, weights);
+      if (!opts.json) console.log(`saved weights to ${opts.save}`);
+    }
+    return 0;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error(`error: ${process.env.DEBUG ? msg : msg.split('\n')[0]}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
