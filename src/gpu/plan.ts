@@ -49,6 +49,7 @@ export class TrainingPlan implements TrainBackend {
     private readonly arena: BufferArena,
     private readonly slots: LayerSlots[],
     private readonly paramBuffer: GPUBuffer,
+    private readonly gradBuffer: GPUBuffer,
     private readonly orderBuffer: GPUBuffer,
     private readonly trainStats: GPUBuffer,
     private readonly evalStats: GPUBuffer,
@@ -186,7 +187,7 @@ export class TrainingPlan implements TrainBackend {
         train: [...(await gatherOps(train, identityBuffer)), ...forward, loss, evalReduce],
         test: [...(await gatherOps(test, identityBuffer)), ...forward, loss, evalReduce],
       };
-      const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, orderBuffer, trainStats, evalStats,
+      const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, orderBuffer, trainStats, evalStats,
         new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n }, maxBatch);
       plan.setParams(init.params);
       const oom = await device.popErrorScope();
@@ -273,8 +274,17 @@ export class TrainingPlan implements TrainBackend {
   }
 
   async readParams(): Promise<Params> {
+    return this.readLayers(this.paramBuffer);
+  }
+
+  /** Gradients of the last step, laid out like the parameters (dW as layers.{i}.weight, db as .bias). */
+  async readGrads(): Promise<Params> {
+    return this.readLayers(this.gradBuffer);
+  }
+
+  private async readLayers(buffer: GPUBuffer): Promise<Params> {
     this.check();
-    const all = new Float32Array(await readBuffer(this.ctx.device, this.paramBuffer));
+    const all = new Float32Array(await readBuffer(this.ctx.device, buffer));
     return this.slots.map((s) => ({
       weight: all.slice(s.weight.offset, s.weight.offset + s.weight.length),
       bias: all.slice(s.bias.offset, s.bias.offset + s.bias.length),

@@ -5,11 +5,19 @@ import type { BufferArena } from './arena.ts';
 
 export class ReadbackPool {
   private readonly free: GPUBuffer[] = [];
-  constructor(private readonly arena: BufferArena, private readonly bytes: number) {}
+  /** `preallocate` staging buffers are made up front (the training loop keeps at most two reads in
+   *  flight), so steady-state training allocates nothing; the pool grows only if more overlap. */
+  constructor(private readonly arena: BufferArena, private readonly bytes: number, preallocate = 2) {
+    for (let i = 0; i < preallocate; i++) this.free.push(this.make());
+  }
+
+  private make(): GPUBuffer {
+    return this.arena.create('readback', this.bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  }
 
   /** Encodes a copy of `src` into a staging buffer; call the returned function after submitting `enc`. */
   copy(enc: GPUCommandEncoder, src: GPUBuffer): () => Promise<Float32Array> {
-    const staging = this.free.pop() ?? this.arena.create('readback', this.bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const staging = this.free.pop() ?? this.make();
     enc.copyBufferToBuffer(src, 0, staging, 0, this.bytes);
     return async () => {
       await staging.mapAsync(GPUMapMode.READ);

@@ -1,0 +1,121 @@
+// End-to-end golden test (llm.c's test_gpt2 in spirit): the same model, weights, data and batch order
+// trained for several steps on the WebGPU plan and on the float64 CPU reference; the loss is compared
+// at every step, every gradient by name at every step, and every parameter by name at the end.
+import { describe, expect, it } from 'vitest';
+import { assertClose, TOL } from '../../src/check.ts';
+import { TrainingPlan, type PlanOptions } from '../../src/gpu/plan.ts';
+import { liveBufferStats } from '../../src/gpu/arena.ts';
+import { initParams } from '../../src/init.ts';
+import { layerCount, tensorName, type ModelSpec } from '../../src/model.ts';
+import { CpuBackend } from '../../src/reference/backend.ts';
+import { toParams64, trainStep } from '../../src/reference/mlp.ts';
+import { gather } from '../../src/reference/ops.ts';
+import { Rng } from '../../src/rng.ts';
+import { gpu, randomArray, useDevice } from './fixture.ts';
+
+useDevice();
+
+interface Case {
+  readonly label: string;
+  readonly spec: ModelSpec;
+  readonly n: number;
+  readonly batch: number;
+  readonly steps: number;
+  readonly lr: number;
+  readonly options: PlanOptions;
+}
+
+const CASES: Case[] = [
+  { label: 'relu softmax-CE, fused, blocked', spec: { sizes: [20, 16, 12, 5], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 7, lr: 0.1, options: { matmul: 'blocked' } },
+  { label: 'relu softmax-CE, fused, tiled', spec: { sizes: [20, 16, 12, 5], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 7, lr: 0.1, options: { matmul: 'tiled' } },
+  { label: 'tanh sigmoid-BCE, unfused naive', spec: { sizes: [6, 10, 1], activation: 'tanh', loss: 'bce' }, n: 30, batch: 30, steps: 5, lr: 0.5, options: { fuse: false, naive: true } },
+  { label: 'sigmoid MSE, unfused tiled', spec: { sizes: [5, 7, 3], activation: 'sigmoid', loss: 'mse' }, n: 25, batch: 10, steps: 6, lr: 0.3, options: { fuse: false, matmul: 'tiled' } },
+  { label: 'leaky_relu CE, wide tiles', spec: { sizes: [70, 65, 3], activation: 'leaky_relu', loss: 'ce' }, n: 100, batch: 64, steps: 4, lr: 0.05, options: {} },
+];
+
+function data(spec: ModelSpec, n: number, rng: Rng): { x: Float32Array; y: Float32Array } {
+  const out = spec.sizes[spec.sizes.length - 1]!;
+  const x = randomArray(n * spec.sizes[0]!, rng);
+  const y = new Float32Array(n * out);
+  for (let r = 0; r < n; r++) {
+    if (spec.loss === 'mse') for (let j = 0; j < out; j++) y[r * out + j] = rng.next();
+    else if (out === 1) y[r] = rng.int(2);
+    else y[r * out + rng.int(out)] = 1;
+  }
+  return { x, y };
+}
+
+describe('golden: WebGPU plan vs CPU reference, step by step', () => {
+  for (const c of CASES) {
+    // Test that N training steps agree with the reference in loss, every gradient and every final parameter.
+    it(c.label, async () => {
+      const rng = new Rng(42);
+      const { x, y } = data(c.spec, c.n, rng);
+      const params = initParams(c.spec, 7);
+      const plan = await TrainingPlan.create(gpu(), { spec: c.spec, params, train: { x, y, n: c.n }, test: { x, y, n: c.n }, maxBatch: c.batch }, c.options);
+      try {
+        const ref = toParams64(params);
+        const order = rng.permutation(c.n);
+        plan.setOrder(order);
+        const buffers = liveBufferStats().buffers;
+        const [inputs, outputs] = [c.spec.sizes[0]!, c.spec.sizes[c.spec.sizes.length - 1]!];
+        let start = 0;
+        for (let step = 0; step < c.steps; step++) {
+          const rows = Math.min(c.batch, c.n - start); // includes a partial last batch
+          plan.step(start, rows, c.lr);
+          const expected = trainStep(c.spec, ref, gather(x, order, start, rows, inputs), gather(y, order, start, rows, outputs), rows, c.lr);
+          const got = await plan.takeTrainStats();
+          expect(got.count).toBe(rows);
+          assertClose(`step ${step} loss`, [got.lossSum / rows], [expected.loss], TOL.value);
+          const grads = await plan.readGrads();
+          for (let l = 0; l < layerCount(c.spec); l++) {
+            assertClose(`step ${step} ${tensorName(l, 'weight')} grad`, grads[l]!.weight, expected.grads.dW[l]!, TOL.grad, undefined, c.spec.sizes[l]!);
+            assertClose(`step ${step} ${tensorName(l, 'bias')} grad`, grads[l]!.bias, expected.grads.db[l]!, TOL.grad);
+          }
+          start = start + rows >= c.n ? 0 : start + rows;
+        }
+        const final = await plan.readParams();
+        for (let l = 0; l < layerCount(c.spec); l++) {
+          assertClose(tensorName(l, 'weight'), final[l]!.weight, ref[l]!.weight, TOL.value, undefined, c.spec.sizes[l]!);
+          assertClose(tensorName(l, 'bias'), final[l]!.bias, ref[l]!.bias, TOL.value);
+        }
+        expect(liveBufferStats().buffers, 'buffers allocated inside steps').toBe(buffers);
+      } finally {
+        plan.destroy();
+      }
+    });
+  }
+
+  // Test that whole-split evaluation on the GPU matches the CPU reference backend (loss and accuracy).
+  it('evaluate matches the CPU reference', async () => {
+    const spec: ModelSpec = { sizes: [8, 12, 4], activation: 'relu', loss: 'ce' };
+    const rng = new Rng(3);
+    const { x, y } = data(spec, 150, rng);
+    const init = { spec, params: initParams(spec, 1), train: { x, y, n: 150 }, test: { x: x.subarray(0, 8 * 70), y: y.subarray(0, 4 * 70), n: 70 }, maxBatch: 32 };
+    const plan = await TrainingPlan.create(gpu(), init);
+    const cpu = CpuBackend.create(init);
+    try {
+      for (const split of ['train', 'test'] as const) {
+        const [g, e] = [await plan.evaluate(split), await cpu.evaluate(split)];
+        expect(g.count).toBe(e.count);
+        assertClose(`${split} loss sum`, [g.lossSum], [e.lossSum], TOL.value);
+        expect(g.correct).toBe(e.correct);
+      }
+    } finally {
+      plan.destroy();
+      cpu.destroy();
+    }
+  });
+
+  // Test that a plan refuses a step larger than the batch it was built for, naming both numbers.
+  it('rejects a step over the planned batch', async () => {
+    const spec: ModelSpec = { sizes: [2, 3, 1], activation: 'relu', loss: 'bce' };
+    const d = { x: new Float32Array(20), y: new Float32Array(10), n: 10 };
+    const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 1), train: d, test: d, maxBatch: 4 });
+    try {
+      expect(() => plan.step(0, 5, 0.1)).toThrow(/5 rows.*1\.\.4/);
+    } finally {
+      plan.destroy();
+    }
+  });
+});
