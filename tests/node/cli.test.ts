@@ -1,0 +1,85 @@
+// The train command as a user runs it: exit codes, messages for bad input, JSON events, saved weights.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { paramsFromSafetensors, paramsToSafetensors } from '../../src/io/safetensors.ts';
+import { initParams } from '../../src/init.ts';
+import { events, runTrain } from './cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+
+describe('train command: arguments and bad input', () => {
+  // Test that --help prints the usage and exits 0.
+  it('--help', () => {
+    const r = runTrain(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: npm run train/);
+  });
+  // Test that an unknown flag exits 2 and names the flag.
+  it('unknown flag', () => {
+    const r = runTrain(['--bogus', '3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--bogus/);
+  });
+  // Test that a learning rate that is not a positive number exits 2 and names --lr.
+  it('bad learning rate', () => {
+    const r = runTrain(['--lr', '-1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--lr/);
+  });
+  // Test that a ragged CSV exits 1 with the line number, not a stack trace.
+  it('malformed CSV', () => {
+    const f = join(dir, 'ragged.csv');
+    writeFileSync(f, 'a,b,label\n1,2,0\n3,1\n');
+    const r = runTrain(['--data', f, '--device', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/line 3/);
+    expect(r.stderr).not.toMatch(/    at /);
+  });
+  // Test that a missing CSV file exits 1 naming the path.
+  it('missing CSV', () => {
+    const r = runTrain(['--data', join(dir, 'nope.csv'), '--device', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/nope\.csv/);
+  });
+  // Test that --init weights of the wrong shape exit 1 naming the tensor and both shapes.
+  it('--init with the wrong architecture', () => {
+    const f = join(dir, 'wrong.safetensors');
+    const spec = { sizes: [2, 8, 1], activation: 'relu', loss: 'bce' } as const;
+    writeFileSync(f, paramsToSafetensors(spec, initParams(spec, 1)));
+    const r = runTrain(['--data', 'moons', '--hidden', '16', '--init', f, '--device', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/layers\.0\.weight.*\[16,2\].*\[8,2\]/);
+  });
+});
+
+describe('train command: training', () => {
+  // Test that the CPU reference trains moons well past chance, with JSON events and saved weights that load back.
+  it('--device cpu on moons, --json, --save', () => {
+    const save = join(dir, 'moons-cpu.safetensors');
+    const r = runTrain(['--data', 'moons', '--samples', '400', '--hidden', '16', '--epochs', '30', '--lr', '0.5', '--device', 'cpu', '--json', '--save', save]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const ev = events(r.stdout);
+    expect(ev[0]?.type).toBe('start');
+    expect(ev.some((e) => e.type === 'progress')).toBe(true);
+    const summary = ev[ev.length - 1]!;
+    expect(summary.type).toBe('summary');
+    expect(summary.device).toBe('cpu');
+    expect(summary.testAccuracy as number).toBeGreaterThan(0.85);
+    const params = paramsFromSafetensors(new Uint8Array(readFileSync(save)), { sizes: [2, 16, 1], activation: 'relu', loss: 'bce' });
+    expect(params[0]!.weight.length).toBe(32);
+  });
+  // Test that WebGPU training on spiral (3 classes, softmax) learns it and reports the adapter.
+  it('--device gpu on spiral', () => {
+    const r = runTrain(['--data', 'spiral', '--samples', '600', '--hidden', '64,64', '--epochs', '60', '--lr', '0.5', '--batch-size', '32', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = events(r.stdout).at(-1)!;
+    expect(summary.device).toBe('gpu');
+    expect(String(summary.adapter).length).toBeGreaterThan(0);
+    expect(summary.trainAccuracy as number).toBeGreaterThan(0.9);
+    expect(summary.testAccuracy as number).toBeGreaterThan(0.85);
+  });
+});
