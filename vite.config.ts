@@ -7,6 +7,8 @@ import { chromiumLaunchOptions } from './src/cli/chromium.ts';
 export default defineConfig({
   server: { host: '127.0.0.1' },
   test: {
+    // The JSON report lets .ci/run print its own 'tests: N passed, N failed' line.
+    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     projects: [
       {
         extends: true,
