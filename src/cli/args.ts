@@ -36,14 +36,14 @@ Data
   --test-split F        fraction held out for testing, 0 <= F < 1           (default 0.2)
   --normalize HOW       standard | minmax | none, fitted on the train split (default none)
 Model
-  --hidden W1,W2,...    hidden layer widths; "" or none for no hidden layer (default 128,64)
+  --hidden W1,W2,...    hidden layer widths; "" or none for no hidden layer (default 256,128)
   --activation ACT      relu | sigmoid | tanh | leaky_relu                  (default relu)
   --init FILE           start from weights in a .safetensors file
   --save FILE           write the trained weights to a .safetensors file
 Training
-  --epochs N            passes over the training split                      (default 10)
+  --epochs N            passes over the training split                      (default 15)
   --batch-size B        rows per SGD step                                   (default 64)
-  --lr X                learning rate                                       (default 0.1)
+  --lr X                learning rate                                       (default 0.2)
   --seed S              seed for init, split, shuffling and synthetic data  (default 1)
   --no-shuffle          visit training rows in the same order every epoch
   --device DEV          gpu | cpu (the float64 reference)                   (default gpu)
@@ -56,11 +56,12 @@ Flags take their value as "--flag value" or "--flag=value".`;
 
 export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   data: { kind: 'mnist' },
-  hidden: [128, 64],
+  // Defaults are tuned for the default data (MNIST): 95.55% test accuracy on SwiftShader (README).
+  hidden: [256, 128],
   activation: 'relu',
-  epochs: 10,
+  epochs: 15,
   batchSize: 64,
-  lr: 0.1,
+  lr: 0.2,
   seed: 1,
   testSplit: 0.2,
   shuffle: true,

@@ -6,11 +6,11 @@ describe('parseTrainArgs', () => {
   it('returns the defaults', () => {
     expect(parseTrainArgs([])).toEqual({
       data: { kind: 'mnist' },
-      hidden: [128, 64],
+      hidden: [256, 128],
       activation: 'relu',
-      epochs: 10,
+      epochs: 15,
       batchSize: 64,
-      lr: 0.1,
+      lr: 0.2,
       seed: 1,
       testSplit: 0.2,
       shuffle: true,
@@ -77,7 +77,7 @@ describe('parseTrainArgs', () => {
   // Test that the defaults object is not shared with (and so not mutated through) a result.
   it('does not alias the defaults', () => {
     parseTrainArgs([]).hidden.push(1);
-    expect(DEFAULT_TRAIN_OPTIONS.hidden).toEqual([128, 64]);
+    expect(DEFAULT_TRAIN_OPTIONS.hidden).toEqual([256, 128]);
   });
 
   const bad: [string[], string][] = [
