@@ -57,7 +57,15 @@ function jobPlugin(job: Job, onResult: (weights: Uint8Array) => void): Plugin {
   };
 }
 
-export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void): Promise<{ summary: Summary; weights: Uint8Array }> {
+/** The outcome of a run: a summary when it finished, an error when it did not, and the weights it ended
+ *  with whenever there are any (after a divergence, the last good ones). */
+export interface RunResult {
+  readonly summary?: Summary;
+  readonly error?: string;
+  readonly weights?: Uint8Array;
+}
+
+export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
   let weights: Uint8Array | undefined;
   const server = await createServer({
     configFile: false,
@@ -83,6 +91,8 @@ export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void): Pro
     });
     if (!weights) throw new Error('the page finished without posting its weights');
     return { summary, weights };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e), ...(weights ? { weights } : {}) };
   } finally {
     await browser.close();
     await server.close();

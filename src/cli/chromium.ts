@@ -16,6 +16,7 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--disable-quic',
   '--no-first-run',
+  '--js-flags=--expose-gc', // lets the long-run test measure the heap after a collection
 ];
 
 export function chromiumLaunchOptions(): { executablePath: string; args: string[] } {

@@ -3,7 +3,7 @@
 import { acquireDevice } from '../gpu/device.ts';
 import { TrainingPlan } from '../gpu/plan.ts';
 import { paramsFromSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
-import { runTraining } from '../train/loop.ts';
+import { DivergenceError, runTraining } from '../train/loop.ts';
 import type { JobMeta, RunnerHooks } from './protocol.ts';
 
 const hooks = window as unknown as Window & RunnerHooks;
@@ -28,16 +28,23 @@ async function main(): Promise<void> {
     test: { x: new Float32Array(vx!), y: new Float32Array(vy!), n: meta.testRows },
     maxBatch: meta.maxBatch,
   });
-  try {
-    const summary = await runTraining(plan, meta.trainRows, meta.testRows, meta.loop, (e) => void hooks.__jobEvent(e));
+  const postWeights = async () => {
     const weights = paramsToSafetensors(meta.spec, await plan.readParams());
     const res = await fetch('/__job/result', { method: 'POST', body: weights as Uint8Array<ArrayBuffer> });
     if (!res.ok) throw new Error(`posting the weights failed: HTTP ${res.status}`);
+  };
+  try {
+    const summary = await runTraining(plan, meta.trainRows, meta.testRows, meta.loop, (e) => void hooks.__jobEvent(e));
+    await postWeights();
     await hooks.__jobDone(summary);
+  } catch (e) {
+    if (e instanceof DivergenceError) await postWeights(); // the last good weights, restored by the loop
+    throw e;
   } finally {
     plan.destroy();
     ctx.device.destroy();
   }
 }
 
-main().catch((e: unknown) => void hooks.__jobError(e instanceof Error ? (e.stack ?? e.message) : String(e)));
+// The first line is the message the CLI prints; the stack follows for DEBUG=1.
+main().catch((e: unknown) => void hooks.__jobError(e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e)));

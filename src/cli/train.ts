@@ -3,7 +3,8 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { paramsToSafetensors } from '../io/safetensors.ts';
 import { CpuBackend } from '../reference/backend.ts';
-import { runTraining, type Summary, type TrainEvent } from '../train/loop.ts';
+import { DivergenceError, runTraining, type TrainEvent } from '../train/loop.ts';
+import type { RunResult } from './browser-runner.ts';
 import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
 import { buildJob, type Job } from './job.ts';
 
@@ -38,12 +39,15 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
   renameSync(tmp, path);
 }
 
-async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<{ summary: Summary; weights: Uint8Array }> {
+async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
   if (opts.device === 'cpu') {
     const backend = CpuBackend.create({ spec: job.spec, params: job.params, train: job.train, test: job.test, maxBatch: job.maxBatch });
     try {
       const summary = await runTraining(backend, job.train.n, job.test.n, job.loop, emit);
       return { summary, weights: paramsToSafetensors(job.spec, await backend.readParams()) };
+    } catch (e) {
+      if (!(e instanceof DivergenceError)) throw e;
+      return { error: e.message, weights: paramsToSafetensors(job.spec, await backend.readParams()) };
     } finally {
       backend.destroy();
     }
@@ -71,11 +75,12 @@ async function main(argv: string[]): Promise<number> {
       console.log(`model [${job.spec.sizes.join(',')}] ${job.spec.activation} hidden, ${job.spec.loss === 'bce' ? 'sigmoid + BCE' : 'softmax + CE'} output, on ${job.dataName}; ` +
         `${job.loop.epochs} epochs, lr ${job.loop.lr}, seed ${job.loop.seed}`);
     }
-    const { weights } = await train(opts, job, emit);
-    if (opts.save) {
+    const { weights, error } = await train(opts, job, emit);
+    if (opts.save && weights) {
       writeAtomic(opts.save, weights);
-      if (!opts.json) console.log(`saved weights to ${opts.save}`);
+      if (!opts.json) console.log(`saved ${error ? 'the last good ' : ''}weights to ${opts.save}`);
     }
+    if (error) throw new Error(error);
     return 0;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

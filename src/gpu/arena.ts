@@ -17,9 +17,10 @@ export class BufferArena {
     const limit = this.device.limits.maxBufferSize;
     const storageLimit = this.device.limits.maxStorageBufferBindingSize;
     const bytes = Math.max(16, Math.ceil(size / 4) * 4);
-    if (bytes > limit) throw new Error(`${this.owner}: buffer '${label}' needs ${bytes} bytes, over the adapter's maxBufferSize of ${limit}`);
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    if (bytes > limit) throw new Error(`${this.owner}: buffer '${label}' needs ${bytes} bytes (${mib(bytes)}), over the adapter's maxBufferSize of ${limit} (${mib(limit)})`);
     if (usage & GPUBufferUsage.STORAGE && bytes > storageLimit) {
-      throw new Error(`${this.owner}: buffer '${label}' needs ${bytes} bytes, over the adapter's maxStorageBufferBindingSize of ${storageLimit}`);
+      throw new Error(`${this.owner}: buffer '${label}' needs ${bytes} bytes (${mib(bytes)}), over the adapter's maxStorageBufferBindingSize of ${storageLimit} (${mib(storageLimit)})`);
     }
     const buf = this.device.createBuffer({ label: `${this.owner}/${label}`, size: bytes, usage });
     this.buffers.add(buf);

@@ -3,7 +3,7 @@
 // one command buffer and submit it once. Nothing is allocated and nothing is read back inside a step;
 // loss and accuracy accumulate on the GPU and are copied out only when takeTrainStats() is called.
 import { layerActivation, layerCount, size, type ModelSpec, type Params } from '../model.ts';
-import type { BackendInit, SplitData, Stats, TrainBackend } from '../train/backend.ts';
+import { SNAPSHOT_SLOTS, type BackendInit, type SplitData, type Stats, type TrainBackend } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
@@ -50,6 +50,7 @@ export class TrainingPlan implements TrainBackend {
     private readonly slots: LayerSlots[],
     private readonly paramBuffer: GPUBuffer,
     private readonly gradBuffer: GPUBuffer,
+    private readonly snapshots: GPUBuffer[],
     private readonly orderBuffer: GPUBuffer,
     private readonly trainStats: GPUBuffer,
     private readonly evalStats: GPUBuffer,
@@ -77,7 +78,7 @@ export class TrainingPlan implements TrainBackend {
     const mm = options.naive ? 'matmulNaive' : family.plain;
     const L = layerCount(spec);
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`plan: batch size must be a positive integer, got ${maxBatch}`);
-    const arena = new BufferArena(device, 'plan');
+    const arena = new BufferArena(device, `plan [${spec.sizes.join(',')}] batch ${maxBatch}`);
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     try {
@@ -93,6 +94,7 @@ export class TrainingPlan implements TrainBackend {
       for (let l = 0; l < L; l++) slots.push({ weight: place(size(spec, l + 1) * size(spec, l)), bias: place(size(spec, l + 1)) });
       const paramBuffer = arena.create('params', total * 4, STORAGE);
       const gradBuffer = arena.create('grads', total * 4, STORAGE);
+      const snapshots = Array.from({ length: SNAPSHOT_SLOTS }, (_, i) => arena.create(`snapshot${i}`, total * 4, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST));
       const ref = (buf: GPUBuffer, s: TensorSlot): BufferRef => ({ buffer: buf, offset: s.offset * 4, size: s.length * 4 });
       const slot = (l: number): LayerSlots => slots[l]!;
 
@@ -187,7 +189,7 @@ export class TrainingPlan implements TrainBackend {
         train: [...(await gatherOps(train, identityBuffer)), ...forward, loss, evalReduce],
         test: [...(await gatherOps(test, identityBuffer)), ...forward, loss, evalReduce],
       };
-      const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, orderBuffer, trainStats, evalStats,
+      const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, snapshots, orderBuffer, trainStats, evalStats,
         new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n }, maxBatch);
       plan.setParams(init.params);
       const oom = await device.popErrorScope();
@@ -275,6 +277,27 @@ export class TrainingPlan implements TrainBackend {
 
   async readParams(): Promise<Params> {
     return this.readLayers(this.paramBuffer);
+  }
+
+  snapshot(slot: number): void {
+    this.copy(this.paramBuffer, this.snapshotBuffer(slot), 'snapshot');
+  }
+
+  restore(slot: number): void {
+    this.copy(this.snapshotBuffer(slot), this.paramBuffer, 'restore');
+  }
+
+  private snapshotBuffer(slot: number): GPUBuffer {
+    this.check();
+    const b = this.snapshots[slot];
+    if (!Number.isInteger(slot) || !b) throw new Error(`plan: snapshot slot ${slot} outside 0..${this.snapshots.length - 1}`);
+    return b;
+  }
+
+  private copy(from: GPUBuffer, to: GPUBuffer, label: string): void {
+    const enc = this.ctx.device.createCommandEncoder({ label });
+    enc.copyBufferToBuffer(from, 0, to, 0, from.size);
+    this.ctx.device.queue.submit([enc.finish()]);
   }
 
   /** Gradients of the last step, laid out like the parameters (dW as layers.{i}.weight, db as .bias). */

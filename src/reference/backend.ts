@@ -2,7 +2,7 @@
 // drive either and their runs can be compared step by step.
 
 import { layerCount, size, type ModelSpec, type Params } from '../model.ts';
-import type { BackendInit, SplitData, Stats, TrainBackend } from '../train/backend.ts';
+import { SNAPSHOT_SLOTS, type BackendInit, type SplitData, type Stats, type TrainBackend } from '../train/backend.ts';
 import { forward, lossAndGrad, sum, toParams32, toParams64, trainStep, type Params64 } from './mlp.ts';
 import { gather } from './ops.ts';
 
@@ -20,6 +20,7 @@ export class CpuBackend implements TrainBackend {
   private correct = 0;
   private count = 0;
   private destroyed = false;
+  private readonly snapshots: (Params64 | undefined)[] = [];
 
   static create(init: BackendInit): CpuBackend {
     return new CpuBackend(init);
@@ -86,6 +87,22 @@ export class CpuBackend implements TrainBackend {
     return Promise.resolve(toParams32(this.params));
   }
 
+  snapshot(slot: number): void {
+    this.live();
+    checkSlot(slot);
+    this.snapshots[slot] = this.params.map((p) => ({ weight: new Float64Array(p.weight), bias: new Float64Array(p.bias) }));
+  }
+
+  restore(slot: number): void {
+    this.live();
+    const snap = this.snapshots[checkSlot(slot)];
+    if (!snap) throw new Error(`CpuBackend.restore: snapshot slot ${slot} is empty`);
+    snap.forEach((p, l) => {
+      this.params[l]!.weight.set(p.weight);
+      this.params[l]!.bias.set(p.bias);
+    });
+  }
+
   destroy(): void {
     this.destroyed = true;
   }
@@ -101,6 +118,11 @@ export class CpuBackend implements TrainBackend {
   private live(): void {
     if (this.destroyed) throw new Error('CpuBackend used after destroy()');
   }
+}
+
+function checkSlot(slot: number): number {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SNAPSHOT_SLOTS) throw new Error(`snapshot slot ${slot} outside 0..${SNAPSHOT_SLOTS - 1}`);
+  return slot;
 }
 
 function identity(n: number): Uint32Array {

@@ -25,6 +25,9 @@ export interface Stats {
   readonly count: number;
 }
 
+/** Snapshot slots a backend keeps: the divergence guard needs three (see loop.ts). */
+export const SNAPSHOT_SLOTS = 3;
+
 /** One training engine (WebGPU or the CPU reference), driven by the shared loop in loop.ts. */
 export interface TrainBackend {
   readonly device: 'gpu' | 'cpu';
@@ -40,6 +43,11 @@ export interface TrainBackend {
   evaluate(split: 'train' | 'test'): Promise<Stats>;
   /** Current parameters as float32. */
   readParams(): Promise<Params>;
+  /** Copies the current parameters into snapshot slot 0..SNAPSHOT_SLOTS-1, queued after the steps
+   *  enqueued so far (on the GPU a buffer copy: no read-back, no stall). */
+  snapshot(slot: number): void;
+  /** Makes the parameters those of snapshot `slot` again. */
+  restore(slot: number): void;
   /** Frees everything the backend owns; idempotent. */
   destroy(): void;
 }

@@ -3,7 +3,7 @@
 // summary. It never waits on the GPU inside a step: the stats of steps k·N are requested at step k·N
 // and awaited only at step (k+1)·N, so the queue stays full while the read-back is in flight.
 import { Rng } from '../rng.ts';
-import type { Stats, TrainBackend } from './backend.ts';
+import { SNAPSHOT_SLOTS, type Stats, type TrainBackend } from './backend.ts';
 
 export interface LoopOptions {
   readonly epochs: number;
@@ -38,8 +38,13 @@ export type TrainEvent =
   | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly step: number; readonly testLoss: number | null; readonly testAccuracy: number | null; readonly seconds: number }
   | Summary;
 
-/** Thrown when the loss turns NaN or Inf; names the step. */
-export class DivergenceError extends Error {}
+/** Thrown when the loss turns NaN or Inf. Names the steps; by then the backend's parameters have been
+ *  restored to the last ones known good (`goodStep`), so a caller can still save them. */
+export class DivergenceError extends Error {
+  constructor(message: string, readonly goodStep: number) {
+    super(message);
+  }
+}
 
 const mean = (s: Stats) => ({ loss: s.count > 0 ? s.lossSum / s.count : NaN, accuracy: s.count > 0 ? s.correct / s.count : NaN });
 
@@ -52,13 +57,26 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
   const shuffleRng = new Rng((opts.seed ^ 0x5eed5eed) >>> 0); // its own stream: init uses Rng(seed)
   const t0 = performance.now();
   let step = 0;
-  let pending: { promise: Promise<Stats>; step: number; epoch: number } | undefined;
+  // Divergence guard. At every stats request k (step s_k) the parameters are snapshotted on the device,
+  // in slot k mod 3. When the losses of steps (s_{k-1}, s_k] come back finite, the parameters after
+  // s_{k-1} are known good (they produced finite losses); that check lands one period later, when slot
+  // k+1 has just been written, so slots k-1 and k are still intact: three slots suffice.
+  let period = 0;
+  let good = { slot: 0, step: 0 };
+  let previousStep = 0;
+  backend.snapshot(0);
+  let pending: { promise: Promise<Stats>; step: number; epoch: number; from: number; period: number } | undefined;
   let lastReport = { time: t0, step: 0 };
 
-  const report = async (p: { promise: Promise<Stats>; step: number; epoch: number }) => {
+  const report = async (p: { promise: Promise<Stats>; step: number; epoch: number; from: number; period: number }) => {
     const s = await p.promise;
     const m = mean(s);
-    if (!Number.isFinite(m.loss)) throw new DivergenceError(`loss is ${m.loss} at step ${p.step} (epoch ${p.epoch}); stopping (lower --lr?)`);
+    if (!Number.isFinite(m.loss)) {
+      backend.restore(good.slot);
+      throw new DivergenceError(`loss is ${m.loss} in steps ${p.from + 1}..${p.step} (epoch ${p.epoch}); training stopped and the ` +
+        `parameters restored to those after step ${good.step}, the last known good (try a lower --lr)`, good.step);
+    }
+    good = { slot: (p.period - 1) % SNAPSHOT_SLOTS, step: p.from };
     const now = performance.now();
     const rate = ((p.step - lastReport.step) / (now - lastReport.time)) * 1000;
     lastReport = { time: now, step: p.step };
@@ -70,12 +88,19 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
     for (let start = 0; start < trainRows; start += batch) {
       backend.step(start, Math.min(batch, trainRows - start), opts.lr);
       step++;
-      if (step % opts.evalEvery === 0 || step === totalSteps) {
+      const epochEnd = start + batch >= trainRows;
+      if (step % opts.evalEvery === 0 || epochEnd) {
         const previous = pending;
-        pending = { promise: backend.takeTrainStats(), step, epoch };
+        period++;
+        pending = { promise: backend.takeTrainStats(), step, epoch, from: previousStep, period };
+        backend.snapshot(period % SNAPSHOT_SLOTS);
+        previousStep = step;
         if (previous) await report(previous);
       }
     }
+    // The test evaluation below waits for the queue anyway, so settle this epoch's stats first.
+    if (pending) await report(pending);
+    pending = undefined;
     if (testRows > 0) {
       const t = mean(await backend.evaluate('test'));
       emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (performance.now() - t0) / 1000 });
@@ -83,7 +108,6 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
       emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: null, testAccuracy: null, seconds: (performance.now() - t0) / 1000 });
     }
   }
-  if (pending) await report(pending);
   const seconds = (performance.now() - t0) / 1000;
   const tr = mean(await backend.evaluate('train'));
   const te = testRows > 0 ? mean(await backend.evaluate('test')) : null;

@@ -54,6 +54,19 @@ describe('train command: arguments and bad input', () => {
   });
 });
 
+describe('train command: divergence', () => {
+  // Test that a diverging run exits 1 naming the steps, and --save still writes the last good (here: initial) weights.
+  it('NaN loss stops training and keeps the last good weights', () => {
+    const save = join(dir, 'diverged.safetensors');
+    const r = runTrain(['--data', 'moons', '--hidden', '16', '--lr', '1e12', '--epochs', '3', '--device', 'cpu', '--save', save]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/loss is (NaN|Infinity) in steps \d+\.\.\d+ \(epoch \d\).*restored to those after step 0/);
+    const spec = { sizes: [2, 16, 1], activation: 'relu', loss: 'bce' } as const;
+    const saved = paramsFromSafetensors(new Uint8Array(readFileSync(save)), spec);
+    expect(saved).toEqual(initParams(spec, 1));
+  });
+});
+
 describe('train command: training', () => {
   // Test that the CPU reference trains moons well past chance, with JSON events and saved weights that load back.
   it('--device cpu on moons, --json, --save', () => {
