@@ -24,6 +24,11 @@ export interface TrainOptions {
   json: boolean;
   samples: number;
   evalEvery: number;
+  /** Checkpoint file written (atomically) every checkpointEvery steps. */
+  checkpoint: string | undefined;
+  checkpointEvery: number;
+  /** Checkpoint to continue from. */
+  resume: string | undefined;
   help: boolean;
 }
 
@@ -48,6 +53,10 @@ Training
   --no-shuffle          visit training rows in the same order every epoch
   --device DEV          gpu | cpu (the float64 reference)                   (default gpu)
   --eval-every N        report progress every N steps                       (default 50)
+  --checkpoint FILE     save weights, position and RNG state there (atomically) every
+  --checkpoint-every N  N steps                                             (default 500)
+  --resume FILE         continue bit-for-bit from a checkpoint (same data and settings;
+                        --epochs may be larger)
 Output
   --json                one JSON object per line instead of text
   --help                show this help
@@ -72,6 +81,9 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   json: false,
   samples: 1000,
   evalEvery: 50,
+  checkpoint: undefined,
+  checkpointEvery: 500,
+  resume: undefined,
   help: false,
 };
 
@@ -92,6 +104,9 @@ const VALUED: Record<string, Setter> = {
   '--save': (o, v, f) => (o.save = path(v, f)),
   '--samples': (o, v, f) => (o.samples = int(v, f, 1)),
   '--eval-every': (o, v, f) => (o.evalEvery = int(v, f, 1)),
+  '--checkpoint': (o, v, f) => (o.checkpoint = path(v, f)),
+  '--checkpoint-every': (o, v, f) => (o.checkpointEvery = int(v, f, 1)),
+  '--resume': (o, v, f) => (o.resume = path(v, f)),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {

@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer, type Plugin } from 'vite';
-import { paramsToSafetensors } from '../io/safetensors.ts';
+import { paramsFromSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
+import type { Params } from '../model.ts';
+import type { LoopPosition } from '../train/checkpoint.ts';
 import type { Summary, TrainEvent } from '../train/loop.ts';
 import { chromiumLaunchOptions } from './chromium.ts';
 import type { Job } from './job.ts';
@@ -18,8 +20,25 @@ function bytesOf(a: Float32Array | Uint8Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-function jobPlugin(job: Job, onResult: (weights: Uint8Array) => void): Plugin {
-  const meta: JobMeta = { spec: job.spec, loop: job.loop, maxBatch: job.maxBatch, trainRows: job.train.n, testRows: job.test.n };
+export interface CheckpointSink {
+  readonly every: number;
+  readonly write: (c: { position: LoopPosition; params: Params }) => void;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function jobPlugin(job: Job, onResult: (weights: Uint8Array) => void, checkpoints?: CheckpointSink): Plugin {
+  const meta: JobMeta = {
+    spec: job.spec, loop: job.loop, maxBatch: job.maxBatch, trainRows: job.train.n, testRows: job.test.n,
+    ...(job.resume ? { resume: job.resume } : {}), checkpointEvery: checkpoints?.every ?? 0,
+  };
   const parts: Record<JobPart, Buffer> = {
     'train.x': bytesOf(job.train.x), 'train.y': bytesOf(job.train.y),
     'test.x': bytesOf(job.test.x), 'test.y': bytesOf(job.test.y),
@@ -30,12 +49,18 @@ function jobPlugin(job: Job, onResult: (weights: Uint8Array) => void): Plugin {
     configureServer(server) {
       server.middlewares.use('/__job', (req: IncomingMessage, res: ServerResponse) => {
         const name = (req.url ?? '').replace(/^\//, '');
-        if (req.method === 'POST' && name === 'result') {
-          const chunks: Buffer[] = [];
-          req.on('data', (c: Buffer) => chunks.push(c));
-          req.on('end', () => {
-            onResult(new Uint8Array(Buffer.concat(chunks)));
+        if (req.method === 'POST' && (name === 'result' || name.startsWith('checkpoint?'))) {
+          readBody(req).then((body) => {
+            const bytes = new Uint8Array(body);
+            if (name === 'result') onResult(bytes);
+            else {
+              const position = JSON.parse(decodeURIComponent(name.slice('checkpoint?position='.length))) as LoopPosition;
+              checkpoints?.write({ position, params: paramsFromSafetensors(bytes, job.spec) });
+            }
             res.end('ok');
+          }).catch((e: unknown) => {
+            res.statusCode = 500;
+            res.end(e instanceof Error ? e.message : String(e));
           });
           return;
         }
@@ -65,7 +90,7 @@ export interface RunResult {
   readonly weights?: Uint8Array;
 }
 
-export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
+export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, checkpoints?: CheckpointSink): Promise<RunResult> {
   let weights: Uint8Array | undefined;
   const server = await createServer({
     configFile: false,
@@ -74,7 +99,7 @@ export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void): Pro
     clearScreen: false,
     server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
     optimizeDeps: { noDiscovery: true, include: [] },
-    plugins: [jobPlugin(job, (w) => (weights = w))],
+    plugins: [jobPlugin(job, (w) => (weights = w), checkpoints)],
   });
   await server.listen();
   const { port } = server.httpServer!.address() as AddressInfo;

@@ -11,10 +11,16 @@ import { paramsFromSafetensors } from '../io/safetensors.ts';
 import { outputsForClasses, validateSpec, type ModelSpec, type Params } from '../model.ts';
 import type { SplitData } from '../train/backend.ts';
 import type { LoopOptions } from '../train/loop.ts';
+import { checkSameRun, decodeCheckpoint, type Checkpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { TrainOptions } from './args.ts';
 
 export interface Job {
   readonly dataName: string;
+  /** Settings a checkpoint records; a resumed run must have the same. */
+  readonly run: Record<string, string | number | boolean>;
+  readonly resume?: LoopPosition;
+  /** Exact backend state saved with the checkpoint being resumed (CPU reference: float64 weights). */
+  readonly resumeState?: TrainState;
   readonly spec: ModelSpec;
   readonly params: Params;
   readonly train: SplitData;
@@ -53,8 +59,37 @@ export function buildJob(opts: TrainOptions): Job {
     loss: data.classes === 2 ? 'bce' : 'ce',
   };
   validateSpec(spec);
+  const run = {
+    data: opts.data.kind === 'csv' ? opts.data.path : opts.data.kind === 'synthetic' ? opts.data.name : 'mnist',
+    samples: opts.samples, testSplit: opts.testSplit, normalize: opts.normalize, seed: opts.seed,
+    batchSize: opts.batchSize, lr: opts.lr, shuffle: opts.shuffle,
+  };
   let params: Params;
-  if (opts.init) {
+  let resume: LoopPosition | undefined;
+  let resumeState: TrainState | undefined;
+  if (opts.resume) {
+    if (opts.init) throw new Error('--resume and --init both give starting weights: use one');
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(opts.resume));
+    } catch (e) {
+      throw new Error(`--resume ${opts.resume}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    let c: Checkpoint;
+    try {
+      c = decodeCheckpoint(bytes, spec, opts.resume);
+    } catch (e) {
+      throw new Error(`--resume ${opts.resume}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`);
+    }
+    checkSameRun(c.run, run, opts.resume);
+    params = c.params;
+    resume = c.position;
+    resumeState = c.state;
+    const f64 = Object.keys(c.state).some((k) => k.startsWith('f64.'));
+    if (f64 !== (opts.device === 'cpu')) {
+      throw new Error(`--resume ${opts.resume}: this checkpoint was written by --device ${f64 ? 'cpu' : 'gpu'}; resume it on the same device to continue bit-for-bit`);
+    }
+  } else if (opts.init) {
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(readFileSync(opts.init));
@@ -69,7 +104,7 @@ export function buildJob(opts: TrainOptions): Job {
   } else params = initParams(spec, opts.seed);
   const maxBatch = Math.min(opts.batchSize, train.n);
   return {
-    dataName: data.name, spec, params, train: split(train), test: split(test), maxBatch,
+    dataName: data.name, run, ...(resume ? { resume } : {}), ...(resumeState ? { resumeState } : {}), spec, params, train: split(train), test: split(test), maxBatch,
     loop: { epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, shuffle: opts.shuffle, evalEvery: opts.evalEvery },
   };
 }

@@ -1,6 +1,7 @@
 // What the command line and the page it drives exchange over the local job server.
 import type { ModelSpec } from '../model.ts';
 import type { LoopOptions, Summary, TrainEvent } from '../train/loop.ts';
+import type { LoopPosition } from '../train/checkpoint.ts';
 
 export interface JobMeta {
   readonly spec: ModelSpec;
@@ -8,6 +9,9 @@ export interface JobMeta {
   readonly maxBatch: number;
   readonly trainRows: number;
   readonly testRows: number;
+  readonly resume?: LoopPosition;
+  /** Post a checkpoint to /__job/checkpoint every this many steps (0: none). */
+  readonly checkpointEvery: number;
 }
 
 /** Binary parts of a job, served at /__job/<name>. */

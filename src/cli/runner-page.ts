@@ -1,9 +1,10 @@
 // The browser half of `npm run train --device gpu`: fetches the job from the local server, trains it
 // with the WebGPU plan, streams events back through functions the CLI exposed, and posts the weights.
 import { acquireDevice } from '../gpu/device.ts';
-import { TrainingPlan } from '../gpu/plan.ts';
+import { trainResilient } from '../gpu/recovery.ts';
+import type { Params } from '../model.ts';
 import { paramsFromSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
-import { DivergenceError, runTraining } from '../train/loop.ts';
+import { DivergenceError } from '../train/loop.ts';
 import type { JobMeta, RunnerHooks } from './protocol.ts';
 
 const hooks = window as unknown as Window & RunnerHooks;
@@ -17,32 +18,37 @@ async function part(name: string): Promise<ArrayBuffer> {
 async function main(): Promise<void> {
   const meta = (await (await fetch('/__job/meta.json')).json()) as JobMeta;
   const [tx, ty, vx, vy, init] = await Promise.all(['train.x', 'train.y', 'test.x', 'test.y', 'init.safetensors'].map(part));
-  const ctx = await acquireDevice();
-  ctx.device.lost.then((info) => {
-    if (info.reason !== 'destroyed') void hooks.__jobError(`WebGPU device lost: ${info.message}`);
-  });
-  const plan = await TrainingPlan.create(ctx, {
-    spec: meta.spec,
-    params: paramsFromSafetensors(new Uint8Array(init!), meta.spec),
-    train: { x: new Float32Array(tx!), y: new Float32Array(ty!), n: meta.trainRows },
-    test: { x: new Float32Array(vx!), y: new Float32Array(vy!), n: meta.testRows },
-    maxBatch: meta.maxBatch,
-  });
-  const postWeights = async () => {
-    const weights = paramsToSafetensors(meta.spec, await plan.readParams());
-    const res = await fetch('/__job/result', { method: 'POST', body: weights as Uint8Array<ArrayBuffer> });
-    if (!res.ok) throw new Error(`posting the weights failed: HTTP ${res.status}`);
+  const params = paramsFromSafetensors(new Uint8Array(init!), meta.spec);
+  const post = async (path: string, body: Uint8Array) => {
+    const res = await fetch(path, { method: 'POST', body: body as Uint8Array<ArrayBuffer> });
+    if (!res.ok) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
   };
+  let latest: Params = params; // the weights to hand back if training stops early
   try {
-    const summary = await runTraining(plan, meta.trainRows, meta.testRows, meta.loop, (e) => void hooks.__jobEvent(e));
-    await postWeights();
+    const { summary, params: final } = await trainResilient({
+      init: {
+        spec: meta.spec, params, maxBatch: meta.maxBatch,
+        train: { x: new Float32Array(tx!), y: new Float32Array(ty!), n: meta.trainRows },
+        test: { x: new Float32Array(vx!), y: new Float32Array(vy!), n: meta.testRows },
+      },
+      trainRows: meta.trainRows, testRows: meta.testRows, loop: meta.loop,
+      checkpointEvery: meta.checkpointEvery > 0 ? meta.checkpointEvery : 1_000_000_000,
+      acquire: acquireDevice,
+      emit: (e) => void hooks.__jobEvent(e),
+      ...(meta.resume ? { resume: { position: meta.resume, params } } : {}),
+      onCheckpoint: async (c) => {
+        latest = c.params;
+        if (meta.checkpointEvery > 0) await post(`/__job/checkpoint?position=${encodeURIComponent(JSON.stringify(c.position))}`, paramsToSafetensors(meta.spec, c.params));
+      },
+      onDivergence: async (restored) => {
+        latest = restored;
+      },
+    });
+    await post('/__job/result', paramsToSafetensors(meta.spec, final));
     await hooks.__jobDone(summary);
   } catch (e) {
-    if (e instanceof DivergenceError) await postWeights(); // the last good weights, restored by the loop
+    if (e instanceof DivergenceError) await post('/__job/result', paramsToSafetensors(meta.spec, latest));
     throw e;
-  } finally {
-    plan.destroy();
-    ctx.device.destroy();
   }
 }
 

@@ -5,6 +5,8 @@ import { paramsToSafetensors } from '../io/safetensors.ts';
 import { CpuBackend } from '../reference/backend.ts';
 import { DivergenceError, runTraining, type TrainEvent } from '../train/loop.ts';
 import type { RunResult } from './browser-runner.ts';
+import { encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
+import type { Params } from '../model.ts';
 import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
 import { buildJob, type Job } from './job.ts';
 
@@ -24,6 +26,11 @@ function printer(json: boolean): (e: TrainEvent) => void {
       case 'epoch':
         console.log(`epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  test acc ${pct(e.testAccuracy)}`);
         break;
+      case 'checkpoint':
+        break;
+      case 'recovered':
+        console.log(`${e.reason}; continuing from the checkpoint at step ${e.fromStep}`);
+        break;
       case 'summary':
         console.log(`final: train loss ${num(e.loss)} acc ${pct(e.trainAccuracy)} | test loss ${num(e.testLoss)} acc ${pct(e.testAccuracy)} | ` +
           `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`);
@@ -39,11 +46,21 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
   renameSync(tmp, path);
 }
 
+/** Writes the checkpoint file atomically (write then rename). */
+export function writeCheckpoint(opts: TrainOptions, job: Job, c: { position: LoopPosition; params: Params; state?: TrainState }): void {
+  if (!opts.checkpoint) return;
+  writeAtomic(opts.checkpoint, encodeCheckpoint({ spec: job.spec, params: c.params, state: c.state ?? {}, position: c.position, run: job.run }));
+}
+
 async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
   if (opts.device === 'cpu') {
     const backend = CpuBackend.create({ spec: job.spec, params: job.params, train: job.train, test: job.test, maxBatch: job.maxBatch });
+    if (job.resumeState && Object.keys(job.resumeState).length > 0) backend.writeState(job.resumeState);
     try {
-      const summary = await runTraining(backend, job.train.n, job.test.n, job.loop, emit);
+      const summary = await runTraining(backend, job.train.n, job.test.n, job.loop, emit, {
+        ...(job.resume ? { resume: job.resume } : {}),
+        ...(opts.checkpoint ? { checkpointEvery: opts.checkpointEvery, onCheckpoint: (c) => writeCheckpoint(opts, job, c) } : {}),
+      });
       return { summary, weights: paramsToSafetensors(job.spec, await backend.readParams()) };
     } catch (e) {
       if (!(e instanceof DivergenceError)) throw e;
@@ -53,7 +70,7 @@ async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void
     }
   }
   const { runInBrowser } = await import('./browser-runner.ts'); // loads Vite and Playwright only when needed
-  return runInBrowser(job, emit);
+  return runInBrowser(job, emit, opts.checkpoint ? { every: opts.checkpointEvery, write: (c) => writeCheckpoint(opts, job, c) } : undefined);
 }
 
 async function main(argv: string[]): Promise<number> {

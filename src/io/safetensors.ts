@@ -1,4 +1,5 @@
-// safetensors files (https://github.com/huggingface/safetensors), F32 only, for browser and Node
+// safetensors files (https://github.com/huggingface/safetensors), F32 (models) and F64 (the CPU
+// reference's exact state in checkpoints), for browser and Node
 // alike: Uint8Array, DataView and TextEncoder/TextDecoder, no Buffer.
 //
 // Layout: [u64 LE header length N][N bytes of JSON, space-padded][data section]. The JSON maps each
@@ -7,15 +8,17 @@
 // tensors to tile the data section exactly: no overlaps, no gaps, no trailing bytes.
 import { layerCount, size, tensorName, validateSpec, type Activation, type Loss, type ModelSpec, type Params } from '../model.ts';
 
+export type Dtype = 'F32' | 'F64';
 export interface TensorIn {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly data: Float32Array;
+  /** Float32Array is stored as F32, Float64Array as F64. */
+  readonly data: Float32Array | Float64Array;
 }
 export interface TensorOut {
-  readonly dtype: string;
+  readonly dtype: Dtype;
   readonly shape: number[];
-  readonly data: Float32Array;
+  readonly data: Float32Array | Float64Array;
 }
 export interface Safetensors {
   readonly tensors: Map<string, TensorOut>;
@@ -24,10 +27,12 @@ export interface Safetensors {
 
 const METADATA_KEY = '__metadata__';
 const F32_BYTES = 4;
+const BYTES: Record<Dtype, number> = { F32: 4, F64: 8 };
+const dtypeOf = (data: Float32Array | Float64Array): Dtype => (data instanceof Float64Array ? 'F64' : 'F32');
 /** Same cap as the reference implementation: a larger header is a corrupt or hostile file. */
 const MAX_HEADER_BYTES = 100_000_000;
 
-/** Serialises `tensors` as F32, little-endian, in the given order. */
+/** Serialises `tensors` (F32 or F64 by their array type), little-endian, in the given order. */
 export function encodeSafetensors(tensors: readonly TensorIn[], metadata: Record<string, string>): Uint8Array {
   const entries: string[] = [`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`];
   const seen = new Set<string>();
@@ -40,9 +45,10 @@ export function encodeSafetensors(tensors: readonly TensorIn[], metadata: Record
     if (count !== t.data.length) {
       throw new Error(`${t.name}: shape [${t.shape.join(',')}] holds ${count} values but data has ${t.data.length}`);
     }
-    const end = offset + count * F32_BYTES;
+    const dtype = dtypeOf(t.data);
+    const end = offset + count * BYTES[dtype];
     // Built by hand: JSON.stringify of an object would move integer-like names ("0") to the front.
-    entries.push(`${JSON.stringify(t.name)}:${JSON.stringify({ dtype: 'F32', shape: t.shape, data_offsets: [offset, end] })}`);
+    entries.push(`${JSON.stringify(t.name)}:${JSON.stringify({ dtype, shape: t.shape, data_offsets: [offset, end] })}`);
     offset = end;
   }
   let header = new TextEncoder().encode(`{${entries.join(',')}}`);
@@ -59,22 +65,25 @@ export function encodeSafetensors(tensors: readonly TensorIn[], metadata: Record
   out.set(header, 8);
   let p = 8 + header.length;
   for (const t of tensors) {
+    const f64 = t.data instanceof Float64Array;
     for (const v of t.data) {
-      view.setFloat32(p, v, true);
-      p += F32_BYTES;
+      if (f64) view.setFloat64(p, v, true);
+      else view.setFloat32(p, v, true);
+      p += f64 ? 8 : F32_BYTES;
     }
   }
   return out;
 }
 
-/** Parses and validates a whole file; every tensor must be F32. */
+/** Parses and validates a whole file; every tensor must be F32 or F64. */
 export function decodeSafetensors(bytes: Uint8Array): Safetensors {
   const { entries, metadata, dataStart } = readHeader(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tensors = new Map<string, TensorOut>();
   for (const e of entries) {
-    const data = new Float32Array((e.end - e.begin) / F32_BYTES);
-    for (let i = 0, p = dataStart + e.begin; i < data.length; i++, p += F32_BYTES) data[i] = view.getFloat32(p, true);
+    const step = BYTES[e.dtype];
+    const data = e.dtype === 'F64' ? new Float64Array((e.end - e.begin) / step) : new Float32Array((e.end - e.begin) / step);
+    for (let i = 0, p = dataStart + e.begin; i < data.length; i++, p += step) data[i] = e.dtype === 'F64' ? view.getFloat64(p, true) : view.getFloat32(p, true);
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
   return { tensors, metadata };
@@ -82,7 +91,7 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
 
 interface Entry {
   name: string;
-  dtype: string;
+  dtype: Dtype;
   shape: number[];
   begin: number;
   end: number;
@@ -139,7 +148,7 @@ function readEntry(name: string, value: unknown): Entry {
   if (!isObject(value)) throw new Error(`${name}: header entry must be an object, got ${JSON.stringify(value)}`);
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string') throw new Error(`${name}: dtype must be a string, got ${JSON.stringify(dtype)}`);
-  if (dtype !== 'F32') throw new Error(`${name}: unsupported dtype ${dtype}, expected F32`);
+  if (dtype !== 'F32' && dtype !== 'F64') throw new Error(`${name}: unsupported dtype ${dtype}, expected F32`);
   if (!Array.isArray(shape) || !shape.every((d): d is number => Number.isSafeInteger(d) && d >= 0)) {
     throw new Error(`${name}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }
@@ -148,7 +157,7 @@ function readEntry(name: string, value: unknown): Entry {
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw new Error(`${name}: data_offsets [${begin},${end}] end before they begin`);
-  const bytes = elementCount(name, shape) * F32_BYTES;
+  const bytes = elementCount(name, shape) * BYTES[dtype];
   if (end - begin !== bytes) {
     throw new Error(`${name}: data_offsets [${begin},${end}] span ${end - begin} bytes but ${dtype} [${shape.join(',')}] needs ${bytes}`);
   }
@@ -202,7 +211,7 @@ export function paramsFromSafetensors(bytes: Uint8Array, spec: ModelSpec): Param
       expected.add(name);
       const t = tensors.get(name);
       if (t === undefined) throw new Error(`${name}: missing from the file (expected F32 [${shape.join(',')}])`);
-      if (t.dtype !== 'F32') throw new Error(`${name}: expected dtype F32, file has ${t.dtype}`);
+      if (t.dtype !== 'F32' || !(t.data instanceof Float32Array)) throw new Error(`${name}: unsupported dtype ${t.dtype}, expected F32`);
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         throw new Error(`${name}: expected shape [${shape.join(',')}], file has [${t.shape.join(',')}]`);
       }

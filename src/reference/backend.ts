@@ -1,7 +1,8 @@
 // The CPU reference behind the same TrainBackend interface as the GPU engine, so the shared loop can
 // drive either and their runs can be compared step by step.
 
-import { layerCount, size, type ModelSpec, type Params } from '../model.ts';
+import { layerCount, size, tensorName, type ModelSpec, type Params } from '../model.ts';
+import type { TrainState } from '../train/checkpoint.ts';
 import { SNAPSHOT_SLOTS, type BackendInit, type SplitData, type Stats, type TrainBackend } from '../train/backend.ts';
 import { forward, lossAndGrad, sum, toParams32, toParams64, trainStep, type Params64 } from './mlp.ts';
 import { gather } from './ops.ts';
@@ -85,6 +86,31 @@ export class CpuBackend implements TrainBackend {
   readParams(): Promise<Params> {
     this.live();
     return Promise.resolve(toParams32(this.params));
+  }
+
+  /** The float64 weights, exactly: a checkpoint of the reference must not round them to float32. */
+  readState(): Promise<TrainState> {
+    this.live();
+    const state: TrainState = {};
+    this.params.forEach((p, l) => {
+      state[`f64.${tensorName(l, 'weight')}`] = new Float64Array(p.weight);
+      state[`f64.${tensorName(l, 'bias')}`] = new Float64Array(p.bias);
+    });
+    return Promise.resolve(state);
+  }
+
+  writeState(state: TrainState): void {
+    this.live();
+    this.params.forEach((p, l) => {
+      for (const [kind, dst] of [['weight', p.weight], ['bias', p.bias]] as const) {
+        const name = `f64.${tensorName(l, kind)}`;
+        const src = state[name];
+        if (!(src instanceof Float64Array) || src.length !== dst.length) {
+          throw new Error(`CpuBackend.writeState: ${name} missing or not ${dst.length} float64 values`);
+        }
+        dst.set(src);
+      }
+    });
   }
 
   snapshot(slot: number): void {

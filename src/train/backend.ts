@@ -1,4 +1,5 @@
 import type { ModelSpec, Params } from '../model.ts';
+import type { TrainState } from './checkpoint.ts';
 
 /** Rows of a split in the layout every backend reads: x [n][features], y [n][outputs] (targets()). */
 export interface SplitData {
@@ -48,6 +49,10 @@ export interface TrainBackend {
   snapshot(slot: number): void;
   /** Makes the parameters those of snapshot `slot` again. */
   restore(slot: number): void;
+  /** Exact state beyond the float32 parameters that a checkpoint must keep to resume bit-for-bit
+   *  (none for the GPU plan; the float64 weights for the CPU reference). */
+  readState?(): Promise<TrainState>;
+  writeState?(state: TrainState): void;
   /** Frees everything the backend owns; idempotent. */
   destroy(): void;
 }

@@ -2,7 +2,9 @@
 // epochs of shuffled mini-batches, progress every N steps, test evaluation every epoch, and a final
 // summary. It never waits on the GPU inside a step: the stats of steps k·N are requested at step k·N
 // and awaited only at step (k+1)·N, so the queue stays full while the read-back is in flight.
+import type { Params } from '../model.ts';
 import { Rng } from '../rng.ts';
+import type { LoopPosition, TrainState } from './checkpoint.ts';
 import { SNAPSHOT_SLOTS, type Stats, type TrainBackend } from './backend.ts';
 
 export interface LoopOptions {
@@ -13,6 +15,14 @@ export interface LoopOptions {
   readonly shuffle: boolean;
   /** Report progress every this many steps. */
   readonly evalEvery: number;
+}
+
+/** Optional extras of a run: continue from a checkpoint, and be handed one every N steps. */
+export interface LoopHooks {
+  readonly resume?: LoopPosition;
+  readonly checkpointEvery?: number;
+  /** Called with finite parameters after every checkpointEvery-th step (the GPU queue is drained first). */
+  readonly onCheckpoint?: (c: { position: LoopPosition; params: Params; state: TrainState }) => Promise<void> | void;
 }
 
 export interface Summary {
@@ -36,6 +46,8 @@ export type TrainEvent =
   | { readonly type: 'start'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly trainRows: number; readonly testRows: number; readonly batchSize: number; readonly stepsPerEpoch: number; readonly totalSteps: number }
   | { readonly type: 'progress'; readonly epoch: number; readonly step: number; readonly totalSteps: number; readonly loss: number; readonly accuracy: number; readonly stepsPerSecond: number; readonly seconds: number }
   | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly step: number; readonly testLoss: number | null; readonly testAccuracy: number | null; readonly seconds: number }
+  | { readonly type: 'checkpoint'; readonly step: number }
+  | { readonly type: 'recovered'; readonly fromStep: number; readonly reason: string }
   | Summary;
 
 /** Thrown when the loss turns NaN or Inf. Names the steps; by then the backend's parameters have been
@@ -48,7 +60,7 @@ export class DivergenceError extends Error {
 
 const mean = (s: Stats) => ({ loss: s.count > 0 ? s.lossSum / s.count : NaN, accuracy: s.count > 0 ? s.correct / s.count : NaN });
 
-export async function runTraining(backend: TrainBackend, trainRows: number, testRows: number, opts: LoopOptions, emit: (e: TrainEvent) => void): Promise<Summary> {
+export async function runTraining(backend: TrainBackend, trainRows: number, testRows: number, opts: LoopOptions, emit: (e: TrainEvent) => void, hooks: LoopHooks = {}): Promise<Summary> {
   const batch = Math.min(opts.batchSize, trainRows);
   if (trainRows < 1) throw new Error('training split is empty');
   const stepsPerEpoch = Math.ceil(trainRows / batch);
@@ -56,17 +68,22 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
   emit({ type: 'start', device: backend.device, adapter: backend.adapter, trainRows, testRows, batchSize: batch, stepsPerEpoch, totalSteps });
   const shuffleRng = new Rng((opts.seed ^ 0x5eed5eed) >>> 0); // its own stream: init uses Rng(seed)
   const t0 = performance.now();
-  let step = 0;
+  const resume = hooks.resume;
+  if (resume && (resume.epoch < 1 || resume.start >= trainRows || resume.step > totalSteps)) {
+    throw new Error(`cannot resume at step ${resume.step}, epoch ${resume.epoch}, row ${resume.start}: outside this run (${opts.epochs} epochs of ${trainRows} rows, ${totalSteps} steps)`);
+  }
+  let step = resume?.step ?? 0;
+  const firstStep = step;
   // Divergence guard. At every stats request k (step s_k) the parameters are snapshotted on the device,
   // in slot k mod 3. When the losses of steps (s_{k-1}, s_k] come back finite, the parameters after
   // s_{k-1} are known good (they produced finite losses); that check lands one period later, when slot
   // k+1 has just been written, so slots k-1 and k are still intact: three slots suffice.
   let period = 0;
-  let good = { slot: 0, step: 0 };
-  let previousStep = 0;
+  let good = { slot: 0, step };
+  let previousStep = step;
   backend.snapshot(0);
   let pending: { promise: Promise<Stats>; step: number; epoch: number; from: number; period: number } | undefined;
-  let lastReport = { time: t0, step: 0 };
+  let lastReport = { time: t0, step };
 
   const report = async (p: { promise: Promise<Stats>; step: number; epoch: number; from: number; period: number }) => {
     const s = await p.promise;
@@ -83,11 +100,24 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
     emit({ type: 'progress', epoch: p.epoch, step: p.step, totalSteps, loss: m.loss, accuracy: m.accuracy, stepsPerSecond: rate, seconds: (now - t0) / 1000 });
   };
 
-  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+  for (let epoch = resume?.epoch ?? 1; epoch <= opts.epochs; epoch++) {
+    const resuming = resume !== undefined && epoch === resume.epoch;
+    if (resuming) shuffleRng.state = resume.rngState;
+    const epochRngState = shuffleRng.state;
     if (opts.shuffle) backend.setOrder(shuffleRng.permutation(trainRows));
-    for (let start = 0; start < trainRows; start += batch) {
+    for (let start = resuming ? resume.start : 0; start < trainRows; start += batch) {
       backend.step(start, Math.min(batch, trainRows - start), opts.lr);
       step++;
+      if (hooks.onCheckpoint && hooks.checkpointEvery && step % hooks.checkpointEvery === 0) {
+        const params = await backend.readParams();
+        // Losses are checked a period late; never hand out parameters that are already broken.
+        if (params.every((p) => p.weight.every(Number.isFinite) && p.bias.every(Number.isFinite))) {
+          const next = start + batch;
+          const position = next >= trainRows ? { step, epoch: epoch + 1, start: 0, rngState: shuffleRng.state } : { step, epoch, start: next, rngState: epochRngState };
+          await hooks.onCheckpoint({ position, params, state: (await backend.readState?.()) ?? {} });
+          emit({ type: 'checkpoint', step });
+        }
+      }
       const epochEnd = start + batch >= trainRows;
       if (step % opts.evalEvery === 0 || epochEnd) {
         const previous = pending;
@@ -113,7 +143,7 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
   const te = testRows > 0 ? mean(await backend.evaluate('test')) : null;
   const summary: Summary = {
     type: 'summary', device: backend.device, adapter: backend.adapter, epochs: opts.epochs, steps: step, seconds,
-    stepsPerSecond: step / seconds, samplesPerSecond: (step * trainRows) / stepsPerEpoch / seconds,
+    stepsPerSecond: (step - firstStep) / seconds, samplesPerSecond: ((step - firstStep) * trainRows) / stepsPerEpoch / seconds,
     loss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te ? te.loss : null, testAccuracy: te ? te.accuracy : null,
   };
   emit(summary);

@@ -21,6 +21,9 @@ describe('parseTrainArgs', () => {
       json: false,
       samples: 1000,
       evalEvery: 50,
+      checkpoint: undefined,
+      checkpointEvery: 500,
+      resume: undefined,
       help: false,
     });
   });
@@ -31,6 +34,7 @@ describe('parseTrainArgs', () => {
       '--data', 'spiral', '--hidden=32, 16,8', '--activation', 'leaky_relu', '--epochs=3', '--batch-size', '7',
       '--lr', '1e-2', '--seed=0', '--test-split', '0', '--no-shuffle', '--normalize=minmax', '--device', 'cpu',
       '--init', 'in.safetensors', '--save=out dir/w.safetensors', '--json', '--samples', '500', '--eval-every=1',
+      '--checkpoint', 'ck.safetensors', '--checkpoint-every=20', '--resume', 'old.safetensors',
     ]);
     expect(o).toEqual({
       data: { kind: 'synthetic', name: 'spiral' },
@@ -49,6 +53,9 @@ describe('parseTrainArgs', () => {
       json: true,
       samples: 500,
       evalEvery: 1,
+      checkpoint: 'ck.safetensors',
+      checkpointEvery: 20,
+      resume: 'old.safetensors',
       help: false,
     });
   });
