@@ -55,6 +55,13 @@ export function parseCsv(text: string, name: string): Dataset {
     throw new Error(`${name}: the label column "${labelCol}" needs at least 2 distinct classes, found only class ${labels[0]}`);
   }
   const classes = labels.reduce((m, l) => Math.max(m, l), 0) + 1;
+  // Labels are 0..k-1 with every class present; a gap is almost always 1-based labels or a typo.
+  const seen = new Set(labels);
+  const missing = Array.from({ length: classes }, (_, c) => c).filter((c) => !seen.has(c));
+  if (missing.length > 0) {
+    const list = missing.length > 5 ? `${missing.slice(0, 5).join(', ')}, ...` : missing.join(', ');
+    throw new Error(`${name}: labels must be 0..k-1 with every class present; the largest label is ${classes - 1} but no row has label ${list}${missing[0] === 0 ? ' (1-based labels?)' : ''}`);
+  }
   return { name, n, features, classes, x, labels };
 }
 

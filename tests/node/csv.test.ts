@@ -13,11 +13,17 @@ describe('parseCsv', () => {
     expect([...d.labels]).toEqual([0, 2, 1]);
   });
 
-  // Test that a plain \n file with a label written as 1.0 parses, and absent classes still count towards k.
-  it('accepts integer-valued labels and gaps in the classes', () => {
-    const d = parseCsv('a,y\n1,0\n2,3.0\n', 'gap.csv');
-    expect(d.classes).toBe(4);
-    expect([...d.labels]).toEqual([0, 3]);
+  // Test that a plain \n file with a label written as 1.0 parses.
+  it('accepts integer-valued labels', () => {
+    const d = parseCsv('a,y\n1,0\n2,1.0\n', 'int.csv');
+    expect(d.classes).toBe(2);
+    expect([...d.labels]).toEqual([0, 1]);
+  });
+
+  // Test that labels with a gap (a class that never appears) are refused, naming the missing classes.
+  it('refuses gaps in the classes', () => {
+    expect(() => parseCsv('a,y\n1,0\n2,3.0\n', 'gap.csv')).toThrow('gap.csv: labels must be 0..k-1 with every class present; the largest label is 3 but no row has label 1, 2');
+    expect(() => parseCsv('a,y\n1,1\n2,2\n', 'onebased.csv')).toThrow(/no row has label 0 \(1-based labels\?\)/);
   });
 
   // Test that a leading byte-order mark does not end up in the first column name.

@@ -1,0 +1,80 @@
+// Every bad input listed in the README's table, run through the train command as a user would: each
+// must exit non-zero with the message shown there, never a stack trace or a silent NaN.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { initParams } from '../../src/init.ts';
+import { encodeSafetensors, paramsToSafetensors } from '../../src/io/safetensors.ts';
+import type { ModelSpec } from '../../src/model.ts';
+import { runTrain } from './cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'bad-'));
+const file = (name: string, content: string | Uint8Array) => {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+};
+const csv = (name: string, content: string) => ['--data', file(name, content), '--device', 'cpu', '--epochs', '1'];
+
+const spec: ModelSpec = { sizes: [2, 16, 1], activation: 'relu', loss: 'bce' }; // --data moons --hidden 16
+const good = paramsToSafetensors(spec, initParams(spec, 1));
+const moons = (init: string) => ['--data', 'moons', '--hidden', '16', '--device', 'cpu', '--epochs', '1', '--init', init];
+const headerClaims = (() => {
+  const b = good.slice();
+  new DataView(b.buffer).setBigUint64(0, BigInt(b.length), true); // header says it is longer than the file
+  return b;
+})();
+const tensor = (name: string, shape: number[], data: Float32Array | Float64Array) => ({ name, shape, data });
+const renamed = encodeSafetensors([
+  tensor('layers.0.weights', [16, 2], new Float32Array(32)), tensor('layers.0.bias', [16], new Float32Array(16)),
+  tensor('layers.1.weight', [1, 16], new Float32Array(16)), tensor('layers.1.bias', [1], new Float32Array(1)),
+], {});
+const f64 = encodeSafetensors([
+  tensor('layers.0.weight', [16, 2], new Float64Array(32)), tensor('layers.0.bias', [16], new Float32Array(16)),
+  tensor('layers.1.weight', [1, 16], new Float32Array(16)), tensor('layers.1.bias', [1], new Float32Array(1)),
+], {});
+
+/** [what the user did, arguments, exit code, what stderr must say]. The README table lists the same rows. */
+const ROWS: [string, () => string[], number, RegExp][] = [
+  ['empty CSV file', () => csv('empty.csv', ''), 1, /empty\.csv: empty file/],
+  ['CSV with a header only', () => csv('header.csv', 'a,b,label\n'), 1, /header\.csv: header only, no data rows/],
+  ['ragged row', () => csv('ragged.csv', 'a,b,label\n1,2,0\n3,1\n'), 1, /ragged\.csv line 3: expected 3 columns \(a,b,label\), got 2/],
+  ['text in a numeric column', () => csv('text.csv', 'a,b,label\n1,2,0\n3,x,1\n'), 1, /text\.csv line 3, column "b": not a number: 'x'/],
+  ['missing (empty) cell', () => csv('hole.csv', 'a,b,label\n1,,0\n3,4,1\n'), 1, /hole\.csv line 2, column "b": empty cell/],
+  ['NaN or Inf in a feature', () => csv('nan.csv', 'a,b,label\n1,NaN,0\n3,4,1\n'), 1, /nan\.csv line 2, column "b": value must be finite, got NaN/],
+  ['non-integer label', () => csv('frac.csv', 'a,label\n1,0\n2,1.5\n'), 1, /frac\.csv line 3, column "label": label must be a non-negative integer, got 1\.5/],
+  ['negative label', () => csv('neg.csv', 'a,label\n1,0\n2,-1\n'), 1, /neg\.csv line 3, column "label": label must be a non-negative integer, got -1/],
+  ['label out of range (classes missing, 1-based labels)', () => csv('onebased.csv', 'a,label\n1,1\n2,2\n'), 1, /no row has label 0 \(1-based labels\?\)/],
+  ['a single class', () => csv('one.csv', 'a,label\n1,0\n2,0\n'), 1, /needs at least 2 distinct classes, found only class 0/],
+  ['CSV file that does not exist', () => ['--data', join(dir, 'nope.csv'), '--device', 'cpu'], 1, /--data .*nope\.csv: cannot read the file \(ENOENT\)/],
+  ['zero layer width', () => ['--hidden', '64,0'], 2, /--hidden: each width must be a positive integer, got '0'/],
+  ['negative layer width', () => ['--hidden', '-8'], 2, /--hidden: each width must be a positive integer, got '-8'/],
+  ['non-integer batch size', () => ['--batch-size', '2.5'], 2, /--batch-size: expected an integer >= 1, got '2\.5'/],
+  ['zero epochs', () => ['--epochs', '0'], 2, /--epochs: expected an integer >= 1, got '0'/],
+  ['learning rate 0', () => ['--lr', '0'], 2, /--lr: must be greater than 0, got '0'/],
+  ['negative learning rate', () => ['--lr', '-0.1'], 2, /--lr: must be greater than 0, got '-0\.1'/],
+  ['learning rate NaN / Infinity', () => ['--lr', 'Infinity'], 2, /--lr: expected a finite number, got 'Infinity'/],
+  ['unknown flag', () => ['--learning-rate', '0.1'], 2, /unknown flag --learning-rate/],
+  ['truncated safetensors file', () => moons(file('trunc.safetensors', good.subarray(0, good.length - 10))), 1, /--init .*trunc\.safetensors: .*run past the end of the \d+-byte data section \(truncated file\?\)/],
+  ['header claims more bytes than the file has', () => moons(file('claims.safetensors', headerClaims)), 1, /header length \d+ runs past the end of the file/],
+  ['corrupt header (not JSON)', () => moons(file('corrupt.safetensors', Uint8Array.from([8, 0, 0, 0, 0, 0, 0, 0, 123, 34, 120, 58, 44, 32, 32, 32]))), 1, /header is not valid UTF-8 JSON/],
+  ['wrong tensor name', () => moons(file('names.safetensors', renamed)), 1, /layers\.0\.weight: missing from the file \(expected F32 \[16,2\]\)/],
+  ['wrong dtype', () => moons(file('f64.safetensors', f64)), 1, /layers\.0\.weight: unsupported dtype F64, expected F32/],
+  ['wrong shape (model for another architecture)', () => ['--data', 'moons', '--hidden', '8', '--device', 'cpu', '--init', file('shape.safetensors', good)], 1, /layers\.0\.weight: expected shape \[8,2\], file has \[16,2\]/],
+  ['layer past the adapter\'s buffer limits (GPU)', () => ['--data', 'spiral', '--samples', '200000', '--batch-size', '200000', '--hidden', '2000', '--epochs', '1'], 1,
+    /plan \[2,2000,3\] batch 160000: buffer 'A1' needs 1280000000 bytes \(1220\.7 MiB\), over the adapter's max(Buffer|StorageBufferBinding)Size of \d+/],
+  ['learning rate so large the loss diverges', () => ['--data', 'moons', '--hidden', '16', '--lr', '1e12', '--device', 'cpu'], 1, /loss is (NaN|Infinity) in steps \d+\.\.\d+ \(epoch \d+\); training stopped and the parameters restored to those after step \d+/],
+];
+
+describe('bad input: clear message, non-zero exit, no stack trace', () => {
+  for (const [what, args, code, message] of ROWS) {
+    // Test that this bad input gets its documented message and exit code.
+    it(what, () => {
+      const r = runTrain(args());
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(code);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+});
