@@ -38,12 +38,20 @@ export type TrainEvent =
   | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly step: number; readonly testLoss: number | null; readonly testAccuracy: number | null; readonly seconds: number }
   | Summary;
 
+/** Optional hooks for an interactive caller (the web app): checked before every step. */
+export interface LoopControl {
+  /** True once the caller wants to end the run; the loop finishes with a summary of the steps done. */
+  shouldStop(): boolean;
+  /** Resolves when training may go on (at once unless paused); also where a caller yields to its event loop. */
+  waitIfPaused(): Promise<void>;
+}
+
 /** Thrown when the loss turns NaN or Inf; names the step. */
 export class DivergenceError extends Error {}
 
 const mean = (s: Stats) => ({ loss: s.count > 0 ? s.lossSum / s.count : NaN, accuracy: s.count > 0 ? s.correct / s.count : NaN });
 
-export async function runTraining(backend: TrainBackend, trainRows: number, testRows: number, opts: LoopOptions, emit: (e: TrainEvent) => void): Promise<Summary> {
+export async function runTraining(backend: TrainBackend, trainRows: number, testRows: number, opts: LoopOptions, emit: (e: TrainEvent) => void, control?: LoopControl): Promise<Summary> {
   const batch = Math.min(opts.batchSize, trainRows);
   if (trainRows < 1) throw new Error('training split is empty');
   const stepsPerEpoch = Math.ceil(trainRows / batch);
@@ -65,9 +73,14 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
     emit({ type: 'progress', epoch: p.epoch, step: p.step, totalSteps, loss: m.loss, accuracy: m.accuracy, stepsPerSecond: rate, seconds: (now - t0) / 1000 });
   };
 
+  let stopped = false;
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     if (opts.shuffle) backend.setOrder(shuffleRng.permutation(trainRows));
     for (let start = 0; start < trainRows; start += batch) {
+      if (control) {
+        await control.waitIfPaused();
+        if ((stopped = control.shouldStop())) break;
+      }
       backend.step(start, Math.min(batch, trainRows - start), opts.lr);
       step++;
       if (step % opts.evalEvery === 0 || step === totalSteps) {
@@ -76,6 +89,7 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
         if (previous) await report(previous);
       }
     }
+    if (stopped) break;
     if (testRows > 0) {
       const t = mean(await backend.evaluate('test'));
       emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (performance.now() - t0) / 1000 });
