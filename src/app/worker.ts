@@ -103,11 +103,14 @@ const describeSpec = (s: ModelSpec) => `sizes [${s.sizes.join(',')}], ${s.activa
 const sameSpec = (a: ModelSpec, b: ModelSpec) =>
   a.activation === b.activation && a.loss === b.loss && a.sizes.length === b.sizes.length && a.sizes.every((n, i) => n === b.sizes[i]);
 
-async function makeBackend(s: Settings, init: BackendInit): Promise<{ backend: TrainBackend; planned: number }> {
+/** Bytes the run will allocate; throws before anything is allocated when a buffer is over the limits. */
+async function budget(s: Settings, st: Setup): Promise<number> {
   const ctx = s.device === 'gpu' ? await requireGpu() : undefined;
-  const planned = checkBudget(init.spec, init.maxBatch, init.train.n, init.test.n, s.device, ctx && limitsOf(ctx), ctx?.adapterName ?? 'cpu');
-  const backend = ctx ? await TrainingPlan.create(ctx, init) : CpuBackend.create(init);
-  return { backend, planned };
+  return checkBudget(st.spec, st.maxBatch, st.train.n, st.test.n, s.device, ctx && limitsOf(ctx), ctx?.adapterName ?? 'cpu');
+}
+
+async function makeBackend(s: Settings, init: BackendInit): Promise<TrainBackend> {
+  return s.device === 'gpu' ? TrainingPlan.create(await requireGpu(), init) : CpuBackend.create(init);
 }
 
 function replaceModel(next: typeof model): void {
@@ -155,6 +158,7 @@ async function train(s: Settings): Promise<void> {
   try {
     const st = await setup(s);
     const { spec } = st;
+    const planned = await budget(s, st);
     let params: Params;
     let initFrom: string;
     if (loaded) {
@@ -167,7 +171,7 @@ async function train(s: Settings): Promise<void> {
     }
     replaceModel(undefined); // frees the previous model's GPU memory first
     const before = liveBufferStats().bytes;
-    const { backend, planned } = await makeBackend(s, { spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch });
+    const backend = await makeBackend(s, { spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch });
     model = { spec, backend, dataName: st.data.name };
     const memory = s.device === 'gpu' ? { bytes: liveBufferStats().bytes - before, planned } : null;
     const { view, rows } = viewData(st, st.data.name);
@@ -215,6 +219,7 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   if (!sameSpec(fileSpec, st.spec)) {
     throw new Error(`${name} does not fit: the file holds ${describeSpec(fileSpec)}, the settings with data '${s.data}' make ${describeSpec(st.spec)}`);
   }
+  const planned = await budget(s, st);
   let params: Params;
   try {
     params = paramsFromSafetensors(bytes, st.spec);
@@ -223,7 +228,7 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   }
   replaceModel(undefined);
   const before = liveBufferStats().bytes;
-  const { backend, planned } = await makeBackend(s, { spec: st.spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch });
+  const backend = await makeBackend(s, { spec: st.spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch });
   model = { spec: st.spec, backend, dataName: st.data.name };
   loaded = { spec: st.spec, params, name };
   const { view, rows } = viewData(st, st.data.name);
@@ -254,9 +259,9 @@ async function check(s: Settings): Promise<void> {
   const ctx = await requireGpu();
   const st = await setup(s);
   const { spec } = st;
-  const params = model && sameSpec(model.spec, spec) ? await model.backend.readParams() : loaded && sameSpec(loaded.spec, spec) ? loaded.params : initParams(spec, s.seed);
   const rows = st.maxBatch;
   checkBudget(spec, rows, st.train.n, 0, 'gpu', limitsOf(ctx), ctx.adapterName);
+  const params = model && sameSpec(model.spec, spec) ? await model.backend.readParams() : loaded && sameSpec(loaded.spec, spec) ? loaded.params : initParams(spec, s.seed);
   const plan = await TrainingPlan.create(ctx, { spec, params, train: st.train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows });
   let gpuLoss: number;
   let grads: Params;
