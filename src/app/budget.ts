@@ -8,13 +8,13 @@ export interface AdapterLimits {
   readonly maxStorageBufferBindingSize: number;
 }
 
-export interface Buffer {
+export interface PlannedBuffer {
   readonly name: string;
   readonly bytes: number;
 }
 
 /** The largest buffers TrainingPlan.create makes (params and grads alignment padding ignored). */
-export function planBuffers(spec: ModelSpec, maxBatch: number, trainRows: number, testRows: number): Buffer[] {
+export function planBuffers(spec: ModelSpec, maxBatch: number, trainRows: number, testRows: number): PlannedBuffer[] {
   const f32 = 4;
   const nIn = size(spec, 0);
   const nOut = size(spec, layerCount(spec));
@@ -46,23 +46,23 @@ export function formatBytes(b: number): string {
 /** Most parameters the float64 CPU reference (and the float32 copies around it) is asked to hold. */
 export const CPU_MAX_PARAMS = 50_000_000;
 
-/** Throws a message naming the first buffer over a limit; returns the total bytes otherwise. */
-export function checkBudget(spec: ModelSpec, maxBatch: number, trainRows: number, testRows: number, device: 'gpu' | 'cpu', limits: AdapterLimits | undefined, adapter: string): number {
+/** Throws a message naming the first buffer over a limit; returns the largest buffer otherwise. */
+export function checkBudget(spec: ModelSpec, maxBatch: number, trainRows: number, testRows: number, device: 'gpu' | 'cpu', limits: AdapterLimits | undefined, adapter: string): PlannedBuffer {
   const arch = `layer sizes [${spec.sizes.join(',')}]`;
   if (device === 'cpu') {
     const n = paramCount(spec);
     if (n > CPU_MAX_PARAMS) throw new Error(`${arch}: ${n.toLocaleString('en')} parameters, more than the CPU reference takes (${CPU_MAX_PARAMS.toLocaleString('en')})`);
-    return n * 4;
+    return { name: 'params (float64)', bytes: n * 8 };
   }
   if (!limits) throw new Error('no WebGPU adapter: pick the CPU reference device');
-  let total = 0;
+  let largest: PlannedBuffer = { name: 'none', bytes: 0 };
   for (const b of planBuffers(spec, maxBatch, trainRows, testRows)) {
-    total += b.bytes;
+    if (b.bytes > largest.bytes) largest = b;
     const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
     if (b.bytes > limit) {
       const which = limit === limits.maxStorageBufferBindingSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
       throw new Error(`${arch}, batch ${maxBatch}: buffer '${b.name}' needs ${formatBytes(b.bytes)}, over ${adapter}'s ${which} of ${formatBytes(limit)}`);
     }
   }
-  return total;
+  return largest;
 }

@@ -222,7 +222,8 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   modelInfo.textContent = `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
     `${m.trainRows} train / ${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
   $('memory').textContent = m.memory
-    ? `GPU memory for this run: ${formatBytes(m.memory.bytes)} (largest buffers planned: ${formatBytes(m.memory.planned)})${limits ? ` · adapter limits: buffer ${formatBytes(limits.maxBufferSize)}, storage binding ${formatBytes(limits.maxStorageBufferBindingSize)}` : ''}`
+    ? `GPU memory for this run: ${formatBytes(m.memory.bytes)} · largest buffer '${m.memory.largest.name}' ${formatBytes(m.memory.largest.bytes)}` +
+      (limits ? `, ${(100 * m.memory.largest.bytes / Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)).toPrecision(2)}% of the adapter's per-buffer limit` : '')
     : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
   setState(state);
 }

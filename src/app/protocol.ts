@@ -45,7 +45,7 @@ export type FromWorker =
   | { readonly type: 'error'; readonly context: ErrorContext; readonly message: string }
   | { readonly type: 'csv'; readonly name: string; readonly rows: number; readonly features: number; readonly classes: number }
   | { readonly type: 'ready'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly spec: ModelSpec; readonly params: number;
-      readonly trainRows: number; readonly testRows: number; readonly memory: { readonly bytes: number; readonly planned: number } | null;
+      readonly trainRows: number; readonly testRows: number; readonly memory: { readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number } } | null;
       readonly view: ViewData; readonly initFrom: string }
   | { readonly type: 'event'; readonly event: TrainEvent }
   | { readonly type: 'view'; readonly epoch: number; readonly predictions: Predictions }

@@ -104,7 +104,7 @@ const sameSpec = (a: ModelSpec, b: ModelSpec) =>
   a.activation === b.activation && a.loss === b.loss && a.sizes.length === b.sizes.length && a.sizes.every((n, i) => n === b.sizes[i]);
 
 /** Bytes the run will allocate; throws before anything is allocated when a buffer is over the limits. */
-async function budget(s: Settings, st: Setup): Promise<number> {
+async function budget(s: Settings, st: Setup): Promise<{ name: string; bytes: number }> {
   const ctx = s.device === 'gpu' ? await requireGpu() : undefined;
   return checkBudget(st.spec, st.maxBatch, st.train.n, st.test.n, s.device, ctx && limitsOf(ctx), ctx?.adapterName ?? 'cpu');
 }
@@ -158,7 +158,7 @@ async function train(s: Settings): Promise<void> {
   try {
     const st = await setup(s);
     const { spec } = st;
-    const planned = await budget(s, st);
+    const largest = await budget(s, st);
     let params: Params;
     let initFrom: string;
     if (loaded) {
@@ -173,7 +173,7 @@ async function train(s: Settings): Promise<void> {
     const before = liveBufferStats().bytes;
     const backend = await makeBackend(s, { spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch });
     model = { spec, backend, dataName: st.data.name };
-    const memory = s.device === 'gpu' ? { bytes: liveBufferStats().bytes - before, planned } : null;
+    const memory = s.device === 'gpu' ? { bytes: liveBufferStats().bytes - before, largest } : null;
     const { view, rows } = viewData(st, st.data.name);
     post({ type: 'ready', device: backend.device, adapter: backend.adapter, spec, params: paramCount(spec), trainRows: st.train.n, testRows: st.test.n, memory, view: cloneView(view), initFrom }, transfers(cloneView(view)));
     setState('training');
@@ -213,13 +213,18 @@ function cloneView(v: ViewData): ViewData {
 
 async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void> {
   if (running) throw new Error(`${name}: a training is running; stop it before loading a model (the run is kept)`);
-  const fileSpec = specFromSafetensors(bytes);
+  let fileSpec: ModelSpec | undefined;
+  try {
+    fileSpec = specFromSafetensors(bytes);
+  } catch (e) {
+    throw new Error(`${name}: ${message(e)}`);
+  }
   if (!fileSpec) throw new Error(`${name}: not a model saved by this trainer (no webgpu-mlp architecture in its metadata)`);
   const st = await setup(s);
   if (!sameSpec(fileSpec, st.spec)) {
     throw new Error(`${name} does not fit: the file holds ${describeSpec(fileSpec)}, the settings with data '${s.data}' make ${describeSpec(st.spec)}`);
   }
-  const planned = await budget(s, st);
+  const largest = await budget(s, st);
   let params: Params;
   try {
     params = paramsFromSafetensors(bytes, st.spec);
@@ -232,7 +237,7 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   model = { spec: st.spec, backend, dataName: st.data.name };
   loaded = { spec: st.spec, params, name };
   const { view, rows } = viewData(st, st.data.name);
-  const memory = s.device === 'gpu' ? { bytes: liveBufferStats().bytes - before, planned } : null;
+  const memory = s.device === 'gpu' ? { bytes: liveBufferStats().bytes - before, largest } : null;
   post({ type: 'ready', device: backend.device, adapter: backend.adapter, spec: st.spec, params: paramCount(st.spec), trainRows: st.train.n, testRows: st.test.n, memory, view: cloneView(view), initFrom: `weights from ${name}` }, transfers(cloneView(view)));
   const tr = await backend.evaluate('train');
   const te = st.test.n > 0 ? await backend.evaluate('test') : null;

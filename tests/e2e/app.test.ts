@@ -52,6 +52,12 @@ describe('web app', () => {
     const page = await open(MOONS, observeLongTasks);
     // Only tasks from the click on count: page load happens before, and pipeline compilation and data
     // loading run in the worker, so everything from here on is the training the user watches.
+    // The observer must see a task we know is long, or "no long tasks" would prove nothing.
+    await page.evaluate(() => {
+      const end = performance.now() + 150;
+      while (performance.now() < end);
+    });
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __longTasks: unknown[] }).__longTasks.length)).toBeGreaterThan(0);
     const t0 = await page.evaluate(() => performance.now());
     await page.click('#start');
     expect(await waitForRunEnd(page, 90_000)).toBe('done');
@@ -87,6 +93,10 @@ describe('web app', () => {
     expect(loaded.testAccuracy).toBeCloseTo(moonsSummary!.testAccuracy!, 6);
     await expect.poll(() => page.locator('#save').isEnabled()).toBe(true);
     await screenshot(page, 'moons-reloaded');
+
+    // A file that is not a model at all.
+    await page.setInputFiles('#model-file', { name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+    await expect.poll(() => page.locator('#error').textContent()).toMatch(/^Load model: junk\.safetensors: /);
 
     // The same file against another architecture.
     await page.locator('input[name=hidden]').fill('8');
@@ -131,6 +141,17 @@ describe('web app', () => {
     expect(await waitForRunEnd(page, 30_000)).toBe('stopped');
     const { summary } = runEvents(await workerLog(page));
     expect(summary!.steps).toBeLessThan(400 * Math.ceil(480 / 16));
+    await page.context().close();
+  });
+
+  it('Test that the CPU reference device trains from the page too', async () => {
+    const page = await open('data=xor&samples=200&hidden=8&epochs=40&lr=0.5&device=cpu');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    const { summary } = runEvents(await workerLog(page));
+    expect(summary!.device).toBe('cpu');
+    expect(summary!.trainAccuracy).toBeGreaterThan(0.85);
+    expect(await page.locator('#memory').textContent()).toContain('CPU reference');
     await page.context().close();
   });
 
