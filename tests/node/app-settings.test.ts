@@ -42,7 +42,7 @@ describe('web app settings', () => {
     const spec: ModelSpec = { sizes: [784, 100_000, 10], activation: 'relu', loss: 'ce' };
     const limits = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
     expect(() => checkBudget(spec, 32, 8000, 2000, 'gpu', limits, 'test adapter'))
-      .toThrow("layer sizes [784,100000,10], batch 32: buffer 'params' needs 303.3 MiB, over test adapter's maxStorageBufferBindingSize of 128 MiB");
+      .toThrow("layer sizes [784,100000,10], batch 32: buffer 'params' needs 303.3 MiB, over test adapter's maxStorageBufferBindingSize of 128.0 MiB");
     expect(checkBudget({ ...spec, sizes: [784, 32, 10] }, 32, 8000, 2000, 'gpu', limits, 'test adapter')).toEqual({ name: 'train.x', bytes: 8000 * 784 * 4 });
     expect(formatBytes(1536)).toBe('1.50 KiB');
   });
