@@ -2,7 +2,8 @@
 // machine has: SwiftShader on CI, so the runs are small). Screenshots go to test-results/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
-import { expectAdapter, runEvents, screenshot, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
+import { paramsFromSafetensors, specFromSafetensors } from '../../src/io/safetensors.ts';
+import { expectAdapter, runEvents, screenshot, readBytes, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
 
 let site: Site;
 
@@ -76,10 +77,13 @@ describe('web app', () => {
     const download = page.waitForEvent('download');
     await page.click('#save');
     const file = await (await download).path();
-    const { readFileSync } = await import('node:fs');
-    savedModel = readFileSync(file);
+    savedModel = readBytes(file);
     expect(savedModel.length).toBeGreaterThan(8 + 4 * (2 * 16 + 16 + 16 * 16 + 16 + 16 + 1)); // header + float32 weights
     expect((await download).suggestedFilename()).toBe('mlp-moons-2x16x16x1.safetensors');
+    // Same layout as the CLI writes: the architecture in the metadata, layers.{i}.weight/bias tensors.
+    const spec = specFromSafetensors(savedModel);
+    expect(spec).toEqual({ sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' });
+    expect(paramsFromSafetensors(savedModel, spec!).map((l) => l.weight.length)).toEqual([32, 256, 16]);
     await page.context().close();
   });
 
