@@ -162,10 +162,15 @@ let view: ViewData = { kind: 'none' };
 let pendingPredictions: Predictions | undefined;
 let frame = 0;
 
+let lastDraw = 0;
+
+/** Draws on the next animation frame, at most every 100 ms: each redraw stays a small main-thread task. */
 function schedule(): void {
   if (frame) return;
-  frame = requestAnimationFrame(() => {
+  frame = requestAnimationFrame((now) => {
     frame = 0;
+    if (now - lastDraw < 100) return void setTimeout(schedule, 100 - (now - lastDraw));
+    lastDraw = now;
     lossChart.flush();
     accChart.flush();
     if (pendingPredictions) {
