@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumLaunchOptions } from './src/cli/chromium.ts';
 
-// Two test projects: 'browser' runs kernel and end-to-end GPU tests in headless Chromium (WebGPU on
-// whatever adapter the machine has: SwiftShader on CI), 'node' runs parsers, the CPU reference and the CLI.
+// Test projects: 'browser' runs kernel and end-to-end GPU tests in headless Chromium (WebGPU on
+// whatever adapter the machine has: SwiftShader on CI), 'node' runs parsers, the CPU reference and the CLI,
+// 'e2e' drives the built web app (index.html) in Chromium.
 export default defineConfig({
   server: { host: '127.0.0.1' },
   test: {
@@ -32,6 +33,19 @@ export default defineConfig({
           include: ['tests/node/**/*.test.ts'],
           environment: 'node',
           testTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The web app end to end: builds the site, serves it, drives headless Chromium with Playwright.
+          // Runs after the other projects (groupOrder) so it does not compete with them for the CPU.
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -1,69 +1,311 @@
-// Minimal in-page trainer: a synthetic 2-D set trained on WebGPU with the same plan and loop as the CLI.
-import { targets } from '../data/dataset.ts';
-import { trainTestSplit } from '../data/split.ts';
-import { syntheticDataset, SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
-import { acquireDevice, type GpuContext } from '../gpu/device.ts';
-import { TrainingPlan } from '../gpu/plan.ts';
-import { initParams } from '../init.ts';
-import { HIDDEN_ACTIVATIONS, outputsForClasses, validateSpec, type Activation, type ModelSpec } from '../model.ts';
-import { runTraining, type TrainEvent } from '../train/loop.ts';
+// The page: settings form (mirrored in the URL), buttons, and the live views. All training, data
+// loading and model files are handled by the worker (worker.ts); this thread only draws, at most once
+// per animation frame, so it stays responsive while a run is going.
+import { formatBytes } from './budget.ts';
+import { Curves } from './charts.ts';
+import type { Predictions } from './predict.ts';
+import type { FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
+import { formatHidden, KEYS, parseSettings, settingsToQuery, type Settings } from './settings.ts';
+import { drawBoundary, drawDigits, updateDigits } from './views.ts';
+import type { TrainEvent } from '../train/loop.ts';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const log = $<HTMLPreElement>('log');
-const write = (line: string) => (log.textContent += line + '\n');
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page is missing #${id}`);
+  return el as T;
+};
+const form = $<HTMLFormElement>('settings');
+const errorBox = $('error');
+const status = $('status');
+const progress = $<HTMLProgressElement>('progress');
+const progressText = $('progress-text');
+const modelInfo = $('model-info');
+const buttons = {
+  start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'),
+  stop: $<HTMLButtonElement>('stop'), save: $<HTMLButtonElement>('save'), check: $<HTMLButtonElement>('check'),
+  forget: $<HTMLButtonElement>('forget'), share: $<HTMLButtonElement>('share'),
+};
+const lossChart = new Curves($('loss-chart'), 'Loss', 'mean loss', false);
+const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 
-function describe(e: TrainEvent): string | undefined {
-  switch (e.type) {
-    case 'start': return `${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps on ${e.adapter}`;
-    case 'epoch': return e.epoch % 10 === 0 || e.epoch === e.epochs ? `epoch ${e.epoch}/${e.epochs}: test acc ${e.testAccuracy === null ? 'n/a' : (100 * e.testAccuracy).toFixed(1) + '%'}` : undefined;
-    case 'summary': return `done: train acc ${(100 * e.trainAccuracy).toFixed(1)}%, test acc ${e.testAccuracy === null ? 'n/a' : (100 * e.testAccuracy).toFixed(1) + '%'}, ${e.stepsPerSecond.toFixed(0)} steps/s`;
-    default: return undefined;
+/** Every message from the worker, for tests and for poking at from the console. */
+const log: FromWorker[] = [];
+(window as unknown as { __trainer: { log: FromWorker[] } }).__trainer = { log };
+
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+
+// ---- Errors ----
+function showError(text: string): void {
+  errorBox.textContent = text;
+}
+function clearError(): void {
+  errorBox.textContent = '';
+}
+
+// ---- Settings <-> form <-> URL ----
+function fillForm(s: Settings): void {
+  for (const key of KEYS) {
+    const el = form.elements.namedItem(key);
+    if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key]);
   }
+  showDataFields(s.data);
 }
 
-async function train(ctx: GpuContext, form: FormData): Promise<void> {
-  const name = String(form.get('data')) as SyntheticName;
-  const activation = String(form.get('activation')) as Activation;
-  if (!SYNTHETIC_NAMES.includes(name) || !HIDDEN_ACTIVATIONS.includes(activation)) throw new Error('unknown data set or activation');
-  const hidden = String(form.get('hidden')).split(',').filter((s) => s.trim() !== '').map(Number);
-  const epochs = Number(form.get('epochs'));
-  const lr = Number(form.get('lr'));
-  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a positive integer, got '${String(form.get('epochs'))}'`);
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`lr must be a positive number, got '${String(form.get('lr'))}'`);
-  const data = syntheticDataset(name, 1000, 1);
-  const { train: tr, test: te } = trainTestSplit(data, 0.2, 1);
-  const spec: ModelSpec = { sizes: [2, ...hidden, outputsForClasses(data.classes)], activation, loss: data.classes === 2 ? 'bce' : 'ce' };
-  validateSpec(spec);
-  const plan = await TrainingPlan.create(ctx, {
-    spec, params: initParams(spec, 1), maxBatch: 32,
-    train: { x: tr.x, y: targets(tr), n: tr.n }, test: { x: te.x, y: targets(te), n: te.n },
-  });
-  try {
-    await runTraining(plan, tr.n, te.n, { epochs, batchSize: 32, lr, seed: 1, shuffle: true, evalEvery: 100 }, (e) => {
-      const line = describe(e);
-      if (line) write(line);
-    });
-  } finally {
-    plan.destroy();
+function readForm(): { settings: Settings; errors: string[] } {
+  const q = new URLSearchParams();
+  for (const [k, v] of new FormData(form)) if (typeof v === 'string') q.set(k, v);
+  return parseSettings(q);
+}
+
+function showDataFields(data: string): void {
+  form.querySelectorAll<HTMLElement>('[data-for="synthetic"]').forEach((el) => (el.hidden = data === 'mnist' || data === 'csv'));
+  form.querySelectorAll<HTMLElement>('[data-for="csv"]').forEach((el) => (el.hidden = data !== 'csv'));
+}
+
+/** Settings from the form, or undefined after showing what is wrong. */
+function currentSettings(): Settings | undefined {
+  const { settings, errors } = readForm();
+  if (errors.length > 0) {
+    showError(`Settings: ${errors.join('\n')}`);
+    return undefined;
   }
+  return settings;
 }
 
-async function main(): Promise<void> {
-  const ctx = await acquireDevice();
-  $('adapter').textContent = `Adapter: ${ctx.adapterName}`;
-  const button = $<HTMLButtonElement>('train');
-  $<HTMLFormElement>('form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    button.disabled = true;
-    log.textContent = '';
-    train(ctx, new FormData(ev.target as HTMLFormElement))
-      .catch((e: unknown) => write(`error: ${e instanceof Error ? e.message : String(e)}`))
-      .finally(() => (button.disabled = false));
-  });
-}
-
-main().catch((e: unknown) => {
-  const p = $('adapter');
-  p.className = 'error';
-  p.textContent = e instanceof Error ? e.message : String(e);
+form.addEventListener('input', () => {
+  const { settings, errors } = readForm();
+  showDataFields(settings.data);
+  if (errors.length > 0) return showError(`Settings: ${errors.join('\n')}`);
+  if (errorBox.textContent?.startsWith('Settings:')) clearError();
+  history.replaceState(null, '', `${location.pathname}?${settingsToQuery(settings)}`);
 });
+
+// ---- Run state and buttons ----
+let state: RunState = 'idle';
+let hasModel = false;
+let csvName: string | undefined;
+
+function setState(s: RunState, detail?: string): void {
+  state = s;
+  status.dataset.state = s;
+  status.textContent = detail ? `${s}: ${detail}` : s;
+  const busy = s === 'loading' || s === 'training' || s === 'paused' || s === 'stopping';
+  buttons.start.disabled = busy;
+  buttons.pause.disabled = s !== 'training';
+  buttons.resume.disabled = s !== 'paused';
+  buttons.stop.disabled = !busy || s === 'stopping';
+  buttons.save.disabled = !hasModel;
+  buttons.check.disabled = s === 'training' || s === 'loading' || s === 'stopping';
+}
+
+buttons.start.addEventListener('click', () => {
+  clearError();
+  const s = currentSettings();
+  if (!s) return;
+  if (s.data === 'csv' && !csvName) return showError('data is CSV: choose a CSV file first');
+  setState('loading');
+  send({ type: 'train', settings: s });
+});
+buttons.pause.addEventListener('click', () => send({ type: 'pause' }));
+buttons.resume.addEventListener('click', () => send({ type: 'resume' }));
+buttons.stop.addEventListener('click', () => send({ type: 'stop' }));
+buttons.save.addEventListener('click', () => send({ type: 'save' }));
+buttons.forget.addEventListener('click', () => {
+  send({ type: 'forget' });
+  buttons.forget.hidden = true;
+  modelInfo.textContent = 'Loaded weights forgotten: the next run starts from a random init.';
+});
+buttons.check.addEventListener('click', () => {
+  clearError();
+  const s = currentSettings();
+  if (!s) return;
+  $('check-panel').hidden = false;
+  $('check-title').textContent = 'Check this step: running…';
+  $('check-table').replaceChildren();
+  send({ type: 'check', settings: s });
+});
+buttons.share.addEventListener('click', () => {
+  const url = location.href;
+  navigator.clipboard.writeText(url).then(
+    () => (modelInfo.textContent = `Link copied: ${url}`),
+    () => (modelInfo.textContent = `Share this link: ${url}`),
+  );
+});
+
+$<HTMLInputElement>('csv-file').addEventListener('change', (ev) => {
+  const input = ev.target as HTMLInputElement;
+  const file = input.files?.[0];
+  if (!file) return;
+  clearError();
+  csvName = undefined;
+  $('csv-name').textContent = `${file.name} (checking…)`;
+  file.text().then((text) => send({ type: 'csv', name: file.name, text }), (e: unknown) => showError(`${file.name}: cannot read the file (${String(e)})`));
+  input.value = ''; // picking the same file again fires 'change' again
+});
+
+$<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
+  const input = ev.target as HTMLInputElement;
+  const file = input.files?.[0];
+  if (!file) return;
+  clearError();
+  const s = currentSettings();
+  input.value = '';
+  if (!s) return;
+  file.arrayBuffer().then((buf) => send({ type: 'load', name: file.name, bytes: new Uint8Array(buf), settings: s }, [buf]),
+    (e: unknown) => showError(`${file.name}: cannot read the file (${String(e)})`));
+});
+
+// ---- Live views ----
+let stepsPerEpoch = 1;
+let view: ViewData = { kind: 'none' };
+let pendingPredictions: Predictions | undefined;
+let frame = 0;
+
+let lastDraw = 0;
+
+/** Draws on the next animation frame, at most every 100 ms: each redraw stays a small main-thread task. */
+function schedule(): void {
+  if (frame) return;
+  frame = requestAnimationFrame((now) => {
+    frame = 0;
+    if (now - lastDraw < 100) return void setTimeout(schedule, 100 - (now - lastDraw));
+    lastDraw = now;
+    lossChart.flush();
+    accChart.flush();
+    if (pendingPredictions) {
+      if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, pendingPredictions);
+      else if (view.kind === 'digits') {
+        const wrong = updateDigits($('digits'), view, pendingPredictions);
+        $('digits-wrong').textContent = `${wrong} of ${view.labels.length} wrong`;
+      }
+      pendingPredictions = undefined;
+    }
+  });
+}
+
+const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
+const seconds = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
+
+function onEvent(e: TrainEvent): void {
+  switch (e.type) {
+    case 'start':
+      stepsPerEpoch = e.stepsPerEpoch;
+      progress.max = e.totalSteps;
+      progress.value = 0;
+      progressText.textContent = `0 / ${e.totalSteps} steps`;
+      break;
+    case 'progress': {
+      lossChart.add(e.step / stepsPerEpoch, e.loss, null);
+      accChart.add(e.step / stepsPerEpoch, e.accuracy, null);
+      progress.value = e.step;
+      const left = e.stepsPerSecond > 0 ? (e.totalSteps - e.step) / e.stepsPerSecond : NaN;
+      progressText.textContent = `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${e.stepsPerSecond.toFixed(0)} steps/s · ${Number.isFinite(left) ? seconds(left) : '?'} left`;
+      break;
+    }
+    case 'epoch':
+      if (e.testLoss !== null) lossChart.add(e.step / stepsPerEpoch, null, e.testLoss);
+      if (e.testAccuracy !== null) accChart.add(e.step / stepsPerEpoch, null, e.testAccuracy);
+      break;
+    case 'summary':
+      progressText.textContent = `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(0)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) · ` +
+        `train loss ${e.loss.toPrecision(3)}, acc ${pct(e.trainAccuracy)} · test acc ${pct(e.testAccuracy)}`;
+      break;
+  }
+  schedule();
+}
+
+function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
+  hasModel = true;
+  lossChart.reset();
+  accChart.reset();
+  view = m.view;
+  $('boundary-panel').hidden = view.kind !== 'points';
+  $('digits-panel').hidden = view.kind !== 'digits';
+  if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
+  if (view.kind === 'digits') drawDigits($('digits'), view);
+  modelInfo.textContent = `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
+    `${m.trainRows} train / ${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
+  $('memory').textContent = m.memory
+    ? `GPU memory for this run: ${formatBytes(m.memory.bytes)} · largest buffer '${m.memory.largest.name}' ${formatBytes(m.memory.largest.bytes)}` +
+      (limits ? `, ${(100 * m.memory.largest.bytes / Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)).toPrecision(2)}% of the adapter's per-buffer limit` : '')
+    : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
+  setState(state);
+}
+
+function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
+  const allOk = m.layers.every((l) => l.ok);
+  const title = $('check-title');
+  title.textContent = `Check this step on ${m.adapter}: ${m.rows} rows, loss GPU ${m.gpuLoss.toPrecision(7)} vs CPU ${m.cpuLoss.toPrecision(7)} — ${allOk ? 'all layers within tolerance' : 'MISMATCH'}`;
+  title.className = allOk ? 'ok' : 'bad';
+  const table = $('check-table');
+  const row = (cells: string[], tag: 'th' | 'td', cls = '') => {
+    const tr = document.createElement('tr');
+    if (cls) tr.className = cls;
+    for (const c of cells) {
+      const td = document.createElement(tag);
+      td.textContent = c;
+      tr.append(td);
+    }
+    return tr;
+  };
+  const e = (v: number) => v.toExponential(2);
+  table.replaceChildren(
+    row(['layer', 'W shape', 'max |ΔdW|', 'max |Δdb|', 'max |ΔW| after', 'max |Δb| after', ''], 'th'),
+    ...m.layers.map((l) => row([String(l.layer), l.shape, e(l.dW), e(l.db), e(l.weightAfter), e(l.biasAfter), l.ok ? 'ok' : 'outside tolerance'], 'td', l.ok ? 'ok' : 'bad')),
+  );
+}
+
+let limits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | undefined;
+
+worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
+  const m = ev.data;
+  log.push(m);
+  switch (m.type) {
+    case 'adapter':
+      limits = m.limits;
+      $('adapter').textContent = `Adapter: ${m.name} · max buffer ${formatBytes(m.limits.maxBufferSize)} · max storage binding ${formatBytes(m.limits.maxStorageBufferBindingSize)}`;
+      $('adapter').dataset.state = 'ok';
+      return;
+    case 'state': return setState(m.state, m.detail);
+    case 'error':
+      if (m.context === 'adapter') {
+        $('adapter').textContent = `No WebGPU: ${m.message} (the CPU reference device still works)`;
+        $('adapter').dataset.state = 'error';
+        return;
+      }
+      if (m.context === 'csv') $('csv-name').textContent = 'choose…';
+      if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
+      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : 'Control'}: ${m.message}`);
+    case 'csv':
+      csvName = m.name;
+      $('csv-name').textContent = `${m.name}: ${m.rows} rows, ${m.features} features, ${m.classes} classes`;
+      return;
+    case 'ready': return onReady(m);
+    case 'event': return onEvent(m.event);
+    case 'view':
+      pendingPredictions = m.predictions;
+      return schedule();
+    case 'saved': {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([m.bytes.slice()], { type: 'application/octet-stream' }));
+      a.download = m.name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      return;
+    }
+    case 'loaded':
+      buttons.forget.hidden = false;
+      modelInfo.textContent = `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)} · the next run starts from these weights`;
+      return;
+    case 'check': return onCheck(m);
+  }
+});
+worker.addEventListener('error', (e) => showError(`The training worker failed: ${e.message}`));
+
+// ---- Start ----
+const initial = parseSettings(new URLSearchParams(location.search));
+fillForm(initial.settings);
+if (initial.errors.length > 0) showError(`Settings in the link: ${initial.errors.join('\n')} (defaults used for those)`);
+setState('idle');
+send({ type: 'init' });

@@ -17,8 +17,17 @@ export interface LoopOptions {
   readonly evalEvery: number;
 }
 
-/** Optional extras of a run: continue from a checkpoint, and be handed one every N steps. */
+/** Pause and stop for an interactive caller (the web app): checked before every step. */
+export interface LoopControl {
+  /** True once the caller wants to end the run; the loop finishes with a summary of the steps done. */
+  shouldStop(): boolean;
+  /** Resolves when training may go on (at once unless paused); also where a caller yields to its event loop. */
+  waitIfPaused(): Promise<void>;
+}
+
+/** Optional extras of a run: pause/stop control, continue from a checkpoint, be handed one every N steps. */
 export interface LoopHooks {
+  readonly control?: LoopControl;
   readonly resume?: LoopPosition;
   readonly checkpointEvery?: number;
   /** Called with finite parameters after every checkpointEvery-th step (the GPU queue is drained first). */
@@ -100,12 +109,17 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
     emit({ type: 'progress', epoch: p.epoch, step: p.step, totalSteps, loss: m.loss, accuracy: m.accuracy, stepsPerSecond: rate, seconds: (now - t0) / 1000 });
   };
 
+  let stopped = false;
   for (let epoch = resume?.epoch ?? 1; epoch <= opts.epochs; epoch++) {
     const resuming = resume !== undefined && epoch === resume.epoch;
     if (resuming) shuffleRng.state = resume.rngState;
     const epochRngState = shuffleRng.state;
     if (opts.shuffle) backend.setOrder(shuffleRng.permutation(trainRows));
     for (let start = resuming ? resume.start : 0; start < trainRows; start += batch) {
+      if (hooks.control) {
+        await hooks.control.waitIfPaused();
+        if ((stopped = hooks.control.shouldStop())) break;
+      }
       backend.step(start, Math.min(batch, trainRows - start), opts.lr);
       step++;
       if (hooks.onCheckpoint && hooks.checkpointEvery && step % hooks.checkpointEvery === 0) {
@@ -131,6 +145,7 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
     // The test evaluation below waits for the queue anyway, so settle this epoch's stats first.
     if (pending) await report(pending);
     pending = undefined;
+    if (stopped) break;
     if (testRows > 0) {
       const t = mean(await backend.evaluate('test'));
       emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (performance.now() - t0) / 1000 });

@@ -1,0 +1,54 @@
+// Messages between the page and the training worker. The worker owns the GPU device, the data and
+// the model; the page only sends settings and clicks and draws what comes back.
+import type { ModelSpec } from '../model.ts';
+import type { TrainEvent } from '../train/loop.ts';
+import type { AdapterLimits } from './budget.ts';
+import type { Bounds, Predictions } from './predict.ts';
+import type { Settings } from './settings.ts';
+
+export type ToWorker =
+  | { readonly type: 'init' }
+  | { readonly type: 'csv'; readonly name: string; readonly text: string }
+  | { readonly type: 'train'; readonly settings: Settings }
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' }
+  | { readonly type: 'stop' }
+  | { readonly type: 'save' }
+  | { readonly type: 'load'; readonly name: string; readonly bytes: Uint8Array; readonly settings: Settings }
+  | { readonly type: 'forget' }
+  | { readonly type: 'check'; readonly settings: Settings };
+
+/** What the page draws for a data set: its points (2 features), digits (MNIST) or nothing. */
+export type ViewData =
+  | { readonly kind: 'points'; readonly x: Float32Array; readonly labels: Uint8Array; readonly testFrom: number; readonly classes: number; readonly bounds: Bounds; readonly res: number }
+  | { readonly kind: 'digits'; readonly pixels: Uint8Array; readonly labels: Uint8Array }
+  | { readonly kind: 'none' };
+
+export type RunState = 'idle' | 'loading' | 'training' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
+
+/** Where an error came from, so the page shows it next to the right control. */
+export type ErrorContext = 'adapter' | 'csv' | 'train' | 'load' | 'save' | 'check' | 'control';
+
+export interface LayerCheck {
+  readonly layer: number;
+  readonly shape: string;
+  readonly dW: number;
+  readonly db: number;
+  readonly weightAfter: number;
+  readonly biasAfter: number;
+  readonly ok: boolean;
+}
+
+export type FromWorker =
+  | { readonly type: 'adapter'; readonly name: string; readonly limits: AdapterLimits }
+  | { readonly type: 'state'; readonly state: RunState; readonly detail?: string }
+  | { readonly type: 'error'; readonly context: ErrorContext; readonly message: string }
+  | { readonly type: 'csv'; readonly name: string; readonly rows: number; readonly features: number; readonly classes: number }
+  | { readonly type: 'ready'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly spec: ModelSpec; readonly params: number;
+      readonly trainRows: number; readonly testRows: number; readonly memory: { readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number } } | null;
+      readonly view: ViewData; readonly initFrom: string }
+  | { readonly type: 'event'; readonly event: TrainEvent }
+  | { readonly type: 'view'; readonly epoch: number; readonly predictions: Predictions }
+  | { readonly type: 'saved'; readonly name: string; readonly bytes: Uint8Array }
+  | { readonly type: 'loaded'; readonly name: string; readonly spec: ModelSpec; readonly trainAccuracy: number; readonly testAccuracy: number | null; readonly loss: number }
+  | { readonly type: 'check'; readonly spec: ModelSpec; readonly rows: number; readonly gpuLoss: number; readonly cpuLoss: number; readonly layers: readonly LayerCheck[]; readonly adapter: string };

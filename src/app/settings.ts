@@ -1,0 +1,128 @@
+// Everything a run is made of, as one flat record that lives in the form and in the URL query, so a
+// link reproduces a run. One parser serves both (the form is read as URLSearchParams too), and every
+// bad value gets a message that names the field and the value.
+import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
+import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type Loss } from '../model.ts';
+
+export type DataName = SyntheticName | 'mnist' | 'csv';
+export const DATA_NAMES: readonly DataName[] = [...SYNTHETIC_NAMES, 'mnist', 'csv'];
+export type LossChoice = 'auto' | Loss;
+/** Only SGD today; the form has an optimizer fieldset so momentum/Adam settings can join it. */
+export type Optimizer = 'sgd';
+export const OPTIMIZERS: readonly Optimizer[] = ['sgd'];
+export type DeviceChoice = 'gpu' | 'cpu';
+
+export interface Settings {
+  readonly data: DataName;
+  /** Noise of the built-in 2-D sets (standard deviation, in data units). */
+  readonly noise: number;
+  /** Rows generated for a 2-D set; for MNIST and CSV the most rows used (a seeded random subset). */
+  readonly samples: number;
+  readonly testSplit: number;
+  readonly hidden: readonly number[];
+  readonly activation: Activation;
+  readonly loss: LossChoice;
+  readonly optimizer: Optimizer;
+  readonly lr: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly seed: number;
+  readonly device: DeviceChoice;
+}
+
+export const DEFAULTS: Settings = {
+  data: 'spiral', noise: 0.1, samples: 1000, testSplit: 0.2, hidden: [32, 32], activation: 'relu', loss: 'auto',
+  optimizer: 'sgd', lr: 0.3, batchSize: 32, epochs: 40, seed: 1, device: 'gpu',
+};
+
+/** Query keys, in the order they appear in a shared link. */
+export const KEYS = ['data', 'noise', 'samples', 'testSplit', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'batchSize', 'epochs', 'seed', 'device'] as const;
+export type Key = (typeof KEYS)[number];
+
+/** Largest layer width accepted by the form; the adapter's limits are checked later, against real sizes. */
+const MAX_WIDTH = 1 << 20;
+
+export function formatHidden(h: readonly number[]): string {
+  return h.join(',');
+}
+
+function choice<T extends string>(key: Key, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${key} must be one of ${allowed.join(', ')}, got '${raw}'`);
+  return raw as T;
+}
+
+function int(key: Key, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${key} must be an integer in [${min}, ${max}], got '${raw}'`);
+  return v;
+}
+
+function real(key: Key, raw: string, ok: (v: number) => boolean, what: string): number {
+  const v = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(v) || !ok(v)) throw new Error(`${key} must be ${what}, got '${raw}'`);
+  return v;
+}
+
+function hidden(raw: string): number[] {
+  if (raw.trim() === '') return []; // no hidden layer: logistic/softmax regression
+  return raw.split(',').map((s, i) => {
+    const v = Number(s.trim());
+    if (!Number.isInteger(v) || v < 1 || v > MAX_WIDTH) throw new Error(`hidden layer ${i + 1} must be a width in [1, ${MAX_WIDTH}], got '${s.trim()}' (in '${raw}')`);
+    return v;
+  });
+}
+
+/** Reads settings from a query or a form; missing keys take their defaults. Collects one error per bad field. */
+export function parseSettings(q: URLSearchParams): { settings: Settings; errors: string[] } {
+  const errors: string[] = [];
+  const field = <T>(key: Key, parse: (raw: string) => T, fallback: T): T => {
+    const raw = q.get(key);
+    if (raw === null) return fallback;
+    try {
+      return parse(raw);
+    } catch (e) {
+      errors.push(e instanceof Error ? e.message : String(e));
+      return fallback;
+    }
+  };
+  const d = DEFAULTS;
+  const settings: Settings = {
+    data: field('data', (r) => choice('data', r, DATA_NAMES), d.data),
+    noise: field('noise', (r) => real('noise', r, (v) => v >= 0 && v <= 10, 'a number in [0, 10]'), d.noise),
+    samples: field('samples', (r) => int('samples', r, 10, 1_000_000), d.samples),
+    testSplit: field('testSplit', (r) => real('testSplit', r, (v) => v >= 0 && v < 1, 'a fraction in [0, 1)'), d.testSplit),
+    hidden: field('hidden', hidden, d.hidden),
+    activation: field('activation', (r) => choice('activation', r, HIDDEN_ACTIVATIONS), d.activation),
+    loss: field('loss', (r) => choice<LossChoice>('loss', r, ['auto', ...LOSSES]), d.loss),
+    optimizer: field('optimizer', (r) => choice('optimizer', r, OPTIMIZERS), d.optimizer),
+    lr: field('lr', (r) => real('lr', r, (v) => v > 0 && v <= 100, 'a number in (0, 100]'), d.lr),
+    batchSize: field('batchSize', (r) => int('batchSize', r, 1, 65536), d.batchSize),
+    epochs: field('epochs', (r) => int('epochs', r, 1, 100_000), d.epochs),
+    seed: field('seed', (r) => int('seed', r, 0, 0xffffffff), d.seed),
+    device: field('device', (r) => choice<DeviceChoice>('device', r, ['gpu', 'cpu']), d.device),
+  };
+  return { settings, errors };
+}
+
+/** The query string for a share link; only values that differ from the defaults are written. */
+export function settingsToQuery(s: Settings): string {
+  const q = new URLSearchParams();
+  for (const key of KEYS) {
+    const v = key === 'hidden' ? formatHidden(s.hidden) : String(s[key]);
+    const dv = key === 'hidden' ? formatHidden(DEFAULTS.hidden) : String(DEFAULTS[key]);
+    if (v !== dv) q.set(key, v);
+  }
+  return q.toString();
+}
+
+/** The loss a run uses: 'auto' is BCE for two classes, softmax cross-entropy otherwise. */
+export function resolveLoss(choice: LossChoice, classes: number): Loss {
+  if (choice === 'auto') return classes === 2 ? 'bce' : 'ce';
+  if (choice === 'bce' && classes !== 2) throw new Error(`loss bce needs a data set with 2 classes, this one has ${classes}; pick ce or mse`);
+  return choice;
+}
+
+/** Output units for a loss: one sigmoid unit for BCE, one per class otherwise (one-hot targets). */
+export function outputsFor(loss: Loss, classes: number): number {
+  return loss === 'bce' ? 1 : classes;
+}

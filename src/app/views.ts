@@ -1,0 +1,87 @@
+// The 2-D decision boundary (a coloured probability grid under the data points) and the MNIST digit
+// grid with predictions (mistakes in red). Drawn from what the worker sends; nothing computed here.
+import type { Predictions } from './predict.ts';
+import type { ViewData } from './protocol.ts';
+
+const PALETTE: readonly [number, number, number][] = [
+  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
+  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+];
+const colour = (c: number) => PALETTE[c % PALETTE.length]!;
+const css = (c: number) => `rgb(${colour(c).join(',')})`;
+
+export function drawBoundary(canvas: HTMLCanvasElement, v: Extract<ViewData, { kind: 'points' }>, p: Predictions | undefined): void {
+  const g = canvas.getContext('2d');
+  if (!g) return;
+  const { width: W, height: H } = canvas;
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, W, H);
+  if (p) {
+    // Paint the grid at its own resolution, then scale it up smoothly.
+    const grid = new OffscreenCanvas(v.res, v.res);
+    const gg = grid.getContext('2d');
+    if (gg) {
+      const img = gg.createImageData(v.res, v.res);
+      for (let i = 0; i < v.res * v.res; i++) {
+        const [r, gr, b] = colour(p.cls[i]!);
+        const a = 0.15 + 0.45 * Math.max(0, (p.conf[i]! - 0.5) * 2); // paler where the model is unsure
+        img.data[4 * i] = 255 + (r - 255) * a;
+        img.data[4 * i + 1] = 255 + (gr - 255) * a;
+        img.data[4 * i + 2] = 255 + (b - 255) * a;
+        img.data[4 * i + 3] = 255;
+      }
+      gg.putImageData(img, 0, 0);
+      g.imageSmoothingEnabled = true;
+      g.drawImage(grid, 0, 0, W, H);
+    }
+  }
+  const { x0, x1, y0, y1 } = v.bounds;
+  for (let i = 0; i < v.labels.length; i++) {
+    const px = ((v.x[2 * i]! - x0) / (x1 - x0)) * W;
+    const py = ((y1 - v.x[2 * i + 1]!) / (y1 - y0)) * H;
+    g.beginPath();
+    g.arc(px, py, i >= v.testFrom ? 3.5 : 2.5, 0, 2 * Math.PI);
+    g.fillStyle = css(v.labels[i]!);
+    g.fill();
+    g.strokeStyle = i >= v.testFrom ? '#000' : '#fff';
+    g.lineWidth = i >= v.testFrom ? 1.2 : 0.6;
+    g.stroke();
+  }
+}
+
+/** Builds the digit cells once per run; updateDigits fills in the predictions. */
+export function drawDigits(root: HTMLElement, v: Extract<ViewData, { kind: 'digits' }>): void {
+  root.replaceChildren();
+  for (let d = 0; d < v.labels.length; d++) {
+    const cell = document.createElement('figure');
+    cell.className = 'digit';
+    const c = document.createElement('canvas');
+    c.width = c.height = 28;
+    const g = c.getContext('2d');
+    if (g) {
+      const img = g.createImageData(28, 28);
+      for (let i = 0; i < 784; i++) {
+        const val = 255 - v.pixels[d * 784 + i]!;
+        img.data.set([val, val, val, 255], 4 * i);
+      }
+      g.putImageData(img, 0, 0);
+    }
+    const cap = document.createElement('figcaption');
+    cap.textContent = `${v.labels[d]} → ?`;
+    cell.append(c, cap);
+    root.append(cell);
+  }
+}
+
+export function updateDigits(root: HTMLElement, v: Extract<ViewData, { kind: 'digits' }>, p: Predictions): number {
+  let wrong = 0;
+  root.querySelectorAll('figure').forEach((cell, d) => {
+    const label = v.labels[d]!;
+    const pred = p.cls[d]!;
+    cell.classList.toggle('wrong', pred !== label);
+    if (pred !== label) wrong++;
+    const cap = cell.querySelector('figcaption');
+    if (cap) cap.textContent = pred === label ? `${pred} ✓` : `${pred} ✗ (${label})`;
+  });
+  return wrong;
+}

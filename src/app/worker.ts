@@ -1,0 +1,362 @@
+// The training worker: owns the GPU device, the data and the model, runs the shared training loop and
+// posts its events, so the page's main thread only draws. One training at a time; every request that
+// would disturb a running one is refused with a message and the run goes on.
+import { acquireDevice, type GpuContext } from '../gpu/device.ts';
+import { liveBufferStats } from '../gpu/arena.ts';
+import { TrainingPlan } from '../gpu/plan.ts';
+import { compare, TOL } from '../check.ts';
+import { parseCsv } from '../data/csv.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { initParams } from '../init.ts';
+import { paramsFromSafetensors, paramsToSafetensors, specFromSafetensors } from '../io/safetensors.ts';
+import { layerCount, paramCount, size, validateSpec, type ModelSpec, type Params } from '../model.ts';
+import { CpuBackend } from '../reference/backend.ts';
+import { toParams64, trainStep } from '../reference/mlp.ts';
+import type { BackendInit, SplitData, TrainBackend } from '../train/backend.ts';
+import { runTraining, type LoopControl, type TrainEvent } from '../train/loop.ts';
+import { checkBudget, type AdapterLimits } from './budget.ts';
+import { loadDataset, prepare, splitFor, type Prepared } from './data.ts';
+import { boundaryGrid, boundsOf, predict } from './predict.ts';
+import type { ErrorContext, FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
+import { outputsFor, resolveLoss, type Settings } from './settings.ts';
+
+const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, { transfer });
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+// ---- GPU ----
+let gpu: GpuContext | undefined;
+let gpuError = 'WebGPU not initialised yet';
+let gpuReady: Promise<void> | undefined;
+
+function limitsOf(ctx: GpuContext): AdapterLimits {
+  return { maxBufferSize: ctx.device.limits.maxBufferSize, maxStorageBufferBindingSize: ctx.device.limits.maxStorageBufferBindingSize };
+}
+
+async function requireGpu(): Promise<GpuContext> {
+  await gpuReady;
+  if (!gpu) throw new Error(`the GPU device is not available (${gpuError}); pick the CPU reference device`);
+  return gpu;
+}
+
+// ---- State ----
+let csv: Dataset | undefined;
+/** The latest trained or loaded model, kept for save, check and views. */
+let model: { spec: ModelSpec; backend: TrainBackend; dataName: string } | undefined;
+/** Weights from a loaded file: the next training starts from them. */
+let loaded: { spec: ModelSpec; params: Params; name: string } | undefined;
+let running = false;
+let paused = false;
+let stopRequested = false;
+let resumeWaiters: (() => void)[] = [];
+
+function setState(state: RunState, detail?: string): void {
+  post(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });
+}
+
+// A zero-delay yield (setTimeout is clamped to 4 ms when nested), so pause/stop messages are seen
+// even when the CPU backend never waits on anything.
+const yieldChannel = new MessageChannel();
+const yieldWaiters: (() => void)[] = [];
+yieldChannel.port1.onmessage = () => yieldWaiters.shift()?.();
+const yieldToEvents = () => new Promise<void>((r) => {
+  yieldWaiters.push(r);
+  yieldChannel.port2.postMessage(0);
+});
+
+let lastYield = 0;
+const control: LoopControl = {
+  shouldStop: () => stopRequested,
+  async waitIfPaused() {
+    if (performance.now() - lastYield > 15) {
+      await yieldToEvents();
+      lastYield = performance.now();
+    }
+    while (paused && !stopRequested) await new Promise<void>((r) => resumeWaiters.push(r));
+  },
+};
+
+function wake(): void {
+  const w = resumeWaiters;
+  resumeWaiters = [];
+  w.forEach((r) => r());
+}
+
+// ---- Data and model setup shared by train, load and check ----
+interface Setup {
+  readonly data: Prepared;
+  readonly spec: ModelSpec;
+  readonly train: SplitData;
+  readonly test: SplitData;
+  readonly maxBatch: number;
+}
+
+async function setup(s: Settings): Promise<Setup> {
+  const data = prepare(await loadDataset(s, csv), s);
+  const loss = resolveLoss(s.loss, data.classes);
+  const spec: ModelSpec = { sizes: [data.features, ...s.hidden, outputsFor(loss, data.classes)], activation: s.activation, loss };
+  validateSpec(spec);
+  const maxBatch = Math.min(s.batchSize, data.train.n);
+  return { data, spec, train: splitFor(data.train, loss), test: splitFor(data.test, loss), maxBatch };
+}
+
+const describeSpec = (s: ModelSpec) => `sizes [${s.sizes.join(',')}], ${s.activation}, loss ${s.loss}`;
+const sameSpec = (a: ModelSpec, b: ModelSpec) =>
+  a.activation === b.activation && a.loss === b.loss && a.sizes.length === b.sizes.length && a.sizes.every((n, i) => n === b.sizes[i]);
+
+/** Bytes the run will allocate; throws before anything is allocated when a buffer is over the limits. */
+async function budget(s: Settings, st: Setup): Promise<{ name: string; bytes: number }> {
+  const ctx = s.device === 'gpu' ? await requireGpu() : undefined;
+  return checkBudget(st.spec, st.maxBatch, st.train.n, st.test.n, s.device, ctx && limitsOf(ctx), ctx?.adapterName ?? 'cpu');
+}
+
+async function makeBackend(s: Settings, init: BackendInit): Promise<TrainBackend> {
+  return s.device === 'gpu' ? TrainingPlan.create(await requireGpu(), init) : CpuBackend.create(init);
+}
+
+function replaceModel(next: typeof model): void {
+  if (model && model.backend !== next?.backend) model.backend.destroy();
+  model = next;
+}
+
+/** What the page draws for this data: points with a boundary grid, or the first test digits. */
+function viewData(st: Setup, dataName: string): { view: ViewData; rows: Float64Array | undefined } {
+  const { data } = st;
+  if (data.features === 2) {
+    const all = new Float32Array([...data.train.x, ...data.test.x]);
+    const labels = Uint8Array.from([...data.train.labels, ...data.test.labels]);
+    return { view: { kind: 'points', x: all, labels, testFrom: data.train.n, classes: data.classes, bounds: boundsOf(all), res: 64 }, rows: undefined };
+  }
+  if (dataName === 'mnist') {
+    const src = data.test.n > 0 ? data.test : data.train;
+    const count = Math.min(40, src.n);
+    const px = src.x.subarray(0, count * 784);
+    return { view: { kind: 'digits', pixels: Uint8Array.from(px, (v) => Math.round(v * 255)), labels: Uint8Array.from(src.labels.subarray(0, count)) }, rows: Float64Array.from(px) };
+  }
+  return { view: { kind: 'none' }, rows: undefined };
+}
+
+function transfers(v: ViewData): Transferable[] {
+  return v.kind === 'points' ? [v.x.buffer, v.labels.buffer] : v.kind === 'digits' ? [v.pixels.buffer, v.labels.buffer] : [];
+}
+
+/** Recomputes the view's predictions from the model's current weights. */
+async function refreshView(view: ViewData, rows: Float64Array | undefined, epoch: number): Promise<void> {
+  if (!model || view.kind === 'none') return;
+  const { spec, backend } = model;
+  const params = await backend.readParams();
+  const predictions = view.kind === 'points' ? boundaryGrid(spec, params, view.bounds, view.res) : predict(spec, params, rows!, rows!.length / size(spec, 0));
+  post({ type: 'view', epoch, predictions }, [predictions.cls.buffer, predictions.conf.buffer]);
+}
+
+// ---- Requests ----
+async function train(s: Settings): Promise<void> {
+  if (running) throw new Error('a training is already running: pause or stop it first');
+  running = true;
+  paused = false;
+  stopRequested = false;
+  setState('loading', `preparing ${s.data}`);
+  try {
+    const st = await setup(s);
+    const { spec } = st;
+    const largest = await budget(s, st);
+    let params: Params;
+    let initFrom: string;
+    if (loaded) {
+      if (!sameSpec(loaded.spec, spec)) throw new Error(`the loaded model ${loaded.name} has ${describeSpec(loaded.spec)}, these settings make ${describeSpec(spec)}: match the settings or forget the loaded model`);
+      params = loaded.params;
+      initFrom = `weights from ${loaded.name}`;
+    } else {
+      params = initParams(spec, s.seed);
+      initFrom = `random init, seed ${s.seed}`;
+    }
+    replaceModel(undefined); // frees the previous model's GPU memory first
+    const before = liveBufferStats().bytes;
+    const backend = await makeBackend(s, { spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch });
+    model = { spec, backend, dataName: st.data.name };
+    const memory = s.device === 'gpu' ? { bytes: liveBufferStats().bytes - before, largest } : null;
+    const { view, rows } = viewData(st, st.data.name);
+    post({ type: 'ready', device: backend.device, adapter: backend.adapter, spec, params: paramCount(spec), trainRows: st.train.n, testRows: st.test.n, memory, view: cloneView(view), initFrom }, transfers(cloneView(view)));
+    setState('training');
+
+    const stepsPerEpoch = Math.ceil(st.train.n / st.maxBatch);
+    let lastView = 0;
+    let viewBusy: Promise<void> | undefined;
+    const emit = (event: TrainEvent) => {
+      post({ type: 'event', event });
+      if (event.type === 'epoch' && !viewBusy && performance.now() - lastView > 250) {
+        lastView = performance.now();
+        viewBusy = refreshView(view, rows, event.epoch).finally(() => (viewBusy = undefined));
+      }
+    };
+    const summary = await runTraining(backend, st.train.n, st.test.n, {
+      epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, seed: s.seed, shuffle: true,
+      evalEvery: Math.max(1, Math.min(50, Math.round(stepsPerEpoch / 4))),
+    }, emit, { control });
+    await viewBusy;
+    await refreshView(view, rows, summary.epochs);
+    setState(stopRequested ? 'stopped' : 'done');
+  } catch (e) {
+    setState('failed');
+    throw e;
+  } finally {
+    running = false;
+    paused = false;
+  }
+}
+
+/** A copy for posting: the worker keeps its own view (bounds, labels) for later refreshes. */
+function cloneView(v: ViewData): ViewData {
+  if (v.kind === 'points') return { ...v, x: v.x.slice(), labels: v.labels.slice() };
+  if (v.kind === 'digits') return { ...v, pixels: v.pixels.slice(), labels: v.labels.slice() };
+  return v;
+}
+
+async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void> {
+  if (running) throw new Error(`${name}: a training is running; stop it before loading a model (the run is kept)`);
+  let fileSpec: ModelSpec | undefined;
+  try {
+    fileSpec = specFromSafetensors(bytes);
+  } catch (e) {
+    throw new Error(`${name}: ${message(e)}`);
+  }
+  if (!fileSpec) throw new Error(`${name}: not a model saved by this trainer (no webgpu-mlp architecture in its metadata)`);
+  const st = await setup(s);
+  if (!sameSpec(fileSpec, st.spec)) {
+    throw new Error(`${name} does not fit: the file holds ${describeSpec(fileSpec)}, the settings with data '${s.data}' make ${describeSpec(st.spec)}`);
+  }
+  const largest = await budget(s, st);
+  let params: Params;
+  try {
+    params = paramsFromSafetensors(bytes, st.spec);
+  } catch (e) {
+    throw new Error(`${name}: ${message(e)}`);
+  }
+  replaceModel(undefined);
+  const before = liveBufferStats().bytes;
+  const backend = await makeBackend(s, { spec: st.spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch });
+  model = { spec: st.spec, backend, dataName: st.data.name };
+  loaded = { spec: st.spec, params, name };
+  const { view, rows } = viewData(st, st.data.name);
+  const memory = s.device === 'gpu' ? { bytes: liveBufferStats().bytes - before, largest } : null;
+  post({ type: 'ready', device: backend.device, adapter: backend.adapter, spec: st.spec, params: paramCount(st.spec), trainRows: st.train.n, testRows: st.test.n, memory, view: cloneView(view), initFrom: `weights from ${name}` }, transfers(cloneView(view)));
+  const tr = await backend.evaluate('train');
+  const te = st.test.n > 0 ? await backend.evaluate('test') : null;
+  await refreshView(view, rows, 0);
+  post({ type: 'loaded', name, spec: st.spec, loss: tr.lossSum / tr.count, trainAccuracy: tr.correct / tr.count, testAccuracy: te ? te.correct / te.count : null });
+}
+
+async function save(): Promise<void> {
+  if (!model) throw new Error('nothing to save yet: train or load a model first');
+  const { spec, backend, dataName } = model;
+  const bytes = paramsToSafetensors(spec, await backend.readParams());
+  post({ type: 'saved', name: `mlp-${dataName}-${spec.sizes.join('x')}.safetensors`, bytes }, [bytes.buffer]);
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Number.isFinite(a[i]!) ? Math.abs(a[i]! - b[i]!) : Infinity);
+  return m;
+}
+
+/** One training step on the GPU and on the float64 reference from the same weights and rows. */
+async function check(s: Settings): Promise<void> {
+  if (running && !paused) throw new Error('check needs the GPU to itself: pause or stop the training first');
+  const ctx = await requireGpu();
+  const st = await setup(s);
+  const { spec } = st;
+  const rows = st.maxBatch;
+  checkBudget(spec, rows, st.train.n, 0, 'gpu', limitsOf(ctx), ctx.adapterName);
+  const params = model && sameSpec(model.spec, spec) ? await model.backend.readParams() : loaded && sameSpec(loaded.spec, spec) ? loaded.params : initParams(spec, s.seed);
+  const plan = await TrainingPlan.create(ctx, { spec, params, train: st.train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows });
+  let gpuLoss: number;
+  let grads: Params;
+  let after: Params;
+  try {
+    plan.step(0, rows, s.lr);
+    const stats = await plan.takeTrainStats();
+    gpuLoss = stats.lossSum / stats.count;
+    grads = await plan.readGrads();
+    after = await plan.readParams();
+  } finally {
+    plan.destroy();
+  }
+  const n0 = size(spec, 0);
+  const nL = size(spec, layerCount(spec));
+  const p64 = toParams64(params);
+  const ref = trainStep(spec, p64, Float64Array.from(st.train.x.subarray(0, rows * n0)), Float64Array.from(st.train.y.subarray(0, rows * nL)), rows, s.lr);
+  const layers: LayerCheck[] = grads.map((g, l) => {
+    const name = (k: string) => `layers.${l}.${k}`;
+    const ok = [
+      compare(name('weight.grad'), g.weight, ref.grads.dW[l]!, TOL.grad),
+      compare(name('bias.grad'), g.bias, ref.grads.db[l]!, TOL.grad),
+      compare(name('weight'), after[l]!.weight, p64[l]!.weight, TOL.value),
+      compare(name('bias'), after[l]!.bias, p64[l]!.bias, TOL.value),
+    ].every((m) => m === undefined);
+    return {
+      layer: l, shape: `${size(spec, l + 1)}x${size(spec, l)}`, ok,
+      dW: maxAbsDiff(g.weight, ref.grads.dW[l]!), db: maxAbsDiff(g.bias, ref.grads.db[l]!),
+      weightAfter: maxAbsDiff(after[l]!.weight, p64[l]!.weight), biasAfter: maxAbsDiff(after[l]!.bias, p64[l]!.bias),
+    };
+  });
+  post({ type: 'check', spec, rows, gpuLoss, cpuLoss: ref.loss, layers, adapter: ctx.adapterName });
+}
+
+function loadCsv(name: string, text: string): void {
+  csv = undefined;
+  const d = parseCsv(text, name);
+  csv = d;
+  post({ type: 'csv', name, rows: d.n, features: d.features, classes: d.classes });
+}
+
+const CONTEXT: Record<ToWorker['type'], ErrorContext> = {
+  init: 'adapter', csv: 'csv', train: 'train', pause: 'control', resume: 'control', stop: 'control',
+  save: 'save', load: 'load', forget: 'load', check: 'check',
+};
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'init':
+      gpuReady = acquireDevice().then(
+        (ctx) => {
+          gpu = ctx;
+          post({ type: 'adapter', name: ctx.adapterName, limits: limitsOf(ctx) });
+        },
+        (e: unknown) => {
+          gpuError = message(e);
+          post({ type: 'error', context: 'adapter', message: gpuError });
+        },
+      );
+      return gpuReady;
+    case 'csv': return loadCsv(m.name, m.text);
+    case 'train': return train(m.settings);
+    case 'pause':
+      if (!running) throw new Error('nothing to pause: no training is running');
+      paused = true;
+      setState('paused');
+      return;
+    case 'resume':
+      if (!running) throw new Error('nothing to resume: no training is running');
+      paused = false;
+      wake();
+      setState('training');
+      return;
+    case 'stop':
+      if (!running) throw new Error('nothing to stop: no training is running');
+      stopRequested = true;
+      paused = false;
+      wake();
+      setState('stopping');
+      return;
+    case 'save': return save();
+    case 'load': return load(m.name, m.bytes, m.settings);
+    case 'forget':
+      loaded = undefined;
+      return;
+    case 'check': return check(m.settings);
+  }
+}
+
+self.addEventListener('message', (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  handle(m).catch((e: unknown) => post({ type: 'error', context: CONTEXT[m.type], message: message(e) }));
+});

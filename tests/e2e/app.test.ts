@@ -1,0 +1,212 @@
+// The web app end to end, in headless Chromium on the built site (WebGPU on whatever adapter the
+// machine has: SwiftShader on CI, so the runs are small). Screenshots go to test-results/screenshots/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright';
+import { paramsFromSafetensors, specFromSafetensors } from '../../src/io/safetensors.ts';
+import { expectAdapter, runEvents, screenshot, readBytes, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
+
+let site: Site;
+
+beforeAll(async () => {
+  site = await startSite();
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+async function open(query: string, init?: () => void): Promise<Page> {
+  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  if (init) await page.addInitScript(init);
+  await page.goto(`${site.url}?${query}`);
+  await expectAdapter(page);
+  return page;
+}
+
+/** Registered before the page's own scripts: records every main-thread task over 50 ms. */
+function observeLongTasks(): void {
+  const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+  w.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+const MOONS = 'data=moons&samples=400&hidden=16,16&activation=tanh&lr=0.5&batchSize=32&epochs=30';
+let savedModel: Buffer | undefined;
+let moonsSummary: { testAccuracy: number | null } | undefined;
+
+describe('web app', () => {
+  it('Test that the page finds the adapter and reads its settings from the URL and writes them back', async () => {
+    const page = await open('data=xor&hidden=8,4&epochs=7&lr=0.25');
+    expect(await page.locator('select[name=data]').inputValue()).toBe('xor');
+    expect(await page.locator('input[name=hidden]').inputValue()).toBe('8,4');
+    expect(await page.locator('input[name=epochs]').inputValue()).toBe('7');
+    await page.locator('input[name=epochs]').fill('9');
+    await page.waitForFunction(() => location.search.includes('epochs=9'));
+    expect(new URL(page.url()).searchParams.get('lr')).toBe('0.25');
+    await page.context().close();
+  });
+
+  it('Test that a 2-D run lowers the loss, raises the accuracy, draws the boundary, with no main-thread task over 100 ms', async () => {
+    const page = await open(MOONS, observeLongTasks);
+    // Only tasks from the click on count: page load happens before, and pipeline compilation and data
+    // loading run in the worker, so everything from here on is the training the user watches.
+    // The observer must see a task we know is long, or "no long tasks" would prove nothing.
+    // The busy loop runs as an ordinary timer task of the page; observer callbacks come late under load.
+    await page.evaluate(() => new Promise<void>((resolve) => setTimeout(() => {
+      const end = performance.now() + 150;
+      while (performance.now() < end);
+      resolve();
+    }, 0)));
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __longTasks: unknown[] }).__longTasks.length), { timeout: 15_000 }).toBeGreaterThan(0);
+    const t0 = await page.evaluate(() => performance.now());
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 90_000)).toBe('done');
+    const { progress, epochs, summary } = runEvents(await workerLog(page));
+    expect(progress.length).toBeGreaterThan(10);
+    expect(progress.at(-1)!.loss).toBeLessThan(progress[0]!.loss * 0.6);
+    expect(epochs.at(-1)!.testAccuracy!).toBeGreaterThan(epochs[0]!.testAccuracy!);
+    expect(summary!.testAccuracy!).toBeGreaterThan(0.9);
+    moonsSummary = summary;
+    await expect.poll(() => page.locator('#boundary-panel').isVisible()).toBe(true);
+    const longTasks = await page.evaluate((from) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((t) => t.start >= from), t0);
+    expect(longTasks.filter((t) => t.duration > 100), `main-thread long tasks during training: ${JSON.stringify(longTasks)}`).toEqual([]);
+    await screenshot(page, 'moons-trained');
+
+    // Save: the download is a safetensors file of the model.
+    const download = page.waitForEvent('download');
+    await page.click('#save');
+    const file = await (await download).path();
+    savedModel = readBytes(file);
+    expect(savedModel.length).toBeGreaterThan(8 + 4 * (2 * 16 + 16 + 16 * 16 + 16 + 16 + 1)); // header + float32 weights
+    expect((await download).suggestedFilename()).toBe('mlp-moons-2x16x16x1.safetensors');
+    // Same layout as the CLI writes: the architecture in the metadata, layers.{i}.weight/bias tensors.
+    const spec = specFromSafetensors(savedModel);
+    expect(spec).toEqual({ sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' });
+    expect(paramsFromSafetensors(savedModel, spec!).map((l) => l.weight.length)).toEqual([32, 256, 16]);
+    await page.context().close();
+  });
+
+  it('Test that a saved model reloads into a fresh page with the same accuracy, and one that does not fit gets a clear error', async () => {
+    expect(savedModel, 'the 2-D test saves the model').toBeDefined();
+    const page = await open(MOONS);
+    await page.setInputFiles('#model-file', { name: 'moons.safetensors', mimeType: 'application/octet-stream', buffer: savedModel! });
+    await page.waitForFunction(() => (document.getElementById('model-info')?.textContent ?? '').startsWith('Loaded'));
+    const loaded = (await workerLog(page)).find((m) => m.type === 'loaded');
+    if (loaded?.type !== 'loaded') throw new Error('no loaded message');
+    expect(loaded.testAccuracy).toBeCloseTo(moonsSummary!.testAccuracy!, 6);
+    await expect.poll(() => page.locator('#save').isEnabled()).toBe(true);
+    await screenshot(page, 'moons-reloaded');
+
+    // A file that is not a model at all.
+    await page.setInputFiles('#model-file', { name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+    await expect.poll(() => page.locator('#error').textContent()).toMatch(/^Load model: junk\.safetensors: /);
+
+    // The same file against another architecture.
+    await page.locator('input[name=hidden]').fill('8');
+    await page.setInputFiles('#model-file', { name: 'moons.safetensors', mimeType: 'application/octet-stream', buffer: savedModel! });
+    await expect.poll(() => page.locator('#error').textContent()).toContain('does not fit');
+    expect(await page.locator('#error').textContent()).toContain('sizes [2,16,16,1]');
+    await page.context().close();
+  });
+
+  it('Test that check-this-step compares one GPU step with the CPU reference layer by layer', async () => {
+    const page = await open(MOONS);
+    await page.click('#check');
+    await page.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, { timeout: 60_000 });
+    const check = (await workerLog(page)).find((m) => m.type === 'check');
+    if (check?.type !== 'check') throw new Error('no check message');
+    expect(check.layers.length).toBe(3);
+    for (const l of check.layers) expect(l.ok, JSON.stringify(l)).toBe(true);
+    expect(await page.locator('#check-table tr').count()).toBe(4);
+    await screenshot(page, 'check-step');
+    await page.context().close();
+  });
+
+  it('Test that pause holds the steps, a bad click while paused is refused without losing the run, resume goes on and stop ends it', async () => {
+    const page = await open('data=spiral&samples=600&hidden=16&epochs=400&batchSize=16');
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'training', null, { timeout: 60_000 });
+    const steps = async () => runEvents(await workerLog(page)).progress.at(-1)?.step ?? 0;
+    await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThan(20);
+    await page.click('#pause');
+    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'paused');
+    await page.waitForTimeout(500); // reports already in flight land
+    const held = await steps();
+    await page.waitForTimeout(800);
+    expect(await steps()).toBe(held);
+    await page.setInputFiles('#model-file', { name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+    await expect.poll(() => page.locator('#error').textContent()).toContain('junk.safetensors');
+    expect(await page.locator('#status').getAttribute('data-state')).toBe('paused');
+    await screenshot(page, 'paused-with-error');
+    await page.click('#resume');
+    await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThan(held);
+    await page.click('#stop');
+    expect(await waitForRunEnd(page, 30_000)).toBe('stopped');
+    const { summary } = runEvents(await workerLog(page));
+    expect(summary!.steps).toBeLessThan(400 * Math.ceil(480 / 16));
+    await page.context().close();
+  });
+
+  it('Test that the CPU reference device trains from the page too', async () => {
+    const page = await open('data=xor&samples=200&hidden=8&epochs=40&lr=0.5&device=cpu');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    const { summary } = runEvents(await workerLog(page));
+    expect(summary!.device).toBe('cpu');
+    expect(summary!.trainAccuracy).toBeGreaterThan(0.85);
+    expect(await page.locator('#memory').textContent()).toContain('CPU reference');
+    await page.context().close();
+  });
+
+  it('Test that MNIST trains: loss falls, accuracy rises, the digit grid marks the mistakes', async () => {
+    const page = await open('data=mnist&samples=2000&hidden=32&lr=0.1&batchSize=64&epochs=4');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 110_000)).toBe('done');
+    const { progress, epochs, summary } = runEvents(await workerLog(page));
+    expect(progress.at(-1)!.loss).toBeLessThan(progress[0]!.loss * 0.6);
+    expect(epochs.at(-1)!.testAccuracy!).toBeGreaterThan(epochs[0]!.testAccuracy!);
+    expect(summary!.testAccuracy!).toBeGreaterThan(0.75);
+    await expect.poll(() => page.locator('#digits figure').count()).toBe(40);
+    await expect.poll(() => page.locator('#digits figcaption').first().textContent()).not.toContain('?');
+    await screenshot(page, 'mnist-trained');
+    await page.context().close();
+  });
+
+  it('Test that malformed CSV files get a clear message naming the line, and a good one trains', async () => {
+    const page = await open('data=csv&samples=1000&hidden=8&epochs=5');
+    const pick = (name: string, text: string) => page.setInputFiles('#csv-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    const cases: [string, string, string][] = [
+      ['ragged.csv', 'a,b,label\n1,2,0\n3,4\n5,6,1\n', 'ragged.csv line 3: expected 3 columns (a,b,label), got 2'],
+      ['text.csv', 'a,b,label\n1,2,0\n3,abc,1\n', `text.csv line 3, column "b": not a number: 'abc'`],
+      ['label.csv', 'a,b,label\n1,2,0\n3,4,-1\n', 'text.csv line 3, column "label": label must be a non-negative integer, got -1'.replace('text.csv', 'label.csv')],
+    ];
+    for (const [name, text, message] of cases) {
+      await pick(name, text);
+      await expect.poll(() => page.locator('#error').textContent()).toContain(message);
+      if (name === 'ragged.csv') await screenshot(page, 'csv-error');
+    }
+    const rows = Array.from({ length: 60 }, (_, i) => `${(i % 2) * 2 - 1 + 0.01 * i},${0.02 * i},${i % 2}`);
+    await pick('good.csv', `x,y,label\n${rows.join('\n')}\n`);
+    await expect.poll(() => page.locator('#csv-name').textContent()).toContain('60 rows, 2 features, 2 classes');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    expect(await page.locator('#error').textContent()).toBe('');
+    await page.context().close();
+  });
+
+  it('Test that a model past the adapter limits gets a message naming the buffer and the limit, and the page keeps working', async () => {
+    const page = await open('data=moons&samples=200&hidden=100000,100000&epochs=1');
+    await page.click('#start');
+    expect(await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'failed', null, { timeout: 30_000 })).toBeTruthy();
+    const error = (await page.locator('#error').textContent()) ?? '';
+    expect(error).toMatch(/buffer 'params' needs 37\.3 GiB, over .*'s (maxStorageBufferBindingSize|maxBufferSize) of/);
+    await screenshot(page, 'limits-error');
+    await page.locator('input[name=hidden]').fill('4');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    await page.context().close();
+  });
+});

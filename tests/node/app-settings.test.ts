@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { checkBudget, formatBytes } from '../../src/app/budget.ts';
+import { DEFAULTS, parseSettings, resolveLoss, settingsToQuery } from '../../src/app/settings.ts';
+import { CpuBackend } from '../../src/reference/backend.ts';
+import { initParams } from '../../src/init.ts';
+import { runTraining, type LoopControl, type TrainEvent } from '../../src/train/loop.ts';
+import type { ModelSpec } from '../../src/model.ts';
+
+describe('web app settings', () => {
+  // Test that a share link round-trips every setting and omits the defaults.
+  it('round-trips through the query string', () => {
+    const q = 'data=mnist&samples=2000&hidden=64%2C32&activation=tanh&loss=mse&lr=0.05&batchSize=64&epochs=3&seed=7&device=cpu';
+    const { settings, errors } = parseSettings(new URLSearchParams(q));
+    expect(errors).toEqual([]);
+    expect(settings).toMatchObject({ data: 'mnist', samples: 2000, hidden: [64, 32], activation: 'tanh', loss: 'mse', lr: 0.05, batchSize: 64, epochs: 3, seed: 7, device: 'cpu' });
+    expect(parseSettings(new URLSearchParams(settingsToQuery(settings))).settings).toEqual(settings);
+    expect(settingsToQuery(DEFAULTS)).toBe('');
+  });
+
+  // Test that each bad field gets a message naming it and the value, and falls back to its default.
+  it('names every bad value', () => {
+    const { settings, errors } = parseSettings(new URLSearchParams('epochs=abc&hidden=16,x&lr=-1&data=iris&testSplit=1'));
+    expect(errors).toEqual([
+      "data must be one of spiral, moons, circles, xor, mnist, csv, got 'iris'",
+      "testSplit must be a fraction in [0, 1), got '1'",
+      "hidden layer 2 must be a width in [1, 1048576], got 'x' (in '16,x')",
+      "lr must be a number in (0, 100], got '-1'",
+      "epochs must be an integer in [1, 100000], got 'abc'",
+    ]);
+    expect(settings).toEqual(DEFAULTS);
+  });
+
+  // Test that 'auto' picks BCE for two classes and CE otherwise, and BCE is refused for more classes.
+  it('resolves the loss', () => {
+    expect(resolveLoss('auto', 2)).toBe('bce');
+    expect(resolveLoss('auto', 10)).toBe('ce');
+    expect(() => resolveLoss('bce', 3)).toThrow('loss bce needs a data set with 2 classes, this one has 3');
+  });
+
+  // Test that a model past the adapter's limits is refused naming the buffer, before anything is allocated.
+  it('checks buffers against the adapter limits', () => {
+    const spec: ModelSpec = { sizes: [784, 100_000, 10], activation: 'relu', loss: 'ce' };
+    const limits = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
+    expect(() => checkBudget(spec, 32, 8000, 2000, 'gpu', limits, 'test adapter'))
+      .toThrow("layer sizes [784,100000,10], batch 32: buffer 'params' needs 303.3 MiB, over test adapter's maxStorageBufferBindingSize of 128.0 MiB");
+    expect(checkBudget({ ...spec, sizes: [784, 32, 10] }, 32, 8000, 2000, 'gpu', limits, 'test adapter')).toEqual({ name: 'train.x', bytes: 8000 * 784 * 4 });
+    expect(formatBytes(1536)).toBe('1.50 KiB');
+  });
+});
+
+describe('runTraining control', () => {
+  const spec: ModelSpec = { sizes: [2, 4, 1], activation: 'tanh', loss: 'bce' };
+  const n = 64;
+  const x = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i));
+  const y = Float32Array.from({ length: n }, (_, i) => (Math.sin(2 * i) > 0 ? 1 : 0));
+  const backend = () => CpuBackend.create({ spec, params: initParams(spec, 1), train: { x, y, n }, test: { x, y, n }, maxBatch: 8 });
+  const opts = { epochs: 5, batchSize: 8, lr: 0.1, seed: 1, shuffle: true, evalEvery: 4 };
+
+  // Test that shouldStop ends the run between steps with a summary of the steps done.
+  it('stops between steps', async () => {
+    let steps = 0;
+    const control: LoopControl = { shouldStop: () => steps >= 11, waitIfPaused: () => Promise.resolve(void steps++) };
+    const events: TrainEvent[] = [];
+    const summary = await runTraining(backend(), n, n, opts, (e) => events.push(e), { control });
+    expect(summary.steps).toBe(10);
+    expect(events.filter((e) => e.type === 'epoch').length).toBe(1);
+  });
+
+  // Test that the loop takes no step while waitIfPaused is pending, and goes on when it resolves.
+  it('waits while paused', async () => {
+    let release: () => void = () => {};
+    let calls = 0;
+    const gate = new Promise<void>((r) => (release = r));
+    const control: LoopControl = { shouldStop: () => false, waitIfPaused: () => (++calls === 3 ? gate : Promise.resolve()) };
+    const events: TrainEvent[] = [];
+    const run = runTraining(backend(), n, n, opts, (e) => events.push(e), { control });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toBe(3); // held before the third step
+    release();
+    expect((await run).steps).toBe(40);
+  });
+});
