@@ -2,8 +2,8 @@
 // drive either and their runs can be compared step by step.
 
 import { layerCount, size, type ModelSpec, type Params } from '../model.ts';
-import type { BackendInit, SplitData, Stats, TrainBackend } from '../train/backend.ts';
-import { forward, lossAndGrad, sum, toParams32, toParams64, trainStep, type Params64 } from './mlp.ts';
+import { resolveConfig, type BackendInit, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
+import { forward, lossAndGrad, sum, toParams32, toParams64, trainStep, zeroState, type OptimizerState, type Params64 } from './mlp.ts';
 import { gather } from './ops.ts';
 
 export class CpuBackend implements TrainBackend {
@@ -16,6 +16,11 @@ export class CpuBackend implements TrainBackend {
   private readonly test: SplitData;
   private readonly maxBatch: number;
   private order: Uint32Array;
+  private readonly config: TrainConfig;
+  private readonly plainSgd: boolean;
+  private readonly state: OptimizerState;
+  /** Steps taken so far (the next step is t + 1). */
+  private t = 0;
   private lossSum = 0;
   private correct = 0;
   private count = 0;
@@ -34,6 +39,9 @@ export class CpuBackend implements TrainBackend {
     this.test = init.test;
     this.maxBatch = init.maxBatch;
     this.order = identity(init.train.n);
+    this.config = resolveConfig(init.config);
+    this.plainSgd = this.config.optimizer === 'sgd' && this.config.l2 === 0 && this.config.keepProb === 1;
+    this.state = zeroState(this.params);
   }
 
   setOrder(order: Uint32Array): void {
@@ -47,7 +55,9 @@ export class CpuBackend implements TrainBackend {
     if (rows < 1 || rows > this.maxBatch) throw new Error(`CpuBackend.step: ${rows} rows, must be 1..maxBatch (${this.maxBatch})`);
     const x = gather(this.train.x, this.order, start, rows, this.inputs());
     const y = gather(this.train.y, this.order, start, rows, this.outputs());
-    const r = trainStep(this.spec, this.params, x, y, rows, lr);
+    this.t++;
+    const r = this.plainSgd ? trainStep(this.spec, this.params, x, y, rows, lr)
+      : trainStep(this.spec, this.params, x, y, rows, lr, { config: this.config, state: this.state, t: this.t });
     this.lossSum += r.loss * rows;
     this.correct += r.correct;
     this.count += rows;

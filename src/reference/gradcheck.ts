@@ -2,7 +2,7 @@
 // one relative difference per tensor.
 
 import { layerCount, tensorName, type ModelSpec } from '../model.ts';
-import { backpropGrads, cost, type Grads, type Params64 } from './mlp.ts';
+import { backpropGrads, cost, type Grads, type Params64, type Regularization } from './mlp.ts';
 
 export interface GradCheckResult {
   readonly layer: number;
@@ -13,12 +13,13 @@ export interface GradCheckResult {
 
 /** How the gradients under test are computed; the default is the reference's backprop. Tests pass a
  *  deliberately broken one to show that the check catches it. */
-export type GradFn = (spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number) => Grads;
+export type GradFn = (spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, reg: Regularization) => Grads;
 
 /** Compares each tensor's gradient with (J(θ+ε) − J(θ−ε)) / 2ε, one parameter at a time.
- *  params are perturbed in place and restored exactly. Cost: two forward passes per parameter. */
-export function gradientCheck(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, eps = 1e-6, grads: GradFn = backpropGrads): GradCheckResult[] {
-  const g = grads(spec, params, x, y, rows);
+ *  params are perturbed in place and restored exactly. Cost: two forward passes per parameter.
+ *  reg adds L2 to the cost and/or fixes a dropout mask (the cost stays deterministic). */
+export function gradientCheck(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, eps = 1e-6, grads: GradFn = backpropGrads, reg: Regularization = {}): GradCheckResult[] {
+  const g = grads(spec, params, x, y, rows, reg);
   const results: GradCheckResult[] = [];
   for (let l = 0; l < layerCount(spec); l++) {
     const p = params[l]!;
@@ -29,9 +30,9 @@ export function gradientCheck(spec: ModelSpec, params: Params64, x: Float64Array
       for (let i = 0; i < theta.length; i++) {
         const orig = theta[i]!;
         theta[i] = orig + eps;
-        const plus = cost(spec, params, x, y, rows);
+        const plus = cost(spec, params, x, y, rows, reg);
         theta[i] = orig - eps;
-        const minus = cost(spec, params, x, y, rows);
+        const minus = cost(spec, params, x, y, rows, reg);
         theta[i] = orig;
         numeric[i] = (plus - minus) / (2 * eps);
       }
