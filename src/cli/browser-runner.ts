@@ -19,10 +19,11 @@ function bytesOf(a: Float32Array | Uint8Array): Buffer {
 }
 
 function jobPlugin(job: Job, onResult: (weights: Uint8Array) => void): Plugin {
-  const meta: JobMeta = { spec: job.spec, loop: job.loop, maxBatch: job.maxBatch, trainRows: job.train.n, testRows: job.test.n };
+  const meta: JobMeta = { spec: job.spec, loop: job.loop, maxBatch: job.maxBatch, trainRows: job.train.n, testRows: job.test.n, devRows: job.dev.n, config: job.config };
   const parts: Record<JobPart, Buffer> = {
     'train.x': bytesOf(job.train.x), 'train.y': bytesOf(job.train.y),
     'test.x': bytesOf(job.test.x), 'test.y': bytesOf(job.test.y),
+    'dev.x': bytesOf(job.dev.x), 'dev.y': bytesOf(job.dev.y),
     'init.safetensors': bytesOf(paramsToSafetensors(job.spec, job.params)),
   };
   return {

@@ -1,5 +1,6 @@
 // What the command line and the page it drives exchange over the local job server.
 import type { ModelSpec } from '../model.ts';
+import type { TrainConfig } from '../train/backend.ts';
 import type { LoopOptions, Summary, TrainEvent } from '../train/loop.ts';
 
 export interface JobMeta {
@@ -8,10 +9,12 @@ export interface JobMeta {
   readonly maxBatch: number;
   readonly trainRows: number;
   readonly testRows: number;
+  readonly devRows: number;
+  readonly config: Partial<TrainConfig>;
 }
 
 /** Binary parts of a job, served at /__job/<name>. */
-export const JOB_PARTS = ['train.x', 'train.y', 'test.x', 'test.y', 'init.safetensors'] as const;
+export const JOB_PARTS = ['train.x', 'train.y', 'test.x', 'test.y', 'dev.x', 'dev.y', 'init.safetensors'] as const;
 export type JobPart = (typeof JOB_PARTS)[number];
 
 /** Functions the CLI exposes on the page's window (Playwright exposeFunction). */

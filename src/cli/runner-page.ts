@@ -16,7 +16,7 @@ async function part(name: string): Promise<ArrayBuffer> {
 
 async function main(): Promise<void> {
   const meta = (await (await fetch('/__job/meta.json')).json()) as JobMeta;
-  const [tx, ty, vx, vy, init] = await Promise.all(['train.x', 'train.y', 'test.x', 'test.y', 'init.safetensors'].map(part));
+  const [tx, ty, vx, vy, dx, dy, init] = await Promise.all(['train.x', 'train.y', 'test.x', 'test.y', 'dev.x', 'dev.y', 'init.safetensors'].map(part));
   const ctx = await acquireDevice();
   ctx.device.lost.then((info) => {
     if (info.reason !== 'destroyed') void hooks.__jobError(`WebGPU device lost: ${info.message}`);
@@ -26,7 +26,9 @@ async function main(): Promise<void> {
     params: paramsFromSafetensors(new Uint8Array(init!), meta.spec),
     train: { x: new Float32Array(tx!), y: new Float32Array(ty!), n: meta.trainRows },
     test: { x: new Float32Array(vx!), y: new Float32Array(vy!), n: meta.testRows },
+    dev: { x: new Float32Array(dx!), y: new Float32Array(dy!), n: meta.devRows },
     maxBatch: meta.maxBatch,
+    config: meta.config,
   });
   try {
     const summary = await runTraining(plan, meta.trainRows, meta.testRows, meta.loop, (e) => void hooks.__jobEvent(e));

@@ -21,11 +21,13 @@ function printer(json: boolean): (e: TrainEvent) => void {
         console.log(`  epoch ${e.epoch} step ${e.step}/${e.totalSteps}  loss ${e.loss.toFixed(4)}  acc ${pct(e.accuracy)}  ${e.stepsPerSecond.toFixed(1)} steps/s`);
         break;
       case 'epoch':
-        console.log(`epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  test acc ${pct(e.testAccuracy)}`);
+        console.log(`epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  test acc ${pct(e.testAccuracy)}` +
+          (e.devLoss !== undefined ? `  dev loss ${num(e.devLoss)}  dev acc ${pct(e.devAccuracy ?? null)}` : '') + (e.lr !== undefined ? `  lr ${e.lr.toPrecision(3)}` : ''));
         break;
       case 'summary':
         console.log(`final: train loss ${num(e.loss)} acc ${pct(e.trainAccuracy)} | test loss ${num(e.testLoss)} acc ${pct(e.testAccuracy)} | ` +
           `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`);
+        if (e.bestEpoch !== undefined) console.log(`dev: lowest loss ${num(e.bestDevLoss ?? null)} at epoch ${e.bestEpoch}${e.stoppedEarly ? `; stopped early after epoch ${e.epochs}` : ''}`);
         break;
     }
   };
@@ -40,7 +42,7 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
 
 async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<{ summary: Summary; weights: Uint8Array }> {
   if (opts.device === 'cpu') {
-    const backend = CpuBackend.create({ spec: job.spec, params: job.params, train: job.train, test: job.test, maxBatch: job.maxBatch });
+    const backend = CpuBackend.create({ spec: job.spec, params: job.params, train: job.train, test: job.test, dev: job.dev, maxBatch: job.maxBatch, config: job.config });
     try {
       const summary = await runTraining(backend, job.train.n, job.test.n, job.loop, emit);
       return { summary, weights: paramsToSafetensors(job.spec, await backend.readParams()) };
@@ -69,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
     const emit = printer(opts.json);
     if (!opts.json) {
       console.log(`model [${job.spec.sizes.join(',')}] ${job.spec.activation} hidden, ${job.spec.loss === 'bce' ? 'sigmoid + BCE' : 'softmax + CE'} output, on ${job.dataName}; ` +
-        `${job.loop.epochs} epochs, lr ${job.loop.lr}, seed ${job.loop.seed}`);
+        `${job.loop.epochs} epochs, lr ${job.loop.lr}, seed ${job.loop.seed}` + (opts.optimizer !== 'sgd' ? `, ${opts.optimizer}` : '') +
+        (opts.l2 > 0 ? `, L2 ${opts.l2}` : '') + (opts.keepProb < 1 ? `, keep-prob ${opts.keepProb}` : '') + (job.dev.n > 0 ? `, ${job.dev.n} dev rows` : ''));
     }
     const { weights } = await train(opts, job, emit);
     if (opts.save) {

@@ -3,7 +3,7 @@
 // one command buffer and submit it once. Nothing is allocated and nothing is read back inside a step;
 // loss and accuracy accumulate on the GPU and are copied out only when takeTrainStats() is called.
 import { layerActivation, layerCount, size, type ModelSpec, type Params } from '../model.ts';
-import { biasCorrection, dropoutThreshold, resolveConfig, type BackendInit, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
+import { biasCorrection, dropoutThreshold, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
@@ -58,8 +58,8 @@ export class TrainingPlan implements TrainBackend {
     private readonly evalStats: GPUBuffer,
     private readonly readback: ReadbackPool,
     private readonly trainOps: Op[],
-    private readonly evalOps: Record<'train' | 'test', Op[]>,
-    private readonly splitRows: Record<'train' | 'test', number>,
+    private readonly evalOps: Record<Split, Op[]>,
+    private readonly splitRows: Record<Split, number>,
     readonly maxBatch: number,
   ) {}
 
@@ -117,7 +117,9 @@ export class TrainingPlan implements TrainBackend {
       });
       const train = upload('train', init.train);
       const test = upload('test', init.test);
-      const identity = new Uint32Array(Math.max(init.train.n, init.test.n, 1)).map((_, i) => i);
+      const devData = init.dev ?? { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
+      const dev = devData.n > 0 ? upload('dev', devData) : test; // no dev split: no ops, never evaluated
+      const identity = new Uint32Array(Math.max(init.train.n, init.test.n, devData.n, 1)).map((_, i) => i);
       const orderBuffer = arena.upload('order', identity.subarray(0, Math.max(init.train.n, 1)));
       const identityBuffer = arena.upload('identity', identity);
 
@@ -251,9 +253,10 @@ export class TrainingPlan implements TrainBackend {
       const evalOps = {
         train: [...(await gatherOps(train, identityBuffer)), ...forward, loss, evalReduce],
         test: [...(await gatherOps(test, identityBuffer)), ...forward, loss, evalReduce],
+        dev: devData.n > 0 ? [...(await gatherOps(dev, identityBuffer)), ...forward, loss, evalReduce] : [],
       };
       const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, orderBuffer, trainStats, evalStats,
-        new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n }, maxBatch);
+        new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n, dev: devData.n }, maxBatch);
       plan.setParams(init.params);
       const oom = await device.popErrorScope();
       const invalid = await device.popErrorScope();
@@ -308,7 +311,7 @@ export class TrainingPlan implements TrainBackend {
     return { lossSum: v[0]!, correct: v[1]!, count };
   }
 
-  async evaluate(split: 'train' | 'test'): Promise<Stats> {
+  async evaluate(split: Split): Promise<Stats> {
     this.check();
     const n = this.splitRows[split];
     const { queue } = this.ctx.device;

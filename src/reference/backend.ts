@@ -2,7 +2,7 @@
 // drive either and their runs can be compared step by step.
 
 import { layerCount, size, type ModelSpec, type Params } from '../model.ts';
-import { resolveConfig, type BackendInit, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
+import { resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
 import { forward, lossAndGrad, sum, toParams32, toParams64, trainStep, zeroState, type OptimizerState, type Params64 } from './mlp.ts';
 import { gather } from './ops.ts';
 
@@ -14,6 +14,7 @@ export class CpuBackend implements TrainBackend {
   private readonly params: Params64;
   private readonly train: SplitData;
   private readonly test: SplitData;
+  private readonly dev: SplitData;
   private readonly maxBatch: number;
   private order: Uint32Array;
   private readonly config: TrainConfig;
@@ -37,6 +38,7 @@ export class CpuBackend implements TrainBackend {
     this.params = toParams64(init.params); // a float64 copy: the caller keeps its arrays
     this.train = init.train;
     this.test = init.test;
+    this.dev = init.dev ?? { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
     this.maxBatch = init.maxBatch;
     this.order = identity(init.train.n);
     this.config = resolveConfig(init.config);
@@ -72,9 +74,9 @@ export class CpuBackend implements TrainBackend {
     return Promise.resolve(stats);
   }
 
-  evaluate(split: 'train' | 'test'): Promise<Stats> {
+  evaluate(split: Split): Promise<Stats> {
     this.live();
-    const data = split === 'train' ? this.train : this.test;
+    const data = split === 'train' ? this.train : split === 'dev' ? this.dev : this.test;
     const nIn = this.inputs();
     const nOut = this.outputs();
     let lossSum = 0;

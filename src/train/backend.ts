@@ -14,6 +14,8 @@ export interface BackendInit {
   readonly train: SplitData;
   /** May have n = 0 (no test split). */
   readonly test: SplitData;
+  /** Dev split for early stopping (held out of train); absent or n = 0 for none. */
+  readonly dev?: SplitData;
   /** Largest number of rows one step will use. */
   readonly maxBatch: number;
   /** Optimizer and regularisation; missing fields take DEFAULT_TRAIN_CONFIG (plain SGD, none). */
@@ -74,6 +76,8 @@ export interface Stats {
   readonly count: number;
 }
 
+export type Split = 'train' | 'test' | 'dev';
+
 /** One training engine (WebGPU or the CPU reference), driven by the shared loop in loop.ts. */
 export interface TrainBackend {
   readonly device: 'gpu' | 'cpu';
@@ -85,8 +89,9 @@ export interface TrainBackend {
   step(start: number, rows: number, lr: number): void;
   /** Loss and accuracy sums over the steps since the last call; resolves once those steps are done. */
   takeTrainStats(): Promise<Stats>;
-  /** Loss and accuracy of the current parameters over a whole split (forward only). */
-  evaluate(split: 'train' | 'test'): Promise<Stats>;
+  /** Loss and accuracy of the current parameters over a whole split (forward only; no dropout, and
+   *  the data loss only: the L2 term is part of the training loss, not of an evaluation). */
+  evaluate(split: Split): Promise<Stats>;
   /** Current parameters as float32. */
   readParams(): Promise<Params>;
   /** Frees everything the backend owns; idempotent. */

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { dropoutForward, dropoutMask, optimizerUpdate, type OptimizerStep } from '../../src/reference/ops.ts';
 import { backward, forward, lossAndGrad, trainStep, zeroState, type Params64 } from '../../src/reference/mlp.ts';
 import { GRADCHECK_THRESHOLD, gradientCheckSuite, type GradFn } from '../../src/reference/gradcheck.ts';
-import { resolveConfig } from '../../src/train/backend.ts';
+import { resolveConfig, type SplitData } from '../../src/train/backend.ts';
+import { learningRate, runTraining, type TrainEvent } from '../../src/train/loop.ts';
+import { CpuBackend } from '../../src/reference/backend.ts';
+import { initParams } from '../../src/init.ts';
+import type { ModelSpec } from '../../src/model.ts';
+import { Rng } from '../../src/rng.ts';
 import { ROOT } from './cli.ts';
 
 const step = (kind: OptimizerStep['kind'], t = 1, l2 = 0): OptimizerStep =>
@@ -132,5 +137,61 @@ describe('gradient checking (npm run gradcheck)', () => {
     expect(r.stdout).toMatch(/PASS: 136 of 136 tensors below 1e-7/);
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts', '--rows', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
+  });
+});
+
+describe('training loop: learning-rate decay, dev split, early stopping', () => {
+  // Test that the three schedules give the course's learning rates per epoch.
+  it('learningRate schedules', () => {
+    expect(learningRate(0.2, 1, { kind: 'inverse', rate: 1 })).toBe(0.2);
+    expect(learningRate(0.2, 3, { kind: 'inverse', rate: 1 })).toBeCloseTo(0.2 / 3, 15);
+    expect(learningRate(0.2, 3, { kind: 'exponential', rate: 0.5 })).toBeCloseTo(0.05, 15);
+    expect([1, 2, 3, 4, 5].map((e) => learningRate(1, e, { kind: 'step', rate: 0.1, every: 2 }))).toEqual([1, 1, 0.1, 0.1, 0.1 ** 2]);
+    expect(learningRate(0.2, 9, undefined)).toBe(0.2);
+  });
+
+  /** A small noisy binary problem where an over-wide net overfits its few training rows. */
+  function noisy(n: number, seed: number): SplitData {
+    const rng = new Rng(seed);
+    const x = new Float32Array(n * 2);
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      x[2 * i] = rng.normal();
+      x[2 * i + 1] = rng.normal();
+      y[i] = (x[2 * i]! > 0) !== (rng.next() < 0.3) ? 1 : 0; // 30% label noise
+    }
+    return { x, y, n };
+  }
+
+  // Test that the loop evaluates the dev split each epoch, stops after `patience` epochs without a new
+  // best dev loss, and reports the best epoch; the events carry the decayed learning rate.
+  it('stops early on the dev loss', async () => {
+    const spec: ModelSpec = { sizes: [2, 32, 32, 1], activation: 'relu', loss: 'bce' };
+    const [train, dev] = [noisy(40, 1), noisy(200, 2)];
+    const backend = CpuBackend.create({ spec, params: initParams(spec, 1), train, test: dev, dev, maxBatch: 8, config: { optimizer: 'adam' } });
+    const events: TrainEvent[] = [];
+    const s = await runTraining(backend, train.n, dev.n, { epochs: 200, batchSize: 8, lr: 0.01, seed: 1, shuffle: true, evalEvery: 1000, devRows: dev.n, earlyStopping: 3, lrDecay: { kind: 'inverse', rate: 0.01 } }, (e) => events.push(e));
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(s.stoppedEarly).toBe(true);
+    expect(s.epochs).toBe(epochs.length);
+    expect(s.epochs).toBeLessThan(200);
+    const devLoss = epochs.map((e) => (e.type === 'epoch' ? e.devLoss! : NaN));
+    const best = Math.min(...devLoss);
+    expect(s.bestDevLoss).toBe(best);
+    expect(s.bestEpoch).toBe(devLoss.indexOf(best) + 1);
+    expect(s.epochs - s.bestEpoch!).toBe(3);
+    // The dev loss the loop saw is the dev split's own (with test = dev here, the two must agree).
+    for (const e of epochs) if (e.type === 'epoch') expect(e.devLoss).toBe(e.testLoss);
+    const lr = epochs.map((e) => (e.type === 'epoch' ? e.lr : undefined));
+    expect(lr[0]).toBe(0.01);
+    expect(lr[4]).toBeCloseTo(0.01 / 1.04, 15);
+  });
+
+  // Test that early stopping without a dev split is refused.
+  it('refuses early stopping without a dev split', async () => {
+    const spec: ModelSpec = { sizes: [2, 1], activation: 'relu', loss: 'bce' };
+    const d = noisy(10, 1);
+    const backend = CpuBackend.create({ spec, params: initParams(spec, 1), train: d, test: d, maxBatch: 8 });
+    await expect(runTraining(backend, 10, 10, { epochs: 2, batchSize: 8, lr: 0.1, seed: 1, shuffle: false, evalEvery: 1, earlyStopping: 2 }, () => {})).rejects.toThrow(/dev split/);
   });
 });
