@@ -3,6 +3,8 @@
 import { HIDDEN_ACTIVATIONS, type Activation } from '../model.ts';
 import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
 import type { Normalization } from '../data/csv.ts';
+import { OPTIMIZERS, type OptimizerKind } from '../train/backend.ts';
+import type { LrDecay } from '../train/loop.ts';
 
 export type DataSource = { kind: 'mnist' } | { kind: 'synthetic'; name: SyntheticName } | { kind: 'csv'; path: string };
 
@@ -30,6 +32,15 @@ export interface TrainOptions {
   /** Checkpoint to continue from. */
   resume: string | undefined;
   help: boolean;
+  optimizer: OptimizerKind;
+  beta1: number;
+  beta2: number;
+  l2: number;
+  keepProb: number;
+  lrDecay: LrDecay | undefined;
+  devSplit: number;
+  /** Patience in epochs; undefined: train every epoch. */
+  earlyStopping: number | undefined;
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -57,6 +68,16 @@ Training
   --checkpoint-every N  N steps                                             (default 500)
   --resume FILE         continue bit-for-bit from a checkpoint (same data and settings;
                         --epochs may be larger)
+Optimization and regularisation
+  --optimizer OPT       sgd | momentum | rmsprop | adam                     (default sgd)
+  --beta1 B             momentum / Adam first-moment decay, 0 <= B < 1     (default 0.9)
+  --beta2 B             RMSprop / Adam second-moment decay, 0 <= B < 1     (default 0.999)
+  --l2 L                L2 strength λ: J += (λ/2m)·Σ‖W‖², weights only     (default 0)
+  --keep-prob P         inverted dropout on hidden layers, 0 < P <= 1      (default 1: off)
+  --lr-decay SCHEDULE   inverse:K (lr/(1+K·epoch)) | exp:R (lr·R^epoch) |
+                        step:R:N (lr·R every N epochs)                      (default none)
+  --dev-split F         fraction of the training split held out as dev set  (default 0)
+  --early-stopping N    stop after N epochs without a lower dev loss (needs --dev-split)
 Output
   --json                one JSON object per line instead of text
   --help                show this help
@@ -85,6 +106,14 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   checkpointEvery: 500,
   resume: undefined,
   help: false,
+  optimizer: 'sgd',
+  beta1: 0.9,
+  beta2: 0.999,
+  l2: 0,
+  keepProb: 1,
+  lrDecay: undefined,
+  devSplit: 0,
+  earlyStopping: undefined,
 };
 
 type Setter = (o: TrainOptions, value: string, flag: string) => void;
@@ -107,6 +136,14 @@ const VALUED: Record<string, Setter> = {
   '--checkpoint': (o, v, f) => (o.checkpoint = path(v, f)),
   '--checkpoint-every': (o, v, f) => (o.checkpointEvery = int(v, f, 1)),
   '--resume': (o, v, f) => (o.resume = path(v, f)),
+  '--optimizer': (o, v, f) => (o.optimizer = oneOf(v, f, OPTIMIZERS)),
+  '--beta1': (o, v, f) => (o.beta1 = fraction(v, f)),
+  '--beta2': (o, v, f) => (o.beta2 = fraction(v, f)),
+  '--l2': (o, v, f) => (o.l2 = nonNegative(v, f)),
+  '--keep-prob': (o, v, f) => (o.keepProb = keepProb(v, f)),
+  '--lr-decay': (o, v, f) => (o.lrDecay = parseDecay(v, f)),
+  '--dev-split': (o, v, f) => (o.devSplit = fraction(v, f)),
+  '--early-stopping': (o, v, f) => (o.earlyStopping = int(v, f, 1)),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {
@@ -145,7 +182,37 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
     }
     set(o, value, flag);
   }
+  if (o.earlyStopping !== undefined && o.devSplit === 0) throw new Error('--early-stopping needs a dev split: add --dev-split F with 0 < F < 1');
   return o;
+}
+
+function parseDecay(v: string, flag: string): LrDecay {
+  const parts = v.split(':');
+  const [kind, a, b] = parts;
+  const fail = () => new Error(`${flag}: expected inverse:K, exp:R or step:R:N, got '${v}'`);
+  if (kind === 'inverse' && parts.length === 2 && a !== undefined) return { kind: 'inverse', rate: nonNegative(a, flag) };
+  if (kind === 'exp' && parts.length === 2 && a !== undefined) return { kind: 'exponential', rate: unitInterval(a, flag) };
+  if (kind === 'step' && parts.length === 3 && a !== undefined && b !== undefined) return { kind: 'step', rate: unitInterval(a, flag), every: int(b, flag, 1) };
+  throw fail();
+}
+
+function nonNegative(v: string, flag: string): number {
+  const n = number(v, flag);
+  if (!(n >= 0)) throw new Error(`${flag}: must be >= 0, got '${v}'`);
+  return n;
+}
+
+/** A decay factor: 0 < value <= 1. */
+function unitInterval(v: string, flag: string): number {
+  const n = number(v, flag);
+  if (!(n > 0 && n <= 1)) throw new Error(`${flag}: the factor must satisfy 0 < value <= 1, got '${v}'`);
+  return n;
+}
+
+function keepProb(v: string, flag: string): number {
+  const n = number(v, flag);
+  if (!(n > 0 && n <= 1)) throw new Error(`${flag}: must satisfy 0 < value <= 1, got '${v}'`);
+  return n;
 }
 
 function parseData(v: string, flag: string): DataSource {

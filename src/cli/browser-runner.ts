@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer, type Plugin } from 'vite';
-import { paramsFromSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
+import { encodeSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
 import type { Params } from '../model.ts';
-import type { LoopPosition } from '../train/checkpoint.ts';
+import { decodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { Summary, TrainEvent } from '../train/loop.ts';
 import { chromiumLaunchOptions } from './chromium.ts';
 import type { Job } from './job.ts';
@@ -22,7 +22,7 @@ function bytesOf(a: Float32Array | Uint8Array): Buffer {
 
 export interface CheckpointSink {
   readonly every: number;
-  readonly write: (c: { position: LoopPosition; params: Params }) => void;
+  readonly write: (c: { position: LoopPosition; params: Params; state: TrainState }) => void;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -37,26 +37,26 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 function jobPlugin(job: Job, onResult: (weights: Uint8Array) => void, checkpoints?: CheckpointSink): Plugin {
   const meta: JobMeta = {
     spec: job.spec, loop: job.loop, maxBatch: job.maxBatch, trainRows: job.train.n, testRows: job.test.n,
+    devRows: job.dev.n, config: job.config,
     ...(job.resume ? { resume: job.resume } : {}), checkpointEvery: checkpoints?.every ?? 0,
   };
   const parts: Record<JobPart, Buffer> = {
     'train.x': bytesOf(job.train.x), 'train.y': bytesOf(job.train.y),
     'test.x': bytesOf(job.test.x), 'test.y': bytesOf(job.test.y),
+    'dev.x': bytesOf(job.dev.x), 'dev.y': bytesOf(job.dev.y),
     'init.safetensors': bytesOf(paramsToSafetensors(job.spec, job.params)),
+    'resume.safetensors': bytesOf(encodeSafetensors(Object.entries(job.resumeState ?? {}).map(([name, data]) => ({ name, shape: [data.length], data })), {})),
   };
   return {
     name: 'training-job',
     configureServer(server) {
       server.middlewares.use('/__job', (req: IncomingMessage, res: ServerResponse) => {
         const name = (req.url ?? '').replace(/^\//, '');
-        if (req.method === 'POST' && (name === 'result' || name.startsWith('checkpoint?'))) {
+        if (req.method === 'POST' && (name === 'result' || name === 'checkpoint')) {
           readBody(req).then((body) => {
             const bytes = new Uint8Array(body);
             if (name === 'result') onResult(bytes);
-            else {
-              const position = JSON.parse(decodeURIComponent(name.slice('checkpoint?position='.length))) as LoopPosition;
-              checkpoints?.write({ position, params: paramsFromSafetensors(bytes, job.spec) });
-            }
+            else checkpoints?.write(decodeCheckpoint(bytes, job.spec, 'checkpoint from the page'));
             res.end('ok');
           }).catch((e: unknown) => {
             res.statusCode = 500;

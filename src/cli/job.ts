@@ -9,7 +9,7 @@ import { syntheticDataset } from '../data/synthetic.ts';
 import { initParams } from '../init.ts';
 import { paramsFromSafetensors } from '../io/safetensors.ts';
 import { outputsForClasses, validateSpec, type ModelSpec, type Params } from '../model.ts';
-import type { SplitData } from '../train/backend.ts';
+import type { SplitData, TrainConfig } from '../train/backend.ts';
 import type { LoopOptions } from '../train/loop.ts';
 import { checkSameRun, decodeCheckpoint, type Checkpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { TrainOptions } from './args.ts';
@@ -25,6 +25,9 @@ export interface Job {
   readonly params: Params;
   readonly train: SplitData;
   readonly test: SplitData;
+  /** Held out of the training split for early stopping (n = 0 without --dev-split). */
+  readonly dev: SplitData;
+  readonly config: Partial<TrainConfig>;
   readonly loop: LoopOptions;
   readonly maxBatch: number;
 }
@@ -52,7 +55,15 @@ const split = (d: Dataset): SplitData => ({ x: d.x, y: targets(d), n: d.n });
 export function buildJob(opts: TrainOptions): Job {
   const data = loadDataset(opts);
   let { train, test } = trainTestSplit(data, opts.testSplit, opts.seed);
-  if (opts.normalize !== 'none') ({ train, test } = normalize(train, test, opts.normalize));
+  // The dev set comes out of the training rows (its own seeded permutation), before normalising, so
+  // the normalisation is fitted on the rows that are trained on only.
+  let dev: Dataset | undefined;
+  if (opts.devSplit > 0) ({ train, test: dev } = trainTestSplit(train, opts.devSplit, opts.seed + 1));
+  if (opts.normalize !== 'none') {
+    const fitted = train;
+    ({ train, test } = normalize(fitted, test, opts.normalize));
+    if (dev) dev = normalize(fitted, dev, opts.normalize).test;
+  }
   const spec: ModelSpec = {
     sizes: [data.features, ...opts.hidden, outputsForClasses(data.classes)],
     activation: opts.activation,
@@ -63,6 +74,8 @@ export function buildJob(opts: TrainOptions): Job {
     data: opts.data.kind === 'csv' ? opts.data.path : opts.data.kind === 'synthetic' ? opts.data.name : 'mnist',
     samples: opts.samples, testSplit: opts.testSplit, normalize: opts.normalize, seed: opts.seed,
     batchSize: opts.batchSize, lr: opts.lr, shuffle: opts.shuffle,
+    optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
+    lrDecay: JSON.stringify(opts.lrDecay ?? null), devSplit: opts.devSplit,
   };
   let params: Params;
   let resume: LoopPosition | undefined;
@@ -103,8 +116,16 @@ export function buildJob(opts: TrainOptions): Job {
     }
   } else params = initParams(spec, opts.seed);
   const maxBatch = Math.min(opts.batchSize, train.n);
+  const config: Partial<TrainConfig> = { optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb, dropoutSeed: opts.seed };
+  const devSplit = dev ? split(dev) : { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
+  const loop: LoopOptions = {
+    epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, shuffle: opts.shuffle, evalEvery: opts.evalEvery,
+    ...(opts.lrDecay ? { lrDecay: opts.lrDecay } : {}),
+    ...(devSplit.n > 0 ? { devRows: devSplit.n } : {}),
+    ...(opts.earlyStopping !== undefined ? { earlyStopping: opts.earlyStopping } : {}),
+  };
   return {
-    dataName: data.name, run, ...(resume ? { resume } : {}), ...(resumeState ? { resumeState } : {}), spec, params, train: split(train), test: split(test), maxBatch,
-    loop: { epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, shuffle: opts.shuffle, evalEvery: opts.evalEvery },
+    dataName: data.name, run, ...(resume ? { resume } : {}), ...(resumeState ? { resumeState } : {}),
+    spec, params, train: split(train), test: split(test), dev: devSplit, config, maxBatch, loop,
   };
 }

@@ -1,5 +1,6 @@
 // What the command line and the page it drives exchange over the local job server.
 import type { ModelSpec } from '../model.ts';
+import type { TrainConfig } from '../train/backend.ts';
 import type { LoopOptions, Summary, TrainEvent } from '../train/loop.ts';
 import type { LoopPosition } from '../train/checkpoint.ts';
 
@@ -12,10 +13,12 @@ export interface JobMeta {
   readonly resume?: LoopPosition;
   /** Post a checkpoint to /__job/checkpoint every this many steps (0: none). */
   readonly checkpointEvery: number;
+  readonly devRows: number;
+  readonly config: Partial<TrainConfig>;
 }
 
 /** Binary parts of a job, served at /__job/<name>. */
-export const JOB_PARTS = ['train.x', 'train.y', 'test.x', 'test.y', 'init.safetensors'] as const;
+export const JOB_PARTS = ['train.x', 'train.y', 'test.x', 'test.y', 'dev.x', 'dev.y', 'init.safetensors', 'resume.safetensors'] as const;
 export type JobPart = (typeof JOB_PARTS)[number];
 
 /** Functions the CLI exposes on the page's window (Playwright exposeFunction). */

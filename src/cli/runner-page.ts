@@ -3,7 +3,8 @@
 import { acquireDevice } from '../gpu/device.ts';
 import { trainResilient } from '../gpu/recovery.ts';
 import type { Params } from '../model.ts';
-import { paramsFromSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
+import { decodeSafetensors, paramsFromSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
+import { encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
 import { DivergenceError } from '../train/loop.ts';
 import type { JobMeta, RunnerHooks } from './protocol.ts';
 
@@ -15,9 +16,16 @@ async function part(name: string): Promise<ArrayBuffer> {
   return res.arrayBuffer();
 }
 
+/** The exact training state shipped with a resumed checkpoint (step count, optimizer moments). */
+function stateFrom(bytes: Uint8Array): TrainState {
+  const state: TrainState = {};
+  for (const [name, t] of decodeSafetensors(bytes).tensors) state[name] = t.data;
+  return state;
+}
+
 async function main(): Promise<void> {
   const meta = (await (await fetch('/__job/meta.json')).json()) as JobMeta;
-  const [tx, ty, vx, vy, init] = await Promise.all(['train.x', 'train.y', 'test.x', 'test.y', 'init.safetensors'].map(part));
+  const [tx, ty, vx, vy, dx, dy, init, resumeState] = await Promise.all(['train.x', 'train.y', 'test.x', 'test.y', 'dev.x', 'dev.y', 'init.safetensors', 'resume.safetensors'].map(part));
   const params = paramsFromSafetensors(new Uint8Array(init!), meta.spec);
   const post = async (path: string, body: Uint8Array) => {
     const res = await fetch(path, { method: 'POST', body: body as Uint8Array<ArrayBuffer> });
@@ -30,15 +38,17 @@ async function main(): Promise<void> {
         spec: meta.spec, params, maxBatch: meta.maxBatch,
         train: { x: new Float32Array(tx!), y: new Float32Array(ty!), n: meta.trainRows },
         test: { x: new Float32Array(vx!), y: new Float32Array(vy!), n: meta.testRows },
+        dev: { x: new Float32Array(dx!), y: new Float32Array(dy!), n: meta.devRows },
+        config: meta.config,
       },
       trainRows: meta.trainRows, testRows: meta.testRows, loop: meta.loop,
       checkpointEvery: meta.checkpointEvery > 0 ? meta.checkpointEvery : 1_000_000_000,
       acquire: acquireDevice,
       emit: (e) => void hooks.__jobEvent(e),
-      ...(meta.resume ? { resume: { position: meta.resume, params } } : {}),
+      ...(meta.resume ? { resume: { position: meta.resume, params, state: stateFrom(new Uint8Array(resumeState!)) } } : {}),
       onCheckpoint: async (c) => {
         latest = c.params;
-        if (meta.checkpointEvery > 0) await post(`/__job/checkpoint?position=${encodeURIComponent(JSON.stringify(c.position))}`, paramsToSafetensors(meta.spec, c.params));
+        if (meta.checkpointEvery > 0) await post('/__job/checkpoint', encodeCheckpoint({ spec: meta.spec, ...c, run: {} }));
       },
       onDivergence: async (restored) => {
         latest = restored;

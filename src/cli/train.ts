@@ -24,7 +24,8 @@ function printer(json: boolean): (e: TrainEvent) => void {
         console.log(`  epoch ${e.epoch} step ${e.step}/${e.totalSteps}  loss ${e.loss.toFixed(4)}  acc ${pct(e.accuracy)}  ${e.stepsPerSecond.toFixed(1)} steps/s`);
         break;
       case 'epoch':
-        console.log(`epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  test acc ${pct(e.testAccuracy)}`);
+        console.log(`epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  test acc ${pct(e.testAccuracy)}` +
+          (e.devLoss !== undefined ? `  dev loss ${num(e.devLoss)}  dev acc ${pct(e.devAccuracy ?? null)}` : '') + (e.lr !== undefined ? `  lr ${e.lr.toPrecision(3)}` : ''));
         break;
       case 'checkpoint':
         break;
@@ -34,6 +35,7 @@ function printer(json: boolean): (e: TrainEvent) => void {
       case 'summary':
         console.log(`final: train loss ${num(e.loss)} acc ${pct(e.trainAccuracy)} | test loss ${num(e.testLoss)} acc ${pct(e.testAccuracy)} | ` +
           `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`);
+        if (e.bestEpoch !== undefined) console.log(`dev: lowest loss ${num(e.bestDevLoss ?? null)} at epoch ${e.bestEpoch}${e.stoppedEarly ? `; stopped early after epoch ${e.epochs}` : ''}`);
         break;
     }
   };
@@ -47,14 +49,14 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
 }
 
 /** Writes the checkpoint file atomically (write then rename). */
-export function writeCheckpoint(opts: TrainOptions, job: Job, c: { position: LoopPosition; params: Params; state?: TrainState }): void {
+export function writeCheckpoint(opts: TrainOptions, job: Job, c: { position: LoopPosition; params: Params; state: TrainState }): void {
   if (!opts.checkpoint) return;
-  writeAtomic(opts.checkpoint, encodeCheckpoint({ spec: job.spec, params: c.params, state: c.state ?? {}, position: c.position, run: job.run }));
+  writeAtomic(opts.checkpoint, encodeCheckpoint({ spec: job.spec, params: c.params, state: c.state, position: c.position, run: job.run }));
 }
 
 async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
   if (opts.device === 'cpu') {
-    const backend = CpuBackend.create({ spec: job.spec, params: job.params, train: job.train, test: job.test, maxBatch: job.maxBatch });
+    const backend = CpuBackend.create({ spec: job.spec, params: job.params, train: job.train, test: job.test, dev: job.dev, maxBatch: job.maxBatch, config: job.config });
     if (job.resumeState && Object.keys(job.resumeState).length > 0) backend.writeState(job.resumeState);
     try {
       const summary = await runTraining(backend, job.train.n, job.test.n, job.loop, emit, {
@@ -90,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
     const emit = printer(opts.json);
     if (!opts.json) {
       console.log(`model [${job.spec.sizes.join(',')}] ${job.spec.activation} hidden, ${job.spec.loss === 'bce' ? 'sigmoid + BCE' : 'softmax + CE'} output, on ${job.dataName}; ` +
-        `${job.loop.epochs} epochs, lr ${job.loop.lr}, seed ${job.loop.seed}`);
+        `${job.loop.epochs} epochs, lr ${job.loop.lr}, seed ${job.loop.seed}` + (opts.optimizer !== 'sgd' ? `, ${opts.optimizer}` : '') +
+        (opts.l2 > 0 ? `, L2 ${opts.l2}` : '') + (opts.keepProb < 1 ? `, keep-prob ${opts.keepProb}` : '') + (job.dev.n > 0 ? `, ${job.dev.n} dev rows` : ''));
     }
     const { weights, error } = await train(opts, job, emit);
     if (opts.save && weights) {

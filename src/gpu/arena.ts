@@ -36,8 +36,8 @@ export class BufferArena {
     return buf;
   }
 
-  uniform(label: string): GPUBuffer {
-    return this.create(label, 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  uniform(label: string, bytes = 16): GPUBuffer {
+    return this.create(label, bytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   }
 
   release(buf: GPUBuffer): void {

@@ -1,7 +1,7 @@
 // A ready-to-encode kernel invocation: pipeline, bind group (built from the descriptor's bindings)
 // and its own uniform buffer. Created once when a plan is built; per step only the uniform may change.
 import { BufferArena } from './arena.ts';
-import { KERNELS, bindGroupLayout, packUniform, pipeline, type KernelId, type Workgroups } from './kernels.ts';
+import { KERNELS, bindGroupLayout, packUniform, pipeline, uniformBytes, type KernelId, type Workgroups } from './kernels.ts';
 
 export type BufferRef = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
 
@@ -25,7 +25,7 @@ export class Dispatch {
     const desc = KERNELS[id];
     const device = arena.device;
     const pipe = await pipeline(device, desc, constants);
-    const ubuf = arena.uniform(`${desc.name}.uniform`);
+    const ubuf = arena.uniform(`${desc.name}.uniform`, uniformBytes(desc));
     const entries: GPUBindGroupEntry[] = desc.bindings.map((b) => {
       if (b.kind === 'uniform') return { binding: b.binding, resource: { buffer: ubuf } };
       const ref = buffers[b.name];

@@ -9,7 +9,11 @@ import reduceWgsl from '../../shaders/reduce.wgsl?raw';
 import biasGradWgsl from '../../shaders/bias_grad.wgsl?raw';
 import sgdWgsl from '../../shaders/sgd.wgsl?raw';
 import gatherWgsl from '../../shaders/gather.wgsl?raw';
+import optimizerWgsl from '../../shaders/optimizer.wgsl?raw';
+import l2PenaltyWgsl from '../../shaders/l2_penalty.wgsl?raw';
+import dropoutWgsl from '../../shaders/dropout.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
+import type { OptimizerKind } from '../train/backend.ts';
 
 export type BindingKind = 'storage' | 'read-only-storage' | 'uniform';
 export interface Binding {
@@ -26,7 +30,8 @@ export interface KernelDesc {
   readonly source: string;
   readonly entryPoint: string;
   readonly bindings: readonly Binding[];
-  /** Fields of the kernel's 16-byte uniform struct, in order (the struct is always 4 × 32 bits). */
+  /** Fields of the kernel's uniform struct, in order, 32 bits each; the struct is padded to a multiple
+   *  of 16 bytes (4 fields for most kernels, 8 for the optimizer and dropout). */
   readonly uniform: readonly (readonly [string, 'u32' | 'f32'])[];
 }
 
@@ -39,6 +44,7 @@ const matmulSource = withActs(matmulWgsl);
 const activationSource = withActs(activationWgsl);
 const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const;
 const shape = [['rows', 'u32'], ['cols', 'u32']] as const;
+const DROP_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['seed', 'u32'], ['step', 'u32'], ['layer', 'u32'], ['threshold', 'u32'], ['scale', 'f32']] as const;
 
 export const KERNELS = {
   matmulTiled: { name: 'matmul', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'tiled',
@@ -73,11 +79,23 @@ export const KERNELS = {
     bindings: [s(0, 'param'), r(1, 'grad'), u(2, 'step')], uniform: [['lr', 'f32'], ['n', 'u32']] },
   gather: { name: 'gather', file: 'gather.wgsl', source: gatherWgsl, entryPoint: 'gather',
     bindings: [r(0, 'src'), r(1, 'index'), s(2, 'dst'), u(3, 'range')], uniform: [['start', 'u32'], ['rows', 'u32'], ['cols', 'u32']] },
+  optimizerUpdate: { name: 'optimizerUpdate', file: 'optimizer.wgsl', source: optimizerWgsl, entryPoint: 'optimizer',
+    bindings: [s(0, 'param'), s(1, 'grad'), s(2, 'v'), s(3, 's'), r(4, 'decay'), u(5, 'step')],
+    uniform: [['lr', 'f32'], ['n', 'u32'], ['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32'], ['c1', 'f32'], ['c2', 'f32'], ['l2', 'f32']] },
+  l2Penalty: { name: 'l2Penalty', file: 'l2_penalty.wgsl', source: l2PenaltyWgsl, entryPoint: 'l2_penalty',
+    bindings: [r(0, 'param'), r(1, 'decay'), s(2, 'total'), u(3, 'pen')], uniform: [['n', 'u32'], ['half_lambda', 'f32']] },
+  dropoutForward: { name: 'dropoutForward', file: 'dropout.wgsl', source: dropoutWgsl, entryPoint: 'dropout_forward',
+    bindings: [r(0, 'src'), s(1, 'dst'), u(2, 'drop')], uniform: DROP_UNIFORM },
+  dropoutBackward: { name: 'dropoutBackward', file: 'dropout.wgsl', source: dropoutWgsl, entryPoint: 'dropout_backward',
+    bindings: [s(3, 'x'), u(2, 'drop')], uniform: DROP_UNIFORM },
 } as const satisfies Record<string, KernelDesc>;
 export type KernelId = keyof typeof KERNELS;
 
 /** Activation ids as the shaders' ACT override expects them (activation_fns.wgsl). */
 export const ACT_ID: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leaky_relu: 4 };
+
+/** Optimizer ids as optimizer.wgsl's OPT override expects them. */
+export const OPT_ID: Record<OptimizerKind, number> = { sgd: 0, momentum: 1, rmsprop: 2, adam: 3 };
 
 /** Override constants for kernels that include activation_fns.wgsl. */
 export function actConstants(act: Activation): Record<string, number> {
@@ -177,9 +195,14 @@ export function pipeline(device: GPUDevice, desc: KernelDesc, constants: Record<
   return p;
 }
 
-/** The 16-byte uniform of a kernel, packed from named values. */
+/** Size of a kernel's uniform buffer: its fields rounded up to whole 16-byte rows. */
+export function uniformBytes(desc: KernelDesc): number {
+  return Math.max(1, Math.ceil(desc.uniform.length / 4)) * 16;
+}
+
+/** The uniform of a kernel, packed from named values. */
 export function packUniform(desc: KernelDesc, values: Record<string, number>): ArrayBuffer {
-  const buf = new ArrayBuffer(16);
+  const buf = new ArrayBuffer(uniformBytes(desc));
   const view = new DataView(buf);
   desc.uniform.forEach(([name, type], i) => {
     const v = values[name];

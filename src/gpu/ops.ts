@@ -2,9 +2,10 @@
 // the reference's arguments. Each call uploads, dispatches once and reads back: for tests and kernel
 // benchmarks, not for training (the plan keeps everything resident).
 import type { Activation } from '../model.ts';
+import type { OptimizerStep } from '../reference/ops.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { MATMUL_FAMILIES, actConstants, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type MatmulFamily, type Workgroups } from './kernels.ts';
+import { MATMUL_FAMILIES, OPT_ID, actConstants, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type MatmulFamily, type Workgroups } from './kernels.ts';
 
 async function runOnce(
   device: GPUDevice,
@@ -125,4 +126,33 @@ export async function sgdUpdate(device: GPUDevice, param: Float32Array, grad: Fl
 export async function gather(device: GPUDevice, src: Float32Array, index: Uint32Array, start: number, rows: number, cols: number): Promise<Float32Array> {
   const out = await runOnce(device, 'gather', {}, { src, index }, { dst: rows * cols }, { start, rows, cols }, elementwiseWorkgroups(rows * cols));
   return first(out, 'dst');
+}
+
+/** One optimizer step over a flat buffer (optimizer.wgsl); returns the new param, the regularised
+ *  gradient, v and s. */
+export async function optimizerUpdate(device: GPUDevice, param: Float32Array, grad: Float32Array, v: Float32Array, s: Float32Array,
+  decay: Float32Array, h: OptimizerStep): Promise<{ param: Float32Array; grad: Float32Array; v: Float32Array; s: Float32Array }> {
+  const n = param.length;
+  const out = await runOnce(device, 'optimizerUpdate', { OPT: OPT_ID[h.kind] }, { param, grad, v, s, decay }, { param: n, grad: n, v: n, s: n },
+    { lr: h.lr, n, beta1: h.beta1, beta2: h.beta2, eps: h.eps, c1: h.c1, c2: h.c2, l2: h.l2 }, elementwiseWorkgroups(n));
+  return { param: first(out, 'param'), grad: first(out, 'grad'), v: first(out, 'v'), s: first(out, 's') };
+}
+
+/** (λ/2)·Σ decay·param², added to a zero total (l2_penalty.wgsl). */
+export async function l2Penalty(device: GPUDevice, param: Float32Array, decay: Float32Array, halfLambda: number): Promise<number> {
+  const out = await runOnce(device, 'l2Penalty', {}, { param, decay, total: new Float32Array(2) }, { total: 2 }, { n: param.length, half_lambda: halfLambda }, [1, 1, 1]);
+  return first(out, 'total')[0]!;
+}
+
+const dropUniform = (rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number) =>
+  ({ rows, cols, seed, step, layer, threshold: Math.round(keepProb * 2 ** 24), scale: 1 / keepProb });
+
+export async function dropoutForward(device: GPUDevice, a: Float32Array, rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Promise<Float32Array> {
+  const out = await runOnce(device, 'dropoutForward', {}, { src: a }, { dst: rows * cols }, dropUniform(rows, cols, seed, step, layer, keepProb), elementwiseWorkgroups(rows * cols));
+  return first(out, 'dst');
+}
+
+export async function dropoutBackward(device: GPUDevice, dA: Float32Array, rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Promise<Float32Array> {
+  const out = await runOnce(device, 'dropoutBackward', {}, { x: dA }, { x: rows * cols }, dropUniform(rows, cols, seed, step, layer, keepProb), elementwiseWorkgroups(rows * cols));
+  return first(out, 'x');
 }

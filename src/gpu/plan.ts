@@ -3,11 +3,12 @@
 // one command buffer and submit it once. Nothing is allocated and nothing is read back inside a step;
 // loss and accuracy accumulate on the GPU and are copied out only when takeTrainStats() is called.
 import { layerActivation, layerCount, size, type ModelSpec, type Params } from '../model.ts';
-import { SNAPSHOT_SLOTS, type BackendInit, type SplitData, type Stats, type TrainBackend } from '../train/backend.ts';
+import { SNAPSHOT_SLOTS, biasCorrection, dropoutThreshold, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
+import type { TrainState } from '../train/checkpoint.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { MATMUL_FAMILIES, actConstants, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
+import { MATMUL_FAMILIES, OPT_ID, actConstants, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
 import { ReadbackPool } from './readback.ts';
 
 export interface PlanOptions {
@@ -29,10 +30,11 @@ interface LayerSlots {
   readonly bias: TensorSlot;
 }
 
-/** One kernel invocation of a step, with its shape-dependent uniform and grid. */
+/** One kernel invocation of a step, with its shape-dependent uniform and grid. t is the step number
+ *  (from 1; 0 outside training steps). */
 interface Op {
   readonly d: Dispatch;
-  readonly uniform: (rows: number, start: number, lr: number) => Record<string, number>;
+  readonly uniform: (rows: number, start: number, lr: number, t: number) => Record<string, number>;
   readonly grid: (rows: number) => Workgroups;
 }
 
@@ -42,6 +44,10 @@ export class TrainingPlan implements TrainBackend {
   readonly device = 'gpu' as const;
   private destroyed = false;
   private pendingRows = 0;
+  /** Training steps taken (Adam's t and the dropout step of the next step are t + 1). */
+  private t = 0;
+  /** Optimizer moment buffers (flat, laid out like the parameters), for checkpoints. */
+  private optimizerState: { name: string; buffer: GPUBuffer }[] = [];
 
   private constructor(
     readonly ctx: GpuContext,
@@ -56,8 +62,8 @@ export class TrainingPlan implements TrainBackend {
     private readonly evalStats: GPUBuffer,
     private readonly readback: ReadbackPool,
     private readonly trainOps: Op[],
-    private readonly evalOps: Record<'train' | 'test', Op[]>,
-    private readonly splitRows: Record<'train' | 'test', number>,
+    private readonly evalOps: Record<Split, Op[]>,
+    private readonly splitRows: Record<Split, number>,
     readonly maxBatch: number,
   ) {}
 
@@ -73,6 +79,10 @@ export class TrainingPlan implements TrainBackend {
   static async create(ctx: GpuContext, init: BackendInit, options: PlanOptions = {}): Promise<TrainingPlan> {
     const { device } = ctx;
     const { spec, maxBatch } = init;
+    const config: TrainConfig = resolveConfig(init.config);
+    // Without the toolbox options the step is exactly the original one (plain sgd kernel, no extras).
+    const plainSgd = config.optimizer === 'sgd' && config.l2 === 0;
+    const dropout = config.keepProb < 1;
     const fuse = options.fuse ?? true;
     const family = MATMUL_FAMILIES[options.matmul ?? preferredMatmul(ctx.adapterName)];
     const mm = options.naive ? 'matmulNaive' : family.plain;
@@ -95,6 +105,12 @@ export class TrainingPlan implements TrainBackend {
       const paramBuffer = arena.create('params', total * 4, STORAGE);
       const gradBuffer = arena.create('grads', total * 4, STORAGE);
       const snapshots = Array.from({ length: SNAPSHOT_SLOTS }, (_, i) => arena.create(`snapshot${i}`, total * 4, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST));
+      // L2 applies to weights only: decay is 1 on weight slots, 0 on biases and padding.
+      const decayBuffer = plainSgd ? undefined : (() => {
+        const decay = new Float32Array(total);
+        for (const sl of slots) decay.fill(1, sl.weight.offset, sl.weight.offset + sl.weight.length);
+        return arena.upload('decay', decay);
+      })();
       const ref = (buf: GPUBuffer, s: TensorSlot): BufferRef => ({ buffer: buf, offset: s.offset * 4, size: s.length * 4 });
       const slot = (l: number): LayerSlots => slots[l]!;
 
@@ -106,7 +122,9 @@ export class TrainingPlan implements TrainBackend {
       });
       const train = upload('train', init.train);
       const test = upload('test', init.test);
-      const identity = new Uint32Array(Math.max(init.train.n, init.test.n, 1)).map((_, i) => i);
+      const devData = init.dev ?? { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
+      const dev = devData.n > 0 ? upload('dev', devData) : test; // no dev split: no ops, never evaluated
+      const identity = new Uint32Array(Math.max(init.train.n, init.test.n, devData.n, 1)).map((_, i) => i);
       const orderBuffer = arena.upload('order', identity.subarray(0, Math.max(init.train.n, 1)));
       const identityBuffer = arena.upload('identity', identity);
 
@@ -129,25 +147,44 @@ export class TrainingPlan implements TrainBackend {
           uniform: (rows, start) => ({ start, rows, cols: out }), grid: (rows) => elementwiseWorkgroups(rows * out) },
       ];
 
-      const forward: Op[] = [];
-      for (let l = 0; l < L; l++) {
-        const nIn = size(spec, l);
-        const nOut = size(spec, l + 1);
-        // The output layer stays linear: the loss kernels take logits (sigmoid/softmax live inside them).
-        const act = l === L - 1 ? 'linear' : layerActivation(spec, l);
-        const dims = (rows: number) => ({ M: rows, N: nOut, K: nIn });
-        const w = ref(paramBuffer, slot(l).weight);
-        const b = ref(paramBuffer, slot(l).bias);
-        if (fuse) {
-          forward.push({ d: await Dispatch.create(arena, family.biasAct, { TRANS_A: 0, TRANS_B: 1, ...actConstants(act) }, { a: A(l), b: w, c: A(l + 1), bias: b }, dims(1)),
-            uniform: dims, grid: (rows) => matmulWorkgroups(family.biasAct, rows, nOut) });
-        } else {
-          forward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 1 }, { a: A(l), b: w, c: A(l + 1) }, dims(1)),
-            uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nOut) });
-          forward.push({ d: await Dispatch.create(arena, 'biasActivation', actConstants(act), { x: A(l + 1), bias: b }, { rows: 1, cols: nOut }),
-            uniform: (rows) => ({ rows, cols: nOut }), grid: (rows) => elementwiseWorkgroups(rows * nOut) });
+      // Dropout (training only): hidden layer l's output A(l) is kept for g' and its dropped copy Ad(l),
+      // which the next layer reads, is written by dropoutForward; masks are recomputed in the backward.
+      const hiddenDropped = (l: number) => dropout && l >= 1 && l < L;
+      const droppedActs = spec.sizes.map((n, l) => (hiddenDropped(l) ? arena.create(`Ad${l}`, maxBatch * n * 4, STORAGE) : undefined));
+      const layerInput = (l: number, train: boolean) => (train && hiddenDropped(l) ? droppedActs[l]! : A(l));
+      const drop = (l: number, rows: number, t: number) => {
+        const n = size(spec, l);
+        return { rows, cols: n, seed: config.dropoutSeed, step: t, layer: l, threshold: dropoutThreshold(config.keepProb), scale: 1 / config.keepProb };
+      };
+
+      const forwardOps = async (train: boolean): Promise<Op[]> => {
+        const forward: Op[] = [];
+        for (let l = 0; l < L; l++) {
+          const nIn = size(spec, l);
+          const nOut = size(spec, l + 1);
+          // The output layer stays linear: the loss kernels take logits (sigmoid/softmax live inside them).
+          const act = l === L - 1 ? 'linear' : layerActivation(spec, l);
+          const dims = (rows: number) => ({ M: rows, N: nOut, K: nIn });
+          const w = ref(paramBuffer, slot(l).weight);
+          const b = ref(paramBuffer, slot(l).bias);
+          if (fuse) {
+            forward.push({ d: await Dispatch.create(arena, family.biasAct, { TRANS_A: 0, TRANS_B: 1, ...actConstants(act) }, { a: layerInput(l, train), b: w, c: A(l + 1), bias: b }, dims(1)),
+              uniform: dims, grid: (rows) => matmulWorkgroups(family.biasAct, rows, nOut) });
+          } else {
+            forward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 1 }, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
+              uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nOut) });
+            forward.push({ d: await Dispatch.create(arena, 'biasActivation', actConstants(act), { x: A(l + 1), bias: b }, { rows: 1, cols: nOut }),
+              uniform: (rows) => ({ rows, cols: nOut }), grid: (rows) => elementwiseWorkgroups(rows * nOut) });
+          }
+          if (train && hiddenDropped(l + 1)) {
+            forward.push({ d: await Dispatch.create(arena, 'dropoutForward', {}, { src: A(l + 1), dst: droppedActs[l + 1]! }, drop(l + 1, 1, 0)),
+              uniform: (rows, _start, _lr, t) => drop(l + 1, rows, t), grid: (rows) => elementwiseWorkgroups(rows * nOut) });
+          }
         }
-      }
+        return forward;
+      };
+      const forward = await forwardOps(false);
+      const trainForward = dropout ? await forwardOps(true) : forward;
 
       const lossId = spec.loss === 'bce' ? 'bceWithLogits' : spec.loss === 'ce' ? 'softmaxCrossEntropy' : 'mseLoss';
       const loss: Op = { d: await Dispatch.create(arena, lossId, {}, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats }, { rows: 1, cols: out }),
@@ -161,7 +198,7 @@ export class TrainingPlan implements TrainBackend {
         const nIn = size(spec, l);
         const nOut = size(spec, l + 1);
         // dW = dZᵀ · A_prev: M = out, N = in, K = rows.
-        backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 1, TRANS_B: 0 }, { a: dZ(l + 1), b: A(l), c: ref(gradBuffer, slot(l).weight) }, { M: nOut, N: nIn, K: 1 }),
+        backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 1, TRANS_B: 0 }, { a: dZ(l + 1), b: layerInput(l, true), c: ref(gradBuffer, slot(l).weight) }, { M: nOut, N: nIn, K: 1 }),
           uniform: (rows) => ({ M: nOut, N: nIn, K: rows }), grid: () => matmulWorkgroups(mm, nOut, nIn) });
         backward.push({ d: await Dispatch.create(arena, 'biasGrad', {}, { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) }, { rows: 1, cols: nOut }),
           uniform: (rows) => ({ rows, cols: nOut }), grid: () => rowWorkgroups(nOut) });
@@ -170,7 +207,15 @@ export class TrainingPlan implements TrainBackend {
         const act = layerActivation(spec, l - 1);
         const dims = (rows: number) => ({ M: rows, N: nIn, K: nOut });
         const w = ref(paramBuffer, slot(l).weight);
-        if (fuse) {
+        if (hiddenDropped(l)) {
+          // dAd = dZ · W, then through the mask (dA = dAd ⊙ mask / keepProb), then g'(A) unfused.
+          backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 0 }, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nIn) });
+          backward.push({ d: await Dispatch.create(arena, 'dropoutBackward', {}, { x: dZ(l) }, drop(l, 1, 0)),
+            uniform: (rows, _start, _lr, t) => drop(l, rows, t), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
+          backward.push({ d: await Dispatch.create(arena, 'activationGrad', actConstants(act), { x: dZ(l), a: A(l) }, { rows: 1, cols: nIn }),
+            uniform: (rows) => ({ rows, cols: nIn }), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
+        } else if (fuse) {
           backward.push({ d: await Dispatch.create(arena, family.actGrad, { TRANS_A: 0, TRANS_B: 0, ...actConstants(act) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims(1)),
             uniform: dims, grid: (rows) => matmulWorkgroups(family.actGrad, rows, nIn) });
         } else {
@@ -180,17 +225,47 @@ export class TrainingPlan implements TrainBackend {
             uniform: (rows) => ({ rows, cols: nIn }), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
         }
       }
-      const sgd: Op = { d: await Dispatch.create(arena, 'sgdUpdate', {}, { param: paramBuffer, grad: gradBuffer }, { lr: 0, n: total }),
-        uniform: (_rows, _start, lr) => ({ lr, n: total }), grid: () => elementwiseWorkgroups(total) };
+      let update: Op;
+      const extras: Op[] = [];
+      const stateBuffers: { name: string; buffer: GPUBuffer }[] = [];
+      if (plainSgd || !decayBuffer) {
+        update = { d: await Dispatch.create(arena, 'sgdUpdate', {}, { param: paramBuffer, grad: gradBuffer }, { lr: 0, n: total }),
+          uniform: (_rows, _start, lr) => ({ lr, n: total }), grid: () => elementwiseWorkgroups(total) };
+      } else {
+        const stateful = config.optimizer !== 'sgd';
+        const v = stateful ? arena.create('optimizer.v', total * 4, STORAGE) : arena.create('optimizer.v (unused)', 16, STORAGE);
+        const sq = config.optimizer === 'rmsprop' || config.optimizer === 'adam' ? arena.create('optimizer.s', total * 4, STORAGE) : arena.create('optimizer.s (unused)', 16, STORAGE);
+        if (stateful) {
+          stateBuffers.push({ name: 'optimizer.v', buffer: v });
+          if (sq.size > 16) stateBuffers.push({ name: 'optimizer.s', buffer: sq });
+          const enc = device.createCommandEncoder({ label: 'optimizer state' });
+          enc.clearBuffer(v);
+          enc.clearBuffer(sq);
+          device.queue.submit([enc.finish()]);
+        }
+        const hyper = (rows: number, lr: number, t: number) => ({
+          lr, n: total, beta1: config.beta1, beta2: config.beta2, eps: config.epsilon,
+          c1: biasCorrection(config.beta1, Math.max(t, 1)), c2: biasCorrection(config.beta2, Math.max(t, 1)), l2: config.l2 / rows,
+        });
+        update = { d: await Dispatch.create(arena, 'optimizerUpdate', { OPT: OPT_ID[config.optimizer] }, { param: paramBuffer, grad: gradBuffer, v, s: sq, decay: decayBuffer }, hyper(1, 0, 1)),
+          uniform: (rows, _start, lr, t) => hyper(rows, lr, t), grid: () => elementwiseWorkgroups(total) };
+        if (config.l2 > 0) {
+          // The L2 term of the training loss, from the parameters the step starts from.
+          extras.push({ d: await Dispatch.create(arena, 'l2Penalty', {}, { param: paramBuffer, decay: decayBuffer, total: trainStats }, { n: total, half_lambda: config.l2 / 2 }),
+            uniform: () => ({ n: total, half_lambda: config.l2 / 2 }), grid: () => [1, 1, 1] });
+        }
+      }
 
-      const trainOps = [...(await gatherOps(train, orderBuffer)), ...forward, loss, await reduce(trainStats), ...backward, sgd];
+      const trainOps = [...(await gatherOps(train, orderBuffer)), ...trainForward, loss, await reduce(trainStats), ...extras, ...backward, update];
       const evalReduce = await reduce(evalStats);
       const evalOps = {
         train: [...(await gatherOps(train, identityBuffer)), ...forward, loss, evalReduce],
         test: [...(await gatherOps(test, identityBuffer)), ...forward, loss, evalReduce],
+        dev: devData.n > 0 ? [...(await gatherOps(dev, identityBuffer)), ...forward, loss, evalReduce] : [],
       };
       const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, snapshots, orderBuffer, trainStats, evalStats,
-        new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n }, maxBatch);
+        new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n, dev: devData.n }, maxBatch);
+      plan.optimizerState = stateBuffers;
       plan.setParams(init.params);
       const oom = await device.popErrorScope();
       const invalid = await device.popErrorScope();
@@ -203,11 +278,11 @@ export class TrainingPlan implements TrainBackend {
     }
   }
 
-  private encode(ops: readonly Op[], rows: number, start: number, lr: number, label: string): GPUCommandBuffer {
+  private encode(ops: readonly Op[], rows: number, start: number, lr: number, label: string, t = 0): GPUCommandBuffer {
     const enc = this.ctx.device.createCommandEncoder({ label });
     const pass = enc.beginComputePass({ label });
     for (const op of ops) {
-      op.d.setUniform(op.uniform(rows, start, lr));
+      op.d.setUniform(op.uniform(rows, start, lr, t));
       op.d.encode(pass, op.grid(rows));
     }
     pass.end();
@@ -228,7 +303,8 @@ export class TrainingPlan implements TrainBackend {
     this.check();
     if (!Number.isInteger(rows) || rows < 1 || rows > this.maxBatch) throw new Error(`plan: step of ${rows} rows, the plan was built for 1..${this.maxBatch}`);
     if (start < 0 || start + rows > this.splitRows.train) throw new Error(`plan: rows ${start}..${start + rows} outside the training split of ${this.splitRows.train}`);
-    this.ctx.device.queue.submit([this.encode(this.trainOps, rows, start, lr, 'train step')]);
+    this.t++;
+    this.ctx.device.queue.submit([this.encode(this.trainOps, rows, start, lr, 'train step', this.t)]);
     this.pendingRows += rows;
   }
 
@@ -244,7 +320,7 @@ export class TrainingPlan implements TrainBackend {
     return { lossSum: v[0]!, correct: v[1]!, count };
   }
 
-  async evaluate(split: 'train' | 'test'): Promise<Stats> {
+  async evaluate(split: Split): Promise<Stats> {
     this.check();
     const n = this.splitRows[split];
     const { queue } = this.ctx.device;
@@ -277,6 +353,29 @@ export class TrainingPlan implements TrainBackend {
 
   async readParams(): Promise<Params> {
     return this.readLayers(this.paramBuffer);
+  }
+
+  /** The step count and the optimizer moments: with the parameters, all a checkpoint needs to continue
+   *  bit-for-bit (dropout masks and Adam's bias correction depend on the step). */
+  async readState(): Promise<TrainState> {
+    this.check();
+    const state: TrainState = { step: Float64Array.of(this.t) };
+    for (const { name, buffer } of this.optimizerState) state[name] = new Float32Array(await readBuffer(this.ctx.device, buffer));
+    return state;
+  }
+
+  writeState(state: TrainState): void {
+    this.check();
+    const step = state.step;
+    if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0) throw new Error('plan.writeState: state.step must be one non-negative integer (F64)');
+    for (const { name, buffer } of this.optimizerState) {
+      const data = state[name];
+      if (!(data instanceof Float32Array) || data.byteLength !== buffer.size) {
+        throw new Error(`plan.writeState: ${name} missing or not ${buffer.size / 4} float32 values (was the checkpoint written with another optimizer?)`);
+      }
+      this.ctx.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    }
+    this.t = step[0]!;
   }
 
   snapshot(slot: number): void {

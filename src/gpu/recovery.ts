@@ -3,7 +3,7 @@
 // checkpoint and resumes there. The GPU path is deterministic, so the run ends exactly as an
 // uninterrupted run from that checkpoint would.
 import type { BackendInit } from '../train/backend.ts';
-import type { LoopPosition } from '../train/checkpoint.ts';
+import type { LoopPosition, TrainState } from '../train/checkpoint.ts';
 import { DivergenceError, runTraining, type LoopOptions, type Summary, type TrainEvent } from '../train/loop.ts';
 import type { Params } from '../model.ts';
 import type { GpuContext } from './device.ts';
@@ -17,9 +17,9 @@ export interface ResilientRun {
   readonly checkpointEvery: number;
   readonly acquire: () => Promise<GpuContext>;
   readonly emit: (e: TrainEvent) => void;
-  readonly resume?: { position: LoopPosition; params: Params };
+  readonly resume?: { position: LoopPosition; params: Params; state: TrainState };
   readonly planOptions?: PlanOptions;
-  readonly onCheckpoint?: (c: { position: LoopPosition; params: Params }) => Promise<void> | void;
+  readonly onCheckpoint?: (c: { position: LoopPosition; params: Params; state: TrainState }) => Promise<void> | void;
   /** Called with the restored last good parameters when training diverges (then the error is rethrown). */
   readonly onDivergence?: (params: Params) => Promise<void> | void;
   /** Device losses survived before giving up. */
@@ -46,6 +46,7 @@ export async function trainResilient(r: ResilientRun): Promise<ResilientResult> 
     let plan: TrainingPlan | undefined;
     try {
       plan = await TrainingPlan.create(ctx, { ...r.init, params: last?.params ?? r.init.params }, r.planOptions);
+      if (last && Object.keys(last.state).length > 0) plan.writeState(last.state);
       const summary = await runTraining(plan, r.trainRows, r.testRows, r.loop, r.emit, {
         ...(last ? { resume: last.position } : {}),
         checkpointEvery: r.checkpointEvery,

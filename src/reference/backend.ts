@@ -3,8 +3,8 @@
 
 import { layerCount, size, tensorName, type ModelSpec, type Params } from '../model.ts';
 import type { TrainState } from '../train/checkpoint.ts';
-import { SNAPSHOT_SLOTS, type BackendInit, type SplitData, type Stats, type TrainBackend } from '../train/backend.ts';
-import { forward, lossAndGrad, sum, toParams32, toParams64, trainStep, type Params64 } from './mlp.ts';
+import { SNAPSHOT_SLOTS, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
+import { forward, lossAndGrad, sum, toParams32, toParams64, trainStep, zeroState, type OptimizerState, type Params64 } from './mlp.ts';
 import { gather } from './ops.ts';
 
 export class CpuBackend implements TrainBackend {
@@ -15,8 +15,14 @@ export class CpuBackend implements TrainBackend {
   private readonly params: Params64;
   private readonly train: SplitData;
   private readonly test: SplitData;
+  private readonly dev: SplitData;
   private readonly maxBatch: number;
   private order: Uint32Array;
+  private readonly config: TrainConfig;
+  private readonly plainSgd: boolean;
+  private readonly state: OptimizerState;
+  /** Steps taken so far (the next step is t + 1). */
+  private t = 0;
   private lossSum = 0;
   private correct = 0;
   private count = 0;
@@ -34,8 +40,12 @@ export class CpuBackend implements TrainBackend {
     this.params = toParams64(init.params); // a float64 copy: the caller keeps its arrays
     this.train = init.train;
     this.test = init.test;
+    this.dev = init.dev ?? { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
     this.maxBatch = init.maxBatch;
     this.order = identity(init.train.n);
+    this.config = resolveConfig(init.config);
+    this.plainSgd = this.config.optimizer === 'sgd' && this.config.l2 === 0 && this.config.keepProb === 1;
+    this.state = zeroState(this.params);
   }
 
   setOrder(order: Uint32Array): void {
@@ -49,7 +59,9 @@ export class CpuBackend implements TrainBackend {
     if (rows < 1 || rows > this.maxBatch) throw new Error(`CpuBackend.step: ${rows} rows, must be 1..maxBatch (${this.maxBatch})`);
     const x = gather(this.train.x, this.order, start, rows, this.inputs());
     const y = gather(this.train.y, this.order, start, rows, this.outputs());
-    const r = trainStep(this.spec, this.params, x, y, rows, lr);
+    this.t++;
+    const r = this.plainSgd ? trainStep(this.spec, this.params, x, y, rows, lr)
+      : trainStep(this.spec, this.params, x, y, rows, lr, { config: this.config, state: this.state, t: this.t });
     this.lossSum += r.loss * rows;
     this.correct += r.correct;
     this.count += rows;
@@ -64,9 +76,9 @@ export class CpuBackend implements TrainBackend {
     return Promise.resolve(stats);
   }
 
-  evaluate(split: 'train' | 'test'): Promise<Stats> {
+  evaluate(split: Split): Promise<Stats> {
     this.live();
-    const data = split === 'train' ? this.train : this.test;
+    const data = split === 'train' ? this.train : split === 'dev' ? this.dev : this.test;
     const nIn = this.inputs();
     const nOut = this.outputs();
     let lossSum = 0;
@@ -88,29 +100,42 @@ export class CpuBackend implements TrainBackend {
     return Promise.resolve(toParams32(this.params));
   }
 
-  /** The float64 weights, exactly: a checkpoint of the reference must not round them to float32. */
+  /** The float64 weights and optimizer moments, exactly, and the step count: a checkpoint of the
+   *  reference must not round them to float32. */
   readState(): Promise<TrainState> {
     this.live();
-    const state: TrainState = {};
-    this.params.forEach((p, l) => {
-      state[`f64.${tensorName(l, 'weight')}`] = new Float64Array(p.weight);
-      state[`f64.${tensorName(l, 'bias')}`] = new Float64Array(p.bias);
-    });
+    const state: TrainState = { step: Float64Array.of(this.t) };
+    for (const [prefix, params] of this.stateTensors()) {
+      params.forEach((p, l) => {
+        state[`${prefix}${tensorName(l, 'weight')}`] = new Float64Array(p.weight);
+        state[`${prefix}${tensorName(l, 'bias')}`] = new Float64Array(p.bias);
+      });
+    }
     return Promise.resolve(state);
   }
 
   writeState(state: TrainState): void {
     this.live();
-    this.params.forEach((p, l) => {
-      for (const [kind, dst] of [['weight', p.weight], ['bias', p.bias]] as const) {
-        const name = `f64.${tensorName(l, kind)}`;
-        const src = state[name];
-        if (!(src instanceof Float64Array) || src.length !== dst.length) {
-          throw new Error(`CpuBackend.writeState: ${name} missing or not ${dst.length} float64 values`);
+    const step = state.step;
+    if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0) throw new Error('CpuBackend.writeState: state.step must be one non-negative integer (F64)');
+    for (const [prefix, params] of this.stateTensors()) {
+      params.forEach((p, l) => {
+        for (const [kind, dst] of [['weight', p.weight], ['bias', p.bias]] as const) {
+          const name = `${prefix}${tensorName(l, kind)}`;
+          const src = state[name];
+          if (!(src instanceof Float64Array) || src.length !== dst.length) {
+            throw new Error(`CpuBackend.writeState: ${name} missing or not ${dst.length} float64 values`);
+          }
+          dst.set(src);
         }
-        dst.set(src);
-      }
-    });
+      });
+    }
+    this.t = step[0]!;
+  }
+
+  /** Exact state tensors by name prefix: the weights, then the optimizer moments. */
+  private stateTensors(): [string, Params64][] {
+    return [['f64.', this.params], ['f64.optimizer.v.', this.state.v], ['f64.optimizer.s.', this.state.s]];
   }
 
   snapshot(slot: number): void {

@@ -1,8 +1,10 @@
 // Gradient checking as in the course: backprop gradients against central differences of the cost,
 // one relative difference per tensor.
 
-import { layerCount, tensorName, type ModelSpec } from '../model.ts';
-import { backpropGrads, cost, type Grads, type Params64 } from './mlp.ts';
+import { initParams } from '../init.ts';
+import { HIDDEN_ACTIVATIONS, layerCount, tensorName, type ModelSpec } from '../model.ts';
+import { Rng } from '../rng.ts';
+import { backpropGrads, cost, type Grads, type Params64, type Regularization } from './mlp.ts';
 
 export interface GradCheckResult {
   readonly layer: number;
@@ -13,12 +15,13 @@ export interface GradCheckResult {
 
 /** How the gradients under test are computed; the default is the reference's backprop. Tests pass a
  *  deliberately broken one to show that the check catches it. */
-export type GradFn = (spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number) => Grads;
+export type GradFn = (spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, reg: Regularization) => Grads;
 
 /** Compares each tensor's gradient with (J(θ+ε) − J(θ−ε)) / 2ε, one parameter at a time.
- *  params are perturbed in place and restored exactly. Cost: two forward passes per parameter. */
-export function gradientCheck(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, eps = 1e-6, grads: GradFn = backpropGrads): GradCheckResult[] {
-  const g = grads(spec, params, x, y, rows);
+ *  params are perturbed in place and restored exactly. Cost: two forward passes per parameter.
+ *  reg adds L2 to the cost and/or fixes a dropout mask (the cost stays deterministic). */
+export function gradientCheck(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, eps = 1e-6, grads: GradFn = backpropGrads, reg: Regularization = {}): GradCheckResult[] {
+  const g = grads(spec, params, x, y, rows, reg);
   const results: GradCheckResult[] = [];
   for (let l = 0; l < layerCount(spec); l++) {
     const p = params[l]!;
@@ -29,9 +32,9 @@ export function gradientCheck(spec: ModelSpec, params: Params64, x: Float64Array
       for (let i = 0; i < theta.length; i++) {
         const orig = theta[i]!;
         theta[i] = orig + eps;
-        const plus = cost(spec, params, x, y, rows);
+        const plus = cost(spec, params, x, y, rows, reg);
         theta[i] = orig - eps;
-        const minus = cost(spec, params, x, y, rows);
+        const minus = cost(spec, params, x, y, rows, reg);
         theta[i] = orig;
         numeric[i] = (plus - minus) / (2 * eps);
       }
@@ -54,4 +57,55 @@ export function relativeDifference(a: Float64Array, b: Float64Array): number {
   }
   const denom = Math.sqrt(na) + Math.sqrt(nb);
   return denom === 0 ? 0 : Math.sqrt(diff) / denom;
+}
+
+// ---- the user-facing check (`npm run gradcheck`, and importable by the app: no Node APIs here) ----
+
+/** The course's threshold: a correct backprop in float64 gives a relative difference below 1e-7. */
+export const GRADCHECK_THRESHOLD = 1e-7;
+
+export interface GradCheckCase {
+  readonly label: string;
+  readonly spec: ModelSpec;
+  readonly reg: Regularization;
+  readonly results: GradCheckResult[];
+}
+
+/** Every supported layer type: each hidden activation under each output loss, then L2, dropout and both.
+ *  Small random problems (rows examples), so the whole sweep takes well under a second. */
+export function gradientCheckSuite(seed = 1, rows = 5, grads: GradFn = backpropGrads): GradCheckCase[] {
+  const nets: [number[], ModelSpec['loss']][] = [[[3, 5, 4, 3], 'ce'], [[4, 6, 5, 1], 'bce'], [[3, 4, 2], 'mse']];
+  const regs: [string, Regularization][] = [
+    ['', {}], [', L2 λ=0.7', { l2: 0.7 }], [', dropout keep=0.7', { dropout: { keepProb: 0.7, seed, step: 1 } }],
+    [', L2 + dropout', { l2: 0.7, dropout: { keepProb: 0.7, seed, step: 2 } }],
+  ];
+  const cases: GradCheckCase[] = [];
+  for (const [sizes, loss] of nets) {
+    for (const activation of HIDDEN_ACTIVATIONS) {
+      for (const [regLabel, reg] of regs) {
+        if (regLabel !== '' && loss !== 'ce') continue; // regularisation is independent of the loss: one loss is enough
+        const spec: ModelSpec = { sizes, activation, loss };
+        const { params, x, y } = smallProblem(spec, rows, seed);
+        cases.push({ label: `${loss} [${sizes.join(',')}] ${activation}${regLabel}`, spec, reg, results: gradientCheck(spec, params, x, y, rows, 1e-6, grads, reg) });
+      }
+    }
+  }
+  return cases;
+}
+
+/** Seeded inputs and targets for a spec, weights from the model's init, biases small random. */
+function smallProblem(spec: ModelSpec, rows: number, seed: number): { params: Params64; x: Float64Array; y: Float64Array } {
+  const rng = new Rng(seed + 1000);
+  const params = initParams(spec, seed).map((l) => ({ weight: Float64Array.from(l.weight), bias: Float64Array.from(l.bias) }));
+  for (const p of params) for (let i = 0; i < p.bias.length; i++) p.bias[i] = rng.normal() * 0.1;
+  const nIn = spec.sizes[0]!;
+  const nOut = spec.sizes[spec.sizes.length - 1]!;
+  const x = Float64Array.from({ length: rows * nIn }, () => rng.normal());
+  const y = new Float64Array(rows * nOut);
+  for (let r = 0; r < rows; r++) {
+    if (spec.loss === 'ce') y[r * nOut + rng.int(nOut)] = 1;
+    else if (spec.loss === 'bce') y[r] = rng.int(2);
+    else for (let j = 0; j < nOut; j++) y[r * nOut + j] = rng.normal();
+  }
+  return { params, x, y };
 }

@@ -2,7 +2,8 @@
 // Layout and equations as in model.ts; the cost is the mean loss over the batch.
 
 import { layerActivation, layerCount, size, type Activation, type ModelSpec, type Params } from '../model.ts';
-import { activationGrad, biasActivation, biasGrad, bceWithLogits, matmul, mseLoss, sgdUpdate, softmaxCrossEntropy, type LossResult } from './ops.ts';
+import type { TrainConfig } from '../train/backend.ts';
+import { activationGrad, biasActivation, biasGrad, bceWithLogits, dropoutBackward, dropoutForward, l2Penalty, matmul, mseLoss, optimizerUpdate, sgdUpdate, softmaxCrossEntropy, type LossResult } from './ops.ts';
 
 /** Float64 parameters, same layout as Params: weight [out][in], bias [out]. */
 export type Params64 = { weight: Float64Array; bias: Float64Array }[];
@@ -27,18 +28,38 @@ function forwardActivation(spec: ModelSpec, l: number): Activation {
   return l === layerCount(spec) - 1 ? 'linear' : layerActivation(spec, l);
 }
 
+/** Inverted dropout on the hidden layers' outputs A[1..L-1] at one training step (see dropout.wgsl). */
+export interface Dropout {
+  readonly keepProb: number;
+  readonly seed: number;
+  readonly step: number;
+}
+
 /** Forward pass over x[rows][n0]. a[0] = x, a[l+1] = output of layer l; the last entry is the output
- *  layer's Z (logits for 'bce'/'ce', the prediction for 'mse'). */
-export function forward(spec: ModelSpec, params: Params64, x: Float64Array, rows: number): { a: Float64Array[] } {
+ *  layer's Z (logits for 'bce'/'ce', the prediction for 'mse'). With dropout, `inputs[l]` is what layer
+ *  l reads: a[l] with the mask applied for hidden l (a keeps the undropped values, which g' needs);
+ *  without, inputs is a. */
+export function forward(spec: ModelSpec, params: Params64, x: Float64Array, rows: number, dropout?: Dropout): { a: Float64Array[]; inputs: Float64Array[] } {
   const a: Float64Array[] = [x];
+  const inputs: Float64Array[] = [x];
   for (let l = 0; l < layerCount(spec); l++) {
     const nIn = size(spec, l);
     const nOut = size(spec, l + 1);
     const p = params[l]!;
-    const z = matmul(a[l]!, p.weight, rows, nOut, nIn, false, true); // A_prev · Wᵀ
-    a.push(biasActivation(z, p.bias, rows, nOut, forwardActivation(spec, l)));
+    const z = matmul(inputs[l]!, p.weight, rows, nOut, nIn, false, true); // A_prev · Wᵀ
+    const out = biasActivation(z, p.bias, rows, nOut, forwardActivation(spec, l));
+    a.push(out);
+    const hidden = l + 1 < layerCount(spec);
+    inputs.push(dropout && hidden ? dropoutForward(out, rows, nOut, dropout.seed, dropout.step, l + 1, dropout.keepProb) : out);
   }
-  return { a };
+  return { a, inputs };
+}
+
+/** (λ/2m)·Σ‖W‖² over the weights of every layer (biases are not regularised). */
+export function l2Cost(params: Params64, l2: number, rows: number): number {
+  let s = 0;
+  for (const p of params) for (const w of p.weight) s += w * w;
+  return (l2 / (2 * rows)) * s;
 }
 
 /** Loss of the output layer's Z (see forward) against targets y[rows][n_L]. */
@@ -56,8 +77,11 @@ export function lossAndGrad(spec: ModelSpec, zOut: Float64Array, y: Float64Array
 }
 
 /** Backward pass from dZout = d(mean cost)/dZ of the output layer (as lossAndGrad returns it),
- *  given acts = forward(...).a. */
-export function backward(spec: ModelSpec, params: Params64, acts: Float64Array[], dZout: Float64Array, rows: number): Grads {
+ *  given acts = forward(...).a. With dropout, pass forward's `inputs` and the same Dropout: dW then
+ *  uses the dropped inputs and dA goes back through the mask. l2 > 0 adds (λ/m)·W to every dW. */
+export function backward(spec: ModelSpec, params: Params64, acts: Float64Array[], dZout: Float64Array, rows: number,
+  reg: { inputs?: Float64Array[]; dropout?: Dropout; l2?: number } = {}): Grads {
+  const inputs = reg.inputs ?? acts;
   const L = layerCount(spec);
   const dW: Float64Array[] = new Array<Float64Array>(L);
   const db: Float64Array[] = new Array<Float64Array>(L);
@@ -66,42 +90,100 @@ export function backward(spec: ModelSpec, params: Params64, acts: Float64Array[]
     const nIn = size(spec, l);
     const nOut = size(spec, l + 1);
     const aPrev = acts[l]!;
-    dW[l] = matmul(dZ, aPrev, nOut, nIn, rows, true, false); // dZᵀ · A_prev
+    const g = matmul(dZ, inputs[l]!, nOut, nIn, rows, true, false); // dZᵀ · A_prev (as the layer read it)
+    const lambda = reg.l2 ?? 0;
+    const w = params[l]!.weight;
+    dW[l] = lambda > 0 ? g.map((v, i) => v + (lambda / rows) * w[i]!) : g;
     db[l] = biasGrad(dZ, rows, nOut);
     if (l > 0) {
-      const dAPrev = matmul(dZ, params[l]!.weight, rows, nIn, nOut, false, false); // dZ · W
+      let dAPrev = matmul(dZ, params[l]!.weight, rows, nIn, nOut, false, false); // dZ · W
+      const d = reg.dropout;
+      if (d) dAPrev = dropoutBackward(dAPrev, rows, nIn, d.seed, d.step, l, d.keepProb);
       dZ = activationGrad(dAPrev, aPrev, forwardActivation(spec, l - 1));
     }
   }
   return { dW, db };
 }
 
-/** Gradients of the mean cost by backpropagation (forward, loss, backward). */
-export function backpropGrads(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number): Grads {
-  const { a } = forward(spec, params, x, rows);
+/** Regularisation of the cost: L2 strength λ and a fixed dropout mask (a given step), so the cost
+ *  stays a deterministic function of the parameters and can be differentiated numerically. */
+export interface Regularization {
+  readonly l2?: number;
+  readonly dropout?: Dropout;
+}
+
+/** Gradients of the mean cost (with its regularisation) by backpropagation (forward, loss, backward). */
+export function backpropGrads(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, reg: Regularization = {}): Grads {
+  const { a, inputs } = forward(spec, params, x, rows, reg.dropout);
   const loss = lossAndGrad(spec, a[a.length - 1]!, y, rows);
-  return backward(spec, params, a, loss.dZ, rows);
+  return backward(spec, params, a, loss.dZ, rows, { inputs, ...reg });
+}
+
+/** Optimizer state: first and second moments, laid out like the parameters. */
+export interface OptimizerState {
+  readonly v: Params64;
+  readonly s: Params64;
+}
+
+export function zeroState(params: Params64): OptimizerState {
+  const zeros = () => params.map((p) => ({ weight: new Float64Array(p.weight.length), bias: new Float64Array(p.bias.length) }));
+  return { v: zeros(), s: zeros() };
+}
+
+/** What trainStep needs beyond plain SGD: the config, the optimizer state (updated in place) and the
+ *  step number t, counted from 1 (Adam's bias correction; dropout masks use it too). */
+export interface StepOptions {
+  readonly config: TrainConfig;
+  readonly state: OptimizerState;
+  readonly t: number;
 }
 
 /** One SGD step on x[rows][n0], y[rows][n_L]. Updates params IN PLACE (each weight and bias array is
  *  overwritten, the arrays themselves are kept). Returns the mean loss and the number classified right,
  *  both measured before the update, and the gradients that were applied. */
-export function trainStep(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, lr: number): { loss: number; correct: number; grads: Grads } {
-  const { a } = forward(spec, params, x, rows);
+export function trainStep(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, lr: number, opt?: StepOptions): { loss: number; correct: number; grads: Grads } {
+  if (!opt) {
+    const { a } = forward(spec, params, x, rows);
+    const out = lossAndGrad(spec, a[a.length - 1]!, y, rows);
+    const grads = backward(spec, params, a, out.dZ, rows);
+    for (let l = 0; l < params.length; l++) {
+      const p = params[l]!;
+      p.weight.set(sgdUpdate(p.weight, grads.dW[l]!, lr));
+      p.bias.set(sgdUpdate(p.bias, grads.db[l]!, lr));
+    }
+    return { loss: sum(out.rowLoss) / rows, correct: sum(out.correct), grads };
+  }
+  // With the toolbox: dropout in the forward pass, L2 folded into the update (optimizerUpdate adds
+  // (λ/m)·W to dW, as optimizer.wgsl does), the L2 term added to the loss before the update.
+  const c = opt.config;
+  const dropout = c.keepProb < 1 ? { keepProb: c.keepProb, seed: c.dropoutSeed, step: opt.t } : undefined;
+  const { a, inputs } = forward(spec, params, x, rows, dropout);
   const out = lossAndGrad(spec, a[a.length - 1]!, y, rows);
-  const grads = backward(spec, params, a, out.dZ, rows);
+  const data = backward(spec, params, a, out.dZ, rows, { inputs, ...(dropout ? { dropout } : {}) });
+  let penalty = 0;
+  const h = { kind: c.optimizer, lr, beta1: c.beta1, beta2: c.beta2, eps: c.epsilon, c1: 1 - c.beta1 ** opt.t, c2: 1 - c.beta2 ** opt.t, l2: c.l2 / rows };
+  const dW: Float64Array[] = [];
+  const db: Float64Array[] = [];
   for (let l = 0; l < params.length; l++) {
     const p = params[l]!;
-    p.weight.set(sgdUpdate(p.weight, grads.dW[l]!, lr));
-    p.bias.set(sgdUpdate(p.bias, grads.db[l]!, lr));
+    const ones = new Float64Array(p.weight.length).fill(1);
+    penalty += l2Penalty(p.weight, ones, c.l2 / 2);
+    for (const [kind, g, decay, into] of [['weight', data.dW[l]!, ones, dW], ['bias', data.db[l]!, new Float64Array(p.bias.length), db]] as const) {
+      const r = optimizerUpdate(p[kind], g, opt.state.v[l]![kind], opt.state.s[l]![kind], decay, h);
+      p[kind].set(r.param);
+      opt.state.v[l]![kind].set(r.v);
+      opt.state.s[l]![kind].set(r.s);
+      into.push(r.grad);
+    }
   }
-  return { loss: sum(out.rowLoss) / rows, correct: sum(out.correct), grads };
+  return { loss: sum(out.rowLoss) / rows + penalty / rows, correct: sum(out.correct), grads: { dW, db } };
 }
 
-/** Mean loss J over the batch (what the gradient check differentiates). */
-export function cost(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number): number {
-  const { a } = forward(spec, params, x, rows);
-  return sum(lossAndGrad(spec, a[a.length - 1]!, y, rows).rowLoss) / rows;
+/** Mean loss J over the batch, plus (λ/2m)·Σ‖W‖² with L2 (what the gradient check differentiates). */
+export function cost(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, reg: Regularization = {}): number {
+  const { a } = forward(spec, params, x, rows, reg.dropout);
+  const j = sum(lossAndGrad(spec, a[a.length - 1]!, y, rows).rowLoss) / rows;
+  return reg.l2 ? j + l2Cost(params, reg.l2, rows) : j;
 }
 
 export function sum(v: Float64Array): number {

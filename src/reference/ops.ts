@@ -197,3 +197,95 @@ export function gather(src: Float64Array | Float32Array, index: Uint32Array, sta
   }
   return out;
 }
+
+/** Hyperparameters of one optimizer step, as optimizer.wgsl's uniform holds them. c1 = 1 − β1^t and
+ *  c2 = 1 − β2^t are Adam's bias corrections; l2 is λ/m (m = rows of the batch). */
+export interface OptimizerStep {
+  readonly kind: 'sgd' | 'momentum' | 'rmsprop' | 'adam';
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly c1: number;
+  readonly c2: number;
+  readonly l2: number;
+}
+
+/** One optimizer step over a tensor (the course's formulas). decay[i] is 1 where L2 applies (weights)
+ *  and 0 elsewhere (biases). Returns the new param, the regularised gradient g = grad + l2·decay·param
+ *  that was applied, and the new first and second moments v and s. */
+export function optimizerUpdate(param: Float64Array, grad: Float64Array, v: Float64Array, s: Float64Array, decay: ArrayLike<number>, h: OptimizerStep):
+  { param: Float64Array; grad: Float64Array; v: Float64Array; s: Float64Array } {
+  const n = param.length;
+  if (grad.length !== n || v.length !== n || s.length !== n || decay.length !== n) {
+    throw new Error(`optimizerUpdate: param ${n}, grad ${grad.length}, v ${v.length}, s ${s.length}, decay ${decay.length} elements differ`);
+  }
+  const out = { param: new Float64Array(n), grad: new Float64Array(n), v: new Float64Array(v), s: new Float64Array(s) };
+  for (let i = 0; i < n; i++) {
+    const w = param[i]!;
+    const g = grad[i]! + h.l2 * decay[i]! * w;
+    out.grad[i] = g;
+    switch (h.kind) {
+      case 'sgd':
+        out.param[i] = w - h.lr * g;
+        break;
+      case 'momentum':
+        out.v[i] = h.beta1 * v[i]! + (1 - h.beta1) * g;
+        out.param[i] = w - h.lr * out.v[i]!;
+        break;
+      case 'rmsprop':
+        out.s[i] = h.beta2 * s[i]! + (1 - h.beta2) * g * g;
+        out.param[i] = w - (h.lr * g) / (Math.sqrt(out.s[i]!) + h.eps);
+        break;
+      case 'adam': {
+        out.v[i] = h.beta1 * v[i]! + (1 - h.beta1) * g;
+        out.s[i] = h.beta2 * s[i]! + (1 - h.beta2) * g * g;
+        const vHat = out.v[i]! / h.c1;
+        const sHat = out.s[i]! / h.c2;
+        out.param[i] = w - (h.lr * vHat) / (Math.sqrt(sHat) + h.eps);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** (λ/2)·Σ decay·param²: what one training step of m rows adds to the loss sum for L2
+ *  (m × (λ/2m)·Σ‖W‖²). halfLambda = λ/2. */
+export function l2Penalty(param: Float64Array, decay: ArrayLike<number>, halfLambda: number): number {
+  if (decay.length !== param.length) throw new Error(`l2Penalty: param ${param.length}, decay ${decay.length} elements differ`);
+  let s = 0;
+  for (let i = 0; i < param.length; i++) s += decay[i]! * param[i]! * param[i]!;
+  return halfLambda * s;
+}
+
+// ---- inverted dropout: the mask is a pure function of (seed, step, layer, index), never stored ----
+
+/** PCG hash (Jarzynski & Olano 2020), in u32 arithmetic exactly as dropout.wgsl computes it. */
+function pcgHash(v: number): number {
+  const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
+  const word = Math.imul(((state >>> (((state >>> 28) + 4) & 31)) ^ state) >>> 0, 277803737) >>> 0;
+  return ((word >>> 22) ^ word) >>> 0;
+}
+
+/** 1 where unit i = row·cols + col of hidden layer `layer` is kept at training step `step`, else 0:
+ *  kept when the top 24 bits of the hash are below round(keepProb·2^24). */
+export function dropoutMask(rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Uint8Array {
+  const threshold = Math.round(keepProb * 2 ** 24);
+  const key = pcgHash((pcgHash((pcgHash(seed) ^ step) >>> 0) ^ layer) >>> 0);
+  const m = new Uint8Array(rows * cols);
+  for (let i = 0; i < m.length; i++) m[i] = pcgHash((key ^ i) >>> 0) >>> 8 < threshold ? 1 : 0;
+  return m;
+}
+
+/** Inverted dropout forward: a · mask / keepProb (a is [rows][cols]). */
+export function dropoutForward(a: Float64Array, rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Float64Array {
+  if (a.length !== rows * cols) throw new Error(`dropoutForward: a has ${a.length} elements, expected ${rows}*${cols}`);
+  const mask = dropoutMask(rows, cols, seed, step, layer, keepProb);
+  return a.map((v, i) => (mask[i]! ? v / keepProb : 0));
+}
+
+/** Inverted dropout backward: the same mask and scale applied to the incoming gradient. */
+export function dropoutBackward(dA: Float64Array, rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Float64Array {
+  return dropoutForward(dA, rows, cols, seed, step, layer, keepProb);
+}

@@ -15,8 +15,59 @@ export interface BackendInit {
   readonly train: SplitData;
   /** May have n = 0 (no test split). */
   readonly test: SplitData;
+  /** Dev split for early stopping (held out of train); absent or n = 0 for none. */
+  readonly dev?: SplitData;
   /** Largest number of rows one step will use. */
   readonly maxBatch: number;
+  /** Optimizer and regularisation; missing fields take DEFAULT_TRAIN_CONFIG (plain SGD, none). */
+  readonly config?: Partial<TrainConfig>;
+}
+
+export type OptimizerKind = 'sgd' | 'momentum' | 'rmsprop' | 'adam';
+export const OPTIMIZERS: readonly OptimizerKind[] = ['sgd', 'momentum', 'rmsprop', 'adam'];
+
+/** How a step updates the parameters (the course's formulas, t = step number from 1):
+ *  momentum  v = β1·v + (1−β1)·g                       θ −= lr·v
+ *  rmsprop   s = β2·s + (1−β2)·g²                      θ −= lr·g / (√s + ε)
+ *  adam      v, s as above; v̂ = v/(1−β1^t), ŝ = s/(1−β2^t)   θ −= lr·v̂ / (√ŝ + ε)
+ *  l2        J += (λ/2m)·Σ‖W‖², dW += (λ/m)·W (weights only, never biases)
+ *  keepProb  inverted dropout on every hidden layer's output (1 = off), masks from a counter-based
+ *            hash of (dropoutSeed, step, layer, row, col) so the CPU reference reproduces them exactly. */
+export interface TrainConfig {
+  readonly optimizer: OptimizerKind;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly l2: number;
+  readonly keepProb: number;
+  readonly dropoutSeed: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  optimizer: 'sgd', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, l2: 0, keepProb: 1, dropoutSeed: 0,
+};
+
+/** The full config, with defaults filled in and every value checked. */
+export function resolveConfig(c: Partial<TrainConfig> | undefined): TrainConfig {
+  const r: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...c };
+  if (!OPTIMIZERS.includes(r.optimizer)) throw new Error(`unknown optimizer '${r.optimizer}'`);
+  for (const k of ['beta1', 'beta2'] as const) if (!(r[k] >= 0 && r[k] < 1)) throw new Error(`${k} must be in [0, 1), got ${r[k]}`);
+  if (!(r.epsilon > 0)) throw new Error(`epsilon must be > 0, got ${r.epsilon}`);
+  if (!(r.l2 >= 0 && Number.isFinite(r.l2))) throw new Error(`l2 must be a finite number >= 0, got ${r.l2}`);
+  if (!(r.keepProb > 0 && r.keepProb <= 1)) throw new Error(`keepProb must be in (0, 1], got ${r.keepProb}`);
+  if (!Number.isInteger(r.dropoutSeed) || r.dropoutSeed < 0 || r.dropoutSeed > 0xffffffff) throw new Error(`dropoutSeed must be a u32, got ${r.dropoutSeed}`);
+  return r;
+}
+
+/** Bias corrections of Adam at step t (from 1): 1 − β^t. */
+export function biasCorrection(beta: number, t: number): number {
+  return 1 - beta ** t;
+}
+
+/** Dropout keeps a unit when the top 24 bits of its hash are below this integer threshold, so the
+ *  decision is exact integer arithmetic on both paths (no float rounding of keepProb can differ). */
+export function dropoutThreshold(keepProb: number): number {
+  return Math.round(keepProb * 2 ** 24);
 }
 
 /** Sums over some rows: loss is the sum of per-example losses, correct the number classified right. */
@@ -28,6 +79,7 @@ export interface Stats {
 
 /** Snapshot slots a backend keeps: the divergence guard needs three (see loop.ts). */
 export const SNAPSHOT_SLOTS = 3;
+export type Split = 'train' | 'test' | 'dev';
 
 /** One training engine (WebGPU or the CPU reference), driven by the shared loop in loop.ts. */
 export interface TrainBackend {
@@ -40,8 +92,9 @@ export interface TrainBackend {
   step(start: number, rows: number, lr: number): void;
   /** Loss and accuracy sums over the steps since the last call; resolves once those steps are done. */
   takeTrainStats(): Promise<Stats>;
-  /** Loss and accuracy of the current parameters over a whole split (forward only). */
-  evaluate(split: 'train' | 'test'): Promise<Stats>;
+  /** Loss and accuracy of the current parameters over a whole split (forward only; no dropout, and
+   *  the data loss only: the L2 term is part of the training loss, not of an evaluation). */
+  evaluate(split: Split): Promise<Stats>;
   /** Current parameters as float32. */
   readParams(): Promise<Params>;
   /** Copies the current parameters into snapshot slot 0..SNAPSHOT_SLOTS-1, queued after the steps

@@ -15,6 +15,32 @@ export interface LoopOptions {
   readonly shuffle: boolean;
   /** Report progress every this many steps. */
   readonly evalEvery: number;
+  /** Learning-rate schedule over epochs (absent: constant lr). */
+  readonly lrDecay?: LrDecay;
+  /** Rows of the backend's dev split (0 or absent: none); its loss is measured after every epoch. */
+  readonly devRows?: number;
+  /** Stop when the dev loss has not improved for this many epochs (needs devRows > 0). */
+  readonly earlyStopping?: number;
+}
+
+/** lr of epoch e (from 1): inverse lr0/(1 + rate·(e−1)) (the course's 1/(1 + decayRate·epoch)),
+ *  exponential lr0·rate^(e−1), step lr0·rate^floor((e−1)/every). */
+export type LrDecay =
+  | { readonly kind: 'inverse'; readonly rate: number }
+  | { readonly kind: 'exponential'; readonly rate: number }
+  | { readonly kind: 'step'; readonly rate: number; readonly every: number };
+
+export function learningRate(lr0: number, epoch: number, decay: LrDecay | undefined): number {
+  const e = epoch - 1;
+  if (!decay) return lr0;
+  switch (decay.kind) {
+    case 'inverse':
+      return lr0 / (1 + decay.rate * e);
+    case 'exponential':
+      return lr0 * decay.rate ** e;
+    case 'step':
+      return lr0 * decay.rate ** Math.floor(e / decay.every);
+  }
 }
 
 /** Pause and stop for an interactive caller (the web app): checked before every step. */
@@ -49,12 +75,17 @@ export interface Summary {
   /** Same over the test split; null when there is no test split. */
   readonly testLoss: number | null;
   readonly testAccuracy: number | null;
+  /** With a dev split: the epoch with the lowest dev loss, that loss, and whether early stopping ended the run. */
+  readonly bestEpoch?: number;
+  readonly bestDevLoss?: number;
+  readonly stoppedEarly?: boolean;
 }
 
 export type TrainEvent =
   | { readonly type: 'start'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly trainRows: number; readonly testRows: number; readonly batchSize: number; readonly stepsPerEpoch: number; readonly totalSteps: number }
   | { readonly type: 'progress'; readonly epoch: number; readonly step: number; readonly totalSteps: number; readonly loss: number; readonly accuracy: number; readonly stepsPerSecond: number; readonly seconds: number }
-  | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly step: number; readonly testLoss: number | null; readonly testAccuracy: number | null; readonly seconds: number }
+  | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly step: number; readonly testLoss: number | null; readonly testAccuracy: number | null; readonly seconds: number;
+      readonly lr?: number; readonly devLoss?: number; readonly devAccuracy?: number }
   | { readonly type: 'checkpoint'; readonly step: number }
   | { readonly type: 'recovered'; readonly fromStep: number; readonly reason: string }
   | Summary;
@@ -72,6 +103,11 @@ const mean = (s: Stats) => ({ loss: s.count > 0 ? s.lossSum / s.count : NaN, acc
 export async function runTraining(backend: TrainBackend, trainRows: number, testRows: number, opts: LoopOptions, emit: (e: TrainEvent) => void, hooks: LoopHooks = {}): Promise<Summary> {
   const batch = Math.min(opts.batchSize, trainRows);
   if (trainRows < 1) throw new Error('training split is empty');
+  const devRows = opts.devRows ?? 0;
+  if (opts.earlyStopping !== undefined && devRows < 1) throw new Error('early stopping needs a dev split (devRows > 0)');
+  let best = { epoch: 0, loss: Infinity };
+  let stoppedEarly = false;
+  let epochsRun = 0;
   const stepsPerEpoch = Math.ceil(trainRows / batch);
   const totalSteps = stepsPerEpoch * opts.epochs;
   emit({ type: 'start', device: backend.device, adapter: backend.adapter, trainRows, testRows, batchSize: batch, stepsPerEpoch, totalSteps });
@@ -111,6 +147,8 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
 
   let stopped = false;
   for (let epoch = resume?.epoch ?? 1; epoch <= opts.epochs; epoch++) {
+    epochsRun = epoch;
+    const lr = learningRate(opts.lr, epoch, opts.lrDecay);
     const resuming = resume !== undefined && epoch === resume.epoch;
     if (resuming) shuffleRng.state = resume.rngState;
     const epochRngState = shuffleRng.state;
@@ -120,7 +158,7 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
         await hooks.control.waitIfPaused();
         if ((stopped = hooks.control.shouldStop())) break;
       }
-      backend.step(start, Math.min(batch, trainRows - start), opts.lr);
+      backend.step(start, Math.min(batch, trainRows - start), lr);
       step++;
       if (hooks.onCheckpoint && hooks.checkpointEvery && step % hooks.checkpointEvery === 0) {
         const params = await backend.readParams();
@@ -142,24 +180,37 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
         if (previous) await report(previous);
       }
     }
-    // The test evaluation below waits for the queue anyway, so settle this epoch's stats first.
+    // The evaluations below wait for the queue anyway, so settle this epoch's stats first.
     if (pending) await report(pending);
     pending = undefined;
     if (stopped) break;
+    // Extra fields only when the toolbox options are used, so the main-line events stay as they were.
+    const extra: { lr?: number; devLoss?: number; devAccuracy?: number } = opts.lrDecay ? { lr } : {};
+    if (devRows > 0) {
+      const d = mean(await backend.evaluate('dev'));
+      extra.devLoss = d.loss;
+      extra.devAccuracy = d.accuracy;
+      if (d.loss < best.loss) best = { epoch, loss: d.loss };
+    }
     if (testRows > 0) {
       const t = mean(await backend.evaluate('test'));
-      emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (performance.now() - t0) / 1000 });
+      emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (performance.now() - t0) / 1000, ...extra });
     } else {
-      emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: null, testAccuracy: null, seconds: (performance.now() - t0) / 1000 });
+      emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: null, testAccuracy: null, seconds: (performance.now() - t0) / 1000, ...extra });
+    }
+    if (opts.earlyStopping !== undefined && epoch - best.epoch >= opts.earlyStopping && epoch < opts.epochs) {
+      stoppedEarly = true;
+      break;
     }
   }
   const seconds = (performance.now() - t0) / 1000;
   const tr = mean(await backend.evaluate('train'));
   const te = testRows > 0 ? mean(await backend.evaluate('test')) : null;
   const summary: Summary = {
-    type: 'summary', device: backend.device, adapter: backend.adapter, epochs: opts.epochs, steps: step, seconds,
+    type: 'summary', device: backend.device, adapter: backend.adapter, epochs: epochsRun, steps: step, seconds,
     stepsPerSecond: (step - firstStep) / seconds, samplesPerSecond: ((step - firstStep) * trainRows) / stepsPerEpoch / seconds,
     loss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te ? te.loss : null, testAccuracy: te ? te.accuracy : null,
+    ...(devRows > 0 ? { bestEpoch: best.epoch, bestDevLoss: best.loss, stoppedEarly } : {}),
   };
   emit(summary);
   return summary;

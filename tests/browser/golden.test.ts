@@ -8,7 +8,8 @@ import { liveBufferStats } from '../../src/gpu/arena.ts';
 import { initParams } from '../../src/init.ts';
 import { layerCount, tensorName, type ModelSpec } from '../../src/model.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
-import { toParams64, trainStep } from '../../src/reference/mlp.ts';
+import { toParams64, trainStep, zeroState } from '../../src/reference/mlp.ts';
+import { resolveConfig, type TrainConfig } from '../../src/train/backend.ts';
 import { gather } from '../../src/reference/ops.ts';
 import { Rng } from '../../src/rng.ts';
 import { gpu, randomArray, useDevice } from './fixture.ts';
@@ -23,6 +24,8 @@ interface Case {
   readonly steps: number;
   readonly lr: number;
   readonly options: PlanOptions;
+  /** Optimizer and regularisation (absent: plain SGD, the original step). */
+  readonly config?: Partial<TrainConfig>;
 }
 
 const CASES: Case[] = [
@@ -31,6 +34,17 @@ const CASES: Case[] = [
   { label: 'tanh sigmoid-BCE, unfused naive', spec: { sizes: [6, 10, 1], activation: 'tanh', loss: 'bce' }, n: 30, batch: 30, steps: 5, lr: 0.5, options: { fuse: false, naive: true } },
   { label: 'sigmoid MSE, unfused tiled', spec: { sizes: [5, 7, 3], activation: 'sigmoid', loss: 'mse' }, n: 25, batch: 10, steps: 6, lr: 0.3, options: { fuse: false, matmul: 'tiled' } },
   { label: 'leaky_relu CE, wide tiles', spec: { sizes: [70, 65, 3], activation: 'leaky_relu', loss: 'ce' }, n: 100, batch: 64, steps: 4, lr: 0.05, options: {} },
+  // The toolbox: Adam with L2 and dropout on both hidden layers, fused and unfused paths.
+  { label: 'adam + L2 + dropout, relu CE, fused blocked', spec: { sizes: [20, 16, 12, 5], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 7, lr: 0.01,
+    options: { matmul: 'blocked' }, config: { optimizer: 'adam', l2: 0.7, keepProb: 0.8, dropoutSeed: 3 } },
+  { label: 'adam + L2 + dropout, tanh BCE, unfused naive', spec: { sizes: [6, 10, 8, 1], activation: 'tanh', loss: 'bce' }, n: 30, batch: 30, steps: 5, lr: 0.02,
+    options: { fuse: false, naive: true }, config: { optimizer: 'adam', beta1: 0.8, beta2: 0.99, l2: 0.1, keepProb: 0.5, dropoutSeed: 9 } },
+  { label: 'momentum + L2, sigmoid MSE, tiled', spec: { sizes: [5, 7, 3], activation: 'sigmoid', loss: 'mse' }, n: 25, batch: 10, steps: 6, lr: 0.3,
+    options: { matmul: 'tiled' }, config: { optimizer: 'momentum', l2: 0.05 } },
+  { label: 'rmsprop + dropout, leaky_relu CE', spec: { sizes: [70, 65, 3], activation: 'leaky_relu', loss: 'ce' }, n: 100, batch: 64, steps: 4, lr: 0.001,
+    options: {}, config: { optimizer: 'rmsprop', keepProb: 0.9, dropoutSeed: 1 } },
+  { label: 'sgd + L2', spec: { sizes: [8, 9, 4], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 5, lr: 0.1,
+    options: {}, config: { optimizer: 'sgd', l2: 1 } },
 ];
 
 function data(spec: ModelSpec, n: number, rng: Rng): { x: Float32Array; y: Float32Array } {
@@ -52,9 +66,10 @@ describe('golden: WebGPU plan vs CPU reference, step by step', () => {
       const rng = new Rng(42);
       const { x, y } = data(c.spec, c.n, rng);
       const params = initParams(c.spec, 7);
-      const plan = await TrainingPlan.create(gpu(), { spec: c.spec, params, train: { x, y, n: c.n }, test: { x, y, n: c.n }, maxBatch: c.batch }, c.options);
+      const plan = await TrainingPlan.create(gpu(), { spec: c.spec, params, train: { x, y, n: c.n }, test: { x, y, n: c.n }, maxBatch: c.batch, config: c.config }, c.options);
       try {
         const ref = toParams64(params);
+        const state = zeroState(ref);
         const order = rng.permutation(c.n);
         plan.setOrder(order);
         const buffers = liveBufferStats().buffers;
@@ -63,7 +78,8 @@ describe('golden: WebGPU plan vs CPU reference, step by step', () => {
         for (let step = 0; step < c.steps; step++) {
           const rows = Math.min(c.batch, c.n - start); // includes a partial last batch
           plan.step(start, rows, c.lr);
-          const expected = trainStep(c.spec, ref, gather(x, order, start, rows, inputs), gather(y, order, start, rows, outputs), rows, c.lr);
+          const opt = c.config ? { config: resolveConfig(c.config), state, t: step + 1 } : undefined;
+          const expected = trainStep(c.spec, ref, gather(x, order, start, rows, inputs), gather(y, order, start, rows, outputs), rows, c.lr, opt);
           const got = await plan.takeTrainStats();
           expect(got.count).toBe(rows);
           assertClose(`step ${step} loss`, [got.lossSum / rows], [expected.loss], TOL.value);

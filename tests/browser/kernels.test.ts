@@ -192,3 +192,60 @@ describe('reductions and updates', () => {
     assertClose('gather', out, ref.gather(src, index, 13, 20, cols), { atol: 0, rtol: 0 }, undefined, cols);
   });
 });
+
+describe('optimizer, L2 and dropout kernels', () => {
+  const OPTS = ['sgd', 'momentum', 'rmsprop', 'adam'] as const;
+  for (const kind of OPTS) for (const t of [1, 10]) {
+    // Test that the fused optimizer step matches its twin in param, regularised gradient, v and s.
+    it(`optimizerUpdate ${kind} t=${t}`, async () => {
+      const rng = new Rng(17 + t);
+      const n = 70_001; // not a multiple of the workgroup size
+      const param = randomArray(n, rng);
+      const grad = randomArray(n, rng, -0.1, 0.1);
+      const v = randomArray(n, rng, -0.05, 0.05);
+      const s = randomArray(n, rng, 0, 0.01);
+      const decay = new Float32Array(n).map((_, i) => (i % 3 === 0 ? 0 : 1)); // biases and padding: no L2
+      // Untouched padding: zero gradient and state must stay exactly zero (no 0/0 in rmsprop or adam).
+      for (let i = 0; i < 8; i++) { grad[i] = 0; v[i] = 0; s[i] = 0; }
+      const h = { kind, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, c1: 1 - 0.9 ** t, c2: 1 - 0.999 ** t, l2: 0.7 / 64 };
+      const got = await gpuOps.optimizerUpdate(gpu().device, param, grad, v, s, decay, h);
+      const want = ref.optimizerUpdate(f64(param), f64(grad), f64(v), f64(s), decay, h);
+      for (const k of ['param', 'grad', 'v', 's'] as const) assertClose(`${kind} ${k}`, got[k], want[k], TOL.value);
+    });
+  }
+
+  // Test that the L2 penalty sums decay·param² over every element, across the workgroup boundary.
+  it('l2Penalty', async () => {
+    const rng = new Rng(21);
+    for (const n of [1, 255, 257, 100_003]) {
+      const param = randomArray(n, rng);
+      const decay = new Float32Array(n).map((_, i) => (i % 5 === 4 ? 0 : 1));
+      const got = await gpuOps.l2Penalty(gpu().device, param, decay, 0.35);
+      const want = ref.l2Penalty(f64(param), decay, 0.35);
+      // A float32 sum of n non-negative terms: rounding bound n·u·Σ, as for reduceStats.
+      assertClose(`l2Penalty n=${n}`, [got], [want], TOL.value, [n * F32_EPS * want]);
+    }
+  });
+
+  for (const keepProb of [0.5, 0.8, 1]) {
+    // Test that the dropout mask is the reference's exactly (same units dropped), scaled by 1/keepProb.
+    it(`dropoutForward/Backward keepProb=${keepProb}`, async () => {
+      const [rows, cols] = [333, 301];
+      const rng = new Rng(23);
+      const a = randomArray(rows * cols, rng, 0.1, 2); // nonzero, so a zero output means a dropped unit
+      for (const [seed, step, layer] of [[0, 1, 1], [7, 1, 1], [7, 2, 1], [7, 2, 3]] as const) {
+        const fwd = await gpuOps.dropoutForward(gpu().device, a, rows, cols, seed, step, layer, keepProb);
+        const want = ref.dropoutForward(f64(a), rows, cols, seed, step, layer, keepProb);
+        const mask = ref.dropoutMask(rows, cols, seed, step, layer, keepProb);
+        assertClose('dropout mask', Float32Array.from(fwd, (v) => (v !== 0 ? 1 : 0)), mask, { atol: 0, rtol: 0 }, undefined, cols);
+        assertClose('dropoutForward', fwd, want, TOL.value, undefined, cols);
+        const back = await gpuOps.dropoutBackward(gpu().device, a, rows, cols, seed, step, layer, keepProb);
+        assertClose('dropoutBackward', back, ref.dropoutBackward(f64(a), rows, cols, seed, step, layer, keepProb), TOL.value, undefined, cols);
+        // About keepProb of the units are kept: 100k Bernoulli draws, 5 standard deviations.
+        const kept = mask.reduce((x, m) => x + m, 0) / mask.length;
+        const sd = Math.sqrt((keepProb * (1 - keepProb)) / mask.length);
+        if (Math.abs(kept - keepProb) > 5 * sd + 1e-12) throw new Error(`kept ${kept}, expected ${keepProb} ± ${5 * sd}`);
+      }
+    });
+  }
+});

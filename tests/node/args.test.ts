@@ -25,6 +25,14 @@ describe('parseTrainArgs', () => {
       checkpointEvery: 500,
       resume: undefined,
       help: false,
+      optimizer: 'sgd',
+      beta1: 0.9,
+      beta2: 0.999,
+      l2: 0,
+      keepProb: 1,
+      lrDecay: undefined,
+      devSplit: 0,
+      earlyStopping: undefined,
     });
   });
 
@@ -35,6 +43,8 @@ describe('parseTrainArgs', () => {
       '--lr', '1e-2', '--seed=0', '--test-split', '0', '--no-shuffle', '--normalize=minmax', '--device', 'cpu',
       '--init', 'in.safetensors', '--save=out dir/w.safetensors', '--json', '--samples', '500', '--eval-every=1',
       '--checkpoint', 'ck.safetensors', '--checkpoint-every=20', '--resume', 'old.safetensors',
+      '--optimizer', 'adam', '--beta1=0.8', '--beta2', '0.99', '--l2', '0.7', '--keep-prob=0.5', '--lr-decay', 'step:0.5:3',
+      '--dev-split', '0.1', '--early-stopping=4',
     ]);
     expect(o).toEqual({
       data: { kind: 'synthetic', name: 'spiral' },
@@ -57,7 +67,22 @@ describe('parseTrainArgs', () => {
       checkpointEvery: 20,
       resume: 'old.safetensors',
       help: false,
+      optimizer: 'adam',
+      beta1: 0.8,
+      beta2: 0.99,
+      l2: 0.7,
+      keepProb: 0.5,
+      lrDecay: { kind: 'step', rate: 0.5, every: 3 },
+      devSplit: 0.1,
+      earlyStopping: 4,
     });
+  });
+
+  // Test that each learning-rate schedule is read into its typed form.
+  it('parses --lr-decay schedules', () => {
+    expect(parseTrainArgs(['--lr-decay', 'inverse:0.5']).lrDecay).toEqual({ kind: 'inverse', rate: 0.5 });
+    expect(parseTrainArgs(['--lr-decay=exp:0.95']).lrDecay).toEqual({ kind: 'exponential', rate: 0.95 });
+    expect(parseTrainArgs(['--lr-decay', 'step:0.1:10']).lrDecay).toEqual({ kind: 'step', rate: 0.1, every: 10 });
   });
 
   // Test that the data source distinguishes mnist, the synthetic sets and CSV paths.
@@ -115,6 +140,19 @@ describe('parseTrainArgs', () => {
     [['--save='], '--save: expected a file path, got an empty string'],
     [['--samples', '0'], "--samples: expected an integer >= 1, got '0'"],
     [['--eval-every', 'ten'], "--eval-every: expected an integer >= 1, got 'ten'"],
+    [['--optimizer', 'adagrad'], "--optimizer: expected one of sgd, momentum, rmsprop, adam, got 'adagrad'"],
+    [['--beta1', '1'], "--beta1: must satisfy 0 <= value < 1, got '1'"],
+    [['--beta2', '-0.1'], "--beta2: must satisfy 0 <= value < 1, got '-0.1'"],
+    [['--l2', '-1'], "--l2: must be >= 0, got '-1'"],
+    [['--keep-prob', '0'], "--keep-prob: must satisfy 0 < value <= 1, got '0'"],
+    [['--keep-prob', '1.5'], "--keep-prob: must satisfy 0 < value <= 1, got '1.5'"],
+    [['--lr-decay', 'cosine'], "--lr-decay: expected inverse:K, exp:R or step:R:N, got 'cosine'"],
+    [['--lr-decay', 'step:0.5'], "--lr-decay: expected inverse:K, exp:R or step:R:N, got 'step:0.5'"],
+    [['--lr-decay', 'exp:1.5'], "--lr-decay: the factor must satisfy 0 < value <= 1, got '1.5'"],
+    [['--lr-decay', 'step:0.5:0'], "--lr-decay: expected an integer >= 1, got '0'"],
+    [['--dev-split', '1'], "--dev-split: must satisfy 0 <= value < 1, got '1'"],
+    [['--early-stopping', '3'], '--early-stopping needs a dev split: add --dev-split F with 0 < F < 1'],
+    [['--early-stopping', '0', '--dev-split', '0.1'], "--early-stopping: expected an integer >= 1, got '0'"],
   ];
   for (const [argv, message] of bad) {
     // Test that a bad command line is rejected with a message naming the flag and the value.

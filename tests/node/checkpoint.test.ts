@@ -29,6 +29,22 @@ describe('checkpoint and --resume', () => {
     });
   }
 
+  for (const device of ['cpu', 'gpu'] as const) {
+    // Test that the optimizer state (Adam's moments and step count, which also seeds dropout) survives a resume.
+    it(`resumes Adam + L2 + dropout bit-for-bit on --device ${device}`, () => {
+      const extra = ['--optimizer', 'adam', '--lr', '0.01', '--l2', '0.1', '--keep-prob', '0.8'];
+      const args = [...base.filter((a) => a !== '0.5' && a !== '--lr'), ...extra, '--device', device];
+      const full = join(dir, `adam-full-${device}.safetensors`);
+      const ck = join(dir, `adam-ck-${device}.safetensors`);
+      const resumed = join(dir, `adam-resumed-${device}.safetensors`);
+      expect(runTrain([...args, '--epochs', '5', '--save', full]).stderr).toBe('');
+      expect(runTrain([...args, '--epochs', '3', '--checkpoint', ck, '--checkpoint-every', '6']).stderr).toBe('');
+      const r = runTrain([...args, '--epochs', '5', '--resume', ck, '--save', resumed]);
+      expect(r.stderr).toBe('');
+      expect(Buffer.compare(readFileSync(full), readFileSync(resumed))).toBe(0);
+    });
+  }
+
   // Test that resuming with different settings fails and names the setting that differs.
   it('refuses a resume with other settings', () => {
     const ck = join(dir, 'ck-cpu.safetensors');

@@ -1,0 +1,39 @@
+// Inverted dropout with masks that are never stored: unit (row, col) of hidden layer `layer` at
+// training step `step` is kept when the top 24 bits of hash(seed, step, layer, row·cols + col) are
+// below `threshold` = round(keepProb · 2^24). The same integer hash is written out in the CPU
+// reference (src/reference/ops.ts dropoutForward), so a GPU step with dropout is checked exactly.
+//   dropout_forward:  dst = src · mask / keepProb        (the next layer's input; src keeps A for g')
+//   dropout_backward: x   = x · mask / keepProb, in place (dA of the dropped output → dA of A)
+
+struct Drop { rows: u32, cols: u32, seed: u32, step: u32, layer: u32, threshold: u32, scale: f32, _p0: u32 }
+
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<uniform> drop: Drop;
+@group(0) @binding(3) var<storage, read_write> x: array<f32>;
+
+// PCG hash (Jarzynski & Olano, "Hash Functions for GPU Rendering", 2020): one u32 in, one out.
+fn pcg(v: u32) -> u32 {
+  let state = v * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+
+fn keep_scale(i: u32) -> f32 {
+  let h = pcg(pcg(pcg(pcg(drop.seed) ^ drop.step) ^ drop.layer) ^ i);
+  return select(0.0, drop.scale, (h >> 8u) < drop.threshold);
+}
+
+@compute @workgroup_size(256)
+fn dropout_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= drop.rows * drop.cols) { return; }
+  dst[i] = src[i] * keep_scale(i);
+}
+
+@compute @workgroup_size(256)
+fn dropout_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= drop.rows * drop.cols) { return; }
+  x[i] = x[i] * keep_scale(i);
+}
