@@ -6,6 +6,7 @@ import { Curves } from './charts.ts';
 import type { Predictions } from './predict.ts';
 import type { FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, parseSettings, settingsToQuery, type Settings } from './settings.ts';
+import type { SavedRunInfo } from './store.ts';
 import { drawBoundary, drawDigits, updateDigits } from './views.ts';
 import type { TrainEvent } from '../train/loop.ts';
 
@@ -23,17 +24,19 @@ const modelInfo = $('model-info');
 const buttons = {
   start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'),
   stop: $<HTMLButtonElement>('stop'), save: $<HTMLButtonElement>('save'), check: $<HTMLButtonElement>('check'),
-  forget: $<HTMLButtonElement>('forget'), share: $<HTMLButtonElement>('share'),
+  forget: $<HTMLButtonElement>('forget'), share: $<HTMLButtonElement>('share'), resumeSaved: $<HTMLButtonElement>('resume-saved'),
 };
+const notice = $('notice');
 const lossChart = new Curves($('loss-chart'), 'Loss', 'mean loss', false);
 const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 
-/** Every message from the worker, for tests and for poking at from the console. */
-const log: FromWorker[] = [];
-(window as unknown as { __trainer: { log: FromWorker[] } }).__trainer = { log };
-
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+
+/** Every message from the worker, for tests and for poking at from the console; loseDevice() destroys
+ *  the worker's GPU device (what a driver reset does) to exercise the recovery. */
+const log: FromWorker[] = [];
+(window as unknown as { __trainer: { log: FromWorker[]; loseDevice: () => void } }).__trainer = { log, loseDevice: () => send({ type: 'debug-lose-device' }) };
 
 // ---- Errors ----
 function showError(text: string): void {
@@ -97,6 +100,7 @@ function setState(s: RunState, detail?: string): void {
   buttons.stop.disabled = !busy || s === 'stopping';
   buttons.save.disabled = !hasModel;
   buttons.check.disabled = s === 'training' || s === 'loading' || s === 'stopping';
+  buttons.resumeSaved.disabled = busy;
 }
 
 buttons.start.addEventListener('click', () => {
@@ -104,8 +108,18 @@ buttons.start.addEventListener('click', () => {
   const s = currentSettings();
   if (!s) return;
   if (s.data === 'csv' && !csvName) return showError('data is CSV: choose a CSV file first');
+  notice.textContent = '';
   setState('loading');
   send({ type: 'train', settings: s });
+});
+buttons.resumeSaved.addEventListener('click', () => {
+  if (!savedRun) return;
+  clearError();
+  notice.textContent = '';
+  fillForm(savedRun.settings);
+  history.replaceState(null, '', `${location.pathname}?${settingsToQuery(savedRun.settings)}`);
+  setState('loading');
+  send({ type: 'resume-saved' });
 });
 buttons.pause.addEventListener('click', () => send({ type: 'pause' }));
 buttons.resume.addEventListener('click', () => send({ type: 'resume' }));
@@ -257,6 +271,16 @@ function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
 }
 
 let limits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | undefined;
+let savedRun: SavedRunInfo | undefined;
+
+function onSavedRun(info: SavedRunInfo | null): void {
+  savedRun = info ?? undefined;
+  $('saved-run').hidden = !info;
+  if (!info) return;
+  const s = info.settings;
+  $('saved-run-text').textContent = `Last run: step ${info.step} of ${info.totalSteps} (epoch ${Math.min(info.epoch, s.epochs)} of ${s.epochs}), saved ${new Date(info.savedAt).toLocaleString()} · ` +
+    `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}, ${s.optimizer} lr ${s.lr}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`;
+}
 
 worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
@@ -276,7 +300,7 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       }
       if (m.context === 'csv') $('csv-name').textContent = 'choose…';
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
-      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : 'Control'}: ${m.message}`);
+      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : 'Control'}: ${m.message}`);
     case 'csv':
       csvName = m.name;
       $('csv-name').textContent = `${m.name}: ${m.rows} rows, ${m.features} features, ${m.classes} classes`;
@@ -299,6 +323,10 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       modelInfo.textContent = `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)} · the next run starts from these weights`;
       return;
     case 'check': return onCheck(m);
+    case 'saved-run': return onSavedRun(m.info);
+    case 'notice':
+      notice.textContent = m.text;
+      return;
   }
 });
 worker.addEventListener('error', (e) => showError(`The training worker failed: ${e.message}`));

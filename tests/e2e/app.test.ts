@@ -210,3 +210,67 @@ describe('web app', () => {
     await page.context().close();
   });
 });
+
+// A run long enough to interrupt: 240 train rows in batches of 16, 15 steps an epoch, a checkpoint
+// every epoch, 1500 steps (a few seconds on SwiftShader).
+const LONG = 'data=spiral&samples=300&hidden=16&activation=tanh&lr=0.3&batchSize=16&epochs=100';
+const LONG_STEPS = 1500;
+let uninterrupted: Buffer | undefined;
+
+async function download(page: Page): Promise<Buffer> {
+  const pending = page.waitForEvent('download');
+  await page.click('#save');
+  return readBytes(await (await pending).path());
+}
+
+/** Waits until the worker has stored a checkpoint at or after `step`; returns its step. */
+async function savedCheckpoint(page: Page, step: number): Promise<number> {
+  const saved = async () => (await workerLog(page)).flatMap((m) => (m.type === 'saved-run' && m.info ? [m.info.step] : [])).at(-1) ?? 0;
+  await expect.poll(saved, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(step);
+  return saved();
+}
+
+describe('checkpoints and device loss', () => {
+  it('Test that an uninterrupted run completes and leaves no saved run behind', async () => {
+    const page = await open(LONG);
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 110_000)).toBe('done');
+    expect(runEvents(await workerLog(page)).summary!.steps).toBe(LONG_STEPS);
+    uninterrupted = await download(page);
+    await expect.poll(() => page.locator('#saved-run').isHidden()).toBe(true);
+    await page.context().close();
+  });
+
+  it('Test that a page reloaded mid-run offers the saved run, restores its settings and ends bit-for-bit like the uninterrupted run', async () => {
+    expect(uninterrupted, 'the uninterrupted run saves its weights').toBeDefined();
+    const page = await open(LONG);
+    await page.click('#start');
+    await savedCheckpoint(page, 45);
+    // Back to the bare page: the settings must come from the saved run, not from the link.
+    await page.goto(site.url);
+    await expectAdapter(page);
+    await expect.poll(() => page.locator('#saved-run').isVisible(), { timeout: 10_000 }).toBe(true);
+    const info = (await workerLog(page)).find((m) => m.type === 'saved-run');
+    if (info?.type !== 'saved-run' || !info.info) throw new Error(`no saved run offered: ${JSON.stringify(info)}`);
+    const at = info.info.step;
+    expect(at % 15).toBe(0);
+    expect(at).toBeGreaterThanOrEqual(45);
+    expect(at).toBeLessThan(LONG_STEPS);
+    expect(await page.locator('#saved-run-text').textContent()).toContain(`step ${at} of ${LONG_STEPS}`);
+    expect(await page.locator('input[name=hidden]').inputValue()).toBe('32,32'); // defaults until resumed
+    await screenshot(page, 'resume-offered');
+    await page.click('#resume-saved');
+    expect(await page.locator('input[name=hidden]').inputValue()).toBe('16');
+    expect(await page.locator('select[name=data]').inputValue()).toBe('spiral');
+    expect(await waitForRunEnd(page, 110_000)).toBe('done');
+    const log = await workerLog(page);
+    const ready = log.find((m) => m.type === 'ready');
+    expect(ready?.type === 'ready' && ready.initFrom).toBe(`checkpoint at step ${at} (epoch ${at / 15 + 1}) of the saved run`);
+    const { progress, summary } = runEvents(log);
+    expect(progress[0]!.step).toBeGreaterThan(at);
+    expect(summary!.steps).toBe(LONG_STEPS);
+    const resumed = await download(page);
+    expect(resumed.equals(uninterrupted!), 'resumed weights differ from the uninterrupted run').toBe(true);
+    await page.context().close();
+  });
+});
