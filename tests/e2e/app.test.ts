@@ -273,4 +273,29 @@ describe('checkpoints and device loss', () => {
     expect(resumed.equals(uninterrupted!), 'resumed weights differ from the uninterrupted run').toBe(true);
     await page.context().close();
   });
+
+  it('Test that a GPU device lost mid-run is replaced, the page says so, and the run ends bit-for-bit like the uninterrupted one', async () => {
+    expect(uninterrupted, 'the uninterrupted run saves its weights').toBeDefined();
+    const page = await open(LONG);
+    await page.click('#start');
+    await savedCheckpoint(page, 45);
+    await page.evaluate(() => (window as unknown as { __trainer: { loseDevice: () => void } }).__trainer.loseDevice());
+    expect(await waitForRunEnd(page, 110_000)).toBe('done');
+    const text = (await page.locator('#notice').textContent()) ?? '';
+    const m = /^GPU device lost at step (\d+); resumed from the checkpoint at step (\d+) on a new device/.exec(text);
+    if (!m) throw new Error(`no device-loss notice, the page shows '${text}'`);
+    const [lostAt, from] = [Number(m[1]), Number(m[2])];
+    expect(from).toBeGreaterThanOrEqual(45);
+    expect(from % 15).toBe(0);
+    expect(lostAt).toBeGreaterThanOrEqual(from);
+    const log = await workerLog(page);
+    expect(log.filter((l) => l.type === 'adapter').length).toBe(2); // the first device and its replacement
+    const recovered = log.flatMap((l) => (l.type === 'event' && l.event.type === 'recovered' ? [l.event] : []));
+    expect(recovered.map((r) => r.fromStep)).toEqual([from]);
+    expect(runEvents(log).summary!.steps).toBe(LONG_STEPS);
+    await screenshot(page, 'device-lost-recovered');
+    const after = await download(page);
+    expect(after.equals(uninterrupted!), 'weights after the recovery differ from the uninterrupted run').toBe(true);
+    await page.context().close();
+  });
 });
