@@ -24,7 +24,7 @@ const modelInfo = $('model-info');
 const buttons = {
   start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'),
   stop: $<HTMLButtonElement>('stop'), save: $<HTMLButtonElement>('save'), check: $<HTMLButtonElement>('check'),
-  forget: $<HTMLButtonElement>('forget'), share: $<HTMLButtonElement>('share'), resumeSaved: $<HTMLButtonElement>('resume-saved'),
+  forget: $<HTMLButtonElement>('forget'), gradcheck: $<HTMLButtonElement>('gradcheck'), share: $<HTMLButtonElement>('share'), resumeSaved: $<HTMLButtonElement>('resume-saved'),
 };
 const notice = $('notice');
 const lossChart = new Curves($('loss-chart'), 'Loss', 'mean loss', false);
@@ -53,6 +53,12 @@ function fillForm(s: Settings): void {
     if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key]);
   }
   showDataFields(s.data);
+  showOptimizerFields(s.optimizer);
+}
+
+/** β1 and β2 only for the optimizers that use them. */
+function showOptimizerFields(optimizer: string): void {
+  form.querySelectorAll<HTMLElement>('[data-optimizers]').forEach((el) => (el.hidden = !(el.dataset.optimizers ?? '').split(' ').includes(optimizer)));
 }
 
 function readForm(): { settings: Settings; errors: string[] } {
@@ -79,6 +85,7 @@ function currentSettings(): Settings | undefined {
 form.addEventListener('input', () => {
   const { settings, errors } = readForm();
   showDataFields(settings.data);
+  showOptimizerFields(settings.optimizer);
   if (errors.length > 0) return showError(`Settings: ${errors.join('\n')}`);
   if (errorBox.textContent?.startsWith('Settings:')) clearError();
   history.replaceState(null, '', `${location.pathname}?${settingsToQuery(settings)}`);
@@ -138,6 +145,16 @@ buttons.check.addEventListener('click', () => {
   $('check-title').textContent = 'Check this step: running…';
   $('check-table').replaceChildren();
   send({ type: 'check', settings: s });
+});
+buttons.gradcheck.addEventListener('click', () => {
+  clearError();
+  const s = currentSettings();
+  if (!s) return;
+  $('gradcheck-panel').hidden = false;
+  $('gradcheck-title').textContent = 'Gradient check: running…';
+  $('gradcheck-title').className = '';
+  $('gradcheck-table').replaceChildren();
+  send({ type: 'gradcheck', settings: s });
 });
 buttons.share.addEventListener('click', () => {
   const url = location.href;
@@ -247,6 +264,30 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   setState(state);
 }
 
+function tableRow(cells: string[], tag: 'th' | 'td', cls = ''): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  if (cls) tr.className = cls;
+  for (const c of cells) {
+    const td = document.createElement(tag);
+    td.textContent = c;
+    tr.append(td);
+  }
+  return tr;
+}
+
+function onGradcheck(m: Extract<FromWorker, { type: 'gradcheck' }>): void {
+  const allOk = m.results.every((r) => r.ok);
+  const title = $('gradcheck-title');
+  const reg = [m.l2 > 0 ? `L2 λ=${m.l2}` : '', m.keepProb < 1 ? `dropout keep=${m.keepProb}` : ''].filter(Boolean).join(', ');
+  title.textContent = `Gradient check (float64, sizes [${m.spec.sizes.join(',')}], ${m.spec.activation}, ${m.spec.loss}${reg ? `, ${reg}` : ''}; ${m.rows} rows, initial weights, ${m.seconds.toFixed(1)} s): ` +
+    (allOk ? `every tensor below ${m.threshold}` : `ABOVE ${m.threshold}: backprop disagrees with the numerical gradient`);
+  title.className = allOk ? 'ok' : 'bad';
+  $('gradcheck-table').replaceChildren(
+    tableRow(['layer', 'tensor', 'relative difference', `< ${m.threshold}`], 'th'),
+    ...m.results.map((r) => tableRow([String(r.layer), r.name, r.relDiff.toExponential(2), r.ok ? 'yes' : 'NO'], 'td', r.ok ? 'ok' : 'bad')),
+  );
+}
+
 function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
   const allOk = m.layers.every((l) => l.ok);
   const title = $('check-title');
@@ -279,7 +320,7 @@ function onSavedRun(info: SavedRunInfo | null): void {
   if (!info) return;
   const s = info.settings;
   $('saved-run-text').textContent = `Last run: step ${info.step} of ${info.totalSteps} (epoch ${Math.min(info.epoch, s.epochs)} of ${s.epochs}), saved ${new Date(info.savedAt).toLocaleString()} · ` +
-    `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}, ${s.optimizer} lr ${s.lr}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`;
+    `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}, ${s.optimizer} lr ${s.lr}${s.l2 > 0 ? `, L2 ${s.l2}` : ''}${s.keepProb < 1 ? `, keep-prob ${s.keepProb}` : ''}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`;
 }
 
 worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
@@ -300,7 +341,8 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       }
       if (m.context === 'csv') $('csv-name').textContent = 'choose…';
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
-      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : 'Control'}: ${m.message}`);
+      if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
+      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`);
     case 'csv':
       csvName = m.name;
       $('csv-name').textContent = `${m.name}: ${m.rows} rows, ${m.features} features, ${m.classes} classes`;
@@ -323,6 +365,7 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       modelInfo.textContent = `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)} · the next run starts from these weights`;
       return;
     case 'check': return onCheck(m);
+    case 'gradcheck': return onGradcheck(m);
     case 'saved-run': return onSavedRun(m.info);
     case 'notice':
       notice.textContent = m.text;

@@ -11,15 +11,16 @@ import { initParams } from '../init.ts';
 import { paramsFromSafetensors, paramsToSafetensors, specFromSafetensors } from '../io/safetensors.ts';
 import { layerCount, paramCount, size, validateSpec, type ModelSpec, type Params } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
-import { toParams64, trainStep } from '../reference/mlp.ts';
-import type { BackendInit, SplitData, TrainBackend } from '../train/backend.ts';
+import { GRADCHECK_THRESHOLD, gradientCheck } from '../reference/gradcheck.ts';
+import { toParams64, trainStep, zeroState } from '../reference/mlp.ts';
+import { resolveConfig, type BackendInit, type SplitData, type TrainBackend } from '../train/backend.ts';
 import { checkSameRun, decodeCheckpoint, encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import { runTraining, type LoopControl, type Summary, type TrainEvent } from '../train/loop.ts';
 import { checkBudget, type AdapterLimits } from './budget.ts';
 import { loadDataset, prepare, splitFor, type Prepared } from './data.ts';
 import { boundaryGrid, boundsOf, predict } from './predict.ts';
 import type { ErrorContext, FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
-import { formatHidden, KEYS, outputsFor, resolveLoss, type Settings } from './settings.ts';
+import { formatHidden, KEYS, outputsFor, resolveLoss, trainConfig, type Settings } from './settings.ts';
 import { clearRuns, latestRun, latestRunInfo, saveRun, type SavedRun, type SavedRunInfo } from './store.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, { transfer });
@@ -220,7 +221,7 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     if (!saved) await forgetSavedRun(); // a new run replaces the one a reload could continue
     replaceModel(undefined); // frees the previous model's GPU memory first
     const before = liveBufferStats().bytes;
-    const init: BackendInit = { spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch };
+    const init: BackendInit = { spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch, config: trainConfig(s) };
     const startBackend = async (from: Start | undefined): Promise<TrainBackend> => {
       const backend = await makeBackend(s, { ...init, params: from?.params ?? params });
       if (from && backend.writeState && Object.keys(from.state).length > 0) backend.writeState(from.state);
@@ -368,7 +369,8 @@ async function check(s: Settings): Promise<void> {
   const rows = st.maxBatch;
   checkBudget(spec, rows, st.train.n, 0, 'gpu', limitsOf(ctx), ctx.adapterName);
   const params = model && sameSpec(model.spec, spec) ? await model.backend.readParams() : loaded && sameSpec(loaded.spec, spec) ? loaded.params : initParams(spec, s.seed);
-  const plan = await TrainingPlan.create(ctx, { spec, params, train: st.train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows });
+  const config = resolveConfig(trainConfig(s));
+  const plan = await TrainingPlan.create(ctx, { spec, params, train: st.train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows, config });
   let gpuLoss: number;
   let grads: Params;
   let after: Params;
@@ -384,7 +386,9 @@ async function check(s: Settings): Promise<void> {
   const n0 = size(spec, 0);
   const nL = size(spec, layerCount(spec));
   const p64 = toParams64(params);
-  const ref = trainStep(spec, p64, Float64Array.from(st.train.x.subarray(0, rows * n0)), Float64Array.from(st.train.y.subarray(0, rows * nL)), rows, s.lr);
+  const plain = config.optimizer === 'sgd' && config.l2 === 0 && config.keepProb === 1;
+  const ref = trainStep(spec, p64, Float64Array.from(st.train.x.subarray(0, rows * n0)), Float64Array.from(st.train.y.subarray(0, rows * nL)), rows, s.lr,
+    plain ? undefined : { config, state: zeroState(p64), t: 1 });
   const layers: LayerCheck[] = grads.map((g, l) => {
     const name = (k: string) => `layers.${l}.${k}`;
     const ok = [
@@ -402,6 +406,28 @@ async function check(s: Settings): Promise<void> {
   post({ type: 'check', spec, rows, gpuLoss, cpuLoss: ref.loss, layers, adapter: ctx.adapterName });
 }
 
+/** Rows the gradient check uses: each parameter costs two forward passes over them. */
+const GRADCHECK_ROWS = 4;
+
+/** The course's gradient check: float64 backprop against central differences of the cost, for this
+ *  architecture at its initial weights (seed), on the first training rows, with the settings' L2 and
+ *  dropout (one fixed mask, so the cost is deterministic). */
+async function gradcheck(s: Settings): Promise<void> {
+  const st = await setup(s);
+  const { spec } = st;
+  const rows = Math.min(GRADCHECK_ROWS, st.train.n);
+  const n0 = size(spec, 0);
+  const nL = size(spec, layerCount(spec));
+  const params = toParams64(initParams(spec, s.seed));
+  const x = Float64Array.from(st.train.x.subarray(0, rows * n0));
+  const y = Float64Array.from(st.train.y.subarray(0, rows * nL));
+  const reg = { l2: s.l2, ...(s.keepProb < 1 ? { dropout: { keepProb: s.keepProb, seed: s.seed, step: 1 } } : {}) };
+  const t0 = performance.now();
+  const results = gradientCheck(spec, params, x, y, rows, 1e-6, undefined, reg);
+  post({ type: 'gradcheck', spec, rows, l2: s.l2, keepProb: s.keepProb, threshold: GRADCHECK_THRESHOLD, seconds: (performance.now() - t0) / 1000,
+    results: results.map((r) => ({ ...r, ok: r.relDiff < GRADCHECK_THRESHOLD })) });
+}
+
 function loadCsv(name: string, text: string): void {
   csv = undefined;
   const d = parseCsv(text, name);
@@ -411,7 +437,7 @@ function loadCsv(name: string, text: string): void {
 
 const CONTEXT: Record<ToWorker['type'], ErrorContext> = {
   init: 'adapter', csv: 'csv', train: 'train', pause: 'control', resume: 'control', stop: 'control',
-  save: 'save', load: 'load', forget: 'load', check: 'check', 'resume-saved': 'train', 'debug-lose-device': 'control',
+  save: 'save', load: 'load', forget: 'load', check: 'check', gradcheck: 'gradcheck', 'resume-saved': 'train', 'debug-lose-device': 'control',
 };
 
 /** Checkpoints every epoch, or every this many steps when epochs are longer. */
@@ -458,6 +484,7 @@ async function handle(m: ToWorker): Promise<void> {
       loaded = undefined;
       return;
     case 'check': return check(m.settings);
+    case 'gradcheck': return gradcheck(m.settings);
     case 'resume-saved': {
       const saved = await latestRun();
       if (!saved) throw new Error('there is no saved run to resume');
