@@ -6,6 +6,7 @@ import { Curves } from './charts.ts';
 import type { Predictions } from './predict.ts';
 import type { FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, parseSettings, settingsToQuery, type Settings } from './settings.ts';
+import type { SavedRunInfo } from './store.ts';
 import { drawBoundary, drawDigits, updateDigits } from './views.ts';
 import type { TrainEvent } from '../train/loop.ts';
 
@@ -23,17 +24,19 @@ const modelInfo = $('model-info');
 const buttons = {
   start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'),
   stop: $<HTMLButtonElement>('stop'), save: $<HTMLButtonElement>('save'), check: $<HTMLButtonElement>('check'),
-  forget: $<HTMLButtonElement>('forget'), share: $<HTMLButtonElement>('share'),
+  forget: $<HTMLButtonElement>('forget'), gradcheck: $<HTMLButtonElement>('gradcheck'), share: $<HTMLButtonElement>('share'), resumeSaved: $<HTMLButtonElement>('resume-saved'),
 };
+const notice = $('notice');
 const lossChart = new Curves($('loss-chart'), 'Loss', 'mean loss', false);
 const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 
-/** Every message from the worker, for tests and for poking at from the console. */
-const log: FromWorker[] = [];
-(window as unknown as { __trainer: { log: FromWorker[] } }).__trainer = { log };
-
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+
+/** Every message from the worker, for tests and for poking at from the console; loseDevice() destroys
+ *  the worker's GPU device (what a driver reset does) to exercise the recovery. */
+const log: FromWorker[] = [];
+(window as unknown as { __trainer: { log: FromWorker[]; loseDevice: () => void } }).__trainer = { log, loseDevice: () => send({ type: 'debug-lose-device' }) };
 
 // ---- Errors ----
 function showError(text: string): void {
@@ -50,6 +53,12 @@ function fillForm(s: Settings): void {
     if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key]);
   }
   showDataFields(s.data);
+  showOptimizerFields(s.optimizer);
+}
+
+/** β1 and β2 only for the optimizers that use them. */
+function showOptimizerFields(optimizer: string): void {
+  form.querySelectorAll<HTMLElement>('[data-optimizers]').forEach((el) => (el.hidden = !(el.dataset.optimizers ?? '').split(' ').includes(optimizer)));
 }
 
 function readForm(): { settings: Settings; errors: string[] } {
@@ -76,6 +85,7 @@ function currentSettings(): Settings | undefined {
 form.addEventListener('input', () => {
   const { settings, errors } = readForm();
   showDataFields(settings.data);
+  showOptimizerFields(settings.optimizer);
   if (errors.length > 0) return showError(`Settings: ${errors.join('\n')}`);
   if (errorBox.textContent?.startsWith('Settings:')) clearError();
   history.replaceState(null, '', `${location.pathname}?${settingsToQuery(settings)}`);
@@ -97,6 +107,7 @@ function setState(s: RunState, detail?: string): void {
   buttons.stop.disabled = !busy || s === 'stopping';
   buttons.save.disabled = !hasModel;
   buttons.check.disabled = s === 'training' || s === 'loading' || s === 'stopping';
+  buttons.resumeSaved.disabled = busy;
 }
 
 buttons.start.addEventListener('click', () => {
@@ -104,8 +115,18 @@ buttons.start.addEventListener('click', () => {
   const s = currentSettings();
   if (!s) return;
   if (s.data === 'csv' && !csvName) return showError('data is CSV: choose a CSV file first');
+  notice.textContent = '';
   setState('loading');
   send({ type: 'train', settings: s });
+});
+buttons.resumeSaved.addEventListener('click', () => {
+  if (!savedRun) return;
+  clearError();
+  notice.textContent = '';
+  fillForm(savedRun.settings);
+  history.replaceState(null, '', `${location.pathname}?${settingsToQuery(savedRun.settings)}`);
+  setState('loading');
+  send({ type: 'resume-saved' });
 });
 buttons.pause.addEventListener('click', () => send({ type: 'pause' }));
 buttons.resume.addEventListener('click', () => send({ type: 'resume' }));
@@ -124,6 +145,16 @@ buttons.check.addEventListener('click', () => {
   $('check-title').textContent = 'Check this step: running…';
   $('check-table').replaceChildren();
   send({ type: 'check', settings: s });
+});
+buttons.gradcheck.addEventListener('click', () => {
+  clearError();
+  const s = currentSettings();
+  if (!s) return;
+  $('gradcheck-panel').hidden = false;
+  $('gradcheck-title').textContent = 'Gradient check: running…';
+  $('gradcheck-title').className = '';
+  $('gradcheck-table').replaceChildren();
+  send({ type: 'gradcheck', settings: s });
 });
 buttons.share.addEventListener('click', () => {
   const url = location.href;
@@ -233,6 +264,30 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   setState(state);
 }
 
+function tableRow(cells: string[], tag: 'th' | 'td', cls = ''): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  if (cls) tr.className = cls;
+  for (const c of cells) {
+    const td = document.createElement(tag);
+    td.textContent = c;
+    tr.append(td);
+  }
+  return tr;
+}
+
+function onGradcheck(m: Extract<FromWorker, { type: 'gradcheck' }>): void {
+  const allOk = m.results.every((r) => r.ok);
+  const title = $('gradcheck-title');
+  const reg = [m.l2 > 0 ? `L2 λ=${m.l2}` : '', m.keepProb < 1 ? `dropout keep=${m.keepProb}` : ''].filter(Boolean).join(', ');
+  title.textContent = `Gradient check (float64, sizes [${m.spec.sizes.join(',')}], ${m.spec.activation}, ${m.spec.loss}${reg ? `, ${reg}` : ''}; ${m.rows} rows, initial weights, ${m.seconds.toFixed(1)} s): ` +
+    (allOk ? `every tensor below ${m.threshold}` : `ABOVE ${m.threshold}: backprop disagrees with the numerical gradient`);
+  title.className = allOk ? 'ok' : 'bad';
+  $('gradcheck-table').replaceChildren(
+    tableRow(['layer', 'tensor', 'relative difference', `< ${m.threshold}`], 'th'),
+    ...m.results.map((r) => tableRow([String(r.layer), r.name, r.relDiff.toExponential(2), r.ok ? 'yes' : 'NO'], 'td', r.ok ? 'ok' : 'bad')),
+  );
+}
+
 function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
   const allOk = m.layers.every((l) => l.ok);
   const title = $('check-title');
@@ -257,6 +312,16 @@ function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
 }
 
 let limits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | undefined;
+let savedRun: SavedRunInfo | undefined;
+
+function onSavedRun(info: SavedRunInfo | null): void {
+  savedRun = info ?? undefined;
+  $('saved-run').hidden = !info;
+  if (!info) return;
+  const s = info.settings;
+  $('saved-run-text').textContent = `Last run: step ${info.step} of ${info.totalSteps} (epoch ${Math.min(info.epoch, s.epochs)} of ${s.epochs}), saved ${new Date(info.savedAt).toLocaleString()} · ` +
+    `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}, ${s.optimizer} lr ${s.lr}${s.l2 > 0 ? `, L2 ${s.l2}` : ''}${s.keepProb < 1 ? `, keep-prob ${s.keepProb}` : ''}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`;
+}
 
 worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
@@ -276,7 +341,8 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       }
       if (m.context === 'csv') $('csv-name').textContent = 'choose…';
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
-      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : 'Control'}: ${m.message}`);
+      if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
+      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`);
     case 'csv':
       csvName = m.name;
       $('csv-name').textContent = `${m.name}: ${m.rows} rows, ${m.features} features, ${m.classes} classes`;
@@ -299,6 +365,11 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       modelInfo.textContent = `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)} · the next run starts from these weights`;
       return;
     case 'check': return onCheck(m);
+    case 'gradcheck': return onGradcheck(m);
+    case 'saved-run': return onSavedRun(m.info);
+    case 'notice':
+      notice.textContent = m.text;
+      return;
   }
 });
 worker.addEventListener('error', (e) => showError(`The training worker failed: ${e.message}`));

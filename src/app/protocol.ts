@@ -5,6 +5,7 @@ import type { TrainEvent } from '../train/loop.ts';
 import type { AdapterLimits } from './budget.ts';
 import type { Bounds, Predictions } from './predict.ts';
 import type { Settings } from './settings.ts';
+import type { SavedRunInfo } from './store.ts';
 
 export type ToWorker =
   | { readonly type: 'init' }
@@ -16,7 +17,12 @@ export type ToWorker =
   | { readonly type: 'save' }
   | { readonly type: 'load'; readonly name: string; readonly bytes: Uint8Array; readonly settings: Settings }
   | { readonly type: 'forget' }
-  | { readonly type: 'check'; readonly settings: Settings };
+  | { readonly type: 'check'; readonly settings: Settings }
+  | { readonly type: 'gradcheck'; readonly settings: Settings }
+  /** Continue the run saved in IndexedDB, with its own settings. */
+  | { readonly type: 'resume-saved' }
+  /** Test hook: destroys the worker's GPU device, as a driver reset would. */
+  | { readonly type: 'debug-lose-device' };
 
 /** What the page draws for a data set: its points (2 features), digits (MNIST) or nothing. */
 export type ViewData =
@@ -27,7 +33,7 @@ export type ViewData =
 export type RunState = 'idle' | 'loading' | 'training' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
 
 /** Where an error came from, so the page shows it next to the right control. */
-export type ErrorContext = 'adapter' | 'csv' | 'train' | 'load' | 'save' | 'check' | 'control';
+export type ErrorContext = 'adapter' | 'csv' | 'train' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage';
 
 export interface LayerCheck {
   readonly layer: number;
@@ -36,6 +42,14 @@ export interface LayerCheck {
   readonly db: number;
   readonly weightAfter: number;
   readonly biasAfter: number;
+  readonly ok: boolean;
+}
+
+/** One tensor of the gradient check: the course's ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂). */
+export interface GradCheckRow {
+  readonly layer: number;
+  readonly name: string;
+  readonly relDiff: number;
   readonly ok: boolean;
 }
 
@@ -51,4 +65,10 @@ export type FromWorker =
   | { readonly type: 'view'; readonly epoch: number; readonly predictions: Predictions }
   | { readonly type: 'saved'; readonly name: string; readonly bytes: Uint8Array }
   | { readonly type: 'loaded'; readonly name: string; readonly spec: ModelSpec; readonly trainAccuracy: number; readonly testAccuracy: number | null; readonly loss: number }
-  | { readonly type: 'check'; readonly spec: ModelSpec; readonly rows: number; readonly gpuLoss: number; readonly cpuLoss: number; readonly layers: readonly LayerCheck[]; readonly adapter: string };
+  | { readonly type: 'check'; readonly spec: ModelSpec; readonly rows: number; readonly gpuLoss: number; readonly cpuLoss: number; readonly layers: readonly LayerCheck[]; readonly adapter: string }
+  | { readonly type: 'gradcheck'; readonly spec: ModelSpec; readonly rows: number; readonly l2: number; readonly keepProb: number; readonly threshold: number;
+      readonly seconds: number; readonly results: readonly GradCheckRow[] }
+  /** The run a reload can continue (null: none), sent at start and whenever it changes. */
+  | { readonly type: 'saved-run'; readonly info: SavedRunInfo | null }
+  /** Something the user should know that is not an error (a recovered device). */
+  | { readonly type: 'notice'; readonly text: string };

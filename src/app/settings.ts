@@ -3,13 +3,11 @@
 // bad value gets a message that names the field and the value.
 import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
 import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type Loss } from '../model.ts';
+import { OPTIMIZERS, type OptimizerKind, type TrainConfig } from '../train/backend.ts';
 
 export type DataName = SyntheticName | 'mnist' | 'csv';
 export const DATA_NAMES: readonly DataName[] = [...SYNTHETIC_NAMES, 'mnist', 'csv'];
 export type LossChoice = 'auto' | Loss;
-/** Only SGD today; the form has an optimizer fieldset so momentum/Adam settings can join it. */
-export type Optimizer = 'sgd';
-export const OPTIMIZERS: readonly Optimizer[] = ['sgd'];
 export type DeviceChoice = 'gpu' | 'cpu';
 
 export interface Settings {
@@ -22,8 +20,16 @@ export interface Settings {
   readonly hidden: readonly number[];
   readonly activation: Activation;
   readonly loss: LossChoice;
-  readonly optimizer: Optimizer;
+  readonly optimizer: OptimizerKind;
   readonly lr: number;
+  /** Momentum / Adam first-moment decay. */
+  readonly beta1: number;
+  /** RMSprop / Adam second-moment decay. */
+  readonly beta2: number;
+  /** L2 regularisation λ (0: off). */
+  readonly l2: number;
+  /** Dropout keep probability of every hidden layer (1: off). */
+  readonly keepProb: number;
   readonly batchSize: number;
   readonly epochs: number;
   readonly seed: number;
@@ -32,11 +38,11 @@ export interface Settings {
 
 export const DEFAULTS: Settings = {
   data: 'spiral', noise: 0.1, samples: 1000, testSplit: 0.2, hidden: [32, 32], activation: 'relu', loss: 'auto',
-  optimizer: 'sgd', lr: 0.3, batchSize: 32, epochs: 40, seed: 1, device: 'gpu',
+  optimizer: 'sgd', lr: 0.3, beta1: 0.9, beta2: 0.999, l2: 0, keepProb: 1, batchSize: 32, epochs: 40, seed: 1, device: 'gpu',
 };
 
 /** Query keys, in the order they appear in a shared link. */
-export const KEYS = ['data', 'noise', 'samples', 'testSplit', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'batchSize', 'epochs', 'seed', 'device'] as const;
+export const KEYS = ['data', 'noise', 'samples', 'testSplit', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'beta1', 'beta2', 'l2', 'keepProb', 'batchSize', 'epochs', 'seed', 'device'] as const;
 export type Key = (typeof KEYS)[number];
 
 /** Largest layer width accepted by the form; the adapter's limits are checked later, against real sizes. */
@@ -96,6 +102,10 @@ export function parseSettings(q: URLSearchParams): { settings: Settings; errors:
     loss: field('loss', (r) => choice<LossChoice>('loss', r, ['auto', ...LOSSES]), d.loss),
     optimizer: field('optimizer', (r) => choice('optimizer', r, OPTIMIZERS), d.optimizer),
     lr: field('lr', (r) => real('lr', r, (v) => v > 0 && v <= 100, 'a number in (0, 100]'), d.lr),
+    beta1: field('beta1', (r) => real('beta1', r, (v) => v >= 0 && v < 1, 'a number in [0, 1)'), d.beta1),
+    beta2: field('beta2', (r) => real('beta2', r, (v) => v >= 0 && v < 1, 'a number in [0, 1)'), d.beta2),
+    l2: field('l2', (r) => real('l2', r, (v) => v >= 0 && v <= 1e6, 'a number in [0, 1e6]'), d.l2),
+    keepProb: field('keepProb', (r) => real('keepProb', r, (v) => v > 0 && v <= 1, 'a probability in (0, 1]'), d.keepProb),
     batchSize: field('batchSize', (r) => int('batchSize', r, 1, 65536), d.batchSize),
     epochs: field('epochs', (r) => int('epochs', r, 1, 100_000), d.epochs),
     seed: field('seed', (r) => int('seed', r, 0, 0xffffffff), d.seed),
@@ -113,6 +123,11 @@ export function settingsToQuery(s: Settings): string {
     if (v !== dv) q.set(key, v);
   }
   return q.toString();
+}
+
+/** The backend's optimizer and regularisation for these settings; dropout masks are seeded by the run's seed. */
+export function trainConfig(s: Settings): Partial<TrainConfig> {
+  return { optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb, dropoutSeed: s.seed };
 }
 
 /** The loss a run uses: 'auto' is BCE for two classes, softmax cross-entropy otherwise. */

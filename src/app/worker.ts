@@ -11,14 +11,17 @@ import { initParams } from '../init.ts';
 import { paramsFromSafetensors, paramsToSafetensors, specFromSafetensors } from '../io/safetensors.ts';
 import { layerCount, paramCount, size, validateSpec, type ModelSpec, type Params } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
-import { toParams64, trainStep } from '../reference/mlp.ts';
-import type { BackendInit, SplitData, TrainBackend } from '../train/backend.ts';
-import { runTraining, type LoopControl, type TrainEvent } from '../train/loop.ts';
+import { GRADCHECK_THRESHOLD, gradientCheck } from '../reference/gradcheck.ts';
+import { toParams64, trainStep, zeroState } from '../reference/mlp.ts';
+import { resolveConfig, type BackendInit, type SplitData, type TrainBackend } from '../train/backend.ts';
+import { checkSameRun, decodeCheckpoint, encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
+import { runTraining, type LoopControl, type Summary, type TrainEvent } from '../train/loop.ts';
 import { checkBudget, type AdapterLimits } from './budget.ts';
 import { loadDataset, prepare, splitFor, type Prepared } from './data.ts';
 import { boundaryGrid, boundsOf, predict } from './predict.ts';
 import type { ErrorContext, FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
-import { outputsFor, resolveLoss, type Settings } from './settings.ts';
+import { formatHidden, KEYS, outputsFor, resolveLoss, trainConfig, type Settings } from './settings.ts';
+import { clearRuns, latestRun, latestRunInfo, saveRun, type SavedRun, type SavedRunInfo } from './store.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, { transfer });
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -32,8 +35,35 @@ function limitsOf(ctx: GpuContext): AdapterLimits {
   return { maxBufferSize: ctx.device.limits.maxBufferSize, maxStorageBufferBindingSize: ctx.device.limits.maxStorageBufferBindingSize };
 }
 
+/** Reasons of lost devices, so requests after an idle loss get a new one. */
+const lostDevices = new WeakMap<GpuContext, string>();
+
+/** Acquires a device, makes it the worker's and tells the page. */
+async function acquire(): Promise<GpuContext> {
+  const ctx = await acquireDevice();
+  void ctx.device.lost.then((info) => lostDevices.set(ctx, `${info.reason}: ${info.message}`));
+  gpu = ctx;
+  post({ type: 'adapter', name: ctx.adapterName, limits: limitsOf(ctx) });
+  return ctx;
+}
+
+/** Replaces a lost device; the next requests wait for the new one. */
+function reacquire(): Promise<GpuContext> {
+  gpu = undefined;
+  const next = acquire();
+  gpuReady = next.then(() => {}, (e: unknown) => void (gpuError = message(e)));
+  return next;
+}
+
+/** The device's loss reason if it is reported lost within `ms`, else undefined. */
+async function lostWithin(ctx: GpuContext, ms: number): Promise<string | undefined> {
+  const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), ms));
+  return Promise.race([ctx.device.lost.then((i) => `${i.reason}: ${i.message}`), timeout]);
+}
+
 async function requireGpu(): Promise<GpuContext> {
   await gpuReady;
+  if (gpu && lostDevices.has(gpu)) await reacquire();
   if (!gpu) throw new Error(`the GPU device is not available (${gpuError}); pick the CPU reference device`);
   return gpu;
 }
@@ -149,19 +179,38 @@ async function refreshView(view: ViewData, rows: Float64Array | undefined, epoch
 }
 
 // ---- Requests ----
-async function train(s: Settings): Promise<void> {
+/** Checkpoint settings that must match for a resumed run to be the same run. */
+function runRecord(s: Settings): Record<string, string | number> {
+  return Object.fromEntries(KEYS.map((k) => [k, k === 'hidden' ? formatHidden(s.hidden) : s[k]]));
+}
+
+/** Where a run starts: a checkpoint (position, weights, optimizer state) or step 0. */
+interface Start {
+  readonly position: LoopPosition;
+  readonly params: Params;
+  readonly state: TrainState;
+}
+
+async function train(s: Settings, saved?: SavedRun): Promise<void> {
   if (running) throw new Error('a training is already running: pause or stop it first');
   running = true;
   paused = false;
   stopRequested = false;
-  setState('loading', `preparing ${s.data}`);
+  setState('loading', saved ? `resuming ${s.data} at step ${saved.step}` : `preparing ${s.data}`);
   try {
     const st = await setup(s);
     const { spec } = st;
     const largest = await budget(s, st);
     let params: Params;
     let initFrom: string;
-    if (loaded) {
+    let start: Start | undefined;
+    if (saved) {
+      const cp = decodeCheckpoint(saved.bytes, spec, 'the saved run');
+      checkSameRun(cp.run, runRecord(s), 'the saved run');
+      start = { position: cp.position, params: cp.params, state: cp.state };
+      params = cp.params;
+      initFrom = `checkpoint at step ${cp.position.step} (epoch ${cp.position.epoch}) of the saved run`;
+    } else if (loaded) {
       if (!sameSpec(loaded.spec, spec)) throw new Error(`the loaded model ${loaded.name} has ${describeSpec(loaded.spec)}, these settings make ${describeSpec(spec)}: match the settings or forget the loaded model`);
       params = loaded.params;
       initFrom = `weights from ${loaded.name}`;
@@ -169,32 +218,80 @@ async function train(s: Settings): Promise<void> {
       params = initParams(spec, s.seed);
       initFrom = `random init, seed ${s.seed}`;
     }
+    if (!saved) await forgetSavedRun(); // a new run replaces the one a reload could continue
     replaceModel(undefined); // frees the previous model's GPU memory first
     const before = liveBufferStats().bytes;
-    const backend = await makeBackend(s, { spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch });
-    model = { spec, backend, dataName: st.data.name };
+    const init: BackendInit = { spec, params, train: st.train, test: st.test, maxBatch: st.maxBatch, config: trainConfig(s) };
+    const startBackend = async (from: Start | undefined): Promise<TrainBackend> => {
+      const backend = await makeBackend(s, { ...init, params: from?.params ?? params });
+      if (from && backend.writeState && Object.keys(from.state).length > 0) backend.writeState(from.state);
+      model = { spec, backend, dataName: st.data.name };
+      return backend;
+    };
+    let backend = await startBackend(start);
     const memory = s.device === 'gpu' ? { bytes: liveBufferStats().bytes - before, largest } : null;
     const { view, rows } = viewData(st, st.data.name);
     post({ type: 'ready', device: backend.device, adapter: backend.adapter, spec, params: paramCount(spec), trainRows: st.train.n, testRows: st.test.n, memory, view: cloneView(view), initFrom }, transfers(cloneView(view)));
     setState('training');
 
     const stepsPerEpoch = Math.ceil(st.train.n / st.maxBatch);
+    const totalSteps = stepsPerEpoch * s.epochs;
     let lastView = 0;
+    let lastStep = start?.position.step ?? 0;
     let viewBusy: Promise<void> | undefined;
     const emit = (event: TrainEvent) => {
       post({ type: 'event', event });
+      if (event.type === 'progress' || event.type === 'checkpoint') lastStep = Math.max(lastStep, event.step);
       if (event.type === 'epoch' && !viewBusy && performance.now() - lastView > 250) {
         lastView = performance.now();
-        viewBusy = refreshView(view, rows, event.epoch).finally(() => (viewBusy = undefined));
+        // A view read-back fails when the device is lost; the run's own error handling deals with that.
+        viewBusy = refreshView(view, rows, event.epoch).catch(() => {}).finally(() => (viewBusy = undefined));
       }
     };
-    const summary = await runTraining(backend, st.train.n, st.test.n, {
+    const onCheckpoint = async (c: Start): Promise<void> => {
+      start = c;
+      const bytes = encodeCheckpoint({ spec, params: c.params, state: c.state, position: c.position, run: runRecord(s) });
+      const info: SavedRunInfo = { settings: s, step: c.position.step, epoch: c.position.epoch, totalSteps, savedAt: Date.now() };
+      try {
+        await saveRun({ ...info, bytes });
+        post({ type: 'saved-run', info });
+      } catch (e) {
+        // The run goes on (device-loss recovery keeps its checkpoint in memory); only a reload cannot continue it.
+        post({ type: 'error', context: 'storage', message: `checkpoint at step ${info.step} not saved: ${message(e)}` });
+      }
+    };
+    const loop = {
       epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, seed: s.seed, shuffle: true,
       evalEvery: Math.max(1, Math.min(50, Math.round(stepsPerEpoch / 4))),
-    }, emit, { control });
+    };
+    const checkpointEvery = Math.min(stepsPerEpoch, CHECKPOINT_MAX_STEPS);
+    let summary: Summary;
+    for (let recoveries = 0; ; recoveries++) {
+      const ctx = s.device === 'gpu' ? gpu : undefined;
+      try {
+        summary = await runTraining(backend, st.train.n, st.test.n, loop, emit, { control, checkpointEvery, onCheckpoint, ...(start ? { resume: start.position } : {}) });
+        break;
+      } catch (e) {
+        // A lost device (driver reset, device.destroy()) surfaces as a failed read-back; anything else is a real error.
+        const lost = ctx && (await lostWithin(ctx, 2000));
+        if (!lost || recoveries >= MAX_RECOVERIES) throw e;
+        await viewBusy;
+        const lostAt = lastStep;
+        replaceModel(undefined);
+        await reacquire();
+        backend = await startBackend(start);
+        const from = start?.position.step ?? 0;
+        emit({ type: 'recovered', fromStep: from, reason: `WebGPU device lost (${lost}); resumed on a new device` });
+        post({ type: 'notice', text: `GPU device lost at step ${lostAt}; resumed from ${start ? `the checkpoint at step ${from}` : 'the start (no checkpoint yet)'} on a new device (${gpu?.adapterName ?? '?'})` });
+      }
+    }
     await viewBusy;
     await refreshView(view, rows, summary.epochs);
-    setState(stopRequested ? 'stopped' : 'done');
+    if (stopRequested) setState('stopped');
+    else {
+      await forgetSavedRun(); // finished: nothing to resume
+      setState('done');
+    }
   } catch (e) {
     setState('failed');
     throw e;
@@ -202,6 +299,11 @@ async function train(s: Settings): Promise<void> {
     running = false;
     paused = false;
   }
+}
+
+async function forgetSavedRun(): Promise<void> {
+  await clearRuns();
+  post({ type: 'saved-run', info: null });
 }
 
 /** A copy for posting: the worker keeps its own view (bounds, labels) for later refreshes. */
@@ -267,7 +369,8 @@ async function check(s: Settings): Promise<void> {
   const rows = st.maxBatch;
   checkBudget(spec, rows, st.train.n, 0, 'gpu', limitsOf(ctx), ctx.adapterName);
   const params = model && sameSpec(model.spec, spec) ? await model.backend.readParams() : loaded && sameSpec(loaded.spec, spec) ? loaded.params : initParams(spec, s.seed);
-  const plan = await TrainingPlan.create(ctx, { spec, params, train: st.train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows });
+  const config = resolveConfig(trainConfig(s));
+  const plan = await TrainingPlan.create(ctx, { spec, params, train: st.train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows, config });
   let gpuLoss: number;
   let grads: Params;
   let after: Params;
@@ -283,7 +386,9 @@ async function check(s: Settings): Promise<void> {
   const n0 = size(spec, 0);
   const nL = size(spec, layerCount(spec));
   const p64 = toParams64(params);
-  const ref = trainStep(spec, p64, Float64Array.from(st.train.x.subarray(0, rows * n0)), Float64Array.from(st.train.y.subarray(0, rows * nL)), rows, s.lr);
+  const plain = config.optimizer === 'sgd' && config.l2 === 0 && config.keepProb === 1;
+  const ref = trainStep(spec, p64, Float64Array.from(st.train.x.subarray(0, rows * n0)), Float64Array.from(st.train.y.subarray(0, rows * nL)), rows, s.lr,
+    plain ? undefined : { config, state: zeroState(p64), t: 1 });
   const layers: LayerCheck[] = grads.map((g, l) => {
     const name = (k: string) => `layers.${l}.${k}`;
     const ok = [
@@ -301,6 +406,28 @@ async function check(s: Settings): Promise<void> {
   post({ type: 'check', spec, rows, gpuLoss, cpuLoss: ref.loss, layers, adapter: ctx.adapterName });
 }
 
+/** Rows the gradient check uses: each parameter costs two forward passes over them. */
+const GRADCHECK_ROWS = 4;
+
+/** The course's gradient check: float64 backprop against central differences of the cost, for this
+ *  architecture at its initial weights (seed), on the first training rows, with the settings' L2 and
+ *  dropout (one fixed mask, so the cost is deterministic). */
+async function gradcheck(s: Settings): Promise<void> {
+  const st = await setup(s);
+  const { spec } = st;
+  const rows = Math.min(GRADCHECK_ROWS, st.train.n);
+  const n0 = size(spec, 0);
+  const nL = size(spec, layerCount(spec));
+  const params = toParams64(initParams(spec, s.seed));
+  const x = Float64Array.from(st.train.x.subarray(0, rows * n0));
+  const y = Float64Array.from(st.train.y.subarray(0, rows * nL));
+  const reg = { l2: s.l2, ...(s.keepProb < 1 ? { dropout: { keepProb: s.keepProb, seed: s.seed, step: 1 } } : {}) };
+  const t0 = performance.now();
+  const results = gradientCheck(spec, params, x, y, rows, 1e-6, undefined, reg);
+  post({ type: 'gradcheck', spec, rows, l2: s.l2, keepProb: s.keepProb, threshold: GRADCHECK_THRESHOLD, seconds: (performance.now() - t0) / 1000,
+    results: results.map((r) => ({ ...r, ok: r.relDiff < GRADCHECK_THRESHOLD })) });
+}
+
 function loadCsv(name: string, text: string): void {
   csv = undefined;
   const d = parseCsv(text, name);
@@ -310,17 +437,21 @@ function loadCsv(name: string, text: string): void {
 
 const CONTEXT: Record<ToWorker['type'], ErrorContext> = {
   init: 'adapter', csv: 'csv', train: 'train', pause: 'control', resume: 'control', stop: 'control',
-  save: 'save', load: 'load', forget: 'load', check: 'check',
+  save: 'save', load: 'load', forget: 'load', check: 'check', gradcheck: 'gradcheck', 'resume-saved': 'train', 'debug-lose-device': 'control',
 };
+
+/** Checkpoints every epoch, or every this many steps when epochs are longer. */
+const CHECKPOINT_MAX_STEPS = 200;
+/** Device losses one run survives before it fails. */
+const MAX_RECOVERIES = 3;
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'init':
-      gpuReady = acquireDevice().then(
-        (ctx) => {
-          gpu = ctx;
-          post({ type: 'adapter', name: ctx.adapterName, limits: limitsOf(ctx) });
-        },
+      latestRunInfo().then((info) => post({ type: 'saved-run', info: info ?? null }),
+        (e: unknown) => post({ type: 'error', context: 'storage', message: `cannot read the saved run: ${message(e)}` }));
+      gpuReady = acquire().then(
+        () => {},
         (e: unknown) => {
           gpuError = message(e);
           post({ type: 'error', context: 'adapter', message: gpuError });
@@ -353,6 +484,15 @@ async function handle(m: ToWorker): Promise<void> {
       loaded = undefined;
       return;
     case 'check': return check(m.settings);
+    case 'gradcheck': return gradcheck(m.settings);
+    case 'resume-saved': {
+      const saved = await latestRun();
+      if (!saved) throw new Error('there is no saved run to resume');
+      return train(saved.settings, saved);
+    }
+    case 'debug-lose-device':
+      (await requireGpu()).device.destroy();
+      return;
   }
 }
 

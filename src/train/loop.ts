@@ -174,7 +174,10 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
       if (step % opts.evalEvery === 0 || epochEnd) {
         const previous = pending;
         period++;
-        pending = { promise: backend.takeTrainStats(), step, epoch, from: previousStep, period };
+        const promise = backend.takeTrainStats();
+        // Awaited one period later; if an earlier read-back throws first (a lost device), this one must not become an unhandled rejection.
+        promise.catch(() => {});
+        pending = { promise, step, epoch, from: previousStep, period };
         backend.snapshot(period % SNAPSHOT_SLOTS);
         previousStep = step;
         if (previous) await report(previous);

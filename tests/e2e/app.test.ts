@@ -125,6 +125,50 @@ describe('web app', () => {
     await page.context().close();
   });
 
+  it('Test that the optimizer settings live in the form and the URL, and one step with Adam, L2 and dropout matches the reference', async () => {
+    const page = await open('data=moons&samples=200&hidden=8&optimizer=adam&beta1=0.8&l2=0.05&keepProb=0.75&lr=0.01');
+    expect(await page.locator('select[name=optimizer]').inputValue()).toBe('adam');
+    expect(await page.locator('input[name=beta1]').inputValue()).toBe('0.8');
+    expect(await page.locator('input[name=beta2]').inputValue()).toBe('0.999');
+    expect(await page.locator('input[name=l2]').inputValue()).toBe('0.05');
+    expect(await page.locator('input[name=keepProb]').inputValue()).toBe('0.75');
+    await page.locator('input[name=beta2]').fill('0.99');
+    await page.waitForFunction(() => location.search.includes('beta2=0.99'));
+    await page.locator('select[name=optimizer]').selectOption('momentum');
+    await page.waitForFunction(() => location.search.includes('optimizer=momentum'));
+    expect(await page.locator('input[name=beta2]').isVisible()).toBe(false); // momentum has no second moment
+    expect(await page.locator('input[name=beta1]').isVisible()).toBe(true);
+    await page.locator('select[name=optimizer]').selectOption('adam');
+    await page.locator('input[name=keepProb]').fill('1.5');
+    await expect.poll(() => page.locator('#error').textContent()).toBe(`Settings: keepProb must be a probability in (0, 1], got '1.5'`);
+    await page.locator('input[name=keepProb]').fill('0.75');
+    // The config reaches the GPU plan: one Adam step with L2 and dropout equals the reference's.
+    await page.click('#check');
+    await page.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, { timeout: 60_000 });
+    const check = (await workerLog(page)).find((m) => m.type === 'check');
+    if (check?.type !== 'check') throw new Error('no check message');
+    for (const l of check.layers) expect(l.ok, JSON.stringify(l)).toBe(true);
+    await page.context().close();
+  });
+
+  it('Test that the gradient check runs in the page for the current architecture and every tensor is below 1e-7', async () => {
+    const page = await open('data=spiral&hidden=16,8&activation=relu&l2=0.3&keepProb=0.8');
+    await page.click('#gradcheck');
+    await page.waitForFunction(() => !(document.getElementById('gradcheck-title')?.textContent ?? '').endsWith('running…'), null, { timeout: 60_000 });
+    const m = (await workerLog(page)).find((l) => l.type === 'gradcheck');
+    if (m?.type !== 'gradcheck') throw new Error(`no gradient check result; the page shows '${await page.locator('#gradcheck-title').textContent()}' / '${await page.locator('#error').textContent()}'`);
+    expect(m.spec.sizes).toEqual([2, 16, 8, 3]);
+    expect(m.results.map((r) => r.name)).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias', 'layers.2.weight', 'layers.2.bias']);
+    for (const r of m.results) {
+      expect(r.relDiff, r.name).toBeLessThan(1e-7);
+      expect(r.relDiff, `${r.name}: a zero difference would mean the check compared nothing`).toBeGreaterThan(0);
+    }
+    expect(await page.locator('#gradcheck-title').textContent()).toContain('every tensor below 1e-7');
+    expect(await page.locator('#gradcheck-table tr.ok').count()).toBe(6);
+    await screenshot(page, 'gradcheck');
+    await page.context().close();
+  });
+
   it('Test that pause holds the steps, a bad click while paused is refused without losing the run, resume goes on and stop ends it', async () => {
     const page = await open('data=spiral&samples=600&hidden=16&epochs=400&batchSize=16');
     await page.click('#start');
@@ -207,6 +251,96 @@ describe('web app', () => {
     await page.locator('input[name=hidden]').fill('4');
     await page.click('#start');
     expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    await page.context().close();
+  });
+});
+
+// A run long enough to interrupt: 240 train rows in batches of 16, 15 steps an epoch, a checkpoint
+// every epoch, 1500 steps (a few seconds on SwiftShader). Adam, L2 and dropout, so a resume must also
+// restore the optimizer moments and the step count (Adam's bias correction and the dropout masks use it).
+const LONG = 'data=spiral&samples=300&hidden=16&activation=tanh&optimizer=adam&lr=0.01&l2=0.01&keepProb=0.9&batchSize=16&epochs=100';
+const LONG_STEPS = 1500;
+let uninterrupted: Buffer | undefined;
+
+async function download(page: Page): Promise<Buffer> {
+  const pending = page.waitForEvent('download');
+  await page.click('#save');
+  return readBytes(await (await pending).path());
+}
+
+/** Waits until the worker has stored a checkpoint at or after `step`; returns its step. */
+async function savedCheckpoint(page: Page, step: number): Promise<number> {
+  const saved = async () => (await workerLog(page)).flatMap((m) => (m.type === 'saved-run' && m.info ? [m.info.step] : [])).at(-1) ?? 0;
+  await expect.poll(saved, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(step);
+  return saved();
+}
+
+describe('checkpoints and device loss', () => {
+  it('Test that an uninterrupted run completes and leaves no saved run behind', async () => {
+    const page = await open(LONG);
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 110_000)).toBe('done');
+    expect(runEvents(await workerLog(page)).summary!.steps).toBe(LONG_STEPS);
+    uninterrupted = await download(page);
+    await expect.poll(() => page.locator('#saved-run').isHidden()).toBe(true);
+    await page.context().close();
+  });
+
+  it('Test that a page reloaded mid-run offers the saved run, restores its settings and ends bit-for-bit like the uninterrupted run', async () => {
+    expect(uninterrupted, 'the uninterrupted run saves its weights').toBeDefined();
+    const page = await open(LONG);
+    await page.click('#start');
+    await savedCheckpoint(page, 45);
+    // Back to the bare page: the settings must come from the saved run, not from the link.
+    await page.goto(site.url);
+    await expectAdapter(page);
+    await expect.poll(() => page.locator('#saved-run').isVisible(), { timeout: 10_000 }).toBe(true);
+    const info = (await workerLog(page)).find((m) => m.type === 'saved-run');
+    if (info?.type !== 'saved-run' || !info.info) throw new Error(`no saved run offered: ${JSON.stringify(info)}`);
+    const at = info.info.step;
+    expect(at % 15).toBe(0);
+    expect(at).toBeGreaterThanOrEqual(45);
+    expect(at).toBeLessThan(LONG_STEPS);
+    expect(await page.locator('#saved-run-text').textContent()).toContain(`step ${at} of ${LONG_STEPS}`);
+    expect(await page.locator('input[name=hidden]').inputValue()).toBe('32,32'); // defaults until resumed
+    await screenshot(page, 'resume-offered');
+    await page.click('#resume-saved');
+    expect(await page.locator('input[name=hidden]').inputValue()).toBe('16');
+    expect(await page.locator('select[name=data]').inputValue()).toBe('spiral');
+    expect(await waitForRunEnd(page, 110_000)).toBe('done');
+    const log = await workerLog(page);
+    const ready = log.find((m) => m.type === 'ready');
+    expect(ready?.type === 'ready' && ready.initFrom).toBe(`checkpoint at step ${at} (epoch ${at / 15 + 1}) of the saved run`);
+    const { progress, summary } = runEvents(log);
+    expect(progress[0]!.step).toBeGreaterThan(at);
+    expect(summary!.steps).toBe(LONG_STEPS);
+    const resumed = await download(page);
+    expect(resumed.equals(uninterrupted!), 'resumed weights differ from the uninterrupted run').toBe(true);
+    await page.context().close();
+  });
+
+  it('Test that a GPU device lost mid-run is replaced, the page says so, and the run ends bit-for-bit like the uninterrupted one', async () => {
+    expect(uninterrupted, 'the uninterrupted run saves its weights').toBeDefined();
+    const page = await open(LONG);
+    await page.click('#start');
+    await savedCheckpoint(page, 45);
+    await page.evaluate(() => (window as unknown as { __trainer: { loseDevice: () => void } }).__trainer.loseDevice());
+    expect(await waitForRunEnd(page, 110_000)).toBe('done');
+    const text = (await page.locator('#notice').textContent()) ?? '';
+    const m = /^GPU device lost at step (\d+); resumed from the checkpoint at step (\d+) on a new device/.exec(text);
+    if (!m) throw new Error(`no device-loss notice, the page shows '${text}'`);
+    const [lostAt, from] = [Number(m[1]), Number(m[2])];
+    expect(from).toBeGreaterThanOrEqual(45);
+    expect(from % 15).toBe(0);
+    expect(lostAt).toBeGreaterThanOrEqual(from);
+    const log = await workerLog(page);
+    expect(log.filter((l) => l.type === 'adapter').length).toBe(2); // the first device and its replacement
+    const recovered = log.flatMap((l) => (l.type === 'event' && l.event.type === 'recovered' ? [l.event] : []));
+    expect(recovered.map((r) => r.fromStep)).toEqual([from]);
+    expect(runEvents(log).summary!.steps).toBe(LONG_STEPS);
+    await screenshot(page, 'device-lost-recovered');
+    const after = await download(page);
+    expect(after.equals(uninterrupted!), 'weights after the recovery differ from the uninterrupted run').toBe(true);
     await page.context().close();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkBudget, formatBytes } from '../../src/app/budget.ts';
-import { DEFAULTS, parseSettings, resolveLoss, settingsToQuery } from '../../src/app/settings.ts';
+import { DEFAULTS, parseSettings, resolveLoss, settingsToQuery, trainConfig } from '../../src/app/settings.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
 import { initParams } from '../../src/init.ts';
 import { runTraining, type LoopControl, type TrainEvent } from '../../src/train/loop.ts';
@@ -28,6 +28,21 @@ describe('web app settings', () => {
       "epochs must be an integer in [1, 100000], got 'abc'",
     ]);
     expect(settings).toEqual(DEFAULTS);
+  });
+
+  // Test that the optimizer settings round-trip, reach the backend config, and bad ones are named.
+  it('reads the optimizer and regularisation settings', () => {
+    const { settings, errors } = parseSettings(new URLSearchParams('optimizer=rmsprop&beta1=0.5&beta2=0.95&l2=0.2&keepProb=0.6&seed=4'));
+    expect(errors).toEqual([]);
+    expect(parseSettings(new URLSearchParams(settingsToQuery(settings))).settings).toEqual(settings);
+    expect(trainConfig(settings)).toEqual({ optimizer: 'rmsprop', beta1: 0.5, beta2: 0.95, l2: 0.2, keepProb: 0.6, dropoutSeed: 4 });
+    expect(parseSettings(new URLSearchParams('optimizer=lbfgs&beta1=1&beta2=-0.1&l2=-1&keepProb=0')).errors).toEqual([
+      "optimizer must be one of sgd, momentum, rmsprop, adam, got 'lbfgs'",
+      "beta1 must be a number in [0, 1), got '1'",
+      "beta2 must be a number in [0, 1), got '-0.1'",
+      "l2 must be a number in [0, 1e6], got '-1'",
+      "keepProb must be a probability in (0, 1], got '0'",
+    ]);
   });
 
   // Test that 'auto' picks BCE for two classes and CE otherwise, and BCE is refused for more classes.
