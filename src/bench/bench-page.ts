@@ -1,8 +1,9 @@
 // The browser half of `npm run bench`: fetches the request, times every engine on every configuration
 // in this one page (so all figures share a browser, an adapter and a moment), then single kernels, and
 // hands the results back through the functions the command exposed.
+import { autotuneMatmul } from '../gpu/autotune.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
-import { MATMUL_FAMILIES, preferredMatmul, type KernelId } from '../gpu/kernels.ts';
+import { MATMUL_FAMILIES, type KernelId, type MatmulFamily } from '../gpu/kernels.ts';
 import { layerCount, size } from '../model.ts';
 import { stepFlops, type BenchConfig } from './configs.ts';
 import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
@@ -16,14 +17,14 @@ const log = (line: string) => void hooks.__benchLog(line);
 /** Square matmul variants of ours timed on their own (the families' plain products and the baseline). */
 const MATMUL_VARIANTS: readonly KernelId[] = ['matmulTiled', 'matmulBlocked', 'matmulNaive'];
 
-async function stepEngine(ctx: GpuContext, engine: Engine, cfg: BenchConfig, req: BenchRequest): Promise<StepResult> {
+async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine, cfg: BenchConfig, req: BenchRequest): Promise<StepResult> {
   const init = benchInit(cfg.spec, cfg.batch);
   let adapter = ctx.adapterName;
   let make: () => Promise<Stepper>;
   switch (engine) {
     case 'webgpu':
-      make = () => webgpuStepper(ctx, init);
-      adapter = `${ctx.adapterName} (${preferredMatmul(ctx.adapterName)} matmul)`;
+      make = () => webgpuStepper(ctx, init, { matmul: family });
+      adapter = `${ctx.adapterName} (${family} matmul)`;
       break;
     case 'cpu-reference':
       make = () => cpuReferenceStepper(init);
@@ -54,7 +55,7 @@ function fmt(r: StepResult): string {
     (r.firstStepOnly ? 'FIRST STEP ONLY: an upper bound)' : `${r.blocksMs.length}×${r.stepsPerBlock} steps)`);
 }
 
-async function kernelBench(ctx: GpuContext, req: BenchRequest, engines: readonly Engine[]): Promise<KernelResult[]> {
+async function kernelBench(ctx: GpuContext, fam: MatmulFamily, req: BenchRequest, engines: readonly Engine[]): Promise<KernelResult[]> {
   const out: KernelResult[] = [];
   const push = (r: KernelResult) => {
     out.push(r);
@@ -76,7 +77,7 @@ async function kernelBench(ctx: GpuContext, req: BenchRequest, engines: readonly
   if (!req.kernels) return out;
   // Every product of a training step of each issue configuration, on its own, with the family the
   // plan uses on this adapter: forward Z = A·Wᵀ, dW = dZᵀ·A, dA = dZ·W.
-  const family = MATMUL_FAMILIES[preferredMatmul(ctx.adapterName)];
+  const family = MATMUL_FAMILIES[fam];
   for (const cfg of req.configs.filter((c) => c.group === 'issue')) {
     const B = cfg.batch;
     for (let l = 0; l < layerCount(cfg.spec); l++) {
@@ -99,13 +100,15 @@ async function main(): Promise<void> {
   const req = (await (await fetch('/__bench/request.json')).json()) as BenchRequest;
   const ctx = await acquireDevice();
   log(`adapter: ${ctx.adapterName}; features: ${ctx.features.join(', ') || 'none'}; timestamp-query ${ctx.features.includes('timestamp-query') ? 'used' : 'not available: kernels timed by wall clock'}`);
+  const tuned = await autotuneMatmul(ctx);
+  log(`autotune: ${tuned.family} matmul (${Object.entries(tuned.ms).map(([f, ms]) => `${f} ${ms.toFixed(2)} ms`).join(', ')} on 256×512×512)`);
   const steps: StepResult[] = [];
   const notes: string[] = [];
   for (const cfg of req.configs) {
     const engines = cfg.group === 'issue' ? req.engines : req.engines.filter((e) => e === 'webgpu' || e === 'cpu-reference');
     for (const engine of engines) {
       try {
-        const r = await stepEngine(ctx, engine, cfg, req);
+        const r = await stepEngine(ctx, tuned.family, engine, cfg, req);
         steps.push(r);
         log(fmt(r));
       } catch (e) {
@@ -116,12 +119,12 @@ async function main(): Promise<void> {
       await yieldToEventLoop();
     }
   }
-  const kernels = await kernelBench(ctx, req, req.engines);
+  const kernels = await kernelBench(ctx, tuned.family, req, req.engines);
   const info = await tfInfo();
   if (!crossOriginIsolated) notes.push('TF.js WASM ran single-threaded: the page is not cross-origin isolated, so SharedArrayBuffer (and WASM threads) are unavailable.');
   const results: BenchResults = {
     date: new Date().toISOString(), adapter: ctx.adapterName, features: ctx.features, userAgent: navigator.userAgent,
-    hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated, tfjs: info, steps, kernels, notes,
+    hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated, tfjs: info, autotune: tuned, steps, kernels, notes,
   };
   ctx.device.destroy();
   await hooks.__benchDone(results);

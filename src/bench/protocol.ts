@@ -1,5 +1,6 @@
 // What the bench command and its page exchange: the request served at /__bench/request.json, and the
 // results the page hands back through functions the command exposed (Playwright exposeFunction).
+import type { AutotuneResult } from '../gpu/autotune.ts';
 import type { BenchConfig } from './configs.ts';
 
 export type Engine = 'webgpu' | 'cpu-reference' | 'tfjs-webgpu' | 'tfjs-wasm';
@@ -73,6 +74,8 @@ export interface BenchResults {
   readonly hardwareConcurrency: number;
   readonly crossOriginIsolated: boolean;
   readonly tfjs: { readonly version: string; readonly wasmSimd: boolean | null; readonly wasmThreads: boolean | null };
+  /** The matmul family the WebGPU engine used, and what the autotune measured. */
+  readonly autotune: AutotuneResult;
   readonly steps: StepResult[];
   readonly kernels: KernelResult[];
   readonly notes: string[];
