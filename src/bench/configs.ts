@@ -1,0 +1,50 @@
+// What the benchmark runs: the configurations of issue #6, the sweeps (width, depth, batch) that
+// locate the crossover against the CPU reference, and the FLOP count every GFLOP/s figure uses.
+import { layerCount, size, type ModelSpec } from '../model.ts';
+
+export interface BenchConfig {
+  readonly name: string;
+  readonly spec: ModelSpec;
+  readonly batch: number;
+  /** 'issue': timed on every engine; the sweeps time our WebGPU plan against the CPU reference only. */
+  readonly group: 'issue' | 'width' | 'depth' | 'batch';
+  /** Timed steps per block (default: as many as fit in the block time); the biggest model needs 1. */
+  readonly steps?: number;
+}
+
+const mlp = (sizes: number[], loss: ModelSpec['loss'] = 'ce'): ModelSpec => ({ sizes, activation: 'relu', loss });
+
+export const ISSUE_CONFIGS: readonly BenchConfig[] = [
+  { name: '784-128-10 b64', spec: mlp([784, 128, 10]), batch: 64, group: 'issue' },
+  { name: '784-512-512-10 b256', spec: mlp([784, 512, 512, 10]), batch: 256, group: 'issue' },
+  { name: '784-2048x3-10 b512', spec: mlp([784, 2048, 2048, 2048, 10]), batch: 512, group: 'issue', steps: 1 },
+  // The course's cat classifier: 64×64×3 images, full batch of 209, sigmoid output with BCE.
+  { name: '12288-20-7-5-1 b209', spec: mlp([12288, 20, 7, 5, 1], 'bce'), batch: 209, group: 'issue' },
+];
+
+/** Sweeps around 784-W-W-10 batch 64: width, depth and batch size, one axis at a time. */
+export function sweepConfigs(): BenchConfig[] {
+  const out: BenchConfig[] = [];
+  for (const w of [16, 64, 256, 1024]) out.push({ name: `width ${w}`, spec: mlp([784, w, w, 10]), batch: 64, group: 'width' });
+  for (const d of [1, 2, 4, 8]) out.push({ name: `depth ${d}`, spec: mlp([784, ...Array<number>(d).fill(256), 10]), batch: 64, group: 'depth' });
+  for (const b of [1, 16, 64, 256, 1024]) out.push({ name: `batch ${b}`, spec: mlp([784, 256, 256, 10]), batch: b, group: 'batch' });
+  return out;
+}
+
+/** One configuration from the command line (--hidden, --batch-size). */
+export function customConfig(hidden: number[], batch: number, inputs = 784, outputs = 10): BenchConfig {
+  const sizes = [inputs, ...hidden, outputs];
+  return { name: `${sizes.join('-')} b${batch}`, spec: mlp(sizes), batch, group: 'issue' };
+}
+
+/** Multiply-adds ×2 of one training step: forward A·Wᵀ per layer, dW = dZᵀ·A per layer, and
+ *  dA = dZ·W for every layer but the first (the input needs no gradient). Elementwise work, the loss
+ *  and the update are O(batch·width) and left out, as every GFLOP/s figure here does. */
+export function stepFlops(spec: ModelSpec, batch: number): number {
+  let f = 0;
+  for (let l = 0; l < layerCount(spec); l++) {
+    const mk = 2 * batch * size(spec, l) * size(spec, l + 1);
+    f += l === 0 ? 2 * mk : 3 * mk;
+  }
+  return f;
+}

@@ -1,0 +1,111 @@
+// Our two engines under the bench's timing discipline: the WebGPU TrainingPlan (one submit per step,
+// synchronised only at the end of a block) and the float64 CPU reference; plus single matmul kernels,
+// timed with timestamp-query where the device has it.
+import { BufferArena } from '../gpu/arena.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import { Dispatch } from '../gpu/dispatch.ts';
+import { matmulWorkgroups, type KernelId } from '../gpu/kernels.ts';
+import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
+import { initParams } from '../init.ts';
+import { layerCount, size, type ModelSpec } from '../model.ts';
+import { CpuBackend } from '../reference/backend.ts';
+import { Rng } from '../rng.ts';
+import type { BackendInit } from '../train/backend.ts';
+import { median, type Stepper } from './timing.ts';
+
+const LR = 1e-3; // small enough that no configuration diverges while it is timed
+
+/** A full batch of synthetic data: uniform inputs, one-hot (or 0/1) targets. */
+export function benchInit(spec: ModelSpec, batch: number, seed = 1): BackendInit {
+  const rng = new Rng(seed);
+  const nIn = size(spec, 0);
+  const nOut = size(spec, layerCount(spec));
+  const x = new Float32Array(batch * nIn).map(() => rng.next());
+  const y = new Float32Array(batch * nOut);
+  for (let r = 0; r < batch; r++) {
+    if (nOut === 1) y[r] = rng.int(2);
+    else y[r * nOut + rng.int(nOut)] = 1;
+  }
+  return { spec, params: initParams(spec, seed), train: { x, y, n: batch }, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: batch };
+}
+
+export async function webgpuStepper(ctx: GpuContext, init: BackendInit, options: PlanOptions = {}): Promise<Stepper> {
+  const plan = await TrainingPlan.create(ctx, init, options);
+  const rows = init.maxBatch;
+  return {
+    step: () => plan.step(0, rows, LR),
+    sync: () => ctx.device.queue.onSubmittedWorkDone(),
+    destroy: () => plan.destroy(),
+  };
+}
+
+export function cpuReferenceStepper(init: BackendInit): Promise<Stepper> {
+  const cpu = CpuBackend.create(init);
+  const rows = init.maxBatch;
+  return Promise.resolve({ step: () => cpu.step(0, rows, LR), sync: () => Promise.resolve(), destroy: () => cpu.destroy() });
+}
+
+export interface KernelTime {
+  readonly ms: number;
+  readonly timer: 'timestamp-query' | 'wall';
+  readonly repeats: number;
+}
+
+/** Median time of one dispatch of `d`: each sample is one pass of n dispatches (n chosen so a sample
+ *  takes ~targetMs), GPU time from timestamp-query when the device has it, else wall time to
+ *  onSubmittedWorkDone. The first dispatch, timed apart, is warm-up. */
+export async function timeDispatch(ctx: GpuContext, arena: BufferArena, d: Dispatch, grid: readonly [number, number, number], samples = 3, targetMs = 300): Promise<KernelTime> {
+  const { device } = ctx;
+  const useTs = ctx.features.includes('timestamp-query');
+  const qs = useTs ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
+  const resolve = useTs ? arena.create('ts.resolve', 16, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC) : undefined;
+  const read = useTs ? arena.create('ts.read', 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST) : undefined;
+  const run = async (n: number): Promise<number> => {
+    const enc = device.createCommandEncoder({ label: 'bench kernel' });
+    const pass = enc.beginComputePass(qs ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
+    for (let i = 0; i < n; i++) d.encode(pass, grid);
+    pass.end();
+    if (qs && resolve && read) {
+      enc.resolveQuerySet(qs, 0, 2, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
+    }
+    const t = performance.now();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    const wall = performance.now() - t;
+    if (!read) return wall / n;
+    await read.mapAsync(GPUMapMode.READ);
+    const [t0, t1] = new BigInt64Array(read.getMappedRange().slice(0));
+    read.unmap();
+    return Number(t1! - t0!) / 1e6 / n;
+  };
+  try {
+    const warm = await run(1);
+    // A kernel slower than a second (big shapes on a CPU-emulated adapter) gets one timed sample.
+    const k = warm > 1000 ? 1 : samples;
+    const n = Math.max(1, Math.min(200, Math.round(targetMs / Math.max(warm, 1e-3))));
+    const times: number[] = [];
+    for (let i = 0; i < k; i++) times.push(await run(n));
+    return { ms: median(times), timer: useTs ? 'timestamp-query' : 'wall', repeats: k * n };
+  } finally {
+    qs?.destroy();
+  }
+}
+
+/** Time one matmul kernel C[M][N] = op(A)·op(B) on random operands. */
+export async function timeMatmul(ctx: GpuContext, id: KernelId, M: number, N: number, K: number, transA = false, transB = false,
+  constants: Record<string, number> = {}): Promise<KernelTime> {
+  const arena = new BufferArena(ctx.device, `bench ${id}`);
+  try {
+    const rng = new Rng(M + N + K);
+    const a = arena.upload('a', new Float32Array(M * K).map(() => rng.next() - 0.5));
+    const b = arena.upload('b', new Float32Array(K * N).map(() => rng.next() - 0.5));
+    const c = arena.create('c', M * N * 4, GPUBufferUsage.STORAGE);
+    const extra: Record<string, GPUBuffer> = {};
+    for (const name of ['bias', 'aux']) extra[name] = arena.create(name, Math.max(M * N, N) * 4, GPUBufferUsage.STORAGE);
+    const d = await Dispatch.create(arena, id, { TRANS_A: Number(transA), TRANS_B: Number(transB), ...constants }, { a, b, c, ...extra }, { M, N, K });
+    return await timeDispatch(ctx, arena, d, matmulWorkgroups(id, M, N));
+  } finally {
+    arena.destroy();
+  }
+}

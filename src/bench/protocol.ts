@@ -1,0 +1,89 @@
+// What the bench command and its page exchange: the request served at /__bench/request.json, and the
+// results the page hands back through functions the command exposed (Playwright exposeFunction).
+import type { AutotuneResult } from '../gpu/autotune.ts';
+import type { BenchConfig } from './configs.ts';
+
+export type Engine = 'webgpu' | 'cpu-reference' | 'tfjs-webgpu' | 'tfjs-wasm';
+export const ENGINES: readonly Engine[] = ['webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'cpu-reference'];
+
+export interface BenchRequest {
+  readonly configs: readonly BenchConfig[];
+  /** Engines to time on 'issue' configurations (sweeps time webgpu and cpu-reference only). */
+  readonly engines: readonly Engine[];
+  /** Timed steps per block when set (else as many as fit in blockMs). */
+  readonly steps?: number;
+  /** Target wall time of one timed block. */
+  readonly blockMs: number;
+  /** Timed blocks per measurement; the median is reported. */
+  readonly repeats: number;
+  /** An engine whose first step takes longer than this is reported from that step alone. */
+  readonly maxStepMs: number;
+  /** Square matmul sizes timed kernel by kernel (1024 is the headline). */
+  readonly matmulSizes: readonly number[];
+  /** Time every matmul of each issue configuration on its own (timestamp-query where available). */
+  readonly kernels: boolean;
+}
+
+/** One engine on one configuration. */
+export interface StepResult {
+  readonly config: string;
+  readonly group: BenchConfig['group'];
+  readonly sizes: readonly number[];
+  readonly batch: number;
+  readonly engine: Engine;
+  /** Adapter or runtime the engine ran on. */
+  readonly adapter: string;
+  /** Set-up before the first step: pipeline compilation and buffers (webgpu), variable creation (tfjs). */
+  readonly setupMs: number;
+  /** The first step, timed alone (shader compilation that happens at first use lands here). */
+  readonly firstStepMs: number;
+  /** Median over the timed blocks of (block time / steps in the block), after warm-up. */
+  readonly msPerStep: number;
+  /** Every block's per-step time, for the spread. */
+  readonly blocksMs: readonly number[];
+  readonly stepsPerBlock: number;
+  /** No steady-state block was timed: msPerStep is the first step (see timing.ts). */
+  readonly firstStepOnly: boolean;
+  readonly samplesPerSecond: number;
+  readonly gflops: number;
+  readonly flopsPerStep: number;
+}
+
+export interface KernelResult {
+  /** What was timed: 'matmul 1024³' or a layer's product inside a configuration. */
+  readonly label: string;
+  readonly config?: string;
+  readonly engine: Engine;
+  /** Kernel entry point (ours) or op (tfjs). */
+  readonly kernel: string;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly ms: number;
+  readonly gflops: number;
+  /** 'timestamp-query' (GPU time of the passes) or 'wall' (submit to onSubmittedWorkDone / data()). */
+  readonly timer: 'timestamp-query' | 'wall';
+  readonly repeats: number;
+}
+
+export interface BenchResults {
+  readonly date: string;
+  readonly adapter: string;
+  readonly features: readonly string[];
+  readonly userAgent: string;
+  readonly hardwareConcurrency: number;
+  readonly crossOriginIsolated: boolean;
+  readonly tfjs: { readonly version: string; readonly wasmSimd: boolean | null; readonly wasmThreads: boolean | null };
+  /** The matmul family the WebGPU engine used, and what the autotune measured. */
+  readonly autotune: AutotuneResult;
+  readonly steps: StepResult[];
+  readonly kernels: KernelResult[];
+  readonly notes: string[];
+}
+
+/** Functions the command exposes on the page's window. */
+export interface BenchHooks {
+  __benchLog(line: string): Promise<void>;
+  __benchDone(results: BenchResults): Promise<void>;
+  __benchError(message: string): Promise<void>;
+}

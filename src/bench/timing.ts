@@ -1,0 +1,77 @@
+// One timing discipline for every engine: set-up and the first step are timed apart (pipeline and
+// shader compilation land there), then blocks of K steps are enqueued back to back and synchronised
+// once at the end of each block; the per-step figure is the median over blocks of (block time / K).
+
+export interface Stepper {
+  /** Enqueues one training step (may run it synchronously, as the CPU engines do). */
+  step(): void;
+  /** Resolves when every enqueued step has finished. */
+  sync(): Promise<void>;
+  destroy(): void;
+}
+
+export interface Timed {
+  readonly setupMs: number;
+  readonly firstStepMs: number;
+  readonly msPerStep: number;
+  readonly blocksMs: number[];
+  readonly stepsPerBlock: number;
+  /** True when the first step alone passed maxStepMs: msPerStep is then that step (compilation
+   *  included), an upper bound on the steady state, and no block was timed. */
+  readonly firstStepOnly: boolean;
+}
+
+export interface TimingOptions {
+  /** Steps per block; default: as many as fit in blockMs (at least 1). */
+  readonly steps?: number;
+  readonly blockMs: number;
+  readonly repeats: number;
+  /** A first step slower than this ends the measurement there (keeps the whole run in budget). */
+  readonly maxStepMs: number;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** A step slower than this is timed once after the warm-up step: more would blow the time budget. */
+const SLOW_STEP_MS = 8000;
+
+export async function timeSteps(make: () => Promise<Stepper>, opts: TimingOptions): Promise<Timed> {
+  let t = performance.now();
+  const s = await make();
+  const setupMs = performance.now() - t;
+  try {
+    t = performance.now();
+    s.step();
+    await s.sync();
+    const firstStepMs = performance.now() - t;
+    if (firstStepMs > opts.maxStepMs) return { setupMs, firstStepMs, msPerStep: firstStepMs, blocksMs: [], stepsPerBlock: 0, firstStepOnly: true };
+    let estimate = firstStepMs;
+    if (firstStepMs < SLOW_STEP_MS) {
+      // A second warm step: the first may still include lazy compilation.
+      t = performance.now();
+      s.step();
+      await s.sync();
+      estimate = performance.now() - t;
+    }
+    const slow = estimate >= SLOW_STEP_MS;
+    const k = opts.steps ?? Math.max(1, Math.min(1000, Math.round(opts.blockMs / Math.max(estimate, 1e-3))));
+    const repeats = slow ? 1 : opts.repeats;
+    const blocksMs: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      t = performance.now();
+      for (let i = 0; i < k; i++) s.step();
+      await s.sync();
+      blocksMs.push((performance.now() - t) / k);
+    }
+    return { setupMs, firstStepMs, msPerStep: median(blocksMs), blocksMs, stepsPerBlock: k, firstStepOnly: false };
+  } finally {
+    s.destroy();
+  }
+}
+
+/** Lets the page's event loop run (and the command's log lines through) between long measurements. */
+export const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
