@@ -54,4 +54,5 @@ function main(argv: string[]): number {
   return failed === 0 ? 0 : 1;
 }
 
-process.exit(main(process.argv.slice(2)));
+// exitCode, not process.exit(): exiting at once can cut off stdout still being written to a pipe.
+process.exitCode = main(process.argv.slice(2));
