@@ -1,5 +1,5 @@
 // `npm run gradcheck`: backprop gradients of the float64 reference against central differences, for
-// every supported layer type (each hidden activation under each loss, L2, dropout), printing the
+// every supported layer type (each hidden activation under each loss, L2, dropout, batch norm), printing the
 // course's relative difference ‖g − g̃‖ / (‖g‖ + ‖g̃‖) per tensor. Exit 0 when every one is below
 // 1e-7, 1 otherwise, 2 for bad arguments.
 import { GRADCHECK_THRESHOLD, gradientCheckSuite } from '../reference/gradcheck.ts';
@@ -54,4 +54,5 @@ function main(argv: string[]): number {
   return failed === 0 ? 0 : 1;
 }
 
-process.exit(main(process.argv.slice(2)));
+// exitCode, not process.exit(): exiting at once can cut off stdout still being written to a pipe.
+process.exitCode = main(process.argv.slice(2));

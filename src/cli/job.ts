@@ -68,6 +68,7 @@ export function buildJob(opts: TrainOptions): Job {
     sizes: [data.features, ...opts.hidden, outputsForClasses(data.classes)],
     activation: opts.activation,
     loss: data.classes === 2 ? 'bce' : 'ce',
+    ...(opts.batchNorm ? { batchNorm: true } : {}),
   };
   validateSpec(spec);
   const run = {
@@ -76,6 +77,7 @@ export function buildJob(opts: TrainOptions): Job {
     batchSize: opts.batchSize, lr: opts.lr, shuffle: opts.shuffle,
     optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
     lrDecay: JSON.stringify(opts.lrDecay ?? null), devSplit: opts.devSplit,
+    ...(opts.batchNorm ? { batchNorm: true } : {}), // only when set: older checkpoints stay resumable
   };
   let params: Params;
   let resume: LoopPosition | undefined;

@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
     const job = buildJob(opts);
     const emit = printer(opts.json);
     if (!opts.json) {
-      console.log(`model [${job.spec.sizes.join(',')}] ${job.spec.activation} hidden, ${job.spec.loss === 'bce' ? 'sigmoid + BCE' : 'softmax + CE'} output, on ${job.dataName}; ` +
+      console.log(`model [${job.spec.sizes.join(',')}] ${job.spec.activation} hidden${job.spec.batchNorm ? ' with batch norm' : ''}, ${job.spec.loss === 'bce' ? 'sigmoid + BCE' : 'softmax + CE'} output, on ${job.dataName}; ` +
         `${job.loop.epochs} epochs, lr ${job.loop.lr}, seed ${job.loop.seed}` + (opts.optimizer !== 'sgd' ? `, ${opts.optimizer}` : '') +
         (opts.l2 > 0 ? `, L2 ${opts.l2}` : '') + (opts.keepProb < 1 ? `, keep-prob ${opts.keepProb}` : '') + (job.dev.n > 0 ? `, ${job.dev.n} dev rows` : ''));
     }

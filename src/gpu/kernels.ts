@@ -12,6 +12,7 @@ import gatherWgsl from '../../shaders/gather.wgsl?raw';
 import optimizerWgsl from '../../shaders/optimizer.wgsl?raw';
 import l2PenaltyWgsl from '../../shaders/l2_penalty.wgsl?raw';
 import dropoutWgsl from '../../shaders/dropout.wgsl?raw';
+import batchNormWgsl from '../../shaders/batchnorm.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
 
@@ -42,8 +43,10 @@ const u = (binding: number, name: string): Binding => ({ binding, name, kind: 'u
 const withActs = (src: string) => activationFns + '\n' + src;
 const matmulSource = withActs(matmulWgsl);
 const activationSource = withActs(activationWgsl);
+const batchNormSource = withActs(batchNormWgsl);
 const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const;
 const shape = [['rows', 'u32'], ['cols', 'u32']] as const;
+const BN_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['eps', 'f32'], ['momentum', 'f32']] as const;
 const DROP_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['seed', 'u32'], ['step', 'u32'], ['layer', 'u32'], ['threshold', 'u32'], ['scale', 'f32']] as const;
 
 export const KERNELS = {
@@ -88,6 +91,12 @@ export const KERNELS = {
     bindings: [r(0, 'src'), s(1, 'dst'), u(2, 'drop')], uniform: DROP_UNIFORM },
   dropoutBackward: { name: 'dropoutBackward', file: 'dropout.wgsl', source: dropoutWgsl, entryPoint: 'dropout_backward',
     bindings: [s(3, 'x'), u(2, 'drop')], uniform: DROP_UNIFORM },
+  batchNormForward: { name: 'batchNormForward', file: 'batchnorm.wgsl', source: batchNormSource, entryPoint: 'bn_forward',
+    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'gamma'), s(3, 'beta'), s(4, 'run_mean'), s(5, 'run_var'), s(6, 'xhat'), s(7, 'istd')], uniform: BN_UNIFORM },
+  batchNormInference: { name: 'batchNormInference', file: 'batchnorm.wgsl', source: batchNormSource, entryPoint: 'bn_inference',
+    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'gamma'), s(3, 'beta'), s(4, 'run_mean'), s(5, 'run_var')], uniform: BN_UNIFORM },
+  batchNormBackward: { name: 'batchNormBackward', file: 'batchnorm.wgsl', source: batchNormSource, entryPoint: 'bn_backward',
+    bindings: [s(0, 'x'), u(1, 'bn'), r(8, 'a'), r(9, 'gamma_in'), s(10, 'dgamma'), s(11, 'dbeta'), r(12, 'xhat_in'), r(13, 'istd_in')], uniform: BN_UNIFORM },
 } as const satisfies Record<string, KernelDesc>;
 export type KernelId = keyof typeof KERNELS;
 
@@ -135,6 +144,9 @@ export function elementwiseWorkgroups(count: number): Workgroups {
   const y = Math.ceil(groups / MAX_WG_PER_DIM);
   return [Math.ceil(groups / y), y, 1];
 }
+
+/** One thread per column (bias_grad.wgsl, batchnorm.wgsl): 64 columns per workgroup. */
+export const columnWorkgroups = (cols: number): Workgroups => rowWorkgroups(cols);
 
 export function rowWorkgroups(rows: number): Workgroups {
   return [Math.max(1, Math.ceil(rows / 64)), 1, 1];

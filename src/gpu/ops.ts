@@ -1,11 +1,11 @@
 // Standalone GPU twins of the reference ops (src/reference/ops.ts): same names, the device first, then
 // the reference's arguments. Each call uploads, dispatches once and reads back: for tests and kernel
 // benchmarks, not for training (the plan keeps everything resident).
-import type { Activation } from '../model.ts';
+import { BN_EPSILON, BN_MOMENTUM, type Activation } from '../model.ts';
 import type { OptimizerStep } from '../reference/ops.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { MATMUL_FAMILIES, OPT_ID, actConstants, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type MatmulFamily, type Workgroups } from './kernels.ts';
+import { MATMUL_FAMILIES, OPT_ID, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type MatmulFamily, type Workgroups } from './kernels.ts';
 
 async function runOnce(
   device: GPUDevice,
@@ -155,4 +155,29 @@ export async function dropoutForward(device: GPUDevice, a: Float32Array, rows: n
 export async function dropoutBackward(device: GPUDevice, dA: Float32Array, rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Promise<Float32Array> {
   const out = await runOnce(device, 'dropoutBackward', {}, { x: dA }, { x: rows * cols }, dropUniform(rows, cols, seed, step, layer, keepProb), elementwiseWorkgroups(rows * cols));
   return first(out, 'x');
+}
+
+const bnUniform = (rows: number, cols: number) => ({ rows, cols, eps: BN_EPSILON, momentum: BN_MOMENTUM });
+
+/** Training-mode batch norm + activation (batchnorm.wgsl bn_forward): A, Ẑ, istd and the moved running stats. */
+export async function batchNormForward(device: GPUDevice, z: Float32Array, gamma: Float32Array, beta: Float32Array, runMean: Float32Array, runVar: Float32Array, rows: number, cols: number, act: Activation):
+  Promise<{ a: Float32Array; xhat: Float32Array; istd: Float32Array; runMean: Float32Array; runVar: Float32Array }> {
+  const out = await runOnce(device, 'batchNormForward', actConstants(act), { x: z, gamma, beta, run_mean: runMean, run_var: runVar },
+    { x: rows * cols, xhat: rows * cols, istd: cols, run_mean: cols, run_var: cols }, bnUniform(rows, cols), columnWorkgroups(cols));
+  return { a: first(out, 'x'), xhat: first(out, 'xhat'), istd: first(out, 'istd'), runMean: first(out, 'run_mean'), runVar: first(out, 'run_var') };
+}
+
+/** Inference-mode batch norm + activation with the running stats (bn_inference). */
+export async function batchNormInference(device: GPUDevice, z: Float32Array, gamma: Float32Array, beta: Float32Array, runMean: Float32Array, runVar: Float32Array, rows: number, cols: number, act: Activation): Promise<Float32Array> {
+  const out = await runOnce(device, 'batchNormInference', actConstants(act), { x: z, gamma, beta, run_mean: runMean, run_var: runVar },
+    { x: rows * cols }, bnUniform(rows, cols), columnWorkgroups(cols));
+  return first(out, 'x');
+}
+
+/** Backward of batchNormForward (bn_backward): dZ, dγ, dβ. */
+export async function batchNormBackward(device: GPUDevice, dA: Float32Array, a: Float32Array, xhat: Float32Array, gamma: Float32Array, istd: Float32Array, rows: number, cols: number, act: Activation):
+  Promise<{ dZ: Float32Array; dGamma: Float32Array; dBeta: Float32Array }> {
+  const out = await runOnce(device, 'batchNormBackward', actConstants(act), { x: dA, a, xhat_in: xhat, gamma_in: gamma, istd_in: istd },
+    { x: rows * cols, dgamma: cols, dbeta: cols }, bnUniform(rows, cols), columnWorkgroups(cols));
+  return { dZ: first(out, 'x'), dGamma: first(out, 'dgamma'), dBeta: first(out, 'dbeta') };
 }

@@ -2,13 +2,13 @@
 // once, build every bind group once, then encode forward + backward + update of one training step into
 // one command buffer and submit it once. Nothing is allocated and nothing is read back inside a step;
 // loss and accuracy accumulate on the GPU and are copied out only when takeTrainStats() is called.
-import { layerActivation, layerCount, size, type ModelSpec, type Params } from '../model.ts';
+import { BN_EPSILON, BN_MOMENTUM, fromTensors, hasBatchNorm, layerActivation, layerCount, layerTensors, size, type BatchNormTensors, type ModelSpec, type Params } from '../model.ts';
 import { SNAPSHOT_SLOTS, biasCorrection, dropoutThreshold, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import type { TrainState } from '../train/checkpoint.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { MATMUL_FAMILIES, OPT_ID, actConstants, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
+import { MATMUL_FAMILIES, OPT_ID, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
 import { ReadbackPool } from './readback.ts';
 
 export interface PlanOptions {
@@ -25,9 +25,14 @@ interface TensorSlot {
   readonly offset: number;
   readonly length: number;
 }
+/** A batch-normalised layer also has γ, β, running mean and running var slots. The running stats sit
+ *  in the parameter buffer so that snapshots, readParams/setParams and checkpoints carry them; their
+ *  gradient slots are never written (always 0), so every optimizer leaves them exactly as the BN
+ *  forward kernel sets them. */
 interface LayerSlots {
   readonly weight: TensorSlot;
   readonly bias: TensorSlot;
+  readonly bn?: BatchNormTensors<TensorSlot>;
 }
 
 /** One kernel invocation of a step, with its shape-dependent uniform and grid. t is the step number
@@ -101,7 +106,11 @@ export class TrainingPlan implements TrainBackend {
         total += Math.ceil(length / align) * align;
         return s;
       };
-      for (let l = 0; l < L; l++) slots.push({ weight: place(size(spec, l + 1) * size(spec, l)), bias: place(size(spec, l + 1)) });
+      for (let l = 0; l < L; l++) {
+        const n = size(spec, l + 1);
+        const layer = { weight: place(n * size(spec, l)), bias: place(n) };
+        slots.push(hasBatchNorm(spec, l) ? { ...layer, bn: { gamma: place(n), beta: place(n), mean: place(n), var: place(n) } } : layer);
+      }
       const paramBuffer = arena.create('params', total * 4, STORAGE);
       const gradBuffer = arena.create('grads', total * 4, STORAGE);
       const snapshots = Array.from({ length: SNAPSHOT_SLOTS }, (_, i) => arena.create(`snapshot${i}`, total * 4, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST));
@@ -157,6 +166,15 @@ export class TrainingPlan implements TrainBackend {
         return { rows, cols: n, seed: config.dropoutSeed, step: t, layer: l, threshold: dropoutThreshold(config.keepProb), scale: 1 / config.keepProb };
       };
 
+      // Batch norm (hidden layer l, output A(l+1)): the training forward keeps Ẑ and 1/√(σ² + ε) for the backward.
+      const bnSaved = spec.sizes.map((n, l) => (l >= 1 && hasBatchNorm(spec, l - 1) ? { xhat: arena.create(`Xhat${l}`, maxBatch * n * 4, STORAGE), istd: arena.create(`istd${l}`, n * 4, STORAGE) } : undefined));
+      const bnSlots = (l: number): BatchNormTensors<TensorSlot> => {
+        const b = slot(l).bn;
+        if (!b) throw new Error(`plan: layer ${l} has no batch-norm slots`);
+        return b;
+      };
+      const bnUniform = (rows: number, cols: number) => ({ rows, cols, eps: BN_EPSILON, momentum: BN_MOMENTUM });
+
       const forwardOps = async (train: boolean): Promise<Op[]> => {
         const forward: Op[] = [];
         for (let l = 0; l < L; l++) {
@@ -167,7 +185,17 @@ export class TrainingPlan implements TrainBackend {
           const dims = (rows: number) => ({ M: rows, N: nOut, K: nIn });
           const w = ref(paramBuffer, slot(l).weight);
           const b = ref(paramBuffer, slot(l).bias);
-          if (fuse) {
+          if (hasBatchNorm(spec, l)) {
+            // Z = A_prev · Wᵀ (no bias), then batch norm + g in place on A(l+1).
+            forward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 1 }, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
+              uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nOut) });
+            const t = bnSlots(l);
+            const tensors = { x: A(l + 1), gamma: ref(paramBuffer, t.gamma), beta: ref(paramBuffer, t.beta), run_mean: ref(paramBuffer, t.mean), run_var: ref(paramBuffer, t.var) };
+            const saved = bnSaved[l + 1]!;
+            forward.push({ d: await Dispatch.create(arena, train ? 'batchNormForward' : 'batchNormInference', actConstants(act),
+              train ? { ...tensors, xhat: saved.xhat, istd: saved.istd } : tensors, bnUniform(1, nOut)),
+            uniform: (rows) => bnUniform(rows, nOut), grid: () => columnWorkgroups(nOut) });
+          } else if (fuse) {
             forward.push({ d: await Dispatch.create(arena, family.biasAct, { TRANS_A: 0, TRANS_B: 1, ...actConstants(act) }, { a: layerInput(l, train), b: w, c: A(l + 1), bias: b }, dims(1)),
               uniform: dims, grid: (rows) => matmulWorkgroups(family.biasAct, rows, nOut) });
           } else {
@@ -184,7 +212,7 @@ export class TrainingPlan implements TrainBackend {
         return forward;
       };
       const forward = await forwardOps(false);
-      const trainForward = dropout ? await forwardOps(true) : forward;
+      const trainForward = dropout || spec.batchNorm ? await forwardOps(true) : forward;
 
       const lossId = spec.loss === 'bce' ? 'bceWithLogits' : spec.loss === 'ce' ? 'softmaxCrossEntropy' : 'mseLoss';
       const loss: Op = { d: await Dispatch.create(arena, lossId, {}, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats }, { rows: 1, cols: out }),
@@ -200,14 +228,30 @@ export class TrainingPlan implements TrainBackend {
         // dW = dZᵀ · A_prev: M = out, N = in, K = rows.
         backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 1, TRANS_B: 0 }, { a: dZ(l + 1), b: layerInput(l, true), c: ref(gradBuffer, slot(l).weight) }, { M: nOut, N: nIn, K: 1 }),
           uniform: (rows) => ({ M: nOut, N: nIn, K: rows }), grid: () => matmulWorkgroups(mm, nOut, nIn) });
-        backward.push({ d: await Dispatch.create(arena, 'biasGrad', {}, { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) }, { rows: 1, cols: nOut }),
-          uniform: (rows) => ({ rows, cols: nOut }), grid: () => rowWorkgroups(nOut) });
+        // With batch norm the bias is not used: its gradient slot stays 0.
+        if (!hasBatchNorm(spec, l)) {
+          backward.push({ d: await Dispatch.create(arena, 'biasGrad', {}, { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) }, { rows: 1, cols: nOut }),
+            uniform: (rows) => ({ rows, cols: nOut }), grid: () => rowWorkgroups(nOut) });
+        }
         if (l === 0) continue; // no dA for the input
         // dZ_prev = (dZ · W) ⊙ g'(A_prev): M = rows, N = in, K = out.
         const act = layerActivation(spec, l - 1);
         const dims = (rows: number) => ({ M: rows, N: nIn, K: nOut });
         const w = ref(paramBuffer, slot(l).weight);
-        if (hiddenDropped(l)) {
+        if (hasBatchNorm(spec, l - 1)) {
+          // dA = dZ · W (through the dropout mask), then batch norm's backward (g' inside): dZ, dγ, dβ.
+          backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 0 }, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nIn) });
+          if (hiddenDropped(l)) {
+            backward.push({ d: await Dispatch.create(arena, 'dropoutBackward', {}, { x: dZ(l) }, drop(l, 1, 0)),
+              uniform: (rows, _start, _lr, t) => drop(l, rows, t), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
+          }
+          const t = bnSlots(l - 1);
+          const saved = bnSaved[l]!;
+          backward.push({ d: await Dispatch.create(arena, 'batchNormBackward', actConstants(act), { x: dZ(l), a: A(l), gamma_in: ref(paramBuffer, t.gamma),
+            dgamma: ref(gradBuffer, t.gamma), dbeta: ref(gradBuffer, t.beta), xhat_in: saved.xhat, istd_in: saved.istd }, bnUniform(1, nIn)),
+          uniform: (rows) => bnUniform(rows, nIn), grid: () => columnWorkgroups(nIn) });
+        } else if (hiddenDropped(l)) {
           // dAd = dZ · W, then through the mask (dA = dAd ⊙ mask / keepProb), then g'(A) unfused.
           backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 0 }, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
             uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nIn) });
@@ -344,7 +388,10 @@ export class TrainingPlan implements TrainBackend {
     if (params.length !== this.slots.length) throw new Error(`plan: ${params.length} layers of parameters given, the model has ${this.slots.length}`);
     params.forEach((p, l) => {
       const s = this.slots[l]!;
-      for (const [kind, data, slot] of [['weight', p.weight, s.weight], ['bias', p.bias, s.bias]] as const) {
+      if ((p.bn !== undefined) !== (s.bn !== undefined)) throw new Error(`plan: layers.${l}: batch-norm tensors ${p.bn ? 'given for a layer without' : 'missing for a layer with'} batch norm`);
+      const slots = new Map(layerTensors(s));
+      for (const [kind, data] of layerTensors(p)) {
+        const slot = slots.get(kind)!;
         if (data.length !== slot.length) throw new Error(`plan: layers.${l}.${kind} has ${data.length} values, expected ${slot.length}`);
         this.ctx.device.queue.writeBuffer(this.paramBuffer, slot.offset * 4, data.buffer, data.byteOffset, data.byteLength);
       }
@@ -399,7 +446,8 @@ export class TrainingPlan implements TrainBackend {
     this.ctx.device.queue.submit([enc.finish()]);
   }
 
-  /** Gradients of the last step, laid out like the parameters (dW as layers.{i}.weight, db as .bias). */
+  /** Gradients of the last step, laid out like the parameters (dW as layers.{i}.weight, db as .bias,
+   *  dγ and dβ as bn.gamma and bn.beta; bn.mean and bn.var are 0). */
   async readGrads(): Promise<Params> {
     return this.readLayers(this.gradBuffer);
   }
@@ -407,10 +455,13 @@ export class TrainingPlan implements TrainBackend {
   private async readLayers(buffer: GPUBuffer): Promise<Params> {
     this.check();
     const all = new Float32Array(await readBuffer(this.ctx.device, buffer));
-    return this.slots.map((s) => ({
-      weight: all.slice(s.weight.offset, s.weight.offset + s.weight.length),
-      bias: all.slice(s.bias.offset, s.bias.offset + s.bias.length),
-    }));
+    return this.slots.map((s) => {
+      const slots = new Map(layerTensors(s));
+      return fromTensors((kind) => {
+        const t = slots.get(kind)!;
+        return all.slice(t.offset, t.offset + t.length);
+      }, s.bn !== undefined);
+    });
   }
 
   /** Dispatches per training step (for logs and benchmarks). */

@@ -6,7 +6,7 @@
 // tensor name to {dtype, shape, data_offsets: [begin, end)} relative to the data section, plus an
 // optional "__metadata__" string map. Like the reference implementation, the decoder requires the
 // tensors to tile the data section exactly: no overlaps, no gaps, no trailing bytes.
-import { layerCount, size, tensorName, validateSpec, type Activation, type Loss, type ModelSpec, type Params } from '../model.ts';
+import { fromTensors, hasBatchNorm, layerCount, layerKinds, layerTensors, tensorName, tensorShape, validateSpec, type Activation, type Loss, type ModelSpec, type Params, type TensorKind } from '../model.ts';
 
 export type Dtype = 'F32' | 'F64';
 export interface TensorIn {
@@ -181,20 +181,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export const FORMAT = 'webgpu-mlp';
 
-/** layers.{i}.weight F32 [out,in] and layers.{i}.bias F32 [out], with the architecture in the metadata. */
+/** layers.{i}.weight F32 [out,in] and layers.{i}.bias F32 [out] (with batch norm also
+ *  layers.{i}.bn_gamma, bn_beta, bn_mean, bn_var F32 [out] per hidden layer), with the architecture in
+ *  the metadata ("batchNorm": true only for such a model, so other files are byte-for-byte as before). */
 export function paramsToSafetensors(spec: ModelSpec, params: Params): Uint8Array {
   validateSpec(spec);
   if (params.length !== layerCount(spec)) {
     throw new Error(`model has ${layerCount(spec)} layers (sizes [${spec.sizes.join(',')}]) but ${params.length} were given`);
   }
   const tensors = params.flatMap((p, l) => {
-    const [weight, bias] = expectedShapes(spec, l);
-    return [
-      { name: tensorName(l, 'weight'), shape: weight, data: p.weight },
-      { name: tensorName(l, 'bias'), shape: bias, data: p.bias },
-    ];
+    if ((p.bn !== undefined) !== hasBatchNorm(spec, l)) throw new Error(`${tensorName(l, 'bn_gamma')}: batch-norm tensors ${p.bn ? 'given for a layer without' : 'missing for a layer with'} batch norm`);
+    return layerTensors(p).map(([kind, data]) => ({ name: tensorName(l, kind), shape: tensorShape(spec, l, kind), data }));
   });
-  const architecture = JSON.stringify({ sizes: spec.sizes, activation: spec.activation, loss: spec.loss });
+  const architecture = JSON.stringify({ sizes: spec.sizes, activation: spec.activation, loss: spec.loss, ...(spec.batchNorm ? { batchNorm: true } : {}) });
   return encodeSafetensors(tensors, { format: FORMAT, architecture });
 }
 
@@ -205,9 +204,9 @@ export function paramsFromSafetensors(bytes: Uint8Array, spec: ModelSpec): Param
   const expected = new Set<string>();
   const params: Params = [];
   for (let l = 0; l < layerCount(spec); l++) {
-    const [weightShape, biasShape] = expectedShapes(spec, l);
-    const get = (kind: 'weight' | 'bias', shape: number[]): Float32Array => {
+    const get = (kind: TensorKind): Float32Array => {
       const name = tensorName(l, kind);
+      const shape = tensorShape(spec, l, kind);
       expected.add(name);
       const t = tensors.get(name);
       if (t === undefined) throw new Error(`${name}: missing from the file (expected F32 [${shape.join(',')}])`);
@@ -217,7 +216,8 @@ export function paramsFromSafetensors(bytes: Uint8Array, spec: ModelSpec): Param
       }
       return t.data;
     };
-    params.push({ weight: get('weight', weightShape), bias: get('bias', biasShape) });
+    layerKinds(spec, l).forEach(get); // in file order, so the first missing tensor is named
+    params.push(fromTensors(get, hasBatchNorm(spec, l)));
   }
   const extra = [...tensors.keys()].filter((name) => !expected.has(name));
   if (extra.length > 0) {
@@ -243,11 +243,9 @@ export function specFromSafetensors(bytes: Uint8Array): ModelSpec | undefined {
     sizes: arch.sizes.map((s: unknown) => (typeof s === 'number' ? s : NaN)),
     activation: arch.activation as Activation,
     loss: arch.loss as Loss,
+    ...(arch.batchNorm === true ? { batchNorm: true } : {}),
   };
   validateSpec(spec); // rejects unknown activation/loss names and bad sizes
   return spec;
 }
 
-function expectedShapes(spec: ModelSpec, l: number): [number[], number[]] {
-  return [[size(spec, l + 1), size(spec, l)], [size(spec, l + 1)]];
-}

@@ -1,10 +1,10 @@
 // The CPU reference behind the same TrainBackend interface as the GPU engine, so the shared loop can
 // drive either and their runs can be compared step by step.
 
-import { layerCount, size, tensorName, type ModelSpec, type Params } from '../model.ts';
+import { layerCount, layerTensors, size, tensorName, type ModelSpec, type Params } from '../model.ts';
 import type { TrainState } from '../train/checkpoint.ts';
 import { SNAPSHOT_SLOTS, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
-import { forward, lossAndGrad, sum, toParams32, toParams64, trainStep, zeroState, type OptimizerState, type Params64 } from './mlp.ts';
+import { forward, lossAndGrad, mapLayers, sum, toParams32, toParams64, trainStep, zeroState, type OptimizerState, type Params64 } from './mlp.ts';
 import { gather } from './ops.ts';
 
 export class CpuBackend implements TrainBackend {
@@ -87,7 +87,7 @@ export class CpuBackend implements TrainBackend {
       const rows = Math.min(this.maxBatch, data.n - start);
       const x = Float64Array.from(data.x.subarray(start * nIn, (start + rows) * nIn));
       const y = Float64Array.from(data.y.subarray(start * nOut, (start + rows) * nOut));
-      const { a } = forward(this.spec, this.params, x, rows);
+      const { a } = forward(this.spec, this.params, x, rows, undefined, 'eval'); // batch norm: running stats
       const out = lossAndGrad(this.spec, a[a.length - 1]!, y, rows);
       lossSum += sum(out.rowLoss);
       correct += sum(out.correct);
@@ -100,15 +100,14 @@ export class CpuBackend implements TrainBackend {
     return Promise.resolve(toParams32(this.params));
   }
 
-  /** The float64 weights and optimizer moments, exactly, and the step count: a checkpoint of the
-   *  reference must not round them to float32. */
+  /** The float64 weights (with batch norm's γ, β and running stats) and optimizer moments, exactly,
+   *  and the step count: a checkpoint of the reference must not round them to float32. */
   readState(): Promise<TrainState> {
     this.live();
     const state: TrainState = { step: Float64Array.of(this.t) };
     for (const [prefix, params] of this.stateTensors()) {
       params.forEach((p, l) => {
-        state[`${prefix}${tensorName(l, 'weight')}`] = new Float64Array(p.weight);
-        state[`${prefix}${tensorName(l, 'bias')}`] = new Float64Array(p.bias);
+        for (const [kind, data] of layerTensors(p)) state[`${prefix}${tensorName(l, kind)}`] = new Float64Array(data);
       });
     }
     return Promise.resolve(state);
@@ -120,7 +119,7 @@ export class CpuBackend implements TrainBackend {
     if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0) throw new Error('CpuBackend.writeState: state.step must be one non-negative integer (F64)');
     for (const [prefix, params] of this.stateTensors()) {
       params.forEach((p, l) => {
-        for (const [kind, dst] of [['weight', p.weight], ['bias', p.bias]] as const) {
+        for (const [kind, dst] of layerTensors(p)) {
           const name = `${prefix}${tensorName(l, kind)}`;
           const src = state[name];
           if (!(src instanceof Float64Array) || src.length !== dst.length) {
@@ -141,7 +140,7 @@ export class CpuBackend implements TrainBackend {
   snapshot(slot: number): void {
     this.live();
     checkSlot(slot);
-    this.snapshots[slot] = this.params.map((p) => ({ weight: new Float64Array(p.weight), bias: new Float64Array(p.bias) }));
+    this.snapshots[slot] = mapLayers(this.params, (t) => new Float64Array(t));
   }
 
   restore(slot: number): void {
@@ -149,8 +148,8 @@ export class CpuBackend implements TrainBackend {
     const snap = this.snapshots[checkSlot(slot)];
     if (!snap) throw new Error(`CpuBackend.restore: snapshot slot ${slot} is empty`);
     snap.forEach((p, l) => {
-      this.params[l]!.weight.set(p.weight);
-      this.params[l]!.bias.set(p.bias);
+      const dst = new Map(layerTensors(this.params[l]!));
+      for (const [kind, data] of layerTensors(p)) dst.get(kind)!.set(data);
     });
   }
 

@@ -2,9 +2,9 @@
 // one relative difference per tensor.
 
 import { initParams } from '../init.ts';
-import { HIDDEN_ACTIVATIONS, layerCount, tensorName, type ModelSpec } from '../model.ts';
+import { HIDDEN_ACTIVATIONS, layerCount, tensorName, type ModelSpec, type TensorKind } from '../model.ts';
 import { Rng } from '../rng.ts';
-import { backpropGrads, cost, type Grads, type Params64, type Regularization } from './mlp.ts';
+import { backpropGrads, cost, toParams64, type Grads, type Params64, type Regularization } from './mlp.ts';
 
 export interface GradCheckResult {
   readonly layer: number;
@@ -25,9 +25,12 @@ export function gradientCheck(spec: ModelSpec, params: Params64, x: Float64Array
   const results: GradCheckResult[] = [];
   for (let l = 0; l < layerCount(spec); l++) {
     const p = params[l]!;
-    for (const kind of ['weight', 'bias'] as const) {
-      const theta = kind === 'weight' ? p.weight : p.bias;
-      const analytic = kind === 'weight' ? g.dW[l]! : g.db[l]!;
+    // Every learnable tensor: weight, bias, and γ, β of a batch-normalised layer (its running stats
+    // are not parameters of the cost).
+    const tensors: [TensorKind, Float64Array, Float64Array | undefined][] = [['weight', p.weight, g.dW[l]], ['bias', p.bias, g.db[l]]];
+    if (p.bn) tensors.push(['bn_gamma', p.bn.gamma, g.bn?.[l]?.dGamma], ['bn_beta', p.bn.beta, g.bn?.[l]?.dBeta]);
+    for (const [kind, theta, grad] of tensors) {
+      const analytic = grad ?? new Float64Array(theta.length); // a missing gradient counts as zero (and fails)
       const numeric = new Float64Array(theta.length);
       for (let i = 0; i < theta.length; i++) {
         const orig = theta[i]!;
@@ -71,7 +74,8 @@ export interface GradCheckCase {
   readonly results: GradCheckResult[];
 }
 
-/** Every supported layer type: each hidden activation under each output loss, then L2, dropout and both.
+/** Every supported layer type: each hidden activation under each output loss, then L2, dropout and both,
+ *  then batch norm (each hidden activation, alone and with L2 + dropout).
  *  Small random problems (rows examples), so the whole sweep takes well under a second. */
 export function gradientCheckSuite(seed = 1, rows = 5, grads: GradFn = backpropGrads): GradCheckCase[] {
   const nets: [number[], ModelSpec['loss']][] = [[[3, 5, 4, 3], 'ce'], [[4, 6, 5, 1], 'bce'], [[3, 4, 2], 'mse']];
@@ -90,14 +94,31 @@ export function gradientCheckSuite(seed = 1, rows = 5, grads: GradFn = backpropG
       }
     }
   }
+  const bnNets: [number[], ModelSpec['loss'], string, Regularization][] = [
+    [[3, 5, 4, 3], 'ce', '', {}], [[4, 6, 5, 1], 'bce', '', {}], [[3, 4, 2], 'mse', '', {}],
+    [[3, 5, 4, 3], 'ce', ', L2 + dropout', { l2: 0.7, dropout: { keepProb: 0.7, seed, step: 3 } }],
+  ];
+  for (const [sizes, loss, regLabel, reg] of bnNets) {
+    for (const activation of HIDDEN_ACTIVATIONS) {
+      const spec: ModelSpec = { sizes, activation, loss, batchNorm: true };
+      const { params, x, y } = smallProblem(spec, rows, seed);
+      cases.push({ label: `${loss} [${sizes.join(',')}] ${activation}, batch norm${regLabel}`, spec, reg, results: gradientCheck(spec, params, x, y, rows, 1e-6, grads, reg) });
+    }
+  }
   return cases;
 }
 
-/** Seeded inputs and targets for a spec, weights from the model's init, biases small random. */
+/** Seeded inputs and targets for a spec, weights from the model's init, biases small random; batch
+ *  norm's γ near 1 and β near 0, random too (at exactly 1 and 0 a γ/β mix-up would go unseen). */
 function smallProblem(spec: ModelSpec, rows: number, seed: number): { params: Params64; x: Float64Array; y: Float64Array } {
   const rng = new Rng(seed + 1000);
-  const params = initParams(spec, seed).map((l) => ({ weight: Float64Array.from(l.weight), bias: Float64Array.from(l.bias) }));
+  const params = toParams64(initParams(spec, seed));
   for (const p of params) for (let i = 0; i < p.bias.length; i++) p.bias[i] = rng.normal() * 0.1;
+  for (const p of params) {
+    if (!p.bn) continue;
+    for (let i = 0; i < p.bn.gamma.length; i++) p.bn.gamma[i] = 1 + rng.normal() * 0.3;
+    for (let i = 0; i < p.bn.beta.length; i++) p.bn.beta[i] = rng.normal() * 0.3;
+  }
   const nIn = spec.sizes[0]!;
   const nOut = spec.sizes[spec.sizes.length - 1]!;
   const x = Float64Array.from({ length: rows * nIn }, () => rng.normal());

@@ -3,7 +3,7 @@
 // [rows][cols], activations are [batch][features], weights [out][in]. Every op returns a new array.
 // Nothing here is shared with the GPU code, so a mistake in one is not silently copied into the other.
 
-import { LEAKY_SLOPE, type Activation } from '../model.ts';
+import { BN_EPSILON, BN_MOMENTUM, LEAKY_SLOPE, type Activation } from '../model.ts';
 
 /** C[M][N] = op(A) · op(B), where op(A) is M×K and op(B) is K×N.
  *  A is stored [M][K], or [K][M] when transA; B is stored [K][N], or [N][K] when transB.
@@ -87,6 +87,90 @@ export function activationGrad(dA: Float64Array, a: Float64Array, act: Activatio
   const dZ = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) dZ[i] = dA[i]! * derivativeFromOutput(a[i]!, act);
   return dZ;
+}
+
+// ---- batch normalisation (model.ts): per column j of Z[rows][cols], over the rows of the batch ----
+
+/** Training-mode batch norm + activation: μ_j, σ²_j (biased) of z's columns, Ẑ = (Z − μ)/√(σ² + ε),
+ *  A = g(γ·Ẑ + β). Also returns Ẑ and 1/√(σ² + ε) (what the backward needs) and the running averages
+ *  moved one step towards this batch: run = BN_MOMENTUM·run + (1 − BN_MOMENTUM)·batch. */
+export function batchNormForward(z: Float64Array, gamma: Float64Array, beta: Float64Array, runMean: Float64Array, runVar: Float64Array, rows: number, cols: number, act: Activation):
+  { a: Float64Array; xhat: Float64Array; istd: Float64Array; runMean: Float64Array; runVar: Float64Array } {
+  checkBn('batchNormForward', z, rows, cols, gamma, beta, runMean, runVar);
+  const a = new Float64Array(rows * cols);
+  const xhat = new Float64Array(rows * cols);
+  const istd = new Float64Array(cols);
+  const newMean = new Float64Array(cols);
+  const newVar = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) {
+    let mu = 0;
+    for (let r = 0; r < rows; r++) mu += z[r * cols + j]!;
+    mu /= rows;
+    let v = 0;
+    for (let r = 0; r < rows; r++) v += (z[r * cols + j]! - mu) ** 2;
+    v /= rows;
+    istd[j] = 1 / Math.sqrt(v + BN_EPSILON);
+    for (let r = 0; r < rows; r++) {
+      const i = r * cols + j;
+      xhat[i] = (z[i]! - mu) * istd[j]!;
+      a[i] = activate(gamma[j]! * xhat[i]! + beta[j]!, act);
+    }
+    newMean[j] = BN_MOMENTUM * runMean[j]! + (1 - BN_MOMENTUM) * mu;
+    newVar[j] = BN_MOMENTUM * runVar[j]! + (1 - BN_MOMENTUM) * v;
+  }
+  return { a, xhat, istd, runMean: newMean, runVar: newVar };
+}
+
+/** Inference-mode batch norm + activation: A = g(γ·(Z − mean)/√(var + ε) + β) with the running stats. */
+export function batchNormInference(z: Float64Array, gamma: Float64Array, beta: Float64Array, runMean: Float64Array, runVar: Float64Array, rows: number, cols: number, act: Activation): Float64Array {
+  checkBn('batchNormInference', z, rows, cols, gamma, beta, runMean, runVar);
+  const a = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      const i = r * cols + j;
+      a[i] = activate(gamma[j]! * (z[i]! - runMean[j]!) / Math.sqrt(runVar[j]! + BN_EPSILON) + beta[j]!, act);
+    }
+  }
+  return a;
+}
+
+/** Backward of batchNormForward, from dA and the stored A, Ẑ, 1/√(σ² + ε):
+ *  dZ̃ = dA ⊙ g'(A), dγ = Σ_r dZ̃·Ẑ, dβ = Σ_r dZ̃, dẐ = dZ̃·γ,
+ *  dZ = (1/m)·(1/√(σ² + ε))·(m·dẐ − Σ_r dẐ − Ẑ·Σ_r dẐ·Ẑ)   (m = rows; Σ dẐ = γ·dβ, Σ dẐ·Ẑ = γ·dγ). */
+export function batchNormBackward(dA: Float64Array, a: Float64Array, xhat: Float64Array, gamma: Float64Array, istd: Float64Array, rows: number, cols: number, act: Activation):
+  { dZ: Float64Array; dGamma: Float64Array; dBeta: Float64Array } {
+  if (dA.length !== rows * cols || a.length !== rows * cols || xhat.length !== rows * cols || gamma.length !== cols || istd.length !== cols) {
+    throw new Error(`batchNormBackward: dA ${dA.length}, A ${a.length}, Ẑ ${xhat.length} (expected ${rows}*${cols}), γ ${gamma.length}, istd ${istd.length} (expected ${cols})`);
+  }
+  const dZ = new Float64Array(rows * cols);
+  const dGamma = new Float64Array(cols);
+  const dBeta = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) {
+    let sg = 0;
+    let sb = 0;
+    for (let r = 0; r < rows; r++) {
+      const i = r * cols + j;
+      const dzt = dA[i]! * derivativeFromOutput(a[i]!, act);
+      sg += dzt * xhat[i]!;
+      sb += dzt;
+    }
+    dGamma[j] = sg;
+    dBeta[j] = sb;
+    const g = gamma[j]!;
+    for (let r = 0; r < rows; r++) {
+      const i = r * cols + j;
+      const dxhat = dA[i]! * derivativeFromOutput(a[i]!, act) * g;
+      dZ[i] = (istd[j]! / rows) * (rows * dxhat - g * sb - xhat[i]! * g * sg);
+    }
+  }
+  return { dZ, dGamma, dBeta };
+}
+
+function checkBn(name: string, z: Float64Array, rows: number, cols: number, ...perCol: Float64Array[]): void {
+  if (z.length !== rows * cols) throw new Error(`${name}: Z has ${z.length} elements, expected ${rows}*${cols}`);
+  perCol.forEach((v, i) => {
+    if (v.length !== cols) throw new Error(`${name}: ${['γ', 'β', 'running mean', 'running var'][i]} has ${v.length} elements, expected ${cols}`);
+  });
 }
 
 /** What every loss returns. rowLoss is per example; dZ is the gradient of the MEAN loss over the

@@ -2,7 +2,7 @@
 // epochs of shuffled mini-batches, progress every N steps, test evaluation every epoch, and a final
 // summary. It never waits on the GPU inside a step: the stats of steps k·N are requested at step k·N
 // and awaited only at step (k+1)·N, so the queue stays full while the read-back is in flight.
-import type { Params } from '../model.ts';
+import { layerTensors, type Params } from '../model.ts';
 import { Rng } from '../rng.ts';
 import type { LoopPosition, TrainState } from './checkpoint.ts';
 import { SNAPSHOT_SLOTS, type Stats, type TrainBackend } from './backend.ts';
@@ -163,7 +163,7 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
       if (hooks.onCheckpoint && hooks.checkpointEvery && step % hooks.checkpointEvery === 0) {
         const params = await backend.readParams();
         // Losses are checked a period late; never hand out parameters that are already broken.
-        if (params.every((p) => p.weight.every(Number.isFinite) && p.bias.every(Number.isFinite))) {
+        if (params.every((p) => layerTensors(p).every(([, t]) => t.every(Number.isFinite)))) {
           const next = start + batch;
           const position = next >= trainRows ? { step, epoch: epoch + 1, start: 0, rngState: shuffleRng.state } : { step, epoch, start: next, rngState: epochRngState };
           await hooks.onCheckpoint({ position, params, state: (await backend.readState?.()) ?? {} });

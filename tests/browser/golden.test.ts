@@ -6,7 +6,7 @@ import { assertClose, TOL } from '../../src/check.ts';
 import { TrainingPlan, type PlanOptions } from '../../src/gpu/plan.ts';
 import { liveBufferStats } from '../../src/gpu/arena.ts';
 import { initParams } from '../../src/init.ts';
-import { layerCount, tensorName, type ModelSpec } from '../../src/model.ts';
+import { layerCount, layerTensors, tensorName, type ModelSpec } from '../../src/model.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
 import { toParams64, trainStep, zeroState } from '../../src/reference/mlp.ts';
 import { resolveConfig, type TrainConfig } from '../../src/train/backend.ts';
@@ -45,6 +45,15 @@ const CASES: Case[] = [
     options: {}, config: { optimizer: 'rmsprop', keepProb: 0.9, dropoutSeed: 1 } },
   { label: 'sgd + L2', spec: { sizes: [8, 9, 4], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 5, lr: 0.1,
     options: {}, config: { optimizer: 'sgd', l2: 1 } },
+  // Batch norm on every hidden layer: plain SGD (the original step otherwise), then Adam, with and without L2 + dropout.
+  { label: 'batch norm, relu CE, sgd, blocked', spec: { sizes: [20, 16, 12, 5], activation: 'relu', loss: 'ce', batchNorm: true }, n: 40, batch: 16, steps: 7, lr: 0.1,
+    options: { matmul: 'blocked' } },
+  { label: 'batch norm, tanh BCE, sgd, unfused naive', spec: { sizes: [6, 10, 8, 1], activation: 'tanh', loss: 'bce', batchNorm: true }, n: 30, batch: 30, steps: 5, lr: 0.5,
+    options: { fuse: false, naive: true } },
+  { label: 'adam + batch norm, leaky_relu CE, tiled', spec: { sizes: [20, 16, 12, 5], activation: 'leaky_relu', loss: 'ce', batchNorm: true }, n: 40, batch: 16, steps: 7, lr: 0.01,
+    options: { matmul: 'tiled' }, config: { optimizer: 'adam' } },
+  { label: 'adam + batch norm + L2 + dropout, sigmoid MSE', spec: { sizes: [5, 9, 7, 3], activation: 'sigmoid', loss: 'mse', batchNorm: true }, n: 25, batch: 10, steps: 6, lr: 0.02,
+    options: {}, config: { optimizer: 'adam', l2: 0.3, keepProb: 0.8, dropoutSeed: 4 } },
 ];
 
 function data(spec: ModelSpec, n: number, rng: Rng): { x: Float32Array; y: Float32Array } {
@@ -87,13 +96,22 @@ describe('golden: WebGPU plan vs CPU reference, step by step', () => {
           for (let l = 0; l < layerCount(c.spec); l++) {
             assertClose(`step ${step} ${tensorName(l, 'weight')} grad`, grads[l]!.weight, expected.grads.dW[l]!, TOL.grad, undefined, c.spec.sizes[l]!);
             assertClose(`step ${step} ${tensorName(l, 'bias')} grad`, grads[l]!.bias, expected.grads.db[l]!, TOL.grad);
+            const bn = expected.grads.bn?.[l];
+            expect(grads[l]!.bn !== undefined, `${tensorName(l, 'bn_gamma')} grad present`).toBe(bn !== undefined);
+            if (bn) {
+              assertClose(`step ${step} ${tensorName(l, 'bn_gamma')} grad`, grads[l]!.bn!.gamma, bn.dGamma, TOL.grad);
+              assertClose(`step ${step} ${tensorName(l, 'bn_beta')} grad`, grads[l]!.bn!.beta, bn.dBeta, TOL.grad);
+            }
           }
           start = start + rows >= c.n ? 0 : start + rows;
         }
         const final = await plan.readParams();
         for (let l = 0; l < layerCount(c.spec); l++) {
-          assertClose(tensorName(l, 'weight'), final[l]!.weight, ref[l]!.weight, TOL.value, undefined, c.spec.sizes[l]!);
-          assertClose(tensorName(l, 'bias'), final[l]!.bias, ref[l]!.bias, TOL.value);
+          // Every tensor by name: weight, bias, and with batch norm γ, β and the running mean and var.
+          const want = new Map(layerTensors(ref[l]!));
+          const got = layerTensors(final[l]!);
+          expect(got.map(([k]) => k)).toEqual([...want.keys()]);
+          for (const [kind, data] of got) assertClose(tensorName(l, kind), data, want.get(kind)!, TOL.value, undefined, kind === 'weight' ? c.spec.sizes[l]! : 1);
         }
         expect(liveBufferStats().buffers, 'buffers allocated inside steps').toBe(buffers);
       } finally {
@@ -102,15 +120,17 @@ describe('golden: WebGPU plan vs CPU reference, step by step', () => {
     });
   }
 
-  // Test that whole-split evaluation on the GPU matches the CPU reference backend (loss and accuracy).
-  it('evaluate matches the CPU reference', async () => {
-    const spec: ModelSpec = { sizes: [8, 12, 4], activation: 'relu', loss: 'ce' };
+  // Test that whole-split evaluation on the GPU matches the CPU reference backend (loss and accuracy),
+  // and with batch norm, after a few training steps, that both use the running averages.
+  for (const batchNorm of [false, true]) it(`evaluate matches the CPU reference${batchNorm ? ' (batch norm, inference mode)' : ''}`, async () => {
+    const spec: ModelSpec = { sizes: [8, 12, 4], activation: 'relu', loss: 'ce', ...(batchNorm ? { batchNorm } : {}) };
     const rng = new Rng(3);
     const { x, y } = data(spec, 150, rng);
     const init = { spec, params: initParams(spec, 1), train: { x, y, n: 150 }, test: { x: x.subarray(0, 8 * 70), y: y.subarray(0, 4 * 70), n: 70 }, maxBatch: 32 };
     const plan = await TrainingPlan.create(gpu(), init);
     const cpu = CpuBackend.create(init);
     try {
+      if (batchNorm) for (const b of [plan, cpu]) for (let i = 0; i < 3; i++) b.step(i * 32, 32, 0.1);
       for (const split of ['train', 'test'] as const) {
         const [g, e] = [await plan.evaluate(split), await cpu.evaluate(split)];
         expect(g.count).toBe(e.count);

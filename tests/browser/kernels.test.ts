@@ -249,3 +249,45 @@ describe('optimizer, L2 and dropout kernels', () => {
     });
   }
 });
+
+describe('batch norm kernels', () => {
+  // [rows, cols]: one row (σ² = 0: Ẑ = 0), a column block edge (63, 64, 65 columns), tall and skinny.
+  const BN_SHAPES: [number, number][] = [[1, 3], [5, 63], [16, 64], [9, 65], [300, 2]];
+  for (const act of ACTS) for (const [rows, cols] of BN_SHAPES) {
+    // Test that the training forward (statistics, normalise, scale/shift, g, running stats), the
+    // inference forward and the backward (dZ, dγ, dβ) match their CPU twins.
+    it(`batchNorm ${act} ${rows}x${cols}`, async () => {
+      const rng = new Rng(rows * 100 + cols);
+      const z = randomArray(rows * cols, rng, -3, 3);
+      const gamma = randomArray(cols, rng, 0.5, 1.5);
+      const beta = randomArray(cols, rng, -0.5, 0.5);
+      const mean = randomArray(cols, rng, -0.5, 0.5);
+      const variance = randomArray(cols, rng, 0.5, 2);
+      const dev = gpu().device;
+      const g = await gpuOps.batchNormForward(dev, z, gamma, beta, mean, variance, rows, cols, act);
+      const e = ref.batchNormForward(f64(z), f64(gamma), f64(beta), f64(mean), f64(variance), rows, cols, act);
+      // Ẑ amplifies the rounding of Z − μ by istd = 1/√(σ² + ε): up to ~300 for one row (σ² = 0), so
+      // allow u·(|Z| + |μ|)·istd·rows per element on top of the value tolerance.
+      const zBound = (scale: number) => Float64Array.from(z, (v, i) => scale * F32_EPS * (Math.abs(v) + 3) * e.istd[i % cols]! * (rows + 4));
+      assertClose(`batchNormForward ${act} Ẑ`, g.xhat, e.xhat, TOL.value, zBound(1), cols);
+      assertClose(`batchNormForward ${act} A`, g.a, e.a, TOL.value, zBound(2), cols);
+      assertClose(`batchNormForward istd`, g.istd, e.istd, TOL.value);
+      assertClose(`batchNormForward running mean`, g.runMean, e.runMean, TOL.value);
+      assertClose(`batchNormForward running var`, g.runVar, e.runVar, TOL.value);
+      const inf = await gpuOps.batchNormInference(dev, z, gamma, beta, mean, variance, rows, cols, act);
+      assertClose(`batchNormInference ${act}`, inf, ref.batchNormInference(f64(z), f64(gamma), f64(beta), f64(mean), f64(variance), rows, cols, act), TOL.value, undefined, cols);
+      // Backward from the twin's own forward values (as float32), so only the backward is under test.
+      const [a, xhat, istd] = [Float32Array.from(e.a), Float32Array.from(e.xhat), Float32Array.from(e.istd)];
+      const dA = randomArray(rows * cols, rng);
+      const gb = await gpuOps.batchNormBackward(dev, dA, a, xhat, gamma, istd, rows, cols, act);
+      const eb = ref.batchNormBackward(f64(dA), f64(a), f64(xhat), f64(gamma), f64(istd), rows, cols, act);
+      // Column sums of rows terms: rounding bound rows·u·Σ|terms| (|g'|, |Ẑ|-weighted), scaled by istd·γ for dZ.
+      const colAbs = ref.biasGrad(f64(dA).map((v, i) => Math.abs(v) * (1 + Math.abs(xhat[i]!))), rows, cols);
+      const sumBound = Float64Array.from(colAbs, (v) => (rows + 2) * F32_EPS * v);
+      assertClose(`batchNormBackward ${act} dγ`, gb.dGamma, eb.dGamma, TOL.grad, sumBound);
+      assertClose(`batchNormBackward ${act} dβ`, gb.dBeta, eb.dBeta, TOL.grad, sumBound);
+      const dzBound = Float64Array.from(dA, (_, i) => 3 * sumBound[i % cols]! * istd[i % cols]! * gamma[i % cols]! * (1 + Math.abs(xhat[i]!)) / rows);
+      assertClose(`batchNormBackward ${act} dZ`, gb.dZ, eb.dZ, TOL.grad, dzBound, cols);
+    });
+  }
+});

@@ -45,6 +45,26 @@ describe('checkpoint and --resume', () => {
     });
   }
 
+  for (const device of ['cpu', 'gpu'] as const) {
+    // Test that batch norm's running mean and variance (and γ, β, Adam's moments) survive a resume
+    // bit-for-bit, and that the checkpoint cannot be resumed without --batch-norm.
+    it(`resumes batch norm + Adam bit-for-bit on --device ${device}`, () => {
+      const args = [...base.filter((a) => !['0.5', '--lr', '16', '--hidden'].includes(a)), '--hidden', '16,8', '--batch-norm', '--optimizer', 'adam', '--lr', '0.01', '--keep-prob', '0.9', '--device', device];
+      const full = join(dir, `bn-full-${device}.safetensors`);
+      const ck = join(dir, `bn-ck-${device}.safetensors`);
+      const resumed = join(dir, `bn-resumed-${device}.safetensors`);
+      expect(runTrain([...args, '--epochs', '5', '--save', full]).stderr).toBe('');
+      expect(runTrain([...args, '--epochs', '3', '--checkpoint', ck, '--checkpoint-every', '6']).stderr).toBe('');
+      const r = runTrain([...args, '--epochs', '5', '--resume', ck, '--save', resumed]);
+      expect(r.stderr).toBe('');
+      expect(Buffer.compare(readFileSync(full), readFileSync(resumed))).toBe(0);
+      expect(readFileSync(full).toString('latin1')).toMatch(/layers\.1\.bn_var/);
+      const plain = runTrain([...args.filter((a) => a !== '--batch-norm'), '--epochs', '5', '--resume', ck]);
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toMatch(/layers\.0\.bn_gamma.*not part of the model/);
+    });
+  }
+
   // Test that resuming with different settings fails and names the setting that differs.
   it('refuses a resume with other settings', () => {
     const ck = join(dir, 'ck-cpu.safetensors');

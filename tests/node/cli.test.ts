@@ -84,6 +84,21 @@ describe('train command: training', () => {
     const params = paramsFromSafetensors(new Uint8Array(readFileSync(save)), { sizes: [2, 16, 1], activation: 'relu', loss: 'bce' });
     expect(params[0]!.weight.length).toBe(32);
   });
+  for (const device of ['cpu', 'gpu'] as const) {
+    // Test that --batch-norm trains spiral on both devices and saves γ, β and the running stats.
+    it(`--batch-norm on spiral, --device ${device}`, () => {
+      const save = join(dir, `spiral-bn-${device}.safetensors`);
+      const r = runTrain(['--data', 'spiral', '--samples', '600', '--hidden', '64,64', '--epochs', '30', '--lr', '0.5', '--batch-size', '32', '--batch-norm', '--device', device, '--json', '--save', save]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const summary = events(r.stdout).at(-1)!;
+      expect(summary.trainAccuracy as number).toBeGreaterThan(0.9);
+      expect(summary.testAccuracy as number).toBeGreaterThan(0.85);
+      const params = paramsFromSafetensors(new Uint8Array(readFileSync(save)), { sizes: [2, 64, 64, 3], activation: 'relu', loss: 'ce', batchNorm: true });
+      expect(params[1]!.bn!.var.some((v) => v !== 1)).toBe(true);
+      expect(params[0]!.bias.every((v) => v === 0)).toBe(true); // unused with batch norm, never updated
+    });
+  }
   // Test that WebGPU training on spiral (3 classes, softmax) learns it and reports the adapter.
   it('--device gpu on spiral', () => {
     const r = runTrain(['--data', 'spiral', '--samples', '600', '--hidden', '64,64', '--epochs', '60', '--lr', '0.5', '--batch-size', '32', '--json']);

@@ -96,11 +96,13 @@ describe('L2 in the training loss', () => {
 describe('gradient checking (npm run gradcheck)', () => {
   const suite = gradientCheckSuite();
 
-  // Test that every supported layer type (activation × loss, L2, dropout) is checked and passes below 1e-7.
+  // Test that every supported layer type (activation × loss, L2, dropout, batch norm) is checked and passes below 1e-7.
   it('reports < 1e-7 for every layer type', () => {
-    expect(suite.length).toBe(4 * 3 + 4 * 3); // 4 activations × 3 losses, + L2, dropout, both under CE
+    // 4 activations × 3 losses, + L2, dropout, both under CE; batch norm: 4 activations × (3 losses + L2 and dropout under CE)
+    expect(suite.length).toBe(4 * 3 + 4 * 3 + 4 * 4);
     for (const c of suite) {
-      expect(c.results.length).toBe(2 * (c.spec.sizes.length - 1));
+      const hidden = c.spec.sizes.length - 2;
+      expect(c.results.length).toBe(2 * (c.spec.sizes.length - 1) + (c.spec.batchNorm ? 2 * hidden : 0));
       for (const r of c.results) if (!(r.relDiff < GRADCHECK_THRESHOLD)) throw new Error(`${c.label} ${r.name}: ${r.relDiff} >= 1e-7`);
     }
   });
@@ -108,8 +110,8 @@ describe('gradient checking (npm run gradcheck)', () => {
   // Test that a backprop that forgets the L2 term of dW is caught on the weights of the L2 cases only.
   it('catches a gradient missing the L2 term', () => {
     const noL2: GradFn = (s, p, x, y, rows, reg) => {
-      const { a, inputs } = forward(s, p, x, rows, reg.dropout);
-      return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, { inputs, ...(reg.dropout ? { dropout: reg.dropout } : {}) });
+      const { a, inputs, bn } = forward(s, p, x, rows, reg.dropout);
+      return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, { inputs, bn, ...(reg.dropout ? { dropout: reg.dropout } : {}) });
     };
     for (const c of gradientCheckSuite(1, 5, noL2)) {
       for (const r of c.results) {
@@ -122,8 +124,8 @@ describe('gradient checking (npm run gradcheck)', () => {
   // Test that a backprop that ignores the dropout mask on the way back is caught on the dropout cases.
   it('catches a gradient that skips the dropout mask', () => {
     const noMask: GradFn = (s, p, x, y, rows, reg) => {
-      const { a, inputs } = forward(s, p, x, rows, reg.dropout);
-      return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, { inputs, ...(reg.l2 ? { l2: reg.l2 } : {}) });
+      const { a, inputs, bn } = forward(s, p, x, rows, reg.dropout);
+      return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, { inputs, bn, ...(reg.l2 ? { l2: reg.l2 } : {}) });
     };
     const failing = gradientCheckSuite(1, 5, noMask).filter((c) => c.results.some((r) => r.relDiff >= GRADCHECK_THRESHOLD));
     expect(failing.map((c) => c.label)).toEqual(suite.filter((c) => c.reg.dropout).map((c) => c.label));
@@ -134,9 +136,25 @@ describe('gradient checking (npm run gradcheck)', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ce \[3,5,4,3\] relu, L2 \+ dropout\n {2}layers\.0\.weight +\d\.\d\de-\d+ {2}ok/);
-    expect(r.stdout).toMatch(/PASS: 136 of 136 tensors below 1e-7/);
+    expect(r.stdout).toMatch(/PASS: 280 of 280 tensors below 1e-7/);
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts', '--rows', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
+  });
+
+  // Test that a batch-norm backward fed Ẑ = 0 (so dγ = 0 and dZ loses its Ẑ·Σ(dẐ·Ẑ) term) is caught
+  // in every batch-norm case, on γ always, and in no other case.
+  it('catches a broken batch-norm gradient', () => {
+    const naiveBn: GradFn = (s, p, x, y, rows, reg) => {
+      const { a, inputs, bn } = forward(s, p, x, rows, reg.dropout);
+      const broken = bn.map((c) => (c ? { ...c, xhat: new Float64Array(c.xhat.length) } : undefined));
+      return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, { inputs, bn: broken, ...reg });
+    };
+    const failing = gradientCheckSuite(1, 5, naiveBn).filter((c) => c.results.some((r) => r.relDiff >= GRADCHECK_THRESHOLD));
+    expect(failing.map((c) => c.label)).toEqual(suite.filter((c) => c.spec.batchNorm).map((c) => c.label));
+    for (const c of gradientCheckSuite(1, 5, naiveBn).filter((k) => k.spec.batchNorm)) {
+      const gamma = c.results.filter((r) => r.name.endsWith('bn_gamma'));
+      for (const r of gamma) expect(r.relDiff, `${c.label} ${r.name}`).toBeGreaterThan(1e-3);
+    }
   });
 });
 
