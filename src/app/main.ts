@@ -294,16 +294,7 @@ function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
   title.textContent = `Check this step on ${m.adapter}: ${m.rows} rows, loss GPU ${m.gpuLoss.toPrecision(7)} vs CPU ${m.cpuLoss.toPrecision(7)} — ${allOk ? 'all layers within tolerance' : 'MISMATCH'}`;
   title.className = allOk ? 'ok' : 'bad';
   const table = $('check-table');
-  const row = (cells: string[], tag: 'th' | 'td', cls = '') => {
-    const tr = document.createElement('tr');
-    if (cls) tr.className = cls;
-    for (const c of cells) {
-      const td = document.createElement(tag);
-      td.textContent = c;
-      tr.append(td);
-    }
-    return tr;
-  };
+  const row = tableRow;
   const e = (v: number) => v.toExponential(2);
   table.replaceChildren(
     row(['layer', 'W shape', 'max |ΔdW|', 'max |Δdb|', 'max |ΔW| after', 'max |Δb| after', ''], 'th'),

@@ -4,6 +4,7 @@
 import { BufferArena } from '../gpu/arena.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { Dispatch } from '../gpu/dispatch.ts';
+import { PassTimer } from '../gpu/pass-timer.ts';
 import { matmulWorkgroups, type KernelId } from '../gpu/kernels.ts';
 import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
 import { initParams } from '../init.ts';
@@ -55,30 +56,11 @@ export interface KernelTime {
  *  takes ~targetMs), GPU time from timestamp-query when the device has it, else wall time to
  *  onSubmittedWorkDone. The first dispatch, timed apart, is warm-up. */
 export async function timeDispatch(ctx: GpuContext, arena: BufferArena, d: Dispatch, grid: readonly [number, number, number], samples = 3, targetMs = 300): Promise<KernelTime> {
-  const { device } = ctx;
-  const useTs = ctx.features.includes('timestamp-query');
-  const qs = useTs ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
-  const resolve = useTs ? arena.create('ts.resolve', 16, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC) : undefined;
-  const read = useTs ? arena.create('ts.read', 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST) : undefined;
-  const run = async (n: number): Promise<number> => {
-    const enc = device.createCommandEncoder({ label: 'bench kernel' });
-    const pass = enc.beginComputePass(qs ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
-    for (let i = 0; i < n; i++) d.encode(pass, grid);
-    pass.end();
-    if (qs && resolve && read) {
-      enc.resolveQuerySet(qs, 0, 2, resolve, 0);
-      enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
-    }
-    const t = performance.now();
-    device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    const wall = performance.now() - t;
-    if (!read) return wall / n;
-    await read.mapAsync(GPUMapMode.READ);
-    const [t0, t1] = new BigInt64Array(read.getMappedRange().slice(0));
-    read.unmap();
-    return Number(t1! - t0!) / 1e6 / n;
-  };
+  const timer = new PassTimer(ctx, arena);
+  const run = async (n: number): Promise<number> =>
+    (await timer.time('bench kernel', (pass) => {
+      for (let i = 0; i < n; i++) d.encode(pass, grid);
+    })) / n;
   try {
     const warm = await run(1);
     // A kernel slower than a second (big shapes on a CPU-emulated adapter) gets one timed sample.
@@ -86,9 +68,9 @@ export async function timeDispatch(ctx: GpuContext, arena: BufferArena, d: Dispa
     const n = Math.max(1, Math.min(200, Math.round(targetMs / Math.max(warm, 1e-3))));
     const times: number[] = [];
     for (let i = 0; i < k; i++) times.push(await run(n));
-    return { ms: median(times), timer: useTs ? 'timestamp-query' : 'wall', repeats: k * n };
+    return { ms: median(times), timer: timer.timer, repeats: k * n };
   } finally {
-    qs?.destroy();
+    timer.destroy();
   }
 }
 

@@ -6,6 +6,7 @@ import { BufferArena } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch } from './dispatch.ts';
 import { MATMUL_FAMILIES, matmulWorkgroups, type MatmulFamily } from './kernels.ts';
+import { PassTimer } from './pass-timer.ts';
 
 export interface AutotuneResult {
   readonly family: MatmulFamily;
@@ -37,40 +38,19 @@ async function measure(ctx: GpuContext): Promise<AutotuneResult> {
     const a = arena.upload('a', new Float32Array(M * K).fill(0.5));
     const b = arena.upload('b', new Float32Array(N * K).fill(0.25));
     const c = arena.create('c', M * N * 4, GPUBufferUsage.STORAGE);
-    const ts = ctx.features.includes('timestamp-query');
-    const qs = ts ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
-    const resolve = arena.create('resolve', 16, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC);
-    const read = arena.create('read', 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const timer = new PassTimer(ctx, arena);
     const ms = {} as Record<MatmulFamily, number>;
     try {
       for (const family of Object.keys(MATMUL_FAMILIES) as MatmulFamily[]) {
         const id = MATMUL_FAMILIES[family].plain;
         const d = await Dispatch.create(arena, id, { TRANS_A: 0, TRANS_B: 1 }, { a, b, c }, { M, N, K });
         const grid = matmulWorkgroups(id, M, N);
-        const once = async (): Promise<number> => {
-          const enc = device.createCommandEncoder({ label: `autotune ${id}` });
-          const pass = enc.beginComputePass(qs ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
-          d.encode(pass, grid);
-          pass.end();
-          if (qs) {
-            enc.resolveQuerySet(qs, 0, 2, resolve, 0);
-            enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
-          }
-          const t = performance.now();
-          device.queue.submit([enc.finish()]);
-          await device.queue.onSubmittedWorkDone();
-          const wall = performance.now() - t;
-          if (!qs) return wall;
-          await read.mapAsync(GPUMapMode.READ);
-          const [t0, t1] = new BigInt64Array(read.getMappedRange().slice(0));
-          read.unmap();
-          return Number(t1! - t0!) / 1e6;
-        };
+        const once = () => timer.time(`autotune ${id}`, (pass) => d.encode(pass, grid));
         await once(); // warm-up: first use compiles on some drivers
         ms[family] = Math.min(await once(), await once());
       }
     } finally {
-      qs?.destroy();
+      timer.destroy();
     }
     const family = (Object.keys(ms) as MatmulFamily[]).reduce((best, f) => (ms[f] < ms[best] ? f : best));
     return { family, ms };
