@@ -4,7 +4,7 @@
 import { formatBytes } from './budget.ts';
 import { Curves } from './charts.ts';
 import type { Predictions } from './predict.ts';
-import type { FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
+import type { FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, parseSettings, settingsToQuery, type Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
 import { drawBoundary, drawDigits, updateDigits } from './views.ts';
@@ -50,7 +50,8 @@ function clearError(): void {
 function fillForm(s: Settings): void {
   for (const key of KEYS) {
     const el = form.elements.namedItem(key);
-    if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key]);
+    if (el instanceof HTMLInputElement && el.type === 'checkbox') el.checked = s[key] === true; // a saved run from before the setting: absent, off
+    else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key]);
   }
   showDataFields(s.data);
   showOptimizerFields(s.optimizer);
@@ -255,7 +256,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   $('digits-panel').hidden = view.kind !== 'digits';
   if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
   if (view.kind === 'digits') drawDigits($('digits'), view);
-  modelInfo.textContent = `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
+  modelInfo.textContent = `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}${m.spec.batchNorm ? ' + batch norm' : ''}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
     `${m.trainRows} train / ${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
   $('memory').textContent = m.memory
     ? `GPU memory for this run: ${formatBytes(m.memory.bytes)} · largest buffer '${m.memory.largest.name}' ${formatBytes(m.memory.largest.bytes)}` +
@@ -296,9 +297,12 @@ function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
   const table = $('check-table');
   const row = tableRow;
   const e = (v: number) => v.toExponential(2);
+  // Batch norm adds dγ, dβ and, after the step, γ, β and the running mean and var (the output layer has none).
+  const bnHead = m.spec.batchNorm ? ['max |Δdγ|', 'max |Δdβ|', 'max |Δγ| after', 'max |Δβ| after', 'max |Δμ run| after', 'max |Δσ² run| after'] : [];
+  const bnCells = (l: LayerCheck) => (!m.spec.batchNorm ? [] : l.bn ? [l.bn.dGamma, l.bn.dBeta, l.bn.gammaAfter, l.bn.betaAfter, l.bn.meanAfter, l.bn.varAfter].map(e) : bnHead.map(() => '—'));
   table.replaceChildren(
-    row(['layer', 'W shape', 'max |ΔdW|', 'max |Δdb|', 'max |ΔW| after', 'max |Δb| after', ''], 'th'),
-    ...m.layers.map((l) => row([String(l.layer), l.shape, e(l.dW), e(l.db), e(l.weightAfter), e(l.biasAfter), l.ok ? 'ok' : 'outside tolerance'], 'td', l.ok ? 'ok' : 'bad')),
+    row(['layer', 'W shape', 'max |ΔdW|', 'max |Δdb|', 'max |ΔW| after', 'max |Δb| after', ...bnHead, ''], 'th'),
+    ...m.layers.map((l) => row([String(l.layer), l.shape, e(l.dW), e(l.db), e(l.weightAfter), e(l.biasAfter), ...bnCells(l), l.ok ? 'ok' : 'outside tolerance'], 'td', l.ok ? 'ok' : 'bad')),
   );
 }
 
@@ -311,7 +315,7 @@ function onSavedRun(info: SavedRunInfo | null): void {
   if (!info) return;
   const s = info.settings;
   $('saved-run-text').textContent = `Last run: step ${info.step} of ${info.totalSteps} (epoch ${Math.min(info.epoch, s.epochs)} of ${s.epochs}), saved ${new Date(info.savedAt).toLocaleString()} · ` +
-    `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}, ${s.optimizer} lr ${s.lr}${s.l2 > 0 ? `, L2 ${s.l2}` : ''}${s.keepProb < 1 ? `, keep-prob ${s.keepProb}` : ''}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`;
+    `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}${s.batchNorm ? ' + batch norm' : ''}, ${s.optimizer} lr ${s.lr}${s.l2 > 0 ? `, L2 ${s.l2}` : ''}${s.keepProb < 1 ? `, keep-prob ${s.keepProb}` : ''}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`;
 }
 
 worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {

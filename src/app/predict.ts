@@ -31,9 +31,11 @@ export interface Predictions {
   readonly conf: Float32Array;
 }
 
-/** Class and confidence for rows x[rows][n0]. */
+/** Class and confidence for rows x[rows][n0], in inference mode: batch-normalised layers use their
+ *  running averages, as evaluation does, so a prediction depends on its own row only (not on the grid
+ *  or the other digits it is computed with). */
 export function predict(spec: ModelSpec, params: Params, x: Float64Array, rows: number): Predictions {
-  const { a } = forward(spec, toParams64(params), x, rows);
+  const { a } = forward(spec, toParams64(params), x, rows, undefined, 'eval');
   const z = a[a.length - 1]!;
   const k = size(spec, layerCount(spec));
   const cls = new Uint8Array(rows);

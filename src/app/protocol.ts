@@ -42,7 +42,18 @@ export interface LayerCheck {
   readonly db: number;
   readonly weightAfter: number;
   readonly biasAfter: number;
+  /** A batch-normalised layer's largest differences: dγ, dβ, and γ, β, running mean and var after the step. */
+  readonly bn?: BatchNormCheck;
   readonly ok: boolean;
+}
+
+export interface BatchNormCheck {
+  readonly dGamma: number;
+  readonly dBeta: number;
+  readonly gammaAfter: number;
+  readonly betaAfter: number;
+  readonly meanAfter: number;
+  readonly varAfter: number;
 }
 
 /** One tensor of the gradient check: the course's ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂). */

@@ -2,7 +2,7 @@
 // link reproduces a run. One parser serves both (the form is read as URLSearchParams too), and every
 // bad value gets a message that names the field and the value.
 import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
-import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type Loss } from '../model.ts';
+import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type Loss, type ModelSpec } from '../model.ts';
 import { OPTIMIZERS, type OptimizerKind, type TrainConfig } from '../train/backend.ts';
 
 export type DataName = SyntheticName | 'mnist' | 'csv';
@@ -19,6 +19,8 @@ export interface Settings {
   readonly testSplit: number;
   readonly hidden: readonly number[];
   readonly activation: Activation;
+  /** Batch normalisation on every hidden layer. */
+  readonly batchNorm: boolean;
   readonly loss: LossChoice;
   readonly optimizer: OptimizerKind;
   readonly lr: number;
@@ -37,12 +39,12 @@ export interface Settings {
 }
 
 export const DEFAULTS: Settings = {
-  data: 'spiral', noise: 0.1, samples: 1000, testSplit: 0.2, hidden: [32, 32], activation: 'relu', loss: 'auto',
+  data: 'spiral', noise: 0.1, samples: 1000, testSplit: 0.2, hidden: [32, 32], activation: 'relu', batchNorm: false, loss: 'auto',
   optimizer: 'sgd', lr: 0.3, beta1: 0.9, beta2: 0.999, l2: 0, keepProb: 1, batchSize: 32, epochs: 40, seed: 1, device: 'gpu',
 };
 
 /** Query keys, in the order they appear in a shared link. */
-export const KEYS = ['data', 'noise', 'samples', 'testSplit', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'beta1', 'beta2', 'l2', 'keepProb', 'batchSize', 'epochs', 'seed', 'device'] as const;
+export const KEYS = ['data', 'noise', 'samples', 'testSplit', 'hidden', 'activation', 'batchNorm', 'loss', 'optimizer', 'lr', 'beta1', 'beta2', 'l2', 'keepProb', 'batchSize', 'epochs', 'seed', 'device'] as const;
 export type Key = (typeof KEYS)[number];
 
 /** Largest layer width accepted by the form; the adapter's limits are checked later, against real sizes. */
@@ -67,6 +69,13 @@ function real(key: Key, raw: string, ok: (v: number) => boolean, what: string): 
   const v = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isFinite(v) || !ok(v)) throw new Error(`${key} must be ${what}, got '${raw}'`);
   return v;
+}
+
+/** A checkbox: 'true' (what the form sends when it is ticked) or 'false'. */
+function bool(key: Key, raw: string): boolean {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`${key} must be true or false, got '${raw}'`);
 }
 
 function hidden(raw: string): number[] {
@@ -99,6 +108,7 @@ export function parseSettings(q: URLSearchParams): { settings: Settings; errors:
     testSplit: field('testSplit', (r) => real('testSplit', r, (v) => v >= 0 && v < 1, 'a fraction in [0, 1)'), d.testSplit),
     hidden: field('hidden', hidden, d.hidden),
     activation: field('activation', (r) => choice('activation', r, HIDDEN_ACTIVATIONS), d.activation),
+    batchNorm: field('batchNorm', (r) => bool('batchNorm', r), d.batchNorm),
     loss: field('loss', (r) => choice<LossChoice>('loss', r, ['auto', ...LOSSES]), d.loss),
     optimizer: field('optimizer', (r) => choice('optimizer', r, OPTIMIZERS), d.optimizer),
     lr: field('lr', (r) => real('lr', r, (v) => v > 0 && v <= 100, 'a number in (0, 100]'), d.lr),
@@ -135,6 +145,13 @@ export function resolveLoss(choice: LossChoice, classes: number): Loss {
   if (choice === 'auto') return classes === 2 ? 'bce' : 'ce';
   if (choice === 'bce' && classes !== 2) throw new Error(`loss bce needs a data set with 2 classes, this one has ${classes}; pick ce or mse`);
   return choice;
+}
+
+/** The model these settings build for data with `features` inputs and `classes` classes. batchNorm is
+ *  only written when on, as in model files and the CLI's specs, so plain models compare equal to theirs. */
+export function modelSpecFor(s: Settings, features: number, classes: number): ModelSpec {
+  const loss = resolveLoss(s.loss, classes);
+  return { sizes: [features, ...s.hidden, outputsFor(loss, classes)], activation: s.activation, loss, ...(s.batchNorm ? { batchNorm: true } : {}) };
 }
 
 /** Output units for a loss: one sigmoid unit for BCE, one per class otherwise (one-hot targets). */

@@ -9,7 +9,7 @@ import { parseCsv } from '../data/csv.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { initParams } from '../init.ts';
 import { paramsFromSafetensors, paramsToSafetensors, specFromSafetensors } from '../io/safetensors.ts';
-import { layerCount, paramCount, size, validateSpec, type ModelSpec, type Params } from '../model.ts';
+import { hasBatchNorm, layerCount, paramCount, size, validateSpec, type ModelSpec, type Params } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
 import { GRADCHECK_THRESHOLD, gradientCheck } from '../reference/gradcheck.ts';
 import { toParams64, trainStep, zeroState } from '../reference/mlp.ts';
@@ -19,8 +19,8 @@ import { runTraining, type LoopControl, type Summary, type TrainEvent } from '..
 import { checkBudget, type AdapterLimits } from './budget.ts';
 import { loadDataset, prepare, splitFor, type Prepared } from './data.ts';
 import { boundaryGrid, boundsOf, predict } from './predict.ts';
-import type { ErrorContext, FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
-import { formatHidden, KEYS, outputsFor, resolveLoss, trainConfig, type Settings } from './settings.ts';
+import type { BatchNormCheck, ErrorContext, FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
+import { formatHidden, KEYS, modelSpecFor, trainConfig, type Settings } from './settings.ts';
 import { clearRuns, latestRun, latestRunInfo, saveRun, type SavedRun, type SavedRunInfo } from './store.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, { transfer });
@@ -122,16 +122,27 @@ interface Setup {
 
 async function setup(s: Settings): Promise<Setup> {
   const data = prepare(await loadDataset(s, csv), s);
-  const loss = resolveLoss(s.loss, data.classes);
-  const spec: ModelSpec = { sizes: [data.features, ...s.hidden, outputsFor(loss, data.classes)], activation: s.activation, loss };
+  const spec = modelSpecFor(s, data.features, data.classes);
   validateSpec(spec);
   const maxBatch = Math.min(s.batchSize, data.train.n);
-  return { data, spec, train: splitFor(data.train, loss), test: splitFor(data.test, loss), maxBatch };
+  return { data, spec, train: splitFor(data.train, spec.loss), test: splitFor(data.test, spec.loss), maxBatch };
 }
 
-const describeSpec = (s: ModelSpec) => `sizes [${s.sizes.join(',')}], ${s.activation}, loss ${s.loss}`;
+const describeSpec = (s: ModelSpec) => `sizes [${s.sizes.join(',')}], ${s.activation}, loss ${s.loss}, ${s.batchNorm === true ? 'with' : 'no'} batch norm`;
 const sameSpec = (a: ModelSpec, b: ModelSpec) =>
-  a.activation === b.activation && a.loss === b.loss && a.sizes.length === b.sizes.length && a.sizes.every((n, i) => n === b.sizes[i]);
+  a.activation === b.activation && a.loss === b.loss && (a.batchNorm === true) === (b.batchNorm === true) &&
+  a.sizes.length === b.sizes.length && a.sizes.every((n, i) => n === b.sizes[i]);
+
+/** Why `file` (a model file's or loaded model's spec) does not fit `now`: names batch norm on its own when
+ *  only that differs, since the rest of the description is then identical. */
+function specMismatch(file: ModelSpec, now: ModelSpec): string {
+  const fileBn = file.batchNorm === true;
+  if (sameSpec({ ...file, batchNorm: false }, { ...now, batchNorm: false }) && fileBn !== (now.batchNorm === true)) {
+    return fileBn ? 'the file is a batch-norm model (it has bn_gamma/bn_beta/bn_mean/bn_var tensors), the settings make one without batch norm: tick batch norm'
+      : 'the file has no batch norm, the settings make a batch-norm model: untick batch norm';
+  }
+  return '';
+}
 
 /** Bytes the run will allocate; throws before anything is allocated when a buffer is over the limits. */
 async function budget(s: Settings, st: Setup): Promise<{ name: string; bytes: number }> {
@@ -181,7 +192,10 @@ async function refreshView(view: ViewData, rows: Float64Array | undefined, epoch
 // ---- Requests ----
 /** Checkpoint settings that must match for a resumed run to be the same run. */
 function runRecord(s: Settings): Record<string, string | number> {
-  return Object.fromEntries(KEYS.map((k) => [k, k === 'hidden' ? formatHidden(s.hidden) : s[k]]));
+  // batchNorm only when on (a number: the record holds strings and numbers), so runs saved before
+  // the setting existed stay resumable.
+  return Object.fromEntries(KEYS.flatMap((k): [string, string | number][] =>
+    k === 'batchNorm' ? (s.batchNorm ? [[k, 1]] : []) : [[k, k === 'hidden' ? formatHidden(s.hidden) : s[k]]]));
 }
 
 /** Where a run starts: a checkpoint (position, weights, optimizer state) or step 0. */
@@ -211,7 +225,10 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
       params = cp.params;
       initFrom = `checkpoint at step ${cp.position.step} (epoch ${cp.position.epoch}) of the saved run`;
     } else if (loaded) {
-      if (!sameSpec(loaded.spec, spec)) throw new Error(`the loaded model ${loaded.name} has ${describeSpec(loaded.spec)}, these settings make ${describeSpec(spec)}: match the settings or forget the loaded model`);
+      if (!sameSpec(loaded.spec, spec)) {
+        const bn = specMismatch(loaded.spec, spec);
+        throw new Error(`the loaded model ${loaded.name} ${bn ? `differs only in batch norm: ${bn.replace('the file', 'it')}` : `has ${describeSpec(loaded.spec)}, these settings make ${describeSpec(spec)}`}; match the settings or forget the loaded model`);
+      }
       params = loaded.params;
       initFrom = `weights from ${loaded.name}`;
     } else {
@@ -324,7 +341,9 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   if (!fileSpec) throw new Error(`${name}: not a model saved by this trainer (no webgpu-mlp architecture in its metadata)`);
   const st = await setup(s);
   if (!sameSpec(fileSpec, st.spec)) {
-    throw new Error(`${name} does not fit: the file holds ${describeSpec(fileSpec)}, the settings with data '${s.data}' make ${describeSpec(st.spec)}`);
+    const bn = specMismatch(fileSpec, st.spec);
+    throw new Error(bn ? `${name} does not fit: only batch norm differs: ${bn}`
+      : `${name} does not fit: the file holds ${describeSpec(fileSpec)}, the settings with data '${s.data}' make ${describeSpec(st.spec)}`);
   }
   const largest = await budget(s, st);
   let params: Params;
@@ -391,17 +410,36 @@ async function check(s: Settings): Promise<void> {
     plain ? undefined : { config, state: zeroState(p64), t: 1 });
   const layers: LayerCheck[] = grads.map((g, l) => {
     const name = (k: string) => `layers.${l}.${k}`;
-    const ok = [
+    const mismatches = [
       compare(name('weight.grad'), g.weight, ref.grads.dW[l]!, TOL.grad),
       compare(name('bias.grad'), g.bias, ref.grads.db[l]!, TOL.grad),
       compare(name('weight'), after[l]!.weight, p64[l]!.weight, TOL.value),
       compare(name('bias'), after[l]!.bias, p64[l]!.bias, TOL.value),
-    ].every((m) => m === undefined);
-    return {
-      layer: l, shape: `${size(spec, l + 1)}x${size(spec, l)}`, ok,
+    ];
+    const row: Omit<LayerCheck, 'ok'> = {
+      layer: l, shape: `${size(spec, l + 1)}x${size(spec, l)}`,
       dW: maxAbsDiff(g.weight, ref.grads.dW[l]!), db: maxAbsDiff(g.bias, ref.grads.db[l]!),
       weightAfter: maxAbsDiff(after[l]!.weight, p64[l]!.weight), biasAfter: maxAbsDiff(after[l]!.bias, p64[l]!.bias),
     };
+    if (!hasBatchNorm(spec, l)) return { ...row, ok: mismatches.every((m) => m === undefined) };
+    // Batch norm: dγ and dβ (the GPU keeps them in the γ and β slots of its gradient buffer), then γ, β
+    // and the running mean and var the step left (p64 was updated in place by trainStep).
+    const [gb, ab, rb, rg] = [g.bn, after[l]!.bn, p64[l]!.bn, ref.grads.bn?.[l]];
+    if (!gb || !ab || !rb || !rg) throw new Error(`${name('bn_gamma')}: layer ${l} has batch norm but the GPU or the reference returned no bn tensors`);
+    mismatches.push(
+      compare(name('bn_gamma.grad'), gb.gamma, rg.dGamma, TOL.grad),
+      compare(name('bn_beta.grad'), gb.beta, rg.dBeta, TOL.grad),
+      compare(name('bn_gamma'), ab.gamma, rb.gamma, TOL.value),
+      compare(name('bn_beta'), ab.beta, rb.beta, TOL.value),
+      compare(name('bn_mean'), ab.mean, rb.mean, TOL.value),
+      compare(name('bn_var'), ab.var, rb.var, TOL.value),
+    );
+    const bn: BatchNormCheck = {
+      dGamma: maxAbsDiff(gb.gamma, rg.dGamma), dBeta: maxAbsDiff(gb.beta, rg.dBeta),
+      gammaAfter: maxAbsDiff(ab.gamma, rb.gamma), betaAfter: maxAbsDiff(ab.beta, rb.beta),
+      meanAfter: maxAbsDiff(ab.mean, rb.mean), varAfter: maxAbsDiff(ab.var, rb.var),
+    };
+    return { ...row, bn, ok: mismatches.every((m) => m === undefined) };
   });
   post({ type: 'check', spec, rows, gpuLoss, cpuLoss: ref.loss, layers, adapter: ctx.adapterName });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkBudget, formatBytes } from '../../src/app/budget.ts';
-import { DEFAULTS, parseSettings, resolveLoss, settingsToQuery, trainConfig } from '../../src/app/settings.ts';
+import { DEFAULTS, modelSpecFor, parseSettings, resolveLoss, settingsToQuery, trainConfig } from '../../src/app/settings.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
 import { initParams } from '../../src/init.ts';
 import { runTraining, type LoopControl, type TrainEvent } from '../../src/train/loop.ts';
@@ -43,6 +43,21 @@ describe('web app settings', () => {
       "l2 must be a number in [0, 1e6], got '-1'",
       "keepProb must be a probability in (0, 1], got '0'",
     ]);
+  });
+
+  // Test that batch norm round-trips through the link (written only when on), reaches the model spec
+  // only when on (as model files write it), and a bad value is named.
+  it('reads the batch norm setting', () => {
+    expect(DEFAULTS.batchNorm).toBe(false);
+    const { settings, errors } = parseSettings(new URLSearchParams('batchNorm=true&hidden=8,4'));
+    expect(errors).toEqual([]);
+    expect(settings.batchNorm).toBe(true);
+    expect(settingsToQuery(settings)).toBe('hidden=8%2C4&batchNorm=true');
+    expect(parseSettings(new URLSearchParams(settingsToQuery(settings))).settings).toEqual(settings);
+    expect(parseSettings(new URLSearchParams('batchNorm=false')).settings).toEqual(DEFAULTS);
+    expect(modelSpecFor(settings, 2, 2)).toEqual({ sizes: [2, 8, 4, 1], activation: 'relu', loss: 'bce', batchNorm: true });
+    expect(modelSpecFor(DEFAULTS, 784, 10)).toEqual({ sizes: [784, 32, 32, 10], activation: 'relu', loss: 'ce' });
+    expect(parseSettings(new URLSearchParams('batchNorm=on')).errors).toEqual(["batchNorm must be true or false, got 'on'"]);
   });
 
   // Test that 'auto' picks BCE for two classes and CE otherwise, and BCE is refused for more classes.
