@@ -34,6 +34,8 @@ function observeLongTasks(): void {
 }
 
 const MOONS = 'data=moons&samples=400&hidden=16,16&activation=tanh&lr=0.5&batchSize=32&epochs=30';
+/** MOONS at a learning rate that also suits batch norm. */
+const MOONS_PLAIN = 'data=moons&samples=400&hidden=16,16&activation=tanh&lr=0.1&batchSize=32&epochs=30';
 let savedModel: Buffer | undefined;
 let moonsSummary: { testAccuracy: number | null } | undefined;
 
@@ -123,6 +125,60 @@ describe('web app', () => {
     expect(await page.locator('#check-table tr').count()).toBe(4);
     await screenshot(page, 'check-step');
     await page.context().close();
+  });
+
+  it('Test that a batch-norm model trains from the page, reloads from its file into a fresh page with the same accuracy, and its step checks against the reference', async () => {
+    const page = await open(`${MOONS_PLAIN}&batchNorm=true`);
+    expect(await page.locator('input[name=batchNorm]').isChecked()).toBe(true);
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 90_000)).toBe('done');
+    const log = await workerLog(page);
+    const ready = log.find((m) => m.type === 'ready');
+    expect(ready?.type === 'ready' && ready.spec).toEqual({ sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce', batchNorm: true });
+    const { epochs, summary } = runEvents(log);
+    expect(epochs.at(-1)!.testAccuracy!).toBeGreaterThan(epochs[0]!.testAccuracy!);
+    expect(summary!.testAccuracy!).toBeGreaterThan(0.9);
+    expect(await page.locator('#model-info').textContent()).toContain('tanh + batch norm');
+    await screenshot(page, 'moons-batchnorm-trained');
+    const file = await download(page);
+    const spec = specFromSafetensors(file);
+    expect(spec).toEqual({ sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce', batchNorm: true });
+    const params = paramsFromSafetensors(file, spec!);
+    expect(params.map((l) => l.bn !== undefined)).toEqual([true, true, false]);
+    expect(Array.from(params[0]!.bn!.var).some((v) => v !== 1), 'the running variance moved during training').toBe(true);
+    await page.context().close();
+
+    // A fresh page without batch norm: the file does not fit, and the message says batch norm is why.
+    const fresh = await open(MOONS_PLAIN);
+    expect(await fresh.locator('input[name=batchNorm]').isChecked()).toBe(false);
+    const pick = () => fresh.setInputFiles('#model-file', { name: 'moons-bn.safetensors', mimeType: 'application/octet-stream', buffer: file });
+    await pick();
+    await expect.poll(() => fresh.locator('#error').textContent()).toContain('moons-bn.safetensors does not fit: only batch norm differs');
+    // Ticking the box puts it in the URL; the file then loads with the accuracy the run ended with.
+    await fresh.check('input[name=batchNorm]');
+    await fresh.waitForFunction(() => location.search.includes('batchNorm=true'));
+    await pick();
+    await fresh.waitForFunction(() => (document.getElementById('model-info')?.textContent ?? '').startsWith('Loaded'));
+    const loaded = (await workerLog(fresh)).find((m) => m.type === 'loaded');
+    if (loaded?.type !== 'loaded') throw new Error('no loaded message');
+    expect(loaded.spec.batchNorm).toBe(true);
+    expect(loaded.testAccuracy).toBeCloseTo(summary!.testAccuracy!, 6);
+
+    // Check this step from the loaded weights (trained γ, β and running stats): every tensor, dγ and dβ
+    // included, within tolerance of the float64 reference.
+    await fresh.click('#check');
+    await fresh.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, { timeout: 60_000 });
+    const check = (await workerLog(fresh)).find((m) => m.type === 'check');
+    if (check?.type !== 'check') throw new Error('no check message');
+    expect(check.spec.batchNorm).toBe(true);
+    expect(check.layers.map((l) => l.bn !== undefined)).toEqual([true, true, false]);
+    for (const l of check.layers) expect(l.ok, JSON.stringify(l)).toBe(true);
+    const bnMax = Math.max(...check.layers.flatMap((l) => (l.bn ? Object.values(l.bn) : [])));
+    expect(bnMax, 'the batch-norm differences were measured').toBeLessThan(1e-3);
+    expect(await fresh.locator('#check-table tr').count()).toBe(4);
+    expect(await fresh.locator('#check-table th').allTextContents()).toContain('max |Δdγ|');
+    await screenshot(fresh, 'check-step-batchnorm');
+    await fresh.context().close();
   });
 
   it('Test that the optimizer settings live in the form and the URL, and one step with Adam, L2 and dropout matches the reference', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkBudget, formatBytes } from '../../src/app/budget.ts';
 import { DEFAULTS, modelSpecFor, parseSettings, resolveLoss, settingsToQuery, trainConfig } from '../../src/app/settings.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
+import { predict } from '../../src/app/predict.ts';
 import { initParams } from '../../src/init.ts';
 import { runTraining, type LoopControl, type TrainEvent } from '../../src/train/loop.ts';
 import type { ModelSpec } from '../../src/model.ts';
@@ -75,6 +76,25 @@ describe('web app settings', () => {
       .toThrow("layer sizes [784,100000,10], batch 32: buffer 'params' needs 303.3 MiB, over test adapter's maxStorageBufferBindingSize of 128.0 MiB");
     expect(checkBudget({ ...spec, sizes: [784, 32, 10] }, 32, 8000, 2000, 'gpu', limits, 'test adapter')).toEqual({ name: 'train.x', bytes: 8000 * 784 * 4 });
     expect(formatBytes(1536)).toBe('1.50 KiB');
+  });
+});
+
+describe('app predictions', () => {
+  // Test that a batch-norm model predicts in inference mode: with running averages each row's
+  // prediction is its own (the same alone as in a batch), which batch statistics would not give.
+  it('uses the running averages of a batch-norm model', () => {
+    const spec: ModelSpec = { sizes: [2, 6, 3], activation: 'tanh', loss: 'ce', batchNorm: true };
+    const params = initParams(spec, 3);
+    params[0]!.bn!.mean.set([0.3, -0.2, 0.1, 0, 0.5, -0.4]);
+    params[0]!.bn!.var.set([2, 0.5, 1, 3, 0.8, 1.5]);
+    const x = Float64Array.from({ length: 2 * 20 }, (_, i) => Math.sin(3 * i));
+    const all = predict(spec, params, x, 20);
+    for (let r = 0; r < 20; r++) {
+      const one = predict(spec, params, x.slice(2 * r, 2 * r + 2), 1);
+      expect(one.cls[0], `row ${r}`).toBe(all.cls[r]);
+      expect(one.conf[0], `row ${r}`).toBeCloseTo(all.conf[r]!, 6);
+    }
+    expect(new Set(all.cls).size, 'rows should not all get one class').toBeGreaterThan(1);
   });
 });
 
