@@ -3,6 +3,7 @@
 // checks each one against the shader's own @binding declarations).
 import activationFns from '../../shaders/activation_fns.wgsl?raw';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import activationWgsl from '../../shaders/activation.wgsl?raw';
 import lossWgsl from '../../shaders/loss.wgsl?raw';
 import reduceWgsl from '../../shaders/reduce.wgsl?raw';
@@ -42,6 +43,7 @@ const u = (binding: number, name: string): Binding => ({ binding, name, kind: 'u
 
 const withActs = (src: string) => activationFns + '\n' + src;
 const matmulSource = withActs(matmulWgsl);
+const matmulVec4Source = withActs(matmulVec4Wgsl);
 const activationSource = withActs(activationWgsl);
 const batchNormSource = withActs(batchNormWgsl);
 const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const;
@@ -64,6 +66,11 @@ export const KERNELS = {
     bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(4, 'bias')], uniform: dims },
   matmulBlockedActGrad: { name: 'matmulActGrad', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'blocked_act_grad',
     bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(5, 'aux')], uniform: dims },
+  // Forward (NT) product for K % 4 == 0, operands bound as vec4 arrays; no TRANS_* overrides.
+  matmulVec4NT: { name: 'matmul', file: 'matmul_vec4.wgsl', source: matmulVec4Source, entryPoint: 'vec4_nt',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
+  matmulVec4NTBiasAct: { name: 'matmulBiasAct', file: 'matmul_vec4.wgsl', source: matmulVec4Source, entryPoint: 'vec4_nt_bias_act',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(4, 'bias')], uniform: dims },
   biasActivation: { name: 'biasActivation', file: 'activation.wgsl', source: activationSource, entryPoint: 'bias_act',
     bindings: [s(0, 'x'), u(1, 'shape'), r(2, 'bias')], uniform: shape },
   activationGrad: { name: 'activationGrad', file: 'activation.wgsl', source: activationSource, entryPoint: 'act_grad',
@@ -133,7 +140,7 @@ const ELEMENTWISE_WG = 256;
 const MAX_WG_PER_DIM = 65535;
 
 export function matmulWorkgroups(id: KernelId, M: number, N: number): Workgroups {
-  const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : id.startsWith('matmulBlocked') ? MATMUL_BLOCKED_TILE : MATMUL_TILE;
+  const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : id.startsWith('matmulBlocked') || id.startsWith('matmulVec4') ? MATMUL_BLOCKED_TILE : MATMUL_TILE;
   return [Math.ceil(N / t), Math.ceil(M / t), 1];
 }
 

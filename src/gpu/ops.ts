@@ -49,21 +49,29 @@ const first = (r: Record<string, Float32Array>, name: string): Float32Array => {
   return v;
 };
 
-export type MatmulVariant = 'matmulTiled' | 'matmulBlocked' | 'matmulNaive';
+export type MatmulVariant = 'matmulTiled' | 'matmulBlocked' | 'matmulNaive' | 'matmulVec4NT';
+
+/** Override constants of a matmul kernel; the vec4 kernels (matmul_vec4.wgsl) have no TRANS_* and only
+ *  do A·Bᵀ with K % 4 == 0. */
+function orientation(id: KernelId, M: number, N: number, K: number, transA: boolean, transB: boolean): Record<string, number> {
+  if (!id.startsWith('matmulVec4')) return { TRANS_A: Number(transA), TRANS_B: Number(transB) };
+  if (transA || !transB || K % 4 !== 0) throw new Error(`kernel ${id}: needs A·Bᵀ with K % 4 == 0, got transA=${transA} transB=${transB} M=${M} N=${N} K=${K}`);
+  return {};
+}
 
 /** C[M][N] = op(A)·op(B) (see matmul.wgsl). */
 export async function matmul(device: GPUDevice, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
   transA: boolean, transB: boolean, variant: MatmulVariant = 'matmulTiled'): Promise<Float32Array> {
-  const out = await runOnce(device, variant, { TRANS_A: Number(transA), TRANS_B: Number(transB) },
+  const out = await runOnce(device, variant, orientation(variant, M, N, K, transA, transB),
     { a, b }, { c: M * N }, { M, N, K }, matmulWorkgroups(variant, M, N));
   return first(out, 'c');
 }
 
-/** g(op(A)·op(B) + bias): the fused forward epilogue. */
+/** g(op(A)·op(B) + bias): the fused forward epilogue ('vec4NT': matmul_vec4.wgsl, A·Bᵀ with K % 4 == 0). */
 export async function matmulBiasAct(device: GPUDevice, a: Float32Array, b: Float32Array, bias: Float32Array,
-  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation, family: MatmulFamily = 'tiled'): Promise<Float32Array> {
-  const id = MATMUL_FAMILIES[family].biasAct;
-  const out = await runOnce(device, id, { TRANS_A: Number(transA), TRANS_B: Number(transB), ...actConstants(act) },
+  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation, family: MatmulFamily | 'vec4NT' = 'tiled'): Promise<Float32Array> {
+  const id = family === 'vec4NT' ? 'matmulVec4NTBiasAct' : MATMUL_FAMILIES[family].biasAct;
+  const out = await runOnce(device, id, { ...orientation(id, M, N, K, transA, transB), ...actConstants(act) },
     { a, b, bias }, { c: M * N }, { M, N, K }, matmulWorkgroups(id, M, N));
   return first(out, 'c');
 }

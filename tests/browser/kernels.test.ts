@@ -1,5 +1,5 @@
 // Every kernel against its CPU twin in src/reference/ops.ts, over random values and edge shapes.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as gpuOps from '../../src/gpu/ops.ts';
 import * as ref from '../../src/reference/ops.ts';
 import { assertClose, F32_EPS, TOL } from '../../src/check.ts';
@@ -71,6 +71,44 @@ describe('fused matmul epilogues', () => {
       assertClose(`matmulActGrad ${act}`, out, expected, TOL.grad, dotBound(dz, w, M, N, K, false, false), N);
     });
   }
+});
+
+// The vec4 forward kernel (matmul_vec4.wgsl) needs K % 4 == 0: the shapes above that qualify, plus M
+// and N off the 4×4 block and the 32×32 workgroup tile.
+const VEC4_SHAPES: [number, number, number][] = [
+  ...SHAPES.filter(([, , K]) => K % 4 === 0), [63, 65, 64], [1, 1, 4], [5, 3, 8], [33, 31, 256],
+];
+
+describe('vec4 forward matmul', () => {
+  for (const [M, N, K] of VEC4_SHAPES) {
+    // Test that the vec4 A·Bᵀ kernel matches the reference for this shape.
+    it(`matmulVec4NT A·Bᵀ M=${M} N=${N} K=${K}`, async () => {
+      const rng = new Rng(M * 1000 + N * 10 + K);
+      const a = randomArray(M * K, rng);
+      const b = randomArray(N * K, rng);
+      const c = await gpuOps.matmul(gpu().device, a, b, M, N, K, false, true, 'matmulVec4NT');
+      assertClose(`matmulVec4NT C[${M}x${N}]`, c, ref.matmul(f64(a), f64(b), M, N, K, false, true), TOL.value, dotBound(a, b, M, N, K, false, true), N);
+    });
+    for (const act of ACTS) {
+      // Test that the vec4 fused forward g(A·Wᵀ + b) matches matmul then biasActivation in the reference.
+      it(`matmulBiasAct vec4NT ${act} M=${M} N=${N} K=${K}`, async () => {
+        const rng = new Rng(M + N + K);
+        const a = randomArray(M * K, rng);
+        const w = randomArray(N * K, rng);
+        const bias = randomArray(N, rng);
+        const out = await gpuOps.matmulBiasAct(gpu().device, a, w, bias, M, N, K, false, true, act, 'vec4NT');
+        const expected = ref.biasActivation(ref.matmul(f64(a), f64(w), M, N, K, false, true), f64(bias), M, N, act);
+        // The activations are 1-Lipschitz, so the dot-product bound carries through unchanged.
+        assertClose(`matmulBiasAct vec4NT ${act}`, out, expected, TOL.value, dotBound(a, w, M, N, K, false, true), N);
+      });
+    }
+  }
+  // Test that the vec4 kernel refuses an orientation or K it cannot do, naming the kernel and shape.
+  it('matmulVec4NT rejects K % 4 != 0 and other orientations', async () => {
+    const a = new Float32Array(6);
+    await expect(gpuOps.matmul(gpu().device, a, a, 2, 2, 3, false, true, 'matmulVec4NT')).rejects.toThrow(/matmulVec4NT.*K=3/);
+    await expect(gpuOps.matmul(gpu().device, a, a, 2, 2, 4, false, false, 'matmulVec4NT')).rejects.toThrow(/matmulVec4NT/);
+  });
 });
 
 describe('activations', () => {

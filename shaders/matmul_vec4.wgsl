@@ -1,0 +1,74 @@
+// Forward product only (the NT orientation), C[M][N] = A · Bᵀ with A stored [M][K] and B stored [N][K]
+// (Z = A_prev · Wᵀ), for K divisible by 4: both operands are contiguous along K, so they are bound as
+// vec4 arrays and each thread's 4×4 output block takes 8 vec4 loads per 4 steps of K, where the
+// blocked kernel in matmul.wgsl takes 32 scalar loads. Same grid as that kernel (8×8 threads, each a
+// contiguous 4×4 block). Requires activation_fns.wgsl in front.
+
+struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
+
+@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> c: array<f32>;
+@group(0) @binding(3) var<uniform> dims: Dims;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+
+const RB: u32 = 4u; // outputs per thread per edge
+
+// Accumulator rows indexed only by constants (a private array indexed in a loop runs several times
+// slower on SwiftShader; see matmul.wgsl).
+struct Acc { r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32> }
+
+fn acc_row(acc: Acc, i: u32) -> vec4<f32> {
+  switch i {
+    case 0u: { return acc.r0; }
+    case 1u: { return acc.r1; }
+    case 2u: { return acc.r2; }
+    default: { return acc.r3; }
+  }
+}
+
+fn nt_product(gid: vec3<u32>) -> Acc {
+  let k4 = dims.K / 4u;
+  // Out-of-range rows and columns read a clamped (valid) row and are never stored.
+  let r = min(vec4<u32>(gid.y * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.M - 1u)) * k4;
+  let n = min(vec4<u32>(gid.x * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.N - 1u)) * k4;
+  var acc = Acc();
+  for (var k = 0u; k < k4; k++) {
+    let a0 = a[r.x + k]; let a1 = a[r.y + k]; let a2 = a[r.z + k]; let a3 = a[r.w + k];
+    let b0 = b[n.x + k]; let b1 = b[n.y + k]; let b2 = b[n.z + k]; let b3 = b[n.w + k];
+    // dot() per output; an fma form over the transposed B block timed the same on SwiftShader.
+    acc.r0 += vec4<f32>(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
+    acc.r1 += vec4<f32>(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
+    acc.r2 += vec4<f32>(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
+    acc.r3 += vec4<f32>(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
+  }
+  return acc;
+}
+
+fn rc(gid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
+  return vec2<u32>(gid.y * RB + i, gid.x * RB + j);
+}
+
+@compute @workgroup_size(8, 8)
+fn vec4_nt(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let acc = nt_product(gid);
+  for (var i = 0u; i < RB; i++) {
+    let row = acc_row(acc, i);
+    for (var j = 0u; j < RB; j++) {
+      let p = rc(gid, i, j);
+      if (p.x < dims.M && p.y < dims.N) { c[p.x * dims.N + p.y] = row[j]; }
+    }
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn vec4_nt_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let acc = nt_product(gid);
+  for (var i = 0u; i < RB; i++) {
+    let row = acc_row(acc, i);
+    for (var j = 0u; j < RB; j++) {
+      let p = rc(gid, i, j);
+      if (p.x < dims.M && p.y < dims.N) { c[p.x * dims.N + p.y] = act_forward(row[j] + bias[p.y]); }
+    }
+  }
+}
