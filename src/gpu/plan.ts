@@ -8,7 +8,7 @@ import { BufferArena, readBuffer } from './arena.ts';
 import type { TrainState } from '../train/checkpoint.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { MATMUL_FAMILIES, OPT_ID, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
+import { MATMUL_FAMILIES, OPT_ID, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
 import { ReadbackPool } from './readback.ts';
 
 export interface PlanOptions {
@@ -89,7 +89,8 @@ export class TrainingPlan implements TrainBackend {
     const plainSgd = config.optimizer === 'sgd' && config.l2 === 0;
     const dropout = config.keepProb < 1;
     const fuse = options.fuse ?? true;
-    const family = MATMUL_FAMILIES[options.matmul ?? preferredMatmul(ctx.adapterName)];
+    const familyName = options.matmul ?? preferredMatmul(ctx.adapterName);
+    const family = MATMUL_FAMILIES[familyName];
     const mm = options.naive ? 'matmulNaive' : family.plain;
     const L = layerCount(spec);
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`plan: batch size must be a positive integer, got ${maxBatch}`);
@@ -183,12 +184,15 @@ export class TrainingPlan implements TrainBackend {
           // The output layer stays linear: the loss kernels take logits (sigmoid/softmax live inside them).
           const act = l === L - 1 ? 'linear' : layerActivation(spec, l);
           const dims = (rows: number) => ({ M: rows, N: nOut, K: nIn });
+          const fwd = forwardMatmul(familyName, nIn);
+          const fwdMm = options.naive ? 'matmulNaive' : fwd.plain;
+          const fwdNT = options.naive ? { TRANS_A: 0, TRANS_B: 1 } : fwd.constants;
           const w = ref(paramBuffer, slot(l).weight);
           const b = ref(paramBuffer, slot(l).bias);
           if (hasBatchNorm(spec, l)) {
             // Z = A_prev · Wᵀ (no bias), then batch norm + g in place on A(l+1).
-            forward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 1 }, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
-              uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nOut) });
+            forward.push({ d: await Dispatch.create(arena, fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
+              uniform: dims, grid: (rows) => matmulWorkgroups(fwdMm, rows, nOut) });
             const t = bnSlots(l);
             const tensors = { x: A(l + 1), gamma: ref(paramBuffer, t.gamma), beta: ref(paramBuffer, t.beta), run_mean: ref(paramBuffer, t.mean), run_var: ref(paramBuffer, t.var) };
             const saved = bnSaved[l + 1]!;
@@ -196,11 +200,11 @@ export class TrainingPlan implements TrainBackend {
               train ? { ...tensors, xhat: saved.xhat, istd: saved.istd } : tensors, bnUniform(1, nOut)),
             uniform: (rows) => bnUniform(rows, nOut), grid: () => columnWorkgroups(nOut) });
           } else if (fuse) {
-            forward.push({ d: await Dispatch.create(arena, family.biasAct, { TRANS_A: 0, TRANS_B: 1, ...actConstants(act) }, { a: layerInput(l, train), b: w, c: A(l + 1), bias: b }, dims(1)),
-              uniform: dims, grid: (rows) => matmulWorkgroups(family.biasAct, rows, nOut) });
+            forward.push({ d: await Dispatch.create(arena, fwd.biasAct, { ...fwd.constants, ...actConstants(act) }, { a: layerInput(l, train), b: w, c: A(l + 1), bias: b }, dims(1)),
+              uniform: dims, grid: (rows) => matmulWorkgroups(fwd.biasAct, rows, nOut) });
           } else {
-            forward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 1 }, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
-              uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nOut) });
+            forward.push({ d: await Dispatch.create(arena, fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
+              uniform: dims, grid: (rows) => matmulWorkgroups(fwdMm, rows, nOut) });
             forward.push({ d: await Dispatch.create(arena, 'biasActivation', actConstants(act), { x: A(l + 1), bias: b }, { rows: 1, cols: nOut }),
               uniform: (rows) => ({ rows, cols: nOut }), grid: (rows) => elementwiseWorkgroups(rows * nOut) });
           }

@@ -31,6 +31,10 @@ interface Case {
 const CASES: Case[] = [
   { label: 'relu softmax-CE, fused, blocked', spec: { sizes: [20, 16, 12, 5], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 7, lr: 0.1, options: { matmul: 'blocked' } },
   { label: 'relu softmax-CE, fused, tiled', spec: { sizes: [20, 16, 12, 5], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 7, lr: 0.1, options: { matmul: 'tiled' } },
+  // K = 36 and 8 take the vec4 forward kernels (blocked family, K % 4 == 0), K = 13 the scalar ones;
+  // batch 17 over 50 rows leaves M off the 4×4 block and a partial last batch.
+  { label: 'relu CE, fused, blocked with vec4 forward beside scalar', spec: { sizes: [36, 13, 8, 3], activation: 'relu', loss: 'ce' }, n: 50, batch: 17, steps: 6, lr: 0.1, options: { matmul: 'blocked' } },
+  { label: 'sigmoid MSE, unfused, blocked with vec4 forward beside scalar', spec: { sizes: [36, 13, 8, 3], activation: 'sigmoid', loss: 'mse' }, n: 50, batch: 17, steps: 6, lr: 0.3, options: { fuse: false, matmul: 'blocked' } },
   { label: 'tanh sigmoid-BCE, unfused naive', spec: { sizes: [6, 10, 1], activation: 'tanh', loss: 'bce' }, n: 30, batch: 30, steps: 5, lr: 0.5, options: { fuse: false, naive: true } },
   { label: 'sigmoid MSE, unfused tiled', spec: { sizes: [5, 7, 3], activation: 'sigmoid', loss: 'mse' }, n: 25, batch: 10, steps: 6, lr: 0.3, options: { fuse: false, matmul: 'tiled' } },
   { label: 'leaky_relu CE, wide tiles', spec: { sizes: [70, 65, 3], activation: 'leaky_relu', loss: 'ce' }, n: 100, batch: 64, steps: 4, lr: 0.05, options: {} },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as gpuOps from '../../src/gpu/ops.ts';
 import * as ref from '../../src/reference/ops.ts';
 import { assertClose, F32_EPS, TOL } from '../../src/check.ts';
-import { MATMUL_TILE } from '../../src/gpu/kernels.ts';
+import { MATMUL_TILE, forwardMatmul } from '../../src/gpu/kernels.ts';
 import type { Activation } from '../../src/model.ts';
 import { Rng } from '../../src/rng.ts';
 import { f64, gpu, randomArray, useDevice } from './fixture.ts';
@@ -103,6 +103,12 @@ describe('vec4 forward matmul', () => {
       });
     }
   }
+  // Test that the plan's forward product is the vec4 kernel exactly for the blocked family with K % 4 == 0.
+  it('forwardMatmul picks vec4 for blocked with K % 4 == 0 only', () => {
+    expect(forwardMatmul('blocked', 784)).toEqual({ plain: 'matmulVec4NT', biasAct: 'matmulVec4NTBiasAct', constants: {} });
+    expect(forwardMatmul('blocked', 13).plain).toBe('matmulBlocked');
+    expect(forwardMatmul('tiled', 784).biasAct).toBe('matmulBiasAct');
+  });
   // Test that the vec4 kernel refuses an orientation or K it cannot do, naming the kernel and shape.
   it('matmulVec4NT rejects K % 4 != 0 and other orientations', async () => {
     const a = new Float32Array(6);
