@@ -1,21 +1,18 @@
 // `npm run bench`: times our WebGPU plan, the float64 CPU reference and TensorFlow.js (WebGPU and
 // WASM backends) on the same configurations in one headless Chromium page, plus single matmul kernels;
 // writes bench-results/bench.json and a self-contained bench-results/bench.html. Served like the train
-// command: a local Vite server on 127.0.0.1 (WebGPU needs a secure context), Playwright, exposeFunction.
+// command, through page-runner.ts.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright';
-import { createServer, type Plugin } from 'vite';
+import type { Plugin } from 'vite';
+import { runPage } from './page-runner.ts';
 import { ISSUE_CONFIGS, customConfig, sweepConfigs, type BenchConfig } from '../bench/configs.ts';
 import { ENGINES, type BenchRequest, type BenchResults, type Engine } from '../bench/protocol.ts';
 import { derive, htmlReport, textSummary } from '../bench/report.ts';
-import { chromiumLaunchOptions } from './chromium.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
 
@@ -138,30 +135,17 @@ function benchPlugin(req: BenchRequest): Plugin {
   };
 }
 
-export async function runBench(req: BenchRequest, log: (line: string) => void): Promise<BenchResults> {
-  const server = await createServer({
-    configFile: false, root: ROOT, logLevel: 'error', clearScreen: false,
-    server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
-    plugins: [benchPlugin(req)],
+export function runBench(req: BenchRequest, log: (line: string) => void): Promise<BenchResults> {
+  return runPage<BenchResults>({
+    path: '/src/bench/bench.html',
+    plugin: benchPlugin(req),
+    noTimeout: true,
+    expose: (done, fail) => ({
+      __benchLog: (line: string) => log(line),
+      __benchDone: (r: BenchResults) => done(r),
+      __benchError: (m: string) => fail(new Error(m)),
+    }),
   });
-  await server.listen();
-  const { port } = server.httpServer!.address() as AddressInfo;
-  const browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true });
-  try {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(0);
-    return await new Promise<BenchResults>((resolve, reject) => {
-      page.on('pageerror', (e) => reject(new Error(`page error: ${e.message}`)));
-      page.on('crash', () => reject(new Error('the browser page crashed')));
-      void page.exposeFunction('__benchLog', (line: string) => log(line));
-      void page.exposeFunction('__benchDone', (r: BenchResults) => resolve(r));
-      void page.exposeFunction('__benchError', (m: string) => reject(new Error(m)));
-      page.goto(`http://127.0.0.1:${port}/src/bench/bench.html`).catch(reject);
-    });
-  } finally {
-    await browser.close();
-    await server.close();
-  }
 }
 
 async function main(): Promise<number> {

@@ -1,20 +1,14 @@
-// Node half of the GPU path: serves the job and the page from a local Vite server on 127.0.0.1
-// (WebGPU needs a secure context), drives headless Chromium with Playwright, relays the page's events
-// and collects the trained weights it posts back.
+// Node half of the GPU path: serves the job to the runner page (run by page-runner.ts in headless
+// Chromium), relays the page's events and collects the trained weights and checkpoints it posts back.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright';
-import { createServer, type Plugin } from 'vite';
+import type { Plugin } from 'vite';
+import { runPage } from './page-runner.ts';
 import { encodeSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
 import type { Params } from '../model.ts';
 import { decodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { Summary, TrainEvent } from '../train/loop.ts';
-import { chromiumLaunchOptions } from './chromium.ts';
 import type { Job } from './job.ts';
 import type { JobMeta, JobPart } from './protocol.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function bytesOf(a: Float32Array | Uint8Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -92,34 +86,20 @@ export interface RunResult {
 
 export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, checkpoints?: CheckpointSink): Promise<RunResult> {
   let weights: Uint8Array | undefined;
-  const server = await createServer({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'error',
-    clearScreen: false,
-    server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
-    optimizeDeps: { noDiscovery: true, include: [] },
-    plugins: [jobPlugin(job, (w) => (weights = w), checkpoints)],
-  });
-  await server.listen();
-  const { port } = server.httpServer!.address() as AddressInfo;
-  const browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true });
   try {
-    const page = await browser.newPage();
-    const summary = await new Promise<Summary>((resolve, reject) => {
-      page.on('pageerror', (e) => reject(new Error(`page error: ${e.message}`)));
-      page.on('crash', () => reject(new Error('the browser page crashed')));
-      void page.exposeFunction('__jobEvent', (e: TrainEvent) => emit(e));
-      void page.exposeFunction('__jobDone', (s: Summary) => resolve(s));
-      void page.exposeFunction('__jobError', (m: string) => reject(new Error(m)));
-      page.goto(`http://127.0.0.1:${port}/src/cli/runner.html`).catch(reject);
+    const summary = await runPage<Summary>({
+      path: '/src/cli/runner.html',
+      plugin: jobPlugin(job, (w) => (weights = w), checkpoints),
+      vite: { optimizeDeps: { noDiscovery: true, include: [] } },
+      expose: (done, fail) => ({
+        __jobEvent: (e: TrainEvent) => emit(e),
+        __jobDone: (s: Summary) => done(s),
+        __jobError: (m: string) => fail(new Error(m)),
+      }),
     });
     if (!weights) throw new Error('the page finished without posting its weights');
     return { summary, weights };
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e), ...(weights ? { weights } : {}) };
-  } finally {
-    await browser.close();
-    await server.close();
   }
 }
