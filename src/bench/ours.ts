@@ -12,7 +12,7 @@ import { layerCount, size, type ModelSpec } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
 import { Rng } from '../rng.ts';
 import type { BackendInit } from '../train/backend.ts';
-import { median, type Stepper } from './timing.ts';
+import { sampleMedian, type Stepper } from './timing.ts';
 
 const LR = 1e-3; // small enough that no configuration diverges while it is timed
 
@@ -62,13 +62,7 @@ export async function timeDispatch(ctx: GpuContext, arena: BufferArena, d: Dispa
       for (let i = 0; i < n; i++) d.encode(pass, grid);
     })) / n;
   try {
-    const warm = await run(1);
-    // A kernel slower than a second (big shapes on a CPU-emulated adapter) gets one timed sample.
-    const k = warm > 1000 ? 1 : samples;
-    const n = Math.max(1, Math.min(200, Math.round(targetMs / Math.max(warm, 1e-3))));
-    const times: number[] = [];
-    for (let i = 0; i < k; i++) times.push(await run(n));
-    return { ms: median(times), timer: timer.timer, repeats: k * n };
+    return { ...(await sampleMedian(run, samples, targetMs)), timer: timer.timer };
   } finally {
     timer.destroy();
   }

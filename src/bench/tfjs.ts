@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { layerActivation, layerCount, size } from '../model.ts';
 import type { BackendInit } from '../train/backend.ts';
-import type { Stepper } from './timing.ts';
+import { sampleMedian, type Stepper } from './timing.ts';
 
 export type TfBackend = 'webgpu' | 'wasm';
 const LR = 1e-3;
@@ -89,13 +89,7 @@ export async function tfMatmulMs(M: number, N: number, K: number, samples = 3, t
     return (performance.now() - t) / n;
   };
   try {
-    const warm = await run(1);
-    const k = warm > 1000 ? 1 : samples;
-    const n = Math.max(1, Math.min(200, Math.round(targetMs / Math.max(warm, 1e-3))));
-    const times: number[] = [];
-    for (let i = 0; i < k; i++) times.push(await run(n));
-    times.sort((p, q) => p - q);
-    return { ms: times[times.length >> 1]!, repeats: k * n };
+    return await sampleMedian(run, samples, targetMs);
   } finally {
     tf.dispose([a, b]);
   }

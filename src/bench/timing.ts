@@ -36,6 +36,17 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Median over `samples` of run(n) (per-item time of n repetitions), n chosen after one warm-up run so
+ *  a sample takes about targetMs; anything slower than a second gets a single sample. */
+export async function sampleMedian(run: (n: number) => Promise<number>, samples: number, targetMs: number): Promise<{ ms: number; repeats: number }> {
+  const warm = await run(1);
+  const k = warm > 1000 ? 1 : samples;
+  const n = Math.max(1, Math.min(200, Math.round(targetMs / Math.max(warm, 1e-3))));
+  const times: number[] = [];
+  for (let i = 0; i < k; i++) times.push(await run(n));
+  return { ms: median(times), repeats: k * n };
+}
+
 /** A step slower than this is timed once after the warm-up step: more would blow the time budget. */
 const SLOW_STEP_MS = 8000;
 
