@@ -5,12 +5,10 @@
 //             dA_prev = dZ · W        (neither)
 // Entry points differ only in the epilogue: plain store, + bias then activation (forward),
 // × g'(aux) (backward: dZ_prev = (dZ · W) ⊙ g'(A_prev)).
-// Requires activation_fns.wgsl in front.
+// Requires activation_fns.wgsl and matmul_common.wgsl in front.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-
-struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
@@ -31,26 +29,12 @@ fn load_b(k: u32, n: u32) -> f32 {
   return b[k * dims.N + n];
 }
 
-// Accumulators are four vec4 rows indexed only by constants: a private array indexed inside a loop
-// would live in memory on some compilers (SwiftShader's among them) and run several times slower.
-struct Acc { r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32> }
-
-fn acc_row(acc: Acc, i: u32) -> vec4<f32> {
-  switch i {
-    case 0u: { return acc.r0; }
-    case 1u: { return acc.r1; }
-    case 2u: { return acc.r2; }
-    default: { return acc.r3; }
-  }
-}
-
 // ---- Tiled: 16×16 threads, each owns a 4×4 block of outputs strided by 16 (rows ty+16i, columns
 // tx+16j, so neighbouring threads touch neighbouring addresses); 64×64 output tile; K in steps of 16
 // staged through workgroup memory.
 const TS: u32 = 64u;   // output tile edge
 const TK: u32 = 16u;   // K step
 const WG: u32 = 16u;   // threads per edge
-const RB: u32 = 4u;    // outputs per thread per edge
 
 var<workgroup> tileA: array<f32, 1024>; // [TK][TS], k-major
 var<workgroup> tileB: array<f32, 1024>; // [TK][TS], k-major

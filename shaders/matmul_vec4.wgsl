@@ -2,30 +2,13 @@
 // (Z = A_prev · Wᵀ), for K divisible by 4: both operands are contiguous along K, so they are bound as
 // vec4 arrays and each thread's 4×4 output block takes 8 vec4 loads per 4 steps of K, where the
 // blocked kernel in matmul.wgsl takes 32 scalar loads. Same grid as that kernel (8×8 threads, each a
-// contiguous 4×4 block). Requires activation_fns.wgsl in front.
-
-struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
+// contiguous 4×4 block). Requires activation_fns.wgsl and matmul_common.wgsl in front.
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 @group(0) @binding(3) var<uniform> dims: Dims;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
-
-const RB: u32 = 4u; // outputs per thread per edge
-
-// Accumulator rows indexed only by constants (a private array indexed in a loop runs several times
-// slower on SwiftShader; see matmul.wgsl).
-struct Acc { r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32> }
-
-fn acc_row(acc: Acc, i: u32) -> vec4<f32> {
-  switch i {
-    case 0u: { return acc.r0; }
-    case 1u: { return acc.r1; }
-    case 2u: { return acc.r2; }
-    default: { return acc.r3; }
-  }
-}
 
 fn nt_product(gid: vec3<u32>) -> Acc {
   let k4 = dims.K / 4u;

@@ -4,6 +4,7 @@
 import activationFns from '../../shaders/activation_fns.wgsl?raw';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
+import matmulCommon from '../../shaders/matmul_common.wgsl?raw';
 import activationWgsl from '../../shaders/activation.wgsl?raw';
 import lossWgsl from '../../shaders/loss.wgsl?raw';
 import reduceWgsl from '../../shaders/reduce.wgsl?raw';
@@ -42,8 +43,9 @@ const r = (binding: number, name: string): Binding => ({ binding, name, kind: 'r
 const u = (binding: number, name: string): Binding => ({ binding, name, kind: 'uniform' });
 
 const withActs = (src: string) => activationFns + '\n' + src;
-const matmulSource = withActs(matmulWgsl);
-const matmulVec4Source = withActs(matmulVec4Wgsl);
+const withMatmulCommon = (src: string) => withActs(matmulCommon + '\n' + src);
+const matmulSource = withMatmulCommon(matmulWgsl);
+const matmulVec4Source = withMatmulCommon(matmulVec4Wgsl);
 const activationSource = withActs(activationWgsl);
 const batchNormSource = withActs(batchNormWgsl);
 const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const;
