@@ -5,7 +5,7 @@ import { BufferArena } from '../gpu/arena.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { Dispatch } from '../gpu/dispatch.ts';
 import { PassTimer } from '../gpu/pass-timer.ts';
-import { matmulWorkgroups, type KernelId } from '../gpu/kernels.ts';
+import { matmulConstants, matmulWorkgroups, type KernelId } from '../gpu/kernels.ts';
 import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
 import { initParams } from '../init.ts';
 import { layerCount, size, type ModelSpec } from '../model.ts';
@@ -79,7 +79,7 @@ export async function timeMatmul(ctx: GpuContext, id: KernelId, M: number, N: nu
     const c = arena.create('c', M * N * 4, GPUBufferUsage.STORAGE);
     const extra: Record<string, GPUBuffer> = {};
     for (const name of ['bias', 'aux']) extra[name] = arena.create(name, Math.max(M * N, N) * 4, GPUBufferUsage.STORAGE);
-    const d = await Dispatch.create(arena, id, { TRANS_A: Number(transA), TRANS_B: Number(transB), ...constants }, { a, b, c, ...extra }, { M, N, K });
+    const d = await Dispatch.create(arena, id, { ...matmulConstants(id, M, N, K, transA, transB), ...constants }, { a, b, c, ...extra }, { M, N, K });
     return await timeDispatch(ctx, arena, d, matmulWorkgroups(id, M, N));
   } finally {
     arena.destroy();

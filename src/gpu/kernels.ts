@@ -4,6 +4,7 @@
 import activationFns from '../../shaders/activation_fns.wgsl?raw';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
+import matmulVec4KnWgsl from '../../shaders/matmul_vec4_kn.wgsl?raw';
 import matmulCommon from '../../shaders/matmul_common.wgsl?raw';
 import activationWgsl from '../../shaders/activation.wgsl?raw';
 import lossWgsl from '../../shaders/loss.wgsl?raw';
@@ -46,6 +47,7 @@ const withActs = (src: string) => activationFns + '\n' + src;
 const withMatmulCommon = (src: string) => withActs(matmulCommon + '\n' + src);
 const matmulSource = withMatmulCommon(matmulWgsl);
 const matmulVec4Source = withMatmulCommon(matmulVec4Wgsl);
+const matmulVec4KnSource = withMatmulCommon(matmulVec4KnWgsl);
 const activationSource = withActs(activationWgsl);
 const batchNormSource = withActs(batchNormWgsl);
 const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const;
@@ -73,6 +75,14 @@ export const KERNELS = {
     bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
   matmulVec4NTBiasAct: { name: 'matmulBiasAct', file: 'matmul_vec4.wgsl', source: matmulVec4Source, entryPoint: 'vec4_nt_bias_act',
     bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(4, 'bias')], uniform: dims },
+  // Backward products (B stored [K][N]) for N % 4 == 0, B, C and aux bound as vec4 arrays along N:
+  // dW = dZᵀ·A_prev (TN, A read as vec4 along M, M % 4 == 0) and dA = dZ·W (NN, along K, K % 4 == 0).
+  matmulVec4TN: { name: 'matmul', file: 'matmul_vec4_kn.wgsl', source: matmulVec4KnSource, entryPoint: 'vec4_tn',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
+  matmulVec4NN: { name: 'matmul', file: 'matmul_vec4_kn.wgsl', source: matmulVec4KnSource, entryPoint: 'vec4_nn',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
+  matmulVec4NNActGrad: { name: 'matmulActGrad', file: 'matmul_vec4_kn.wgsl', source: matmulVec4KnSource, entryPoint: 'vec4_nn_act_grad',
+    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(5, 'aux')], uniform: dims },
   biasActivation: { name: 'biasActivation', file: 'activation.wgsl', source: activationSource, entryPoint: 'bias_act',
     bindings: [s(0, 'x'), u(1, 'shape'), r(2, 'bias')], uniform: shape },
   activationGrad: { name: 'activationGrad', file: 'activation.wgsl', source: activationSource, entryPoint: 'act_grad',
@@ -138,12 +148,49 @@ export const MATMUL_FAMILIES = {
 export function preferredMatmul(adapterName: string): MatmulFamily {
   return /swiftshader|llvmpipe|lavapipe/i.test(adapterName) ? 'blocked' : 'tiled';
 }
+/** The vec4 kernels have one orientation each (no TRANS_* overrides) and need these dimensions
+ *  divisible by 4 (their vec4 operands are contiguous along them). */
+const VEC4_MATMULS: Partial<Record<KernelId, { readonly transA: boolean; readonly transB: boolean; readonly div4: readonly ('M' | 'N' | 'K')[] }>> = {
+  matmulVec4NT: { transA: false, transB: true, div4: ['K'] },
+  matmulVec4NTBiasAct: { transA: false, transB: true, div4: ['K'] },
+  matmulVec4TN: { transA: true, transB: false, div4: ['M', 'N'] },
+  matmulVec4NN: { transA: false, transB: false, div4: ['K', 'N'] },
+  matmulVec4NNActGrad: { transA: false, transB: false, div4: ['K', 'N'] },
+};
+
+/** Override constants of a matmul kernel for an orientation: TRANS_* for matmul.wgsl, none for a vec4
+ *  kernel, which throws (naming itself and the shape) when the orientation or shape is not its own. */
+export function matmulConstants(id: KernelId, M: number, N: number, K: number, transA: boolean, transB: boolean): Record<string, number> {
+  const v = VEC4_MATMULS[id];
+  if (!v) return { TRANS_A: Number(transA), TRANS_B: Number(transB) };
+  const dims = { M, N, K };
+  if (transA !== v.transA || transB !== v.transB || v.div4.some((d) => dims[d] % 4 !== 0)) {
+    throw new Error(`kernel ${id}: needs transA=${v.transA} transB=${v.transB} and ${v.div4.join(', ')} divisible by 4, got transA=${transA} transB=${transB} M=${M} N=${N} K=${K}`);
+  }
+  return {};
+}
+
 /** The forward product Z = A·Wᵀ of a family for reduction length K, with the orientation constants
  *  its kernels take. The blocked family switches to matmul_vec4.wgsl when K % 4 == 0: 1.6× faster on
  *  SwiftShader (README); the tiled family is unchanged. */
 export function forwardMatmul(family: MatmulFamily, K: number): { plain: KernelId; biasAct: KernelId; constants: Record<string, number> } {
   if (family === 'blocked' && K % 4 === 0) return { plain: 'matmulVec4NT', biasAct: 'matmulVec4NTBiasAct', constants: {} };
   return { ...MATMUL_FAMILIES[family], constants: { TRANS_A: 0, TRANS_B: 1 } };
+}
+
+/** The backward products of a layer nIn → nOut, with their orientation constants: dW = dZᵀ·A_prev
+ *  ([nOut][nIn], K = rows) and dA_prev = dZ·W ([rows][nIn], K = nOut; plain, or × g' fused). The
+ *  blocked family switches to matmul_vec4_kn.wgsl when nIn and nOut are divisible by 4 (both kernels
+ *  need both; the row count may be anything); the tiled family is unchanged. */
+export function backwardMatmul(family: MatmulFamily, nIn: number, nOut: number): {
+  dW: { id: KernelId; constants: Record<string, number> };
+  dA: { plain: KernelId; actGrad: KernelId; constants: Record<string, number> };
+} {
+  if (family === 'blocked' && nIn % 4 === 0 && nOut % 4 === 0) {
+    return { dW: { id: 'matmulVec4TN', constants: {} }, dA: { plain: 'matmulVec4NN', actGrad: 'matmulVec4NNActGrad', constants: {} } };
+  }
+  const f = MATMUL_FAMILIES[family];
+  return { dW: { id: f.plain, constants: { TRANS_A: 1, TRANS_B: 0 } }, dA: { plain: f.plain, actGrad: f.actGrad, constants: { TRANS_A: 0, TRANS_B: 0 } } };
 }
 const ELEMENTWISE_WG = 256;
 const MAX_WG_PER_DIM = 65535;

@@ -5,7 +5,7 @@ import { BN_EPSILON, BN_MOMENTUM, type Activation } from '../model.ts';
 import type { OptimizerStep } from '../reference/ops.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { MATMUL_FAMILIES, OPT_ID, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type MatmulFamily, type Workgroups } from './kernels.ts';
+import { MATMUL_FAMILIES, OPT_ID, actConstants, matmulConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type MatmulFamily, type Workgroups } from './kernels.ts';
 
 async function runOnce(
   device: GPUDevice,
@@ -49,20 +49,12 @@ const first = (r: Record<string, Float32Array>, name: string): Float32Array => {
   return v;
 };
 
-export type MatmulVariant = 'matmulTiled' | 'matmulBlocked' | 'matmulNaive' | 'matmulVec4NT';
-
-/** Override constants of a matmul kernel; the vec4 kernels (matmul_vec4.wgsl) have no TRANS_* and only
- *  do A·Bᵀ with K % 4 == 0. */
-function orientation(id: KernelId, M: number, N: number, K: number, transA: boolean, transB: boolean): Record<string, number> {
-  if (!id.startsWith('matmulVec4')) return { TRANS_A: Number(transA), TRANS_B: Number(transB) };
-  if (transA || !transB || K % 4 !== 0) throw new Error(`kernel ${id}: needs A·Bᵀ with K % 4 == 0, got transA=${transA} transB=${transB} M=${M} N=${N} K=${K}`);
-  return {};
-}
+export type MatmulVariant = 'matmulTiled' | 'matmulBlocked' | 'matmulNaive' | 'matmulVec4NT' | 'matmulVec4TN' | 'matmulVec4NN';
 
 /** C[M][N] = op(A)·op(B) (see matmul.wgsl). */
 export async function matmul(device: GPUDevice, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
   transA: boolean, transB: boolean, variant: MatmulVariant = 'matmulTiled'): Promise<Float32Array> {
-  const out = await runOnce(device, variant, orientation(variant, M, N, K, transA, transB),
+  const out = await runOnce(device, variant, matmulConstants(variant, M, N, K, transA, transB),
     { a, b }, { c: M * N }, { M, N, K }, matmulWorkgroups(variant, M, N));
   return first(out, 'c');
 }
@@ -71,16 +63,17 @@ export async function matmul(device: GPUDevice, a: Float32Array, b: Float32Array
 export async function matmulBiasAct(device: GPUDevice, a: Float32Array, b: Float32Array, bias: Float32Array,
   M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation, family: MatmulFamily | 'vec4NT' = 'tiled'): Promise<Float32Array> {
   const id = family === 'vec4NT' ? 'matmulVec4NTBiasAct' : MATMUL_FAMILIES[family].biasAct;
-  const out = await runOnce(device, id, { ...orientation(id, M, N, K, transA, transB), ...actConstants(act) },
+  const out = await runOnce(device, id, { ...matmulConstants(id, M, N, K, transA, transB), ...actConstants(act) },
     { a, b, bias }, { c: M * N }, { M, N, K }, matmulWorkgroups(id, M, N));
   return first(out, 'c');
 }
 
-/** (op(A)·op(B)) ⊙ g'(aux), g' through the activation's output: the fused backward epilogue. */
+/** (op(A)·op(B)) ⊙ g'(aux), g' through the activation's output: the fused backward epilogue ('vec4NN':
+ *  matmul_vec4_kn.wgsl, A·B with K % 4 == 0 and N % 4 == 0). */
 export async function matmulActGrad(device: GPUDevice, a: Float32Array, b: Float32Array, aux: Float32Array,
-  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation, family: MatmulFamily = 'tiled'): Promise<Float32Array> {
-  const id = MATMUL_FAMILIES[family].actGrad;
-  const out = await runOnce(device, id, { TRANS_A: Number(transA), TRANS_B: Number(transB), ...actConstants(act) },
+  M: number, N: number, K: number, transA: boolean, transB: boolean, act: Activation, family: MatmulFamily | 'vec4NN' = 'tiled'): Promise<Float32Array> {
+  const id = family === 'vec4NN' ? 'matmulVec4NNActGrad' : MATMUL_FAMILIES[family].actGrad;
+  const out = await runOnce(device, id, { ...matmulConstants(id, M, N, K, transA, transB), ...actConstants(act) },
     { a, b, aux }, { c: M * N }, { M, N, K }, matmulWorkgroups(id, M, N));
   return first(out, 'c');
 }

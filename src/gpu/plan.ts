@@ -8,7 +8,7 @@ import { BufferArena, readBuffer } from './arena.ts';
 import type { TrainState } from '../train/checkpoint.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { MATMUL_FAMILIES, OPT_ID, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
+import { OPT_ID, backwardMatmul, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
 import { ReadbackPool } from './readback.ts';
 
 export interface PlanOptions {
@@ -90,8 +90,6 @@ export class TrainingPlan implements TrainBackend {
     const dropout = config.keepProb < 1;
     const fuse = options.fuse ?? true;
     const familyName = options.matmul ?? preferredMatmul(ctx.adapterName);
-    const family = MATMUL_FAMILIES[familyName];
-    const mm = options.naive ? 'matmulNaive' : family.plain;
     const L = layerCount(spec);
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`plan: batch size must be a positive integer, got ${maxBatch}`);
     const arena = new BufferArena(device, `plan [${spec.sizes.join(',')}] batch ${maxBatch}`);
@@ -229,9 +227,13 @@ export class TrainingPlan implements TrainBackend {
       for (let l = L - 1; l >= 0; l--) {
         const nIn = size(spec, l);
         const nOut = size(spec, l + 1);
+        const bwd = backwardMatmul(familyName, nIn, nOut);
+        const dW = options.naive ? { id: 'matmulNaive' as const, constants: { TRANS_A: 1, TRANS_B: 0 } } : bwd.dW;
+        // The unfused dA product (dropout, batch norm, fuse: false).
+        const dA = options.naive ? { id: 'matmulNaive' as const, constants: { TRANS_A: 0, TRANS_B: 0 } } : { id: bwd.dA.plain, constants: bwd.dA.constants };
         // dW = dZᵀ · A_prev: M = out, N = in, K = rows.
-        backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 1, TRANS_B: 0 }, { a: dZ(l + 1), b: layerInput(l, true), c: ref(gradBuffer, slot(l).weight) }, { M: nOut, N: nIn, K: 1 }),
-          uniform: (rows) => ({ M: nOut, N: nIn, K: rows }), grid: () => matmulWorkgroups(mm, nOut, nIn) });
+        backward.push({ d: await Dispatch.create(arena, dW.id, dW.constants, { a: dZ(l + 1), b: layerInput(l, true), c: ref(gradBuffer, slot(l).weight) }, { M: nOut, N: nIn, K: 1 }),
+          uniform: (rows) => ({ M: nOut, N: nIn, K: rows }), grid: () => matmulWorkgroups(dW.id, nOut, nIn) });
         // With batch norm the bias is not used: its gradient slot stays 0.
         if (!hasBatchNorm(spec, l)) {
           backward.push({ d: await Dispatch.create(arena, 'biasGrad', {}, { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) }, { rows: 1, cols: nOut }),
@@ -244,8 +246,8 @@ export class TrainingPlan implements TrainBackend {
         const w = ref(paramBuffer, slot(l).weight);
         if (hasBatchNorm(spec, l - 1)) {
           // dA = dZ · W (through the dropout mask), then batch norm's backward (g' inside): dZ, dγ, dβ.
-          backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 0 }, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
-            uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nIn) });
+          backward.push({ d: await Dispatch.create(arena, dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(dA.id, rows, nIn) });
           if (hiddenDropped(l)) {
             backward.push({ d: await Dispatch.create(arena, 'dropoutBackward', {}, { x: dZ(l) }, drop(l, 1, 0)),
               uniform: (rows, _start, _lr, t) => drop(l, rows, t), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
@@ -257,18 +259,18 @@ export class TrainingPlan implements TrainBackend {
           uniform: (rows) => bnUniform(rows, nIn), grid: () => columnWorkgroups(nIn) });
         } else if (hiddenDropped(l)) {
           // dAd = dZ · W, then through the mask (dA = dAd ⊙ mask / keepProb), then g'(A) unfused.
-          backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 0 }, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
-            uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nIn) });
+          backward.push({ d: await Dispatch.create(arena, dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(dA.id, rows, nIn) });
           backward.push({ d: await Dispatch.create(arena, 'dropoutBackward', {}, { x: dZ(l) }, drop(l, 1, 0)),
             uniform: (rows, _start, _lr, t) => drop(l, rows, t), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
           backward.push({ d: await Dispatch.create(arena, 'activationGrad', actConstants(act), { x: dZ(l), a: A(l) }, { rows: 1, cols: nIn }),
             uniform: (rows) => ({ rows, cols: nIn }), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
         } else if (fuse) {
-          backward.push({ d: await Dispatch.create(arena, family.actGrad, { TRANS_A: 0, TRANS_B: 0, ...actConstants(act) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims(1)),
-            uniform: dims, grid: (rows) => matmulWorkgroups(family.actGrad, rows, nIn) });
+          backward.push({ d: await Dispatch.create(arena, bwd.dA.actGrad, { ...bwd.dA.constants, ...actConstants(act) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(bwd.dA.actGrad, rows, nIn) });
         } else {
-          backward.push({ d: await Dispatch.create(arena, mm, { TRANS_A: 0, TRANS_B: 0 }, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
-            uniform: dims, grid: (rows) => matmulWorkgroups(mm, rows, nIn) });
+          backward.push({ d: await Dispatch.create(arena, dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
+            uniform: dims, grid: (rows) => matmulWorkgroups(dA.id, rows, nIn) });
           backward.push({ d: await Dispatch.create(arena, 'activationGrad', actConstants(act), { x: dZ(l), a: A(l) }, { rows: 1, cols: nIn }),
             uniform: (rows) => ({ rows, cols: nIn }), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
         }

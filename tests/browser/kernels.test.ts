@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as gpuOps from '../../src/gpu/ops.ts';
 import * as ref from '../../src/reference/ops.ts';
 import { assertClose, F32_EPS, TOL } from '../../src/check.ts';
-import { MATMUL_TILE, forwardMatmul } from '../../src/gpu/kernels.ts';
+import { MATMUL_TILE, backwardMatmul, forwardMatmul } from '../../src/gpu/kernels.ts';
 import type { Activation } from '../../src/model.ts';
 import { Rng } from '../../src/rng.ts';
 import { f64, gpu, randomArray, useDevice } from './fixture.ts';
@@ -114,6 +114,73 @@ describe('vec4 forward matmul', () => {
     const a = new Float32Array(6);
     await expect(gpuOps.matmul(gpu().device, a, a, 2, 2, 3, false, true, 'matmulVec4NT')).rejects.toThrow(/matmulVec4NT.*K=3/);
     await expect(gpuOps.matmul(gpu().device, a, a, 2, 2, 4, false, false, 'matmulVec4NT')).rejects.toThrow(/matmulVec4NT/);
+  });
+});
+
+// The vec4 backward kernels (matmul_vec4_kn.wgsl), B stored [K][N] with N % 4 == 0. dW = Aᵀ·B also needs
+// M % 4 == 0 and takes any K (its loop steps K by 4, then the rest); dA = A·B needs K % 4 == 0 and takes
+// any M. Shapes: 1, 3, 4, 5, 31, 32, 33, 64, 65 where free, multiples of 4 on and off the 32×32
+// workgroup tile where required, tall and skinny, long reductions.
+const VEC4_TN_SHAPES: [number, number, number][] = [
+  [4, 4, 1], [4, 4, 3], [4, 8, 4], [8, 4, 5], [32, 32, 31], [32, 32, 32], [32, 32, 33], [64, 64, 64], [36, 68, 65],
+  [4, 784, 64], [256, 4, 17], [28, 100, 1000], [128, 256, 64],
+];
+const VEC4_NN_SHAPES: [number, number, number][] = [
+  [1, 4, 4], [3, 8, 4], [4, 4, 8], [5, 32, 32], [31, 36, 64], [32, 32, 32], [33, 64, 68], [64, 64, 64], [65, 68, 36],
+  [1000, 4, 8], [2, 256, 128], [65, 784, 12], [17, 12, 1000],
+];
+
+describe('vec4 backward matmuls', () => {
+  for (const [M, N, K] of VEC4_TN_SHAPES) {
+    // Test that the vec4 Aᵀ·B (dW) kernel matches the reference for this shape.
+    it(`matmulVec4TN Aᵀ·B M=${M} N=${N} K=${K}`, async () => {
+      const rng = new Rng(M * 1000 + N * 10 + K);
+      const a = randomArray(K * M, rng);
+      const b = randomArray(K * N, rng);
+      const c = await gpuOps.matmul(gpu().device, a, b, M, N, K, true, false, 'matmulVec4TN');
+      assertClose(`matmulVec4TN C[${M}x${N}]`, c, ref.matmul(f64(a), f64(b), M, N, K, true, false), TOL.value, dotBound(a, b, M, N, K, true, false), N);
+    });
+  }
+  for (const [M, N, K] of VEC4_NN_SHAPES) {
+    // Test that the vec4 A·B (dA) kernel matches the reference for this shape.
+    it(`matmulVec4NN A·B M=${M} N=${N} K=${K}`, async () => {
+      const rng = new Rng(M * 1000 + N * 10 + K);
+      const a = randomArray(M * K, rng);
+      const b = randomArray(K * N, rng);
+      const c = await gpuOps.matmul(gpu().device, a, b, M, N, K, false, false, 'matmulVec4NN');
+      assertClose(`matmulVec4NN C[${M}x${N}]`, c, ref.matmul(f64(a), f64(b), M, N, K, false, false), TOL.value, dotBound(a, b, M, N, K, false, false), N);
+    });
+  }
+  for (const act of ACTS) for (const [M, N, K] of [[1, 4, 4], [33, 36, 64], [65, 784, 12]] as const) {
+    // Test that the vec4 backward epilogue (dZ·W) ⊙ g'(A_prev) matches matmul then activationGrad in the reference.
+    it(`matmulActGrad vec4NN ${act} M=${M} N=${N} K=${K}`, async () => {
+      const rng = new Rng(M + N + K);
+      const dz = randomArray(M * K, rng);
+      const w = randomArray(K * N, rng);
+      const aux = Float32Array.from(ref.activationForward(f64(randomArray(M * N, rng, -2, 2)), act));
+      const out = await gpuOps.matmulActGrad(gpu().device, dz, w, aux, M, N, K, false, false, act, 'vec4NN');
+      const expected = ref.activationGrad(ref.matmul(f64(dz), f64(w), M, N, K, false, false), f64(aux), act);
+      // g' <= 1 for every activation here, so the dot-product bound carries through.
+      assertClose(`matmulActGrad vec4NN ${act}`, out, expected, TOL.grad, dotBound(dz, w, M, N, K, false, false), N);
+    });
+  }
+  // Test that the plan's backward products are the vec4 kernels exactly for the blocked family with both widths % 4 == 0.
+  it('backwardMatmul picks vec4 for blocked with nIn and nOut % 4 == 0 only', () => {
+    expect(backwardMatmul('blocked', 784, 256)).toEqual({ dW: { id: 'matmulVec4TN', constants: {} }, dA: { plain: 'matmulVec4NN', actGrad: 'matmulVec4NNActGrad', constants: {} } });
+    expect(backwardMatmul('blocked', 128, 10)).toEqual({ dW: { id: 'matmulBlocked', constants: { TRANS_A: 1, TRANS_B: 0 } },
+      dA: { plain: 'matmulBlocked', actGrad: 'matmulBlockedActGrad', constants: { TRANS_A: 0, TRANS_B: 0 } } });
+    expect(backwardMatmul('blocked', 2, 64).dW.id).toBe('matmulBlocked');
+    expect(backwardMatmul('tiled', 784, 256).dA.actGrad).toBe('matmulActGrad');
+  });
+  // Test that the vec4 backward kernels refuse an orientation or shape they cannot do, naming the kernel and shape.
+  it('matmulVec4TN and matmulVec4NN reject shapes off their multiples of 4 and other orientations', async () => {
+    const a = new Float32Array(64);
+    await expect(gpuOps.matmul(gpu().device, a, a, 4, 6, 4, true, false, 'matmulVec4TN')).rejects.toThrow(/matmulVec4TN.*N=6/);
+    await expect(gpuOps.matmul(gpu().device, a, a, 3, 4, 4, true, false, 'matmulVec4TN')).rejects.toThrow(/matmulVec4TN.*M=3/);
+    await expect(gpuOps.matmul(gpu().device, a, a, 4, 4, 4, false, false, 'matmulVec4TN')).rejects.toThrow(/matmulVec4TN/);
+    await expect(gpuOps.matmul(gpu().device, a, a, 4, 4, 5, false, false, 'matmulVec4NN')).rejects.toThrow(/matmulVec4NN.*K=5/);
+    await expect(gpuOps.matmul(gpu().device, a, a, 4, 2, 4, false, false, 'matmulVec4NN')).rejects.toThrow(/matmulVec4NN.*N=2/);
+    await expect(gpuOps.matmul(gpu().device, a, a, 4, 4, 4, false, true, 'matmulVec4NN')).rejects.toThrow(/matmulVec4NN/);
   });
 });
 
