@@ -3,7 +3,7 @@
 // hands the results back through the functions the command exposed.
 import { autotuneMatmul } from '../gpu/autotune.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
-import { MATMUL_FAMILIES, type KernelId, type MatmulFamily } from '../gpu/kernels.ts';
+import { MATMUL_FAMILIES, backwardMatmul, forwardMatmul, type KernelId, type MatmulFamily } from '../gpu/kernels.ts';
 import { layerCount, size } from '../model.ts';
 import { stepFlops, type BenchConfig } from './configs.ts';
 import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
@@ -14,8 +14,13 @@ import { timeSteps, yieldToEventLoop, type Stepper } from './timing.ts';
 const hooks = window as unknown as Window & BenchHooks;
 const log = (line: string) => void hooks.__benchLog(line);
 
-/** Square matmul variants of ours timed on their own (the families' plain products and the baseline). */
-const MATMUL_VARIANTS: readonly KernelId[] = ['matmulTiled', 'matmulBlocked', 'matmulNaive'];
+/** Square matmul variants of ours timed on their own: the families' plain products and the baseline in
+ *  A·B, and each vec4 kernel (fixed orientation) beside the blocked kernel in that orientation. */
+const MATMUL_VARIANTS: readonly [KernelId, boolean, boolean][] = [
+  ['matmulTiled', false, false], ['matmulBlocked', false, false], ['matmulNaive', false, false], ['matmulVec4NN', false, false],
+  ['matmulBlocked', false, true], ['matmulVec4NT', false, true], ['matmulBlocked', true, false], ['matmulVec4TN', true, false],
+];
+const orientationLabel = (tA: boolean, tB: boolean) => (tA ? 'Aᵀ·B' : tB ? 'A·Bᵀ' : 'A·B');
 
 async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine, cfg: BenchConfig, req: BenchRequest): Promise<StepResult> {
   const init = benchInit(cfg.spec, cfg.batch);
@@ -63,9 +68,10 @@ async function kernelBench(ctx: GpuContext, fam: MatmulFamily, req: BenchRequest
   };
   for (const n of req.matmulSizes) {
     const flops = 2 * n * n * n;
-    for (const id of MATMUL_VARIANTS) {
-      const t = await timeMatmul(ctx, id, n, n, n);
-      push({ label: `matmul ${n}³`, engine: 'webgpu', kernel: id, M: n, N: n, K: n, ms: t.ms, gflops: flops / (t.ms * 1e6), timer: t.timer, repeats: t.repeats });
+    for (const [id, tA, tB] of MATMUL_VARIANTS) {
+      const t = await timeMatmul(ctx, id, n, n, n, tA, tB);
+      const label = tA || tB ? `matmul ${n}³ ${orientationLabel(tA, tB)}` : `matmul ${n}³`;
+      push({ label, engine: 'webgpu', kernel: id, M: n, N: n, K: n, ms: t.ms, gflops: flops / (t.ms * 1e6), timer: t.timer, repeats: t.repeats });
       await yieldToEventLoop();
     }
     for (const engine of engines.filter((e) => e.startsWith('tfjs-'))) {
@@ -75,21 +81,25 @@ async function kernelBench(ctx: GpuContext, fam: MatmulFamily, req: BenchRequest
     }
   }
   if (!req.kernels) return out;
-  // Every product of a training step of each issue configuration, on its own, with the family the
-  // plan uses on this adapter: forward Z = A·Wᵀ, dW = dZᵀ·A, dA = dZ·W.
-  const family = MATMUL_FAMILIES[fam];
+  // Every product of a training step of each issue configuration, on its own, with the kernel the plan
+  // uses on this adapter (forwardMatmul, backwardMatmul) and, where that is a vec4 kernel, the family's
+  // scalar one beside it: forward Z = A·Wᵀ, dW = dZᵀ·A, dA = dZ·W.
+  const scalar = MATMUL_FAMILIES[fam].plain;
   for (const cfg of req.configs.filter((c) => c.group === 'issue')) {
     const B = cfg.batch;
     for (let l = 0; l < layerCount(cfg.spec); l++) {
       const nIn = size(cfg.spec, l);
       const nOut = size(cfg.spec, l + 1);
-      const shapes: [string, number, number, number, boolean, boolean][] = [
-        [`L${l} forward`, B, nOut, nIn, false, true], [`L${l} dW`, nOut, nIn, B, true, false],
-        ...(l > 0 ? [[`L${l} dA`, B, nIn, nOut, false, false] as [string, number, number, number, boolean, boolean]] : []),
+      const bwd = backwardMatmul(fam, nIn, nOut);
+      const shapes: [string, KernelId, number, number, number, boolean, boolean][] = [
+        [`L${l} forward`, forwardMatmul(fam, nIn).plain, B, nOut, nIn, false, true], [`L${l} dW`, bwd.dW.id, nOut, nIn, B, true, false],
+        ...(l > 0 ? [[`L${l} dA`, bwd.dA.plain, B, nIn, nOut, false, false] as [string, KernelId, number, number, number, boolean, boolean]] : []),
       ];
-      for (const [what, M, N, K, tA, tB] of shapes) {
-        const t = await timeMatmul(ctx, family.plain, M, N, K, tA, tB);
-        push({ label: `${cfg.name} ${what}`, config: cfg.name, engine: 'webgpu', kernel: family.plain, M, N, K, ms: t.ms, gflops: (2 * M * N * K) / (t.ms * 1e6), timer: t.timer, repeats: t.repeats });
+      for (const [what, planId, M, N, K, tA, tB] of shapes) {
+        for (const id of planId === scalar ? [scalar] : [scalar, planId]) {
+          const t = await timeMatmul(ctx, id, M, N, K, tA, tB);
+          push({ label: `${cfg.name} ${what}`, config: cfg.name, engine: 'webgpu', kernel: id, M, N, K, ms: t.ms, gflops: (2 * M * N * K) / (t.ms * 1e6), timer: t.timer, repeats: t.repeats });
+        }
       }
     }
   }

@@ -9,7 +9,7 @@ export interface Derived {
   readonly crossover: { axis: string; at: string | null; note: string }[];
   /** The measured peak used as the denominator, and each 1024³ kernel's share of it. */
   readonly peak: { label: string; gflops: number } | null;
-  readonly matmulShare: { engine: Engine; kernel: string; gflops: number; share: number | null }[];
+  readonly matmulShare: { label: string; engine: Engine; kernel: string; gflops: number; share: number | null }[];
 }
 
 const byEngine = (rows: StepResult[], config: string, engine: Engine) => rows.find((r) => r.config === config && r.engine === engine);
@@ -39,7 +39,7 @@ export function derive(res: BenchResults, headline = 1024): Derived {
   // On a CPU-emulated adapter the fair denominator is the CPU itself: XNNPACK's SIMD matmul is as
   // close to the CPU's fp32 peak as anything that runs in this page.
   const peak = cpuLike && wasm ? { label: `TF.js WASM (XNNPACK, SIMD, ${res.tfjs.wasmThreads ? 'threads' : '1 thread'}) matmul ${headline}³`, gflops: wasm.gflops } : null;
-  const matmulShare = mm.map((k) => ({ engine: k.engine, kernel: k.kernel, gflops: k.gflops, share: peak ? k.gflops / peak.gflops : null }));
+  const matmulShare = mm.map((k) => ({ label: k.label, engine: k.engine, kernel: k.kernel, gflops: k.gflops, share: peak ? k.gflops / peak.gflops : null }));
   return { speedups, crossover, peak, matmulShare };
 }
 
@@ -67,7 +67,7 @@ export function textSummary(res: BenchResults, d: Derived): string {
   for (const c of d.crossover) lines.push(`crossover webgpu vs cpu-reference along ${c.axis}: ${c.at ?? 'none in the sweep'} (cpu/gpu time: ${c.note})`);
   lines.push('');
   if (d.peak) lines.push(`measured CPU peak: ${d.peak.gflops.toFixed(2)} GFLOP/s (${d.peak.label})`);
-  for (const m of d.matmulShare) lines.push(`  matmul 1024³ ${m.engine} ${m.kernel}: ${m.gflops.toFixed(2)} GFLOP/s${m.share !== null ? ` = ${(100 * m.share).toFixed(1)}% of the measured peak` : ''}`);
+  for (const m of d.matmulShare) lines.push(`  ${m.label} ${m.engine} ${m.kernel}: ${m.gflops.toFixed(2)} GFLOP/s${m.share !== null ? ` = ${(100 * m.share).toFixed(1)}% of the measured peak` : ''}`);
   for (const n of res.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }

@@ -24,7 +24,7 @@ With no options: the four configurations of issue #6 on every engine, the width 
   --steps K            steps per timed block (default: as many as fit in --block-ms)
   --engines LIST       comma-separated: ${ENGINES.join(',')}            (default all)
   --no-sweep           skip the width / depth / batch sweeps
-  --no-kernels         skip the per-layer kernel timings of the issue configurations
+  --no-kernels         skip the per-layer kernel timings (issue configurations, or the --hidden one)
   --matmul N1,N2       square matmul sizes timed kernel by kernel          (default 1024)
   --block-ms T         target wall time of one timed block                 (default 1000)
   --repeats R          timed blocks per measurement, median reported       (default 3)
@@ -104,7 +104,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 export function benchRequest(o: BenchOptions): BenchRequest {
   const configs: BenchConfig[] = o.hidden ? [customConfig(o.hidden, o.batch)] : [...ISSUE_CONFIGS, ...(o.sweep ? sweepConfigs() : [])];
   return {
-    configs, engines: o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000, matmulSizes: o.matmul, kernels: o.kernels && !o.hidden,
+    configs, engines: o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000, matmulSizes: o.matmul, kernels: o.kernels,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
   };
 }
