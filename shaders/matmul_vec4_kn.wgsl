@@ -3,8 +3,11 @@
 // 8×8-thread grid as matmul_vec4.wgsl) reads one vec4 of B per step of K and stores one vec4 per row.
 //   dW      = dZᵀ · A_prev  (tn: A stored [K][M], read as vec4 along M, needs M % 4 == 0)
 //   dA_prev = dZ · W        (nn: A stored [M][K], read as vec4 along K, needs K % 4 == 0)
-// Entry points differ in the epilogue: plain store, or × g'(aux) (dZ_prev = (dZ · W) ⊙ g'(A_prev)).
-// A sibling of matmul_vec4.wgsl because C is a vec4 array here and a scalar one there.
+// nn has two epilogues, plain store and × g'(aux) (dZ_prev = (dZ · W) ⊙ g'(A_prev)); dW has none.
+// Measured on SwiftShader: for A·B, scalar loads of A beside vec4 B were not reliably faster than the
+// blocked kernel (vec4 A: 1.6-2×), and tn's 4-step unroll is ~1.6× its 1-step loop; so both operands
+// are vec4 and both loops step K by 4.
+// A sibling of matmul_vec4.wgsl because C (and aux) are vec4 arrays here and C a scalar one there.
 // Requires activation_fns.wgsl and matmul_common.wgsl in front.
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
