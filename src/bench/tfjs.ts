@@ -13,12 +13,19 @@ export type TfBackend = 'webgpu' | 'wasm';
 const LR = 1e-3;
 
 let wasmPathsSet = false;
+// The bench server's route to the .wasm files (src/cli/bench.ts); the Node entry gives a directory.
+let wasmPrefix = '/__bench/wasm/';
+
+/** Where TF.js's WASM backend loads its .wasm files from (a URL prefix or, in Node, a directory + '/'). */
+export function setTfWasmPrefix(prefix: string): void {
+  wasmPrefix = prefix;
+}
 
 /** Makes `name` the active TF.js backend (initialising it on first use). */
 export async function useTfBackend(name: TfBackend): Promise<void> {
   if (name === 'wasm' && !wasmPathsSet) {
-    // The .wasm files come from node_modules through the bench server (src/cli/bench.ts), never a CDN.
-    setWasmPaths('/__bench/wasm/');
+    // The .wasm files come from node_modules (through the bench server in Chromium), never a CDN.
+    setWasmPaths(wasmPrefix);
     wasmPathsSet = true;
   }
   if (!(await tf.setBackend(name))) throw new Error(`TF.js backend '${name}' failed to initialise`);

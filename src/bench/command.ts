@@ -1,0 +1,113 @@
+// The bench command's options and request, shared by `npm run bench` (src/cli/bench.ts, Chromium) and
+// the browserless Node entry for GPU machines (src/cli/bench-node.ts); kept free of Vite and Playwright
+// so the Node entry bundles without them.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ISSUE_CONFIGS, customConfig, sweepConfigs, type BenchConfig } from './configs.ts';
+import { ENGINES, type BenchRequest, type BenchResults, type Engine } from './protocol.ts';
+import { derive, htmlReport, textSummary } from './report.ts';
+
+export const BENCH_USAGE = `Usage: npm run bench -- [options]
+
+With no options: the four configurations of issue #6 on every engine, the width / depth / batch sweeps
+(WebGPU against the CPU reference), and matmul 1024³ kernel by kernel. About 10-15 minutes on SwiftShader.
+
+  --hidden W1,W2,...   time one configuration 784-W1-W2-...-10 instead (no sweeps)
+  --batch-size B       its batch size                                      (default 64)
+  --steps K            steps per timed block (default: as many as fit in --block-ms)
+  --engines LIST       comma-separated: ${ENGINES.join(',')}            (default all)
+  --no-sweep           skip the width / depth / batch sweeps
+  --no-kernels         skip the per-layer kernel timings (issue configurations, or the --hidden one)
+  --matmul N1,N2       square matmul sizes timed kernel by kernel          (default 1024)
+  --block-ms T         target wall time of one timed block                 (default 1000)
+  --repeats R          timed blocks per measurement, median reported       (default 3)
+  --max-step-s S       an engine whose first step takes longer is reported from that step
+                       alone, marked as an upper bound                     (default 60)
+  --out DIR            where bench.json and bench.html go                  (default bench-results)
+  --json               print the results as one JSON object instead of text`;
+
+export interface BenchOptions {
+  hidden?: number[];
+  batch: number;
+  steps?: number;
+  engines: Engine[];
+  sweep: boolean;
+  kernels: boolean;
+  matmul: number[];
+  blockMs: number;
+  repeats: number;
+  maxStepS: number;
+  out: string;
+  json: boolean;
+  help: boolean;
+}
+
+const ints = (v: string, flag: string): number[] => v.split(',').map((t) => {
+  if (!/^\d+$/.test(t.trim()) || Number(t) < 1) throw new Error(`${flag}: each value must be a positive integer, got '${t}' in '${v}'`);
+  return Number(t);
+});
+const int1 = (v: string, flag: string): number => {
+  const n = ints(v, flag);
+  if (n.length !== 1) throw new Error(`${flag}: expected one positive integer, got '${v}'`);
+  return n[0]!;
+};
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const o: BenchOptions = { batch: 64, engines: [...ENGINES], sweep: true, kernels: true, matmul: [1024], blockMs: 1000, repeats: 3, maxStepS: 60, out: 'bench-results', json: false, help: false };
+  let batchGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    const value = (): string => {
+      if (eq >= 0) return arg.slice(eq + 1);
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new Error(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--help': case '-h': o.help = true; break;
+      case '--hidden': o.hidden = ints(value(), flag); break;
+      case '--batch-size': o.batch = int1(value(), flag); batchGiven = true; break;
+      case '--steps': o.steps = int1(value(), flag); break;
+      case '--engines': {
+        const v = value();
+        o.engines = v.split(',').map((e) => {
+          const hit = ENGINES.find((x) => x === e.trim());
+          if (!hit) throw new Error(`--engines: expected some of ${ENGINES.join(', ')}, got '${e}'`);
+          return hit;
+        });
+        break;
+      }
+      case '--no-sweep': o.sweep = false; break;
+      case '--no-kernels': o.kernels = false; break;
+      case '--matmul': { const v = value(); o.matmul = v === 'none' ? [] : ints(v, flag); break; }
+      case '--block-ms': o.blockMs = int1(value(), flag); break;
+      case '--repeats': o.repeats = int1(value(), flag); break;
+      case '--max-step-s': o.maxStepS = int1(value(), flag); break;
+      case '--out': o.out = value(); break;
+      case '--json': o.json = true; break;
+      default: throw new Error(`unknown flag ${flag} (see --help)`);
+    }
+  }
+  if (batchGiven && !o.hidden) throw new Error('--batch-size applies to the configuration given with --hidden');
+  return o;
+}
+
+export function benchRequest(o: BenchOptions): BenchRequest {
+  const configs: BenchConfig[] = o.hidden ? [customConfig(o.hidden, o.batch)] : [...ISSUE_CONFIGS, ...(o.sweep ? sweepConfigs() : [])];
+  return {
+    configs, engines: o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000, matmulSizes: o.matmul, kernels: o.kernels,
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
+  };
+}
+
+/** Writes bench.json and bench.html into o.out and prints the summary (or the JSON line with --json). */
+export function saveResults(o: BenchOptions, command: string, req: BenchRequest, results: BenchResults): void {
+  const derived = derive(results);
+  mkdirSync(o.out, { recursive: true });
+  writeFileSync(join(o.out, 'bench.json'), JSON.stringify({ command, request: req, results, derived }, null, 2) + '\n');
+  writeFileSync(join(o.out, 'bench.html'), htmlReport(results, derived, command));
+  if (o.json) process.stdout.write(JSON.stringify({ command, results, derived }) + '\n');
+  else console.log(`\n${textSummary(results, derived)}\n\nwrote ${join(o.out, 'bench.json')} and ${join(o.out, 'bench.html')}`);
+}

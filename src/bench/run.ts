@@ -1,0 +1,147 @@
+// The benchmark itself, wherever it runs: every engine on every configuration with one device (so all
+// figures share an adapter and a moment), then single kernels. The Chromium page (bench-page.ts) and
+// the browserless Node entry for GPU machines (src/cli/bench-node.ts) differ only in the BenchEnv.
+import { autotuneMatmul } from '../gpu/autotune.ts';
+import { acquireDevice, type GpuContext } from '../gpu/device.ts';
+import { MATMUL_FAMILIES, backwardMatmul, forwardMatmul, type KernelId, type MatmulFamily } from '../gpu/kernels.ts';
+import { layerCount, size } from '../model.ts';
+import { stepFlops, type BenchConfig } from './configs.ts';
+import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
+import type { BenchRequest, BenchResults, Engine, KernelResult, StepResult } from './protocol.ts';
+import { tfInfo, tfjsStepper, tfMatmulMs, useTfBackend } from './tfjs.ts';
+import { timeSteps, yieldToEventLoop, type Stepper } from './timing.ts';
+
+/** What the host tells the benchmark: where log lines go and how it describes itself in the results. */
+export interface BenchEnv {
+  log(line: string): void;
+  readonly userAgent: string;
+  readonly hardwareConcurrency: number;
+  /** False where SharedArrayBuffer (and so TF.js WASM threads) is unavailable: the results note it. */
+  readonly crossOriginIsolated: boolean;
+}
+
+/** Square matmul variants of ours timed on their own: the families' plain products and the baseline in
+ *  A·B, and each vec4 kernel (fixed orientation) beside the blocked kernel in that orientation. */
+const MATMUL_VARIANTS: readonly [KernelId, boolean, boolean][] = [
+  ['matmulTiled', false, false], ['matmulBlocked', false, false], ['matmulNaive', false, false], ['matmulVec4NN', false, false],
+  ['matmulBlocked', false, true], ['matmulVec4NT', false, true], ['matmulBlocked', true, false], ['matmulVec4TN', true, false],
+];
+const orientationLabel = (tA: boolean, tB: boolean) => (tA ? 'Aᵀ·B' : tB ? 'A·Bᵀ' : 'A·B');
+
+async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine, cfg: BenchConfig, req: BenchRequest): Promise<StepResult> {
+  const init = benchInit(cfg.spec, cfg.batch);
+  let adapter = ctx.adapterName;
+  let make: () => Promise<Stepper>;
+  switch (engine) {
+    case 'webgpu':
+      make = () => webgpuStepper(ctx, init, { matmul: family });
+      adapter = `${ctx.adapterName} (${family} matmul)`;
+      break;
+    case 'cpu-reference':
+      make = () => cpuReferenceStepper(init);
+      adapter = 'cpu reference (float64 JS, main thread)';
+      break;
+    case 'tfjs-webgpu':
+    case 'tfjs-wasm': {
+      const backend = engine === 'tfjs-webgpu' ? 'webgpu' : 'wasm';
+      await useTfBackend(backend);
+      make = () => tfjsStepper(init);
+      adapter = backend === 'wasm' ? 'tfjs wasm (XNNPACK)' : `tfjs webgpu (${ctx.adapterName})`;
+      break;
+    }
+  }
+  const steps = req.steps ?? cfg.steps;
+  const t = await timeSteps(make, { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
+  const flops = stepFlops(cfg.spec, cfg.batch);
+  return {
+    config: cfg.name, group: cfg.group, sizes: cfg.spec.sizes, batch: cfg.batch, engine, adapter,
+    setupMs: t.setupMs, firstStepMs: t.firstStepMs, msPerStep: t.msPerStep, blocksMs: t.blocksMs, stepsPerBlock: t.stepsPerBlock, firstStepOnly: t.firstStepOnly,
+    samplesPerSecond: cfg.batch / (t.msPerStep / 1000), gflops: flops / (t.msPerStep * 1e6), flopsPerStep: flops,
+  };
+}
+
+function fmt(r: StepResult): string {
+  return `${r.config.padEnd(22)} ${r.engine.padEnd(13)} ${r.msPerStep.toFixed(2).padStart(10)} ms/step  ${r.samplesPerSecond.toFixed(0).padStart(8)} samples/s  ` +
+    `${r.gflops.toFixed(2).padStart(7)} GFLOP/s  (setup ${r.setupMs.toFixed(0)} ms, first step ${r.firstStepMs.toFixed(0)} ms, ` +
+    (r.firstStepOnly ? 'FIRST STEP ONLY: an upper bound)' : `${r.blocksMs.length}×${r.stepsPerBlock} steps)`);
+}
+
+async function kernelBench(ctx: GpuContext, fam: MatmulFamily, req: BenchRequest, engines: readonly Engine[], env: BenchEnv): Promise<KernelResult[]> {
+  const out: KernelResult[] = [];
+  const push = (r: KernelResult) => {
+    out.push(r);
+    env.log(`kernel ${r.label.padEnd(34)} ${r.engine.padEnd(12)} ${r.kernel.padEnd(16)} ${r.ms.toFixed(3).padStart(10)} ms  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s  (${r.timer}, ${r.repeats} runs)`);
+  };
+  for (const n of req.matmulSizes) {
+    const flops = 2 * n * n * n;
+    for (const [id, tA, tB] of MATMUL_VARIANTS) {
+      const t = await timeMatmul(ctx, id, n, n, n, tA, tB);
+      const label = tA || tB ? `matmul ${n}³ ${orientationLabel(tA, tB)}` : `matmul ${n}³`;
+      push({ label, engine: 'webgpu', kernel: id, M: n, N: n, K: n, ms: t.ms, gflops: flops / (t.ms * 1e6), timer: t.timer, repeats: t.repeats });
+      await yieldToEventLoop();
+    }
+    for (const engine of engines.filter((e) => e.startsWith('tfjs-'))) {
+      await useTfBackend(engine === 'tfjs-webgpu' ? 'webgpu' : 'wasm');
+      const t = await tfMatmulMs(n, n, n);
+      push({ label: `matmul ${n}³`, engine, kernel: 'tf.matMul', M: n, N: n, K: n, ms: t.ms, gflops: flops / (t.ms * 1e6), timer: 'wall', repeats: t.repeats });
+    }
+  }
+  if (!req.kernels) return out;
+  // Every product of a training step of each issue configuration, on its own, with the kernel the plan
+  // uses on this adapter (forwardMatmul, backwardMatmul) and, where that is a vec4 kernel, the family's
+  // scalar one beside it: forward Z = A·Wᵀ, dW = dZᵀ·A, dA = dZ·W.
+  const scalar = MATMUL_FAMILIES[fam].plain;
+  for (const cfg of req.configs.filter((c) => c.group === 'issue')) {
+    const B = cfg.batch;
+    for (let l = 0; l < layerCount(cfg.spec); l++) {
+      const nIn = size(cfg.spec, l);
+      const nOut = size(cfg.spec, l + 1);
+      const bwd = backwardMatmul(fam, nIn, nOut);
+      const shapes: [string, KernelId, number, number, number, boolean, boolean][] = [
+        [`L${l} forward`, forwardMatmul(fam, nIn).plain, B, nOut, nIn, false, true], [`L${l} dW`, bwd.dW.id, nOut, nIn, B, true, false],
+        ...(l > 0 ? [[`L${l} dA`, bwd.dA.plain, B, nIn, nOut, false, false] as [string, KernelId, number, number, number, boolean, boolean]] : []),
+      ];
+      for (const [what, planId, M, N, K, tA, tB] of shapes) {
+        for (const id of planId === scalar ? [scalar] : [scalar, planId]) {
+          const t = await timeMatmul(ctx, id, M, N, K, tA, tB);
+          push({ label: `${cfg.name} ${what}`, config: cfg.name, engine: 'webgpu', kernel: id, M, N, K, ms: t.ms, gflops: (2 * M * N * K) / (t.ms * 1e6), timer: t.timer, repeats: t.repeats });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<BenchResults> {
+  const { log } = env;
+  const ctx = await acquireDevice();
+  log(`adapter: ${ctx.adapterName}; features: ${ctx.features.join(', ') || 'none'}; timestamp-query ${ctx.features.includes('timestamp-query') ? 'used' : 'not available: kernels timed by wall clock'}`);
+  const tuned = await autotuneMatmul(ctx);
+  log(`autotune: ${tuned.family} matmul (${Object.entries(tuned.ms).map(([f, ms]) => `${f} ${ms.toFixed(2)} ms`).join(', ')} on 256×512×512)`);
+  const steps: StepResult[] = [];
+  const notes: string[] = [];
+  for (const cfg of req.configs) {
+    const engines = cfg.group === 'issue' ? req.engines : req.engines.filter((e) => e === 'webgpu' || e === 'cpu-reference');
+    for (const engine of engines) {
+      try {
+        const r = await stepEngine(ctx, tuned.family, engine, cfg, req);
+        steps.push(r);
+        log(fmt(r));
+      } catch (e) {
+        const m = `${cfg.name} ${engine}: failed: ${e instanceof Error ? e.message : String(e)}`;
+        notes.push(m);
+        log(m);
+      }
+      await yieldToEventLoop();
+    }
+  }
+  const kernels = await kernelBench(ctx, tuned.family, req, req.engines, env);
+  const info = await tfInfo();
+  if (!env.crossOriginIsolated) notes.push('TF.js WASM ran single-threaded: the page is not cross-origin isolated, so SharedArrayBuffer (and WASM threads) are unavailable.');
+  const results: BenchResults = {
+    date: new Date().toISOString(), adapter: ctx.adapterName, features: ctx.features, userAgent: env.userAgent,
+    hardwareConcurrency: env.hardwareConcurrency, crossOriginIsolated: env.crossOriginIsolated, tfjs: info, autotune: tuned, steps, kernels, notes,
+  };
+  ctx.device.destroy();
+  return results;
+}
