@@ -4,6 +4,7 @@
 import { autotuneMatmul } from '../gpu/autotune.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { MATMUL_FAMILIES, type KernelId, type MatmulFamily } from '../gpu/kernels.ts';
+import { defaultStepsPerSubmit } from '../gpu/plan.ts';
 import { layerCount, size } from '../model.ts';
 import { stepFlops, type BenchConfig } from './configs.ts';
 import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
@@ -17,15 +18,18 @@ const log = (line: string) => void hooks.__benchLog(line);
 /** Square matmul variants of ours timed on their own (the families' plain products and the baseline). */
 const MATMUL_VARIANTS: readonly KernelId[] = ['matmulTiled', 'matmulBlocked', 'matmulNaive'];
 
-async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine, cfg: BenchConfig, req: BenchRequest): Promise<StepResult> {
+/** One engine on one configuration; `stepsPerSubmit` for the WebGPU plan (absent: the plan's default). */
+async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine, cfg: BenchConfig, req: BenchRequest, stepsPerSubmit?: number): Promise<StepResult> {
   const init = benchInit(cfg.spec, cfg.batch);
   let adapter = ctx.adapterName;
   let make: () => Promise<Stepper>;
   switch (engine) {
-    case 'webgpu':
-      make = () => webgpuStepper(ctx, init, { matmul: family });
-      adapter = `${ctx.adapterName} (${family} matmul)`;
+    case 'webgpu': {
+      const perSubmit = stepsPerSubmit ?? defaultStepsPerSubmit(ctx.adapterName);
+      make = () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: perSubmit });
+      adapter = `${ctx.adapterName} (${family} matmul, ${perSubmit} step${perSubmit > 1 ? 's' : ''} per submit)`;
       break;
+    }
     case 'cpu-reference':
       make = () => cpuReferenceStepper(init);
       adapter = 'cpu reference (float64 JS, main thread)';
@@ -46,6 +50,7 @@ async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine,
     config: cfg.name, group: cfg.group, sizes: cfg.spec.sizes, batch: cfg.batch, engine, adapter,
     setupMs: t.setupMs, firstStepMs: t.firstStepMs, msPerStep: t.msPerStep, blocksMs: t.blocksMs, stepsPerBlock: t.stepsPerBlock, firstStepOnly: t.firstStepOnly,
     samplesPerSecond: cfg.batch / (t.msPerStep / 1000), gflops: flops / (t.msPerStep * 1e6), flopsPerStep: flops,
+    ...(engine === 'webgpu' ? { stepsPerSubmit: stepsPerSubmit ?? defaultStepsPerSubmit(ctx.adapterName) } : {}),
   };
 }
 
@@ -119,12 +124,28 @@ async function main(): Promise<void> {
       await yieldToEventLoop();
     }
   }
+  // Steps per submit: every configuration at every value, one after the other so they share a moment.
+  const submitSweep: StepResult[] = [];
+  for (const cfg of req.stepsPerSubmit ? req.configs : []) {
+    for (const k of req.stepsPerSubmit ?? []) {
+      try {
+        const r = await stepEngine(ctx, tuned.family, 'webgpu', cfg, req, k);
+        submitSweep.push(r);
+        log(`${fmt(r)}  [${k} per submit]`);
+      } catch (e) {
+        const m = `${cfg.name} webgpu, ${k} steps per submit: failed: ${e instanceof Error ? e.message : String(e)}`;
+        notes.push(m);
+        log(m);
+      }
+      await yieldToEventLoop();
+    }
+  }
   const kernels = await kernelBench(ctx, tuned.family, req, req.engines);
   const info = await tfInfo();
   if (!crossOriginIsolated) notes.push('TF.js WASM ran single-threaded: the page is not cross-origin isolated, so SharedArrayBuffer (and WASM threads) are unavailable.');
   const results: BenchResults = {
     date: new Date().toISOString(), adapter: ctx.adapterName, features: ctx.features, userAgent: navigator.userAgent,
-    hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated, tfjs: info, autotune: tuned, steps, kernels, notes,
+    hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated, tfjs: info, autotune: tuned, steps, kernels, submitSweep, notes,
   };
   ctx.device.destroy();
   await hooks.__benchDone(results);

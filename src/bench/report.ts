@@ -62,6 +62,20 @@ export function textSummary(res: BenchResults, d: Derived): string {
   }
   lines.push('');
   lines.push('  (≤: first step only, compilation included; an upper bound on the steady state)');
+  if (res.submitSweep.length > 0) {
+    lines.push('');
+    lines.push('WebGPU plan by training steps per submit (median ms per step; in brackets: time relative to the first column):');
+    const ks = [...new Set(res.submitSweep.map((r) => r.stepsPerSubmit ?? 1))];
+    lines.push(`  ${'config'.padEnd(22)}${ks.map((k) => `${k}/submit`.padStart(18)).join('')}`);
+    for (const c of [...new Set(res.submitSweep.map((r) => r.config))]) {
+      const at = (k: number) => res.submitSweep.find((r) => r.config === c && (r.stepsPerSubmit ?? 1) === k);
+      const base = at(ks[0]!);
+      lines.push(`  ${c.padEnd(22)}${ks.map((k) => {
+        const r = at(k);
+        return (r ? `${(r.firstStepOnly ? '≤' : '') + r.msPerStep.toFixed(r.msPerStep < 10 ? 2 : 0)}${base ? ` (${(r.msPerStep / base.msPerStep).toFixed(2)})` : ''}` : '-').padStart(18);
+      }).join('')}`);
+    }
+  }
   for (const s of d.speedups) lines.push(`  ${s.config}: ` + (s.ratio >= 1 ? `webgpu ${s.ratio.toFixed(2)}× faster than ${s.vs}` : `${s.vs} ${(1 / s.ratio).toFixed(2)}× faster than webgpu`) + (s.firstStepOnly ? ' (from a first step: includes compilation)' : ''));
   lines.push('');
   for (const c of d.crossover) lines.push(`crossover webgpu vs cpu-reference along ${c.axis}: ${c.at ?? 'none in the sweep'} (cpu/gpu time: ${c.note})`);

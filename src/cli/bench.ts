@@ -22,6 +22,8 @@ With no options: the four configurations of issue #6 on every engine, the width 
   --hidden W1,W2,...   time one configuration 784-W1-W2-...-10 instead (no sweeps)
   --batch-size B       its batch size                                      (default 64)
   --steps K            steps per timed block (default: as many as fit in --block-ms)
+  --steps-per-submit L also time the WebGPU plan of each configuration at each of these
+                       training steps per submit, e.g. 1,2,4,8,16 (default: none)
   --engines LIST       comma-separated: ${ENGINES.join(',')}            (default all)
   --no-sweep           skip the width / depth / batch sweeps
   --no-kernels         skip the per-layer kernel timings of the issue configurations
@@ -37,6 +39,7 @@ export interface BenchOptions {
   hidden?: number[];
   batch: number;
   steps?: number;
+  stepsPerSubmit?: number[];
   engines: Engine[];
   sweep: boolean;
   kernels: boolean;
@@ -77,6 +80,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--hidden': o.hidden = ints(value(), flag); break;
       case '--batch-size': o.batch = int1(value(), flag); batchGiven = true; break;
       case '--steps': o.steps = int1(value(), flag); break;
+      case '--steps-per-submit': o.stepsPerSubmit = ints(value(), flag); break;
       case '--engines': {
         const v = value();
         o.engines = v.split(',').map((e) => {
@@ -106,6 +110,7 @@ export function benchRequest(o: BenchOptions): BenchRequest {
   return {
     configs, engines: o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000, matmulSizes: o.matmul, kernels: o.kernels && !o.hidden,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.stepsPerSubmit ? { stepsPerSubmit: o.stepsPerSubmit } : {}),
   };
 }
 
