@@ -10,7 +10,7 @@ import { stepFlops, type BenchConfig } from './configs.ts';
 import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
 import type { BenchHooks, BenchRequest, BenchResults, Engine, KernelResult, StepResult } from './protocol.ts';
 import { tfInfo, tfjsStepper, tfMatmulMs, useTfBackend } from './tfjs.ts';
-import { timeSteps, yieldToEventLoop, type Stepper } from './timing.ts';
+import { timeInterleaved, timeSteps, yieldToEventLoop, type Stepper, type Timed } from './timing.ts';
 
 const hooks = window as unknown as Window & BenchHooks;
 const log = (line: string) => void hooks.__benchLog(line);
@@ -18,18 +18,19 @@ const log = (line: string) => void hooks.__benchLog(line);
 /** Square matmul variants of ours timed on their own (the families' plain products and the baseline). */
 const MATMUL_VARIANTS: readonly KernelId[] = ['matmulTiled', 'matmulBlocked', 'matmulNaive'];
 
-/** One engine on one configuration; `stepsPerSubmit` for the WebGPU plan (absent: the plan's default). */
-async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine, cfg: BenchConfig, req: BenchRequest, stepsPerSubmit?: number): Promise<StepResult> {
+const webgpuAdapter = (ctx: GpuContext, family: MatmulFamily, perSubmit: number) =>
+  `${ctx.adapterName} (${family} matmul, ${perSubmit} step${perSubmit > 1 ? 's' : ''} per submit)`;
+
+async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine, cfg: BenchConfig, req: BenchRequest): Promise<StepResult> {
   const init = benchInit(cfg.spec, cfg.batch);
   let adapter = ctx.adapterName;
   let make: () => Promise<Stepper>;
+  const perSubmit = defaultStepsPerSubmit(ctx.adapterName);
   switch (engine) {
-    case 'webgpu': {
-      const perSubmit = stepsPerSubmit ?? defaultStepsPerSubmit(ctx.adapterName);
+    case 'webgpu':
       make = () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: perSubmit });
-      adapter = `${ctx.adapterName} (${family} matmul, ${perSubmit} step${perSubmit > 1 ? 's' : ''} per submit)`;
+      adapter = webgpuAdapter(ctx, family, perSubmit);
       break;
-    }
     case 'cpu-reference':
       make = () => cpuReferenceStepper(init);
       adapter = 'cpu reference (float64 JS, main thread)';
@@ -45,12 +46,25 @@ async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine,
   }
   const steps = req.steps ?? cfg.steps;
   const t = await timeSteps(make, { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
+  return stepResult(cfg, engine, adapter, t, engine === 'webgpu' ? perSubmit : undefined);
+}
+
+/** The WebGPU plan on one configuration at each of `ks` steps per submit, timed in turns (timeInterleaved). */
+async function submitSweep(ctx: GpuContext, family: MatmulFamily, cfg: BenchConfig, req: BenchRequest, ks: readonly number[]): Promise<StepResult[]> {
+  const init = benchInit(cfg.spec, cfg.batch);
+  const steps = req.steps ?? cfg.steps;
+  const timed = await timeInterleaved(ks.map((k) => () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: k })),
+    { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
+  return timed.map((t, i) => stepResult(cfg, 'webgpu', webgpuAdapter(ctx, family, ks[i]!), t, ks[i]!));
+}
+
+function stepResult(cfg: BenchConfig, engine: Engine, adapter: string, t: Timed, stepsPerSubmit: number | undefined): StepResult {
   const flops = stepFlops(cfg.spec, cfg.batch);
   return {
     config: cfg.name, group: cfg.group, sizes: cfg.spec.sizes, batch: cfg.batch, engine, adapter,
     setupMs: t.setupMs, firstStepMs: t.firstStepMs, msPerStep: t.msPerStep, blocksMs: t.blocksMs, stepsPerBlock: t.stepsPerBlock, firstStepOnly: t.firstStepOnly,
     samplesPerSecond: cfg.batch / (t.msPerStep / 1000), gflops: flops / (t.msPerStep * 1e6), flopsPerStep: flops,
-    ...(engine === 'webgpu' ? { stepsPerSubmit: stepsPerSubmit ?? defaultStepsPerSubmit(ctx.adapterName) } : {}),
+    ...(stepsPerSubmit !== undefined ? { stepsPerSubmit } : {}),
   };
 }
 
@@ -124,28 +138,27 @@ async function main(): Promise<void> {
       await yieldToEventLoop();
     }
   }
-  // Steps per submit: every configuration at every value, one after the other so they share a moment.
-  const submitSweep: StepResult[] = [];
+  // Steps per submit: every configuration at every value, the values timed in turns.
+  const sweep: StepResult[] = [];
   for (const cfg of req.stepsPerSubmit ? req.configs : []) {
-    for (const k of req.stepsPerSubmit ?? []) {
-      try {
-        const r = await stepEngine(ctx, tuned.family, 'webgpu', cfg, req, k);
-        submitSweep.push(r);
-        log(`${fmt(r)}  [${k} per submit]`);
-      } catch (e) {
-        const m = `${cfg.name} webgpu, ${k} steps per submit: failed: ${e instanceof Error ? e.message : String(e)}`;
-        notes.push(m);
-        log(m);
+    try {
+      for (const r of await submitSweep(ctx, tuned.family, cfg, req, req.stepsPerSubmit ?? [])) {
+        sweep.push(r);
+        log(`${fmt(r)}  [${r.stepsPerSubmit ?? '?'} per submit]`);
       }
-      await yieldToEventLoop();
+    } catch (e) {
+      const m = `${cfg.name} webgpu, steps per submit ${req.stepsPerSubmit?.join(',') ?? ''}: failed: ${e instanceof Error ? e.message : String(e)}`;
+      notes.push(m);
+      log(m);
     }
+    await yieldToEventLoop();
   }
   const kernels = await kernelBench(ctx, tuned.family, req, req.engines);
   const info = await tfInfo();
   if (!crossOriginIsolated) notes.push('TF.js WASM ran single-threaded: the page is not cross-origin isolated, so SharedArrayBuffer (and WASM threads) are unavailable.');
   const results: BenchResults = {
     date: new Date().toISOString(), adapter: ctx.adapterName, features: ctx.features, userAgent: navigator.userAgent,
-    hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated, tfjs: info, autotune: tuned, steps, kernels, submitSweep, notes,
+    hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated, tfjs: info, autotune: tuned, steps, kernels, submitSweep: sweep, notes,
   };
   ctx.device.destroy();
   await hooks.__benchDone(results);

@@ -21,6 +21,8 @@ With no options: the four configurations of issue #6 on every engine, the width 
 
   --hidden W1,W2,...   time one configuration 784-W1-W2-...-10 instead (no sweeps)
   --batch-size B       its batch size                                      (default 64)
+  --only T1,T2         keep only the configurations whose name contains one of these,
+                       e.g. "784-128-10 b64,12288"
   --steps K            steps per timed block (default: as many as fit in --block-ms)
   --steps-per-submit L also time the WebGPU plan of each configuration at each of these
                        training steps per submit, e.g. 1,2,4,8,16 (default: none)
@@ -37,6 +39,7 @@ With no options: the four configurations of issue #6 on every engine, the width 
 
 export interface BenchOptions {
   hidden?: number[];
+  only?: string[];
   batch: number;
   steps?: number;
   stepsPerSubmit?: number[];
@@ -79,6 +82,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--help': case '-h': o.help = true; break;
       case '--hidden': o.hidden = ints(value(), flag); break;
       case '--batch-size': o.batch = int1(value(), flag); batchGiven = true; break;
+      case '--only': o.only = value().split(',').map((t) => t.trim()).filter((t) => t !== ''); break;
       case '--steps': o.steps = int1(value(), flag); break;
       case '--steps-per-submit': o.stepsPerSubmit = ints(value(), flag); break;
       case '--engines': {
@@ -106,7 +110,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 }
 
 export function benchRequest(o: BenchOptions): BenchRequest {
-  const configs: BenchConfig[] = o.hidden ? [customConfig(o.hidden, o.batch)] : [...ISSUE_CONFIGS, ...(o.sweep ? sweepConfigs() : [])];
+  const all: BenchConfig[] = o.hidden ? [customConfig(o.hidden, o.batch)] : [...ISSUE_CONFIGS, ...(o.sweep ? sweepConfigs() : [])];
+  const configs = o.only ? all.filter((c) => o.only!.some((t) => c.name.includes(t))) : all;
+  if (configs.length === 0) throw new Error(`--only ${o.only!.join(',')}: no configuration matches (names: ${all.map((c) => c.name).join(', ')})`);
   return {
     configs, engines: o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000, matmulSizes: o.matmul, kernels: o.kernels && !o.hidden,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
@@ -155,17 +161,18 @@ export function runBench(req: BenchRequest, log: (line: string) => void): Promis
 
 async function main(): Promise<number> {
   let opts: BenchOptions;
+  let req: BenchRequest;
   try {
     opts = parseBenchArgs(process.argv.slice(2));
+    if (opts.help) {
+      console.log(BENCH_USAGE);
+      return 0;
+    }
+    req = benchRequest(opts);
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));
     return 2;
   }
-  if (opts.help) {
-    console.log(BENCH_USAGE);
-    return 0;
-  }
-  const req = benchRequest(opts);
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   const results = await runBench(req, (line) => { if (!opts.json) console.log(line); else console.error(line); });
   const derived = derive(results);

@@ -25,9 +25,12 @@ export interface PlanOptions {
   readonly stepsPerSubmit?: number;
 }
 
-/** Steps per submit for an adapter. Measured (see README): on SwiftShader a submit costs about as much
- *  as a few dispatches and grouping does not pay enough to matter; kept at 1 elsewhere until measured on
- *  a real GPU (`npm run bench -- --steps-per-submit 1,2,4,8,16`). */
+/** Steps per submit for an adapter: 1 everywhere for now. On SwiftShader a step of the issue
+ *  configurations takes 17 ms or more, so a submit (~0.13 ms) is under 1% of it, and K = 2..16 did not
+ *  measurably change ms/step; only a 784-16-10 batch-1 step (2.7 ms) showed a trend, to 0.91× at K = 16
+ *  (docs/steps-per-submit.md). Real GPUs, where a small step is well under a millisecond, are not
+ *  measured yet: `npm run bench -- --engines webgpu --no-sweep --no-kernels --matmul none
+ *  --steps-per-submit 1,2,4,8,16` on one decides their default. */
 export function defaultStepsPerSubmit(_adapterName: string): number {
   return 1;
 }
