@@ -14,7 +14,11 @@ With no options: the four configurations of issue #6 on every engine, the width 
 
   --hidden W1,W2,...   time one configuration 784-W1-W2-...-10 instead (no sweeps)
   --batch-size B       its batch size                                      (default 64)
+  --only T1,T2         keep only the configurations whose name contains one of these,
+                       e.g. "784-128-10 b64,12288"
   --steps K            steps per timed block (default: as many as fit in --block-ms)
+  --steps-per-submit L also time the WebGPU plan of each configuration at each of these
+                       training steps per submit, e.g. 1,2,4,8,16 (default: none)
   --engines LIST       comma-separated: ${ENGINES.join(',')}            (default all)
   --no-sweep           skip the width / depth / batch sweeps
   --no-kernels         skip the per-layer kernel timings (issue configurations, or the --hidden one)
@@ -28,8 +32,10 @@ With no options: the four configurations of issue #6 on every engine, the width 
 
 export interface BenchOptions {
   hidden?: number[];
+  only?: string[];
   batch: number;
   steps?: number;
+  stepsPerSubmit?: number[];
   engines: Engine[];
   sweep: boolean;
   kernels: boolean;
@@ -69,7 +75,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--help': case '-h': o.help = true; break;
       case '--hidden': o.hidden = ints(value(), flag); break;
       case '--batch-size': o.batch = int1(value(), flag); batchGiven = true; break;
+      case '--only': o.only = value().split(',').map((t) => t.trim()).filter((t) => t !== ''); break;
       case '--steps': o.steps = int1(value(), flag); break;
+      case '--steps-per-submit': o.stepsPerSubmit = ints(value(), flag); break;
       case '--engines': {
         const v = value();
         o.engines = v.split(',').map((e) => {
@@ -95,10 +103,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 }
 
 export function benchRequest(o: BenchOptions): BenchRequest {
-  const configs: BenchConfig[] = o.hidden ? [customConfig(o.hidden, o.batch)] : [...ISSUE_CONFIGS, ...(o.sweep ? sweepConfigs() : [])];
+  const all: BenchConfig[] = o.hidden ? [customConfig(o.hidden, o.batch)] : [...ISSUE_CONFIGS, ...(o.sweep ? sweepConfigs() : [])];
+  const configs = o.only ? all.filter((c) => o.only!.some((t) => c.name.includes(t))) : all;
+  if (configs.length === 0) throw new Error(`--only ${o.only!.join(',')}: no configuration matches (names: ${all.map((c) => c.name).join(', ')})`);
   return {
     configs, engines: o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000, matmulSizes: o.matmul, kernels: o.kernels,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.stepsPerSubmit ? { stepsPerSubmit: o.stepsPerSubmit } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
-// Our two engines under the bench's timing discipline: the WebGPU TrainingPlan (one submit per step,
-// synchronised only at the end of a block) and the float64 CPU reference; plus single matmul kernels,
+// Our two engines under the bench's timing discipline: the WebGPU TrainingPlan (one submit per
+// stepsPerSubmit steps, synchronised only at the end of a block) and the float64 CPU reference; plus single matmul kernels,
 // timed with timestamp-query where the device has it.
 import { BufferArena } from '../gpu/arena.ts';
 import type { GpuContext } from '../gpu/device.ts';
@@ -35,7 +35,10 @@ export async function webgpuStepper(ctx: GpuContext, init: BackendInit, options:
   const rows = init.maxBatch;
   return {
     step: () => plan.step(0, rows, LR),
-    sync: () => ctx.device.queue.onSubmittedWorkDone(),
+    sync: () => {
+      plan.flush(); // a partly filled group is submitted, or the queue would not hold every step
+      return ctx.device.queue.onSubmittedWorkDone();
+    },
     destroy: () => plan.destroy(),
   };
 }

@@ -22,6 +22,8 @@ export interface BenchRequest {
   readonly matmulSizes: readonly number[];
   /** Time every matmul of each issue configuration on its own (timestamp-query where available). */
   readonly kernels: boolean;
+  /** Also time the WebGPU plan of every configuration at each of these steps per submit. */
+  readonly stepsPerSubmit?: readonly number[];
 }
 
 /** One engine on one configuration. */
@@ -47,6 +49,8 @@ export interface StepResult {
   readonly samplesPerSecond: number;
   readonly gflops: number;
   readonly flopsPerStep: number;
+  /** WebGPU only: training steps per command buffer submit. */
+  readonly stepsPerSubmit?: number;
 }
 
 export interface KernelResult {
@@ -78,6 +82,8 @@ export interface BenchResults {
   readonly autotune: AutotuneResult;
   readonly steps: StepResult[];
   readonly kernels: KernelResult[];
+  /** The WebGPU plan at each requested steps per submit (empty unless asked for). */
+  readonly submitSweep: StepResult[];
   readonly notes: string[];
 }
 

@@ -1,6 +1,7 @@
 // Turns the page's results into what people read: derived figures (speed-ups, crossover, share of a
 // measured peak), a text table for the terminal, and one self-contained HTML file with SVG plots.
 import type { BenchResults, Engine, KernelResult, StepResult } from './protocol.ts';
+import { median } from './timing.ts';
 
 export interface Derived {
   /** Per issue configuration: our step time against each other engine's (> 1: ours is faster). */
@@ -62,6 +63,22 @@ export function textSummary(res: BenchResults, d: Derived): string {
   }
   lines.push('');
   lines.push('  (≤: first step only, compilation included; an upper bound on the steady state)');
+  if (res.submitSweep.length > 0) {
+    lines.push('');
+    lines.push('WebGPU plan by training steps per submit, timed in turns (median ms per step; in brackets: median over');
+    lines.push('rounds of the time relative to the first column in the same round):');
+    const ks = [...new Set(res.submitSweep.map((r) => r.stepsPerSubmit ?? 1))];
+    lines.push(`  ${'config'.padEnd(22)}${ks.map((k) => `${k}/submit`.padStart(18)).join('')}`);
+    for (const c of [...new Set(res.submitSweep.map((r) => r.config))]) {
+      const at = (k: number) => res.submitSweep.find((r) => r.config === c && (r.stepsPerSubmit ?? 1) === k);
+      const base = at(ks[0]!);
+      lines.push(`  ${c.padEnd(22)}${ks.map((k) => {
+        const r = at(k);
+        const ratio = r && base && r.blocksMs.length === base.blocksMs.length && r.blocksMs.length > 0 ? median(r.blocksMs.map((b, i) => b / base.blocksMs[i]!)) : undefined;
+        return (r ? `${r.msPerStep.toFixed(r.msPerStep < 10 ? 2 : 0)}${ratio !== undefined ? ` (${ratio.toFixed(2)})` : ''}` : '-').padStart(18);
+      }).join('')}`);
+    }
+  }
   for (const s of d.speedups) lines.push(`  ${s.config}: ` + (s.ratio >= 1 ? `webgpu ${s.ratio.toFixed(2)}× faster than ${s.vs}` : `${s.vs} ${(1 / s.ratio).toFixed(2)}× faster than webgpu`) + (s.firstStepOnly ? ' (from a first step: includes compilation)' : ''));
   lines.push('');
   for (const c of d.crossover) lines.push(`crossover webgpu vs cpu-reference along ${c.axis}: ${c.at ?? 'none in the sweep'} (cpu/gpu time: ${c.note})`);

@@ -4,12 +4,13 @@
 import { autotuneMatmul } from '../gpu/autotune.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { MATMUL_FAMILIES, backwardMatmul, forwardMatmul, type KernelId, type MatmulFamily } from '../gpu/kernels.ts';
+import { defaultStepsPerSubmit } from '../gpu/plan.ts';
 import { layerCount, size } from '../model.ts';
 import { stepFlops, type BenchConfig } from './configs.ts';
 import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
 import type { BenchRequest, BenchResults, Engine, KernelResult, StepResult } from './protocol.ts';
 import { tfInfo, tfjsStepper, tfMatmulMs, useTfBackend } from './tfjs.ts';
-import { timeSteps, yieldToEventLoop, type Stepper } from './timing.ts';
+import { timeInterleaved, timeSteps, yieldToEventLoop, type Stepper, type Timed } from './timing.ts';
 
 /** What the host tells the benchmark: where log lines go and how it describes itself in the results. */
 export interface BenchEnv {
@@ -28,14 +29,18 @@ const MATMUL_VARIANTS: readonly [KernelId, boolean, boolean][] = [
 ];
 const orientationLabel = (tA: boolean, tB: boolean) => (tA ? 'Aᵀ·B' : tB ? 'A·Bᵀ' : 'A·B');
 
+const webgpuAdapter = (ctx: GpuContext, family: MatmulFamily, perSubmit: number) =>
+  `${ctx.adapterName} (${family} matmul, ${perSubmit} step${perSubmit > 1 ? 's' : ''} per submit)`;
+
 async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine, cfg: BenchConfig, req: BenchRequest): Promise<StepResult> {
   const init = benchInit(cfg.spec, cfg.batch);
   let adapter = ctx.adapterName;
   let make: () => Promise<Stepper>;
+  const perSubmit = defaultStepsPerSubmit(ctx.adapterName);
   switch (engine) {
     case 'webgpu':
-      make = () => webgpuStepper(ctx, init, { matmul: family });
-      adapter = `${ctx.adapterName} (${family} matmul)`;
+      make = () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: perSubmit });
+      adapter = webgpuAdapter(ctx, family, perSubmit);
       break;
     case 'cpu-reference':
       make = () => cpuReferenceStepper(init);
@@ -52,11 +57,25 @@ async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine,
   }
   const steps = req.steps ?? cfg.steps;
   const t = await timeSteps(make, { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
+  return stepResult(cfg, engine, adapter, t, engine === 'webgpu' ? perSubmit : undefined);
+}
+
+/** The WebGPU plan on one configuration at each of `ks` steps per submit, timed in turns (timeInterleaved). */
+async function submitSweep(ctx: GpuContext, family: MatmulFamily, cfg: BenchConfig, req: BenchRequest, ks: readonly number[]): Promise<StepResult[]> {
+  const init = benchInit(cfg.spec, cfg.batch);
+  const steps = req.steps ?? cfg.steps;
+  const timed = await timeInterleaved(ks.map((k) => () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: k })),
+    { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
+  return timed.map((t, i) => stepResult(cfg, 'webgpu', webgpuAdapter(ctx, family, ks[i]!), t, ks[i]!));
+}
+
+function stepResult(cfg: BenchConfig, engine: Engine, adapter: string, t: Timed, stepsPerSubmit: number | undefined): StepResult {
   const flops = stepFlops(cfg.spec, cfg.batch);
   return {
     config: cfg.name, group: cfg.group, sizes: cfg.spec.sizes, batch: cfg.batch, engine, adapter,
     setupMs: t.setupMs, firstStepMs: t.firstStepMs, msPerStep: t.msPerStep, blocksMs: t.blocksMs, stepsPerBlock: t.stepsPerBlock, firstStepOnly: t.firstStepOnly,
     samplesPerSecond: cfg.batch / (t.msPerStep / 1000), gflops: flops / (t.msPerStep * 1e6), flopsPerStep: flops,
+    ...(stepsPerSubmit !== undefined ? { stepsPerSubmit } : {}),
   };
 }
 
@@ -135,12 +154,27 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
       await yieldToEventLoop();
     }
   }
+  // Steps per submit: every configuration at every value, the values timed in turns.
+  const sweep: StepResult[] = [];
+  for (const cfg of req.stepsPerSubmit ? req.configs : []) {
+    try {
+      for (const r of await submitSweep(ctx, tuned.family, cfg, req, req.stepsPerSubmit ?? [])) {
+        sweep.push(r);
+        log(`${fmt(r)}  [${r.stepsPerSubmit ?? '?'} per submit]`);
+      }
+    } catch (e) {
+      const m = `${cfg.name} webgpu, steps per submit ${req.stepsPerSubmit?.join(',') ?? ''}: failed: ${e instanceof Error ? e.message : String(e)}`;
+      notes.push(m);
+      log(m);
+    }
+    await yieldToEventLoop();
+  }
   const kernels = await kernelBench(ctx, tuned.family, req, req.engines, env);
   const info = await tfInfo();
   if (!env.crossOriginIsolated) notes.push('TF.js WASM ran single-threaded: the page is not cross-origin isolated, so SharedArrayBuffer (and WASM threads) are unavailable.');
   const results: BenchResults = {
     date: new Date().toISOString(), adapter: ctx.adapterName, features: ctx.features, userAgent: env.userAgent,
-    hardwareConcurrency: env.hardwareConcurrency, crossOriginIsolated: env.crossOriginIsolated, tfjs: info, autotune: tuned, steps, kernels, notes,
+    hardwareConcurrency: env.hardwareConcurrency, crossOriginIsolated: env.crossOriginIsolated, tfjs: info, autotune: tuned, steps, kernels, submitSweep: sweep, notes,
   };
   ctx.device.destroy();
   return results;

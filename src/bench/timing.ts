@@ -84,5 +84,42 @@ export async function timeSteps(make: () => Promise<Stepper>, opts: TimingOption
   }
 }
 
+/** Several variants of one engine timed in turns: each round times one block of every variant, so
+ *  a load that drifts (other processes on the machine) hits them alike; blocksMs[r] of every result
+ *  come from the same round r, so per-round ratios between variants can be taken. Same warm-up and
+ *  block size rule as timeSteps (the block size from the fastest warm step, shared by all), no first-step cut-off. */
+export async function timeInterleaved(makes: readonly (() => Promise<Stepper>)[], opts: TimingOptions): Promise<Timed[]> {
+  const made: { s: Stepper; setupMs: number; firstStepMs: number; blocksMs: number[] }[] = [];
+  try {
+    let estimate = Infinity;
+    for (const make of makes) {
+      let t = performance.now();
+      const s = await make();
+      const setupMs = performance.now() - t;
+      made.push({ s, setupMs, firstStepMs: 0, blocksMs: [] });
+      t = performance.now();
+      s.step();
+      await s.sync();
+      made[made.length - 1]!.firstStepMs = performance.now() - t;
+      t = performance.now();
+      s.step();
+      await s.sync();
+      estimate = Math.min(estimate, performance.now() - t);
+    }
+    const k = opts.steps ?? Math.max(1, Math.min(1000, Math.round(opts.blockMs / Math.max(estimate, 1e-3))));
+    for (let r = 0; r < opts.repeats; r++) {
+      for (const m of made) {
+        const t = performance.now();
+        for (let i = 0; i < k; i++) m.s.step();
+        await m.s.sync();
+        m.blocksMs.push((performance.now() - t) / k);
+      }
+    }
+    return made.map((m) => ({ setupMs: m.setupMs, firstStepMs: m.firstStepMs, msPerStep: median(m.blocksMs), blocksMs: m.blocksMs, stepsPerBlock: k, firstStepOnly: false }));
+  } finally {
+    for (const m of made) m.s.destroy();
+  }
+}
+
 /** Lets the page's event loop run (and the command's log lines through) between long measurements. */
 export const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));

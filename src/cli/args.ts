@@ -43,6 +43,8 @@ export interface TrainOptions {
   devSplit: number;
   /** Patience in epochs; undefined: train every epoch. */
   earlyStopping: number | undefined;
+  /** Training steps per WebGPU submit; undefined: the plan's default for the adapter. */
+  stepsPerSubmit: number | undefined;
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -68,6 +70,8 @@ Training
   --no-shuffle          visit training rows in the same order every epoch
   --device DEV          gpu | cpu (the float64 reference)                   (default gpu)
   --eval-every N        report progress every N steps                       (default 50)
+  --steps-per-submit K  training steps per WebGPU command buffer submit; results are
+                        identical for every K                   (default: 1, per adapter)
   --checkpoint FILE     save weights, position and RNG state there (atomically) every
   --checkpoint-every N  N steps                                             (default 500)
   --resume FILE         continue bit-for-bit from a checkpoint (same data and settings;
@@ -119,6 +123,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   lrDecay: undefined,
   devSplit: 0,
   earlyStopping: undefined,
+  stepsPerSubmit: undefined,
 };
 
 type Setter = (o: TrainOptions, value: string, flag: string) => void;
@@ -149,6 +154,7 @@ const VALUED: Record<string, Setter> = {
   '--lr-decay': (o, v, f) => (o.lrDecay = parseDecay(v, f)),
   '--dev-split': (o, v, f) => (o.devSplit = fraction(v, f)),
   '--early-stopping': (o, v, f) => (o.earlyStopping = int(v, f, 1)),
+  '--steps-per-submit': (o, v, f) => (o.stepsPerSubmit = int(v, f, 1, 1024)),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {

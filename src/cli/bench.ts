@@ -55,17 +55,18 @@ export function runBench(req: BenchRequest, log: (line: string) => void): Promis
 
 async function main(): Promise<number> {
   let opts: BenchOptions;
+  let req: BenchRequest;
   try {
     opts = parseBenchArgs(process.argv.slice(2));
+    if (opts.help) {
+      console.log(BENCH_USAGE);
+      return 0;
+    }
+    req = benchRequest(opts);
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));
     return 2;
   }
-  if (opts.help) {
-    console.log(BENCH_USAGE);
-    return 0;
-  }
-  const req = benchRequest(opts);
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   const results = await runBench(req, (line) => { if (!opts.json) console.log(line); else console.error(line); });
   saveResults(opts, command, req, results);

@@ -33,6 +33,7 @@ function jobPlugin(job: Job, onResult: (weights: Uint8Array) => void, checkpoint
     spec: job.spec, loop: job.loop, maxBatch: job.maxBatch, trainRows: job.train.n, testRows: job.test.n,
     devRows: job.dev.n, config: job.config,
     ...(job.resume ? { resume: job.resume } : {}), checkpointEvery: checkpoints?.every ?? 0,
+    ...(job.stepsPerSubmit !== undefined ? { stepsPerSubmit: job.stepsPerSubmit } : {}),
   };
   const parts: Record<JobPart, Buffer> = {
     'train.x': bytesOf(job.train.x), 'train.y': bytesOf(job.train.y),

@@ -30,6 +30,8 @@ export interface Job {
   readonly config: Partial<TrainConfig>;
   readonly loop: LoopOptions;
   readonly maxBatch: number;
+  /** Training steps per WebGPU submit (absent: the plan's default); no effect on the results. */
+  readonly stepsPerSubmit?: number;
 }
 
 export function loadDataset(opts: TrainOptions): Dataset {
@@ -129,5 +131,6 @@ export function buildJob(opts: TrainOptions): Job {
   return {
     dataName: data.name, run, ...(resume ? { resume } : {}), ...(resumeState ? { resumeState } : {}),
     spec, params, train: split(train), test: split(test), dev: devSplit, config, maxBatch, loop,
+    ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
   };
 }

@@ -15,6 +15,8 @@ export interface JobMeta {
   readonly checkpointEvery: number;
   readonly devRows: number;
   readonly config: Partial<TrainConfig>;
+  /** Training steps per submit (absent: the plan's default for the adapter). */
+  readonly stepsPerSubmit?: number;
 }
 
 /** Binary parts of a job, served at /__job/<name>. */

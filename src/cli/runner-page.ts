@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       trainRows: meta.trainRows, testRows: meta.testRows, loop: meta.loop,
       checkpointEvery: meta.checkpointEvery > 0 ? meta.checkpointEvery : 1_000_000_000,
       acquire: acquireDevice,
+      ...(meta.stepsPerSubmit !== undefined ? { planOptions: { stepsPerSubmit: meta.stepsPerSubmit } } : {}),
       emit: (e) => void hooks.__jobEvent(e),
       ...(meta.resume ? { resume: { position: meta.resume, params, state: stateFrom(new Uint8Array(resumeState!)) } } : {}),
       onCheckpoint: async (c) => {

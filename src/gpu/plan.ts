@@ -1,14 +1,16 @@
 // The scheduler: from a model spec and a batch size, compile every pipeline and allocate every buffer
-// once, build every bind group once, then encode forward + backward + update of one training step into
-// one command buffer and submit it once. Nothing is allocated and nothing is read back inside a step;
-// loss and accuracy accumulate on the GPU and are copied out only when takeTrainStats() is called.
+// once, build every bind group once, then encode forward + backward + update of a training step into
+// one command buffer, and submit it once every stepsPerSubmit steps (each step of a group reads its own
+// uniform slot), or earlier when anything else touches the queue or the state. Nothing is allocated and
+// nothing is read back inside a step; loss and accuracy accumulate on the GPU and are copied out only
+// when takeTrainStats() is called.
 import { BN_EPSILON, BN_MOMENTUM, fromTensors, hasBatchNorm, layerActivation, layerCount, layerTensors, size, type BatchNormTensors, type ModelSpec, type Params } from '../model.ts';
 import { SNAPSHOT_SLOTS, biasCorrection, dropoutThreshold, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import type { TrainState } from '../train/checkpoint.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { OPT_ID, backwardMatmul, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
+import { OPT_ID, type KernelId, backwardMatmul, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
 import { ReadbackPool } from './readback.ts';
 
 export interface PlanOptions {
@@ -18,6 +20,19 @@ export interface PlanOptions {
   readonly matmul?: MatmulFamily;
   /** Use the naive one-thread-per-output matmul for every unfused product (baseline for tests). */
   readonly naive?: boolean;
+  /** Training steps encoded into one command buffer before it is submitted (default:
+   *  defaultStepsPerSubmit for the adapter). Results are bit-identical for every value. */
+  readonly stepsPerSubmit?: number;
+}
+
+/** Steps per submit for an adapter: 1 everywhere for now. On SwiftShader a step of the issue
+ *  configurations takes 17 ms or more, so a submit (~0.13 ms) is under 1% of it, and K = 2..16 did not
+ *  measurably change ms/step; only a 784-16-10 batch-1 step (2.7 ms) showed a trend, to 0.91× at K = 16
+ *  (docs/steps-per-submit.md). Real GPUs, where a small step is well under a millisecond, are not
+ *  measured yet: `npm run bench -- --engines webgpu --no-sweep --no-kernels --matmul none
+ *  --steps-per-submit 1,2,4,8,16` on one decides their default. */
+export function defaultStepsPerSubmit(_adapterName: string): number {
+  return 1;
 }
 
 /** Where each tensor lives inside the flat parameter (and gradient) buffer, in floats. */
@@ -43,6 +58,13 @@ interface Op {
   readonly grid: (rows: number) => Workgroups;
 }
 
+/** A command buffer being recorded: `used` steps (or evaluation chunks) so far, step j in uniform slot j. */
+interface Group {
+  readonly enc: GPUCommandEncoder;
+  readonly pass: GPUComputePassEncoder;
+  used: number;
+}
+
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
 export class TrainingPlan implements TrainBackend {
@@ -53,6 +75,8 @@ export class TrainingPlan implements TrainBackend {
   private t = 0;
   /** Optimizer moment buffers (flat, laid out like the parameters), for checkpoints. */
   private optimizerState: { name: string; buffer: GPUBuffer }[] = [];
+  /** Steps recorded and not yet submitted. */
+  private group: Group | undefined;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -70,6 +94,7 @@ export class TrainingPlan implements TrainBackend {
     private readonly evalOps: Record<Split, Op[]>,
     private readonly splitRows: Record<Split, number>,
     readonly maxBatch: number,
+    readonly stepsPerSubmit: number,
   ) {}
 
   get adapter(): string {
@@ -92,7 +117,11 @@ export class TrainingPlan implements TrainBackend {
     const familyName = options.matmul ?? preferredMatmul(ctx.adapterName);
     const L = layerCount(spec);
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`plan: batch size must be a positive integer, got ${maxBatch}`);
+    const perSubmit = options.stepsPerSubmit ?? defaultStepsPerSubmit(ctx.adapterName);
+    if (!Number.isInteger(perSubmit) || perSubmit < 1) throw new Error(`plan: stepsPerSubmit must be a positive integer, got ${perSubmit}`);
     const arena = new BufferArena(device, `plan [${spec.sizes.join(',')}] batch ${maxBatch}`);
+    const dispatch = (id: KernelId, constants: Record<string, number>, buffers: Record<string, BufferRef>, uniform: Record<string, number>) =>
+      Dispatch.create(arena, id, constants, buffers, uniform, perSubmit);
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     try {
@@ -149,9 +178,9 @@ export class TrainingPlan implements TrainBackend {
       // ---- ops, in execution order ----
       const n0 = size(spec, 0);
       const gatherOps = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer): Promise<Op[]> => [
-        { d: await Dispatch.create(arena, 'gather', {}, { src: src.x, index, dst: A(0) }, { start: 0, rows: 1, cols: n0 }),
+        { d: await dispatch('gather', {}, { src: src.x, index, dst: A(0) }, { start: 0, rows: 1, cols: n0 }),
           uniform: (rows, start) => ({ start, rows, cols: n0 }), grid: (rows) => elementwiseWorkgroups(rows * n0) },
-        { d: await Dispatch.create(arena, 'gather', {}, { src: src.y, index, dst: yBatch }, { start: 0, rows: 1, cols: out }),
+        { d: await dispatch('gather', {}, { src: src.y, index, dst: yBatch }, { start: 0, rows: 1, cols: out }),
           uniform: (rows, start) => ({ start, rows, cols: out }), grid: (rows) => elementwiseWorkgroups(rows * out) },
       ];
 
@@ -189,25 +218,25 @@ export class TrainingPlan implements TrainBackend {
           const b = ref(paramBuffer, slot(l).bias);
           if (hasBatchNorm(spec, l)) {
             // Z = A_prev · Wᵀ (no bias), then batch norm + g in place on A(l+1).
-            forward.push({ d: await Dispatch.create(arena, fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
+            forward.push({ d: await dispatch(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
               uniform: dims, grid: (rows) => matmulWorkgroups(fwdMm, rows, nOut) });
             const t = bnSlots(l);
             const tensors = { x: A(l + 1), gamma: ref(paramBuffer, t.gamma), beta: ref(paramBuffer, t.beta), run_mean: ref(paramBuffer, t.mean), run_var: ref(paramBuffer, t.var) };
             const saved = bnSaved[l + 1]!;
-            forward.push({ d: await Dispatch.create(arena, train ? 'batchNormForward' : 'batchNormInference', actConstants(act),
+            forward.push({ d: await dispatch(train ? 'batchNormForward' : 'batchNormInference', actConstants(act),
               train ? { ...tensors, xhat: saved.xhat, istd: saved.istd } : tensors, bnUniform(1, nOut)),
             uniform: (rows) => bnUniform(rows, nOut), grid: () => columnWorkgroups(nOut) });
           } else if (fuse) {
-            forward.push({ d: await Dispatch.create(arena, fwd.biasAct, { ...fwd.constants, ...actConstants(act) }, { a: layerInput(l, train), b: w, c: A(l + 1), bias: b }, dims(1)),
+            forward.push({ d: await dispatch(fwd.biasAct, { ...fwd.constants, ...actConstants(act) }, { a: layerInput(l, train), b: w, c: A(l + 1), bias: b }, dims(1)),
               uniform: dims, grid: (rows) => matmulWorkgroups(fwd.biasAct, rows, nOut) });
           } else {
-            forward.push({ d: await Dispatch.create(arena, fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
+            forward.push({ d: await dispatch(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims(1)),
               uniform: dims, grid: (rows) => matmulWorkgroups(fwdMm, rows, nOut) });
-            forward.push({ d: await Dispatch.create(arena, 'biasActivation', actConstants(act), { x: A(l + 1), bias: b }, { rows: 1, cols: nOut }),
+            forward.push({ d: await dispatch('biasActivation', actConstants(act), { x: A(l + 1), bias: b }, { rows: 1, cols: nOut }),
               uniform: (rows) => ({ rows, cols: nOut }), grid: (rows) => elementwiseWorkgroups(rows * nOut) });
           }
           if (train && hiddenDropped(l + 1)) {
-            forward.push({ d: await Dispatch.create(arena, 'dropoutForward', {}, { src: A(l + 1), dst: droppedActs[l + 1]! }, drop(l + 1, 1, 0)),
+            forward.push({ d: await dispatch('dropoutForward', {}, { src: A(l + 1), dst: droppedActs[l + 1]! }, drop(l + 1, 1, 0)),
               uniform: (rows, _start, _lr, t) => drop(l + 1, rows, t), grid: (rows) => elementwiseWorkgroups(rows * nOut) });
           }
         }
@@ -217,10 +246,10 @@ export class TrainingPlan implements TrainBackend {
       const trainForward = dropout || spec.batchNorm ? await forwardOps(true) : forward;
 
       const lossId = spec.loss === 'bce' ? 'bceWithLogits' : spec.loss === 'ce' ? 'softmaxCrossEntropy' : 'mseLoss';
-      const loss: Op = { d: await Dispatch.create(arena, lossId, {}, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats }, { rows: 1, cols: out }),
+      const loss: Op = { d: await dispatch(lossId, {}, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats }, { rows: 1, cols: out }),
         uniform: (rows) => ({ rows, cols: out }), grid: (rows) => rowWorkgroups(rows) };
       const reduce = async (total: GPUBuffer): Promise<Op> => ({
-        d: await Dispatch.create(arena, 'reduceStats', {}, { row_stats: rowStats, total }, { rows: 1 }),
+        d: await dispatch('reduceStats', {}, { row_stats: rowStats, total }, { rows: 1 }),
         uniform: (rows) => ({ rows }), grid: () => [1, 1, 1] });
 
       const backward: Op[] = [];
@@ -232,11 +261,11 @@ export class TrainingPlan implements TrainBackend {
         // The unfused dA product (dropout, batch norm, fuse: false).
         const dA = options.naive ? { id: 'matmulNaive' as const, constants: { TRANS_A: 0, TRANS_B: 0 } } : { id: bwd.dA.plain, constants: bwd.dA.constants };
         // dW = dZᵀ · A_prev: M = out, N = in, K = rows.
-        backward.push({ d: await Dispatch.create(arena, dW.id, dW.constants, { a: dZ(l + 1), b: layerInput(l, true), c: ref(gradBuffer, slot(l).weight) }, { M: nOut, N: nIn, K: 1 }),
+        backward.push({ d: await dispatch(dW.id, dW.constants, { a: dZ(l + 1), b: layerInput(l, true), c: ref(gradBuffer, slot(l).weight) }, { M: nOut, N: nIn, K: 1 }),
           uniform: (rows) => ({ M: nOut, N: nIn, K: rows }), grid: () => matmulWorkgroups(dW.id, nOut, nIn) });
         // With batch norm the bias is not used: its gradient slot stays 0.
         if (!hasBatchNorm(spec, l)) {
-          backward.push({ d: await Dispatch.create(arena, 'biasGrad', {}, { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) }, { rows: 1, cols: nOut }),
+          backward.push({ d: await dispatch('biasGrad', {}, { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) }, { rows: 1, cols: nOut }),
             uniform: (rows) => ({ rows, cols: nOut }), grid: () => rowWorkgroups(nOut) });
         }
         if (l === 0) continue; // no dA for the input
@@ -246,32 +275,32 @@ export class TrainingPlan implements TrainBackend {
         const w = ref(paramBuffer, slot(l).weight);
         if (hasBatchNorm(spec, l - 1)) {
           // dA = dZ · W (through the dropout mask), then batch norm's backward (g' inside): dZ, dγ, dβ.
-          backward.push({ d: await Dispatch.create(arena, dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
+          backward.push({ d: await dispatch(dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
             uniform: dims, grid: (rows) => matmulWorkgroups(dA.id, rows, nIn) });
           if (hiddenDropped(l)) {
-            backward.push({ d: await Dispatch.create(arena, 'dropoutBackward', {}, { x: dZ(l) }, drop(l, 1, 0)),
+            backward.push({ d: await dispatch('dropoutBackward', {}, { x: dZ(l) }, drop(l, 1, 0)),
               uniform: (rows, _start, _lr, t) => drop(l, rows, t), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
           }
           const t = bnSlots(l - 1);
           const saved = bnSaved[l]!;
-          backward.push({ d: await Dispatch.create(arena, 'batchNormBackward', actConstants(act), { x: dZ(l), a: A(l), gamma_in: ref(paramBuffer, t.gamma),
+          backward.push({ d: await dispatch('batchNormBackward', actConstants(act), { x: dZ(l), a: A(l), gamma_in: ref(paramBuffer, t.gamma),
             dgamma: ref(gradBuffer, t.gamma), dbeta: ref(gradBuffer, t.beta), xhat_in: saved.xhat, istd_in: saved.istd }, bnUniform(1, nIn)),
           uniform: (rows) => bnUniform(rows, nIn), grid: () => columnWorkgroups(nIn) });
         } else if (hiddenDropped(l)) {
           // dAd = dZ · W, then through the mask (dA = dAd ⊙ mask / keepProb), then g'(A) unfused.
-          backward.push({ d: await Dispatch.create(arena, dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
+          backward.push({ d: await dispatch(dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
             uniform: dims, grid: (rows) => matmulWorkgroups(dA.id, rows, nIn) });
-          backward.push({ d: await Dispatch.create(arena, 'dropoutBackward', {}, { x: dZ(l) }, drop(l, 1, 0)),
+          backward.push({ d: await dispatch('dropoutBackward', {}, { x: dZ(l) }, drop(l, 1, 0)),
             uniform: (rows, _start, _lr, t) => drop(l, rows, t), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
-          backward.push({ d: await Dispatch.create(arena, 'activationGrad', actConstants(act), { x: dZ(l), a: A(l) }, { rows: 1, cols: nIn }),
+          backward.push({ d: await dispatch('activationGrad', actConstants(act), { x: dZ(l), a: A(l) }, { rows: 1, cols: nIn }),
             uniform: (rows) => ({ rows, cols: nIn }), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
         } else if (fuse) {
-          backward.push({ d: await Dispatch.create(arena, bwd.dA.actGrad, { ...bwd.dA.constants, ...actConstants(act) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims(1)),
+          backward.push({ d: await dispatch(bwd.dA.actGrad, { ...bwd.dA.constants, ...actConstants(act) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims(1)),
             uniform: dims, grid: (rows) => matmulWorkgroups(bwd.dA.actGrad, rows, nIn) });
         } else {
-          backward.push({ d: await Dispatch.create(arena, dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
+          backward.push({ d: await dispatch(dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims(1)),
             uniform: dims, grid: (rows) => matmulWorkgroups(dA.id, rows, nIn) });
-          backward.push({ d: await Dispatch.create(arena, 'activationGrad', actConstants(act), { x: dZ(l), a: A(l) }, { rows: 1, cols: nIn }),
+          backward.push({ d: await dispatch('activationGrad', actConstants(act), { x: dZ(l), a: A(l) }, { rows: 1, cols: nIn }),
             uniform: (rows) => ({ rows, cols: nIn }), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
         }
       }
@@ -279,7 +308,7 @@ export class TrainingPlan implements TrainBackend {
       const extras: Op[] = [];
       const stateBuffers: { name: string; buffer: GPUBuffer }[] = [];
       if (plainSgd || !decayBuffer) {
-        update = { d: await Dispatch.create(arena, 'sgdUpdate', {}, { param: paramBuffer, grad: gradBuffer }, { lr: 0, n: total }),
+        update = { d: await dispatch('sgdUpdate', {}, { param: paramBuffer, grad: gradBuffer }, { lr: 0, n: total }),
           uniform: (_rows, _start, lr) => ({ lr, n: total }), grid: () => elementwiseWorkgroups(total) };
       } else {
         const stateful = config.optimizer !== 'sgd';
@@ -297,11 +326,11 @@ export class TrainingPlan implements TrainBackend {
           lr, n: total, beta1: config.beta1, beta2: config.beta2, eps: config.epsilon,
           c1: biasCorrection(config.beta1, Math.max(t, 1)), c2: biasCorrection(config.beta2, Math.max(t, 1)), l2: config.l2 / rows,
         });
-        update = { d: await Dispatch.create(arena, 'optimizerUpdate', { OPT: OPT_ID[config.optimizer] }, { param: paramBuffer, grad: gradBuffer, v, s: sq, decay: decayBuffer }, hyper(1, 0, 1)),
+        update = { d: await dispatch('optimizerUpdate', { OPT: OPT_ID[config.optimizer] }, { param: paramBuffer, grad: gradBuffer, v, s: sq, decay: decayBuffer }, hyper(1, 0, 1)),
           uniform: (rows, _start, lr, t) => hyper(rows, lr, t), grid: () => elementwiseWorkgroups(total) };
         if (config.l2 > 0) {
           // The L2 term of the training loss, from the parameters the step starts from.
-          extras.push({ d: await Dispatch.create(arena, 'l2Penalty', {}, { param: paramBuffer, decay: decayBuffer, total: trainStats }, { n: total, half_lambda: config.l2 / 2 }),
+          extras.push({ d: await dispatch('l2Penalty', {}, { param: paramBuffer, decay: decayBuffer, total: trainStats }, { n: total, half_lambda: config.l2 / 2 }),
             uniform: () => ({ n: total, half_lambda: config.l2 / 2 }), grid: () => [1, 1, 1] });
         }
       }
@@ -314,7 +343,7 @@ export class TrainingPlan implements TrainBackend {
         dev: devData.n > 0 ? [...(await gatherOps(dev, identityBuffer)), ...forward, loss, evalReduce] : [],
       };
       const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, snapshots, orderBuffer, trainStats, evalStats,
-        new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n, dev: devData.n }, maxBatch);
+        new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n, dev: devData.n }, maxBatch, perSubmit);
       plan.optimizerState = stateBuffers;
       plan.setParams(init.params);
       const oom = await device.popErrorScope();
@@ -328,23 +357,45 @@ export class TrainingPlan implements TrainBackend {
     }
   }
 
-  private encode(ops: readonly Op[], rows: number, start: number, lr: number, label: string, t = 0): GPUCommandBuffer {
-    const enc = this.ctx.device.createCommandEncoder({ label });
-    const pass = enc.beginComputePass({ label });
+  /** Records `ops` into the open group (opening one if none), in the group's next uniform slot; submits
+   *  the group once it holds stepsPerSubmit. The uniform writes are queue-ordered before that submit. */
+  private record(ops: readonly Op[], rows: number, start: number, lr: number, label: string, t = 0): void {
+    const g = this.group ?? this.open(label);
     for (const op of ops) {
-      op.d.setUniform(op.uniform(rows, start, lr, t));
-      op.d.encode(pass, op.grid(rows));
+      op.d.setUniform(op.uniform(rows, start, lr, t), g.used);
+      op.d.encode(g.pass, op.grid(rows), g.used);
     }
-    pass.end();
-    return enc.finish();
+    if (++g.used === this.stepsPerSubmit) this.flush();
+  }
+
+  private open(label: string): Group {
+    const enc = this.ctx.device.createCommandEncoder({ label });
+    this.group = { enc, pass: enc.beginComputePass({ label }), used: 0 };
+    return this.group;
+  }
+
+  /** Submits the steps recorded so far, if any. Everything else the plan does calls this first, so it
+   *  is needed only by a caller that waits on the device's queue itself. */
+  flush(): void {
+    const g = this.group;
+    if (!g) return;
+    this.group = undefined;
+    g.pass.end();
+    this.ctx.device.queue.submit([g.enc.finish()]);
   }
 
   private check(): void {
     if (this.destroyed) throw new Error('plan: used after destroy()');
   }
 
-  setOrder(order: Uint32Array): void {
+  /** Before anything but a step: the pending steps must run before the queue or the state is touched. */
+  private ready(): void {
     this.check();
+    this.flush();
+  }
+
+  setOrder(order: Uint32Array): void {
+    this.ready();
     if (order.length !== this.splitRows.train) throw new Error(`plan: order has ${order.length} entries, the training split has ${this.splitRows.train} rows`);
     this.ctx.device.queue.writeBuffer(this.orderBuffer, 0, order.buffer, order.byteOffset, order.byteLength);
   }
@@ -354,12 +405,12 @@ export class TrainingPlan implements TrainBackend {
     if (!Number.isInteger(rows) || rows < 1 || rows > this.maxBatch) throw new Error(`plan: step of ${rows} rows, the plan was built for 1..${this.maxBatch}`);
     if (start < 0 || start + rows > this.splitRows.train) throw new Error(`plan: rows ${start}..${start + rows} outside the training split of ${this.splitRows.train}`);
     this.t++;
-    this.ctx.device.queue.submit([this.encode(this.trainOps, rows, start, lr, 'train step', this.t)]);
+    this.record(this.trainOps, rows, start, lr, 'train steps', this.t);
     this.pendingRows += rows;
   }
 
   async takeTrainStats(): Promise<Stats> {
-    this.check();
+    this.ready();
     const count = this.pendingRows;
     this.pendingRows = 0;
     const enc = this.ctx.device.createCommandEncoder({ label: 'train stats' });
@@ -371,17 +422,18 @@ export class TrainingPlan implements TrainBackend {
   }
 
   async evaluate(split: Split): Promise<Stats> {
-    this.check();
+    this.ready();
     const n = this.splitRows[split];
     const { queue } = this.ctx.device;
     const clear = this.ctx.device.createCommandEncoder({ label: 'eval clear' });
     clear.clearBuffer(this.evalStats);
     queue.submit([clear.finish()]);
-    // One submit per chunk: the uniforms change between chunks and writeBuffer is ordered with submits.
+    // Chunks are grouped like steps, one uniform slot each.
     for (let start = 0; start < n; start += this.maxBatch) {
       const rows = Math.min(this.maxBatch, n - start);
-      queue.submit([this.encode(this.evalOps[split], rows, start, 0, `evaluate ${split}`)]);
+      this.record(this.evalOps[split], rows, start, 0, `evaluate ${split}`);
     }
+    this.flush();
     const enc = this.ctx.device.createCommandEncoder({ label: 'eval stats' });
     const read = this.readback.copy(enc, this.evalStats);
     queue.submit([enc.finish()]);
@@ -390,7 +442,7 @@ export class TrainingPlan implements TrainBackend {
   }
 
   setParams(params: Params): void {
-    this.check();
+    this.ready();
     if (params.length !== this.slots.length) throw new Error(`plan: ${params.length} layers of parameters given, the model has ${this.slots.length}`);
     params.forEach((p, l) => {
       const s = this.slots[l]!;
@@ -411,14 +463,14 @@ export class TrainingPlan implements TrainBackend {
   /** The step count and the optimizer moments: with the parameters, all a checkpoint needs to continue
    *  bit-for-bit (dropout masks and Adam's bias correction depend on the step). */
   async readState(): Promise<TrainState> {
-    this.check();
+    this.ready();
     const state: TrainState = { step: Float64Array.of(this.t) };
     for (const { name, buffer } of this.optimizerState) state[name] = new Float32Array(await readBuffer(this.ctx.device, buffer));
     return state;
   }
 
   writeState(state: TrainState): void {
-    this.check();
+    this.ready();
     const step = state.step;
     if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0) throw new Error('plan.writeState: state.step must be one non-negative integer (F64)');
     for (const { name, buffer } of this.optimizerState) {
@@ -440,7 +492,7 @@ export class TrainingPlan implements TrainBackend {
   }
 
   private snapshotBuffer(slot: number): GPUBuffer {
-    this.check();
+    this.ready();
     const b = this.snapshots[slot];
     if (!Number.isInteger(slot) || !b) throw new Error(`plan: snapshot slot ${slot} outside 0..${this.snapshots.length - 1}`);
     return b;
@@ -459,7 +511,7 @@ export class TrainingPlan implements TrainBackend {
   }
 
   private async readLayers(buffer: GPUBuffer): Promise<Params> {
-    this.check();
+    this.ready();
     const all = new Float32Array(await readBuffer(this.ctx.device, buffer));
     return this.slots.map((s) => {
       const slots = new Map(layerTensors(s));
@@ -478,6 +530,7 @@ export class TrainingPlan implements TrainBackend {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.group = undefined; // steps never submitted: nothing will read their results
     this.arena.destroy();
   }
 }

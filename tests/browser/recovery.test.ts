@@ -22,14 +22,15 @@ const loop = { epochs: 40, batchSize: 32, lr: 0.3, seed: 9, shuffle: true, evalE
 
 describe('device loss', () => {
   // Test that a device destroyed mid-run is replaced, training resumes from the last checkpoint, and the
-  // final weights are bit-identical to an uninterrupted run (from scratch and from that checkpoint).
-  it('recovers from device.destroy() and ends with the uninterrupted result', async () => {
+  // final weights are bit-identical to an uninterrupted run (from scratch and from that checkpoint), also
+  // when the resilient run records 3 steps per submit and the uninterrupted ones 1.
+  for (const stepsPerSubmit of [1, 3]) it(`recovers from device.destroy() and ends with the uninterrupted result (steps per submit: ${stepsPerSubmit})`, async () => {
     const contexts: GpuContext[] = [];
     const events: TrainEvent[] = [];
     const checkpoints: { position: LoopPosition; params: Params }[] = [];
     let killed = false;
     const result = await trainResilient({
-      init, trainRows: split.n, testRows: split.n, loop, checkpointEvery: 50,
+      init, trainRows: split.n, testRows: split.n, loop, checkpointEvery: 50, planOptions: { stepsPerSubmit },
       acquire: async () => {
         const ctx = await acquireDevice();
         contexts.push(ctx);
@@ -54,13 +55,13 @@ describe('device loss', () => {
     // Uninterrupted, from scratch.
     const ctx = await acquireDevice();
     try {
-      const plan = await TrainingPlan.create(ctx, init);
+      const plan = await TrainingPlan.create(ctx, init, { stepsPerSubmit: 1 });
       await runTraining(plan, split.n, split.n, loop, () => {});
       expect(result.params).toEqual(await plan.readParams());
       plan.destroy();
       // Uninterrupted from the checkpoint the recovery used.
       const cp = checkpoints.find((c) => c.position.step === 150)!;
-      const fromCp = await TrainingPlan.create(ctx, { ...init, params: cp.params });
+      const fromCp = await TrainingPlan.create(ctx, { ...init, params: cp.params }, { stepsPerSubmit: 1 });
       await runTraining(fromCp, split.n, split.n, loop, () => {}, { resume: cp.position });
       expect(result.params).toEqual(await fromCp.readParams());
       fromCp.destroy();

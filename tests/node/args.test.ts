@@ -34,6 +34,7 @@ describe('parseTrainArgs', () => {
       lrDecay: undefined,
       devSplit: 0,
       earlyStopping: undefined,
+      stepsPerSubmit: undefined,
     });
   });
 
@@ -45,7 +46,7 @@ describe('parseTrainArgs', () => {
       '--init', 'in.safetensors', '--save=out dir/w.safetensors', '--json', '--samples', '500', '--eval-every=1',
       '--checkpoint', 'ck.safetensors', '--checkpoint-every=20', '--resume', 'old.safetensors',
       '--optimizer', 'adam', '--beta1=0.8', '--beta2', '0.99', '--l2', '0.7', '--keep-prob=0.5', '--lr-decay', 'step:0.5:3',
-      '--dev-split', '0.1', '--early-stopping=4', '--batch-norm',
+      '--dev-split', '0.1', '--early-stopping=4', '--batch-norm', '--steps-per-submit', '8',
     ]);
     expect(o).toEqual({
       data: { kind: 'synthetic', name: 'spiral' },
@@ -77,6 +78,7 @@ describe('parseTrainArgs', () => {
       lrDecay: { kind: 'step', rate: 0.5, every: 3 },
       devSplit: 0.1,
       earlyStopping: 4,
+      stepsPerSubmit: 8,
     });
   });
 
@@ -156,6 +158,8 @@ describe('parseTrainArgs', () => {
     [['--dev-split', '1'], "--dev-split: must satisfy 0 <= value < 1, got '1'"],
     [['--early-stopping', '3'], '--early-stopping needs a dev split: add --dev-split F with 0 < F < 1'],
     [['--early-stopping', '0', '--dev-split', '0.1'], "--early-stopping: expected an integer >= 1, got '0'"],
+    [['--steps-per-submit', '0'], "--steps-per-submit: expected an integer in [1, 1024], got '0'"],
+    [['--steps-per-submit', '2000'], "--steps-per-submit: expected an integer in [1, 1024], got '2000'"],
   ];
   for (const [argv, message] of bad) {
     // Test that a bad command line is rejected with a message naming the flag and the value.
