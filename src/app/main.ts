@@ -327,6 +327,9 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       $('adapter').textContent = `Adapter: ${m.name} · max buffer ${formatBytes(m.limits.maxBufferSize)} · max storage binding ${formatBytes(m.limits.maxStorageBufferBindingSize)}`;
       $('adapter').dataset.state = 'ok';
       return;
+    case 'tune':
+      $('matmul').textContent = m.line;
+      return;
     case 'state': return setState(m.state, m.detail);
     case 'error':
       if (m.context === 'adapter') {

@@ -1,5 +1,6 @@
 // Messages between the page and the training worker. The worker owns the GPU device, the data and
 // the model; the page only sends settings and clicks and draws what comes back.
+import type { MatmulFamily } from '../gpu/kernels.ts';
 import type { ModelSpec } from '../model.ts';
 import type { TrainEvent } from '../train/loop.ts';
 import type { AdapterLimits } from './budget.ts';
@@ -66,6 +67,8 @@ export interface GradCheckRow {
 
 export type FromWorker =
   | { readonly type: 'adapter'; readonly name: string; readonly limits: AdapterLimits }
+  /** The adapter's matmul autotune (describeTune's line), once per device. */
+  | { readonly type: 'tune'; readonly family: MatmulFamily; readonly line: string }
   | { readonly type: 'state'; readonly state: RunState; readonly detail?: string }
   | { readonly type: 'error'; readonly context: ErrorContext; readonly message: string }
   | { readonly type: 'csv'; readonly name: string; readonly rows: number; readonly features: number; readonly classes: number }

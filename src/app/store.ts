@@ -2,6 +2,7 @@
 // Each checkpoint is a new record; one readwrite transaction puts it, points 'latest' at it and deletes
 // the one before. IndexedDB commits a transaction entirely or not at all, so a page closed mid-write
 // leaves the previous checkpoint as 'latest', never a half-written one.
+import type { TuneEntry, TuneStore } from '../gpu/autotune.ts';
 import type { Settings } from './settings.ts';
 
 const DB = 'webgpu-mlp-trainer';
@@ -99,3 +100,19 @@ export async function clearRuns(): Promise<void> {
   tx.objectStore(META).delete(LATEST);
   await ok;
 }
+
+/** The matmul autotune's entries, one per adapter, beside the checkpoint pointer in META (no schema
+ *  change); src/gpu/autotune.ts validates what it reads. */
+export const tuneStore: TuneStore = {
+  async load(adapter: string): Promise<unknown> {
+    const db = await open();
+    return done(db.transaction(META, 'readonly').objectStore(META).get(`tune:${adapter}`));
+  },
+  async save(adapter: string, entry: TuneEntry): Promise<void> {
+    const db = await open();
+    const tx = db.transaction(META, 'readwrite');
+    const ok = committed(tx);
+    tx.objectStore(META).put(entry, `tune:${adapter}`);
+    await ok;
+  },
+};

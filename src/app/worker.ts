@@ -1,9 +1,11 @@
 // The training worker: owns the GPU device, the data and the model, runs the shared training loop and
 // posts its events, so the page's main thread only draws. One training at a time; every request that
 // would disturb a running one is refused with a message and the run goes on.
+import { autotuneMatmul, describeTune } from '../gpu/autotune.ts';
+import { preferredMatmul } from '../gpu/kernels.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { liveBufferStats } from '../gpu/arena.ts';
-import { TrainingPlan } from '../gpu/plan.ts';
+import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
 import { compare, TOL } from '../check.ts';
 import { parseCsv } from '../data/csv.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -21,7 +23,7 @@ import { loadDataset, prepare, splitFor, type Prepared } from './data.ts';
 import { boundaryGrid, boundsOf, predict } from './predict.ts';
 import type { BatchNormCheck, ErrorContext, FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, modelSpecFor, trainConfig, type Settings } from './settings.ts';
-import { clearRuns, latestRun, latestRunInfo, saveRun, type SavedRun, type SavedRunInfo } from './store.ts';
+import { clearRuns, latestRun, latestRunInfo, saveRun, tuneStore, type SavedRun, type SavedRunInfo } from './store.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, { transfer });
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -38,14 +40,28 @@ function limitsOf(ctx: GpuContext): AdapterLimits {
 /** Reasons of lost devices, so requests after an idle loss get a new one. */
 const lostDevices = new WeakMap<GpuContext, string>();
 
-/** Acquires a device, makes it the worker's and tells the page. */
+/** Each device's matmul autotune, started when it is acquired (cached in IndexedDB per adapter). */
+const tunes = new WeakMap<GpuContext, Promise<PlanOptions>>();
+
+/** Acquires a device, makes it the worker's, tells the page and starts its matmul autotune. */
 async function acquire(): Promise<GpuContext> {
   const ctx = await acquireDevice();
   void ctx.device.lost.then((info) => lostDevices.set(ctx, `${info.reason}: ${info.message}`));
   gpu = ctx;
   post({ type: 'adapter', name: ctx.adapterName, limits: limitsOf(ctx) });
+  // A failed tune leaves the plan's default family (preferredMatmul): it never stops training.
+  tunes.set(ctx, autotuneMatmul(ctx, tuneStore).then((r) => {
+    post({ type: 'tune', family: r.family, line: describeTune(r) });
+    return { matmul: r.family };
+  }, (e: unknown) => {
+    post({ type: 'tune', family: preferredMatmul(ctx.adapterName), line: `matmul ${preferredMatmul(ctx.adapterName)} (autotune failed: ${message(e)})` });
+    return {};
+  }));
   return ctx;
 }
+
+/** Plan options for a device: its tuned matmul family. */
+const planOptions = async (ctx: GpuContext): Promise<PlanOptions> => (await tunes.get(ctx)) ?? {};
 
 /** Replaces a lost device; the next requests wait for the new one. */
 function reacquire(): Promise<GpuContext> {
@@ -151,7 +167,9 @@ async function budget(s: Settings, st: Setup): Promise<{ name: string; bytes: nu
 }
 
 async function makeBackend(s: Settings, init: BackendInit): Promise<TrainBackend> {
-  return s.device === 'gpu' ? TrainingPlan.create(await requireGpu(), init) : CpuBackend.create(init);
+  if (s.device === 'cpu') return CpuBackend.create(init);
+  const ctx = await requireGpu();
+  return TrainingPlan.create(ctx, init, await planOptions(ctx));
 }
 
 function replaceModel(next: typeof model): void {
@@ -389,7 +407,7 @@ async function check(s: Settings): Promise<void> {
   checkBudget(spec, rows, st.train.n, 0, 'gpu', limitsOf(ctx), ctx.adapterName);
   const params = model && sameSpec(model.spec, spec) ? await model.backend.readParams() : loaded && sameSpec(loaded.spec, spec) ? loaded.params : initParams(spec, s.seed);
   const config = resolveConfig(trainConfig(s));
-  const plan = await TrainingPlan.create(ctx, { spec, params, train: st.train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows, config });
+  const plan = await TrainingPlan.create(ctx, { spec, params, train: st.train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows, config }, await planOptions(ctx));
   let gpuLoss: number;
   let grads: Params;
   let after: Params;

@@ -1,7 +1,7 @@
 // The benchmark itself, wherever it runs: every engine on every configuration with one device (so all
 // figures share an adapter and a moment), then single kernels. The Chromium page (bench-page.ts) and
 // the browserless Node entry for GPU machines (src/cli/bench-node.ts) differ only in the BenchEnv.
-import { autotuneMatmul } from '../gpu/autotune.ts';
+import { autotuneMatmul, describeTune } from '../gpu/autotune.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { MATMUL_FAMILIES, backwardMatmul, forwardMatmul, type KernelId, type MatmulFamily } from '../gpu/kernels.ts';
 import { defaultStepsPerSubmit } from '../gpu/plan.ts';
@@ -136,7 +136,7 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
   const ctx = await acquireDevice();
   log(`adapter: ${ctx.adapterName}; features: ${ctx.features.join(', ') || 'none'}; timestamp-query ${ctx.features.includes('timestamp-query') ? 'used' : 'not available: kernels timed by wall clock'}`);
   const tuned = await autotuneMatmul(ctx);
-  log(`autotune: ${tuned.family} matmul (${Object.entries(tuned.ms).map(([f, ms]) => `${f} ${ms.toFixed(2)} ms`).join(', ')} on 256×512×512)`);
+  log(describeTune(tuned));
   const steps: StepResult[] = [];
   const notes: string[] = [];
   for (const cfg of req.configs) {

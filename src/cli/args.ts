@@ -5,6 +5,7 @@ import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
 import type { Normalization } from '../data/csv.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/backend.ts';
 import type { LrDecay } from '../train/loop.ts';
+import type { MatmulFamily } from '../gpu/kernels.ts';
 
 export type DataSource = { kind: 'mnist' } | { kind: 'synthetic'; name: SyntheticName } | { kind: 'csv'; path: string };
 
@@ -45,6 +46,8 @@ export interface TrainOptions {
   earlyStopping: number | undefined;
   /** Training steps per WebGPU submit; undefined: the plan's default for the adapter. */
   stepsPerSubmit: number | undefined;
+  /** Matmul kernel family on the GPU; 'auto': autotuned per adapter (cached). */
+  matmul: MatmulFamily | 'auto';
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -72,6 +75,8 @@ Training
   --eval-every N        report progress every N steps                       (default 50)
   --steps-per-submit K  training steps per WebGPU command buffer submit; results are
                         identical for every K                   (default: 1, per adapter)
+  --matmul KIND         tiled | blocked | auto: GPU matmul kernels; auto times both once per
+                        adapter and caches the answer in node_modules/.cache (default auto)
   --checkpoint FILE     save weights, position and RNG state there (atomically) every
   --checkpoint-every N  N steps                                             (default 500)
   --resume FILE         continue bit-for-bit from a checkpoint (same data and settings;
@@ -124,7 +129,11 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   devSplit: 0,
   earlyStopping: undefined,
   stepsPerSubmit: undefined,
+  matmul: 'auto',
 };
+
+// Spelled out: kernels.ts imports the shaders as text, which only Vite can load, not the Node CLI.
+const MATMUL_CHOICES = ['tiled', 'blocked', 'auto'] as const satisfies readonly (MatmulFamily | 'auto')[];
 
 type Setter = (o: TrainOptions, value: string, flag: string) => void;
 
@@ -155,6 +164,7 @@ const VALUED: Record<string, Setter> = {
   '--dev-split': (o, v, f) => (o.devSplit = fraction(v, f)),
   '--early-stopping': (o, v, f) => (o.earlyStopping = int(v, f, 1)),
   '--steps-per-submit': (o, v, f) => (o.stepsPerSubmit = int(v, f, 1, 1024)),
+  '--matmul': (o, v, f) => (o.matmul = oneOf(v, f, MATMUL_CHOICES)),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {

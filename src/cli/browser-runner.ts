@@ -2,6 +2,8 @@
 // Chromium), relays the page's events and collects the trained weights and checkpoints it posts back.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
+import type { AutotuneResult, TuneEntry } from '../gpu/autotune.ts';
+import type { MatmulFamily } from '../gpu/kernels.ts';
 import { runPage } from './page-runner.ts';
 import { encodeSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
 import type { Params } from '../model.ts';
@@ -9,6 +11,7 @@ import { decodeCheckpoint, type LoopPosition, type TrainState } from '../train/c
 import type { Summary, TrainEvent } from '../train/loop.ts';
 import type { Job } from './job.ts';
 import type { JobMeta, JobPart } from './protocol.ts';
+import { loadTuneEntry, saveTuneEntry, tuneCachePath } from './tune-cache.ts';
 
 function bytesOf(a: Float32Array | Uint8Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -28,10 +31,16 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function jobPlugin(job: Job, onResult: (weights: Uint8Array) => void, checkpoints?: CheckpointSink): Plugin {
+/** The matmul family for the run (--matmul), and where an autotune's result goes. */
+export interface MatmulChoice {
+  readonly family: MatmulFamily | 'auto';
+  readonly onTune: (r: AutotuneResult, line: string) => void;
+}
+
+function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (weights: Uint8Array) => void, checkpoints?: CheckpointSink): Plugin {
   const meta: JobMeta = {
     spec: job.spec, loop: job.loop, maxBatch: job.maxBatch, trainRows: job.train.n, testRows: job.test.n,
-    devRows: job.dev.n, config: job.config,
+    devRows: job.dev.n, config: job.config, matmul,
     ...(job.resume ? { resume: job.resume } : {}), checkpointEvery: checkpoints?.every ?? 0,
     ...(job.stepsPerSubmit !== undefined ? { stepsPerSubmit: job.stepsPerSubmit } : {}),
   };
@@ -85,17 +94,22 @@ export interface RunResult {
   readonly weights?: Uint8Array;
 }
 
-export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, checkpoints?: CheckpointSink): Promise<RunResult> {
+export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, checkpoints?: CheckpointSink,
+  matmul: MatmulChoice = { family: 'auto', onTune: () => {} }): Promise<RunResult> {
   let weights: Uint8Array | undefined;
+  const cache = tuneCachePath();
   try {
     const summary = await runPage<Summary>({
       path: '/src/cli/runner.html',
-      plugin: jobPlugin(job, (w) => (weights = w), checkpoints),
+      plugin: jobPlugin(job, matmul.family, (w) => (weights = w), checkpoints),
       vite: { optimizeDeps: { noDiscovery: true, include: [] } },
       expose: (done, fail) => ({
         __jobEvent: (e: TrainEvent) => emit(e),
         __jobDone: (s: Summary) => done(s),
         __jobError: (m: string) => fail(new Error(m)),
+        __tuneLoad: (adapter: string) => loadTuneEntry(cache, adapter),
+        __tuneSave: ({ adapter, entry }: { adapter: string; entry: TuneEntry }) => saveTuneEntry(cache, adapter, entry),
+        __jobTune: ({ result, line }: { result: AutotuneResult; line: string }) => matmul.onTune(result, line),
       }),
     });
     if (!weights) throw new Error('the page finished without posting its weights');

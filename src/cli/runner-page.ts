@@ -1,6 +1,8 @@
 // The browser half of `npm run train --device gpu`: fetches the job from the local server, trains it
 // with the WebGPU plan, streams events back through functions the CLI exposed, and posts the weights.
-import { acquireDevice } from '../gpu/device.ts';
+import { autotuneMatmul, describeTune, type TuneStore } from '../gpu/autotune.ts';
+import { acquireDevice, type GpuContext } from '../gpu/device.ts';
+import type { PlanOptions } from '../gpu/plan.ts';
 import { trainResilient } from '../gpu/recovery.ts';
 import type { Params } from '../model.ts';
 import { decodeSafetensors, paramsFromSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
@@ -21,6 +23,21 @@ function stateFrom(bytes: Uint8Array): TrainState {
   const state: TrainState = {};
   for (const [name, t] of decodeSafetensors(bytes).tensors) state[name] = t.data;
   return state;
+}
+
+/** The CLI keeps the tune cache (this browser profile is fresh every run). */
+const tuneStore: TuneStore = {
+  load: (adapter) => hooks.__tuneLoad(adapter),
+  save: (adapter, entry) => hooks.__tuneSave({ adapter, entry }),
+};
+
+/** --steps-per-submit, and --matmul: the family given, or the adapter's autotuned one (reported to the CLI). */
+async function planOptions(ctx: GpuContext, meta: JobMeta): Promise<PlanOptions> {
+  const steps = meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {};
+  if (meta.matmul !== 'auto') return { ...steps, matmul: meta.matmul };
+  const tuned = await autotuneMatmul(ctx, tuneStore);
+  await hooks.__jobTune({ result: tuned, line: describeTune(tuned) });
+  return { ...steps, matmul: tuned.family };
 }
 
 async function main(): Promise<void> {
@@ -44,7 +61,7 @@ async function main(): Promise<void> {
       trainRows: meta.trainRows, testRows: meta.testRows, loop: meta.loop,
       checkpointEvery: meta.checkpointEvery > 0 ? meta.checkpointEvery : 1_000_000_000,
       acquire: acquireDevice,
-      ...(meta.stepsPerSubmit !== undefined ? { planOptions: { stepsPerSubmit: meta.stepsPerSubmit } } : {}),
+      planOptions: (ctx) => planOptions(ctx, meta),
       emit: (e) => void hooks.__jobEvent(e),
       ...(meta.resume ? { resume: { position: meta.resume, params, state: stateFrom(new Uint8Array(resumeState!)) } } : {}),
       onCheckpoint: async (c) => {

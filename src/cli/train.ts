@@ -72,7 +72,11 @@ async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void
     }
   }
   const { runInBrowser } = await import('./browser-runner.ts'); // loads Vite and Playwright only when needed
-  return runInBrowser(job, emit, opts.checkpoint ? { every: opts.checkpointEvery, write: (c) => writeCheckpoint(opts, job, c) } : undefined);
+  if (opts.matmul !== 'auto' && !opts.json) console.log(`matmul ${opts.matmul} (--matmul; no autotune)`);
+  return runInBrowser(job, emit, opts.checkpoint ? { every: opts.checkpointEvery, write: (c) => writeCheckpoint(opts, job, c) } : undefined, {
+    family: opts.matmul,
+    onTune: (r, line) => (opts.json ? process.stdout.write(JSON.stringify({ type: 'autotune', ...r }) + '\n') : console.log(line)),
+  });
 }
 
 async function main(argv: string[]): Promise<number> {

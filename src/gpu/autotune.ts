@@ -1,60 +1,159 @@
-// Picks the matmul family for an adapter by timing each family's plain product once on a
-// training-sized shape, instead of trusting preferredMatmul's name match. The answer is cached per
-// adapter name, so a page pays for it once (a few seconds on SwiftShader with its pipeline
-// compilation, milliseconds on a GPU).
+// Picks the matmul family for an adapter by timing what a training step runs: one hidden layer's
+// forward Z = A·Wᵀ (+ bias, ReLU), dW = dZᵀ·A and dA = (dZ·W) ⊙ g', each with the kernel the plan
+// would pick for that family (so the blocked family is timed with its vec4 kernels), instead of
+// trusting preferredMatmul's name match. The answer is kept in memory per page and, through a
+// TuneStore, across runs: keyed by the adapter and a hash of the matmul shaders, so a kernel change
+// re-tunes. About a second on SwiftShader with pipeline compilation, milliseconds on a GPU.
 import { BufferArena } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch } from './dispatch.ts';
-import { MATMUL_FAMILIES, matmulWorkgroups, type MatmulFamily } from './kernels.ts';
+import { KERNELS, MATMUL_FAMILIES, actConstants, backwardMatmul, forwardMatmul, matmulWorkgroups, type MatmulFamily } from './kernels.ts';
 import { PassTimer } from './pass-timer.ts';
 
 export interface AutotuneResult {
   readonly family: MatmulFamily;
-  /** Milliseconds per product of each family (timestamp-query when available, else wall time). */
+  /** Milliseconds of each family's three products (forward, dW, dA) of SHAPE: timestamp-query when
+   *  available, else wall time; the best of a few repeats after a warm-up. */
+  readonly ms: Readonly<Record<MatmulFamily, number>>;
+  /** 'cached': read from the store (or this page's memory), nothing timed. */
+  readonly source: 'measured' | 'cached';
+  /** Seconds the tune took here, pipeline compilation included. */
+  readonly seconds: number;
+}
+
+/** What a store keeps per adapter. */
+export interface TuneEntry {
+  /** tuneKey(): the adapter, the matmul shaders' hash and the shape; another key is stale. */
+  readonly key: string;
+  readonly family: MatmulFamily;
   readonly ms: Readonly<Record<MatmulFamily, number>>;
 }
 
-const cache = new Map<string, Promise<AutotuneResult>>();
+/** Persistent storage of tunes, one entry per adapter (IndexedDB in the app, a JSON file for the CLI).
+ *  load returns whatever was stored (validated here); failures of either are logged, never fatal. */
+export interface TuneStore {
+  load(adapter: string): Promise<unknown>;
+  save(adapter: string, entry: TuneEntry): Promise<void>;
+}
 
-/** A forward product of a 256-row batch through a 512-wide layer: big enough to fill a GPU's
- *  workgroups, small enough to time in well under a second on a CPU emulation. */
-const SHAPE = { M: 256, N: 512, K: 512 } as const;
+/** One hidden layer of a training-sized step: 64 rows (the default batch), 512 → 256, ReLU. Every size divisible by 4
+ *  and by the tiles, so each family runs its fast path; ~17 MFLOP per product. */
+export const TUNE_SHAPE = { rows: 64, nIn: 512, nOut: 256 } as const;
+const REPEATS = 3;
 
-export function autotuneMatmul(ctx: GpuContext): Promise<AutotuneResult> {
-  let p = cache.get(ctx.adapterName);
-  if (!p) {
-    p = measure(ctx);
-    cache.set(ctx.adapterName, p);
-    p.catch(() => cache.delete(ctx.adapterName)); // a failed tune may be retried
-  }
+const FAMILIES = Object.keys(MATMUL_FAMILIES) as MatmulFamily[];
+
+/** FNV-1a, 32 bits: enough to notice that a shader changed. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The sources of every matmul kernel (matmul.wgsl, matmul_vec4.wgsl, matmul_vec4_kn.wgsl with their
+ *  shared prefixes). */
+export const MATMUL_SOURCES: readonly string[] = [...new Set(Object.entries(KERNELS).filter(([id]) => id.startsWith('matmul')).map(([, d]) => d.source))];
+
+/** The cache key of an adapter's tune: a change of adapter, shader source or tune shape misses. */
+export function tuneKey(adapter: string, sources: readonly string[] = MATMUL_SOURCES): string {
+  const { rows, nIn, nOut } = TUNE_SHAPE;
+  return `${adapter} | matmul shaders ${fnv1a(sources.join('\n\0\n'))} | ${rows}x${nIn}->${nOut}`;
+}
+
+const fastest = (ms: Readonly<Record<MatmulFamily, number>>): MatmulFamily => FAMILIES.reduce((best, f) => (ms[f] < ms[best] ? f : best));
+
+/** A stored entry is used only when it is for this key, times every family and names the fastest;
+ *  anything else (another key, a corrupt or hand-edited value) is measured again. */
+export function validEntry(value: unknown, key: string): TuneEntry | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const e = value as Partial<Record<keyof TuneEntry, unknown>>;
+  if (e.key !== key || typeof e.ms !== 'object' || e.ms === null) return undefined;
+  const ms = e.ms as Record<string, unknown>;
+  if (!FAMILIES.every((f) => typeof ms[f] === 'number' && Number.isFinite(ms[f]) && ms[f] > 0)) return undefined;
+  const times = Object.fromEntries(FAMILIES.map((f) => [f, ms[f] as number])) as Record<MatmulFamily, number>;
+  const family = fastest(times);
+  return e.family === family ? { key, family, ms: times } : undefined;
+}
+
+/** The tune for `key`: the store's entry when valid, else measured and saved. */
+export async function tuneWith(key: string, adapter: string, store: TuneStore | undefined,
+  measure: () => Promise<Record<MatmulFamily, number>>): Promise<AutotuneResult> {
+  const t0 = performance.now();
+  const seconds = () => (performance.now() - t0) / 1000;
+  const stored = store && validEntry(await store.load(adapter).catch((e: unknown) => warn('reading', e, 'measuring instead')), key);
+  if (stored) return { family: stored.family, ms: stored.ms, source: 'cached', seconds: seconds() };
+  const ms = await measure();
+  const family = fastest(ms);
+  await store?.save(adapter, { key, family, ms }).catch((e: unknown) => warn('saving', e, 'the next run measures again'));
+  return { family, ms, source: 'measured', seconds: seconds() };
+}
+
+function warn(what: string, e: unknown, then: string): undefined {
+  console.warn(`matmul autotune: ${what} the tune cache failed (${e instanceof Error ? e.message : String(e)}); ${then}`);
+  return undefined;
+}
+
+const memory = new Map<string, Promise<AutotuneResult>>();
+
+/** The matmul family for this context's adapter, tuned once per page and key (a replaced device
+ *  of the same adapter asks again for free). */
+export function autotuneMatmul(ctx: GpuContext, store?: TuneStore): Promise<AutotuneResult> {
+  const key = tuneKey(ctx.adapterName);
+  const known = memory.get(key);
+  if (known) return known.then((r) => ({ ...r, source: 'cached', seconds: 0 }));
+  const p = tuneWith(key, ctx.adapterName, store, () => measure(ctx));
+  memory.set(key, p);
+  p.catch(() => memory.delete(key)); // a failed tune may be retried
   return p;
 }
 
-async function measure(ctx: GpuContext): Promise<AutotuneResult> {
-  const { device } = ctx;
-  const { M, N, K } = SHAPE;
-  const arena = new BufferArena(device, 'autotune');
+/** Milliseconds of each family's forward, dW and dA products of TUNE_SHAPE, as the plan issues them. */
+async function measure(ctx: GpuContext): Promise<Record<MatmulFamily, number>> {
+  const { rows, nIn, nOut } = TUNE_SHAPE;
+  const arena = new BufferArena(ctx.device, 'autotune');
   try {
-    const a = arena.upload('a', new Float32Array(M * K).fill(0.5));
-    const b = arena.upload('b', new Float32Array(N * K).fill(0.25));
-    const c = arena.create('c', M * N * 4, GPUBufferUsage.STORAGE);
+    // Values in [-1, 1) with both signs, so ReLU and g' take both branches.
+    const values = (n: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 2000) / 1000 - 1);
+    const a = arena.upload('A_prev', values(rows * nIn));
+    const w = arena.upload('W', values(nOut * nIn));
+    const bias = arena.upload('b', values(nOut));
+    const z = arena.upload('A', new Float32Array(rows * nOut));
+    const dz = arena.upload('dZ', values(rows * nOut));
+    const dw = arena.upload('dW', new Float32Array(nOut * nIn));
+    const dzPrev = arena.upload('dZ_prev', new Float32Array(rows * nIn));
+    const relu = actConstants('relu');
     const timer = new PassTimer(ctx, arena);
-    const ms = {} as Record<MatmulFamily, number>;
     try {
-      for (const family of Object.keys(MATMUL_FAMILIES) as MatmulFamily[]) {
-        const id = MATMUL_FAMILIES[family].plain;
-        const d = await Dispatch.create(arena, id, { TRANS_A: 0, TRANS_B: 1 }, { a, b, c }, { M, N, K });
-        const grid = matmulWorkgroups(id, M, N);
-        const once = () => timer.time(`autotune ${id}`, (pass) => d.encode(pass, grid));
-        await once(); // warm-up: first use compiles on some drivers
-        ms[family] = Math.min(await once(), await once());
-      }
+      const steps = await Promise.all(FAMILIES.map(async (family) => {
+        const fwd = forwardMatmul(family, nIn);
+        const bwd = backwardMatmul(family, nIn, nOut);
+        // The constants as plan.ts spreads them, so the plan reuses these pipelines.
+        const ops = await Promise.all([
+          Dispatch.create(arena, fwd.biasAct, { ...fwd.constants, ...relu }, { a, b: w, c: z, bias }, { M: rows, N: nOut, K: nIn })
+            .then((d) => [d, matmulWorkgroups(fwd.biasAct, rows, nOut)] as const),
+          Dispatch.create(arena, bwd.dW.id, bwd.dW.constants, { a: dz, b: a, c: dw }, { M: nOut, N: nIn, K: rows })
+            .then((d) => [d, matmulWorkgroups(bwd.dW.id, nOut, nIn)] as const),
+          Dispatch.create(arena, bwd.dA.actGrad, { ...bwd.dA.constants, ...relu }, { a: dz, b: w, c: dzPrev, aux: a }, { M: rows, N: nIn, K: nOut })
+            .then((d) => [d, matmulWorkgroups(bwd.dA.actGrad, rows, nIn)] as const),
+        ]);
+        return { family, once: () => timer.time(`autotune ${family}`, (pass) => ops.forEach(([d, grid]) => d.encode(pass, grid))) };
+      }));
+      for (const s of steps) await s.once(); // warm-up: first use compiles or uploads on some drivers
+      const ms = Object.fromEntries(FAMILIES.map((f) => [f, Infinity])) as Record<MatmulFamily, number>;
+      // Families interleaved, so a burst of load elsewhere hits both alike.
+      for (let r = 0; r < REPEATS; r++) for (const s of steps) ms[s.family] = Math.min(ms[s.family], await s.once());
+      return ms;
     } finally {
       timer.destroy();
     }
-    const family = (Object.keys(ms) as MatmulFamily[]).reduce((best, f) => (ms[f] < ms[best] ? f : best));
-    return { family, ms };
   } finally {
     arena.destroy();
   }
+}
+
+/** One line for logs: the choice, each family's time and where it came from. */
+export function describeTune(r: AutotuneResult): string {
+  const { rows, nIn, nOut } = TUNE_SHAPE;
+  const times = FAMILIES.map((f) => `${f} ${r.ms[f].toFixed(2)} ms`).join(', ');
+  return `matmul ${r.family} (autotune: ${times} for forward + dW + dA of ${rows} rows ${nIn}→${nOut}; ${r.source === 'cached' ? 'cached' : `measured in ${r.seconds.toFixed(1)} s`})`;
 }

@@ -18,7 +18,8 @@ export interface ResilientRun {
   readonly acquire: () => Promise<GpuContext>;
   readonly emit: (e: TrainEvent) => void;
   readonly resume?: { position: LoopPosition; params: Params; state: TrainState };
-  readonly planOptions?: PlanOptions;
+  /** Options of every plan, or a function of each new device (e.g. its autotuned matmul family). */
+  readonly planOptions?: PlanOptions | ((ctx: GpuContext) => Promise<PlanOptions>);
   readonly onCheckpoint?: (c: { position: LoopPosition; params: Params; state: TrainState }) => Promise<void> | void;
   /** Called with the restored last good parameters when training diverges (then the error is rethrown). */
   readonly onDivergence?: (params: Params) => Promise<void> | void;
@@ -45,7 +46,8 @@ export async function trainResilient(r: ResilientRun): Promise<ResilientResult> 
     const ctx = await r.acquire();
     let plan: TrainingPlan | undefined;
     try {
-      plan = await TrainingPlan.create(ctx, { ...r.init, params: last?.params ?? r.init.params }, r.planOptions);
+      const options = typeof r.planOptions === 'function' ? await r.planOptions(ctx) : r.planOptions;
+      plan = await TrainingPlan.create(ctx, { ...r.init, params: last?.params ?? r.init.params }, options);
       if (last && Object.keys(last.state).length > 0) plan.writeState(last.state);
       const summary = await runTraining(plan, r.trainRows, r.testRows, r.loop, r.emit, {
         ...(last ? { resume: last.position } : {}),

@@ -51,6 +51,21 @@ describe('web app', () => {
     await page.context().close();
   });
 
+  it('Test that the page shows the matmul autotune beside the adapter, measured on the first visit and read from IndexedDB after a reload', async () => {
+    const page = await open('data=xor');
+    const tuneLine = async () => {
+      await page.waitForFunction(() => (document.getElementById('matmul')?.textContent ?? '') !== '', null, { timeout: 60_000 });
+      return (await page.locator('#matmul').textContent()) ?? '';
+    };
+    const first = await tuneLine();
+    expect(first).toMatch(/^matmul (tiled|blocked) \(autotune: tiled [\d.]+ ms, blocked [\d.]+ ms for forward \+ dW \+ dA of .*; measured in [\d.]+ s\)$/);
+    await page.reload();
+    await expectAdapter(page);
+    const second = await tuneLine();
+    expect(second).toBe(first.replace(/measured in [\d.]+ s/, 'cached'));
+    await page.context().close();
+  });
+
   it('Test that a 2-D run lowers the loss, raises the accuracy, draws the boundary, with no main-thread task over 100 ms', async () => {
     const page = await open(MOONS, observeLongTasks);
     // Only tasks from the click on count: page load happens before, and pipeline compilation and data

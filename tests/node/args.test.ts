@@ -35,6 +35,7 @@ describe('parseTrainArgs', () => {
       devSplit: 0,
       earlyStopping: undefined,
       stepsPerSubmit: undefined,
+      matmul: 'auto',
     });
   });
 
@@ -46,7 +47,7 @@ describe('parseTrainArgs', () => {
       '--init', 'in.safetensors', '--save=out dir/w.safetensors', '--json', '--samples', '500', '--eval-every=1',
       '--checkpoint', 'ck.safetensors', '--checkpoint-every=20', '--resume', 'old.safetensors',
       '--optimizer', 'adam', '--beta1=0.8', '--beta2', '0.99', '--l2', '0.7', '--keep-prob=0.5', '--lr-decay', 'step:0.5:3',
-      '--dev-split', '0.1', '--early-stopping=4', '--batch-norm', '--steps-per-submit', '8',
+      '--dev-split', '0.1', '--early-stopping=4', '--batch-norm', '--steps-per-submit', '8', '--matmul', 'tiled',
     ]);
     expect(o).toEqual({
       data: { kind: 'synthetic', name: 'spiral' },
@@ -79,6 +80,7 @@ describe('parseTrainArgs', () => {
       devSplit: 0.1,
       earlyStopping: 4,
       stepsPerSubmit: 8,
+      matmul: 'tiled',
     });
   });
 
@@ -160,6 +162,7 @@ describe('parseTrainArgs', () => {
     [['--early-stopping', '0', '--dev-split', '0.1'], "--early-stopping: expected an integer >= 1, got '0'"],
     [['--steps-per-submit', '0'], "--steps-per-submit: expected an integer in [1, 1024], got '0'"],
     [['--steps-per-submit', '2000'], "--steps-per-submit: expected an integer in [1, 1024], got '2000'"],
+    [['--matmul', 'naive'], "--matmul: expected one of tiled, blocked, auto, got 'naive'"],
   ];
   for (const [argv, message] of bad) {
     // Test that a bad command line is rejected with a message naming the flag and the value.

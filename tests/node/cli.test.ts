@@ -1,5 +1,5 @@
 // The train command as a user runs it: exit codes, messages for bad input, JSON events, saved weights.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -109,5 +109,30 @@ describe('train command: training', () => {
     expect(String(summary.adapter).length).toBeGreaterThan(0);
     expect(summary.trainAccuracy as number).toBeGreaterThan(0.9);
     expect(summary.testAccuracy as number).toBeGreaterThan(0.85);
+  });
+
+  // Test that the GPU run's matmul autotune goes through the CLI's cache file: a corrupt file is
+  // measured and rewritten, the next run reads it (the same family and times, nothing measured).
+  it('--device gpu autotunes once per adapter and caches it in the file', () => {
+    const cache = join(dir, 'tune', 'autotune.json');
+    mkdirSync(join(dir, 'tune'));
+    writeFileSync(cache, '{"adapters": {"google swiftshader": {"key": "x"');
+    const args = ['--data', 'xor', '--samples', '64', '--hidden', '8', '--epochs', '1', '--json'];
+    const runs = [1, 2].map(() => {
+      const r = runTrain(args, 240_000, { WEBGPU_MLP_TUNE_CACHE: cache });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const tune = events(r.stdout).filter((e) => e.type === 'autotune');
+      expect(tune.length).toBe(1);
+      return { tune: tune[0]!, file: JSON.parse(readFileSync(cache, 'utf8')) as { adapters: Record<string, { key: string; family: string }> } };
+    });
+    const [first, second] = runs as [typeof runs[0], typeof runs[0]];
+    expect(first.tune.source).toBe('measured');
+    expect(second.tune).toMatchObject({ source: 'cached', family: first.tune.family, ms: first.tune.ms });
+    expect(second.file).toEqual(first.file); // a hit writes nothing
+    const entries = Object.values(first.file.adapters);
+    expect(entries.length).toBe(1);
+    expect(entries[0]).toMatchObject({ family: first.tune.family, ms: first.tune.ms });
+    expect(entries[0]!.key).toMatch(/\| matmul shaders [0-9a-f]{8} \|/);
   });
 });

@@ -10,8 +10,8 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runTrain(args: string[], timeoutMs = 240_000): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+export function runTrain(args: string[], timeoutMs = 240_000, env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
