@@ -55,34 +55,31 @@ const shape = [['rows', 'u32'], ['cols', 'u32']] as const;
 const BN_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['eps', 'f32'], ['momentum', 'f32']] as const;
 const DROP_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['seed', 'u32'], ['step', 'u32'], ['layer', 'u32'], ['threshold', 'u32'], ['scale', 'f32']] as const;
 
+// Every matmul entry point binds a, b, c and dims; the fused epilogues add bias (forward) or aux (g′).
+const MATMUL_BINDINGS = [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')];
+const mmPlain = (file: string, source: string, entryPoint: string): KernelDesc =>
+  ({ name: 'matmul', file, source, entryPoint, bindings: MATMUL_BINDINGS, uniform: dims });
+const mmBiasAct = (file: string, source: string, entryPoint: string): KernelDesc =>
+  ({ name: 'matmulBiasAct', file, source, entryPoint, bindings: [...MATMUL_BINDINGS, r(4, 'bias')], uniform: dims });
+const mmActGrad = (file: string, source: string, entryPoint: string): KernelDesc =>
+  ({ name: 'matmulActGrad', file, source, entryPoint, bindings: [...MATMUL_BINDINGS, r(5, 'aux')], uniform: dims });
+
 export const KERNELS = {
-  matmulTiled: { name: 'matmul', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'tiled',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
-  matmulNaive: { name: 'matmul', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'naive',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
-  matmulBiasAct: { name: 'matmulBiasAct', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'tiled_bias_act',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(4, 'bias')], uniform: dims },
-  matmulActGrad: { name: 'matmulActGrad', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'tiled_act_grad',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(5, 'aux')], uniform: dims },
-  matmulBlocked: { name: 'matmul', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'blocked',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
-  matmulBlockedBiasAct: { name: 'matmulBiasAct', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'blocked_bias_act',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(4, 'bias')], uniform: dims },
-  matmulBlockedActGrad: { name: 'matmulActGrad', file: 'matmul.wgsl', source: matmulSource, entryPoint: 'blocked_act_grad',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(5, 'aux')], uniform: dims },
+  matmulTiled: mmPlain('matmul.wgsl', matmulSource, 'tiled'),
+  matmulNaive: mmPlain('matmul.wgsl', matmulSource, 'naive'),
+  matmulBiasAct: mmBiasAct('matmul.wgsl', matmulSource, 'tiled_bias_act'),
+  matmulActGrad: mmActGrad('matmul.wgsl', matmulSource, 'tiled_act_grad'),
+  matmulBlocked: mmPlain('matmul.wgsl', matmulSource, 'blocked'),
+  matmulBlockedBiasAct: mmBiasAct('matmul.wgsl', matmulSource, 'blocked_bias_act'),
+  matmulBlockedActGrad: mmActGrad('matmul.wgsl', matmulSource, 'blocked_act_grad'),
   // Forward (NT) product for K % 4 == 0, operands bound as vec4 arrays; no TRANS_* overrides.
-  matmulVec4NT: { name: 'matmul', file: 'matmul_vec4.wgsl', source: matmulVec4Source, entryPoint: 'vec4_nt',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
-  matmulVec4NTBiasAct: { name: 'matmulBiasAct', file: 'matmul_vec4.wgsl', source: matmulVec4Source, entryPoint: 'vec4_nt_bias_act',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(4, 'bias')], uniform: dims },
+  matmulVec4NT: mmPlain('matmul_vec4.wgsl', matmulVec4Source, 'vec4_nt'),
+  matmulVec4NTBiasAct: mmBiasAct('matmul_vec4.wgsl', matmulVec4Source, 'vec4_nt_bias_act'),
   // Backward products (B stored [K][N]) for N % 4 == 0, B, C and aux bound as vec4 arrays along N:
   // dW = dZᵀ·A_prev (TN, A read as vec4 along M, M % 4 == 0) and dA = dZ·W (NN, along K, K % 4 == 0).
-  matmulVec4TN: { name: 'matmul', file: 'matmul_vec4_kn.wgsl', source: matmulVec4KnSource, entryPoint: 'vec4_tn',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
-  matmulVec4NN: { name: 'matmul', file: 'matmul_vec4_kn.wgsl', source: matmulVec4KnSource, entryPoint: 'vec4_nn',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')], uniform: dims },
-  matmulVec4NNActGrad: { name: 'matmulActGrad', file: 'matmul_vec4_kn.wgsl', source: matmulVec4KnSource, entryPoint: 'vec4_nn_act_grad',
-    bindings: [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims'), r(5, 'aux')], uniform: dims },
+  matmulVec4TN: mmPlain('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_tn'),
+  matmulVec4NN: mmPlain('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_nn'),
+  matmulVec4NNActGrad: mmActGrad('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_nn_act_grad'),
   biasActivation: { name: 'biasActivation', file: 'activation.wgsl', source: activationSource, entryPoint: 'bias_act',
     bindings: [s(0, 'x'), u(1, 'shape'), r(2, 'bias')], uniform: shape },
   activationGrad: { name: 'activationGrad', file: 'activation.wgsl', source: activationSource, entryPoint: 'act_grad',
