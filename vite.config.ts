@@ -5,6 +5,16 @@ import { chromiumLaunchOptions } from './src/cli/chromium.ts';
 // Test projects: 'browser' runs kernel and end-to-end GPU tests in headless Chromium (WebGPU on
 // whatever adapter the machine has: SwiftShader on CI), 'node' runs parsers, the CPU reference and the CLI,
 // 'e2e' drives the built web app (index.html) in Chromium.
+// Headless Chromium with WebGPU (src/cli/chromium.ts has the flags), for both browser projects; a
+// fresh object each time, since Vitest names the instances in place.
+const browser = () => ({
+  enabled: true,
+  headless: true,
+  screenshotFailures: false,
+  provider: playwright({ launchOptions: chromiumLaunchOptions() }),
+  instances: [{ browser: 'chromium' as const }],
+});
+
 export default defineConfig({
   server: { host: '127.0.0.1' },
   test: {
@@ -17,13 +27,7 @@ export default defineConfig({
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],
           testTimeout: 120_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            provider: playwright({ launchOptions: chromiumLaunchOptions() }),
-            instances: [{ browser: 'chromium' }],
-          },
+          browser: browser(),
         },
       },
       {
@@ -33,6 +37,18 @@ export default defineConfig({
           include: ['tests/node/**/*.test.ts'],
           environment: 'node',
           testTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Heap measurements: after every other project (groupOrder 2), alone in its browser, since the
+          // heap is the renderer's and other test files in it would add to it.
+          name: 'browser-alone',
+          include: ['tests/browser-alone/**/*.test.ts'],
+          testTimeout: 120_000,
+          sequence: { groupOrder: 2 },
+          browser: browser(),
         },
       },
       {

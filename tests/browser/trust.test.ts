@@ -1,5 +1,5 @@
 // Trust: divergence stops training and keeps the last good weights; models past the adapter's limits
-// fail with the limit named; thousands of steps allocate nothing and keep the heap flat.
+// fail with the limit named. (The 10,000-step heap test is in tests/browser-alone/, run with nothing beside it.)
 import { describe, expect, it } from 'vitest';
 import { TrainingPlan } from '../../src/gpu/plan.ts';
 import { liveBufferStats } from '../../src/gpu/arena.ts';
@@ -51,29 +51,4 @@ describe('trust', () => {
     expect(liveBufferStats().buffers).toBe(before); // nothing left behind by the failed plan
   });
 
-  // Test that 10,000 training steps allocate no GPU buffer and leave the JS heap flat.
-  it('10,000 steps: flat buffer count and heap', async () => {
-    const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 2), train: split, test: split, maxBatch: 16 });
-    const gc = (globalThis as { gc?: () => void }).gc;
-    const heap = () => {
-      gc?.();
-      return (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? NaN;
-    };
-    try {
-      const opts = { batchSize: 16, lr: 0.1, seed: 1, shuffle: true, evalEvery: 100 };
-      await runTraining(plan, 200, 0, { ...opts, epochs: 77 }, () => {}); // ~1,000 steps of warm-up
-      const [buffers, planBuffers, heap0] = [liveBufferStats().buffers, plan.bufferCount, heap()];
-      const s = await runTraining(plan, 200, 0, { ...opts, epochs: 770 }, () => {}); // 13 steps an epoch: 10,010 steps
-      expect(s.steps).toBeGreaterThanOrEqual(10_000);
-      expect(liveBufferStats().buffers).toBe(buffers);
-      expect(plan.bufferCount).toBe(planBuffers);
-      const growth = heap() - heap0;
-      expect(Number.isFinite(growth), 'performance.memory with --expose-gc').toBe(true);
-      // A leak of even 100 bytes a step would show as 1 MB; allow 512 KB of noise from the runtime.
-      expect(growth).toBeLessThan(512 * 1024);
-      expect(s.trainAccuracy).toBeGreaterThan(0.8);
-    } finally {
-      plan.destroy();
-    }
-  });
 });
