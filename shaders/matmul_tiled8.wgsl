@@ -58,33 +58,63 @@ fn acc8_row(acc: Acc8, i: u32) -> array<vec4<f32>, 2> {
   }
 }
 
+// Staging, per thread and K step: 4 elements of each operand, picked along the stored layout's
+// contiguous dimension so a warp reads whole runs of memory in either orientation:
+//   contiguous along the tile edge (Aᵀ, B): row k = t / 32, elements 4(t % 32) .. +3, one vec4 store;
+//   contiguous along K (A, Bᵀ): edge index t / 2, k = 4(t % 2) .. +3, four scalar stores.
+// Split into fetch (global → registers) and stage (registers → workgroup memory), so the next step's
+// loads can be in flight during this step's arithmetic.
+fn fetch_a(row0: u32, k0: u32, t: u32) -> vec4<f32> {
+  if (TRANS_A) {
+    let m = row0 + (t % T8_V) * 4u;
+    let k = k0 + t / T8_V;
+    return vec4<f32>(a_at(m, k), a_at(m + 1u, k), a_at(m + 2u, k), a_at(m + 3u, k));
+  }
+  let m = row0 + t / 2u;
+  let k = k0 + (t % 2u) * 4u;
+  return vec4<f32>(a_at(m, k), a_at(m, k + 1u), a_at(m, k + 2u), a_at(m, k + 3u));
+}
+
+fn fetch_b(col0: u32, k0: u32, t: u32) -> vec4<f32> {
+  if (TRANS_B) {
+    let n = col0 + t / 2u;
+    let k = k0 + (t % 2u) * 4u;
+    return vec4<f32>(b_at(k, n), b_at(k + 1u, n), b_at(k + 2u, n), b_at(k + 3u, n));
+  }
+  let n = col0 + (t % T8_V) * 4u;
+  let k = k0 + t / T8_V;
+  return vec4<f32>(b_at(k, n), b_at(k, n + 1u), b_at(k, n + 2u), b_at(k, n + 3u));
+}
+
+// Stores a fetched vec4 into its k-major tile, where the matching fetch above picked it from.
+fn stage_a(t: u32, v: vec4<f32>) {
+  if (TRANS_A) { tA8[t] = v; return; }
+  let e = t / 2u;
+  let o = (t % 2u) * 4u * T8_V + e / 4u;
+  tA8[o][e % 4u] = v.x; tA8[o + T8_V][e % 4u] = v.y; tA8[o + 2u * T8_V][e % 4u] = v.z; tA8[o + 3u * T8_V][e % 4u] = v.w;
+}
+
+fn stage_b(t: u32, v: vec4<f32>) {
+  if (!TRANS_B) { tB8[t] = v; return; }
+  let e = t / 2u;
+  let o = (t % 2u) * 4u * T8_V + e / 4u;
+  tB8[o][e % 4u] = v.x; tB8[o + T8_V][e % 4u] = v.y; tB8[o + 2u * T8_V][e % 4u] = v.z; tB8[o + 3u * T8_V][e % 4u] = v.w;
+}
+
 fn tiled8_product(wg: vec3<u32>, lid: vec3<u32>) -> Acc8 {
   let row0 = wg.y * T8_TILE;
   let col0 = wg.x * T8_TILE;
   let t = lid.y * 16u + lid.x;
-  // Each thread stages 4 elements of each operand per K step, picked along the stored layout's
-  // contiguous dimension, so a warp reads whole runs of memory in either orientation:
-  //   contiguous along the tile edge (Aᵀ, B): row k = t / 32, elements 4(t % 32) .. +3, one vec4 store;
-  //   contiguous along K (A, Bᵀ): edge index t / 2, k = 4(t % 2) .. +3, four scalar stores.
-  let eK = t / T8_V;
-  let eI = (t % T8_V) * 4u;
-  let kI = (t % 2u) * 4u;
-  let kE = t / 2u;
   var acc = Acc8();
+  var va = fetch_a(row0, 0u, t);
+  var vb = fetch_b(col0, 0u, t);
   for (var k0 = 0u; k0 < dims.K; k0 += T8_K) {
-    if (TRANS_A) {
-      let m = row0 + eI;
-      tA8[t] = vec4<f32>(a_at(m, k0 + eK), a_at(m + 1u, k0 + eK), a_at(m + 2u, k0 + eK), a_at(m + 3u, k0 + eK));
-    } else {
-      for (var j = 0u; j < 4u; j++) { tA8[(kI + j) * T8_V + kE / 4u][kE % 4u] = a_at(row0 + kE, k0 + kI + j); }
-    }
-    if (TRANS_B) {
-      for (var j = 0u; j < 4u; j++) { tB8[(kI + j) * T8_V + kE / 4u][kE % 4u] = b_at(k0 + kI + j, col0 + kE); }
-    } else {
-      let n = col0 + eI;
-      tB8[t] = vec4<f32>(b_at(k0 + eK, n), b_at(k0 + eK, n + 1u), b_at(k0 + eK, n + 2u), b_at(k0 + eK, n + 3u));
-    }
+    stage_a(t, va);
+    stage_b(t, vb);
     workgroupBarrier();
+    // The next step's loads (zeros past K), issued before the arithmetic that hides their latency.
+    va = fetch_a(row0, k0 + T8_K, t);
+    vb = fetch_b(col0, k0 + T8_K, t);
     for (var k = 0u; k < T8_K; k++) {
       let a0 = tA8[k * T8_V + lid.y];       // rows ty*4 + 0..3
       let a1 = tA8[k * T8_V + 16u + lid.y]; // rows 64 + ty*4 + 0..3
