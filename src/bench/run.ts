@@ -24,7 +24,7 @@ export interface BenchEnv {
 /** Square matmul variants of ours timed on their own: the families' plain products and the baseline in
  *  A·B, and each vec4 kernel (fixed orientation) beside the blocked kernel in that orientation. */
 const MATMUL_VARIANTS: readonly [KernelId, boolean, boolean][] = [
-  ['matmulTiled', false, false], ['matmulBlocked', false, false], ['matmulNaive', false, false], ['matmulVec4NN', false, false],
+  ['matmulTiled', false, false], ['matmulTiled8', false, false], ['matmulBlocked', false, false], ['matmulNaive', false, false], ['matmulVec4NN', false, false],
   ['matmulBlocked', false, true], ['matmulVec4NT', false, true], ['matmulBlocked', true, false], ['matmulVec4TN', true, false],
 ];
 const orientationLabel = (tA: boolean, tB: boolean) => (tA ? 'Aᵀ·B' : tB ? 'A·Bᵀ' : 'A·B');

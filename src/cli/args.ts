@@ -75,7 +75,7 @@ Training
   --eval-every N        report progress every N steps                       (default 50)
   --steps-per-submit K  training steps per WebGPU command buffer submit; results are
                         identical for every K                   (default: 1, per adapter)
-  --matmul KIND         tiled | blocked | auto: GPU matmul kernels; auto times both once per
+  --matmul KIND         tiled | tiled8 | blocked | auto: GPU matmul kernels; auto times each once per
                         adapter and caches the answer in node_modules/.cache (default auto)
   --checkpoint FILE     save weights, position and RNG state there (atomically) every
   --checkpoint-every N  N steps                                             (default 500)
@@ -133,7 +133,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
 };
 
 // Spelled out: kernels.ts imports the shaders as text, which only Vite can load, not the Node CLI.
-const MATMUL_CHOICES = ['tiled', 'blocked', 'auto'] as const satisfies readonly (MatmulFamily | 'auto')[];
+const MATMUL_CHOICES = ['tiled', 'tiled8', 'blocked', 'auto'] as const satisfies readonly (MatmulFamily | 'auto')[];
 
 type Setter = (o: TrainOptions, value: string, flag: string) => void;
 

@@ -3,7 +3,8 @@
 // would pick for that family (so the blocked family is timed with its vec4 kernels), instead of
 // trusting preferredMatmul's name match. The answer is kept in memory per page and, through a
 // TuneStore, across runs: keyed by the adapter and a hash of the matmul shaders, so a kernel change
-// re-tunes. About a second on SwiftShader with pipeline compilation, milliseconds on a GPU.
+// re-tunes. A few seconds on SwiftShader, nearly all pipeline compilation (about 1 s per pipeline there,
+// three per family), milliseconds of timing on a GPU.
 import { BufferArena } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch } from './dispatch.ts';

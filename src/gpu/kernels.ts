@@ -5,6 +5,7 @@ import activationFns from '../../shaders/activation_fns.wgsl?raw';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulVec4KnWgsl from '../../shaders/matmul_vec4_kn.wgsl?raw';
+import matmulTiled8Wgsl from '../../shaders/matmul_tiled8.wgsl?raw';
 import matmulCommon from '../../shaders/matmul_common.wgsl?raw';
 import activationWgsl from '../../shaders/activation.wgsl?raw';
 import lossWgsl from '../../shaders/loss.wgsl?raw';
@@ -48,6 +49,7 @@ const withMatmulCommon = (src: string) => withActs(matmulCommon + '\n' + src);
 const matmulSource = withMatmulCommon(matmulWgsl);
 const matmulVec4Source = withMatmulCommon(matmulVec4Wgsl);
 const matmulVec4KnSource = withMatmulCommon(matmulVec4KnWgsl);
+const matmulTiled8Source = withMatmulCommon(matmulTiled8Wgsl);
 const activationSource = withActs(activationWgsl);
 const batchNormSource = withActs(batchNormWgsl);
 const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const;
@@ -72,6 +74,10 @@ export const KERNELS = {
   matmulBlocked: mmPlain('matmul.wgsl', matmulSource, 'blocked'),
   matmulBlockedBiasAct: mmBiasAct('matmul.wgsl', matmulSource, 'blocked_bias_act'),
   matmulBlockedActGrad: mmActGrad('matmul.wgsl', matmulSource, 'blocked_act_grad'),
+  // 128×128 output tile, 8×8 per thread: for GPUs with real workgroup memory (matmul_tiled8.wgsl).
+  matmulTiled8: mmPlain('matmul_tiled8.wgsl', matmulTiled8Source, 'tiled8'),
+  matmulTiled8BiasAct: mmBiasAct('matmul_tiled8.wgsl', matmulTiled8Source, 'tiled8_bias_act'),
+  matmulTiled8ActGrad: mmActGrad('matmul_tiled8.wgsl', matmulTiled8Source, 'tiled8_act_grad'),
   // Forward (NT) product for K % 4 == 0, operands bound as vec4 arrays; no TRANS_* overrides.
   matmulVec4NT: mmPlain('matmul_vec4.wgsl', matmulVec4Source, 'vec4_nt'),
   matmulVec4NTBiasAct: mmBiasAct('matmul_vec4.wgsl', matmulVec4Source, 'vec4_nt_bias_act'),
@@ -130,13 +136,15 @@ export function actConstants(act: Activation): Record<string, number> {
 // ---- dispatch sizes, derived from shapes ----
 export const MATMUL_TILE = 64;
 export const MATMUL_BLOCKED_TILE = 32;
+export const MATMUL_TILED8_TILE = 128;
 export const MATMUL_NAIVE_TILE = 16;
 
 /** The matmul kernels of one family: plain product, forward epilogue, backward epilogue. */
-export type MatmulFamily = 'tiled' | 'blocked';
+export type MatmulFamily = 'tiled' | 'blocked' | 'tiled8';
 export const MATMUL_FAMILIES = {
   tiled: { plain: 'matmulTiled', biasAct: 'matmulBiasAct', actGrad: 'matmulActGrad' },
   blocked: { plain: 'matmulBlocked', biasAct: 'matmulBlockedBiasAct', actGrad: 'matmulBlockedActGrad' },
+  tiled8: { plain: 'matmulTiled8', biasAct: 'matmulTiled8BiasAct', actGrad: 'matmulTiled8ActGrad' },
 } as const satisfies Record<MatmulFamily, Record<string, KernelId>>;
 
 /** Matmul family for an adapter. Measured here (see README): on SwiftShader, a CPU emulation of
@@ -169,7 +177,7 @@ export function matmulConstants(id: KernelId, M: number, N: number, K: number, t
 
 /** The forward product Z = A·Wᵀ of a family for reduction length K, with the orientation constants
  *  its kernels take. The blocked family switches to matmul_vec4.wgsl when K % 4 == 0: 1.6× faster on
- *  SwiftShader (README); the tiled family is unchanged. */
+ *  SwiftShader (README); the tiled families are unchanged. */
 export function forwardMatmul(family: MatmulFamily, K: number): { plain: KernelId; biasAct: KernelId; constants: Record<string, number> } {
   if (family === 'blocked' && K % 4 === 0) return { plain: 'matmulVec4NT', biasAct: 'matmulVec4NTBiasAct', constants: {} };
   return { ...MATMUL_FAMILIES[family], constants: { TRANS_A: 0, TRANS_B: 1 } };
@@ -178,7 +186,7 @@ export function forwardMatmul(family: MatmulFamily, K: number): { plain: KernelI
 /** The backward products of a layer nIn → nOut, with their orientation constants: dW = dZᵀ·A_prev
  *  ([nOut][nIn], K = rows) and dA_prev = dZ·W ([rows][nIn], K = nOut; plain, or × g' fused). The
  *  blocked family switches to matmul_vec4_kn.wgsl when nIn and nOut are divisible by 4 (both kernels
- *  need both; the row count may be anything); the tiled family is unchanged. */
+ *  need both; the row count may be anything); the tiled families are unchanged. */
 export function backwardMatmul(family: MatmulFamily, nIn: number, nOut: number): {
   dW: { id: KernelId; constants: Record<string, number> };
   dA: { plain: KernelId; actGrad: KernelId; constants: Record<string, number> };
@@ -193,7 +201,8 @@ const ELEMENTWISE_WG = 256;
 const MAX_WG_PER_DIM = 65535;
 
 export function matmulWorkgroups(id: KernelId, M: number, N: number): Workgroups {
-  const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : id.startsWith('matmulBlocked') || id.startsWith('matmulVec4') ? MATMUL_BLOCKED_TILE : MATMUL_TILE;
+  const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : id.startsWith('matmulTiled8') ? MATMUL_TILED8_TILE
+    : id.startsWith('matmulBlocked') || id.startsWith('matmulVec4') ? MATMUL_BLOCKED_TILE : MATMUL_TILE;
   return [Math.ceil(N / t), Math.ceil(M / t), 1];
 }
 

@@ -49,7 +49,7 @@ const first = (r: Record<string, Float32Array>, name: string): Float32Array => {
   return v;
 };
 
-export type MatmulVariant = 'matmulTiled' | 'matmulBlocked' | 'matmulNaive' | 'matmulVec4NT' | 'matmulVec4TN' | 'matmulVec4NN';
+export type MatmulVariant = 'matmulTiled' | 'matmulTiled8' | 'matmulBlocked' | 'matmulNaive' | 'matmulVec4NT' | 'matmulVec4TN' | 'matmulVec4NN';
 
 /** C[M][N] = op(A)·op(B) (see matmul.wgsl). */
 export async function matmul(device: GPUDevice, a: Float32Array, b: Float32Array, M: number, N: number, K: number,

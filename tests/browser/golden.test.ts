@@ -31,6 +31,9 @@ interface Case {
 const CASES: Case[] = [
   { label: 'relu softmax-CE, fused, blocked', spec: { sizes: [20, 16, 12, 5], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 7, lr: 0.1, options: { matmul: 'blocked' } },
   { label: 'relu softmax-CE, fused, tiled', spec: { sizes: [20, 16, 12, 5], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 7, lr: 0.1, options: { matmul: 'tiled' } },
+  { label: 'relu softmax-CE, fused, tiled8', spec: { sizes: [20, 16, 12, 5], activation: 'relu', loss: 'ce' }, n: 40, batch: 16, steps: 7, lr: 0.1, options: { matmul: 'tiled8' } },
+  // Widths and batch past tiled8's 128-wide tile, so every product has a partial second tile.
+  { label: 'leaky_relu CE, fused, tiled8 past its tile', spec: { sizes: [130, 129, 3], activation: 'leaky_relu', loss: 'ce' }, n: 150, batch: 140, steps: 3, lr: 0.05, options: { matmul: 'tiled8' } },
   // K = 36 and 8 take the vec4 forward kernels (blocked family, K % 4 == 0), K = 13 the scalar ones;
   // batch 17 over 50 rows leaves M off the 4×4 block and a partial last batch.
   { label: 'relu CE, fused, blocked with vec4 forward beside scalar', spec: { sizes: [36, 13, 8, 3], activation: 'relu', loss: 'ce' }, n: 50, batch: 17, steps: 6, lr: 0.1, options: { matmul: 'blocked' } },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as gpuOps from '../../src/gpu/ops.ts';
 import * as ref from '../../src/reference/ops.ts';
 import { assertClose, F32_EPS, TOL } from '../../src/check.ts';
-import { MATMUL_TILE, backwardMatmul, forwardMatmul } from '../../src/gpu/kernels.ts';
+import { MATMUL_TILE, MATMUL_TILED8_TILE, backwardMatmul, forwardMatmul } from '../../src/gpu/kernels.ts';
 import type { Activation } from '../../src/model.ts';
 import { Rng } from '../../src/rng.ts';
 import { f64, gpu, randomArray, useDevice } from './fixture.ts';
@@ -16,6 +16,12 @@ const SHAPES: [number, number, number][] = [
   [1, 1, 1], [T - 1, T - 1, T - 1], [T, T, T], [T + 1, T + 1, T + 1], [37, 91, 13], [3, 5, 300],
   [1000, 3, 7], [2, 130, 1], [129, 10, 784],
 ];
+// The tiled8 kernel's own edges (128-wide tile, K step 8) on top of SHAPES: tile-1, tile, tile+1,
+// K off the K step, one row or column past a tile, non-square across several tiles.
+const T8 = MATMUL_TILED8_TILE;
+const TILED8_SHAPES: [number, number, number][] = [
+  ...SHAPES, [T8 - 1, T8 - 1, T8 - 1], [T8, T8, T8], [T8 + 1, T8 + 1, T8 + 1], [7, 7, 7], [T8 + 1, 2 * T8 + 3, 9], [3 * T8 - 1, 5, 17], [2, 300, 260],
+];
 const ORIENTATIONS: [boolean, boolean, string][] = [[false, true, 'A·Bᵀ (forward)'], [true, false, 'Aᵀ·B (dW)'], [false, false, 'A·B (dA)']];
 const ACTS: Activation[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu'];
 
@@ -26,9 +32,9 @@ function dotBound(a: Float32Array, b: Float32Array, M: number, N: number, K: num
 }
 
 describe('matmul', () => {
-  for (const variant of ['matmulTiled', 'matmulBlocked', 'matmulNaive'] as const) {
+  for (const variant of ['matmulTiled', 'matmulBlocked', 'matmulNaive', 'matmulTiled8'] as const) {
     for (const [tA, tB, label] of ORIENTATIONS) {
-      for (const [M, N, K] of SHAPES) {
+      for (const [M, N, K] of variant === 'matmulTiled8' ? TILED8_SHAPES : SHAPES) {
         // Test that the matmul kernel matches the reference for this orientation and shape.
         it(`${variant} ${label} M=${M} N=${N} K=${K}`, async () => {
           const rng = new Rng(M * 1000 + N * 10 + K);
@@ -44,10 +50,12 @@ describe('matmul', () => {
 });
 
 describe('fused matmul epilogues', () => {
-  for (const act of ACTS) for (const family of ['tiled', 'blocked'] as const) {
+  for (const act of ACTS) for (const family of ['tiled', 'blocked', 'tiled8'] as const) {
+    // Shapes off the family's output tile (the tiled8 tile is twice the others').
+    const tile = family === 'tiled8' ? T8 : T;
     // Test that the forward epilogue g(A·Wᵀ + b) matches matmul then biasActivation in the reference.
     it(`matmulBiasAct ${family} ${act}`, async () => {
-      const [M, N, K] = [T + 3, 2 * T - 5, 50];
+      const [M, N, K] = [tile + 3, 2 * tile - 5, 50];
       const rng = new Rng(7);
       const a = randomArray(M * K, rng);
       const w = randomArray(N * K, rng);
@@ -59,7 +67,7 @@ describe('fused matmul epilogues', () => {
     });
     // Test that the backward epilogue (dZ·W) ⊙ g'(A_prev) matches matmul then activationGrad in the reference.
     it(`matmulActGrad ${family} ${act}`, async () => {
-      const [M, N, K] = [T + 1, T - 1, 33];
+      const [M, N, K] = [tile + 1, tile - 1, 33];
       const rng = new Rng(11);
       const dz = randomArray(M * K, rng);
       const w = randomArray(K * N, rng);
@@ -108,6 +116,7 @@ describe('vec4 forward matmul', () => {
     expect(forwardMatmul('blocked', 784)).toEqual({ plain: 'matmulVec4NT', biasAct: 'matmulVec4NTBiasAct', constants: {} });
     expect(forwardMatmul('blocked', 13).plain).toBe('matmulBlocked');
     expect(forwardMatmul('tiled', 784).biasAct).toBe('matmulBiasAct');
+    expect(forwardMatmul('tiled8', 784)).toMatchObject({ plain: 'matmulTiled8', biasAct: 'matmulTiled8BiasAct', constants: { TRANS_A: 0, TRANS_B: 1 } });
   });
   // Test that the vec4 kernel refuses an orientation or K it cannot do, naming the kernel and shape.
   it('matmulVec4NT rejects K % 4 != 0 and other orientations', async () => {
@@ -171,6 +180,8 @@ describe('vec4 backward matmuls', () => {
       dA: { plain: 'matmulBlocked', actGrad: 'matmulBlockedActGrad', constants: { TRANS_A: 0, TRANS_B: 0 } } });
     expect(backwardMatmul('blocked', 2, 64).dW.id).toBe('matmulBlocked');
     expect(backwardMatmul('tiled', 784, 256).dA.actGrad).toBe('matmulActGrad');
+    expect(backwardMatmul('tiled8', 784, 256)).toEqual({ dW: { id: 'matmulTiled8', constants: { TRANS_A: 1, TRANS_B: 0 } },
+      dA: { plain: 'matmulTiled8', actGrad: 'matmulTiled8ActGrad', constants: { TRANS_A: 0, TRANS_B: 0 } } });
   });
   // Test that the vec4 backward kernels refuse an orientation or shape they cannot do, naming the kernel and shape.
   it('matmulVec4TN and matmulVec4NN reject shapes off their multiples of 4 and other orientations', async () => {

@@ -58,7 +58,7 @@ describe('web app', () => {
       return (await page.locator('#matmul').textContent()) ?? '';
     };
     const first = await tuneLine();
-    expect(first).toMatch(/^matmul (tiled|blocked) \(autotune: tiled [\d.]+ ms, blocked [\d.]+ ms for forward \+ dW \+ dA of .*; measured in [\d.]+ s\)$/);
+    expect(first).toMatch(/^matmul (tiled|blocked|tiled8) \(autotune: tiled [\d.]+ ms, blocked [\d.]+ ms, tiled8 [\d.]+ ms for forward \+ dW \+ dA of .*; measured in [\d.]+ s\)$/);
     await page.reload();
     await expectAdapter(page);
     const second = await tuneLine();

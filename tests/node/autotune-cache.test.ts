@@ -10,7 +10,7 @@ import { loadTuneEntry, saveTuneEntry } from '../../src/cli/tune-cache.ts';
 
 const ADAPTER = 'test vendor test device';
 const KEY = tuneKey(ADAPTER);
-const TIMES: Record<MatmulFamily, number> = { tiled: 30, blocked: 12 };
+const TIMES: Record<MatmulFamily, number> = { tiled: 30, blocked: 12, tiled8: 20 };
 
 /** A store in memory that counts its calls; `broken` makes load or save throw. */
 function memoryStore(initial?: unknown, broken?: 'load' | 'save') {
@@ -43,7 +43,7 @@ describe('tuneKey', () => {
     expect(KEY).toContain(ADAPTER);
     expect(tuneKey(ADAPTER)).toBe(tuneKey(ADAPTER, MATMUL_SOURCES));
     expect(tuneKey('another adapter')).not.toBe(KEY);
-    expect(MATMUL_SOURCES.length).toBe(3); // matmul.wgsl, matmul_vec4.wgsl, matmul_vec4_kn.wgsl (with their prefixes)
+    expect(MATMUL_SOURCES.length).toBe(4); // matmul.wgsl, matmul_tiled8.wgsl, matmul_vec4.wgsl, matmul_vec4_kn.wgsl (with their prefixes)
     for (let i = 0; i < MATMUL_SOURCES.length; i++) {
       const edited = MATMUL_SOURCES.map((s, j) => (j === i ? s.replace('{', '{ ') : s));
       expect(tuneKey(ADAPTER, edited), `source ${i} edited`).not.toBe(KEY);
@@ -64,10 +64,10 @@ describe('tuneWith', () => {
 
   // Test that a valid stored entry is a hit: nothing is measured or written.
   it('skips the measurement on a hit', async () => {
-    const { store, calls } = memoryStore({ key: KEY, family: 'tiled', ms: { tiled: 5, blocked: 9 } });
+    const { store, calls } = memoryStore({ key: KEY, family: 'tiled', ms: { tiled: 5, blocked: 9, tiled8: 7 } });
     const m = measurer();
     const r = await tuneWith(KEY, ADAPTER, store, m.fn);
-    expect(r).toMatchObject({ family: 'tiled', ms: { tiled: 5, blocked: 9 }, source: 'cached' });
+    expect(r).toMatchObject({ family: 'tiled', ms: { tiled: 5, blocked: 9, tiled8: 7 }, source: 'cached' });
     expect(m.runs).toBe(0);
     expect(calls.save).toBe(0);
   });
@@ -75,13 +75,13 @@ describe('tuneWith', () => {
   const corrupt: [string, unknown][] = [
     ['not an object', 'blocked'],
     ['null', null],
-    ['stale: another shader hash', { key: tuneKey(ADAPTER, ['old source']), family: 'tiled', ms: { tiled: 5, blocked: 9 } }],
+    ['stale: another shader hash', { key: tuneKey(ADAPTER, ['old source']), family: 'tiled', ms: { tiled: 5, blocked: 9, tiled8: 7 } }],
     ['a family missing from ms', { key: KEY, family: 'tiled', ms: { tiled: 5 } }],
-    ['a time that is not a number', { key: KEY, family: 'tiled', ms: { tiled: 5, blocked: '9' } }],
-    ['a NaN time', { key: KEY, family: 'tiled', ms: { tiled: 5, blocked: NaN } }],
-    ['a zero time', { key: KEY, family: 'blocked', ms: { tiled: 5, blocked: 0 } }],
-    ['a family that is not the fastest', { key: KEY, family: 'tiled', ms: { tiled: 9, blocked: 5 } }],
-    ['an unknown family', { key: KEY, family: 'naive', ms: { tiled: 9, blocked: 5 } }],
+    ['a time that is not a number', { key: KEY, family: 'tiled', ms: { tiled: 5, blocked: '9', tiled8: 7 } }],
+    ['a NaN time', { key: KEY, family: 'tiled', ms: { tiled: 5, blocked: NaN, tiled8: 7 } }],
+    ['a zero time', { key: KEY, family: 'blocked', ms: { tiled: 5, blocked: 0, tiled8: 7 } }],
+    ['a family that is not the fastest', { key: KEY, family: 'tiled', ms: { tiled: 9, blocked: 5, tiled8: 7 } }],
+    ['an unknown family', { key: KEY, family: 'naive', ms: { tiled: 9, blocked: 5, tiled8: 7 } }],
   ];
   for (const [what, entry] of corrupt) {
     // Test that a corrupt or stale entry is ignored, measured again and overwritten.
