@@ -51,12 +51,13 @@ if ! ./node -e 'require("./dawn.node")' 2>/dev/null; then
   echo "dawn.node: loads only with the carried libstdc++"
 fi
 ./node -e 'require("./dawn.node")' || { echo "run: dawn.node does not load under ./node"; exit 1; }
-bench() { # bench DIR SECONDS ARGS...: one run of the benchmark, its bench.json and bench.html into $OUT/DIR
-  local dir=$1 secs=$2
+bench() { # bench DIR SECONDS ARGS...: one run of the benchmark, its bench.json and bench.html into $OUT/DIR (or DIR if absolute)
+  local dir=$1 secs=$2 out=$OUT/$1
+  [[ $dir = /* ]] && out=$dir
   shift 2
   [ "$secs" -gt 20 ] || { echo "run: no time left for $dir"; return 1; }
   echo "== $dir ($secs s at most): bench-node.mjs $*"
-  timeout "$secs" ./node bench-node.mjs --dawn-flag backend=vulkan --out "$OUT/$dir" "$@"
+  timeout "$secs" ./node bench-node.mjs --dawn-flag backend=vulkan --out "$out" "$@"
   local rc=$?
   echo "== $dir: exit $rc after $(($(date +%s) - START)) s"
   return $rc
@@ -67,5 +68,10 @@ bench quick "${QUICK_S:-90}" --engines webgpu --hidden 512,512 --batch-size 256 
 grep -o '"adapter": "[^"]*"' "$OUT/quick/bench.json" | head -1
 [ "$MODE" = quick ] && exit 0
 bench issue "$(($(left) - 5))" --no-sweep --matmul 1024,4096 --max-step-s 30 || exit 1
+# Our steps with each GPU family forced, since the tune's small shape may not pick the best family for
+# wide layers; the summaries land in run.log only (the tool brings back at most 8 files).
+for f in tiled tiled8; do
+  bench "/tmp/family-$f" "$(($(left) - 5))" --engines webgpu --no-sweep --no-kernels --matmul none --family "$f" --max-step-s 30 || true
+done
 [ "$MODE" = issue ] && exit 0
 bench full "$(($(left) - 5))" --matmul none --no-kernels --engines webgpu,cpu-reference --max-step-s 30

@@ -3,9 +3,13 @@
 // so the Node entry bundles without them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MatmulFamily } from '../gpu/kernels.ts';
 import { ISSUE_CONFIGS, customConfig, sweepConfigs, type BenchConfig } from './configs.ts';
 import { ENGINES, type BenchRequest, type BenchResults, type Engine } from './protocol.ts';
 import { derive, htmlReport, textSummary } from './report.ts';
+
+// Spelt out rather than read from kernels.ts, which imports WGSL through Vite (this file runs under tsx).
+const FAMILIES = ['tiled', 'tiled8', 'blocked'] as const satisfies readonly MatmulFamily[];
 
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
 
@@ -23,6 +27,8 @@ With no options: the four configurations of issue #6 on every engine, the width 
   --no-sweep           skip the width / depth / batch sweeps
   --no-kernels         skip the per-layer kernel timings (issue configurations, or the --hidden one)
   --matmul N1,N2       square matmul sizes timed kernel by kernel          (default 1024)
+  --family F           time our training steps with this matmul family instead of the
+                       autotune's choice: ${FAMILIES.join(' | ')}
   --block-ms T         target wall time of one timed block                 (default 1000)
   --repeats R          timed blocks per measurement, median reported       (default 3)
   --max-step-s S       an engine whose first step takes longer is reported from that step
@@ -40,6 +46,7 @@ export interface BenchOptions {
   sweep: boolean;
   kernels: boolean;
   matmul: number[];
+  family?: MatmulFamily;
   blockMs: number;
   repeats: number;
   maxStepS: number;
@@ -90,6 +97,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--no-sweep': o.sweep = false; break;
       case '--no-kernels': o.kernels = false; break;
       case '--matmul': { const v = value(); o.matmul = v === 'none' ? [] : ints(v, flag); break; }
+      case '--family': {
+        const v = value();
+        const hit = FAMILIES.find((f) => f === v);
+        if (!hit) throw new Error(`--family: expected one of ${FAMILIES.join(', ')}, got '${v}'`);
+        o.family = hit;
+        break;
+      }
       case '--block-ms': o.blockMs = int1(value(), flag); break;
       case '--repeats': o.repeats = int1(value(), flag); break;
       case '--max-step-s': o.maxStepS = int1(value(), flag); break;
@@ -109,6 +123,7 @@ export function benchRequest(o: BenchOptions): BenchRequest {
   return {
     configs, engines: o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000, matmulSizes: o.matmul, kernels: o.kernels,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.family ? { family: o.family } : {}),
     ...(o.stepsPerSubmit ? { stepsPerSubmit: o.stepsPerSubmit } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // What the bench command and its page exchange: the request served at /__bench/request.json, and the
 // results the page hands back through functions the command exposed (Playwright exposeFunction).
 import type { AutotuneResult } from '../gpu/autotune.ts';
+import type { MatmulFamily } from '../gpu/kernels.ts';
 import type { BenchConfig } from './configs.ts';
 
 export type Engine = 'webgpu' | 'cpu-reference' | 'tfjs-webgpu' | 'tfjs-wasm';
@@ -22,6 +23,8 @@ export interface BenchRequest {
   readonly matmulSizes: readonly number[];
   /** Time every matmul of each issue configuration on its own (timestamp-query where available). */
   readonly kernels: boolean;
+  /** Matmul family for our training steps and per-layer kernels (absent: the autotune's choice). */
+  readonly family?: MatmulFamily;
   /** Also time the WebGPU plan of every configuration at each of these steps per submit. */
   readonly stepsPerSubmit?: readonly number[];
 }
@@ -78,8 +81,10 @@ export interface BenchResults {
   readonly hardwareConcurrency: number;
   readonly crossOriginIsolated: boolean;
   readonly tfjs: { readonly version: string; readonly wasmSimd: boolean | null; readonly wasmThreads: boolean | null };
-  /** The matmul family the WebGPU engine used, and what the autotune measured. */
+  /** What the autotune measured and chose. */
   readonly autotune: AutotuneResult;
+  /** The matmul family our WebGPU engine used: the autotune's choice unless --family forced one. */
+  readonly family: MatmulFamily;
   readonly steps: StepResult[];
   readonly kernels: KernelResult[];
   /** The WebGPU plan at each requested steps per submit (empty unless asked for). */

@@ -47,7 +47,7 @@ export function derive(res: BenchResults, headline = 1024): Derived {
 export function textSummary(res: BenchResults, d: Derived): string {
   const lines: string[] = [];
   lines.push(`adapter ${res.adapter} | ${res.hardwareConcurrency} logical CPUs | TF.js ${res.tfjs.version} (wasm simd ${res.tfjs.wasmSimd}, threads ${res.tfjs.wasmThreads})`);
-  lines.push(`webgpu matmul family: ${res.autotune.family} (autotune: ${Object.entries(res.autotune.ms).map(([f, ms]) => `${f} ${ms.toFixed(2)} ms`).join(', ')})`);
+  lines.push(`webgpu matmul family: ${res.family}${res.family !== res.autotune.family ? ' (forced with --family)' : ''} (autotune chose ${res.autotune.family}: ${Object.entries(res.autotune.ms).map(([f, ms]) => `${f} ${ms.toFixed(2)} ms`).join(', ')})`);
   lines.push('');
   lines.push('Training step, steady state (median ms per step):');
   const cfgs = [...new Set(res.steps.map((r) => r.config))];

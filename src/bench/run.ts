@@ -137,13 +137,15 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
   log(`adapter: ${ctx.adapterName}; features: ${ctx.features.join(', ') || 'none'}; timestamp-query ${ctx.features.includes('timestamp-query') ? 'used' : 'not available: kernels timed by wall clock'}`);
   const tuned = await autotuneMatmul(ctx);
   log(describeTune(tuned));
+  const family = req.family ?? tuned.family;
+  if (req.family) log(`matmul ${family} for our steps and kernels (--family; the autotune chose ${tuned.family})`);
   const steps: StepResult[] = [];
   const notes: string[] = [];
   for (const cfg of req.configs) {
     const engines = cfg.group === 'issue' ? req.engines : req.engines.filter((e) => e === 'webgpu' || e === 'cpu-reference');
     for (const engine of engines) {
       try {
-        const r = await stepEngine(ctx, tuned.family, engine, cfg, req);
+        const r = await stepEngine(ctx, family, engine, cfg, req);
         steps.push(r);
         log(fmt(r));
       } catch (e) {
@@ -158,7 +160,7 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
   const sweep: StepResult[] = [];
   for (const cfg of req.stepsPerSubmit ? req.configs : []) {
     try {
-      for (const r of await submitSweep(ctx, tuned.family, cfg, req, req.stepsPerSubmit ?? [])) {
+      for (const r of await submitSweep(ctx, family, cfg, req, req.stepsPerSubmit ?? [])) {
         sweep.push(r);
         log(`${fmt(r)}  [${r.stepsPerSubmit ?? '?'} per submit]`);
       }
@@ -169,12 +171,12 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
     }
     await yieldToEventLoop();
   }
-  const kernels = await kernelBench(ctx, tuned.family, req, req.engines, env);
+  const kernels = await kernelBench(ctx, family, req, req.engines, env);
   const info = await tfInfo();
   if (!env.crossOriginIsolated) notes.push('TF.js WASM ran single-threaded: the page is not cross-origin isolated, so SharedArrayBuffer (and WASM threads) are unavailable.');
   const results: BenchResults = {
     date: new Date().toISOString(), adapter: ctx.adapterName, features: ctx.features, userAgent: env.userAgent,
-    hardwareConcurrency: env.hardwareConcurrency, crossOriginIsolated: env.crossOriginIsolated, tfjs: info, autotune: tuned, steps, kernels, submitSweep: sweep, notes,
+    hardwareConcurrency: env.hardwareConcurrency, crossOriginIsolated: env.crossOriginIsolated, tfjs: info, autotune: tuned, family, steps, kernels, submitSweep: sweep, notes,
   };
   ctx.device.destroy();
   return results;

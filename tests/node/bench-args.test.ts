@@ -10,8 +10,16 @@ describe('bench arguments', () => {
     expect(benchRequest(parseBenchArgs([])).stepsPerSubmit).toBeUndefined();
   });
 
+  // Test that --family forces our matmul family into the request and is absent (the autotune decides) by default.
+  it('--family', () => {
+    expect(benchRequest(parseBenchArgs(['--family', 'tiled8'])).family).toBe('tiled8');
+    expect(benchRequest(parseBenchArgs(['--family=blocked'])).family).toBe('blocked');
+    expect(benchRequest(parseBenchArgs([])).family).toBeUndefined();
+  });
+
   // Test that bad values are refused with the flag and the value named.
   it('rejects bad values', () => {
+    expect(() => parseBenchArgs(['--family', 'fast'])).toThrow("--family: expected one of tiled, tiled8, blocked, got 'fast'");
     expect(() => parseBenchArgs(['--steps-per-submit', '0,4'])).toThrow("--steps-per-submit: each value must be a positive integer, got '0' in '0,4'");
     expect(() => benchRequest(parseBenchArgs(['--only', 'nope']))).toThrow(/--only nope: no configuration matches \(names: 784-128-10 b64, /);
   });
