@@ -5,29 +5,7 @@
 //             dA_prev = dZ · W        (neither)
 // Entry points differ only in the epilogue: plain store, + bias then activation (forward),
 // × g'(aux) (backward: dZ_prev = (dZ · W) ⊙ g'(A_prev)).
-// Requires activation_fns.wgsl and matmul_common.wgsl in front.
-
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
-@group(0) @binding(3) var<uniform> dims: Dims;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> aux: array<f32>;
-
-fn load_a(m: u32, k: u32) -> f32 {
-  if (m >= dims.M || k >= dims.K) { return 0.0; }
-  if (TRANS_A) { return a[k * dims.M + m]; }
-  return a[m * dims.K + k];
-}
-
-fn load_b(k: u32, n: u32) -> f32 {
-  if (k >= dims.K || n >= dims.N) { return 0.0; }
-  if (TRANS_B) { return b[n * dims.K + k]; }
-  return b[k * dims.N + n];
-}
+// Requires activation_fns.wgsl, matmul_common.wgsl and matmul_scalar.wgsl in front.
 
 // ---- Tiled: 16×16 threads, each owns a 4×4 block of outputs strided by 16 (rows ty+16i, columns
 // tx+16j, so neighbouring threads touch neighbouring addresses); 64×64 output tile; K in steps of 16
@@ -110,22 +88,6 @@ fn blocked_product(gid: vec3<u32>) -> Acc {
 
 fn blocked_rc(gid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
   return vec2<u32>(gid.y * RB + i, gid.x * RB + j);
-}
-
-// ---- Epilogues, one per entry point of each family.
-fn store_plain(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) { c[rc.x * dims.N + rc.y] = v; }
-}
-
-fn store_bias_act(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) { c[rc.x * dims.N + rc.y] = act_forward(v + bias[rc.y]); }
-}
-
-fn store_act_grad(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) {
-    let o = rc.x * dims.N + rc.y;
-    c[o] = v * act_grad_from_output(aux[o]);
-  }
 }
 
 @compute @workgroup_size(16, 16)

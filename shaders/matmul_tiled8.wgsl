@@ -5,18 +5,9 @@
 // memory as vec4 rows, so the inner loop does 4 vec4 workgroup loads per 64 FMAs (the tiled kernel
 // does 8 scalar loads per 16). A thread's 8 rows are ty*4 + 0..3 and 64 + ty*4 + 0..3 (columns
 // likewise with tx): each half is one vec4 of the staged tile, and 8 neighbouring threads read 128
-// contiguous bytes, which avoids workgroup-memory bank conflicts. Requires activation_fns.wgsl and
-// matmul_common.wgsl in front.
-
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
-@group(0) @binding(3) var<uniform> dims: Dims;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> aux: array<f32>;
+// contiguous bytes, which avoids workgroup-memory bank conflicts. Requires activation_fns.wgsl,
+// matmul_common.wgsl and matmul_scalar.wgsl in front (loads read zero outside the matrix, so partial
+// tiles and K not a multiple of T8_K add nothing).
 
 const T8_TILE: u32 = 128u; // output tile edge
 const T8_K: u32 = 8u;      // K step
@@ -25,19 +16,6 @@ const T8_V: u32 = 32u;     // vec4s per staged row (T8_TILE / 4)
 // k-major: element (k, m) of the A tile is tA8[k * T8_V + m / 4][m % 4]; B likewise with n. 8 KiB.
 var<workgroup> tA8: array<vec4<f32>, 256>;
 var<workgroup> tB8: array<vec4<f32>, 256>;
-
-// Zero outside the matrix, so partial tiles (and K not a multiple of T8_K) add nothing.
-fn a_at(m: u32, k: u32) -> f32 {
-  if (m >= dims.M || k >= dims.K) { return 0.0; }
-  if (TRANS_A) { return a[k * dims.M + m]; }
-  return a[m * dims.K + k];
-}
-
-fn b_at(k: u32, n: u32) -> f32 {
-  if (k >= dims.K || n >= dims.N) { return 0.0; }
-  if (TRANS_B) { return b[n * dims.K + k]; }
-  return b[k * dims.N + n];
-}
 
 // 16 vec4 rows indexed only by constants (see matmul_common.wgsl): row i, columns 0..3 (x) and 4..7 (y).
 struct Acc8 {
@@ -68,22 +46,22 @@ fn fetch_a(row0: u32, k0: u32, t: u32) -> vec4<f32> {
   if (TRANS_A) {
     let m = row0 + (t % T8_V) * 4u;
     let k = k0 + t / T8_V;
-    return vec4<f32>(a_at(m, k), a_at(m + 1u, k), a_at(m + 2u, k), a_at(m + 3u, k));
+    return vec4<f32>(load_a(m, k), load_a(m + 1u, k), load_a(m + 2u, k), load_a(m + 3u, k));
   }
   let m = row0 + t / 2u;
   let k = k0 + (t % 2u) * 4u;
-  return vec4<f32>(a_at(m, k), a_at(m, k + 1u), a_at(m, k + 2u), a_at(m, k + 3u));
+  return vec4<f32>(load_a(m, k), load_a(m, k + 1u), load_a(m, k + 2u), load_a(m, k + 3u));
 }
 
 fn fetch_b(col0: u32, k0: u32, t: u32) -> vec4<f32> {
   if (TRANS_B) {
     let n = col0 + t / 2u;
     let k = k0 + (t % 2u) * 4u;
-    return vec4<f32>(b_at(k, n), b_at(k + 1u, n), b_at(k + 2u, n), b_at(k + 3u, n));
+    return vec4<f32>(load_b(k, n), load_b(k + 1u, n), load_b(k + 2u, n), load_b(k + 3u, n));
   }
   let n = col0 + (t % T8_V) * 4u;
   let k = k0 + t / T8_V;
-  return vec4<f32>(b_at(k, n), b_at(k, n + 1u), b_at(k, n + 2u), b_at(k, n + 3u));
+  return vec4<f32>(load_b(k, n), load_b(k, n + 1u), load_b(k, n + 2u), load_b(k, n + 3u));
 }
 
 // Stores a fetched vec4 into its k-major tile, where the matching fetch above picked it from.
@@ -141,22 +119,6 @@ fn tiled8_rc(wg: vec3<u32>, lid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
   return vec2<u32>(wg.y * T8_TILE + r, wg.x * T8_TILE + col);
 }
 
-// ---- Epilogues (one per entry point), stores guarded to the matrix.
-fn t8_store_plain(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) { c[rc.x * dims.N + rc.y] = v; }
-}
-
-fn t8_store_bias_act(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) { c[rc.x * dims.N + rc.y] = act_forward(v + bias[rc.y]); }
-}
-
-fn t8_store_act_grad(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) {
-    let o = rc.x * dims.N + rc.y;
-    c[o] = v * act_grad_from_output(aux[o]);
-  }
-}
-
 @compute @workgroup_size(16, 16)
 fn tiled8(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let acc = tiled8_product(wg, lid);
@@ -165,8 +127,8 @@ fn tiled8(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
     let lo = row[0];
     let hi = row[1];
     for (var j = 0u; j < 4u; j++) {
-      t8_store_plain(tiled8_rc(wg, lid, i, j), lo[j]);
-      t8_store_plain(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
+      store_plain(tiled8_rc(wg, lid, i, j), lo[j]);
+      store_plain(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
     }
   }
 }
@@ -179,8 +141,8 @@ fn tiled8_bias_act(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocati
     let lo = row[0];
     let hi = row[1];
     for (var j = 0u; j < 4u; j++) {
-      t8_store_bias_act(tiled8_rc(wg, lid, i, j), lo[j]);
-      t8_store_bias_act(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
+      store_bias_act(tiled8_rc(wg, lid, i, j), lo[j]);
+      store_bias_act(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
     }
   }
 }
@@ -193,8 +155,8 @@ fn tiled8_act_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocati
     let lo = row[0];
     let hi = row[1];
     for (var j = 0u; j < 4u; j++) {
-      t8_store_act_grad(tiled8_rc(wg, lid, i, j), lo[j]);
-      t8_store_act_grad(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
+      store_act_grad(tiled8_rc(wg, lid, i, j), lo[j]);
+      store_act_grad(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
     }
   }
 }

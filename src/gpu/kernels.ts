@@ -7,6 +7,7 @@ import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulVec4KnWgsl from '../../shaders/matmul_vec4_kn.wgsl?raw';
 import matmulTiled8Wgsl from '../../shaders/matmul_tiled8.wgsl?raw';
 import matmulCommon from '../../shaders/matmul_common.wgsl?raw';
+import matmulScalar from '../../shaders/matmul_scalar.wgsl?raw';
 import activationWgsl from '../../shaders/activation.wgsl?raw';
 import lossWgsl from '../../shaders/loss.wgsl?raw';
 import reduceWgsl from '../../shaders/reduce.wgsl?raw';
@@ -46,10 +47,10 @@ const u = (binding: number, name: string): Binding => ({ binding, name, kind: 'u
 
 const withActs = (src: string) => activationFns + '\n' + src;
 const withMatmulCommon = (src: string) => withActs(matmulCommon + '\n' + src);
-const matmulSource = withMatmulCommon(matmulWgsl);
+const matmulSource = withMatmulCommon(matmulScalar + '\n' + matmulWgsl);
 const matmulVec4Source = withMatmulCommon(matmulVec4Wgsl);
 const matmulVec4KnSource = withMatmulCommon(matmulVec4KnWgsl);
-const matmulTiled8Source = withMatmulCommon(matmulTiled8Wgsl);
+const matmulTiled8Source = withMatmulCommon(matmulScalar + '\n' + matmulTiled8Wgsl);
 const activationSource = withActs(activationWgsl);
 const batchNormSource = withActs(batchNormWgsl);
 const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const;
