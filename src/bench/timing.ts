@@ -50,34 +50,41 @@ export async function sampleMedian(run: (n: number) => Promise<number>, samples:
 /** A step slower than this is timed once after the warm-up step: more would blow the time budget. */
 const SLOW_STEP_MS = 8000;
 
-export async function timeSteps(make: () => Promise<Stepper>, opts: TimingOptions): Promise<Timed> {
-  let t = performance.now();
+/** Wall time per step of k steps enqueued back to back and synchronised once at the end. */
+async function block(s: Stepper, k: number): Promise<number> {
+  const t = performance.now();
+  for (let i = 0; i < k; i++) s.step();
+  await s.sync();
+  return (performance.now() - t) / k;
+}
+
+/** Steps per block: opts.steps, else as many as fit in blockMs at the estimated step time (1..1000). */
+const blockSize = (opts: TimingOptions, estimate: number): number =>
+  opts.steps ?? Math.max(1, Math.min(1000, Math.round(opts.blockMs / Math.max(estimate, 1e-3))));
+
+/** A stepper made and timed apart: set-up, then its first step (where compilation lands). */
+async function makeTimed(make: () => Promise<Stepper>): Promise<{ s: Stepper; setupMs: number; firstStepMs: number }> {
+  const t = performance.now();
   const s = await make();
   const setupMs = performance.now() - t;
   try {
-    t = performance.now();
-    s.step();
-    await s.sync();
-    const firstStepMs = performance.now() - t;
+    return { s, setupMs, firstStepMs: await block(s, 1) };
+  } catch (e) {
+    s.destroy();
+    throw e;
+  }
+}
+
+export async function timeSteps(make: () => Promise<Stepper>, opts: TimingOptions): Promise<Timed> {
+  const { s, setupMs, firstStepMs } = await makeTimed(make);
+  try {
     if (firstStepMs > opts.maxStepMs) return { setupMs, firstStepMs, msPerStep: firstStepMs, blocksMs: [], stepsPerBlock: 0, firstStepOnly: true };
-    let estimate = firstStepMs;
-    if (firstStepMs < SLOW_STEP_MS) {
-      // A second warm step: the first may still include lazy compilation.
-      t = performance.now();
-      s.step();
-      await s.sync();
-      estimate = performance.now() - t;
-    }
-    const slow = estimate >= SLOW_STEP_MS;
-    const k = opts.steps ?? Math.max(1, Math.min(1000, Math.round(opts.blockMs / Math.max(estimate, 1e-3))));
-    const repeats = slow ? 1 : opts.repeats;
+    // A second warm step: the first may still include lazy compilation.
+    const estimate = firstStepMs < SLOW_STEP_MS ? await block(s, 1) : firstStepMs;
+    const k = blockSize(opts, estimate);
+    const repeats = estimate >= SLOW_STEP_MS ? 1 : opts.repeats;
     const blocksMs: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      t = performance.now();
-      for (let i = 0; i < k; i++) s.step();
-      await s.sync();
-      blocksMs.push((performance.now() - t) / k);
-    }
+    for (let r = 0; r < repeats; r++) blocksMs.push(await block(s, k));
     return { setupMs, firstStepMs, msPerStep: median(blocksMs), blocksMs, stepsPerBlock: k, firstStepOnly: false };
   } finally {
     s.destroy();
@@ -93,28 +100,11 @@ export async function timeInterleaved(makes: readonly (() => Promise<Stepper>)[]
   try {
     let estimate = Infinity;
     for (const make of makes) {
-      let t = performance.now();
-      const s = await make();
-      const setupMs = performance.now() - t;
-      made.push({ s, setupMs, firstStepMs: 0, blocksMs: [] });
-      t = performance.now();
-      s.step();
-      await s.sync();
-      made[made.length - 1]!.firstStepMs = performance.now() - t;
-      t = performance.now();
-      s.step();
-      await s.sync();
-      estimate = Math.min(estimate, performance.now() - t);
+      made.push({ ...(await makeTimed(make)), blocksMs: [] });
+      estimate = Math.min(estimate, await block(made[made.length - 1]!.s, 1));
     }
-    const k = opts.steps ?? Math.max(1, Math.min(1000, Math.round(opts.blockMs / Math.max(estimate, 1e-3))));
-    for (let r = 0; r < opts.repeats; r++) {
-      for (const m of made) {
-        const t = performance.now();
-        for (let i = 0; i < k; i++) m.s.step();
-        await m.s.sync();
-        m.blocksMs.push((performance.now() - t) / k);
-      }
-    }
+    const k = blockSize(opts, estimate);
+    for (let r = 0; r < opts.repeats; r++) for (const m of made) m.blocksMs.push(await block(m.s, k));
     return made.map((m) => ({ setupMs: m.setupMs, firstStepMs: m.firstStepMs, msPerStep: median(m.blocksMs), blocksMs: m.blocksMs, stepsPerBlock: k, firstStepOnly: false }));
   } finally {
     for (const m of made) m.s.destroy();
