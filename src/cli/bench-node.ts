@@ -51,9 +51,11 @@ async function main(): Promise<number> {
   const here = dirname(fileURLToPath(import.meta.url));
   let node: NodeOptions;
   let opts: ReturnType<typeof parseBenchArgs>;
+  let req: ReturnType<typeof benchRequest>;
   try {
     node = splitArgs(process.argv.slice(2), here);
     opts = parseBenchArgs(node.rest);
+    req = benchRequest(opts);
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));
     return 2;
@@ -77,7 +79,6 @@ async function main(): Promise<number> {
   const { setTfWasmPrefix } = await import('../bench/tfjs.ts');
   setTfWasmPrefix(node.wasmDir + '/');
 
-  const req = benchRequest(opts);
   const command = ['node bench-node.mjs', ...process.argv.slice(2)].join(' ');
   const results = await runBenchmark(req, {
     log: (line) => { if (!opts.json) console.log(line); else console.error(line); },

@@ -51,8 +51,7 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-/** The sources of every matmul kernel (matmul.wgsl, matmul_vec4.wgsl, matmul_vec4_kn.wgsl with their
- *  shared prefixes). */
+/** The distinct sources of every matmul kernel (each .wgsl with its shared prefixes), from KERNELS. */
 export const MATMUL_SOURCES: readonly string[] = [...new Set(Object.entries(KERNELS).filter(([id]) => id.startsWith('matmul')).map(([, d]) => d.source))];
 
 /** The cache key of an adapter's tune: a change of adapter, shader source or tune shape misses. */
