@@ -76,17 +76,20 @@ export function xor(n: number, noise = 0.1, seed = 1): Dataset {
   return b.done();
 }
 
-/** One of the toy sets with its default noise (spiral with 3 classes). */
-export function syntheticDataset(name: SyntheticName, n: number, seed: number): Dataset {
+/** Default noise of each toy set (standard deviation, in data units). */
+export const DEFAULT_NOISE: Readonly<Record<SyntheticName, number>> = { spiral: 0.2, moons: 0.1, circles: 0.05, xor: 0.1 };
+
+/** One of the toy sets (spiral with 3 classes), with its default noise unless `noise` is given. */
+export function syntheticDataset(name: SyntheticName, n: number, seed: number, noise = DEFAULT_NOISE[name]): Dataset {
   switch (name) {
     case 'spiral':
-      return spiral(n, 3, 0.2, seed);
+      return spiral(n, 3, noise, seed);
     case 'moons':
-      return moons(n, 0.1, seed);
+      return moons(n, noise, seed);
     case 'circles':
-      return circles(n, 0.05, 0.5, seed);
+      return circles(n, noise, 0.5, seed);
     case 'xor':
-      return xor(n, 0.1, seed);
+      return xor(n, noise, seed);
   }
 }
 

@@ -10,8 +10,21 @@ export function liveBufferStats(): { buffers: number; bytes: number } {
 }
 
 export class BufferArena {
-  private readonly buffers = new Set<GPUBuffer>();
+  private readonly buffers = new Map<GPUBuffer, string>();
   constructor(readonly device: GPUDevice, readonly owner: string) {}
+
+  /** Bytes this arena holds now (its own count: not a difference of the module-wide one, which other
+   *  arenas change meanwhile). */
+  get bytes(): number {
+    let b = 0;
+    for (const buf of this.buffers.keys()) b += buf.size;
+    return b;
+  }
+
+  /** The buffers this arena holds, by label, in creation order. */
+  list(): { name: string; bytes: number }[] {
+    return [...this.buffers].map(([buf, name]) => ({ name, bytes: buf.size }));
+  }
 
   create(label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
     const limit = this.device.limits.maxBufferSize;
@@ -23,7 +36,7 @@ export class BufferArena {
       throw new Error(`${this.owner}: buffer '${label}' needs ${bytes} bytes (${mib(bytes)}), over the adapter's maxStorageBufferBindingSize of ${storageLimit} (${mib(storageLimit)})`);
     }
     const buf = this.device.createBuffer({ label: `${this.owner}/${label}`, size: bytes, usage });
-    this.buffers.add(buf);
+    this.buffers.set(buf, label);
     liveBuffers++;
     liveBytes += bytes;
     return buf;
@@ -53,7 +66,7 @@ export class BufferArena {
   }
 
   destroy(): void {
-    for (const b of [...this.buffers]) this.release(b);
+    for (const b of [...this.buffers.keys()]) this.release(b);
   }
 }
 

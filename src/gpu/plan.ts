@@ -23,6 +23,9 @@ export interface PlanOptions {
   /** Training steps encoded into one command buffer before it is submitted (default:
    *  defaultStepsPerSubmit for the adapter). Results are bit-identical for every value. */
   readonly stepsPerSubmit?: number;
+  /** Forward passes only (evaluate, forwardRows): no backward or update pipelines are compiled and
+   *  step() throws. For prediction on a model that is not being trained. */
+  readonly inference?: boolean;
 }
 
 /** Steps per submit for an adapter: 1 everywhere for now. On SwiftShader a step of the issue
@@ -33,6 +36,56 @@ export interface PlanOptions {
  *  --steps-per-submit 1,2,4,8,16` on one decides their default. */
 export function defaultStepsPerSubmit(_adapterName: string): number {
   return 1;
+}
+
+/** Rows of each split a plan holds resident. */
+export interface PlanRows {
+  readonly train: number;
+  readonly test: number;
+  readonly dev: number;
+}
+
+/** Every data, parameter and activation buffer TrainingPlan.create will allocate for these sizes, by
+ *  the names the plan gives them (plan.memory() lists the same names after allocation), computed
+ *  before anything is allocated. Not listed: the kernels' uniform buffers and the read-back staging
+ *  buffers, a few KiB. `offsetAlignment` is the device's minStorageBufferOffsetAlignment. */
+export function planMemory(spec: ModelSpec, config: Partial<TrainConfig> | undefined, maxBatch: number, rows: PlanRows,
+  offsetAlignment = 256, inference = false): { name: string; bytes: number }[] {
+  const c = resolveConfig(config);
+  const L = layerCount(spec);
+  const bytes = (floats: number) => Math.max(16, Math.ceil(floats) * 4);
+  const align = offsetAlignment / 4;
+  let total = 0;
+  for (let l = 0; l < L; l++) {
+    const n = size(spec, l + 1);
+    const tensors = [n * size(spec, l), n, ...(hasBatchNorm(spec, l) ? [n, n, n, n] : [])];
+    for (const t of tensors) total += Math.ceil(t / align) * align;
+  }
+  const plainSgd = c.optimizer === 'sgd' && c.l2 === 0;
+  const n0 = size(spec, 0);
+  const out = size(spec, L);
+  const list: { name: string; bytes: number }[] = [
+    { name: 'params', bytes: bytes(total) }, { name: 'grads', bytes: bytes(total) },
+    ...Array.from({ length: SNAPSHOT_SLOTS }, (_, i) => ({ name: `snapshot${i}`, bytes: bytes(total) })),
+  ];
+  if (!plainSgd) list.push({ name: 'decay', bytes: bytes(total) });
+  const split = (name: string, n: number) => [{ name: `${name}.x`, bytes: bytes(n > 0 ? n * n0 : 4) }, { name: `${name}.y`, bytes: bytes(n > 0 ? n * out : 4) }];
+  list.push(...split('train', rows.train), ...split('test', rows.test), ...(rows.dev > 0 ? split('dev', rows.dev) : []));
+  list.push({ name: 'order', bytes: bytes(Math.max(rows.train, 1)) }, { name: 'identity', bytes: bytes(Math.max(rows.train, rows.test, rows.dev, 1)) });
+  spec.sizes.forEach((n, l) => list.push({ name: `A${l}`, bytes: bytes(maxBatch * n) }));
+  spec.sizes.forEach((n, l) => { if (l > 0) list.push({ name: `dZ${l}`, bytes: bytes(maxBatch * n) }); });
+  list.push({ name: 'Y', bytes: bytes(maxBatch * out) }, { name: 'rowStats', bytes: bytes(maxBatch * 2) }, { name: 'trainStats', bytes: 16 }, { name: 'evalStats', bytes: 16 });
+  spec.sizes.forEach((n, l) => { if (c.keepProb < 1 && l >= 1 && l < L) list.push({ name: `Ad${l}`, bytes: bytes(maxBatch * n) }); });
+  spec.sizes.forEach((n, l) => {
+    if (l >= 1 && hasBatchNorm(spec, l - 1)) list.push({ name: `Xhat${l}`, bytes: bytes(maxBatch * n) }, { name: `istd${l}`, bytes: bytes(n) });
+  });
+  if (!inference && !plainSgd) {
+    const stateful = c.optimizer !== 'sgd';
+    const second = c.optimizer === 'rmsprop' || c.optimizer === 'adam';
+    list.push({ name: stateful ? 'optimizer.v' : 'optimizer.v (unused)', bytes: stateful ? bytes(total) : 16 },
+      { name: second ? 'optimizer.s' : 'optimizer.s (unused)', bytes: second ? bytes(total) : 16 });
+  }
+  return list;
 }
 
 /** Where each tensor lives inside the flat parameter (and gradient) buffer, in floats. */
@@ -65,7 +118,8 @@ interface Group {
   used: number;
 }
 
-const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+// A function, not a module constant: importing the library must not touch a GPU global (Node has none).
+const storage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
 export class TrainingPlan implements TrainBackend {
   readonly device = 'gpu' as const;
@@ -92,6 +146,9 @@ export class TrainingPlan implements TrainBackend {
     private readonly readback: ReadbackPool,
     private readonly trainOps: Op[],
     private readonly evalOps: Record<Split, Op[]>,
+    /** The evaluation forward pass alone (input in A0, output in `output`), for forwardRows. */
+    private readonly forwardOnly: Op[],
+    private readonly io: { readonly input: GPUBuffer; readonly output: GPUBuffer },
     private readonly splitRows: Record<Split, number>,
     readonly maxBatch: number,
     readonly stepsPerSubmit: number,
@@ -124,6 +181,13 @@ export class TrainingPlan implements TrainBackend {
       Dispatch.create(arena, id, constants, buffers, uniform, perSubmit);
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
+    let scopes = 2; // popped on every path: a scope left open would swallow the device's later errors
+    const popScopes = async (): Promise<{ oom: GPUError | null; invalid: GPUError | null }> => {
+      const oom = scopes === 2 ? await device.popErrorScope() : null;
+      const invalid = scopes >= 1 ? await device.popErrorScope() : null;
+      scopes = 0;
+      return { oom, invalid };
+    };
     try {
       // Parameters and gradients: one flat buffer each, every tensor at an offset the adapter can bind.
       const align = device.limits.minStorageBufferOffsetAlignment / 4;
@@ -139,8 +203,8 @@ export class TrainingPlan implements TrainBackend {
         const layer = { weight: place(n * size(spec, l)), bias: place(n) };
         slots.push(hasBatchNorm(spec, l) ? { ...layer, bn: { gamma: place(n), beta: place(n), mean: place(n), var: place(n) } } : layer);
       }
-      const paramBuffer = arena.create('params', total * 4, STORAGE);
-      const gradBuffer = arena.create('grads', total * 4, STORAGE);
+      const paramBuffer = arena.create('params', total * 4, storage());
+      const gradBuffer = arena.create('grads', total * 4, storage());
       const snapshots = Array.from({ length: SNAPSHOT_SLOTS }, (_, i) => arena.create(`snapshot${i}`, total * 4, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST));
       // L2 applies to weights only: decay is 1 on weight slots, 0 on biases and padding.
       const decayBuffer = plainSgd ? undefined : (() => {
@@ -166,14 +230,14 @@ export class TrainingPlan implements TrainBackend {
       const identityBuffer = arena.upload('identity', identity);
 
       // Activations A[0..L] ([batch][n_l]; A[0] is the gathered input, A[L] the output logits) and dZ[1..L].
-      const acts = spec.sizes.map((n, l) => arena.create(`A${l}`, maxBatch * n * 4, STORAGE));
-      const dz = spec.sizes.map((n, l) => (l === 0 ? undefined : arena.create(`dZ${l}`, maxBatch * n * 4, STORAGE)));
+      const acts = spec.sizes.map((n, l) => arena.create(`A${l}`, maxBatch * n * 4, storage()));
+      const dz = spec.sizes.map((n, l) => (l === 0 ? undefined : arena.create(`dZ${l}`, maxBatch * n * 4, storage())));
       const A = (l: number) => acts[l]!;
       const dZ = (l: number) => dz[l]!;
-      const yBatch = arena.create('Y', maxBatch * out * 4, STORAGE);
-      const rowStats = arena.create('rowStats', maxBatch * 8, STORAGE);
-      const trainStats = arena.create('trainStats', 8, STORAGE);
-      const evalStats = arena.create('evalStats', 8, STORAGE);
+      const yBatch = arena.create('Y', maxBatch * out * 4, storage());
+      const rowStats = arena.create('rowStats', maxBatch * 8, storage());
+      const trainStats = arena.create('trainStats', 8, storage());
+      const evalStats = arena.create('evalStats', 8, storage());
 
       // ---- ops, in execution order ----
       const n0 = size(spec, 0);
@@ -187,7 +251,7 @@ export class TrainingPlan implements TrainBackend {
       // Dropout (training only): hidden layer l's output A(l) is kept for g' and its dropped copy Ad(l),
       // which the next layer reads, is written by dropoutForward; masks are recomputed in the backward.
       const hiddenDropped = (l: number) => dropout && l >= 1 && l < L;
-      const droppedActs = spec.sizes.map((n, l) => (hiddenDropped(l) ? arena.create(`Ad${l}`, maxBatch * n * 4, STORAGE) : undefined));
+      const droppedActs = spec.sizes.map((n, l) => (hiddenDropped(l) ? arena.create(`Ad${l}`, maxBatch * n * 4, storage()) : undefined));
       const layerInput = (l: number, train: boolean) => (train && hiddenDropped(l) ? droppedActs[l]! : A(l));
       const drop = (l: number, rows: number, t: number) => {
         const n = size(spec, l);
@@ -195,7 +259,7 @@ export class TrainingPlan implements TrainBackend {
       };
 
       // Batch norm (hidden layer l, output A(l+1)): the training forward keeps Ẑ and 1/√(σ² + ε) for the backward.
-      const bnSaved = spec.sizes.map((n, l) => (l >= 1 && hasBatchNorm(spec, l - 1) ? { xhat: arena.create(`Xhat${l}`, maxBatch * n * 4, STORAGE), istd: arena.create(`istd${l}`, n * 4, STORAGE) } : undefined));
+      const bnSaved = spec.sizes.map((n, l) => (l >= 1 && hasBatchNorm(spec, l - 1) ? { xhat: arena.create(`Xhat${l}`, maxBatch * n * 4, storage()), istd: arena.create(`istd${l}`, n * 4, storage()) } : undefined));
       const bnSlots = (l: number): BatchNormTensors<TensorSlot> => {
         const b = slot(l).bn;
         if (!b) throw new Error(`plan: layer ${l} has no batch-norm slots`);
@@ -243,7 +307,8 @@ export class TrainingPlan implements TrainBackend {
         return forward;
       };
       const forward = await forwardOps(false);
-      const trainForward = dropout || spec.batchNorm ? await forwardOps(true) : forward;
+      const inference = options.inference === true;
+      const trainForward = !inference && (dropout || spec.batchNorm) ? await forwardOps(true) : forward;
 
       const lossId = spec.loss === 'bce' ? 'bceWithLogits' : spec.loss === 'ce' ? 'softmaxCrossEntropy' : 'mseLoss';
       const loss: Op = { d: await dispatch(lossId, {}, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats }, { rows: 1, cols: out }),
@@ -253,7 +318,7 @@ export class TrainingPlan implements TrainBackend {
         uniform: (rows) => ({ rows }), grid: () => [1, 1, 1] });
 
       const backward: Op[] = [];
-      for (let l = L - 1; l >= 0; l--) {
+      for (let l = inference ? -1 : L - 1; l >= 0; l--) {
         const nIn = size(spec, l);
         const nOut = size(spec, l + 1);
         const bwd = backwardMatmul(familyName, nIn, nOut);
@@ -304,16 +369,18 @@ export class TrainingPlan implements TrainBackend {
             uniform: (rows) => ({ rows, cols: nIn }), grid: (rows) => elementwiseWorkgroups(rows * nIn) });
         }
       }
-      let update: Op;
+      let update: Op | undefined;
       const extras: Op[] = [];
       const stateBuffers: { name: string; buffer: GPUBuffer }[] = [];
-      if (plainSgd || !decayBuffer) {
+      if (inference) {
+        // no update: step() refuses to run
+      } else if (plainSgd || !decayBuffer) {
         update = { d: await dispatch('sgdUpdate', {}, { param: paramBuffer, grad: gradBuffer }, { lr: 0, n: total }),
           uniform: (_rows, _start, lr) => ({ lr, n: total }), grid: () => elementwiseWorkgroups(total) };
       } else {
         const stateful = config.optimizer !== 'sgd';
-        const v = stateful ? arena.create('optimizer.v', total * 4, STORAGE) : arena.create('optimizer.v (unused)', 16, STORAGE);
-        const sq = config.optimizer === 'rmsprop' || config.optimizer === 'adam' ? arena.create('optimizer.s', total * 4, STORAGE) : arena.create('optimizer.s (unused)', 16, STORAGE);
+        const v = stateful ? arena.create('optimizer.v', total * 4, storage()) : arena.create('optimizer.v (unused)', 16, storage());
+        const sq = config.optimizer === 'rmsprop' || config.optimizer === 'adam' ? arena.create('optimizer.s', total * 4, storage()) : arena.create('optimizer.s (unused)', 16, storage());
         if (stateful) {
           stateBuffers.push({ name: 'optimizer.v', buffer: v });
           if (sq.size > 16) stateBuffers.push({ name: 'optimizer.s', buffer: sq });
@@ -335,7 +402,7 @@ export class TrainingPlan implements TrainBackend {
         }
       }
 
-      const trainOps = [...(await gatherOps(train, orderBuffer)), ...trainForward, loss, await reduce(trainStats), ...extras, ...backward, update];
+      const trainOps = update ? [...(await gatherOps(train, orderBuffer)), ...trainForward, loss, await reduce(trainStats), ...extras, ...backward, update] : [];
       const evalReduce = await reduce(evalStats);
       const evalOps = {
         train: [...(await gatherOps(train, identityBuffer)), ...forward, loss, evalReduce],
@@ -343,15 +410,15 @@ export class TrainingPlan implements TrainBackend {
         dev: devData.n > 0 ? [...(await gatherOps(dev, identityBuffer)), ...forward, loss, evalReduce] : [],
       };
       const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, snapshots, orderBuffer, trainStats, evalStats,
-        new ReadbackPool(arena, 8), trainOps, evalOps, { train: init.train.n, test: init.test.n, dev: devData.n }, maxBatch, perSubmit);
+        new ReadbackPool(arena, 8), trainOps, evalOps, forward, { input: A(0), output: A(L) }, { train: init.train.n, test: init.test.n, dev: devData.n }, maxBatch, perSubmit);
       plan.optimizerState = stateBuffers;
       plan.setParams(init.params);
-      const oom = await device.popErrorScope();
-      const invalid = await device.popErrorScope();
+      const { oom, invalid } = await popScopes();
       if (oom) throw new Error(`plan for sizes [${spec.sizes.join(',')}] batch ${maxBatch}: out of GPU memory: ${oom.message}`);
       if (invalid) throw new Error(`plan for sizes [${spec.sizes.join(',')}] batch ${maxBatch}: ${invalid.message}`);
       return plan;
     } catch (e) {
+      await popScopes().catch(() => undefined);
       arena.destroy();
       throw e;
     }
@@ -402,6 +469,7 @@ export class TrainingPlan implements TrainBackend {
 
   step(start: number, rows: number, lr: number): void {
     this.check();
+    if (this.trainOps.length === 0) throw new Error('plan: step() on an inference-only plan (created with inference: true)');
     if (!Number.isInteger(rows) || rows < 1 || rows > this.maxBatch) throw new Error(`plan: step of ${rows} rows, the plan was built for 1..${this.maxBatch}`);
     if (start < 0 || start + rows > this.splitRows.train) throw new Error(`plan: rows ${start}..${start + rows} outside the training split of ${this.splitRows.train}`);
     this.t++;
@@ -520,6 +588,37 @@ export class TrainingPlan implements TrainBackend {
         return all.slice(t.offset, t.offset + t.length);
       }, s.bn !== undefined);
     });
+  }
+
+  /** The output layer's values for caller-supplied rows x [rows][n0], in inference mode (batch norm with
+   *  its running averages, no dropout): logits for 'bce' and 'ce' (sigmoid and softmax are the
+   *  caller's), the linear output for 'mse'. Chunks of maxBatch rows, each written into A0, run
+   *  through the evaluation forward pass and copied back. */
+  async forwardRows(x: Float32Array, rows: number): Promise<Float32Array> {
+    this.ready();
+    const n0 = size(this.spec, 0);
+    const out = size(this.spec, layerCount(this.spec));
+    if (!Number.isInteger(rows) || rows < 0 || x.length !== rows * n0) throw new Error(`plan.forwardRows: ${x.length} values is not ${rows} rows of ${n0} features`);
+    const result = new Float32Array(rows * out);
+    for (let start = 0; start < rows; start += this.maxBatch) {
+      const n = Math.min(this.maxBatch, rows - start);
+      const chunk = x.subarray(start * n0, (start + n) * n0);
+      this.ctx.device.queue.writeBuffer(this.io.input, 0, chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      this.record(this.forwardOnly, n, 0, 0, 'forward rows');
+      this.flush();
+      result.set(new Float32Array(await readBuffer(this.ctx.device, this.io.output, n * out * 4)), start * out);
+    }
+    return result;
+  }
+
+  /** Bytes of every buffer the plan holds (its own arena's count). */
+  get bytes(): number {
+    return this.arena.bytes;
+  }
+
+  /** The plan's buffers by name with their sizes, in creation order. */
+  memory(): { name: string; bytes: number }[] {
+    return this.arena.list();
   }
 
   /** Dispatches per training step (for logs and benchmarks). */

@@ -184,7 +184,7 @@ export const FORMAT = 'webgpu-mlp';
 /** layers.{i}.weight F32 [out,in] and layers.{i}.bias F32 [out] (with batch norm also
  *  layers.{i}.bn_gamma, bn_beta, bn_mean, bn_var F32 [out] per hidden layer), with the architecture in
  *  the metadata ("batchNorm": true only for such a model, so other files are byte-for-byte as before). */
-export function paramsToSafetensors(spec: ModelSpec, params: Params): Uint8Array {
+export function paramsToSafetensors(spec: ModelSpec, params: Params, extraMetadata: Record<string, string> = {}): Uint8Array {
   validateSpec(spec);
   if (params.length !== layerCount(spec)) {
     throw new Error(`model has ${layerCount(spec)} layers (sizes [${spec.sizes.join(',')}]) but ${params.length} were given`);
@@ -194,7 +194,7 @@ export function paramsToSafetensors(spec: ModelSpec, params: Params): Uint8Array
     return layerTensors(p).map(([kind, data]) => ({ name: tensorName(l, kind), shape: tensorShape(spec, l, kind), data }));
   });
   const architecture = JSON.stringify({ sizes: spec.sizes, activation: spec.activation, loss: spec.loss, ...(spec.batchNorm ? { batchNorm: true } : {}) });
-  return encodeSafetensors(tensors, { format: FORMAT, architecture });
+  return encodeSafetensors(tensors, { format: FORMAT, architecture, ...extraMetadata });
 }
 
 /** Reads parameters for `spec`: every tensor present, F32, exactly the expected shape, nothing else. */
@@ -228,7 +228,15 @@ export function paramsFromSafetensors(bytes: Uint8Array, spec: ModelSpec): Param
 
 /** The architecture stored by paramsToSafetensors, or undefined for a file that is not ours. */
 export function specFromSafetensors(bytes: Uint8Array): ModelSpec | undefined {
-  const { metadata } = readHeader(bytes);
+  return specFromMetadata(readHeader(bytes).metadata);
+}
+
+/** The file's metadata map (header only; the tensors are not read). */
+export function safetensorsMetadata(bytes: Uint8Array): Record<string, string> {
+  return readHeader(bytes).metadata;
+}
+
+function specFromMetadata(metadata: Record<string, string>): ModelSpec | undefined {
   if (metadata.format !== FORMAT || metadata.architecture === undefined) return undefined;
   let arch: unknown;
   try {

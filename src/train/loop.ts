@@ -4,6 +4,7 @@
 // and awaited only at step (k+1)·N, so the queue stays full while the read-back is in flight.
 import { layerTensors, type Params } from '../model.ts';
 import { Rng } from '../rng.ts';
+import { TrainerError } from '../lib/errors.ts';
 import type { LoopPosition, TrainState } from './checkpoint.ts';
 import { SNAPSHOT_SLOTS, type Stats, type TrainBackend } from './backend.ts';
 
@@ -88,13 +89,15 @@ export type TrainEvent =
       readonly lr?: number; readonly devLoss?: number; readonly devAccuracy?: number }
   | { readonly type: 'checkpoint'; readonly step: number }
   | { readonly type: 'recovered'; readonly fromStep: number; readonly reason: string }
+  /** The GPU memory a fit's plan holds, once it is built (its own buffers, counted by its arena). */
+  | { readonly type: 'memory'; readonly bytes: number; readonly buffers: number; readonly largest: { readonly name: string; readonly bytes: number } }
   | Summary;
 
 /** Thrown when the loss turns NaN or Inf. Names the steps; by then the backend's parameters have been
  *  restored to the last ones known good (`goodStep`), so a caller can still save them. */
-export class DivergenceError extends Error {
+export class DivergenceError extends TrainerError {
   constructor(message: string, readonly goodStep: number) {
-    super(message);
+    super('diverged', message);
   }
 }
 

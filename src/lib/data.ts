@@ -1,0 +1,108 @@
+// The one way data becomes what a backend reads: rows x [n][features] with class labels (or targets
+// already in the output layout), checked against the model, normalised with the model's statistics,
+// and targets laid out for its loss (0/1 for a sigmoid output, one-hot for softmax).
+import type { Dataset } from '../data/dataset.ts';
+import { trainTestSplit } from '../data/split.ts';
+import { syntheticDataset, type SyntheticName } from '../data/synthetic.ts';
+import { layerCount, size, type ModelSpec } from '../model.ts';
+import type { SplitData } from '../train/backend.ts';
+import { TrainerError } from './errors.ts';
+import type { InputNormalization } from './model-file.ts';
+
+/** Rows for fit, evaluate or checkStep: features x [n][features] row-major, and either integer class
+ *  labels (0..k−1) or targets y [n][outputs] in the output layer's layout (for 'mse'). */
+export interface LabeledData {
+  readonly x: Float32Array;
+  readonly labels?: ArrayLike<number>;
+  readonly y?: Float32Array;
+}
+
+/** Rows in a backend's layout: x normalised, y targets for the loss. */
+export function toSplit(spec: ModelSpec, data: LabeledData, what: string, normalization?: InputNormalization): SplitData {
+  const n0 = size(spec, 0);
+  const out = size(spec, layerCount(spec));
+  const bad = (m: string) => new TrainerError('bad-input', `${what}: ${m}`);
+  if (!(data.x instanceof Float32Array)) throw bad('x must be a Float32Array of rows [n][features]');
+  if (data.x.length % n0 !== 0) throw bad(`x has ${data.x.length} values, not a whole number of rows of ${n0} features (the model's input size)`);
+  const n = data.x.length / n0;
+  let y: Float32Array;
+  if (data.y !== undefined) {
+    if (data.y.length !== n * out) throw bad(`y has ${data.y.length} values, expected ${n} rows × ${out} outputs`);
+    y = data.y;
+  } else if (data.labels !== undefined) {
+    if (data.labels.length !== n) throw bad(`${data.labels.length} labels for ${n} rows`);
+    if (spec.loss === 'mse' && out !== 1) throw bad(`labels given for an 'mse' model with ${out} outputs: give targets y [n][${out}] instead`);
+    const classes = spec.loss === 'bce' ? 2 : out;
+    y = new Float32Array(n * out);
+    for (let i = 0; i < n; i++) {
+      const c = data.labels[i]!;
+      if (!Number.isInteger(c) || c < 0 || (spec.loss !== 'mse' && c >= classes)) throw bad(`label of row ${i} is ${c}, expected an integer class in 0..${classes - 1}`);
+      if (out === 1) y[i] = c;
+      else y[i * out + c] = 1;
+    }
+  } else throw bad('give labels (class per row) or y (targets per row)');
+  for (let i = 0; i < data.x.length; i++) {
+    if (!Number.isFinite(data.x[i]!)) throw bad(`x[${Math.floor(i / n0)}][${i % n0}] is ${data.x[i]}; every feature must be finite`);
+  }
+  return { x: normalization ? applyNormalization(data.x, normalization) : data.x, y, n };
+}
+
+/** Statistics of each feature column over the rows of x [n][features] (float64 sums). */
+export function fitNormalization(x: Float32Array, features: number, method: InputNormalization['method']): InputNormalization {
+  const n = x.length / features;
+  if (!(n >= 1) || !Number.isInteger(n)) throw new TrainerError('bad-input', `normalization: needs at least one row of ${features} features, got ${x.length} values`);
+  const shift: number[] = [];
+  const scale: number[] = [];
+  for (let c = 0; c < features; c++) {
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let r = 0; r < n; r++) {
+      const v = x[r * features + c]!;
+      sum += v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    let sh: number;
+    let sc: number;
+    if (method === 'minmax') {
+      sh = min;
+      sc = max - min;
+    } else {
+      sh = sum / n;
+      let sq = 0;
+      for (let r = 0; r < n; r++) sq += (x[r * features + c]! - sh) ** 2;
+      sc = Math.sqrt(sq / n);
+    }
+    shift.push(sh);
+    scale.push(sc > 0 ? sc : 1); // a constant column divides by 1
+  }
+  return { method, shift, scale };
+}
+
+/** (x − shift) / scale per feature, in float64, stored as float32. */
+export function applyNormalization(x: Float32Array, nz: InputNormalization): Float32Array {
+  const f = nz.shift.length;
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i]! - nz.shift[i % f]!) / nz.scale[i % f]!;
+  return out;
+}
+
+/** A data set split the one way every front end does it: a seeded test split, then a dev split out of
+ *  the training rows (its own seeded permutation, seed + 1); normalisation is fitted later, by the
+ *  trainer, on the training rows only. */
+export function splitDataset(d: Dataset, o: { readonly testSplit: number; readonly devSplit?: number; readonly seed: number }): { train: Dataset; test: Dataset; dev?: Dataset } {
+  const { train, test } = trainTestSplit(d, o.testSplit, o.seed);
+  if (!o.devSplit) return { train, test };
+  const inner = trainTestSplit(train, o.devSplit, o.seed + 1);
+  return { train: inner.train, test, dev: inner.test };
+}
+
+/** Rows of a Dataset as fit/evaluate input. */
+export const labeled = (d: Dataset): LabeledData => ({ x: d.x, labels: d.labels });
+
+/** A built-in 2-D toy set (spiral with 3 classes, moons, circles, xor), with the set's own default noise
+ *  unless `noise` is given: the same name, size, seed and noise give the same rows everywhere. */
+export function toyDataset(name: SyntheticName, n: number, seed: number, noise?: number): Dataset {
+  return syntheticDataset(name, n, seed, noise);
+}

@@ -1,0 +1,22 @@
+// Errors the library throws on purpose. Each has a code a program can switch on and a message that
+// says what went wrong and what to do about it.
+
+/** Why a call failed:
+ *  - 'no-webgpu': no WebGPU here (no navigator.gpu, no adapter); use device 'cpu' or a browser with WebGPU.
+ *  - 'bad-input': an argument or a data set is malformed (the message names it).
+ *  - 'model-mismatch': a model file or weights that do not fit the architecture.
+ *  - 'too-large': a buffer past the adapter's limits.
+ *  - 'diverged': the loss became NaN or Inf; the parameters are the last known good ones.
+ *  - 'device-lost': the GPU device was lost and could not be replaced (or was the caller's own).
+ *  - 'busy': another fit is running on this trainer.
+ *  - 'destroyed': the trainer was used after destroy(). */
+export type TrainerErrorCode = 'no-webgpu' | 'bad-input' | 'model-mismatch' | 'too-large' | 'diverged' | 'device-lost' | 'busy' | 'destroyed';
+
+export class TrainerError extends Error {
+  override readonly name = 'TrainerError';
+  constructor(readonly code: TrainerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));

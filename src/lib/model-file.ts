@@ -1,0 +1,90 @@
+// A model file that stands on its own: the weights in the project's safetensors layout, the
+// architecture, and what a user needs to predict on raw inputs — feature names, the input
+// normalisation that was applied (method and per-feature statistics) and class names — in the
+// metadata key "info" (JSON). Files written before "info" existed still load, with an empty info.
+import { paramsFromSafetensors, paramsToSafetensors, safetensorsMetadata, specFromSafetensors } from '../io/safetensors.ts';
+import { size, type ModelSpec, type Params } from '../model.ts';
+import { TrainerError, messageOf } from './errors.ts';
+
+/** Input scaling x' = (x − shift) / scale per feature, fitted on the training rows: 'standard' (shift
+ *  the mean, scale the standard deviation) or 'minmax' (shift the minimum, scale max − min); a
+ *  constant feature has scale 1. */
+export interface InputNormalization {
+  readonly method: 'standard' | 'minmax';
+  readonly shift: readonly number[];
+  readonly scale: readonly number[];
+}
+
+/** What a model file records besides the weights. Every field is optional. */
+export interface ModelInfo {
+  /** Names of the input features, in column order. */
+  readonly featureNames?: readonly string[];
+  /** Applied to raw inputs before the first layer (predict and evaluate do it for you). */
+  readonly normalization?: InputNormalization;
+  /** Class names, index = class number (e.g. from a text label column). */
+  readonly classNames?: readonly string[];
+}
+
+/** A trained model: architecture, weights and info. */
+export interface SavedModel {
+  readonly spec: ModelSpec;
+  readonly params: Params;
+  readonly info: ModelInfo;
+}
+
+/** Checks an info record against the model's input and output sizes; returns it. */
+export function validateInfo(info: ModelInfo, spec: ModelSpec): ModelInfo {
+  const n0 = size(spec, 0);
+  const bad = (m: string) => new TrainerError('bad-input', `model info: ${m}`);
+  if (info.featureNames && info.featureNames.length !== n0) throw bad(`${info.featureNames.length} feature names for ${n0} inputs`);
+  const nz = info.normalization;
+  if (nz) {
+    if (nz.method !== 'standard' && nz.method !== 'minmax') throw bad(`normalization method must be 'standard' or 'minmax', got '${String(nz.method)}'`);
+    if (nz.shift.length !== n0 || nz.scale.length !== n0) throw bad(`normalization has ${nz.shift.length} shifts and ${nz.scale.length} scales for ${n0} inputs`);
+    nz.shift.forEach((v, i) => { if (!Number.isFinite(v)) throw bad(`normalization shift ${i} is ${v}`); });
+    nz.scale.forEach((v, i) => { if (!(Number.isFinite(v) && v > 0)) throw bad(`normalization scale ${i} must be a finite number > 0, got ${v}`); });
+  }
+  if (info.classNames) {
+    const k = spec.loss === 'bce' ? 2 : size(spec, spec.sizes.length - 1);
+    if (spec.loss === 'mse' || info.classNames.length !== k) throw bad(`${info.classNames.length} class names for a ${spec.loss} model with ${k} classes`);
+  }
+  return info;
+}
+
+/** The model as a safetensors file (F32 tensors layers.{i}.*; metadata format, architecture, info). */
+export function encodeModel(m: SavedModel): Uint8Array {
+  const info = validateInfo(m.info, m.spec);
+  const keep = Object.keys(info).length > 0;
+  return paramsToSafetensors(m.spec, m.params, keep ? { info: JSON.stringify(info) } : {});
+}
+
+/** Reads a model file written by encodeModel (or by older versions, without info). `name` (a file
+ *  name) starts every error message. */
+export function decodeModel(bytes: Uint8Array, name = 'model file'): SavedModel {
+  const fail = (m: string, cause?: unknown): never => {
+    throw new TrainerError('model-mismatch', `${name}: ${m}`, { cause });
+  };
+  let spec: ModelSpec | undefined;
+  try {
+    spec = specFromSafetensors(bytes);
+  } catch (e) {
+    return fail(messageOf(e), e);
+  }
+  if (!spec) return fail('not a model saved by this trainer (no webgpu-mlp architecture in its metadata)');
+  let params: Params;
+  try {
+    params = paramsFromSafetensors(bytes, spec);
+  } catch (e) {
+    return fail(messageOf(e), e);
+  }
+  const raw = safetensorsMetadata(bytes).info;
+  let info: ModelInfo = {};
+  if (raw !== undefined) {
+    try {
+      info = validateInfo(JSON.parse(raw) as ModelInfo, spec);
+    } catch (e) {
+      return fail(`metadata "info" is not valid: ${messageOf(e)}`, e);
+    }
+  }
+  return { spec, params, info };
+}

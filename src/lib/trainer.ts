@@ -1,0 +1,631 @@
+// The trainer: the one route from a model and data to a trained model, for every user (the CLI, the web
+// app's worker, the bench and anyone importing the library). It owns the device (or borrows the
+// caller's), the matmul choice, the backend (WebGPU plan or float64 reference), device-loss recovery,
+// pause and cancel, and the model's info (normalisation, names) that predict and save need.
+import { autotuneMatmul, describeTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
+import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
+import { preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
+import { planMemory, TrainingPlan, type PlanOptions, type PlanRows } from '../gpu/plan.ts';
+import { initParams } from '../init.ts';
+import { cloneParams, layerCount, outputsForClasses, size, validateSpec, type Activation, type Loss, type ModelSpec, type Params } from '../model.ts';
+import { CpuBackend } from '../reference/backend.ts';
+import { forward, toParams64 } from '../reference/mlp.ts';
+import { resolveConfig, type OptimizerKind, type Split, type SplitData, type TrainBackend, type TrainConfig } from '../train/backend.ts';
+import type { LoopPosition, TrainState } from '../train/checkpoint.ts';
+import { DivergenceError, runTraining, type LoopControl, type LrDecay, type Summary, type TrainEvent } from '../train/loop.ts';
+import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
+import { fitNormalization, toSplit, type LabeledData } from './data.ts';
+import { TrainerError, messageOf } from './errors.ts';
+import { encodeModel, validateInfo, type InputNormalization, type ModelInfo, type SavedModel } from './model-file.ts';
+
+/** Where training runs: 'gpu' (WebGPU; the trainer acquires a device and replaces it if it is lost),
+ *  'cpu' (the float64 reference, no GPU needed), or a GPUDevice of the caller's (used as is, never
+ *  destroyed; a loss of it ends the fit with a 'device-lost' error). */
+export type DeviceChoice = 'gpu' | 'cpu' | GPUDevice;
+
+/** Options of createTrainer: the architecture (a spec, or inputs/hidden/classes), where to run, the
+ *  optimizer and regularisation, and the input normalisation. */
+export interface TrainerOptions {
+  /** A complete architecture; or give inputs, hidden and classes (or outputs) instead. */
+  readonly spec?: ModelSpec;
+  /** Number of input features. */
+  readonly inputs?: number;
+  /** Hidden layer widths (default [32, 32]; [] for logistic/softmax regression). */
+  readonly hidden?: readonly number[];
+  /** Number of classes (2: one sigmoid output with binary cross-entropy; more: softmax). */
+  readonly classes?: number;
+  /** Outputs of a regression model (loss 'mse'). */
+  readonly outputs?: number;
+  /** Hidden activation (default 'relu'). */
+  readonly activation?: Activation;
+  /** Output and cost (default: 'bce' for 2 classes, 'ce' for more, 'mse' with outputs). */
+  readonly loss?: Loss;
+  /** Batch normalisation on every hidden layer. */
+  readonly batchNorm?: boolean;
+  /** A trained model to continue from (decodeModel's result); its spec and info are used. */
+  readonly model?: SavedModel;
+  /** Starting weights (default: He/Xavier init from seed). */
+  readonly params?: Params;
+  /** Seeds the initial weights and the dropout masks (default 1). */
+  readonly seed?: number;
+  readonly optimizer?: OptimizerKind;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly epsilon?: number;
+  /** L2 strength λ (weights only). */
+  readonly l2?: number;
+  /** Dropout keep probability of hidden layers (1: off). */
+  readonly keepProb?: number;
+  /** Scale inputs with statistics fitted on the first fit's training rows; kept in the model's info
+   *  and applied by fit, evaluate and predict, so every call takes raw rows. */
+  readonly normalize?: 'standard' | 'minmax' | 'none';
+  /** Feature and class names to keep in the model file. */
+  readonly featureNames?: readonly string[];
+  readonly classNames?: readonly string[];
+  /** Default 'gpu'. */
+  readonly device?: DeviceChoice;
+  /** GPU matmul kernels: a family, or 'auto' (default): timed once per adapter, cached in tuneStore. */
+  readonly matmul?: MatmulFamily | 'auto';
+  /** Where autotune results are kept between runs (default: this page's memory only). */
+  readonly tuneStore?: TuneStore;
+  /** Called with the autotune's result and its log line. */
+  readonly onTune?: (result: AutotuneResult, line: string) => void;
+  /** Training steps per WebGPU submit (results are identical for every value). */
+  readonly stepsPerSubmit?: number;
+}
+
+/** Options of one fit. */
+export interface FitOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  /** Seeds the shuffling (default: the trainer's seed). */
+  readonly seed?: number;
+  /** Shuffle rows every epoch (default true). */
+  readonly shuffle?: boolean;
+  readonly lrDecay?: LrDecay;
+  /** Rows evaluated after every epoch (test loss and accuracy in the 'epoch' events). */
+  readonly test?: LabeledData;
+  /** Rows for early stopping (dev loss after every epoch). */
+  readonly dev?: LabeledData;
+  /** Stop after this many epochs without a lower dev loss. */
+  readonly earlyStopping?: number;
+  /** Progress events every this many steps (default 50). */
+  readonly evalEvery?: number;
+  /** Every event of the run, in order: start, progress, epoch, checkpoint, recovered, summary. */
+  readonly onEvent?: (e: TrainEvent) => void;
+  /** Ends the run after the current step; fit then resolves with the summary of the steps done. */
+  readonly signal?: AbortSignal;
+  /** Steps between checkpoints (default: an epoch, at most 200 steps). A lost GPU device costs at most
+   *  this many steps: training goes on from the last checkpoint on a new device. */
+  readonly checkpointEvery?: number;
+  /** Called with every checkpoint (position, parameters, exact training state). */
+  readonly onCheckpoint?: (c: FitCheckpoint) => Promise<void> | void;
+  /** Continue a run from a checkpoint: the run's settings must be those it was written with. */
+  readonly resume?: FitCheckpoint;
+  /** Device losses survived before the fit fails (default 3). */
+  readonly maxRecoveries?: number;
+}
+
+/** A point a run can continue from bit-for-bit. */
+export interface FitCheckpoint {
+  readonly position: LoopPosition;
+  readonly params: Params;
+  readonly state: TrainState;
+}
+
+/** Loss and accuracy of the model over some rows (loss without the L2 term; accuracy NaN for 'mse'
+ *  only when nothing counts as correct). */
+export interface Evaluation {
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly rows: number;
+}
+
+/** predict's result. Classification: values are class probabilities [rows][classes] (two columns for a
+ *  sigmoid model: 1 − p, p) and classes the most probable class of each row. Regression: values are
+ *  the outputs [rows][outputs]. */
+export interface Prediction {
+  readonly rows: number;
+  readonly columns: number;
+  readonly values: Float32Array;
+  readonly classes?: Uint32Array;
+}
+
+/** Steps between in-memory checkpoints when the caller names none: an epoch, at most this many. */
+export const DEFAULT_CHECKPOINT_STEPS = 200;
+/** Largest batch of an inference-only plan (predict, evaluate of other rows). */
+const INFERENCE_BATCH = 1024;
+
+const empty: SplitData = { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
+
+/** The architecture the options describe. */
+function specFrom(o: TrainerOptions): ModelSpec {
+  if (o.model) return o.model.spec;
+  if (o.spec) return o.spec;
+  const bad = (m: string) => new TrainerError('bad-input', `createTrainer: ${m}`);
+  if (o.inputs === undefined) throw bad('give spec, model, or inputs with classes (or outputs)');
+  let loss: Loss;
+  let out: number;
+  if (o.outputs !== undefined) {
+    loss = o.loss ?? 'mse';
+    out = o.outputs;
+  } else if (o.classes !== undefined) {
+    if (!Number.isInteger(o.classes) || o.classes < 2) throw bad(`classes must be an integer >= 2, got ${o.classes}`);
+    loss = o.loss ?? (o.classes === 2 ? 'bce' : 'ce');
+    if (loss === 'bce' && o.classes !== 2) throw bad(`loss 'bce' needs 2 classes, got ${o.classes}; use 'ce'`);
+    out = loss === 'bce' ? 1 : loss === 'ce' ? o.classes : outputsForClasses(o.classes);
+  } else throw bad('give classes (classification) or outputs (regression)');
+  return { sizes: [o.inputs, ...(o.hidden ?? [32, 32]), out], activation: o.activation ?? 'relu', loss, ...(o.batchNorm ? { batchNorm: true } : {}) };
+}
+
+/** Resolves when the device reports itself lost within `ms`, with the reason; else undefined. */
+async function lostWithin(ctx: GpuContext, ms: number): Promise<string | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+  try {
+    return await Promise.race([ctx.device.lost.then((i) => `${i.reason}: ${i.message}`), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A GpuContext for a device the caller owns. */
+function borrowed(device: GPUDevice): GpuContext {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return { device, adapterName: info ? adapterName(info) : 'caller-supplied WebGPU device', features: [...device.features] };
+}
+
+/** A zero-delay yield to the event loop (setTimeout is clamped to 4 ms when nested), so pause and
+ *  cancel requests are seen even when the CPU backend never waits on anything. */
+function yielder(): { next: () => Promise<void>; close: () => void } {
+  if (typeof MessageChannel === 'undefined') return { next: () => new Promise((r) => setTimeout(r, 0)), close: () => {} };
+  const channel = new MessageChannel();
+  const waiters: (() => void)[] = [];
+  channel.port1.onmessage = () => waiters.shift()?.();
+  return {
+    next: () => new Promise<void>((r) => {
+      waiters.push(r);
+      channel.port2.postMessage(0);
+    }),
+    close: () => {
+      channel.port1.close();
+      channel.port2.close();
+    },
+  };
+}
+
+/** The splits a backend was built with, and the caller's objects they came from. */
+interface Bound {
+  readonly backend: TrainBackend;
+  readonly sources: ReadonlyMap<LabeledData, Split>;
+  readonly inference: boolean;
+}
+
+/** A model and where it trains. Make one with createTrainer. */
+export class Trainer {
+  private params: Params;
+  private infoNow: ModelInfo;
+  private readonly normalizeMethod: InputNormalization['method'] | undefined;
+  private bound: Bound | undefined;
+  private running = false;
+  private pausedNow = false;
+  private wakeups: (() => void)[] = [];
+  private destroyed = false;
+  private readonly tunes = new WeakMap<GPUDevice, Promise<PlanOptions>>();
+
+  private constructor(
+    /** The architecture. */
+    readonly spec: ModelSpec,
+    private readonly config: TrainConfig,
+    private readonly options: TrainerOptions,
+    private ctx: GpuContext | undefined,
+    private readonly ownsDevice: boolean,
+    params: Params,
+    info: ModelInfo,
+  ) {
+    this.params = cloneParams(params);
+    this.infoNow = info;
+    const n = options.normalize ?? 'none';
+    this.normalizeMethod = n === 'none' ? undefined : n;
+  }
+
+  /** @internal use createTrainer. */
+  static async create(o: TrainerOptions): Promise<Trainer> {
+    const spec = specFrom(o);
+    try {
+      validateSpec(spec);
+    } catch (e) {
+      throw new TrainerError('bad-input', `createTrainer: ${messageOf(e)}`);
+    }
+    let config: TrainConfig;
+    try {
+      config = resolveConfig({
+        ...(o.optimizer ? { optimizer: o.optimizer } : {}), ...(o.beta1 !== undefined ? { beta1: o.beta1 } : {}), ...(o.beta2 !== undefined ? { beta2: o.beta2 } : {}),
+        ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}), ...(o.l2 !== undefined ? { l2: o.l2 } : {}), ...(o.keepProb !== undefined ? { keepProb: o.keepProb } : {}),
+        dropoutSeed: o.seed ?? 1,
+      });
+    } catch (e) {
+      throw new TrainerError('bad-input', `createTrainer: ${messageOf(e)}`);
+    }
+    const params = o.model?.params ?? o.params ?? initParams(spec, o.seed ?? 1);
+    const info = validateInfo({
+      ...(o.model?.info ?? {}),
+      ...(o.featureNames ? { featureNames: o.featureNames } : {}),
+      ...(o.classNames ? { classNames: o.classNames } : {}),
+    }, spec);
+    const device = o.device ?? 'gpu';
+    let ctx: GpuContext | undefined;
+    if (device === 'gpu') {
+      try {
+        ctx = await acquireDevice();
+      } catch (e) {
+        throw new TrainerError('no-webgpu', `${messageOf(e)}; use device: 'cpu' for the float64 reference`, { cause: e });
+      }
+    } else if (device !== 'cpu') ctx = borrowed(device);
+    const t = new Trainer(spec, config, o, ctx, device === 'gpu', params, info);
+    if (ctx) await t.planOptions(ctx); // the autotune, once per device, before the first fit
+    return t;
+  }
+
+  /** 'gpu' or 'cpu'. */
+  get device(): 'gpu' | 'cpu' {
+    return this.ctx ? 'gpu' : 'cpu';
+  }
+
+  /** The adapter that runs this trainer ("google swiftshader", "cpu reference (float64)"). */
+  get adapter(): string {
+    return this.ctx?.adapterName ?? 'cpu reference (float64)';
+  }
+
+  /** The GPU device in use (undefined on the CPU). */
+  get gpuDevice(): GPUDevice | undefined {
+    return this.ctx?.device;
+  }
+
+  /** Feature names, normalisation and class names, as save() writes them. */
+  get info(): ModelInfo {
+    return this.infoNow;
+  }
+
+  /** The optimizer and regularisation, defaults filled in. */
+  get trainConfig(): TrainConfig {
+    return this.config;
+  }
+
+  /** True while fit runs. */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  get paused(): boolean {
+    return this.pausedNow;
+  }
+
+  /** Holds a running fit before its next step until resume(). */
+  pause(): void {
+    this.pausedNow = true;
+  }
+
+  resume(): void {
+    this.pausedNow = false;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.wakeups;
+    this.wakeups = [];
+    w.forEach((r) => r());
+  }
+
+  private live(): void {
+    if (this.destroyed) throw new TrainerError('destroyed', 'trainer used after destroy(): create a new one');
+  }
+
+  /** Matmul family and steps per submit of every plan on this device (the autotune runs once per device). */
+  private planOptions(ctx: GpuContext): Promise<PlanOptions> {
+    let p = this.tunes.get(ctx.device);
+    if (!p) {
+      const o = this.options;
+      const steps = o.stepsPerSubmit !== undefined ? { stepsPerSubmit: o.stepsPerSubmit } : {};
+      const family = o.matmul ?? 'auto';
+      p = family !== 'auto' ? Promise.resolve({ ...steps, matmul: family }) : autotuneMatmul(ctx, o.tuneStore).then((r) => {
+        o.onTune?.(r, describeTune(r));
+        return { ...steps, matmul: r.family };
+      }, (e: unknown) => {
+        // A failed tune leaves the adapter's default family: it never stops training.
+        o.onTune?.({ family: preferredMatmul(ctx.adapterName), ms: { tiled: NaN, blocked: NaN, tiled8: NaN }, source: 'measured', seconds: 0 },
+          `matmul ${preferredMatmul(ctx.adapterName)} (autotune failed: ${messageOf(e)})`);
+        return steps;
+      });
+      this.tunes.set(ctx.device, p);
+    }
+    return p;
+  }
+
+  /** Rows in the backend's layout, normalised with the model's statistics. */
+  private split(data: LabeledData, what: string): SplitData {
+    return toSplit(this.spec, data, what, this.infoNow.normalization);
+  }
+
+  private async backendFor(train: SplitData, test: SplitData, dev: SplitData, maxBatch: number, inference: boolean, params: Params): Promise<TrainBackend> {
+    const init = { spec: this.spec, params, train, test, dev, maxBatch, config: this.config };
+    if (!this.ctx) return CpuBackend.create(init);
+    try {
+      return await TrainingPlan.create(this.ctx, init, { ...(await this.planOptions(this.ctx)), ...(inference ? { inference: true } : {}) });
+    } catch (e) {
+      const m = messageOf(e);
+      throw new TrainerError(/over the adapter's|out of GPU memory/.test(m) ? 'too-large' : 'bad-input', m, { cause: e });
+    }
+  }
+
+  private unbind(): void {
+    this.bound?.backend.destroy();
+    this.bound = undefined;
+  }
+
+  /** GPU memory the plan for a fit would take, by buffer, before anything is allocated (uniforms and
+   *  read-back buffers, a few KiB, not listed). */
+  memoryEstimate(batchSize: number, rows: PlanRows): { name: string; bytes: number }[] {
+    return planMemory(this.spec, this.config, Math.min(batchSize, Math.max(rows.train, 1)), rows, this.ctx?.device.limits.minStorageBufferOffsetAlignment ?? 256);
+  }
+
+  /** Bytes of GPU memory the trainer's current plan holds (0 on the CPU or with no plan). */
+  get gpuBytes(): number {
+    const b = this.bound?.backend;
+    return b instanceof TrainingPlan ? b.bytes : 0;
+  }
+
+  /** Trains on `train` (raw rows: the model's normalisation is applied here). Resolves with the
+   *  summary; a cancelled run resolves with the summary of the steps done. Throws TrainerError
+   *  'diverged' (the parameters are then the last good ones), 'device-lost', 'busy' or 'bad-input'. */
+  async fit(train: LabeledData, o: FitOptions): Promise<Summary> {
+    this.live();
+    if (this.running) throw new TrainerError('busy', 'a fit is already running on this trainer: wait for it, or cancel it with its AbortSignal');
+    this.running = true;
+    const y = yielder();
+    try {
+      if (this.normalizeMethod && !this.infoNow.normalization) {
+        toSplit(this.spec, train, 'fit: train'); // the rows are checked before statistics are taken from them
+        this.infoNow = { ...this.infoNow, normalization: fitNormalization(train.x, size(this.spec, 0), this.normalizeMethod) };
+      }
+      const tr = this.split(train, 'fit: train');
+      const te = o.test ? this.split(o.test, 'fit: test') : empty;
+      const dv = o.dev ? this.split(o.dev, 'fit: dev') : empty;
+      if (tr.n < 1) throw new TrainerError('bad-input', 'fit: the training rows are empty');
+      const batch = Math.min(o.batchSize, tr.n);
+      const stepsPerEpoch = Math.ceil(tr.n / batch);
+      const every = o.checkpointEvery ?? Math.min(stepsPerEpoch, DEFAULT_CHECKPOINT_STEPS);
+      const sources = new Map<LabeledData, Split>([[train, 'train']]);
+      if (o.test) sources.set(o.test, 'test');
+      if (o.dev) sources.set(o.dev, 'dev');
+      const emit = (e: TrainEvent) => o.onEvent?.(e);
+      let last = o.resume;
+      let lastYield = 0;
+      const control: LoopControl = {
+        shouldStop: () => o.signal?.aborted === true,
+        waitIfPaused: async () => {
+          if (performance.now() - lastYield > 15) {
+            await y.next();
+            lastYield = performance.now();
+          }
+          while (this.pausedNow && !o.signal?.aborted) await new Promise<void>((r) => this.wakeups.push(r));
+        },
+      };
+      const onAbort = () => this.wake();
+      o.signal?.addEventListener('abort', onAbort);
+      let recoveries = 0;
+      try {
+        for (;;) {
+          this.unbind();
+          const backend = await this.backendFor(tr, te, dv, batch, false, last?.params ?? this.params);
+          this.bound = { backend, sources, inference: false };
+          if (last && backend.writeState && Object.keys(last.state).length > 0) backend.writeState(last.state);
+          if (backend instanceof TrainingPlan) {
+            const list = backend.memory();
+            const largest = list.reduce((a, b) => (b.bytes > a.bytes ? b : a), { name: 'none', bytes: 0 });
+            emit({ type: 'memory', bytes: backend.bytes, buffers: list.length, largest });
+          }
+          try {
+            const summary = await runTraining(backend, tr.n, te.n, {
+              epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed ?? this.options.seed ?? 1, shuffle: o.shuffle ?? true,
+              evalEvery: o.evalEvery ?? 50, ...(o.lrDecay ? { lrDecay: o.lrDecay } : {}), ...(dv.n > 0 ? { devRows: dv.n } : {}),
+              ...(o.earlyStopping !== undefined ? { earlyStopping: o.earlyStopping } : {}),
+            }, emit, {
+              control, ...(last ? { resume: last.position } : {}), checkpointEvery: every,
+              onCheckpoint: async (c) => {
+                last = c;
+                await o.onCheckpoint?.(c);
+              },
+            });
+            this.params = await backend.readParams();
+            return summary;
+          } catch (e) {
+            if (e instanceof DivergenceError) {
+              this.params = await backend.readParams(); // restored to the last good ones by the loop
+              throw e;
+            }
+            const ctx = this.ctx;
+            const lost = ctx ? await lostWithin(ctx, 2000) : undefined;
+            if (!ctx || lost === undefined) throw e;
+            if (!this.ownsDevice) throw new TrainerError('device-lost', `the WebGPU device was lost (${lost}); it is the caller's, so the trainer cannot replace it: continue with fit({ resume }) from the last checkpoint on a new device`, { cause: e });
+            if (recoveries >= (o.maxRecoveries ?? 3)) throw new TrainerError('device-lost', `the WebGPU device was lost ${recoveries + 1} times (${lost}); giving up`, { cause: e });
+            recoveries++;
+            this.unbind();
+            ctx.device.destroy();
+            this.ctx = await acquireDevice().catch((err: unknown) => {
+              throw new TrainerError('device-lost', `the WebGPU device was lost (${lost}) and no new one could be had: ${messageOf(err)}`, { cause: err });
+            });
+            emit({ type: 'recovered', fromStep: last?.position.step ?? 0, reason: `WebGPU device lost (${lost}); resumed on a new device` });
+          }
+        }
+      } finally {
+        o.signal?.removeEventListener('abort', onAbort);
+      }
+    } finally {
+      y.close();
+      this.running = false;
+      this.pausedNow = false;
+    }
+  }
+
+  /** fit as an async iterator of its events; the last one is the summary. */
+  async *events(train: LabeledData, o: FitOptions): AsyncGenerator<TrainEvent, void, undefined> {
+    const queue: TrainEvent[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    let failure: unknown;
+    const run = this.fit(train, { ...o, onEvent: (e) => { o.onEvent?.(e); queue.push(e); wake?.(); } })
+      .catch((e: unknown) => { failure = e; })
+      .finally(() => { done = true; wake?.(); });
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (done) break;
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+    await run;
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Loss and accuracy of the current model over `data` (raw rows), forward only. */
+  async evaluate(data: LabeledData): Promise<Evaluation> {
+    this.live();
+    const split = this.bound?.sources.get(data);
+    if (split && !this.running) {
+      const s = await this.bound!.backend.evaluate(split);
+      return { loss: s.lossSum / s.count, accuracy: s.correct / s.count, rows: s.count };
+    }
+    const rows = this.split(data, 'evaluate');
+    if (rows.n === 0) throw new TrainerError('bad-input', 'evaluate: no rows');
+    const backend = await this.backendFor(rows, empty, empty, Math.min(rows.n, INFERENCE_BATCH), true, await this.getParams());
+    try {
+      const s = await backend.evaluate('train');
+      return { loss: s.lossSum / s.count, accuracy: s.correct / s.count, rows: s.count };
+    } finally {
+      backend.destroy();
+    }
+  }
+
+  /** Outputs for raw rows x [rows][features] (or an array of rows), computed on the trainer's device in
+   *  inference mode (batch norm with its running averages, no dropout). */
+  async predict(x: Float32Array | readonly (readonly number[])[]): Promise<Prediction> {
+    this.live();
+    const n0 = size(this.spec, 0);
+    const flat = x instanceof Float32Array ? x : Float32Array.from(x.flatMap((row, i) => {
+      if (row.length !== n0) throw new TrainerError('bad-input', `predict: row ${i} has ${row.length} values, the model takes ${n0} features`);
+      return row;
+    }));
+    if (flat.length % n0 !== 0) throw new TrainerError('bad-input', `predict: ${flat.length} values is not a whole number of rows of ${n0} features`);
+    for (let i = 0; i < flat.length; i++) if (!Number.isFinite(flat[i]!)) throw new TrainerError('bad-input', `predict: x[${Math.floor(i / n0)}][${i % n0}] is ${flat[i]}; every feature must be finite`);
+    const rows = flat.length / n0;
+    const input = this.infoNow.normalization ? toSplit(this.spec, { x: flat, y: new Float32Array(rows * size(this.spec, layerCount(this.spec))) }, 'predict', this.infoNow.normalization).x : flat;
+    return this.outputs(await this.rawOutputs(input, rows), rows);
+  }
+
+  /** The output layer's values (logits for classification) for normalised rows. */
+  private async rawOutputs(x: Float32Array, rows: number): Promise<Float64Array> {
+    if (!this.ctx) {
+      const { a } = forward(this.spec, toParams64(this.params), Float64Array.from(x), rows, undefined, 'eval');
+      return a[a.length - 1]!;
+    }
+    if (this.running) throw new TrainerError('busy', 'predict during a fit on the GPU: pause is not enough, wait for the fit to end (or predict on the CPU from getParams())');
+    let plan = this.bound?.backend;
+    if (!(plan instanceof TrainingPlan)) {
+      const params = await this.getParams();
+      this.unbind();
+      plan = await this.backendFor(empty, empty, empty, Math.min(Math.max(rows, 1), INFERENCE_BATCH), true, params);
+      this.bound = { backend: plan, sources: new Map(), inference: true };
+    }
+    return Float64Array.from(await (plan as TrainingPlan).forwardRows(x, rows));
+  }
+
+  /** Probabilities (softmax or sigmoid, in float64) and classes from the output layer's values. */
+  private outputs(z: Float64Array, rows: number): Prediction {
+    const k = size(this.spec, layerCount(this.spec));
+    if (this.spec.loss === 'mse') return { rows, columns: k, values: Float32Array.from(z) };
+    const columns = this.spec.loss === 'bce' ? 2 : k;
+    const values = new Float32Array(rows * columns);
+    const classes = new Uint32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      if (this.spec.loss === 'bce') {
+        const p = 1 / (1 + Math.exp(-z[r]!));
+        values[2 * r] = 1 - p;
+        values[2 * r + 1] = p;
+        classes[r] = z[r]! > 0 ? 1 : 0;
+        continue;
+      }
+      let best = 0;
+      for (let c = 1; c < k; c++) if (z[r * k + c]! > z[r * k + best]!) best = c;
+      let s = 0;
+      for (let c = 0; c < k; c++) s += Math.exp(z[r * k + c]! - z[r * k + best]!);
+      for (let c = 0; c < k; c++) values[r * k + c] = Math.exp(z[r * k + c]! - z[r * k + best]!) / s;
+      classes[r] = best;
+    }
+    return { rows, columns, values, classes };
+  }
+
+  /** The current parameters (a copy). */
+  async getParams(): Promise<Params> {
+    this.live();
+    const b = this.bound?.backend;
+    if (b && !this.running) this.params = await b.readParams();
+    return cloneParams(this.params);
+  }
+
+  /** Replaces the parameters (checked against the architecture when next used). */
+  setParams(params: Params): void {
+    this.live();
+    if (this.running) throw new TrainerError('busy', 'setParams during a fit');
+    if (params.length !== layerCount(this.spec)) throw new TrainerError('model-mismatch', `setParams: ${params.length} layers given, the model [${this.spec.sizes.join(',')}] has ${layerCount(this.spec)}`);
+    this.unbind();
+    this.params = cloneParams(params);
+  }
+
+  /** The model as it is now: spec, parameters and info. */
+  async model(): Promise<SavedModel> {
+    return { spec: this.spec, params: await this.getParams(), info: this.infoNow };
+  }
+
+  /** The model file: safetensors with the architecture and info in its metadata (decodeModel reads it). */
+  async save(): Promise<Uint8Array> {
+    return encodeModel(await this.model());
+  }
+
+  /** One training step at learning rate lr on the GPU and on the float64 reference, from the current
+   *  parameters and the first `rows` rows of `data` (default: up to 64): per-tensor largest errors. */
+  async checkStep(data: LabeledData, o: { lr: number; rows?: number }): Promise<StepCheck> {
+    this.live();
+    if (!this.ctx) throw new TrainerError('no-webgpu', 'checkStep compares the GPU with the reference: this trainer runs on the CPU');
+    if (this.running && !this.pausedNow) throw new TrainerError('busy', 'checkStep needs the GPU to itself: pause the fit first');
+    const train = this.split(data, 'checkStep');
+    const rows = Math.min(o.rows ?? 64, train.n);
+    if (rows < 1) throw new TrainerError('bad-input', 'checkStep: no rows');
+    const params = this.running ? cloneParams(this.params) : await this.getParams();
+    return checkStep(this.ctx, this.spec, params, this.config, train, rows, o.lr, await this.planOptions(this.ctx));
+  }
+
+  /** The course's gradient check (float64 backprop against central differences) of the current
+   *  parameters on the first `rows` rows of `data` (default 4), with this trainer's L2 and dropout. */
+  async gradcheck(data: LabeledData, o: { rows?: number } = {}): Promise<{ rows: number; threshold: number; results: GradCheckRow[] }> {
+    const train = this.split(data, 'gradcheck');
+    const params = this.running ? cloneParams(this.params) : await this.getParams();
+    return gradcheckRows(this.spec, params, this.config, train, Math.min(o.rows ?? 4, train.n), this.options.seed ?? 1);
+  }
+
+  /** Frees the plan and, if the trainer acquired it, the device. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.unbind();
+    this.wake();
+    if (this.ownsDevice) this.ctx?.device.destroy();
+  }
+}
+
+/** Makes a trainer: resolves the architecture, acquires the device (device 'gpu') and runs the matmul
+ *  autotune once for it. Throws TrainerError 'no-webgpu' when WebGPU is missing, 'bad-input' for an
+ *  invalid architecture or optimizer setting. */
+export function createTrainer(options: TrainerOptions): Promise<Trainer> {
+  return Trainer.create(options);
+}
