@@ -1,0 +1,183 @@
+// The ONNX export run by a real runtime (onnxruntime-web's WASM backend, in Node) and compared with the
+// float64 reference's inference-mode forward pass, turned into what the graph outputs: softmax for
+// 'ce', sigmoid for 'bce', the values for 'mse'.
+import { afterAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-web';
+import { encodeOnnx, type InputNormalization, type OnnxOptions } from '../../src/io/onnx.ts';
+import { compare } from '../../src/check.ts';
+import { initParams } from '../../src/init.ts';
+import { HIDDEN_ACTIVATIONS, LOSSES, layerCount, size, type Loss, type ModelSpec, type Params } from '../../src/model.ts';
+import { forward, toParams64 } from '../../src/reference/mlp.ts';
+import { Rng } from '../../src/rng.ts';
+
+// One thread: no worker threads to start or leave behind, and the machine is shared.
+ort.env.wasm.numThreads = 1;
+
+/** The bar: float32 inference against float64, on probabilities and on regression values of order 1. */
+const ATOL = 1e-5;
+const ROWS = 37;
+let maxDiff = 0;
+afterAll(() => console.log(`onnx vs float64 reference: largest |diff| ${maxDiff.toExponential(2)}`));
+
+/** Parameters with every tensor away from its initial value: biases and batch norm's γ, β, running
+ *  mean and variance drawn at random (a batch-normalised layer's bias too, which must be ignored). */
+function randomParams(spec: ModelSpec, seed: number): Params {
+  const rng = new Rng(seed + 1000);
+  const uniform = (t: Float32Array, lo: number, hi: number): void => t.forEach((_, i) => (t[i] = lo + (hi - lo) * rng.next()));
+  const params = initParams(spec, seed);
+  for (const p of params) {
+    uniform(p.bias, -0.5, 0.5);
+    if (p.bn) {
+      uniform(p.bn.gamma, -1.5, 1.5);
+      uniform(p.bn.beta, -0.5, 0.5);
+      uniform(p.bn.mean, -1, 1);
+      uniform(p.bn.var, 0.1, 3);
+    }
+  }
+  return params;
+}
+
+/** Rows of float32-exact features, so the runtime and the reference read the same numbers. */
+function randomRows(n0: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: ROWS * n0 }, () => 2 * rng.normal() + 0.5);
+}
+
+function randomNormalization(method: InputNormalization['method'], n0: number, seed: number): InputNormalization {
+  const rng = new Rng(seed + 2000);
+  return {
+    method,
+    shift: Array.from({ length: n0 }, () => rng.normal()),
+    scale: Array.from({ length: n0 }, () => 0.5 + 2.5 * rng.next()),
+  };
+}
+
+/** What the graph should output for x[rows][n0], from the float64 reference. */
+function expected(spec: ModelSpec, params: Params, x: Float32Array, rows: number, norm?: InputNormalization): Float64Array {
+  const n0 = size(spec, 0);
+  const input = Float64Array.from(x, (v, i) => (norm ? (v - norm.shift[i % n0]!) / norm.scale[i % n0]! : v));
+  const { a } = forward(spec, toParams64(params), input, rows, undefined, 'eval');
+  const z = a[a.length - 1]!; // the output layer's Z: logits for 'bce' and 'ce'
+  return outputOf(spec.loss, z, size(spec, layerCount(spec)));
+}
+
+function outputOf(loss: Loss, z: Float64Array, k: number): Float64Array {
+  if (loss === 'mse') return z;
+  if (loss === 'bce') return z.map((v) => 1 / (1 + Math.exp(-v)));
+  const p = new Float64Array(z.length);
+  for (let r = 0; r < z.length / k; r++) {
+    const row = z.subarray(r * k, (r + 1) * k);
+    const m = Math.max(...row);
+    let s = 0;
+    for (const v of row) s += Math.exp(v - m);
+    for (let c = 0; c < k; c++) p[r * k + c] = Math.exp(row[c]! - m) / s;
+  }
+  return p;
+}
+
+/** Runs the exported model on all rows at once and on the first row alone (batch dims ROWS and 1),
+ *  and checks both against the reference. */
+async function checkExport(name: string, spec: ModelSpec, seed: number, options: OnnxOptions = {}): Promise<void> {
+  const params = randomParams(spec, seed);
+  const n0 = size(spec, 0);
+  const k = size(spec, layerCount(spec));
+  const x = randomRows(n0, seed);
+  const want = expected(spec, params, x, ROWS, options.normalization);
+  const session = await ort.InferenceSession.create(encodeOnnx(spec, params, options));
+  try {
+    for (const rows of [ROWS, 1]) {
+      const out = await session.run({ input: new ort.Tensor('float32', x.subarray(0, rows * n0), [rows, n0]) });
+      const y = out.output;
+      expect(y?.dims).toEqual([rows, k]);
+      const got = y!.data as Float32Array;
+      for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - want[i]!));
+      expect(compare(`${name} (batch ${rows})`, got, want.subarray(0, rows * k), { atol: ATOL, rtol: 0 }, undefined, k)?.report).toBeUndefined();
+    }
+  } finally {
+    await session.release();
+  }
+}
+
+const NORMS = ['none', 'standard', 'minmax'] as const;
+
+describe('ONNX export in onnxruntime', () => {
+  const cases = HIDDEN_ACTIVATIONS.flatMap((activation) => LOSSES.flatMap((loss) =>
+    [false, true].flatMap((batchNorm) => NORMS.map((norm) => ({ activation, loss, batchNorm, norm })))));
+
+  // Test that every hidden activation under every loss, with and without (folded) batch norm and with
+  // each input normalisation, gives the reference's outputs on a batch of many rows and of one.
+  it.each(cases)('matches the reference: $activation, $loss, batch norm $batchNorm, normalisation $norm', async ({ activation, loss, batchNorm, norm }) => {
+    const spec: ModelSpec = { sizes: [5, 8, 6, loss === 'bce' ? 1 : 4], activation, loss, batchNorm };
+    const seed = cases.findIndex((c) => c.activation === activation && c.loss === loss && c.batchNorm === batchNorm && c.norm === norm);
+    const options = norm === 'none' ? {} : { normalization: randomNormalization(norm, 5, seed) };
+    await checkExport(`${activation}/${loss}/${batchNorm}/${norm}`, spec, seed, options);
+  });
+
+  // Test that a model without hidden layers ([n0, k]: one Gemm and the output) exports, also when the
+  // spec asks for batch norm (which then applies to no layer).
+  it.each(LOSSES)('matches the reference with no hidden layer: %s', async (loss) => {
+    const k = loss === 'bce' ? 1 : 3;
+    await checkExport(`[4,${k}] ${loss}`, { sizes: [4, k], activation: 'relu', loss }, 7);
+    await checkExport(`[4,${k}] ${loss} bn`, { sizes: [4, k], activation: 'tanh', loss, batchNorm: true }, 8,
+      { normalization: randomNormalization('standard', 4, 8) });
+  });
+
+  // Test that the graph carries the chosen input and output names and a symbolic batch dimension.
+  it('names its input and output and leaves the batch dimension symbolic', async () => {
+    const spec: ModelSpec = { sizes: [3, 5, 2], activation: 'sigmoid', loss: 'ce' };
+    const bytes = encodeOnnx(spec, randomParams(spec, 1), { inputName: 'features', outputName: 'probabilities', producer: 'test' });
+    const session = await ort.InferenceSession.create(bytes);
+    try {
+      expect(session.inputNames).toEqual(['features']);
+      expect(session.outputNames).toEqual(['probabilities']);
+      const shapes = [...session.inputMetadata, ...session.outputMetadata].map((m) => (m.isTensor ? [m.type, m.shape] : m));
+      expect(shapes).toEqual([['float32', ['batch', 3]], ['float32', ['batch', 2]]]);
+      const out = await session.run({ features: new ort.Tensor('float32', new Float32Array(4 * 3), [4, 3]) });
+      expect(out.probabilities?.dims).toEqual([4, 2]);
+    } finally {
+      await session.release();
+    }
+  });
+});
+
+describe('ONNX export of bad input', () => {
+  const spec: ModelSpec = { sizes: [3, 4, 2], activation: 'relu', loss: 'ce', batchNorm: true };
+  const params = (): Params => randomParams(spec, 3);
+  const norm = (shift: number[], scale: number[]): OnnxOptions => ({ normalization: { method: 'standard', shift, scale } });
+
+  // Test that normalisation arrays of the wrong length, non-finite values and non-positive scales
+  // throw, naming the array and the index.
+  it('rejects bad normalisation arrays', () => {
+    expect(() => encodeOnnx(spec, params(), norm([0, 0], [1, 1, 1]))).toThrow(/normalization shift has 2 values but the model has 3 inputs/);
+    expect(() => encodeOnnx(spec, params(), norm([0, 0, 0], [1, 1, 1, 1]))).toThrow(/normalization scale has 4 values/);
+    expect(() => encodeOnnx(spec, params(), norm([0, NaN, 0], [1, 1, 1]))).toThrow(/normalization shift\[1\] is NaN/);
+    expect(() => encodeOnnx(spec, params(), norm([0, 0, 0], [1, 1, 0]))).toThrow(/normalization scale\[2\] is 0/);
+    expect(() => encodeOnnx(spec, params(), norm([0, 0, 0], [1, -2, 1]))).toThrow(/normalization scale\[1\] is -2/);
+    expect(() => encodeOnnx(spec, params(), { normalization: { method: 'zscore' as 'standard', shift: [0, 0, 0], scale: [1, 1, 1] } })).toThrow(/method must be/);
+  });
+
+  // Test that parameters which do not fit the spec throw, naming the tensor.
+  it('rejects parameters that do not fit the spec', () => {
+    expect(() => encodeOnnx(spec, params().slice(0, 1))).toThrow(/has 2 layers but params has 1/);
+    const short = params();
+    short[1] = { ...short[1]!, weight: new Float32Array(7) };
+    expect(() => encodeOnnx(spec, short)).toThrow(/layers\.1\.weight has 7 values, expected 8 for shape \[2,4\]/);
+    const noBn = params();
+    noBn[0] = { weight: noBn[0]!.weight, bias: noBn[0]!.bias };
+    expect(() => encodeOnnx(spec, noBn)).toThrow(/layers\.0\.bn_gamma and the other bn_\* tensors are missing/);
+    expect(() => encodeOnnx({ ...spec, batchNorm: false }, params())).toThrow(/layers\.0\.bn_gamma: params has batch-norm tensors but the spec has none/);
+    const badVar = params();
+    badVar[0]!.bn!.var[2] = -1;
+    expect(() => encodeOnnx(spec, badVar)).toThrow(/layers\.0\.bn_var\[2\] is -1/);
+    const nan = params();
+    nan[1]!.weight[5] = NaN;
+    expect(() => encodeOnnx(spec, nan)).toThrow(/layers\.1\.weight\[5\] is NaN/);
+  });
+
+  // Test that input and output names that clash with each other or with a tensor inside throw.
+  it('rejects clashing names', () => {
+    expect(() => encodeOnnx(spec, params(), { inputName: 'x', outputName: 'x' })).toThrow(/both named 'x'/);
+    expect(() => encodeOnnx(spec, params(), { outputName: 'layers.1.weight' })).toThrow(/'layers\.1\.weight' is already used/);
+    expect(() => encodeOnnx(spec, params(), { inputName: '' })).toThrow(/must not be empty/);
+  });
+});
