@@ -37,6 +37,15 @@ export interface ModelSpec {
   readonly batchNorm?: boolean;
 }
 
+/** Input scaling x' = (x − shift) / scale per feature, fitted on the training rows: 'standard' (shift
+ *  the mean, scale the standard deviation) or 'minmax' (shift the minimum, scale max − min); a
+ *  constant feature has scale 1. */
+export interface InputNormalization {
+  readonly method: 'standard' | 'minmax';
+  readonly shift: readonly number[];
+  readonly scale: readonly number[];
+}
+
 /** ε inside √(σ² + ε) and the running averages' momentum of batch normalisation. */
 export const BN_EPSILON = 1e-5;
 export const BN_MOMENTUM = 0.9;

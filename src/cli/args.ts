@@ -26,6 +26,8 @@ export interface TrainOptions {
   device: 'gpu' | 'cpu';
   init: string | undefined;
   save: string | undefined;
+  /** Also write the trained model as ONNX. */
+  exportOnnx: string | undefined;
   json: boolean;
   samples: number;
   evalEvery: number;
@@ -64,7 +66,9 @@ Model
   --batch-norm          batch normalisation on every hidden layer (γ, β learnt; running
                         mean and variance used for evaluation)
   --init FILE           start from weights in a .safetensors file
-  --save FILE           write the trained weights to a .safetensors file
+  --save FILE           write the trained model to a .safetensors file (weights, architecture,
+                        feature names, normalisation statistics: npm run predict reads it)
+  --export-onnx FILE    also write the trained model as ONNX (opset 13, normalisation included)
 Training
   --epochs N            passes over the training split                      (default 15)
   --batch-size B        rows per SGD step                                   (default 64)
@@ -113,6 +117,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   device: 'gpu',
   init: undefined,
   save: undefined,
+  exportOnnx: undefined,
   json: false,
   samples: 1000,
   evalEvery: 50,
@@ -150,6 +155,7 @@ const VALUED: Record<string, Setter> = {
   '--device': (o, v, f) => (o.device = oneOf(v, f, ['gpu', 'cpu'] as const)),
   '--init': (o, v, f) => (o.init = path(v, f)),
   '--save': (o, v, f) => (o.save = path(v, f)),
+  '--export-onnx': (o, v, f) => (o.exportOnnx = path(v, f)),
   '--samples': (o, v, f) => (o.samples = int(v, f, 1)),
   '--eval-every': (o, v, f) => (o.evalEvery = int(v, f, 1)),
   '--checkpoint': (o, v, f) => (o.checkpoint = path(v, f)),

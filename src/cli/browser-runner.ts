@@ -9,11 +9,12 @@ import { encodeSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
 import type { Params } from '../model.ts';
 import { decodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { Summary, TrainEvent } from '../train/loop.ts';
+import type { RunResult } from './run-job.ts';
 import type { Job } from './job.ts';
 import type { JobMeta, JobPart } from './protocol.ts';
 import { loadTuneEntry, saveTuneEntry, tuneCachePath } from './tune-cache.ts';
 
-function bytesOf(a: Float32Array | Uint8Array): Buffer {
+function bytesOf(a: Float32Array | Uint8Array | Uint32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
@@ -37,18 +38,13 @@ export interface MatmulChoice {
   readonly onTune: (r: AutotuneResult, line: string) => void;
 }
 
-function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (weights: Uint8Array) => void, checkpoints?: CheckpointSink): Plugin {
-  const meta: JobMeta = {
-    spec: job.spec, loop: job.loop, maxBatch: job.maxBatch, trainRows: job.train.n, testRows: job.test.n,
-    devRows: job.dev.n, config: job.config, matmul,
-    ...(job.resume ? { resume: job.resume } : {}), checkpointEvery: checkpoints?.every ?? 0,
-    ...(job.stepsPerSubmit !== undefined ? { stepsPerSubmit: job.stepsPerSubmit } : {}),
-  };
+function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (model: Uint8Array) => void, checkpoints?: CheckpointSink): Plugin {
+  const meta: JobMeta = { ...job.meta, matmul };
   const parts: Record<JobPart, Buffer> = {
-    'train.x': bytesOf(job.train.x), 'train.y': bytesOf(job.train.y),
-    'test.x': bytesOf(job.test.x), 'test.y': bytesOf(job.test.y),
-    'dev.x': bytesOf(job.dev.x), 'dev.y': bytesOf(job.dev.y),
-    'init.safetensors': bytesOf(paramsToSafetensors(job.spec, job.params)),
+    'train.x': bytesOf(job.train.x), 'train.labels': bytesOf(job.train.labels),
+    'test.x': bytesOf(job.test.x), 'test.labels': bytesOf(job.test.labels),
+    'dev.x': bytesOf(job.dev.x), 'dev.labels': bytesOf(job.dev.labels),
+    'init.safetensors': bytesOf(paramsToSafetensors(job.meta.spec, job.params)),
     'resume.safetensors': bytesOf(encodeSafetensors(Object.entries(job.resumeState ?? {}).map(([name, data]) => ({ name, shape: [data.length], data })), {})),
   };
   return {
@@ -60,7 +56,7 @@ function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (weights:
           readBody(req).then((body) => {
             const bytes = new Uint8Array(body);
             if (name === 'result') onResult(bytes);
-            else checkpoints?.write(decodeCheckpoint(bytes, job.spec, 'checkpoint from the page'));
+            else checkpoints?.write(decodeCheckpoint(bytes, job.meta.spec, 'checkpoint from the page'));
             res.end('ok');
           }).catch((e: unknown) => {
             res.statusCode = 500;
@@ -86,22 +82,14 @@ function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (weights:
   };
 }
 
-/** The outcome of a run: a summary when it finished, an error when it did not, and the weights it ended
- *  with whenever there are any (after a divergence, the last good ones). */
-export interface RunResult {
-  readonly summary?: Summary;
-  readonly error?: string;
-  readonly weights?: Uint8Array;
-}
-
 export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, checkpoints?: CheckpointSink,
   matmul: MatmulChoice = { family: 'auto', onTune: () => {} }): Promise<RunResult> {
-  let weights: Uint8Array | undefined;
+  let model: Uint8Array | undefined;
   const cache = tuneCachePath();
   try {
     const summary = await runPage<Summary>({
       path: '/src/cli/runner.html',
-      plugin: jobPlugin(job, matmul.family, (w) => (weights = w), checkpoints),
+      plugin: jobPlugin(job, matmul.family, (m) => (model = m), checkpoints),
       vite: { optimizeDeps: { noDiscovery: true, include: [] } },
       expose: (done, fail) => ({
         __jobEvent: (e: TrainEvent) => emit(e),
@@ -112,9 +100,9 @@ export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, chec
         __jobTune: ({ result, line }: { result: AutotuneResult; line: string }) => matmul.onTune(result, line),
       }),
     });
-    if (!weights) throw new Error('the page finished without posting its weights');
-    return { summary, weights };
+    if (!model) throw new Error('the page finished without posting its model');
+    return { summary, model };
   } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e), ...(weights ? { weights } : {}) };
+    return { error: e instanceof Error ? e.message : String(e), ...(model ? { model } : {}) };
   }
 }

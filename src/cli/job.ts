@@ -1,37 +1,31 @@
-// Turns parsed options into a training job: data loaded, split, normalised, the model spec and its
-// starting weights. Shared by the CPU path (runs in Node) and the GPU path (shipped to the browser).
+// Turns parsed options into a training job: data loaded and split, the model spec, its starting weights
+// and how the trainer fits it. Shared by the CPU path (runs in Node) and the GPU path (shipped to the browser).
 import { readFileSync } from 'node:fs';
-import { parseCsv, normalize } from '../data/csv.ts';
-import { targets, type Dataset } from '../data/dataset.ts';
+import { parseCsv } from '../data/csv.ts';
+import type { Dataset } from '../data/dataset.ts';
 import { loadMnist } from '../data/mnist.ts';
-import { trainTestSplit } from '../data/split.ts';
+import { splitDataset } from '../lib/data.ts';
 import { syntheticDataset } from '../data/synthetic.ts';
 import { initParams } from '../init.ts';
 import { paramsFromSafetensors } from '../io/safetensors.ts';
 import { outputsForClasses, validateSpec, type ModelSpec, type Params } from '../model.ts';
-import type { SplitData, TrainConfig } from '../train/backend.ts';
-import type { LoopOptions } from '../train/loop.ts';
 import { checkSameRun, decodeCheckpoint, type Checkpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { TrainOptions } from './args.ts';
+import type { JobMeta } from './protocol.ts';
 
 export interface Job {
   readonly dataName: string;
   /** Settings a checkpoint records; a resumed run must have the same. */
   readonly run: Record<string, string | number | boolean>;
-  readonly resume?: LoopPosition;
+  /** What the trainer is made with and how it fits: the same for the page (GPU) and Node (CPU). */
+  readonly meta: JobMeta;
+  readonly params: Params;
+  /** Raw rows (the trainer normalises them); dev is held out of train (n = 0 without --dev-split). */
+  readonly train: Dataset;
+  readonly test: Dataset;
+  readonly dev: Dataset;
   /** Exact backend state saved with the checkpoint being resumed (CPU reference: float64 weights). */
   readonly resumeState?: TrainState;
-  readonly spec: ModelSpec;
-  readonly params: Params;
-  readonly train: SplitData;
-  readonly test: SplitData;
-  /** Held out of the training split for early stopping (n = 0 without --dev-split). */
-  readonly dev: SplitData;
-  readonly config: Partial<TrainConfig>;
-  readonly loop: LoopOptions;
-  readonly maxBatch: number;
-  /** Training steps per WebGPU submit (absent: the plan's default); no effect on the results. */
-  readonly stepsPerSubmit?: number;
 }
 
 export function loadDataset(opts: TrainOptions): Dataset {
@@ -52,20 +46,13 @@ export function loadDataset(opts: TrainOptions): Dataset {
   }
 }
 
-const split = (d: Dataset): SplitData => ({ x: d.x, y: targets(d), n: d.n });
+const none = (d: Dataset): Dataset => ({ ...d, n: 0, x: new Float32Array(0), labels: new Uint32Array(0) });
 
 export function buildJob(opts: TrainOptions): Job {
   const data = loadDataset(opts);
-  let { train, test } = trainTestSplit(data, opts.testSplit, opts.seed);
-  // The dev set comes out of the training rows (its own seeded permutation), before normalising, so
-  // the normalisation is fitted on the rows that are trained on only.
-  let dev: Dataset | undefined;
-  if (opts.devSplit > 0) ({ train, test: dev } = trainTestSplit(train, opts.devSplit, opts.seed + 1));
-  if (opts.normalize !== 'none') {
-    const fitted = train;
-    ({ train, test } = normalize(fitted, test, opts.normalize));
-    if (dev) dev = normalize(fitted, dev, opts.normalize).test;
-  }
+  // The dev set comes out of the training rows; the trainer fits the normalisation on the rows that
+  // are trained on only.
+  const { train, test, dev } = splitDataset(data, { testSplit: opts.testSplit, devSplit: opts.devSplit, seed: opts.seed });
   const spec: ModelSpec = {
     sizes: [data.features, ...opts.hidden, outputsForClasses(data.classes)],
     activation: opts.activation,
@@ -119,18 +106,18 @@ export function buildJob(opts: TrainOptions): Job {
       throw new Error(`--init ${opts.init}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`);
     }
   } else params = initParams(spec, opts.seed);
-  const maxBatch = Math.min(opts.batchSize, train.n);
-  const config: Partial<TrainConfig> = { optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb, dropoutSeed: opts.seed };
-  const devSplit = dev ? split(dev) : { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
-  const loop: LoopOptions = {
-    epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, shuffle: opts.shuffle, evalEvery: opts.evalEvery,
-    ...(opts.lrDecay ? { lrDecay: opts.lrDecay } : {}),
-    ...(devSplit.n > 0 ? { devRows: devSplit.n } : {}),
-    ...(opts.earlyStopping !== undefined ? { earlyStopping: opts.earlyStopping } : {}),
+  const meta: JobMeta = {
+    spec, seed: opts.seed, normalize: opts.normalize,
+    ...(data.featureNames ? { featureNames: data.featureNames } : {}), ...(data.classNames ? { classNames: data.classNames } : {}),
+    optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
+    fit: {
+      epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, shuffle: opts.shuffle, evalEvery: opts.evalEvery,
+      ...(opts.lrDecay ? { lrDecay: opts.lrDecay } : {}), ...(opts.earlyStopping !== undefined ? { earlyStopping: opts.earlyStopping } : {}),
+      ...(opts.checkpoint ? { checkpointEvery: opts.checkpointEvery } : {}),
+    },
+    rows: { train: train.n, test: test.n, dev: dev?.n ?? 0 },
+    matmul: opts.matmul, ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
+    ...(resume ? { resume } : {}), postCheckpoints: opts.checkpoint !== undefined,
   };
-  return {
-    dataName: data.name, run, ...(resume ? { resume } : {}), ...(resumeState ? { resumeState } : {}),
-    spec, params, train: split(train), test: split(test), dev: devSplit, config, maxBatch, loop,
-    ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
-  };
+  return { dataName: data.name, run, meta, params, train, test, dev: dev ?? none(train), ...(resumeState ? { resumeState } : {}) };
 }

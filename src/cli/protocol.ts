@@ -1,30 +1,40 @@
 // What the command line and the page it drives exchange over the local job server.
 import type { AutotuneResult, TuneEntry } from '../gpu/autotune.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
+import type { PlanRows } from '../gpu/plan.ts';
+import type { FitOptions } from '../lib/trainer.ts';
 import type { ModelSpec } from '../model.ts';
-import type { TrainConfig } from '../train/backend.ts';
-import type { LoopOptions, Summary, TrainEvent } from '../train/loop.ts';
+import type { OptimizerKind } from '../train/backend.ts';
 import type { LoopPosition } from '../train/checkpoint.ts';
+import type { Summary, TrainEvent } from '../train/loop.ts';
 
+/** A training job: how to make the trainer and how to fit, as plain data (it crosses to the page as JSON). */
 export interface JobMeta {
   readonly spec: ModelSpec;
-  readonly loop: LoopOptions;
-  readonly maxBatch: number;
-  readonly trainRows: number;
-  readonly testRows: number;
-  readonly resume?: LoopPosition;
-  /** Post a checkpoint to /__job/checkpoint every this many steps (0: none). */
-  readonly checkpointEvery: number;
-  readonly devRows: number;
-  readonly config: Partial<TrainConfig>;
-  /** Training steps per submit (absent: the plan's default for the adapter). */
-  readonly stepsPerSubmit?: number;
+  /** Seeds the dropout masks (and, through fit, the shuffling). */
+  readonly seed: number;
+  readonly normalize: 'standard' | 'minmax' | 'none';
+  readonly featureNames?: readonly string[];
+  readonly classNames?: readonly string[];
+  readonly optimizer: OptimizerKind;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly l2: number;
+  readonly keepProb: number;
+  /** fit's options without data, callbacks or resume. */
+  readonly fit: Omit<FitOptions, 'test' | 'dev' | 'onEvent' | 'signal' | 'onCheckpoint' | 'resume'>;
+  readonly rows: PlanRows;
   /** --matmul: a family, or 'auto' (autotuned, cached through the __tune* hooks). */
   readonly matmul: MatmulFamily | 'auto';
+  /** Training steps per submit (absent: the plan's default for the adapter). */
+  readonly stepsPerSubmit?: number;
+  readonly resume?: LoopPosition;
+  /** Post every checkpoint to /__job/checkpoint (--checkpoint). */
+  readonly postCheckpoints: boolean;
 }
 
-/** Binary parts of a job, served at /__job/<name>. */
-export const JOB_PARTS = ['train.x', 'train.y', 'test.x', 'test.y', 'dev.x', 'dev.y', 'init.safetensors', 'resume.safetensors'] as const;
+/** Binary parts of a job, served at /__job/<name>: features as float32, labels as uint32. */
+export const JOB_PARTS = ['train.x', 'train.labels', 'test.x', 'test.labels', 'dev.x', 'dev.labels', 'init.safetensors', 'resume.safetensors'] as const;
 export type JobPart = (typeof JOB_PARTS)[number];
 
 /** Functions the CLI exposes on the page's window (Playwright exposeFunction). */

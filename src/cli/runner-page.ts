@@ -1,14 +1,11 @@
 // The browser half of `npm run train --device gpu`: fetches the job from the local server, trains it
-// with the WebGPU plan, streams events back through functions the CLI exposed, and posts the weights.
-import { autotuneMatmul, describeTune, type TuneStore } from '../gpu/autotune.ts';
-import { acquireDevice, type GpuContext } from '../gpu/device.ts';
-import type { PlanOptions } from '../gpu/plan.ts';
-import { trainResilient } from '../gpu/recovery.ts';
-import type { Params } from '../model.ts';
-import { decodeSafetensors, paramsFromSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
+// through the library (runJob: the same route as --device cpu), streams events back through functions
+// the CLI exposed, and posts the model file.
+import type { TuneStore } from '../gpu/autotune.ts';
+import { decodeSafetensors, paramsFromSafetensors } from '../io/safetensors.ts';
 import { encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
-import { DivergenceError } from '../train/loop.ts';
 import type { JobMeta, RunnerHooks } from './protocol.ts';
+import { runJob } from './run-job.ts';
 
 const hooks = window as unknown as Window & RunnerHooks;
 
@@ -31,53 +28,30 @@ const tuneStore: TuneStore = {
   save: (adapter, entry) => hooks.__tuneSave({ adapter, entry }),
 };
 
-/** --steps-per-submit, and --matmul: the family given, or the adapter's autotuned one (reported to the CLI). */
-async function planOptions(ctx: GpuContext, meta: JobMeta): Promise<PlanOptions> {
-  const steps = meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {};
-  if (meta.matmul !== 'auto') return { ...steps, matmul: meta.matmul };
-  const tuned = await autotuneMatmul(ctx, tuneStore);
-  await hooks.__jobTune({ result: tuned, line: describeTune(tuned) });
-  return { ...steps, matmul: tuned.family };
+async function post(path: string, body: Uint8Array): Promise<void> {
+  const res = await fetch(path, { method: 'POST', body: body as Uint8Array<ArrayBuffer> });
+  if (!res.ok) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
 }
 
 async function main(): Promise<void> {
   const meta = (await (await fetch('/__job/meta.json')).json()) as JobMeta;
-  const [tx, ty, vx, vy, dx, dy, init, resumeState] = await Promise.all(['train.x', 'train.y', 'test.x', 'test.y', 'dev.x', 'dev.y', 'init.safetensors', 'resume.safetensors'].map(part));
+  const [tx, tl, vx, vl, dx, dl, init, resumeState] = await Promise.all(['train.x', 'train.labels', 'test.x', 'test.labels', 'dev.x', 'dev.labels', 'init.safetensors', 'resume.safetensors'].map(part));
   const params = paramsFromSafetensors(new Uint8Array(init!), meta.spec);
-  const post = async (path: string, body: Uint8Array) => {
-    const res = await fetch(path, { method: 'POST', body: body as Uint8Array<ArrayBuffer> });
-    if (!res.ok) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
-  };
-  let latest: Params = params; // the weights to hand back if training stops early
-  try {
-    const { summary, params: final } = await trainResilient({
-      init: {
-        spec: meta.spec, params, maxBatch: meta.maxBatch,
-        train: { x: new Float32Array(tx!), y: new Float32Array(ty!), n: meta.trainRows },
-        test: { x: new Float32Array(vx!), y: new Float32Array(vy!), n: meta.testRows },
-        dev: { x: new Float32Array(dx!), y: new Float32Array(dy!), n: meta.devRows },
-        config: meta.config,
-      },
-      trainRows: meta.trainRows, testRows: meta.testRows, loop: meta.loop,
-      checkpointEvery: meta.checkpointEvery > 0 ? meta.checkpointEvery : 1_000_000_000,
-      acquire: acquireDevice,
-      planOptions: (ctx) => planOptions(ctx, meta),
-      emit: (e) => void hooks.__jobEvent(e),
-      ...(meta.resume ? { resume: { position: meta.resume, params, state: stateFrom(new Uint8Array(resumeState!)) } } : {}),
-      onCheckpoint: async (c) => {
-        latest = c.params;
-        if (meta.checkpointEvery > 0) await post('/__job/checkpoint', encodeCheckpoint({ spec: meta.spec, ...c, run: {} }));
-      },
-      onDivergence: async (restored) => {
-        latest = restored;
-      },
-    });
-    await post('/__job/result', paramsToSafetensors(meta.spec, final));
-    await hooks.__jobDone(summary);
-  } catch (e) {
-    if (e instanceof DivergenceError) await post('/__job/result', paramsToSafetensors(meta.spec, latest));
-    throw e;
-  }
+  const rows = (x: ArrayBuffer, labels: ArrayBuffer) => ({ x: new Float32Array(x), labels: new Uint32Array(labels) });
+  const result = await runJob(meta, {
+    train: rows(tx!, tl!), test: rows(vx!, vl!), dev: rows(dx!, dl!), params,
+    ...(meta.resume ? { resumeState: stateFrom(new Uint8Array(resumeState!)) } : {}),
+  }, 'gpu', {
+    emit: (e) => void hooks.__jobEvent(e),
+    onCheckpoint: async (c) => {
+      if (meta.postCheckpoints) await post('/__job/checkpoint', encodeCheckpoint({ spec: meta.spec, ...c, run: {} }));
+    },
+    tuneStore,
+    onTune: (result, line) => void hooks.__jobTune({ result, line }),
+  });
+  if (result.model) await post('/__job/result', result.model);
+  if (result.error) throw new Error(result.error);
+  await hooks.__jobDone(result.summary!);
 }
 
 // The first line is the message the CLI prints; the stack follows for DEBUG=1.

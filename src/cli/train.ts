@@ -1,10 +1,10 @@
 // `npm run train`: train an MLP on WebGPU (headless Chromium) or on the CPU reference, print progress
 // and the final accuracy, optionally save the weights. Exit codes: 0 ok, 1 failure, 2 bad arguments.
 import { renameSync, writeFileSync } from 'node:fs';
-import { paramsToSafetensors } from '../io/safetensors.ts';
-import { CpuBackend } from '../reference/backend.ts';
-import { DivergenceError, runTraining, type TrainEvent } from '../train/loop.ts';
-import type { RunResult } from './browser-runner.ts';
+import { encodeOnnx } from '../io/onnx.ts';
+import { decodeModel } from '../lib/model-file.ts';
+import type { TrainEvent } from '../train/loop.ts';
+import { runJob, type RunResult } from './run-job.ts';
 import { encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { Params } from '../model.ts';
 import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
@@ -29,6 +29,9 @@ function printer(json: boolean): (e: TrainEvent) => void {
         break;
       case 'checkpoint':
         break;
+      case 'memory':
+        console.log(`GPU memory: ${(e.bytes / 2 ** 20).toFixed(1)} MiB in ${e.buffers} buffers (largest ${e.largest.name}, ${(e.largest.bytes / 2 ** 20).toFixed(1)} MiB)`);
+        break;
       case 'recovered':
         console.log(`${e.reason}; continuing from the checkpoint at step ${e.fromStep}`);
         break;
@@ -51,29 +54,18 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
 /** Writes the checkpoint file atomically (write then rename). */
 export function writeCheckpoint(opts: TrainOptions, job: Job, c: { position: LoopPosition; params: Params; state: TrainState }): void {
   if (!opts.checkpoint) return;
-  writeAtomic(opts.checkpoint, encodeCheckpoint({ spec: job.spec, params: c.params, state: c.state, position: c.position, run: job.run }));
+  writeAtomic(opts.checkpoint, encodeCheckpoint({ spec: job.meta.spec, params: c.params, state: c.state, position: c.position, run: job.run }));
 }
 
 async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
+  const onCheckpoint = opts.checkpoint ? (c: { position: LoopPosition; params: Params; state: TrainState }) => writeCheckpoint(opts, job, c) : undefined;
   if (opts.device === 'cpu') {
-    const backend = CpuBackend.create({ spec: job.spec, params: job.params, train: job.train, test: job.test, dev: job.dev, maxBatch: job.maxBatch, config: job.config });
-    if (job.resumeState && Object.keys(job.resumeState).length > 0) backend.writeState(job.resumeState);
-    try {
-      const summary = await runTraining(backend, job.train.n, job.test.n, job.loop, emit, {
-        ...(job.resume ? { resume: job.resume } : {}),
-        ...(opts.checkpoint ? { checkpointEvery: opts.checkpointEvery, onCheckpoint: (c) => writeCheckpoint(opts, job, c) } : {}),
-      });
-      return { summary, weights: paramsToSafetensors(job.spec, await backend.readParams()) };
-    } catch (e) {
-      if (!(e instanceof DivergenceError)) throw e;
-      return { error: e.message, weights: paramsToSafetensors(job.spec, await backend.readParams()) };
-    } finally {
-      backend.destroy();
-    }
+    return runJob(job.meta, { train: job.train, test: job.test, dev: job.dev, params: job.params, ...(job.resumeState ? { resumeState: job.resumeState } : {}) }, 'cpu',
+      { emit, ...(onCheckpoint ? { onCheckpoint } : {}) });
   }
   const { runInBrowser } = await import('./browser-runner.ts'); // loads Vite and Playwright only when needed
   if (opts.matmul !== 'auto' && !opts.json) console.log(`matmul ${opts.matmul} (--matmul; no autotune)`);
-  return runInBrowser(job, emit, opts.checkpoint ? { every: opts.checkpointEvery, write: (c) => writeCheckpoint(opts, job, c) } : undefined, {
+  return runInBrowser(job, emit, onCheckpoint ? { every: opts.checkpointEvery, write: onCheckpoint } : undefined, {
     family: opts.matmul,
     onTune: (r, line) => (opts.json ? process.stdout.write(JSON.stringify({ type: 'autotune', ...r }) + '\n') : console.log(line)),
   });
@@ -95,14 +87,19 @@ async function main(argv: string[]): Promise<number> {
     const job = buildJob(opts);
     const emit = printer(opts.json);
     if (!opts.json) {
-      console.log(`model [${job.spec.sizes.join(',')}] ${job.spec.activation} hidden${job.spec.batchNorm ? ' with batch norm' : ''}, ${job.spec.loss === 'bce' ? 'sigmoid + BCE' : 'softmax + CE'} output, on ${job.dataName}; ` +
-        `${job.loop.epochs} epochs, lr ${job.loop.lr}, seed ${job.loop.seed}` + (opts.optimizer !== 'sgd' ? `, ${opts.optimizer}` : '') +
+      console.log(`model [${job.meta.spec.sizes.join(',')}] ${job.meta.spec.activation} hidden${job.meta.spec.batchNorm ? ' with batch norm' : ''}, ${job.meta.spec.loss === 'bce' ? 'sigmoid + BCE' : 'softmax + CE'} output, on ${job.dataName}; ` +
+        `${job.meta.fit.epochs} epochs, lr ${job.meta.fit.lr}, seed ${job.meta.seed}` + (opts.optimizer !== 'sgd' ? `, ${opts.optimizer}` : '') +
         (opts.l2 > 0 ? `, L2 ${opts.l2}` : '') + (opts.keepProb < 1 ? `, keep-prob ${opts.keepProb}` : '') + (job.dev.n > 0 ? `, ${job.dev.n} dev rows` : ''));
     }
-    const { weights, error } = await train(opts, job, emit);
-    if (opts.save && weights) {
-      writeAtomic(opts.save, weights);
+    const { model, error } = await train(opts, job, emit);
+    if (opts.save && model) {
+      writeAtomic(opts.save, model);
       if (!opts.json) console.log(`saved ${error ? 'the last good ' : ''}weights to ${opts.save}`);
+    }
+    if (opts.exportOnnx && model) {
+      const m = decodeModel(model, 'the trained model');
+      writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, m.info.normalization ? { normalization: m.info.normalization } : {}));
+      if (!opts.json) console.log(`exported ${error ? 'the last good weights' : 'the model'} as ONNX to ${opts.exportOnnx}`);
     }
     if (error) throw new Error(error);
     return 0;

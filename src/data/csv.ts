@@ -62,7 +62,7 @@ export function parseCsv(text: string, name: string): Dataset {
     const list = missing.length > 5 ? `${missing.slice(0, 5).join(', ')}, ...` : missing.join(', ');
     throw new Error(`${name}: labels must be 0..k-1 with every class present; the largest label is ${classes - 1} but no row has label ${list}${missing[0] === 0 ? ' (1-based labels?)' : ''}`);
   }
-  return { name, n, features, classes, x, labels };
+  return { name, n, features, classes, x, labels, featureNames: header.slice(0, features) };
 }
 
 function parseCell(cell: string, where: string): number {

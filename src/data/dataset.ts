@@ -11,6 +11,10 @@ export interface Dataset {
   readonly x: Float32Array;
   /** Integer labels, [n]. */
   readonly labels: Uint32Array;
+  /** Column names of the features (a CSV header), when known. */
+  readonly featureNames?: readonly string[];
+  /** Class names, index = label, when known. */
+  readonly classNames?: readonly string[];
 }
 
 /** Targets Y in the output layer's layout: [n][1] with 0/1 for k = 2 (sigmoid), one-hot [n][k] otherwise. */
@@ -34,5 +38,5 @@ export function subset(d: Dataset, idx: ArrayLike<number>, name = d.name): Datas
     x.set(d.x.subarray(r * d.features, (r + 1) * d.features), i * d.features);
     labels[i] = d.labels[r]!;
   }
-  return { name, n: idx.length, features: d.features, classes: d.classes, x, labels };
+  return { ...d, name, n: idx.length, x, labels };
 }

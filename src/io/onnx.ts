@@ -10,16 +10,10 @@
 // not used, as in training. Folded in float64, stored as float32 like every other tensor.
 // Opset 13 and IR version 8: old enough for every current runtime, new enough that initializers
 // need not be listed as graph inputs. Field numbers are onnx.proto's.
-import { BN_EPSILON, LEAKY_SLOPE, hasBatchNorm, layerCount, layerTensors, size, tensorName, tensorShape, validateSpec, type Activation, type BatchNormTensors, type LayerParams, type ModelSpec, type Params } from '../model.ts';
+import { BN_EPSILON, LEAKY_SLOPE, hasBatchNorm, layerCount, layerTensors, size, tensorName, tensorShape, validateSpec, type Activation, type InputNormalization, type BatchNormTensors, type LayerParams, type ModelSpec, type Params } from '../model.ts';
 import { bytesField, floatField, intField, message, messageField, stringField } from './protobuf.ts';
 
-/** Per-feature input scaling the model was trained behind: x' = (x − shift) / scale. 'method' says
- *  how shift and scale were fitted ('standard': mean and standard deviation, 'minmax': min and range). */
-export interface InputNormalization {
-  readonly method: 'standard' | 'minmax';
-  readonly shift: readonly number[];
-  readonly scale: readonly number[];
-}
+export type { InputNormalization };
 
 export interface OnnxOptions {
   /** Applied inside the graph, so the model takes raw features. */

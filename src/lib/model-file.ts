@@ -3,17 +3,11 @@
 // normalisation that was applied (method and per-feature statistics) and class names — in the
 // metadata key "info" (JSON). Files written before "info" existed still load, with an empty info.
 import { paramsFromSafetensors, paramsToSafetensors, safetensorsMetadata, specFromSafetensors } from '../io/safetensors.ts';
-import { size, type ModelSpec, type Params } from '../model.ts';
+import { size, type InputNormalization, type ModelSpec, type Params } from '../model.ts';
+
+export type { InputNormalization };
 import { TrainerError, messageOf } from './errors.ts';
 
-/** Input scaling x' = (x − shift) / scale per feature, fitted on the training rows: 'standard' (shift
- *  the mean, scale the standard deviation) or 'minmax' (shift the minimum, scale max − min); a
- *  constant feature has scale 1. */
-export interface InputNormalization {
-  readonly method: 'standard' | 'minmax';
-  readonly shift: readonly number[];
-  readonly scale: readonly number[];
-}
 
 /** What a model file records besides the weights. Every field is optional. */
 export interface ModelInfo {

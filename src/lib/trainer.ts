@@ -16,7 +16,9 @@ import { DivergenceError, runTraining, type LoopControl, type LrDecay, type Summ
 import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
 import { fitNormalization, toSplit, type LabeledData } from './data.ts';
 import { TrainerError, messageOf } from './errors.ts';
-import { encodeModel, validateInfo, type InputNormalization, type ModelInfo, type SavedModel } from './model-file.ts';
+import { encodeModel, validateInfo, type ModelInfo, type SavedModel } from './model-file.ts';
+import type { InputNormalization } from '../model.ts';
+import { encodeOnnx } from '../io/onnx.ts';
 
 /** Where training runs: 'gpu' (WebGPU; the trainer acquires a device and replaces it if it is lost),
  *  'cpu' (the float64 reference, no GPU needed), or a GPUDevice of the caller's (used as is, never
@@ -590,6 +592,14 @@ export class Trainer {
   /** The model file: safetensors with the architecture and info in its metadata (decodeModel reads it). */
   async save(): Promise<Uint8Array> {
     return encodeModel(await this.model());
+  }
+
+  /** The model as ONNX (opset 13): the input normalisation as its first nodes, a Gemm and activation
+   *  per layer (batch norm folded in), softmax or sigmoid at the end; input 'input' [batch, features],
+   *  output 'output' (probabilities, or regression values). Runs in onnxruntime and the like. */
+  async exportOnnx(): Promise<Uint8Array> {
+    const m = await this.model();
+    return encodeOnnx(m.spec, m.params, m.info.normalization ? { normalization: m.info.normalization } : {});
   }
 
   /** One training step at learning rate lr on the GPU and on the float64 reference, from the current

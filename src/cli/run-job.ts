@@ -1,0 +1,56 @@
+// A job run through the library, the same code for `--device cpu` (in Node) and `--device gpu` (in the
+// runner page): make the trainer, fit, and hand back the model file — after a divergence the one with
+// the last good weights.
+import type { AutotuneResult, TuneStore } from '../gpu/autotune.ts';
+import type { LabeledData } from '../lib/data.ts';
+import { createTrainer, type FitCheckpoint } from '../lib/trainer.ts';
+import type { Params } from '../model.ts';
+import type { TrainState } from '../train/checkpoint.ts';
+import { DivergenceError, type Summary, type TrainEvent } from '../train/loop.ts';
+import type { JobMeta } from './protocol.ts';
+
+export interface JobData {
+  readonly train: LabeledData;
+  readonly test: LabeledData;
+  readonly dev: LabeledData;
+  readonly params: Params;
+  readonly resumeState?: TrainState;
+}
+
+export interface JobHooks {
+  readonly emit: (e: TrainEvent) => void;
+  readonly onCheckpoint?: (c: FitCheckpoint) => Promise<void> | void;
+  readonly tuneStore?: TuneStore;
+  readonly onTune?: (r: AutotuneResult, line: string) => void;
+}
+
+/** The outcome of a run: a summary when it finished, an error when it did not, and the model file it
+ *  ended with whenever there is one. */
+export interface RunResult {
+  readonly summary?: Summary;
+  readonly error?: string;
+  readonly model?: Uint8Array;
+}
+
+export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu', hooks: JobHooks): Promise<RunResult> {
+  const trainer = await createTrainer({
+    spec: meta.spec, params: data.params, seed: meta.seed, normalize: meta.normalize,
+    ...(meta.featureNames ? { featureNames: meta.featureNames } : {}), ...(meta.classNames ? { classNames: meta.classNames } : {}),
+    optimizer: meta.optimizer, beta1: meta.beta1, beta2: meta.beta2, l2: meta.l2, keepProb: meta.keepProb,
+    device, matmul: meta.matmul, ...(meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {}),
+    ...(hooks.tuneStore ? { tuneStore: hooks.tuneStore } : {}), ...(hooks.onTune ? { onTune: hooks.onTune } : {}),
+  });
+  try {
+    const summary = await trainer.fit(data.train, {
+      ...meta.fit, ...(meta.rows.test > 0 ? { test: data.test } : {}), ...(meta.rows.dev > 0 ? { dev: data.dev } : {}),
+      onEvent: hooks.emit, ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
+      ...(meta.resume ? { resume: { position: meta.resume, params: data.params, state: data.resumeState ?? {} } } : {}),
+    });
+    return { summary, model: await trainer.save() };
+  } catch (e) {
+    if (!(e instanceof DivergenceError)) throw e;
+    return { error: e.message, model: await trainer.save() };
+  } finally {
+    trainer.destroy();
+  }
+}

@@ -1,0 +1,73 @@
+// webgpu-mlp-trainer: train multi-layer perceptrons on WebGPU (or on a float64 CPU reference), in a
+// page or a Worker. This is the whole public API; everything else in the package is internal.
+//
+//   const trainer = await createTrainer({ inputs: 2, hidden: [16, 16], classes: 2, optimizer: 'adam' });
+//   await trainer.fit({ x, labels }, { epochs: 50, batchSize: 32, lr: 0.01 });
+//   const { classes, values } = await trainer.predict(rows);
+//   const bytes = await trainer.save();          // safetensors, with architecture and info
+//
+// Importing it has no side effects: no device is requested and no GPU global is read until
+// createTrainer({ device: 'gpu' }) runs.
+
+export {
+  /** Makes a trainer (acquires a WebGPU device for device 'gpu'; runs the matmul autotune once). */
+  createTrainer,
+  /** A model and where it trains: fit, evaluate, predict, save, exportOnnx, checkStep, gradcheck, destroy. */
+  Trainer,
+  /** Steps between in-memory checkpoints when none is asked for (an epoch, at most this many). */
+  DEFAULT_CHECKPOINT_STEPS,
+} from './lib/trainer.ts';
+export type { DeviceChoice, Evaluation, FitCheckpoint, FitOptions, Prediction, TrainerOptions } from './lib/trainer.ts';
+
+export {
+  /** Thrown for bad input, a missing WebGPU, a model that does not fit, a diverged or lost run; `code` says which. */
+  TrainerError,
+} from './lib/errors.ts';
+export type { TrainerErrorCode } from './lib/errors.ts';
+
+export {
+  /** Thrown (a TrainerError, code 'diverged') when the loss turns NaN or Inf; the trainer's
+   *  parameters are then the last known good ones. */
+  DivergenceError,
+} from './train/loop.ts';
+export type { LrDecay, Summary, TrainEvent } from './train/loop.ts';
+
+export {
+  /** Reads a model file (safetensors) written by Trainer.save, with its info; older files load with an empty info. */
+  decodeModel,
+  /** Writes a model file from a spec, parameters and info. */
+  encodeModel,
+} from './lib/model-file.ts';
+export type { ModelInfo, SavedModel } from './lib/model-file.ts';
+
+export {
+  /** ONNX bytes for a spec and parameters (Trainer.exportOnnx does this for its model). */
+  encodeOnnx,
+} from './io/onnx.ts';
+export type { OnnxOptions } from './io/onnx.ts';
+
+export {
+  /** Seeded test/dev split of a data set, the same in every front end. */
+  splitDataset,
+  /** A Dataset's rows as fit input ({ x, labels }). */
+  labeled,
+  /** A built-in 2-D set: spiral, moons, circles or xor, with the set's default noise. */
+  toyDataset,
+  /** Per-feature statistics ('standard' or 'minmax') of rows x [n][features]. */
+  fitNormalization,
+  /** (x − shift) / scale per feature. */
+  applyNormalization,
+} from './lib/data.ts';
+export type { LabeledData } from './lib/data.ts';
+export type { Dataset } from './data/dataset.ts';
+
+export {
+  /** Checks a CSV (header row, numeric features, integer class label last) into a Dataset. */
+  parseCsv,
+} from './data/csv.ts';
+
+export type { Activation, InputNormalization, LayerParams, Loss, ModelSpec, Params } from './model.ts';
+export type { OptimizerKind } from './train/backend.ts';
+export type { MatmulFamily } from './gpu/kernels.ts';
+export type { AutotuneResult, TuneEntry, TuneStore } from './gpu/autotune.ts';
+export type { BatchNormCheck, GradCheckRow, LayerCheck, StepCheck } from './lib/check-step.ts';
