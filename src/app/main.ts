@@ -1,7 +1,7 @@
 // The page: settings form (mirrored in the URL), buttons, and the live views. All training, data
 // loading and model files are handled by the worker (worker.ts); this thread only draws, at most once
 // per animation frame, so it stays responsive while a run is going.
-import { formatBytes } from './budget.ts';
+import { formatBytes } from '../lib/budget.ts';
 import { Curves } from './charts.ts';
 import type { Predictions } from './predict.ts';
 import type { FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
@@ -51,7 +51,7 @@ function fillForm(s: Settings): void {
   for (const key of KEYS) {
     const el = form.elements.namedItem(key);
     if (el instanceof HTMLInputElement && el.type === 'checkbox') el.checked = s[key] === true; // a saved run from before the setting: absent, off
-    else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key]);
+    else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key] ?? '');
   }
   showDataFields(s.data);
   showOptimizerFields(s.optimizer);
@@ -258,11 +258,14 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   if (view.kind === 'digits') drawDigits($('digits'), view);
   modelInfo.textContent = `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}${m.spec.batchNorm ? ' + batch norm' : ''}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
     `${m.trainRows} train / ${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
-  $('memory').textContent = m.memory
-    ? `GPU memory for this run: ${formatBytes(m.memory.bytes)} · largest buffer '${m.memory.largest.name}' ${formatBytes(m.memory.largest.bytes)}` +
-      (limits ? `, ${(100 * m.memory.largest.bytes / Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)).toPrecision(2)}% of the adapter's per-buffer limit` : '')
-    : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
+  $('memory').textContent = m.memory ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated) : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
   setState(state);
+}
+
+/** The run's GPU memory: the plan's layout before allocation ('estimated'), then the bytes it holds. */
+function memoryLine(bytes: number, largest: { name: string; bytes: number }, estimated: boolean): string {
+  return `GPU memory for this run: ${formatBytes(bytes)}${estimated ? ' (estimated from the plan\'s layout)' : ''} · largest buffer '${largest.name}' ${formatBytes(largest.bytes)}` +
+    (limits ? `, ${(100 * largest.bytes / Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)).toPrecision(2)}% of the adapter's per-buffer limit` : '');
 }
 
 function tableRow(cells: string[], tag: 'th' | 'td', cls = ''): HTMLTableRowElement {
@@ -347,6 +350,9 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       return;
     case 'ready': return onReady(m);
     case 'event': return onEvent(m.event);
+    case 'memory':
+      $('memory').textContent = memoryLine(m.bytes, m.largest, false);
+      return;
     case 'view':
       pendingPredictions = m.predictions;
       return schedule();

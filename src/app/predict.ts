@@ -1,6 +1,7 @@
-// Predictions for the live views, computed in the worker from the current weights with the float64
-// reference forward pass: small (a 64x64 grid of a 2-D net, a few dozen digits), so it costs a few ms
-// per refresh and needs no extra GPU pipeline.
+// The live views' rows (a grid over the 2-D plane) and, while a fit holds the GPU, their predictions
+// from a checkpoint's weights with the float64 reference forward pass: small (a 64x64 grid of a 2-D
+// net, a few dozen digits), a few ms per refresh. Once the fit is over the trainer's own (GPU) predict
+// draws them.
 import { layerCount, size, type ModelSpec, type Params } from '../model.ts';
 import { forward, toParams64 } from '../reference/mlp.ts';
 
@@ -59,9 +60,9 @@ export function predict(spec: ModelSpec, params: Params, x: Float64Array, rows: 
   return { cls, conf };
 }
 
-/** Predictions at the centres of a res x res grid over `b`, row 0 at the top (largest y). */
-export function boundaryGrid(spec: ModelSpec, params: Params, b: Bounds, res: number): Predictions {
-  const x = new Float64Array(res * res * 2);
+/** The centres of a res x res grid over `b` as rows [res·res][2], row 0 at the top (largest y). */
+export function boundaryGrid(b: Bounds, res: number): Float32Array {
+  const x = new Float32Array(res * res * 2);
   for (let j = 0; j < res; j++) {
     for (let i = 0; i < res; i++) {
       const r = j * res + i;
@@ -69,5 +70,5 @@ export function boundaryGrid(spec: ModelSpec, params: Params, b: Bounds, res: nu
       x[2 * r + 1] = b.y1 - ((j + 0.5) / res) * (b.y1 - b.y0);
     }
   }
-  return predict(spec, params, x, res * res);
+  return x;
 }

@@ -3,7 +3,8 @@
 import type { MatmulFamily } from '../gpu/kernels.ts';
 import type { ModelSpec } from '../model.ts';
 import type { TrainEvent } from '../train/loop.ts';
-import type { AdapterLimits } from './budget.ts';
+import type { AdapterLimits } from '../lib/budget.ts';
+import type { GradCheckRow, LayerCheck } from '../lib/check-step.ts';
 import type { Bounds, Predictions } from './predict.ts';
 import type { Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
@@ -36,34 +37,7 @@ export type RunState = 'idle' | 'loading' | 'training' | 'paused' | 'stopping' |
 /** Where an error came from, so the page shows it next to the right control. */
 export type ErrorContext = 'adapter' | 'csv' | 'train' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage';
 
-export interface LayerCheck {
-  readonly layer: number;
-  readonly shape: string;
-  readonly dW: number;
-  readonly db: number;
-  readonly weightAfter: number;
-  readonly biasAfter: number;
-  /** A batch-normalised layer's largest differences: dγ, dβ, and γ, β, running mean and var after the step. */
-  readonly bn?: BatchNormCheck;
-  readonly ok: boolean;
-}
-
-export interface BatchNormCheck {
-  readonly dGamma: number;
-  readonly dBeta: number;
-  readonly gammaAfter: number;
-  readonly betaAfter: number;
-  readonly meanAfter: number;
-  readonly varAfter: number;
-}
-
-/** One tensor of the gradient check: the course's ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂). */
-export interface GradCheckRow {
-  readonly layer: number;
-  readonly name: string;
-  readonly relDiff: number;
-  readonly ok: boolean;
-}
+export type { BatchNormCheck, GradCheckRow, LayerCheck } from '../lib/check-step.ts';
 
 export type FromWorker =
   | { readonly type: 'adapter'; readonly name: string; readonly limits: AdapterLimits }
@@ -73,9 +47,13 @@ export type FromWorker =
   | { readonly type: 'error'; readonly context: ErrorContext; readonly message: string }
   | { readonly type: 'csv'; readonly name: string; readonly rows: number; readonly features: number; readonly classes: number }
   | { readonly type: 'ready'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly spec: ModelSpec; readonly params: number;
-      readonly trainRows: number; readonly testRows: number; readonly memory: { readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number } } | null;
+      readonly trainRows: number; readonly testRows: number;
+      /** GPU memory estimated from the plan's layout before allocation (estimated: true); null on the CPU. */
+      readonly memory: { readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number }; readonly estimated: boolean } | null;
       readonly view: ViewData; readonly initFrom: string }
   | { readonly type: 'event'; readonly event: TrainEvent }
+  /** The bytes the run's plan really holds, once it is built (its own arena's count). */
+  | { readonly type: 'memory'; readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number } }
   | { readonly type: 'view'; readonly epoch: number; readonly predictions: Predictions }
   | { readonly type: 'saved'; readonly name: string; readonly bytes: Uint8Array }
   | { readonly type: 'loaded'; readonly name: string; readonly spec: ModelSpec; readonly trainAccuracy: number; readonly testAccuracy: number | null; readonly loss: number }

@@ -12,8 +12,9 @@ export type DeviceChoice = 'gpu' | 'cpu';
 
 export interface Settings {
   readonly data: DataName;
-  /** Noise of the built-in 2-D sets (standard deviation, in data units). */
-  readonly noise: number;
+  /** Noise of the built-in 2-D sets (standard deviation, in data units); undefined: the set's own
+   *  default (DEFAULT_NOISE, as the CLI and the library use), so "spiral, seed 1" is the same data everywhere. */
+  readonly noise: number | undefined;
   /** Rows generated for a 2-D set; for MNIST and CSV the most rows used (a seeded random subset). */
   readonly samples: number;
   readonly testSplit: number;
@@ -39,7 +40,7 @@ export interface Settings {
 }
 
 export const DEFAULTS: Settings = {
-  data: 'spiral', noise: 0.1, samples: 1000, testSplit: 0.2, hidden: [32, 32], activation: 'relu', batchNorm: false, loss: 'auto',
+  data: 'spiral', noise: undefined, samples: 1000, testSplit: 0.2, hidden: [32, 32], activation: 'relu', batchNorm: false, loss: 'auto',
   optimizer: 'sgd', lr: 0.3, beta1: 0.9, beta2: 0.999, l2: 0, keepProb: 1, batchSize: 32, epochs: 40, seed: 1, device: 'gpu',
 };
 
@@ -103,7 +104,7 @@ export function parseSettings(q: URLSearchParams): { settings: Settings; errors:
   const d = DEFAULTS;
   const settings: Settings = {
     data: field('data', (r) => choice('data', r, DATA_NAMES), d.data),
-    noise: field('noise', (r) => real('noise', r, (v) => v >= 0 && v <= 10, 'a number in [0, 10]'), d.noise),
+    noise: field('noise', (r) => (r.trim() === '' ? undefined : real('noise', r, (v) => v >= 0 && v <= 10, 'a number in [0, 10]')), d.noise),
     samples: field('samples', (r) => int('samples', r, 10, 1_000_000), d.samples),
     testSplit: field('testSplit', (r) => real('testSplit', r, (v) => v >= 0 && v < 1, 'a fraction in [0, 1)'), d.testSplit),
     hidden: field('hidden', hidden, d.hidden),

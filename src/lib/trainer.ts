@@ -15,6 +15,7 @@ import type { LoopPosition, TrainState } from '../train/checkpoint.ts';
 import { DivergenceError, runTraining, type LoopControl, type LrDecay, type Summary, type TrainEvent } from '../train/loop.ts';
 import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
 import { fitNormalization, toSplit, type LabeledData } from './data.ts';
+import { checkFits } from './budget.ts';
 import { TrainerError, messageOf } from './errors.ts';
 import { encodeModel, validateInfo, type ModelInfo, type SavedModel } from './model-file.ts';
 import type { InputNormalization } from '../model.ts';
@@ -250,12 +251,6 @@ export class Trainer {
     } catch (e) {
       throw new TrainerError('bad-input', `createTrainer: ${messageOf(e)}`);
     }
-    const params = o.model?.params ?? o.params ?? initParams(spec, o.seed ?? 1);
-    const info = validateInfo({
-      ...(o.model?.info ?? {}),
-      ...(o.featureNames ? { featureNames: o.featureNames } : {}),
-      ...(o.classNames ? { classNames: o.classNames } : {}),
-    }, spec);
     const device = o.device ?? 'gpu';
     let ctx: GpuContext | undefined;
     if (device === 'gpu') {
@@ -265,6 +260,18 @@ export class Trainer {
         throw new TrainerError('no-webgpu', `${messageOf(e)}; use device: 'cpu' for the float64 reference`, { cause: e });
       }
     } else if (device !== 'cpu') ctx = borrowed(device);
+    try {
+      checkFits(spec, config, ctx ? 'gpu' : 'cpu', ctx?.device.limits, ctx?.adapterName ?? 'cpu');
+    } catch (e) {
+      if (device === 'gpu') ctx?.device.destroy();
+      throw e;
+    }
+    const params = o.model?.params ?? o.params ?? initParams(spec, o.seed ?? 1);
+    const info = validateInfo({
+      ...(o.model?.info ?? {}),
+      ...(o.featureNames ? { featureNames: o.featureNames } : {}),
+      ...(o.classNames ? { classNames: o.classNames } : {}),
+    }, spec);
     const t = new Trainer(spec, config, o, ctx, device === 'gpu', params, info);
     if (ctx) await t.planOptions(ctx); // the autotune, once per device, before the first fit
     return t;
@@ -352,6 +359,7 @@ export class Trainer {
 
   private async backendFor(train: SplitData, test: SplitData, dev: SplitData, maxBatch: number, inference: boolean, params: Params): Promise<TrainBackend> {
     const init = { spec: this.spec, params, train, test, dev, maxBatch, config: this.config };
+    checkFits(this.spec, this.config, this.device, this.ctx?.device.limits, this.adapter, { batchSize: maxBatch, rows: { train: train.n, test: test.n, dev: dev.n } });
     if (!this.ctx) return CpuBackend.create(init);
     try {
       return await TrainingPlan.create(this.ctx, init, { ...(await this.planOptions(this.ctx)), ...(inference ? { inference: true } : {}) });

@@ -3,16 +3,13 @@
 // depends on which family wins (tests/node/autotune-cache.test.ts covers the cache decisions).
 import { expect, it } from 'vitest';
 import { assertClose, TOL } from '../../src/check.ts';
-import { targets } from '../../src/data/dataset.ts';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { autotuneMatmul, tuneKey, type TuneEntry, type TuneStore } from '../../src/gpu/autotune.ts';
-import { acquireDevice } from '../../src/gpu/device.ts';
 import { MATMUL_FAMILIES, type MatmulFamily } from '../../src/gpu/kernels.ts';
-import { trainResilient } from '../../src/gpu/recovery.ts';
 import { initParams } from '../../src/init.ts';
 import { layerCount, type ModelSpec } from '../../src/model.ts';
-import { CpuBackend } from '../../src/reference/backend.ts';
-import { runTraining } from '../../src/train/loop.ts';
+import { labeled } from '../../src/lib/data.ts';
+import { createTrainer } from '../../src/lib/trainer.ts';
 import { gpu, useDevice } from './fixture.ts';
 
 useDevice();
@@ -39,28 +36,28 @@ it('measures every family, saves the fastest and answers again from memory', asy
   expect(calls).toEqual({ load: 1, save: 1 });
 });
 
-// Test that training through trainResilient with the tuned family (the CLI's path) ends with the
-// reference's weights. Widths divisible by 4, so the blocked family runs its vec4 kernels.
+// Test that training through the library's trainer with the tuned family (the CLI's and the app's
+// path) ends with the reference's weights. Widths divisible by 4, so the blocked family runs its vec4 kernels.
 it('the plan built with the tuned family trains like the reference', async () => {
   const data = syntheticDataset('spiral', 96, 3);
-  const split = { x: data.x, y: targets(data), n: data.n };
   const spec: ModelSpec = { sizes: [2, 16, 12, 3], activation: 'relu', loss: 'ce' };
-  const init = { spec, params: initParams(spec, 5), train: split, test: split, maxBatch: 32 };
-  const loop = { epochs: 2, batchSize: 32, lr: 0.2, seed: 9, shuffle: true, evalEvery: 3 };
+  const params = initParams(spec, 5);
+  const fit = { epochs: 2, batchSize: 32, lr: 0.2, seed: 9, evalEvery: 3 };
   let family: MatmulFamily | undefined;
-  const gpuRun = await trainResilient({
-    init, trainRows: split.n, testRows: split.n, loop, checkpointEvery: 1000,
-    acquire: acquireDevice, emit: () => {}, // a device of its own: trainResilient destroys it at the end
-    planOptions: async (ctx) => ({ matmul: (family = (await autotuneMatmul(ctx, store)).family) }),
-  });
-  expect(family).toBe(saved.get(gpu().adapterName)?.family);
-  const cpu = CpuBackend.create(init);
-  const cpuSummary = await runTraining(cpu, split.n, split.n, loop, () => {});
-  expect(gpuRun.summary.steps).toBe(cpuSummary.steps);
-  const want = await cpu.readParams();
-  cpu.destroy();
-  for (let l = 0; l < layerCount(spec); l++) {
-    assertClose(`layers.${l}.weight`, gpuRun.params[l]!.weight, want[l]!.weight, TOL.value, undefined, spec.sizes[l]!);
-    assertClose(`layers.${l}.bias`, gpuRun.params[l]!.bias, want[l]!.bias, TOL.value);
+  const gpuTrainer = await createTrainer({ spec, params, device: 'gpu', tuneStore: store, onTune: (r) => void (family = r.family) });
+  const cpuTrainer = await createTrainer({ spec, params, device: 'cpu' });
+  try {
+    const gpuSummary = await gpuTrainer.fit(labeled(data), fit);
+    const cpuSummary = await cpuTrainer.fit(labeled(data), fit);
+    expect(family).toBe(saved.get(gpu().adapterName)?.family);
+    expect(gpuSummary.steps).toBe(cpuSummary.steps);
+    const [got, want] = [await gpuTrainer.getParams(), await cpuTrainer.getParams()];
+    for (let l = 0; l < layerCount(spec); l++) {
+      assertClose(`layers.${l}.weight`, got[l]!.weight, want[l]!.weight, TOL.value, undefined, spec.sizes[l]!);
+      assertClose(`layers.${l}.bias`, got[l]!.bias, want[l]!.bias, TOL.value);
+    }
+  } finally {
+    gpuTrainer.destroy();
+    cpuTrainer.destroy();
   }
 });

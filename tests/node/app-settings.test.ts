@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBudget, formatBytes } from '../../src/app/budget.ts';
+import { checkFits, formatBytes } from '../../src/lib/budget.ts';
 import { DEFAULTS, modelSpecFor, parseSettings, resolveLoss, settingsToQuery, trainConfig } from '../../src/app/settings.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
 import { predict } from '../../src/app/predict.ts';
@@ -72,9 +72,12 @@ describe('web app settings', () => {
   it('checks buffers against the adapter limits', () => {
     const spec: ModelSpec = { sizes: [784, 100_000, 10], activation: 'relu', loss: 'ce' };
     const limits = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
-    expect(() => checkBudget(spec, 32, 8000, 2000, 'gpu', limits, 'test adapter'))
+    const run = { batchSize: 32, rows: { train: 8000, test: 2000, dev: 0 } };
+    expect(() => checkFits(spec, undefined, 'gpu', limits, 'test adapter', run))
       .toThrow("layer sizes [784,100000,10], batch 32: buffer 'params' needs 303.3 MiB, over test adapter's maxStorageBufferBindingSize of 128.0 MiB");
-    expect(checkBudget({ ...spec, sizes: [784, 32, 10] }, 32, 8000, 2000, 'gpu', limits, 'test adapter')).toEqual({ name: 'train.x', bytes: 8000 * 784 * 4 });
+    expect(checkFits({ ...spec, sizes: [784, 32, 10] }, undefined, 'gpu', limits, 'test adapter', run)).toEqual({ name: 'train.x', bytes: 8000 * 784 * 4 });
+    // Before any weights exist (createTrainer), the parameter buffer alone.
+    expect(() => checkFits(spec, undefined, 'gpu', limits, 'test adapter')).toThrow("layer sizes [784,100000,10]: buffer 'params' needs 303.3 MiB");
     expect(formatBytes(1536)).toBe('1.50 KiB');
   });
 });
