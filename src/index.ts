@@ -17,7 +17,7 @@ export {
   /** Steps between in-memory checkpoints when none is asked for (an epoch, at most this many). */
   DEFAULT_CHECKPOINT_STEPS,
 } from './lib/trainer.ts';
-export type { DeviceChoice, Evaluation, FitCheckpoint, FitOptions, Prediction, TrainerOptions } from './lib/trainer.ts';
+export type { DeviceChoice, Evaluation, FitCheckpoint, FitOptions, ManualSteps, Prediction, TrainerOptions } from './lib/trainer.ts';
 
 export {
   /** Thrown for bad input, a missing WebGPU, a model that does not fit, a diverged or lost run; `code` says which. */

@@ -5,11 +5,10 @@ import { BufferArena } from '../gpu/arena.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { Dispatch } from '../gpu/dispatch.ts';
 import { PassTimer } from '../gpu/pass-timer.ts';
-import { matmulConstants, matmulWorkgroups, type KernelId } from '../gpu/kernels.ts';
-import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
+import { matmulConstants, matmulWorkgroups, type KernelId, type MatmulFamily } from '../gpu/kernels.ts';
+import { createTrainer, type TrainerOptions } from '../lib/trainer.ts';
 import { initParams } from '../init.ts';
 import { layerCount, size, type ModelSpec } from '../model.ts';
-import { CpuBackend } from '../reference/backend.ts';
 import { Rng } from '../rng.ts';
 import type { BackendInit } from '../train/backend.ts';
 import { sampleMedian, type Stepper } from './timing.ts';
@@ -30,23 +29,25 @@ export function benchInit(spec: ModelSpec, batch: number, seed = 1): BackendInit
   return { spec, params: initParams(spec, seed), train: { x, y, n: batch }, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: batch };
 }
 
-export async function webgpuStepper(ctx: GpuContext, init: BackendInit, options: PlanOptions = {}): Promise<Stepper> {
-  const plan = await TrainingPlan.create(ctx, init, options);
-  const rows = init.maxBatch;
-  return {
-    step: () => plan.step(0, rows, LR),
-    sync: () => {
-      plan.flush(); // a partly filled group is submitted, or the queue would not hold every step
-      return ctx.device.queue.onSubmittedWorkDone();
-    },
-    destroy: () => plan.destroy(),
-  };
+/** Our WebGPU engine, through the library as any user would drive it (a trainer on the bench's device). */
+export async function webgpuStepper(ctx: GpuContext, init: BackendInit, options: { matmul: MatmulFamily; stepsPerSubmit: number }): Promise<Stepper> {
+  return libraryStepper(init, { device: ctx.device, ...options });
 }
 
+/** The float64 reference, through the library too. */
 export function cpuReferenceStepper(init: BackendInit): Promise<Stepper> {
-  const cpu = CpuBackend.create(init);
-  const rows = init.maxBatch;
-  return Promise.resolve({ step: () => cpu.step(0, rows, LR), sync: () => Promise.resolve(), destroy: () => cpu.destroy() });
+  return libraryStepper(init, { device: 'cpu' });
+}
+
+async function libraryStepper(init: BackendInit, options: Pick<TrainerOptions, 'device' | 'matmul' | 'stepsPerSubmit'>): Promise<Stepper> {
+  const trainer = await createTrainer({ spec: init.spec, params: init.params, ...options });
+  try {
+    const steps = await trainer.stepper({ x: init.train.x, y: init.train.y }, { batchSize: init.maxBatch, lr: LR });
+    return { step: () => steps.step(), sync: () => steps.sync(), destroy: () => trainer.destroy() };
+  } catch (e) {
+    trainer.destroy();
+    throw e;
+  }
 }
 
 export interface KernelTime {

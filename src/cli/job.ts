@@ -108,7 +108,10 @@ export function buildJob(opts: TrainOptions): Job {
   } else params = initParams(spec, opts.seed);
   const meta: JobMeta = {
     spec, seed: opts.seed, normalize: opts.normalize,
-    ...(data.featureNames ? { featureNames: data.featureNames } : {}), ...(data.classNames ? { classNames: data.classNames } : {}),
+    info: {
+      ...(data.featureNames ? { featureNames: data.featureNames } : {}), ...(data.classNames ? { classNames: data.classNames } : {}),
+      ...(data.labelName ? { labelName: data.labelName } : {}), trainedWith: run,
+    },
     optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
     fit: {
       epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, shuffle: opts.shuffle, evalEvery: opts.evalEvery,

@@ -2,6 +2,7 @@
 import type { AutotuneResult, TuneEntry } from '../gpu/autotune.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
 import type { PlanRows } from '../gpu/plan.ts';
+import type { ModelInfo } from '../lib/model-file.ts';
 import type { FitOptions } from '../lib/trainer.ts';
 import type { ModelSpec } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
@@ -14,8 +15,8 @@ export interface JobMeta {
   /** Seeds the dropout masks (and, through fit, the shuffling). */
   readonly seed: number;
   readonly normalize: 'standard' | 'minmax' | 'none';
-  readonly featureNames?: readonly string[];
-  readonly classNames?: readonly string[];
+  /** What the model file records besides the weights (names, the run's settings). */
+  readonly info: ModelInfo;
   readonly optimizer: OptimizerKind;
   readonly beta1: number;
   readonly beta2: number;

@@ -35,7 +35,7 @@ export interface RunResult {
 export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu', hooks: JobHooks): Promise<RunResult> {
   const trainer = await createTrainer({
     spec: meta.spec, params: data.params, seed: meta.seed, normalize: meta.normalize,
-    ...(meta.featureNames ? { featureNames: meta.featureNames } : {}), ...(meta.classNames ? { classNames: meta.classNames } : {}),
+    info: meta.info,
     optimizer: meta.optimizer, beta1: meta.beta1, beta2: meta.beta2, l2: meta.l2, keepProb: meta.keepProb,
     device, matmul: meta.matmul, ...(meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {}),
     ...(hooks.tuneStore ? { tuneStore: hooks.tuneStore } : {}), ...(hooks.onTune ? { onTune: hooks.onTune } : {}),

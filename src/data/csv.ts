@@ -9,8 +9,17 @@ export const MAX_CSV_CLASSES = 10000;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 
-/** Parses `text`; `name` (usually the file name) names the data set and every error. */
-export function parseCsv(text: string, name: string): Dataset {
+/** A numeric table: the header's column names and the cells, [n][columns] row-major (float64 values
+ *  that fit in float32). */
+export interface Table {
+  readonly header: readonly string[];
+  readonly n: number;
+  readonly cells: Float64Array;
+}
+
+/** Parses a header row and numeric rows; `name` (usually the file name) starts every error, which
+ *  names the line and the column. */
+export function parseTable(text: string, name: string, minColumns = 1): Table {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length === 0) throw new Error(`${name}: empty file (expected a header row and data rows)`);
@@ -20,16 +29,12 @@ export function parseCsv(text: string, name: string): Dataset {
     if (col.includes('"')) throw new Error(`${name} line 1, column ${c + 1}: quoted fields are not supported (${col})`);
     if (col === '') throw new Error(`${name} line 1: column ${c + 1} has an empty name`);
   });
-  if (header.length < 2) {
+  if (header.length < minColumns) {
     throw new Error(`${name} line 1: need at least 2 columns (features, then the label), got ${header.length} (${header.join(',')})`);
   }
   const n = lines.length - 1;
   if (n === 0) throw new Error(`${name}: header only, no data rows`);
-
-  const features = header.length - 1;
-  const labelCol = header[features]!;
-  const x = new Float32Array(n * features);
-  const labels = new Uint32Array(n);
+  const cells = new Float64Array(n * header.length);
   for (let r = 0; r < n; r++) {
     const lineNo = r + 2;
     const line = lines[r + 1]!;
@@ -39,17 +44,41 @@ export function parseCsv(text: string, name: string): Dataset {
       const c = line.slice(0, quote).split(',').length - 1;
       throw new Error(`${name} line ${lineNo}, column "${header[c] ?? c + 1}": quoted fields are not supported`);
     }
-    const cells = line.split(',');
-    if (cells.length !== header.length) {
-      throw new Error(`${name} line ${lineNo}: expected ${header.length} columns (${header.join(',')}), got ${cells.length}`);
+    const row = line.split(',');
+    if (row.length !== header.length) {
+      throw new Error(`${name} line ${lineNo}: expected ${header.length} columns (${header.join(',')}), got ${row.length}`);
     }
-    cells.forEach((cell, c) => {
-      const v = parseCell(cell.trim(), `${name} line ${lineNo}, column "${header[c]}"`);
-      if (c < features) x[r * features + c] = v;
-      else labels[r] = parseLabel(v, `${name} line ${lineNo}, column "${labelCol}"`);
-    });
+    row.forEach((cell, c) => (cells[r * header.length + c] = parseCell(cell.trim(), `${name} line ${lineNo}, column "${header[c]}"`)));
   }
+  return { header, n, cells };
+}
 
+/** Parses `text`: a header, numeric feature columns and the integer class label in the last column;
+ *  `name` (usually the file name) names the data set and every error. */
+export function parseCsv(text: string, name: string): Dataset {
+  const { header, n, cells } = parseTable(text, name, 2);
+  const features = header.length - 1;
+  return datasetFromColumns(name, header, n, cells, header.slice(0, features), header[features]!);
+}
+
+/** A data set from a table's named feature columns and its label column (integer classes 0..k−1, every
+ *  class present). */
+export function datasetFromColumns(name: string, header: readonly string[], n: number, cells: Float64Array, featureNames: readonly string[], labelCol: string): Dataset {
+  const index = (col: string) => {
+    const i = header.indexOf(col);
+    if (i < 0) throw new Error(`${name}: no column "${col}" (columns: ${header.join(', ')})`);
+    return i;
+  };
+  const cols = featureNames.map(index);
+  const li = index(labelCol);
+  const features = cols.length;
+  const width = header.length;
+  const x = new Float32Array(n * features);
+  const labels = new Uint32Array(n);
+  for (let r = 0; r < n; r++) {
+    cols.forEach((c, j) => (x[r * features + j] = cells[r * width + c]!));
+    labels[r] = parseLabel(cells[r * width + li]!, `${name} line ${r + 2}, column "${labelCol}"`);
+  }
   const distinct = new Set(labels).size;
   if (distinct < 2) {
     throw new Error(`${name}: the label column "${labelCol}" needs at least 2 distinct classes, found only class ${labels[0]}`);
@@ -62,7 +91,7 @@ export function parseCsv(text: string, name: string): Dataset {
     const list = missing.length > 5 ? `${missing.slice(0, 5).join(', ')}, ...` : missing.join(', ');
     throw new Error(`${name}: labels must be 0..k-1 with every class present; the largest label is ${classes - 1} but no row has label ${list}${missing[0] === 0 ? ' (1-based labels?)' : ''}`);
   }
-  return { name, n, features, classes, x, labels, featureNames: header.slice(0, features) };
+  return { name, n, features, classes, x, labels, featureNames: [...featureNames], labelName: labelCol };
 }
 
 function parseCell(cell: string, where: string): number {

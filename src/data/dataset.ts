@@ -13,6 +13,8 @@ export interface Dataset {
   readonly labels: Uint32Array;
   /** Column names of the features (a CSV header), when known. */
   readonly featureNames?: readonly string[];
+  /** Name of the label column, when known. */
+  readonly labelName?: string;
   /** Class names, index = label, when known. */
   readonly classNames?: readonly string[];
 }

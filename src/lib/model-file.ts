@@ -17,6 +17,11 @@ export interface ModelInfo {
   readonly normalization?: InputNormalization;
   /** Class names, index = class number (e.g. from a text label column). */
   readonly classNames?: readonly string[];
+  /** Name of the label column the model was trained on. */
+  readonly labelName?: string;
+  /** The settings of the run that trained it (data source, split fractions, seed, optimizer...), so the
+   *  same test rows can be found again (npm run predict -- --split test). */
+  readonly trainedWith?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** A trained model: architecture, weights and info. */
@@ -30,6 +35,16 @@ export interface SavedModel {
 export function validateInfo(info: ModelInfo, spec: ModelSpec): ModelInfo {
   const n0 = size(spec, 0);
   const bad = (m: string) => new TrainerError('bad-input', `model info: ${m}`);
+  if (typeof info !== 'object' || info === null || Array.isArray(info)) throw bad('must be an object');
+  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  const numbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number');
+  if (info.featureNames !== undefined && !strings(info.featureNames)) throw bad('featureNames must be an array of strings');
+  if (info.classNames !== undefined && !strings(info.classNames)) throw bad('classNames must be an array of strings');
+  if (info.labelName !== undefined && typeof info.labelName !== 'string') throw bad('labelName must be a string');
+  if (info.normalization !== undefined && (typeof info.normalization !== 'object' || !numbers(info.normalization.shift) || !numbers(info.normalization.scale))) {
+    throw bad('normalization must be { method, shift: number[], scale: number[] }');
+  }
+  if (info.trainedWith !== undefined && (typeof info.trainedWith !== 'object' || info.trainedWith === null)) throw bad('trainedWith must be an object');
   if (info.featureNames && info.featureNames.length !== n0) throw bad(`${info.featureNames.length} feature names for ${n0} inputs`);
   const nz = info.normalization;
   if (nz) {

@@ -62,9 +62,8 @@ export interface TrainerOptions {
   /** Scale inputs with statistics fitted on the first fit's training rows; kept in the model's info
    *  and applied by fit, evaluate and predict, so every call takes raw rows. */
   readonly normalize?: 'standard' | 'minmax' | 'none';
-  /** Feature and class names to keep in the model file. */
-  readonly featureNames?: readonly string[];
-  readonly classNames?: readonly string[];
+  /** Names and training settings to keep in the model file (merged over model.info). */
+  readonly info?: ModelInfo;
   /** Default 'gpu'. */
   readonly device?: DeviceChoice;
   /** GPU matmul kernels: a family, or 'auto' (default): timed once per adapter, cached in tuneStore. */
@@ -133,6 +132,13 @@ export interface Prediction {
   readonly columns: number;
   readonly values: Float32Array;
   readonly classes?: Uint32Array;
+}
+
+/** Steps by hand (Trainer.stepper), for timing a training step without the loop around it. */
+export interface ManualSteps {
+  step(): void;
+  sync(): Promise<void>;
+  destroy(): void;
 }
 
 /** Steps between in-memory checkpoints when the caller names none: an epoch, at most this many. */
@@ -267,11 +273,7 @@ export class Trainer {
       throw e;
     }
     const params = o.model?.params ?? o.params ?? initParams(spec, o.seed ?? 1);
-    const info = validateInfo({
-      ...(o.model?.info ?? {}),
-      ...(o.featureNames ? { featureNames: o.featureNames } : {}),
-      ...(o.classNames ? { classNames: o.classNames } : {}),
-    }, spec);
+    const info = validateInfo({ ...(o.model?.info ?? {}), ...(o.info ?? {}) }, spec);
     const t = new Trainer(spec, config, o, ctx, device === 'gpu', params, info);
     if (ctx) await t.planOptions(ctx); // the autotune, once per device, before the first fit
     return t;
@@ -496,6 +498,32 @@ export class Trainer {
     }
     await run;
     if (failure !== undefined) throw failure;
+  }
+
+  /** Training steps by hand, for benchmarks: each step() runs one step on the first batchSize rows of
+   *  `train` (no shuffling, no statistics read back); sync() resolves when every step so far is done
+   *  on the device. destroy() ends it (the trainer's parameters are then those after the last step). */
+  async stepper(train: LabeledData, o: { readonly batchSize: number; readonly lr: number }): Promise<ManualSteps> {
+    this.live();
+    if (this.running) throw new TrainerError('busy', 'stepper during a fit');
+    const tr = this.split(train, 'stepper');
+    const rows = Math.min(o.batchSize, tr.n);
+    if (rows < 1) throw new TrainerError('bad-input', 'stepper: no rows');
+    const params = await this.getParams();
+    this.unbind();
+    const backend = await this.backendFor(tr, empty, empty, rows, false, params);
+    this.bound = { backend, sources: new Map([[train, 'train']]), inference: false };
+    const device = this.ctx?.device;
+    return {
+      step: () => backend.step(0, rows, o.lr),
+      sync: async () => {
+        if (backend instanceof TrainingPlan) backend.flush(); // a partly filled group is submitted first
+        await device?.queue.onSubmittedWorkDone();
+      },
+      destroy: () => {
+        if (this.bound?.backend === backend) this.unbind();
+      },
+    };
   }
 
   /** Loss and accuracy of the current model over `data` (raw rows), forward only. */

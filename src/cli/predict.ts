@@ -1,0 +1,182 @@
+// `npm run predict`: a saved model's predictions for raw rows (a CSV, or the data it was trained on),
+// through the library on the float64 reference: one output row per input (the predicted class, then one
+// probability column per class), and the loss and accuracy when the rows have labels. With --split it
+// finds the exact train/test/dev rows of the training run again (from the model file's record of it).
+// Exit codes: 0 ok, 1 failure, 2 bad arguments.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { datasetFromColumns, parseTable } from '../data/csv.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { splitDataset } from '../lib/data.ts';
+import { decodeModel, type SavedModel } from '../lib/model-file.ts';
+import { createTrainer } from '../lib/trainer.ts';
+import { size } from '../model.ts';
+import { parseTrainArgs } from './args.ts';
+import { loadDataset } from './job.ts';
+
+const USAGE = `Usage: npm run predict -- --model FILE [options]
+
+  --model FILE      a model saved by npm run train -- --save FILE (or by the library's save())
+  --data SOURCE     PATH.csv | mnist | spiral | moons | circles | xor  (default: the data the model
+                    was trained on). A CSV's columns are matched to the model's feature names; a label
+                    column (the training one's name, or a last extra column) gives metrics.
+  --split WHICH     all | train | test | dev: the rows of the training run's split (same seed and
+                    fractions as recorded in the model file)                        (default all)
+  --out FILE        write the predictions as CSV: prediction, then one probability column per class
+  --json            print one JSON line per row, then a summary line
+  --help            show this help`;
+
+interface PredictOptions {
+  model: string;
+  data: string | undefined;
+  split: 'all' | 'train' | 'test' | 'dev';
+  out: string | undefined;
+  json: boolean;
+}
+
+function parse(argv: readonly string[]): PredictOptions | 'help' {
+  const o: Partial<PredictOptions> & { split: PredictOptions['split']; json: boolean } = { split: 'all', json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') return 'help';
+    if (arg === '--json') {
+      o.json = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    if (!['--model', '--data', '--split', '--out'].includes(flag)) throw new Error(`unknown flag ${arg} (see --help)`);
+    if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag} needs a value`);
+    if (flag === '--model') o.model = value;
+    if (flag === '--data') o.data = value;
+    if (flag === '--out') o.out = value;
+    if (flag === '--split') {
+      if (value !== 'all' && value !== 'train' && value !== 'test' && value !== 'dev') throw new Error(`--split: expected all, train, test or dev, got '${value}'`);
+      o.split = value;
+    }
+  }
+  if (!o.model) throw new Error('--model FILE is required (see --help)');
+  return { model: o.model, data: o.data, split: o.split, out: o.out, json: o.json };
+}
+
+/** Rows of a CSV for this model: its feature columns by name (or position when the model has no
+ *  names), and its label column when the file has one. */
+function csvRows(path: string, m: SavedModel): { x: Float32Array; labels?: Uint32Array; dataset?: Dataset } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`--data ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const t = parseTable(text, path);
+  const n0 = size(m.spec, 0);
+  const names = m.info.featureNames ?? (t.header.length === n0 || t.header.length === n0 + 1 ? t.header.slice(0, n0) : undefined);
+  if (!names) throw new Error(`${path}: ${t.header.length} columns, the model takes ${n0} features (and optionally a label column last); it records no feature names to pick them by`);
+  const missing = names.filter((c) => !t.header.includes(c));
+  if (missing.length > 0) throw new Error(`${path}: missing the model's feature column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (the file has ${t.header.join(', ')})`);
+  const label = m.info.labelName !== undefined && t.header.includes(m.info.labelName) ? m.info.labelName
+    : m.info.featureNames === undefined && t.header.length === n0 + 1 ? t.header[n0] : undefined;
+  if (label !== undefined) {
+    const d = datasetFromColumns(path, t.header, t.n, t.cells, names, label);
+    return { x: d.x, labels: d.labels, dataset: d };
+  }
+  const x = new Float32Array(t.n * n0);
+  const cols = names.map((c) => t.header.indexOf(c));
+  for (let r = 0; r < t.n; r++) cols.forEach((c, j) => (x[r * n0 + j] = t.cells[r * t.header.length + c]!));
+  return { x };
+}
+
+/** The rows to predict: the --data source (default the training one), cut to --split. */
+function rowsFor(o: PredictOptions, m: SavedModel): { x: Float32Array; labels?: Uint32Array; what: string } {
+  const run = m.info.trainedWith;
+  const source = o.data ?? (typeof run?.data === 'string' ? run.data : undefined);
+  if (source === undefined) throw new Error(`${o.model} records no training data: give --data`);
+  let rows: { x: Float32Array; labels?: Uint32Array; dataset?: Dataset };
+  if (source.endsWith('.csv')) rows = csvRows(source, m);
+  else {
+    // A built-in set, generated as the training run did (its --samples and --seed).
+    const args = ['--data', source, ...(run?.samples !== undefined ? ['--samples', String(run.samples)] : []), ...(run?.seed !== undefined ? ['--seed', String(run.seed)] : [])];
+    const d = loadDataset(parseTrainArgs(args));
+    rows = { x: d.x, labels: d.labels, dataset: d };
+  }
+  if (o.split === 'all') return { ...rows, what: `all ${rows.x.length / size(m.spec, 0)} rows of ${source}` };
+  if (!rows.dataset) throw new Error(`--split ${o.split} needs labelled rows: ${source} has no label column`);
+  if (!run || typeof run.testSplit !== 'number' || typeof run.seed !== 'number') throw new Error(`--split ${o.split}: ${o.model} does not record the training run's split (saved by an older version?); use --split all`);
+  if (run.data !== source) throw new Error(`--split ${o.split}: the model was trained on ${String(run.data)}, not ${source}; the split would not be the training run's`);
+  const parts = splitDataset(rows.dataset, { testSplit: run.testSplit, devSplit: typeof run.devSplit === 'number' ? run.devSplit : 0, seed: run.seed });
+  const d = o.split === 'train' ? parts.train : o.split === 'test' ? parts.test : parts.dev;
+  if (!d || d.n === 0) throw new Error(`--split ${o.split}: the training run had no ${o.split} rows`);
+  return { x: d.x, labels: d.labels, what: `the ${o.split} split of ${source} (${d.n} rows)` };
+}
+
+const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+async function main(argv: string[]): Promise<number> {
+  let o: PredictOptions;
+  try {
+    const p = parse(argv);
+    if (p === 'help') {
+      console.log(USAGE);
+      return 0;
+    }
+    o = p;
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}\n(see npm run predict -- --help)`);
+    return 2;
+  }
+  try {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(o.model));
+    } catch (e) {
+      throw new Error(`--model ${o.model}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    const m = decodeModel(bytes, o.model);
+    const { x, labels, what } = rowsFor(o, m);
+    const trainer = await createTrainer({ model: m, device: 'cpu' });
+    try {
+      const p = await trainer.predict(x);
+      const k = p.columns;
+      const regression = m.spec.loss === 'mse';
+      const names = regression ? Array.from({ length: k }, (_, j) => `output${j}`) : m.info.classNames ?? Array.from({ length: k }, (_, c) => String(c));
+      const label = (c: number) => names[c] ?? String(c);
+      if (o.json) {
+        for (let r = 0; r < p.rows; r++) {
+          const values = Array.from(p.values.subarray(r * k, (r + 1) * k));
+          process.stdout.write(JSON.stringify(regression ? { type: 'prediction', row: r, values } : { type: 'prediction', row: r, class: label(p.classes![r]!), probabilities: values }) + '\n');
+        }
+      }
+      if (o.out) {
+        const lines = [regression ? names : ['prediction', ...names].map(csvCell).join(',')];
+        for (let r = 0; r < p.rows; r++) {
+          const values = Array.from(p.values.subarray(r * k, (r + 1) * k), (v) => String(Math.fround(v)));
+          lines.push(regression ? values.join(',') : [csvCell(label(p.classes![r]!)), ...values].join(','));
+        }
+        const tmp = `${o.out}.tmp-${process.pid}`;
+        writeFileSync(tmp, lines.join('\n') + '\n');
+        renameSync(tmp, o.out);
+      }
+      const summary: Record<string, unknown> = { type: 'summary', rows: p.rows, data: what, model: o.model };
+      if (labels && !regression) {
+        const e = await trainer.evaluate({ x, labels });
+        Object.assign(summary, { loss: e.loss, accuracy: e.accuracy });
+        if (!o.json) console.log(`${what}: loss ${e.loss.toFixed(4)}  accuracy ${(100 * e.accuracy).toFixed(2)}% (${Math.round(e.accuracy * e.rows)}/${e.rows})`);
+      } else if (!o.json) console.log(`${what}: ${p.rows} predictions${labels ? '' : ' (no label column: no metrics)'}`);
+      if (o.out && !o.json) console.log(`wrote ${o.out} (prediction, then ${regression ? 'the outputs' : `p(${names.join('), p(')})`})`);
+      if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+      if (!o.out && !o.json) {
+        for (let r = 0; r < Math.min(p.rows, 5); r++) console.log(`  row ${r}: ${regression ? Array.from(p.values.subarray(r * k, (r + 1) * k)).join(', ') : `${label(p.classes![r]!)} (p = ${p.values[r * k + p.classes![r]!]!.toFixed(4)})`}`);
+        if (p.rows > 5) console.log(`  ... (--out FILE writes all ${p.rows})`);
+      }
+    } finally {
+      trainer.destroy();
+    }
+    return 0;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error(`error: ${process.env.DEBUG ? msg : msg.split('\n')[0]}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
