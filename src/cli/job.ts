@@ -1,6 +1,6 @@
 // Turns parsed options into a training job: data loaded and split, the model spec, its starting weights
 // and how the trainer fits it. Shared by the CPU path (runs in Node) and the GPU path (shipped to the browser).
-import { readFileSync } from 'node:fs';
+import { readInput } from './common.ts';
 import { parseCsv } from '../data/csv.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { loadMnist } from '../data/mnist.ts';
@@ -35,13 +35,7 @@ export function loadDataset(opts: TrainOptions): Dataset {
     case 'synthetic':
       return syntheticDataset(opts.data.name, opts.samples, opts.seed);
     case 'csv': {
-      let text: string;
-      try {
-        text = readFileSync(opts.data.path, 'utf8');
-      } catch (e) {
-        throw new Error(`--data ${opts.data.path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
-      return parseCsv(text, opts.data.path);
+      return parseCsv(new TextDecoder().decode(readInput(opts.data.path, '--data')), opts.data.path);
     }
   }
 }
@@ -73,12 +67,7 @@ export function buildJob(opts: TrainOptions): Job {
   let resumeState: TrainState | undefined;
   if (opts.resume) {
     if (opts.init) throw new Error('--resume and --init both give starting weights: use one');
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(opts.resume));
-    } catch (e) {
-      throw new Error(`--resume ${opts.resume}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
+    const bytes = readInput(opts.resume, '--resume');
     let c: Checkpoint;
     try {
       c = decodeCheckpoint(bytes, spec, opts.resume);
@@ -94,12 +83,7 @@ export function buildJob(opts: TrainOptions): Job {
       throw new Error(`--resume ${opts.resume}: this checkpoint was written by --device ${f64 ? 'cpu' : 'gpu'}; resume it on the same device to continue bit-for-bit`);
     }
   } else if (opts.init) {
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(opts.init));
-    } catch (e) {
-      throw new Error(`--init ${opts.init}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
+    const bytes = readInput(opts.init, '--init');
     try {
       params = paramsFromSafetensors(bytes, spec);
     } catch (e) {

@@ -3,7 +3,7 @@
 // probability column per class), and the loss and accuracy when the rows have labels. With --split it
 // finds the exact train/test/dev rows of the training run again (from the model file's record of it).
 // Exit codes: 0 ok, 1 failure, 2 bad arguments.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { failed, readInput, run, writeAtomic } from './common.ts';
 import { datasetFromColumns, parseTable } from '../data/csv.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { splitDataset } from '../lib/data.ts';
@@ -62,13 +62,7 @@ function parse(argv: readonly string[]): PredictOptions | 'help' {
 /** Rows of a CSV for this model: its feature columns by name (or position when the model has no
  *  names), and its label column when the file has one. */
 function csvRows(path: string, m: SavedModel): { x: Float32Array; labels?: Uint32Array; dataset?: Dataset } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`--data ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  const t = parseTable(text, path);
+  const t = parseTable(new TextDecoder().decode(readInput(path, '--data')), path);
   const n0 = size(m.spec, 0);
   const names = m.info.featureNames ?? (t.header.length === n0 || t.header.length === n0 + 1 ? t.header.slice(0, n0) : undefined);
   if (!names) throw new Error(`${path}: ${t.header.length} columns, the model takes ${n0} features (and optionally a label column last); it records no feature names to pick them by`);
@@ -125,13 +119,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(o.model));
-    } catch (e) {
-      throw new Error(`--model ${o.model}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-    const m = decodeModel(bytes, o.model);
+    const m = decodeModel(readInput(o.model, '--model'), o.model);
     const { x, labels, what } = rowsFor(o, m);
     const trainer = await createTrainer({ model: m, device: 'cpu' });
     try {
@@ -152,9 +140,7 @@ async function main(argv: string[]): Promise<number> {
           const values = Array.from(p.values.subarray(r * k, (r + 1) * k), (v) => String(Math.fround(v)));
           lines.push(regression ? values.join(',') : [csvCell(label(p.classes![r]!)), ...values].join(','));
         }
-        const tmp = `${o.out}.tmp-${process.pid}`;
-        writeFileSync(tmp, lines.join('\n') + '\n');
-        renameSync(tmp, o.out);
+        writeAtomic(o.out, lines.join('\n') + '\n');
       }
       const summary: Record<string, unknown> = { type: 'summary', rows: p.rows, data: what, model: o.model };
       if (labels && !regression) {
@@ -173,10 +159,8 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    console.error(`error: ${process.env.DEBUG ? msg : msg.split('\n')[0]}`);
-    return 1;
+    return failed(e);
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+run(main);

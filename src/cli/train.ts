@@ -1,6 +1,6 @@
 // `npm run train`: train an MLP on WebGPU (headless Chromium) or on the CPU reference, print progress
 // and the final accuracy, optionally save the weights. Exit codes: 0 ok, 1 failure, 2 bad arguments.
-import { renameSync, writeFileSync } from 'node:fs';
+import { failed, run, writeAtomic } from './common.ts';
 import { encodeOnnx } from '../io/onnx.ts';
 import { decodeModel } from '../lib/model-file.ts';
 import type { TrainEvent } from '../train/loop.ts';
@@ -42,13 +42,6 @@ function printer(json: boolean): (e: TrainEvent) => void {
         break;
     }
   };
-}
-
-/** Write then rename, so a crash never leaves a half-written file under the final name. */
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
 }
 
 /** Writes the checkpoint file atomically (write then rename). */
@@ -104,10 +97,8 @@ async function main(argv: string[]): Promise<number> {
     if (error) throw new Error(error);
     return 0;
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    console.error(`error: ${process.env.DEBUG ? msg : msg.split('\n')[0]}`);
-    return 1;
+    return failed(e);
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+run(main);
