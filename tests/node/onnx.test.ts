@@ -181,3 +181,28 @@ describe('ONNX export of bad input', () => {
     expect(() => encodeOnnx(spec, params(), { inputName: '' })).toThrow(/must not be empty/);
   });
 });
+
+// Test that what a library user exports (Trainer.exportOnnx) gives the outputs of that trainer's own
+// predict (the float64 path on the CPU) on every row, for every hidden activation and loss, with and
+// without batch norm and input normalisation (probabilities: ONNX's single sigmoid unit is predict's p(1)).
+describe('Trainer.exportOnnx against Trainer.predict', () => {
+  const cases = HIDDEN_ACTIVATIONS.flatMap((activation) => LOSSES.flatMap((loss) => [false, true].flatMap((batchNorm) => NORMS.map((norm) => ({ activation, loss, batchNorm, norm })))));
+  it.each(cases)('$activation, $loss, batch norm $batchNorm, normalisation $norm', async ({ activation, loss, batchNorm, norm }) => {
+    const { createTrainer } = await import('../../src/lib/trainer.ts');
+    const spec: ModelSpec = { sizes: [5, 8, 6, loss === 'bce' ? 1 : 4], activation, loss, ...(batchNorm ? { batchNorm } : {}) };
+    const seed = 500 + cases.findIndex((c) => c.activation === activation && c.loss === loss && c.batchNorm === batchNorm && c.norm === norm);
+    const info = norm === 'none' ? {} : { normalization: randomNormalization(norm, 5, seed) };
+    const trainer = await createTrainer({ model: { spec, params: randomParams(spec, seed), info }, device: 'cpu' });
+    const x = randomRows(5, seed);
+    const p = await trainer.predict(x);
+    const session = await ort.InferenceSession.create(await trainer.exportOnnx());
+    try {
+      const got = (await session.run({ input: new ort.Tensor('float32', x, [ROWS, 5]) })).output!.data as Float32Array;
+      const want = loss === 'bce' ? Float64Array.from({ length: ROWS }, (_, r) => p.values[2 * r + 1]!) : Float64Array.from(p.values);
+      expect(compare(`exportOnnx vs predict ${activation}/${loss}/${batchNorm}/${norm}`, got, want, { atol: ATOL, rtol: 0 }, undefined, want.length / ROWS)?.report).toBeUndefined();
+    } finally {
+      await session.release();
+      trainer.destroy();
+    }
+  });
+});
