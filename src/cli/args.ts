@@ -1,6 +1,6 @@
 // Command-line options of the trainer: parsed and validated here, so the rest of the program only
 // ever sees a well-formed TrainOptions. Every error names the flag and the value it got.
-import { HIDDEN_ACTIVATIONS, type Activation } from '../model.ts';
+import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type Loss } from '../model.ts';
 import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
 import type { Normalization } from '../data/csv.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/backend.ts';
@@ -14,6 +14,8 @@ export interface TrainOptions {
   /** Hidden layer widths; empty for none (logistic/softmax regression). */
   hidden: number[];
   activation: Activation;
+  /** Output and cost; 'auto': bce for 2 classes, ce otherwise. */
+  loss: Loss | 'auto';
   /** Batch normalisation on every hidden layer. */
   batchNorm: boolean;
   epochs: number;
@@ -63,6 +65,9 @@ Data
 Model
   --hidden W1,W2,...    hidden layer widths; "" or none for no hidden layer (default 256,128)
   --activation ACT      relu | sigmoid | tanh | leaky_relu                  (default relu)
+  --loss LOSS           auto | bce | ce | mse: output and cost; auto is a sigmoid with binary
+                        cross-entropy for 2 classes, softmax with cross-entropy for more; mse is a
+                        linear output with mean squared error on one-hot targets  (default auto)
   --batch-norm          batch normalisation on every hidden layer (γ, β learnt; running
                         mean and variance used for evaluation)
   --init FILE           start from weights in a .safetensors file
@@ -106,6 +111,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   // Defaults are tuned for the default data (MNIST): 95.60% test accuracy on SwiftShader (README).
   hidden: [256, 128],
   activation: 'relu',
+  loss: 'auto',
   batchNorm: false,
   epochs: 15,
   batchSize: 64,
@@ -146,6 +152,7 @@ const VALUED: Record<string, Setter> = {
   '--data': (o, v, f) => (o.data = parseData(v, f)),
   '--hidden': (o, v, f) => (o.hidden = parseHidden(v, f)),
   '--activation': (o, v, f) => (o.activation = oneOf(v, f, HIDDEN_ACTIVATIONS)),
+  '--loss': (o, v, f) => (o.loss = oneOf(v, f, ['auto', ...LOSSES])),
   '--epochs': (o, v, f) => (o.epochs = int(v, f, 1)),
   '--batch-size': (o, v, f) => (o.batchSize = int(v, f, 1)),
   '--lr': (o, v, f) => (o.lr = positiveNumber(v, f)),

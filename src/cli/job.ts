@@ -47,10 +47,12 @@ export function buildJob(opts: TrainOptions): Job {
   // The dev set comes out of the training rows; the trainer fits the normalisation on the rows that
   // are trained on only.
   const { train, test, dev } = splitDataset(data, { testSplit: opts.testSplit, devSplit: opts.devSplit, seed: opts.seed });
+  const loss = opts.loss === 'auto' ? (data.classes === 2 ? 'bce' : 'ce') : opts.loss;
+  if (loss === 'bce' && data.classes !== 2) throw new Error(`--loss bce needs 2 classes, ${data.name} has ${data.classes}: use ce or mse`);
   const spec: ModelSpec = {
-    sizes: [data.features, ...opts.hidden, outputsForClasses(data.classes)],
+    sizes: [data.features, ...opts.hidden, loss === 'bce' ? 1 : loss === 'ce' ? data.classes : outputsForClasses(data.classes)],
     activation: opts.activation,
-    loss: data.classes === 2 ? 'bce' : 'ce',
+    loss,
     ...(opts.batchNorm ? { batchNorm: true } : {}),
   };
   validateSpec(spec);
@@ -59,6 +61,7 @@ export function buildJob(opts: TrainOptions): Job {
     samples: opts.samples, testSplit: opts.testSplit, normalize: opts.normalize, seed: opts.seed,
     batchSize: opts.batchSize, lr: opts.lr, shuffle: opts.shuffle,
     optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
+    ...(opts.loss !== 'auto' ? { loss: opts.loss } : {}), // only when set: older checkpoints stay resumable
     lrDecay: JSON.stringify(opts.lrDecay ?? null), devSplit: opts.devSplit,
     ...(opts.batchNorm ? { batchNorm: true } : {}), // only when set: older checkpoints stay resumable
   };

@@ -31,12 +31,13 @@ export function toSplit(spec: ModelSpec, data: LabeledData, what: string, normal
     y = data.y;
   } else if (data.labels !== undefined) {
     if (data.labels.length !== n) throw bad(`${data.labels.length} labels for ${n} rows`);
-    if (spec.loss === 'mse' && out !== 1) throw bad(`labels given for an 'mse' model with ${out} outputs: give targets y [n][${out}] instead`);
-    const classes = spec.loss === 'bce' ? 2 : out;
+    // Classes as targets: 0/1 for one sigmoid unit, one-hot otherwise (also for 'mse', the course's
+    // squared error on one-hot targets); regression values come as y instead.
+    const classes = out === 1 ? 2 : out;
     y = new Float32Array(n * out);
     for (let i = 0; i < n; i++) {
       const c = data.labels[i]!;
-      if (!Number.isInteger(c) || c < 0 || (spec.loss !== 'mse' && c >= classes)) throw bad(`label of row ${i} is ${c}, expected an integer class in 0..${classes - 1}`);
+      if (!Number.isInteger(c) || c < 0 || c >= classes) throw bad(`label of row ${i} is ${c}, expected an integer class in 0..${classes - 1}`);
       if (out === 1) y[i] = c;
       else y[i * out + c] = 1;
     }
