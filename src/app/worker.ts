@@ -3,8 +3,9 @@
 // that would disturb a running one is refused with a message and the run goes on. Device loss is the
 // library's business: the trainer replaces the device and resumes from its last checkpoint; the worker
 // only tells the page.
-import { autotuneMatmul, describeTune } from '../gpu/autotune.ts';
+import { autotuneMatmul, describeTune, type TuneStore } from '../gpu/autotune.ts';
 import { acquireDevice } from '../gpu/device.ts';
+import { preferredMatmul } from '../gpu/kernels.ts';
 import { parseCsv } from '../data/csv.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { initParams } from '../init.ts';
@@ -32,21 +33,28 @@ let adapterReady: Promise<void> | undefined;
 
 const limitsOf = (d: GPUDevice): AdapterLimits => ({ maxBufferSize: d.limits.maxBufferSize, maxStorageBufferBindingSize: d.limits.maxStorageBufferBindingSize });
 
-/** Finds the adapter, tells the page its name and limits, and runs (or reads from IndexedDB) the matmul
- *  autotune the trainers will use, so the page can show it before the first run. */
+/** Settles when the page's first autotune is over (measured or read from IndexedDB). */
+let tuned: Promise<void> = Promise.resolve();
+
+/** The app's tune cache for the trainers: a trainer's tune waits for the one started at init, so the
+ *  adapter is timed once and every later trainer reads the answer. */
+const trainerTunes: TuneStore = {
+  load: async (adapter) => {
+    await tuned;
+    return tuneStore.load(adapter);
+  },
+  save: (adapter, entry) => tuneStore.save(adapter, entry),
+};
+
+/** Finds the adapter and tells the page its name and limits; then, in the background, runs (or reads
+ *  from IndexedDB) the matmul autotune the trainers will use, so the page can show it before the first run. */
 async function probeAdapter(): Promise<void> {
   const ctx = await acquireDevice();
-  try {
-    limits = limitsOf(ctx.device);
-    post({ type: 'adapter', name: ctx.adapterName, limits });
-    const r = await autotuneMatmul(ctx, tuneStore).catch((e: unknown) => {
-      post({ type: 'tune', family: 'blocked', line: `matmul: autotune failed (${message(e)}); the plan's default family is used` });
-      return undefined;
-    });
-    if (r) post({ type: 'tune', family: r.family, line: describeTune(r) });
-  } finally {
-    ctx.device.destroy();
-  }
+  limits = limitsOf(ctx.device);
+  post({ type: 'adapter', name: ctx.adapterName, limits });
+  tuned = autotuneMatmul(ctx, tuneStore).then((r) => post({ type: 'tune', family: r.family, line: describeTune(r) }),
+    (e: unknown) => post({ type: 'tune', family: preferredMatmul(ctx.adapterName), line: `matmul ${preferredMatmul(ctx.adapterName)} (autotune failed: ${message(e)})` }))
+    .finally(() => ctx.device.destroy());
 }
 
 // ---- State ----
@@ -81,7 +89,7 @@ async function setup(s: Settings): Promise<Setup> {
 async function makeTrainer(s: Settings, spec: ModelSpec, params: Params, from?: SavedModel): Promise<Trainer> {
   const o: TrainerOptions = {
     spec, params, seed: s.seed, optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb,
-    normalize: s.data === 'csv' ? 'standard' : 'none', device: s.device, tuneStore,
+    normalize: s.data === 'csv' ? 'standard' : 'none', device: s.device, tuneStore: trainerTunes,
     ...(from ? { model: { ...from, params } } : {}),
   };
   return createTrainer(o);
