@@ -28,9 +28,30 @@ export interface Site {
 export async function startSite(): Promise<Site> {
   const outDir = mkdtempSync(join(tmpdir(), 'mlp-app-'));
   await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const server = await serveDir(outDir);
+  const browser = await launchChromium();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    url: server.url,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headless Chromium with the project's WebGPU flags. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ ...chromiumLaunchOptions(), headless: true });
+}
+
+/** A static server for the files under `dir`, on 127.0.0.1 (a secure context) and a free port. */
+export async function serveDir(dir: string): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)).replace(/^(\.\.[/\\])+/, '');
-    let file = join(outDir, path);
+    let file = join(dir, path);
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
       const body = readFileSync(file);
@@ -43,16 +64,9 @@ export async function startSite(): Promise<Site> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true });
-  mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     url: `http://127.0.0.1:${port}/`,
-    browser,
-    async close() {
-      await browser.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(outDir, { recursive: true, force: true });
-    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
