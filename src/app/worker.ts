@@ -322,7 +322,7 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
 
 async function save(): Promise<void> {
   if (!model) throw new Error('nothing to save yet: train or load a model first');
-  if (stop) throw new Error('a training is running: stop it (or let it finish) before saving');
+  if (stop && !model.trainer.paused) throw new Error('a training is running: pause or stop it before saving');
   const { spec, trainer, dataName } = model;
   const bytes = await trainer.save();
   post({ type: 'saved', name: `mlp-${dataName}-${spec.sizes.join('x')}.safetensors`, bytes }, [bytes.buffer]);
@@ -334,10 +334,12 @@ async function check(s: Settings): Promise<void> {
   const st = await setup(s);
   const { spec } = st;
   if (s.device === 'gpu') await budget(s, { ...st, data: { ...st.data, test: { ...st.data.test, n: 0 } } });
-  const current = model && sameSpec(model.spec, spec) ? model.trainer : undefined;
-  const params = current ? await current.getParams() : loaded && sameSpec(loaded.model.spec, spec) ? loaded.model.params : initParams(spec, s.seed);
-  // The check runs on a GPU trainer of its own with the same weights and data scaling.
-  const checker = await makeTrainer({ ...s, device: 'gpu' }, spec, params, current ? await current.model() : undefined);
+  // The current model's weights and data scaling (or the loaded file's, or a fresh init), on a GPU
+  // trainer of the check's own.
+  const current = model && sameSpec(model.spec, spec) ? await model.trainer.model() : undefined;
+  const file = loaded && sameSpec(loaded.model.spec, spec) ? loaded.model : undefined;
+  const from = current ?? file;
+  const checker = await makeTrainer({ ...s, device: 'gpu' }, spec, from?.params ?? initParams(spec, s.seed), from);
   try {
     const r = await checker.checkStep(st.train, { lr: s.lr, rows: st.maxBatch });
     post({ type: 'check', spec, rows: r.rows, gpuLoss: r.gpuLoss, cpuLoss: r.cpuLoss, layers: r.layers, adapter: r.adapter });

@@ -603,11 +603,13 @@ export class Trainer {
     return { rows, columns, values, classes };
   }
 
-  /** The current parameters (a copy). */
+  /** The current parameters (a copy). During a running fit: those at its start (or its last
+   *  getParams while paused); pause first for the latest. */
   async getParams(): Promise<Params> {
     this.live();
     const b = this.bound?.backend;
-    if (b && !this.running) this.params = await b.readParams();
+    // While a fit is paused its backend is idle between steps, so its parameters can be read too.
+    if (b && (!this.running || this.pausedNow)) this.params = await b.readParams();
     return cloneParams(this.params);
   }
 
