@@ -394,6 +394,17 @@ export class Trainer {
   async fit(train: LabeledData, o: FitOptions): Promise<Summary> {
     this.live();
     if (this.running) throw new TrainerError('busy', 'a fit is already running on this trainer: wait for it, or cancel it with its AbortSignal');
+    const bad = (m: string) => new TrainerError('bad-input', `fit: ${m}`);
+    const positiveInt = (v: number | undefined, name: string) => {
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw bad(`${name} must be an integer >= 1, got ${v}`);
+    };
+    positiveInt(o.epochs, 'epochs');
+    positiveInt(o.batchSize, 'batchSize');
+    positiveInt(o.evalEvery, 'evalEvery');
+    positiveInt(o.checkpointEvery, 'checkpointEvery');
+    positiveInt(o.earlyStopping, 'earlyStopping');
+    if (!(Number.isFinite(o.lr) && o.lr > 0)) throw bad(`lr must be a finite number > 0, got ${o.lr}`);
+    if (o.earlyStopping !== undefined && !o.dev) throw bad('earlyStopping needs a dev set (dev rows)');
     this.running = true;
     const y = yielder();
     try {

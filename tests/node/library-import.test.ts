@@ -38,3 +38,17 @@ describe('library entry', () => {
     t.destroy();
   });
 });
+
+describe('fit options', () => {
+  // Test that fit refuses options that cannot describe a run, naming the option and the value.
+  it('bad fit options are bad-input TrainerErrors', async () => {
+    const lib = await import('../../src/index.ts');
+    const t = await lib.createTrainer({ inputs: 1, classes: 2, device: 'cpu' });
+    const rows = { x: new Float32Array([0, 1]), labels: [0, 1] };
+    await expect(t.fit(rows, { epochs: 0, batchSize: 2, lr: 0.1 })).rejects.toThrow('fit: epochs must be an integer >= 1, got 0');
+    await expect(t.fit(rows, { epochs: 1, batchSize: 2.5, lr: 0.1 })).rejects.toThrow('fit: batchSize must be an integer >= 1, got 2.5');
+    await expect(t.fit(rows, { epochs: 1, batchSize: 2, lr: -1 })).rejects.toThrow('fit: lr must be a finite number > 0, got -1');
+    await expect(t.fit(rows, { epochs: 1, batchSize: 2, lr: 0.1, earlyStopping: 2 })).rejects.toThrow('earlyStopping needs a dev set');
+    t.destroy();
+  });
+});
