@@ -39,19 +39,22 @@ export function loadIdxDir(dir: string): Loaded {
 }
 
 /** An .npz archive (np.savez or np.savez_compressed). */
-export function loadNpz(path: string): Loaded {
-  const entries = new Map(zipEntries(readInput(path, '--data'), path).map((e) => [e.name, e]));
-  return npzSource(path, [...entries.keys()], (member) => {
+export const loadNpz = (path: string): Loaded => npzFromBytes(readInput(path, '--data'), path);
+
+/** An .npz archive's bytes; `where` (the file) starts every error. */
+export function npzFromBytes(bytes: Uint8Array, where: string): Loaded {
+  const entries = new Map(zipEntries(bytes, where).map((e) => [e.name, e]));
+  return npzSource(where, [...entries.keys()], (member) => {
     const e = entries.get(member)!;
-    if (e.method === 'stored') return checked(e, e.raw, path);
+    if (e.method === 'stored') return checked(e, e.raw, where);
     let data: Uint8Array;
     try {
       // Never more than the directory promises: a damaged size cannot make it allocate without bound.
       data = new Uint8Array(inflateRawSync(e.raw, { maxOutputLength: Math.max(1, e.size) }));
     } catch (err) {
-      throw new Error(`${path}: member '${member}': damaged deflate data (${message(err)})`);
+      throw new Error(`${where}: member '${member}': damaged deflate data (${message(err)})`);
     }
-    return checked(e, data, path);
+    return checked(e, data, where);
   });
 }
 
