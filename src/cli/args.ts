@@ -276,7 +276,7 @@ function parseData(v: string, flag: string): DataSource {
   if (/\.npz$/i.test(v)) return { kind: 'npz', path: v };
   if (/\.npy$/i.test(v)) return { kind: 'npy', path: v };
   if (statSync(v, { throwIfNoEntry: false })?.isDirectory()) return { kind: 'idx', dir: v };
-  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')}, a path ending in .csv, .npz or .npy, or a directory of IDX files, got '${v}'`);
+  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')}, a path ending in .csv, .npz or .npy, or a directory of IDX files, got '${v}'${/[\\/]/.test(v) ? ' (no such directory)' : ''}`);
 }
 
 function npyPath(v: string, flag: string): string {

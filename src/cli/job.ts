@@ -52,7 +52,7 @@ export function loadDataset(opts: TrainOptions): Loaded {
 }
 
 /** How a run records its --data (a path or a name), as predict reads it back. */
-export const dataName = (d: DataSource): string => (d.kind === 'mnist' ? 'mnist' : d.kind === 'synthetic' ? d.name : d.kind === 'idx' ? d.dir : d.path);
+export const recordedData = (d: DataSource): string => (d.kind === 'mnist' ? 'mnist' : d.kind === 'synthetic' ? d.name : d.kind === 'idx' ? d.dir : d.path);
 
 const none = (d: Dataset): Dataset => ({ ...d, n: 0, x: new Float32Array(0), labels: new Uint32Array(0) });
 
@@ -73,7 +73,7 @@ export function buildJob(opts: TrainOptions): Job {
   };
   validateSpec(spec);
   const run = {
-    data: dataName(opts.data), ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
+    data: recordedData(opts.data), ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
     samples: opts.samples, testSplit: given ? 'given' : opts.testSplit, normalize: opts.normalize, seed: opts.seed,
     batchSize: opts.batchSize, lr: opts.lr, shuffle: opts.shuffle,
     optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
@@ -125,6 +125,6 @@ export function buildJob(opts: TrainOptions): Job {
     matmul: opts.matmul, ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
     ...(resume ? { resume } : {}), postCheckpoints: opts.checkpoint !== undefined,
   };
-  const notes = [...loaded.notes, ...(given ? [`test set: the ${test.n} rows that come with the data, used as given (--test-split does not apply)`] : [])];
+  const notes = [...loaded.notes, ...(given ? [`the ${test.n} test rows that come with the data are used as given (--test-split does not apply)`] : [])];
   return { dataName: data.name, notes, run, meta, params, train, test, dev: dev ?? none(train), ...(resumeState ? { resumeState } : {}) };
 }
