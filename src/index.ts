@@ -59,7 +59,7 @@ export {
   applyNormalization,
 } from './lib/data.ts';
 export type { LabeledData } from './lib/data.ts';
-export type { Dataset } from './data/dataset.ts';
+export type { Dataset, GivenSplit } from './data/dataset.ts';
 
 export {
   /** Checks a CSV (header row, numeric features, integer class label last) into a Dataset. */

@@ -1,5 +1,6 @@
 // Command-line options of the trainer: parsed and validated here, so the rest of the program only
 // ever sees a well-formed TrainOptions. Every error names the flag and the value it got.
+import { statSync } from 'node:fs';
 import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type Loss } from '../model.ts';
 import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
 import type { Normalization } from '../data/csv.ts';
@@ -7,10 +8,15 @@ import { OPTIMIZERS, type OptimizerKind } from '../train/backend.ts';
 import type { LrDecay } from '../train/loop.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
 
-export type DataSource = { kind: 'mnist' } | { kind: 'synthetic'; name: SyntheticName } | { kind: 'csv'; path: string };
+export type DataSource =
+  | { kind: 'mnist' } | { kind: 'synthetic'; name: SyntheticName } | { kind: 'csv'; path: string }
+  /** A directory of MNIST-layout IDX files; an .npz archive; an .npy of features (labels from --labels). */
+  | { kind: 'idx'; dir: string } | { kind: 'npz'; path: string } | { kind: 'npy'; path: string };
 
 export interface TrainOptions {
   data: DataSource;
+  /** The .npy of class labels that goes with --data FEATURES.npy. */
+  labels: string | undefined;
   /** Hidden layer widths; empty for none (logistic/softmax regression). */
   hidden: number[];
   activation: Activation;
@@ -57,10 +63,18 @@ export interface TrainOptions {
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
 
 Data
-  --data SOURCE         mnist | spiral | moons | circles | xor | PATH.csv   (default mnist)
-                        a CSV has a header row, numeric features, integer label 0..k-1 last
+  --data SOURCE         mnist | spiral | moons | circles | xor | PATH.csv | DIR | PATH.npz |
+                        PATH.npy                                            (default mnist)
+                        a CSV has a header row, numeric features, integer label 0..k-1 last;
+                        DIR holds MNIST-layout IDX files (train-images-idx3-ubyte, train-labels-
+                        idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each may be
+                        .gz; the t10k files are the test set); an .npz holds x_train, y_train,
+                        x_test, y_test (Keras's mnist.npz; test set as given) or x, y; an .npy
+                        holds the features, --labels the labels. uint8 is scaled to [0, 1]
+  --labels PATH.npy     the class labels (integers 0..k-1) for --data FEATURES.npy
   --samples N           rows generated for the synthetic sets               (default 1000)
-  --test-split F        fraction held out for testing, 0 <= F < 1           (default 0.2)
+  --test-split F        fraction held out for testing, 0 <= F < 1; not used when the
+                        data comes with its test set (IDX, .npz x_test)     (default 0.2)
   --normalize HOW       standard | minmax | none, fitted on the train split (default none)
 Model
   --hidden W1,W2,...    hidden layer widths; "" or none for no hidden layer (default 256,128)
@@ -108,6 +122,7 @@ Flags take their value as "--flag value" or "--flag=value".`;
 
 export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   data: { kind: 'mnist' },
+  labels: undefined,
   // Defaults are tuned for the default data (MNIST): 95.60% test accuracy on SwiftShader (README).
   hidden: [256, 128],
   activation: 'relu',
@@ -150,6 +165,7 @@ type Setter = (o: TrainOptions, value: string, flag: string) => void;
 
 const VALUED: Record<string, Setter> = {
   '--data': (o, v, f) => (o.data = parseData(v, f)),
+  '--labels': (o, v, f) => (o.labels = npyPath(v, f)),
   '--hidden': (o, v, f) => (o.hidden = parseHidden(v, f)),
   '--activation': (o, v, f) => (o.activation = oneOf(v, f, HIDDEN_ACTIVATIONS)),
   '--loss': (o, v, f) => (o.loss = oneOf(v, f, ['auto', ...LOSSES])),
@@ -217,6 +233,8 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
     }
     set(o, value, flag);
   }
+  if (o.data.kind === 'npy' && o.labels === undefined) throw new Error(`--data ${o.data.path} holds the features only: give the labels with --labels LABELS.npy`);
+  if (o.data.kind !== 'npy' && o.labels !== undefined) throw new Error('--labels goes with --data FEATURES.npy (other sources hold their labels)');
   if (o.earlyStopping !== undefined && o.devSplit === 0) throw new Error('--early-stopping needs a dev split: add --dev-split F with 0 < F < 1');
   return o;
 }
@@ -255,7 +273,15 @@ function parseData(v: string, flag: string): DataSource {
   const synthetic = SYNTHETIC_NAMES.find((n) => n === v);
   if (synthetic !== undefined) return { kind: 'synthetic', name: synthetic };
   if (/\.csv$/i.test(v)) return { kind: 'csv', path: v };
-  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')} or a path ending in .csv, got '${v}'`);
+  if (/\.npz$/i.test(v)) return { kind: 'npz', path: v };
+  if (/\.npy$/i.test(v)) return { kind: 'npy', path: v };
+  if (statSync(v, { throwIfNoEntry: false })?.isDirectory()) return { kind: 'idx', dir: v };
+  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')}, a path ending in .csv, .npz or .npy, or a directory of IDX files, got '${v}'${/[\\/]/.test(v) ? ' (no such directory)' : ''}`);
+}
+
+function npyPath(v: string, flag: string): string {
+  if (!/\.npy$/i.test(v)) throw new Error(`${flag}: expected a path ending in .npy, got '${v}'`);
+  return v;
 }
 
 function parseHidden(v: string, flag: string): number[] {

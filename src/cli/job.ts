@@ -10,11 +10,15 @@ import { initParams } from '../init.ts';
 import { paramsFromSafetensors } from '../io/safetensors.ts';
 import { outputsForClasses, validateSpec, type ModelSpec, type Params } from '../model.ts';
 import { checkSameRun, decodeCheckpoint, type Checkpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
-import type { TrainOptions } from './args.ts';
+import type { DataSource, TrainOptions } from './args.ts';
+import type { Loaded } from '../data/arrays.ts';
+import { loadIdxDir, loadNpyPair, loadNpz } from './data-files.ts';
 import type { JobMeta } from './protocol.ts';
 
 export interface Job {
   readonly dataName: string;
+  /** How the values were read and where the test rows came from, for the log. */
+  readonly notes: readonly string[];
   /** Settings a checkpoint records; a resumed run must have the same. */
   readonly run: Record<string, string | number | boolean>;
   /** What the trainer is made with and how it fits: the same for the page (GPU) and Node (CPU). */
@@ -28,25 +32,37 @@ export interface Job {
   readonly resumeState?: TrainState;
 }
 
-export function loadDataset(opts: TrainOptions): Dataset {
+/** The rows of --data: one set for the seeded split, or train and test rows as the source gives them
+ *  (IDX t10k files, an .npz's x_test), with notes on how the values were read. */
+export function loadDataset(opts: TrainOptions): Loaded {
   switch (opts.data.kind) {
     case 'mnist':
-      return loadMnist();
+      return { data: loadMnist(), notes: [] };
     case 'synthetic':
-      return syntheticDataset(opts.data.name, opts.samples, opts.seed);
-    case 'csv': {
-      return parseCsv(new TextDecoder().decode(readInput(opts.data.path, '--data')), opts.data.path);
-    }
+      return { data: syntheticDataset(opts.data.name, opts.samples, opts.seed), notes: [] };
+    case 'csv':
+      return { data: parseCsv(new TextDecoder().decode(readInput(opts.data.path, '--data')), opts.data.path), notes: [] };
+    case 'idx':
+      return loadIdxDir(opts.data.dir);
+    case 'npz':
+      return loadNpz(opts.data.path);
+    case 'npy':
+      return loadNpyPair(opts.data.path, opts.labels ?? '');
   }
 }
+
+/** How a run records its --data (a path or a name), as predict reads it back. */
+export const recordedData = (d: DataSource): string => (d.kind === 'mnist' ? 'mnist' : d.kind === 'synthetic' ? d.name : d.kind === 'idx' ? d.dir : d.path);
 
 const none = (d: Dataset): Dataset => ({ ...d, n: 0, x: new Float32Array(0), labels: new Uint32Array(0) });
 
 export function buildJob(opts: TrainOptions): Job {
-  const data = loadDataset(opts);
+  const loaded = loadDataset(opts);
+  const given = 'train' in loaded.data;
   // The dev set comes out of the training rows; the trainer fits the normalisation on the rows that
   // are trained on only.
-  const { train, test, dev } = splitDataset(data, { testSplit: opts.testSplit, devSplit: opts.devSplit, seed: opts.seed });
+  const { train, test, dev } = splitDataset(loaded.data, { testSplit: opts.testSplit, devSplit: opts.devSplit, seed: opts.seed });
+  const data = train;
   const loss = opts.loss === 'auto' ? (data.classes === 2 ? 'bce' : 'ce') : opts.loss;
   if (loss === 'bce' && data.classes !== 2) throw new Error(`--loss bce needs 2 classes, ${data.name} has ${data.classes}: use ce or mse`);
   const spec: ModelSpec = {
@@ -57,8 +73,8 @@ export function buildJob(opts: TrainOptions): Job {
   };
   validateSpec(spec);
   const run = {
-    data: opts.data.kind === 'csv' ? opts.data.path : opts.data.kind === 'synthetic' ? opts.data.name : 'mnist',
-    samples: opts.samples, testSplit: opts.testSplit, normalize: opts.normalize, seed: opts.seed,
+    data: recordedData(opts.data), ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
+    samples: opts.samples, testSplit: given ? 'given' : opts.testSplit, normalize: opts.normalize, seed: opts.seed,
     batchSize: opts.batchSize, lr: opts.lr, shuffle: opts.shuffle,
     optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
     ...(opts.loss !== 'auto' ? { loss: opts.loss } : {}), // only when set: older checkpoints stay resumable
@@ -109,5 +125,6 @@ export function buildJob(opts: TrainOptions): Job {
     matmul: opts.matmul, ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
     ...(resume ? { resume } : {}), postCheckpoints: opts.checkpoint !== undefined,
   };
-  return { dataName: data.name, run, meta, params, train, test, dev: dev ?? none(train), ...(resumeState ? { resumeState } : {}) };
+  const notes = [...loaded.notes, ...(given ? [`the ${test.n} test rows that come with the data are used as given (--test-split does not apply)`] : [])];
+  return { dataName: data.name, notes, run, meta, params, train, test, dev: dev ?? none(train), ...(resumeState ? { resumeState } : {}) };
 }

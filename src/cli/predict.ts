@@ -5,22 +5,26 @@
 // Exit codes: 0 ok, 1 failure, 2 bad arguments.
 import { failed, readInput, run, writeAtomic } from './common.ts';
 import { datasetFromColumns, parseTable } from '../data/csv.ts';
-import type { Dataset } from '../data/dataset.ts';
+import type { Dataset, GivenSplit } from '../data/dataset.ts';
 import { splitDataset } from '../lib/data.ts';
 import { decodeModel, type SavedModel } from '../lib/model-file.ts';
 import { createTrainer } from '../lib/trainer.ts';
 import { size } from '../model.ts';
 import { parseTrainArgs } from './args.ts';
+import { loadNpyRows } from './data-files.ts';
 import { loadDataset } from './job.ts';
 
 const USAGE = `Usage: npm run predict -- --model FILE [options]
 
   --model FILE      a model saved by npm run train -- --save FILE (or by the library's save())
-  --data SOURCE     PATH.csv | mnist | spiral | moons | circles | xor  (default: the data the model
-                    was trained on). A CSV's columns are matched to the model's feature names; a label
-                    column (the training one's name, or a last extra column) gives metrics.
+  --data SOURCE     PATH.csv | mnist | spiral | moons | circles | xor | DIR (MNIST-layout IDX files) |
+                    PATH.npz | PATH.npy (default: the data the model was trained on). A CSV's columns
+                    are matched to the model's feature names; a label column (the training one's
+                    name, or a last extra column) gives metrics.
+  --labels PATH.npy the class labels for --data FEATURES.npy (without: predictions only)
   --split WHICH     all | train | test | dev: the rows of the training run's split (same seed and
-                    fractions as recorded in the model file)                        (default all)
+                    fractions as recorded in the model file; an IDX directory's or an .npz's own
+                    test set as given)                                              (default all)
   --out FILE        write the predictions as CSV: prediction, then one probability column per class
   --json            print one JSON line per row, then a summary line
   --help            show this help`;
@@ -28,6 +32,7 @@ const USAGE = `Usage: npm run predict -- --model FILE [options]
 interface PredictOptions {
   model: string;
   data: string | undefined;
+  labels: string | undefined;
   split: 'all' | 'train' | 'test' | 'dev';
   out: string | undefined;
   json: boolean;
@@ -45,10 +50,11 @@ function parse(argv: readonly string[]): PredictOptions | 'help' {
     const eq = arg.indexOf('=');
     const flag = eq < 0 ? arg : arg.slice(0, eq);
     const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-    if (!['--model', '--data', '--split', '--out'].includes(flag)) throw new Error(`unknown flag ${arg} (see --help)`);
+    if (!['--model', '--data', '--labels', '--split', '--out'].includes(flag)) throw new Error(`unknown flag ${arg} (see --help)`);
     if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag} needs a value`);
     if (flag === '--model') o.model = value;
     if (flag === '--data') o.data = value;
+    if (flag === '--labels') o.labels = value;
     if (flag === '--out') o.out = value;
     if (flag === '--split') {
       if (value !== 'all' && value !== 'train' && value !== 'test' && value !== 'dev') throw new Error(`--split: expected all, train, test or dev, got '${value}'`);
@@ -56,12 +62,12 @@ function parse(argv: readonly string[]): PredictOptions | 'help' {
     }
   }
   if (!o.model) throw new Error('--model FILE is required (see --help)');
-  return { model: o.model, data: o.data, split: o.split, out: o.out, json: o.json };
+  return { model: o.model, data: o.data, labels: o.labels, split: o.split, out: o.out, json: o.json };
 }
 
 /** Rows of a CSV for this model: its feature columns by name (or position when the model has no
  *  names), and its label column when the file has one. */
-function csvRows(path: string, m: SavedModel): { x: Float32Array; labels?: Uint32Array; dataset?: Dataset } {
+function csvRows(path: string, m: SavedModel): Rows {
   const t = parseTable(new TextDecoder().decode(readInput(path, '--data')), path);
   const n0 = size(m.spec, 0);
   const names = m.info.featureNames ?? (t.header.length === n0 || t.header.length === n0 + 1 ? t.header.slice(0, n0) : undefined);
@@ -72,7 +78,7 @@ function csvRows(path: string, m: SavedModel): { x: Float32Array; labels?: Uint3
     : m.info.featureNames === undefined && t.header.length === n0 + 1 ? t.header[n0] : undefined;
   if (label !== undefined) {
     const d = datasetFromColumns(path, t.header, t.n, t.cells, names, label);
-    return { x: d.x, labels: d.labels, dataset: d };
+    return { x: d.x, labels: d.labels, loaded: d };
   }
   const x = new Float32Array(t.n * n0);
   const cols = names.map((c) => t.header.indexOf(c));
@@ -80,27 +86,51 @@ function csvRows(path: string, m: SavedModel): { x: Float32Array; labels?: Uint3
   return { x };
 }
 
+/** Rows to predict; `loaded` (labelled rows as loaded, before any split) when --split can find the
+ *  training run's parts in them. */
+interface Rows {
+  readonly x: Float32Array;
+  readonly labels?: Uint32Array;
+  readonly loaded?: Dataset | GivenSplit;
+}
+
 /** The rows to predict: the --data source (default the training one), cut to --split. */
 function rowsFor(o: PredictOptions, m: SavedModel): { x: Float32Array; labels?: Uint32Array; what: string } {
   const run = m.info.trainedWith;
   const source = o.data ?? (typeof run?.data === 'string' ? run.data : undefined);
   if (source === undefined) throw new Error(`${o.model} records no training data: give --data`);
-  let rows: { x: Float32Array; labels?: Uint32Array; dataset?: Dataset };
-  if (source.endsWith('.csv')) rows = csvRows(source, m);
+  const labels = o.labels ?? (o.data === undefined && typeof run?.labels === 'string' ? run.labels : undefined);
+  let rows: Rows;
+  if (/\.csv$/i.test(source)) rows = csvRows(source, m);
+  else if (/\.npy$/i.test(source) && labels === undefined) rows = { x: loadNpyRows(source) };
   else {
-    // A built-in set, generated as the training run did (its --samples and --seed).
-    const args = ['--data', source, ...(run?.samples !== undefined ? ['--samples', String(run.samples)] : []), ...(run?.seed !== undefined ? ['--seed', String(run.seed)] : [])];
-    const d = loadDataset(parseTrainArgs(args));
-    rows = { x: d.x, labels: d.labels, dataset: d };
+    // A built-in set generated as the training run did (its --samples and --seed), or files read as it did.
+    const args = ['--data', source, ...(labels !== undefined ? ['--labels', labels] : []),
+      ...(run?.samples !== undefined ? ['--samples', String(run.samples)] : []), ...(run?.seed !== undefined ? ['--seed', String(run.seed)] : [])];
+    const { data } = loadDataset(parseTrainArgs(args));
+    const all = 'train' in data ? joined(data.train, data.test) : data;
+    rows = { x: all.x, labels: all.labels, loaded: data };
   }
   if (o.split === 'all') return { ...rows, what: `all ${rows.x.length / size(m.spec, 0)} rows of ${source}` };
-  if (!rows.dataset) throw new Error(`--split ${o.split} needs labelled rows: ${source} has no label column`);
-  if (!run || typeof run.testSplit !== 'number' || typeof run.seed !== 'number') throw new Error(`--split ${o.split}: ${o.model} does not record the training run's split (saved by an older version?); use --split all`);
+  if (!rows.loaded) throw new Error(`--split ${o.split} needs labelled rows: ${source} has no label${/\.npy$/i.test(source) ? 's (give --labels)' : ' column'}`);
+  const given = 'train' in rows.loaded;
+  if (!run || (typeof run.testSplit !== 'number' && !given) || typeof run.seed !== 'number') throw new Error(`--split ${o.split}: ${o.model} does not record the training run's split (saved by an older version?); use --split all`);
   if (run.data !== source) throw new Error(`--split ${o.split}: the model was trained on ${String(run.data)}, not ${source}; the split would not be the training run's`);
-  const parts = splitDataset(rows.dataset, { testSplit: run.testSplit, devSplit: typeof run.devSplit === 'number' ? run.devSplit : 0, seed: run.seed });
+  const parts = splitDataset(rows.loaded, { testSplit: typeof run.testSplit === 'number' ? run.testSplit : 0, devSplit: typeof run.devSplit === 'number' ? run.devSplit : 0, seed: run.seed });
   const d = o.split === 'train' ? parts.train : o.split === 'test' ? parts.test : parts.dev;
   if (!d || d.n === 0) throw new Error(`--split ${o.split}: the training run had no ${o.split} rows`);
-  return { x: d.x, labels: d.labels, what: `the ${o.split} split of ${source} (${d.n} rows)` };
+  return { x: d.x, labels: d.labels, what: `the ${o.split} ${given && o.split === 'test' ? 'set (as given)' : 'split'} of ${source} (${d.n} rows)` };
+}
+
+/** The rows of a, then those of b. */
+function joined(a: Dataset, b: Dataset): { x: Float32Array; labels: Uint32Array } {
+  const x = new Float32Array(a.x.length + b.x.length);
+  x.set(a.x);
+  x.set(b.x, a.x.length);
+  const labels = new Uint32Array(a.n + b.n);
+  labels.set(a.labels);
+  labels.set(b.labels, a.n);
+  return { x, labels };
 }
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

@@ -83,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`model [${job.meta.spec.sizes.join(',')}] ${job.meta.spec.activation} hidden${job.meta.spec.batchNorm ? ' with batch norm' : ''}, ${{ bce: 'sigmoid + BCE', ce: 'softmax + CE', mse: 'linear + MSE' }[job.meta.spec.loss]} output, on ${job.dataName}; ` +
         `${job.meta.fit.epochs} epochs, lr ${job.meta.fit.lr}, seed ${job.meta.seed}` + (opts.optimizer !== 'sgd' ? `, ${opts.optimizer}` : '') +
         (opts.l2 > 0 ? `, L2 ${opts.l2}` : '') + (opts.keepProb < 1 ? `, keep-prob ${opts.keepProb}` : '') + (job.dev.n > 0 ? `, ${job.dev.n} dev rows` : ''));
+      for (const note of job.notes) console.log(`data: ${note}`);
     }
     const { model, error } = await train(opts, job, emit);
     if (opts.save && model) {

@@ -79,19 +79,22 @@ export function datasetFromColumns(name: string, header: readonly string[], n: n
     cols.forEach((c, j) => (x[r * features + j] = cells[r * width + c]!));
     labels[r] = parseLabel(cells[r * width + li]!, `${name} line ${r + 2}, column "${labelCol}"`);
   }
-  const distinct = new Set(labels).size;
-  if (distinct < 2) {
-    throw new Error(`${name}: the label column "${labelCol}" needs at least 2 distinct classes, found only class ${labels[0]}`);
-  }
-  const classes = labels.reduce((m, l) => Math.max(m, l), 0) + 1;
-  // Labels are 0..k-1 with every class present; a gap is almost always 1-based labels or a typo.
+  const classes = classCount(labels, name, `the label column "${labelCol}"`);
+  return { name, n, features, classes, x, labels, featureNames: [...featureNames], labelName: labelCol };
+}
+
+/** k for class labels 0..k−1: at least 2 distinct classes and every class present (a gap is almost
+ *  always 1-based labels or a typo). `what` names the labels in the error, after `name`. */
+export function classCount(labels: Uint32Array, name: string, what: string): number {
   const seen = new Set(labels);
+  if (seen.size < 2) throw new Error(`${name}: ${what} needs at least 2 distinct classes, found only ${labels.length > 0 ? `class ${labels[0]}` : 'no rows'}`);
+  const classes = labels.reduce((m, l) => Math.max(m, l), 0) + 1;
   const missing = Array.from({ length: classes }, (_, c) => c).filter((c) => !seen.has(c));
   if (missing.length > 0) {
     const list = missing.length > 5 ? `${missing.slice(0, 5).join(', ')}, ...` : missing.join(', ');
     throw new Error(`${name}: labels must be 0..k-1 with every class present; the largest label is ${classes - 1} but no row has label ${list}${missing[0] === 0 ? ' (1-based labels?)' : ''}`);
   }
-  return { name, n, features, classes, x, labels, featureNames: [...featureNames], labelName: labelCol };
+  return classes;
 }
 
 function parseCell(cell: string, where: string): number {
@@ -104,7 +107,8 @@ function parseCell(cell: string, where: string): number {
   return v;
 }
 
-function parseLabel(v: number, where: string): number {
+/** A class label: a non-negative integer below MAX_CSV_CLASSES; `where` names the cell. */
+export function parseLabel(v: number, where: string): number {
   if (!Number.isInteger(v) || v < 0) throw new Error(`${where}: label must be a non-negative integer, got ${v}`);
   if (v >= MAX_CSV_CLASSES) throw new Error(`${where}: label ${v} is too large (at most ${MAX_CSV_CLASSES - 1})`);
   return v;

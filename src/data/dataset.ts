@@ -19,6 +19,13 @@ export interface Dataset {
   readonly classNames?: readonly string[];
 }
 
+/** Training and test rows as a data set comes with them (MNIST's t10k files, an .npz's x_test/y_test):
+ *  used as given, never re-split. */
+export interface GivenSplit {
+  readonly train: Dataset;
+  readonly test: Dataset;
+}
+
 /** Targets Y in the output layer's layout: [n][1] with 0/1 for k = 2 (sigmoid), one-hot [n][k] otherwise. */
 export function targets(d: Dataset): Float32Array {
   const out = d.classes === 2 ? 1 : d.classes;

@@ -1,7 +1,7 @@
 // The one way data becomes what a backend reads: rows x [n][features] with class labels (or targets
 // already in the output layout), checked against the model, normalised with the model's statistics,
 // and targets laid out for its loss (0/1 for a sigmoid output, one-hot for softmax).
-import type { Dataset } from '../data/dataset.ts';
+import type { Dataset, GivenSplit } from '../data/dataset.ts';
 import { trainTestSplit } from '../data/split.ts';
 import { syntheticDataset, type SyntheticName } from '../data/synthetic.ts';
 import { layerCount, size, type ModelSpec } from '../model.ts';
@@ -89,11 +89,11 @@ export function applyNormalization(x: Float32Array, nz: InputNormalization): Flo
   return out;
 }
 
-/** A data set split the one way every front end does it: a seeded test split, then a dev split out of
- *  the training rows (its own seeded permutation, seed + 1); normalisation is fitted later, by the
- *  trainer, on the training rows only. */
-export function splitDataset(d: Dataset, o: { readonly testSplit: number; readonly devSplit?: number; readonly seed: number }): { train: Dataset; test: Dataset; dev?: Dataset } {
-  const { train, test } = trainTestSplit(d, o.testSplit, o.seed);
+/** A data set split the one way every front end does it: a seeded test split (or the test set the data
+ *  came with, as given: testSplit is then not used), then a dev split out of the training rows (its own
+ *  seeded permutation, seed + 1); normalisation is fitted later, by the trainer, on the training rows only. */
+export function splitDataset(d: Dataset | GivenSplit, o: { readonly testSplit: number; readonly devSplit?: number; readonly seed: number }): { train: Dataset; test: Dataset; dev?: Dataset } {
+  const { train, test } = 'train' in d ? d : trainTestSplit(d, o.testSplit, o.seed);
   if (!o.devSplit) return { train, test };
   const inner = trainTestSplit(train, o.devSplit, o.seed + 1);
   return { train: inner.train, test, dev: inner.test };

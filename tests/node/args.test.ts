@@ -6,8 +6,10 @@ describe('parseTrainArgs', () => {
   it('returns the defaults', () => {
     expect(parseTrainArgs([])).toEqual({
       data: { kind: 'mnist' },
+      labels: undefined,
       hidden: [256, 128],
       activation: 'relu',
+      loss: 'auto',
       batchNorm: false,
       epochs: 15,
       batchSize: 64,
@@ -19,6 +21,7 @@ describe('parseTrainArgs', () => {
       device: 'gpu',
       init: undefined,
       save: undefined,
+      exportOnnx: undefined,
       json: false,
       samples: 1000,
       evalEvery: 50,
@@ -51,8 +54,10 @@ describe('parseTrainArgs', () => {
     ]);
     expect(o).toEqual({
       data: { kind: 'synthetic', name: 'spiral' },
+      labels: undefined,
       hidden: [32, 16, 8],
       activation: 'leaky_relu',
+      loss: 'auto',
       batchNorm: true,
       epochs: 3,
       batchSize: 7,
@@ -64,6 +69,7 @@ describe('parseTrainArgs', () => {
       device: 'cpu',
       init: 'in.safetensors',
       save: 'out dir/w.safetensors',
+      exportOnnx: undefined,
       json: true,
       samples: 500,
       evalEvery: 1,
@@ -91,11 +97,15 @@ describe('parseTrainArgs', () => {
     expect(parseTrainArgs(['--lr-decay', 'step:0.1:10']).lrDecay).toEqual({ kind: 'step', rate: 0.1, every: 10 });
   });
 
-  // Test that the data source distinguishes mnist, the synthetic sets and CSV paths.
+  // Test that the data source distinguishes mnist, the synthetic sets, CSV, .npz and .npy paths and
+  // directories (IDX files), and that --labels goes with an .npy of features only.
   it('classifies --data', () => {
     expect(parseTrainArgs(['--data', 'mnist']).data).toEqual({ kind: 'mnist' });
     expect(parseTrainArgs(['--data=xor']).data).toEqual({ kind: 'synthetic', name: 'xor' });
     expect(parseTrainArgs(['--data', 'data/iris.CSV']).data).toEqual({ kind: 'csv', path: 'data/iris.CSV' });
+    expect(parseTrainArgs(['--data', 'mnist.npz']).data).toEqual({ kind: 'npz', path: 'mnist.npz' });
+    expect(parseTrainArgs(['--data', 'tests']).data).toEqual({ kind: 'idx', dir: 'tests' });
+    expect(parseTrainArgs(['--data', 'x.npy', '--labels', 'y.npy'])).toMatchObject({ data: { kind: 'npy', path: 'x.npy' }, labels: 'y.npy' });
   });
 
   // Test that an empty --hidden or "none" means no hidden layer.
@@ -126,7 +136,10 @@ describe('parseTrainArgs', () => {
     [['--epochs', '2', '--epochs', '3'], '--epochs given more than once'],
     [['--json=yes'], "--json takes no value, got 'yes'"],
     [['--batch-norm=1'], "--batch-norm takes no value, got '1'"],
-    [['--data', 'cifar'], "--data: expected mnist, spiral, moons, circles, xor or a path ending in .csv, got 'cifar'"],
+    [['--data', 'cifar'], "--data: expected mnist, spiral, moons, circles, xor, a path ending in .csv, .npz or .npy, or a directory of IDX files, got 'cifar'"],
+    [['--data', 'x.npy'], '--data x.npy holds the features only: give the labels with --labels LABELS.npy'],
+    [['--data', 'a.csv', '--labels', 'y.npy'], '--labels goes with --data FEATURES.npy (other sources hold their labels)'],
+    [['--data', 'x.npy', '--labels', 'y.csv'], "--labels: expected a path ending in .npy, got 'y.csv'"],
     [['--hidden', '128,0'], "--hidden: each width must be a positive integer, got '0' in '128,0'"],
     [['--hidden', '128,,64'], "--hidden: each width must be a positive integer, got '' in '128,,64'"],
     [['--hidden', '1.5'], "--hidden: each width must be a positive integer, got '1.5'"],

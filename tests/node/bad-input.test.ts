@@ -1,12 +1,14 @@
 // Every bad input listed in the README's table, run through the train command as a user would: each
 // must exit non-zero with the message shown there, never a stack trace or a silent NaN.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { initParams } from '../../src/init.ts';
 import { encodeSafetensors, paramsToSafetensors } from '../../src/io/safetensors.ts';
 import type { ModelSpec } from '../../src/model.ts';
+import { idxFile, npy, npyFile, npzFile } from './array-files.ts';
 import { runTrain } from './cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bad-'));
@@ -35,6 +37,19 @@ const f64 = encodeSafetensors([
   tensor('layers.1.weight', [1, 16], new Float32Array(16)), tensor('layers.1.bias', [1], new Float32Array(1)),
 ], {});
 
+// An MNIST-layout directory of 10 training and 4 test images (2×2), some files changed (null: left out).
+const images = (n: number) => idxFile([n, 2, 2], Uint8Array.from({ length: n * 4 }, (_, i) => i % 256));
+const labels = (n: number) => idxFile([n], Uint8Array.from({ length: n }, (_, i) => i % 2));
+const idxDir = (name: string, change: Record<string, Uint8Array | null>) => {
+  const d = join(dir, name);
+  mkdirSync(d);
+  const files = { 'train-images-idx3-ubyte': images(10), 'train-labels-idx1-ubyte': labels(10), 't10k-images-idx3-ubyte': images(4), 't10k-labels-idx1-ubyte': labels(4), ...change };
+  for (const [f, bytes] of Object.entries(files)) if (bytes) writeFileSync(join(d, f), bytes);
+  return ['--data', d, '--device', 'cpu', '--epochs', '1'];
+};
+const keras = { x_train: npy('|u1', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]), y_train: npy('|u1', [4], [0, 1, 0, 1]), x_test: npy('|u1', [1, 2], [1, 2]), y_test: npy('|u1', [1], [1]) };
+const npz = (name: string, arrays: Record<string, Uint8Array>) => ['--data', file(name, npzFile(arrays, 'deflated')), '--device', 'cpu', '--epochs', '1'];
+
 /** [what the user did, arguments, exit code, what stderr must say]. The README table lists the same rows. */
 const ROWS: [string, () => string[], number, RegExp][] = [
   ['empty CSV file', () => csv('empty.csv', ''), 1, /empty\.csv: empty file/],
@@ -48,6 +63,23 @@ const ROWS: [string, () => string[], number, RegExp][] = [
   ['label out of range (classes missing, 1-based labels)', () => csv('onebased.csv', 'a,label\n1,1\n2,2\n'), 1, /no row has label 0 \(1-based labels\?\)/],
   ['a single class', () => csv('one.csv', 'a,label\n1,0\n2,0\n'), 1, /needs at least 2 distinct classes, found only class 0/],
   ['CSV file that does not exist', () => ['--data', join(dir, 'nope.csv'), '--device', 'cpu'], 1, /--data .*nope\.csv: cannot read the file \(ENOENT\)/],
+  ['truncated IDX file', () => idxDir('idx-cut', { 'train-images-idx3-ubyte': images(10).subarray(0, 50) }), 1,
+    /idx-cut\/train-images-idx3-ubyte: header says 10×2×2 = 40 bytes of data, the file has 34 \(truncated\?\)/],
+  ['truncated .gz file (interrupted download)', () => idxDir('idx-gz', { 't10k-images-idx3-ubyte': null, 't10k-images-idx3-ubyte.gz': gzipSync(images(4)).subarray(0, 30) }), 1,
+    /idx-gz\/t10k-images-idx3-ubyte\.gz: damaged gzip data \(unexpected end of file\)/],
+  ['IDX file with the wrong magic number', () => idxDir('idx-magic', { 'train-labels-idx1-ubyte': images(10) }), 1,
+    /idx-magic\/train-labels-idx1-ubyte: magic number 0x00000803 \(IDX, unsigned byte, 3 dimensions\), expected 0x00000801 \(IDX, unsigned bytes, 1 dimension: labels\)/],
+  ['IDX images and labels of different counts', () => idxDir('idx-count', { 't10k-labels-idx1-ubyte': labels(3) }), 1,
+    /idx-count\/t10k-labels-idx1-ubyte: 3 labels for the 4 images in .*idx-count\/t10k-images-idx3-ubyte/],
+  ['IDX directory without one of the four files', () => idxDir('idx-missing', { 't10k-labels-idx1-ubyte': null }), 1,
+    /idx-missing: no t10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte\.gz \(an MNIST-layout directory holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\)/],
+  ['.npz without the expected arrays', () => npz('keys.npz', { images: keras.x_train, labels: keras.y_train }), 1,
+    /keys\.npz: expected arrays x_train, y_train, x_test, y_test \(the Keras mnist\.npz layout\) or x, y; the file has images, labels/],
+  ['unsupported dtype (.npz or .npy)', () => npz('f16.npz', { ...keras, x_train: npyFile('<f2', [4, 2], new Uint8Array(16)) }), 1,
+    /f16\.npz, array "x_train": unsupported dtype '<f2' \(float16\); supported: float32, float64, uint8, int8, int16, int32, int64, uint16, uint32, uint64/],
+  ['array in Fortran order', () => ['--data', file('fortran.npy', npy('<f4', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8], { fortran: true })), '--labels', file('y.npy', npy('<i8', [4], [0, 1, 0, 1])), '--device', 'cpu'], 1,
+    /fortran\.npy: shape \(4, 2\) is in Fortran \(column-major\) order, which is not supported; save it in C order \(np\.ascontiguousarray\)/],
+  ['.npy features without --labels', () => ['--data', 'x.npy'], 2, /--data x\.npy holds the features only: give the labels with --labels LABELS\.npy/],
   ['zero layer width', () => ['--hidden', '64,0'], 2, /--hidden: each width must be a positive integer, got '0'/],
   ['negative layer width', () => ['--hidden', '-8'], 2, /--hidden: each width must be a positive integer, got '-8'/],
   ['non-integer batch size', () => ['--batch-size', '2.5'], 2, /--batch-size: expected an integer >= 1, got '2\.5'/],
