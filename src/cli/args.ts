@@ -52,13 +52,29 @@ export interface TrainOptions {
   stepsPerSubmit: number | undefined;
   /** Matmul kernel family on the GPU; 'auto': autotuned per adapter (cached). */
   matmul: MatmulFamily | 'auto';
+  /** CSV columns: the label(s) by name or 0-based index (undefined: the last column), columns left out,
+   *  the delimiter (undefined: sniffed), the task, and standardised regression targets. */
+  label: string[] | undefined;
+  drop: string[];
+  delimiter: string | undefined;
+  task: 'auto' | 'classification' | 'regression';
+  normalizeTarget: boolean;
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
 
 Data
-  --data SOURCE         mnist | spiral | moons | circles | xor | PATH.csv   (default mnist)
-                        a CSV has a header row, numeric features, integer label 0..k-1 last
+  --data SOURCE         mnist | spiral | moons | circles | xor | PATH.csv | PATH.tsv  (default mnist)
+                        a CSV/TSV has a header row, then numeric feature columns and a label column:
+                        text (class names), integers 0..k-1 (classes) or other numbers (regression)
+  --label COL[,COL]     the label column(s), by name or 0-based index (-1: the last; default the last);
+                        several are regression targets
+  --drop COL[,COL]      columns to leave out (ids, free text)
+  --delimiter D         , | ; | tab | any one character                    (default: sniffed)
+  --task TASK           auto | classification | regression; auto: regression when the label holds
+                        non-integer numbers or there are several labels     (default auto)
+  --normalize-target    standardise regression targets for training (metrics and predictions stay
+                        in the targets' units)
   --samples N           rows generated for the synthetic sets               (default 1000)
   --test-split F        fraction held out for testing, 0 <= F < 1           (default 0.2)
   --normalize HOW       standard | minmax | none, fitted on the train split (default none)
@@ -141,6 +157,11 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   earlyStopping: undefined,
   stepsPerSubmit: undefined,
   matmul: 'auto',
+  label: undefined,
+  drop: [],
+  delimiter: undefined,
+  task: 'auto',
+  normalizeTarget: false,
 };
 
 // Spelled out: kernels.ts imports the shaders as text, which only Vite can load, not the Node CLI.
@@ -178,12 +199,17 @@ const VALUED: Record<string, Setter> = {
   '--early-stopping': (o, v, f) => (o.earlyStopping = int(v, f, 1)),
   '--steps-per-submit': (o, v, f) => (o.stepsPerSubmit = int(v, f, 1, 1024)),
   '--matmul': (o, v, f) => (o.matmul = oneOf(v, f, MATMUL_CHOICES)),
+  '--label': (o, v, f) => (o.label = columns(v, f)),
+  '--drop': (o, v, f) => (o.drop = columns(v, f)),
+  '--delimiter': (o, v, f) => (o.delimiter = delimiter(v, f)),
+  '--task': (o, v, f) => (o.task = oneOf(v, f, ['auto', 'classification', 'regression'] as const)),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {
   '--no-shuffle': (o) => (o.shuffle = false),
   '--json': (o) => (o.json = true),
   '--batch-norm': (o) => (o.batchNorm = true),
+  '--normalize-target': (o) => (o.normalizeTarget = true),
 };
 
 /** Parses process.argv.slice(2). With --help (or -h) anywhere, returns the defaults with help set. */
@@ -218,7 +244,24 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
     set(o, value, flag);
   }
   if (o.earlyStopping !== undefined && o.devSplit === 0) throw new Error('--early-stopping needs a dev split: add --dev-split F with 0 < F < 1');
+  const csvOnly = ['--label', '--drop', '--delimiter', '--task', '--normalize-target'].filter((f) => seen.has(f));
+  if (csvOnly.length > 0 && o.data.kind !== 'csv') throw new Error(`${csvOnly.join(', ')}: for --data PATH.csv only`);
   return o;
+}
+
+/** A comma-separated list of column names or indices. */
+function columns(v: string, flag: string): string[] {
+  const list = v.split(',').map((s) => s.trim());
+  if (list.some((s) => s === '')) throw new Error(`${flag}: expected column names or 0-based indices separated by commas, got '${v}'`);
+  return list;
+}
+
+const DELIMITER_NAMES: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|', space: ' ' };
+
+function delimiter(v: string, flag: string): string {
+  const d = DELIMITER_NAMES[v] ?? v;
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') throw new Error(`${flag}: expected , ; tab or another single character (not a quote), got '${v}'`);
+  return d;
 }
 
 function parseDecay(v: string, flag: string): LrDecay {
@@ -254,8 +297,8 @@ function parseData(v: string, flag: string): DataSource {
   if (v === 'mnist') return { kind: 'mnist' };
   const synthetic = SYNTHETIC_NAMES.find((n) => n === v);
   if (synthetic !== undefined) return { kind: 'synthetic', name: synthetic };
-  if (/\.csv$/i.test(v)) return { kind: 'csv', path: v };
-  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')} or a path ending in .csv, got '${v}'`);
+  if (/\.(csv|tsv)$/i.test(v)) return { kind: 'csv', path: v };
+  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')} or a path ending in .csv or .tsv, got '${v}'`);
 }
 
 function parseHidden(v: string, flag: string): number[] {

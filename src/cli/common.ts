@@ -25,7 +25,9 @@ export function failed(e: unknown): number {
   return 1;
 }
 
-/** Runs a command's main and exits with its code. */
+/** Runs a command's main and exits with its code, once what it wrote has gone out (writes to a pipe
+ *  are asynchronous: exiting at once can cut off the end of a long --json output). */
 export function run(main: (argv: string[]) => Promise<number>): void {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => process.exit(failed(e)));
+  const exit = (code: number) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  main(process.argv.slice(2)).then(exit, (e: unknown) => exit(failed(e)));
 }
