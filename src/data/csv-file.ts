@@ -23,8 +23,8 @@ export function readCsvHeader(path: string, delimiter?: string, flag = '--data')
 }
 
 /** Reads and checks the CSV file at `path` (errors start with the path); an unreadable file is an
- *  error naming `flag` and the path. */
-export function readCsvFile(path: string, options: CsvOptions = {}, flag = '--data'): CsvRead {
+ *  error naming `flag` and the path. `scan` false parses every window with papaparse (for comparison). */
+export function readCsvFile(path: string, options: CsvOptions = {}, flag = '--data', scan = true): CsvRead {
   const cannot = (e: unknown) => new Error(`${flag} ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   let fd: number;
   try {
@@ -33,7 +33,7 @@ export function readCsvFile(path: string, options: CsvOptions = {}, flag = '--da
     throw cannot(e);
   }
   try {
-    const reader = new CsvReader(path, options, fstatSync(fd).size);
+    const reader = new CsvReader(path, options, fstatSync(fd).size, scan);
     const decoder = new TextDecoder('utf-8'); // drops a BOM
     const buf = new Uint8Array(CHUNK_BYTES);
     for (;;) {

@@ -4,7 +4,8 @@
 // plus a copy (src/data/csv-file.ts streams a file through the same reader). papaparse parses every
 // window that holds a quote character and sniffs the delimiter; a window without one is plain split
 // lines, as papaparse's own fast mode treats it, and is scanned here without a string per cell, about
-// 4× faster (tests/node/csv.test.ts and the fuzz test check that both paths give the same results).
+// twice as fast (scripts/csv-throughput.ts; tests/node/csv.test.ts and the fuzz test check that both
+// paths give the same results).
 // Columns: features, label(s) (default the last column; several are regression targets), dropped ones.
 // A text label column is a class label (classes numbered in sorted order); integer labels are classes
 // 0..k−1; non-integer numbers are regression targets. Every error names the file, the physical line
