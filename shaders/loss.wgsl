@@ -3,9 +3,14 @@
 // pair into row_stats for the reduction in reduce.wgsl.
 //   bce_logits:  sigmoid + binary cross-entropy, from logits z [rows][1]
 //   softmax_ce:  softmax + categorical cross-entropy, from logits z [rows][cols]
-//   mse:         linear output + mean squared error over the row's cols
+//   mse:         linear output + mean squared error over the row's cols; with REGRESSION the row's
+//                second statistic is Σ_j |z_j − y_j| instead of 'correct' (MAE = total / (rows·cols))
 
 struct Shape { rows: u32, cols: u32, _p0: u32, _p1: u32 }
+
+// The mse entry point's second per-row statistic: whether the row is classified right (one-hot or
+// 0/1 targets), or for a regression model the sum of its absolute errors, so MAE comes from the GPU.
+override REGRESSION: bool = false;
 
 @group(0) @binding(0) var<storage, read> z: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -64,13 +69,19 @@ fn mse(@builtin(global_invocation_id) gid: vec3<u32>) {
   var loss = 0.0;
   var aarg = 0u;
   var yarg = 0u;
+  var abs_sum = 0.0;
   let scale = 2.0 / (f32(shape.rows) * f32(shape.cols));
   for (var j = 0u; j < shape.cols; j++) {
     let d = z[base + j] - y[base + j];
     loss += d * d;
+    abs_sum += abs(d);
     dz[base + j] = scale * d;
     if (z[base + j] > z[base + aarg]) { aarg = j; }
     if (y[base + j] > y[base + yarg]) { yarg = j; }
+  }
+  if (REGRESSION) {
+    row_stats[r] = vec2<f32>(loss / f32(shape.cols), abs_sum);
+    return;
   }
   var correct: bool;
   if (shape.cols == 1u) { correct = (z[base] > 0.5) == (y[base] > 0.5); } else { correct = aarg == yarg; }

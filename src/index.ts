@@ -4,6 +4,7 @@
 //   const trainer = await createTrainer({ inputs: 2, hidden: [16, 16], classes: 2, optimizer: 'adam' });
 //   await trainer.fit({ x, labels }, { epochs: 50, batchSize: 32, lr: 0.01 });
 //   const { classes, values } = await trainer.predict(rows);
+//   // regression: createTrainer({ inputs, outputs: 1, normalizeTarget: true }), fit({ x, y }); evaluate gives RMSE, MAE, R²
 //   const bytes = await trainer.save();          // safetensors, with architecture and info
 //
 // Importing it has no side effects: no device is requested and no GPU global is read until
@@ -62,9 +63,13 @@ export type { LabeledData } from './lib/data.ts';
 export type { Dataset, GivenSplit } from './data/dataset.ts';
 
 export {
-  /** Checks a CSV (header row, numeric features, integer class label last) into a Dataset. */
+  /** Reads CSV/TSV text (RFC 4180 quoting, CRLF, BOM; ',' ';' or tab, sniffed) into a Dataset: numeric
+   *  features, and a label column (default the last) of class names, integer classes or, for
+   *  non-integer numbers or several label columns, regression targets. Errors name line and column. */
   parseCsv,
 } from './data/csv.ts';
+export type { ColumnRef, CsvOptions, CsvTask } from './data/csv.ts';
+export type { RegressionMetrics } from './train/metrics.ts';
 
 export type { Activation, InputNormalization, LayerParams, Loss, ModelSpec, Params } from './model.ts';
 export type { OptimizerKind } from './train/backend.ts';

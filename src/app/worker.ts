@@ -368,7 +368,7 @@ async function gradcheck(s: Settings): Promise<void> {
 
 function loadCsv(name: string, text: string): void {
   csv = undefined;
-  const d = parseCsv(text, name);
+  const d = parseCsv(text, name, { task: 'classification' }); // the app trains classifiers
   csv = d;
   post({ type: 'csv', name, rows: d.n, features: d.features, classes: d.classes });
 }

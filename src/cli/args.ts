@@ -58,20 +58,36 @@ export interface TrainOptions {
   stepsPerSubmit: number | undefined;
   /** Matmul kernel family on the GPU; 'auto': autotuned per adapter (cached). */
   matmul: MatmulFamily | 'auto';
+  /** CSV columns: the label(s) by name or 0-based index (undefined: the last column), columns left out,
+   *  the delimiter (undefined: sniffed), the task, and standardised regression targets. */
+  label: string[] | undefined;
+  drop: string[];
+  delimiter: string | undefined;
+  task: 'auto' | 'classification' | 'regression';
+  normalizeTarget: boolean;
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
 
 Data
-  --data SOURCE         mnist | spiral | moons | circles | xor | PATH.csv | DIR | PATH.npz |
+  --data SOURCE         mnist | spiral | moons | circles | xor | PATH.csv | PATH.tsv | DIR | PATH.npz |
                         PATH.npy                                            (default mnist)
-                        a CSV has a header row, numeric features, integer label 0..k-1 last;
+                        a CSV/TSV has a header row, then numeric feature columns and a label column:
+                        text (class names), integers 0..k-1 (classes) or other numbers (regression);
                         DIR holds MNIST-layout IDX files (train-images-idx3-ubyte, train-labels-
                         idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each may be
                         .gz; the t10k files are the test set); an .npz holds x_train, y_train,
                         x_test, y_test (Keras's mnist.npz; test set as given) or x, y; an .npy
                         holds the features, --labels the labels. uint8 is scaled to [0, 1]
   --labels PATH.npy     the class labels (integers 0..k-1) for --data FEATURES.npy
+  --label COL[,COL]     CSV: the label column(s), by name or 0-based index (-1: the last; default the
+                        last); several are regression targets
+  --drop COL[,COL]      CSV: columns to leave out (ids, free text)
+  --delimiter D         CSV: , | ; | tab | any one character                (default: sniffed)
+  --task TASK           auto | classification | regression; auto: regression when the label holds
+                        non-integer numbers or there are several labels     (default auto)
+  --normalize-target    standardise regression targets for training (metrics and predictions stay
+                        in the targets' units)
   --samples N           rows generated for the synthetic sets               (default 1000)
   --test-split F        fraction held out for testing, 0 <= F < 1; not used when the
                         data comes with its test set (IDX, .npz x_test)     (default 0.2)
@@ -156,6 +172,11 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   earlyStopping: undefined,
   stepsPerSubmit: undefined,
   matmul: 'auto',
+  label: undefined,
+  drop: [],
+  delimiter: undefined,
+  task: 'auto',
+  normalizeTarget: false,
 };
 
 // Spelled out: kernels.ts imports the shaders as text, which only Vite can load, not the Node CLI.
@@ -194,12 +215,17 @@ const VALUED: Record<string, Setter> = {
   '--early-stopping': (o, v, f) => (o.earlyStopping = int(v, f, 1)),
   '--steps-per-submit': (o, v, f) => (o.stepsPerSubmit = int(v, f, 1, 1024)),
   '--matmul': (o, v, f) => (o.matmul = oneOf(v, f, MATMUL_CHOICES)),
+  '--label': (o, v, f) => (o.label = columns(v, f)),
+  '--drop': (o, v, f) => (o.drop = columns(v, f)),
+  '--delimiter': (o, v, f) => (o.delimiter = delimiter(v, f)),
+  '--task': (o, v, f) => (o.task = oneOf(v, f, ['auto', 'classification', 'regression'] as const)),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {
   '--no-shuffle': (o) => (o.shuffle = false),
   '--json': (o) => (o.json = true),
   '--batch-norm': (o) => (o.batchNorm = true),
+  '--normalize-target': (o) => (o.normalizeTarget = true),
 };
 
 /** Parses process.argv.slice(2). With --help (or -h) anywhere, returns the defaults with help set. */
@@ -236,7 +262,24 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
   if (o.data.kind === 'npy' && o.labels === undefined) throw new Error(`--data ${o.data.path} holds the features only: give the labels with --labels LABELS.npy`);
   if (o.data.kind !== 'npy' && o.labels !== undefined) throw new Error('--labels goes with --data FEATURES.npy (other sources hold their labels)');
   if (o.earlyStopping !== undefined && o.devSplit === 0) throw new Error('--early-stopping needs a dev split: add --dev-split F with 0 < F < 1');
+  const csvOnly = ['--label', '--drop', '--delimiter', '--task', '--normalize-target'].filter((f) => seen.has(f));
+  if (csvOnly.length > 0 && o.data.kind !== 'csv') throw new Error(`${csvOnly.join(', ')}: for --data PATH.csv only`);
   return o;
+}
+
+/** A comma-separated list of column names or indices. */
+function columns(v: string, flag: string): string[] {
+  const list = v.split(',').map((s) => s.trim());
+  if (list.some((s) => s === '')) throw new Error(`${flag}: expected column names or 0-based indices separated by commas, got '${v}'`);
+  return list;
+}
+
+const DELIMITER_NAMES: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|', space: ' ' };
+
+function delimiter(v: string, flag: string): string {
+  const d = DELIMITER_NAMES[v] ?? v;
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') throw new Error(`${flag}: expected , ; tab or another single character (not a quote), got '${v}'`);
+  return d;
 }
 
 function parseDecay(v: string, flag: string): LrDecay {
@@ -272,11 +315,11 @@ function parseData(v: string, flag: string): DataSource {
   if (v === 'mnist') return { kind: 'mnist' };
   const synthetic = SYNTHETIC_NAMES.find((n) => n === v);
   if (synthetic !== undefined) return { kind: 'synthetic', name: synthetic };
-  if (/\.csv$/i.test(v)) return { kind: 'csv', path: v };
+  if (/\.(csv|tsv)$/i.test(v)) return { kind: 'csv', path: v };
   if (/\.npz$/i.test(v)) return { kind: 'npz', path: v };
   if (/\.npy$/i.test(v)) return { kind: 'npy', path: v };
   if (statSync(v, { throwIfNoEntry: false })?.isDirectory()) return { kind: 'idx', dir: v };
-  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')}, a path ending in .csv, .npz or .npy, or a directory of IDX files, got '${v}'${/[\\/]/.test(v) ? ' (no such directory)' : ''}`);
+  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')}, a path ending in .csv, .tsv, .npz or .npy, or a directory of IDX files, got '${v}'${/[\\/]/.test(v) ? ' (no such directory)' : ''}`);
 }
 
 function npyPath(v: string, flag: string): string {

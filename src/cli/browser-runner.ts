@@ -46,6 +46,7 @@ function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (model: U
     'dev.x': bytesOf(job.dev.x), 'dev.labels': bytesOf(job.dev.labels),
     'init.safetensors': bytesOf(paramsToSafetensors(job.meta.spec, job.params)),
     'resume.safetensors': bytesOf(encodeSafetensors(Object.entries(job.resumeState ?? {}).map(([name, data]) => ({ name, shape: [data.length], data })), {})),
+    'train.y': bytesOf(job.train.y ?? new Float32Array(0)), 'test.y': bytesOf(job.test.y ?? new Float32Array(0)), 'dev.y': bytesOf(job.dev.y ?? new Float32Array(0)),
   };
   return {
     name: 'training-job',

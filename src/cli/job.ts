@@ -1,8 +1,9 @@
 // Turns parsed options into a training job: data loaded and split, the model spec, its starting weights
 // and how the trainer fits it. Shared by the CPU path (runs in Node) and the GPU path (shipped to the browser).
 import { readInput } from './common.ts';
-import { parseCsv } from '../data/csv.ts';
-import type { Dataset } from '../data/dataset.ts';
+import type { CsvOptions } from '../data/csv.ts';
+import { readCsvFile } from '../data/csv-file.ts';
+import { targetCount, type Dataset } from '../data/dataset.ts';
 import { loadMnist } from '../data/mnist.ts';
 import { splitDataset } from '../lib/data.ts';
 import { syntheticDataset } from '../data/synthetic.ts';
@@ -19,6 +20,9 @@ export interface Job {
   readonly dataName: string;
   /** How the values were read and where the test rows came from, for the log. */
   readonly notes: readonly string[];
+  /** What the model learns, and why (auto: from the label column). */
+  readonly task: 'classification' | 'regression';
+  readonly taskReason: string;
   /** Settings a checkpoint records; a resumed run must have the same. */
   readonly run: Record<string, string | number | boolean>;
   /** What the trainer is made with and how it fits: the same for the page (GPU) and Node (CPU). */
@@ -41,7 +45,7 @@ export function loadDataset(opts: TrainOptions): Loaded {
     case 'synthetic':
       return { data: syntheticDataset(opts.data.name, opts.samples, opts.seed), notes: [] };
     case 'csv':
-      return { data: parseCsv(new TextDecoder().decode(readInput(opts.data.path, '--data')), opts.data.path), notes: [] };
+      return { data: readCsvFile(opts.data.path, csvOptions(opts)).dataset, notes: [] };
     case 'idx':
       return loadIdxDir(opts.data.dir);
     case 'npz':
@@ -54,19 +58,39 @@ export function loadDataset(opts: TrainOptions): Loaded {
 /** How a run records its --data (a path or a name), as predict reads it back. */
 export const recordedData = (d: DataSource): string => (d.kind === 'mnist' ? 'mnist' : d.kind === 'synthetic' ? d.name : d.kind === 'idx' ? d.dir : d.path);
 
-const none = (d: Dataset): Dataset => ({ ...d, n: 0, x: new Float32Array(0), labels: new Uint32Array(0) });
+/** The CSV reader's options from --label, --drop, --delimiter and --task. */
+export function csvOptions(opts: TrainOptions): CsvOptions {
+  return {
+    ...(opts.label ? { label: opts.label } : {}), drop: opts.drop, task: opts.task,
+    ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}),
+  };
+}
+
+/** The task of a loaded data set, and why it was chosen. */
+function taskOf(data: Dataset, opts: TrainOptions): { task: 'classification' | 'regression'; reason: string } {
+  if (opts.task !== 'auto') return { task: opts.task, reason: `--task ${opts.task}` };
+  if (!data.y) return { task: 'classification', reason: `auto: ${data.classNames ? 'text' : 'integer'} labels${data.labelName ? ` in "${data.labelName}"` : ''}` };
+  const names = data.targetNames ?? [];
+  return { task: 'regression', reason: names.length > 1 ? `auto: ${names.length} label columns (${names.join(', ')})` : `auto: the label column "${names[0] ?? '?'}" holds non-integer numbers` };
+}
+
+const none = (d: Dataset): Dataset => ({ ...d, n: 0, x: new Float32Array(0), labels: new Uint32Array(0), ...(d.y ? { y: new Float32Array(0) } : {}) });
 
 export function buildJob(opts: TrainOptions): Job {
   const loaded = loadDataset(opts);
   const given = 'train' in loaded.data;
+  const { task, reason } = taskOf(given ? loaded.data.train : loaded.data, opts);
+  const regression = task === 'regression';
   // The dev set comes out of the training rows; the trainer fits the normalisation on the rows that
   // are trained on only.
   const { train, test, dev } = splitDataset(loaded.data, { testSplit: opts.testSplit, devSplit: opts.devSplit, seed: opts.seed });
   const data = train;
-  const loss = opts.loss === 'auto' ? (data.classes === 2 ? 'bce' : 'ce') : opts.loss;
+  const loss = opts.loss === 'auto' ? (regression ? 'mse' : data.classes === 2 ? 'bce' : 'ce') : opts.loss;
+  if (regression && loss !== 'mse') throw new Error(`--loss ${loss}: regression (${reason}) takes the mse loss`);
+  if (opts.normalizeTarget && !regression) throw new Error(`--normalize-target is for regression; this run is classification (${reason})`);
   if (loss === 'bce' && data.classes !== 2) throw new Error(`--loss bce needs 2 classes, ${data.name} has ${data.classes}: use ce or mse`);
   const spec: ModelSpec = {
-    sizes: [data.features, ...opts.hidden, loss === 'bce' ? 1 : loss === 'ce' ? data.classes : outputsForClasses(data.classes)],
+    sizes: [data.features, ...opts.hidden, regression ? targetCount(data) : loss === 'bce' ? 1 : loss === 'ce' ? data.classes : outputsForClasses(data.classes)],
     activation: opts.activation,
     loss,
     ...(opts.batchNorm ? { batchNorm: true } : {}),
@@ -80,6 +104,10 @@ export function buildJob(opts: TrainOptions): Job {
     ...(opts.loss !== 'auto' ? { loss: opts.loss } : {}), // only when set: older checkpoints stay resumable
     lrDecay: JSON.stringify(opts.lrDecay ?? null), devSplit: opts.devSplit,
     ...(opts.batchNorm ? { batchNorm: true } : {}), // only when set: older checkpoints stay resumable
+    // The CSV options too, only when set; predict --split reads them to rebuild the same rows.
+    ...(opts.label ? { label: opts.label.join(',') } : {}), ...(opts.drop.length > 0 ? { drop: opts.drop.join(',') } : {}),
+    ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}), ...(opts.task !== 'auto' ? { task: opts.task } : {}),
+    ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
   };
   let params: Params;
   let resume: LoopPosition | undefined;
@@ -110,10 +138,11 @@ export function buildJob(opts: TrainOptions): Job {
     }
   } else params = initParams(spec, opts.seed);
   const meta: JobMeta = {
-    spec, seed: opts.seed, normalize: opts.normalize,
+    spec, seed: opts.seed, normalize: opts.normalize, ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
     info: {
       ...(data.featureNames ? { featureNames: data.featureNames } : {}), ...(data.classNames ? { classNames: data.classNames } : {}),
-      ...(data.labelName ? { labelName: data.labelName } : {}), trainedWith: run,
+      ...(data.labelName ? { labelName: data.labelName } : {}),
+      ...(regression ? { task: 'regression' as const, ...(data.targetNames ? { targetNames: data.targetNames } : {}) } : {}), trainedWith: run,
     },
     optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
     fit: {
@@ -126,5 +155,5 @@ export function buildJob(opts: TrainOptions): Job {
     ...(resume ? { resume } : {}), postCheckpoints: opts.checkpoint !== undefined,
   };
   const notes = [...loaded.notes, ...(given ? [`the ${test.n} test rows that come with the data are used as given (--test-split does not apply)`] : [])];
-  return { dataName: data.name, notes, run, meta, params, train, test, dev: dev ?? none(train), ...(resumeState ? { resumeState } : {}) };
+  return { dataName: data.name, notes, task, taskReason: reason, run, meta, params, train, test, dev: dev ?? none(train), ...(resumeState ? { resumeState } : {}) };
 }

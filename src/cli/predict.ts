@@ -4,7 +4,7 @@
 // finds the exact train/test/dev rows of the training run again (from the model file's record of it).
 // Exit codes: 0 ok, 1 failure, 2 bad arguments.
 import { failed, readInput, run, writeAtomic } from './common.ts';
-import { datasetFromColumns, parseTable } from '../data/csv.ts';
+import { readCsvFile, readCsvHeader } from '../data/csv-file.ts';
 import type { Dataset, GivenSplit } from '../data/dataset.ts';
 import { splitDataset } from '../lib/data.ts';
 import { decodeModel, type SavedModel } from '../lib/model-file.ts';
@@ -66,24 +66,26 @@ function parse(argv: readonly string[]): PredictOptions | 'help' {
 }
 
 /** Rows of a CSV for this model: its feature columns by name (or position when the model has no
- *  names), and its label column when the file has one. */
-function csvRows(path: string, m: SavedModel): Rows {
-  const t = parseTable(new TextDecoder().decode(readInput(path, '--data')), path);
+ *  names), and its label or target columns when the file has them (text labels by the model's class
+ *  names). */
+function csvRows(path: string, m: SavedModel, delimiter: string | undefined): Rows {
   const n0 = size(m.spec, 0);
-  const names = m.info.featureNames ?? (t.header.length === n0 || t.header.length === n0 + 1 ? t.header.slice(0, n0) : undefined);
-  if (!names) throw new Error(`${path}: ${t.header.length} columns, the model takes ${n0} features (and optionally a label column last); it records no feature names to pick them by`);
-  const missing = names.filter((c) => !t.header.includes(c));
-  if (missing.length > 0) throw new Error(`${path}: missing the model's feature column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (the file has ${t.header.join(', ')})`);
-  const label = m.info.labelName !== undefined && t.header.includes(m.info.labelName) ? m.info.labelName
-    : m.info.featureNames === undefined && t.header.length === n0 + 1 ? t.header[n0] : undefined;
-  if (label !== undefined) {
-    const d = datasetFromColumns(path, t.header, t.n, t.cells, names, label);
-    return { x: d.x, labels: d.labels, loaded: d };
+  const regression = m.info.task === 'regression';
+  let features = m.info.featureNames;
+  let label = regression ? m.info.targetNames : m.info.labelName !== undefined ? [m.info.labelName] : undefined;
+  if (!features) {
+    const header = readCsvHeader(path, delimiter);
+    const outputs = regression ? size(m.spec, m.spec.sizes.length - 1) : 1;
+    if (header.length !== n0 && header.length !== n0 + outputs) throw new Error(`${path}: ${header.length} columns, the model takes ${n0} features (and optionally ${regression ? `${outputs} target` : 'a label'} column${outputs > 1 ? 's' : ''} last); it records no feature names to pick them by`);
+    features = header.slice(0, n0);
+    label = header.slice(n0);
   }
-  const x = new Float32Array(t.n * n0);
-  const cols = names.map((c) => t.header.indexOf(c));
-  for (let r = 0; r < t.n; r++) cols.forEach((c, j) => (x[r * n0 + j] = t.cells[r * t.header.length + c]!));
-  return { x };
+  const { dataset, task } = readCsvFile(path, {
+    features, label: label ?? [], labelOptional: true, task: regression ? 'regression' : 'classification',
+    ...(m.info.classNames ? { classNames: m.info.classNames } : {}), ...(delimiter !== undefined ? { delimiter } : {}),
+  });
+  if (task === 'none') return { x: dataset.x };
+  return { x: dataset.x, ...(dataset.y ? { y: dataset.y } : { labels: dataset.labels }), loaded: dataset };
 }
 
 /** Rows to predict; `loaded` (labelled rows as loaded, before any split) when --split can find the
@@ -91,17 +93,19 @@ function csvRows(path: string, m: SavedModel): Rows {
 interface Rows {
   readonly x: Float32Array;
   readonly labels?: Uint32Array;
+  /** Regression targets. */
+  readonly y?: Float32Array;
   readonly loaded?: Dataset | GivenSplit;
 }
 
 /** The rows to predict: the --data source (default the training one), cut to --split. */
-function rowsFor(o: PredictOptions, m: SavedModel): { x: Float32Array; labels?: Uint32Array; what: string } {
+function rowsFor(o: PredictOptions, m: SavedModel): Omit<Rows, 'loaded'> & { what: string } {
   const run = m.info.trainedWith;
   const source = o.data ?? (typeof run?.data === 'string' ? run.data : undefined);
   if (source === undefined) throw new Error(`${o.model} records no training data: give --data`);
   const labels = o.labels ?? (o.data === undefined && typeof run?.labels === 'string' ? run.labels : undefined);
   let rows: Rows;
-  if (/\.csv$/i.test(source)) rows = csvRows(source, m);
+  if (/\.(csv|tsv)$/i.test(source)) rows = csvRows(source, m, source === run?.data && typeof run.delimiter === 'string' ? run.delimiter : undefined);
   else if (/\.npy$/i.test(source) && labels === undefined) rows = { x: loadNpyRows(source) };
   else {
     // A built-in set generated as the training run did (its --samples and --seed), or files read as it did.
@@ -119,7 +123,7 @@ function rowsFor(o: PredictOptions, m: SavedModel): { x: Float32Array; labels?: 
   const parts = splitDataset(rows.loaded, { testSplit: typeof run.testSplit === 'number' ? run.testSplit : 0, devSplit: typeof run.devSplit === 'number' ? run.devSplit : 0, seed: run.seed });
   const d = o.split === 'train' ? parts.train : o.split === 'test' ? parts.test : parts.dev;
   if (!d || d.n === 0) throw new Error(`--split ${o.split}: the training run had no ${o.split} rows`);
-  return { x: d.x, labels: d.labels, what: `the ${o.split} ${given && o.split === 'test' ? 'set (as given)' : 'split'} of ${source} (${d.n} rows)` };
+  return { x: d.x, ...(d.y ? { y: d.y } : { labels: d.labels }), what: `the ${o.split} ${given && o.split === 'test' ? 'set (as given)' : 'split'} of ${source} (${d.n} rows)` };
 }
 
 /** The rows of a, then those of b. */
@@ -150,13 +154,13 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const m = decodeModel(readInput(o.model, '--model'), o.model);
-    const { x, labels, what } = rowsFor(o, m);
+    const { x, labels, y, what } = rowsFor(o, m);
     const trainer = await createTrainer({ model: m, device: 'cpu' });
     try {
       const p = await trainer.predict(x);
       const k = p.columns;
       const regression = m.spec.loss === 'mse';
-      const names = regression ? Array.from({ length: k }, (_, j) => `output${j}`) : m.info.classNames ?? Array.from({ length: k }, (_, c) => String(c));
+      const names = regression ? m.info.targetNames ?? Array.from({ length: k }, (_, j) => `output${j}`) : m.info.classNames ?? Array.from({ length: k }, (_, c) => String(c));
       const label = (c: number) => names[c] ?? String(c);
       if (o.json) {
         for (let r = 0; r < p.rows; r++) {
@@ -173,11 +177,15 @@ async function main(argv: string[]): Promise<number> {
         writeAtomic(o.out, lines.join('\n') + '\n');
       }
       const summary: Record<string, unknown> = { type: 'summary', rows: p.rows, data: what, model: o.model };
-      if (labels && !regression) {
+      if (y && trainer.regression) { // values in the targets' units, so RMSE and MAE are too
+        const e = await trainer.evaluate({ x, y });
+        Object.assign(summary, { loss: e.loss, rmse: e.rmse, mae: e.mae, r2: e.r2 });
+        if (!o.json) console.log(`${what}: RMSE ${e.rmse!.toPrecision(4)}  MAE ${e.mae!.toPrecision(4)}  R² ${e.r2!.toFixed(4)}  (loss ${e.loss.toFixed(4)})`);
+      } else if (labels && !regression) {
         const e = await trainer.evaluate({ x, labels });
         Object.assign(summary, { loss: e.loss, accuracy: e.accuracy });
         if (!o.json) console.log(`${what}: loss ${e.loss.toFixed(4)}  accuracy ${(100 * e.accuracy).toFixed(2)}% (${Math.round(e.accuracy * e.rows)}/${e.rows})`);
-      } else if (!o.json) console.log(`${what}: ${p.rows} predictions${labels ? '' : ' (no label column: no metrics)'}`);
+      } else if (!o.json) console.log(`${what}: ${p.rows} predictions${labels || y ? '' : ' (no label column: no metrics)'}`);
       if (o.out && !o.json) console.log(`wrote ${o.out} (prediction, then ${regression ? 'the outputs' : `p(${names.join('), p(')})`})`);
       if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
       if (!o.out && !o.json) {

@@ -15,6 +15,8 @@ export interface JobMeta {
   /** Seeds the dropout masks (and, through fit, the shuffling). */
   readonly seed: number;
   readonly normalize: 'standard' | 'minmax' | 'none';
+  /** Standardise regression targets (--normalize-target). */
+  readonly normalizeTarget?: boolean;
   /** What the model file records besides the weights (names, the run's settings). */
   readonly info: ModelInfo;
   readonly optimizer: OptimizerKind;
@@ -34,8 +36,9 @@ export interface JobMeta {
   readonly postCheckpoints: boolean;
 }
 
-/** Binary parts of a job, served at /__job/<name>: features as float32, labels as uint32. */
-export const JOB_PARTS = ['train.x', 'train.labels', 'test.x', 'test.labels', 'dev.x', 'dev.labels', 'init.safetensors', 'resume.safetensors'] as const;
+/** Binary parts of a job, served at /__job/<name>: features as float32, labels as uint32, regression
+ *  targets as float32 (empty for classification). */
+export const JOB_PARTS = ['train.x', 'train.labels', 'test.x', 'test.labels', 'dev.x', 'dev.labels', 'init.safetensors', 'resume.safetensors', 'train.y', 'test.y', 'dev.y'] as const;
 export type JobPart = (typeof JOB_PARTS)[number];
 
 /** Functions the CLI exposes on the page's window (Playwright exposeFunction). */

@@ -34,7 +34,7 @@ export interface RunResult {
 
 export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu', hooks: JobHooks): Promise<RunResult> {
   const trainer = await createTrainer({
-    spec: meta.spec, params: data.params, seed: meta.seed, normalize: meta.normalize,
+    spec: meta.spec, params: data.params, seed: meta.seed, normalize: meta.normalize, ...(meta.normalizeTarget ? { normalizeTarget: true } : {}),
     info: meta.info,
     optimizer: meta.optimizer, beta1: meta.beta1, beta2: meta.beta2, l2: meta.l2, keepProb: meta.keepProb,
     device, matmul: meta.matmul, ...(meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {}),

@@ -4,7 +4,7 @@
 import type { TuneStore } from '../gpu/autotune.ts';
 import { decodeSafetensors, paramsFromSafetensors } from '../io/safetensors.ts';
 import { encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
-import type { JobMeta, RunnerHooks } from './protocol.ts';
+import { JOB_PARTS, type JobMeta, type RunnerHooks } from './protocol.ts';
 import { runJob } from './run-job.ts';
 
 const hooks = window as unknown as Window & RunnerHooks;
@@ -35,11 +35,12 @@ async function post(path: string, body: Uint8Array): Promise<void> {
 
 async function main(): Promise<void> {
   const meta = (await (await fetch('/__job/meta.json')).json()) as JobMeta;
-  const [tx, tl, vx, vl, dx, dl, init, resumeState] = await Promise.all(['train.x', 'train.labels', 'test.x', 'test.labels', 'dev.x', 'dev.labels', 'init.safetensors', 'resume.safetensors'].map(part));
+  const [tx, tl, vx, vl, dx, dl, init, resumeState, ty, vy, dy] = await Promise.all(JOB_PARTS.map(part));
   const params = paramsFromSafetensors(new Uint8Array(init!), meta.spec);
-  const rows = (x: ArrayBuffer, labels: ArrayBuffer) => ({ x: new Float32Array(x), labels: new Uint32Array(labels) });
+  const regression = meta.info.task === 'regression';
+  const rows = (x: ArrayBuffer, labels: ArrayBuffer, y: ArrayBuffer) => (regression ? { x: new Float32Array(x), y: new Float32Array(y) } : { x: new Float32Array(x), labels: new Uint32Array(labels) });
   const result = await runJob(meta, {
-    train: rows(tx!, tl!), test: rows(vx!, vl!), dev: rows(dx!, dl!), params,
+    train: rows(tx!, tl!, ty!), test: rows(vx!, vl!, vy!), dev: rows(dx!, dl!, dy!), params,
     ...(meta.resume ? { resumeState: stateFrom(new Uint8Array(resumeState!)) } : {}),
   }, 'gpu', {
     emit: (e) => void hooks.__jobEvent(e),

@@ -12,6 +12,9 @@ import { buildJob, type Job } from './job.ts';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
+/** RMSE, MAE and R² of a regression run, or '' when there are none. */
+const metrics = (m: { rmse?: number | undefined; mae?: number | undefined; r2?: number | undefined }) =>
+  m.rmse === undefined ? '' : `RMSE ${m.rmse.toPrecision(4)}  MAE ${(m.mae ?? NaN).toPrecision(4)}  R² ${(m.r2 ?? NaN).toFixed(4)}`;
 
 function printer(json: boolean): (e: TrainEvent) => void {
   if (json) return (e) => process.stdout.write(JSON.stringify(e) + '\n');
@@ -21,10 +24,11 @@ function printer(json: boolean): (e: TrainEvent) => void {
         console.log(`device ${e.device} (${e.adapter}): ${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps`);
         break;
       case 'progress':
-        console.log(`  epoch ${e.epoch} step ${e.step}/${e.totalSteps}  loss ${e.loss.toFixed(4)}  acc ${pct(e.accuracy)}  ${e.stepsPerSecond.toFixed(1)} steps/s`);
+        console.log(`  epoch ${e.epoch} step ${e.step}/${e.totalSteps}  loss ${e.loss.toFixed(4)}  ${e.rmse !== undefined ? metrics(e) : `acc ${pct(e.accuracy)}`}  ${e.stepsPerSecond.toFixed(1)} steps/s`);
         break;
       case 'epoch':
-        console.log(`epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  test acc ${pct(e.testAccuracy)}` +
+        console.log(`epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  ` +
+          (e.testRmse !== undefined ? `test ${metrics({ rmse: e.testRmse, mae: e.testMae, r2: e.testR2 })}` : `test acc ${pct(e.testAccuracy)}`) +
           (e.devLoss !== undefined ? `  dev loss ${num(e.devLoss)}  dev acc ${pct(e.devAccuracy ?? null)}` : '') + (e.lr !== undefined ? `  lr ${e.lr.toPrecision(3)}` : ''));
         break;
       case 'checkpoint':
@@ -36,7 +40,11 @@ function printer(json: boolean): (e: TrainEvent) => void {
         console.log(`${e.reason}; continuing from the checkpoint at step ${e.fromStep}`);
         break;
       case 'summary':
-        console.log(`final: train loss ${num(e.loss)} acc ${pct(e.trainAccuracy)} | test loss ${num(e.testLoss)} acc ${pct(e.testAccuracy)} | ` +
+        if (e.trainRmse !== undefined) {
+          console.log(`final: train loss ${num(e.loss)} ${metrics({ rmse: e.trainRmse, mae: e.trainMae, r2: e.trainR2 })} | test loss ${num(e.testLoss)}` +
+            (e.testRmse !== undefined ? ` ${metrics({ rmse: e.testRmse, mae: e.testMae, r2: e.testR2 })}` : '') + ` | ` +
+            `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`);
+        } else console.log(`final: train loss ${num(e.loss)} acc ${pct(e.trainAccuracy)} | test loss ${num(e.testLoss)} acc ${pct(e.testAccuracy)} | ` +
           `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`);
         if (e.bestEpoch !== undefined) console.log(`dev: lowest loss ${num(e.bestDevLoss ?? null)} at epoch ${e.bestEpoch}${e.stoppedEarly ? `; stopped early after epoch ${e.epochs}` : ''}`);
         break;
@@ -79,6 +87,16 @@ async function main(argv: string[]): Promise<number> {
   try {
     const job = buildJob(opts);
     const emit = printer(opts.json);
+    if (opts.data.kind === 'csv') {
+      // What was read, once: the task and why, and the class numbering or the targets.
+      const { classNames, targetNames } = job.meta.info;
+      if (opts.json) process.stdout.write(JSON.stringify({ type: 'data', task: job.task, reason: job.taskReason, ...(classNames ? { classNames } : {}), ...(targetNames ? { targetNames } : {}) }) + '\n');
+      else {
+        console.log(`task: ${job.task} (${job.taskReason})`);
+        if (classNames) console.log(`classes: ${classNames.map((c, i) => `${c}=${i}`).join(', ')}`);
+        if (targetNames) console.log(`targets: ${targetNames.join(', ')}${opts.normalizeTarget ? ' (standardised for training; metrics in their units)' : ''}`);
+      }
+    }
     if (!opts.json) {
       console.log(`model [${job.meta.spec.sizes.join(',')}] ${job.meta.spec.activation} hidden${job.meta.spec.batchNorm ? ' with batch norm' : ''}, ${{ bce: 'sigmoid + BCE', ce: 'softmax + CE', mse: 'linear + MSE' }[job.meta.spec.loss]} output, on ${job.dataName}; ` +
         `${job.meta.fit.epochs} epochs, lr ${job.meta.fit.lr}, seed ${job.meta.seed}` + (opts.optimizer !== 'sgd' ? `, ${opts.optimizer}` : '') +
@@ -92,7 +110,8 @@ async function main(argv: string[]): Promise<number> {
     }
     if (opts.exportOnnx && model) {
       const m = decodeModel(model, 'the trained model');
-      writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, m.info.normalization ? { normalization: m.info.normalization } : {}));
+      writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, { ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
+        ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}) }));
       if (!opts.json) console.log(`exported ${error ? 'the last good weights' : 'the model'} as ONNX to ${opts.exportOnnx}`);
     }
     if (error) throw new Error(error);

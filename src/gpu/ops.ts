@@ -95,8 +95,9 @@ export interface LossResult {
   readonly correct: Float32Array;
 }
 
-async function loss(device: GPUDevice, id: 'bceWithLogits' | 'softmaxCrossEntropy' | 'mseLoss', z: Float32Array, y: Float32Array, rows: number, cols: number): Promise<LossResult> {
-  const out = await runOnce(device, id, {}, { z, y }, { dz: rows * cols, row_stats: rows * 2 }, { rows, cols }, rowWorkgroups(rows));
+async function loss(device: GPUDevice, id: 'bceWithLogits' | 'softmaxCrossEntropy' | 'mseLoss', z: Float32Array, y: Float32Array, rows: number, cols: number,
+  constants: Record<string, number> = {}): Promise<LossResult> {
+  const out = await runOnce(device, id, constants, { z, y }, { dz: rows * cols, row_stats: rows * 2 }, { rows, cols }, rowWorkgroups(rows));
   const stats = first(out, 'row_stats');
   return {
     rowLoss: stats.filter((_, i) => i % 2 === 0),
@@ -106,7 +107,8 @@ async function loss(device: GPUDevice, id: 'bceWithLogits' | 'softmaxCrossEntrop
 }
 export const bceWithLogits = (device: GPUDevice, z: Float32Array, y: Float32Array, rows: number) => loss(device, 'bceWithLogits', z, y, rows, 1);
 export const softmaxCrossEntropy = (device: GPUDevice, z: Float32Array, y: Float32Array, rows: number, cols: number) => loss(device, 'softmaxCrossEntropy', z, y, rows, cols);
-export const mseLoss = (device: GPUDevice, a: Float32Array, y: Float32Array, rows: number, cols: number) => loss(device, 'mseLoss', a, y, rows, cols);
+export const mseLoss = (device: GPUDevice, a: Float32Array, y: Float32Array, rows: number, cols: number, regression = false) =>
+  loss(device, 'mseLoss', a, y, rows, cols, regression ? { REGRESSION: 1 } : {});
 
 /** Sums (loss, correct) pairs [rows][2] into one pair. */
 export async function reduceStats(device: GPUDevice, rowStats: Float32Array, rows: number): Promise<Float32Array> {

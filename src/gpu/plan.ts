@@ -311,7 +311,9 @@ export class TrainingPlan implements TrainBackend {
       const trainForward = !inference && (dropout || spec.batchNorm) ? await forwardOps(true) : forward;
 
       const lossId = spec.loss === 'bce' ? 'bceWithLogits' : spec.loss === 'ce' ? 'softmaxCrossEntropy' : 'mseLoss';
-      const loss: Op = { d: await dispatch(lossId, {}, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats }, { rows: 1, cols: out }),
+      // A regression model's mse kernel sums |error| where a classifier counts the rows it gets right.
+      const lossConstants: Record<string, number> = lossId === 'mseLoss' && init.regression ? { REGRESSION: 1 } : {};
+      const loss: Op = { d: await dispatch(lossId, lossConstants, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats }, { rows: 1, cols: out }),
         uniform: (rows) => ({ rows, cols: out }), grid: (rows) => rowWorkgroups(rows) };
       const reduce = async (total: GPUBuffer): Promise<Op> => ({
         d: await dispatch('reduceStats', {}, { row_stats: rowStats, total }, { rows: 1 }),

@@ -3,6 +3,7 @@
 //   [Sub shift, Div scale]          input normalisation, when given
 //   Gemm(transB=1) + activation     per hidden layer (our weights are [out][in], as Gemm's B with transB)
 //   Gemm(transB=1) + Softmax|Sigmoid|nothing   the output layer, by loss ('ce' | 'bce' | 'mse')
+//   [Mul scale, Add shift]          regression targets standardised for training, back to their units
 // so the output is what predict() turns into classes: probabilities for 'ce' and 'bce', values for 'mse'.
 // The normalisation's method is recorded in the model's metadata_props ('normalization').
 // Batch norm is folded into its Gemm with the running averages, as inference uses them (model.ts):
@@ -18,6 +19,9 @@ export type { InputNormalization };
 export interface OnnxOptions {
   /** Applied inside the graph, so the model takes raw features. */
   readonly normalization?: InputNormalization;
+  /** An 'mse' model's standardised targets: the graph multiplies by scale and adds shift, so its
+   *  output is in the targets' units. */
+  readonly targetNormalization?: InputNormalization;
   /** Name of the graph's input (default 'input') and output (default 'output'). */
   readonly inputName?: string;
   readonly outputName?: string;
@@ -95,6 +99,13 @@ export function encodeOnnx(spec: ModelSpec, params: Params, options: OnnxOptions
   }
   if (spec.loss === 'ce') apply('Softmax', 'output.softmax', [], [intAttribute('axis', -1)]);
   if (spec.loss === 'bce') apply('Sigmoid', 'output.sigmoid');
+  const tn = options.targetNormalization;
+  if (tn) {
+    if (spec.loss !== 'mse') throw new Error(`onnx: targetNormalization is for an 'mse' model, this one has '${spec.loss}'`);
+    checkNormalization(tn, size(spec, L), 'outputs');
+    apply('Mul', 'output.scaled', [initializer('output.scale', [size(spec, L)], tn.scale)]);
+    apply('Add', 'output.shifted', [initializer('output.shift', [size(spec, L)], tn.shift)]);
+  }
 
   checkNames(inputName, outputName, [...initializerNames, ...nodes.slice(0, -1).map((n) => n.name)]);
   const graph = [
@@ -203,10 +214,10 @@ function checkParams(spec: ModelSpec, params: Params): void {
 
 /** shift and scale hold one finite value per input feature, and every scale is > 0 (a division by it
  *  follows). */
-function checkNormalization(norm: InputNormalization, n0: number): void {
+function checkNormalization(norm: InputNormalization, n0: number, what = 'inputs'): void {
   if (norm.method !== 'standard' && norm.method !== 'minmax') throw new Error(`onnx: normalization method must be 'standard' or 'minmax', got '${String(norm.method)}'`);
   for (const [name, values] of [['shift', norm.shift], ['scale', norm.scale]] as const) {
-    if (values.length !== n0) throw new Error(`onnx: normalization ${name} has ${values.length} values but the model has ${n0} inputs`);
+    if (values.length !== n0) throw new Error(`onnx: normalization ${name} has ${values.length} values but the model has ${n0} ${what}`);
     const bad = values.findIndex((v) => !Number.isFinite(v) || (name === 'scale' && !(Math.fround(v) > 0)));
     if (bad >= 0) throw new Error(`onnx: normalization ${name}[${bad}] is ${values[bad]}, expected a finite number${name === 'scale' ? ' > 0 (as a float32)' : ''}`);
   }

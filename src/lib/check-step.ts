@@ -51,8 +51,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** One step of `rows` rows (the first ones of `train`) at learning rate lr on the GPU and on the
  *  reference, from `params`. */
 export async function checkStep(ctx: GpuContext, spec: ModelSpec, params: Params, config: TrainConfig, train: SplitData, rows: number, lr: number,
-  planOptions: PlanOptions): Promise<StepCheck> {
-  const plan = await TrainingPlan.create(ctx, { spec, params, train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows, config }, planOptions);
+  planOptions: PlanOptions, regression = false): Promise<StepCheck> {
+  const plan = await TrainingPlan.create(ctx, { spec, params, train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows, config, regression }, planOptions);
   let gpuLoss: number;
   let grads: Params;
   let after: Params;
@@ -70,7 +70,7 @@ export async function checkStep(ctx: GpuContext, spec: ModelSpec, params: Params
   const p64 = toParams64(params);
   const plain = config.optimizer === 'sgd' && config.l2 === 0 && config.keepProb === 1;
   const ref = trainStep(spec, p64, Float64Array.from(train.x.subarray(0, rows * n0)), Float64Array.from(train.y.subarray(0, rows * nL)), rows, lr,
-    plain ? undefined : { config, state: zeroState(p64), t: 1 });
+    plain ? undefined : { config, state: zeroState(p64), t: 1 }, regression);
   const layers: LayerCheck[] = grads.map((g, l) => {
     const name = (k: string) => `layers.${l}.${k}`;
     const mismatches = [

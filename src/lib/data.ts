@@ -17,8 +17,9 @@ export interface LabeledData {
   readonly y?: Float32Array;
 }
 
-/** Rows in a backend's layout: x normalised, y targets for the loss. */
-export function toSplit(spec: ModelSpec, data: LabeledData, what: string, normalization?: InputNormalization): SplitData {
+/** Rows in a backend's layout: x normalised, y targets for the loss (regression targets standardised
+ *  with targetNormalization when given). */
+export function toSplit(spec: ModelSpec, data: LabeledData, what: string, normalization?: InputNormalization, targetNormalization?: InputNormalization): SplitData {
   const n0 = size(spec, 0);
   const out = size(spec, layerCount(spec));
   const bad = (m: string) => new TrainerError('bad-input', `${what}: ${m}`);
@@ -27,8 +28,12 @@ export function toSplit(spec: ModelSpec, data: LabeledData, what: string, normal
   const n = data.x.length / n0;
   let y: Float32Array;
   if (data.y !== undefined) {
+    if (!(data.y instanceof Float32Array)) throw bad('y must be a Float32Array of targets [n][outputs]');
     if (data.y.length !== n * out) throw bad(`y has ${data.y.length} values, expected ${n} rows × ${out} outputs`);
-    y = data.y;
+    for (let i = 0; i < data.y.length; i++) {
+      if (!Number.isFinite(data.y[i]!)) throw bad(`y[${Math.floor(i / out)}][${i % out}] is ${data.y[i]}; every target must be finite`);
+    }
+    y = targetNormalization ? applyNormalization(data.y, targetNormalization) : data.y;
   } else if (data.labels !== undefined) {
     if (data.labels.length !== n) throw bad(`${data.labels.length} labels for ${n} rows`);
     // Classes as targets: 0/1 for one sigmoid unit, one-hot otherwise (also for 'mse', the course's
@@ -99,8 +104,8 @@ export function splitDataset(d: Dataset | GivenSplit, o: { readonly testSplit: n
   return { train: inner.train, test, dev: inner.test };
 }
 
-/** Rows of a Dataset as fit/evaluate input. */
-export const labeled = (d: Dataset): LabeledData => ({ x: d.x, labels: d.labels });
+/** Rows of a Dataset as fit/evaluate input: its class labels, or its regression targets. */
+export const labeled = (d: Dataset): LabeledData => (d.y ? { x: d.x, y: d.y } : { x: d.x, labels: d.labels });
 
 /** A built-in 2-D toy set (spiral with 3 classes, moons, circles, xor), with the set's own default noise
  *  unless `noise` is given: the same name, size, seed and noise give the same rows everywhere. */

@@ -19,6 +19,13 @@ export interface ModelInfo {
   readonly classNames?: readonly string[];
   /** Name of the label column the model was trained on. */
   readonly labelName?: string;
+  /** 'regression' for a model whose outputs are values (absent: classification). */
+  readonly task?: 'classification' | 'regression';
+  /** Names of the regression targets, index = output. */
+  readonly targetNames?: readonly string[];
+  /** Regression targets were standardised for training, (y − shift) / scale per output: predictions
+   *  and metrics are turned back into the targets' units with these (method 'standard'). */
+  readonly targetNormalization?: InputNormalization;
   /** The settings of the run that trained it (data source, split fractions, seed, optimizer...), so the
    *  same test rows can be found again (npm run predict -- --split test). */
   readonly trainedWith?: Readonly<Record<string, string | number | boolean>>;
@@ -45,6 +52,19 @@ export function validateInfo(info: ModelInfo, spec: ModelSpec): ModelInfo {
     throw bad('normalization must be { method, shift: number[], scale: number[] }');
   }
   if (info.trainedWith !== undefined && (typeof info.trainedWith !== 'object' || info.trainedWith === null)) throw bad('trainedWith must be an object');
+  if (info.task !== undefined && info.task !== 'classification' && info.task !== 'regression') throw bad(`task must be 'classification' or 'regression', got '${String(info.task)}'`);
+  if (info.targetNames !== undefined && !strings(info.targetNames)) throw bad('targetNames must be an array of strings');
+  const regression = info.task === 'regression';
+  const outputs = size(spec, spec.sizes.length - 1);
+  if (regression && spec.loss !== 'mse') throw bad(`a regression model needs the 'mse' loss, this one has '${spec.loss}'`);
+  if (info.targetNames && (!regression || info.targetNames.length !== outputs)) throw bad(`${info.targetNames.length} target names for ${regression ? `a regression model with ${outputs} outputs` : 'a classifier'}`);
+  const tn = info.targetNormalization;
+  if (tn !== undefined) {
+    if (!regression) throw bad('targetNormalization is for regression models (task: regression)');
+    if (typeof tn !== 'object' || !numbers(tn.shift) || !numbers(tn.scale) || tn.shift.length !== outputs || tn.scale.length !== outputs) throw bad(`targetNormalization must be { method, shift, scale } with ${outputs} numbers each`);
+    tn.shift.forEach((v, i) => { if (!Number.isFinite(v)) throw bad(`targetNormalization shift ${i} is ${v}`); });
+    tn.scale.forEach((v, i) => { if (!(Number.isFinite(v) && v > 0)) throw bad(`targetNormalization scale ${i} must be a finite number > 0, got ${v}`); });
+  }
   if (info.featureNames && info.featureNames.length !== n0) throw bad(`${info.featureNames.length} feature names for ${n0} inputs`);
   const nz = info.normalization;
   if (nz) {

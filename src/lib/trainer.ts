@@ -13,6 +13,7 @@ import { forward, toParams64 } from '../reference/mlp.ts';
 import { resolveConfig, type OptimizerKind, type Split, type SplitData, type TrainBackend, type TrainConfig } from '../train/backend.ts';
 import type { LoopPosition, TrainState } from '../train/checkpoint.ts';
 import { DivergenceError, runTraining, type LoopControl, type LrDecay, type Summary, type TrainEvent } from '../train/loop.ts';
+import { regressionMetrics, sumOfSquares, type RegressionMetrics, type RegressionScale } from '../train/metrics.ts';
 import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
 import { fitNormalization, toSplit, type LabeledData } from './data.ts';
 import { checkFits } from './budget.ts';
@@ -39,6 +40,12 @@ export interface TrainerOptions {
   readonly classes?: number;
   /** Outputs of a regression model (loss 'mse'). */
   readonly outputs?: number;
+  /** 'regression' (values out; RMSE, MAE and R² in evaluations and events) or 'classification'.
+   *  Default: regression when `outputs` is given or the model's info says so. */
+  readonly task?: 'classification' | 'regression';
+  /** Regression: standardise the targets with statistics of the first fit's training rows (kept in the
+   *  model's info as targetNormalization); fit, evaluate and predict take and give the targets' units. */
+  readonly normalizeTarget?: boolean;
   /** Hidden activation (default 'relu'). */
   readonly activation?: Activation;
   /** Output and cost (default: 'bce' for 2 classes, 'ce' for more, 'mse' with outputs). */
@@ -116,17 +123,21 @@ export interface FitCheckpoint {
   readonly state: TrainState;
 }
 
-/** Loss and accuracy of the model over some rows (loss without the L2 term; accuracy NaN for 'mse'
- *  only when nothing counts as correct). */
+/** Loss and accuracy of the model over some rows (loss without the L2 term, in training units: of the
+ *  standardised targets with normalizeTarget). A regression model has RMSE, MAE (targets' units) and
+ *  R² instead of an accuracy (NaN). */
 export interface Evaluation {
   readonly loss: number;
   readonly accuracy: number;
   readonly rows: number;
+  readonly rmse?: number;
+  readonly mae?: number;
+  readonly r2?: number;
 }
 
 /** predict's result. Classification: values are class probabilities [rows][classes] (two columns for a
  *  sigmoid model: 1 − p, p) and classes the most probable class of each row. Regression: values are
- *  the outputs [rows][outputs]. */
+ *  the outputs [rows][outputs], in the targets' units (normalizeTarget undone). */
 export interface Prediction {
   readonly rows: number;
   readonly columns: number;
@@ -216,6 +227,8 @@ export class Trainer {
   private params: Params;
   private infoNow: ModelInfo;
   private readonly normalizeMethod: InputNormalization['method'] | undefined;
+  /** Outputs are values (loss 'mse', info.task 'regression'). */
+  readonly regression: boolean;
   private bound: Bound | undefined;
   private running = false;
   private pausedNow = false;
@@ -235,6 +248,7 @@ export class Trainer {
   ) {
     this.params = cloneParams(params);
     this.infoNow = info;
+    this.regression = info.task === 'regression';
     const n = options.normalize ?? 'none';
     this.normalizeMethod = n === 'none' ? undefined : n;
   }
@@ -273,7 +287,18 @@ export class Trainer {
       throw e;
     }
     const params = o.model?.params ?? o.params ?? initParams(spec, o.seed ?? 1);
-    const info = validateInfo({ ...(o.model?.info ?? {}), ...(o.info ?? {}) }, spec);
+    const { task, ...given } = { ...(o.model?.info ?? {}), ...(o.info ?? {}) };
+    const regression = o.task !== undefined ? o.task === 'regression' : o.outputs !== undefined || task === 'regression';
+    const bad = (m: string) => new TrainerError('bad-input', `createTrainer: ${m}`);
+    if (regression && spec.loss !== 'mse') throw bad(`regression needs the 'mse' loss (a linear output), this model has '${spec.loss}'`);
+    if (o.normalizeTarget && !regression) throw bad("normalizeTarget is for regression (give outputs, or task: 'regression')");
+    let info: ModelInfo;
+    try {
+      info = validateInfo(regression ? { ...given, task: 'regression' } : given, spec);
+    } catch (e) {
+      if (device === 'gpu') ctx?.device.destroy();
+      throw e;
+    }
     const t = new Trainer(spec, config, o, ctx, device === 'gpu', params, info);
     if (ctx) await t.planOptions(ctx); // the autotune, once per device, before the first fit
     return t;
@@ -356,11 +381,20 @@ export class Trainer {
 
   /** Rows in the backend's layout, normalised with the model's statistics. */
   private split(data: LabeledData, what: string): SplitData {
-    return toSplit(this.spec, data, what, this.infoNow.normalization);
+    if (this.regression && data.y === undefined) throw new TrainerError('bad-input', `${what}: a regression model takes targets y [n][outputs], not class labels`);
+    return toSplit(this.spec, data, what, this.infoNow.normalization, this.infoNow.targetNormalization);
+  }
+
+  /** How a regression model's sums become RMSE, MAE and R² over these splits. */
+  private regressionScale(splits: Record<Split, SplitData>): RegressionScale {
+    const outputs = size(this.spec, layerCount(this.spec));
+    const tn = this.infoNow.targetNormalization;
+    const part = (f: (d: SplitData) => number) => ({ train: f(splits.train), test: f(splits.test), dev: f(splits.dev) });
+    return { outputs, unit: outputs === 1 && tn ? tn.scale[0]! : 1, sst: part((d) => sumOfSquares(d.y, d.n, outputs)), rows: part((d) => d.n) };
   }
 
   private async backendFor(train: SplitData, test: SplitData, dev: SplitData, maxBatch: number, inference: boolean, params: Params): Promise<TrainBackend> {
-    const init = { spec: this.spec, params, train, test, dev, maxBatch, config: this.config };
+    const init = { spec: this.spec, params, train, test, dev, maxBatch, config: this.config, regression: this.regression };
     checkFits(this.spec, this.config, this.device, this.ctx?.device.limits, this.adapter, { batchSize: maxBatch, rows: { train: train.n, test: test.n, dev: dev.n } });
     if (!this.ctx) return CpuBackend.create(init);
     try {
@@ -412,6 +446,10 @@ export class Trainer {
         toSplit(this.spec, train, 'fit: train'); // the rows are checked before statistics are taken from them
         this.infoNow = { ...this.infoNow, normalization: fitNormalization(train.x, size(this.spec, 0), this.normalizeMethod) };
       }
+      if (this.options.normalizeTarget && !this.infoNow.targetNormalization) {
+        this.split(train, 'fit: train'); // checked first, as above
+        this.infoNow = { ...this.infoNow, targetNormalization: fitNormalization(train.y!, size(this.spec, layerCount(this.spec)), 'standard') };
+      }
       const tr = this.split(train, 'fit: train');
       const te = o.test ? this.split(o.test, 'fit: test') : empty;
       const dv = o.dev ? this.split(o.dev, 'fit: dev') : empty;
@@ -454,6 +492,7 @@ export class Trainer {
               epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed ?? this.options.seed ?? 1, shuffle: o.shuffle ?? true,
               evalEvery: o.evalEvery ?? 50, ...(o.lrDecay ? { lrDecay: o.lrDecay } : {}), ...(dv.n > 0 ? { devRows: dv.n } : {}),
               ...(o.earlyStopping !== undefined ? { earlyStopping: o.earlyStopping } : {}),
+              ...(this.regression ? { regression: this.regressionScale({ train: tr, test: te, dev: dv }) } : {}),
             }, emit, {
               control, ...(last ? { resume: last.position } : {}), checkpointEvery: every,
               onCheckpoint: async (c) => {
@@ -537,20 +576,21 @@ export class Trainer {
     };
   }
 
-  /** Loss and accuracy of the current model over `data` (raw rows), forward only. */
+  /** Loss and accuracy (regression: RMSE, MAE, R²) of the current model over `data` (raw rows), forward only. */
   async evaluate(data: LabeledData): Promise<Evaluation> {
     this.live();
-    const split = this.bound?.sources.get(data);
-    if (split && !this.running) {
-      const s = await this.bound!.backend.evaluate(split);
-      return { loss: s.lossSum / s.count, accuracy: s.correct / s.count, rows: s.count };
-    }
     const rows = this.split(data, 'evaluate');
+    const result = (s: { lossSum: number; correct: number; count: number }): Evaluation => {
+      if (!this.regression) return { loss: s.lossSum / s.count, accuracy: s.correct / s.count, rows: s.count };
+      const m: RegressionMetrics = regressionMetrics(s, this.regressionScale({ train: rows, test: empty, dev: empty }), 'train');
+      return { loss: s.lossSum / s.count, accuracy: NaN, rows: s.count, ...m };
+    };
+    const split = this.bound?.sources.get(data);
+    if (split && !this.running) return result(await this.bound!.backend.evaluate(split));
     if (rows.n === 0) throw new TrainerError('bad-input', 'evaluate: no rows');
     const backend = await this.backendFor(rows, empty, empty, Math.min(rows.n, INFERENCE_BATCH), true, await this.getParams());
     try {
-      const s = await backend.evaluate('train');
-      return { loss: s.lossSum / s.count, accuracy: s.correct / s.count, rows: s.count };
+      return result(await backend.evaluate('train'));
     } finally {
       backend.destroy();
     }
@@ -589,10 +629,12 @@ export class Trainer {
     return Float64Array.from(await (plan as TrainingPlan).forwardRows(x, rows));
   }
 
-  /** Probabilities (softmax or sigmoid, in float64) and classes from the output layer's values. */
+  /** Probabilities (softmax or sigmoid, in float64) and classes from the output layer's values;
+   *  regression values back in the targets' units. */
   private outputs(z: Float64Array, rows: number): Prediction {
     const k = size(this.spec, layerCount(this.spec));
-    if (this.spec.loss === 'mse') return { rows, columns: k, values: Float32Array.from(z) };
+    const tn = this.infoNow.targetNormalization;
+    if (this.spec.loss === 'mse') return { rows, columns: k, values: tn ? Float32Array.from(z, (v, i) => v * tn.scale[i % k]! + tn.shift[i % k]!) : Float32Array.from(z) };
     const columns = this.spec.loss === 'bce' ? 2 : k;
     const values = new Float32Array(rows * columns);
     const classes = new Uint32Array(rows);
@@ -648,7 +690,8 @@ export class Trainer {
    *  output 'output' (probabilities, or regression values). Runs in onnxruntime and the like. */
   async exportOnnx(): Promise<Uint8Array> {
     const m = await this.model();
-    return encodeOnnx(m.spec, m.params, m.info.normalization ? { normalization: m.info.normalization } : {});
+    return encodeOnnx(m.spec, m.params, { ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
+      ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}) });
   }
 
   /** One training step at learning rate lr on the GPU and on the float64 reference, from the current
@@ -661,7 +704,7 @@ export class Trainer {
     const rows = Math.min(o.rows ?? 64, train.n);
     if (rows < 1) throw new TrainerError('bad-input', 'checkStep: no rows');
     const params = this.running ? cloneParams(this.params) : await this.getParams();
-    return checkStep(this.ctx, this.spec, params, this.config, train, rows, o.lr, await this.planOptions(this.ctx));
+    return checkStep(this.ctx, this.spec, params, this.config, train, rows, o.lr, await this.planOptions(this.ctx), this.regression);
   }
 
   /** The course's gradient check (float64 backprop against central differences) of the current

@@ -20,6 +20,7 @@ export class CpuBackend implements TrainBackend {
   private order: Uint32Array;
   private readonly config: TrainConfig;
   private readonly plainSgd: boolean;
+  private readonly regression: boolean;
   private readonly state: OptimizerState;
   /** Steps taken so far (the next step is t + 1). */
   private t = 0;
@@ -45,6 +46,7 @@ export class CpuBackend implements TrainBackend {
     this.order = identity(init.train.n);
     this.config = resolveConfig(init.config);
     this.plainSgd = this.config.optimizer === 'sgd' && this.config.l2 === 0 && this.config.keepProb === 1;
+    this.regression = init.regression === true;
     this.state = zeroState(this.params);
   }
 
@@ -60,8 +62,8 @@ export class CpuBackend implements TrainBackend {
     const x = gather(this.train.x, this.order, start, rows, this.inputs());
     const y = gather(this.train.y, this.order, start, rows, this.outputs());
     this.t++;
-    const r = this.plainSgd ? trainStep(this.spec, this.params, x, y, rows, lr)
-      : trainStep(this.spec, this.params, x, y, rows, lr, { config: this.config, state: this.state, t: this.t });
+    const r = this.plainSgd ? trainStep(this.spec, this.params, x, y, rows, lr, undefined, this.regression)
+      : trainStep(this.spec, this.params, x, y, rows, lr, { config: this.config, state: this.state, t: this.t }, this.regression);
     this.lossSum += r.loss * rows;
     this.correct += r.correct;
     this.count += rows;
@@ -88,7 +90,7 @@ export class CpuBackend implements TrainBackend {
       const x = Float64Array.from(data.x.subarray(start * nIn, (start + rows) * nIn));
       const y = Float64Array.from(data.y.subarray(start * nOut, (start + rows) * nOut));
       const { a } = forward(this.spec, this.params, x, rows, undefined, 'eval'); // batch norm: running stats
-      const out = lossAndGrad(this.spec, a[a.length - 1]!, y, rows);
+      const out = lossAndGrad(this.spec, a[a.length - 1]!, y, rows, this.regression);
       lossSum += sum(out.rowLoss);
       correct += sum(out.correct);
     }

@@ -74,11 +74,12 @@ export interface GradCheckCase {
   readonly results: GradCheckResult[];
 }
 
-/** Every supported layer type: each hidden activation under each output loss, then L2, dropout and both,
- *  then batch norm (each hidden activation, alone and with L2 + dropout).
+/** Every supported layer type: each hidden activation under each output loss (MSE twice: on several
+ *  outputs, and as a one-target regression net with two hidden layers), then L2, dropout and both, then
+ *  batch norm (each hidden activation, alone and with L2 + dropout).
  *  Small random problems (rows examples), so the whole sweep takes well under a second. */
 export function gradientCheckSuite(seed = 1, rows = 5, grads: GradFn = backpropGrads): GradCheckCase[] {
-  const nets: [number[], ModelSpec['loss']][] = [[[3, 5, 4, 3], 'ce'], [[4, 6, 5, 1], 'bce'], [[3, 4, 2], 'mse']];
+  const nets: [number[], ModelSpec['loss']][] = [[[3, 5, 4, 3], 'ce'], [[4, 6, 5, 1], 'bce'], [[3, 4, 2], 'mse'], [[2, 8, 6, 1], 'mse']];
   const regs: [string, Regularization][] = [
     ['', {}], [', L2 λ=0.7', { l2: 0.7 }], [', dropout keep=0.7', { dropout: { keepProb: 0.7, seed, step: 1 } }],
     [', L2 + dropout', { l2: 0.7, dropout: { keepProb: 0.7, seed, step: 2 } }],

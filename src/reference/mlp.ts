@@ -98,8 +98,9 @@ export function l2Cost(params: Params64, l2: number, rows: number): number {
   return (l2 / (2 * rows)) * s;
 }
 
-/** Loss of the output layer's Z (see forward) against targets y[rows][n_L]. */
-export function lossAndGrad(spec: ModelSpec, zOut: Float64Array, y: Float64Array, rows: number): LossResult {
+/** Loss of the output layer's Z (see forward) against targets y[rows][n_L]; `regression` makes mse's
+ *  second statistic Σ|error| (mseLoss). */
+export function lossAndGrad(spec: ModelSpec, zOut: Float64Array, y: Float64Array, rows: number, regression = false): LossResult {
   const cols = size(spec, layerCount(spec));
   switch (spec.loss) {
     case 'bce':
@@ -108,7 +109,7 @@ export function lossAndGrad(spec: ModelSpec, zOut: Float64Array, y: Float64Array
     case 'ce':
       return softmaxCrossEntropy(zOut, y, rows, cols);
     case 'mse':
-      return mseLoss(zOut, y, rows, cols);
+      return mseLoss(zOut, y, rows, cols, regression);
   }
 }
 
@@ -202,12 +203,13 @@ export interface StepOptions {
 }
 
 /** One SGD step on x[rows][n0], y[rows][n_L]. Updates params IN PLACE (each weight and bias array is
- *  overwritten, the arrays themselves are kept). Returns the mean loss and the number classified right,
- *  both measured before the update, and the gradients that were applied. */
-export function trainStep(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, lr: number, opt?: StepOptions): { loss: number; correct: number; grads: Grads } {
+ *  overwritten, the arrays themselves are kept). Returns the mean loss and the number classified right
+ *  (with `regression`, the sum of absolute errors), both measured before the update, and the gradients
+ *  that were applied. */
+export function trainStep(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, lr: number, opt?: StepOptions, regression = false): { loss: number; correct: number; grads: Grads } {
   if (!opt) {
     const { a, bn } = forward(spec, params, x, rows);
-    const out = lossAndGrad(spec, a[a.length - 1]!, y, rows);
+    const out = lossAndGrad(spec, a[a.length - 1]!, y, rows, regression);
     const grads = backward(spec, params, a, out.dZ, rows, { bn });
     for (let l = 0; l < params.length; l++) for (const [, p, g] of updates(params[l]!, grads, l)) p.set(sgdUpdate(p, g, lr));
     updateRunning(params, bn);
@@ -218,7 +220,7 @@ export function trainStep(spec: ModelSpec, params: Params64, x: Float64Array, y:
   const c = opt.config;
   const dropout = c.keepProb < 1 ? { keepProb: c.keepProb, seed: c.dropoutSeed, step: opt.t } : undefined;
   const { a, inputs, bn } = forward(spec, params, x, rows, dropout);
-  const out = lossAndGrad(spec, a[a.length - 1]!, y, rows);
+  const out = lossAndGrad(spec, a[a.length - 1]!, y, rows, regression);
   const data = backward(spec, params, a, out.dZ, rows, { inputs, bn, ...(dropout ? { dropout } : {}) });
   let penalty = 0;
   const h = { kind: c.optimizer, lr, beta1: c.beta1, beta2: c.beta2, eps: c.epsilon, c1: 1 - c.beta1 ** opt.t, c2: 1 - c.beta2 ** opt.t, l2: c.l2 / rows };

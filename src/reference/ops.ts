@@ -231,21 +231,25 @@ export function softmaxCrossEntropy(z: Float64Array, y: Float64Array, rows: numb
 }
 
 /** Mean squared error on a linear output a[rows][cols]. The row loss is averaged over cols, so the
- *  mean over rows equals PyTorch's MSELoss (mean over all elements). */
-export function mseLoss(a: Float64Array, y: Float64Array, rows: number, cols: number): LossResult {
+ *  mean over rows equals PyTorch's MSELoss (mean over all elements). `correct` is the row classified
+ *  right (one-hot or 0/1 targets), or with `regression` the row's Σ_j |a − y| (loss.wgsl's REGRESSION). */
+export function mseLoss(a: Float64Array, y: Float64Array, rows: number, cols: number, regression = false): LossResult {
   if (a.length !== rows * cols || y.length !== rows * cols) throw new Error(`mseLoss: a has ${a.length} and y ${y.length} elements, expected ${rows}*${cols}`);
   const rowLoss = new Float64Array(rows);
   const dZ = new Float64Array(rows * cols);
   const correct = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     let loss = 0;
+    let abs = 0;
     for (let j = 0; j < cols; j++) {
       const d = a[r * cols + j]! - y[r * cols + j]!;
       loss += (d * d) / cols;
+      abs += Math.abs(d);
       dZ[r * cols + j] = (2 * d) / (rows * cols);
     }
     rowLoss[r] = loss;
-    if (cols > 1) correct[r] = argmaxRow(a, r, cols) === argmaxRow(y, r, cols) ? 1 : 0;
+    if (regression) correct[r] = abs;
+    else if (cols > 1) correct[r] = argmaxRow(a, r, cols) === argmaxRow(y, r, cols) ? 1 : 0;
     else correct[r] = (a[r]! > 0.5) === (y[r]! > 0.5) ? 1 : 0;
   }
   return { rowLoss, dZ, correct };

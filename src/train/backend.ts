@@ -21,6 +21,8 @@ export interface BackendInit {
   readonly maxBatch: number;
   /** Optimizer and regularisation; missing fields take DEFAULT_TRAIN_CONFIG (plain SGD, none). */
   readonly config?: Partial<TrainConfig>;
+  /** A regression model ('mse'): Stats.correct is then the sum of absolute errors (MAE's numerator). */
+  readonly regression?: boolean;
 }
 
 export type OptimizerKind = 'sgd' | 'momentum' | 'rmsprop' | 'adam';
@@ -70,7 +72,8 @@ export function dropoutThreshold(keepProb: number): number {
   return Math.round(keepProb * 2 ** 24);
 }
 
-/** Sums over some rows: loss is the sum of per-example losses, correct the number classified right. */
+/** Sums over some rows: loss is the sum of per-example losses, correct the number classified right
+ *  (for a regression backend, BackendInit.regression: the sum of absolute errors over every output). */
 export interface Stats {
   readonly lossSum: number;
   readonly correct: number;

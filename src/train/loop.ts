@@ -7,6 +7,7 @@ import { Rng } from '../rng.ts';
 import { TrainerError } from '../lib/errors.ts';
 import type { LoopPosition, TrainState } from './checkpoint.ts';
 import { SNAPSHOT_SLOTS, type Stats, type TrainBackend } from './backend.ts';
+import { regressionMetrics, type RegressionScale } from './metrics.ts';
 
 export interface LoopOptions {
   readonly epochs: number;
@@ -22,6 +23,8 @@ export interface LoopOptions {
   readonly devRows?: number;
   /** Stop when the dev loss has not improved for this many epochs (needs devRows > 0). */
   readonly earlyStopping?: number;
+  /** A regression model: RMSE, MAE and R² join the events (accuracy is NaN). */
+  readonly regression?: RegressionScale;
 }
 
 /** lr of epoch e (from 1): inverse lr0/(1 + rate·(e−1)) (the course's 1/(1 + decayRate·epoch)),
@@ -76,6 +79,14 @@ export interface Summary {
   /** Same over the test split; null when there is no test split. */
   readonly testLoss: number | null;
   readonly testAccuracy: number | null;
+  /** Regression: RMSE, MAE (targets' units) and R² of the final weights over the training split, and
+   *  over the test split when there is one. */
+  readonly trainRmse?: number;
+  readonly trainMae?: number;
+  readonly trainR2?: number;
+  readonly testRmse?: number;
+  readonly testMae?: number;
+  readonly testR2?: number;
   /** With a dev split: the epoch with the lowest dev loss, that loss, and whether early stopping ended the run. */
   readonly bestEpoch?: number;
   readonly bestDevLoss?: number;
@@ -84,9 +95,11 @@ export interface Summary {
 
 export type TrainEvent =
   | { readonly type: 'start'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly trainRows: number; readonly testRows: number; readonly batchSize: number; readonly stepsPerEpoch: number; readonly totalSteps: number }
-  | { readonly type: 'progress'; readonly epoch: number; readonly step: number; readonly totalSteps: number; readonly loss: number; readonly accuracy: number; readonly stepsPerSecond: number; readonly seconds: number }
+  | { readonly type: 'progress'; readonly epoch: number; readonly step: number; readonly totalSteps: number; readonly loss: number; readonly accuracy: number; readonly stepsPerSecond: number; readonly seconds: number;
+      /** Regression, over the period's training rows (R² against the training split's variance). */
+      readonly rmse?: number; readonly mae?: number; readonly r2?: number }
   | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly step: number; readonly testLoss: number | null; readonly testAccuracy: number | null; readonly seconds: number;
-      readonly lr?: number; readonly devLoss?: number; readonly devAccuracy?: number }
+      readonly lr?: number; readonly devLoss?: number; readonly devAccuracy?: number; readonly testRmse?: number; readonly testMae?: number; readonly testR2?: number }
   | { readonly type: 'checkpoint'; readonly step: number }
   | { readonly type: 'recovered'; readonly fromStep: number; readonly reason: string }
   /** The GPU memory a fit's plan holds, once it is built (its own buffers, counted by its arena). */
@@ -101,9 +114,10 @@ export class DivergenceError extends TrainerError {
   }
 }
 
-const mean = (s: Stats) => ({ loss: s.count > 0 ? s.lossSum / s.count : NaN, accuracy: s.count > 0 ? s.correct / s.count : NaN });
-
 export async function runTraining(backend: TrainBackend, trainRows: number, testRows: number, opts: LoopOptions, emit: (e: TrainEvent) => void, hooks: LoopHooks = {}): Promise<Summary> {
+  const reg = opts.regression;
+  // A regression backend's `correct` is Σ|error|, not an accuracy.
+  const mean = (s: Stats) => ({ loss: s.count > 0 ? s.lossSum / s.count : NaN, accuracy: s.count > 0 && !reg ? s.correct / s.count : NaN });
   const batch = Math.min(opts.batchSize, trainRows);
   if (trainRows < 1) throw new Error('training split is empty');
   const devRows = opts.devRows ?? 0;
@@ -145,7 +159,8 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
     const now = performance.now();
     const rate = ((p.step - lastReport.step) / (now - lastReport.time)) * 1000;
     lastReport = { time: now, step: p.step };
-    emit({ type: 'progress', epoch: p.epoch, step: p.step, totalSteps, loss: m.loss, accuracy: m.accuracy, stepsPerSecond: rate, seconds: (now - t0) / 1000 });
+    const metrics = reg && s.count > 0 ? regressionMetrics(s, reg, 'train', true) : undefined;
+    emit({ type: 'progress', epoch: p.epoch, step: p.step, totalSteps, loss: m.loss, accuracy: m.accuracy, stepsPerSecond: rate, seconds: (now - t0) / 1000, ...metrics });
   };
 
   let stopped = false;
@@ -199,8 +214,11 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
       if (d.loss < best.loss) best = { epoch, loss: d.loss };
     }
     if (testRows > 0) {
-      const t = mean(await backend.evaluate('test'));
-      emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (performance.now() - t0) / 1000, ...extra });
+      const s = await backend.evaluate('test');
+      const t = mean(s);
+      const m = reg ? regressionMetrics(s, reg, 'test') : undefined;
+      emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (performance.now() - t0) / 1000, ...extra,
+        ...(m ? { testRmse: m.rmse, testMae: m.mae, testR2: m.r2 } : {}) });
     } else {
       emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: null, testAccuracy: null, seconds: (performance.now() - t0) / 1000, ...extra });
     }
@@ -210,12 +228,17 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  const tr = mean(await backend.evaluate('train'));
-  const te = testRows > 0 ? mean(await backend.evaluate('test')) : null;
+  const trStats = await backend.evaluate('train');
+  const teStats = testRows > 0 ? await backend.evaluate('test') : null;
+  const tr = mean(trStats);
+  const te = teStats ? mean(teStats) : null;
+  const trM = reg ? regressionMetrics(trStats, reg, 'train') : undefined;
+  const teM = reg && teStats ? regressionMetrics(teStats, reg, 'test') : undefined;
   const summary: Summary = {
     type: 'summary', device: backend.device, adapter: backend.adapter, epochs: epochsRun, steps: step, seconds,
     stepsPerSecond: (step - firstStep) / seconds, samplesPerSecond: ((step - firstStep) * trainRows) / stepsPerEpoch / seconds,
     loss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te ? te.loss : null, testAccuracy: te ? te.accuracy : null,
+    ...(trM ? { trainRmse: trM.rmse, trainMae: trM.mae, trainR2: trM.r2 } : {}), ...(teM ? { testRmse: teM.rmse, testMae: teM.mae, testR2: teM.r2 } : {}),
     ...(devRows > 0 ? { bestEpoch: best.epoch, bestDevLoss: best.loss, stoppedEarly } : {}),
   };
   emit(summary);

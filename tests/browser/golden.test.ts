@@ -26,6 +26,8 @@ interface Case {
   readonly options: PlanOptions;
   /** Optimizer and regularisation (absent: plain SGD, the original step). */
   readonly config?: Partial<TrainConfig>;
+  /** A regression model: real-valued targets, and the loss's second statistic is Σ|error| (compared too). */
+  readonly regression?: boolean;
 }
 
 const CASES: Case[] = [
@@ -61,14 +63,25 @@ const CASES: Case[] = [
     options: { matmul: 'tiled' }, config: { optimizer: 'adam' } },
   { label: 'adam + batch norm + L2 + dropout, sigmoid MSE', spec: { sizes: [5, 9, 7, 3], activation: 'sigmoid', loss: 'mse', batchNorm: true }, n: 25, batch: 10, steps: 6, lr: 0.02,
     options: {}, config: { optimizer: 'adam', l2: 0.3, keepProb: 0.8, dropoutSeed: 4 } },
+  // Regression (one target, as y = sin(x1) + 0.5·x2² is learnt, and several): every hidden activation,
+  // the mse kernel's REGRESSION variant, whose Σ|error| per step is compared as well.
+  { label: 'regression: tanh, one target, sgd, blocked', spec: { sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'mse' }, n: 50, batch: 16, steps: 7, lr: 0.05,
+    options: { matmul: 'blocked' }, regression: true },
+  { label: 'regression: relu, two targets, adam, tiled', spec: { sizes: [5, 12, 2], activation: 'relu', loss: 'mse' }, n: 40, batch: 16, steps: 6, lr: 0.01,
+    options: { matmul: 'tiled' }, config: { optimizer: 'adam' }, regression: true },
+  { label: 'regression: sigmoid, one target, unfused naive, partial batch', spec: { sizes: [3, 7, 1], activation: 'sigmoid', loss: 'mse' }, n: 23, batch: 10, steps: 5, lr: 0.1,
+    options: { fuse: false, naive: true }, regression: true },
+  { label: 'regression: leaky_relu + batch norm, momentum + L2', spec: { sizes: [4, 10, 8, 1], activation: 'leaky_relu', loss: 'mse', batchNorm: true }, n: 40, batch: 16, steps: 6, lr: 0.02,
+    options: {}, config: { optimizer: 'momentum', l2: 0.1 }, regression: true },
 ];
 
-function data(spec: ModelSpec, n: number, rng: Rng): { x: Float32Array; y: Float32Array } {
+function data(spec: ModelSpec, n: number, rng: Rng, regression = false): { x: Float32Array; y: Float32Array } {
   const out = spec.sizes[spec.sizes.length - 1]!;
   const x = randomArray(n * spec.sizes[0]!, rng);
   const y = new Float32Array(n * out);
   for (let r = 0; r < n; r++) {
-    if (spec.loss === 'mse') for (let j = 0; j < out; j++) y[r * out + j] = rng.next();
+    if (regression) for (let j = 0; j < out; j++) y[r * out + j] = 3 * rng.normal() + 1; // real values, off zero
+    else if (spec.loss === 'mse') for (let j = 0; j < out; j++) y[r * out + j] = rng.next();
     else if (out === 1) y[r] = rng.int(2);
     else y[r * out + rng.int(out)] = 1;
   }
@@ -80,9 +93,9 @@ describe('golden: WebGPU plan vs CPU reference, step by step', () => {
     // Test that N training steps agree with the reference in loss, every gradient and every final parameter.
     it(c.label, async () => {
       const rng = new Rng(42);
-      const { x, y } = data(c.spec, c.n, rng);
+      const { x, y } = data(c.spec, c.n, rng, c.regression);
       const params = initParams(c.spec, 7);
-      const plan = await TrainingPlan.create(gpu(), { spec: c.spec, params, train: { x, y, n: c.n }, test: { x, y, n: c.n }, maxBatch: c.batch, config: c.config }, c.options);
+      const plan = await TrainingPlan.create(gpu(), { spec: c.spec, params, train: { x, y, n: c.n }, test: { x, y, n: c.n }, maxBatch: c.batch, config: c.config, regression: c.regression === true }, c.options);
       try {
         const ref = toParams64(params);
         const state = zeroState(ref);
@@ -95,10 +108,12 @@ describe('golden: WebGPU plan vs CPU reference, step by step', () => {
           const rows = Math.min(c.batch, c.n - start); // includes a partial last batch
           plan.step(start, rows, c.lr);
           const opt = c.config ? { config: resolveConfig(c.config), state, t: step + 1 } : undefined;
-          const expected = trainStep(c.spec, ref, gather(x, order, start, rows, inputs), gather(y, order, start, rows, outputs), rows, c.lr, opt);
+          const expected = trainStep(c.spec, ref, gather(x, order, start, rows, inputs), gather(y, order, start, rows, outputs), rows, c.lr, opt, c.regression === true);
           const got = await plan.takeTrainStats();
           expect(got.count).toBe(rows);
           assertClose(`step ${step} loss`, [got.lossSum / rows], [expected.loss], TOL.value);
+          // Regression: Σ|error| of the batch, MAE's numerator, from the mse kernel's REGRESSION variant.
+          if (c.regression) assertClose(`step ${step} abs error sum`, [got.correct], [expected.correct], TOL.value);
           const grads = await plan.readGrads();
           for (let l = 0; l < layerCount(c.spec); l++) {
             assertClose(`step ${step} ${tensorName(l, 'weight')} grad`, grads[l]!.weight, expected.grads.dW[l]!, TOL.grad, undefined, c.spec.sizes[l]!);
@@ -127,13 +142,14 @@ describe('golden: WebGPU plan vs CPU reference, step by step', () => {
     });
   }
 
-  // Test that whole-split evaluation on the GPU matches the CPU reference backend (loss and accuracy),
-  // and with batch norm, after a few training steps, that both use the running averages.
-  for (const batchNorm of [false, true]) it(`evaluate matches the CPU reference${batchNorm ? ' (batch norm, inference mode)' : ''}`, async () => {
-    const spec: ModelSpec = { sizes: [8, 12, 4], activation: 'relu', loss: 'ce', ...(batchNorm ? { batchNorm } : {}) };
+  // Test that whole-split evaluation on the GPU matches the CPU reference backend (loss and accuracy, or
+  // for regression the sum of absolute errors), and with batch norm, after a few training steps, that
+  // both use the running averages.
+  for (const [batchNorm, regression] of [[false, false], [true, false], [false, true]] as const) it(`evaluate matches the CPU reference${batchNorm ? ' (batch norm, inference mode)' : ''}${regression ? ' (regression)' : ''}`, async () => {
+    const spec: ModelSpec = { sizes: [8, 12, 4], activation: 'relu', loss: regression ? 'mse' : 'ce', ...(batchNorm ? { batchNorm } : {}) };
     const rng = new Rng(3);
-    const { x, y } = data(spec, 150, rng);
-    const init = { spec, params: initParams(spec, 1), train: { x, y, n: 150 }, test: { x: x.subarray(0, 8 * 70), y: y.subarray(0, 4 * 70), n: 70 }, maxBatch: 32 };
+    const { x, y } = data(spec, 150, rng, regression);
+    const init = { spec, params: initParams(spec, 1), train: { x, y, n: 150 }, test: { x: x.subarray(0, 8 * 70), y: y.subarray(0, 4 * 70), n: 70 }, maxBatch: 32, regression };
     const plan = await TrainingPlan.create(gpu(), init);
     const cpu = CpuBackend.create(init);
     try {
@@ -142,7 +158,8 @@ describe('golden: WebGPU plan vs CPU reference, step by step', () => {
         const [g, e] = [await plan.evaluate(split), await cpu.evaluate(split)];
         expect(g.count).toBe(e.count);
         assertClose(`${split} loss sum`, [g.lossSum], [e.lossSum], TOL.value);
-        expect(g.correct).toBe(e.correct);
+        if (regression) assertClose(`${split} abs error sum`, [g.correct], [e.correct], TOL.value);
+        else expect(g.correct).toBe(e.correct);
       }
     } finally {
       plan.destroy();

@@ -268,6 +268,20 @@ describe('losses', () => {
         assertClose('mse correct', g.correct, e.correct, { atol: 0, rtol: 0 });
       }
     });
+    // Test that the regression variant (REGRESSION override) gives each row's Σ|error| as its second
+    // statistic, with the same loss and dZ.
+    it(`mseLoss regression rows=${rows}`, async () => {
+      for (const cols of [1, 3]) {
+        const rng = new Rng(rows + cols + 7);
+        const a = randomArray(rows * cols, rng, -20, 20);
+        const y = randomArray(rows * cols, rng, -20, 20);
+        const g = await gpuOps.mseLoss(gpu().device, a, y, rows, cols, true);
+        const e = ref.mseLoss(f64(a), f64(y), rows, cols, true);
+        assertClose('mse rowLoss', g.rowLoss, e.rowLoss, TOL.value);
+        assertClose('mse dZ', g.dZ, e.dZ, TOL.grad, undefined, cols);
+        assertClose('mse abs error sum', g.correct, e.correct, TOL.value);
+      }
+    });
   }
 });
 

@@ -12,6 +12,7 @@ import { createTrainer } from '../../src/lib/trainer.ts';
 import { initParams } from '../../src/init.ts';
 import type { ModelSpec } from '../../src/model.ts';
 import type { TrainConfig } from '../../src/train/backend.ts';
+import { Rng } from '../../src/rng.ts';
 import { gpu, useDevice } from './fixture.ts';
 
 useDevice();
@@ -51,6 +52,46 @@ describe('library trainer on the GPU', () => {
       }
     });
   }
+
+  // Test that a regression trainer (one standardised target, in units far from 0..1) fits y = sin(x1) +
+  // 0.5·x2² on the GPU, its check-this-step passes, evaluate's RMSE, MAE and R² equal the float64
+  // reference's from the same weights (and the fit's final test figures), and predictions are in y's units.
+  it('regression: fit, checkStep, evaluate and predict in the targets\' units', async () => {
+    const rng = new Rng(9);
+    const rows = (n: number) => {
+      const x = new Float32Array(2 * n);
+      const y = new Float32Array(n);
+      for (let r = 0; r < n; r++) {
+        x[2 * r] = rng.next() * 6 - 3;
+        x[2 * r + 1] = rng.next() * 4 - 2;
+        y[r] = 100 + 10 * (Math.sin(x[2 * r]!) + 0.5 * x[2 * r + 1]! ** 2); // units: mean ~117, spread ~10
+      }
+      return { x, y };
+    };
+    const [train, test] = [rows(600), rows(150)];
+    const g = await createTrainer({ inputs: 2, hidden: [16, 16], outputs: 1, activation: 'tanh', normalize: 'standard', normalizeTarget: true, optimizer: 'adam', seed: 2,
+      device: gpu().device, matmul: 'blocked' });
+    try {
+      expect(g.regression).toBe(true);
+      const s = await g.fit(train, { epochs: 25, batchSize: 32, lr: 0.01, test });
+      expect(s.testR2).toBeGreaterThan(0.9);
+      expect(g.info.targetNormalization?.shift[0]).toBeGreaterThan(100);
+      const check = await g.checkStep(train, { lr: 0.01, rows: 32 });
+      expect(check.ok, JSON.stringify(check.layers)).toBe(true);
+      const e = await g.evaluate(test);
+      expect(e.r2).toBeCloseTo(s.testR2!, 5);
+      const c = await createTrainer({ model: await g.model(), device: 'cpu' });
+      const ce = await c.evaluate(test);
+      assertClose('rmse, mae, r2', [e.rmse!, e.mae!, e.r2!], [ce.rmse!, ce.mae!, ce.r2!], TOL.value);
+      const [p, q] = [await g.predict(test.x), await c.predict(test.x)];
+      assertClose('predictions', p.values, q.values, TOL.value);
+      const err = p.values.reduce((a, v, i) => a + Math.abs(v - test.y[i]!), 0) / test.y.length;
+      expect(err).toBeCloseTo(e.mae!, 3); // MAE from the GPU's sums = mean |prediction − y| in y's units
+      c.destroy();
+    } finally {
+      g.destroy();
+    }
+  });
 
   // Test that planMemory, computed before anything is allocated, lists exactly the plan's data,
   // parameter and activation buffers, and that the rest are only uniforms and read-back buffers.

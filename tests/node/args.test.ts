@@ -39,7 +39,20 @@ describe('parseTrainArgs', () => {
       earlyStopping: undefined,
       stepsPerSubmit: undefined,
       matmul: 'auto',
+      label: undefined,
+      drop: [],
+      delimiter: undefined,
+      task: 'auto',
+      normalizeTarget: false,
     });
+  });
+
+  // Test that the CSV flags parse: labels and dropped columns as lists, delimiter names, the task.
+  it('parses the CSV flags', () => {
+    const o = parseTrainArgs(['--data', 'd.tsv', '--label', 'y1, y2', '--drop', 'id,0', '--delimiter', 'tab', '--task', 'regression', '--normalize-target']);
+    expect(o).toMatchObject({ data: { kind: 'csv', path: 'd.tsv' }, label: ['y1', 'y2'], drop: ['id', '0'], delimiter: '\t', task: 'regression', normalizeTarget: true });
+    expect(parseTrainArgs(['--data', 'd.csv', '--delimiter', ';']).delimiter).toBe(';');
+    expect(parseTrainArgs(['--data', 'd.csv', '--delimiter', '\\t']).delimiter).toBe('\t');
   });
 
   // Test that every flag is read, in both the "--flag value" and "--flag=value" forms.
@@ -87,6 +100,11 @@ describe('parseTrainArgs', () => {
       earlyStopping: 4,
       stepsPerSubmit: 8,
       matmul: 'tiled',
+      label: undefined,
+      drop: [],
+      delimiter: undefined,
+      task: 'auto',
+      normalizeTarget: false,
     });
   });
 
@@ -136,7 +154,7 @@ describe('parseTrainArgs', () => {
     [['--epochs', '2', '--epochs', '3'], '--epochs given more than once'],
     [['--json=yes'], "--json takes no value, got 'yes'"],
     [['--batch-norm=1'], "--batch-norm takes no value, got '1'"],
-    [['--data', 'cifar'], "--data: expected mnist, spiral, moons, circles, xor, a path ending in .csv, .npz or .npy, or a directory of IDX files, got 'cifar'"],
+    [['--data', 'cifar'], "--data: expected mnist, spiral, moons, circles, xor, a path ending in .csv, .tsv, .npz or .npy, or a directory of IDX files, got 'cifar'"],
     [['--data', 'x.npy'], '--data x.npy holds the features only: give the labels with --labels LABELS.npy'],
     [['--data', 'a.csv', '--labels', 'y.npy'], '--labels goes with --data FEATURES.npy (other sources hold their labels)'],
     [['--data', 'x.npy', '--labels', 'y.csv'], "--labels: expected a path ending in .npy, got 'y.csv'"],
@@ -176,6 +194,11 @@ describe('parseTrainArgs', () => {
     [['--steps-per-submit', '0'], "--steps-per-submit: expected an integer in [1, 1024], got '0'"],
     [['--steps-per-submit', '2000'], "--steps-per-submit: expected an integer in [1, 1024], got '2000'"],
     [['--matmul', 'naive'], "--matmul: expected one of tiled, tiled8, blocked, auto, got 'naive'"],
+    [['--data', 'd.csv', '--task', 'ranking'], "--task: expected one of auto, classification, regression, got 'ranking'"],
+    [['--data', 'd.csv', '--delimiter', '"'], "--delimiter: expected , ; tab or another single character (not a quote), got '\"'"],
+    [['--data', 'd.csv', '--delimiter', '::'], "--delimiter: expected , ; tab or another single character (not a quote), got '::'"],
+    [['--data', 'd.csv', '--label', 'a,,b'], "--label: expected column names or 0-based indices separated by commas, got 'a,,b'"],
+    [['--data', 'moons', '--label', 'y', '--normalize-target'], '--label, --normalize-target: for --data PATH.csv only'],
   ];
   for (const [argv, message] of bad) {
     // Test that a bad command line is rejected with a message naming the flag and the value.

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { npzFromBytes } from '../../src/cli/data-files.ts';
 import { idxSource, npyPairSource } from '../../src/data/arrays.ts';
-import { parseCsv } from '../../src/data/csv.ts';
+import { CsvReader, type CsvRead } from '../../src/data/csv.ts';
 import type { Dataset, GivenSplit } from '../../src/data/dataset.ts';
 import { initParams } from '../../src/init.ts';
 import { decodeSafetensors, paramsFromSafetensors, paramsToSafetensors } from '../../src/io/safetensors.ts';
@@ -74,15 +74,33 @@ describe('fuzz: safetensors reader', () => {
 });
 
 describe('fuzz: CSV reader', () => {
-  // Test that thousands of mutated CSV files each parse consistently or fail cleanly naming a line.
+  // Test that thousands of mutated CSV files (RFC 4180 quoting with delimiters, doubled quotes and line
+  // breaks inside fields, and files without quotes; ',', ';' and tab; LF and CRLF) each parse
+  // consistently or fail cleanly naming the file; that each gives the same result, or the same error,
+  // with every window through papaparse (the quote-free scan off); and that every tenth one does when
+  // read in random pieces, as a stream is.
   it(`${CASES} mutated files`, () => {
     const rng = new Rng(7);
-    const rows = Array.from({ length: 30 }, (_, r) => `${(rng.next() * 10 - 5).toFixed(3)},${rng.next().toExponential(2)},${r % 3}`);
-    const good = ['x1,x2,label', ...rows].join('\n') + '\n';
-    const alphabet = '0123456789,.-eE\n\r "abNaIf';
+    const alphabet = '0123456789,;\t.-eE\n\r "abNaIf';
+    const kinds = ['cat', 'dog', '"bird, small"', '"say ""hi"""'];
+    const files = [',', ';', '\t'].flatMap((d) => [true, false].map((quoted) => {
+      const rows = Array.from({ length: 30 }, (_, r) => [(rng.next() * 10 - 5).toFixed(r % 7), r % 6 === 0 ? rng.next().toExponential(2) : (rng.next() * 100).toFixed(1),
+        quoted ? (r % 4 === 0 ? '"two\nlines"' : `"n${d}${r}"`) : `n${r}`, r % 5 === 0 ? (quoted ? kinds[r % 4]! : 'cat') : String(r % 3)].join(d));
+      const header = quoted ? ['x1', '"x 2"', 'note', 'label'] : ['x1', 'x 2', 'note', 'label'];
+      return [header.join(d), ...rows].join(d === ';' ? '\r\n' : '\n') + '\n';
+    }));
+    const check = (text: string, pieces?: number, scan = true): unknown => {
+      try {
+        const r = new CsvReader('fuzz.csv', { drop: ['note'] }, undefined, scan);
+        for (let i = 0; i < text.length; i += pieces ?? text.length) r.push(text.slice(i, i + (pieces ?? text.length)));
+        return r.end();
+      } catch (e) {
+        return e;
+      }
+    };
     let parsed = 0;
     for (let i = 0; i < CASES; i++) {
-      const c = good.split('');
+      const c = files[i % files.length]!.split('');
       const edits = 1 + rng.int(4);
       for (let k = 0; k < edits; k++) {
         const at = rng.int(c.length + 1);
@@ -93,18 +111,28 @@ describe('fuzz: CSV reader', () => {
           default: c.length = rng.int(c.length);
         }
       }
-      try {
-        const d = parseCsv(c.join(''), 'fuzz.csv');
+      const text = c.join('');
+      const r = check(text);
+      if (r instanceof Error || !(r instanceof Object)) {
+        expectCleanError(r, `case ${i}`);
+        expect((r as Error).message).toMatch(/fuzz\.csv/);
+      } else {
+        const { dataset: d } = r as CsvRead;
         expect(d.x.length).toBe(d.n * d.features);
-        expect(d.labels.length).toBe(d.n);
         expect(d.x.every(Number.isFinite)).toBe(true);
-        expect(d.labels.every((l) => l < d.classes)).toBe(true);
-        expect(d.classes).toBeGreaterThanOrEqual(2);
+        if (d.y) {
+          expect(d.y.length).toBe(d.n * (d.targetNames?.length ?? 0));
+          expect(d.y.every(Number.isFinite)).toBe(true);
+        } else {
+          expect(d.labels.length).toBe(d.n);
+          expect(d.labels.every((l) => l < d.classes)).toBe(true);
+          expect(d.classes).toBeGreaterThanOrEqual(2);
+          if (d.classNames) expect(d.classNames.length).toBe(d.classes);
+        }
         parsed++;
-      } catch (e) {
-        expectCleanError(e, `case ${i}`);
-        expect((e as Error).message).toMatch(/fuzz\.csv/);
       }
+      expect(check(text, undefined, false), `case ${i} through papaparse only`).toEqual(r);
+      if (i % 10 === 0) expect(check(text, 1 + rng.int(40)), `case ${i} read in pieces`).toEqual(r);
     }
     expect(parsed).toBeGreaterThan(0);
     expect(parsed).toBeLessThan(CASES);

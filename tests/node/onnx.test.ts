@@ -206,3 +206,27 @@ describe('Trainer.exportOnnx against Trainer.predict', () => {
     }
   });
 });
+
+// Test that a regression model trained on standardised targets exports with the de-standardisation in
+// the graph (Mul scale, Add shift): ONNX gives predict's values in the targets' units, two targets.
+describe('Trainer.exportOnnx of a regression model with standardised targets', () => {
+  it.each(HIDDEN_ACTIVATIONS)('%s', async (activation) => {
+    const { createTrainer } = await import('../../src/lib/trainer.ts');
+    const spec: ModelSpec = { sizes: [5, 8, 2], activation, loss: 'mse' };
+    const seed = 900 + HIDDEN_ACTIVATIONS.indexOf(activation);
+    const info = { task: 'regression' as const, normalization: randomNormalization('standard', 5, seed), targetNormalization: { method: 'standard' as const, shift: [120, -3], scale: [15, 0.25] } };
+    const trainer = await createTrainer({ model: { spec, params: randomParams(spec, seed), info }, device: 'cpu' });
+    const x = randomRows(5, seed);
+    const p = await trainer.predict(x);
+    const session = await ort.InferenceSession.create(await trainer.exportOnnx());
+    try {
+      const got = (await session.run({ input: new ort.Tensor('float32', x, [ROWS, 5]) })).output!.data as Float32Array;
+      // Values near 120: float32 keeps them to ~1e-5 relative of their size.
+      expect(compare(`regression exportOnnx vs predict ${activation}`, got, p.values, { atol: ATOL, rtol: 1e-6 }, undefined, 2)?.report).toBeUndefined();
+      expect(Math.abs(p.values[0]! - 120)).toBeLessThan(200); // in the targets' units, not standardised
+    } finally {
+      await session.release();
+      trainer.destroy();
+    }
+  });
+});

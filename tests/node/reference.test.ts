@@ -156,6 +156,11 @@ describe('ops: losses', () => {
     expect(sum(r.rowLoss) / rows).toBeCloseTo(sq / a.length, 15);
     expectClose(r.correct, [1, 1, 1, 0], 0);
     expectClose(mseLoss(f64([0.7, 0.2]), f64([1, 1]), 2, 1).correct, [1, 0], 0);
+    // A regression model's second statistic is the row's Σ|a − y| (loss.wgsl's REGRESSION), the rest unchanged.
+    const reg = mseLoss(a, y, rows, cols, true);
+    expectClose(reg.correct, [0.1 + 0.1 + 0.2, 0 + 0.5 + 0.3, 0.2 + 0.2 + 0.3, 0 + 0.9 + 0.4], 1e-15);
+    expectClose(reg.rowLoss, r.rowLoss, 0);
+    expectClose(reg.dZ, r.dZ, 0);
   });
 
   // Test that huge logits neither overflow nor produce NaN, and give the right limits.

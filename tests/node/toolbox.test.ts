@@ -9,7 +9,7 @@ import { resolveConfig, type SplitData } from '../../src/train/backend.ts';
 import { learningRate, runTraining, type TrainEvent } from '../../src/train/loop.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
 import { initParams } from '../../src/init.ts';
-import type { ModelSpec } from '../../src/model.ts';
+import { HIDDEN_ACTIVATIONS, type ModelSpec } from '../../src/model.ts';
 import { Rng } from '../../src/rng.ts';
 import { ROOT } from './cli.ts';
 
@@ -98,12 +98,23 @@ describe('gradient checking (npm run gradcheck)', () => {
 
   // Test that every supported layer type (activation × loss, L2, dropout, batch norm) is checked and passes below 1e-7.
   it('reports < 1e-7 for every layer type', () => {
-    // 4 activations × 3 losses, + L2, dropout, both under CE; batch norm: 4 activations × (3 losses + L2 and dropout under CE)
-    expect(suite.length).toBe(4 * 3 + 4 * 3 + 4 * 4);
+    // 4 activations × 4 nets (CE, BCE, MSE, one-target MSE regression), + L2, dropout, both under CE;
+    // batch norm: 4 activations × (3 losses + L2 and dropout under CE)
+    expect(suite.length).toBe(4 * 4 + 4 * 3 + 4 * 4);
     for (const c of suite) {
       const hidden = c.spec.sizes.length - 2;
       expect(c.results.length).toBe(2 * (c.spec.sizes.length - 1) + (c.spec.batchNorm ? 2 * hidden : 0));
       for (const r of c.results) if (!(r.relDiff < GRADCHECK_THRESHOLD)) throw new Error(`${c.label} ${r.name}: ${r.relDiff} >= 1e-7`);
+    }
+  });
+
+  // Test that MSE is checked with every hidden activation: on several outputs and as a regression net
+  // (one target, two hidden layers), with and without batch norm, every tensor below 1e-7.
+  it('covers MSE with every activation', () => {
+    for (const activation of HIDDEN_ACTIVATIONS) {
+      const mse = suite.filter((c) => c.spec.loss === 'mse' && c.spec.activation === activation);
+      expect(mse.map((c) => c.label)).toEqual([`mse [3,4,2] ${activation}`, `mse [2,8,6,1] ${activation}`, `mse [3,4,2] ${activation}, batch norm`]);
+      for (const c of mse) for (const r of c.results) expect(r.relDiff, `${c.label} ${r.name}`).toBeLessThan(GRADCHECK_THRESHOLD);
     }
   });
 
@@ -136,7 +147,7 @@ describe('gradient checking (npm run gradcheck)', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ce \[3,5,4,3\] relu, L2 \+ dropout\n {2}layers\.0\.weight +\d\.\d\de-\d+ {2}ok/);
-    expect(r.stdout).toMatch(/PASS: 280 of 280 tensors below 1e-7/);
+    expect(r.stdout).toMatch(/PASS: 304 of 304 tensors below 1e-7/);
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts', '--rows', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
   });
