@@ -633,45 +633,6 @@ export function parseCsv(text: string, name: string, options: CsvOptions = {}): 
 
 export type Normalization = 'standard' | 'minmax';
 
-/** Scales every feature column with statistics fitted on `train` only, applied to both splits.
- *  'standard': (x - mean) / std; 'minmax': (x - min) / (max - min). A constant column divides by 1. */
-export function normalize(train: Dataset, test: Dataset, how: Normalization): { train: Dataset; test: Dataset } {
-  if (train.n === 0) throw new Error(`normalize: the training split of '${train.name}' is empty`);
-  if (test.features !== train.features) {
-    throw new Error(`normalize: train has ${train.features} features but test has ${test.features}`);
-  }
-  const f = train.features;
-  const shift = new Float64Array(f);
-  const scale = new Float64Array(f);
-  for (let c = 0; c < f; c++) {
-    let sum = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let r = 0; r < train.n; r++) {
-      const v = train.x[r * f + c]!;
-      sum += v;
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-    }
-    if (how === 'minmax') {
-      shift[c] = min;
-      scale[c] = max - min;
-    } else {
-      const mean = sum / train.n;
-      let sq = 0;
-      for (let r = 0; r < train.n; r++) sq += (train.x[r * f + c]! - mean) ** 2;
-      shift[c] = mean;
-      scale[c] = Math.sqrt(sq / train.n);
-    }
-    if (!(scale[c]! > 0)) scale[c] = 1;
-  }
-  const apply = (d: Dataset): Dataset => {
-    const x = new Float32Array(d.x.length);
-    for (let i = 0; i < x.length; i++) x[i] = (d.x[i]! - shift[i % f]!) / scale[i % f]!;
-    return { ...d, x };
-  };
-  return { train: apply(train), test: apply(test) };
-}
 
 // Class labels from other sources (IDX, NumPy arrays) follow the CSV rules.
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { readCsvFile } from '../../src/data/csv-file.ts';
-import { CsvReader, normalize, parseCsv, readCsv, type CsvOptions } from '../../src/data/csv.ts';
-import type { Dataset } from '../../src/data/dataset.ts';
+import { CsvReader, parseCsv, readCsv, type CsvOptions } from '../../src/data/csv.ts';
+import { applyNormalization, fitNormalization } from '../../src/lib/data.ts';
 
 const GOOD = 'x1, x2 ,label\r\n1.5,-2,0\r\n 3e2 , .25 ,2\r\n0,0,1\r\n\r\n  \n';
 
@@ -201,32 +201,27 @@ describe('parseCsv: RFC 4180 and real files', () => {
   });
 });
 
-function ds(x: number[], features: number): Dataset {
-  const n = x.length / features;
-  return { name: 't', n, features, classes: 2, x: new Float32Array(x), labels: new Uint32Array(n) };
-}
 
-describe('normalize', () => {
+describe('normalize (fitNormalization, applyNormalization)', () => {
   // Test that standardisation uses the train mean/std for both splits and leaves a constant column finite.
   it('standard: train statistics, constant column divided by 1', () => {
-    const train = ds([1, 5, 3, 5], 2); // column 0: mean 2, std 1; column 1 constant 5
-    const test = ds([4, 7], 2);
-    const r = normalize(train, test, 'standard');
-    expect([...r.train.x]).toEqual([-1, 0, 1, 0]);
-    expect([...r.test.x]).toEqual([2, 2]);
-    expect([...train.x]).toEqual([1, 5, 3, 5]); // inputs untouched
+    const train = new Float32Array([1, 5, 3, 5]); // column 0: mean 2, std 1; column 1 constant 5
+    const nz = fitNormalization(train, 2, 'standard');
+    expect([...applyNormalization(train, nz)]).toEqual([-1, 0, 1, 0]);
+    expect([...applyNormalization(new Float32Array([4, 7]), nz)]).toEqual([2, 2]);
+    expect([...train]).toEqual([1, 5, 3, 5]); // inputs untouched
   });
 
   // Test that min-max scaling maps the train range to [0, 1] and applies the same map to test.
   it('minmax: train range, constant column divided by 1', () => {
-    const r = normalize(ds([2, 1, 6, 1, 4, 1], 2), ds([10, 3], 2), 'minmax');
-    expect([...r.train.x]).toEqual([0, 0, 1, 0, 0.5, 0]);
-    expect([...r.test.x]).toEqual([2, 2]);
+    const nz = fitNormalization(new Float32Array([2, 1, 6, 1, 4, 1]), 2, 'minmax');
+    expect([...applyNormalization(new Float32Array([2, 1, 6, 1, 4, 1]), nz)]).toEqual([0, 0, 1, 0, 0.5, 0]);
+    expect([...applyNormalization(new Float32Array([10, 3]), nz)]).toEqual([2, 2]);
   });
 
-  // Test that an empty test split is fine and mismatched feature counts are rejected.
-  it('handles an empty test split and rejects mismatched widths', () => {
-    expect(normalize(ds([1, 2], 1), ds([], 1), 'standard').test.n).toBe(0);
-    expect(() => normalize(ds([1, 2], 1), ds([1, 2], 2), 'minmax')).toThrow(/train has 1 features but test has 2/);
+  // Test that statistics need at least one whole row.
+  it('rejects an empty or ragged training set', () => {
+    expect(() => fitNormalization(new Float32Array(0), 2, 'standard')).toThrow(/at least one row of 2 features/);
+    expect(() => fitNormalization(new Float32Array(3), 2, 'standard')).toThrow(/at least one row of 2 features/);
   });
 });

@@ -3,6 +3,7 @@
 // 'ce', sigmoid for 'bce', the values for 'mse'.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
+import type { SavedModel } from '../../src/lib/model-file.ts';
 import { encodeOnnx, type InputNormalization, type OnnxOptions } from '../../src/io/onnx.ts';
 import { compare } from '../../src/check.ts';
 import { initParams } from '../../src/init.ts';
@@ -182,28 +183,35 @@ describe('ONNX export of bad input', () => {
   });
 });
 
+/** A trainer's own ONNX export, run in onnxruntime on ROWS random rows of 5 features, against that
+ *  trainer's predict (float64 on the CPU), mapped by `expect` to the graph's output layout. */
+async function againstPredict(name: string, model: SavedModel, seed: number, expected: (values: Float32Array) => Float64Array, rtol: number): Promise<void> {
+  const { createTrainer } = await import('../../src/lib/trainer.ts');
+  const trainer = await createTrainer({ model, device: 'cpu' });
+  const x = randomRows(5, seed);
+  const want = expected((await trainer.predict(x)).values);
+  const session = await ort.InferenceSession.create(await trainer.exportOnnx());
+  try {
+    const got = (await session.run({ input: new ort.Tensor('float32', x, [ROWS, 5]) })).output!.data as Float32Array;
+    expect(compare(name, got, want, { atol: ATOL, rtol }, undefined, want.length / ROWS)?.report).toBeUndefined();
+  } finally {
+    await session.release();
+    trainer.destroy();
+  }
+}
+
 // Test that what a library user exports (Trainer.exportOnnx) gives the outputs of that trainer's own
 // predict (the float64 path on the CPU) on every row, for every hidden activation and loss, with and
 // without batch norm and input normalisation (probabilities: ONNX's single sigmoid unit is predict's p(1)).
 describe('Trainer.exportOnnx against Trainer.predict', () => {
   const cases = HIDDEN_ACTIVATIONS.flatMap((activation) => LOSSES.flatMap((loss) => [false, true].flatMap((batchNorm) => NORMS.map((norm) => ({ activation, loss, batchNorm, norm })))));
   it.each(cases)('$activation, $loss, batch norm $batchNorm, normalisation $norm', async ({ activation, loss, batchNorm, norm }) => {
-    const { createTrainer } = await import('../../src/lib/trainer.ts');
     const spec: ModelSpec = { sizes: [5, 8, 6, loss === 'bce' ? 1 : 4], activation, loss, ...(batchNorm ? { batchNorm } : {}) };
     const seed = 500 + cases.findIndex((c) => c.activation === activation && c.loss === loss && c.batchNorm === batchNorm && c.norm === norm);
     const info = norm === 'none' ? {} : { normalization: randomNormalization(norm, 5, seed) };
-    const trainer = await createTrainer({ model: { spec, params: randomParams(spec, seed), info }, device: 'cpu' });
-    const x = randomRows(5, seed);
-    const p = await trainer.predict(x);
-    const session = await ort.InferenceSession.create(await trainer.exportOnnx());
-    try {
-      const got = (await session.run({ input: new ort.Tensor('float32', x, [ROWS, 5]) })).output!.data as Float32Array;
-      const want = loss === 'bce' ? Float64Array.from({ length: ROWS }, (_, r) => p.values[2 * r + 1]!) : Float64Array.from(p.values);
-      expect(compare(`exportOnnx vs predict ${activation}/${loss}/${batchNorm}/${norm}`, got, want, { atol: ATOL, rtol: 0 }, undefined, want.length / ROWS)?.report).toBeUndefined();
-    } finally {
-      await session.release();
-      trainer.destroy();
-    }
+    // ONNX's single sigmoid unit is predict's p(class 1).
+    await againstPredict(`exportOnnx vs predict ${activation}/${loss}/${batchNorm}/${norm}`, { spec, params: randomParams(spec, seed), info }, seed,
+      (p) => (loss === 'bce' ? Float64Array.from({ length: ROWS }, (_, r) => p[2 * r + 1]!) : Float64Array.from(p)), 0);
   });
 });
 
@@ -211,22 +219,10 @@ describe('Trainer.exportOnnx against Trainer.predict', () => {
 // the graph (Mul scale, Add shift): ONNX gives predict's values in the targets' units, two targets.
 describe('Trainer.exportOnnx of a regression model with standardised targets', () => {
   it.each(HIDDEN_ACTIVATIONS)('%s', async (activation) => {
-    const { createTrainer } = await import('../../src/lib/trainer.ts');
     const spec: ModelSpec = { sizes: [5, 8, 2], activation, loss: 'mse' };
     const seed = 900 + HIDDEN_ACTIVATIONS.indexOf(activation);
     const info = { task: 'regression' as const, normalization: randomNormalization('standard', 5, seed), targetNormalization: { method: 'standard' as const, shift: [120, -3], scale: [15, 0.25] } };
-    const trainer = await createTrainer({ model: { spec, params: randomParams(spec, seed), info }, device: 'cpu' });
-    const x = randomRows(5, seed);
-    const p = await trainer.predict(x);
-    const session = await ort.InferenceSession.create(await trainer.exportOnnx());
-    try {
-      const got = (await session.run({ input: new ort.Tensor('float32', x, [ROWS, 5]) })).output!.data as Float32Array;
-      // Values near 120: float32 keeps them to ~1e-5 relative of their size.
-      expect(compare(`regression exportOnnx vs predict ${activation}`, got, p.values, { atol: ATOL, rtol: 1e-6 }, undefined, 2)?.report).toBeUndefined();
-      expect(Math.abs(p.values[0]! - 120)).toBeLessThan(200); // in the targets' units, not standardised
-    } finally {
-      await session.release();
-      trainer.destroy();
-    }
+    // Values near 120: float32 keeps them to ~1e-5 relative of their size.
+    await againstPredict(`regression exportOnnx vs predict ${activation}`, { spec, params: randomParams(spec, seed), info }, seed, (p) => Float64Array.from(p), 1e-6);
   });
 });
