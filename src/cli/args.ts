@@ -52,6 +52,8 @@ export interface TrainOptions {
   stepsPerSubmit: number | undefined;
   /** Matmul kernel family on the GPU; 'auto': autotuned per adapter (cached). */
   matmul: MatmulFamily | 'auto';
+  /** GPU memory for data in bytes; past it the data is streamed in shards (undefined: the library's default). */
+  gpuDataBudget: number | undefined;
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -86,6 +88,8 @@ Training
                         identical for every K                   (default: 1, per adapter)
   --matmul KIND         tiled | tiled8 | blocked | auto: GPU matmul kernels; auto times each once per
                         adapter and caches the answer in node_modules/.cache (default auto)
+  --gpu-data-budget B   GPU memory for the data, bytes (suffix K, M or G: 64M = 64 MiB); data
+                        that does not fit is streamed in shards, results bit-identical (default 512M)
   --checkpoint FILE     save weights, position and RNG state there (atomically) every
   --checkpoint-every N  N steps                                             (default 500)
   --resume FILE         continue bit-for-bit from a checkpoint (same data and settings;
@@ -141,6 +145,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   earlyStopping: undefined,
   stepsPerSubmit: undefined,
   matmul: 'auto',
+  gpuDataBudget: undefined,
 };
 
 // Spelled out: kernels.ts imports the shaders as text, which only Vite can load, not the Node CLI.
@@ -178,6 +183,7 @@ const VALUED: Record<string, Setter> = {
   '--early-stopping': (o, v, f) => (o.earlyStopping = int(v, f, 1)),
   '--steps-per-submit': (o, v, f) => (o.stepsPerSubmit = int(v, f, 1, 1024)),
   '--matmul': (o, v, f) => (o.matmul = oneOf(v, f, MATMUL_CHOICES)),
+  '--gpu-data-budget': (o, v, f) => (o.gpuDataBudget = bytes(v, f)),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {
@@ -218,6 +224,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
     set(o, value, flag);
   }
   if (o.earlyStopping !== undefined && o.devSplit === 0) throw new Error('--early-stopping needs a dev split: add --dev-split F with 0 < F < 1');
+  if (o.gpuDataBudget !== undefined && o.device === 'cpu') throw new Error('--gpu-data-budget is for --device gpu (the CPU reference reads the rows where they are)');
   return o;
 }
 
@@ -268,6 +275,14 @@ function parseHidden(v: string, flag: string): number[] {
     }
     return Number(t);
   });
+}
+
+/** A byte count: digits with an optional K, M or G suffix (powers of 1024). */
+function bytes(v: string, flag: string): number {
+  const m = /^(\d+)([KMG])?$/i.exec(v.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] ?? ' ').toUpperCase()) : NaN;
+  if (!(n >= 1 && Number.isSafeInteger(n))) throw new Error(`${flag}: expected a number of bytes >= 1, optionally with K, M or G (64M), got '${v}'`);
+  return n;
 }
 
 function oneOf<T extends string>(v: string, flag: string, allowed: readonly T[]): T {

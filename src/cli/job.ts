@@ -107,6 +107,7 @@ export function buildJob(opts: TrainOptions): Job {
     },
     rows: { train: train.n, test: test.n, dev: dev?.n ?? 0 },
     matmul: opts.matmul, ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
+    ...(opts.gpuDataBudget !== undefined ? { gpuDataBudget: opts.gpuDataBudget } : {}),
     ...(resume ? { resume } : {}), postCheckpoints: opts.checkpoint !== undefined,
   };
   return { dataName: data.name, run, meta, params, train, test, dev: dev ?? none(train), ...(resumeState ? { resumeState } : {}) };
