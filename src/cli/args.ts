@@ -65,6 +65,8 @@ export interface TrainOptions {
   delimiter: string | undefined;
   task: 'auto' | 'classification' | 'regression';
   normalizeTarget: boolean;
+  /** GPU memory for data in bytes; past it the data is streamed in shards (undefined: the library's default). */
+  gpuDataBudget: number | undefined;
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -116,6 +118,8 @@ Training
                         identical for every K                   (default: 1, per adapter)
   --matmul KIND         tiled | tiled8 | blocked | auto: GPU matmul kernels; auto times each once per
                         adapter and caches the answer in node_modules/.cache (default auto)
+  --gpu-data-budget B   GPU memory for the data, bytes (suffix K, M or G: 64M = 64 MiB); data
+                        that does not fit is streamed in shards, results bit-identical (default 512M)
   --checkpoint FILE     save weights, position and RNG state there (atomically) every
   --checkpoint-every N  N steps                                             (default 500)
   --resume FILE         continue bit-for-bit from a checkpoint (same data and settings;
@@ -177,6 +181,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   delimiter: undefined,
   task: 'auto',
   normalizeTarget: false,
+  gpuDataBudget: undefined,
 };
 
 // Spelled out: kernels.ts imports the shaders as text, which only Vite can load, not the Node CLI.
@@ -219,6 +224,7 @@ const VALUED: Record<string, Setter> = {
   '--drop': (o, v, f) => (o.drop = columns(v, f)),
   '--delimiter': (o, v, f) => (o.delimiter = delimiter(v, f)),
   '--task': (o, v, f) => (o.task = oneOf(v, f, ['auto', 'classification', 'regression'] as const)),
+  '--gpu-data-budget': (o, v, f) => (o.gpuDataBudget = bytes(v, f)),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {
@@ -264,6 +270,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
   if (o.earlyStopping !== undefined && o.devSplit === 0) throw new Error('--early-stopping needs a dev split: add --dev-split F with 0 < F < 1');
   const csvOnly = ['--label', '--drop', '--delimiter', '--task', '--normalize-target'].filter((f) => seen.has(f));
   if (csvOnly.length > 0 && o.data.kind !== 'csv') throw new Error(`${csvOnly.join(', ')}: for --data PATH.csv only`);
+  if (o.gpuDataBudget !== undefined && o.device === 'cpu') throw new Error('--gpu-data-budget is for --device gpu (the CPU reference reads the rows where they are)');
   return o;
 }
 
@@ -337,6 +344,14 @@ function parseHidden(v: string, flag: string): number[] {
     }
     return Number(t);
   });
+}
+
+/** A byte count: digits with an optional K, M or G suffix (powers of 1024). */
+function bytes(v: string, flag: string): number {
+  const m = /^(\d+)([KMG])?$/i.exec(v.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] ?? ' ').toUpperCase()) : NaN;
+  if (!(n >= 1 && Number.isSafeInteger(n))) throw new Error(`${flag}: expected a number of bytes >= 1, optionally with K, M or G (64M), got '${v}'`);
+  return n;
 }
 
 function oneOf<T extends string>(v: string, flag: string, allowed: readonly T[]): T {

@@ -152,6 +152,7 @@ export function buildJob(opts: TrainOptions): Job {
     },
     rows: { train: train.n, test: test.n, dev: dev?.n ?? 0 },
     matmul: opts.matmul, ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
+    ...(opts.gpuDataBudget !== undefined ? { gpuDataBudget: opts.gpuDataBudget } : {}),
     ...(resume ? { resume } : {}), postCheckpoints: opts.checkpoint !== undefined,
   };
   const notes = [...loaded.notes, ...(given ? [`the ${test.n} test rows that come with the data are used as given (--test-split does not apply)`] : [])];

@@ -31,6 +31,8 @@ export interface JobMeta {
   readonly matmul: MatmulFamily | 'auto';
   /** Training steps per submit (absent: the plan's default for the adapter). */
   readonly stepsPerSubmit?: number;
+  /** --gpu-data-budget: GPU memory for data, bytes (absent: the library's default). */
+  readonly gpuDataBudget?: number;
   readonly resume?: LoopPosition;
   /** Post every checkpoint to /__job/checkpoint (--checkpoint). */
   readonly postCheckpoints: boolean;

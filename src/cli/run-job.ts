@@ -38,6 +38,7 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
     info: meta.info,
     optimizer: meta.optimizer, beta1: meta.beta1, beta2: meta.beta2, l2: meta.l2, keepProb: meta.keepProb,
     device, matmul: meta.matmul, ...(meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {}),
+    ...(meta.gpuDataBudget !== undefined ? { gpuDataBudget: meta.gpuDataBudget } : {}),
     ...(hooks.tuneStore ? { tuneStore: hooks.tuneStore } : {}), ...(hooks.onTune ? { onTune: hooks.onTune } : {}),
   });
   try {

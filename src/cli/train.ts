@@ -34,7 +34,8 @@ function printer(json: boolean): (e: TrainEvent) => void {
       case 'checkpoint':
         break;
       case 'memory':
-        console.log(`GPU memory: ${(e.bytes / 2 ** 20).toFixed(1)} MiB in ${e.buffers} buffers (largest ${e.largest.name}, ${(e.largest.bytes / 2 ** 20).toFixed(1)} MiB)`);
+        console.log(`GPU memory: ${(e.bytes / 2 ** 20).toFixed(1)} MiB in ${e.buffers} buffers (largest ${e.largest.name}, ${(e.largest.bytes / 2 ** 20).toFixed(1)} MiB); data ` +
+          (e.data.mode === 'resident' ? 'resident' : `streamed in shards of ${e.data.shardRows} rows (${e.data.shards} an epoch, double-buffered)`));
         break;
       case 'recovered':
         console.log(`${e.reason}; continuing from the checkpoint at step ${e.fromStep}`);

@@ -12,6 +12,7 @@ import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
 import { OPT_ID, type KernelId, backwardMatmul, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
 import { ReadbackPool } from './readback.ts';
+import { dataLayout, ShardStream, type DataLayout, type ShardBuffers } from './shards.ts';
 
 export interface PlanOptions {
   /** Fuse bias + activation into the forward matmul and g' into the backward one (default true). */
@@ -26,6 +27,10 @@ export interface PlanOptions {
   /** Forward passes only (evaluate, forwardRows): no backward or update pipelines are compiled and
    *  step() throws. For prediction on a model that is not being trained. */
   readonly inference?: boolean;
+  /** GPU memory for data, in bytes (default DEFAULT_DATA_BUDGET): when the splits do not fit it (or
+   *  one of their buffers is past the device's limits) they are streamed in shards (shards.ts), with
+   *  results bit-identical to resident data. */
+  readonly dataBudgetBytes?: number;
 }
 
 /** Steps per submit for an adapter: 1 everywhere for now. On SwiftShader a step of the issue
@@ -48,9 +53,10 @@ export interface PlanRows {
 /** Every data, parameter and activation buffer TrainingPlan.create will allocate for these sizes, by
  *  the names the plan gives them (plan.memory() lists the same names after allocation), computed
  *  before anything is allocated. Not listed: the kernels' uniform buffers and the read-back staging
- *  buffers, a few KiB. `offsetAlignment` is the device's minStorageBufferOffsetAlignment. */
+ *  buffers, a few KiB. `offsetAlignment` is the device's minStorageBufferOffsetAlignment; `data` the
+ *  plan's dataLayout (sharded: two shard buffers instead of the splits). */
 export function planMemory(spec: ModelSpec, config: Partial<TrainConfig> | undefined, maxBatch: number, rows: PlanRows,
-  offsetAlignment = 256, inference = false): { name: string; bytes: number }[] {
+  offsetAlignment = 256, inference = false, data: DataLayout = { mode: 'resident' }): { name: string; bytes: number }[] {
   const c = resolveConfig(config);
   const L = layerCount(spec);
   const bytes = (floats: number) => Math.max(16, Math.ceil(floats) * 4);
@@ -70,8 +76,12 @@ export function planMemory(spec: ModelSpec, config: Partial<TrainConfig> | undef
   ];
   if (!plainSgd) list.push({ name: 'decay', bytes: bytes(total) });
   const split = (name: string, n: number) => [{ name: `${name}.x`, bytes: bytes(n > 0 ? n * n0 : 4) }, { name: `${name}.y`, bytes: bytes(n > 0 ? n * out : 4) }];
-  list.push(...split('train', rows.train), ...split('test', rows.test), ...(rows.dev > 0 ? split('dev', rows.dev) : []));
-  list.push({ name: 'order', bytes: bytes(Math.max(rows.train, 1)) }, { name: 'identity', bytes: bytes(Math.max(rows.train, rows.test, rows.dev, 1)) });
+  if (data.mode === 'resident') {
+    list.push(...split('train', rows.train), ...split('test', rows.test), ...(rows.dev > 0 ? split('dev', rows.dev) : []));
+    list.push({ name: 'order', bytes: bytes(Math.max(rows.train, 1)) }, { name: 'identity', bytes: bytes(Math.max(rows.train, rows.test, rows.dev, 1)) });
+  } else {
+    list.push(...split('shard0', data.shardRows), ...split('shard1', data.shardRows), { name: 'identity', bytes: bytes(data.shardRows) });
+  }
   spec.sizes.forEach((n, l) => list.push({ name: `A${l}`, bytes: bytes(maxBatch * n) }));
   spec.sizes.forEach((n, l) => { if (l > 0) list.push({ name: `dZ${l}`, bytes: bytes(maxBatch * n) }); });
   list.push({ name: 'Y', bytes: bytes(maxBatch * out) }, { name: 'rowStats', bytes: bytes(maxBatch * 2) }, { name: 'trainStats', bytes: 16 }, { name: 'evalStats', bytes: 16 });
@@ -118,6 +128,12 @@ interface Group {
   used: number;
 }
 
+/** The data side of a plan. Resident: the splits' buffers, gathered by the order (training) or the
+ *  identity (evaluation). Sharded: the two shard buffers and the ops that read each, indexed by buffer. */
+type PlanData =
+  | { readonly mode: 'resident'; readonly order: GPUBuffer; readonly train: Op[]; readonly evaluate: Record<Split, Op[]> }
+  | { readonly mode: 'sharded'; readonly stream: ShardStream; readonly train: Op[][]; readonly evaluate: Op[][] };
+
 // A function, not a module constant: importing the library must not touch a GPU global (Node has none).
 const storage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
@@ -131,6 +147,8 @@ export class TrainingPlan implements TrainBackend {
   private optimizerState: { name: string; buffer: GPUBuffer }[] = [];
   /** Steps recorded and not yet submitted. */
   private group: Group | undefined;
+  /** Which shard buffers the open group reads (sharded data only). */
+  private readonly groupReads = [false, false];
 
   private constructor(
     readonly ctx: GpuContext,
@@ -140,18 +158,18 @@ export class TrainingPlan implements TrainBackend {
     private readonly paramBuffer: GPUBuffer,
     private readonly gradBuffer: GPUBuffer,
     private readonly snapshots: GPUBuffer[],
-    private readonly orderBuffer: GPUBuffer,
     private readonly trainStats: GPUBuffer,
     private readonly evalStats: GPUBuffer,
     private readonly readback: ReadbackPool,
-    private readonly trainOps: Op[],
-    private readonly evalOps: Record<Split, Op[]>,
+    private readonly data: PlanData,
     /** The evaluation forward pass alone (input in A0, output in `output`), for forwardRows. */
     private readonly forwardOnly: Op[],
     private readonly io: { readonly input: GPUBuffer; readonly output: GPUBuffer },
     private readonly splitRows: Record<Split, number>,
     readonly maxBatch: number,
     readonly stepsPerSubmit: number,
+    /** Resident or sharded (and the shard size), from dataLayout. */
+    readonly layout: DataLayout,
   ) {}
 
   get adapter(): string {
@@ -215,19 +233,29 @@ export class TrainingPlan implements TrainBackend {
       const ref = (buf: GPUBuffer, s: TensorSlot): BufferRef => ({ buffer: buf, offset: s.offset * 4, size: s.length * 4 });
       const slot = (l: number): LayerSlots => slots[l]!;
 
-      // Data sets stay resident; a step gathers its rows by index.
+      // Data sets stay resident when they fit (a step gathers its rows by index), else they are streamed.
       const out = size(spec, L);
+      const devData = init.dev ?? { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
+      const splitRows = { train: init.train.n, test: init.test.n, dev: devData.n };
+      const layout = dataLayout(spec, splitRows, maxBatch, device.limits, options.dataBudgetBytes);
       const upload = (name: string, d: SplitData) => ({
         x: arena.upload(`${name}.x`, d.n > 0 ? d.x : new Float32Array(4)),
         y: arena.upload(`${name}.y`, d.n > 0 ? d.y : new Float32Array(4)),
       });
-      const train = upload('train', init.train);
-      const test = upload('test', init.test);
-      const devData = init.dev ?? { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
-      const dev = devData.n > 0 ? upload('dev', devData) : test; // no dev split: no ops, never evaluated
-      const identity = new Uint32Array(Math.max(init.train.n, init.test.n, devData.n, 1)).map((_, i) => i);
-      const orderBuffer = arena.upload('order', identity.subarray(0, Math.max(init.train.n, 1)));
-      const identityBuffer = arena.upload('identity', identity);
+      const identity = (n: number) => new Uint32Array(Math.max(n, 1)).map((_, i) => i);
+      const resident = layout.mode === 'resident' ? (() => {
+        const train = upload('train', init.train);
+        const test = upload('test', init.test);
+        const dev = devData.n > 0 ? upload('dev', devData) : test; // no dev split: no ops, never evaluated
+        const ids = identity(Math.max(init.train.n, init.test.n, devData.n));
+        return { train, test, dev, order: arena.upload('order', ids.subarray(0, Math.max(init.train.n, 1))), identity: arena.upload('identity', ids) };
+      })() : undefined;
+      const shardRows = layout.mode === 'sharded' ? layout.shardRows : 0;
+      const shards = resident ? [] : [0, 1].map((i) => ({
+        x: arena.create(`shard${i}.x`, shardRows * size(spec, 0) * 4, storage()),
+        y: arena.create(`shard${i}.y`, shardRows * out * 4, storage()),
+      }));
+      const shardIdentity = resident ? undefined : arena.upload('identity', identity(shardRows));
 
       // Activations A[0..L] ([batch][n_l]; A[0] is the gathered input, A[L] the output logits) and dZ[1..L].
       const acts = spec.sizes.map((n, l) => arena.create(`A${l}`, maxBatch * n * 4, storage()));
@@ -404,15 +432,30 @@ export class TrainingPlan implements TrainBackend {
         }
       }
 
-      const trainOps = update ? [...(await gatherOps(train, orderBuffer)), ...trainForward, loss, await reduce(trainStats), ...extras, ...backward, update] : [];
+      const stepOps = update ? [...trainForward, loss, await reduce(trainStats), ...extras, ...backward, update] : undefined;
       const evalReduce = await reduce(evalStats);
-      const evalOps = {
-        train: [...(await gatherOps(train, identityBuffer)), ...forward, loss, evalReduce],
-        test: [...(await gatherOps(test, identityBuffer)), ...forward, loss, evalReduce],
-        dev: devData.n > 0 ? [...(await gatherOps(dev, identityBuffer)), ...forward, loss, evalReduce] : [],
-      };
-      const plan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, snapshots, orderBuffer, trainStats, evalStats,
-        new ReadbackPool(arena, 8), trainOps, evalOps, forward, { input: A(0), output: A(L) }, { train: init.train.n, test: init.test.n, dev: devData.n }, maxBatch, perSubmit);
+      // The ops of a step (or an evaluation chunk) reading `src` by `index`.
+      const trainOn = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer) => (stepOps ? [...(await gatherOps(src, index)), ...stepOps] : []);
+      const evalOn = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer) => [...(await gatherOps(src, index)), ...forward, loss, evalReduce];
+      let data: PlanData;
+      if (resident) {
+        data = { mode: 'resident', order: resident.order, train: await trainOn(resident.train, resident.order), evaluate: {
+          train: await evalOn(resident.train, resident.identity),
+          test: await evalOn(resident.test, resident.identity),
+          dev: devData.n > 0 ? await evalOn(resident.dev, resident.identity) : [],
+        } };
+      } else {
+        const train: Op[][] = [];
+        const evaluate: Op[][] = [];
+        for (const s of shards) {
+          train.push(await trainOn(s, shardIdentity!));
+          evaluate.push(await evalOn(s, shardIdentity!));
+        }
+        data = { mode: 'sharded', train, evaluate, stream: new ShardStream(device.queue, shards as [ShardBuffers, ShardBuffers], shardRows,
+          { train: init.train, test: init.test, dev: devData }, { x: size(spec, 0), y: out }, (b) => plan.release(b)) };
+      }
+      const plan: TrainingPlan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, snapshots, trainStats, evalStats,
+        new ReadbackPool(arena, 8), data, forward, { input: A(0), output: A(L) }, splitRows, maxBatch, perSubmit, layout);
       plan.optimizerState = stateBuffers;
       plan.setParams(init.params);
       const { oom, invalid } = await popScopes();
@@ -428,8 +471,9 @@ export class TrainingPlan implements TrainBackend {
 
   /** Records `ops` into the open group (opening one if none), in the group's next uniform slot; submits
    *  the group once it holds stepsPerSubmit. The uniform writes are queue-ordered before that submit. */
-  private record(ops: readonly Op[], rows: number, start: number, lr: number, label: string, t = 0): void {
+  private record(ops: readonly Op[], rows: number, start: number, lr: number, label: string, t = 0, shard?: number): void {
     const g = this.group ?? this.open(label);
+    if (shard !== undefined) this.groupReads[shard] = true;
     for (const op of ops) {
       op.d.setUniform(op.uniform(rows, start, lr, t), g.used);
       op.d.encode(g.pass, op.grid(rows), g.used);
@@ -449,8 +493,15 @@ export class TrainingPlan implements TrainBackend {
     const g = this.group;
     if (!g) return;
     this.group = undefined;
+    this.groupReads.fill(false);
     g.pass.end();
     this.ctx.device.queue.submit([g.enc.finish()]);
+  }
+
+  /** Before shard buffer b is written: the recorded steps that read it must be submitted first
+   *  (writeBuffer lands before the submit of a group still being recorded). */
+  private release(b: number): void {
+    if (this.groupReads[b]) this.flush();
   }
 
   private check(): void {
@@ -466,16 +517,20 @@ export class TrainingPlan implements TrainBackend {
   setOrder(order: Uint32Array): void {
     this.ready();
     if (order.length !== this.splitRows.train) throw new Error(`plan: order has ${order.length} entries, the training split has ${this.splitRows.train} rows`);
-    this.ctx.device.queue.writeBuffer(this.orderBuffer, 0, order.buffer, order.byteOffset, order.byteLength);
+    if (this.data.mode === 'sharded') this.data.stream.setOrder(order);
+    else this.ctx.device.queue.writeBuffer(this.data.order, 0, order.buffer, order.byteOffset, order.byteLength);
   }
 
   step(start: number, rows: number, lr: number): void {
     this.check();
-    if (this.trainOps.length === 0) throw new Error('plan: step() on an inference-only plan (created with inference: true)');
+    if (this.dispatchesPerStep === 0) throw new Error('plan: step() on an inference-only plan (created with inference: true)');
     if (!Number.isInteger(rows) || rows < 1 || rows > this.maxBatch) throw new Error(`plan: step of ${rows} rows, the plan was built for 1..${this.maxBatch}`);
     if (start < 0 || start + rows > this.splitRows.train) throw new Error(`plan: rows ${start}..${start + rows} outside the training split of ${this.splitRows.train}`);
     this.t++;
-    this.record(this.trainOps, rows, start, lr, 'train steps', this.t);
+    if (this.data.mode === 'sharded') {
+      const { buffer, offset } = this.data.stream.train(start, rows);
+      this.record(this.data.train[buffer]!, rows, offset, lr, 'train steps', this.t, buffer);
+    } else this.record(this.data.train, rows, start, lr, 'train steps', this.t);
     this.pendingRows += rows;
   }
 
@@ -498,10 +553,21 @@ export class TrainingPlan implements TrainBackend {
     const clear = this.ctx.device.createCommandEncoder({ label: 'eval clear' });
     clear.clearBuffer(this.evalStats);
     queue.submit([clear.finish()]);
-    // Chunks are grouped like steps, one uniform slot each.
-    for (let start = 0; start < n; start += this.maxBatch) {
-      const rows = Math.min(this.maxBatch, n - start);
-      this.record(this.evalOps[split], rows, start, 0, `evaluate ${split}`);
+    // Chunks are grouped like steps, one uniform slot each. Streamed, the split goes up a shard at a
+    // time; a shard is a whole number of chunks, so every chunk has the rows it has when resident.
+    const data = this.data;
+    if (data.mode === 'sharded') {
+      for (let first = 0; first < n; first += data.stream.shardRows) {
+        const { buffer, rows: m } = data.stream.chunk(split, first);
+        for (let start = 0; start < m; start += this.maxBatch) {
+          this.record(data.evaluate[buffer]!, Math.min(this.maxBatch, m - start), start, 0, `evaluate ${split}`, 0, buffer);
+        }
+      }
+    } else {
+      for (let start = 0; start < n; start += this.maxBatch) {
+        const rows = Math.min(this.maxBatch, n - start);
+        this.record(data.evaluate[split], rows, start, 0, `evaluate ${split}`);
+      }
     }
     this.flush();
     const enc = this.ctx.device.createCommandEncoder({ label: 'eval stats' });
@@ -625,7 +691,7 @@ export class TrainingPlan implements TrainBackend {
 
   /** Dispatches per training step (for logs and benchmarks). */
   get dispatchesPerStep(): number {
-    return this.trainOps.length;
+    return this.data.mode === 'sharded' ? this.data.train[0]!.length : this.data.train.length;
   }
 
   destroy(): void {

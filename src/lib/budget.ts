@@ -2,6 +2,7 @@
 // adapter's limits gets a message naming the buffer, its size and the limit, instead of a failed
 // allocation deep in the plan (or a JS RangeError from a giant Float32Array of weights).
 import { planMemory, type PlanRows } from '../gpu/plan.ts';
+import { dataLayout } from '../gpu/shards.ts';
 import { paramCount, type ModelSpec } from '../model.ts';
 import type { TrainConfig } from '../train/backend.ts';
 import { TrainerError } from './errors.ts';
@@ -28,9 +29,11 @@ export function formatBytes(b: number): string {
 export const CPU_MAX_PARAMS = 50_000_000;
 
 /** Throws TrainerError 'too-large' naming the first buffer over a limit; returns the largest buffer.
- *  Without rows only the parameter buffers are checked (what must fit before weights are made). */
+ *  Without rows only the parameter buffers are checked (what must fit before weights are made). Data
+ *  past the limits or `dataBudget` (bytes; default DEFAULT_DATA_BUDGET) is streamed in shards, so only
+ *  the shard buffers are checked then. */
 export function checkFits(spec: ModelSpec, config: Partial<TrainConfig> | undefined, device: 'gpu' | 'cpu', limits: AdapterLimits | undefined, adapter: string,
-  run?: { readonly batchSize: number; readonly rows: PlanRows }): { name: string; bytes: number } {
+  run?: { readonly batchSize: number; readonly rows: PlanRows; readonly dataBudget?: number }): { name: string; bytes: number } {
   const arch = `layer sizes [${spec.sizes.join(',')}]`;
   const n = paramCount(spec);
   if (device === 'cpu') {
@@ -38,8 +41,9 @@ export function checkFits(spec: ModelSpec, config: Partial<TrainConfig> | undefi
     return { name: 'params (float64)', bytes: n * 8 };
   }
   if (!limits) throw new TrainerError('no-webgpu', 'no WebGPU adapter: use the CPU reference device');
-  const buffers = run
-    ? planMemory(spec, config, Math.min(run.batchSize, Math.max(run.rows.train, 1)), run.rows, limits.minStorageBufferOffsetAlignment ?? 256)
+  const batch = run && Math.min(run.batchSize, Math.max(run.rows.train, 1));
+  const buffers = run && batch
+    ? planMemory(spec, config, batch, run.rows, limits.minStorageBufferOffsetAlignment ?? 256, false, dataLayout(spec, run.rows, batch, limits, run.dataBudget))
     : [{ name: 'params', bytes: n * 4 }];
   let largest = { name: 'none', bytes: 0 };
   const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);

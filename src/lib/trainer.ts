@@ -6,6 +6,7 @@ import { autotuneMatmul, describeTune, type AutotuneResult, type TuneStore } fro
 import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
 import { preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
 import { planMemory, TrainingPlan, type PlanOptions, type PlanRows } from '../gpu/plan.ts';
+import { dataLayout } from '../gpu/shards.ts';
 import { initParams } from '../init.ts';
 import { cloneParams, layerCount, outputsForClasses, size, validateSpec, type Activation, type Loss, type ModelSpec, type Params } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
@@ -81,6 +82,9 @@ export interface TrainerOptions {
   readonly onTune?: (result: AutotuneResult, line: string) => void;
   /** Training steps per WebGPU submit (results are identical for every value). */
   readonly stepsPerSubmit?: number;
+  /** GPU memory for data, in bytes (default 512 MiB): data sets that do not fit it, or that are past
+   *  the device's buffer limits, are streamed to the GPU in shards, with bit-identical results. */
+  readonly gpuDataBudget?: number;
 }
 
 /** Options of one fit. */
@@ -271,6 +275,9 @@ export class Trainer {
     } catch (e) {
       throw new TrainerError('bad-input', `createTrainer: ${messageOf(e)}`);
     }
+    if (o.gpuDataBudget !== undefined && !(Number.isInteger(o.gpuDataBudget) && o.gpuDataBudget > 0)) {
+      throw new TrainerError('bad-input', `createTrainer: gpuDataBudget must be a positive integer number of bytes, got ${o.gpuDataBudget}`);
+    }
     const device = o.device ?? 'gpu';
     let ctx: GpuContext | undefined;
     if (device === 'gpu') {
@@ -363,7 +370,7 @@ export class Trainer {
     let p = this.tunes.get(ctx.device);
     if (!p) {
       const o = this.options;
-      const steps = o.stepsPerSubmit !== undefined ? { stepsPerSubmit: o.stepsPerSubmit } : {};
+      const steps = { ...(o.stepsPerSubmit !== undefined ? { stepsPerSubmit: o.stepsPerSubmit } : {}), ...(o.gpuDataBudget !== undefined ? { dataBudgetBytes: o.gpuDataBudget } : {}) };
       const family = o.matmul ?? 'auto';
       p = family !== 'auto' ? Promise.resolve({ ...steps, matmul: family }) : autotuneMatmul(ctx, o.tuneStore).then((r) => {
         o.onTune?.(r, describeTune(r));
@@ -395,7 +402,8 @@ export class Trainer {
 
   private async backendFor(train: SplitData, test: SplitData, dev: SplitData, maxBatch: number, inference: boolean, params: Params): Promise<TrainBackend> {
     const init = { spec: this.spec, params, train, test, dev, maxBatch, config: this.config, regression: this.regression };
-    checkFits(this.spec, this.config, this.device, this.ctx?.device.limits, this.adapter, { batchSize: maxBatch, rows: { train: train.n, test: test.n, dev: dev.n } });
+    checkFits(this.spec, this.config, this.device, this.ctx?.device.limits, this.adapter,
+      { batchSize: maxBatch, rows: { train: train.n, test: test.n, dev: dev.n }, ...(this.options.gpuDataBudget !== undefined ? { dataBudget: this.options.gpuDataBudget } : {}) });
     if (!this.ctx) return CpuBackend.create(init);
     try {
       return await TrainingPlan.create(this.ctx, init, { ...(await this.planOptions(this.ctx)), ...(inference ? { inference: true } : {}) });
@@ -413,7 +421,10 @@ export class Trainer {
   /** GPU memory the plan for a fit would take, by buffer, before anything is allocated (uniforms and
    *  read-back buffers, a few KiB, not listed). */
   memoryEstimate(batchSize: number, rows: PlanRows): { name: string; bytes: number }[] {
-    return planMemory(this.spec, this.config, Math.min(batchSize, Math.max(rows.train, 1)), rows, this.ctx?.device.limits.minStorageBufferOffsetAlignment ?? 256);
+    const batch = Math.min(batchSize, Math.max(rows.train, 1));
+    const limits = this.ctx?.device.limits;
+    return planMemory(this.spec, this.config, batch, rows, limits?.minStorageBufferOffsetAlignment ?? 256, false,
+      limits ? dataLayout(this.spec, rows, batch, limits, this.options.gpuDataBudget) : undefined);
   }
 
   /** Bytes of GPU memory the trainer's current plan holds (0 on the CPU or with no plan). */
@@ -485,7 +496,9 @@ export class Trainer {
           if (backend instanceof TrainingPlan) {
             const list = backend.memory();
             const largest = list.reduce((a, b) => (b.bytes > a.bytes ? b : a), { name: 'none', bytes: 0 });
-            emit({ type: 'memory', bytes: backend.bytes, buffers: list.length, largest });
+            const l = backend.layout;
+            emit({ type: 'memory', bytes: backend.bytes, buffers: list.length, largest,
+              data: l.mode === 'resident' ? l : { ...l, shards: Math.ceil(tr.n / l.shardRows) } });
           }
           try {
             const summary = await runTraining(backend, tr.n, te.n, {

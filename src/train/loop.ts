@@ -102,8 +102,10 @@ export type TrainEvent =
       readonly lr?: number; readonly devLoss?: number; readonly devAccuracy?: number; readonly testRmse?: number; readonly testMae?: number; readonly testR2?: number }
   | { readonly type: 'checkpoint'; readonly step: number }
   | { readonly type: 'recovered'; readonly fromStep: number; readonly reason: string }
-  /** The GPU memory a fit's plan holds, once it is built (its own buffers, counted by its arena). */
-  | { readonly type: 'memory'; readonly bytes: number; readonly buffers: number; readonly largest: { readonly name: string; readonly bytes: number } }
+  /** The GPU memory a fit's plan holds, once it is built (its own buffers, counted by its arena), and
+   *  whether the data is resident or streamed in shards (of shardRows rows, `shards` an epoch). */
+  | { readonly type: 'memory'; readonly bytes: number; readonly buffers: number; readonly largest: { readonly name: string; readonly bytes: number };
+      readonly data: { readonly mode: 'resident' } | { readonly mode: 'sharded'; readonly shardRows: number; readonly shards: number } }
   | Summary;
 
 /** Thrown when the loss turns NaN or Inf. Names the steps; by then the backend's parameters have been
