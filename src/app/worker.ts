@@ -6,19 +6,19 @@
 import { autotuneMatmul, describeTune, type TuneStore } from '../gpu/autotune.ts';
 import { acquireDevice } from '../gpu/device.ts';
 import { preferredMatmul } from '../gpu/kernels.ts';
-import { parseCsv } from '../data/csv.ts';
+import { CsvReader, csvHeader, type CsvRead } from '../data/csv.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { initParams } from '../init.ts';
 import { checkFits, type AdapterLimits } from '../lib/budget.ts';
 import { applyNormalization, labeled, type LabeledData } from '../lib/data.ts';
-import { decodeModel, type SavedModel } from '../lib/model-file.ts';
+import { decodeModel, type ModelInfo, type SavedModel } from '../lib/model-file.ts';
 import { createTrainer, Trainer, type TrainerOptions } from '../lib/trainer.ts';
 import { messageOf } from '../lib/errors.ts';
 import { paramCount, size, type ModelSpec, type Params } from '../model.ts';
 import { checkSameRun, decodeCheckpoint, encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { TrainEvent } from '../train/loop.ts';
 import { loadDataset, prepare, type Prepared } from './data.ts';
-import { boundaryGrid, boundsOf, predict, type Predictions } from './predict.ts';
+import { boundaryGrid, boundsOf, predict, predictValues, type Predictions } from './predict.ts';
 import type { FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, modelSpecFor, type Settings } from './settings.ts';
 import { clearRuns, latestRun, latestRunInfo, saveRun, tuneStore, type SavedRun, type SavedRunInfo } from './store.ts';
@@ -59,6 +59,8 @@ async function probeAdapter(): Promise<void> {
 
 // ---- State ----
 let csv: Dataset | undefined;
+/** Counts CSV reads: a read that a newer pick has replaced stops at its next chunk. */
+let csvReads = 0;
 /** The latest trained or loaded model and its trainer, kept for save, check and views. */
 let model: { spec: ModelSpec; trainer: Trainer; dataName: string } | undefined;
 /** A loaded model file: the next training starts from its weights. */
@@ -76,20 +78,31 @@ interface Setup {
   readonly train: LabeledData;
   readonly test: LabeledData;
   readonly maxBatch: number;
+  /** What the model file keeps about the data: column and class names, the task. */
+  readonly info: ModelInfo;
 }
 
 async function setup(s: Settings): Promise<Setup> {
   const data = prepare(await loadDataset(s, csv), s);
-  const spec = modelSpecFor(s, data.features, data.classes);
+  const spec = modelSpecFor(s, data.features, data.classes, data.targets);
   const maxBatch = Math.min(s.batchSize, data.train.n);
-  return { data, spec, train: labeled(data.train), test: labeled(data.test), maxBatch };
+  const d = data.train;
+  const info: ModelInfo = {
+    ...(d.featureNames ? { featureNames: d.featureNames } : {}), ...(d.classNames ? { classNames: d.classNames } : {}),
+    ...(d.labelName ? { labelName: d.labelName } : {}),
+    ...(data.targets > 0 ? { task: 'regression' as const, ...(d.targetNames ? { targetNames: d.targetNames } : {}) } : {}),
+  };
+  return { data, spec, train: labeled(data.train), test: labeled(data.test), maxBatch, info };
 }
 
-/** The trainer for these settings: device, optimizer, regularisation, and CSV standardisation. */
-async function makeTrainer(s: Settings, spec: ModelSpec, params: Params, from?: SavedModel): Promise<Trainer> {
+/** The trainer for these settings: device, optimizer, regularisation, CSV standardisation (of the
+ *  features, and of regression targets: metrics and predictions stay in the targets' units). */
+async function makeTrainer(s: Settings, st: Setup, params: Params, from?: SavedModel): Promise<Trainer> {
+  const regression = st.data.targets > 0;
   const o: TrainerOptions = {
-    spec, params, seed: s.seed, optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb,
-    normalize: s.data === 'csv' ? 'standard' : 'none', device: s.device, tuneStore: trainerTunes,
+    spec: st.spec, params, seed: s.seed, optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb,
+    normalize: s.data === 'csv' ? 'standard' : 'none', device: s.device, tuneStore: trainerTunes, info: st.info,
+    ...(regression ? { task: 'regression' as const, normalizeTarget: true } : {}),
     ...(from ? { model: { ...from, params } } : {}),
   };
   return createTrainer(o);
@@ -121,6 +134,12 @@ async function budget(s: Settings, st: Setup): Promise<{ name: string; bytes: nu
     { batchSize: st.maxBatch, rows: { train: st.data.train.n, test: st.data.test.n, dev: 0 } });
 }
 
+/** The task and names the page shows beside the model. */
+function dataNames(st: Setup): { task: 'classification' | 'regression'; classNames?: readonly string[]; targetNames?: readonly string[] } {
+  const { classNames, targetNames } = st.info;
+  return { task: st.data.targets > 0 ? 'regression' : 'classification', ...(classNames ? { classNames } : {}), ...(targetNames ? { targetNames } : {}) };
+}
+
 function replaceModel(next: typeof model): void {
   if (model && model.trainer !== next?.trainer) model.trainer.destroy();
   model = next;
@@ -129,6 +148,13 @@ function replaceModel(next: typeof model): void {
 /** What the page draws for this data: points with a boundary grid, or the first test digits. Rows are raw. */
 function viewData(st: Setup, dataName: string): { view: ViewData; rows: Float32Array | undefined } {
   const { data } = st;
+  if (data.targets > 0) {
+    // Predicted vs true first target of the test rows (training rows when there is no test split).
+    const src = data.test.n > 0 ? data.test : data.train;
+    const count = Math.min(SCATTER_ROWS, src.n);
+    const truth = Float32Array.from({ length: count }, (_, r) => src.y![r * data.targets]!);
+    return { view: { kind: 'scatter', truth, target: src.targetNames?.[0] ?? 'target' }, rows: src.x.slice(0, count * data.features) };
+  }
   if (data.features === 2) {
     const all = new Float32Array([...data.train.x, ...data.test.x]);
     const labels = Uint8Array.from([...data.train.labels, ...data.test.labels]);
@@ -144,13 +170,14 @@ function viewData(st: Setup, dataName: string): { view: ViewData; rows: Float32A
 }
 
 function transfers(v: ViewData): Transferable[] {
-  return v.kind === 'points' ? [v.x.buffer, v.labels.buffer] : v.kind === 'digits' ? [v.pixels.buffer, v.labels.buffer] : [];
+  return v.kind === 'points' ? [v.x.buffer, v.labels.buffer] : v.kind === 'digits' ? [v.pixels.buffer, v.labels.buffer] : v.kind === 'scatter' ? [v.truth.buffer] : [];
 }
 
 /** A copy for posting: the worker keeps its own view (bounds, labels) for later refreshes. */
 function cloneView(v: ViewData): ViewData {
   if (v.kind === 'points') return { ...v, x: v.x.slice(), labels: v.labels.slice() };
   if (v.kind === 'digits') return { ...v, pixels: v.pixels.slice(), labels: v.labels.slice() };
+  if (v.kind === 'scatter') return { ...v, truth: v.truth.slice() };
   return v;
 }
 
@@ -168,10 +195,28 @@ async function viewPredictions(trainer: Trainer, spec: ModelSpec, rows: Float32A
   return predict(spec, params, Float64Array.from(nz ? applyNormalization(rows, nz) : rows), n);
 }
 
+/** A regression model's first output per raw row, in the targets' units: the trainer's predict when
+ *  it is idle, else the float64 reference from `params` with the trainer's normalisations. */
+async function viewValues(trainer: Trainer, spec: ModelSpec, rows: Float32Array, params?: Params): Promise<Float32Array> {
+  const n = rows.length / size(spec, 0);
+  if (!params) {
+    const p = await trainer.predict(rows);
+    return Float32Array.from({ length: n }, (_, r) => p.values[r * p.columns]!);
+  }
+  const { normalization: nz, targetNormalization: tn } = trainer.info;
+  const z = predictValues(spec, params, Float64Array.from(nz ? applyNormalization(rows, nz) : rows), n);
+  return tn ? z.map((v) => v * tn.scale[0]! + tn.shift[0]!) : z;
+}
+
 /** Recomputes the view's predictions from the model's current weights (or a checkpoint's). */
 async function refreshView(view: ViewData, rows: Float32Array | undefined, epoch: number, params?: Params): Promise<void> {
   if (!model || view.kind === 'none') return;
   const { spec, trainer } = model;
+  if (view.kind === 'scatter') {
+    const values = await viewValues(trainer, spec, rows!, params);
+    post({ type: 'view-values', epoch, values }, [values.buffer]);
+    return;
+  }
   const grid = view.kind === 'points' ? boundaryGrid(view.bounds, view.res) : rows!;
   const predictions = await viewPredictions(trainer, spec, grid, params);
   post({ type: 'view', epoch, predictions }, [predictions.cls.buffer, predictions.conf.buffer]);
@@ -192,6 +237,9 @@ interface Start {
   readonly params: Params;
   readonly state: TrainState;
 }
+
+/** Test rows in the regression view's scatter. */
+const SCATTER_ROWS = 500;
 
 /** Checkpoints every epoch, or every this many steps when epochs are longer. */
 const CHECKPOINT_MAX_STEPS = 200;
@@ -227,12 +275,12 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     }
     if (!saved) await forgetSavedRun(); // a new run replaces the one a reload could continue
     replaceModel(undefined); // frees the previous model's GPU memory first
-    const trainer = await makeTrainer(s, spec, params);
+    const trainer = await makeTrainer(s, st, params);
     model = { spec, trainer, dataName: st.data.name };
     const { view, rows } = viewData(st, st.data.name);
     const estimate = trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 });
     const memory = s.device === 'gpu' ? { bytes: estimate.reduce((a, b) => a + b.bytes, 0), largest, estimated: true } : null;
-    post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec, params: paramCount(spec), trainRows: st.data.train.n, testRows: st.data.test.n, memory, view: cloneView(view), initFrom }, transfers(cloneView(view)));
+    post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec, params: paramCount(spec), trainRows: st.data.train.n, testRows: st.data.test.n, memory, view: cloneView(view), initFrom, ...dataNames(st) }, transfers(cloneView(view)));
     setState('training');
 
     const stepsPerEpoch = Math.ceil(st.data.train.n / st.maxBatch);
@@ -307,13 +355,13 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   }
   const largest = await budget(s, st);
   replaceModel(undefined);
-  const trainer = await makeTrainer(s, st.spec, file.params, file);
+  const trainer = await makeTrainer(s, st, file.params, file);
   model = { spec: st.spec, trainer, dataName: st.data.name };
   loaded = { model: file, name };
   const { view, rows } = viewData(st, st.data.name);
   post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec: st.spec, params: paramCount(st.spec), trainRows: st.data.train.n, testRows: st.data.test.n,
     memory: s.device === 'gpu' ? { bytes: trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 }).reduce((a, b) => a + b.bytes, 0), largest, estimated: true } : null,
-    view: cloneView(view), initFrom: `weights from ${name}` }, transfers(cloneView(view)));
+    view: cloneView(view), initFrom: `weights from ${name}`, ...dataNames(st) }, transfers(cloneView(view)));
   const tr = await trainer.evaluate(st.train);
   const te = st.data.test.n > 0 ? await trainer.evaluate(st.test) : null;
   await refreshView(view, rows, 0);
@@ -339,7 +387,7 @@ async function check(s: Settings): Promise<void> {
   const current = model && sameSpec(model.spec, spec) ? await model.trainer.model() : undefined;
   const file = loaded && sameSpec(loaded.model.spec, spec) ? loaded.model : undefined;
   const from = current ?? file;
-  const checker = await makeTrainer({ ...s, device: 'gpu' }, spec, from?.params ?? initParams(spec, s.seed), from);
+  const checker = await makeTrainer({ ...s, device: 'gpu' }, st, from?.params ?? initParams(spec, s.seed), from);
   try {
     const r = await checker.checkStep(st.train, { lr: s.lr, rows: st.maxBatch });
     post({ type: 'check', spec, rows: r.rows, gpuLoss: r.gpuLoss, cpuLoss: r.cpuLoss, layers: r.layers, adapter: r.adapter });
@@ -356,7 +404,7 @@ const GRADCHECK_ROWS = 4;
  *  dropout (one fixed mask, so the cost is deterministic). */
 async function gradcheck(s: Settings): Promise<void> {
   const st = await setup(s);
-  const trainer = await makeTrainer({ ...s, device: 'cpu' }, st.spec, initParams(st.spec, s.seed));
+  const trainer = await makeTrainer({ ...s, device: 'cpu' }, st, initParams(st.spec, s.seed));
   try {
     const t0 = performance.now();
     const r = await trainer.gradcheck(st.train, { rows: GRADCHECK_ROWS });
@@ -366,11 +414,47 @@ async function gradcheck(s: Settings): Promise<void> {
   }
 }
 
-function loadCsv(name: string, text: string): void {
+/** Bytes between parse-progress messages (and at least one per 100 ms otherwise). */
+const PROGRESS_BYTES = 1 << 22;
+
+/** Reads a picked CSV/TSV file in the stream's chunks through the CSV reader (quotes, CRLF, BOM, sniffed
+ *  delimiter), telling the page the header first (for the label chooser) and then how far it got. The
+ *  task is decided as the CLI's --task auto does: text or integer labels are classes, non-integer
+ *  numbers a regression target. */
+async function loadCsv(file: File, label: string | undefined): Promise<void> {
+  const read = ++csvReads;
   csv = undefined;
-  const d = parseCsv(text, name, { task: 'classification' }); // the app trains classifiers
+  const name = file.name;
+  const head = new TextDecoder('utf-8').decode(await file.slice(0, 1 << 16).arrayBuffer(), { stream: true });
+  const columns = csvHeader(head);
+  if (read !== csvReads) return;
+  post({ type: 'csv-header', name, columns });
+  const reader = new CsvReader(name, label !== undefined ? { label } : {}, file.size);
+  const decoder = new TextDecoder('utf-8');
+  const stream = file.stream().getReader();
+  let bytes = 0;
+  let told = 0;
+  let toldAt = performance.now();
+  for (;;) {
+    const { done, value } = await stream.read();
+    if (read !== csvReads) return void stream.cancel(); // a newer pick replaced this one
+    if (done) break;
+    bytes += value.byteLength;
+    reader.push(decoder.decode(value, { stream: true }));
+    if (bytes - told >= PROGRESS_BYTES || performance.now() - toldAt > 100) {
+      post({ type: 'csv-progress', name, bytes, total: file.size });
+      told = bytes;
+      toldAt = performance.now();
+    }
+  }
+  reader.push(decoder.decode());
+  post({ type: 'csv-progress', name, bytes: file.size, total: file.size });
+  const r: CsvRead = reader.end();
+  if (r.task === 'none') throw new Error(`${name}: no label column`);
+  const d = r.dataset;
   csv = d;
-  post({ type: 'csv', name, rows: d.n, features: d.features, classes: d.classes });
+  post({ type: 'csv', name, rows: d.n, features: d.features, classes: d.classes, task: r.task, reason: r.reason,
+    label: d.labelName ?? (d.targetNames ?? []).join(', '), ...(d.classNames ? { classNames: d.classNames } : {}) });
 }
 
 const CONTEXT: Record<ToWorker['type'], 'adapter' | 'csv' | 'train' | 'load' | 'save' | 'check' | 'gradcheck' | 'control'> = {
@@ -388,7 +472,7 @@ async function handle(m: ToWorker): Promise<void> {
         post({ type: 'error', context: 'adapter', message: adapterError });
       });
       return adapterReady;
-    case 'csv': return loadCsv(m.name, m.text);
+    case 'csv': return loadCsv(m.file, m.label);
     case 'train': return train(m.settings);
     case 'pause':
       if (!stop || !model) throw new Error('nothing to pause: no training is running');
