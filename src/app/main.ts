@@ -95,8 +95,9 @@ form.addEventListener('input', () => {
 // ---- Run state and buttons ----
 let state: RunState = 'idle';
 let hasModel = false;
-/** The picked CSV file (read again when another label column is chosen) and the loaded one's name. */
-let csvFile: File | undefined;
+/** The picked or dropped files (a CSV is read again when another label column is chosen) and the
+ *  loaded data's name. */
+let csvFiles: File[] = [];
 let csvName: string | undefined;
 const csvLabel = $<HTMLSelectElement>('csv-label');
 
@@ -168,25 +169,45 @@ buttons.share.addEventListener('click', () => {
   );
 });
 
-/** The worker reads the file itself (a File is passed by reference, not copied), in chunks. */
-function readCsv(file: File, label?: string): void {
+/** The worker reads the files itself (a File is passed by reference, not copied), in chunks. */
+function readFiles(files: File[], label?: string): void {
   clearError();
   csvName = undefined;
-  $('csv-name').textContent = `${file.name} (reading…)`;
-  send(label === undefined ? { type: 'csv', file } : { type: 'csv', file, label });
+  $('csv-name').textContent = `${files.map((f) => f.name).join(', ')} (reading…)`;
+  send(label === undefined ? { type: 'files', files } : { type: 'files', files, label });
+}
+/** New files: the label chooser waits for a CSV header. */
+function pickFiles(files: File[]): void {
+  if (files.length === 0) return;
+  csvFiles = files;
+  csvLabel.replaceChildren(new Option('(reading…)', ''));
+  csvLabel.disabled = true;
+  readFiles(files);
 }
 $<HTMLInputElement>('csv-file').addEventListener('change', (ev) => {
   const input = ev.target as HTMLInputElement;
-  const file = input.files?.[0];
-  if (!file) return;
-  csvFile = file;
-  csvLabel.replaceChildren();
-  csvLabel.disabled = true;
-  readCsv(file);
+  pickFiles([...(input.files ?? [])]);
   input.value = ''; // picking the same file again fires 'change' again
 });
 csvLabel.addEventListener('change', () => {
-  if (csvFile) readCsv(csvFile, csvLabel.value);
+  if (csvFiles.length > 0) readFiles(csvFiles, csvLabel.value);
+});
+// Files dropped anywhere on the page: data set "your files", then read as if picked.
+document.addEventListener('dragover', (ev) => {
+  if (!ev.dataTransfer?.types.includes('Files')) return;
+  ev.preventDefault();
+  ev.dataTransfer.dropEffect = 'copy';
+});
+document.addEventListener('drop', (ev) => {
+  const files = [...(ev.dataTransfer?.files ?? [])];
+  if (files.length === 0) return;
+  ev.preventDefault();
+  const data = form.elements.namedItem('data');
+  if (data instanceof HTMLSelectElement && data.value !== 'csv') {
+    data.value = 'csv';
+    form.dispatchEvent(new Event('input')); // the URL and the visible fields follow
+  }
+  pickFiles(files);
 });
 
 /** Fills the label chooser from the header; the choice stays when the same columns come back. */
@@ -202,9 +223,14 @@ const nameList = (names: readonly string[]) => names.slice(0, NAMES_SHOWN).join(
 
 function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
   csvName = m.name;
+  if (m.label === '') { // arrays: the labels are their own array
+    csvLabel.replaceChildren(new Option('(given with the arrays)', ''));
+    csvLabel.disabled = true;
+  }
   const what = m.task === 'regression' ? `regression on "${m.label}" (${m.reason})`
-    : `${m.classes} classes${m.classNames ? ` (${nameList(m.classNames)})` : ''} in "${m.label}"`;
-  $('csv-name').textContent = `${m.name}: ${m.rows} rows, ${m.features} features, ${what}`;
+    : `${m.classes} classes${m.classNames ? ` (${nameList(m.classNames)})` : ''}${m.label ? ` in "${m.label}"` : ''}`;
+  const rows = m.testRows !== undefined ? `${m.rows} train + ${m.testRows} test rows (as given)` : `${m.rows} rows`;
+  $('csv-name').textContent = `${m.name}: ${rows}, ${m.features} features, ${what}${m.label === '' && m.reason ? ` · ${m.reason}` : ''}`;
 }
 
 $<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
@@ -394,7 +420,7 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
         $('adapter').dataset.state = 'error';
         return;
       }
-      if (m.context === 'csv') $('csv-name').textContent = 'choose…';
+      if (m.context === 'csv') $('csv-name').textContent = 'choose or drop…';
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
       if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
       return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`);

@@ -11,8 +11,9 @@ import type { SavedRunInfo } from './store.ts';
 
 export type ToWorker =
   | { readonly type: 'init' }
-  /** A picked CSV/TSV file, read by the worker in chunks; `label` is a column name (default the last). */
-  | { readonly type: 'csv'; readonly file: File; readonly label?: string }
+  /** Picked or dropped data files, read by the worker: one CSV/TSV file (`label`: a column name, default
+   *  the last), MNIST-layout IDX files, or an .npz archive. */
+  | { readonly type: 'files'; readonly files: readonly File[]; readonly label?: string }
   | { readonly type: 'train'; readonly settings: Settings }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
@@ -52,8 +53,10 @@ export type FromWorker =
   | { readonly type: 'csv-header'; readonly name: string; readonly columns: readonly string[] }
   /** Bytes of the picked file read so far. */
   | { readonly type: 'csv-progress'; readonly name: string; readonly bytes: number; readonly total: number }
+  /** The user's data, read: `label` is '' for arrays (IDX, .npz), `testRows` when a test set came with it. */
   | { readonly type: 'csv'; readonly name: string; readonly rows: number; readonly features: number; readonly classes: number;
-      readonly task: 'classification' | 'regression'; readonly reason: string; readonly label: string; readonly classNames?: readonly string[] }
+      readonly task: 'classification' | 'regression'; readonly reason: string; readonly label: string; readonly classNames?: readonly string[];
+      readonly testRows?: number }
   | { readonly type: 'ready'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly spec: ModelSpec; readonly params: number;
       readonly trainRows: number; readonly testRows: number;
       /** GPU memory estimated from the plan's layout before allocation (estimated: true); null on the CPU. */

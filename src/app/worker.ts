@@ -6,7 +6,8 @@
 import { autotuneMatmul, describeTune, type TuneStore } from '../gpu/autotune.ts';
 import { acquireDevice } from '../gpu/device.ts';
 import { preferredMatmul } from '../gpu/kernels.ts';
-import { CsvReader, csvHeader, type CsvRead } from '../data/csv.ts';
+import { csvHeader } from '../data/csv.ts';
+import type { GivenSplit } from '../data/dataset.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { initParams } from '../init.ts';
 import { checkFits, type AdapterLimits } from '../lib/budget.ts';
@@ -18,6 +19,7 @@ import { paramCount, size, type ModelSpec, type Params } from '../model.ts';
 import { checkSameRun, decodeCheckpoint, encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { TrainEvent } from '../train/loop.ts';
 import { loadDataset, prepare, type Prepared } from './data.ts';
+import { isArrayFiles, readArrayFiles, readCsvFile } from './files.ts';
 import { boundaryGrid, boundsOf, predict, predictValues, type Predictions } from './predict.ts';
 import type { FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, modelSpecFor, type Settings } from './settings.ts';
@@ -58,8 +60,9 @@ async function probeAdapter(): Promise<void> {
 }
 
 // ---- State ----
-let csv: Dataset | undefined;
-/** Counts CSV reads: a read that a newer pick has replaced stops at its next chunk. */
+/** The user's data (from a CSV file, IDX files or an .npz) and whether its rows are 28×28 images. */
+let csv: { data: Dataset | GivenSplit; images: boolean } | undefined;
+/** Counts file reads: a read that a newer pick has replaced stops at its next chunk. */
 let csvReads = 0;
 /** The latest trained or loaded model and its trainer, kept for save, check and views. */
 let model: { spec: ModelSpec; trainer: Trainer; dataName: string } | undefined;
@@ -83,7 +86,7 @@ interface Setup {
 }
 
 async function setup(s: Settings): Promise<Setup> {
-  const data = prepare(await loadDataset(s, csv), s);
+  const data = prepare(await loadDataset(s, csv?.data), s, s.data === 'csv' && csv?.images === true);
   const spec = modelSpecFor(s, data.features, data.classes, data.targets);
   const maxBatch = Math.min(s.batchSize, data.train.n);
   const d = data.train;
@@ -160,7 +163,7 @@ function viewData(st: Setup, dataName: string): { view: ViewData; rows: Float32A
     const labels = Uint8Array.from([...data.train.labels, ...data.test.labels]);
     return { view: { kind: 'points', x: all, labels, testFrom: data.train.n, classes: data.classes, bounds: boundsOf(all), res: 64 }, rows: undefined };
   }
-  if (dataName === 'mnist') {
+  if (dataName === 'mnist' || data.images) {
     const src = data.test.n > 0 ? data.test : data.train;
     const count = Math.min(40, src.n);
     const px = src.x.subarray(0, count * 784);
@@ -414,51 +417,41 @@ async function gradcheck(s: Settings): Promise<void> {
   }
 }
 
-/** Bytes between parse-progress messages (and at least one per 100 ms otherwise). */
-const PROGRESS_BYTES = 1 << 22;
-
-/** Reads a picked CSV/TSV file in the stream's chunks through the CSV reader (quotes, CRLF, BOM, sniffed
- *  delimiter), telling the page the header first (for the label chooser) and then how far it got. The
- *  task is decided as the CLI's --task auto does: text or integer labels are classes, non-integer
- *  numbers a regression target. */
-async function loadCsv(file: File, label: string | undefined): Promise<void> {
+/** Reads the picked or dropped files (files.ts), telling the page how far it got: a CSV/TSV file's
+ *  header first (for the label chooser), with the task decided as the CLI's --task auto does (text or
+ *  integer labels are classes, non-integer numbers a regression target); IDX files or an .npz as arrays. */
+async function loadFiles(files: readonly File[], label: string | undefined): Promise<void> {
   const read = ++csvReads;
   csv = undefined;
-  const name = file.name;
-  const head = new TextDecoder('utf-8').decode(await file.slice(0, 1 << 16).arrayBuffer(), { stream: true });
+  const first = files[0];
+  if (!first) throw new Error('no file given');
+  const name = files.length === 1 ? first.name : `${files.length} files`;
+  const onProgress = (bytes: number, total: number) => post({ type: 'csv-progress', name, bytes, total });
+  if (isArrayFiles(files)) {
+    const { name: source, data, notes } = await readArrayFiles(files, onProgress);
+    if (read !== csvReads) return;
+    const train = 'train' in data ? data.train : data;
+    csv = { data, images: train.features === 784 };
+    post({ type: 'csv', name: source, rows: train.n, features: train.features, classes: train.classes, task: 'classification', reason: notes.join('; '), label: '',
+      ...('train' in data ? { testRows: data.test.n } : {}) });
+    return;
+  }
+  if (files.length > 1) throw new Error(`${files.map((f) => f.name).join(', ')}: several files are read only as MNIST-layout IDX files; pick one CSV/TSV file`);
+  const head = new TextDecoder('utf-8').decode(await first.slice(0, 1 << 16).arrayBuffer(), { stream: true });
   const columns = csvHeader(head);
   if (read !== csvReads) return;
   post({ type: 'csv-header', name, columns });
-  const reader = new CsvReader(name, label !== undefined ? { label } : {}, file.size);
-  const decoder = new TextDecoder('utf-8');
-  const stream = file.stream().getReader();
-  let bytes = 0;
-  let told = 0;
-  let toldAt = performance.now();
-  for (;;) {
-    const { done, value } = await stream.read();
-    if (read !== csvReads) return void stream.cancel(); // a newer pick replaced this one
-    if (done) break;
-    bytes += value.byteLength;
-    reader.push(decoder.decode(value, { stream: true }));
-    if (bytes - told >= PROGRESS_BYTES || performance.now() - toldAt > 100) {
-      post({ type: 'csv-progress', name, bytes, total: file.size });
-      told = bytes;
-      toldAt = performance.now();
-    }
-  }
-  reader.push(decoder.decode());
-  post({ type: 'csv-progress', name, bytes: file.size, total: file.size });
-  const r: CsvRead = reader.end();
+  const r = await readCsvFile(first, label, onProgress, () => read !== csvReads);
+  if (!r) return; // a newer pick replaced this one
   if (r.task === 'none') throw new Error(`${name}: no label column`);
   const d = r.dataset;
-  csv = d;
+  csv = { data: d, images: false };
   post({ type: 'csv', name, rows: d.n, features: d.features, classes: d.classes, task: r.task, reason: r.reason,
     label: d.labelName ?? (d.targetNames ?? []).join(', '), ...(d.classNames ? { classNames: d.classNames } : {}) });
 }
 
 const CONTEXT: Record<ToWorker['type'], 'adapter' | 'csv' | 'train' | 'load' | 'save' | 'check' | 'gradcheck' | 'control'> = {
-  init: 'adapter', csv: 'csv', train: 'train', pause: 'control', resume: 'control', stop: 'control',
+  init: 'adapter', files: 'csv', train: 'train', pause: 'control', resume: 'control', stop: 'control',
   save: 'save', load: 'load', forget: 'load', check: 'check', gradcheck: 'gradcheck', 'resume-saved': 'train', 'debug-lose-device': 'control',
 };
 
@@ -472,7 +465,7 @@ async function handle(m: ToWorker): Promise<void> {
         post({ type: 'error', context: 'adapter', message: adapterError });
       });
       return adapterReady;
-    case 'csv': return loadCsv(m.file, m.label);
+    case 'files': return loadFiles(m.files, m.label);
     case 'train': return train(m.settings);
     case 'pause':
       if (!stop || !model) throw new Error('nothing to pause: no training is running');

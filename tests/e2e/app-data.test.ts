@@ -1,9 +1,12 @@
 // The web app with data as people have it: a CSV with a quoted header, CRLF line ends, a BOM and a text
-// class column (iris-like), the label-column chooser, parse progress, and a regression CSV trained with
-// RMSE/MAE/R² and the predicted-vs-true view. The files are generated here.
+// class column (iris-like), the label-column chooser, parse progress, a regression CSV trained with
+// RMSE/MAE/R² and the predicted-vs-true view, MNIST-layout IDX files picked together (some gzipped) and
+// an .npz dropped on the page. The files are generated here.
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
 import { decodeModel } from '../../src/lib/model-file.ts';
+import { idxFile, npy, npzFile } from '../node/array-files.ts';
 import { expectAdapter, readBytes, runEvents, screenshot, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
 
 let site: Site;
@@ -129,6 +132,78 @@ describe('web app data', () => {
     expect(model.info.targetNames).toEqual(['y']);
     expect(model.info.featureNames).toEqual(['x1', 'x2']);
     expect(model.info.targetNormalization?.shift.length).toBe(1);
+    await page.context().close();
+  });
+
+  it('Test that MNIST-layout IDX files picked together (two gzipped) train with their own test set and show the digit grid; a missing file is named', async () => {
+    // 28×28 images of three classes: a bright band across rows 2–8, 11–17 or 20–26, with noise.
+    const rnd = lcg(3);
+    const images = (n: number) => {
+      const px = new Uint8Array(n * 784);
+      const labels = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = i % 3;
+        labels[i] = c;
+        for (let p = 0; p < 784; p++) {
+          const row = Math.floor(p / 28);
+          px[i * 784 + p] = Math.min(255, Math.floor(60 * rnd()) + (row >= 2 + 9 * c && row <= 8 + 9 * c ? 180 : 0));
+        }
+      }
+      return { px, labels };
+    };
+    const train = images(150);
+    const test = images(30);
+    const files = [
+      { name: 'train-images-idx3-ubyte.gz', mimeType: 'application/gzip', buffer: gzipSync(idxFile([150, 28, 28], train.px)) },
+      { name: 'train-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from(idxFile([150], train.labels)) },
+      { name: 't10k-images-idx3-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from(idxFile([30, 28, 28], test.px)) },
+      { name: 't10k-labels-idx1-ubyte.gz', mimeType: 'application/gzip', buffer: gzipSync(idxFile([30], test.labels)) },
+    ];
+    const page = await open('data=csv&samples=1000&hidden=16&lr=0.1&batchSize=16&epochs=5');
+    await page.setInputFiles('#csv-file', files.slice(0, 2));
+    await expect.poll(() => page.locator('#error').textContent()).toContain('t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte missing');
+    await page.setInputFiles('#csv-file', files);
+    await expect.poll(() => page.locator('#csv-name').textContent()).toContain('IDX files: 150 train + 30 test rows (as given), 784 features, 3 classes');
+    expect(await page.locator('#error').textContent()).toBe('');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 90_000)).toBe('done');
+    const log = await workerLog(page);
+    const ready = log.find((m) => m.type === 'ready');
+    expect(ready?.type === 'ready' && [ready.trainRows, ready.testRows]).toEqual([150, 30]);
+    expect(runEvents(log).summary!.testAccuracy!).toBeGreaterThan(0.9);
+    await expect.poll(() => page.locator('#digits figure').count()).toBe(30);
+    await expect.poll(() => page.locator('#digits figcaption').first().textContent()).not.toContain('?');
+    await screenshot(page, 'idx-trained');
+    await page.context().close();
+  });
+
+  it('Test that an .npz (deflated members x, y) dropped on the page switches the data to it and trains', async () => {
+    const rnd = lcg(5);
+    const n = 200;
+    const x = new Float32Array(2 * n);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = i % 2;
+      x[2 * i] = (i % 2 === 0 ? -1.5 : 1.5) + rnd() - 0.5;
+      x[2 * i + 1] = rnd() * 2 - 1;
+    }
+    const bytes = npzFile({ x: npy('<f4', [n, 2], x), y: npy('<i4', [n], y) }, 'deflated');
+    const page = await open('data=spiral&hidden=8&lr=0.1&epochs=10');
+    await page.evaluate(([name, b64]) => {
+      const bin = atob(b64);
+      const file = new File([Uint8Array.from(bin, (c) => c.charCodeAt(0))], name);
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, ['two.npz', Buffer.from(bytes).toString('base64')] as const);
+    await expect.poll(() => page.locator('#csv-name').textContent()).toContain('two.npz: 200 rows, 2 features, 2 classes');
+    expect(await page.locator('select[name=data]').inputValue()).toBe('csv');
+    await page.waitForFunction(() => location.search.includes('data=csv'));
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    expect(runEvents(await workerLog(page)).summary!.testAccuracy!).toBeGreaterThan(0.9);
+    await expect.poll(() => page.locator('#boundary-panel').isVisible()).toBe(true);
     await page.context().close();
   });
 });
