@@ -450,7 +450,9 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
     }
     case 'loaded':
       buttons.forget.hidden = false;
-      modelInfo.textContent = `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)} · the next run starts from these weights`;
+      modelInfo.textContent = `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, ` +
+        (m.trainR2 !== undefined ? `train R² ${m.trainR2.toFixed(3)}, test R² ${m.testR2 == null ? 'n/a' : m.testR2.toFixed(3)}` : `train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)}`) +
+        ' · the next run starts from these weights';
       return;
     case 'check': return onCheck(m);
     case 'gradcheck': return onGradcheck(m);

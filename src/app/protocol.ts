@@ -70,7 +70,9 @@ export type FromWorker =
   /** Regression: the predicted values of the scatter view's rows (targets' units). */
   | { readonly type: 'view-values'; readonly epoch: number; readonly values: Float32Array }
   | { readonly type: 'saved'; readonly name: string; readonly bytes: Uint8Array }
-  | { readonly type: 'loaded'; readonly name: string; readonly spec: ModelSpec; readonly trainAccuracy: number; readonly testAccuracy: number | null; readonly loss: number }
+  | { readonly type: 'loaded'; readonly name: string; readonly spec: ModelSpec; readonly trainAccuracy: number; readonly testAccuracy: number | null; readonly loss: number;
+      /** A regression model's R² (its accuracies are NaN). */
+      readonly trainR2?: number; readonly testR2?: number | null }
   | { readonly type: 'check'; readonly spec: ModelSpec; readonly rows: number; readonly gpuLoss: number; readonly cpuLoss: number; readonly layers: readonly LayerCheck[]; readonly adapter: string }
   | { readonly type: 'gradcheck'; readonly spec: ModelSpec; readonly rows: number; readonly l2: number; readonly keepProb: number; readonly threshold: number;
       readonly seconds: number; readonly results: readonly GradCheckRow[] }

@@ -368,7 +368,8 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   const tr = await trainer.evaluate(st.train);
   const te = st.data.test.n > 0 ? await trainer.evaluate(st.test) : null;
   await refreshView(view, rows, 0);
-  post({ type: 'loaded', name, spec: st.spec, loss: tr.loss, trainAccuracy: tr.accuracy, testAccuracy: te ? te.accuracy : null });
+  post({ type: 'loaded', name, spec: st.spec, loss: tr.loss, trainAccuracy: tr.accuracy, testAccuracy: te ? te.accuracy : null,
+    ...(tr.r2 !== undefined ? { trainR2: tr.r2, testR2: te?.r2 ?? null } : {}) });
 }
 
 async function save(): Promise<void> {

@@ -127,11 +127,20 @@ describe('web app data', () => {
     expect(await page.locator('#model-info').textContent()).toContain('regression of y');
     await screenshot(page, 'regression-trained');
 
-    const model = decodeModel(await download(page), 'regression model');
+    const bytes = await download(page);
+    const model = decodeModel(bytes, 'regression model');
     expect(model.info.task).toBe('regression');
     expect(model.info.targetNames).toEqual(['y']);
     expect(model.info.featureNames).toEqual(['x1', 'x2']);
     expect(model.info.targetNormalization?.shift.length).toBe(1);
+
+    // The file loads back against the same data with the R² the run ended with.
+    await page.setInputFiles('#model-file', { name: 'wave.safetensors', mimeType: 'application/octet-stream', buffer: bytes });
+    await page.waitForFunction(() => (document.getElementById('model-info')?.textContent ?? '').startsWith('Loaded'));
+    const loaded = (await workerLog(page)).find((m) => m.type === 'loaded');
+    if (loaded?.type !== 'loaded') throw new Error('no loaded message');
+    expect(loaded.testR2!).toBeCloseTo(summary!.testR2!, 4);
+    expect(await page.locator('#model-info').textContent()).toContain(`test R² ${loaded.testR2!.toFixed(3)}`);
     await page.context().close();
   });
 
