@@ -105,7 +105,7 @@ describe('web app data', () => {
     await page.context().close();
   });
 
-  it('Test that a CSV with a non-integer label trains as regression: RMSE, MAE and R² in the page, a predicted-vs-true view, the task in the saved model', async () => {
+  it('Test that a CSV with a non-integer label trains as regression: RMSE, MAE and R² in the page, a predicted-vs-true view, the task in the saved model, which loads back with its R²', async () => {
     const page = await open('data=csv&samples=1000&hidden=32,32&activation=tanh&optimizer=adam&lr=0.01&batchSize=32&epochs=40');
     await pick(page, 'wave.csv', regressionCsv(500));
     await expect.poll(() => page.locator('#csv-name').textContent()).toContain('wave.csv: 500 rows, 2 features, regression on "y"');
