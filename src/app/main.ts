@@ -7,7 +7,7 @@ import type { Predictions } from './predict.ts';
 import type { FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, parseSettings, settingsToQuery, type Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
-import { drawBoundary, drawDigits, updateDigits } from './views.ts';
+import { drawBoundary, drawDigits, drawScatter, updateDigits } from './views.ts';
 import type { TrainEvent } from '../train/loop.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -95,7 +95,11 @@ form.addEventListener('input', () => {
 // ---- Run state and buttons ----
 let state: RunState = 'idle';
 let hasModel = false;
+/** The picked or dropped files (a CSV is read again when another label column is chosen) and the
+ *  loaded data's name. */
+let csvFiles: File[] = [];
 let csvName: string | undefined;
+const csvLabel = $<HTMLSelectElement>('csv-label');
 
 function setState(s: RunState, detail?: string): void {
   state = s;
@@ -165,16 +169,69 @@ buttons.share.addEventListener('click', () => {
   );
 });
 
-$<HTMLInputElement>('csv-file').addEventListener('change', (ev) => {
-  const input = ev.target as HTMLInputElement;
-  const file = input.files?.[0];
-  if (!file) return;
+/** The worker reads the files itself (a File is passed by reference, not copied), in chunks. */
+function readFiles(files: File[], label?: string): void {
   clearError();
   csvName = undefined;
-  $('csv-name').textContent = `${file.name} (checking…)`;
-  file.text().then((text) => send({ type: 'csv', name: file.name, text }), (e: unknown) => showError(`${file.name}: cannot read the file (${String(e)})`));
+  $('csv-name').textContent = `${files.map((f) => f.name).join(', ')} (reading…)`;
+  send(label === undefined ? { type: 'files', files } : { type: 'files', files, label });
+}
+/** New files: the label chooser waits for a CSV header. */
+function pickFiles(files: File[]): void {
+  if (files.length === 0) return;
+  csvFiles = files;
+  csvLabel.replaceChildren(new Option('(reading…)', ''));
+  csvLabel.disabled = true;
+  readFiles(files);
+}
+$<HTMLInputElement>('csv-file').addEventListener('change', (ev) => {
+  const input = ev.target as HTMLInputElement;
+  pickFiles([...(input.files ?? [])]);
   input.value = ''; // picking the same file again fires 'change' again
 });
+csvLabel.addEventListener('change', () => {
+  if (csvFiles.length > 0) readFiles(csvFiles, csvLabel.value);
+});
+// Files dropped anywhere on the page: data set "your files", then read as if picked.
+document.addEventListener('dragover', (ev) => {
+  if (!ev.dataTransfer?.types.includes('Files')) return;
+  ev.preventDefault();
+  ev.dataTransfer.dropEffect = 'copy';
+});
+document.addEventListener('drop', (ev) => {
+  const files = [...(ev.dataTransfer?.files ?? [])];
+  if (files.length === 0) return;
+  ev.preventDefault();
+  const data = form.elements.namedItem('data');
+  if (data instanceof HTMLSelectElement && data.value !== 'csv') {
+    data.value = 'csv';
+    form.dispatchEvent(new Event('input')); // the URL and the visible fields follow
+  }
+  pickFiles(files);
+});
+
+/** Fills the label chooser from the header; the choice stays when the same columns come back. */
+function onCsvHeader(columns: readonly string[]): void {
+  const keep = csvLabel.value;
+  csvLabel.replaceChildren(...columns.map((c) => new Option(c, c)));
+  csvLabel.value = columns.includes(keep) ? keep : (columns.at(-1) ?? '');
+  csvLabel.disabled = false;
+}
+
+const NAMES_SHOWN = 10;
+const nameList = (names: readonly string[]) => names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? `, … (${names.length})` : '');
+
+function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
+  csvName = m.name;
+  if (m.label === '') { // arrays: the labels are their own array
+    csvLabel.replaceChildren(new Option('(given with the arrays)', ''));
+    csvLabel.disabled = true;
+  }
+  const what = m.task === 'regression' ? `regression on "${m.label}" (${m.reason})`
+    : `${m.classes} classes${m.classNames ? ` (${nameList(m.classNames)})` : ''}${m.label ? ` in "${m.label}"` : ''}`;
+  const rows = m.testRows !== undefined ? `${m.rows} train + ${m.testRows} test rows (as given)` : `${m.rows} rows`;
+  $('csv-name').textContent = `${m.name}: ${rows}, ${m.features} features, ${what}${m.label === '' && m.reason ? ` · ${m.reason}` : ''}`;
+}
 
 $<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
   const input = ev.target as HTMLInputElement;
@@ -192,6 +249,8 @@ $<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
 let stepsPerEpoch = 1;
 let view: ViewData = { kind: 'none' };
 let pendingPredictions: Predictions | undefined;
+let pendingValues: Float32Array | undefined;
+let regression = false;
 let frame = 0;
 
 let lastDraw = 0;
@@ -213,10 +272,18 @@ function schedule(): void {
       }
       pendingPredictions = undefined;
     }
+    if (pendingValues && view.kind === 'scatter') {
+      const r2 = drawScatter($<HTMLCanvasElement>('scatter'), view, pendingValues);
+      $('scatter-r2').textContent = `R² ${r2.toFixed(3)} over ${view.truth.length} rows`;
+      pendingValues = undefined;
+    }
   });
 }
 
 const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
+const num = (v: number | undefined) => (v === undefined ? 'n/a' : v.toPrecision(3));
+/** RMSE, MAE and R² of a regression, where a classifier shows its accuracy. */
+const metrics = (rmse: number | undefined, mae: number | undefined, r2: number | undefined) => `RMSE ${num(rmse)}, MAE ${num(mae)}, R² ${r2 === undefined ? 'n/a' : r2.toFixed(3)}`;
 const seconds = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
 
 function onEvent(e: TrainEvent): void {
@@ -229,19 +296,21 @@ function onEvent(e: TrainEvent): void {
       break;
     case 'progress': {
       lossChart.add(e.step / stepsPerEpoch, e.loss, null);
-      accChart.add(e.step / stepsPerEpoch, e.accuracy, null);
+      if (!regression) accChart.add(e.step / stepsPerEpoch, e.accuracy, null);
       progress.value = e.step;
       const left = e.stepsPerSecond > 0 ? (e.totalSteps - e.step) / e.stepsPerSecond : NaN;
-      progressText.textContent = `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${e.stepsPerSecond.toFixed(0)} steps/s · ${Number.isFinite(left) ? seconds(left) : '?'} left`;
+      progressText.textContent = `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${e.stepsPerSecond.toFixed(0)} steps/s · ${Number.isFinite(left) ? seconds(left) : '?'} left` +
+        (regression ? ` · train ${metrics(e.rmse, e.mae, e.r2)}` : '');
       break;
     }
     case 'epoch':
       if (e.testLoss !== null) lossChart.add(e.step / stepsPerEpoch, null, e.testLoss);
-      if (e.testAccuracy !== null) accChart.add(e.step / stepsPerEpoch, null, e.testAccuracy);
+      if (e.testAccuracy !== null && !regression) accChart.add(e.step / stepsPerEpoch, null, e.testAccuracy);
       break;
     case 'summary':
       progressText.textContent = `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(0)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) · ` +
-        `train loss ${e.loss.toPrecision(3)}, acc ${pct(e.trainAccuracy)} · test acc ${pct(e.testAccuracy)}`;
+        (regression ? `train loss ${e.loss.toPrecision(3)}, ${metrics(e.trainRmse, e.trainMae, e.trainR2)} · test ${e.testLoss === null ? 'n/a' : metrics(e.testRmse, e.testMae, e.testR2)}`
+          : `train loss ${e.loss.toPrecision(3)}, acc ${pct(e.trainAccuracy)} · test acc ${pct(e.testAccuracy)}`);
       break;
   }
   schedule();
@@ -252,12 +321,23 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   lossChart.reset();
   accChart.reset();
   view = m.view;
+  regression = m.task === 'regression';
+  pendingValues = undefined;
   $('boundary-panel').hidden = view.kind !== 'points';
   $('digits-panel').hidden = view.kind !== 'digits';
+  $('scatter-panel').hidden = view.kind !== 'scatter';
+  $('acc-panel').hidden = regression; // RMSE, MAE and R² are in the progress line instead
   if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
   if (view.kind === 'digits') drawDigits($('digits'), view);
+  if (view.kind === 'scatter') {
+    $('scatter-target').textContent = view.target;
+    $('scatter-r2').textContent = '';
+    drawScatter($<HTMLCanvasElement>('scatter'), view, undefined);
+  }
+  const task = regression ? `regression of ${m.targetNames ? m.targetNames.join(', ') : 'the targets'}`
+    : m.classNames ? `classes: ${nameList(m.classNames)}` : '';
   modelInfo.textContent = `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}${m.spec.batchNorm ? ' + batch norm' : ''}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
-    `${m.trainRows} train / ${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
+    `${task ? `${task} · ` : ''}${m.trainRows} train / ${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
   $('memory').textContent = m.memory ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated) : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
   setState(state);
 }
@@ -340,14 +420,15 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
         $('adapter').dataset.state = 'error';
         return;
       }
-      if (m.context === 'csv') $('csv-name').textContent = 'choose…';
+      if (m.context === 'csv') $('csv-name').textContent = 'choose or drop…';
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
       if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
       return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`);
-    case 'csv':
-      csvName = m.name;
-      $('csv-name').textContent = `${m.name}: ${m.rows} rows, ${m.features} features, ${m.classes} classes`;
+    case 'csv-header': return onCsvHeader(m.columns);
+    case 'csv-progress':
+      $('csv-name').textContent = `${m.name}: reading ${m.total > 0 ? Math.floor((100 * m.bytes) / m.total) : 100}% (${formatBytes(m.bytes)} of ${formatBytes(m.total)})`;
       return;
+    case 'csv': return onCsv(m);
     case 'ready': return onReady(m);
     case 'event': return onEvent(m.event);
     case 'memory':
@@ -355,6 +436,9 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       return;
     case 'view':
       pendingPredictions = m.predictions;
+      return schedule();
+    case 'view-values':
+      pendingValues = m.values;
       return schedule();
     case 'saved': {
       const a = document.createElement('a');
@@ -366,7 +450,9 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
     }
     case 'loaded':
       buttons.forget.hidden = false;
-      modelInfo.textContent = `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)} · the next run starts from these weights`;
+      modelInfo.textContent = `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, ` +
+        (m.trainR2 !== undefined ? `train R² ${m.trainR2.toFixed(3)}, test R² ${m.testR2 == null ? 'n/a' : m.testR2.toFixed(3)}` : `train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)}`) +
+        ' · the next run starts from these weights';
       return;
     case 'check': return onCheck(m);
     case 'gradcheck': return onGradcheck(m);

@@ -60,6 +60,15 @@ export function predict(spec: ModelSpec, params: Params, x: Float64Array, rows: 
   return { cls, conf };
 }
 
+/** A regression model's first output per row x[rows][n0], in inference mode and in training units
+ *  (the caller undoes the targets' standardisation). */
+export function predictValues(spec: ModelSpec, params: Params, x: Float64Array, rows: number): Float32Array {
+  const { a } = forward(spec, toParams64(params), x, rows, undefined, 'eval');
+  const z = a[a.length - 1]!;
+  const k = size(spec, layerCount(spec));
+  return Float32Array.from({ length: rows }, (_, r) => z[r * k]!);
+}
+
 /** The centres of a res x res grid over `b` as rows [res·res][2], row 0 at the top (largest y). */
 export function boundaryGrid(b: Bounds, res: number): Float32Array {
   const x = new Float32Array(res * res * 2);

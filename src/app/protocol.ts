@@ -11,7 +11,9 @@ import type { SavedRunInfo } from './store.ts';
 
 export type ToWorker =
   | { readonly type: 'init' }
-  | { readonly type: 'csv'; readonly name: string; readonly text: string }
+  /** Picked or dropped data files, read by the worker: one CSV/TSV file (`label`: a column name, default
+   *  the last), MNIST-layout IDX files, or an .npz archive. */
+  | { readonly type: 'files'; readonly files: readonly File[]; readonly label?: string }
   | { readonly type: 'train'; readonly settings: Settings }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
@@ -26,8 +28,10 @@ export type ToWorker =
   /** Test hook: destroys the worker's GPU device, as a driver reset would. */
   | { readonly type: 'debug-lose-device' };
 
-/** What the page draws for a data set: its points (2 features), digits (MNIST) or nothing. */
+/** What the page draws for a data set: its points (2 features), digits (MNIST), predicted vs true
+ *  values of test rows (regression), or nothing. */
 export type ViewData =
+  | { readonly kind: 'scatter'; readonly truth: Float32Array; readonly target: string }
   | { readonly kind: 'points'; readonly x: Float32Array; readonly labels: Uint8Array; readonly testFrom: number; readonly classes: number; readonly bounds: Bounds; readonly res: number }
   | { readonly kind: 'digits'; readonly pixels: Uint8Array; readonly labels: Uint8Array }
   | { readonly kind: 'none' };
@@ -45,18 +49,30 @@ export type FromWorker =
   | { readonly type: 'tune'; readonly family: MatmulFamily; readonly line: string }
   | { readonly type: 'state'; readonly state: RunState; readonly detail?: string }
   | { readonly type: 'error'; readonly context: ErrorContext; readonly message: string }
-  | { readonly type: 'csv'; readonly name: string; readonly rows: number; readonly features: number; readonly classes: number }
+  /** The picked file's header, before its rows are read (fills the label-column chooser). */
+  | { readonly type: 'csv-header'; readonly name: string; readonly columns: readonly string[] }
+  /** Bytes of the picked file read so far. */
+  | { readonly type: 'csv-progress'; readonly name: string; readonly bytes: number; readonly total: number }
+  /** The user's data, read: `label` is '' for arrays (IDX, .npz), `testRows` when a test set came with it. */
+  | { readonly type: 'csv'; readonly name: string; readonly rows: number; readonly features: number; readonly classes: number;
+      readonly task: 'classification' | 'regression'; readonly reason: string; readonly label: string; readonly classNames?: readonly string[];
+      readonly testRows?: number }
   | { readonly type: 'ready'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly spec: ModelSpec; readonly params: number;
       readonly trainRows: number; readonly testRows: number;
       /** GPU memory estimated from the plan's layout before allocation (estimated: true); null on the CPU. */
       readonly memory: { readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number }; readonly estimated: boolean } | null;
-      readonly view: ViewData; readonly initFrom: string }
+      readonly view: ViewData; readonly initFrom: string;
+      readonly task: 'classification' | 'regression'; readonly classNames?: readonly string[]; readonly targetNames?: readonly string[] }
   | { readonly type: 'event'; readonly event: TrainEvent }
   /** The bytes the run's plan really holds, once it is built (its own arena's count). */
   | { readonly type: 'memory'; readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number } }
   | { readonly type: 'view'; readonly epoch: number; readonly predictions: Predictions }
+  /** Regression: the predicted values of the scatter view's rows (targets' units). */
+  | { readonly type: 'view-values'; readonly epoch: number; readonly values: Float32Array }
   | { readonly type: 'saved'; readonly name: string; readonly bytes: Uint8Array }
-  | { readonly type: 'loaded'; readonly name: string; readonly spec: ModelSpec; readonly trainAccuracy: number; readonly testAccuracy: number | null; readonly loss: number }
+  | { readonly type: 'loaded'; readonly name: string; readonly spec: ModelSpec; readonly trainAccuracy: number; readonly testAccuracy: number | null; readonly loss: number;
+      /** A regression model's R² (its accuracies are NaN). */
+      readonly trainR2?: number; readonly testR2?: number | null }
   | { readonly type: 'check'; readonly spec: ModelSpec; readonly rows: number; readonly gpuLoss: number; readonly cpuLoss: number; readonly layers: readonly LayerCheck[]; readonly adapter: string }
   | { readonly type: 'gradcheck'; readonly spec: ModelSpec; readonly rows: number; readonly l2: number; readonly keepProb: number; readonly threshold: number;
       readonly seconds: number; readonly results: readonly GradCheckRow[] }

@@ -148,11 +148,18 @@ export function resolveLoss(choice: LossChoice, classes: number): Loss {
   return choice;
 }
 
-/** The model these settings build for data with `features` inputs and `classes` classes. batchNorm is
+/** The model these settings build for data with `features` inputs and `classes` classes (or `targets`
+ *  regression outputs). batchNorm is
  *  only written when on, as in model files and the CLI's specs, so plain models compare equal to theirs. */
-export function modelSpecFor(s: Settings, features: number, classes: number): ModelSpec {
+export function modelSpecFor(s: Settings, features: number, classes: number, targets = 0): ModelSpec {
+  const bn = s.batchNorm ? { batchNorm: true } : {};
+  if (targets > 0) {
+    // Regression (a CSV whose label holds non-integer numbers): linear outputs and squared error.
+    if (s.loss !== 'auto' && s.loss !== 'mse') throw new Error(`loss ${s.loss}: this data is regression, which takes the mse loss (or auto)`);
+    return { sizes: [features, ...s.hidden, targets], activation: s.activation, loss: 'mse', ...bn };
+  }
   const loss = resolveLoss(s.loss, classes);
-  return { sizes: [features, ...s.hidden, outputsFor(loss, classes)], activation: s.activation, loss, ...(s.batchNorm ? { batchNorm: true } : {}) };
+  return { sizes: [features, ...s.hidden, outputsFor(loss, classes)], activation: s.activation, loss, ...bn };
 }
 
 /** Output units for a loss: one sigmoid unit for BCE, one per class otherwise (one-hot targets). */

@@ -1,5 +1,6 @@
-// The 2-D decision boundary (a coloured probability grid under the data points) and the MNIST digit
-// grid with predictions (mistakes in red). Drawn from what the worker sends; nothing computed here.
+// The 2-D decision boundary (a coloured probability grid under the data points), the MNIST digit
+// grid with predictions (mistakes in red), and a regression's predicted-vs-true scatter. Drawn from
+// what the worker sends.
 import type { Predictions } from './predict.ts';
 import type { ViewData } from './protocol.ts';
 
@@ -84,4 +85,53 @@ export function updateDigits(root: HTMLElement, v: Extract<ViewData, { kind: 'di
     if (cap) cap.textContent = pred === label ? `${pred} ✓` : `${pred} ✗ (${label})`;
   });
   return wrong;
+}
+
+/** Predicted (y) against true (x) values on one scale, with the diagonal a perfect model would lie on;
+ *  returns R² over these rows. */
+export function drawScatter(canvas: HTMLCanvasElement, v: Extract<ViewData, { kind: 'scatter' }>, predicted: Float32Array | undefined): number {
+  const g = canvas.getContext('2d');
+  const { width: W, height: H } = canvas;
+  const t = v.truth;
+  let lo = Infinity, hi = -Infinity, mean = 0;
+  for (let i = 0; i < t.length; i++) {
+    lo = Math.min(lo, t[i]!, predicted?.[i] ?? t[i]!);
+    hi = Math.max(hi, t[i]!, predicted?.[i] ?? t[i]!);
+    mean += t[i]! / t.length;
+  }
+  if (!(hi > lo)) { lo -= 1; hi += 1; }
+  const pad = 0.05 * (hi - lo);
+  lo -= pad;
+  hi += pad;
+  const px = (val: number) => ((val - lo) / (hi - lo)) * W;
+  const py = (val: number) => H - ((val - lo) / (hi - lo)) * H;
+  let sse = 0, sst = 0;
+  if (g) {
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, W, H);
+    g.strokeStyle = '#999';
+    g.setLineDash([4, 4]);
+    g.beginPath();
+    g.moveTo(0, H);
+    g.lineTo(W, 0);
+    g.stroke();
+    g.setLineDash([]);
+    g.fillStyle = '#555';
+    g.font = '11px system-ui, sans-serif';
+    g.fillText(`true ${v.target} →`, W - 90, H - 6);
+    g.fillText('↑ predicted', 4, 12);
+    g.fillText(`[${lo.toPrecision(3)}, ${hi.toPrecision(3)}]`, 4, H - 6);
+  }
+  for (let i = 0; i < t.length; i++) {
+    const p = predicted?.[i];
+    sst += (t[i]! - mean) ** 2;
+    if (p === undefined) continue;
+    sse += (p - t[i]!) ** 2;
+    if (!g) continue;
+    g.beginPath();
+    g.arc(px(t[i]!), py(p), 2.5, 0, 2 * Math.PI);
+    g.fillStyle = css(0);
+    g.fill();
+  }
+  return predicted && sst > 0 ? 1 - sse / sst : NaN;
 }

@@ -6,19 +6,21 @@
 import { autotuneMatmul, describeTune, type TuneStore } from '../gpu/autotune.ts';
 import { acquireDevice } from '../gpu/device.ts';
 import { preferredMatmul } from '../gpu/kernels.ts';
-import { parseCsv } from '../data/csv.ts';
+import { csvHeader } from '../data/csv.ts';
+import type { GivenSplit } from '../data/dataset.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { initParams } from '../init.ts';
 import { checkFits, type AdapterLimits } from '../lib/budget.ts';
 import { applyNormalization, labeled, type LabeledData } from '../lib/data.ts';
-import { decodeModel, type SavedModel } from '../lib/model-file.ts';
+import { decodeModel, type ModelInfo, type SavedModel } from '../lib/model-file.ts';
 import { createTrainer, Trainer, type TrainerOptions } from '../lib/trainer.ts';
 import { messageOf } from '../lib/errors.ts';
 import { paramCount, size, type ModelSpec, type Params } from '../model.ts';
 import { checkSameRun, decodeCheckpoint, encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
 import type { TrainEvent } from '../train/loop.ts';
 import { loadDataset, prepare, type Prepared } from './data.ts';
-import { boundaryGrid, boundsOf, predict, type Predictions } from './predict.ts';
+import { isArrayFiles, readArrayFiles, readCsvFile } from './files.ts';
+import { boundaryGrid, boundsOf, predict, predictValues, type Predictions } from './predict.ts';
 import type { FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, modelSpecFor, type Settings } from './settings.ts';
 import { clearRuns, latestRun, latestRunInfo, saveRun, tuneStore, type SavedRun, type SavedRunInfo } from './store.ts';
@@ -58,7 +60,10 @@ async function probeAdapter(): Promise<void> {
 }
 
 // ---- State ----
-let csv: Dataset | undefined;
+/** The user's data (from a CSV file, IDX files or an .npz) and whether its rows are 28×28 images. */
+let csv: { data: Dataset | GivenSplit; images: boolean } | undefined;
+/** Counts file reads: a read that a newer pick has replaced stops at its next chunk. */
+let csvReads = 0;
 /** The latest trained or loaded model and its trainer, kept for save, check and views. */
 let model: { spec: ModelSpec; trainer: Trainer; dataName: string } | undefined;
 /** A loaded model file: the next training starts from its weights. */
@@ -76,20 +81,31 @@ interface Setup {
   readonly train: LabeledData;
   readonly test: LabeledData;
   readonly maxBatch: number;
+  /** What the model file keeps about the data: column and class names, the task. */
+  readonly info: ModelInfo;
 }
 
 async function setup(s: Settings): Promise<Setup> {
-  const data = prepare(await loadDataset(s, csv), s);
-  const spec = modelSpecFor(s, data.features, data.classes);
+  const data = prepare(await loadDataset(s, csv?.data), s, s.data === 'csv' && csv?.images === true);
+  const spec = modelSpecFor(s, data.features, data.classes, data.targets);
   const maxBatch = Math.min(s.batchSize, data.train.n);
-  return { data, spec, train: labeled(data.train), test: labeled(data.test), maxBatch };
+  const d = data.train;
+  const info: ModelInfo = {
+    ...(d.featureNames ? { featureNames: d.featureNames } : {}), ...(d.classNames ? { classNames: d.classNames } : {}),
+    ...(d.labelName ? { labelName: d.labelName } : {}),
+    ...(data.targets > 0 ? { task: 'regression' as const, ...(d.targetNames ? { targetNames: d.targetNames } : {}) } : {}),
+  };
+  return { data, spec, train: labeled(data.train), test: labeled(data.test), maxBatch, info };
 }
 
-/** The trainer for these settings: device, optimizer, regularisation, and CSV standardisation. */
-async function makeTrainer(s: Settings, spec: ModelSpec, params: Params, from?: SavedModel): Promise<Trainer> {
+/** The trainer for these settings: device, optimizer, regularisation, CSV standardisation (of the
+ *  features, and of regression targets: metrics and predictions stay in the targets' units). */
+async function makeTrainer(s: Settings, st: Setup, params: Params, from?: SavedModel): Promise<Trainer> {
+  const regression = st.data.targets > 0;
   const o: TrainerOptions = {
-    spec, params, seed: s.seed, optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb,
-    normalize: s.data === 'csv' ? 'standard' : 'none', device: s.device, tuneStore: trainerTunes,
+    spec: st.spec, params, seed: s.seed, optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb,
+    normalize: s.data === 'csv' ? 'standard' : 'none', device: s.device, tuneStore: trainerTunes, info: st.info,
+    ...(regression ? { task: 'regression' as const, normalizeTarget: true } : {}),
     ...(from ? { model: { ...from, params } } : {}),
   };
   return createTrainer(o);
@@ -121,6 +137,12 @@ async function budget(s: Settings, st: Setup): Promise<{ name: string; bytes: nu
     { batchSize: st.maxBatch, rows: { train: st.data.train.n, test: st.data.test.n, dev: 0 } });
 }
 
+/** The task and names the page shows beside the model. */
+function dataNames(st: Setup): { task: 'classification' | 'regression'; classNames?: readonly string[]; targetNames?: readonly string[] } {
+  const { classNames, targetNames } = st.info;
+  return { task: st.data.targets > 0 ? 'regression' : 'classification', ...(classNames ? { classNames } : {}), ...(targetNames ? { targetNames } : {}) };
+}
+
 function replaceModel(next: typeof model): void {
   if (model && model.trainer !== next?.trainer) model.trainer.destroy();
   model = next;
@@ -129,12 +151,19 @@ function replaceModel(next: typeof model): void {
 /** What the page draws for this data: points with a boundary grid, or the first test digits. Rows are raw. */
 function viewData(st: Setup, dataName: string): { view: ViewData; rows: Float32Array | undefined } {
   const { data } = st;
+  if (data.targets > 0) {
+    // Predicted vs true first target of the test rows (training rows when there is no test split).
+    const src = data.test.n > 0 ? data.test : data.train;
+    const count = Math.min(SCATTER_ROWS, src.n);
+    const truth = Float32Array.from({ length: count }, (_, r) => src.y![r * data.targets]!);
+    return { view: { kind: 'scatter', truth, target: src.targetNames?.[0] ?? 'target' }, rows: src.x.slice(0, count * data.features) };
+  }
   if (data.features === 2) {
     const all = new Float32Array([...data.train.x, ...data.test.x]);
     const labels = Uint8Array.from([...data.train.labels, ...data.test.labels]);
     return { view: { kind: 'points', x: all, labels, testFrom: data.train.n, classes: data.classes, bounds: boundsOf(all), res: 64 }, rows: undefined };
   }
-  if (dataName === 'mnist') {
+  if (dataName === 'mnist' || data.images) {
     const src = data.test.n > 0 ? data.test : data.train;
     const count = Math.min(40, src.n);
     const px = src.x.subarray(0, count * 784);
@@ -144,13 +173,14 @@ function viewData(st: Setup, dataName: string): { view: ViewData; rows: Float32A
 }
 
 function transfers(v: ViewData): Transferable[] {
-  return v.kind === 'points' ? [v.x.buffer, v.labels.buffer] : v.kind === 'digits' ? [v.pixels.buffer, v.labels.buffer] : [];
+  return v.kind === 'points' ? [v.x.buffer, v.labels.buffer] : v.kind === 'digits' ? [v.pixels.buffer, v.labels.buffer] : v.kind === 'scatter' ? [v.truth.buffer] : [];
 }
 
 /** A copy for posting: the worker keeps its own view (bounds, labels) for later refreshes. */
 function cloneView(v: ViewData): ViewData {
   if (v.kind === 'points') return { ...v, x: v.x.slice(), labels: v.labels.slice() };
   if (v.kind === 'digits') return { ...v, pixels: v.pixels.slice(), labels: v.labels.slice() };
+  if (v.kind === 'scatter') return { ...v, truth: v.truth.slice() };
   return v;
 }
 
@@ -168,10 +198,28 @@ async function viewPredictions(trainer: Trainer, spec: ModelSpec, rows: Float32A
   return predict(spec, params, Float64Array.from(nz ? applyNormalization(rows, nz) : rows), n);
 }
 
+/** A regression model's first output per raw row, in the targets' units: the trainer's predict when
+ *  it is idle, else the float64 reference from `params` with the trainer's normalisations. */
+async function viewValues(trainer: Trainer, spec: ModelSpec, rows: Float32Array, params?: Params): Promise<Float32Array> {
+  const n = rows.length / size(spec, 0);
+  if (!params) {
+    const p = await trainer.predict(rows);
+    return Float32Array.from({ length: n }, (_, r) => p.values[r * p.columns]!);
+  }
+  const { normalization: nz, targetNormalization: tn } = trainer.info;
+  const z = predictValues(spec, params, Float64Array.from(nz ? applyNormalization(rows, nz) : rows), n);
+  return tn ? z.map((v) => v * tn.scale[0]! + tn.shift[0]!) : z;
+}
+
 /** Recomputes the view's predictions from the model's current weights (or a checkpoint's). */
 async function refreshView(view: ViewData, rows: Float32Array | undefined, epoch: number, params?: Params): Promise<void> {
   if (!model || view.kind === 'none') return;
   const { spec, trainer } = model;
+  if (view.kind === 'scatter') {
+    const values = await viewValues(trainer, spec, rows!, params);
+    post({ type: 'view-values', epoch, values }, [values.buffer]);
+    return;
+  }
   const grid = view.kind === 'points' ? boundaryGrid(view.bounds, view.res) : rows!;
   const predictions = await viewPredictions(trainer, spec, grid, params);
   post({ type: 'view', epoch, predictions }, [predictions.cls.buffer, predictions.conf.buffer]);
@@ -192,6 +240,9 @@ interface Start {
   readonly params: Params;
   readonly state: TrainState;
 }
+
+/** Test rows in the regression view's scatter. */
+const SCATTER_ROWS = 500;
 
 /** Checkpoints every epoch, or every this many steps when epochs are longer. */
 const CHECKPOINT_MAX_STEPS = 200;
@@ -227,12 +278,12 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     }
     if (!saved) await forgetSavedRun(); // a new run replaces the one a reload could continue
     replaceModel(undefined); // frees the previous model's GPU memory first
-    const trainer = await makeTrainer(s, spec, params);
+    const trainer = await makeTrainer(s, st, params);
     model = { spec, trainer, dataName: st.data.name };
     const { view, rows } = viewData(st, st.data.name);
     const estimate = trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 });
     const memory = s.device === 'gpu' ? { bytes: estimate.reduce((a, b) => a + b.bytes, 0), largest, estimated: true } : null;
-    post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec, params: paramCount(spec), trainRows: st.data.train.n, testRows: st.data.test.n, memory, view: cloneView(view), initFrom }, transfers(cloneView(view)));
+    post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec, params: paramCount(spec), trainRows: st.data.train.n, testRows: st.data.test.n, memory, view: cloneView(view), initFrom, ...dataNames(st) }, transfers(cloneView(view)));
     setState('training');
 
     const stepsPerEpoch = Math.ceil(st.data.train.n / st.maxBatch);
@@ -307,17 +358,18 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   }
   const largest = await budget(s, st);
   replaceModel(undefined);
-  const trainer = await makeTrainer(s, st.spec, file.params, file);
+  const trainer = await makeTrainer(s, st, file.params, file);
   model = { spec: st.spec, trainer, dataName: st.data.name };
   loaded = { model: file, name };
   const { view, rows } = viewData(st, st.data.name);
   post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec: st.spec, params: paramCount(st.spec), trainRows: st.data.train.n, testRows: st.data.test.n,
     memory: s.device === 'gpu' ? { bytes: trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 }).reduce((a, b) => a + b.bytes, 0), largest, estimated: true } : null,
-    view: cloneView(view), initFrom: `weights from ${name}` }, transfers(cloneView(view)));
+    view: cloneView(view), initFrom: `weights from ${name}`, ...dataNames(st) }, transfers(cloneView(view)));
   const tr = await trainer.evaluate(st.train);
   const te = st.data.test.n > 0 ? await trainer.evaluate(st.test) : null;
   await refreshView(view, rows, 0);
-  post({ type: 'loaded', name, spec: st.spec, loss: tr.loss, trainAccuracy: tr.accuracy, testAccuracy: te ? te.accuracy : null });
+  post({ type: 'loaded', name, spec: st.spec, loss: tr.loss, trainAccuracy: tr.accuracy, testAccuracy: te ? te.accuracy : null,
+    ...(tr.r2 !== undefined ? { trainR2: tr.r2, testR2: te?.r2 ?? null } : {}) });
 }
 
 async function save(): Promise<void> {
@@ -339,7 +391,7 @@ async function check(s: Settings): Promise<void> {
   const current = model && sameSpec(model.spec, spec) ? await model.trainer.model() : undefined;
   const file = loaded && sameSpec(loaded.model.spec, spec) ? loaded.model : undefined;
   const from = current ?? file;
-  const checker = await makeTrainer({ ...s, device: 'gpu' }, spec, from?.params ?? initParams(spec, s.seed), from);
+  const checker = await makeTrainer({ ...s, device: 'gpu' }, st, from?.params ?? initParams(spec, s.seed), from);
   try {
     const r = await checker.checkStep(st.train, { lr: s.lr, rows: st.maxBatch });
     post({ type: 'check', spec, rows: r.rows, gpuLoss: r.gpuLoss, cpuLoss: r.cpuLoss, layers: r.layers, adapter: r.adapter });
@@ -356,7 +408,7 @@ const GRADCHECK_ROWS = 4;
  *  dropout (one fixed mask, so the cost is deterministic). */
 async function gradcheck(s: Settings): Promise<void> {
   const st = await setup(s);
-  const trainer = await makeTrainer({ ...s, device: 'cpu' }, st.spec, initParams(st.spec, s.seed));
+  const trainer = await makeTrainer({ ...s, device: 'cpu' }, st, initParams(st.spec, s.seed));
   try {
     const t0 = performance.now();
     const r = await trainer.gradcheck(st.train, { rows: GRADCHECK_ROWS });
@@ -366,15 +418,41 @@ async function gradcheck(s: Settings): Promise<void> {
   }
 }
 
-function loadCsv(name: string, text: string): void {
+/** Reads the picked or dropped files (files.ts), telling the page how far it got: a CSV/TSV file's
+ *  header first (for the label chooser), with the task decided as the CLI's --task auto does (text or
+ *  integer labels are classes, non-integer numbers a regression target); IDX files or an .npz as arrays. */
+async function loadFiles(files: readonly File[], label: string | undefined): Promise<void> {
+  const read = ++csvReads;
   csv = undefined;
-  const d = parseCsv(text, name, { task: 'classification' }); // the app trains classifiers
-  csv = d;
-  post({ type: 'csv', name, rows: d.n, features: d.features, classes: d.classes });
+  const first = files[0];
+  if (!first) throw new Error('no file given');
+  const name = files.length === 1 ? first.name : `${files.length} files`;
+  const onProgress = (bytes: number, total: number) => post({ type: 'csv-progress', name, bytes, total });
+  if (isArrayFiles(files)) {
+    const { name: source, data, notes } = await readArrayFiles(files, onProgress);
+    if (read !== csvReads) return;
+    const train = 'train' in data ? data.train : data;
+    csv = { data, images: train.features === 784 };
+    post({ type: 'csv', name: source, rows: train.n, features: train.features, classes: train.classes, task: 'classification', reason: notes.join('; '), label: '',
+      ...('train' in data ? { testRows: data.test.n } : {}) });
+    return;
+  }
+  if (files.length > 1) throw new Error(`${files.map((f) => f.name).join(', ')}: several files are read only as MNIST-layout IDX files; pick one CSV/TSV file`);
+  const head = new TextDecoder('utf-8').decode(await first.slice(0, 1 << 16).arrayBuffer(), { stream: true });
+  const columns = csvHeader(head);
+  if (read !== csvReads) return;
+  post({ type: 'csv-header', name, columns });
+  const r = await readCsvFile(first, label, onProgress, () => read !== csvReads);
+  if (!r) return; // a newer pick replaced this one
+  if (r.task === 'none') throw new Error(`${name}: no label column`);
+  const d = r.dataset;
+  csv = { data: d, images: false };
+  post({ type: 'csv', name, rows: d.n, features: d.features, classes: d.classes, task: r.task, reason: r.reason,
+    label: d.labelName ?? (d.targetNames ?? []).join(', '), ...(d.classNames ? { classNames: d.classNames } : {}) });
 }
 
 const CONTEXT: Record<ToWorker['type'], 'adapter' | 'csv' | 'train' | 'load' | 'save' | 'check' | 'gradcheck' | 'control'> = {
-  init: 'adapter', csv: 'csv', train: 'train', pause: 'control', resume: 'control', stop: 'control',
+  init: 'adapter', files: 'csv', train: 'train', pause: 'control', resume: 'control', stop: 'control',
   save: 'save', load: 'load', forget: 'load', check: 'check', gradcheck: 'gradcheck', 'resume-saved': 'train', 'debug-lose-device': 'control',
 };
 
@@ -388,7 +466,7 @@ async function handle(m: ToWorker): Promise<void> {
         post({ type: 'error', context: 'adapter', message: adapterError });
       });
       return adapterReady;
-    case 'csv': return loadCsv(m.name, m.text);
+    case 'files': return loadFiles(m.files, m.label);
     case 'train': return train(m.settings);
     case 'pause':
       if (!stop || !model) throw new Error('nothing to pause: no training is running');

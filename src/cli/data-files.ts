@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 import { readInput } from './common.ts';
-import { featureRows, idxSource, npyPairSource, npzSource, type IdxFiles, type Loaded } from '../data/arrays.ts';
+import { featureRows, IDX_NAMES, idxSource, idxSpellings, isGzip, npyPairSource, npzSource, type IdxFiles, type Loaded } from '../data/arrays.ts';
 import { parseNpy } from '../io/npy.ts';
 import { checked, zipEntries } from '../io/zip.ts';
 
@@ -14,7 +14,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** A file's bytes, gunzipped when they start with gzip's magic 1f 8b. */
 function readMaybeGzip(path: string, flag: string): Uint8Array {
   const bytes = readInput(path, flag);
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  if (!isGzip(bytes)) return bytes;
   try {
     return new Uint8Array(gunzipSync(bytes));
   } catch (e) {
@@ -22,20 +22,16 @@ function readMaybeGzip(path: string, flag: string): Uint8Array {
   }
 }
 
-/** MNIST's file names; the dot spelling (train-images.idx3-ubyte) is common in re-packaged copies. */
-const IDX_FILES = { trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte', testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte' } as const;
-
 /** An MNIST-layout directory: train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
  *  t10k-labels-idx1-ubyte, each optionally .gz. */
 export function loadIdxDir(dir: string): Loaded {
-  const file = (name: string) => {
-    const dotted = name.replace(/-(idx\d-ubyte)$/, '.$1');
-    const path = [name, `${name}.gz`, dotted, `${dotted}.gz`].map((f) => join(dir, f)).find((p) => existsSync(p));
-    if (path === undefined) throw new Error(`${dir}: no ${name} or ${name}.gz (an MNIST-layout directory holds ${Object.values(IDX_FILES).join(', ')})`);
+  const file = (role: keyof IdxFiles) => {
+    const name = IDX_NAMES[role];
+    const path = idxSpellings(name).map((f) => join(dir, f)).find((p) => existsSync(p));
+    if (path === undefined) throw new Error(`${dir}: no ${name} or ${name}.gz (an MNIST-layout directory holds ${Object.values(IDX_NAMES).join(', ')})`);
     return { bytes: readMaybeGzip(path, '--data'), where: path };
   };
-  const f: IdxFiles = { trainImages: file(IDX_FILES.trainImages), trainLabels: file(IDX_FILES.trainLabels), testImages: file(IDX_FILES.testImages), testLabels: file(IDX_FILES.testLabels) };
-  return idxSource(dir, f);
+  return idxSource(dir, { trainImages: file('trainImages'), trainLabels: file('trainLabels'), testImages: file('testImages'), testLabels: file('testLabels') });
 }
 
 /** An .npz archive (np.savez or np.savez_compressed). */

@@ -1,6 +1,7 @@
 // Data sets from arrays (IDX files, .npy, .npz): n rows of features (2-D, or images [n][h][w] and
 // [n][h][w][c] flattened to rows), uint8 values scaled to [0, 1] as image data is, and integer class
-// labels by the CSV rules. Pure: the CLI reads and decompresses the files (src/cli/data-files.ts).
+// labels by the CSV rules. Pure: the CLI (src/cli/data-files.ts, node:zlib) and the web app's worker
+// (src/app/files.ts, DecompressionStream) read and decompress the files.
 import { parseIdx } from '../io/idx.ts';
 import { elements, parseNpy, type NdArray } from '../io/npy.ts';
 import { classCount, parseLabel } from './csv.ts';
@@ -93,6 +94,26 @@ export interface IdxFiles {
   readonly testImages: { bytes: Uint8Array; where: string };
   readonly testLabels: { bytes: Uint8Array; where: string };
 }
+
+/** MNIST's file names, by role. */
+export const IDX_NAMES: Readonly<Record<keyof IdxFiles, string>> = {
+  trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte', testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte',
+};
+
+/** The names an IDX file goes by: MNIST's, or with a dot before idxN-ubyte as re-packaged copies spell
+ *  it (train-images.idx3-ubyte), each optionally gzipped (.gz). */
+export function idxSpellings(name: string): string[] {
+  const dotted = name.replace(/-(idx\d-ubyte)$/, '.$1');
+  return [name, `${name}.gz`, dotted, `${dotted}.gz`];
+}
+
+/** Which of the four IDX files a file is, from its name (any spelling; no folder); undefined if none. */
+export function idxRole(fileName: string): keyof IdxFiles | undefined {
+  return (Object.keys(IDX_NAMES) as (keyof IdxFiles)[]).find((role) => idxSpellings(IDX_NAMES[role]).includes(fileName));
+}
+
+/** gzip's magic bytes 1f 8b. */
+export const isGzip = (bytes: Uint8Array): boolean => bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 /** MNIST, Fashion-MNIST or KMNIST from its IDX files: the train files for training, the t10k files
  *  as the test set. */

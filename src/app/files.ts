@@ -1,0 +1,90 @@
+// Data files picked or dropped in the page, read in the worker with the CLI's pure readers: a CSV/TSV
+// file streamed in chunks into the CsvReader, MNIST-layout IDX files (several at once, each optionally
+// gzipped) and an .npz archive (stored or deflated members), decompressed with DecompressionStream
+// where the CLI uses node:zlib (src/cli/data-files.ts).
+import { CsvReader, type CsvRead } from '../data/csv.ts';
+import { IDX_NAMES, idxRole, idxSource, isGzip, npzSource, type IdxFiles, type Loaded } from '../data/arrays.ts';
+import { checked, zipEntries } from '../io/zip.ts';
+import { messageOf } from '../lib/errors.ts';
+
+/** Bytes read so far of all the files, and their total. */
+export type Progress = (bytes: number, total: number) => void;
+
+/** True when the files are IDX files or an .npz (an array source), false for a CSV/TSV file. */
+export const isArrayFiles = (files: readonly File[]): boolean => files.some((f) => f.name.endsWith('.npz') || idxRole(f.name) !== undefined);
+
+/** Bytes between progress reports. */
+const PROGRESS_BYTES = 1 << 22;
+
+/** Reads a CSV/TSV file through the CsvReader in the stream's chunks (decoded as UTF-8 across chunk
+ *  boundaries), reporting progress every few MiB or 100 ms; `cancelled` stops it between chunks
+ *  (returns undefined). */
+export async function readCsvFile(file: File, label: string | undefined, onProgress: Progress, cancelled: () => boolean): Promise<CsvRead | undefined> {
+  const reader = new CsvReader(file.name, label !== undefined ? { label } : {}, file.size);
+  const decoder = new TextDecoder('utf-8'); // drops a BOM
+  const stream = file.stream().getReader();
+  let bytes = 0;
+  let told = 0;
+  let toldAt = performance.now();
+  for (;;) {
+    const { done, value } = await stream.read();
+    if (cancelled()) return void (await stream.cancel());
+    if (done) break;
+    bytes += value.byteLength;
+    reader.push(decoder.decode(value, { stream: true }));
+    if (bytes - told >= PROGRESS_BYTES || performance.now() - toldAt > 100) {
+      onProgress(bytes, file.size);
+      told = bytes;
+      toldAt = performance.now();
+    }
+  }
+  reader.push(decoder.decode());
+  onProgress(file.size, file.size);
+  return reader.end();
+}
+
+/** Decompresses gzip or raw deflate data; damaged data is an error naming `where`. */
+async function decompress(bytes: Uint8Array, format: 'gzip' | 'deflate-raw', where: string): Promise<Uint8Array> {
+  try {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream(format));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (e) {
+    throw new Error(`${where}: damaged ${format === 'gzip' ? 'gzip' : 'deflate'} data (${messageOf(e)})`);
+  }
+}
+
+/** IDX files (the four of MNIST's layout, by name, each optionally .gz) or one .npz archive. */
+export async function readArrayFiles(files: readonly File[], onProgress: Progress): Promise<Loaded & { name: string }> {
+  const total = files.reduce((s, f) => s + f.size, 0);
+  let done = 0;
+  const read = async (f: File) => {
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    onProgress((done += f.size), total);
+    return bytes;
+  };
+  const npz = files.filter((f) => f.name.endsWith('.npz'));
+  if (npz.length > 0) {
+    if (files.length > 1) throw new Error(`an .npz archive comes alone; got ${files.map((f) => f.name).join(', ')}`);
+    const where = npz[0]!.name;
+    const entries = zipEntries(await read(npz[0]!), where).filter((e) => e.name.endsWith('.npy'));
+    const members = new Map<string, Uint8Array>();
+    for (const e of entries) members.set(e.name, checked(e, e.method === 'stored' ? e.raw : await decompress(e.raw, 'deflate-raw', `${where}: member '${e.name}'`), where));
+    return { name: where, ...npzSource(where, [...members.keys()], (m) => members.get(m)!) };
+  }
+  const byRole = new Map<keyof IdxFiles, File>();
+  for (const f of files) {
+    const role = idxRole(f.name);
+    if (!role) throw new Error(`${f.name}: not one of MNIST's IDX files (${Object.values(IDX_NAMES).join(', ')}, each optionally .gz); pick the four together`);
+    if (byRole.has(role)) throw new Error(`${f.name} and ${byRole.get(role)!.name} are both ${IDX_NAMES[role]}`);
+    byRole.set(role, f);
+  }
+  const missing = (Object.keys(IDX_NAMES) as (keyof IdxFiles)[]).filter((r) => !byRole.has(r));
+  if (missing.length > 0) throw new Error(`IDX files: ${missing.map((r) => IDX_NAMES[r]).join(', ')} missing (got ${files.map((f) => f.name).join(', ')}); pick the four files together`);
+  const file = async (role: keyof IdxFiles) => {
+    const f = byRole.get(role)!;
+    const bytes = await read(f);
+    return { bytes: isGzip(bytes) ? await decompress(bytes, 'gzip', f.name) : bytes, where: f.name };
+  };
+  const f: IdxFiles = { trainImages: await file('trainImages'), trainLabels: await file('trainLabels'), testImages: await file('testImages'), testLabels: await file('testLabels') };
+  return { name: 'IDX files', ...idxSource('idx', f) };
+}
