@@ -23,7 +23,9 @@ With no options: the four configurations of issue #6 on every engine, the width 
   --steps K            steps per timed block (default: as many as fit in --block-ms)
   --steps-per-submit L also time the WebGPU plan of each configuration at each of these
                        training steps per submit, e.g. 1,2,4,8,16 (default: none)
-  --engines LIST       comma-separated: ${ENGINES.join(',')}            (default all)
+  --engines LIST       comma-separated: ${ENGINES.join(',')}
+                       (default all; tfjs-wasm-plain, the plainest hand-written TF.js step,
+                       is timed in turns with tfjs-wasm as a check on the bench's TF.js step)
   --no-sweep           skip the width / depth / batch sweeps
   --no-kernels         skip the per-layer kernel timings (issue configurations, or the --hidden one)
   --matmul N1,N2       square matmul sizes timed kernel by kernel          (default 1024)

@@ -4,8 +4,9 @@ import type { AutotuneResult } from '../gpu/autotune.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
 import type { BenchConfig } from './configs.ts';
 
-export type Engine = 'webgpu' | 'cpu-reference' | 'tfjs-webgpu' | 'tfjs-wasm';
-export const ENGINES: readonly Engine[] = ['webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'cpu-reference'];
+/** 'tfjs-wasm-plain': the plainest hand-written TF.js step on WASM (tfjs-plain.ts), the yardstick for 'tfjs-wasm'. */
+export type Engine = 'webgpu' | 'cpu-reference' | 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-wasm-plain';
+export const ENGINES: readonly Engine[] = ['webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-wasm-plain', 'cpu-reference'];
 
 export interface BenchRequest {
   readonly configs: readonly BenchConfig[];
@@ -79,8 +80,10 @@ export interface BenchResults {
   readonly features: readonly string[];
   readonly userAgent: string;
   readonly hardwareConcurrency: number;
+  /** The page was cross-origin isolated (COOP + COEP headers): SharedArrayBuffer, so TF.js WASM may use threads. */
   readonly crossOriginIsolated: boolean;
-  readonly tfjs: { readonly version: string; readonly wasmSimd: boolean | null; readonly wasmThreads: boolean | null };
+  /** wasmThreads: TF.js found WASM threads usable (its threaded SIMD build); wasmThreadsCount: XNNPACK's pool size. */
+  readonly tfjs: { readonly version: string; readonly wasmSimd: boolean | null; readonly wasmThreads: boolean | null; readonly wasmThreadsCount: number | null };
   /** What the autotune measured and chose. */
   readonly autotune: AutotuneResult;
   /** The matmul family our WebGPU engine used: the autotune's choice unless --family forced one. */

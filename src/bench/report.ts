@@ -11,6 +11,9 @@ export interface Derived {
   /** The measured peak used as the denominator, and each 1024³ kernel's share of it. */
   readonly peak: { label: string; gflops: number } | null;
   readonly matmulShare: { label: string; engine: Engine; kernel: string; gflops: number; share: number | null }[];
+  /** Per configuration: the bench's TF.js WASM step against the plain hand-written one (tfjs-plain.ts),
+   *  bench / plain (median over the rounds they were timed in): near 1 when the bench gives TF.js its natural step. */
+  readonly tfjsVsPlain: { config: string; benchMs: number; plainMs: number; ratio: number }[];
 }
 
 const byEngine = (rows: StepResult[], config: string, engine: Engine) => rows.find((r) => r.config === config && r.engine === engine);
@@ -39,24 +42,40 @@ export function derive(res: BenchResults, headline = 1024): Derived {
   const cpuLike = /swiftshader|llvmpipe|lavapipe/i.test(res.adapter);
   // On a CPU-emulated adapter the fair denominator is the CPU itself: XNNPACK's SIMD matmul is as
   // close to the CPU's fp32 peak as anything that runs in this page.
-  const peak = cpuLike && wasm ? { label: `TF.js WASM (XNNPACK, SIMD, ${res.tfjs.wasmThreads ? 'threads' : '1 thread'}) matmul ${headline}³`, gflops: wasm.gflops } : null;
+  const peak = cpuLike && wasm ? { label: `TF.js WASM (XNNPACK, SIMD, ${wasmThreads(res)}) matmul ${headline}³`, gflops: wasm.gflops } : null;
   const matmulShare = mm.map((k) => ({ label: k.label, engine: k.engine, kernel: k.kernel, gflops: k.gflops, share: peak ? k.gflops / peak.gflops : null }));
-  return { speedups, crossover, peak, matmulShare };
+  const tfjsVsPlain: Derived['tfjsVsPlain'] = [];
+  for (const cfg of [...new Set(res.steps.map((r) => r.config))]) {
+    const bench = byEngine(res.steps, cfg, 'tfjs-wasm');
+    const plain = byEngine(res.steps, cfg, 'tfjs-wasm-plain');
+    if (!bench || !plain) continue;
+    // Timed in turns (run.ts): the median of the per-round ratios, which a drifting load hits alike.
+    const rounds = bench.blocksMs.length === plain.blocksMs.length && bench.blocksMs.length > 0;
+    const ratio = rounds ? median(bench.blocksMs.map((b, i) => b / plain.blocksMs[i]!)) : bench.msPerStep / plain.msPerStep;
+    tfjsVsPlain.push({ config: cfg, benchMs: bench.msPerStep, plainMs: plain.msPerStep, ratio });
+  }
+  return { speedups, crossover, peak, matmulShare, tfjsVsPlain };
 }
+
+const wasmThreads = (res: BenchResults): string => {
+  const n = res.tfjs.wasmThreads ? res.tfjs.wasmThreadsCount : 1;
+  return `${n ?? '?'} thread${n === 1 ? '' : 's'}`;
+};
 
 export function textSummary(res: BenchResults, d: Derived): string {
   const lines: string[] = [];
-  lines.push(`adapter ${res.adapter} | ${res.hardwareConcurrency} logical CPUs | TF.js ${res.tfjs.version} (wasm simd ${res.tfjs.wasmSimd}, threads ${res.tfjs.wasmThreads})`);
+  lines.push(`adapter ${res.adapter} | ${res.hardwareConcurrency} logical CPUs | TF.js ${res.tfjs.version} (wasm simd ${res.tfjs.wasmSimd}, ` +
+    `threads ${res.tfjs.wasmThreads}: ${wasmThreads(res)}) | page cross-origin isolated: ${res.crossOriginIsolated}`);
   lines.push(`webgpu matmul family: ${res.family}${res.family !== res.autotune.family ? ' (forced with --family)' : ''} (autotune chose ${res.autotune.family}: ${Object.entries(res.autotune.ms).map(([f, ms]) => `${f} ${ms.toFixed(2)} ms`).join(', ')})`);
   lines.push('');
   lines.push('Training step, steady state (median ms per step):');
   const cfgs = [...new Set(res.steps.map((r) => r.config))];
-  const engines: Engine[] = ['webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'cpu-reference'];
-  lines.push(`  ${'config'.padEnd(22)}${engines.map((e) => e.padStart(15)).join('')}   GFLOP/step`);
+  const engines: Engine[] = ['webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-wasm-plain', 'cpu-reference'];
+  lines.push(`  ${'config'.padEnd(22)}${engines.map((e) => e.padStart(16)).join('')}   GFLOP/step`);
   for (const c of cfgs) {
     const row = engines.map((e) => {
       const r = byEngine(res.steps, c, e);
-      return (r ? (r.firstStepOnly ? '≤' : '') + r.msPerStep.toFixed(r.msPerStep < 10 ? 2 : 0) : '-').padStart(15);
+      return (r ? (r.firstStepOnly ? '≤' : '') + r.msPerStep.toFixed(r.msPerStep < 10 ? 2 : 0) : '-').padStart(16);
     });
     const any = res.steps.find((r) => r.config === c)!;
     lines.push(`  ${c.padEnd(22)}${row.join('')}   ${(any.flopsPerStep / 1e9).toFixed(3)}`);
@@ -80,6 +99,9 @@ export function textSummary(res: BenchResults, d: Derived): string {
     }
   }
   for (const s of d.speedups) lines.push(`  ${s.config}: ` + (s.ratio >= 1 ? `webgpu ${s.ratio.toFixed(2)}× faster than ${s.vs}` : `${s.vs} ${(1 / s.ratio).toFixed(2)}× faster than webgpu`) + (s.firstStepOnly ? ' (from a first step: includes compilation)' : ''));
+  for (const p of d.tfjsVsPlain) {
+    lines.push(`  ${p.config}: tfjs-wasm / tfjs-wasm-plain = ${p.ratio.toFixed(2)} (median over rounds; bench's TF.js step ${p.benchMs.toFixed(2)} ms, plain hand-written TF.js step ${p.plainMs.toFixed(2)} ms)`);
+  }
   lines.push('');
   for (const c of d.crossover) lines.push(`crossover webgpu vs cpu-reference along ${c.axis}: ${c.at ?? 'none in the sweep'} (cpu/gpu time: ${c.note})`);
   lines.push('');
@@ -90,7 +112,7 @@ export function textSummary(res: BenchResults, d: Derived): string {
 }
 
 // ---- HTML with inline SVG: no scripts, no external files ----
-const COLORS: Record<Engine, string> = { 'webgpu': '#1f77b4', 'tfjs-webgpu': '#ff7f0e', 'tfjs-wasm': '#2ca02c', 'cpu-reference': '#7f7f7f' };
+const COLORS: Record<Engine, string> = { 'webgpu': '#1f77b4', 'tfjs-webgpu': '#ff7f0e', 'tfjs-wasm': '#2ca02c', 'tfjs-wasm-plain': '#98df8a', 'cpu-reference': '#7f7f7f' };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function logTicks(lo: number, hi: number): number[] {

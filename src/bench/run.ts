@@ -9,7 +9,8 @@ import { layerCount, size } from '../model.ts';
 import { stepFlops, type BenchConfig } from './configs.ts';
 import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
 import type { BenchRequest, BenchResults, Engine, KernelResult, StepResult } from './protocol.ts';
-import { tfInfo, tfjsStepper, tfMatmulMs, useTfBackend } from './tfjs.ts';
+import { tfjsPlainStepper } from './tfjs-plain.ts';
+import { tfInfo, tfjsStepper, tfMatmulMs, tfWasmLabel, tfWasmThreadsNote, useTfBackend } from './tfjs.ts';
 import { timeInterleaved, timeSteps, yieldToEventLoop, type Stepper, type Timed } from './timing.ts';
 
 /** What the host tells the benchmark: where log lines go and how it describes itself in the results. */
@@ -51,13 +52,30 @@ async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine,
       const backend = engine === 'tfjs-webgpu' ? 'webgpu' : 'wasm';
       await useTfBackend(backend);
       make = () => tfjsStepper(init);
-      adapter = backend === 'wasm' ? 'tfjs wasm (XNNPACK)' : `tfjs webgpu (${ctx.adapterName})`;
+      adapter = backend === 'wasm' ? await tfWasmLabel(false) : `tfjs webgpu (${ctx.adapterName})`;
       break;
     }
+    case 'tfjs-wasm-plain':
+      await useTfBackend('wasm');
+      make = () => tfjsPlainStepper(cfg.spec, cfg.batch);
+      adapter = await tfWasmLabel(true);
+      break;
   }
   const steps = req.steps ?? cfg.steps;
   const t = await timeSteps(make, { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
   return stepResult(cfg, engine, adapter, t, engine === 'webgpu' ? perSubmit : undefined);
+}
+
+/** TF.js WASM as the bench writes it and the plain hand-written step (tfjs-plain.ts), timed in turns
+ *  (timeInterleaved) so that their ratio, the check on the bench's fairness to TF.js, holds under a
+ *  drifting load. */
+async function tfjsWasmWithPlain(cfg: BenchConfig, req: BenchRequest): Promise<StepResult[]> {
+  await useTfBackend('wasm');
+  const init = benchInit(cfg.spec, cfg.batch);
+  const steps = req.steps ?? cfg.steps;
+  const [bench, plain] = await timeInterleaved([() => tfjsStepper(init), () => tfjsPlainStepper(cfg.spec, cfg.batch)],
+    { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
+  return [stepResult(cfg, 'tfjs-wasm', await tfWasmLabel(false), bench!, undefined), stepResult(cfg, 'tfjs-wasm-plain', await tfWasmLabel(true), plain!, undefined)];
 }
 
 /** The WebGPU plan on one configuration at each of `ks` steps per submit, timed in turns (timeInterleaved). */
@@ -99,7 +117,7 @@ async function kernelBench(ctx: GpuContext, fam: MatmulFamily, req: BenchRequest
       push({ label, engine: 'webgpu', kernel: id, M: n, N: n, K: n, ms: t.ms, gflops: flops / (t.ms * 1e6), timer: t.timer, repeats: t.repeats });
       await yieldToEventLoop();
     }
-    for (const engine of engines.filter((e) => e.startsWith('tfjs-'))) {
+    for (const engine of engines.filter((e) => e === 'tfjs-webgpu' || e === 'tfjs-wasm')) {
       await useTfBackend(engine === 'tfjs-webgpu' ? 'webgpu' : 'wasm');
       const t = await tfMatmulMs(n, n, n);
       push({ label: `matmul ${n}³`, engine, kernel: 'tf.matMul', M: n, N: n, K: n, ms: t.ms, gflops: flops / (t.ms * 1e6), timer: 'wall', repeats: t.repeats });
@@ -143,11 +161,15 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
   const notes: string[] = [];
   for (const cfg of req.configs) {
     const engines = cfg.group === 'issue' ? req.engines : req.engines.filter((e) => e === 'webgpu' || e === 'cpu-reference');
+    const paired = engines.includes('tfjs-wasm') && engines.includes('tfjs-wasm-plain');
     for (const engine of engines) {
+      if (paired && engine === 'tfjs-wasm-plain') continue; // timed in turns with tfjs-wasm
       try {
-        const r = await stepEngine(ctx, family, engine, cfg, req);
-        steps.push(r);
-        log(fmt(r));
+        const rs = paired && engine === 'tfjs-wasm' ? await tfjsWasmWithPlain(cfg, req) : [await stepEngine(ctx, family, engine, cfg, req)];
+        for (const r of rs) {
+          steps.push(r);
+          log(fmt(r));
+        }
       } catch (e) {
         const m = `${cfg.name} ${engine}: failed: ${e instanceof Error ? e.message : String(e)}`;
         notes.push(m);
@@ -173,7 +195,9 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
   }
   const kernels = await kernelBench(ctx, family, req, req.engines, env);
   const info = await tfInfo();
-  if (!env.crossOriginIsolated) notes.push('TF.js WASM ran single-threaded: the page is not cross-origin isolated, so SharedArrayBuffer (and WASM threads) are unavailable.');
+  const threads = tfWasmThreadsNote(info, env.crossOriginIsolated, env.hardwareConcurrency);
+  log(threads);
+  notes.push(threads);
   const results: BenchResults = {
     date: new Date().toISOString(), adapter: ctx.adapterName, features: ctx.features, userAgent: env.userAgent,
     hardwareConcurrency: env.hardwareConcurrency, crossOriginIsolated: env.crossOriginIsolated, tfjs: info, autotune: tuned, family, steps, kernels, submitSweep: sweep, notes,

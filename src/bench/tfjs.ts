@@ -1,16 +1,19 @@
 // TensorFlow.js on the same configurations, in the same page: a hand-written step (forward, loss,
 // tf.variableGrads through optimizer.minimize, SGD) on its WebGPU and WASM backends. Same sizes,
-// same batch, same initial weights and data as our engines; float32 everywhere.
+// same batch, same initial weights and data as our engines; float32 everywhere. TF.js runs in its own
+// layout: weights [in][out] (our [out][in] transposed once at set-up) and each layer written as
+// tf.layers.dense computes it (tf.fused.matMul with bias, ReLU fused), so no product needs a transpose.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { layerActivation, layerCount, size } from '../model.ts';
 import type { BackendInit } from '../train/backend.ts';
 import { sampleMedian, type Stepper } from './timing.ts';
 
 export type TfBackend = 'webgpu' | 'wasm';
-const LR = 1e-3;
+/** The bench's SGD learning rate for TF.js, as for our engines (ours.ts). */
+export const LR = 1e-3;
 
 let wasmPathsSet = false;
 // The bench server's route to the .wasm files (src/cli/bench.ts); the Node entry gives a directory.
@@ -32,11 +35,40 @@ export async function useTfBackend(name: TfBackend): Promise<void> {
   await tf.ready();
 }
 
-export async function tfInfo(): Promise<{ version: string; wasmSimd: boolean | null; wasmThreads: boolean | null }> {
+export interface TfInfo {
+  readonly version: string;
+  readonly wasmSimd: boolean | null;
+  /** WASM_HAS_MULTITHREAD_SUPPORT: SharedArrayBuffer and WASM threads usable, so the threaded SIMD build loads. */
+  readonly wasmThreads: boolean | null;
+  /** Threads in XNNPACK's pool (TF.js's default and cap: logical CPUs / 2, at most 8); null if the WASM backend never started. */
+  readonly wasmThreadsCount: number | null;
+}
+
+export async function tfInfo(): Promise<TfInfo> {
   const flag = async (f: string) => {
     try { return Boolean(await tf.env().getAsync(f)); } catch { return null; }
   };
-  return { version: tf.version_core, wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'), wasmThreads: await flag('WASM_HAS_MULTITHREAD_SUPPORT') };
+  let wasmThreadsCount: number | null = null;
+  try { wasmThreadsCount = getThreadsCount(); } catch { /* the WASM backend was not initialised */ }
+  return { version: tf.version_core, wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'), wasmThreads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'), wasmThreadsCount };
+}
+
+/** The WASM backend as the results name it: XNNPACK, SIMD or not, and the threads it runs on. */
+export async function tfWasmLabel(plain: boolean): Promise<string> {
+  const i = await tfInfo();
+  const threads = i.wasmThreads ? `threaded build, ${i.wasmThreadsCount ?? '?'} thread${i.wasmThreadsCount === 1 ? '' : 's'}` : '1 thread: no WASM threads';
+  return `tfjs wasm (XNNPACK, ${i.wasmSimd ? 'SIMD' : 'no SIMD'}, ${threads})${plain ? ', plain hand-written step' : ''}`;
+}
+
+/** Whether TF.js WASM ran on threads, and why not where it did not. */
+export function tfWasmThreadsNote(i: TfInfo, crossOriginIsolated: boolean, logicalCpus: number): string {
+  const head = `TF.js WASM: page cross-origin isolated ${crossOriginIsolated}, WASM threads ${i.wasmThreads}, XNNPACK pool ${i.wasmThreadsCount ?? 'not started'}`;
+  if (!crossOriginIsolated) return `${head}: single-threaded, since without cross-origin isolation there is no SharedArrayBuffer (so no WASM threads).`;
+  if (i.wasmThreads === false) return `${head}: single-threaded, since TF.js found no WASM thread support (WASM_HAS_MULTITHREAD_SUPPORT false; always so in Node).`;
+  // tfjs-backend-wasm's backend.cc caps the pool at hardwareConcurrency / 2 (it assumes two logical CPUs
+  // per core), setThreadsCount included.
+  if (i.wasmThreadsCount === 1) return `${head}: the threaded SIMD build ran on one thread, since TF.js caps XNNPACK's pool at logical CPUs / 2 = ${Math.floor(logicalCpus / 2)} here (setThreadsCount cannot raise it).`;
+  return `${head}.`;
 }
 
 export function tfjsStepper(init: BackendInit): Promise<Stepper> {
@@ -45,25 +77,25 @@ export function tfjsStepper(init: BackendInit): Promise<Stepper> {
   const rows = init.maxBatch;
   const x = tf.tensor2d(init.train.x, [rows, size(spec, 0)]);
   const y = tf.tensor2d(init.train.y, [rows, size(spec, L)]);
-  const ws = init.params.map((p, l) => tf.variable(tf.tensor2d(p.weight, [size(spec, l + 1), size(spec, l)]), true, `w${l}`));
-  const bs = init.params.map((p, l) => tf.variable(tf.tensor1d(p.bias), true, `b${l}`));
+  // tidy frees the initial values; it never disposes a variable.
+  const ws = init.params.map((p, l) => tf.tidy(() => tf.variable(tf.transpose(tf.tensor2d(p.weight, [size(spec, l + 1), size(spec, l)])), true, `w${l}`)));
+  const bs = init.params.map((p, l) => tf.tidy(() => tf.variable(tf.tensor1d(p.bias), true, `b${l}`)));
   const vars = [...ws, ...bs];
   const opt = tf.train.sgd(LR);
-  const act = (l: number, z: tf.Tensor): tf.Tensor => {
-    switch (layerActivation(spec, l)) {
-      case 'relu': return tf.relu(z);
+  // tf.layers.dense fuses ReLU (and a linear output) into the product; other activations follow it.
+  const dense = (l: number, h: tf.Tensor): tf.Tensor => {
+    const g = l === L - 1 ? 'linear' : layerActivation(spec, l); // logits out: the loss applies sigmoid / softmax
+    if (g === 'relu' || g === 'linear') return tf.fused.matMul({ a: h as tf.Tensor2D, b: ws[l]!, bias: bs[l]!, activation: g });
+    const z = tf.fused.matMul({ a: h as tf.Tensor2D, b: ws[l]!, bias: bs[l]! });
+    switch (g) {
       case 'sigmoid': return tf.sigmoid(z);
       case 'tanh': return tf.tanh(z);
       case 'leaky_relu': return tf.leakyRelu(z, 0.01);
-      default: return z;
     }
   };
   const loss = (): tf.Scalar => {
     let h: tf.Tensor = x;
-    for (let l = 0; l < L; l++) {
-      const z = tf.add(tf.matMul(h, ws[l]!, false, true), bs[l]!);
-      h = l === L - 1 ? z : act(l, z); // logits out: the loss applies sigmoid / softmax
-    }
+    for (let l = 0; l < L; l++) h = dense(l, h);
     if (spec.loss === 'bce') return tf.losses.sigmoidCrossEntropy(y, h) as tf.Scalar;
     if (spec.loss === 'ce') return tf.losses.softmaxCrossEntropy(y, h) as tf.Scalar;
     return tf.losses.meanSquaredError(y, h) as tf.Scalar;

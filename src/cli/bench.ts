@@ -14,12 +14,21 @@ import type { BenchRequest, BenchResults } from '../bench/protocol.ts';
 
 export { BENCH_USAGE, benchRequest, parseBenchArgs, type BenchOptions };
 
-/** Serves the request and TF.js's .wasm files (from node_modules, so nothing is fetched from a CDN). */
+/** Serves the request and TF.js's .wasm files (from node_modules, so nothing is fetched from a CDN),
+ *  and makes the page cross-origin isolated: with COOP + COEP it gets SharedArrayBuffer, so TF.js WASM
+ *  loads its threaded SIMD build with its default pool, as a user's isolated page would. */
 function benchPlugin(req: BenchRequest): Plugin {
   const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   return {
     name: 'bench-request',
     configureServer(server) {
+      // Added before Vite's own middlewares, so every response (page, modules, .wasm) carries them;
+      // everything the page loads is same-origin, so require-corp blocks nothing.
+      server.middlewares.use((_r: IncomingMessage, res: ServerResponse, next: () => void) => {
+        res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+        res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+        next();
+      });
       server.middlewares.use('/__bench', (r: IncomingMessage, res: ServerResponse) => {
         const name = (r.url ?? '').replace(/^\//, '').split('?')[0]!;
         if (name === 'request.json') {
