@@ -7,11 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { assertClose, F32_EPS, TOL } from '../../src/check.ts';
 import { tfjsPlainStepper } from '../../src/bench/tfjs-plain.ts';
 import { LR, setTfWasmPrefix, tfjsStepper, useTfBackend } from '../../src/bench/tfjs.ts';
-import { initParams } from '../../src/init.ts';
+import { benchInit } from '../../src/bench/ours.ts';
 import { size, type ModelSpec } from '../../src/model.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
-import { Rng } from '../../src/rng.ts';
-import type { BackendInit } from '../../src/train/backend.ts';
 
 const STEPS = 3;
 const BATCH = 9;
@@ -32,19 +30,6 @@ function summedGradient(w0: Float32Array, w: ArrayLike<number>, rows: number, co
   return { g, bound };
 }
 
-function init(spec: ModelSpec, seed = 1): BackendInit {
-  const rng = new Rng(seed);
-  const nIn = size(spec, 0);
-  const nOut = size(spec, spec.sizes.length - 1);
-  const x = new Float32Array(BATCH * nIn).map(() => rng.next());
-  const y = new Float32Array(BATCH * nOut);
-  for (let r = 0; r < BATCH; r++) {
-    if (nOut === 1) y[r] = rng.int(2);
-    else y[r * nOut + rng.int(nOut)] = 1;
-  }
-  return { spec, params: initParams(spec, seed), train: { x, y, n: BATCH }, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: BATCH };
-}
-
 describe('bench TF.js steps (WASM backend)', () => {
   // Square layers among them, where a weight left untransposed would still run.
   const specs: ModelSpec[] = [
@@ -59,7 +44,7 @@ describe('bench TF.js steps (WASM backend)', () => {
       setTfWasmPrefix('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
       await useTfBackend('wasm');
       const before = tf.memory().numTensors;
-      const data = init(spec);
+      const data = benchInit(spec, BATCH);
       const cpu = CpuBackend.create(data);
       const s = await tfjsStepper(data);
       try {
