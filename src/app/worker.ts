@@ -191,7 +191,12 @@ async function viewPredictions(trainer: Trainer, spec: ModelSpec, rows: Float32A
   if (!params) {
     const p = await trainer.predict(rows);
     const conf = new Float32Array(n);
-    for (let r = 0; r < n; r++) conf[r] = spec.loss === 'mse' ? Math.min(1, Math.max(0, p.values[r * p.columns + p.classes![r]!]!)) : p.values[r * p.columns + p.classes![r]!]!;
+    for (let r = 0; r < n; r++) {
+      // An 'mse' classifier's scores, clamped to [0, 1] (one unit: the score of class 1); else the probability.
+      const v = p.values[r * p.columns + (p.columns === 1 ? 0 : p.classes![r]!)]!;
+      const score = Math.min(1, Math.max(0, v));
+      conf[r] = spec.loss !== 'mse' ? v : p.columns === 1 ? Math.max(score, 1 - score) : score;
+    }
     return { cls: Uint8Array.from(p.classes!), conf };
   }
   const nz = trainer.info.normalization;

@@ -159,17 +159,20 @@ async function main(argv: string[]): Promise<number> {
     try {
       const p = await trainer.predict(x);
       const k = p.columns;
-      const regression = m.spec.loss === 'mse';
-      const names = regression ? m.info.targetNames ?? Array.from({ length: k }, (_, j) => `output${j}`) : m.info.classNames ?? Array.from({ length: k }, (_, c) => String(c));
-      const label = (c: number) => names[c] ?? String(c);
+      const regression = trainer.regression;
+      const classNames = m.info.classNames ?? Array.from({ length: Math.max(k, 2) }, (_, c) => String(c));
+      // One column per class (probabilities), or per output (regression, or an 'mse' classifier's scores).
+      const probabilities = !regression && m.spec.loss !== 'mse';
+      const names = probabilities ? classNames : regression && m.info.targetNames ? m.info.targetNames : Array.from({ length: k }, (_, j) => `output${j}`);
+      const label = (c: number) => classNames[c] ?? String(c);
       if (o.json) {
         for (let r = 0; r < p.rows; r++) {
           const values = Array.from(p.values.subarray(r * k, (r + 1) * k));
-          process.stdout.write(JSON.stringify(regression ? { type: 'prediction', row: r, values } : { type: 'prediction', row: r, class: label(p.classes![r]!), probabilities: values }) + '\n');
+          process.stdout.write(JSON.stringify(regression ? { type: 'prediction', row: r, values } : { type: 'prediction', row: r, class: label(p.classes![r]!), [probabilities ? 'probabilities' : 'scores']: values }) + '\n');
         }
       }
       if (o.out) {
-        const lines = [regression ? names : ['prediction', ...names].map(csvCell).join(',')];
+        const lines = [(regression ? names : ['prediction', ...names]).map(csvCell).join(',')];
         for (let r = 0; r < p.rows; r++) {
           const values = Array.from(p.values.subarray(r * k, (r + 1) * k), (v) => String(Math.fround(v)));
           lines.push(regression ? values.join(',') : [csvCell(label(p.classes![r]!)), ...values].join(','));
@@ -181,15 +184,15 @@ async function main(argv: string[]): Promise<number> {
         const e = await trainer.evaluate({ x, y });
         Object.assign(summary, { loss: e.loss, rmse: e.rmse, mae: e.mae, r2: e.r2 });
         if (!o.json) console.log(`${what}: RMSE ${e.rmse!.toPrecision(4)}  MAE ${e.mae!.toPrecision(4)}  R² ${e.r2!.toFixed(4)}  (loss ${e.loss.toFixed(4)})`);
-      } else if (labels && !regression) {
+      } else if (labels && !regression) { // also an 'mse' classifier: the loss and accuracy as train reports them
         const e = await trainer.evaluate({ x, labels });
         Object.assign(summary, { loss: e.loss, accuracy: e.accuracy });
         if (!o.json) console.log(`${what}: loss ${e.loss.toFixed(4)}  accuracy ${(100 * e.accuracy).toFixed(2)}% (${Math.round(e.accuracy * e.rows)}/${e.rows})`);
       } else if (!o.json) console.log(`${what}: ${p.rows} predictions${labels || y ? '' : ' (no label column: no metrics)'}`);
-      if (o.out && !o.json) console.log(`wrote ${o.out} (prediction, then ${regression ? 'the outputs' : `p(${names.join('), p(')})`})`);
+      if (o.out && !o.json) console.log(`wrote ${o.out} (${regression ? 'the outputs' : `prediction, then ${probabilities ? `p(${names.join('), p(')})` : 'the output scores'}`})`);
       if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
       if (!o.out && !o.json) {
-        for (let r = 0; r < Math.min(p.rows, 5); r++) console.log(`  row ${r}: ${regression ? Array.from(p.values.subarray(r * k, (r + 1) * k)).join(', ') : `${label(p.classes![r]!)} (p = ${p.values[r * k + p.classes![r]!]!.toFixed(4)})`}`);
+        for (let r = 0; r < Math.min(p.rows, 5); r++) console.log(`  row ${r}: ${regression ? Array.from(p.values.subarray(r * k, (r + 1) * k)).join(', ') : probabilities ? `${label(p.classes![r]!)} (p = ${p.values[r * k + p.classes![r]!]!.toFixed(4)})` : `${label(p.classes![r]!)} (scores ${Array.from(p.values.subarray(r * k, (r + 1) * k), (v) => v.toFixed(4)).join(', ')})`}`);
         if (p.rows > 5) console.log(`  ... (--out FILE writes all ${p.rows})`);
       }
     } finally {

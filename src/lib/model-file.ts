@@ -74,8 +74,11 @@ export function validateInfo(info: ModelInfo, spec: ModelSpec): ModelInfo {
     nz.scale.forEach((v, i) => { if (!(Number.isFinite(v) && v > 0)) throw bad(`normalization scale ${i} must be a finite number > 0, got ${v}`); });
   }
   if (info.classNames) {
-    const k = spec.loss === 'bce' ? 2 : size(spec, spec.sizes.length - 1);
-    if (spec.loss === 'mse' || info.classNames.length !== k) throw bad(`${info.classNames.length} class names for a ${spec.loss} model with ${k} classes`);
+    // One output unit stands for two classes (a sigmoid, or squared error on 0/1 targets).
+    const out = size(spec, spec.sizes.length - 1);
+    const k = out === 1 ? 2 : out;
+    if (info.task === 'regression') throw bad(`${info.classNames.length} class names for a regression model`);
+    if (info.classNames.length !== k) throw bad(`${info.classNames.length} class names for a ${spec.loss} model with ${k} classes`);
   }
   return info;
 }

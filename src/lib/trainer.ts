@@ -140,8 +140,9 @@ export interface Evaluation {
 }
 
 /** predict's result. Classification: values are class probabilities [rows][classes] (two columns for a
- *  sigmoid model: 1 − p, p) and classes the most probable class of each row. Regression: values are
- *  the outputs [rows][outputs], in the targets' units (normalizeTarget undone). */
+ *  sigmoid model: 1 − p, p) and classes the most probable class of each row; a classifier trained with
+ *  'mse' gives its output scores instead of probabilities. Regression: values are the outputs
+ *  [rows][outputs], in the targets' units (normalizeTarget undone), and no classes. */
 export interface Prediction {
   readonly rows: number;
   readonly columns: number;
@@ -278,6 +279,13 @@ export class Trainer {
     if (o.gpuDataBudget !== undefined && !(Number.isInteger(o.gpuDataBudget) && o.gpuDataBudget > 0)) {
       throw new TrainerError('bad-input', `createTrainer: gpuDataBudget must be a positive integer number of bytes, got ${o.gpuDataBudget}`);
     }
+    // Every check of the options comes before a device is acquired, so a bad option leaks none.
+    const { task, ...given } = { ...(o.model?.info ?? {}), ...(o.info ?? {}) };
+    const regression = o.task !== undefined ? o.task === 'regression' : o.outputs !== undefined || task === 'regression';
+    const bad = (m: string) => new TrainerError('bad-input', `createTrainer: ${m}`);
+    if (regression && spec.loss !== 'mse') throw bad(`regression needs the 'mse' loss (a linear output), this model has '${spec.loss}'`);
+    if (o.normalizeTarget && !regression) throw bad("normalizeTarget is for regression (give outputs, or task: 'regression')");
+    const info = validateInfo(regression ? { ...given, task: 'regression' } : given, spec);
     const device = o.device ?? 'gpu';
     let ctx: GpuContext | undefined;
     if (device === 'gpu') {
@@ -294,18 +302,6 @@ export class Trainer {
       throw e;
     }
     const params = o.model?.params ?? o.params ?? initParams(spec, o.seed ?? 1);
-    const { task, ...given } = { ...(o.model?.info ?? {}), ...(o.info ?? {}) };
-    const regression = o.task !== undefined ? o.task === 'regression' : o.outputs !== undefined || task === 'regression';
-    const bad = (m: string) => new TrainerError('bad-input', `createTrainer: ${m}`);
-    if (regression && spec.loss !== 'mse') throw bad(`regression needs the 'mse' loss (a linear output), this model has '${spec.loss}'`);
-    if (o.normalizeTarget && !regression) throw bad("normalizeTarget is for regression (give outputs, or task: 'regression')");
-    let info: ModelInfo;
-    try {
-      info = validateInfo(regression ? { ...given, task: 'regression' } : given, spec);
-    } catch (e) {
-      if (device === 'gpu') ctx?.device.destroy();
-      throw e;
-    }
     const t = new Trainer(spec, config, o, ctx, device === 'gpu', params, info);
     if (ctx) await t.planOptions(ctx); // the autotune, once per device, before the first fit
     return t;
@@ -647,7 +643,18 @@ export class Trainer {
   private outputs(z: Float64Array, rows: number): Prediction {
     const k = size(this.spec, layerCount(this.spec));
     const tn = this.infoNow.targetNormalization;
-    if (this.spec.loss === 'mse') return { rows, columns: k, values: tn ? Float32Array.from(z, (v, i) => v * tn.scale[i % k]! + tn.shift[i % k]!) : Float32Array.from(z) };
+    if (this.regression) return { rows, columns: k, values: tn ? Float32Array.from(z, (v, i) => v * tn.scale[i % k]! + tn.shift[i % k]!) : Float32Array.from(z) };
+    if (this.spec.loss === 'mse') {
+      // A classifier trained with squared error on 0/1 or one-hot targets: its outputs are scores, not
+      // probabilities; the class is the largest (one unit: above 0.5), as the loss kernel counts it.
+      const classes = Uint32Array.from({ length: rows }, (_, r) => {
+        if (k === 1) return z[r]! > 0.5 ? 1 : 0;
+        let best = 0;
+        for (let c = 1; c < k; c++) if (z[r * k + c]! > z[r * k + best]!) best = c;
+        return best;
+      });
+      return { rows, columns: k, values: Float32Array.from(z), classes };
+    }
     const columns = this.spec.loss === 'bce' ? 2 : k;
     const values = new Float32Array(rows * columns);
     const classes = new Uint32Array(rows);

@@ -52,3 +52,21 @@ describe('fit options', () => {
     t.destroy();
   });
 });
+
+describe("a classifier trained with 'mse'", () => {
+  // Test that a classifier with squared-error loss (one-hot targets, and a single 0/1 unit for two
+  // classes) keeps class names, predicts classes the way evaluate counts them, and gives scores.
+  it.each([3, 2])('%i classes: class names kept, predicted classes agree with evaluate', async (k) => {
+    const lib = await import('../../src/index.ts');
+    const d = lib.splitDataset(lib.toyDataset(k === 3 ? 'spiral' : 'moons', 300, 2), { testSplit: 0.3, seed: 2 });
+    const classNames = Array.from({ length: k }, (_, c) => `class ${c}`);
+    const t = await lib.createTrainer({ inputs: 2, hidden: [16], classes: k, loss: 'mse', device: 'cpu', info: { classNames } });
+    await t.fit(lib.labeled(d.train), { epochs: 5, batchSize: 32, lr: 0.1 });
+    const p = await t.predict(d.test.x);
+    expect(p.columns).toBe(k === 2 ? 1 : k);
+    const correct = p.classes!.filter((c, i) => c === d.test.labels[i]).length;
+    expect((await t.evaluate(lib.labeled(d.test))).accuracy).toBe(correct / d.test.n);
+    expect(lib.decodeModel(await t.save()).info.classNames).toEqual(classNames);
+    t.destroy();
+  });
+});
