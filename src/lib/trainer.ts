@@ -382,6 +382,20 @@ export class Trainer {
     return p;
   }
 
+  /** Fits the input (normalize) and target (normalizeTarget) scalings this trainer was asked for and
+   *  does not have yet on these raw training rows, so the first fit, checkStep or gradcheck sees the
+   *  rows the training will; later calls keep them. */
+  private fitScalings(train: LabeledData, what: string): void {
+    const inputs = this.normalizeMethod !== undefined && !this.infoNow.normalization;
+    const targets = this.options.normalizeTarget === true && !this.infoNow.targetNormalization;
+    if (!inputs && !targets) return;
+    // The raw rows are checked before statistics are taken from them.
+    if (this.regression && train.y === undefined) throw new TrainerError('bad-input', `${what}: a regression model takes targets y [n][outputs], not class labels`);
+    toSplit(this.spec, train, what);
+    if (inputs) this.infoNow = { ...this.infoNow, normalization: fitNormalization(train.x, size(this.spec, 0), this.normalizeMethod!) };
+    if (targets) this.infoNow = { ...this.infoNow, targetNormalization: fitNormalization(train.y!, size(this.spec, layerCount(this.spec)), 'standard') };
+  }
+
   /** Rows in the backend's layout, normalised with the model's statistics. */
   private split(data: LabeledData, what: string): SplitData {
     if (this.regression && data.y === undefined) throw new TrainerError('bad-input', `${what}: a regression model takes targets y [n][outputs], not class labels`);
@@ -449,14 +463,7 @@ export class Trainer {
     this.running = true;
     const y = yielder();
     try {
-      if (this.normalizeMethod && !this.infoNow.normalization) {
-        toSplit(this.spec, train, 'fit: train'); // the rows are checked before statistics are taken from them
-        this.infoNow = { ...this.infoNow, normalization: fitNormalization(train.x, size(this.spec, 0), this.normalizeMethod) };
-      }
-      if (this.options.normalizeTarget && !this.infoNow.targetNormalization) {
-        this.split(train, 'fit: train'); // checked first, as above
-        this.infoNow = { ...this.infoNow, targetNormalization: fitNormalization(train.y!, size(this.spec, layerCount(this.spec)), 'standard') };
-      }
+      this.fitScalings(train, 'fit: train');
       const tr = this.split(train, 'fit: train');
       const te = o.test ? this.split(o.test, 'fit: test') : empty;
       const dv = o.dev ? this.split(o.dev, 'fit: dev') : empty;
@@ -720,6 +727,7 @@ export class Trainer {
     this.live();
     if (!this.ctx) throw new TrainerError('no-webgpu', 'checkStep compares the GPU with the reference: this trainer runs on the CPU');
     if (this.running && !this.pausedNow) throw new TrainerError('busy', 'checkStep needs the GPU to itself: pause the fit first');
+    this.fitScalings(data, 'checkStep');
     const train = this.split(data, 'checkStep');
     const rows = Math.min(o.rows ?? 64, train.n);
     if (rows < 1) throw new TrainerError('bad-input', 'checkStep: no rows');
@@ -730,6 +738,7 @@ export class Trainer {
   /** The course's gradient check (float64 backprop against central differences) of the current
    *  parameters on the first `rows` rows of `data` (default 4), with this trainer's L2 and dropout. */
   async gradcheck(data: LabeledData, o: { rows?: number } = {}): Promise<{ rows: number; threshold: number; results: GradCheckRow[] }> {
+    this.fitScalings(data, 'gradcheck');
     const train = this.split(data, 'gradcheck');
     const params = this.running ? cloneParams(this.params) : await this.getParams();
     return gradcheckRows(this.spec, params, this.config, train, Math.min(o.rows ?? 4, train.n), this.options.seed ?? 1);
