@@ -283,7 +283,8 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     }
     if (!saved) await forgetSavedRun(); // a new run replaces the one a reload could continue
     replaceModel(undefined); // frees the previous model's GPU memory first
-    const trainer = await makeTrainer(s, st, params);
+    // Weights from a loaded file come with its scalings (the ones its evaluation on load used).
+    const trainer = await makeTrainer(s, st, params, !saved && loaded ? loaded.model : undefined);
     model = { spec, trainer, dataName: st.data.name };
     const { view, rows } = viewData(st, st.data.name);
     const estimate = trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 });
@@ -390,7 +391,7 @@ async function check(s: Settings): Promise<void> {
   if (model?.trainer.busy && !model.trainer.paused) throw new Error('check needs the GPU to itself: pause or stop the training first');
   const st = await setup(s);
   const { spec } = st;
-  if (s.device === 'gpu') await budget(s, { ...st, data: { ...st.data, test: { ...st.data.test, n: 0 } } });
+  await budget({ ...s, device: 'gpu' }, { ...st, data: { ...st.data, test: { ...st.data.test, n: 0 } } }); // the check always runs on the GPU
   // The current model's weights and data scaling (or the loaded file's, or a fresh init), on a GPU
   // trainer of the check's own.
   const current = model && sameSpec(model.spec, spec) ? await model.trainer.model() : undefined;
