@@ -572,28 +572,8 @@ export class CsvReader {
     const bad = [col.nonInteger, col.negative].filter((b) => b !== undefined).sort((a, b) => a.line - b.line)[0];
     if (bad) throw new Error(`${where(bad.line)}: label must be a non-negative integer, got ${bad.value}`);
     if (col.tooLarge) throw new Error(`${where(col.tooLarge.line)}: label ${col.tooLarge.value} is too large (at most ${MAX_CSV_CLASSES - 1}; a numeric target? --task regression)`);
-    const values = col.values.finish();
-    const labels = new Uint32Array(n);
-    const seen = new Uint8Array(MAX_CSV_CLASSES);
-    let classes = 0;
-    for (let r = 0; r < n; r++) {
-      const l = values[r]!;
-      labels[r] = l;
-      seen[l] = 1;
-      if (l + 1 > classes) classes = l + 1;
-    }
-    let distinct = 0;
-    for (let c = 0; c < classes; c++) distinct += seen[c]!;
-    if (distinct < 2 && this.options.labelOptional !== true) {
-      throw new Error(`${name}: the label column "${col.name}" needs at least 2 distinct classes, found only class ${labels[0]}`);
-    }
-    // Labels are 0..k-1 with every class present; a gap is almost always 1-based labels or a typo.
-    const missing: number[] = [];
-    for (let c = 0; c < classes && this.options.labelOptional !== true; c++) if (!seen[c]) missing.push(c);
-    if (missing.length > 0) {
-      const list = missing.length > 5 ? `${missing.slice(0, 5).join(', ')}, ...` : missing.join(', ');
-      throw new Error(`${name}: labels must be 0..k-1 with every class present; the largest label is ${classes - 1} but no row has label ${list}${missing[0] === 0 ? ' (1-based labels?)' : ''}`);
-    }
+    const labels = Uint32Array.from(col.values.finish());
+    const classes = this.options.labelOptional === true ? labels.reduce((m, l) => Math.max(m, l + 1), 0) : classCount(labels, name, `the label column "${col.name}"`);
     const reason = task === 'classification' ? '--task classification' : `the label column "${col.name}" holds integers`;
     return { dataset: { ...base, classes, labels, labelName: col.name }, task: 'classification', reason, delimiter };
   }
@@ -634,7 +614,7 @@ export function parseCsv(text: string, name: string, options: CsvOptions = {}): 
 export type Normalization = 'standard' | 'minmax';
 
 
-// Class labels from other sources (IDX, NumPy arrays) follow the CSV rules.
+// Integer class labels, by the same rules for the CSV reader and the other sources (IDX, NumPy arrays).
 
 export function parseLabel(v: number, where: string): number {
   if (!Number.isInteger(v) || v < 0) throw new Error(`${where}: label must be a non-negative integer, got ${v}`);
@@ -645,10 +625,17 @@ export function parseLabel(v: number, where: string): number {
 /** k for class labels 0..k−1: at least 2 distinct classes and every class present (a gap is almost
  *  always 1-based labels or a typo). `what` names the labels in the error, after `name`. */
 export function classCount(labels: Uint32Array, name: string, what: string): number {
-  const seen = new Set(labels);
-  if (seen.size < 2) throw new Error(`${name}: ${what} needs at least 2 distinct classes, found only ${labels.length > 0 ? `class ${labels[0]}` : 'no rows'}`);
-  const classes = labels.reduce((m, l) => Math.max(m, l), 0) + 1;
-  const missing = Array.from({ length: classes }, (_, c) => c).filter((c) => !seen.has(c));
+  const seen = new Uint8Array(MAX_CSV_CLASSES); // every label passed parseLabel's bound
+  let classes = 0;
+  for (const l of labels) {
+    seen[l] = 1;
+    if (l + 1 > classes) classes = l + 1;
+  }
+  let distinct = 0;
+  for (let c = 0; c < classes; c++) distinct += seen[c]!;
+  if (distinct < 2) throw new Error(`${name}: ${what} needs at least 2 distinct classes, found only ${labels.length > 0 ? `class ${labels[0]}` : 'no rows'}`);
+  const missing: number[] = [];
+  for (let c = 0; c < classes; c++) if (!seen[c]) missing.push(c);
   if (missing.length > 0) {
     const list = missing.length > 5 ? `${missing.slice(0, 5).join(', ')}, ...` : missing.join(', ');
     throw new Error(`${name}: labels must be 0..k-1 with every class present; the largest label is ${classes - 1} but no row has label ${list}${missing[0] === 0 ? ' (1-based labels?)' : ''}`);
