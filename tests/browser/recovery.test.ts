@@ -8,7 +8,7 @@ import { createTrainer, type FitCheckpoint } from '../../src/lib/trainer.ts';
 import { initParams } from '../../src/init.ts';
 import type { ModelSpec } from '../../src/model.ts';
 import type { TrainEvent } from '../../src/train/loop.ts';
-import { gpu, useDevice } from './fixture.ts';
+import { useDevice } from './fixture.ts';
 
 useDevice();
 
@@ -69,7 +69,7 @@ describe('device loss', () => {
     expect(err).toBeInstanceOf(TrainerError);
     expect((err as TrainerError).code).toBe('device-lost');
     expect((err as TrainerError).message).toMatch(/it is the caller's.*resume/);
+    expect(trainer.gpuDevice, 'the trainer replaced a device it does not own').toBe(ctx.device);
     trainer.destroy();
-    expect(gpu().device).toBeDefined();
   });
 });

@@ -1,20 +1,14 @@
 // Real data as people have it, through `npm run train` and `npm run predict`: an iris-like CSV (quoted
 // header, CRLF, a text class column, an id column) and a regression CSV of a known function.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/lib/model-file.ts';
 import { Rng } from '../../src/rng.ts';
-import { events, ROOT, runTrain } from './cli.ts';
+import { events, runPredict, runTrain } from './cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'csv-train-'));
-
-function runPredict(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/raw-import.mjs', 'src/cli/predict.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 // Iris-like: three species as Gaussian clusters in four measurements, 50 rows each, shuffled; a quoted
 // header with spaces, CRLF line ends, an id column, some quoted species names.

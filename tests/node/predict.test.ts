@@ -1,20 +1,14 @@
 // `npm run predict` as a user runs it: the test accuracy `npm run train` printed, found again from the
 // model file alone; raw rows of a model trained with --normalize standard, in any column order.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { decodeModel } from '../../src/lib/model-file.ts';
-import { events, ROOT, runTrain } from './cli.ts';
+import { events, runPredict, runTrain } from './cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'predict-'));
-
-function runPredict(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/raw-import.mjs', 'src/cli/predict.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 // Moons moved far from the origin and stretched unevenly: without the stored normalisation a model
 // would see nonsense.
