@@ -1,8 +1,8 @@
 import { defineConfig } from 'vite';
 
 // The library (src/index.ts) as one ES module in dist/lib, for `npm pack`: the WGSL that kernels import
-// with `?raw` is inlined as strings, so using it fetches no files; no dependencies are bundled in
-// because it has none. Declarations come from `tsc -p tsconfig.lib.json` (npm run build:lib).
+// with `?raw` is inlined as strings, so using it fetches no files; papaparse (MIT, its header kept) is
+// bundled in, so the package has no dependencies. Declarations come from `tsc -p tsconfig.lib.json` (npm run build:lib).
 export default defineConfig({
   publicDir: false,
   logLevel: 'warn',

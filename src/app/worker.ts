@@ -21,8 +21,8 @@ import type { TrainEvent } from '../train/loop.ts';
 import { loadDataset, prepare, type Prepared } from './data.ts';
 import { isArrayFiles, readArrayFiles, readCsvFile } from './files.ts';
 import { boundaryGrid, boundsOf, predict, predictValues, type Predictions } from './predict.ts';
-import type { FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
-import { formatHidden, KEYS, modelSpecFor, type Settings } from './settings.ts';
+import type { ErrorContext, FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
+import { formatHidden, KEYS, modelSpecFor, trainConfig, type Settings } from './settings.ts';
 import { clearRuns, latestRun, latestRunInfo, saveRun, tuneStore, type SavedRun, type SavedRunInfo } from './store.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, { transfer });
@@ -133,7 +133,7 @@ async function budget(s: Settings, st: Setup): Promise<{ name: string; bytes: nu
     await adapterReady;
     if (!limits) throw new Error(`the GPU device is not available (${adapterError}); pick the CPU reference device`);
   }
-  return checkFits(st.spec, { optimizer: s.optimizer, l2: s.l2, keepProb: s.keepProb }, s.device, limits, 'the adapter',
+  return checkFits(st.spec, trainConfig(s), s.device, limits, 'the adapter',
     { batchSize: st.maxBatch, rows: { train: st.data.train.n, test: st.data.test.n, dev: 0 } });
 }
 
@@ -182,6 +182,17 @@ function cloneView(v: ViewData): ViewData {
   if (v.kind === 'digits') return { ...v, pixels: v.pixels.slice(), labels: v.labels.slice() };
   if (v.kind === 'scatter') return { ...v, truth: v.truth.slice() };
   return v;
+}
+
+/** Tells the page a model is ready: its sizes, the GPU memory its plan will take (from the plan's
+ *  layout, before allocation) and its view (a copy, transferred; the worker keeps its own). */
+function postReady(st: Setup, trainer: Trainer, largest: { name: string; bytes: number }, view: ViewData, initFrom: string): void {
+  const v = cloneView(view);
+  const memory = trainer.device === 'gpu'
+    ? { bytes: trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 }).reduce((a, b) => a + b.bytes, 0), largest, estimated: true }
+    : null;
+  post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec: st.spec, params: paramCount(st.spec), trainRows: st.data.train.n, testRows: st.data.test.n,
+    memory, view: v, initFrom, ...dataNames(st) }, transfers(v));
 }
 
 /** Class and confidence per raw row: through the trainer (GPU forward pass) when it is idle, else with
@@ -287,9 +298,7 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     const trainer = await makeTrainer(s, st, params, !saved && loaded ? loaded.model : undefined);
     model = { spec, trainer, dataName: st.data.name };
     const { view, rows } = viewData(st, st.data.name);
-    const estimate = trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 });
-    const memory = s.device === 'gpu' ? { bytes: estimate.reduce((a, b) => a + b.bytes, 0), largest, estimated: true } : null;
-    post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec, params: paramCount(spec), trainRows: st.data.train.n, testRows: st.data.test.n, memory, view: cloneView(view), initFrom, ...dataNames(st) }, transfers(cloneView(view)));
+    postReady(st, trainer, largest, view, initFrom);
     setState('training');
 
     const stepsPerEpoch = Math.ceil(st.data.train.n / st.maxBatch);
@@ -368,9 +377,7 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   model = { spec: st.spec, trainer, dataName: st.data.name };
   loaded = { model: file, name };
   const { view, rows } = viewData(st, st.data.name);
-  post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec: st.spec, params: paramCount(st.spec), trainRows: st.data.train.n, testRows: st.data.test.n,
-    memory: s.device === 'gpu' ? { bytes: trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 }).reduce((a, b) => a + b.bytes, 0), largest, estimated: true } : null,
-    view: cloneView(view), initFrom: `weights from ${name}`, ...dataNames(st) }, transfers(cloneView(view)));
+  postReady(st, trainer, largest, view, `weights from ${name}`);
   const tr = await trainer.evaluate(st.train);
   const te = st.data.test.n > 0 ? await trainer.evaluate(st.test) : null;
   await refreshView(view, rows, 0);
@@ -457,7 +464,7 @@ async function loadFiles(files: readonly File[], label: string | undefined): Pro
     label: d.labelName ?? (d.targetNames ?? []).join(', '), ...(d.classNames ? { classNames: d.classNames } : {}) });
 }
 
-const CONTEXT: Record<ToWorker['type'], 'adapter' | 'csv' | 'train' | 'load' | 'save' | 'check' | 'gradcheck' | 'control'> = {
+const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   init: 'adapter', files: 'csv', train: 'train', pause: 'control', resume: 'control', stop: 'control',
   save: 'save', load: 'load', forget: 'load', check: 'check', gradcheck: 'gradcheck', 'resume-saved': 'train', 'debug-lose-device': 'control',
 };

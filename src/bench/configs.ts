@@ -14,6 +14,9 @@ export interface BenchConfig {
 
 const mlp = (sizes: number[], loss: ModelSpec['loss'] = 'ce'): ModelSpec => ({ sizes, activation: 'relu', loss });
 
+/** Learning rate of every engine's timed steps: small enough that no configuration diverges while it is timed. */
+export const LR = 1e-3;
+
 export const ISSUE_CONFIGS: readonly BenchConfig[] = [
   { name: '784-128-10 b64', spec: mlp([784, 128, 10]), batch: 64, group: 'issue' },
   { name: '784-512-512-10 b256', spec: mlp([784, 512, 512, 10]), batch: 256, group: 'issue' },

@@ -11,9 +11,9 @@ import { initParams } from '../init.ts';
 import { layerCount, size, type ModelSpec } from '../model.ts';
 import { Rng } from '../rng.ts';
 import type { BackendInit } from '../train/backend.ts';
+import { LR } from './configs.ts';
 import { sampleMedian, type Stepper } from './timing.ts';
 
-const LR = 1e-3; // small enough that no configuration diverges while it is timed
 
 /** A full batch of synthetic data: uniform inputs, one-hot (or 0/1) targets. */
 export function benchInit(spec: ModelSpec, batch: number, seed = 1): BackendInit {

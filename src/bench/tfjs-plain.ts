@@ -6,9 +6,10 @@
 // (a transposed layout, an extra op), its step drifts away from this one in the same run.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../model.ts';
+import { LR } from './configs.ts';
 import type { Stepper } from './timing.ts';
 
-export function tfjsPlainStepper(spec: ModelSpec, batch: number, learningRate = 1e-3): Promise<Stepper> {
+export function tfjsPlainStepper(spec: ModelSpec, batch: number, learningRate = LR): Promise<Stepper> {
   if (spec.activation !== 'relu') throw new Error(`the plain TF.js step has ReLU hidden layers, not ${spec.activation}`);
   const sizes = spec.sizes;
   const nIn = sizes[0]!;

@@ -9,11 +9,12 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { layerActivation, layerCount, size } from '../model.ts';
 import type { BackendInit } from '../train/backend.ts';
+import { LR } from './configs.ts';
 import { sampleMedian, type Stepper } from './timing.ts';
 
+export { LR };
+
 export type TfBackend = 'webgpu' | 'wasm';
-/** The bench's SGD learning rate for TF.js, as for our engines (ours.ts). */
-export const LR = 1e-3;
 
 let wasmPathsSet = false;
 // The bench server's route to the .wasm files (src/cli/bench.ts); the Node entry gives a directory.

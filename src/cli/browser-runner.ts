@@ -18,8 +18,8 @@ function bytesOf(a: Float32Array | Uint8Array | Uint32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** Where the page's checkpoints go (how often is the job's own fit.checkpointEvery). */
 export interface CheckpointSink {
-  readonly every: number;
   readonly write: (c: { position: LoopPosition; params: Params; state: TrainState }) => void;
 }
 

@@ -5,11 +5,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 import { readInput } from './common.ts';
+import { messageOf } from '../lib/errors.ts';
 import { featureRows, IDX_NAMES, idxSource, idxSpellings, isGzip, npyPairSource, npzSource, type IdxFiles, type Loaded } from '../data/arrays.ts';
 import { parseNpy } from '../io/npy.ts';
 import { checked, zipEntries } from '../io/zip.ts';
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** A file's bytes, gunzipped when they start with gzip's magic 1f 8b. */
 function readMaybeGzip(path: string, flag: string): Uint8Array {
@@ -18,7 +18,7 @@ function readMaybeGzip(path: string, flag: string): Uint8Array {
   try {
     return new Uint8Array(gunzipSync(bytes));
   } catch (e) {
-    throw new Error(`${path}: damaged gzip data (${message(e)})`);
+    throw new Error(`${path}: damaged gzip data (${messageOf(e)})`);
   }
 }
 
@@ -48,7 +48,7 @@ export function npzFromBytes(bytes: Uint8Array, where: string): Loaded {
       // Never more than the directory promises: a damaged size cannot make it allocate without bound.
       data = new Uint8Array(inflateRawSync(e.raw, { maxOutputLength: Math.max(1, e.size) }));
     } catch (err) {
-      throw new Error(`${where}: member '${member}': damaged deflate data (${message(err)})`);
+      throw new Error(`${where}: member '${member}': damaged deflate data (${messageOf(err)})`);
     }
     return checked(e, data, where);
   });

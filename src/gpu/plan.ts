@@ -199,11 +199,12 @@ export class TrainingPlan implements TrainBackend {
       Dispatch.create(arena, id, constants, buffers, uniform, perSubmit);
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
-    let scopes = 2; // popped on every path: a scope left open would swallow the device's later errors
+    let open = true; // both scopes are popped on every path: one left open would swallow the device's later errors
     const popScopes = async (): Promise<{ oom: GPUError | null; invalid: GPUError | null }> => {
-      const oom = scopes === 2 ? await device.popErrorScope() : null;
-      const invalid = scopes >= 1 ? await device.popErrorScope() : null;
-      scopes = 0;
+      if (!open) return { oom: null, invalid: null };
+      open = false;
+      const oom = await device.popErrorScope();
+      const invalid = await device.popErrorScope();
       return { oom, invalid };
     };
     try {

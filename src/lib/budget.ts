@@ -28,6 +28,14 @@ export function formatBytes(b: number): string {
 /** Most parameters the float64 CPU reference (and the float32 copies around it) is asked to hold. */
 export const CPU_MAX_PARAMS = 50_000_000;
 
+/** The buffers a training plan for these rows will allocate (planMemory, with the data resident or in
+ *  shards as dataLayout decides for these limits; without limits, resident), the batch clamped to the rows. */
+export function planBuffers(spec: ModelSpec, config: Partial<TrainConfig> | undefined, batchSize: number, rows: PlanRows,
+  limits: AdapterLimits | undefined, dataBudget?: number): { name: string; bytes: number }[] {
+  const batch = Math.min(batchSize, Math.max(rows.train, 1));
+  return planMemory(spec, config, batch, rows, limits?.minStorageBufferOffsetAlignment ?? 256, false, limits ? dataLayout(spec, rows, batch, limits, dataBudget) : undefined);
+}
+
 /** Throws TrainerError 'too-large' naming the first buffer over a limit; returns the largest buffer.
  *  Without rows only the parameter buffers are checked (what must fit before weights are made). Data
  *  past the limits or `dataBudget` (bytes; default DEFAULT_DATA_BUDGET) is streamed in shards, so only
@@ -41,10 +49,7 @@ export function checkFits(spec: ModelSpec, config: Partial<TrainConfig> | undefi
     return { name: 'params (float64)', bytes: n * 8 };
   }
   if (!limits) throw new TrainerError('no-webgpu', 'no WebGPU adapter: use the CPU reference device');
-  const batch = run && Math.min(run.batchSize, Math.max(run.rows.train, 1));
-  const buffers = run && batch
-    ? planMemory(spec, config, batch, run.rows, limits.minStorageBufferOffsetAlignment ?? 256, false, dataLayout(spec, run.rows, batch, limits, run.dataBudget))
-    : [{ name: 'params', bytes: n * 4 }];
+  const buffers = run ? planBuffers(spec, config, run.batchSize, run.rows, limits, run.dataBudget) : [{ name: 'params', bytes: n * 4 }];
   let largest = { name: 'none', bytes: 0 };
   const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
   for (const b of buffers) {

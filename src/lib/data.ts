@@ -4,10 +4,9 @@
 import type { Dataset, GivenSplit } from '../data/dataset.ts';
 import { trainTestSplit } from '../data/split.ts';
 import { syntheticDataset, type SyntheticName } from '../data/synthetic.ts';
-import { layerCount, size, type ModelSpec } from '../model.ts';
+import { layerCount, size, type InputNormalization, type ModelSpec } from '../model.ts';
 import type { SplitData } from '../train/backend.ts';
 import { TrainerError } from './errors.ts';
-import type { InputNormalization } from '../model.ts';
 
 /** Rows for fit, evaluate or checkStep: features x [n][features] row-major, and either integer class
  *  labels (0..k−1) or targets y [n][outputs] in the output layer's layout (for 'mse'). */

@@ -5,7 +5,6 @@
 import { paramsFromSafetensors, paramsToSafetensors, safetensorsMetadata, specFromSafetensors } from '../io/safetensors.ts';
 import { size, type InputNormalization, type ModelSpec, type Params } from '../model.ts';
 
-export type { InputNormalization };
 import { TrainerError, messageOf } from './errors.ts';
 
 

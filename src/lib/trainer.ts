@@ -5,10 +5,9 @@
 import { autotuneMatmul, describeTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
 import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
 import { preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
-import { planMemory, TrainingPlan, type PlanOptions, type PlanRows } from '../gpu/plan.ts';
-import { dataLayout } from '../gpu/shards.ts';
+import { TrainingPlan, type PlanOptions, type PlanRows } from '../gpu/plan.ts';
 import { initParams } from '../init.ts';
-import { cloneParams, layerCount, outputsForClasses, size, validateSpec, type Activation, type Loss, type ModelSpec, type Params } from '../model.ts';
+import { cloneParams, layerCount, outputsForClasses, size, validateSpec, type Activation, type InputNormalization, type Loss, type ModelSpec, type Params } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
 import { forward, toParams64 } from '../reference/mlp.ts';
 import { resolveConfig, type OptimizerKind, type Split, type SplitData, type TrainBackend, type TrainConfig } from '../train/backend.ts';
@@ -16,11 +15,10 @@ import type { LoopPosition, TrainState } from '../train/checkpoint.ts';
 import { DivergenceError, runTraining, type LoopControl, type LrDecay, type Summary, type TrainEvent } from '../train/loop.ts';
 import { regressionMetrics, sumOfSquares, type RegressionMetrics, type RegressionScale } from '../train/metrics.ts';
 import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
-import { fitNormalization, toSplit, type LabeledData } from './data.ts';
-import { checkFits } from './budget.ts';
+import { applyNormalization, fitNormalization, toSplit, type LabeledData } from './data.ts';
+import { checkFits, planBuffers } from './budget.ts';
 import { TrainerError, messageOf } from './errors.ts';
 import { encodeModel, validateInfo, type ModelInfo, type SavedModel } from './model-file.ts';
-import type { InputNormalization } from '../model.ts';
 import { encodeOnnx } from '../io/onnx.ts';
 
 /** Where training runs: 'gpu' (WebGPU; the trainer acquires a device and replaces it if it is lost),
@@ -224,7 +222,6 @@ function yielder(): { next: () => Promise<void>; close: () => void } {
 interface Bound {
   readonly backend: TrainBackend;
   readonly sources: ReadonlyMap<LabeledData, Split>;
-  readonly inference: boolean;
 }
 
 /** A model and where it trains. Make one with createTrainer. */
@@ -431,10 +428,7 @@ export class Trainer {
   /** GPU memory the plan for a fit would take, by buffer, before anything is allocated (uniforms and
    *  read-back buffers, a few KiB, not listed). */
   memoryEstimate(batchSize: number, rows: PlanRows): { name: string; bytes: number }[] {
-    const batch = Math.min(batchSize, Math.max(rows.train, 1));
-    const limits = this.ctx?.device.limits;
-    return planMemory(this.spec, this.config, batch, rows, limits?.minStorageBufferOffsetAlignment ?? 256, false,
-      limits ? dataLayout(this.spec, rows, batch, limits, this.options.gpuDataBudget) : undefined);
+    return planBuffers(this.spec, this.config, batchSize, rows, this.ctx?.device.limits, this.options.gpuDataBudget);
   }
 
   /** Bytes of GPU memory the trainer's current plan holds (0 on the CPU or with no plan). */
@@ -490,11 +484,13 @@ export class Trainer {
       const onAbort = () => this.wake();
       o.signal?.addEventListener('abort', onAbort);
       let recoveries = 0;
+      // Sums over the splits' targets: once, not again on a new device after a loss.
+      const regression = this.regression ? { regression: this.regressionScale({ train: tr, test: te, dev: dv }) } : {};
       try {
         for (;;) {
           this.unbind();
           const backend = await this.backendFor(tr, te, dv, batch, false, last?.params ?? this.params);
-          this.bound = { backend, sources, inference: false };
+          this.bound = { backend, sources };
           if (last && backend.writeState && Object.keys(last.state).length > 0) backend.writeState(last.state);
           if (backend instanceof TrainingPlan) {
             const list = backend.memory();
@@ -508,7 +504,7 @@ export class Trainer {
               epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed ?? this.options.seed ?? 1, shuffle: o.shuffle ?? true,
               evalEvery: o.evalEvery ?? 50, ...(o.lrDecay ? { lrDecay: o.lrDecay } : {}), ...(dv.n > 0 ? { devRows: dv.n } : {}),
               ...(o.earlyStopping !== undefined ? { earlyStopping: o.earlyStopping } : {}),
-              ...(this.regression ? { regression: this.regressionScale({ train: tr, test: te, dev: dv }) } : {}),
+              ...regression,
             }, emit, {
               control, ...(last ? { resume: last.position } : {}), checkpointEvery: every,
               onCheckpoint: async (c) => {
@@ -578,7 +574,7 @@ export class Trainer {
     const params = await this.getParams();
     this.unbind();
     const backend = await this.backendFor(tr, empty, empty, rows, false, params);
-    this.bound = { backend, sources: new Map([[train, 'train']]), inference: false };
+    this.bound = { backend, sources: new Map([[train, 'train']]) };
     const device = this.ctx?.device;
     return {
       step: () => backend.step(0, rows, o.lr),
@@ -624,7 +620,8 @@ export class Trainer {
     if (flat.length % n0 !== 0) throw new TrainerError('bad-input', `predict: ${flat.length} values is not a whole number of rows of ${n0} features`);
     for (let i = 0; i < flat.length; i++) if (!Number.isFinite(flat[i]!)) throw new TrainerError('bad-input', `predict: x[${Math.floor(i / n0)}][${i % n0}] is ${flat[i]}; every feature must be finite`);
     const rows = flat.length / n0;
-    const input = this.infoNow.normalization ? toSplit(this.spec, { x: flat, y: new Float32Array(rows * size(this.spec, layerCount(this.spec))) }, 'predict', this.infoNow.normalization).x : flat;
+    const nz = this.infoNow.normalization; // the rows were checked above
+    const input = nz ? applyNormalization(flat, nz) : flat;
     return this.outputs(await this.rawOutputs(input, rows), rows);
   }
 
@@ -640,7 +637,7 @@ export class Trainer {
       const params = await this.getParams();
       this.unbind();
       plan = await this.backendFor(empty, empty, empty, Math.min(Math.max(rows, 1), INFERENCE_BATCH), true, params);
-      this.bound = { backend: plan, sources: new Map(), inference: true };
+      this.bound = { backend: plan, sources: new Map() };
     }
     return Float64Array.from(await (plan as TrainingPlan).forwardRows(x, rows));
   }
