@@ -1,9 +1,8 @@
 // Command-line options of the trainer: parsed and validated here, so the rest of the program only
 // ever sees a well-formed TrainOptions. Every error names the flag and the value it got.
 import { statSync } from 'node:fs';
-import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type Loss } from '../model.ts';
+import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type InputNormalization, type Loss } from '../model.ts';
 import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
-import type { Normalization } from '../data/csv.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/backend.ts';
 import type { LrDecay } from '../train/loop.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
@@ -30,7 +29,7 @@ export interface TrainOptions {
   seed: number;
   testSplit: number;
   shuffle: boolean;
-  normalize: Normalization | 'none';
+  normalize: InputNormalization['method'] | 'none';
   device: 'gpu' | 'cpu';
   init: string | undefined;
   save: string | undefined;

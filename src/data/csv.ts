@@ -611,9 +611,6 @@ export function parseCsv(text: string, name: string, options: CsvOptions = {}): 
   return readCsv(text, name, options).dataset;
 }
 
-export type Normalization = 'standard' | 'minmax';
-
-
 // Integer class labels, by the same rules for the CSV reader and the other sources (IDX, NumPy arrays).
 
 export function parseLabel(v: number, where: string): number {
