@@ -3,7 +3,8 @@
 //   bias_act:  x = g(x + bias[col])          (x holds Z on entry, A on exit)
 //   act_grad:  x = x ⊙ g'(a), g' via a = g(z) (x holds dA on entry, dZ on exit)
 
-struct Shape { rows: u32, cols: u32, _p0: u32, _p1: u32 }
+// Model z (workgroup_id.z): x is s_x apart, bias or a s_y apart.
+struct Shape { rows: u32, cols: u32, s_x: u32, s_y: u32 }
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<uniform> shape: Shape;
@@ -19,12 +20,14 @@ fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 fn bias_act(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat(gid, nwg);
   if (i >= shape.rows * shape.cols) { return; }
-  x[i] = act_forward(x[i] + bias[i % shape.cols]);
+  let o = gid.z * shape.s_x + i;
+  x[o] = act_forward(x[o] + bias[gid.z * shape.s_y + i % shape.cols]);
 }
 
 @compute @workgroup_size(256)
 fn act_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat(gid, nwg);
   if (i >= shape.rows * shape.cols) { return; }
-  x[i] = x[i] * act_grad_from_output(a[i]);
+  let o = gid.z * shape.s_x + i;
+  x[o] = x[o] * act_grad_from_output(a[gid.z * shape.s_y + i]);
 }

@@ -9,24 +9,24 @@
 //   bn_backward:  dZ̃ = dA ⊙ g'(A); dγ = Σ dZ̃·Ẑ, dβ = Σ dZ̃;
 //                 dZ = (istd/m)·(m·γ·dZ̃ − γ·dβ − Ẑ·γ·dγ)  in place (x holds dA on entry, dZ on exit)
 
-struct Bn { rows: u32, cols: u32, eps: f32, momentum: f32 }
+// γ, β, the running mean and var live in the flat parameter buffer `p` at offsets o_gamma, o_beta,
+// o_mean, o_var (dγ and dβ in the gradient buffer `g` at o_gamma and o_beta): one binding each, since
+// separate writable bindings of them would overlap once they span several models.
+// Model z (workgroup_id.z): the [rows][cols] tensors are s_x apart, the parameter-buffer ones s_param
+// apart, istd s_istd apart.
+struct Bn { rows: u32, cols: u32, eps: f32, momentum: f32, s_x: u32, s_param: u32, s_istd: u32, o_gamma: u32,
+  o_beta: u32, o_mean: u32, o_var: u32, _p0: u32 }
 
-// Forward. γ and β live in the flat parameter buffer next to the running stats, which the training
-// forward writes, so all four are bound read_write (one buffer may not be read-only and writable in
-// the same dispatch).
+// Forward. The training forward writes the running stats, so the parameters are bound read_write.
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<uniform> bn: Bn;
-@group(0) @binding(2) var<storage, read_write> gamma: array<f32>;
-@group(0) @binding(3) var<storage, read_write> beta: array<f32>;
-@group(0) @binding(4) var<storage, read_write> run_mean: array<f32>;
-@group(0) @binding(5) var<storage, read_write> run_var: array<f32>;
+@group(0) @binding(2) var<storage, read_write> p: array<f32>;
 @group(0) @binding(6) var<storage, read_write> xhat: array<f32>;
 @group(0) @binding(7) var<storage, read_write> istd: array<f32>;
 // Backward only.
 @group(0) @binding(8) var<storage, read> a: array<f32>;
-@group(0) @binding(9) var<storage, read> gamma_in: array<f32>;
-@group(0) @binding(10) var<storage, read_write> dgamma: array<f32>;
-@group(0) @binding(11) var<storage, read_write> dbeta: array<f32>;
+@group(0) @binding(9) var<storage, read> p_in: array<f32>;
+@group(0) @binding(10) var<storage, read_write> g: array<f32>;
 @group(0) @binding(12) var<storage, read> xhat_in: array<f32>;
 @group(0) @binding(13) var<storage, read> istd_in: array<f32>;
 
@@ -35,25 +35,27 @@ fn bn_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let n = bn.cols;
   if (j >= n) { return; }
+  let ox = gid.z * bn.s_x;
+  let op = gid.z * bn.s_param + j;
   let m = f32(bn.rows);
   var s = 0.0;
-  for (var r = 0u; r < bn.rows; r++) { s += x[r * n + j]; }
+  for (var r = 0u; r < bn.rows; r++) { s += x[ox + r * n + j]; }
   let mu = s / m;
   var q = 0.0;
-  for (var r = 0u; r < bn.rows; r++) { let d = x[r * n + j] - mu; q += d * d; }
+  for (var r = 0u; r < bn.rows; r++) { let d = x[ox + r * n + j] - mu; q += d * d; }
   let v = q / m;
   let is = 1.0 / sqrt(v + bn.eps);
-  istd[j] = is;
-  let g = gamma[j];
-  let b = beta[j];
+  istd[gid.z * bn.s_istd + j] = is;
+  let gm = p[bn.o_gamma + op];
+  let b = p[bn.o_beta + op];
   for (var r = 0u; r < bn.rows; r++) {
-    let i = r * n + j;
+    let i = ox + r * n + j;
     let h = (x[i] - mu) * is;
     xhat[i] = h;
-    x[i] = act_forward(g * h + b);
+    x[i] = act_forward(gm * h + b);
   }
-  run_mean[j] = bn.momentum * run_mean[j] + (1.0 - bn.momentum) * mu;
-  run_var[j] = bn.momentum * run_var[j] + (1.0 - bn.momentum) * v;
+  p[bn.o_mean + op] = bn.momentum * p[bn.o_mean + op] + (1.0 - bn.momentum) * mu;
+  p[bn.o_var + op] = bn.momentum * p[bn.o_var + op] + (1.0 - bn.momentum) * v;
 }
 
 @compute @workgroup_size(64)
@@ -61,13 +63,15 @@ fn bn_inference(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let n = bn.cols;
   if (j >= n) { return; }
-  let is = 1.0 / sqrt(run_var[j] + bn.eps);
-  let mu = run_mean[j];
-  let g = gamma[j];
-  let b = beta[j];
+  let ox = gid.z * bn.s_x;
+  let op = gid.z * bn.s_param + j;
+  let is = 1.0 / sqrt(p[bn.o_var + op] + bn.eps);
+  let mu = p[bn.o_mean + op];
+  let gm = p[bn.o_gamma + op];
+  let b = p[bn.o_beta + op];
   for (var r = 0u; r < bn.rows; r++) {
-    let i = r * n + j;
-    x[i] = act_forward(g * (x[i] - mu) * is + b);
+    let i = ox + r * n + j;
+    x[i] = act_forward(gm * (x[i] - mu) * is + b);
   }
 }
 
@@ -76,22 +80,24 @@ fn bn_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let n = bn.cols;
   if (j >= n) { return; }
+  let ox = gid.z * bn.s_x;
+  let op = gid.z * bn.s_param + j;
   var sg = 0.0;
   var sb = 0.0;
   for (var r = 0u; r < bn.rows; r++) {
-    let i = r * n + j;
+    let i = ox + r * n + j;
     let dzt = x[i] * act_grad_from_output(a[i]);
     sg += dzt * xhat_in[i];
     sb += dzt;
   }
-  dgamma[j] = sg;
-  dbeta[j] = sb;
-  let g = gamma_in[j];
+  g[bn.o_gamma + op] = sg;
+  g[bn.o_beta + op] = sb;
+  let gm = p_in[bn.o_gamma + op];
   let m = f32(bn.rows);
-  let k = istd_in[j] / m;
+  let k = istd_in[gid.z * bn.s_istd + j] / m;
   for (var r = 0u; r < bn.rows; r++) {
-    let i = r * n + j;
+    let i = ox + r * n + j;
     let dzt = x[i] * act_grad_from_output(a[i]);
-    x[i] = k * (m * g * dzt - g * sb - xhat_in[i] * g * sg);
+    x[i] = k * (m * gm * dzt - gm * sb - xhat_in[i] * gm * sg);
   }
 }

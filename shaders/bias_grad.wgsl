@@ -1,7 +1,8 @@
 // db[j] = Σ_r dZ[r][j]: the bias gradient is the column sum of dZ (dZ already carries the 1/m).
 // One thread per column; neighbouring threads read neighbouring addresses of each row.
 
-struct Shape { rows: u32, cols: u32, _p0: u32, _p1: u32 }
+// Model z (workgroup_id.z): dz and db are s_dz and s_db apart.
+struct Shape { rows: u32, cols: u32, s_dz: u32, s_db: u32 }
 
 @group(0) @binding(0) var<storage, read> dz: array<f32>;
 @group(0) @binding(1) var<storage, read_write> db: array<f32>;
@@ -12,6 +13,7 @@ fn bias_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   if (j >= shape.cols) { return; }
   var s = 0.0;
-  for (var r = 0u; r < shape.rows; r++) { s += dz[r * shape.cols + j]; }
-  db[j] = s;
+  let o = gid.z * shape.s_dz;
+  for (var r = 0u; r < shape.rows; r++) { s += dz[o + r * shape.cols + j]; }
+  db[gid.z * shape.s_db + j] = s;
 }

@@ -1,11 +1,12 @@
 // Inverted dropout with masks that are never stored: unit (row, col) of hidden layer `layer` at
 // training step `step` is kept when the top 24 bits of hash(seed, step, layer, row·cols + col) are
-// below `threshold` = round(keepProb · 2^24). The same integer hash is written out in the CPU
+// below `threshold` = round(keepProb · 2^24). Seed, threshold and 1/keepProb are the model's, the step
+// the table's (step_table.wgsl); model z (workgroup_id.z) has its tensors s_x apart. The same integer hash is written out in the CPU
 // reference (src/reference/ops.ts dropoutForward), so a GPU step with dropout is checked exactly.
 //   dropout_forward:  dst = src · mask / keepProb        (the next layer's input; src keeps A for g')
 //   dropout_backward: x   = x · mask / keepProb, in place (dA of the dropped output → dA of A)
 
-struct Drop { rows: u32, cols: u32, seed: u32, step: u32, layer: u32, threshold: u32, scale: f32, _p0: u32 }
+struct Drop { rows: u32, cols: u32, layer: u32, row: u32, s_x: u32, _p0: u32, _p1: u32, _p2: u32 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
@@ -19,21 +20,24 @@ fn pcg(v: u32) -> u32 {
   return (word >> 22u) ^ word;
 }
 
-fn keep_scale(i: u32) -> f32 {
-  let h = pcg(pcg(pcg(pcg(drop.seed) ^ drop.step) ^ drop.layer) ^ i);
-  return select(0.0, drop.scale, (h >> 8u) < drop.threshold);
+fn keep_scale(i: u32, z: u32) -> f32 {
+  let m = models[z];
+  let h = pcg(pcg(pcg(pcg(m.seed) ^ step_t(drop.row)) ^ drop.layer) ^ i);
+  return select(0.0, m.scale, (h >> 8u) < m.threshold);
 }
 
 @compute @workgroup_size(256)
 fn dropout_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= drop.rows * drop.cols) { return; }
-  dst[i] = src[i] * keep_scale(i);
+  let o = gid.z * drop.s_x + i;
+  dst[o] = src[o] * keep_scale(i, gid.z);
 }
 
 @compute @workgroup_size(256)
 fn dropout_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= drop.rows * drop.cols) { return; }
-  x[i] = x[i] * keep_scale(i);
+  let o = gid.z * drop.s_x + i;
+  x[o] = x[o] * keep_scale(i, gid.z);
 }

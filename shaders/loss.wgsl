@@ -6,7 +6,8 @@
 //   mse:         linear output + mean squared error over the row's cols; with REGRESSION the row's
 //                second statistic is Σ_j |z_j − y_j| instead of 'correct' (MAE = total / (rows·cols))
 
-struct Shape { rows: u32, cols: u32, _p0: u32, _p1: u32 }
+// Model z (workgroup_id.z): z, y and dz are s_rows apart, row_stats s_stats apart.
+struct Shape { rows: u32, cols: u32, s_rows: u32, s_stats: u32 }
 
 // The mse entry point's second per-row statistic: whether the row is classified right (one-hot or
 // 0/1 targets), or for a regression model the sum of its absolute errors, so MAE comes from the GPU.
@@ -22,21 +23,22 @@ override REGRESSION: bool = false;
 fn bce_logits(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x;
   if (r >= shape.rows) { return; }
-  let zi = z[r];
-  let yi = y[r];
+  let o = gid.z * shape.s_rows + r;
+  let zi = z[o];
+  let yi = y[o];
   // log(1 + e^z) - z*y written so that exp never sees a positive argument.
   let loss = max(zi, 0.0) - zi * yi + log(1.0 + exp(-abs(zi)));
   var p: f32;
   if (zi >= 0.0) { p = 1.0 / (1.0 + exp(-zi)); } else { let e = exp(zi); p = e / (1.0 + e); }
-  dz[r] = (p - yi) / f32(shape.rows);
-  row_stats[r] = vec2<f32>(loss, select(0.0, 1.0, (zi > 0.0) == (yi > 0.5)));
+  dz[o] = (p - yi) / f32(shape.rows);
+  row_stats[gid.z * shape.s_stats + r] = vec2<f32>(loss, select(0.0, 1.0, (zi > 0.0) == (yi > 0.5)));
 }
 
 @compute @workgroup_size(64)
 fn softmax_ce(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x;
   if (r >= shape.rows) { return; }
-  let base = r * shape.cols;
+  let base = gid.z * shape.s_rows + r * shape.cols;
   var zmax = z[base];
   var zarg = 0u;
   var yarg = 0u;
@@ -58,14 +60,14 @@ fn softmax_ce(@builtin(global_invocation_id) gid: vec3<u32>) {
     loss -= yj * (zj - lse);
     dz[base + j] = (exp(zj - lse) - yj) * inv_rows;
   }
-  row_stats[r] = vec2<f32>(loss, select(0.0, 1.0, zarg == yarg));
+  row_stats[gid.z * shape.s_stats + r] = vec2<f32>(loss, select(0.0, 1.0, zarg == yarg));
 }
 
 @compute @workgroup_size(64)
 fn mse(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x;
   if (r >= shape.rows) { return; }
-  let base = r * shape.cols;
+  let base = gid.z * shape.s_rows + r * shape.cols;
   var loss = 0.0;
   var aarg = 0u;
   var yarg = 0u;
@@ -80,10 +82,10 @@ fn mse(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (y[base + j] > y[base + yarg]) { yarg = j; }
   }
   if (REGRESSION) {
-    row_stats[r] = vec2<f32>(loss / f32(shape.cols), abs_sum);
+    row_stats[gid.z * shape.s_stats + r] = vec2<f32>(loss / f32(shape.cols), abs_sum);
     return;
   }
   var correct: bool;
   if (shape.cols == 1u) { correct = (z[base] > 0.5) == (y[base] > 0.5); } else { correct = aarg == yarg; }
-  row_stats[r] = vec2<f32>(loss / f32(shape.cols), select(0.0, 1.0, correct));
+  row_stats[gid.z * shape.s_stats + r] = vec2<f32>(loss / f32(shape.cols), select(0.0, 1.0, correct));
 }

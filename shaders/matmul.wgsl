@@ -68,15 +68,15 @@ fn blocked_product(gid: vec3<u32>) -> Acc {
     var bv: vec4<f32>;
     if (TRANS_A) {
       let o = k * dims.M;
-      av = vec4<f32>(a[o + r.x], a[o + r.y], a[o + r.z], a[o + r.w]);
+      av = vec4<f32>(a[oa + o + r.x], a[oa + o + r.y], a[oa + o + r.z], a[oa + o + r.w]);
     } else {
-      av = vec4<f32>(a[r.x * dims.K + k], a[r.y * dims.K + k], a[r.z * dims.K + k], a[r.w * dims.K + k]);
+      av = vec4<f32>(a[oa + r.x * dims.K + k], a[oa + r.y * dims.K + k], a[oa + r.z * dims.K + k], a[oa + r.w * dims.K + k]);
     }
     if (TRANS_B) {
-      bv = vec4<f32>(b[n.x * dims.K + k], b[n.y * dims.K + k], b[n.z * dims.K + k], b[n.w * dims.K + k]);
+      bv = vec4<f32>(b[ob + n.x * dims.K + k], b[ob + n.y * dims.K + k], b[ob + n.z * dims.K + k], b[ob + n.w * dims.K + k]);
     } else {
       let o = k * dims.N;
-      bv = vec4<f32>(b[o + n.x], b[o + n.y], b[o + n.z], b[o + n.w]);
+      bv = vec4<f32>(b[ob + o + n.x], b[ob + o + n.y], b[ob + o + n.z], b[ob + o + n.w]);
     }
     acc.r0 = fma(vec4<f32>(av.x), bv, acc.r0);
     acc.r1 = fma(vec4<f32>(av.y), bv, acc.r1);
@@ -92,6 +92,7 @@ fn blocked_rc(gid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
 
 @compute @workgroup_size(16, 16)
 fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  set_model(wg.z);
   let acc = tiled_product(wg, lid);
   for (var i = 0u; i < RB; i++) {
     let row = acc_row(acc, i);
@@ -101,6 +102,7 @@ fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
 
 @compute @workgroup_size(16, 16)
 fn tiled_bias_act(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  set_model(wg.z);
   let acc = tiled_product(wg, lid);
   for (var i = 0u; i < RB; i++) {
     let row = acc_row(acc, i);
@@ -110,6 +112,7 @@ fn tiled_bias_act(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocatio
 
 @compute @workgroup_size(16, 16)
 fn tiled_act_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  set_model(wg.z);
   let acc = tiled_product(wg, lid);
   for (var i = 0u; i < RB; i++) {
     let row = acc_row(acc, i);
@@ -119,6 +122,7 @@ fn tiled_act_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocatio
 
 @compute @workgroup_size(8, 8)
 fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
+  set_model(gid.z);
   let acc = blocked_product(gid);
   for (var i = 0u; i < RB; i++) {
     let row = acc_row(acc, i);
@@ -128,6 +132,7 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(8, 8)
 fn blocked_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
+  set_model(gid.z);
   let acc = blocked_product(gid);
   for (var i = 0u; i < RB; i++) {
     let row = acc_row(acc, i);
@@ -137,6 +142,7 @@ fn blocked_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(8, 8)
 fn blocked_act_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
+  set_model(gid.z);
   let acc = blocked_product(gid);
   for (var i = 0u; i < RB; i++) {
     let row = acc_row(acc, i);
@@ -148,10 +154,11 @@ fn blocked_act_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
 // readable baseline (and because on some CPU-emulated adapters barriers cost more than they save).
 @compute @workgroup_size(16, 16)
 fn naive(@builtin(global_invocation_id) gid: vec3<u32>) {
+  set_model(gid.z);
   let r = gid.y;
   let col = gid.x;
   if (r >= dims.M || col >= dims.N) { return; }
   var s = 0.0;
   for (var k = 0u; k < dims.K; k++) { s = fma(load_a(r, k), load_b(k, col), s); }
-  c[r * dims.N + col] = s;
+  c[oc + r * dims.N + col] = s;
 }

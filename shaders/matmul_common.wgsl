@@ -1,6 +1,24 @@
 // Shared by matmul.wgsl and matmul_vec4.wgsl (prepended to both, like activation_fns.wgsl).
 
-struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
+// M, N, K of the product, then the model strides (s_a, s_b, s_c, s_x: elements of a, b, c and of bias or
+// aux between one model's operand and the next). A plan that trains several models at once runs a
+// product for all of them in one dispatch, model z = workgroup_id.z; with one model z is 0 and the
+// strides are never used. The arithmetic of an output never depends on z, so every model's result is
+// bit-identical to a one-model run.
+struct Dims { M: u32, N: u32, K: u32, s_a: u32, s_b: u32, s_c: u32, s_x: u32, _pad: u32 }
+
+// Model z's offsets into a, b, c and bias/aux, in elements (set by each entry point first).
+var<private> oa: u32;
+var<private> ob: u32;
+var<private> oc: u32;
+var<private> ox: u32;
+
+fn set_model(z: u32) {
+  oa = z * dims.s_a;
+  ob = z * dims.s_b;
+  oc = z * dims.s_c;
+  ox = z * dims.s_x;
+}
 
 const RB: u32 = 4u; // outputs per thread per edge
 

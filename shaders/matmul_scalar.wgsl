@@ -14,27 +14,27 @@ override TRANS_B: bool = false;
 
 fn load_a(m: u32, k: u32) -> f32 {
   if (m >= dims.M || k >= dims.K) { return 0.0; }
-  if (TRANS_A) { return a[k * dims.M + m]; }
-  return a[m * dims.K + k];
+  if (TRANS_A) { return a[oa + k * dims.M + m]; }
+  return a[oa + m * dims.K + k];
 }
 
 fn load_b(k: u32, n: u32) -> f32 {
   if (k >= dims.K || n >= dims.N) { return 0.0; }
-  if (TRANS_B) { return b[n * dims.K + k]; }
-  return b[k * dims.N + n];
+  if (TRANS_B) { return b[ob + n * dims.K + k]; }
+  return b[ob + k * dims.N + n];
 }
 
 fn store_plain(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) { c[rc.x * dims.N + rc.y] = v; }
+  if (rc.x < dims.M && rc.y < dims.N) { c[oc + rc.x * dims.N + rc.y] = v; }
 }
 
 fn store_bias_act(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) { c[rc.x * dims.N + rc.y] = act_forward(v + bias[rc.y]); }
+  if (rc.x < dims.M && rc.y < dims.N) { c[oc + rc.x * dims.N + rc.y] = act_forward(v + bias[ox + rc.y]); }
 }
 
 fn store_act_grad(rc: vec2<u32>, v: f32) {
   if (rc.x < dims.M && rc.y < dims.N) {
     let o = rc.x * dims.N + rc.y;
-    c[o] = v * act_grad_from_output(aux[o]);
+    c[oc + o] = v * act_grad_from_output(aux[ox + o]);
   }
 }

@@ -121,6 +121,7 @@ fn tiled8_rc(wg: vec3<u32>, lid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
 
 @compute @workgroup_size(16, 16)
 fn tiled8(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  set_model(wg.z);
   let acc = tiled8_product(wg, lid);
   for (var i = 0u; i < 8u; i++) {
     let row = acc8_row(acc, i);
@@ -135,6 +136,7 @@ fn tiled8(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
 
 @compute @workgroup_size(16, 16)
 fn tiled8_bias_act(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  set_model(wg.z);
   let acc = tiled8_product(wg, lid);
   for (var i = 0u; i < 8u; i++) {
     let row = acc8_row(acc, i);
@@ -149,6 +151,7 @@ fn tiled8_bias_act(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocati
 
 @compute @workgroup_size(16, 16)
 fn tiled8_act_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  set_model(wg.z);
   let acc = tiled8_product(wg, lid);
   for (var i = 0u; i < 8u; i++) {
     let row = acc8_row(acc, i);

@@ -10,6 +10,13 @@
 @group(0) @binding(3) var<uniform> dims: Dims;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 
+// a and b are vec4 arrays: their model offsets in vec4s (the plan's strides are multiples of 4 here).
+fn set_model4(z: u32) {
+  set_model(z);
+  oa /= 4u;
+  ob /= 4u;
+}
+
 fn nt_product(gid: vec3<u32>) -> Acc {
   let k4 = dims.K / 4u;
   // Out-of-range rows and columns read a clamped (valid) row and are never stored.
@@ -17,8 +24,8 @@ fn nt_product(gid: vec3<u32>) -> Acc {
   let n = min(vec4<u32>(gid.x * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.N - 1u)) * k4;
   var acc = Acc();
   for (var k = 0u; k < k4; k++) {
-    let a0 = a[r.x + k]; let a1 = a[r.y + k]; let a2 = a[r.z + k]; let a3 = a[r.w + k];
-    let b0 = b[n.x + k]; let b1 = b[n.y + k]; let b2 = b[n.z + k]; let b3 = b[n.w + k];
+    let a0 = a[oa + r.x + k]; let a1 = a[oa + r.y + k]; let a2 = a[oa + r.z + k]; let a3 = a[oa + r.w + k];
+    let b0 = b[ob + n.x + k]; let b1 = b[ob + n.y + k]; let b2 = b[ob + n.z + k]; let b3 = b[ob + n.w + k];
     // dot() per output; an fma form over the transposed B block timed the same on SwiftShader.
     acc.r0 += vec4<f32>(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
     acc.r1 += vec4<f32>(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
@@ -34,24 +41,26 @@ fn rc(gid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
 
 @compute @workgroup_size(8, 8)
 fn vec4_nt(@builtin(global_invocation_id) gid: vec3<u32>) {
+  set_model4(gid.z);
   let acc = nt_product(gid);
   for (var i = 0u; i < RB; i++) {
     let row = acc_row(acc, i);
     for (var j = 0u; j < RB; j++) {
       let p = rc(gid, i, j);
-      if (p.x < dims.M && p.y < dims.N) { c[p.x * dims.N + p.y] = row[j]; }
+      if (p.x < dims.M && p.y < dims.N) { c[oc + p.x * dims.N + p.y] = row[j]; }
     }
   }
 }
 
 @compute @workgroup_size(8, 8)
 fn vec4_nt_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
+  set_model4(gid.z);
   let acc = nt_product(gid);
   for (var i = 0u; i < RB; i++) {
     let row = acc_row(acc, i);
     for (var j = 0u; j < RB; j++) {
       let p = rc(gid, i, j);
-      if (p.x < dims.M && p.y < dims.N) { c[p.x * dims.N + p.y] = act_forward(row[j] + bias[p.y]); }
+      if (p.x < dims.M && p.y < dims.N) { c[oc + p.x * dims.N + p.y] = act_forward(row[j] + bias[ox + p.y]); }
     }
   }
 }

@@ -16,6 +16,15 @@
 @group(0) @binding(3) var<uniform> dims: Dims;
 @group(0) @binding(5) var<storage, read> aux: array<vec4<f32>>;
 
+// Every operand here is a vec4 array: model offsets in vec4s (the plan's strides are multiples of 4).
+fn set_model4(z: u32) {
+  set_model(z);
+  oa /= 4u;
+  ob /= 4u;
+  oc /= 4u;
+  ox /= 4u;
+}
+
 // Out-of-range blocks read a clamped (valid) vec4 and are never stored, which keeps the inner loops
 // free of bounds checks. With M % 4 == 0 (tn) and N % 4 == 0 a block is all in range or all out.
 fn tn_product(gid: vec3<u32>) -> Acc {
@@ -26,21 +35,21 @@ fn tn_product(gid: vec3<u32>) -> Acc {
   var acc = Acc();
   // Four steps of K per iteration (fewer loop and address overheads on SwiftShader), then the rest.
   let k4 = dims.K & ~3u;
-  var oa = i;
-  var ob = j;
+  var pa = oa + i;
+  var pb = ob + j;
   for (var k = 0u; k < k4; k += 4u) {
-    let a0 = a[oa]; let a1 = a[oa + m4]; let a2 = a[oa + 2u * m4]; let a3 = a[oa + 3u * m4];
-    let b0 = b[ob]; let b1 = b[ob + n4]; let b2 = b[ob + 2u * n4]; let b3 = b[ob + 3u * n4];
+    let a0 = a[pa]; let a1 = a[pa + m4]; let a2 = a[pa + 2u * m4]; let a3 = a[pa + 3u * m4];
+    let b0 = b[pb]; let b1 = b[pb + n4]; let b2 = b[pb + 2u * n4]; let b3 = b[pb + 3u * n4];
     acc.r0 = fma(vec4<f32>(a3.x), b3, fma(vec4<f32>(a2.x), b2, fma(vec4<f32>(a1.x), b1, fma(vec4<f32>(a0.x), b0, acc.r0))));
     acc.r1 = fma(vec4<f32>(a3.y), b3, fma(vec4<f32>(a2.y), b2, fma(vec4<f32>(a1.y), b1, fma(vec4<f32>(a0.y), b0, acc.r1))));
     acc.r2 = fma(vec4<f32>(a3.z), b3, fma(vec4<f32>(a2.z), b2, fma(vec4<f32>(a1.z), b1, fma(vec4<f32>(a0.z), b0, acc.r2))));
     acc.r3 = fma(vec4<f32>(a3.w), b3, fma(vec4<f32>(a2.w), b2, fma(vec4<f32>(a1.w), b1, fma(vec4<f32>(a0.w), b0, acc.r3))));
-    oa += 4u * m4;
-    ob += 4u * n4;
+    pa += 4u * m4;
+    pb += 4u * n4;
   }
   for (var k = k4; k < dims.K; k++) {
-    let av = a[k * m4 + i];
-    let bv = b[k * n4 + j];
+    let av = a[oa + k * m4 + i];
+    let bv = b[ob + k * n4 + j];
     acc.r0 = fma(vec4<f32>(av.x), bv, acc.r0);
     acc.r1 = fma(vec4<f32>(av.y), bv, acc.r1);
     acc.r2 = fma(vec4<f32>(av.z), bv, acc.r2);
@@ -57,8 +66,8 @@ fn nn_product(gid: vec3<u32>) -> Acc {
   var acc = Acc();
   for (var k = 0u; k < k4; k++) {
     // Four steps of K: a row of A gives one vec4 (a0 = A[r.x][4k..4k+3]), B four rows of one vec4.
-    let a0 = a[r.x + k]; let a1 = a[r.y + k]; let a2 = a[r.z + k]; let a3 = a[r.w + k];
-    let o = 4u * k * n4 + j;
+    let a0 = a[oa + r.x + k]; let a1 = a[oa + r.y + k]; let a2 = a[oa + r.z + k]; let a3 = a[oa + r.w + k];
+    let o = ob + 4u * k * n4 + j;
     let b0 = b[o]; let b1 = b[o + n4]; let b2 = b[o + 2u * n4]; let b3 = b[o + 3u * n4];
     acc.r0 = fma(vec4<f32>(a0.w), b3, fma(vec4<f32>(a0.z), b2, fma(vec4<f32>(a0.y), b1, fma(vec4<f32>(a0.x), b0, acc.r0))));
     acc.r1 = fma(vec4<f32>(a1.w), b3, fma(vec4<f32>(a1.z), b2, fma(vec4<f32>(a1.y), b1, fma(vec4<f32>(a1.x), b0, acc.r1))));
@@ -78,31 +87,34 @@ fn out_index(gid: vec3<u32>, i: u32) -> i32 {
 
 fn store_plain(gid: vec3<u32>, i: u32, v: vec4<f32>) {
   let o = out_index(gid, i);
-  if (o >= 0) { c[o] = v; }
+  if (o >= 0) { c[oc + u32(o)] = v; }
 }
 
 fn store_act_grad(gid: vec3<u32>, i: u32, v: vec4<f32>) {
   let o = out_index(gid, i);
   if (o >= 0) {
-    let x = aux[o];
-    c[o] = v * vec4<f32>(act_grad_from_output(x.x), act_grad_from_output(x.y), act_grad_from_output(x.z), act_grad_from_output(x.w));
+    let x = aux[ox + u32(o)];
+    c[oc + u32(o)] = v * vec4<f32>(act_grad_from_output(x.x), act_grad_from_output(x.y), act_grad_from_output(x.z), act_grad_from_output(x.w));
   }
 }
 
 @compute @workgroup_size(8, 8)
 fn vec4_tn(@builtin(global_invocation_id) gid: vec3<u32>) {
+  set_model4(gid.z);
   let acc = tn_product(gid);
   store_plain(gid, 0u, acc.r0); store_plain(gid, 1u, acc.r1); store_plain(gid, 2u, acc.r2); store_plain(gid, 3u, acc.r3);
 }
 
 @compute @workgroup_size(8, 8)
 fn vec4_nn(@builtin(global_invocation_id) gid: vec3<u32>) {
+  set_model4(gid.z);
   let acc = nn_product(gid);
   store_plain(gid, 0u, acc.r0); store_plain(gid, 1u, acc.r1); store_plain(gid, 2u, acc.r2); store_plain(gid, 3u, acc.r3);
 }
 
 @compute @workgroup_size(8, 8)
 fn vec4_nn_act_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
+  set_model4(gid.z);
   let acc = nn_product(gid);
   store_act_grad(gid, 0u, acc.r0); store_act_grad(gid, 1u, acc.r1); store_act_grad(gid, 2u, acc.r2); store_act_grad(gid, 3u, acc.r3);
 }

@@ -1,7 +1,10 @@
 // Plain gradient descent over every parameter at once: all weights and biases live in one buffer
-// and their gradients in another with the same layout, so one dispatch updates the whole model.
+// and their gradients in another with the same layout, so one dispatch updates the whole model (and
+// one dispatch every model of a plan that trains several: model z's parameters are s_param apart).
+// The learning rate is the model's own, from the step table (step_table.wgsl); a stopped model is
+// left as it is.
 
-struct Step { lr: f32, n: u32, _p0: u32, _p1: u32 }
+struct Step { n: u32, row: u32, s_param: u32, _p0: u32 }
 
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
@@ -10,6 +13,9 @@ struct Step { lr: f32, n: u32, _p0: u32, _p1: u32 }
 @compute @workgroup_size(256)
 fn sgd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= step.n) { return; }
-  param[i] = param[i] - step.lr * grad[i];
+  let z = gid.z;
+  if (i >= step.n || models[z].running == 0u) { return; }
+  let lr = model_step(step.row, z).x;
+  let o = z * step.s_param + i;
+  param[o] = param[o] - lr * grad[o];
 }

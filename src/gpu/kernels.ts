@@ -17,6 +17,7 @@ import gatherWgsl from '../../shaders/gather.wgsl?raw';
 import optimizerWgsl from '../../shaders/optimizer.wgsl?raw';
 import l2PenaltyWgsl from '../../shaders/l2_penalty.wgsl?raw';
 import dropoutWgsl from '../../shaders/dropout.wgsl?raw';
+import stepTableWgsl from '../../shaders/step_table.wgsl?raw';
 import batchNormWgsl from '../../shaders/batchnorm.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
@@ -37,7 +38,9 @@ export interface KernelDesc {
   readonly entryPoint: string;
   readonly bindings: readonly Binding[];
   /** Fields of the kernel's uniform struct, in order, 32 bits each; the struct is padded to a multiple
-   *  of 16 bytes (4 fields for most kernels, 8 for the optimizer and dropout). */
+   *  of 16 bytes. Fields named s_* are model strides (elements between one model's tensor and the
+   *  next, for a plan that trains several models in one dispatch, model = workgroup_id.z); they may be
+   *  left out and are then 0 (one model). */
   readonly uniform: readonly (readonly [string, 'u32' | 'f32'])[];
 }
 
@@ -46,6 +49,7 @@ const r = (binding: number, name: string): Binding => ({ binding, name, kind: 'r
 const u = (binding: number, name: string): Binding => ({ binding, name, kind: 'uniform' });
 
 const withActs = (src: string) => activationFns + '\n' + src;
+const withTable = (src: string) => stepTableWgsl + '\n' + src;
 const withMatmulCommon = (src: string) => withActs(matmulCommon + '\n' + src);
 const matmulSource = withMatmulCommon(matmulScalar + '\n' + matmulWgsl);
 const matmulVec4Source = withMatmulCommon(matmulVec4Wgsl);
@@ -53,10 +57,15 @@ const matmulVec4KnSource = withMatmulCommon(matmulVec4KnWgsl);
 const matmulTiled8Source = withMatmulCommon(matmulScalar + '\n' + matmulTiled8Wgsl);
 const activationSource = withActs(activationWgsl);
 const batchNormSource = withActs(batchNormWgsl);
-const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const;
-const shape = [['rows', 'u32'], ['cols', 'u32']] as const;
-const BN_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['eps', 'f32'], ['momentum', 'f32']] as const;
-const DROP_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['seed', 'u32'], ['step', 'u32'], ['layer', 'u32'], ['threshold', 'u32'], ['scale', 'f32']] as const;
+const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['s_a', 'u32'], ['s_b', 'u32'], ['s_c', 'u32'], ['s_x', 'u32']] as const;
+const shape = [['rows', 'u32'], ['cols', 'u32'], ['s_x', 'u32'], ['s_y', 'u32']] as const;
+const lossShape = [['rows', 'u32'], ['cols', 'u32'], ['s_rows', 'u32'], ['s_stats', 'u32']] as const;
+const gradShape = [['rows', 'u32'], ['cols', 'u32'], ['s_dz', 'u32'], ['s_db', 'u32']] as const;
+// Kernels that read the step table and the models' constants (step_table.wgsl).
+const TABLE = [r(14, 'table'), r(15, 'models')] as const;
+const BN_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['eps', 'f32'], ['momentum', 'f32'], ['s_x', 'u32'], ['s_param', 'u32'], ['s_istd', 'u32'],
+  ['o_gamma', 'u32'], ['o_beta', 'u32'], ['o_mean', 'u32'], ['o_var', 'u32']] as const;
+const DROP_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['layer', 'u32'], ['row', 'u32'], ['s_x', 'u32']] as const;
 
 // Every matmul entry point binds a, b, c and dims; the fused epilogues add bias (forward) or aux (g′).
 const MATMUL_BINDINGS = [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')];
@@ -92,34 +101,34 @@ export const KERNELS = {
   activationGrad: { name: 'activationGrad', file: 'activation.wgsl', source: activationSource, entryPoint: 'act_grad',
     bindings: [s(0, 'x'), u(1, 'shape'), r(3, 'a')], uniform: shape },
   bceWithLogits: { name: 'bceWithLogits', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'bce_logits',
-    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: shape },
+    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: lossShape },
   softmaxCrossEntropy: { name: 'softmaxCrossEntropy', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'softmax_ce',
-    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: shape },
+    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: lossShape },
   mseLoss: { name: 'mseLoss', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'mse',
-    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: shape },
+    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: lossShape },
   reduceStats: { name: 'reduceStats', file: 'reduce.wgsl', source: reduceWgsl, entryPoint: 'reduce_stats',
-    bindings: [r(0, 'row_stats'), s(1, 'total'), u(2, 'shape')], uniform: [['rows', 'u32']] },
+    bindings: [r(0, 'row_stats'), s(1, 'total'), u(2, 'shape')], uniform: [['rows', 'u32'], ['s_stats', 'u32']] },
   biasGrad: { name: 'biasGrad', file: 'bias_grad.wgsl', source: biasGradWgsl, entryPoint: 'bias_grad',
-    bindings: [r(0, 'dz'), s(1, 'db'), u(2, 'shape')], uniform: shape },
-  sgdUpdate: { name: 'sgdUpdate', file: 'sgd.wgsl', source: sgdWgsl, entryPoint: 'sgd',
-    bindings: [s(0, 'param'), r(1, 'grad'), u(2, 'step')], uniform: [['lr', 'f32'], ['n', 'u32']] },
-  gather: { name: 'gather', file: 'gather.wgsl', source: gatherWgsl, entryPoint: 'gather',
-    bindings: [r(0, 'src'), r(1, 'index'), s(2, 'dst'), u(3, 'range')], uniform: [['start', 'u32'], ['rows', 'u32'], ['cols', 'u32']] },
-  optimizerUpdate: { name: 'optimizerUpdate', file: 'optimizer.wgsl', source: optimizerWgsl, entryPoint: 'optimizer',
-    bindings: [s(0, 'param'), s(1, 'grad'), s(2, 'v'), s(3, 's'), r(4, 'decay'), u(5, 'step')],
-    uniform: [['lr', 'f32'], ['n', 'u32'], ['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32'], ['c1', 'f32'], ['c2', 'f32'], ['l2', 'f32']] },
-  l2Penalty: { name: 'l2Penalty', file: 'l2_penalty.wgsl', source: l2PenaltyWgsl, entryPoint: 'l2_penalty',
-    bindings: [r(0, 'param'), r(1, 'decay'), s(2, 'total'), u(3, 'pen')], uniform: [['n', 'u32'], ['half_lambda', 'f32']] },
-  dropoutForward: { name: 'dropoutForward', file: 'dropout.wgsl', source: dropoutWgsl, entryPoint: 'dropout_forward',
-    bindings: [r(0, 'src'), s(1, 'dst'), u(2, 'drop')], uniform: DROP_UNIFORM },
-  dropoutBackward: { name: 'dropoutBackward', file: 'dropout.wgsl', source: dropoutWgsl, entryPoint: 'dropout_backward',
-    bindings: [s(3, 'x'), u(2, 'drop')], uniform: DROP_UNIFORM },
+    bindings: [r(0, 'dz'), s(1, 'db'), u(2, 'shape')], uniform: gradShape },
+  sgdUpdate: { name: 'sgdUpdate', file: 'sgd.wgsl', source: withTable(sgdWgsl), entryPoint: 'sgd',
+    bindings: [s(0, 'param'), r(1, 'grad'), u(2, 'step'), ...TABLE], uniform: [['n', 'u32'], ['row', 'u32'], ['s_param', 'u32']] },
+  gather: { name: 'gather', file: 'gather.wgsl', source: withTable(gatherWgsl), entryPoint: 'gather',
+    bindings: [r(0, 'src'), r(1, 'index'), s(2, 'dst'), u(3, 'range'), ...TABLE], uniform: [['rows', 'u32'], ['cols', 'u32'], ['row', 'u32'], ['s_index', 'u32'], ['s_dst', 'u32']] },
+  optimizerUpdate: { name: 'optimizerUpdate', file: 'optimizer.wgsl', source: withTable(optimizerWgsl), entryPoint: 'optimizer',
+    bindings: [s(0, 'param'), s(1, 'grad'), s(2, 'v'), s(3, 's'), r(4, 'decay'), u(5, 'step'), ...TABLE],
+    uniform: [['n', 'u32'], ['row', 'u32'], ['s_param', 'u32']] },
+  l2Penalty: { name: 'l2Penalty', file: 'l2_penalty.wgsl', source: withTable(l2PenaltyWgsl), entryPoint: 'l2_penalty',
+    bindings: [r(0, 'param'), r(1, 'decay'), s(2, 'total'), u(3, 'pen'), ...TABLE], uniform: [['n', 'u32'], ['s_param', 'u32']] },
+  dropoutForward: { name: 'dropoutForward', file: 'dropout.wgsl', source: withTable(dropoutWgsl), entryPoint: 'dropout_forward',
+    bindings: [r(0, 'src'), s(1, 'dst'), u(2, 'drop'), ...TABLE], uniform: DROP_UNIFORM },
+  dropoutBackward: { name: 'dropoutBackward', file: 'dropout.wgsl', source: withTable(dropoutWgsl), entryPoint: 'dropout_backward',
+    bindings: [s(3, 'x'), u(2, 'drop'), ...TABLE], uniform: DROP_UNIFORM },
   batchNormForward: { name: 'batchNormForward', file: 'batchnorm.wgsl', source: batchNormSource, entryPoint: 'bn_forward',
-    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'gamma'), s(3, 'beta'), s(4, 'run_mean'), s(5, 'run_var'), s(6, 'xhat'), s(7, 'istd')], uniform: BN_UNIFORM },
+    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'p'), s(6, 'xhat'), s(7, 'istd')], uniform: BN_UNIFORM },
   batchNormInference: { name: 'batchNormInference', file: 'batchnorm.wgsl', source: batchNormSource, entryPoint: 'bn_inference',
-    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'gamma'), s(3, 'beta'), s(4, 'run_mean'), s(5, 'run_var')], uniform: BN_UNIFORM },
+    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'p')], uniform: BN_UNIFORM },
   batchNormBackward: { name: 'batchNormBackward', file: 'batchnorm.wgsl', source: batchNormSource, entryPoint: 'bn_backward',
-    bindings: [s(0, 'x'), u(1, 'bn'), r(8, 'a'), r(9, 'gamma_in'), s(10, 'dgamma'), s(11, 'dbeta'), r(12, 'xhat_in'), r(13, 'istd_in')], uniform: BN_UNIFORM },
+    bindings: [s(0, 'x'), u(1, 'bn'), r(8, 'a'), r(9, 'p_in'), s(10, 'g'), r(12, 'xhat_in'), r(13, 'istd_in')], uniform: BN_UNIFORM },
 } as const satisfies Record<string, KernelDesc>;
 export type KernelId = keyof typeof KERNELS;
 
@@ -287,7 +296,7 @@ export function packUniform(desc: KernelDesc, values: Record<string, number>): A
   const buf = new ArrayBuffer(uniformBytes(desc));
   const view = new DataView(buf);
   desc.uniform.forEach(([name, type], i) => {
-    const v = values[name];
+    const v = values[name] ?? (name.startsWith('s_') ? 0 : undefined);
     if (v === undefined) throw new Error(`kernel ${desc.name}: uniform field '${name}' missing`);
     if (type === 'u32') {
       if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`kernel ${desc.name}: uniform ${name} = ${v} is not a u32`);

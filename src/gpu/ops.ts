@@ -5,6 +5,7 @@ import { BN_EPSILON, BN_MOMENTUM, type Activation } from '../model.ts';
 import type { OptimizerStep } from '../reference/ops.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
+import { packModels, type ModelConstants } from './step-table.ts';
 import { MATMUL_FAMILIES, OPT_ID, actConstants, matmulConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, rowWorkgroups, type KernelId, type MatmulFamily, type Workgroups } from './kernels.ts';
 
 async function runOnce(
@@ -41,6 +42,18 @@ async function runOnce(
   } finally {
     arena.destroy();
   }
+}
+
+/** The `models` array of one model (step_table.wgsl), defaults for the fields a kernel does not read. */
+const oneModel = (m: Partial<ModelConstants> = {}): Uint32Array =>
+  packModels([{ beta1: 0, beta2: 0, eps: 0, l2: 0, keepProb: 1, dropoutSeed: 0, ...m }]);
+/** A one-block step table: (start, t) and the model's (lr, c1, c2, l2/m), as the kernels read them. */
+function oneStep(start: number, t: number, lr = 0, c1 = 0, c2 = 0, l2 = 0): Uint32Array {
+  const u = new Uint32Array(8);
+  u[0] = start;
+  u[1] = t;
+  new Float32Array(u.buffer, 16).set([lr, c1, c2, l2]);
+  return u;
 }
 
 const first = (r: Record<string, Float32Array>, name: string): Float32Array => {
@@ -122,12 +135,14 @@ export async function biasGrad(device: GPUDevice, dZ: Float32Array, rows: number
 }
 
 export async function sgdUpdate(device: GPUDevice, param: Float32Array, grad: Float32Array, lr: number): Promise<Float32Array> {
-  const out = await runOnce(device, 'sgdUpdate', {}, { param, grad }, { param: param.length }, { lr, n: param.length }, elementwiseWorkgroups(param.length));
+  const out = await runOnce(device, 'sgdUpdate', {}, { param, grad, table: oneStep(0, 1, lr), models: oneModel() }, { param: param.length },
+    { n: param.length, row: 0 }, elementwiseWorkgroups(param.length));
   return first(out, 'param');
 }
 
 export async function gather(device: GPUDevice, src: Float32Array, index: Uint32Array, start: number, rows: number, cols: number): Promise<Float32Array> {
-  const out = await runOnce(device, 'gather', {}, { src, index }, { dst: rows * cols }, { start, rows, cols }, elementwiseWorkgroups(rows * cols));
+  const out = await runOnce(device, 'gather', {}, { src, index, table: oneStep(start, 0), models: oneModel() }, { dst: rows * cols },
+    { rows, cols, row: 0 }, elementwiseWorkgroups(rows * cols));
   return first(out, 'dst');
 }
 
@@ -136,43 +151,53 @@ export async function gather(device: GPUDevice, src: Float32Array, index: Uint32
 export async function optimizerUpdate(device: GPUDevice, param: Float32Array, grad: Float32Array, v: Float32Array, s: Float32Array,
   decay: Float32Array, h: OptimizerStep): Promise<{ param: Float32Array; grad: Float32Array; v: Float32Array; s: Float32Array }> {
   const n = param.length;
-  const out = await runOnce(device, 'optimizerUpdate', { OPT: OPT_ID[h.kind] }, { param, grad, v, s, decay }, { param: n, grad: n, v: n, s: n },
-    { lr: h.lr, n, beta1: h.beta1, beta2: h.beta2, eps: h.eps, c1: h.c1, c2: h.c2, l2: h.l2 }, elementwiseWorkgroups(n));
+  const out = await runOnce(device, 'optimizerUpdate', { OPT: OPT_ID[h.kind] },
+    { param, grad, v, s, decay, table: oneStep(0, 1, h.lr, h.c1, h.c2, h.l2), models: oneModel({ beta1: h.beta1, beta2: h.beta2, eps: h.eps }) },
+    { param: n, grad: n, v: n, s: n }, { n, row: 0 }, elementwiseWorkgroups(n));
   return { param: first(out, 'param'), grad: first(out, 'grad'), v: first(out, 'v'), s: first(out, 's') };
 }
 
 /** (λ/2)·Σ decay·param², added to a zero total (l2_penalty.wgsl). */
 export async function l2Penalty(device: GPUDevice, param: Float32Array, decay: Float32Array, halfLambda: number): Promise<number> {
-  const out = await runOnce(device, 'l2Penalty', {}, { param, decay, total: new Float32Array(2) }, { total: 2 }, { n: param.length, half_lambda: halfLambda }, [1, 1, 1]);
+  const out = await runOnce(device, 'l2Penalty', {}, { param, decay, total: new Float32Array(2), table: oneStep(0, 0), models: oneModel({ l2: 2 * halfLambda }) },
+    { total: 2 }, { n: param.length }, [1, 1, 1]);
   return first(out, 'total')[0]!;
 }
 
-const dropUniform = (rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number) =>
-  ({ rows, cols, seed, step, layer, threshold: Math.round(keepProb * 2 ** 24), scale: 1 / keepProb });
+const dropInputs = (seed: number, step: number, keepProb: number) => ({ table: oneStep(0, step), models: oneModel({ dropoutSeed: seed, keepProb }) });
 
 export async function dropoutForward(device: GPUDevice, a: Float32Array, rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Promise<Float32Array> {
-  const out = await runOnce(device, 'dropoutForward', {}, { src: a }, { dst: rows * cols }, dropUniform(rows, cols, seed, step, layer, keepProb), elementwiseWorkgroups(rows * cols));
+  const out = await runOnce(device, 'dropoutForward', {}, { src: a, ...dropInputs(seed, step, keepProb) }, { dst: rows * cols }, { rows, cols, layer, row: 0 }, elementwiseWorkgroups(rows * cols));
   return first(out, 'dst');
 }
 
 export async function dropoutBackward(device: GPUDevice, dA: Float32Array, rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Promise<Float32Array> {
-  const out = await runOnce(device, 'dropoutBackward', {}, { x: dA }, { x: rows * cols }, dropUniform(rows, cols, seed, step, layer, keepProb), elementwiseWorkgroups(rows * cols));
+  const out = await runOnce(device, 'dropoutBackward', {}, { x: dA, ...dropInputs(seed, step, keepProb) }, { x: rows * cols }, { rows, cols, layer, row: 0 }, elementwiseWorkgroups(rows * cols));
   return first(out, 'x');
 }
 
-const bnUniform = (rows: number, cols: number) => ({ rows, cols, eps: BN_EPSILON, momentum: BN_MOMENTUM });
+/** The kernels' view of γ, β and the running stats: one parameter buffer, [γ | β | mean | var]. */
+const bnUniform = (rows: number, cols: number) =>
+  ({ rows, cols, eps: BN_EPSILON, momentum: BN_MOMENTUM, o_gamma: 0, o_beta: cols, o_mean: 2 * cols, o_var: 3 * cols });
+const bnParams = (...t: Float32Array[]) => {
+  const p = new Float32Array(t.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of t) { p.set(x, o); o += x.length; }
+  return p;
+};
 
 /** Training-mode batch norm + activation (batchnorm.wgsl bn_forward): A, Ẑ, istd and the moved running stats. */
 export async function batchNormForward(device: GPUDevice, z: Float32Array, gamma: Float32Array, beta: Float32Array, runMean: Float32Array, runVar: Float32Array, rows: number, cols: number, act: Activation):
   Promise<{ a: Float32Array; xhat: Float32Array; istd: Float32Array; runMean: Float32Array; runVar: Float32Array }> {
-  const out = await runOnce(device, 'batchNormForward', actConstants(act), { x: z, gamma, beta, run_mean: runMean, run_var: runVar },
-    { x: rows * cols, xhat: rows * cols, istd: cols, run_mean: cols, run_var: cols }, bnUniform(rows, cols), columnWorkgroups(cols));
-  return { a: first(out, 'x'), xhat: first(out, 'xhat'), istd: first(out, 'istd'), runMean: first(out, 'run_mean'), runVar: first(out, 'run_var') };
+  const out = await runOnce(device, 'batchNormForward', actConstants(act), { x: z, p: bnParams(gamma, beta, runMean, runVar) },
+    { x: rows * cols, xhat: rows * cols, istd: cols, p: 4 * cols }, bnUniform(rows, cols), columnWorkgroups(cols));
+  const p = first(out, 'p');
+  return { a: first(out, 'x'), xhat: first(out, 'xhat'), istd: first(out, 'istd'), runMean: p.slice(2 * cols, 3 * cols), runVar: p.slice(3 * cols) };
 }
 
 /** Inference-mode batch norm + activation with the running stats (bn_inference). */
 export async function batchNormInference(device: GPUDevice, z: Float32Array, gamma: Float32Array, beta: Float32Array, runMean: Float32Array, runVar: Float32Array, rows: number, cols: number, act: Activation): Promise<Float32Array> {
-  const out = await runOnce(device, 'batchNormInference', actConstants(act), { x: z, gamma, beta, run_mean: runMean, run_var: runVar },
+  const out = await runOnce(device, 'batchNormInference', actConstants(act), { x: z, p: bnParams(gamma, beta, runMean, runVar) },
     { x: rows * cols }, bnUniform(rows, cols), columnWorkgroups(cols));
   return first(out, 'x');
 }
@@ -180,7 +205,9 @@ export async function batchNormInference(device: GPUDevice, z: Float32Array, gam
 /** Backward of batchNormForward (bn_backward): dZ, dγ, dβ. */
 export async function batchNormBackward(device: GPUDevice, dA: Float32Array, a: Float32Array, xhat: Float32Array, gamma: Float32Array, istd: Float32Array, rows: number, cols: number, act: Activation):
   Promise<{ dZ: Float32Array; dGamma: Float32Array; dBeta: Float32Array }> {
-  const out = await runOnce(device, 'batchNormBackward', actConstants(act), { x: dA, a, xhat_in: xhat, gamma_in: gamma, istd_in: istd },
-    { x: rows * cols, dgamma: cols, dbeta: cols }, bnUniform(rows, cols), columnWorkgroups(cols));
-  return { dZ: first(out, 'x'), dGamma: first(out, 'dgamma'), dBeta: first(out, 'dbeta') };
+  const zeros = new Float32Array(cols);
+  const out = await runOnce(device, 'batchNormBackward', actConstants(act), { x: dA, a, xhat_in: xhat, p_in: bnParams(gamma, zeros, zeros, zeros), istd_in: istd },
+    { x: rows * cols, g: 4 * cols }, bnUniform(rows, cols), columnWorkgroups(cols));
+  const g = first(out, 'g');
+  return { dZ: first(out, 'x'), dGamma: g.slice(0, cols), dBeta: g.slice(cols, 2 * cols) };
 }
