@@ -89,15 +89,10 @@ export function paramLabel(p: SweepParam): string {
 // Decimal only, as the CLI's numbers: Number() alone would also take '', '0x10' and 'Infinity'.
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-interface Token {
-  readonly text: string; // trimmed
-  readonly start: number;
-  readonly end: number;
-}
-
+/** One NAME=VALUES entry: its name and values trimmed, and where it lies in the spec (for messages). */
 interface Group {
-  readonly name: Token;
-  readonly values: Token[];
+  readonly name: string;
+  readonly values: string[];
   readonly start: number;
   end: number;
 }
@@ -114,28 +109,24 @@ export function parseSweepSpec(text: string, what = 'sweep spec'): SweepSpec {
   const groups: Group[] = [];
   let start = 0;
   for (const raw of text.split(',')) {
-    const tok: Token = { text: raw.trim(), start, end: start + raw.length };
-    start = tok.end + 1;
-    const eq = tok.text.indexOf('=');
+    const tok = raw.trim();
+    const end = start + raw.length;
+    const eq = tok.indexOf('=');
     const last = groups[groups.length - 1];
-    if (eq < 0) {
-      if (last === undefined) throw fail(tok.text === '' ? `'${text.trim()}' starts with a comma` : `'${tok.text}' comes before any NAME=: expected NAME=VALUES, e.g. 'lr=${tok.text}'`);
+    if (eq >= 0) groups.push({ name: tok.slice(0, eq).trim(), values: [tok.slice(eq + 1).trim()], start, end });
+    else if (last !== undefined) {
       last.values.push(tok);
-      last.end = tok.end;
-      continue;
-    }
-    const at = tok.start + raw.indexOf('=');
-    const name: Token = { text: tok.text.slice(0, eq).trim(), start: tok.start, end: at };
-    const value: Token = { text: tok.text.slice(eq + 1).trim(), start: at + 1, end: tok.end };
-    groups.push({ name, values: [value], start: tok.start, end: tok.end });
+      last.end = end;
+    } else throw fail(tok === '' ? `'${text.trim()}' starts with a comma` : `'${tok}' comes before any NAME=: expected NAME=VALUES, e.g. 'lr=${tok}'`);
+    start = end + 1;
   }
 
   const axes: SweepAxis[] = [];
   for (const g of groups) {
     const part = text.slice(g.start, g.end).trim();
-    if (g.name.text === '') throw fail(`'${part}' has no parameter name; known: ${KNOWN}`);
-    const rule = RULES.find((r) => r.names.includes(g.name.text.toLowerCase()));
-    if (rule === undefined) throw fail(`unknown parameter '${g.name.text}' in '${part}'; known: ${KNOWN}`);
+    if (g.name === '') throw fail(`'${part}' has no parameter name; known: ${KNOWN}`);
+    const rule = RULES.find((r) => r.names.includes(g.name.toLowerCase()));
+    if (rule === undefined) throw fail(`unknown parameter '${g.name}' in '${part}'; known: ${KNOWN}`);
     const before = axes.find((a) => a.param === rule.param);
     if (before !== undefined) throw fail(`'${part}' gives ${rule.label} a second time (first in '${before.text}')`);
     axes.push({ param: rule.param, values: parseValues(g.values, part, rule, fail), text: part });
@@ -143,13 +134,12 @@ export function parseSweepSpec(text: string, what = 'sweep spec'): SweepSpec {
   return { axes };
 }
 
-function parseValues(tokens: readonly Token[], part: string, rule: ParamRule, fail: (m: string) => TrainerError): SweepValues {
-  const isRange = (t: Token) => t.text.includes(':') || t.text.includes('..');
-  const empty = tokens.find((t) => t.text === '');
-  if (empty !== undefined) throw fail(tokens.length === 1 ? `no value in '${part}'` : `empty value in '${part}'`);
+function parseValues(tokens: readonly string[], part: string, rule: ParamRule, fail: (m: string) => TrainerError): SweepValues {
+  const isRange = (t: string) => t.includes(':') || t.includes('..');
+  if (tokens.includes('')) throw fail(tokens.length === 1 ? `no value in '${part}'` : `empty value in '${part}'`);
   const range = tokens.find(isRange);
   if (range !== undefined && tokens.length > 1) {
-    throw fail(`'${range.text}' in '${part}' is a range, which stands alone: write one range, or a list of numbers`);
+    throw fail(`'${range}' in '${part}' is a range, which stands alone: write one range, or a list of numbers`);
   }
   const checked = (s: string, n: number) => {
     if (!rule.ok(n)) throw fail(`${rule.rule}, got '${s}' in '${part}'`);
@@ -162,9 +152,8 @@ function parseValues(tokens: readonly Token[], part: string, rule: ParamRule, fa
     return checked(s, Number(s));
   };
 
-  const only = tokens[0];
-  if (range !== undefined && only !== undefined) {
-    const s = only.text;
+  if (range !== undefined) {
+    const s = range;
     if (s.includes('..')) {
       const m = /^(.*?)\s*\.\.\s*(.*)$/.exec(s);
       if (rule.param !== 'seed') throw fail(`'${s}' in '${part}': FIRST..LAST ranges are for seed; for ${rule.label} write log:MIN:MAX or uniform:MIN:MAX`);
@@ -188,9 +177,9 @@ function parseValues(tokens: readonly Token[], part: string, rule: ParamRule, fa
 
   const values: number[] = [];
   for (const t of tokens) {
-    const n = num(t.text);
+    const n = num(t);
     const twin = values.indexOf(n);
-    if (twin >= 0) throw fail(`'${t.text}' in '${part}' repeats the value ${values[twin]}`);
+    if (twin >= 0) throw fail(`'${t}' in '${part}' repeats the value ${values[twin]}`);
     values.push(n);
   }
   return { kind: 'list', values };
