@@ -6,6 +6,7 @@ import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/backend.ts';
 import type { LrDecay } from '../train/loop.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
+import { MAX_TRIALS, paramLabel, parseSweepSpec, sweepShape, type SweepSpec } from '../lib/sweep.ts';
 
 export type DataSource =
   | { kind: 'mnist' } | { kind: 'synthetic'; name: SyntheticName } | { kind: 'csv'; path: string }
@@ -66,6 +67,13 @@ export interface TrainOptions {
   normalizeTarget: boolean;
   /** GPU memory for data in bytes; past it the data is streamed in shards (undefined: the library's default). */
   gpuDataBudget: number | undefined;
+  /** Hyperparameter search: the trials' spec (undefined: one run). Checked here with --trials, so the
+   *  sweep's trial list can be made (src/lib/sweep.ts expandTrials, seeded by --seed). */
+  sweep: SweepSpec | undefined;
+  /** Trials to draw (random search, or distinct grid points); undefined: the whole grid. */
+  trials: number | undefined;
+  /** Directory for every trial's model. */
+  saveAll: string | undefined;
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -133,6 +141,19 @@ Optimization and regularisation
                         step:R:N (lr·R every N epochs)                      (default none)
   --dev-split F         fraction of the training split held out as dev set  (default 0)
   --early-stopping N    stop after N epochs without a lower dev loss (needs --dev-split)
+Hyperparameter search
+  --sweep SPEC          train one model per trial, ranked by dev loss (needs --dev-split; the test
+                        split stays out of the choice): "lr=log:1e-4:1e-1, l2=0,1e-4, seed=1..4".
+                        Parameters lr, l2, keep (keep-prob), beta1, beta2, seed, each a list
+                        (0,1e-4), log:MIN:MAX (log-uniform), uniform:MIN:MAX, or for seed
+                        FIRST..LAST. Lists and seed ranges only: the whole grid (at most ${MAX_TRIALS});
+                        any MIN:MAX range: random search (needs --trials), drawn from --seed.
+                        Unswept parameters take their flags' values. A trial's seed seeds its
+                        init, shuffling and dropout; the data and splits come from --seed.
+                        --device cpu runs the trials one after another. --save and --export-onnx
+                        write the best trial's model
+  --trials N            trials to draw, 1..${MAX_TRIALS}: random draws, or N distinct points of a grid
+  --save-all DIR        also write every trial's model to DIR
 Output
   --json                one JSON object per line instead of text
   --help                show this help
@@ -181,6 +202,9 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   task: 'auto',
   normalizeTarget: false,
   gpuDataBudget: undefined,
+  sweep: undefined,
+  trials: undefined,
+  saveAll: undefined,
 };
 
 // Spelled out: kernels.ts imports the shaders as text, which only Vite can load, not the Node CLI.
@@ -224,6 +248,9 @@ const VALUED: Record<string, Setter> = {
   '--delimiter': (o, v, f) => (o.delimiter = delimiter(v, f)),
   '--task': (o, v, f) => (o.task = oneOf(v, f, ['auto', 'classification', 'regression'] as const)),
   '--gpu-data-budget': (o, v, f) => (o.gpuDataBudget = bytes(v, f)),
+  '--sweep': (o, v, f) => (o.sweep = parseSweepSpec(v, f)),
+  '--trials': (o, v, f) => (o.trials = int(v, f, 1, MAX_TRIALS)),
+  '--save-all': (o, v, f) => (o.saveAll = path(v, f)),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {
@@ -270,7 +297,31 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
   const csvOnly = ['--label', '--drop', '--delimiter', '--task', '--normalize-target'].filter((f) => seen.has(f));
   if (csvOnly.length > 0 && o.data.kind !== 'csv') throw new Error(`${csvOnly.join(', ')}: for --data PATH.csv only`);
   if (o.gpuDataBudget !== undefined && o.device === 'cpu') throw new Error('--gpu-data-budget is for --device gpu (the CPU reference reads the rows where they are)');
+  checkSweep(o, seen);
   return o;
+}
+
+/** The rules of --sweep with the other flags; the spec's own checks ran when it was parsed. */
+function checkSweep(o: TrainOptions, seen: ReadonlySet<string>): void {
+  const { sweep } = o;
+  if (sweep === undefined) {
+    const needSweep = ['--trials', '--save-all'].filter((f) => seen.has(f));
+    if (needSweep.length > 0) throw new Error(`${needSweep.join(', ')}: for a hyperparameter search only (add --sweep SPEC)`);
+    return;
+  }
+  if (o.devSplit === 0) throw new Error('--sweep ranks the trials by dev loss: add --dev-split F with 0 < F < 1 (the test split stays out of the choice)');
+  // One checkpoint file cannot hold N runs; a sweep is rerun rather than resumed.
+  const single = ['--checkpoint', '--checkpoint-every', '--resume'].filter((f) => seen.has(f));
+  if (single.length > 0) throw new Error(`${single.join(', ')}: not with --sweep (a checkpoint holds one run)`);
+  // A swept parameter that changes nothing would only repeat one run.
+  const users: Partial<Record<string, readonly string[]>> = { beta1: ['momentum', 'adam'], beta2: ['rmsprop', 'adam'] };
+  for (const a of sweep.axes) {
+    const label = paramLabel(a.param);
+    const by = users[label];
+    if (by !== undefined && !by.includes(o.optimizer)) throw new Error(`--sweep: '${a.text}' has no effect with --optimizer ${o.optimizer} (${label} is used by ${by.join(' and ')})`);
+    if (a.param === 'keepProb' && o.hidden.length === 0) throw new Error(`--sweep: '${a.text}' has no effect without hidden layers (dropout is on hidden layers only)`);
+  }
+  sweepShape(sweep, o.trials, '--sweep'); // a continuous range without --trials, a grid past the cap, --trials past the grid
 }
 
 /** A comma-separated list of column names or indices. */

@@ -85,6 +85,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(TRAIN_USAGE);
     return 0;
   }
+  if (opts.sweep) {
+    // Parsed and checked (args.ts, src/lib/sweep.ts); training the trials comes with the batched plan.
+    console.error('error: --sweep: the hyperparameter search is not run yet (issue #12); this would train one model only');
+    return 2;
+  }
   try {
     const job = buildJob(opts);
     const emit = printer(opts.json);

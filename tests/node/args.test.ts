@@ -44,6 +44,9 @@ describe('parseTrainArgs', () => {
       delimiter: undefined,
       task: 'auto',
       normalizeTarget: false,
+      sweep: undefined,
+      trials: undefined,
+      saveAll: undefined,
     });
   });
 
@@ -105,7 +108,28 @@ describe('parseTrainArgs', () => {
       delimiter: undefined,
       task: 'auto',
       normalizeTarget: false,
+      sweep: undefined,
+      trials: undefined,
+      saveAll: undefined,
     });
+  });
+
+  // Test that --sweep is parsed into its spec, with --trials and --save-all, and that a sweep may run
+  // on the CPU reference (one trial after another).
+  it('parses the sweep flags', () => {
+    const o = parseTrainArgs(['--dev-split', '0.1', '--optimizer', 'adam', '--sweep', 'lr=log:1e-4:1e-1, l2=0,1e-4, beta2=0.99,0.999, seed=1..4',
+      '--trials=20', '--save-all', 'runs', '--device', 'cpu', '--json']);
+    expect(o).toMatchObject({ trials: 20, saveAll: 'runs', device: 'cpu', json: true });
+    expect(o.sweep?.axes.map((a) => [a.param, a.values])).toEqual([
+      ['lr', { kind: 'log', min: 1e-4, max: 0.1 }],
+      ['l2', { kind: 'list', values: [0, 1e-4] }],
+      ['beta2', { kind: 'list', values: [0.99, 0.999] }],
+      ['seed', { kind: 'seeds', first: 1, last: 4 }],
+    ]);
+    // A grid needs no --trials; --trials draws some of its points, up to all of them.
+    expect(parseTrainArgs(['--dev-split', '0.2', '--sweep=keep-prob=0.5,0.8,1, seed=1..3']).trials).toBeUndefined();
+    expect(parseTrainArgs(['--dev-split', '0.2', '--sweep', 'keep=0.5,0.8,1, seed=1..3', '--trials', '9']).trials).toBe(9);
+    expect(parseTrainArgs(['--dev-split', '0.2', '--optimizer', 'momentum', '--sweep', 'beta1=0.8,0.9']).sweep?.axes).toHaveLength(1);
   });
 
   // Test that each learning-rate schedule is read into its typed form.
@@ -199,6 +223,23 @@ describe('parseTrainArgs', () => {
     [['--data', 'd.csv', '--delimiter', '::'], "--delimiter: expected , ; tab or another single character (not a quote), got '::'"],
     [['--data', 'd.csv', '--label', 'a,,b'], "--label: expected column names or 0-based indices separated by commas, got 'a,,b'"],
     [['--data', 'moons', '--label', 'y', '--normalize-target'], '--label, --normalize-target: for --data PATH.csv only'],
+    [['--trials', '10'], '--trials: for a hyperparameter search only (add --sweep SPEC)'],
+    [['--trials', '10', '--save-all', 'runs'], '--trials, --save-all: for a hyperparameter search only (add --sweep SPEC)'],
+    [['--sweep', 'lr=0.1,0.01'], '--sweep ranks the trials by dev loss: add --dev-split F with 0 < F < 1 (the test split stays out of the choice)'],
+    [['--dev-split', '0.1', '--sweep', ''], "--sweep: empty: expected NAME=VALUES"],
+    [['--dev-split', '0.1', '--sweep', 'lr=0.1,0'], "--sweep: lr must be > 0, got '0' in 'lr=0.1,0'"],
+    [['--dev-split', '0.1', '--sweep', 'momentum=0.9'], "--sweep: unknown parameter 'momentum' in 'momentum=0.9'; known: lr, l2, keep (also keep-prob, keepProb), beta1, beta2, seed"],
+    [['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1'], "--sweep: 'lr=log:1e-4:1e-1' is a continuous range, so this is a random search: give the number of trials (--trials N)"],
+    [['--dev-split', '0.1', '--sweep', 'seed=1..5000'], '--sweep: the grid has 5000 points (seed 5000), more than 4096'],
+    [['--dev-split', '0.1', '--sweep', 'seed=1..4', '--trials', '5'], '--sweep: 5 trials asked of a grid of 4 points (seed 4)'],
+    [['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1', '--trials', '0'], "--trials: expected an integer in [1, 4096], got '0'"],
+    [['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1', '--trials', '4097'], "--trials: expected an integer in [1, 4096], got '4097'"],
+    [['--dev-split', '0.1', '--sweep', 'seed=1..4', '--save-all='], '--save-all: expected a file path, got an empty string'],
+    [['--dev-split', '0.1', '--sweep', 'seed=1..4', '--checkpoint', 'c.safetensors'], '--checkpoint: not with --sweep (a checkpoint holds one run)'],
+    [['--dev-split', '0.1', '--sweep', 'seed=1..4', '--resume', 'c.safetensors', '--checkpoint-every', '9'], '--checkpoint-every, --resume: not with --sweep (a checkpoint holds one run)'],
+    [['--dev-split', '0.1', '--sweep', 'lr=0.1,0.01, beta1=0.8,0.9'], "--sweep: 'beta1=0.8,0.9' has no effect with --optimizer sgd (beta1 is used by momentum and adam)"],
+    [['--dev-split', '0.1', '--optimizer', 'momentum', '--sweep', 'beta2=0.99,0.999'], "--sweep: 'beta2=0.99,0.999' has no effect with --optimizer momentum (beta2 is used by rmsprop and adam)"],
+    [['--dev-split', '0.1', '--hidden', 'none', '--sweep', 'keep-prob=0.5,1'], "--sweep: 'keep-prob=0.5,1' has no effect without hidden layers (dropout is on hidden layers only)"],
   ];
   for (const [argv, message] of bad) {
     // Test that a bad command line is rejected with a message naming the flag and the value.
