@@ -74,6 +74,8 @@ export interface TrainOptions {
   trials: number | undefined;
   /** Directory for every trial's model. */
   saveAll: string | undefined;
+  /** --sweep-sequential: the trials one after another, each alone (the baseline a sweep is timed against). */
+  sweepSequential: boolean;
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -153,7 +155,9 @@ Hyperparameter search
                         --device cpu runs the trials one after another. --save and --export-onnx
                         write the best trial's model
   --trials N            trials to draw, 1..${MAX_TRIALS}: random draws, or N distinct points of a grid
-  --save-all DIR        also write every trial's model to DIR
+  --save-all DIR        also write every trial's model to DIR (trial-<n>.safetensors)
+  --sweep-sequential    train the trials one after another, each alone (the same results; the
+                        baseline the side-by-side sweep is timed against)
 Output
   --json                one JSON object per line instead of text
   --help                show this help
@@ -205,6 +209,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   sweep: undefined,
   trials: undefined,
   saveAll: undefined,
+  sweepSequential: false,
 };
 
 // Spelled out: kernels.ts imports the shaders as text, which only Vite can load, not the Node CLI.
@@ -251,6 +256,7 @@ const VALUED: Record<string, Setter> = {
   '--sweep': (o, v, f) => (o.sweep = parseSweepSpec(v, f)),
   '--trials': (o, v, f) => (o.trials = int(v, f, 1, MAX_TRIALS)),
   '--save-all': (o, v, f) => (o.saveAll = path(v, f)),
+  '--sweep-sequential': (o) => (o.sweepSequential = true),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {
@@ -305,7 +311,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
 function checkSweep(o: TrainOptions, seen: ReadonlySet<string>): void {
   const { sweep } = o;
   if (sweep === undefined) {
-    const needSweep = ['--trials', '--save-all'].filter((f) => seen.has(f));
+    const needSweep = ['--trials', '--save-all', '--sweep-sequential'].filter((f) => seen.has(f));
     if (needSweep.length > 0) throw new Error(`${needSweep.join(', ')}: for a hyperparameter search only (add --sweep SPEC)`);
     return;
   }

@@ -11,7 +11,8 @@ import { decodeCheckpoint, type LoopPosition, type TrainState } from '../train/c
 import type { Summary, TrainEvent } from '../train/loop.ts';
 import type { RunResult } from './run-job.ts';
 import type { Job } from './job.ts';
-import type { JobMeta, JobPart } from './protocol.ts';
+import type { SweepProgress } from '../lib/trainer.ts';
+import type { JobMeta, JobPart, SweepRow } from './protocol.ts';
 import { loadTuneEntry, saveTuneEntry, tuneCachePath } from './tune-cache.ts';
 
 function bytesOf(a: Float32Array | Uint8Array | Uint32Array): Buffer {
@@ -36,9 +37,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export interface MatmulChoice {
   readonly family: MatmulFamily | 'auto';
   readonly onTune: (r: AutotuneResult, line: string) => void;
+  /** A sweep's progress after every epoch of every group. */
+  readonly onSweepProgress?: (p: SweepProgress) => void;
 }
 
-function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (model: Uint8Array) => void, checkpoints?: CheckpointSink): Plugin {
+function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (model: Uint8Array, trial?: number) => void, checkpoints?: CheckpointSink): Plugin {
   const meta: JobMeta = { ...job.meta, matmul };
   const parts: Record<JobPart, Buffer> = {
     'train.x': bytesOf(job.train.x), 'train.labels': bytesOf(job.train.labels),
@@ -53,10 +56,12 @@ function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (model: U
     configureServer(server) {
       server.middlewares.use('/__job', (req: IncomingMessage, res: ServerResponse) => {
         const name = (req.url ?? '').replace(/^\//, '');
-        if (req.method === 'POST' && (name === 'result' || name === 'checkpoint')) {
+        const trial = /^trial\/(\d+)$/.exec(name);
+        if (req.method === 'POST' && (name === 'result' || name === 'checkpoint' || trial)) {
           readBody(req).then((body) => {
             const bytes = new Uint8Array(body);
-            if (name === 'result') onResult(bytes);
+            if (trial) onResult(bytes, Number(trial[1]));
+            else if (name === 'result') onResult(bytes);
             else checkpoints?.write(decodeCheckpoint(bytes, job.meta.spec, 'checkpoint from the page'));
             res.end('ok');
           }).catch((e: unknown) => {
@@ -86,11 +91,13 @@ function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (model: U
 export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, checkpoints?: CheckpointSink,
   matmul: MatmulChoice = { family: 'auto', onTune: () => {} }): Promise<RunResult> {
   let model: Uint8Array | undefined;
+  const trialModels: Uint8Array[] = [];
+  let sweep: { rows: SweepRow[]; seconds: number; adapter: string } | undefined;
   const cache = tuneCachePath();
   try {
-    const summary = await runPage<Summary>({
+    const summary = await runPage<Summary | undefined>({
       path: '/src/cli/runner.html',
-      plugin: jobPlugin(job, matmul.family, (m) => (model = m), checkpoints),
+      plugin: jobPlugin(job, matmul.family, (m, trial) => (trial === undefined ? (model = m) : (trialModels[trial] = m)), checkpoints),
       vite: { optimizeDeps: { noDiscovery: true, include: [] } },
       expose: (done, fail) => ({
         __jobEvent: (e: TrainEvent) => emit(e),
@@ -99,8 +106,18 @@ export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, chec
         __tuneLoad: (adapter: string) => loadTuneEntry(cache, adapter),
         __tuneSave: ({ adapter, entry }: { adapter: string; entry: TuneEntry }) => saveTuneEntry(cache, adapter, entry),
         __jobTune: ({ result, line }: { result: AutotuneResult; line: string }) => matmul.onTune(result, line),
+        __jobSweepProgress: (p: SweepProgress) => matmul.onSweepProgress?.(p),
+        __jobSweepDone: (s: { rows: SweepRow[]; seconds: number; adapter: string }) => {
+          sweep = s;
+          done(undefined);
+        },
       }),
     });
+    if (sweep) {
+      if (trialModels.length !== sweep.rows.length || trialModels.some((m) => m === undefined)) throw new Error('the page finished the sweep without posting every trial\'s model');
+      return { sweep: { ...sweep, models: trialModels } };
+    }
+    if (!summary) throw new Error('the page finished without a summary');
     if (!model) throw new Error('the page finished without posting its model');
     return { summary, model };
   } catch (e) {

@@ -3,6 +3,8 @@ import type { AutotuneResult, TuneEntry } from '../gpu/autotune.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
 import type { PlanRows } from '../gpu/plan.ts';
 import type { ModelInfo } from '../lib/model-file.ts';
+import type { Trial } from '../lib/sweep.ts';
+import type { SweepProgress, SweepTrialResult } from '../lib/trainer.ts';
 import type { FitOptions } from '../lib/trainer.ts';
 import type { ModelSpec } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
@@ -36,7 +38,13 @@ export interface JobMeta {
   readonly resume?: LoopPosition;
   /** Post every checkpoint to /__job/checkpoint (--checkpoint). */
   readonly postCheckpoints: boolean;
+  /** --sweep: train these trials (fitSweep) instead of one model; `sequential` trains them one after
+   *  another, each alone (--sweep-sequential, the baseline a sweep is measured against). */
+  readonly sweep?: { readonly trials: readonly Trial[]; readonly sequential: boolean };
 }
+
+/** A trial's outcome as the page reports it (its model file goes to /__job/trial/<index>). */
+export type SweepRow = Omit<SweepTrialResult, 'params'>;
 
 /** Binary parts of a job, served at /__job/<name>: features as float32, labels as uint32, regression
  *  targets as float32 (empty for classification). */
@@ -53,4 +61,6 @@ export interface RunnerHooks {
   __tuneSave(arg: { adapter: string; entry: TuneEntry }): Promise<void>;
   /** The tune the run uses and its log line (describeTune; the CLI cannot load the kernel registry). */
   __jobTune(arg: { result: AutotuneResult; line: string }): Promise<void>;
+  __jobSweepProgress(p: SweepProgress): Promise<void>;
+  __jobSweepDone(arg: { rows: SweepRow[]; seconds: number; adapter: string }): Promise<void>;
 }

@@ -7,7 +7,9 @@ import { createTrainer, type FitCheckpoint } from '../lib/trainer.ts';
 import type { Params } from '../model.ts';
 import type { TrainState } from '../train/checkpoint.ts';
 import { DivergenceError, type Summary, type TrainEvent } from '../train/loop.ts';
-import type { JobMeta } from './protocol.ts';
+import { encodeModel } from '../lib/model-file.ts';
+import type { SweepProgress } from '../lib/trainer.ts';
+import type { JobMeta, SweepRow } from './protocol.ts';
 
 export interface JobData {
   readonly train: LabeledData;
@@ -22,6 +24,7 @@ export interface JobHooks {
   readonly onCheckpoint?: (c: FitCheckpoint) => Promise<void> | void;
   readonly tuneStore?: TuneStore;
   readonly onTune?: (r: AutotuneResult, line: string) => void;
+  readonly onSweepProgress?: (p: SweepProgress) => void;
 }
 
 /** The outcome of a run: a summary when it finished, an error when it did not, and the model file it
@@ -30,6 +33,8 @@ export interface RunResult {
   readonly summary?: Summary;
   readonly error?: string;
   readonly model?: Uint8Array;
+  /** A sweep's trials in trial order, each with its model file; the adapter and the seconds it took. */
+  readonly sweep?: { readonly rows: SweepRow[]; readonly models: Uint8Array[]; readonly seconds: number; readonly adapter: string };
 }
 
 export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu', hooks: JobHooks): Promise<RunResult> {
@@ -42,6 +47,22 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
     ...(hooks.tuneStore ? { tuneStore: hooks.tuneStore } : {}), ...(hooks.onTune ? { onTune: hooks.onTune } : {}),
   });
   try {
+    if (meta.sweep) {
+      const t0 = performance.now();
+      const results = await trainer.fitSweep(data.train, meta.sweep.trials, {
+        epochs: meta.fit.epochs, batchSize: meta.fit.batchSize, ...(meta.fit.shuffle !== undefined ? { shuffle: meta.fit.shuffle } : {}),
+        ...(meta.fit.lrDecay ? { lrDecay: meta.fit.lrDecay } : {}), dev: data.dev, ...(meta.rows.test > 0 ? { test: data.test } : {}),
+        sequential: meta.sweep.sequential, ...(hooks.onSweepProgress ? { onProgress: hooks.onSweepProgress } : {}),
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      // Each trial's file records its own hyperparameters (the data's seed stays the run's: predict
+      // --split rebuilds the same rows from it; the trial's seed is initSeed).
+      const models = results.map((r) => encodeModel({ spec: meta.spec, params: r.params, info: { ...trainer.info, trainedWith: {
+        ...(trainer.info.trainedWith ?? {}), lr: r.trial.hyper.lr, l2: r.trial.hyper.l2, keepProb: r.trial.hyper.keepProb,
+        beta1: r.trial.hyper.beta1, beta2: r.trial.hyper.beta2, initSeed: r.trial.hyper.seed, sweepTrial: r.trial.index } } }));
+      const rows = results.map(({ params: _params, ...row }) => row);
+      return { sweep: { rows, models, seconds, adapter: trainer.adapter } };
+    }
     const summary = await trainer.fit(data.train, {
       ...meta.fit, ...(meta.rows.test > 0 ? { test: data.test } : {}), ...(meta.rows.dev > 0 ? { dev: data.dev } : {}),
       onEvent: hooks.emit, ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),

@@ -49,7 +49,14 @@ async function main(): Promise<void> {
     },
     tuneStore,
     onTune: (result, line) => void hooks.__jobTune({ result, line }),
+    onSweepProgress: (p) => void hooks.__jobSweepProgress(p),
   });
+  if (result.sweep) {
+    const { rows, models, seconds, adapter } = result.sweep;
+    for (let i = 0; i < models.length; i++) await post(`/__job/trial/${i}`, models[i]!);
+    await hooks.__jobSweepDone({ rows, seconds, adapter });
+    return;
+  }
   if (result.model) await post('/__job/result', result.model);
   if (result.error) throw new Error(result.error);
   await hooks.__jobDone(result.summary!);

@@ -9,6 +9,10 @@ import { encodeCheckpoint, type LoopPosition, type TrainState } from '../train/c
 import type { Params } from '../model.ts';
 import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
 import { buildJob, type Job } from './job.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { compactNumber, expandTrials, formatSweepTable, rankTrials, sweepShape } from '../lib/sweep.ts';
+import type { SweepProgress } from '../lib/trainer.ts';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
@@ -86,9 +90,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (opts.sweep) {
-    // Parsed and checked (args.ts, src/lib/sweep.ts); training the trials comes with the batched plan.
-    console.error('error: --sweep: the hyperparameter search is not run yet (issue #12); this would train one model only');
-    return 2;
+    try {
+      return await sweep(opts);
+    } catch (e) {
+      return failed(e);
+    }
   }
   try {
     const job = buildJob(opts);
@@ -125,6 +131,83 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return failed(e);
   }
+}
+
+/** --sweep: every trial trained (side by side on the GPU, in groups), the ranked table printed, the
+ *  best trial's model saved (--save, --export-onnx) and, with --save-all, every trial's. */
+async function sweep(opts: TrainOptions): Promise<number> {
+  const spec = opts.sweep!;
+  const job0 = buildJob(opts);
+  const base = { lr: opts.lr, l2: opts.l2, keepProb: opts.keepProb, beta1: opts.beta1, beta2: opts.beta2, seed: opts.seed };
+  const trials = expandTrials(spec, { trials: opts.trials, seed: opts.seed, base });
+  const shape = sweepShape(spec, opts.trials);
+  const job: Job = { ...job0, meta: { ...job0.meta, sweep: { trials, sequential: opts.sweepSequential } } };
+  const epochs = job.meta.fit.epochs;
+  if (!opts.json) {
+    console.log(`sweep: ${trials.length} trials (${shape.search === 'random' ? 'random search' : shape.search === 'grid' ? 'grid' : 'points of the grid'}: ${spec.axes.map((a) => a.text).join(', ')}) ` +
+      `of [${job.meta.spec.sizes.join(',')}] on ${job.dataName}, ${epochs} epochs, batch ${job.meta.fit.batchSize}, ${opts.optimizer}; ` +
+      `ranked by the loss on ${job.dev.n} dev rows; ${opts.sweepSequential ? 'one after another (--sweep-sequential)' : 'side by side'}`);
+    for (const note of job.notes) console.log(`data: ${note}`);
+  }
+  // Progress: about ten lines a group (every epoch with --json).
+  const every = Math.max(1, Math.round(epochs / 10));
+  const onSweepProgress = (p: SweepProgress) => {
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ type: 'sweep-progress', ...p }) + '\n');
+      return;
+    }
+    if (p.epoch % every !== 0 && p.epoch !== p.epochs) return;
+    const finite = p.devLoss.map((l, i) => [l, i] as const).filter(([l]) => Number.isFinite(l));
+    const best = finite.reduce<readonly [number, number] | undefined>((b, x) => (b === undefined || x[0] < b[0] ? x : b), undefined);
+    const diverged = p.trainLoss.filter((l) => !Number.isFinite(l)).length;
+    console.log(`  group ${p.group + 1}/${p.groups} (trials ${p.first}..${p.first + p.trainLoss.length - 1}) epoch ${p.epoch}/${p.epochs}: ` +
+      (best ? `best dev loss ${best[0].toFixed(4)} (trial ${p.first + best[1]})` : 'no finite dev loss') + (diverged > 0 ? `, ${diverged} diverged` : '') + `  ${p.seconds.toFixed(1)} s`);
+  };
+  const emit = printer(opts.json);
+  let result: RunResult;
+  if (opts.device === 'cpu') {
+    result = await runJob(job.meta, { train: job.train, test: job.test, dev: job.dev, params: job.params }, 'cpu', { emit, onSweepProgress });
+  } else {
+    const { runInBrowser } = await import('./browser-runner.ts');
+    result = await runInBrowser(job, emit, undefined, {
+      family: opts.matmul, onSweepProgress,
+      onTune: (r, line) => (opts.json ? process.stdout.write(JSON.stringify({ type: 'autotune', ...r }) + '\n') : console.log(line)),
+    });
+  }
+  if (result.error) throw new Error(result.error);
+  const s = result.sweep;
+  if (!s) throw new Error('the sweep ended without results');
+  const ranked = rankTrials(s.rows);
+  const modelOf = (index: number) => s.models[s.rows.findIndex((r) => r.trial.index === index)]!;
+  if (opts.json) {
+    for (const r of ranked) process.stdout.write(JSON.stringify({ type: 'trial', rank: r.rank, index: r.trial.index, ...r.trial.hyper, status: r.status,
+      devLoss: r.devLoss, devAccuracy: r.devAccuracy, trainLoss: r.trainLoss, trainAccuracy: r.trainAccuracy, testLoss: r.testLoss, testAccuracy: r.testAccuracy }) + '\n');
+    process.stdout.write(JSON.stringify({ type: 'sweep', trials: s.rows.length, seconds: s.seconds, adapter: s.adapter, best: ranked[0]?.trial.index ?? null }) + '\n');
+  } else {
+    console.log(formatSweepTable(ranked));
+    const best = ranked[0]!;
+    console.log(`${s.rows.length} trials in ${s.seconds.toFixed(1)} s on ${opts.device} (${s.adapter}); best: trial ${best.trial.index} ` +
+      `(lr ${compactNumber(best.trial.hyper.lr)}, dev loss ${best.devLoss === null ? 'n/a' : best.devLoss.toFixed(4)}` +
+      (best.testLoss !== null ? `, test loss ${best.testLoss.toFixed(4)} acc ${pct(best.testAccuracy)}` : '') + ')');
+  }
+  const best = ranked[0]!;
+  if (best.status.kind !== 'ok') throw new Error('every trial diverged: nothing to save (try lower learning rates)');
+  if (opts.save) {
+    writeAtomic(opts.save, modelOf(best.trial.index));
+    if (!opts.json) console.log(`saved the best trial's weights to ${opts.save}`);
+  }
+  if (opts.exportOnnx) {
+    const m = decodeModel(modelOf(best.trial.index), 'the best trial');
+    writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, { ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
+      ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}) }));
+    if (!opts.json) console.log(`exported the best trial as ONNX to ${opts.exportOnnx}`);
+  }
+  if (opts.saveAll) {
+    mkdirSync(opts.saveAll, { recursive: true });
+    for (const r of s.rows) writeAtomic(join(opts.saveAll, `trial-${r.trial.index}.safetensors`), modelOf(r.trial.index));
+    if (!opts.json) console.log(`saved every trial's weights to ${opts.saveAll}/trial-<n>.safetensors`);
+  }
+  return 0;
 }
 
 run(main);

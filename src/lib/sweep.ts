@@ -344,7 +344,7 @@ export interface RankedTrial extends TrialResult {
 
 /** Results best first: finished trials by dev loss (lowest first), then diverged ones, each group with
  *  an unmeasured or non-finite dev loss last and ties in trial order. Ranks run 1, 2, 3, ... */
-export function rankTrials(results: readonly TrialResult[]): RankedTrial[] {
+export function rankTrials<T extends TrialResult>(results: readonly T[]): (T & { readonly rank: number })[] {
   const key = (r: TrialResult) => (r.devLoss !== null && Number.isFinite(r.devLoss) ? r.devLoss : Infinity);
   const diverged = (r: TrialResult) => (r.status.kind === 'diverged' ? 1 : 0);
   return [...results]

@@ -5,14 +5,14 @@
 import { autotuneMatmul, describeTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
 import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
 import { preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
-import { TrainingPlan, type PlanOptions, type PlanRows } from '../gpu/plan.ts';
+import { TrainingPlan, planMemory, type PlanOptions, type PlanRows } from '../gpu/plan.ts';
 import { initParams } from '../init.ts';
 import { cloneParams, layerCount, outputsForClasses, size, validateSpec, type Activation, type InputNormalization, type Loss, type ModelSpec, type Params } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
 import { forward, toParams64 } from '../reference/mlp.ts';
 import { resolveConfig, type OptimizerKind, type Split, type SplitData, type TrainBackend, type TrainConfig } from '../train/backend.ts';
 import type { LoopPosition, TrainState } from '../train/checkpoint.ts';
-import { DivergenceError, runTraining, type LoopControl, type LrDecay, type Summary, type TrainEvent } from '../train/loop.ts';
+import { DivergenceError, learningRate, runTraining, type LoopControl, type LrDecay, type Summary, type TrainEvent } from '../train/loop.ts';
 import { regressionMetrics, sumOfSquares, type RegressionMetrics, type RegressionScale } from '../train/metrics.ts';
 import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
 import { applyNormalization, fitNormalization, toSplit, type LabeledData } from './data.ts';
@@ -20,6 +20,8 @@ import { checkFits, planBuffers } from './budget.ts';
 import { TrainerError, messageOf } from './errors.ts';
 import { encodeModel, validateInfo, type ModelInfo, type SavedModel } from './model-file.ts';
 import { encodeOnnx } from '../io/onnx.ts';
+import { Rng } from '../rng.ts';
+import type { Hyperparameters, Trial, TrialResult } from './sweep.ts';
 
 /** Where training runs: 'gpu' (WebGPU; the trainer acquires a device and replaces it if it is lost),
  *  'cpu' (the float64 reference, no GPU needed), or a GPUDevice of the caller's (used as is, never
@@ -116,6 +118,47 @@ export interface FitOptions {
   readonly resume?: FitCheckpoint;
   /** Device losses survived before the fit fails (default 3). */
   readonly maxRecoveries?: number;
+}
+
+/** Options of fitSweep: a fit's, less what a sweep varies (lr and seed come from each trial) or does
+ *  not do (checkpoints, resume, early stopping). */
+export interface SweepFitOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly shuffle?: boolean;
+  readonly lrDecay?: LrDecay;
+  /** The rows the trials are ranked on (dev loss after the last epoch). */
+  readonly dev: LabeledData;
+  /** Rows evaluated once at the end (never used for the ranking). */
+  readonly test?: LabeledData;
+  /** Most trials trained at once (default: as many as fit the device, at most 64). */
+  readonly groupSize?: number;
+  /** Train the trials one after another, each alone, instead (the baseline a sweep is measured against). */
+  readonly sequential?: boolean;
+  /** After every epoch of every group. */
+  readonly onProgress?: (p: SweepProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Where a sweep is: group g of `groups` (trials first..first+count−1), epoch e of epochs, each of the
+ *  group's trials' training loss over the epoch (NaN once diverged) and dev loss. */
+export interface SweepProgress {
+  readonly group: number;
+  readonly groups: number;
+  readonly first: number;
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly trainLoss: readonly number[];
+  readonly devLoss: readonly number[];
+  readonly seconds: number;
+}
+
+/** One trial's outcome: the ranking fields, its final parameters, and the test split's figures. */
+export interface SweepTrialResult extends TrialResult {
+  readonly params: Params;
+  readonly trainAccuracy: number | null;
+  readonly testLoss: number | null;
+  readonly testAccuracy: number | null;
 }
 
 /** A point a run can continue from bit-for-bit. */
@@ -541,6 +584,126 @@ export class Trainer {
       this.running = false;
       this.pausedNow = false;
     }
+  }
+
+  /** A hyperparameter search: every trial (its lr, L2, keep-prob, β's and seed) trained on `train` for
+   *  the same epochs and batch size, with the trainer's architecture and optimizer. On the GPU the
+   *  trials train side by side in one plan (groups of up to groupSize), in the same dispatches; each
+   *  trial's trajectory is bit-identical to its run alone: a trainer created with seed = trial.seed,
+   *  the trial's l2, keepProb and β's, fit with its lr. A trial whose training loss turns NaN or
+   *  infinite is stopped at the end of that epoch (reported 'diverged', its parameters those it had
+   *  then) without touching the others. Results come in trial order; rank them with rankTrials. The
+   *  trainer's own parameters are not changed (setParams(result.params) adopts a trial's). */
+  async fitSweep(train: LabeledData, trials: readonly Trial[], o: SweepFitOptions): Promise<SweepTrialResult[]> {
+    this.live();
+    if (this.running) throw new TrainerError('busy', 'a fit is already running on this trainer');
+    const bad = (m: string) => new TrainerError('bad-input', `fitSweep: ${m}`);
+    for (const [name, v] of [['epochs', o.epochs], ['batchSize', o.batchSize], ['groupSize', o.groupSize]] as const) {
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw bad(`${name} must be an integer >= 1, got ${v}`);
+    }
+    if (trials.length < 1) throw bad('no trials');
+    for (const t of trials) if (!(Number.isFinite(t.hyper.lr) && t.hyper.lr > 0)) throw bad(`trial ${t.index}: lr must be a finite number > 0, got ${t.hyper.lr}`);
+    const configOf = (h: Hyperparameters): TrainConfig => {
+      try {
+        return resolveConfig({ ...this.config, l2: h.l2, keepProb: h.keepProb, beta1: h.beta1, beta2: h.beta2, dropoutSeed: h.seed });
+      } catch (e) {
+        throw bad(messageOf(e));
+      }
+    };
+    const configs = trials.map((t) => configOf(t.hyper));
+    this.running = true;
+    const y = yielder();
+    try {
+      this.fitScalings(train, 'fitSweep: train');
+      const tr = this.split(train, 'fitSweep: train');
+      const dv = this.split(o.dev, 'fitSweep: dev');
+      const te = o.test ? this.split(o.test, 'fitSweep: test') : empty;
+      if (tr.n < 1) throw bad('the training rows are empty');
+      if (dv.n < 1) throw bad('the dev rows are empty (trials are ranked by dev loss)');
+      const batch = Math.min(o.batchSize, tr.n);
+      const start0 = (h: Hyperparameters) => this.options.model?.params ?? this.options.params ?? initParams(this.spec, h.seed);
+      const ctx = this.ctx;
+      const sequential = o.sequential === true || !ctx;
+      const reg = this.regression;
+      const mean = (s: { lossSum: number; correct: number; count: number }) =>
+        ({ loss: s.count > 0 ? s.lossSum / s.count : NaN, accuracy: s.count > 0 && !reg ? s.correct / s.count : null });
+      const group = sequential ? 1 : Math.min(trials.length, o.groupSize ?? this.sweepGroupSize(batch, { train: tr.n, test: te.n, dev: dv.n }));
+      const groups = Math.ceil(trials.length / group);
+      const results: SweepTrialResult[] = [];
+      const t0 = performance.now();
+      for (let g = 0; g < groups && !o.signal?.aborted; g++) {
+        const members = trials.slice(g * group, (g + 1) * group);
+        const cfgs = configs.slice(g * group, (g + 1) * group);
+        const init = { spec: this.spec, params: start0(members[0]!.hyper), train: tr, test: te, dev: dv, maxBatch: batch, config: cfgs[0]!, regression: reg };
+        checkFits(this.spec, cfgs[0]!, this.device, ctx?.device.limits, this.adapter, { batchSize: batch, rows: { train: tr.n, test: te.n, dev: dv.n } });
+        let plan: TrainBackend & { readonly models?: number };
+        try {
+          plan = ctx ? await TrainingPlan.create(ctx, init, { ...(await this.planOptions(ctx)), models: cfgs }) : await CpuBackend.create(init);
+        } catch (e) {
+          const m = messageOf(e);
+          throw new TrainerError(/over the adapter's|out of GPU memory/.test(m) ? 'too-large' : 'bad-input', `fitSweep: ${m}`, { cause: e });
+        }
+        try {
+          const multi = plan instanceof TrainingPlan ? plan : undefined;
+          members.forEach((t, m) => { if (m > 0) multi!.setParams(start0(t.hyper), m); });
+          // Each trial shuffles as runTraining does for a fit seeded with the trial's seed.
+          const rngs = members.map((t) => new Rng((t.hyper.seed ^ 0x5eed5eed) >>> 0));
+          const lrs = new Float64Array(members.length);
+          const diverged: (number | undefined)[] = members.map(() => undefined);
+          let trainLoss: number[] = members.map(() => NaN);
+          for (let epoch = 1; epoch <= o.epochs && !o.signal?.aborted; epoch++) {
+            members.forEach((t, m) => (lrs[m] = learningRate(t.hyper.lr, epoch, o.lrDecay)));
+            if (o.shuffle ?? true) rngs.forEach((r, m) => (multi ? multi.setOrder(r.permutation(tr.n), m) : plan.setOrder(r.permutation(tr.n))));
+            for (let start = 0; start < tr.n; start += batch) {
+              if (multi) multi.step(start, Math.min(batch, tr.n - start), lrs);
+              else plan.step(start, Math.min(batch, tr.n - start), lrs[0]!);
+            }
+            const stats = multi ? await multi.takeTrainStatsAll() : [await plan.takeTrainStats()];
+            trainLoss = stats.map((s) => mean(s).loss);
+            trainLoss.forEach((l, m) => {
+              if (!Number.isFinite(l) && diverged[m] === undefined) {
+                diverged[m] = epoch;
+                multi?.setActive(m, false);
+              }
+            });
+            const devStats = multi ? await multi.evaluateAll('dev') : [await plan.evaluate('dev')];
+            o.onProgress?.({ group: g, groups, first: g * group, epoch, epochs: o.epochs, trainLoss, devLoss: devStats.map((s) => mean(s).loss),
+              seconds: (performance.now() - t0) / 1000 });
+            await y.next(); // let a page paint and a signal arrive between epochs
+            if (!multi && diverged[0] !== undefined) break;
+          }
+          const all = async (split: Split) => (multi ? await multi.evaluateAll(split) : [await plan.evaluate(split)]);
+          const [trS, dvS, teS] = [await all('train'), await all('dev'), te.n > 0 ? await all('test') : undefined];
+          for (let m = 0; m < members.length; m++) {
+            const d = diverged[m];
+            const ok = d === undefined;
+            const trM = mean(trS[m]!);
+            const dvM = mean(dvS[m]!);
+            const teM = teS ? mean(teS[m]!) : undefined;
+            results.push({ trial: members[m]!, status: ok ? { kind: 'ok' } : { kind: 'diverged', epoch: d },
+              devLoss: ok ? dvM.loss : null, devAccuracy: ok ? dvM.accuracy : null, trainLoss: ok ? trM.loss : null, trainAccuracy: ok ? trM.accuracy : null,
+              testLoss: ok && teM ? teM.loss : null, testAccuracy: ok && teM ? teM.accuracy : null,
+              params: multi ? await multi.readParams(m) : await plan.readParams() });
+          }
+        } finally {
+          plan.destroy();
+        }
+      }
+      return results;
+    } finally {
+      y.close();
+      this.running = false;
+    }
+  }
+
+  /** Trials per plan: as many as keep the plan's largest buffer (N models × the largest per-model one)
+   *  within half the device's storage binding limit, at most 64. */
+  private sweepGroupSize(batch: number, rows: PlanRows): number {
+    const limits = this.ctx?.device.limits;
+    if (!limits) return 1;
+    const one = planMemory(this.spec, this.config, batch, rows, limits.minStorageBufferOffsetAlignment);
+    const largest = Math.max(...one.filter((b) => !/^(train|test|dev)\.|^identity$/.test(b.name)).map((b) => b.bytes));
+    return Math.max(1, Math.min(64, Math.floor(limits.maxStorageBufferBindingSize / 2 / largest)));
   }
 
   /** fit as an async iterator of its events; the last one is the summary. */
