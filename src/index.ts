@@ -18,7 +18,19 @@ export {
   /** Steps between in-memory checkpoints when none is asked for (an epoch, at most this many). */
   DEFAULT_CHECKPOINT_STEPS,
 } from './lib/trainer.ts';
-export type { DeviceChoice, Evaluation, FitCheckpoint, FitOptions, ManualSteps, Prediction, TrainerOptions } from './lib/trainer.ts';
+export type { DeviceChoice, Evaluation, FitCheckpoint, FitOptions, ManualSteps, Prediction, SweepFitOptions, SweepProgress, SweepTrialResult, TrainerOptions } from './lib/trainer.ts';
+
+export {
+  /** A sweep spec ("lr=log:1e-4:1e-1, l2=0,1e-4, seed=1..4") parsed and checked. */
+  parseSweepSpec,
+  /** The trials a spec stands for: the whole grid, points of it, or random draws (Trainer.fitSweep trains them). */
+  expandTrials,
+  /** fitSweep's results best first (lowest dev loss; diverged trials last). */
+  rankTrials,
+  /** The ranked results as a plain-text table. */
+  formatSweepTable,
+} from './lib/sweep.ts';
+export type { Hyperparameters, SweepSpec, Trial, TrialResult, TrialStatus } from './lib/sweep.ts';
 
 export {
   /** Thrown for bad input, a missing WebGPU, a model that does not fit, a diverged or lost run; `code` says which. */
