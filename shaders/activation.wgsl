@@ -3,8 +3,10 @@
 //   bias_act:  x = g(x + bias[col])          (x holds Z on entry, A on exit)
 //   act_grad:  x = x ⊙ g'(a), g' via a = g(z) (x holds dA on entry, dZ on exit)
 
-// Model z (workgroup_id.z): x is s_x apart, bias or a s_y apart.
-struct Shape { rows: u32, cols: u32, s_x: u32, s_y: u32 }
+// Model z: x is s_x apart, bias or a s_y apart.
+// Several models run as one flat range: element I of the dispatch is element I % count of model
+// I / count (s_models of them; 0 for one).
+struct Shape { rows: u32, cols: u32, s_x: u32, s_y: u32, s_models: u32, _p0: u32, _p1: u32, _p2: u32 }
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<uniform> shape: Shape;
@@ -18,16 +20,22 @@ fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 
 @compute @workgroup_size(256)
 fn bias_act(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat(gid, nwg);
-  if (i >= shape.rows * shape.cols) { return; }
-  let o = gid.z * shape.s_x + i;
-  x[o] = act_forward(x[o] + bias[gid.z * shape.s_y + i % shape.cols]);
+  let f = flat(gid, nwg);
+  let count = shape.rows * shape.cols;
+  let z = f / count;
+  if (z >= max(shape.s_models, 1u)) { return; }
+  let i = f - z * count;
+  let o = z * shape.s_x + i;
+  x[o] = act_forward(x[o] + bias[z * shape.s_y + i % shape.cols]);
 }
 
 @compute @workgroup_size(256)
 fn act_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat(gid, nwg);
-  if (i >= shape.rows * shape.cols) { return; }
-  let o = gid.z * shape.s_x + i;
-  x[o] = x[o] * act_grad_from_output(a[gid.z * shape.s_y + i]);
+  let f = flat(gid, nwg);
+  let count = shape.rows * shape.cols;
+  let z = f / count;
+  if (z >= max(shape.s_models, 1u)) { return; }
+  let i = f - z * count;
+  let o = z * shape.s_x + i;
+  x[o] = x[o] * act_grad_from_output(a[z * shape.s_y + i]);
 }

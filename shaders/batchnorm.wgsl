@@ -13,9 +13,16 @@
 // o_mean, o_var (dγ and dβ in the gradient buffer `g` at o_gamma and o_beta): one binding each, since
 // separate writable bindings of them would overlap once they span several models.
 // Model z (workgroup_id.z): the [rows][cols] tensors are s_x apart, the parameter-buffer ones s_param
-// apart, istd s_istd apart.
+// apart, istd s_istd apart. Several models run as one flat range of columns: thread J is column
+// J % cols of model J / cols (s_models of them; 0 for one).
 struct Bn { rows: u32, cols: u32, eps: f32, momentum: f32, s_x: u32, s_param: u32, s_istd: u32, o_gamma: u32,
-  o_beta: u32, o_mean: u32, o_var: u32, _p0: u32 }
+  o_beta: u32, o_mean: u32, o_var: u32, s_models: u32 }
+
+// (column, model) of a thread; model past the last when the thread has no column.
+fn column_of(gid: vec3<u32>) -> vec2<u32> {
+  let z = gid.x / bn.cols;
+  return vec2<u32>(gid.x - z * bn.cols, z);
+}
 
 // Forward. The training forward writes the running stats, so the parameters are bound read_write.
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
@@ -32,11 +39,13 @@ struct Bn { rows: u32, cols: u32, eps: f32, momentum: f32, s_x: u32, s_param: u3
 
 @compute @workgroup_size(64)
 fn bn_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.x;
+  let jz = column_of(gid);
+  if (jz.y >= max(bn.s_models, 1u)) { return; }
+  let j = jz.x;
+  let z = jz.y;
   let n = bn.cols;
-  if (j >= n) { return; }
-  let ox = gid.z * bn.s_x;
-  let op = gid.z * bn.s_param + j;
+  let ox = z * bn.s_x;
+  let op = z * bn.s_param + j;
   let m = f32(bn.rows);
   var s = 0.0;
   for (var r = 0u; r < bn.rows; r++) { s += x[ox + r * n + j]; }
@@ -45,7 +54,7 @@ fn bn_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var r = 0u; r < bn.rows; r++) { let d = x[ox + r * n + j] - mu; q += d * d; }
   let v = q / m;
   let is = 1.0 / sqrt(v + bn.eps);
-  istd[gid.z * bn.s_istd + j] = is;
+  istd[z * bn.s_istd + j] = is;
   let gm = p[bn.o_gamma + op];
   let b = p[bn.o_beta + op];
   for (var r = 0u; r < bn.rows; r++) {
@@ -60,11 +69,13 @@ fn bn_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(64)
 fn bn_inference(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.x;
+  let jz = column_of(gid);
+  if (jz.y >= max(bn.s_models, 1u)) { return; }
+  let j = jz.x;
+  let z = jz.y;
   let n = bn.cols;
-  if (j >= n) { return; }
-  let ox = gid.z * bn.s_x;
-  let op = gid.z * bn.s_param + j;
+  let ox = z * bn.s_x;
+  let op = z * bn.s_param + j;
   let is = 1.0 / sqrt(p[bn.o_var + op] + bn.eps);
   let mu = p[bn.o_mean + op];
   let gm = p[bn.o_gamma + op];
@@ -77,11 +88,13 @@ fn bn_inference(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(64)
 fn bn_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.x;
+  let jz = column_of(gid);
+  if (jz.y >= max(bn.s_models, 1u)) { return; }
+  let j = jz.x;
+  let z = jz.y;
   let n = bn.cols;
-  if (j >= n) { return; }
-  let ox = gid.z * bn.s_x;
-  let op = gid.z * bn.s_param + j;
+  let ox = z * bn.s_x;
+  let op = z * bn.s_param + j;
   var sg = 0.0;
   var sb = 0.0;
   for (var r = 0u; r < bn.rows; r++) {
@@ -94,7 +107,7 @@ fn bn_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
   g[bn.o_beta + op] = sb;
   let gm = p_in[bn.o_gamma + op];
   let m = f32(bn.rows);
-  let k = istd_in[gid.z * bn.s_istd + j] / m;
+  let k = istd_in[z * bn.s_istd + j] / m;
   for (var r = 0u; r < bn.rows; r++) {
     let i = ox + r * n + j;
     let dzt = x[i] * act_grad_from_output(a[i]);

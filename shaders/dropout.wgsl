@@ -1,12 +1,14 @@
 // Inverted dropout with masks that are never stored: unit (row, col) of hidden layer `layer` at
 // training step `step` is kept when the top 24 bits of hash(seed, step, layer, row·cols + col) are
 // below `threshold` = round(keepProb · 2^24). Seed, threshold and 1/keepProb are the model's, the step
-// the table's (step_table.wgsl); model z (workgroup_id.z) has its tensors s_x apart. The same integer hash is written out in the CPU
+// the table's (step_table.wgsl); model z has its tensors s_x apart.
+// Several models run as one flat range: element I of the dispatch is element I % count of model
+// I / count (s_models of them; 0 for one). The same integer hash is written out in the CPU
 // reference (src/reference/ops.ts dropoutForward), so a GPU step with dropout is checked exactly.
 //   dropout_forward:  dst = src · mask / keepProb        (the next layer's input; src keeps A for g')
 //   dropout_backward: x   = x · mask / keepProb, in place (dA of the dropped output → dA of A)
 
-struct Drop { rows: u32, cols: u32, layer: u32, row: u32, s_x: u32, _p0: u32, _p1: u32, _p2: u32 }
+struct Drop { rows: u32, cols: u32, layer: u32, row: u32, s_x: u32, s_models: u32, _p1: u32, _p2: u32 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
@@ -20,6 +22,14 @@ fn pcg(v: u32) -> u32 {
   return (word >> 22u) ^ word;
 }
 
+// (element, model) of a thread, or a model past the last when the thread has none.
+fn element(gid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
+  let f = gid.x + gid.y * nwg.x * 256u;
+  let count = drop.rows * drop.cols;
+  let z = f / count;
+  return vec2<u32>(f - z * count, z);
+}
+
 fn keep_scale(i: u32, z: u32) -> f32 {
   let m = models[z];
   let h = pcg(pcg(pcg(pcg(m.seed) ^ step_t(drop.row)) ^ drop.layer) ^ i);
@@ -28,16 +38,16 @@ fn keep_scale(i: u32, z: u32) -> f32 {
 
 @compute @workgroup_size(256)
 fn dropout_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= drop.rows * drop.cols) { return; }
-  let o = gid.z * drop.s_x + i;
-  dst[o] = src[o] * keep_scale(i, gid.z);
+  let e = element(gid, nwg);
+  if (e.y >= max(drop.s_models, 1u)) { return; }
+  let o = e.y * drop.s_x + e.x;
+  dst[o] = src[o] * keep_scale(e.x, e.y);
 }
 
 @compute @workgroup_size(256)
 fn dropout_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= drop.rows * drop.cols) { return; }
-  let o = gid.z * drop.s_x + i;
-  x[o] = x[o] * keep_scale(i, gid.z);
+  let e = element(gid, nwg);
+  if (e.y >= max(drop.s_models, 1u)) { return; }
+  let o = e.y * drop.s_x + e.x;
+  x[o] = x[o] * keep_scale(e.x, e.y);
 }

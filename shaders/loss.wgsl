@@ -6,8 +6,15 @@
 //   mse:         linear output + mean squared error over the row's cols; with REGRESSION the row's
 //                second statistic is Σ_j |z_j − y_j| instead of 'correct' (MAE = total / (rows·cols))
 
-// Model z (workgroup_id.z): z, y and dz are s_rows apart, row_stats s_stats apart.
-struct Shape { rows: u32, cols: u32, s_rows: u32, s_stats: u32 }
+// Model m: z, y and dz are s_rows apart, row_stats s_stats apart. Several models run as one flat
+// range of rows: thread I is row I % rows of model I / rows (s_models of them; 0 for one).
+struct Shape { rows: u32, cols: u32, s_rows: u32, s_stats: u32, s_models: u32, _p0: u32, _p1: u32, _p2: u32 }
+
+// (row, model) of a thread; model past the last when the thread has no row.
+fn row_of(gid: vec3<u32>) -> vec2<u32> {
+  let m = gid.x / shape.rows;
+  return vec2<u32>(gid.x - m * shape.rows, m);
+}
 
 // The mse entry point's second per-row statistic: whether the row is classified right (one-hot or
 // 0/1 targets), or for a regression model the sum of its absolute errors, so MAE comes from the GPU.
@@ -21,9 +28,11 @@ override REGRESSION: bool = false;
 
 @compute @workgroup_size(64)
 fn bce_logits(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let r = gid.x;
-  if (r >= shape.rows) { return; }
-  let o = gid.z * shape.s_rows + r;
+  let rm = row_of(gid);
+  if (rm.y >= max(shape.s_models, 1u)) { return; }
+  let r = rm.x;
+  let model = rm.y;
+  let o = model * shape.s_rows + r;
   let zi = z[o];
   let yi = y[o];
   // log(1 + e^z) - z*y written so that exp never sees a positive argument.
@@ -31,14 +40,16 @@ fn bce_logits(@builtin(global_invocation_id) gid: vec3<u32>) {
   var p: f32;
   if (zi >= 0.0) { p = 1.0 / (1.0 + exp(-zi)); } else { let e = exp(zi); p = e / (1.0 + e); }
   dz[o] = (p - yi) / f32(shape.rows);
-  row_stats[gid.z * shape.s_stats + r] = vec2<f32>(loss, select(0.0, 1.0, (zi > 0.0) == (yi > 0.5)));
+  row_stats[model * shape.s_stats + r] = vec2<f32>(loss, select(0.0, 1.0, (zi > 0.0) == (yi > 0.5)));
 }
 
 @compute @workgroup_size(64)
 fn softmax_ce(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let r = gid.x;
-  if (r >= shape.rows) { return; }
-  let base = gid.z * shape.s_rows + r * shape.cols;
+  let rm = row_of(gid);
+  if (rm.y >= max(shape.s_models, 1u)) { return; }
+  let r = rm.x;
+  let model = rm.y;
+  let base = model * shape.s_rows + r * shape.cols;
   var zmax = z[base];
   var zarg = 0u;
   var yarg = 0u;
@@ -60,14 +71,16 @@ fn softmax_ce(@builtin(global_invocation_id) gid: vec3<u32>) {
     loss -= yj * (zj - lse);
     dz[base + j] = (exp(zj - lse) - yj) * inv_rows;
   }
-  row_stats[gid.z * shape.s_stats + r] = vec2<f32>(loss, select(0.0, 1.0, zarg == yarg));
+  row_stats[model * shape.s_stats + r] = vec2<f32>(loss, select(0.0, 1.0, zarg == yarg));
 }
 
 @compute @workgroup_size(64)
 fn mse(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let r = gid.x;
-  if (r >= shape.rows) { return; }
-  let base = gid.z * shape.s_rows + r * shape.cols;
+  let rm = row_of(gid);
+  if (rm.y >= max(shape.s_models, 1u)) { return; }
+  let r = rm.x;
+  let model = rm.y;
+  let base = model * shape.s_rows + r * shape.cols;
   var loss = 0.0;
   var aarg = 0u;
   var yarg = 0u;
@@ -82,10 +95,10 @@ fn mse(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (y[base + j] > y[base + yarg]) { yarg = j; }
   }
   if (REGRESSION) {
-    row_stats[gid.z * shape.s_stats + r] = vec2<f32>(loss / f32(shape.cols), abs_sum);
+    row_stats[model * shape.s_stats + r] = vec2<f32>(loss / f32(shape.cols), abs_sum);
     return;
   }
   var correct: bool;
   if (shape.cols == 1u) { correct = (z[base] > 0.5) == (y[base] > 0.5); } else { correct = aarg == yarg; }
-  row_stats[gid.z * shape.s_stats + r] = vec2<f32>(loss / f32(shape.cols), select(0.0, 1.0, correct));
+  row_stats[model * shape.s_stats + r] = vec2<f32>(loss / f32(shape.cols), select(0.0, 1.0, correct));
 }

@@ -62,21 +62,24 @@ fn blocked_product(gid: vec3<u32>) -> Acc {
   // the inner loop free of bounds checks.
   let r = min(vec4<u32>(gid.y * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.M - 1u));
   let n = min(vec4<u32>(gid.x * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.N - 1u));
+  // Each row's (column's) first element of this model's operand: the loop adds k (or k × the stride).
+  let ra = select(r * dims.K, r, TRANS_A) + vec4<u32>(oa);
+  let nb = select(n, n * dims.K, TRANS_B) + vec4<u32>(ob);
   var acc = Acc();
   for (var k = 0u; k < dims.K; k++) {
     var av: vec4<f32>;
     var bv: vec4<f32>;
     if (TRANS_A) {
       let o = k * dims.M;
-      av = vec4<f32>(a[oa + o + r.x], a[oa + o + r.y], a[oa + o + r.z], a[oa + o + r.w]);
+      av = vec4<f32>(a[ra.x + o], a[ra.y + o], a[ra.z + o], a[ra.w + o]);
     } else {
-      av = vec4<f32>(a[oa + r.x * dims.K + k], a[oa + r.y * dims.K + k], a[oa + r.z * dims.K + k], a[oa + r.w * dims.K + k]);
+      av = vec4<f32>(a[ra.x + k], a[ra.y + k], a[ra.z + k], a[ra.w + k]);
     }
     if (TRANS_B) {
-      bv = vec4<f32>(b[ob + n.x * dims.K + k], b[ob + n.y * dims.K + k], b[ob + n.z * dims.K + k], b[ob + n.w * dims.K + k]);
+      bv = vec4<f32>(b[nb.x + k], b[nb.y + k], b[nb.z + k], b[nb.w + k]);
     } else {
       let o = k * dims.N;
-      bv = vec4<f32>(b[ob + o + n.x], b[ob + o + n.y], b[ob + o + n.z], b[ob + o + n.w]);
+      bv = vec4<f32>(b[nb.x + o], b[nb.y + o], b[nb.z + o], b[nb.w + o]);
     }
     acc.r0 = fma(vec4<f32>(av.x), bv, acc.r0);
     acc.r1 = fma(vec4<f32>(av.y), bv, acc.r1);
@@ -121,7 +124,9 @@ fn tiled_act_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocatio
 }
 
 @compute @workgroup_size(8, 8)
-fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn blocked(@builtin(global_invocation_id) id: vec3<u32>) {
+  let gid = model_block(id);
+  if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
   for (var i = 0u; i < RB; i++) {
@@ -131,7 +136,9 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 @compute @workgroup_size(8, 8)
-fn blocked_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn blocked_bias_act(@builtin(global_invocation_id) id: vec3<u32>) {
+  let gid = model_block(id);
+  if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
   for (var i = 0u; i < RB; i++) {
@@ -141,7 +148,9 @@ fn blocked_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 @compute @workgroup_size(8, 8)
-fn blocked_act_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn blocked_act_grad(@builtin(global_invocation_id) id: vec3<u32>) {
+  let gid = model_block(id);
+  if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
   for (var i = 0u; i < RB; i++) {

@@ -5,7 +5,26 @@
 // product for all of them in one dispatch, model z = workgroup_id.z; with one model z is 0 and the
 // strides are never used. The arithmetic of an output never depends on z, so every model's result is
 // bit-identical to a one-model run.
-struct Dims { M: u32, N: u32, K: u32, s_a: u32, s_b: u32, s_c: u32, s_x: u32, _pad: u32 }
+// The kernels without workgroup memory (blocked, vec4: 8×8 threads, each a 4×4 block) tile the models
+// over the grid instead, so a small product keeps its threads busy: each model takes s_blocks column
+// blocks by s_rblocks row blocks, s_mx models side by side along x, then the next row of models
+// (s_models in all; src/gpu/kernels.ts modelLayout picks s_mx). model_block maps a thread to (column
+// block, row block, model). With s_blocks 0 (one model, the kernel tests) the grid is the blocks.
+struct Dims { M: u32, N: u32, K: u32, s_a: u32, s_b: u32, s_c: u32, s_x: u32, s_blocks: u32, s_models: u32, s_rblocks: u32, s_mx: u32, _p0: u32 }
+
+fn model_block(gid: vec3<u32>) -> vec3<u32> {
+  if (dims.s_blocks == 0u) { return vec3<u32>(gid.x, gid.y, gid.z); }
+  let mx = gid.x / dims.s_blocks;
+  let my = gid.y / dims.s_rblocks;
+  // A thread right of the last column of models gets a model number past the last.
+  let m = select(my * dims.s_mx + mx, dims.s_models, mx >= dims.s_mx);
+  return vec3<u32>(gid.x - mx * dims.s_blocks, gid.y - my * dims.s_rblocks, m);
+}
+
+// Threads past the last model's blocks.
+fn past_models(g: vec3<u32>) -> bool {
+  return dims.s_blocks != 0u && g.z >= dims.s_models;
+}
 
 // Model z's offsets into a, b, c and bias/aux, in elements (set by each entry point first).
 var<private> oa: u32;

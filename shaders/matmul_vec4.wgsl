@@ -20,12 +20,12 @@ fn set_model4(z: u32) {
 fn nt_product(gid: vec3<u32>) -> Acc {
   let k4 = dims.K / 4u;
   // Out-of-range rows and columns read a clamped (valid) row and are never stored.
-  let r = min(vec4<u32>(gid.y * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.M - 1u)) * k4;
-  let n = min(vec4<u32>(gid.x * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.N - 1u)) * k4;
+  let r = min(vec4<u32>(gid.y * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.M - 1u)) * k4 + vec4<u32>(oa);
+  let n = min(vec4<u32>(gid.x * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.N - 1u)) * k4 + vec4<u32>(ob);
   var acc = Acc();
   for (var k = 0u; k < k4; k++) {
-    let a0 = a[oa + r.x + k]; let a1 = a[oa + r.y + k]; let a2 = a[oa + r.z + k]; let a3 = a[oa + r.w + k];
-    let b0 = b[ob + n.x + k]; let b1 = b[ob + n.y + k]; let b2 = b[ob + n.z + k]; let b3 = b[ob + n.w + k];
+    let a0 = a[r.x + k]; let a1 = a[r.y + k]; let a2 = a[r.z + k]; let a3 = a[r.w + k];
+    let b0 = b[n.x + k]; let b1 = b[n.y + k]; let b2 = b[n.z + k]; let b3 = b[n.w + k];
     // dot() per output; an fma form over the transposed B block timed the same on SwiftShader.
     acc.r0 += vec4<f32>(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
     acc.r1 += vec4<f32>(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
@@ -40,7 +40,9 @@ fn rc(gid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
 }
 
 @compute @workgroup_size(8, 8)
-fn vec4_nt(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn vec4_nt(@builtin(global_invocation_id) id: vec3<u32>) {
+  let gid = model_block(id);
+  if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nt_product(gid);
   for (var i = 0u; i < RB; i++) {
@@ -53,7 +55,9 @@ fn vec4_nt(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 @compute @workgroup_size(8, 8)
-fn vec4_nt_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn vec4_nt_bias_act(@builtin(global_invocation_id) id: vec3<u32>) {
+  let gid = model_block(id);
+  if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nt_product(gid);
   for (var i = 0u; i < RB; i++) {

@@ -61,13 +61,13 @@ fn tn_product(gid: vec3<u32>) -> Acc {
 fn nn_product(gid: vec3<u32>) -> Acc {
   let k4 = dims.K / 4u;
   let n4 = dims.N / 4u;
-  let r = min(vec4<u32>(gid.y * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.M - 1u)) * k4;
-  let j = min(gid.x, n4 - 1u);
+  let r = min(vec4<u32>(gid.y * RB) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(dims.M - 1u)) * k4 + vec4<u32>(oa);
+  let j = min(gid.x, n4 - 1u) + ob;
   var acc = Acc();
   for (var k = 0u; k < k4; k++) {
     // Four steps of K: a row of A gives one vec4 (a0 = A[r.x][4k..4k+3]), B four rows of one vec4.
-    let a0 = a[oa + r.x + k]; let a1 = a[oa + r.y + k]; let a2 = a[oa + r.z + k]; let a3 = a[oa + r.w + k];
-    let o = ob + 4u * k * n4 + j;
+    let a0 = a[r.x + k]; let a1 = a[r.y + k]; let a2 = a[r.z + k]; let a3 = a[r.w + k];
+    let o = 4u * k * n4 + j;
     let b0 = b[o]; let b1 = b[o + n4]; let b2 = b[o + 2u * n4]; let b3 = b[o + 3u * n4];
     acc.r0 = fma(vec4<f32>(a0.w), b3, fma(vec4<f32>(a0.z), b2, fma(vec4<f32>(a0.y), b1, fma(vec4<f32>(a0.x), b0, acc.r0))));
     acc.r1 = fma(vec4<f32>(a1.w), b3, fma(vec4<f32>(a1.z), b2, fma(vec4<f32>(a1.y), b1, fma(vec4<f32>(a1.x), b0, acc.r1))));
@@ -99,21 +99,27 @@ fn store_act_grad(gid: vec3<u32>, i: u32, v: vec4<f32>) {
 }
 
 @compute @workgroup_size(8, 8)
-fn vec4_tn(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn vec4_tn(@builtin(global_invocation_id) id: vec3<u32>) {
+  let gid = model_block(id);
+  if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = tn_product(gid);
   store_plain(gid, 0u, acc.r0); store_plain(gid, 1u, acc.r1); store_plain(gid, 2u, acc.r2); store_plain(gid, 3u, acc.r3);
 }
 
 @compute @workgroup_size(8, 8)
-fn vec4_nn(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn vec4_nn(@builtin(global_invocation_id) id: vec3<u32>) {
+  let gid = model_block(id);
+  if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nn_product(gid);
   store_plain(gid, 0u, acc.r0); store_plain(gid, 1u, acc.r1); store_plain(gid, 2u, acc.r2); store_plain(gid, 3u, acc.r3);
 }
 
 @compute @workgroup_size(8, 8)
-fn vec4_nn_act_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn vec4_nn_act_grad(@builtin(global_invocation_id) id: vec3<u32>) {
+  let gid = model_block(id);
+  if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nn_product(gid);
   store_act_grad(gid, 0u, acc.r0); store_act_grad(gid, 1u, acc.r1); store_act_grad(gid, 2u, acc.r2); store_act_grad(gid, 3u, acc.r3);

@@ -6,13 +6,15 @@
 // (computed on the CPU in float64) and the L2 factor λ/m come from the step table and the model's
 // constants (step_table.wgsl); several models (z = workgroup_id.z) are s_param apart in every buffer
 // but `decay`, which they share. A stopped model is left as it is.
+// Several models run as one flat range: element I of the dispatch is element I % n of model
+// I / n (s_models of them; 0 for one).
 // L2 is folded in first: g = grad + (λ/m)·decay·param, where decay is 1 on weights and 0 on biases
 // and padding. The regularised gradient is written back to `grad`, so what a test reads back is the
 // gradient that was applied.
 
 override OPT: u32 = 0u;
 
-struct Step { n: u32, row: u32, s_param: u32, _p0: u32 }
+struct Step { n: u32, row: u32, s_param: u32, s_models: u32 }
 
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read_write> grad: array<f32>;
@@ -23,9 +25,10 @@ struct Step { n: u32, row: u32, s_param: u32, _p0: u32 }
 
 @compute @workgroup_size(256)
 fn optimizer(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let j = gid.x + gid.y * nwg.x * 256u;
-  let z = gid.z;
-  if (j >= step.n || models[z].running == 0u) { return; }
+  let f = gid.x + gid.y * nwg.x * 256u;
+  let z = f / step.n;
+  if (z >= max(step.s_models, 1u) || models[z].running == 0u) { return; }
+  let j = f - z * step.n;
   let h = model_step(step.row, z);
   let lr = h.x;
   let c1 = h.y;

@@ -1,26 +1,28 @@
 // Sums the per-row (loss, correct) pairs of one batch and adds them to a running total, so loss and
-// accuracy stay on the GPU until the trainer asks for them (every N steps, never inside a step).
-// One workgroup: each thread sums a strided slice, then a tree reduction in workgroup memory.
+// accuracy stay on the GPU until the trainer asks for them (every N steps, never inside a step); with
+// `l2` set it then adds the step's L2 term, (λ/2)·Σ of the 64 partial sums l2_penalty.wgsl wrote.
+// One thread per model, summing in row order: no workgroup memory and no barrier (on SwiftShader, a
+// CPU emulation, a 256-thread tree of 9 barriers cost 20 times the rest of a small model's step), and
+// a batch is at most a few thousand rows. Model z has its rows s_stats apart and adds to total[z].
 
-// Model z (workgroup_id.z) reads its rows s_stats apart and adds to total[z].
-struct Shape { rows: u32, s_stats: u32, _p1: u32, _p2: u32 }
+struct Shape { rows: u32, s_stats: u32, s_models: u32, l2: u32 }
 
 @group(0) @binding(0) var<storage, read> row_stats: array<vec2<f32>>;
 @group(0) @binding(1) var<storage, read_write> total: array<vec2<f32>>;
 @group(0) @binding(2) var<uniform> shape: Shape;
+@group(0) @binding(3) var<storage, read> l2_part: array<f32>;
 
-var<workgroup> partial: array<vec2<f32>, 256>;
-
-@compute @workgroup_size(256)
-fn reduce_stats(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let o = wid.z * shape.s_stats;
+@compute @workgroup_size(64)
+fn reduce_stats(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let z = gid.x;
+  if (z >= max(shape.s_models, 1u)) { return; }
+  let o = z * shape.s_stats;
   var s = vec2<f32>(0.0);
-  for (var r = t; r < shape.rows; r += 256u) { s += row_stats[o + r]; }
-  partial[t] = s;
-  workgroupBarrier();
-  for (var w = 128u; w > 0u; w >>= 1u) {
-    if (t < w) { partial[t] += partial[t + w]; }
-    workgroupBarrier();
+  for (var r = 0u; r < shape.rows; r++) { s += row_stats[o + r]; }
+  total[z] += s;
+  if (shape.l2 != 0u) {
+    var p = 0.0;
+    for (var i = 0u; i < 64u; i++) { p += l2_part[z * 64u + i]; }
+    total[z].x += models[z].half_lambda * p;
   }
-  if (t == 0u) { total[wid.z] += partial[0]; }
 }

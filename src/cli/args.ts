@@ -256,13 +256,13 @@ const VALUED: Record<string, Setter> = {
   '--sweep': (o, v, f) => (o.sweep = parseSweepSpec(v, f)),
   '--trials': (o, v, f) => (o.trials = int(v, f, 1, MAX_TRIALS)),
   '--save-all': (o, v, f) => (o.saveAll = path(v, f)),
-  '--sweep-sequential': (o) => (o.sweepSequential = true),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {
   '--no-shuffle': (o) => (o.shuffle = false),
   '--json': (o) => (o.json = true),
   '--batch-norm': (o) => (o.batchNorm = true),
+  '--sweep-sequential': (o) => (o.sweepSequential = true),
   '--normalize-target': (o) => (o.normalizeTarget = true),
 };
 

@@ -57,15 +57,15 @@ const matmulVec4KnSource = withMatmulCommon(matmulVec4KnWgsl);
 const matmulTiled8Source = withMatmulCommon(matmulScalar + '\n' + matmulTiled8Wgsl);
 const activationSource = withActs(activationWgsl);
 const batchNormSource = withActs(batchNormWgsl);
-const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['s_a', 'u32'], ['s_b', 'u32'], ['s_c', 'u32'], ['s_x', 'u32']] as const;
-const shape = [['rows', 'u32'], ['cols', 'u32'], ['s_x', 'u32'], ['s_y', 'u32']] as const;
-const lossShape = [['rows', 'u32'], ['cols', 'u32'], ['s_rows', 'u32'], ['s_stats', 'u32']] as const;
-const gradShape = [['rows', 'u32'], ['cols', 'u32'], ['s_dz', 'u32'], ['s_db', 'u32']] as const;
+const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['s_a', 'u32'], ['s_b', 'u32'], ['s_c', 'u32'], ['s_x', 'u32'], ['s_blocks', 'u32'], ['s_models', 'u32'], ['s_rblocks', 'u32'], ['s_mx', 'u32']] as const;
+const shape = [['rows', 'u32'], ['cols', 'u32'], ['s_x', 'u32'], ['s_y', 'u32'], ['s_models', 'u32']] as const;
+const lossShape = [['rows', 'u32'], ['cols', 'u32'], ['s_rows', 'u32'], ['s_stats', 'u32'], ['s_models', 'u32']] as const;
+const gradShape = [['rows', 'u32'], ['cols', 'u32'], ['s_dz', 'u32'], ['s_db', 'u32'], ['s_models', 'u32']] as const;
 // Kernels that read the step table and the models' constants (step_table.wgsl).
 const TABLE = [r(14, 'table'), r(15, 'models')] as const;
 const BN_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['eps', 'f32'], ['momentum', 'f32'], ['s_x', 'u32'], ['s_param', 'u32'], ['s_istd', 'u32'],
-  ['o_gamma', 'u32'], ['o_beta', 'u32'], ['o_mean', 'u32'], ['o_var', 'u32']] as const;
-const DROP_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['layer', 'u32'], ['row', 'u32'], ['s_x', 'u32']] as const;
+  ['o_gamma', 'u32'], ['o_beta', 'u32'], ['o_mean', 'u32'], ['o_var', 'u32'], ['s_models', 'u32']] as const;
+const DROP_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['layer', 'u32'], ['row', 'u32'], ['s_x', 'u32'], ['s_models', 'u32']] as const;
 
 // Every matmul entry point binds a, b, c and dims; the fused epilogues add bias (forward) or aux (g′).
 const MATMUL_BINDINGS = [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')];
@@ -106,19 +106,19 @@ export const KERNELS = {
     bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: lossShape },
   mseLoss: { name: 'mseLoss', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'mse',
     bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: lossShape },
-  reduceStats: { name: 'reduceStats', file: 'reduce.wgsl', source: reduceWgsl, entryPoint: 'reduce_stats',
-    bindings: [r(0, 'row_stats'), s(1, 'total'), u(2, 'shape')], uniform: [['rows', 'u32'], ['s_stats', 'u32']] },
+  reduceStats: { name: 'reduceStats', file: 'reduce.wgsl', source: withTable(reduceWgsl), entryPoint: 'reduce_stats',
+    bindings: [r(0, 'row_stats'), s(1, 'total'), u(2, 'shape'), r(3, 'l2_part'), ...TABLE], uniform: [['rows', 'u32'], ['s_stats', 'u32'], ['s_models', 'u32'], ['l2', 'u32']] },
   biasGrad: { name: 'biasGrad', file: 'bias_grad.wgsl', source: biasGradWgsl, entryPoint: 'bias_grad',
     bindings: [r(0, 'dz'), s(1, 'db'), u(2, 'shape')], uniform: gradShape },
   sgdUpdate: { name: 'sgdUpdate', file: 'sgd.wgsl', source: withTable(sgdWgsl), entryPoint: 'sgd',
-    bindings: [s(0, 'param'), r(1, 'grad'), u(2, 'step'), ...TABLE], uniform: [['n', 'u32'], ['row', 'u32'], ['s_param', 'u32']] },
+    bindings: [s(0, 'param'), r(1, 'grad'), u(2, 'step'), ...TABLE], uniform: [['n', 'u32'], ['row', 'u32'], ['s_param', 'u32'], ['s_models', 'u32']] },
   gather: { name: 'gather', file: 'gather.wgsl', source: withTable(gatherWgsl), entryPoint: 'gather',
-    bindings: [r(0, 'src'), r(1, 'index'), s(2, 'dst'), u(3, 'range'), ...TABLE], uniform: [['rows', 'u32'], ['cols', 'u32'], ['row', 'u32'], ['s_index', 'u32'], ['s_dst', 'u32']] },
+    bindings: [r(0, 'src'), r(1, 'index'), s(2, 'dst'), u(3, 'range'), ...TABLE], uniform: [['rows', 'u32'], ['cols', 'u32'], ['row', 'u32'], ['s_index', 'u32'], ['s_dst', 'u32'], ['s_models', 'u32']] },
   optimizerUpdate: { name: 'optimizerUpdate', file: 'optimizer.wgsl', source: withTable(optimizerWgsl), entryPoint: 'optimizer',
     bindings: [s(0, 'param'), s(1, 'grad'), s(2, 'v'), s(3, 's'), r(4, 'decay'), u(5, 'step'), ...TABLE],
-    uniform: [['n', 'u32'], ['row', 'u32'], ['s_param', 'u32']] },
-  l2Penalty: { name: 'l2Penalty', file: 'l2_penalty.wgsl', source: withTable(l2PenaltyWgsl), entryPoint: 'l2_penalty',
-    bindings: [r(0, 'param'), r(1, 'decay'), s(2, 'total'), u(3, 'pen'), ...TABLE], uniform: [['n', 'u32'], ['s_param', 'u32']] },
+    uniform: [['n', 'u32'], ['row', 'u32'], ['s_param', 'u32'], ['s_models', 'u32']] },
+  l2Penalty: { name: 'l2Penalty', file: 'l2_penalty.wgsl', source: l2PenaltyWgsl, entryPoint: 'l2_penalty',
+    bindings: [r(0, 'param'), r(1, 'decay'), s(2, 'partials'), u(3, 'pen')], uniform: [['n', 'u32'], ['s_param', 'u32']] },
   dropoutForward: { name: 'dropoutForward', file: 'dropout.wgsl', source: withTable(dropoutWgsl), entryPoint: 'dropout_forward',
     bindings: [r(0, 'src'), s(1, 'dst'), u(2, 'drop'), ...TABLE], uniform: DROP_UNIFORM },
   dropoutBackward: { name: 'dropoutBackward', file: 'dropout.wgsl', source: withTable(dropoutWgsl), entryPoint: 'dropout_backward',
@@ -210,10 +210,31 @@ export function backwardMatmul(family: MatmulFamily, nIn: number, nOut: number):
 const ELEMENTWISE_WG = 256;
 const MAX_WG_PER_DIM = 65535;
 
-export function matmulWorkgroups(id: KernelId, M: number, N: number): Workgroups {
-  const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : id.startsWith('matmulTiled8') ? MATMUL_TILED8_TILE
-    : id.startsWith('matmulBlocked') || id.startsWith('matmulVec4') ? MATMUL_BLOCKED_TILE : MATMUL_TILE;
-  return [Math.ceil(N / t), Math.ceil(M / t), 1];
+/** Whether a matmul kernel tiles several models over its grid (modelLayout, matmul_common.wgsl
+ *  model_block): the kernels without workgroup memory; the others take the model from workgroup_id.z. */
+export const modelsAlongX = (id: KernelId): boolean => id.startsWith('matmulBlocked') || id.startsWith('matmulVec4');
+
+/** How `models` M×N products tile the grid of a kernel without workgroup memory (8×8 threads, each a
+ *  4×4 block; matmul_common.wgsl model_block): each model is bx column blocks by by row blocks, mx
+ *  models side by side along x — mx chosen for the fewest workgroups (ties: the fewest models along
+ *  x), so small products share workgroups instead of idling most of their threads. One model: its
+ *  blocks, the grid of old. */
+export function modelLayout(M: number, N: number, models: number): { bx: number; by: number; mx: number; grid: Workgroups } {
+  const bx = Math.ceil(N / 4);
+  const by = Math.ceil(M / 4);
+  let best = { bx, by, mx: 1, grid: [Math.ceil(bx / 8), Math.ceil((models * by) / 8), 1] as Workgroups };
+  for (let mx = 2; mx <= models; mx++) {
+    const grid: Workgroups = [Math.ceil((mx * bx) / 8), Math.ceil((Math.ceil(models / mx) * by) / 8), 1];
+    if (grid[0] * grid[1] < best.grid[0] * best.grid[1]) best = { bx, by, mx, grid };
+  }
+  return best;
+}
+
+/** The grid of an M×N product (of each of `models` models). */
+export function matmulWorkgroups(id: KernelId, M: number, N: number, models = 1): Workgroups {
+  if (modelsAlongX(id)) return modelLayout(M, N, models).grid;
+  const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : id.startsWith('matmulTiled8') ? MATMUL_TILED8_TILE : MATMUL_TILE;
+  return [Math.ceil(N / t), Math.ceil(M / t), models];
 }
 
 /** 1-D work over `count` elements, folded into 2-D when one dimension would pass 65535 workgroups. */

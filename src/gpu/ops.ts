@@ -125,7 +125,8 @@ export const mseLoss = (device: GPUDevice, a: Float32Array, y: Float32Array, row
 
 /** Sums (loss, correct) pairs [rows][2] into one pair. */
 export async function reduceStats(device: GPUDevice, rowStats: Float32Array, rows: number): Promise<Float32Array> {
-  const out = await runOnce(device, 'reduceStats', {}, { row_stats: rowStats, total: new Float32Array(2) }, { total: 2 }, { rows }, [1, 1, 1]);
+  const out = await runOnce(device, 'reduceStats', {}, { row_stats: rowStats, total: new Float32Array(2), l2_part: new Float32Array(64), table: oneStep(0, 0), models: oneModel() },
+    { total: 2 }, { rows, l2: 0 }, [1, 1, 1]);
   return first(out, 'total');
 }
 
@@ -159,8 +160,10 @@ export async function optimizerUpdate(device: GPUDevice, param: Float32Array, gr
 
 /** (λ/2)·Σ decay·param², added to a zero total (l2_penalty.wgsl). */
 export async function l2Penalty(device: GPUDevice, param: Float32Array, decay: Float32Array, halfLambda: number): Promise<number> {
-  const out = await runOnce(device, 'l2Penalty', {}, { param, decay, total: new Float32Array(2), table: oneStep(0, 0), models: oneModel({ l2: 2 * halfLambda }) },
-    { total: 2 }, { n: param.length }, [1, 1, 1]);
+  // The penalty's 64 partial sums, then reduce.wgsl's l2 term over zero rows: the two kernels of a step.
+  const partials = first(await runOnce(device, 'l2Penalty', {}, { param, decay }, { partials: 64 }, { n: param.length }, [1, 1, 1]), 'partials');
+  const out = await runOnce(device, 'reduceStats', {}, { row_stats: new Float32Array(2), total: new Float32Array(2), l2_part: partials, table: oneStep(0, 0), models: oneModel({ l2: 2 * halfLambda }) },
+    { total: 2 }, { rows: 0, l2: 1 }, [1, 1, 1]);
   return first(out, 'total')[0]!;
 }
 

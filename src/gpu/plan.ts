@@ -10,7 +10,7 @@ import { BufferArena, readBuffer } from './arena.ts';
 import type { TrainState } from '../train/checkpoint.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { OPT_ID, type KernelId, backwardMatmul, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
+import { OPT_ID, modelLayout, modelsAlongX, type KernelId, backwardMatmul, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
 import { ReadbackPool } from './readback.ts';
 import { MODEL_BYTES, StepTable, modelConstants, packModels } from './step-table.ts';
 import { dataLayout, ShardStream, type DataLayout, type ShardBuffers } from './shards.ts';
@@ -95,6 +95,7 @@ export function planMemory(spec: ModelSpec, config: Partial<TrainConfig> | undef
   spec.sizes.forEach((n, l) => list.push({ name: `A${l}`, bytes: batch(n) }));
   spec.sizes.forEach((n, l) => { if (l > 0) list.push({ name: `dZ${l}`, bytes: batch(n) }); });
   list.push({ name: 'Y', bytes: batch(out) }, { name: 'rowStats', bytes: batch(2) }, { name: 'trainStats', bytes: Math.max(16, N * 8) }, { name: 'evalStats', bytes: Math.max(16, N * 8) });
+  list.push({ name: 'l2Partials', bytes: N * 64 * 4 });
   spec.sizes.forEach((n, l) => { if (c.keepProb < 1 && l >= 1 && l < L) list.push({ name: `Ad${l}`, bytes: batch(n) }); });
   spec.sizes.forEach((n, l) => {
     if (l >= 1 && hasBatchNorm(spec, l - 1)) list.push({ name: `Xhat${l}`, bytes: batch(n) }, { name: `istd${l}`, bytes: bytes(N * n) });
@@ -246,12 +247,18 @@ export class TrainingPlan implements TrainBackend {
     const tableBuffers: { table?: GPUBuffer; models?: GPUBuffer } = {};
     const dispatch = (id: KernelId, constants: Record<string, number>, buffers: Record<string, BufferRef>, uniform: (rows: number, slot: number) => Record<string, number>) =>
       Dispatch.create(arena, id, constants, { ...buffers, ...tableBuffers }, uniform(1, 0), perSubmit);
-    // An op over all N models (grid z = N), its uniform written per slot when the row count changes.
+    // An op over all N models (`grid` covers them all), its uniform written per slot when the row count
+    // changes. Every uniform gets the model count; a matmul that tiles the models over its grid their layout.
     const op = async (id: KernelId, constants: Record<string, number>, buffers: Record<string, BufferRef>,
-      uniform: (rows: number, slot: number) => Record<string, number>, grid: (rows: number) => Workgroups): Promise<Op> => ({
-      d: await dispatch(id, constants, buffers, uniform), uniform,
-      grid: (rows) => { const g = grid(rows); return [g[0], g[1], N]; },
-      written: new Array<number>(perSubmit).fill(-1), grids: new Array<Workgroups>(perSubmit) });
+      uniform: (rows: number, slot: number) => Record<string, number>, grid: (rows: number) => Workgroups): Promise<Op> => {
+      const all = (rows: number, slot: number) => {
+        const u = uniform(rows, slot);
+        if (!modelsAlongX(id)) return { ...u, s_models: N };
+        const m = modelLayout(u.M!, u.N!, N);
+        return { ...u, s_models: N, s_blocks: m.bx, s_rblocks: m.by, s_mx: m.mx };
+      };
+      return { d: await dispatch(id, constants, buffers, all), uniform: all, grid, written: new Array<number>(perSubmit).fill(-1), grids: new Array<Workgroups>(perSubmit) };
+    };
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     let open = true; // both scopes are popped on every path: one left open would swallow the device's later errors
@@ -342,9 +349,9 @@ export class TrainingPlan implements TrainBackend {
       const n0 = size(spec, 0);
       const gatherOps = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer, sIndex: number): Promise<Op[]> => [
         await op('gather', {}, { src: src.x, index, dst: A(0) }, (rows, slot) => ({ rows, cols: n0, row: row(slot), s_index: sIndex, s_dst: perModel(n0) }),
-          (rows) => elementwiseWorkgroups(rows * n0)),
+          (rows) => elementwiseWorkgroups(N * rows * n0)),
         await op('gather', {}, { src: src.y, index, dst: yBatch }, (rows, slot) => ({ rows, cols: out, row: row(slot), s_index: sIndex, s_dst: perModel(out) }),
-          (rows) => elementwiseWorkgroups(rows * out)),
+          (rows) => elementwiseWorkgroups(N * rows * out)),
       ];
 
       // Dropout (training only): hidden layer l's output A(l) is kept for g' and its dropped copy Ad(l),
@@ -389,21 +396,21 @@ export class TrainingPlan implements TrainBackend {
           const b = ref(paramBuffer, slot(l).bias);
           if (hasBatchNorm(spec, l)) {
             // Z = A_prev · Wᵀ (no bias), then batch norm + g in place on A(l+1).
-            forward.push(await op(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims, (rows) => matmulWorkgroups(fwdMm, rows, nOut)));
+            forward.push(await op(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims, (rows) => matmulWorkgroups(fwdMm, rows, nOut, N)));
             const tensors = { x: A(l + 1), p: paramBuffer };
             const saved = bnSaved[l + 1]!;
             forward.push(await op(train ? 'batchNormForward' : 'batchNormInference', actConstants(actFn),
-              train ? { ...tensors, xhat: saved.xhat, istd: saved.istd } : tensors, bnUniform(nOut, bnSlots(l)), () => columnWorkgroups(nOut)));
+              train ? { ...tensors, xhat: saved.xhat, istd: saved.istd } : tensors, bnUniform(nOut, bnSlots(l)), () => columnWorkgroups(N * nOut)));
           } else if (fuse) {
             forward.push(await op(fwd.biasAct, { ...fwd.constants, ...actConstants(actFn) }, { a: layerInput(l, train), b: w, c: A(l + 1), bias: b }, dims,
-              (rows) => matmulWorkgroups(fwd.biasAct, rows, nOut)));
+              (rows) => matmulWorkgroups(fwd.biasAct, rows, nOut, N)));
           } else {
-            forward.push(await op(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims, (rows) => matmulWorkgroups(fwdMm, rows, nOut)));
+            forward.push(await op(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims, (rows) => matmulWorkgroups(fwdMm, rows, nOut, N)));
             forward.push(await op('biasActivation', actConstants(actFn), { x: A(l + 1), bias: b }, (rows) => ({ rows, cols: nOut, s_x: act(nOut), s_y: param }),
-              (rows) => elementwiseWorkgroups(rows * nOut)));
+              (rows) => elementwiseWorkgroups(N * rows * nOut)));
           }
           if (train && hiddenDropped(l + 1)) {
-            forward.push(await op('dropoutForward', {}, { src: A(l + 1), dst: droppedActs[l + 1]! }, drop(l + 1), (rows) => elementwiseWorkgroups(rows * nOut)));
+            forward.push(await op('dropoutForward', {}, { src: A(l + 1), dst: droppedActs[l + 1]! }, drop(l + 1), (rows) => elementwiseWorkgroups(N * rows * nOut)));
           }
         }
         return forward;
@@ -416,9 +423,11 @@ export class TrainingPlan implements TrainBackend {
       // A regression model's mse kernel sums |error| where a classifier counts the rows it gets right.
       const lossConstants: Record<string, number> = lossId === 'mseLoss' && init.regression ? { REGRESSION: 1 } : {};
       const loss = await op(lossId, lossConstants, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats },
-        (rows) => ({ rows, cols: out, s_rows: act(out), s_stats: maxBatch }), (rows) => rowWorkgroups(rows));
-      const reduce = (total: GPUBuffer): Promise<Op> =>
-        op('reduceStats', {}, { row_stats: rowStats, total }, (rows) => ({ rows, s_stats: maxBatch }), () => [1, 1, 1]);
+        (rows) => ({ rows, cols: out, s_rows: act(out), s_stats: maxBatch }), (rows) => rowWorkgroups(N * rows));
+      // The L2 term's 64 partial sums per model (l2_penalty.wgsl), added by the training reduce.
+      const l2Partials = arena.create('l2Partials', N * 64 * 4, storage());
+      const reduce = (total: GPUBuffer, l2: boolean): Promise<Op> =>
+        op('reduceStats', {}, { row_stats: rowStats, total, l2_part: l2Partials }, (rows) => ({ rows, s_stats: maxBatch, l2: Number(l2) }), () => rowWorkgroups(N));
 
       const backward: Op[] = [];
       for (let l = inference ? -1 : L - 1; l >= 0; l--) {
@@ -430,34 +439,34 @@ export class TrainingPlan implements TrainBackend {
         const dA = options.naive ? { id: 'matmulNaive' as const, constants: { TRANS_A: 0, TRANS_B: 0 } } : { id: bwd.dA.plain, constants: bwd.dA.constants };
         // dW = dZᵀ · A_prev: M = out, N = in, K = rows; a, b activations, c gradients.
         backward.push(await op(dW.id, dW.constants, { a: dZ(l + 1), b: layerInput(l, true), c: ref(gradBuffer, slot(l).weight) },
-          mm(() => nOut, nIn, byRows, act(nOut), act(nIn), param), () => matmulWorkgroups(dW.id, nOut, nIn)));
+          mm(() => nOut, nIn, byRows, act(nOut), act(nIn), param), () => matmulWorkgroups(dW.id, nOut, nIn, N)));
         // With batch norm the bias is not used: its gradient slot stays 0.
         if (!hasBatchNorm(spec, l)) {
           backward.push(await op('biasGrad', {}, { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) },
-            (rows) => ({ rows, cols: nOut, s_dz: act(nOut), s_db: param }), () => rowWorkgroups(nOut)));
+            (rows) => ({ rows, cols: nOut, s_dz: act(nOut), s_db: param }), () => rowWorkgroups(N * nOut)));
         }
         if (l === 0) continue; // no dA for the input
         // dZ_prev = (dZ · W) ⊙ g'(A_prev): M = rows, N = in, K = out; a activations, b weights, c and aux activations.
         const actFn = layerActivation(spec, l - 1);
         const dims = mm(byRows, nIn, () => nOut, act(nOut), param, act(nIn), act(nIn));
         const w = ref(paramBuffer, slot(l).weight);
-        const dAOp = () => op(dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims, (rows) => matmulWorkgroups(dA.id, rows, nIn));
+        const dAOp = () => op(dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims, (rows) => matmulWorkgroups(dA.id, rows, nIn, N));
         const gradOp = () => op('activationGrad', actConstants(actFn), { x: dZ(l), a: A(l) }, (rows) => ({ rows, cols: nIn, s_x: act(nIn), s_y: act(nIn) }),
-          (rows) => elementwiseWorkgroups(rows * nIn));
-        const dropOp = () => op('dropoutBackward', {}, { x: dZ(l) }, drop(l), (rows) => elementwiseWorkgroups(rows * nIn));
+          (rows) => elementwiseWorkgroups(N * rows * nIn));
+        const dropOp = () => op('dropoutBackward', {}, { x: dZ(l) }, drop(l), (rows) => elementwiseWorkgroups(N * rows * nIn));
         if (hasBatchNorm(spec, l - 1)) {
           // dA = dZ · W (through the dropout mask), then batch norm's backward (g' inside): dZ, dγ, dβ.
           backward.push(await dAOp());
           if (hiddenDropped(l)) backward.push(await dropOp());
           const saved = bnSaved[l]!;
           backward.push(await op('batchNormBackward', actConstants(actFn), { x: dZ(l), a: A(l), p_in: paramBuffer, g: gradBuffer,
-            xhat_in: saved.xhat, istd_in: saved.istd }, bnUniform(nIn, bnSlots(l - 1)), () => columnWorkgroups(nIn)));
+            xhat_in: saved.xhat, istd_in: saved.istd }, bnUniform(nIn, bnSlots(l - 1)), () => columnWorkgroups(N * nIn)));
         } else if (hiddenDropped(l)) {
           // dAd = dZ · W, then through the mask (dA = dAd ⊙ mask / keepProb), then g'(A) unfused.
           backward.push(await dAOp(), await dropOp(), await gradOp());
         } else if (fuse) {
           backward.push(await op(bwd.dA.actGrad, { ...bwd.dA.constants, ...actConstants(actFn) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims,
-            (rows) => matmulWorkgroups(bwd.dA.actGrad, rows, nIn)));
+            (rows) => matmulWorkgroups(bwd.dA.actGrad, rows, nIn, N)));
         } else {
           backward.push(await dAOp(), await gradOp());
         }
@@ -469,7 +478,7 @@ export class TrainingPlan implements TrainBackend {
       if (inference) {
         // no update: step() refuses to run
       } else if (plainSgd || !decayBuffer) {
-        update = await op('sgdUpdate', {}, { param: paramBuffer, grad: gradBuffer }, (_rows, slot) => flat(slot), () => elementwiseWorkgroups(total));
+        update = await op('sgdUpdate', {}, { param: paramBuffer, grad: gradBuffer }, (_rows, slot) => flat(slot), () => elementwiseWorkgroups(N * total));
       } else {
         const stateful = config.optimizer !== 'sgd';
         const v = stateful ? arena.create('optimizer.v', N * P * 4, storage()) : arena.create('optimizer.v (unused)', 16, storage());
@@ -483,15 +492,16 @@ export class TrainingPlan implements TrainBackend {
           device.queue.submit([enc.finish()]);
         }
         update = await op('optimizerUpdate', { OPT: OPT_ID[config.optimizer] }, { param: paramBuffer, grad: gradBuffer, v, s: sq, decay: decayBuffer },
-          (_rows, slot) => flat(slot), () => elementwiseWorkgroups(total));
+          (_rows, slot) => flat(slot), () => elementwiseWorkgroups(N * total));
         if (config.l2 > 0) {
-          // The L2 term of the training loss, from the parameters the step starts from.
-          extras.push(await op('l2Penalty', {}, { param: paramBuffer, decay: decayBuffer, total: trainStats }, () => ({ n: total, s_param: P }), () => [1, 1, 1]));
+          // The L2 term of the training loss, from the parameters the step starts from (its partial sums;
+          // the training reduce adds them).
+          extras.push(await op('l2Penalty', {}, { param: paramBuffer, decay: decayBuffer, partials: l2Partials }, () => ({ n: total, s_param: P }), () => [N, 1, 1]));
         }
       }
 
-      const stepOps = update ? [...trainForward, loss, await reduce(trainStats), ...extras, ...backward, update] : undefined;
-      const evalReduce = await reduce(evalStats);
+      const stepOps = update ? [...trainForward, loss, ...extras, await reduce(trainStats, extras.length > 0), ...backward, update] : undefined;
+      const evalReduce = await reduce(evalStats, false);
       // The ops of a step (or an evaluation chunk) reading `src` by `index` (each model its own order
       // when training, all the same rows when evaluating).
       const trainOn = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer, sIndex: number) => (stepOps ? [...(await gatherOps(src, index, sIndex)), ...stepOps] : []);

@@ -129,9 +129,10 @@ describe('several steps per submit', () => {
     try {
       const rowStats = arena.upload('rowStats', Float32Array.of(1, 10, 2, 20, 4, 40, 8, 80));
       const total = arena.upload('total', new Float32Array(2));
-      const d = await Dispatch.create(arena, 'reduceStats', {}, { row_stats: rowStats, total }, { rows: 4 }, 3);
+      const unused = { l2_part: arena.upload('l2_part', new Float32Array(64)), table: arena.upload('table', new Uint32Array(8)), models: arena.upload('models', new Uint32Array(8)) };
+      const d = await Dispatch.create(arena, 'reduceStats', {}, { row_stats: rowStats, total, ...unused }, { rows: 4, l2: 0 }, 3);
       expect(d.slots).toBe(3);
-      for (let slot = 0; slot < 3; slot++) d.setUniform({ rows: slot + 1 }, slot);
+      for (let slot = 0; slot < 3; slot++) d.setUniform({ rows: slot + 1, l2: 0 }, slot);
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();
       for (let slot = 0; slot < 3; slot++) d.encode(pass, [1, 1, 1], slot);
