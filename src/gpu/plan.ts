@@ -4,6 +4,13 @@
 // uniform slot), or earlier when anything else touches the queue or the state. Nothing is allocated and
 // nothing is read back inside a step; loss and accuracy accumulate on the GPU and are copied out only
 // when takeTrainStats() is called.
+//
+// A plan can also train several models of one architecture side by side (PlanOptions.models: the
+// hyperparameter search): every kernel runs all of them in the same dispatch, each model's tensors a
+// fixed stride apart in model-major buffers, its own learning rate, L2, dropout seed and keep-prob, β's
+// and order; what changes per step (start, t, learning rates, Adam's corrections) is one step-table
+// write per submitted group. Nothing in a model's arithmetic depends on the others, so each model's
+// trajectory is bit-identical to a one-model plan's (tests/browser/models.test.ts).
 import { BN_EPSILON, BN_MOMENTUM, fromTensors, hasBatchNorm, layerActivation, layerCount, layerTensors, size, type BatchNormTensors, type ModelSpec, type Params } from '../model.ts';
 import { SNAPSHOT_SLOTS, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
