@@ -24,6 +24,8 @@ export interface HostCostOptions {
 export interface HostCost {
   /** Median over blocks of the JS time of step() per step. */
   readonly jsMsPerStep: number;
+  /** All timed steps' JS time over their number: GC pauses (and any other load) amortised in. */
+  readonly meanMsPerStep: number;
   /** Each block's JS time per step. */
   readonly blocksMs: number[];
   readonly stepsPerBlock: number;
@@ -103,7 +105,7 @@ export async function timeHost(make: () => Promise<Stepper>, opts: HostCostOptio
       leads.push(b.leadMs);
       total = add(total, b.delta);
     }
-    return { jsMsPerStep: median(blocksMs), blocksMs, stepsPerBlock: k, firstAfterDrainMs: median(leads), stepWallMs, perStep: per(total, blocks * k) };
+    return { jsMsPerStep: median(blocksMs), meanMsPerStep: blocksMs.reduce((a, b) => a + b, 0) / blocks, blocksMs, stepsPerBlock: k, firstAfterDrainMs: median(leads), stepWallMs, perStep: per(total, blocks * k) };
   } finally {
     s.destroy();
   }

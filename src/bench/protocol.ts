@@ -53,6 +53,8 @@ export interface HostCostResult {
   readonly stepsPerSubmit: number;
   /** Median over the timed blocks of the JS time per step (GPU work drained between blocks, untimed). */
   readonly jsMsPerStep: number;
+  /** All timed steps' JS time over their number (GC pauses and any other load amortised in). */
+  readonly meanMsPerStep: number;
   readonly blocksMs: readonly number[];
   readonly stepsPerBlock: number;
   /** Median JS time of the first step after each drain, which runs untimed (host-cost.ts says why). */

@@ -128,12 +128,12 @@ export function hostLines(host: readonly HostCostResult[], flat: HostFlatResult 
     lines.push('');
     lines.push('Host cost of our training step: JS time of step() (encode + uniforms + submit) in blocks of steps, the GPU');
     lines.push('work drained between blocks outside the timing, and the first step after each drain untimed (its median');
-    lines.push('under "lead"); median over blocks, min–max, and API calls per step:');
-    lines.push(`  ${'config'.padEnd(22)}${'JS ms/step'.padStart(11)}${'min–max'.padStart(16)}${'blocks'.padStart(8)}${'lead ms'.padStart(9)}` +
+    lines.push('under "lead"); median over blocks, min–max, the mean over all timed steps, and API calls per step:');
+    lines.push(`  ${'config'.padEnd(22)}${'JS ms/step'.padStart(11)}${'min–max'.padStart(16)}${'mean'.padStart(8)}${'blocks'.padStart(8)}${'lead ms'.padStart(9)}` +
       `${'dispatches'.padStart(12)}${'bind groups'.padStart(13)}${'writes'.padStart(8)}${'submits'.padStart(9)}${'step wall ms'.padStart(14)}`);
     for (const r of host) {
       lines.push(`  ${r.config.padEnd(22)}${r.jsMsPerStep.toFixed(4).padStart(11)}${`${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}`.padStart(16)}` +
-        `${`${r.blocksMs.length}×${r.stepsPerBlock}`.padStart(8)}${r.firstAfterDrainMs.toFixed(3).padStart(9)}${count(r.perStep.dispatches).padStart(12)}${count(r.perStep.bindGroupSets).padStart(13)}` +
+        `${r.meanMsPerStep.toFixed(4).padStart(8)}${`${r.blocksMs.length}×${r.stepsPerBlock}`.padStart(8)}${r.firstAfterDrainMs.toFixed(3).padStart(9)}${count(r.perStep.dispatches).padStart(12)}${count(r.perStep.bindGroupSets).padStart(13)}` +
         `${count(r.perStep.bufferWrites).padStart(8)}${count(r.perStep.submits).padStart(9)}${r.stepWallMs.toFixed(1).padStart(14)}`);
     }
   }
@@ -229,7 +229,7 @@ export function htmlReport(res: BenchResults, d: Derived, command: string): stri
   const legend = (Object.keys(COLORS) as Engine[]).map((e) => `<span style="color:${COLORS[e]}">■</span> ${e}`).join(' &nbsp; ');
   const stepRows = res.steps.map((r) => [r.config, r.engine, r.adapter, r.msPerStep.toFixed(3), r.samplesPerSecond.toFixed(0), r.gflops.toFixed(2),
     r.setupMs.toFixed(0), r.firstStepMs.toFixed(0), r.firstStepOnly ? 'first step only' : `${r.blocksMs.length}×${r.stepsPerBlock}`]);
-  const hostRows = res.hostCost.map((r) => [r.config, r.adapter, r.jsMsPerStep.toFixed(4), r.blocksMs.map((m) => m.toFixed(4)).join(' '), `${r.blocksMs.length}×${r.stepsPerBlock}`,
+  const hostRows = res.hostCost.map((r) => [r.config, r.adapter, r.jsMsPerStep.toFixed(4), r.meanMsPerStep.toFixed(4), r.blocksMs.map((m) => m.toFixed(4)).join(' '), `${r.blocksMs.length}×${r.stepsPerBlock}`,
     r.firstAfterDrainMs.toFixed(3), count(r.perStep.dispatches), count(r.perStep.bindGroupSets), count(r.perStep.bufferWrites), count(r.perStep.submits), r.stepWallMs.toFixed(1)]);
   const kernelRows = res.kernels.map((k: KernelResult) => [k.label, k.engine, k.kernel, `${k.M}×${k.N}×${k.K}`, k.ms.toFixed(3), k.gflops.toFixed(2), k.timer]);
   return `<!doctype html><html><head><meta charset="utf-8"><title>webgpu-mlp benchmark ${esc(res.date)}</title>
@@ -242,7 +242,7 @@ ${stepChart}
 <h2>Crossover against the CPU reference (float64)</h2>${sweeps}
 ${mmChart}
 <h2>All step timings</h2>${table(['config', 'engine', 'adapter', 'ms/step', 'samples/s', 'GFLOP/s', 'setup ms', 'first step ms', 'blocks×steps'], stepRows)}
-${hostRows.length > 0 ? `<h2>Host cost of our step</h2>${table(['config', 'adapter', 'JS ms/step', 'per block', 'blocks×steps', 'lead ms', 'dispatches', 'bind-group sets', 'buffer writes', 'submits', 'step wall ms'], hostRows)}` : ''}
+${hostRows.length > 0 ? `<h2>Host cost of our step</h2>${table(['config', 'adapter', 'JS ms/step', 'mean', 'per block', 'blocks×steps', 'lead ms', 'dispatches', 'bind-group sets', 'buffer writes', 'submits', 'step wall ms'], hostRows)}` : ''}
 <h2>All kernel timings</h2>${table(['what', 'engine', 'kernel', 'M×N×K', 'ms', 'GFLOP/s', 'timer'], kernelRows)}
 </body></html>
 `;

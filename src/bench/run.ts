@@ -125,7 +125,7 @@ async function hostBench(ctx: GpuContext, family: MatmulFamily, req: BenchReques
       const r: HostCostResult = { config: cfg.name, sizes: cfg.spec.sizes, batch: cfg.batch, adapter: webgpuAdapter(ctx, family, perSubmit), stepsPerSubmit: perSubmit, ...t };
       hostCost.push(r);
       log(`host ${r.config.padEnd(22)} webgpu ${r.jsMsPerStep.toFixed(4).padStart(8)} ms JS/step (${r.blocksMs.length}×${r.stepsPerBlock} steps: ` +
-        `${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}; lead ${r.firstAfterDrainMs.toFixed(3)} ms; step wall ${r.stepWallMs.toFixed(1)} ms)  ${countsText(r.perStep)}`);
+        `${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}, mean ${r.meanMsPerStep.toFixed(4)}; lead ${r.firstAfterDrainMs.toFixed(3)} ms; step wall ${r.stepWallMs.toFixed(1)} ms)  ${countsText(r.perStep)}`);
     } catch (e) {
       const m = `${cfg.name} webgpu host cost: failed: ${e instanceof Error ? e.message : String(e)}`;
       notes.push(m);

@@ -20,11 +20,11 @@ describe('bench arguments', () => {
   // Test that the host cost is measured by default when our engine is timed, --host-only keeps only it
   // (no engine timings, sweeps, kernels), and --host-steps asks for the long run.
   it('host cost flags', () => {
-    expect(benchRequest(parseBenchArgs([])).hostCost).toEqual({ blocks: 9, blockSteps: 50, blockMs: 3000 });
+    expect(benchRequest(parseBenchArgs([])).hostCost).toEqual({ blocks: 9, blockSteps: 50, blockMs: 5000 });
     expect(benchRequest(parseBenchArgs(['--no-host-cost'])).hostCost).toBeUndefined();
     expect(benchRequest(parseBenchArgs(['--engines', 'tfjs-wasm'])).hostCost).toBeUndefined();
     const only = benchRequest(parseBenchArgs(['--host-only', '--host-steps', '10000', '--host-blocks', '7', '--host-block', '20']));
-    expect(only.hostCost).toEqual({ blocks: 7, blockSteps: 20, blockMs: 3000, flatSteps: 10000 });
+    expect(only.hostCost).toEqual({ blocks: 7, blockSteps: 20, blockMs: 5000, flatSteps: 10000 });
     expect(only.engines).toEqual([]);
     expect(only.configs.map((c) => c.group)).toEqual(['issue', 'issue', 'issue', 'issue']);
     expect(only.matmulSizes).toEqual([]);

@@ -31,9 +31,9 @@ describe('bench report', () => {
   it('host cost lines', () => {
     const perStep = { dispatches: 9, bindGroupSets: 9, bufferWrites: 0, submits: 1 };
     const lines = hostLines([{ config: '784-128-10 b64', sizes: [784, 128, 10], batch: 64, adapter: 'google swiftshader', stepsPerSubmit: 1,
-      jsMsPerStep: 0.25, blocksMs: [0.3, 0.25, 0.2], stepsPerBlock: 50, firstAfterDrainMs: 0.5, stepWallMs: 18, perStep }],
+      jsMsPerStep: 0.25, meanMsPerStep: 0.25, blocksMs: [0.3, 0.25, 0.2], stepsPerBlock: 50, firstAfterDrainMs: 0.5, stepWallMs: 18, perStep }],
     { config: '784-128-10 b64', steps: 3000, reportSteps: 1000, chunkSteps: 50, blocksMs: [0.2, 0.25, 0.3], blocksMeanMs: [0.2, 0.25, 0.4], perStep, wallS: 60 }).join('\n');
-    expect(lines).toMatch(/784-128-10 b64 +0\.2500 +0\.2000–0\.3000 +3×50 +0\.500 +9 +9 +0 +1 +18\.0/);
+    expect(lines).toMatch(/784-128-10 b64 +0\.2500 +0\.2000–0\.3000 +0\.2500 +3×50 +0\.500 +9 +9 +0 +1 +18\.0/);
     expect(lines).toContain('first 0.2000, last 0.3000 (last / first 1.50)');
     expect(lines).toContain('first 0.2000, last 0.4000 (last / first 2.00)');
     expect(hostLines([], undefined)).toEqual([]);
