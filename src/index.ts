@@ -87,4 +87,5 @@ export type { Activation, InputNormalization, LayerParams, Loss, ModelSpec, Para
 export type { OptimizerKind } from './train/backend.ts';
 export type { MatmulFamily } from './gpu/kernels.ts';
 export type { AutotuneResult, TuneEntry, TuneStore } from './gpu/autotune.ts';
+export type { HostCounts } from './gpu/counters.ts';
 export type { BatchNormCheck, GradCheckRow, LayerCheck, StepCheck } from './lib/check-step.ts';

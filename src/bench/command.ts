@@ -13,8 +13,9 @@ const FAMILIES = ['tiled', 'tiled8', 'blocked'] as const satisfies readonly Matm
 
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
 
-With no options: the four configurations of issue #6 on every engine, the width / depth / batch sweeps
-(WebGPU against the CPU reference), and matmul 1024³ kernel by kernel. About 10-15 minutes on SwiftShader.
+With no options: the four configurations of issue #6 on every engine, the host cost of our step on
+each of them, the width / depth / batch sweeps (WebGPU against the CPU reference), and matmul 1024³
+kernel by kernel. About 15 minutes on SwiftShader.
 
   --hidden W1,W2,...   time one configuration 784-W1-W2-...-10 instead (no sweeps)
   --batch-size B       its batch size                                      (default 64)
@@ -35,6 +36,16 @@ With no options: the four configurations of issue #6 on every engine, the width 
   --repeats R          timed blocks per measurement, median reported       (default 3)
   --max-step-s S       an engine whose first step takes longer is reported from that step
                        alone, marked as an upper bound                     (default 60)
+  --no-host-cost       skip the host cost of our step: the JS time of step() (encode, uniforms,
+                       submit; the GPU work drained between blocks, outside the timing) and the
+                       dispatches, bind-group sets, buffer writes and submits per step
+  --host-only          only that host cost, on our WebGPU engine alone (no step timings,
+                       sweeps or kernels); with --only or --hidden as usual
+  --host-blocks R      timed blocks of the host cost, median reported      (default 9)
+  --host-block K       steps per block at most, fewer where K steps would take over 5 s
+                       of wall time, GPU included                          (default 50)
+  --host-steps N       also N steps of the first configuration, in blocks of K drained between,
+                       JS time reported per 1,000 steps (is it flat over a long run?)
   --out DIR            where bench.json and bench.html go                  (default bench-results)
   --json               print the results as one JSON object instead of text`;
 
@@ -52,6 +63,11 @@ export interface BenchOptions {
   blockMs: number;
   repeats: number;
   maxStepS: number;
+  hostCost: boolean;
+  hostOnly: boolean;
+  hostBlocks: number;
+  hostBlock: number;
+  hostSteps?: number;
   out: string;
   json: boolean;
   help: boolean;
@@ -68,7 +84,8 @@ const int1 = (v: string, flag: string): number => {
 };
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  const o: BenchOptions = { batch: 64, engines: [...ENGINES], sweep: true, kernels: true, matmul: [1024], blockMs: 1000, repeats: 3, maxStepS: 60, out: 'bench-results', json: false, help: false };
+  const o: BenchOptions = { batch: 64, engines: [...ENGINES], sweep: true, kernels: true, matmul: [1024], blockMs: 1000, repeats: 3, maxStepS: 60,
+    hostCost: true, hostOnly: false, hostBlocks: 9, hostBlock: 50, out: 'bench-results', json: false, help: false };
   let batchGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -109,24 +126,40 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--block-ms': o.blockMs = int1(value(), flag); break;
       case '--repeats': o.repeats = int1(value(), flag); break;
       case '--max-step-s': o.maxStepS = int1(value(), flag); break;
+      case '--no-host-cost': o.hostCost = false; break;
+      case '--host-only': o.hostOnly = true; break;
+      case '--host-blocks': o.hostBlocks = int1(value(), flag); break;
+      case '--host-block': o.hostBlock = int1(value(), flag); break;
+      case '--host-steps': o.hostSteps = int1(value(), flag); break;
       case '--out': o.out = value(); break;
       case '--json': o.json = true; break;
       default: throw new Error(`unknown flag ${flag} (see --help)`);
     }
   }
   if (batchGiven && !o.hidden) throw new Error('--batch-size applies to the configuration given with --hidden');
+  if (o.hostOnly && !o.hostCost) throw new Error('--host-only and --no-host-cost ask for opposite things');
+  if (o.hostSteps !== undefined && !o.hostCost) throw new Error('--host-steps is part of the host cost, which --no-host-cost skips');
+  if (o.hostSteps !== undefined && !o.hostOnly && !o.engines.includes('webgpu')) throw new Error('--host-steps measures our webgpu engine: add it to --engines (or use --host-only)');
   return o;
 }
 
+/** Wall time, GPU included, one block of the host cost may take. On SwiftShader: 50 steps of
+ *  784-128-10 b64, 3-7 of 784-512-512-10 b256, 11-19 of 12288-20-7-5-1 b209 (fewer steps let one GC
+ *  pause or preemption decide a block), one of 784-2048x3-10 b512. */
+const HOST_BLOCK_MS = 5000;
+
 export function benchRequest(o: BenchOptions): BenchRequest {
-  const all: BenchConfig[] = o.hidden ? [customConfig(o.hidden, o.batch)] : [...ISSUE_CONFIGS, ...(o.sweep ? sweepConfigs() : [])];
+  const all: BenchConfig[] = o.hidden ? [customConfig(o.hidden, o.batch)] : [...ISSUE_CONFIGS, ...(o.sweep && !o.hostOnly ? sweepConfigs() : [])];
   const configs = o.only ? all.filter((c) => o.only!.some((t) => c.name.includes(t))) : all;
   if (configs.length === 0) throw new Error(`--only ${o.only!.join(',')}: no configuration matches (names: ${all.map((c) => c.name).join(', ')})`);
+  const host = o.hostOnly || (o.hostCost && o.engines.includes('webgpu'));
   return {
-    configs, engines: o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000, matmulSizes: o.matmul, kernels: o.kernels,
+    configs, engines: o.hostOnly ? [] : o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000,
+    matmulSizes: o.hostOnly ? [] : o.matmul, kernels: o.kernels && !o.hostOnly,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
     ...(o.family ? { family: o.family } : {}),
-    ...(o.stepsPerSubmit ? { stepsPerSubmit: o.stepsPerSubmit } : {}),
+    ...(o.stepsPerSubmit && !o.hostOnly ? { stepsPerSubmit: o.stepsPerSubmit } : {}),
+    ...(host ? { hostCost: { blocks: o.hostBlocks, blockSteps: o.hostBlock, blockMs: HOST_BLOCK_MS, ...(o.hostSteps !== undefined ? { flatSteps: o.hostSteps } : {}) } } : {}),
   };
 }
 

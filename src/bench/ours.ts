@@ -43,7 +43,8 @@ async function libraryStepper(init: BackendInit, options: Pick<TrainerOptions, '
   const trainer = await createTrainer({ spec: init.spec, params: init.params, ...options });
   try {
     const steps = await trainer.stepper({ x: init.train.x, y: init.train.y }, { batchSize: init.maxBatch, lr: LR });
-    return { step: () => steps.step(), sync: () => steps.sync(), destroy: () => trainer.destroy() };
+    const counters = steps.counters;
+    return { step: () => steps.step(), sync: () => steps.sync(), destroy: () => trainer.destroy(), ...(counters ? { counters: () => counters() } : {}) };
   } catch (e) {
     trainer.destroy();
     throw e;

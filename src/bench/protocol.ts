@@ -1,6 +1,7 @@
 // What the bench command and its page exchange: the request served at /__bench/request.json, and the
 // results the page hands back through functions the command exposed (Playwright exposeFunction).
 import type { AutotuneResult } from '../gpu/autotune.ts';
+import type { HostCounts } from '../gpu/counters.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
 import type { BenchConfig } from './configs.ts';
 
@@ -28,6 +29,55 @@ export interface BenchRequest {
   readonly family?: MatmulFamily;
   /** Also time the WebGPU plan of every configuration at each of these steps per submit. */
   readonly stepsPerSubmit?: readonly number[];
+  /** Measure the host cost of our WebGPU step on each 'issue' configuration (host-cost.ts). */
+  readonly hostCost?: HostCostRequest;
+}
+
+export interface HostCostRequest {
+  /** Timed blocks per configuration (median reported). */
+  readonly blocks: number;
+  /** Steps per block at most (fewer where a step's wall time makes the block longer than blockMs). */
+  readonly blockSteps: number;
+  /** Wall time (GPU included) a block may take. */
+  readonly blockMs: number;
+  /** Also: this many steps of the first configuration, JS time reported per 1,000 steps. */
+  readonly flatSteps?: number;
+}
+
+/** Host cost of our WebGPU step on one configuration: JS time of step() and API calls per step. */
+export interface HostCostResult {
+  readonly config: string;
+  readonly sizes: readonly number[];
+  readonly batch: number;
+  readonly adapter: string;
+  readonly stepsPerSubmit: number;
+  /** Median over the timed blocks of the JS time per step (GPU work drained between blocks, untimed). */
+  readonly jsMsPerStep: number;
+  /** All timed steps' JS time over their number (GC pauses and any other load amortised in). */
+  readonly meanMsPerStep: number;
+  readonly blocksMs: readonly number[];
+  readonly stepsPerBlock: number;
+  /** Median JS time of the first step after each drain, which runs untimed (host-cost.ts says why). */
+  readonly firstAfterDrainMs: number;
+  /** Wall time of one warm step to onSubmittedWorkDone, GPU included (sized the blocks). */
+  readonly stepWallMs: number;
+  /** Dispatches, bind-group sets, buffer writes and submits per step. */
+  readonly perStep: HostCounts;
+}
+
+/** The host cost over a long run of one configuration, per block of reportSteps steps. */
+export interface HostFlatResult {
+  readonly config: string;
+  readonly steps: number;
+  readonly reportSteps: number;
+  /** Steps per timed chunk (the queue drained between chunks, untimed). */
+  readonly chunkSteps: number;
+  /** Per block: the median over its chunks of the JS ms per step. */
+  readonly blocksMs: readonly number[];
+  /** Per block: its chunks' JS time summed over its steps, in ms per step. */
+  readonly blocksMeanMs: readonly number[];
+  readonly perStep: HostCounts;
+  readonly wallS: number;
 }
 
 /** One engine on one configuration. */
@@ -92,6 +142,10 @@ export interface BenchResults {
   readonly kernels: KernelResult[];
   /** The WebGPU plan at each requested steps per submit (empty unless asked for). */
   readonly submitSweep: StepResult[];
+  /** Host cost of our step per configuration (empty unless asked for). */
+  readonly hostCost: HostCostResult[];
+  /** The long-run host cost check (--host-steps). */
+  readonly hostFlat?: HostFlatResult;
   readonly notes: string[];
 }
 

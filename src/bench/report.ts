@@ -1,6 +1,7 @@
 // Turns the page's results into what people read: derived figures (speed-ups, crossover, share of a
 // measured peak), a text table for the terminal, and one self-contained HTML file with SVG plots.
-import type { BenchResults, Engine, KernelResult, StepResult } from './protocol.ts';
+import type { HostCounts } from '../gpu/counters.ts';
+import type { BenchResults, Engine, HostCostResult, HostFlatResult, KernelResult, StepResult } from './protocol.ts';
 import { median } from './timing.ts';
 
 export interface Derived {
@@ -67,21 +68,24 @@ export function textSummary(res: BenchResults, d: Derived): string {
   lines.push(`adapter ${res.adapter} | ${res.hardwareConcurrency} logical CPUs | TF.js ${res.tfjs.version} (wasm simd ${res.tfjs.wasmSimd}, ` +
     `threads ${res.tfjs.wasmThreads}: ${wasmThreads(res)}) | page cross-origin isolated: ${res.crossOriginIsolated}`);
   lines.push(`webgpu matmul family: ${res.family}${res.family !== res.autotune.family ? ' (forced with --family)' : ''} (autotune chose ${res.autotune.family}: ${Object.entries(res.autotune.ms).map(([f, ms]) => `${f} ${ms.toFixed(2)} ms`).join(', ')})`);
-  lines.push('');
-  lines.push('Training step, steady state (median ms per step):');
-  const cfgs = [...new Set(res.steps.map((r) => r.config))];
-  const engines: Engine[] = ['webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-wasm-plain', 'cpu-reference'];
-  lines.push(`  ${'config'.padEnd(22)}${engines.map((e) => e.padStart(16)).join('')}   GFLOP/step`);
-  for (const c of cfgs) {
-    const row = engines.map((e) => {
-      const r = byEngine(res.steps, c, e);
-      return (r ? (r.firstStepOnly ? '≤' : '') + r.msPerStep.toFixed(r.msPerStep < 10 ? 2 : 0) : '-').padStart(16);
-    });
-    const any = res.steps.find((r) => r.config === c)!;
-    lines.push(`  ${c.padEnd(22)}${row.join('')}   ${(any.flopsPerStep / 1e9).toFixed(3)}`);
+  if (res.steps.length > 0) {
+    lines.push('');
+    lines.push('Training step, steady state (median ms per step):');
+    const cfgs = [...new Set(res.steps.map((r) => r.config))];
+    const engines: Engine[] = ['webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-wasm-plain', 'cpu-reference'];
+    lines.push(`  ${'config'.padEnd(22)}${engines.map((e) => e.padStart(16)).join('')}   GFLOP/step`);
+    for (const c of cfgs) {
+      const row = engines.map((e) => {
+        const r = byEngine(res.steps, c, e);
+        return (r ? (r.firstStepOnly ? '≤' : '') + r.msPerStep.toFixed(r.msPerStep < 10 ? 2 : 0) : '-').padStart(16);
+      });
+      const any = res.steps.find((r) => r.config === c)!;
+      lines.push(`  ${c.padEnd(22)}${row.join('')}   ${(any.flopsPerStep / 1e9).toFixed(3)}`);
+    }
+    lines.push('');
+    lines.push('  (≤: first step only, compilation included; an upper bound on the steady state)');
   }
-  lines.push('');
-  lines.push('  (≤: first step only, compilation included; an upper bound on the steady state)');
+  lines.push(...hostLines(res.hostCost, res.hostFlat));
   if (res.submitSweep.length > 0) {
     lines.push('');
     lines.push('WebGPU plan by training steps per submit, timed in turns (median ms per step; in brackets: median over');
@@ -109,6 +113,43 @@ export function textSummary(res: BenchResults, d: Derived): string {
   for (const m of d.matmulShare) lines.push(`  ${m.label} ${m.engine} ${m.kernel}: ${m.gflops.toFixed(2)} GFLOP/s${m.share !== null ? ` = ${(100 * m.share).toFixed(1)}% of the measured peak` : ''}`);
   for (const n of res.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
+}
+
+const count = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
+
+/** '12 dispatches, 12 bind-group sets, 0 buffer writes, 1 submits per step'. */
+export const countsText = (c: HostCounts): string =>
+  `${count(c.dispatches)} dispatches, ${count(c.bindGroupSets)} bind-group sets, ${count(c.bufferWrites)} buffer writes, ${count(c.submits)} submits per step`;
+
+/** The host cost table and the long-run line (nothing when neither was measured). */
+export function hostLines(host: readonly HostCostResult[], flat: HostFlatResult | undefined): string[] {
+  const lines: string[] = [];
+  if (host.length > 0) {
+    lines.push('');
+    lines.push('Host cost of our training step: JS time of step() (encode + uniforms + submit) in blocks of steps, the GPU');
+    lines.push('work drained between blocks outside the timing, and the first step after each drain untimed (its median');
+    lines.push('under "lead"); median over blocks, min–max, the mean over all timed steps, and API calls per step:');
+    lines.push(`  ${'config'.padEnd(22)}${'JS ms/step'.padStart(11)}${'min–max'.padStart(16)}${'mean'.padStart(8)}${'blocks'.padStart(8)}${'lead ms'.padStart(9)}` +
+      `${'dispatches'.padStart(12)}${'bind groups'.padStart(13)}${'writes'.padStart(8)}${'submits'.padStart(9)}${'step wall ms'.padStart(14)}`);
+    for (const r of host) {
+      lines.push(`  ${r.config.padEnd(22)}${r.jsMsPerStep.toFixed(4).padStart(11)}${`${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}`.padStart(16)}` +
+        `${r.meanMsPerStep.toFixed(4).padStart(8)}${`${r.blocksMs.length}×${r.stepsPerBlock}`.padStart(8)}${r.firstAfterDrainMs.toFixed(3).padStart(9)}${count(r.perStep.dispatches).padStart(12)}${count(r.perStep.bindGroupSets).padStart(13)}` +
+        `${count(r.perStep.bufferWrites).padStart(8)}${count(r.perStep.submits).padStart(9)}${r.stepWallMs.toFixed(1).padStart(14)}`);
+    }
+  }
+  if (flat && flat.blocksMs.length > 0) {
+    const ends = (xs: readonly number[]) => {
+      const first = xs[0]!;
+      const last = xs[xs.length - 1]!;
+      return `first ${first.toFixed(4)}, last ${last.toFixed(4)} (last / first ${(last / first).toFixed(2)})`;
+    };
+    lines.push('');
+    lines.push(`Host cost over ${flat.steps} steps of ${flat.config} (timed in chunks of ${flat.chunkSteps} as above), JS ms/step per ${flat.reportSteps} steps:`);
+    lines.push(`  median of the chunks: ${flat.blocksMs.map((m) => m.toFixed(4)).join(' ')}; ${ends(flat.blocksMs)}`);
+    lines.push(`  mean (all chunks):    ${flat.blocksMeanMs.map((m) => m.toFixed(4)).join(' ')}; ${ends(flat.blocksMeanMs)}`);
+    lines.push(`  ${countsText(flat.perStep)}; ${flat.wallS.toFixed(0)} s wall`);
+  }
+  return lines;
 }
 
 // ---- HTML with inline SVG: no scripts, no external files ----
@@ -188,6 +229,8 @@ export function htmlReport(res: BenchResults, d: Derived, command: string): stri
   const legend = (Object.keys(COLORS) as Engine[]).map((e) => `<span style="color:${COLORS[e]}">■</span> ${e}`).join(' &nbsp; ');
   const stepRows = res.steps.map((r) => [r.config, r.engine, r.adapter, r.msPerStep.toFixed(3), r.samplesPerSecond.toFixed(0), r.gflops.toFixed(2),
     r.setupMs.toFixed(0), r.firstStepMs.toFixed(0), r.firstStepOnly ? 'first step only' : `${r.blocksMs.length}×${r.stepsPerBlock}`]);
+  const hostRows = res.hostCost.map((r) => [r.config, r.adapter, r.jsMsPerStep.toFixed(4), r.meanMsPerStep.toFixed(4), r.blocksMs.map((m) => m.toFixed(4)).join(' '), `${r.blocksMs.length}×${r.stepsPerBlock}`,
+    r.firstAfterDrainMs.toFixed(3), count(r.perStep.dispatches), count(r.perStep.bindGroupSets), count(r.perStep.bufferWrites), count(r.perStep.submits), r.stepWallMs.toFixed(1)]);
   const kernelRows = res.kernels.map((k: KernelResult) => [k.label, k.engine, k.kernel, `${k.M}×${k.N}×${k.K}`, k.ms.toFixed(3), k.gflops.toFixed(2), k.timer]);
   return `<!doctype html><html><head><meta charset="utf-8"><title>webgpu-mlp benchmark ${esc(res.date)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse;font-size:12px;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child,th:first-child{text-align:left}pre{background:#f6f6f6;padding:8px;font-size:12px;white-space:pre-wrap}</style></head><body>
@@ -199,6 +242,7 @@ ${stepChart}
 <h2>Crossover against the CPU reference (float64)</h2>${sweeps}
 ${mmChart}
 <h2>All step timings</h2>${table(['config', 'engine', 'adapter', 'ms/step', 'samples/s', 'GFLOP/s', 'setup ms', 'first step ms', 'blocks×steps'], stepRows)}
+${hostRows.length > 0 ? `<h2>Host cost of our step</h2>${table(['config', 'adapter', 'JS ms/step', 'mean', 'per block', 'blocks×steps', 'lead ms', 'dispatches', 'bind-group sets', 'buffer writes', 'submits', 'step wall ms'], hostRows)}` : ''}
 <h2>All kernel timings</h2>${table(['what', 'engine', 'kernel', 'M×N×K', 'ms', 'GFLOP/s', 'timer'], kernelRows)}
 </body></html>
 `;

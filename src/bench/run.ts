@@ -7,8 +7,10 @@ import { MATMUL_FAMILIES, backwardMatmul, forwardMatmul, type KernelId, type Mat
 import { defaultStepsPerSubmit } from '../gpu/plan.ts';
 import { layerCount, size } from '../model.ts';
 import { stepFlops, type BenchConfig } from './configs.ts';
+import { hostFlatness, timeHost } from './host-cost.ts';
 import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
-import type { BenchRequest, BenchResults, Engine, KernelResult, StepResult } from './protocol.ts';
+import type { BenchRequest, BenchResults, Engine, HostCostResult, HostFlatResult, KernelResult, StepResult } from './protocol.ts';
+import { countsText } from './report.ts';
 import { tfjsPlainStepper } from './tfjs-plain.ts';
 import { tfInfo, tfjsStepper, tfMatmulMs, tfWasmLabel, tfWasmThreadsNote, useTfBackend } from './tfjs.ts';
 import { timeInterleaved, timeSteps, yieldToEventLoop, type Stepper, type Timed } from './timing.ts';
@@ -103,6 +105,50 @@ function fmt(r: StepResult): string {
     (r.firstStepOnly ? 'FIRST STEP ONLY: an upper bound)' : `${r.blocksMs.length}×${r.stepsPerBlock} steps)`);
 }
 
+/** Steps per reported block of the long-run host cost check. */
+const HOST_REPORT_STEPS = 1000;
+
+/** Host cost of our step (host-cost.ts) on every issue configuration, then the long run on the first
+ *  configuration when asked for. */
+async function hostBench(ctx: GpuContext, family: MatmulFamily, req: BenchRequest, log: (line: string) => void, notes: string[]): Promise<{ hostCost: HostCostResult[]; hostFlat?: HostFlatResult }> {
+  const hostCost: HostCostResult[] = [];
+  const h = req.hostCost;
+  if (!h) return { hostCost };
+  const perSubmit = defaultStepsPerSubmit(ctx.adapterName);
+  const make = (cfg: BenchConfig) => {
+    const init = benchInit(cfg.spec, cfg.batch);
+    return () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: perSubmit });
+  };
+  for (const cfg of req.configs.filter((c) => c.group === 'issue')) {
+    try {
+      const t = await timeHost(make(cfg), h);
+      const r: HostCostResult = { config: cfg.name, sizes: cfg.spec.sizes, batch: cfg.batch, adapter: webgpuAdapter(ctx, family, perSubmit), stepsPerSubmit: perSubmit, ...t };
+      hostCost.push(r);
+      log(`host ${r.config.padEnd(22)} webgpu ${r.jsMsPerStep.toFixed(4).padStart(8)} ms JS/step (${r.blocksMs.length}×${r.stepsPerBlock} steps: ` +
+        `${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}, mean ${r.meanMsPerStep.toFixed(4)}; lead ${r.firstAfterDrainMs.toFixed(3)} ms; step wall ${r.stepWallMs.toFixed(1)} ms)  ${countsText(r.perStep)}`);
+    } catch (e) {
+      const m = `${cfg.name} webgpu host cost: failed: ${e instanceof Error ? e.message : String(e)}`;
+      notes.push(m);
+      log(m);
+    }
+    await yieldToEventLoop();
+  }
+  const cfg = req.configs[0];
+  if (!h.flatSteps || !cfg) return { hostCost };
+  try {
+    log(`host ${cfg.name}: ${h.flatSteps} steps in chunks of ${h.blockSteps}, JS time reported per ${HOST_REPORT_STEPS} steps ...`);
+    const f = await hostFlatness(make(cfg), h.flatSteps, HOST_REPORT_STEPS, h.blockSteps);
+    const hostFlat: HostFlatResult = { config: cfg.name, ...f };
+    log(`host ${cfg.name} over ${f.steps} steps: ${f.blocksMs.map((m) => m.toFixed(4)).join(' ')} ms JS/step per ${f.reportSteps} steps (median of chunks; ${f.wallS.toFixed(0)} s wall)  ${countsText(f.perStep)}`);
+    return { hostCost, hostFlat };
+  } catch (e) {
+    const m = `${cfg.name} webgpu host cost over ${h.flatSteps} steps: failed: ${e instanceof Error ? e.message : String(e)}`;
+    notes.push(m);
+    log(m);
+    return { hostCost };
+  }
+}
+
 async function kernelBench(ctx: GpuContext, fam: MatmulFamily, req: BenchRequest, engines: readonly Engine[], env: BenchEnv): Promise<KernelResult[]> {
   const out: KernelResult[] = [];
   const push = (r: KernelResult) => {
@@ -193,14 +239,17 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
     }
     await yieldToEventLoop();
   }
+  const host = await hostBench(ctx, family, req, log, notes);
   const kernels = await kernelBench(ctx, family, req, req.engines, env);
   const info = await tfInfo();
-  const threads = tfWasmThreadsNote(info, env.crossOriginIsolated, env.hardwareConcurrency);
-  log(threads);
-  notes.push(threads);
+  if (req.engines.some((e) => e.startsWith('tfjs'))) {
+    const threads = tfWasmThreadsNote(info, env.crossOriginIsolated, env.hardwareConcurrency);
+    log(threads);
+    notes.push(threads);
+  }
   const results: BenchResults = {
     date: new Date().toISOString(), adapter: ctx.adapterName, features: ctx.features, userAgent: env.userAgent,
-    hardwareConcurrency: env.hardwareConcurrency, crossOriginIsolated: env.crossOriginIsolated, tfjs: info, autotune: tuned, family, steps, kernels, submitSweep: sweep, notes,
+    hardwareConcurrency: env.hardwareConcurrency, crossOriginIsolated: env.crossOriginIsolated, tfjs: info, autotune: tuned, family, steps, kernels, submitSweep: sweep, ...host, notes,
   };
   ctx.device.destroy();
   return results;

@@ -1,6 +1,7 @@
 // One timing discipline for every engine: set-up and the first step are timed apart (pipeline and
 // shader compilation land there), then blocks of K steps are enqueued back to back and synchronised
 // once at the end of each block; the per-step figure is the median over blocks of (block time / K).
+import type { HostCounts } from '../gpu/counters.ts';
 
 export interface Stepper {
   /** Enqueues one training step (may run it synchronously, as the CPU engines do). */
@@ -8,6 +9,8 @@ export interface Stepper {
   /** Resolves when every enqueued step has finished. */
   sync(): Promise<void>;
   destroy(): void;
+  /** Our WebGPU engine only: what its plan has asked of the API so far (host-cost.ts). */
+  counters?(): HostCounts;
 }
 
 export interface Timed {

@@ -3,6 +3,7 @@
 // With several slots the uniform buffer holds one copy per slot, each with its own bind group, so one
 // command buffer can run the kernel several times with different values (several steps per submit).
 import { BufferArena } from './arena.ts';
+import { HostCounters } from './counters.ts';
 import { KERNELS, bindGroupLayout, packUniform, pipeline, uniformBytes, type KernelId, type Workgroups } from './kernels.ts';
 
 export type BufferRef = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
@@ -17,6 +18,7 @@ export class Dispatch {
     private readonly bindGroups: GPUBindGroup[],
     private readonly uniformBuffer: GPUBuffer,
     private readonly stride: number,
+    private readonly counters: HostCounters,
   ) {
     this.last = bindGroups.map(() => '');
   }
@@ -32,6 +34,7 @@ export class Dispatch {
     buffers: Record<string, BufferRef>,
     uniform: Record<string, number>,
     slots = 1,
+    counters = new HostCounters(),
   ): Promise<Dispatch> {
     const desc = KERNELS[id];
     const device = arena.device;
@@ -52,7 +55,7 @@ export class Dispatch {
       });
       return device.createBindGroup({ label: `${desc.name}.${desc.entryPoint}${slots > 1 ? ` slot ${slot}` : ''}`, layout, entries });
     });
-    const d = new Dispatch(id, device, pipe, bindGroups, ubuf, stride);
+    const d = new Dispatch(id, device, pipe, bindGroups, ubuf, stride, counters);
     for (let slot = 0; slot < slots; slot++) d.setUniform(uniform, slot);
     return d;
   }
@@ -64,6 +67,7 @@ export class Dispatch {
     const key = JSON.stringify(values);
     if (key === this.last[slot]) return;
     this.last[slot] = key;
+    this.counters.bufferWrites++;
     this.device.queue.writeBuffer(this.uniformBuffer, slot * this.stride, packUniform(KERNELS[this.id], values));
   }
 
@@ -73,6 +77,8 @@ export class Dispatch {
     pass.setPipeline(this.pipe);
     pass.setBindGroup(0, this.bindGroups[slot]!);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
+    this.counters.bindGroupSets++;
+    this.counters.dispatches++;
   }
 
   private checkSlot(slot: number): void {

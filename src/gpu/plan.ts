@@ -15,6 +15,7 @@ import { BN_EPSILON, BN_MOMENTUM, fromTensors, hasBatchNorm, layerActivation, la
 import { SNAPSHOT_SLOTS, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import type { TrainState } from '../train/checkpoint.ts';
+import { HostCounters, type HostCounts } from './counters.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
 import { OPT_ID, modelLayout, modelsAlongX, type KernelId, backwardMatmul, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
@@ -179,6 +180,8 @@ export class TrainingPlan implements TrainBackend {
   private t = 0;
   /** Optimizer moment buffers (flat, laid out like the parameters), for checkpoints. */
   private optimizerState: { name: string; buffer: GPUBuffer }[] = [];
+  /** What the plan has asked of the API so far (the dispatches and the shard stream count too). */
+  private hostCounters = new HostCounters();
   /** Steps recorded and not yet submitted. */
   private group: Group | undefined;
   /** Which shard buffers the open group reads (sharded data only). */
@@ -249,11 +252,12 @@ export class TrainingPlan implements TrainBackend {
     const perSubmit = options.stepsPerSubmit ?? defaultStepsPerSubmit(ctx.adapterName);
     if (!Number.isInteger(perSubmit) || perSubmit < 1) throw new Error(`plan: stepsPerSubmit must be a positive integer, got ${perSubmit}`);
     const arena = new BufferArena(device, `plan [${spec.sizes.join(',')}] batch ${maxBatch}${N > 1 ? ` × ${N} models` : ''}`);
+    const counters = new HostCounters();
     const mirror = new StepTable(perSubmit, configs.map(modelConstants));
     // Every kernel reading the step table or the models' constants is handed both.
     const tableBuffers: { table?: GPUBuffer; models?: GPUBuffer } = {};
     const dispatch = (id: KernelId, constants: Record<string, number>, buffers: Record<string, BufferRef>, uniform: (rows: number, slot: number) => Record<string, number>) =>
-      Dispatch.create(arena, id, constants, { ...buffers, ...tableBuffers }, uniform(1, 0), perSubmit);
+      Dispatch.create(arena, id, constants, { ...buffers, ...tableBuffers }, uniform(1, 0), perSubmit, counters);
     // An op over all N models (`grid` covers them all), its uniform written per slot when the row count
     // changes. Every uniform gets the model count; a matmul that tiles the models over its grid their layout.
     const op = async (id: KernelId, constants: Record<string, number>, buffers: Record<string, BufferRef>,
@@ -528,11 +532,12 @@ export class TrainingPlan implements TrainBackend {
           evaluate.push(await evalOn(s, shardIdentity!));
         }
         data = { mode: 'sharded', train, evaluate, stream: new ShardStream(device.queue, shards as [ShardBuffers, ShardBuffers], shardRows,
-          { train: init.train, test: init.test, dev: devData }, { x: size(spec, 0), y: out }, (b) => plan.release(b)) };
+          { train: init.train, test: init.test, dev: devData }, { x: size(spec, 0), y: out }, (b) => plan.release(b), counters) };
       }
       const plan: TrainingPlan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, snapshots, trainStats, evalStats,
         new ReadbackPool(arena, N * 8), data, forward, { input: A(0), output: A(L) }, splitRows, maxBatch, perSubmit, layout, table, P, orderStride);
       plan.optimizerState = stateBuffers;
+      plan.hostCounters = counters;
       for (let m = 0; m < N; m++) plan.setParams(init.params, m);
       const { oom, invalid } = await popScopes();
       if (oom) throw new Error(`plan for sizes [${spec.sizes.join(',')}] batch ${maxBatch}: out of GPU memory: ${oom.message}`);
@@ -581,7 +586,9 @@ export class TrainingPlan implements TrainBackend {
     g.pass.end();
     const { mirror, buffer } = this.table;
     this.ctx.device.queue.writeBuffer(buffer, 0, mirror.u32.buffer, 0, mirror.bytes(g.used));
+    this.hostCounters.bufferWrites++;
     this.ctx.device.queue.submit([g.enc.finish()]);
+    this.hostCounters.submits++;
   }
 
   /** Before shard buffer b is written: the recorded steps that read it must be submitted first
@@ -832,6 +839,11 @@ export class TrainingPlan implements TrainBackend {
   /** The plan's buffers by name with their sizes, in creation order. */
   memory(): { name: string; bytes: number }[] {
     return this.arena.list();
+  }
+
+  /** Cumulative dispatches, bind-group sets, buffer writes and submits (a copy; counters.ts says what counts). */
+  get counters(): HostCounts {
+    return this.hostCounters.snapshot();
   }
 
   /** Dispatches per training step (for logs and benchmarks). */

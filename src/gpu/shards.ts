@@ -8,6 +8,7 @@
 // queue.writeBuffer is queue-ordered, so a write lands after every step submitted before it; the plan
 // submits the steps it has recorded and not submitted that read a buffer before that buffer is written.
 import { layerCount, size, type ModelSpec } from '../model.ts';
+import { HostCounters } from './counters.ts';
 import type { Split, SplitData } from '../train/backend.ts';
 
 /** Data bytes (x and y of every split) kept resident on the GPU by default. WebGPU does not say how
@@ -72,6 +73,7 @@ export class ShardStream {
     private readonly splits: Readonly<Record<Split, SplitData>>,
     private readonly cols: { readonly x: number; readonly y: number },
     private readonly release: (buffer: number) => void,
+    private readonly counters = new HostCounters(),
   ) {
     this.order = Uint32Array.from({ length: splits.train.n }, (_, i) => i);
     this.stage = { x: new Float32Array(shardRows * cols.x), y: new Float32Array(shardRows * cols.y) };
@@ -123,6 +125,7 @@ export class ShardStream {
     const buf = this.buffers[b]!;
     this.queue.writeBuffer(buf.x, 0, x.buffer, x.byteOffset, rows * this.cols.x * 4);
     this.queue.writeBuffer(buf.y, 0, y.buffer, y.byteOffset, rows * this.cols.y * 4);
+    this.counters.bufferWrites += 2;
     this.reading = b;
     return b;
   }

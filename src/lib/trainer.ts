@@ -3,6 +3,7 @@
 // caller's), the matmul choice, the backend (WebGPU plan or float64 reference), device-loss recovery,
 // pause and cancel, and the model's info (normalisation, names) that predict and save need.
 import { autotuneMatmul, describeTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
+import type { HostCounts } from '../gpu/counters.ts';
 import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
 import { preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
 import { TrainingPlan, planMemory, type PlanOptions, type PlanRows } from '../gpu/plan.ts';
@@ -196,6 +197,8 @@ export interface ManualSteps {
   step(): void;
   sync(): Promise<void>;
   destroy(): void;
+  /** On the GPU: the plan's cumulative dispatches, bind-group sets, buffer writes and submits. */
+  counters?(): HostCounts;
 }
 
 /** Steps between in-memory checkpoints when the caller names none: an epoch, at most this many. */
@@ -748,6 +751,7 @@ export class Trainer {
       destroy: () => {
         if (this.bound?.backend === backend) this.unbind();
       },
+      ...(backend instanceof TrainingPlan ? { counters: () => backend.counters } : {}),
     };
   }
 

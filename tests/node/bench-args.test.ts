@@ -17,6 +17,22 @@ describe('bench arguments', () => {
     expect(benchRequest(parseBenchArgs([])).family).toBeUndefined();
   });
 
+  // Test that the host cost is measured by default when our engine is timed, --host-only keeps only it
+  // (no engine timings, sweeps, kernels), and --host-steps asks for the long run.
+  it('host cost flags', () => {
+    expect(benchRequest(parseBenchArgs([])).hostCost).toEqual({ blocks: 9, blockSteps: 50, blockMs: 5000 });
+    expect(benchRequest(parseBenchArgs(['--no-host-cost'])).hostCost).toBeUndefined();
+    expect(benchRequest(parseBenchArgs(['--engines', 'tfjs-wasm'])).hostCost).toBeUndefined();
+    const only = benchRequest(parseBenchArgs(['--host-only', '--host-steps', '10000', '--host-blocks', '7', '--host-block', '20']));
+    expect(only.hostCost).toEqual({ blocks: 7, blockSteps: 20, blockMs: 5000, flatSteps: 10000 });
+    expect(only.engines).toEqual([]);
+    expect(only.configs.map((c) => c.group)).toEqual(['issue', 'issue', 'issue', 'issue']);
+    expect(only.matmulSizes).toEqual([]);
+    expect(only.kernels).toBe(false);
+    expect(() => parseBenchArgs(['--host-only', '--no-host-cost'])).toThrow('--host-only and --no-host-cost ask for opposite things');
+    expect(() => parseBenchArgs(['--host-steps', '100', '--engines', 'cpu-reference'])).toThrow('--host-steps measures our webgpu engine');
+  });
+
   // Test that bad values are refused with the flag and the value named.
   it('rejects bad values', () => {
     expect(() => parseBenchArgs(['--family', 'fast'])).toThrow("--family: expected one of tiled, tiled8, blocked, got 'fast'");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResults, Engine, StepResult } from '../../src/bench/protocol.ts';
-import { derive, textSummary } from '../../src/bench/report.ts';
+import { derive, hostLines, textSummary } from '../../src/bench/report.ts';
 
 const step = (engine: Engine, blocksMs: number[]): StepResult => ({
   config: '784-128-10 b64', group: 'issue', sizes: [784, 128, 10], batch: 64, engine, adapter: engine, setupMs: 1, firstStepMs: 1,
@@ -10,7 +10,7 @@ const step = (engine: Engine, blocksMs: number[]): StepResult => ({
 const results = (steps: StepResult[]): BenchResults => ({
   date: '2026-11-30', adapter: 'google swiftshader', features: [], userAgent: 'test', hardwareConcurrency: 2, crossOriginIsolated: true,
   tfjs: { version: '4.22.0', wasmSimd: true, wasmThreads: true, wasmThreadsCount: 1 },
-  autotune: { family: 'blocked', ms: { tiled: 2, tiled8: 2, blocked: 1 }, source: 'measured', seconds: 1 }, family: 'blocked', steps, kernels: [], submitSweep: [], notes: [],
+  autotune: { family: 'blocked', ms: { tiled: 2, tiled8: 2, blocked: 1 }, source: 'measured', seconds: 1 }, family: 'blocked', steps, kernels: [], submitSweep: [], hostCost: [], notes: [],
 });
 
 describe('bench report', () => {
@@ -24,5 +24,18 @@ describe('bench report', () => {
     expect(textSummary(res, d)).toContain('784-128-10 b64: tfjs-wasm / tfjs-wasm-plain = 1.00');
     expect(textSummary(res, d)).toContain('page cross-origin isolated: true');
     expect(derive(results([step('tfjs-wasm', [7, 7, 7])])).tfjsVsPlain).toEqual([]);
+  });
+
+  // Test that the host cost table prints the median JS time, its spread and the counts per step, and
+  // the long-run line compares the first and last blocks.
+  it('host cost lines', () => {
+    const perStep = { dispatches: 9, bindGroupSets: 9, bufferWrites: 0, submits: 1 };
+    const lines = hostLines([{ config: '784-128-10 b64', sizes: [784, 128, 10], batch: 64, adapter: 'google swiftshader', stepsPerSubmit: 1,
+      jsMsPerStep: 0.25, meanMsPerStep: 0.25, blocksMs: [0.3, 0.25, 0.2], stepsPerBlock: 50, firstAfterDrainMs: 0.5, stepWallMs: 18, perStep }],
+    { config: '784-128-10 b64', steps: 3000, reportSteps: 1000, chunkSteps: 50, blocksMs: [0.2, 0.25, 0.3], blocksMeanMs: [0.2, 0.25, 0.4], perStep, wallS: 60 }).join('\n');
+    expect(lines).toMatch(/784-128-10 b64 +0\.2500 +0\.2000–0\.3000 +0\.2500 +3×50 +0\.500 +9 +9 +0 +1 +18\.0/);
+    expect(lines).toContain('first 0.2000, last 0.3000 (last / first 1.50)');
+    expect(lines).toContain('first 0.2000, last 0.4000 (last / first 2.00)');
+    expect(hostLines([], undefined)).toEqual([]);
   });
 });
