@@ -129,9 +129,10 @@ fn blocked(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
-  for (var i = 0u; i < RB; i++) {
+  let ext = block_extent(gid);
+  for (var i = 0u; i < ext.x; i++) {
     let row = acc_row(acc, i);
-    for (var j = 0u; j < RB; j++) { store_plain(blocked_rc(gid, i, j), row[j]); }
+    for (var j = 0u; j < ext.y; j++) { store_plain(blocked_rc(gid, i, j), row[j]); }
   }
 }
 
@@ -141,9 +142,10 @@ fn blocked_bias_act(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
-  for (var i = 0u; i < RB; i++) {
+  let ext = block_extent(gid);
+  for (var i = 0u; i < ext.x; i++) {
     let row = acc_row(acc, i);
-    for (var j = 0u; j < RB; j++) { store_bias_act(blocked_rc(gid, i, j), row[j]); }
+    for (var j = 0u; j < ext.y; j++) { store_bias_act(blocked_rc(gid, i, j), row[j]); }
   }
 }
 
@@ -153,9 +155,10 @@ fn blocked_act_grad(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
-  for (var i = 0u; i < RB; i++) {
+  let ext = block_extent(gid);
+  for (var i = 0u; i < ext.x; i++) {
     let row = acc_row(acc, i);
-    for (var j = 0u; j < RB; j++) { store_act_grad(blocked_rc(gid, i, j), row[j]); }
+    for (var j = 0u; j < ext.y; j++) { store_act_grad(blocked_rc(gid, i, j), row[j]); }
   }
 }
 

@@ -45,9 +45,10 @@ fn vec4_nt(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nt_product(gid);
-  for (var i = 0u; i < RB; i++) {
+  let ext = block_extent(gid);
+  for (var i = 0u; i < ext.x; i++) {
     let row = acc_row(acc, i);
-    for (var j = 0u; j < RB; j++) {
+    for (var j = 0u; j < ext.y; j++) {
       let p = rc(gid, i, j);
       if (p.x < dims.M && p.y < dims.N) { c[oc + p.x * dims.N + p.y] = row[j]; }
     }
@@ -60,9 +61,10 @@ fn vec4_nt_bias_act(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nt_product(gid);
-  for (var i = 0u; i < RB; i++) {
+  let ext = block_extent(gid);
+  for (var i = 0u; i < ext.x; i++) {
     let row = acc_row(acc, i);
-    for (var j = 0u; j < RB; j++) {
+    for (var j = 0u; j < ext.y; j++) {
       let p = rc(gid, i, j);
       if (p.x < dims.M && p.y < dims.N) { c[oc + p.x * dims.N + p.y] = act_forward(row[j] + bias[ox + p.y]); }
     }

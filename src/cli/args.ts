@@ -28,6 +28,8 @@ export interface TrainOptions {
   batchSize: number;
   lr: number;
   seed: number;
+  /** --init-seed: seeds the initial weights, the shuffling and dropout, apart from the data (undefined: --seed). */
+  initSeed: number | undefined;
   testSplit: number;
   shuffle: boolean;
   normalize: InputNormalization['method'] | 'none';
@@ -120,6 +122,8 @@ Training
   --batch-size B        rows per SGD step                                   (default 64)
   --lr X                learning rate                                       (default 0.2)
   --seed S              seed for init, split, shuffling and synthetic data  (default 1)
+  --init-seed S         seed for init, shuffling and dropout only (the data and split keep --seed):
+                        a sweep trial's seed, to rerun one trial alone      (default --seed)
   --no-shuffle          visit training rows in the same order every epoch
   --device DEV          gpu | cpu (the float64 reference)                   (default gpu)
   --eval-every N        report progress every N steps                       (default 50)
@@ -176,6 +180,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   batchSize: 64,
   lr: 0.2,
   seed: 1,
+  initSeed: undefined,
   testSplit: 0.2,
   shuffle: true,
   normalize: 'none',
@@ -227,6 +232,7 @@ const VALUED: Record<string, Setter> = {
   '--batch-size': (o, v, f) => (o.batchSize = int(v, f, 1)),
   '--lr': (o, v, f) => (o.lr = positiveNumber(v, f)),
   '--seed': (o, v, f) => (o.seed = int(v, f, 0, 0xffffffff)),
+  '--init-seed': (o, v, f) => (o.initSeed = int(v, f, 0, 0xffffffff)),
   '--test-split': (o, v, f) => (o.testSplit = fraction(v, f)),
   '--normalize': (o, v, f) => (o.normalize = oneOf(v, f, ['standard', 'minmax', 'none'] as const)),
   '--device': (o, v, f) => (o.device = oneOf(v, f, ['gpu', 'cpu'] as const)),

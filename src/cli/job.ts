@@ -96,9 +96,12 @@ export function buildJob(opts: TrainOptions): Job {
     ...(opts.batchNorm ? { batchNorm: true } : {}),
   };
   validateSpec(spec);
+  // The weights' init, the shuffling and dropout; the data and its split stay on --seed.
+  const initSeed = opts.initSeed ?? opts.seed;
   const run = {
     data: recordedData(opts.data), ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
     samples: opts.samples, testSplit: given ? 'given' : opts.testSplit, normalize: opts.normalize, seed: opts.seed,
+    ...(opts.initSeed !== undefined ? { initSeed: opts.initSeed } : {}), // only when set: older checkpoints stay resumable
     batchSize: opts.batchSize, lr: opts.lr, shuffle: opts.shuffle,
     optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
     ...(opts.loss !== 'auto' ? { loss: opts.loss } : {}), // only when set: older checkpoints stay resumable
@@ -136,9 +139,9 @@ export function buildJob(opts: TrainOptions): Job {
     } catch (e) {
       throw new Error(`--init ${opts.init}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`);
     }
-  } else params = initParams(spec, opts.seed);
+  } else params = initParams(spec, initSeed);
   const meta: JobMeta = {
-    spec, seed: opts.seed, normalize: opts.normalize, ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
+    spec, seed: initSeed, normalize: opts.normalize, ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
     info: {
       ...(data.featureNames ? { featureNames: data.featureNames } : {}), ...(data.classNames ? { classNames: data.classNames } : {}),
       ...(data.labelName ? { labelName: data.labelName } : {}),
@@ -146,7 +149,7 @@ export function buildJob(opts: TrainOptions): Job {
     },
     optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
     fit: {
-      epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, shuffle: opts.shuffle, evalEvery: opts.evalEvery,
+      epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: initSeed, shuffle: opts.shuffle, evalEvery: opts.evalEvery,
       ...(opts.lrDecay ? { lrDecay: opts.lrDecay } : {}), ...(opts.earlyStopping !== undefined ? { earlyStopping: opts.earlyStopping } : {}),
       ...(opts.checkpoint ? { checkpointEvery: opts.checkpointEvery } : {}),
     },

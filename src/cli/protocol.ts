@@ -39,8 +39,9 @@ export interface JobMeta {
   /** Post every checkpoint to /__job/checkpoint (--checkpoint). */
   readonly postCheckpoints: boolean;
   /** --sweep: train these trials (fitSweep) instead of one model; `sequential` trains them one after
-   *  another, each alone (--sweep-sequential, the baseline a sweep is measured against). */
-  readonly sweep?: { readonly trials: readonly Trial[]; readonly sequential: boolean };
+   *  another, each alone (--sweep-sequential, the baseline a sweep is measured against); `sameStart`:
+   *  every trial starts from the job's weights (--init), not from its own seed's init. */
+  readonly sweep?: { readonly trials: readonly Trial[]; readonly sequential: boolean; readonly sameStart: boolean };
 }
 
 /** A trial's outcome as the page reports it (its model file goes to /__job/trial/<index>). */

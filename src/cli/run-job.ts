@@ -38,8 +38,10 @@ export interface RunResult {
 }
 
 export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu', hooks: JobHooks): Promise<RunResult> {
+  // A sweep's trials start from their own seeds' init unless the job's weights are to be every trial's.
+  const start = meta.sweep && !meta.sweep.sameStart ? {} : { params: data.params };
   const trainer = await createTrainer({
-    spec: meta.spec, params: data.params, seed: meta.seed, normalize: meta.normalize, ...(meta.normalizeTarget ? { normalizeTarget: true } : {}),
+    spec: meta.spec, ...start, seed: meta.seed, normalize: meta.normalize, ...(meta.normalizeTarget ? { normalizeTarget: true } : {}),
     info: meta.info,
     optimizer: meta.optimizer, beta1: meta.beta1, beta2: meta.beta2, l2: meta.l2, keepProb: meta.keepProb,
     device, matmul: meta.matmul, ...(meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {}),

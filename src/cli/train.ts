@@ -138,10 +138,11 @@ async function main(argv: string[]): Promise<number> {
 async function sweep(opts: TrainOptions): Promise<number> {
   const spec = opts.sweep!;
   const job0 = buildJob(opts);
-  const base = { lr: opts.lr, l2: opts.l2, keepProb: opts.keepProb, beta1: opts.beta1, beta2: opts.beta2, seed: opts.seed };
+  const base = { lr: opts.lr, l2: opts.l2, keepProb: opts.keepProb, beta1: opts.beta1, beta2: opts.beta2, seed: opts.initSeed ?? opts.seed };
   const trials = expandTrials(spec, { trials: opts.trials, seed: opts.seed, base });
   const shape = sweepShape(spec, opts.trials);
-  const job: Job = { ...job0, meta: { ...job0.meta, sweep: { trials, sequential: opts.sweepSequential } } };
+  // Each trial starts from its own seed's init, unless --init gives every trial the same weights.
+  const job: Job = { ...job0, meta: { ...job0.meta, sweep: { trials, sequential: opts.sweepSequential, sameStart: opts.init !== undefined } } };
   const epochs = job.meta.fit.epochs;
   if (!opts.json) {
     console.log(`sweep: ${trials.length} trials (${shape.search === 'random' ? 'random search' : shape.search === 'grid' ? 'grid' : 'points of the grid'}: ${spec.axes.map((a) => a.text).join(', ')}) ` +

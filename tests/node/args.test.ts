@@ -15,6 +15,7 @@ describe('parseTrainArgs', () => {
       batchSize: 64,
       lr: 0.2,
       seed: 1,
+      initSeed: undefined,
       testSplit: 0.2,
       shuffle: true,
       normalize: 'none',
@@ -47,6 +48,7 @@ describe('parseTrainArgs', () => {
       sweep: undefined,
       trials: undefined,
       saveAll: undefined,
+      sweepSequential: false,
     });
   });
 
@@ -62,7 +64,7 @@ describe('parseTrainArgs', () => {
   it('parses every flag in both forms', () => {
     const o = parseTrainArgs([
       '--data', 'spiral', '--hidden=32, 16,8', '--activation', 'leaky_relu', '--epochs=3', '--batch-size', '7',
-      '--lr', '1e-2', '--seed=0', '--test-split', '0', '--no-shuffle', '--normalize=minmax', '--device', 'cpu',
+      '--lr', '1e-2', '--seed=0', '--init-seed', '5', '--test-split', '0', '--no-shuffle', '--normalize=minmax', '--device', 'cpu',
       '--init', 'in.safetensors', '--save=out dir/w.safetensors', '--json', '--samples', '500', '--eval-every=1',
       '--checkpoint', 'ck.safetensors', '--checkpoint-every=20', '--resume', 'old.safetensors',
       '--optimizer', 'adam', '--beta1=0.8', '--beta2', '0.99', '--l2', '0.7', '--keep-prob=0.5', '--lr-decay', 'step:0.5:3',
@@ -79,6 +81,7 @@ describe('parseTrainArgs', () => {
       batchSize: 7,
       lr: 0.01,
       seed: 0,
+      initSeed: 5,
       testSplit: 0,
       shuffle: false,
       normalize: 'minmax',
@@ -111,6 +114,7 @@ describe('parseTrainArgs', () => {
       sweep: undefined,
       trials: undefined,
       saveAll: undefined,
+      sweepSequential: false,
     });
   });
 

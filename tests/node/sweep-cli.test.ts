@@ -1,7 +1,7 @@
 // `npm run train -- --sweep` on the CPU reference (trials one after another): the ranked trials as
 // JSON lines, every trial's model with --save-all, the best one with --save, and a trial's weights
-// equal to the solo run with the same hyperparameters (the trial whose seed is the run's own --seed,
-// so the data is the same too).
+// equal to the solo run with the same hyperparameters (the data and split from --seed, the trial's seed
+// as --init-seed).
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,13 @@ describe('train --sweep (cpu)', () => {
     const solo = runTrain([...COMMON, '--lr', '0.5', '--save', join(dir, 'solo.safetensors')]);
     expect(solo.code).toBe(0);
     expect(bits(trial.params)).toEqual(bits(decodeModel(readFileSync(join(dir, 'solo.safetensors')), 'solo').params));
+    // Trial 3 (lr 0.5, seed 2) starts from seed 2's init: its solo run is --init-seed 2 on the same data.
+    const trial3 = decodeModel(readFileSync(join(dir, 'all', 'trial-3.safetensors')), 'trial 3');
+    expect(trial3.info.trainedWith).toMatchObject({ lr: 0.5, initSeed: 2, seed: 1 });
+    const solo3 = runTrain([...COMMON, '--lr', '0.5', '--init-seed', '2', '--save', join(dir, 'solo3.safetensors')]);
+    expect(solo3.code).toBe(0);
+    expect(bits(trial3.params)).toEqual(bits(decodeModel(readFileSync(join(dir, 'solo3.safetensors')), 'solo 3').params));
+    expect(bits(trial3.params)).not.toEqual(bits(trial.params));
   });
 
   it('prints the ranked table', () => {
