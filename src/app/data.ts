@@ -61,6 +61,8 @@ export interface Prepared {
   /** Raw rows: the trainer standardises CSV features itself (fitted on train, kept in the model file). */
   readonly train: Dataset;
   readonly test: Dataset;
+  /** Rows held out of train to rank a sweep's trials (only when a dev split was asked for). */
+  readonly dev: Dataset | undefined;
   /** 28×28 images in [0, 1] from IDX or .npz files: shown as the digit grid. */
   readonly images: boolean;
 }
@@ -69,8 +71,9 @@ export interface Prepared {
 const cap = (d: Dataset, s: Settings) => (d.n > s.samples ? subset(d, new Rng(s.seed ^ 0x0ca9).permutation(d.n).subarray(0, s.samples)) : d);
 
 /** Caps rows at settings.samples and splits them as every front end does; a test set that came with the
- *  data is used as given (each part capped at settings.samples). */
-export function prepare(d: Dataset | GivenSplit, s: Settings, images = false): Prepared {
-  const { train, test } = splitDataset('train' in d ? { train: cap(d.train, s), test: cap(d.test, s) } : cap(d, s), { testSplit: s.testSplit, seed: s.seed });
-  return { name: train.name, features: train.features, classes: train.classes, targets: targetCount(train), train, test, images: images && train.features === 784 };
+ *  data is used as given (each part capped at settings.samples). `devSplit` (a fraction of the training
+ *  rows) holds dev rows out of train as the CLI's --dev-split does. */
+export function prepare(d: Dataset | GivenSplit, s: Settings, images = false, devSplit = 0): Prepared {
+  const { train, test, dev } = splitDataset('train' in d ? { train: cap(d.train, s), test: cap(d.test, s) } : cap(d, s), { testSplit: s.testSplit, devSplit, seed: s.seed });
+  return { name: train.name, features: train.features, classes: train.classes, targets: targetCount(train), train, test, dev, images: images && train.features === 784 };
 }

@@ -4,9 +4,11 @@
 import { formatBytes } from '../lib/budget.ts';
 import { Curves } from './charts.ts';
 import type { Predictions } from './predict.ts';
-import type { FromWorker, LayerCheck, RunState, ToWorker, ViewData } from './protocol.ts';
+import type { FromWorker, LayerCheck, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, parseSettings, settingsToQuery, type Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
+import { sweepTrials } from './sweep.ts';
+import { SweepPanel } from './sweep-panel.ts';
 import { drawBoundary, drawDigits, drawScatter, updateDigits } from './views.ts';
 import type { TrainEvent } from '../train/loop.ts';
 
@@ -84,6 +86,7 @@ function currentSettings(): Settings | undefined {
 }
 
 form.addEventListener('input', () => {
+  checkSweepFields();
   const { settings, errors } = readForm();
   showDataFields(settings.data);
   showOptimizerFields(settings.optimizer);
@@ -105,14 +108,16 @@ function setState(s: RunState, detail?: string): void {
   state = s;
   status.dataset.state = s;
   status.textContent = detail ? `${s}: ${detail}` : s;
-  const busy = s === 'loading' || s === 'training' || s === 'paused' || s === 'stopping';
+  const busy = s === 'loading' || s === 'training' || s === 'sweeping' || s === 'paused' || s === 'stopping';
   buttons.start.disabled = busy;
   buttons.pause.disabled = s !== 'training';
   buttons.resume.disabled = s !== 'paused';
   buttons.stop.disabled = !busy || s === 'stopping';
   buttons.save.disabled = !hasModel;
-  buttons.check.disabled = s === 'training' || s === 'loading' || s === 'stopping';
+  buttons.check.disabled = s === 'training' || s === 'sweeping' || s === 'loading' || s === 'stopping';
   buttons.resumeSaved.disabled = busy;
+  sweepRun.disabled = busy;
+  sweepPanel.setBusy(busy);
 }
 
 buttons.start.addEventListener('click', () => {
@@ -168,6 +173,72 @@ buttons.share.addEventListener('click', () => {
     () => (modelInfo.textContent = `Share this link: ${url}`),
   );
 });
+
+// ---- Hyperparameter search ----
+const sweepForm = $<HTMLFormElement>('sweep-form');
+const sweepSpec = $<HTMLInputElement>('sweep-spec');
+const sweepTrialsField = $<HTMLInputElement>('sweep-trials');
+const sweepError = $('sweep-error');
+const sweepSummary = $('sweep-summary');
+const sweepRun = $<HTMLButtonElement>('sweep-run');
+const sweepPanel = new SweepPanel($('sweep-panel'), $('sweep-status'), $('sweep-charts'), $<HTMLTableElement>('sweep-table'), (trial) => {
+  clearError();
+  sweepError.textContent = '';
+  send({ type: 'adopt', trial });
+});
+
+/** Checks the sweep fields against the current settings (as the worker will expand them): the trial
+ *  count, or the error next to the fields. An empty spec is only an error when the sweep is run. */
+function checkSweepFields(run = false): boolean {
+  sweepSummary.textContent = '';
+  if (!run && sweepSpec.value.trim() === '') {
+    sweepError.textContent = '';
+    return false;
+  }
+  const { settings, errors } = readForm();
+  if (errors.length > 0) {
+    sweepError.textContent = run ? 'fix the settings first (see above)' : '';
+    return false;
+  }
+  try {
+    const plan = sweepTrials(sweepSpec.value, sweepTrialsField.value, settings);
+    sweepError.textContent = '';
+    sweepSummary.textContent = `${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'} (${plan.search === 'random' ? 'random search' : plan.search === 'grid' ? 'the whole grid' : 'points of the grid'})`;
+    return true;
+  } catch (e) {
+    sweepError.textContent = e instanceof Error ? e.message : String(e);
+    return false;
+  }
+}
+
+sweepForm.addEventListener('input', () => checkSweepFields());
+sweepForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  clearError();
+  const s = currentSettings();
+  if (!s) return;
+  if (!checkSweepFields(true)) return;
+  if (s.data === 'csv' && !csvName) return void (sweepError.textContent = 'data is CSV: choose a CSV file first');
+  notice.textContent = '';
+  setState('loading');
+  send({ type: 'sweep', settings: s, spec: sweepSpec.value, trials: sweepTrialsField.value });
+});
+
+function onSweepProgress(p: Extract<FromWorker, { type: 'sweep-progress' }>['progress']): void {
+  sweepPanel.progress(p);
+  progress.max = p.groups * p.epochs;
+  progress.value = p.group * p.epochs + p.epoch;
+  const best = p.devLoss.reduce<[number, number] | undefined>((b, l, m) => (Number.isFinite(l) && (!b || l < b[0]) ? [l, p.first + m] : b), undefined);
+  progressText.textContent = `sweep: group ${p.group + 1} / ${p.groups} (trials ${p.first}..${p.first + p.trainLoss.length - 1}) · epoch ${p.epoch} / ${p.epochs} · ` +
+    `${best ? `best dev loss ${best[0].toPrecision(4)} (trial ${best[1]})` : 'no finite dev loss'} · ${seconds(p.seconds)}`;
+  schedule();
+}
+
+function onAdopted(m: Extract<FromWorker, { type: 'adopted' }>): void {
+  sweepPanel.adopted(m.trial);
+  const fig = (f: SplitFigures) => (regression ? `loss ${f.loss.toPrecision(4)}, R² ${f.r2 === undefined ? 'n/a' : f.r2.toFixed(3)}` : `loss ${f.loss.toPrecision(4)}, acc ${pct(f.accuracy)}`);
+  progressText.textContent = `sweep trial ${m.trial} in use · train ${fig(m.train)} · dev ${fig(m.dev)} · test ${m.test ? fig(m.test) : 'n/a'}`;
+}
 
 /** The worker reads the files itself (a File is passed by reference, not copied), in chunks. */
 function readFiles(files: File[], label?: string): void {
@@ -264,6 +335,7 @@ function schedule(): void {
     lastDraw = now;
     lossChart.flush();
     accChart.flush();
+    sweepPanel.flush();
     if (pendingPredictions) {
       if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, pendingPredictions);
       else if (view.kind === 'digits') {
@@ -337,7 +409,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   const task = regression ? `regression of ${m.targetNames ? m.targetNames.join(', ') : 'the targets'}`
     : m.classNames ? `classes: ${nameList(m.classNames)}` : '';
   modelInfo.textContent = `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}${m.spec.batchNorm ? ' + batch norm' : ''}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
-    `${task ? `${task} · ` : ''}${m.trainRows} train / ${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
+    `${task ? `${task} · ` : ''}${m.trainRows} train / ${m.devRows > 0 ? `${m.devRows} dev / ` : ''}${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
   $('memory').textContent = m.memory ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated) : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
   setState(state);
 }
@@ -423,7 +495,8 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       if (m.context === 'csv') $('csv-name').textContent = 'choose or drop…';
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
       if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
-      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`);
+      if (m.context === 'sweep') sweepError.textContent = m.message; // next to the sweep's fields, and above
+      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'sweep' ? 'Sweep' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`);
     case 'csv-header': return onCsvHeader(m.columns);
     case 'csv-progress':
       $('csv-name').textContent = `${m.name}: reading ${m.total > 0 ? Math.floor((100 * m.bytes) / m.total) : 100}% (${formatBytes(m.bytes)} of ${formatBytes(m.total)})`;
@@ -460,6 +533,17 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
     case 'notice':
       notice.textContent = m.text;
       return;
+    case 'sweep-start':
+      sweepError.textContent = '';
+      sweepPanel.start(m);
+      progress.value = 0;
+      progressText.textContent = '';
+      return schedule();
+    case 'sweep-progress': return onSweepProgress(m.progress);
+    case 'sweep-done':
+      sweepPanel.done(m);
+      return schedule();
+    case 'adopted': return onAdopted(m);
   }
 });
 worker.addEventListener('error', (e) => showError(`The training worker failed: ${e.message}`));

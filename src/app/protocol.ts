@@ -5,6 +5,8 @@ import type { ModelSpec } from '../model.ts';
 import type { TrainEvent } from '../train/loop.ts';
 import type { AdapterLimits } from '../lib/budget.ts';
 import type { GradCheckRow, LayerCheck } from '../lib/check-step.ts';
+import type { SearchKind, SweepParam, Trial } from '../lib/sweep.ts';
+import type { SweepProgress, SweepTrialResult } from '../lib/trainer.ts';
 import type { Bounds, Predictions } from './predict.ts';
 import type { Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
@@ -23,6 +25,11 @@ export type ToWorker =
   | { readonly type: 'forget' }
   | { readonly type: 'check'; readonly settings: Settings }
   | { readonly type: 'gradcheck'; readonly settings: Settings }
+  /** A hyperparameter search around these settings: the spec and trial count as typed in the sweep
+   *  fields (the worker expands them as the page checked them, src/app/sweep.ts). Stopped by 'stop'. */
+  | { readonly type: 'sweep'; readonly settings: Settings; readonly spec: string; readonly trials: string }
+  /** Make the last sweep's trial (by its index) the current model: views, save and check use it. */
+  | { readonly type: 'adopt'; readonly trial: number }
   /** Continue the run saved in IndexedDB, with its own settings. */
   | { readonly type: 'resume-saved' }
   /** Test hook: destroys the worker's GPU device, as a driver reset would. */
@@ -36,12 +43,24 @@ export type ViewData =
   | { readonly kind: 'digits'; readonly pixels: Uint8Array; readonly labels: Uint8Array }
   | { readonly kind: 'none' };
 
-export type RunState = 'idle' | 'loading' | 'training' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
+export type RunState = 'idle' | 'loading' | 'training' | 'sweeping' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
 
 /** Where an error came from, so the page shows it next to the right control. */
-export type ErrorContext = 'adapter' | 'csv' | 'train' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage';
+export type ErrorContext = 'adapter' | 'csv' | 'train' | 'sweep' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage';
 
 export type { BatchNormCheck, GradCheckRow, LayerCheck } from '../lib/check-step.ts';
+
+/** A sweep trial's outcome as the page gets it: fitSweep's result less its parameters (the worker keeps
+ *  those, for 'adopt'). */
+export type SweepRow = Omit<SweepTrialResult, 'params'>;
+
+/** Training, dev and test figures of an adopted trial's model (test: null without test rows). */
+export interface SplitFigures {
+  readonly loss: number;
+  /** NaN for regression. */
+  readonly accuracy: number;
+  readonly r2?: number;
+}
 
 export type FromWorker =
   | { readonly type: 'adapter'; readonly name: string; readonly limits: AdapterLimits }
@@ -59,6 +78,8 @@ export type FromWorker =
       readonly testRows?: number }
   | { readonly type: 'ready'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly spec: ModelSpec; readonly params: number;
       readonly trainRows: number; readonly testRows: number;
+      /** Rows held out of train to rank a sweep's trials (0 outside a sweep's trials). */
+      readonly devRows: number;
       /** GPU memory estimated from the plan's layout before allocation (estimated: true); null on the CPU. */
       readonly memory: { readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number }; readonly estimated: boolean } | null;
       readonly view: ViewData; readonly initFrom: string;
@@ -78,5 +99,14 @@ export type FromWorker =
       readonly seconds: number; readonly results: readonly GradCheckRow[] }
   /** The run a reload can continue (null: none), sent at start and whenever it changes. */
   | { readonly type: 'saved-run'; readonly info: SavedRunInfo | null }
+  /** A sweep's trials, before the first one trains: `swept` the parameters its spec varies. */
+  | { readonly type: 'sweep-start'; readonly trials: readonly Trial[]; readonly search: SearchKind; readonly swept: readonly SweepParam[];
+      readonly trainRows: number; readonly devRows: number; readonly testRows: number; readonly devSplit: number; readonly epochs: number }
+  /** After every epoch of every group of trials trained side by side. */
+  | { readonly type: 'sweep-progress'; readonly progress: SweepProgress }
+  /** The trials' results in trial order (only the trials started, when the sweep was stopped). */
+  | { readonly type: 'sweep-done'; readonly rows: readonly SweepRow[]; readonly seconds: number; readonly adapter: string; readonly stopped: boolean }
+  /** A sweep trial is the current model now (its 'ready' came first). */
+  | { readonly type: 'adopted'; readonly trial: number; readonly train: SplitFigures; readonly dev: SplitFigures; readonly test: SplitFigures | null }
   /** Something the user should know that is not an error (a recovered device). */
   | { readonly type: 'notice'; readonly text: string };

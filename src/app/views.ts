@@ -135,3 +135,39 @@ export function drawScatter(canvas: HTMLCanvasElement, v: Extract<ViewData, { ki
   }
   return predicted && sst > 0 ? 1 - sse / sst : NaN;
 }
+
+/** One sweep trial's small chart: training loss (blue) and dev loss (red) per epoch on a y-scale shared
+ *  by every trial ([0, yMax], higher points clipped to the top), the x-axis the sweep's epochs. */
+export function drawSweepCurves(canvas: HTMLCanvasElement, train: readonly number[], dev: readonly number[], epochs: number, yMax: number): void {
+  const g = canvas.getContext('2d');
+  if (!g) return;
+  const { width: W, height: H } = canvas;
+  const pad = 4;
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, W, H);
+  g.strokeStyle = '#e4e4e4';
+  g.lineWidth = 1;
+  g.strokeRect(0.5, 0.5, W - 1, H - 1);
+  const px = (epoch: number) => pad + (epochs > 1 ? ((epoch - 1) / (epochs - 1)) * (W - 2 * pad) : (W - 2 * pad) / 2);
+  const py = (v: number) => H - pad - (Math.min(v, yMax) / yMax) * (H - 2 * pad);
+  const line = (ys: readonly number[], colour: string) => {
+    g.strokeStyle = colour;
+    g.lineWidth = 1.5;
+    g.beginPath();
+    let drawing = false;
+    ys.forEach((v, i) => {
+      if (!Number.isFinite(v)) return void (drawing = false); // a diverged epoch: a gap
+      if (drawing) g.lineTo(px(i + 1), py(v));
+      else g.moveTo(px(i + 1), py(v));
+      drawing = true;
+    });
+    g.stroke();
+    const last = ys.length - 1;
+    if (last >= 0 && Number.isFinite(ys[last]!)) {
+      g.fillStyle = colour;
+      g.fillRect(px(last + 1) - 1.5, py(ys[last]!) - 1.5, 3, 3);
+    }
+  };
+  line(train, css(0));
+  line(dev, css(3));
+}

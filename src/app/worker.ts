@@ -13,7 +13,8 @@ import { initParams } from '../init.ts';
 import { checkFits, type AdapterLimits } from '../lib/budget.ts';
 import { applyNormalization, labeled, type LabeledData } from '../lib/data.ts';
 import { decodeModel, type ModelInfo, type SavedModel } from '../lib/model-file.ts';
-import { createTrainer, Trainer, type TrainerOptions } from '../lib/trainer.ts';
+import { compactNumber } from '../lib/sweep.ts';
+import { createTrainer, Trainer, type Evaluation, type SweepTrialResult, type TrainerOptions } from '../lib/trainer.ts';
 import { messageOf } from '../lib/errors.ts';
 import { paramCount, size, type ModelSpec, type Params } from '../model.ts';
 import { checkSameRun, decodeCheckpoint, encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
@@ -21,9 +22,10 @@ import type { TrainEvent } from '../train/loop.ts';
 import { loadDataset, prepare, type Prepared } from './data.ts';
 import { isArrayFiles, readArrayFiles, readCsvFile } from './files.ts';
 import { boundaryGrid, boundsOf, predict, predictValues, type Predictions } from './predict.ts';
-import type { ErrorContext, FromWorker, RunState, ToWorker, ViewData } from './protocol.ts';
+import type { ErrorContext, FromWorker, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, modelSpecFor, trainConfig, type Settings } from './settings.ts';
 import { clearRuns, latestRun, latestRunInfo, saveRun, tuneStore, type SavedRun, type SavedRunInfo } from './store.ts';
+import { SWEEP_DEV_SPLIT, sweepTrials } from './sweep.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, { transfer });
 const message = messageOf;
@@ -69,6 +71,11 @@ let model: { spec: ModelSpec; trainer: Trainer; dataName: string } | undefined;
 /** A loaded model file: the next training starts from its weights. */
 let loaded: { model: SavedModel; name: string } | undefined;
 let stop: AbortController | undefined;
+/** True while a sweep runs (it holds `stop` too): a sweep cannot be paused. */
+let sweeping = false;
+/** The last sweep: its settings and data, its trainer's info (the scalings fitted on its training rows)
+ *  and every trial's result with its parameters, so that 'adopt' can make one the current model. */
+let lastSweep: { settings: Settings; st: Setup; info: ModelInfo; results: SweepTrialResult[] } | undefined;
 
 function setState(state: RunState, detail?: string): void {
   post(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });
@@ -80,13 +87,15 @@ interface Setup {
   readonly spec: ModelSpec;
   readonly train: LabeledData;
   readonly test: LabeledData;
+  /** A sweep's dev rows (setup's devSplit > 0). */
+  readonly dev: LabeledData | undefined;
   readonly maxBatch: number;
   /** What the model file keeps about the data: column and class names, the task. */
   readonly info: ModelInfo;
 }
 
-async function setup(s: Settings): Promise<Setup> {
-  const data = prepare(await loadDataset(s, csv?.data), s, s.data === 'csv' && csv?.images === true);
+async function setup(s: Settings, devSplit = 0): Promise<Setup> {
+  const data = prepare(await loadDataset(s, csv?.data), s, s.data === 'csv' && csv?.images === true, devSplit);
   const spec = modelSpecFor(s, data.features, data.classes, data.targets);
   const maxBatch = Math.min(s.batchSize, data.train.n);
   const d = data.train;
@@ -95,18 +104,19 @@ async function setup(s: Settings): Promise<Setup> {
     ...(d.labelName ? { labelName: d.labelName } : {}),
     ...(data.targets > 0 ? { task: 'regression' as const, ...(d.targetNames ? { targetNames: d.targetNames } : {}) } : {}),
   };
-  return { data, spec, train: labeled(data.train), test: labeled(data.test), maxBatch, info };
+  return { data, spec, train: labeled(data.train), test: labeled(data.test), dev: data.dev ? labeled(data.dev) : undefined, maxBatch, info };
 }
 
 /** The trainer for these settings: device, optimizer, regularisation, CSV standardisation (of the
- *  features, and of regression targets: metrics and predictions stay in the targets' units). */
-async function makeTrainer(s: Settings, st: Setup, params: Params, from?: SavedModel): Promise<Trainer> {
+ *  features, and of regression targets: metrics and predictions stay in the targets' units). Without
+ *  `params` it starts from the seed's init (a sweep's trials: each from its own seed's). */
+async function makeTrainer(s: Settings, st: Setup, params: Params | undefined, from?: SavedModel): Promise<Trainer> {
   const regression = st.data.targets > 0;
   const o: TrainerOptions = {
-    spec: st.spec, params, seed: s.seed, optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb,
+    spec: st.spec, ...(params ? { params } : {}), seed: s.seed, optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb,
     normalize: s.data === 'csv' ? 'standard' : 'none', device: s.device, tuneStore: trainerTunes, info: st.info,
     ...(regression ? { task: 'regression' as const, normalizeTarget: true } : {}),
-    ...(from ? { model: { ...from, params } } : {}),
+    ...(from ? { model: { ...from, params: params ?? from.params } } : {}),
   };
   return createTrainer(o);
 }
@@ -134,7 +144,7 @@ async function budget(s: Settings, st: Setup): Promise<{ name: string; bytes: nu
     if (!limits) throw new Error(`the GPU device is not available (${adapterError}); pick the CPU reference device`);
   }
   return checkFits(st.spec, trainConfig(s), s.device, limits, 'the adapter',
-    { batchSize: st.maxBatch, rows: { train: st.data.train.n, test: st.data.test.n, dev: 0 } });
+    { batchSize: st.maxBatch, rows: { train: st.data.train.n, test: st.data.test.n, dev: st.data.dev?.n ?? 0 } });
 }
 
 /** The task and names the page shows beside the model. */
@@ -159,9 +169,11 @@ function viewData(st: Setup, dataName: string): { view: ViewData; rows: Float32A
     return { view: { kind: 'scatter', truth, target: src.targetNames?.[0] ?? 'target' }, rows: src.x.slice(0, count * data.features) };
   }
   if (data.features === 2) {
-    const all = new Float32Array([...data.train.x, ...data.test.x]);
-    const labels = Uint8Array.from([...data.train.labels, ...data.test.labels]);
-    return { view: { kind: 'points', x: all, labels, testFrom: data.train.n, classes: data.classes, bounds: boundsOf(all), res: 64 }, rows: undefined };
+    // A sweep's dev rows are drawn as training points: they were held out of the training rows.
+    const dev = data.dev ?? { x: new Float32Array(0), labels: new Uint32Array(0), n: 0 };
+    const all = new Float32Array([...data.train.x, ...dev.x, ...data.test.x]);
+    const labels = Uint8Array.from([...data.train.labels, ...dev.labels, ...data.test.labels]);
+    return { view: { kind: 'points', x: all, labels, testFrom: data.train.n + dev.n, classes: data.classes, bounds: boundsOf(all), res: 64 }, rows: undefined };
   }
   if (dataName === 'mnist' || data.images) {
     const src = data.test.n > 0 ? data.test : data.train;
@@ -192,7 +204,7 @@ function postReady(st: Setup, trainer: Trainer, largest: { name: string; bytes: 
     ? { bytes: trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 }).reduce((a, b) => a + b.bytes, 0), largest, estimated: true }
     : null;
   post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec: st.spec, params: paramCount(st.spec), trainRows: st.data.train.n, testRows: st.data.test.n,
-    memory, view: v, initFrom, ...dataNames(st) }, transfers(v));
+    devRows: st.data.dev?.n ?? 0, memory, view: v, initFrom, ...dataNames(st) }, transfers(v));
 }
 
 /** Class and confidence per raw row: through the trainer (GPU forward pass) when it is idle, else with
@@ -264,7 +276,7 @@ const SCATTER_ROWS = 500;
 const CHECKPOINT_MAX_STEPS = 200;
 
 async function train(s: Settings, saved?: SavedRun): Promise<void> {
-  if (stop) throw new Error('a training is already running: pause or stop it first');
+  if (stop) throw new Error(sweeping ? 'a sweep is running: stop it first' : 'a training is already running: pause or stop it first');
   const abort = new AbortController();
   stop = abort;
   setState('loading', saved ? `resuming ${s.data} at step ${saved.step}` : `preparing ${s.data}`);
@@ -357,6 +369,80 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
   }
 }
 
+/** A hyperparameter search around the settings (src/app/sweep.ts expands the spec as the page checked
+ *  it): every trial trained by the library's fitSweep, side by side on the GPU, each from its own seed's
+ *  init, ranked by the loss on SWEEP_DEV_SPLIT of the training rows. Progress after every epoch of every
+ *  group; the trials' parameters stay here for 'adopt'. Stop ends it after the current epoch, with the
+ *  results of the trials started. */
+async function sweep(s: Settings, specText: string, trialsText: string): Promise<void> {
+  if (stop) throw new Error(sweeping ? 'a sweep is already running: stop it first' : 'a training is running: stop it before a sweep');
+  const plan = sweepTrials(specText, trialsText, s);
+  const abort = new AbortController();
+  stop = abort;
+  sweeping = true;
+  setState('loading', `preparing a sweep of ${plan.trials.length} trials on ${s.data}`);
+  let trainer: Trainer | undefined;
+  try {
+    const st = await setup(s, SWEEP_DEV_SPLIT);
+    const devRows = st.data.dev?.n ?? 0;
+    if (!st.dev || devRows === 0) throw new Error(`sweep: no dev rows: ${SWEEP_DEV_SPLIT * 100}% of ${st.data.train.n + devRows} training rows is none; use more rows`);
+    await budget(s, st);
+    lastSweep = undefined; // a new sweep's results replace the last one's
+    trainer = await makeTrainer(s, st, undefined);
+    post({ type: 'sweep-start', trials: plan.trials, search: plan.search, swept: plan.swept, trainRows: st.data.train.n, devRows, testRows: st.data.test.n,
+      devSplit: SWEEP_DEV_SPLIT, epochs: s.epochs });
+    if (!abort.signal.aborted) setState('sweeping', `${plan.trials.length} trials on ${trainer.device === 'gpu' ? 'WebGPU' : 'the CPU reference'}`);
+    const t0 = performance.now();
+    const results = await trainer.fitSweep(st.train, plan.trials, {
+      epochs: s.epochs, batchSize: s.batchSize, dev: st.dev, ...(st.data.test.n > 0 ? { test: st.test } : {}),
+      onProgress: (progress) => post({ type: 'sweep-progress', progress }), signal: abort.signal,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    lastSweep = { settings: s, st, info: trainer.info, results };
+    const stopped = abort.signal.aborted;
+    post({ type: 'sweep-done', rows: results.map(({ params: _params, ...row }) => row), seconds, adapter: trainer.adapter, stopped });
+    setState(stopped ? 'stopped' : 'done', `sweep: ${results.length} of ${plan.trials.length} trials in ${seconds.toFixed(1)} s`);
+  } catch (e) {
+    setState('failed');
+    throw e;
+  } finally {
+    trainer?.destroy(); // its trials' parameters are in lastSweep; its device goes
+    stop = undefined;
+    sweeping = false;
+  }
+}
+
+const figures = (e: Evaluation): SplitFigures => ({ loss: e.loss, accuracy: e.accuracy, ...(e.r2 !== undefined ? { r2: e.r2 } : {}) });
+
+/** Makes the last sweep's trial `index` the current model, on a trainer of its own with the trial's
+ *  hyperparameters and the sweep's scalings: the views, save (its file records the trial's
+ *  hyperparameters) and check then work on it, as on a trained or loaded model. */
+async function adopt(index: number): Promise<void> {
+  if (stop) throw new Error(`trial ${index}: a ${sweeping ? 'sweep' : 'training'} is running; stop it or let it finish first`);
+  const sw = lastSweep;
+  if (!sw) throw new Error(`trial ${index}: there are no sweep results to use; run a sweep first`);
+  const r = sw.results.find((x) => x.trial.index === index);
+  if (!r) throw new Error(`trial ${index} is not among the last sweep's ${sw.results.length} trials`);
+  if (r.status.kind !== 'ok') throw new Error(`trial ${index} diverged at epoch ${r.status.epoch}: its weights are not a model to use`);
+  const { st } = sw;
+  const h = r.trial.hyper;
+  // The trial's own hyperparameters (its seed seeds the dropout; the data stays the sweep's).
+  const ts: Settings = { ...sw.settings, lr: h.lr, l2: h.l2, keepProb: h.keepProb, beta1: h.beta1, beta2: h.beta2, seed: h.seed };
+  const largest = await budget(ts, st);
+  replaceModel(undefined);
+  const info: ModelInfo = { ...sw.info, trainedWith: { ...(sw.info.trainedWith ?? {}), lr: h.lr, l2: h.l2, keepProb: h.keepProb, beta1: h.beta1, beta2: h.beta2, initSeed: h.seed, sweepTrial: index } };
+  const trainer = await makeTrainer(ts, st, r.params, { spec: st.spec, params: r.params, info });
+  model = { spec: st.spec, trainer, dataName: st.data.name };
+  const { view, rows } = viewData(st, st.data.name);
+  postReady(st, trainer, largest, view, `trial ${index} of the sweep (lr ${compactNumber(h.lr)}, l2 ${compactNumber(h.l2)}, seed ${h.seed})`);
+  const train = figures(await trainer.evaluate(st.train));
+  const dev = figures(await trainer.evaluate(st.dev!));
+  const test = st.data.test.n > 0 ? figures(await trainer.evaluate(st.test)) : null;
+  await refreshView(view, rows, 0);
+  post({ type: 'adopted', trial: index, train, dev, test });
+  setState('done', `using trial ${index} of the sweep`);
+}
+
 async function forgetSavedRun(): Promise<void> {
   await clearRuns();
   post({ type: 'saved-run', info: null });
@@ -395,6 +481,7 @@ async function save(): Promise<void> {
 
 /** One training step on the GPU and on the float64 reference from the same weights and rows. */
 async function check(s: Settings): Promise<void> {
+  if (sweeping) throw new Error('check needs the GPU to itself: stop the sweep or let it finish first');
   if (model?.trainer.busy && !model.trainer.paused) throw new Error('check needs the GPU to itself: pause or stop the training first');
   const st = await setup(s);
   const { spec } = st;
@@ -465,7 +552,7 @@ async function loadFiles(files: readonly File[], label: string | undefined): Pro
 }
 
 const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
-  init: 'adapter', files: 'csv', train: 'train', pause: 'control', resume: 'control', stop: 'control',
+  init: 'adapter', files: 'csv', train: 'train', sweep: 'sweep', adopt: 'sweep', pause: 'control', resume: 'control', stop: 'control',
   save: 'save', load: 'load', forget: 'load', check: 'check', gradcheck: 'gradcheck', 'resume-saved': 'train', 'debug-lose-device': 'control',
 };
 
@@ -481,12 +568,16 @@ async function handle(m: ToWorker): Promise<void> {
       return adapterReady;
     case 'files': return loadFiles(m.files, m.label);
     case 'train': return train(m.settings);
+    case 'sweep': return sweep(m.settings, m.spec, m.trials);
+    case 'adopt': return adopt(m.trial);
     case 'pause':
+      if (sweeping) throw new Error('a sweep cannot be paused: stop it (the trials so far are ranked) or let it finish');
       if (!stop || !model) throw new Error('nothing to pause: no training is running');
       model.trainer.pause();
       setState('paused');
       return;
     case 'resume':
+      if (sweeping) throw new Error('a sweep cannot be paused or resumed');
       if (!stop || !model) throw new Error('nothing to resume: no training is running');
       model.trainer.resume();
       setState('training');

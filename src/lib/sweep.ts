@@ -368,8 +368,8 @@ export function compactNumber(x: number, digits = 3): string {
 
 const trimZeros = (s: string) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
 
-/** A decay or keep probability below 1 is never printed as 1 (0.9999 is not 1). */
-function fraction(x: number): string {
+/** A decay or keep probability in few characters, never printed as 1 when below 1 (0.9999 is not 1). */
+export function compactFraction(x: number): string {
   for (let d = 3; d < 8; d++) {
     const s = compactNumber(x, d);
     if (x >= 1 || Number(s) < 1) return s;
@@ -377,20 +377,23 @@ function fraction(x: number): string {
   return String(x);
 }
 
-const COLUMNS = ['rank', 'trial', 'lr', 'l2', 'keep', 'beta1', 'beta2', 'seed', 'dev loss', 'dev acc', 'train loss', 'status'] as const;
+/** The columns of the ranked table, as formatSweepTable heads them. */
+export const SWEEP_COLUMNS = ['rank', 'trial', 'lr', 'l2', 'keep', 'beta1', 'beta2', 'seed', 'dev loss', 'dev acc', 'train loss', 'status'] as const;
+
+/** One ranked trial's cells, in SWEEP_COLUMNS order (a table of the web app's, a line of formatSweepTable's). */
+export function sweepRowCells(r: RankedTrial): string[] {
+  const h = r.trial.hyper;
+  const loss = (x: number | null) => (x === null ? 'n/a' : compactNumber(x, 4));
+  return [String(r.rank), String(r.trial.index), compactNumber(h.lr), compactNumber(h.l2), compactFraction(h.keepProb), compactFraction(h.beta1), compactFraction(h.beta2), String(h.seed),
+    loss(r.devLoss), r.devAccuracy === null ? 'n/a' : `${(100 * r.devAccuracy).toFixed(2)}%`, loss(r.trainLoss),
+    r.status.kind === 'ok' ? 'ok' : `diverged at epoch ${r.status.epoch}`];
+}
 
 /** The ranked trials as a plain-text table with aligned columns (numbers right-aligned), one header
  *  line and one line per trial, in the order given. */
 export function formatSweepTable(rows: readonly RankedTrial[]): string {
-  const loss = (x: number | null) => (x === null ? 'n/a' : compactNumber(x, 4));
-  const cells = rows.map((r) => {
-    const h = r.trial.hyper;
-    return [String(r.rank), String(r.trial.index), compactNumber(h.lr), compactNumber(h.l2), fraction(h.keepProb), fraction(h.beta1), fraction(h.beta2), String(h.seed),
-      loss(r.devLoss), r.devAccuracy === null ? 'n/a' : `${(100 * r.devAccuracy).toFixed(2)}%`, loss(r.trainLoss),
-      r.status.kind === 'ok' ? 'ok' : `diverged at epoch ${r.status.epoch}`];
-  });
-  const table: string[][] = [[...COLUMNS], ...cells];
-  const width = COLUMNS.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-  const last = COLUMNS.length - 1;
+  const table: string[][] = [[...SWEEP_COLUMNS], ...rows.map(sweepRowCells)];
+  const width = SWEEP_COLUMNS.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+  const last = SWEEP_COLUMNS.length - 1;
   return table.map((row) => row.map((cell, c) => (c === last ? cell : cell.padStart(width[c]!))).join('  ').trimEnd()).join('\n');
 }

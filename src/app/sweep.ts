@@ -1,0 +1,54 @@
+// The web app's hyperparameter search, the plain part: the spec and trial count from the sweep fields
+// checked and expanded into trials (the page checks before it sends, the worker expands the same
+// way), and the small charts' titles. The search itself is the library's (src/lib/sweep.ts, fitSweep).
+import { compactFraction, compactNumber, expandTrials, paramLabel, parseSweepSpec, sweepShape, type SearchKind, type SweepParam, type SweepShape, type Trial } from '../lib/sweep.ts';
+import type { Settings } from './settings.ts';
+
+/** Fraction of the training rows held out as dev rows, which rank the trials (the test rows stay out
+ *  of the choice). The split is the library's splitDataset, as the CLI's --dev-split makes it. */
+export const SWEEP_DEV_SPLIT = 0.2;
+
+/** Most trials the app runs at once: each gets a small chart and a table row. */
+export const APP_MAX_TRIALS = 256;
+
+/** Optimizers that read each β: sweeping it with another optimizer would only repeat one run. */
+const BETA_USERS: Partial<Record<SweepParam, readonly Settings['optimizer'][]>> = { beta1: ['momentum', 'adam'], beta2: ['rmsprop', 'adam'] };
+
+export interface SweepPlan {
+  readonly trials: Trial[];
+  readonly search: SearchKind;
+  /** The parameters the spec varies, in its order. */
+  readonly swept: SweepParam[];
+}
+
+/** The trials of the spec and trial count as typed (count '' = the whole grid), around the run's
+ *  settings: parameters the spec leaves out take the settings' values, draws are seeded by the run's
+ *  seed. Throws an Error whose message quotes what is wrong. */
+export function sweepTrials(specText: string, trialsText: string, s: Settings): SweepPlan {
+  const spec = parseSweepSpec(specText);
+  const raw = trialsText.trim();
+  if (raw !== '' && !/^\d+$/.test(raw)) throw new Error(`trials: expected a whole number (or nothing for the whole grid), got '${raw}'`);
+  const count = raw === '' ? undefined : Number(raw);
+  for (const a of spec.axes) {
+    const by = BETA_USERS[a.param];
+    if (by !== undefined && !by.includes(s.optimizer)) throw new Error(`sweep spec: '${a.text}' has no effect with the ${s.optimizer} optimizer (${paramLabel(a.param)} is used by ${by.join(' and ')})`);
+    if (a.param === 'keepProb' && s.hidden.length === 0) throw new Error(`sweep spec: '${a.text}' has no effect without hidden layers (dropout is on hidden layers only)`);
+  }
+  let shape: SweepShape;
+  try {
+    shape = sweepShape(spec, count);
+  } catch (e) {
+    // The library's messages name the CLI's flag; here the count is a field.
+    throw new Error((e instanceof Error ? e.message : String(e)).replaceAll('--trials N', 'fill in trials'));
+  }
+  if (shape.count > APP_MAX_TRIALS) throw new Error(`sweep: ${shape.count} trials, the app runs at most ${APP_MAX_TRIALS}: narrow the spec or give fewer trials (the CLI's --sweep takes more)`);
+  const base = { lr: s.lr, l2: s.l2, keepProb: s.keepProb, beta1: s.beta1, beta2: s.beta2, seed: s.seed };
+  return { trials: expandTrials(spec, { trials: count, seed: s.seed, base }), search: shape.search, swept: spec.axes.map((a) => a.param) };
+}
+
+/** A trial's swept values, for its small chart's title ("lr 0.1 · l2 1e-4 · seed 2"). */
+export function trialLabel(t: Trial, swept: readonly SweepParam[]): string {
+  const h = t.hyper;
+  const value = (p: SweepParam) => (p === 'lr' || p === 'l2' ? compactNumber(h[p]) : p === 'seed' ? String(h.seed) : compactFraction(h[p]));
+  return swept.map((p) => `${paramLabel(p)} ${value(p)}`).join(' · ');
+}
