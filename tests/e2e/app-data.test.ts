@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
 import { decodeModel } from '../../src/lib/model-file.ts';
 import { idxFile, npy, npzFile } from '../node/array-files.ts';
-import { expectAdapter, readBytes, runEvents, screenshot, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
+import { openApp, readBytes, runEvents, screenshot, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
 
 let site: Site;
 
@@ -18,13 +18,8 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function open(query: string): Promise<Page> {
-  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  await page.goto(`${site.url}?${query}`);
-  await expectAdapter(page);
-  return page;
+function open(query: string): Promise<Page> {
+  return openApp(site, query);
 }
 
 async function download(page: Page): Promise<Buffer> {

@@ -6,7 +6,7 @@ import type { Page } from 'playwright';
 import { decodeModel } from '../../src/lib/model-file.ts';
 import { rankTrials } from '../../src/lib/sweep.ts';
 import type { FromWorker } from '../../src/app/protocol.ts';
-import { expectAdapter, readBytes, screenshot, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
+import { openApp, readBytes, screenshot, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
 
 let site: Site;
 
@@ -17,13 +17,8 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function open(query: string): Promise<Page> {
-  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1200 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  await page.goto(`${site.url}?${query}`);
-  await expectAdapter(page);
-  return page;
+function open(query: string): Promise<Page> {
+  return openApp(site, query, { height: 1200 });
 }
 
 const MOONS = 'data=moons&samples=400&hidden=16,16&activation=tanh&lr=0.5&batchSize=32&epochs=6';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
 import { paramsFromSafetensors, specFromSafetensors } from '../../src/io/safetensors.ts';
-import { expectAdapter, runEvents, screenshot, readBytes, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
+import { expectAdapter, openApp, runEvents, screenshot, readBytes, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
 
 let site: Site;
 
@@ -14,14 +14,8 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function open(query: string, init?: () => void): Promise<Page> {
-  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  if (init) await page.addInitScript(init);
-  await page.goto(`${site.url}?${query}`);
-  await expectAdapter(page);
-  return page;
+function open(query: string, init?: () => void): Promise<Page> {
+  return openApp(site, query, init ? { init } : {});
 }
 
 /** Registered before the page's own scripts: records every main-thread task over 50 ms. */

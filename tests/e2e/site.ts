@@ -84,6 +84,18 @@ export async function waitForRunEnd(page: Page, timeoutMs: number): Promise<stri
 }
 
 /** Fails (never skips) when the page found no WebGPU adapter. */
+/** A new page of the app at `?query` (downloads allowed, page errors logged), once its adapter shows;
+ *  `init` runs in the page before its scripts. */
+export async function openApp(site: Site, query: string, o: { height?: number; init?: () => void } = {}): Promise<Page> {
+  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: o.height ?? 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  if (o.init) await page.addInitScript(o.init);
+  await page.goto(`${site.url}?${query}`);
+  await expectAdapter(page);
+  return page;
+}
+
 export async function expectAdapter(page: Page): Promise<string> {
   await page.waitForFunction(() => document.getElementById('adapter')?.dataset.state !== 'pending', null, { timeout: 30_000 });
   const text = (await page.locator('#adapter').textContent()) ?? '';
