@@ -13,29 +13,28 @@ struct Shape { rows: u32, cols: u32, s_x: u32, s_y: u32, s_models: u32, _p0: u32
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read> a: array<f32>;
 
-// 1-D index over a 2-D grid of workgroups, so more than 65535 × 256 elements can be covered.
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * 256u;
+// (element, model) of a thread: a 1-D index over a 2-D grid of workgroups (so more than 65535 × 256
+// elements can be covered), split into the element of its model and the model (past the last when the
+// thread has none).
+fn element(gid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
+  let f = gid.x + gid.y * nwg.x * 256u;
+  let count = shape.rows * shape.cols;
+  let z = f / count;
+  return vec2<u32>(f - z * count, z);
 }
 
 @compute @workgroup_size(256)
 fn bias_act(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let f = flat(gid, nwg);
-  let count = shape.rows * shape.cols;
-  let z = f / count;
-  if (z >= max(shape.s_models, 1u)) { return; }
-  let i = f - z * count;
-  let o = z * shape.s_x + i;
-  x[o] = act_forward(x[o] + bias[z * shape.s_y + i % shape.cols]);
+  let e = element(gid, nwg);
+  if (e.y >= max(shape.s_models, 1u)) { return; }
+  let o = e.y * shape.s_x + e.x;
+  x[o] = act_forward(x[o] + bias[e.y * shape.s_y + e.x % shape.cols]);
 }
 
 @compute @workgroup_size(256)
 fn act_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let f = flat(gid, nwg);
-  let count = shape.rows * shape.cols;
-  let z = f / count;
-  if (z >= max(shape.s_models, 1u)) { return; }
-  let i = f - z * count;
-  let o = z * shape.s_x + i;
-  x[o] = x[o] * act_grad_from_output(a[z * shape.s_y + i]);
+  let e = element(gid, nwg);
+  if (e.y >= max(shape.s_models, 1u)) { return; }
+  let o = e.y * shape.s_x + e.x;
+  x[o] = x[o] * act_grad_from_output(a[e.y * shape.s_y + e.x]);
 }
