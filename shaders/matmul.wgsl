@@ -89,8 +89,31 @@ fn blocked_product(gid: vec3<u32>) -> Acc {
   return acc;
 }
 
-fn blocked_rc(gid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
-  return vec2<u32>(gid.y * RB + i, gid.x * RB + j);
+// Row i of a thread's 4×4 block (its values v), written out straight: no loop over a dynamically
+// indexed row, which SwiftShader keeps in memory; a row past M is skipped whole. One function per
+// epilogue, so an entry point uses only its own bindings.
+fn blocked_row_plain(gid: vec3<u32>, i: u32, v: vec4<f32>) {
+  let r = gid.y * RB + i;
+  if (r >= dims.M) { return; }
+  let c0 = gid.x * RB;
+  store_plain(vec2<u32>(r, c0), v.x); store_plain(vec2<u32>(r, c0 + 1u), v.y);
+  store_plain(vec2<u32>(r, c0 + 2u), v.z); store_plain(vec2<u32>(r, c0 + 3u), v.w);
+}
+
+fn blocked_row_bias_act(gid: vec3<u32>, i: u32, v: vec4<f32>) {
+  let r = gid.y * RB + i;
+  if (r >= dims.M) { return; }
+  let c0 = gid.x * RB;
+  store_bias_act(vec2<u32>(r, c0), v.x); store_bias_act(vec2<u32>(r, c0 + 1u), v.y);
+  store_bias_act(vec2<u32>(r, c0 + 2u), v.z); store_bias_act(vec2<u32>(r, c0 + 3u), v.w);
+}
+
+fn blocked_row_act_grad(gid: vec3<u32>, i: u32, v: vec4<f32>) {
+  let r = gid.y * RB + i;
+  if (r >= dims.M) { return; }
+  let c0 = gid.x * RB;
+  store_act_grad(vec2<u32>(r, c0), v.x); store_act_grad(vec2<u32>(r, c0 + 1u), v.y);
+  store_act_grad(vec2<u32>(r, c0 + 2u), v.z); store_act_grad(vec2<u32>(r, c0 + 3u), v.w);
 }
 
 @compute @workgroup_size(16, 16)
@@ -129,11 +152,7 @@ fn blocked(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
-  let ext = block_extent(gid);
-  for (var i = 0u; i < ext.x; i++) {
-    let row = acc_row(acc, i);
-    for (var j = 0u; j < ext.y; j++) { store_plain(blocked_rc(gid, i, j), row[j]); }
-  }
+  blocked_row_plain(gid, 0u, acc.r0); blocked_row_plain(gid, 1u, acc.r1); blocked_row_plain(gid, 2u, acc.r2); blocked_row_plain(gid, 3u, acc.r3);
 }
 
 @compute @workgroup_size(8, 8)
@@ -142,11 +161,7 @@ fn blocked_bias_act(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
-  let ext = block_extent(gid);
-  for (var i = 0u; i < ext.x; i++) {
-    let row = acc_row(acc, i);
-    for (var j = 0u; j < ext.y; j++) { store_bias_act(blocked_rc(gid, i, j), row[j]); }
-  }
+  blocked_row_bias_act(gid, 0u, acc.r0); blocked_row_bias_act(gid, 1u, acc.r1); blocked_row_bias_act(gid, 2u, acc.r2); blocked_row_bias_act(gid, 3u, acc.r3);
 }
 
 @compute @workgroup_size(8, 8)
@@ -155,11 +170,7 @@ fn blocked_act_grad(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
-  let ext = block_extent(gid);
-  for (var i = 0u; i < ext.x; i++) {
-    let row = acc_row(acc, i);
-    for (var j = 0u; j < ext.y; j++) { store_act_grad(blocked_rc(gid, i, j), row[j]); }
-  }
+  blocked_row_act_grad(gid, 0u, acc.r0); blocked_row_act_grad(gid, 1u, acc.r1); blocked_row_act_grad(gid, 2u, acc.r2); blocked_row_act_grad(gid, 3u, acc.r3);
 }
 
 // ---- Naive: one thread per output, no workgroup memory. Kept beside the tiled kernel as the

@@ -21,12 +21,6 @@ fn model_block(gid: vec3<u32>) -> vec3<u32> {
   return vec3<u32>(gid.x - mx * dims.s_blocks, gid.y - my * dims.s_rblocks, m);
 }
 
-// Rows and columns of a thread's 4×4 block (blocked and vec4 layouts) inside the M×N output: the
-// epilogue stores only those (a thin product — one output column, one row of dW — skips the rest).
-fn block_extent(gid: vec3<u32>) -> vec2<u32> {
-  return vec2<u32>(min(RB, dims.M - min(gid.y * RB, dims.M)), min(RB, dims.N - min(gid.x * RB, dims.N)));
-}
-
 // Threads past the last model's blocks.
 fn past_models(g: vec3<u32>) -> bool {
   return dims.s_blocks != 0u && g.z >= dims.s_models;

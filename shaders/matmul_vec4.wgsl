@@ -35,8 +35,30 @@ fn nt_product(gid: vec3<u32>) -> Acc {
   return acc;
 }
 
-fn rc(gid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
-  return vec2<u32>(gid.y * RB + i, gid.x * RB + j);
+// Row i of a thread's 4×4 block (its values v), written out straight: no loop over a dynamically
+// indexed row, which SwiftShader keeps in memory; a row past M is skipped whole, and columns past N.
+// One function per epilogue, so an entry point uses only its own bindings.
+fn nt_row_plain(gid: vec3<u32>, i: u32, v: vec4<f32>) {
+  let r = gid.y * RB + i;
+  let c0 = gid.x * RB;
+  if (r >= dims.M || c0 >= dims.N) { return; }
+  let o = oc + r * dims.N + c0;
+  c[o] = v.x;
+  if (c0 + 1u < dims.N) { c[o + 1u] = v.y; }
+  if (c0 + 2u < dims.N) { c[o + 2u] = v.z; }
+  if (c0 + 3u < dims.N) { c[o + 3u] = v.w; }
+}
+
+fn nt_row_bias_act(gid: vec3<u32>, i: u32, v: vec4<f32>) {
+  let r = gid.y * RB + i;
+  let c0 = gid.x * RB;
+  if (r >= dims.M || c0 >= dims.N) { return; }
+  let o = oc + r * dims.N + c0;
+  let b = ox + c0;
+  c[o] = act_forward(v.x + bias[b]);
+  if (c0 + 1u < dims.N) { c[o + 1u] = act_forward(v.y + bias[b + 1u]); }
+  if (c0 + 2u < dims.N) { c[o + 2u] = act_forward(v.z + bias[b + 2u]); }
+  if (c0 + 3u < dims.N) { c[o + 3u] = act_forward(v.w + bias[b + 3u]); }
 }
 
 @compute @workgroup_size(8, 8)
@@ -45,14 +67,7 @@ fn vec4_nt(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nt_product(gid);
-  let ext = block_extent(gid);
-  for (var i = 0u; i < ext.x; i++) {
-    let row = acc_row(acc, i);
-    for (var j = 0u; j < ext.y; j++) {
-      let p = rc(gid, i, j);
-      if (p.x < dims.M && p.y < dims.N) { c[oc + p.x * dims.N + p.y] = row[j]; }
-    }
-  }
+  nt_row_plain(gid, 0u, acc.r0); nt_row_plain(gid, 1u, acc.r1); nt_row_plain(gid, 2u, acc.r2); nt_row_plain(gid, 3u, acc.r3);
 }
 
 @compute @workgroup_size(8, 8)
@@ -61,12 +76,5 @@ fn vec4_nt_bias_act(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nt_product(gid);
-  let ext = block_extent(gid);
-  for (var i = 0u; i < ext.x; i++) {
-    let row = acc_row(acc, i);
-    for (var j = 0u; j < ext.y; j++) {
-      let p = rc(gid, i, j);
-      if (p.x < dims.M && p.y < dims.N) { c[oc + p.x * dims.N + p.y] = act_forward(row[j] + bias[ox + p.y]); }
-    }
-  }
+  nt_row_bias_act(gid, 0u, acc.r0); nt_row_bias_act(gid, 1u, acc.r1); nt_row_bias_act(gid, 2u, acc.r2); nt_row_bias_act(gid, 3u, acc.r3);
 }
