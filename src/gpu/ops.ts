@@ -141,10 +141,12 @@ export async function sgdUpdate(device: GPUDevice, param: Float32Array, grad: Fl
   return first(out, 'param');
 }
 
-export async function gather(device: GPUDevice, src: Float32Array, index: Uint32Array, start: number, rows: number, cols: number): Promise<Float32Array> {
-  const out = await runOnce(device, 'gather', {}, { src, index, table: oneStep(start, 0), models: oneModel() }, { dst: rows * cols },
-    { rows, cols, row: 0 }, elementwiseWorkgroups(rows * cols));
-  return first(out, 'dst');
+/** Rows start..start+rows of `index` gathered from src (cols a row) and from srcY (colsY a row; 0 for none). */
+export async function gather(device: GPUDevice, src: Float32Array, index: Uint32Array, start: number, rows: number, cols: number,
+  srcY: Float32Array = new Float32Array(4), colsY = 0): Promise<{ x: Float32Array; y: Float32Array }> {
+  const out = await runOnce(device, 'gather', {}, { src, index, src_y: srcY, table: oneStep(start, 0), models: oneModel() }, { dst: rows * cols, dst_y: Math.max(rows * colsY, 4) },
+    { rows, cols, row: 0, cols_y: colsY }, elementwiseWorkgroups(rows * (cols + colsY)));
+  return { x: first(out, 'dst'), y: first(out, 'dst_y').subarray(0, rows * colsY) };
 }
 
 /** One optimizer step over a flat buffer (optimizer.wgsl); returns the new param, the regularised

@@ -358,11 +358,11 @@ export class TrainingPlan implements TrainBackend {
 
       // ---- ops, in execution order ----
       const n0 = size(spec, 0);
+      // Features into A0 and targets into Y, in one dispatch.
       const gatherOps = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer, sIndex: number): Promise<Op[]> => [
-        await op('gather', {}, { src: src.x, index, dst: A(0) }, (rows, slot) => ({ rows, cols: n0, row: row(slot), s_index: sIndex, s_dst: perModel(n0) }),
-          (rows) => elementwiseWorkgroups(N * rows * n0)),
-        await op('gather', {}, { src: src.y, index, dst: yBatch }, (rows, slot) => ({ rows, cols: out, row: row(slot), s_index: sIndex, s_dst: perModel(out) }),
-          (rows) => elementwiseWorkgroups(N * rows * out)),
+        await op('gather', {}, { src: src.x, index, dst: A(0), src_y: src.y, dst_y: yBatch },
+          (rows, slot) => ({ rows, cols: n0, row: row(slot), s_index: sIndex, s_dst: perModel(n0), cols_y: out, s_dst_y: perModel(out) }),
+          (rows) => elementwiseWorkgroups(N * rows * (n0 + out))),
       ];
 
       // Dropout (training only): hidden layer l's output A(l) is kept for g' and its dropped copy Ad(l),

@@ -318,14 +318,22 @@ describe('reductions and updates', () => {
     const out = await gpuOps.sgdUpdate(gpu().device, p, g, 0.05);
     assertClose('sgdUpdate', out, ref.sgdUpdate(f64(p), f64(g), 0.05), TOL.value);
   });
-  // Test that the batch gather copies rows index[start..start+rows) exactly.
+  // Test that the batch gather copies rows index[start..start+rows) exactly: features alone, and
+  // features and targets in one dispatch (each of their row widths).
   it('gather', async () => {
     const rng = new Rng(10);
     const [n, cols] = [50, 7];
     const src = randomArray(n * cols, rng);
     const index = rng.permutation(n);
     const out = await gpuOps.gather(gpu().device, src, index, 13, 20, cols);
-    assertClose('gather', out, ref.gather(src, index, 13, 20, cols), { atol: 0, rtol: 0 }, undefined, cols);
+    assertClose('gather', out.x, ref.gather(src, index, 13, 20, cols), { atol: 0, rtol: 0 }, undefined, cols);
+    expect(out.y.length).toBe(0);
+    for (const colsY of [1, 3, 10]) {
+      const srcY = randomArray(n * colsY, rng);
+      const both = await gpuOps.gather(gpu().device, src, index, 5, 33, cols, srcY, colsY);
+      assertClose(`gather x (targets of ${colsY})`, both.x, ref.gather(src, index, 5, 33, cols), { atol: 0, rtol: 0 }, undefined, cols);
+      assertClose(`gather y (${colsY} a row)`, both.y, ref.gather(srcY, index, 5, 33, colsY), { atol: 0, rtol: 0 }, undefined, colsY);
+    }
   });
 });
 

@@ -170,7 +170,8 @@ console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await 
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
     const out = JSON.parse(stdout) as { exports: string[]; accuracy: number };
     expect(out.exports).toEqual(['DEFAULT_CHECKPOINT_STEPS', 'DivergenceError', 'Trainer', 'TrainerError', 'applyNormalization', 'createTrainer',
-      'decodeModel', 'encodeModel', 'encodeOnnx', 'fitNormalization', 'labeled', 'parseCsv', 'splitDataset', 'toyDataset']);
+      'decodeModel', 'encodeModel', 'encodeOnnx', 'expandTrials', 'fitNormalization', 'formatSweepTable', 'labeled', 'parseCsv', 'parseSweepSpec',
+      'rankTrials', 'splitDataset', 'toyDataset']);
     expect(out.accuracy).toBeGreaterThan(0.8);
   });
 
