@@ -25,11 +25,11 @@ fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let e = flat - z * per;
   let r = e / width;
   let c = e % width;
-  let from = index[z * range.s_index + step_start(range.row) + r];
+  let source = index[z * range.s_index + step_start(range.row) + r];
   if (c < range.cols) {
-    dst[z * range.s_dst + r * range.cols + c] = src[from * range.cols + c];
+    dst[z * range.s_dst + r * range.cols + c] = src[source * range.cols + c];
   } else {
     let cy = c - range.cols;
-    dst_y[z * range.s_dst_y + r * range.cols_y + cy] = src_y[from * range.cols_y + cy];
+    dst_y[z * range.s_dst_y + r * range.cols_y + cy] = src_y[source * range.cols_y + cy];
   }
 }
