@@ -1,7 +1,7 @@
 // The web app's hyperparameter search, the plain part: the spec and trial count from the sweep fields
 // checked and expanded into trials (the page checks before it sends, the worker expands the same
 // way), and the small charts' titles. The search itself is the library's (src/lib/sweep.ts, fitSweep).
-import { compactFraction, compactNumber, expandTrials, paramLabel, parseSweepSpec, sweepShape, type SearchKind, type SweepParam, type SweepShape, type Trial } from '../lib/sweep.ts';
+import { compactFraction, compactNumber, expandTrials, ineffectiveAxis, paramLabel, parseSweepSpec, sweepShape, type SearchKind, type SweepParam, type SweepShape, type Trial } from '../lib/sweep.ts';
 import type { Settings } from './settings.ts';
 
 /** Fraction of the training rows held out as dev rows, which rank the trials (the test rows stay out
@@ -10,9 +10,6 @@ export const SWEEP_DEV_SPLIT = 0.2;
 
 /** Most trials the app runs at once: each gets a small chart and a table row. */
 export const APP_MAX_TRIALS = 256;
-
-/** Optimizers that read each β: sweeping it with another optimizer would only repeat one run. */
-const BETA_USERS: Partial<Record<SweepParam, readonly Settings['optimizer'][]>> = { beta1: ['momentum', 'adam'], beta2: ['rmsprop', 'adam'] };
 
 export interface SweepPlan {
   readonly trials: Trial[];
@@ -29,11 +26,9 @@ export function sweepTrials(specText: string, trialsText: string, s: Settings): 
   const raw = trialsText.trim();
   if (raw !== '' && !/^\d+$/.test(raw)) throw new Error(`trials: expected a whole number (or nothing for the whole grid), got '${raw}'`);
   const count = raw === '' ? undefined : Number(raw);
-  for (const a of spec.axes) {
-    const by = BETA_USERS[a.param];
-    if (by !== undefined && !by.includes(s.optimizer)) throw new Error(`sweep spec: '${a.text}' has no effect with the ${s.optimizer} optimizer (${paramLabel(a.param)} is used by ${by.join(' and ')})`);
-    if (a.param === 'keepProb' && s.hidden.length === 0) throw new Error(`sweep spec: '${a.text}' has no effect without hidden layers (dropout is on hidden layers only)`);
-  }
+  const idle = ineffectiveAxis(spec, s.optimizer, s.hidden.length);
+  if (idle?.why === 'optimizer') throw new Error(`sweep spec: '${idle.axis.text}' has no effect with the ${s.optimizer} optimizer (${paramLabel(idle.axis.param)} is used by ${idle.users.join(' and ')})`);
+  if (idle?.why === 'no-hidden-layers') throw new Error(`sweep spec: '${idle.axis.text}' has no effect without hidden layers (dropout is on hidden layers only)`);
   let shape: SweepShape;
   try {
     shape = sweepShape(spec, count);

@@ -6,7 +6,7 @@ import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/backend.ts';
 import type { LrDecay } from '../train/loop.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
-import { MAX_TRIALS, paramLabel, parseSweepSpec, sweepShape, type SweepSpec } from '../lib/sweep.ts';
+import { MAX_TRIALS, ineffectiveAxis, paramLabel, parseSweepSpec, sweepShape, type SweepSpec } from '../lib/sweep.ts';
 
 export type DataSource =
   | { kind: 'mnist' } | { kind: 'synthetic'; name: SyntheticName } | { kind: 'csv'; path: string }
@@ -326,13 +326,9 @@ function checkSweep(o: TrainOptions, seen: ReadonlySet<string>): void {
   const single = ['--checkpoint', '--checkpoint-every', '--resume'].filter((f) => seen.has(f));
   if (single.length > 0) throw new Error(`${single.join(', ')}: not with --sweep (a checkpoint holds one run)`);
   // A swept parameter that changes nothing would only repeat one run.
-  const users: Partial<Record<string, readonly string[]>> = { beta1: ['momentum', 'adam'], beta2: ['rmsprop', 'adam'] };
-  for (const a of sweep.axes) {
-    const label = paramLabel(a.param);
-    const by = users[label];
-    if (by !== undefined && !by.includes(o.optimizer)) throw new Error(`--sweep: '${a.text}' has no effect with --optimizer ${o.optimizer} (${label} is used by ${by.join(' and ')})`);
-    if (a.param === 'keepProb' && o.hidden.length === 0) throw new Error(`--sweep: '${a.text}' has no effect without hidden layers (dropout is on hidden layers only)`);
-  }
+  const idle = ineffectiveAxis(sweep, o.optimizer, o.hidden.length);
+  if (idle?.why === 'optimizer') throw new Error(`--sweep: '${idle.axis.text}' has no effect with --optimizer ${o.optimizer} (${paramLabel(idle.axis.param)} is used by ${idle.users.join(' and ')})`);
+  if (idle?.why === 'no-hidden-layers') throw new Error(`--sweep: '${idle.axis.text}' has no effect without hidden layers (dropout is on hidden layers only)`);
   sweepShape(sweep, o.trials, '--sweep'); // a continuous range without --trials, a grid past the cap, --trials past the grid
 }
 

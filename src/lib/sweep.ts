@@ -14,6 +14,7 @@
 // Every draw comes from Rng(seed) (src/rng.ts), so a trial list is a function of the spec, the count
 // and the seed. Parameters the spec leaves out take the base values.
 import { Rng } from '../rng.ts';
+import type { OptimizerKind } from '../train/backend.ts';
 import { TrainerError } from './errors.ts';
 
 /** Most trials one sweep may hold (a grid's size or a trial count). */
@@ -80,6 +81,22 @@ const RULES: readonly ParamRule[] = [
 ];
 
 const KNOWN = 'lr, l2, keep (also keep-prob, keepProb), beta1, beta2, seed';
+
+/** Optimizers that read each β (the others ignore it). */
+const BETA_USERS: Partial<Record<SweepParam, readonly OptimizerKind[]>> = { beta1: ['momentum', 'adam'], beta2: ['rmsprop', 'adam'] };
+
+/** The first axis of `spec` that cannot change a run with this optimizer and this many hidden layers,
+ *  and why: a β the optimizer does not read (`users`: the optimizers that do), or a keep-prob with no
+ *  hidden layer to drop out of. Such a sweep would only repeat one run; callers refuse it in their words. */
+export function ineffectiveAxis(spec: SweepSpec, optimizer: OptimizerKind, hiddenLayers: number):
+  { readonly axis: SweepAxis; readonly why: 'optimizer'; readonly users: readonly OptimizerKind[] } | { readonly axis: SweepAxis; readonly why: 'no-hidden-layers' } | undefined {
+  for (const axis of spec.axes) {
+    const users = BETA_USERS[axis.param];
+    if (users !== undefined && !users.includes(optimizer)) return { axis, why: 'optimizer', users };
+    if (axis.param === 'keepProb' && hiddenLayers === 0) return { axis, why: 'no-hidden-layers' };
+  }
+  return undefined;
+}
 
 /** The label a table or a message gives a parameter ('keep' for keepProb). */
 export function paramLabel(p: SweepParam): string {
