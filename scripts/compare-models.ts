@@ -7,7 +7,9 @@ import { decodeModel } from '../src/lib/model-file.ts';
 import { layerTensors } from '../src/model.ts';
 
 function weights(path: string): Uint32Array[] {
-  return decodeModel(readFileSync(path), path).params.flatMap((l) => layerTensors(l).map(([, t]) => new Uint32Array(t.buffer, t.byteOffset, t.length)));
+  return decodeModel(readFileSync(path), path).params.flatMap((l) =>
+    layerTensors(l).map(([, t]) => new Uint32Array(t.buffer, t.byteOffset, t.length)),
+  );
 }
 
 function same(a: string, b: string): boolean {
@@ -17,9 +19,13 @@ function same(a: string, b: string): boolean {
 }
 
 const args = process.argv.slice(2);
-const pairs: [string, string][] = args[0] === '--pairs'
-  ? readdirSync(args[1]!).filter((f) => f.endsWith('.safetensors')).sort().map((f) => [join(args[1]!, f), join(args[2]!, f)])
-  : args.slice(1).map((f) => [args[0]!, f]);
+const pairs: [string, string][] =
+  args[0] === '--pairs'
+    ? readdirSync(args[1]!)
+        .filter((f) => f.endsWith('.safetensors'))
+        .sort()
+        .map((f) => [join(args[1]!, f), join(args[2]!, f)])
+    : args.slice(1).map((f) => [args[0]!, f]);
 let bad = 0;
 for (const [a, b] of pairs) {
   const ok = same(a, b);

@@ -9,7 +9,7 @@ import { readCsvFile } from '../src/data/csv-file.ts';
 
 const arg = (flag: string, fallback: string) => {
   const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] ?? fallback : fallback;
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const mb = Number(arg('--mb', '200'));
 const file = arg('--file', join(tmpdir(), `csv-throughput-${mb}mb.csv`));
@@ -17,7 +17,7 @@ const file = arg('--file', join(tmpdir(), `csv-throughput-${mb}mb.csv`));
 if (!existsSync(file)) {
   const fd = openSync(file, 'w');
   let state = 12345;
-  const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
   writeSync(fd, 'f1,f2,f3,f4,f5,f6,f7,f8,f9,label\n');
   let bytes = 0;
   while (bytes < mb * 1e6) {
@@ -46,6 +46,10 @@ const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const peak = process.resourceUsage().maxRSS * 1024;
 const f32 = d.n * (d.features + 1) * 4;
 const MiB = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-console.log(`${file}: ${(size / 1e6).toFixed(0)} MB, ${d.n} rows x ${d.features + 1} columns in ${seconds.toFixed(2)} s: ${(size / 1e6 / seconds).toFixed(1)} MB/s ` +
-  `(${cpuSeconds.toFixed(2)} s of CPU time: ${(size / 1e6 / cpuSeconds).toFixed(1)} MB/s per CPU second; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`);
-console.log(`peak RSS ${MiB(peak)} (${MiB(rssBefore)} before reading) = ${(peak / f32).toFixed(2)}x the float32 table (${MiB(f32)}); ${((peak - rssBefore) / f32).toFixed(2)}x counting only what reading added`);
+console.log(
+  `${file}: ${(size / 1e6).toFixed(0)} MB, ${d.n} rows x ${d.features + 1} columns in ${seconds.toFixed(2)} s: ${(size / 1e6 / seconds).toFixed(1)} MB/s ` +
+    `(${cpuSeconds.toFixed(2)} s of CPU time: ${(size / 1e6 / cpuSeconds).toFixed(1)} MB/s per CPU second; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`,
+);
+console.log(
+  `peak RSS ${MiB(peak)} (${MiB(rssBefore)} before reading) = ${(peak / f32).toFixed(2)}x the float32 table (${MiB(f32)}); ${((peak - rssBefore) / f32).toFixed(2)}x counting only what reading added`,
+);

@@ -32,10 +32,22 @@ export interface Mismatch {
 type Num = ArrayLike<number>;
 
 /** Returns undefined when every element passes, else a description (tensor, first bad index, max diff, window). */
-export function compare(name: string, actual: Num, expected: Num, tol: Tolerance, bound?: Num, cols = 1): Mismatch | undefined {
+export function compare(
+  name: string,
+  actual: Num,
+  expected: Num,
+  tol: Tolerance,
+  bound?: Num,
+  cols = 1,
+): Mismatch | undefined {
   if (actual.length !== expected.length) {
-    return { name, firstBad: -1, bad: Math.max(actual.length, expected.length), maxDiff: Infinity,
-      report: `${name}: length ${actual.length}, expected ${expected.length}` };
+    return {
+      name,
+      firstBad: -1,
+      bad: Math.max(actual.length, expected.length),
+      maxDiff: Infinity,
+      report: `${name}: length ${actual.length}, expected ${expected.length}`,
+    };
   }
   let firstBad = -1;
   let bad = 0;
@@ -62,9 +74,12 @@ export function compare(name: string, actual: Num, expected: Num, tol: Tolerance
     const where = cols > 1 ? `[${Math.floor(i / cols)},${i % cols}]` : `[${i}]`;
     const a = actual[i]!;
     const e = expected[i]!;
-    lines.push(`  ${where.padEnd(12)} actual ${a.toPrecision(8).padStart(16)}  expected ${e.toPrecision(8).padStart(16)}  diff ${Math.abs(a - e).toExponential(2)}${i === firstBad ? '  <- first bad' : ''}`);
+    lines.push(
+      `  ${where.padEnd(12)} actual ${a.toPrecision(8).padStart(16)}  expected ${e.toPrecision(8).padStart(16)}  diff ${Math.abs(a - e).toExponential(2)}${i === firstBad ? '  <- first bad' : ''}`,
+    );
   }
-  const report = `${name}: ${bad} of ${actual.length} elements outside |d| <= ${tol.atol} + ${tol.rtol}|ref|${bound ? ' + bound' : ''}; ` +
+  const report =
+    `${name}: ${bad} of ${actual.length} elements outside |d| <= ${tol.atol} + ${tol.rtol}|ref|${bound ? ' + bound' : ''}; ` +
     `first bad index ${firstBad}, largest difference ${maxDiff.toExponential(3)} at ${maxAt}\n${lines.join('\n')}`;
   return { name, firstBad, bad, maxDiff, report };
 }

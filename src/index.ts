@@ -18,7 +18,18 @@ export {
   /** Steps between in-memory checkpoints when none is asked for (an epoch, at most this many). */
   DEFAULT_CHECKPOINT_STEPS,
 } from './lib/trainer.ts';
-export type { DeviceChoice, Evaluation, FitCheckpoint, FitOptions, ManualSteps, Prediction, SweepFitOptions, SweepProgress, SweepTrialResult, TrainerOptions } from './lib/trainer.ts';
+export type {
+  DeviceChoice,
+  Evaluation,
+  FitCheckpoint,
+  FitOptions,
+  ManualSteps,
+  Prediction,
+  SweepFitOptions,
+  SweepProgress,
+  SweepTrialResult,
+  TrainerOptions,
+} from './lib/trainer.ts';
 
 export {
   /** A sweep spec ("lr=log:1e-4:1e-1, l2=0,1e-4, seed=1..4") parsed and checked. */
@@ -35,8 +46,8 @@ export type { Hyperparameters, SweepSpec, Trial, TrialResult, TrialStatus } from
 export {
   /** Thrown for bad input, a missing WebGPU, a model that does not fit, a diverged or lost run; `code` says which. */
   TrainerError,
-} from './lib/errors.ts';
-export type { TrainerErrorCode } from './lib/errors.ts';
+} from './errors.ts';
+export type { TrainerErrorCode } from './errors.ts';
 
 export {
   /** Thrown (a TrainerError, code 'diverged') when the loss turns NaN or Inf; the trainer's

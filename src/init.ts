@@ -16,9 +16,19 @@ export function initParams(spec: ModelSpec, seed: number): Params {
     const weight = new Float32Array(nOut * nIn);
     for (let i = 0; i < weight.length; i++) weight[i] = rng.normal() * scale;
     const layer = { weight, bias: new Float32Array(nOut) };
-    params.push(hasBatchNorm(spec, l)
-      ? { ...layer, bn: { gamma: new Float32Array(nOut).fill(1), beta: new Float32Array(nOut), mean: new Float32Array(nOut), var: new Float32Array(nOut).fill(1) } }
-      : layer);
+    params.push(
+      hasBatchNorm(spec, l)
+        ? {
+            ...layer,
+            bn: {
+              gamma: new Float32Array(nOut).fill(1),
+              beta: new Float32Array(nOut),
+              mean: new Float32Array(nOut),
+              var: new Float32Array(nOut).fill(1),
+            },
+          }
+        : layer,
+    );
   }
   return params;
 }

@@ -79,8 +79,15 @@ export function hasBatchNorm(spec: ModelSpec, l: number): boolean {
 }
 
 /** A layer's tensors in order: weight, bias, then γ, β, running mean, running var when present. */
-export function layerTensors<T>(p: { readonly weight: T; readonly bias: T; readonly bn?: BatchNormTensors<T> }): [TensorKind, T][] {
-  const out: [TensorKind, T][] = [['weight', p.weight], ['bias', p.bias]];
+export function layerTensors<T>(p: {
+  readonly weight: T;
+  readonly bias: T;
+  readonly bn?: BatchNormTensors<T>;
+}): [TensorKind, T][] {
+  const out: [TensorKind, T][] = [
+    ['weight', p.weight],
+    ['bias', p.bias],
+  ];
   if (p.bn) for (const k of BN_KINDS) out.push([k, p.bn[BN_FIELD[k]]]);
   return out;
 }
@@ -96,9 +103,14 @@ export function tensorShape(spec: ModelSpec, l: number, kind: TensorKind): numbe
 }
 
 /** Builds a layer from its tensors by kind (the inverse of layerTensors). */
-export function fromTensors<T>(get: (kind: TensorKind) => T, bn: boolean): { weight: T; bias: T; bn?: BatchNormTensors<T> } {
+export function fromTensors<T>(
+  get: (kind: TensorKind) => T,
+  bn: boolean,
+): { weight: T; bias: T; bn?: BatchNormTensors<T> } {
   const layer = { weight: get('weight'), bias: get('bias') };
-  return bn ? { ...layer, bn: { gamma: get('bn_gamma'), beta: get('bn_beta'), mean: get('bn_mean'), var: get('bn_var') } } : layer;
+  return bn
+    ? { ...layer, bn: { gamma: get('bn_gamma'), beta: get('bn_beta'), mean: get('bn_mean'), var: get('bn_var') } }
+    : layer;
 }
 
 export function layerCount(spec: ModelSpec): number {
@@ -113,7 +125,8 @@ export function layerActivation(spec: ModelSpec, l: number): Activation {
 
 export function paramCount(spec: ModelSpec): number {
   let n = 0;
-  for (let l = 0; l < layerCount(spec); l++) n += size(spec, l + 1) * (size(spec, l) + 1 + (hasBatchNorm(spec, l) ? 2 : 0));
+  for (let l = 0; l < layerCount(spec); l++)
+    n += size(spec, l + 1) * (size(spec, l) + 1 + (hasBatchNorm(spec, l) ? 2 : 0));
   return n;
 }
 
@@ -125,13 +138,16 @@ export function size(spec: ModelSpec, i: number): number {
 
 /** Throws a clear error for a spec that cannot describe a network. */
 export function validateSpec(spec: ModelSpec): void {
-  if (spec.sizes.length < 2) throw new Error(`a model needs at least an input and an output size, got [${spec.sizes.join(',')}]`);
+  if (spec.sizes.length < 2)
+    throw new Error(`a model needs at least an input and an output size, got [${spec.sizes.join(',')}]`);
   spec.sizes.forEach((n, i) => {
     if (!Number.isInteger(n) || n < 1) throw new Error(`layer size ${i} must be a positive integer, got ${n}`);
   });
-  if (!HIDDEN_ACTIVATIONS.includes(spec.activation) && spec.activation !== 'linear') throw new Error(`unknown activation '${spec.activation}'`);
+  if (!HIDDEN_ACTIVATIONS.includes(spec.activation) && spec.activation !== 'linear')
+    throw new Error(`unknown activation '${spec.activation}'`);
   if (!LOSSES.includes(spec.loss)) throw new Error(`unknown loss '${spec.loss}'`);
-  if (spec.batchNorm !== undefined && typeof spec.batchNorm !== 'boolean') throw new Error(`batchNorm must be a boolean, got ${String(spec.batchNorm)}`);
+  if (spec.batchNorm !== undefined && typeof spec.batchNorm !== 'boolean')
+    throw new Error(`batchNorm must be a boolean, got ${String(spec.batchNorm)}`);
 }
 
 /** Tensor names used in safetensors files and in error messages: layers.{i}.weight, layers.{i}.bias,

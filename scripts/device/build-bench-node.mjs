@@ -20,9 +20,12 @@ await build({
     minify: false,
     rollupOptions: {
       output: {
-        format: 'es', entryFileNames: 'bench-node.mjs', codeSplitting: false,
+        format: 'es',
+        entryFileNames: 'bench-node.mjs',
+        codeSplitting: false,
         // TF.js WASM's Emscripten loader is CommonJS and reads __dirname / __filename under Node.
-        banner: "import { fileURLToPath as __toPath } from 'node:url';\n" +
+        banner:
+          "import { fileURLToPath as __toPath } from 'node:url';\n" +
           "const __filename = __toPath(import.meta.url);\nconst __dirname = __toPath(new URL('.', import.meta.url));",
       },
     },

@@ -15,16 +15,29 @@ export class Curves {
 
   constructor(parent: HTMLElement, title: string, yLabel: string, percent: boolean) {
     const fmt = (v: number | null) => (v === null ? '' : percent ? `${(100 * v).toFixed(1)}%` : v.toPrecision(3));
-    this.plot = new uPlot({
-      title, width: 420, height: 220,
-      scales: { x: { time: false }, ...(percent ? { y: { range: [0, 1] as uPlot.Range.MinMax } } : {}) },
-      axes: [{ label: 'epoch' }, { label: yLabel, values: (_u, vals) => vals.map((v) => fmt(v)), size: 60 }],
-      series: [
-        { label: 'epoch', value: (_u, v) => (v === null ? '' : v.toFixed(2)) },
-        { label: 'train', stroke: '#1f77b4', width: 1.5, spanGaps: true, value: (_u, v) => fmt(v) },
-        { label: 'test', stroke: '#d62728', width: 2, spanGaps: true, points: { show: true, size: 4 }, value: (_u, v) => fmt(v) },
-      ],
-    }, [[], [], []], parent);
+    this.plot = new uPlot(
+      {
+        title,
+        width: 420,
+        height: 220,
+        scales: { x: { time: false }, ...(percent ? { y: { range: [0, 1] as uPlot.Range.MinMax } } : {}) },
+        axes: [{ label: 'epoch' }, { label: yLabel, values: (_u, vals) => vals.map((v) => fmt(v)), size: 60 }],
+        series: [
+          { label: 'epoch', value: (_u, v) => (v === null ? '' : v.toFixed(2)) },
+          { label: 'train', stroke: '#1f77b4', width: 1.5, spanGaps: true, value: (_u, v) => fmt(v) },
+          {
+            label: 'test',
+            stroke: '#d62728',
+            width: 2,
+            spanGaps: true,
+            points: { show: true, size: 4 },
+            value: (_u, v) => fmt(v),
+          },
+        ],
+      },
+      [[], [], []],
+      parent,
+    );
   }
 
   reset(): void {

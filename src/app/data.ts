@@ -45,7 +45,8 @@ export async function loadDataset(s: Settings, csv: Dataset | GivenSplit | undef
     case 'circles':
     case 'xor':
       return syntheticDataset(s.data, s.samples, s.seed, s.noise);
-    case 'mnist': return loadMnistBrowser();
+    case 'mnist':
+      return loadMnistBrowser();
     case 'csv':
       if (!csv) throw new Error('data is your file but none is loaded: pick or drop a file first');
       return csv;
@@ -68,12 +69,25 @@ export interface Prepared {
 }
 
 /** At most settings.samples rows (a seeded random subset). */
-const cap = (d: Dataset, s: Settings) => (d.n > s.samples ? subset(d, new Rng(s.seed ^ 0x0ca9).permutation(d.n).subarray(0, s.samples)) : d);
+const cap = (d: Dataset, s: Settings) =>
+  d.n > s.samples ? subset(d, new Rng(s.seed ^ 0x0ca9).permutation(d.n).subarray(0, s.samples)) : d;
 
 /** Caps rows at settings.samples and splits them as every front end does; a test set that came with the
  *  data is used as given (each part capped at settings.samples). `devSplit` (a fraction of the training
  *  rows) holds dev rows out of train as the CLI's --dev-split does. */
 export function prepare(d: Dataset | GivenSplit, s: Settings, images = false, devSplit = 0): Prepared {
-  const { train, test, dev } = splitDataset('train' in d ? { train: cap(d.train, s), test: cap(d.test, s) } : cap(d, s), { testSplit: s.testSplit, devSplit, seed: s.seed });
-  return { name: train.name, features: train.features, classes: train.classes, targets: targetCount(train), train, test, dev, images: images && train.features === 784 };
+  const { train, test, dev } = splitDataset(
+    'train' in d ? { train: cap(d.train, s), test: cap(d.test, s) } : cap(d, s),
+    { testSplit: s.testSplit, devSplit, seed: s.seed },
+  );
+  return {
+    name: train.name,
+    features: train.features,
+    classes: train.classes,
+    targets: targetCount(train),
+    train,
+    test,
+    dev,
+    images: images && train.features === 784,
+  };
 }

@@ -5,13 +5,14 @@
 import { CsvReader, type CsvRead } from '../data/csv.ts';
 import { IDX_NAMES, idxRole, idxSource, isGzip, npzSource, type IdxFiles, type Loaded } from '../data/arrays.ts';
 import { checked, zipEntries } from '../io/zip.ts';
-import { messageOf } from '../lib/errors.ts';
+import { messageOf } from '../errors.ts';
 
 /** Bytes read so far of all the files, and their total. */
 export type Progress = (bytes: number, total: number) => void;
 
 /** True when the files are IDX files or an .npz (an array source), false for a CSV/TSV file. */
-export const isArrayFiles = (files: readonly File[]): boolean => files.some((f) => f.name.endsWith('.npz') || idxRole(f.name) !== undefined);
+export const isArrayFiles = (files: readonly File[]): boolean =>
+  files.some((f) => f.name.endsWith('.npz') || idxRole(f.name) !== undefined);
 
 /** Bytes between progress reports. */
 const PROGRESS_BYTES = 1 << 22;
@@ -19,7 +20,12 @@ const PROGRESS_BYTES = 1 << 22;
 /** Reads a CSV/TSV file through the CsvReader in the stream's chunks (decoded as UTF-8 across chunk
  *  boundaries), reporting progress every few MiB or 100 ms; `cancelled` stops it between chunks
  *  (returns undefined). */
-export async function readCsvFile(file: File, label: string | undefined, onProgress: Progress, cancelled: () => boolean): Promise<CsvRead | undefined> {
+export async function readCsvFile(
+  file: File,
+  label: string | undefined,
+  onProgress: Progress,
+  cancelled: () => boolean,
+): Promise<CsvRead | undefined> {
   const reader = new CsvReader(file.name, label !== undefined ? { label } : {}, file.size);
   const decoder = new TextDecoder('utf-8'); // drops a BOM
   const stream = file.stream().getReader();
@@ -68,23 +74,42 @@ export async function readArrayFiles(files: readonly File[], onProgress: Progres
     const where = npz[0]!.name;
     const entries = zipEntries(await read(npz[0]!), where).filter((e) => e.name.endsWith('.npy'));
     const members = new Map<string, Uint8Array>();
-    for (const e of entries) members.set(e.name, checked(e, e.method === 'stored' ? e.raw : await decompress(e.raw, 'deflate-raw', `${where}: member '${e.name}'`), where));
+    for (const e of entries)
+      members.set(
+        e.name,
+        checked(
+          e,
+          e.method === 'stored' ? e.raw : await decompress(e.raw, 'deflate-raw', `${where}: member '${e.name}'`),
+          where,
+        ),
+      );
     return { name: where, ...npzSource(where, [...members.keys()], (m) => members.get(m)!) };
   }
   const byRole = new Map<keyof IdxFiles, File>();
   for (const f of files) {
     const role = idxRole(f.name);
-    if (!role) throw new Error(`${f.name}: not one of MNIST's IDX files (${Object.values(IDX_NAMES).join(', ')}, each optionally .gz); pick the four together`);
+    if (!role)
+      throw new Error(
+        `${f.name}: not one of MNIST's IDX files (${Object.values(IDX_NAMES).join(', ')}, each optionally .gz); pick the four together`,
+      );
     if (byRole.has(role)) throw new Error(`${f.name} and ${byRole.get(role)!.name} are both ${IDX_NAMES[role]}`);
     byRole.set(role, f);
   }
   const missing = (Object.keys(IDX_NAMES) as (keyof IdxFiles)[]).filter((r) => !byRole.has(r));
-  if (missing.length > 0) throw new Error(`IDX files: ${missing.map((r) => IDX_NAMES[r]).join(', ')} missing (got ${files.map((f) => f.name).join(', ')}); pick the four files together`);
+  if (missing.length > 0)
+    throw new Error(
+      `IDX files: ${missing.map((r) => IDX_NAMES[r]).join(', ')} missing (got ${files.map((f) => f.name).join(', ')}); pick the four files together`,
+    );
   const file = async (role: keyof IdxFiles) => {
     const f = byRole.get(role)!;
     const bytes = await read(f);
     return { bytes: isGzip(bytes) ? await decompress(bytes, 'gzip', f.name) : bytes, where: f.name };
   };
-  const f: IdxFiles = { trainImages: await file('trainImages'), trainLabels: await file('trainLabels'), testImages: await file('testImages'), testLabels: await file('testLabels') };
+  const f: IdxFiles = {
+    trainImages: await file('trainImages'),
+    trainLabels: await file('trainLabels'),
+    testImages: await file('testImages'),
+    testLabels: await file('testLabels'),
+  };
   return { name: 'IDX files', ...idxSource('idx', f) };
 }

@@ -24,9 +24,16 @@ const progress = $<HTMLProgressElement>('progress');
 const progressText = $('progress-text');
 const modelInfo = $('model-info');
 const buttons = {
-  start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'),
-  stop: $<HTMLButtonElement>('stop'), save: $<HTMLButtonElement>('save'), check: $<HTMLButtonElement>('check'),
-  forget: $<HTMLButtonElement>('forget'), gradcheck: $<HTMLButtonElement>('gradcheck'), share: $<HTMLButtonElement>('share'), resumeSaved: $<HTMLButtonElement>('resume-saved'),
+  start: $<HTMLButtonElement>('start'),
+  pause: $<HTMLButtonElement>('pause'),
+  resume: $<HTMLButtonElement>('resume'),
+  stop: $<HTMLButtonElement>('stop'),
+  save: $<HTMLButtonElement>('save'),
+  check: $<HTMLButtonElement>('check'),
+  forget: $<HTMLButtonElement>('forget'),
+  gradcheck: $<HTMLButtonElement>('gradcheck'),
+  share: $<HTMLButtonElement>('share'),
+  resumeSaved: $<HTMLButtonElement>('resume-saved'),
 };
 const notice = $('notice');
 const lossChart = new Curves($('loss-chart'), 'Loss', 'mean loss', false);
@@ -38,7 +45,10 @@ const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(
 /** Every message from the worker, for tests and for poking at from the console; loseDevice() destroys
  *  the worker's GPU device (what a driver reset does) to exercise the recovery. */
 const log: FromWorker[] = [];
-(window as unknown as { __trainer: { log: FromWorker[]; loseDevice: () => void } }).__trainer = { log, loseDevice: () => send({ type: 'debug-lose-device' }) };
+(window as unknown as { __trainer: { log: FromWorker[]; loseDevice: () => void } }).__trainer = {
+  log,
+  loseDevice: () => send({ type: 'debug-lose-device' }),
+};
 
 // ---- Errors ----
 function showError(text: string): void {
@@ -52,8 +62,10 @@ function clearError(): void {
 function fillForm(s: Settings): void {
   for (const key of KEYS) {
     const el = form.elements.namedItem(key);
-    if (el instanceof HTMLInputElement && el.type === 'checkbox') el.checked = s[key] === true; // a saved run from before the setting: absent, off
-    else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key] ?? '');
+    if (el instanceof HTMLInputElement && el.type === 'checkbox')
+      el.checked = s[key] === true; // a saved run from before the setting: absent, off
+    else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement)
+      el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key] ?? '');
   }
   showDataFields(s.data);
   showOptimizerFields(s.optimizer);
@@ -61,7 +73,9 @@ function fillForm(s: Settings): void {
 
 /** β1 and β2 only for the optimizers that use them. */
 function showOptimizerFields(optimizer: string): void {
-  form.querySelectorAll<HTMLElement>('[data-optimizers]').forEach((el) => (el.hidden = !(el.dataset.optimizers ?? '').split(' ').includes(optimizer)));
+  form
+    .querySelectorAll<HTMLElement>('[data-optimizers]')
+    .forEach((el) => (el.hidden = !(el.dataset.optimizers ?? '').split(' ').includes(optimizer)));
 }
 
 function readForm(): { settings: Settings; errors: string[] } {
@@ -71,7 +85,9 @@ function readForm(): { settings: Settings; errors: string[] } {
 }
 
 function showDataFields(data: string): void {
-  form.querySelectorAll<HTMLElement>('[data-for="synthetic"]').forEach((el) => (el.hidden = data === 'mnist' || data === 'csv'));
+  form
+    .querySelectorAll<HTMLElement>('[data-for="synthetic"]')
+    .forEach((el) => (el.hidden = data === 'mnist' || data === 'csv'));
   form.querySelectorAll<HTMLElement>('[data-for="csv"]').forEach((el) => (el.hidden = data !== 'csv'));
 }
 
@@ -181,11 +197,17 @@ const sweepTrialsField = $<HTMLInputElement>('sweep-trials');
 const sweepError = $('sweep-error');
 const sweepSummary = $('sweep-summary');
 const sweepRun = $<HTMLButtonElement>('sweep-run');
-const sweepPanel = new SweepPanel($('sweep-panel'), $('sweep-status'), $('sweep-charts'), $<HTMLTableElement>('sweep-table'), (trial) => {
-  clearError();
-  sweepError.textContent = '';
-  send({ type: 'adopt', trial });
-});
+const sweepPanel = new SweepPanel(
+  $('sweep-panel'),
+  $('sweep-status'),
+  $('sweep-charts'),
+  $<HTMLTableElement>('sweep-table'),
+  (trial) => {
+    clearError();
+    sweepError.textContent = '';
+    send({ type: 'adopt', trial });
+  },
+);
 
 /** Checks the sweep fields against the current settings (as the worker will expand them): the trial
  *  count, or the error next to the fields. An empty spec is only an error when the sweep is run. */
@@ -228,15 +250,22 @@ function onSweepProgress(p: Extract<FromWorker, { type: 'sweep-progress' }>['pro
   sweepPanel.progress(p);
   progress.max = p.groups * p.epochs;
   progress.value = p.group * p.epochs + p.epoch;
-  const best = p.devLoss.reduce<[number, number] | undefined>((b, l, m) => (Number.isFinite(l) && (!b || l < b[0]) ? [l, p.first + m] : b), undefined);
-  progressText.textContent = `sweep: group ${p.group + 1} / ${p.groups} (trials ${p.first}..${p.first + p.trainLoss.length - 1}) · epoch ${p.epoch} / ${p.epochs} · ` +
+  const best = p.devLoss.reduce<[number, number] | undefined>(
+    (b, l, m) => (Number.isFinite(l) && (!b || l < b[0]) ? [l, p.first + m] : b),
+    undefined,
+  );
+  progressText.textContent =
+    `sweep: group ${p.group + 1} / ${p.groups} (trials ${p.first}..${p.first + p.trainLoss.length - 1}) · epoch ${p.epoch} / ${p.epochs} · ` +
     `${best ? `best dev loss ${best[0].toPrecision(4)} (trial ${best[1]})` : 'no finite dev loss'} · ${seconds(p.seconds)}`;
   schedule();
 }
 
 function onAdopted(m: Extract<FromWorker, { type: 'adopted' }>): void {
   sweepPanel.adopted(m.trial);
-  const fig = (f: SplitFigures) => (regression ? `loss ${f.loss.toPrecision(4)}, R² ${f.r2 === undefined ? 'n/a' : f.r2.toFixed(3)}` : `loss ${f.loss.toPrecision(4)}, acc ${pct(f.accuracy)}`);
+  const fig = (f: SplitFigures) =>
+    regression
+      ? `loss ${f.loss.toPrecision(4)}, R² ${f.r2 === undefined ? 'n/a' : f.r2.toFixed(3)}`
+      : `loss ${f.loss.toPrecision(4)}, acc ${pct(f.accuracy)}`;
   progressText.textContent = `sweep trial ${m.trial} in use · train ${fig(m.train)} · dev ${fig(m.dev)} · test ${m.test ? fig(m.test) : 'n/a'}`;
 }
 
@@ -290,18 +319,23 @@ function onCsvHeader(columns: readonly string[]): void {
 }
 
 const NAMES_SHOWN = 10;
-const nameList = (names: readonly string[]) => names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? `, … (${names.length})` : '');
+const nameList = (names: readonly string[]) =>
+  names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? `, … (${names.length})` : '');
 
 function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
   csvName = m.name;
-  if (m.label === '') { // arrays: the labels are their own array
+  if (m.label === '') {
+    // arrays: the labels are their own array
     csvLabel.replaceChildren(new Option('(given with the arrays)', ''));
     csvLabel.disabled = true;
   }
-  const what = m.task === 'regression' ? `regression on "${m.label}" (${m.reason})`
-    : `${m.classes} classes${m.classNames ? ` (${nameList(m.classNames)})` : ''}${m.label ? ` in "${m.label}"` : ''}`;
+  const what =
+    m.task === 'regression'
+      ? `regression on "${m.label}" (${m.reason})`
+      : `${m.classes} classes${m.classNames ? ` (${nameList(m.classNames)})` : ''}${m.label ? ` in "${m.label}"` : ''}`;
   const rows = m.testRows !== undefined ? `${m.rows} train + ${m.testRows} test rows (as given)` : `${m.rows} rows`;
-  $('csv-name').textContent = `${m.name}: ${rows}, ${m.features} features, ${what}${m.label === '' && m.reason ? ` · ${m.reason}` : ''}`;
+  $('csv-name').textContent =
+    `${m.name}: ${rows}, ${m.features} features, ${what}${m.label === '' && m.reason ? ` · ${m.reason}` : ''}`;
 }
 
 $<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
@@ -312,8 +346,10 @@ $<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
   const s = currentSettings();
   input.value = '';
   if (!s) return;
-  file.arrayBuffer().then((buf) => send({ type: 'load', name: file.name, bytes: new Uint8Array(buf), settings: s }, [buf]),
-    (e: unknown) => showError(`${file.name}: cannot read the file (${String(e)})`));
+  file.arrayBuffer().then(
+    (buf) => send({ type: 'load', name: file.name, bytes: new Uint8Array(buf), settings: s }, [buf]),
+    (e: unknown) => showError(`${file.name}: cannot read the file (${String(e)})`),
+  );
 });
 
 // ---- Live views ----
@@ -355,7 +391,8 @@ function schedule(): void {
 const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
 const num = (v: number | undefined) => (v === undefined ? 'n/a' : v.toPrecision(3));
 /** RMSE, MAE and R² of a regression, where a classifier shows its accuracy. */
-const metrics = (rmse: number | undefined, mae: number | undefined, r2: number | undefined) => `RMSE ${num(rmse)}, MAE ${num(mae)}, R² ${r2 === undefined ? 'n/a' : r2.toFixed(3)}`;
+const metrics = (rmse: number | undefined, mae: number | undefined, r2: number | undefined) =>
+  `RMSE ${num(rmse)}, MAE ${num(mae)}, R² ${r2 === undefined ? 'n/a' : r2.toFixed(3)}`;
 const seconds = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
 
 function onEvent(e: TrainEvent): void {
@@ -371,7 +408,8 @@ function onEvent(e: TrainEvent): void {
       if (!regression) accChart.add(e.step / stepsPerEpoch, e.accuracy, null);
       progress.value = e.step;
       const left = e.stepsPerSecond > 0 ? (e.totalSteps - e.step) / e.stepsPerSecond : NaN;
-      progressText.textContent = `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${e.stepsPerSecond.toFixed(0)} steps/s · ${Number.isFinite(left) ? seconds(left) : '?'} left` +
+      progressText.textContent =
+        `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${e.stepsPerSecond.toFixed(0)} steps/s · ${Number.isFinite(left) ? seconds(left) : '?'} left` +
         (regression ? ` · train ${metrics(e.rmse, e.mae, e.r2)}` : '');
       break;
     }
@@ -380,8 +418,10 @@ function onEvent(e: TrainEvent): void {
       if (e.testAccuracy !== null && !regression) accChart.add(e.step / stepsPerEpoch, null, e.testAccuracy);
       break;
     case 'summary':
-      progressText.textContent = `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(0)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) · ` +
-        (regression ? `train loss ${e.loss.toPrecision(3)}, ${metrics(e.trainRmse, e.trainMae, e.trainR2)} · test ${e.testLoss === null ? 'n/a' : metrics(e.testRmse, e.testMae, e.testR2)}`
+      progressText.textContent =
+        `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(0)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) · ` +
+        (regression
+          ? `train loss ${e.loss.toPrecision(3)}, ${metrics(e.trainRmse, e.trainMae, e.trainR2)} · test ${e.testLoss === null ? 'n/a' : metrics(e.testRmse, e.testMae, e.testR2)}`
           : `train loss ${e.loss.toPrecision(3)}, acc ${pct(e.trainAccuracy)} · test acc ${pct(e.testAccuracy)}`);
       break;
   }
@@ -406,18 +446,28 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
     $('scatter-r2').textContent = '';
     drawScatter($<HTMLCanvasElement>('scatter'), view, undefined);
   }
-  const task = regression ? `regression of ${m.targetNames ? m.targetNames.join(', ') : 'the targets'}`
-    : m.classNames ? `classes: ${nameList(m.classNames)}` : '';
-  modelInfo.textContent = `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}${m.spec.batchNorm ? ' + batch norm' : ''}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
+  const task = regression
+    ? `regression of ${m.targetNames ? m.targetNames.join(', ') : 'the targets'}`
+    : m.classNames
+      ? `classes: ${nameList(m.classNames)}`
+      : '';
+  modelInfo.textContent =
+    `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}${m.spec.batchNorm ? ' + batch norm' : ''}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
     `${task ? `${task} · ` : ''}${m.trainRows} train / ${m.devRows > 0 ? `${m.devRows} dev / ` : ''}${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
-  $('memory').textContent = m.memory ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated) : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
+  $('memory').textContent = m.memory
+    ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated)
+    : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
   setState(state);
 }
 
 /** The run's GPU memory: the plan's layout before allocation ('estimated'), then the bytes it holds. */
 function memoryLine(bytes: number, largest: { name: string; bytes: number }, estimated: boolean): string {
-  return `GPU memory for this run: ${formatBytes(bytes)}${estimated ? ' (estimated from the plan\'s layout)' : ''} · largest buffer '${largest.name}' ${formatBytes(largest.bytes)}` +
-    (limits ? `, ${(100 * largest.bytes / Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)).toPrecision(2)}% of the adapter's per-buffer limit` : '');
+  return (
+    `GPU memory for this run: ${formatBytes(bytes)}${estimated ? " (estimated from the plan's layout)" : ''} · largest buffer '${largest.name}' ${formatBytes(largest.bytes)}` +
+    (limits
+      ? `, ${((100 * largest.bytes) / Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)).toPrecision(2)}% of the adapter's per-buffer limit`
+      : '')
+  );
 }
 
 function tableRow(cells: string[], tag: 'th' | 'td', cls = ''): HTMLTableRowElement {
@@ -434,13 +484,20 @@ function tableRow(cells: string[], tag: 'th' | 'td', cls = ''): HTMLTableRowElem
 function onGradcheck(m: Extract<FromWorker, { type: 'gradcheck' }>): void {
   const allOk = m.results.every((r) => r.ok);
   const title = $('gradcheck-title');
-  const reg = [m.l2 > 0 ? `L2 λ=${m.l2}` : '', m.keepProb < 1 ? `dropout keep=${m.keepProb}` : ''].filter(Boolean).join(', ');
-  title.textContent = `Gradient check (float64, sizes [${m.spec.sizes.join(',')}], ${m.spec.activation}, ${m.spec.loss}${reg ? `, ${reg}` : ''}; ${m.rows} rows, initial weights, ${m.seconds.toFixed(1)} s): ` +
-    (allOk ? `every tensor below ${m.threshold}` : `ABOVE ${m.threshold}: backprop disagrees with the numerical gradient`);
+  const reg = [m.l2 > 0 ? `L2 λ=${m.l2}` : '', m.keepProb < 1 ? `dropout keep=${m.keepProb}` : '']
+    .filter(Boolean)
+    .join(', ');
+  title.textContent =
+    `Gradient check (float64, sizes [${m.spec.sizes.join(',')}], ${m.spec.activation}, ${m.spec.loss}${reg ? `, ${reg}` : ''}; ${m.rows} rows, initial weights, ${m.seconds.toFixed(1)} s): ` +
+    (allOk
+      ? `every tensor below ${m.threshold}`
+      : `ABOVE ${m.threshold}: backprop disagrees with the numerical gradient`);
   title.className = allOk ? 'ok' : 'bad';
   $('gradcheck-table').replaceChildren(
     tableRow(['layer', 'tensor', 'relative difference', `< ${m.threshold}`], 'th'),
-    ...m.results.map((r) => tableRow([String(r.layer), r.name, r.relDiff.toExponential(2), r.ok ? 'yes' : 'NO'], 'td', r.ok ? 'ok' : 'bad')),
+    ...m.results.map((r) =>
+      tableRow([String(r.layer), r.name, r.relDiff.toExponential(2), r.ok ? 'yes' : 'NO'], 'td', r.ok ? 'ok' : 'bad'),
+    ),
   );
 }
 
@@ -453,11 +510,33 @@ function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
   const row = tableRow;
   const e = (v: number) => v.toExponential(2);
   // Batch norm adds dγ, dβ and, after the step, γ, β and the running mean and var (the output layer has none).
-  const bnHead = m.spec.batchNorm ? ['max |Δdγ|', 'max |Δdβ|', 'max |Δγ| after', 'max |Δβ| after', 'max |Δμ run| after', 'max |Δσ² run| after'] : [];
-  const bnCells = (l: LayerCheck) => (!m.spec.batchNorm ? [] : l.bn ? [l.bn.dGamma, l.bn.dBeta, l.bn.gammaAfter, l.bn.betaAfter, l.bn.meanAfter, l.bn.varAfter].map(e) : bnHead.map(() => '—'));
+  const bnHead = m.spec.batchNorm
+    ? ['max |Δdγ|', 'max |Δdβ|', 'max |Δγ| after', 'max |Δβ| after', 'max |Δμ run| after', 'max |Δσ² run| after']
+    : [];
+  const bnCells = (l: LayerCheck) =>
+    !m.spec.batchNorm
+      ? []
+      : l.bn
+        ? [l.bn.dGamma, l.bn.dBeta, l.bn.gammaAfter, l.bn.betaAfter, l.bn.meanAfter, l.bn.varAfter].map(e)
+        : bnHead.map(() => '—');
   table.replaceChildren(
     row(['layer', 'W shape', 'max |ΔdW|', 'max |Δdb|', 'max |ΔW| after', 'max |Δb| after', ...bnHead, ''], 'th'),
-    ...m.layers.map((l) => row([String(l.layer), l.shape, e(l.dW), e(l.db), e(l.weightAfter), e(l.biasAfter), ...bnCells(l), l.ok ? 'ok' : 'outside tolerance'], 'td', l.ok ? 'ok' : 'bad')),
+    ...m.layers.map((l) =>
+      row(
+        [
+          String(l.layer),
+          l.shape,
+          e(l.dW),
+          e(l.db),
+          e(l.weightAfter),
+          e(l.biasAfter),
+          ...bnCells(l),
+          l.ok ? 'ok' : 'outside tolerance',
+        ],
+        'td',
+        l.ok ? 'ok' : 'bad',
+      ),
+    ),
   );
 }
 
@@ -469,7 +548,8 @@ function onSavedRun(info: SavedRunInfo | null): void {
   $('saved-run').hidden = !info;
   if (!info) return;
   const s = info.settings;
-  $('saved-run-text').textContent = `Last run: step ${info.step} of ${info.totalSteps} (epoch ${Math.min(info.epoch, s.epochs)} of ${s.epochs}), saved ${new Date(info.savedAt).toLocaleString()} · ` +
+  $('saved-run-text').textContent =
+    `Last run: step ${info.step} of ${info.totalSteps} (epoch ${Math.min(info.epoch, s.epochs)} of ${s.epochs}), saved ${new Date(info.savedAt).toLocaleString()} · ` +
     `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}${s.batchNorm ? ' + batch norm' : ''}, ${s.optimizer} lr ${s.lr}${s.l2 > 0 ? `, L2 ${s.l2}` : ''}${s.keepProb < 1 ? `, keep-prob ${s.keepProb}` : ''}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`;
 }
 
@@ -479,13 +559,15 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
   switch (m.type) {
     case 'adapter':
       limits = m.limits;
-      $('adapter').textContent = `Adapter: ${m.name} · max buffer ${formatBytes(m.limits.maxBufferSize)} · max storage binding ${formatBytes(m.limits.maxStorageBufferBindingSize)}`;
+      $('adapter').textContent =
+        `Adapter: ${m.name} · max buffer ${formatBytes(m.limits.maxBufferSize)} · max storage binding ${formatBytes(m.limits.maxStorageBufferBindingSize)}`;
       $('adapter').dataset.state = 'ok';
       return;
     case 'tune':
       $('matmul').textContent = m.line;
       return;
-    case 'state': return setState(m.state, m.detail);
+    case 'state':
+      return setState(m.state, m.detail);
     case 'error':
       if (m.context === 'adapter') {
         $('adapter').textContent = `No WebGPU: ${m.message} (the CPU reference device still works)`;
@@ -496,14 +578,21 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
       if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
       if (m.context === 'sweep') sweepError.textContent = m.message; // next to the sweep's fields, and above
-      return showError(`${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'sweep' ? 'Sweep' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`);
-    case 'csv-header': return onCsvHeader(m.columns);
+      return showError(
+        `${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'sweep' ? 'Sweep' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`,
+      );
+    case 'csv-header':
+      return onCsvHeader(m.columns);
     case 'csv-progress':
-      $('csv-name').textContent = `${m.name}: reading ${m.total > 0 ? Math.floor((100 * m.bytes) / m.total) : 100}% (${formatBytes(m.bytes)} of ${formatBytes(m.total)})`;
+      $('csv-name').textContent =
+        `${m.name}: reading ${m.total > 0 ? Math.floor((100 * m.bytes) / m.total) : 100}% (${formatBytes(m.bytes)} of ${formatBytes(m.total)})`;
       return;
-    case 'csv': return onCsv(m);
-    case 'ready': return onReady(m);
-    case 'event': return onEvent(m.event);
+    case 'csv':
+      return onCsv(m);
+    case 'ready':
+      return onReady(m);
+    case 'event':
+      return onEvent(m.event);
     case 'memory':
       $('memory').textContent = memoryLine(m.bytes, m.largest, false);
       return;
@@ -523,13 +612,19 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
     }
     case 'loaded':
       buttons.forget.hidden = false;
-      modelInfo.textContent = `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, ` +
-        (m.trainR2 !== undefined ? `train R² ${m.trainR2.toFixed(3)}, test R² ${m.testR2 == null ? 'n/a' : m.testR2.toFixed(3)}` : `train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)}`) +
+      modelInfo.textContent =
+        `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, ` +
+        (m.trainR2 !== undefined
+          ? `train R² ${m.trainR2.toFixed(3)}, test R² ${m.testR2 == null ? 'n/a' : m.testR2.toFixed(3)}`
+          : `train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)}`) +
         ' · the next run starts from these weights';
       return;
-    case 'check': return onCheck(m);
-    case 'gradcheck': return onGradcheck(m);
-    case 'saved-run': return onSavedRun(m.info);
+    case 'check':
+      return onCheck(m);
+    case 'gradcheck':
+      return onGradcheck(m);
+    case 'saved-run':
+      return onSavedRun(m.info);
     case 'notice':
       notice.textContent = m.text;
       return;
@@ -539,11 +634,13 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       progress.value = 0;
       progressText.textContent = '';
       return schedule();
-    case 'sweep-progress': return onSweepProgress(m.progress);
+    case 'sweep-progress':
+      return onSweepProgress(m.progress);
     case 'sweep-done':
       sweepPanel.done(m);
       return schedule();
-    case 'adopted': return onAdopted(m);
+    case 'adopted':
+      return onAdopted(m);
   }
 });
 worker.addEventListener('error', (e) => showError(`The training worker failed: ${e.message}`));
@@ -551,6 +648,7 @@ worker.addEventListener('error', (e) => showError(`The training worker failed: $
 // ---- Start ----
 const initial = parseSettings(new URLSearchParams(location.search));
 fillForm(initial.settings);
-if (initial.errors.length > 0) showError(`Settings in the link: ${initial.errors.join('\n')} (defaults used for those)`);
+if (initial.errors.length > 0)
+  showError(`Settings in the link: ${initial.errors.join('\n')} (defaults used for those)`);
 setState('idle');
 send({ type: 'init' });

@@ -14,14 +14,26 @@ export interface Bounds {
 
 /** Bounding box of 2-D points [n][2], widened by 10% on each side. */
 export function boundsOf(x: Float32Array): Bounds {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (let i = 0; i + 1 < x.length; i += 2) {
-    x0 = Math.min(x0, x[i]!); x1 = Math.max(x1, x[i]!);
-    y0 = Math.min(y0, x[i + 1]!); y1 = Math.max(y1, x[i + 1]!);
+    x0 = Math.min(x0, x[i]!);
+    x1 = Math.max(x1, x[i]!);
+    y0 = Math.min(y0, x[i + 1]!);
+    y1 = Math.max(y1, x[i + 1]!);
   }
-  if (!(x1 > x0)) { x0 -= 1; x1 += 1; }
-  if (!(y1 > y0)) { y0 -= 1; y1 += 1; }
-  const mx = 0.1 * (x1 - x0), my = 0.1 * (y1 - y0);
+  if (!(x1 > x0)) {
+    x0 -= 1;
+    x1 += 1;
+  }
+  if (!(y1 > y0)) {
+    y0 -= 1;
+    y1 += 1;
+  }
+  const mx = 0.1 * (x1 - x0),
+    my = 0.1 * (y1 - y0);
   return { x0: x0 - mx, x1: x1 + mx, y0: y0 - my, y1: y1 + my };
 }
 

@@ -39,14 +39,24 @@ export type ToWorker =
  *  values of test rows (regression), or nothing. */
 export type ViewData =
   | { readonly kind: 'scatter'; readonly truth: Float32Array; readonly target: string }
-  | { readonly kind: 'points'; readonly x: Float32Array; readonly labels: Uint8Array; readonly testFrom: number; readonly classes: number; readonly bounds: Bounds; readonly res: number }
+  | {
+      readonly kind: 'points';
+      readonly x: Float32Array;
+      readonly labels: Uint8Array;
+      readonly testFrom: number;
+      readonly classes: number;
+      readonly bounds: Bounds;
+      readonly res: number;
+    }
   | { readonly kind: 'digits'; readonly pixels: Uint8Array; readonly labels: Uint8Array }
   | { readonly kind: 'none' };
 
-export type RunState = 'idle' | 'loading' | 'training' | 'sweeping' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
+export type RunState =
+  'idle' | 'loading' | 'training' | 'sweeping' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
 
 /** Where an error came from, so the page shows it next to the right control. */
-export type ErrorContext = 'adapter' | 'csv' | 'train' | 'sweep' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage';
+export type ErrorContext =
+  'adapter' | 'csv' | 'train' | 'sweep' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage';
 
 export type { BatchNormCheck, GradCheckRow, LayerCheck } from '../lib/check-step.ts';
 
@@ -73,40 +83,112 @@ export type FromWorker =
   /** Bytes of the picked file read so far. */
   | { readonly type: 'csv-progress'; readonly name: string; readonly bytes: number; readonly total: number }
   /** The user's data, read: `label` is '' for arrays (IDX, .npz), `testRows` when a test set came with it. */
-  | { readonly type: 'csv'; readonly name: string; readonly rows: number; readonly features: number; readonly classes: number;
-      readonly task: 'classification' | 'regression'; readonly reason: string; readonly label: string; readonly classNames?: readonly string[];
-      readonly testRows?: number }
-  | { readonly type: 'ready'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly spec: ModelSpec; readonly params: number;
-      readonly trainRows: number; readonly testRows: number;
+  | {
+      readonly type: 'csv';
+      readonly name: string;
+      readonly rows: number;
+      readonly features: number;
+      readonly classes: number;
+      readonly task: 'classification' | 'regression';
+      readonly reason: string;
+      readonly label: string;
+      readonly classNames?: readonly string[];
+      readonly testRows?: number;
+    }
+  | {
+      readonly type: 'ready';
+      readonly device: 'gpu' | 'cpu';
+      readonly adapter: string;
+      readonly spec: ModelSpec;
+      readonly params: number;
+      readonly trainRows: number;
+      readonly testRows: number;
       /** Rows held out of train to rank a sweep's trials (0 outside a sweep's trials). */
       readonly devRows: number;
       /** GPU memory estimated from the plan's layout before allocation (estimated: true); null on the CPU. */
-      readonly memory: { readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number }; readonly estimated: boolean } | null;
-      readonly view: ViewData; readonly initFrom: string;
-      readonly task: 'classification' | 'regression'; readonly classNames?: readonly string[]; readonly targetNames?: readonly string[] }
+      readonly memory: {
+        readonly bytes: number;
+        readonly largest: { readonly name: string; readonly bytes: number };
+        readonly estimated: boolean;
+      } | null;
+      readonly view: ViewData;
+      readonly initFrom: string;
+      readonly task: 'classification' | 'regression';
+      readonly classNames?: readonly string[];
+      readonly targetNames?: readonly string[];
+    }
   | { readonly type: 'event'; readonly event: TrainEvent }
   /** The bytes the run's plan really holds, once it is built (its own arena's count). */
-  | { readonly type: 'memory'; readonly bytes: number; readonly largest: { readonly name: string; readonly bytes: number } }
+  | {
+      readonly type: 'memory';
+      readonly bytes: number;
+      readonly largest: { readonly name: string; readonly bytes: number };
+    }
   | { readonly type: 'view'; readonly epoch: number; readonly predictions: Predictions }
   /** Regression: the predicted values of the scatter view's rows (targets' units). */
   | { readonly type: 'view-values'; readonly epoch: number; readonly values: Float32Array }
   | { readonly type: 'saved'; readonly name: string; readonly bytes: Uint8Array }
-  | { readonly type: 'loaded'; readonly name: string; readonly spec: ModelSpec; readonly trainAccuracy: number; readonly testAccuracy: number | null; readonly loss: number;
+  | {
+      readonly type: 'loaded';
+      readonly name: string;
+      readonly spec: ModelSpec;
+      readonly trainAccuracy: number;
+      readonly testAccuracy: number | null;
+      readonly loss: number;
       /** A regression model's R² (its accuracies are NaN). */
-      readonly trainR2?: number; readonly testR2?: number | null }
-  | { readonly type: 'check'; readonly spec: ModelSpec; readonly rows: number; readonly gpuLoss: number; readonly cpuLoss: number; readonly layers: readonly LayerCheck[]; readonly adapter: string }
-  | { readonly type: 'gradcheck'; readonly spec: ModelSpec; readonly rows: number; readonly l2: number; readonly keepProb: number; readonly threshold: number;
-      readonly seconds: number; readonly results: readonly GradCheckRow[] }
+      readonly trainR2?: number;
+      readonly testR2?: number | null;
+    }
+  | {
+      readonly type: 'check';
+      readonly spec: ModelSpec;
+      readonly rows: number;
+      readonly gpuLoss: number;
+      readonly cpuLoss: number;
+      readonly layers: readonly LayerCheck[];
+      readonly adapter: string;
+    }
+  | {
+      readonly type: 'gradcheck';
+      readonly spec: ModelSpec;
+      readonly rows: number;
+      readonly l2: number;
+      readonly keepProb: number;
+      readonly threshold: number;
+      readonly seconds: number;
+      readonly results: readonly GradCheckRow[];
+    }
   /** The run a reload can continue (null: none), sent at start and whenever it changes. */
   | { readonly type: 'saved-run'; readonly info: SavedRunInfo | null }
   /** A sweep's trials, before the first one trains: `swept` the parameters its spec varies. */
-  | { readonly type: 'sweep-start'; readonly trials: readonly Trial[]; readonly search: SearchKind; readonly swept: readonly SweepParam[];
-      readonly trainRows: number; readonly devRows: number; readonly testRows: number; readonly devSplit: number; readonly epochs: number }
+  | {
+      readonly type: 'sweep-start';
+      readonly trials: readonly Trial[];
+      readonly search: SearchKind;
+      readonly swept: readonly SweepParam[];
+      readonly trainRows: number;
+      readonly devRows: number;
+      readonly testRows: number;
+      readonly devSplit: number;
+      readonly epochs: number;
+    }
   /** After every epoch of every group of trials trained side by side. */
   | { readonly type: 'sweep-progress'; readonly progress: SweepProgress }
   /** The trials' results in trial order (only the trials started, when the sweep was stopped). */
-  | { readonly type: 'sweep-done'; readonly rows: readonly SweepRow[]; readonly seconds: number; readonly adapter: string; readonly stopped: boolean }
+  | {
+      readonly type: 'sweep-done';
+      readonly rows: readonly SweepRow[];
+      readonly seconds: number;
+      readonly adapter: string;
+      readonly stopped: boolean;
+    }
   /** A sweep trial is the current model now (its 'ready' came first). */
-  | { readonly type: 'adopted'; readonly trial: number; readonly train: SplitFigures; readonly dev: SplitFigures; readonly test: SplitFigures | null }
+  | {
+      readonly type: 'adopted';
+      readonly trial: number;
+      readonly train: SplitFigures;
+      readonly dev: SplitFigures;
+      readonly test: SplitFigures | null;
+    }
   /** Something the user should know that is not an error (a recovered device). */
   | { readonly type: 'notice'; readonly text: string };

@@ -40,12 +40,47 @@ export interface Settings {
 }
 
 export const DEFAULTS: Settings = {
-  data: 'spiral', noise: undefined, samples: 1000, testSplit: 0.2, hidden: [32, 32], activation: 'relu', batchNorm: false, loss: 'auto',
-  optimizer: 'sgd', lr: 0.3, beta1: 0.9, beta2: 0.999, l2: 0, keepProb: 1, batchSize: 32, epochs: 40, seed: 1, device: 'gpu',
+  data: 'spiral',
+  noise: undefined,
+  samples: 1000,
+  testSplit: 0.2,
+  hidden: [32, 32],
+  activation: 'relu',
+  batchNorm: false,
+  loss: 'auto',
+  optimizer: 'sgd',
+  lr: 0.3,
+  beta1: 0.9,
+  beta2: 0.999,
+  l2: 0,
+  keepProb: 1,
+  batchSize: 32,
+  epochs: 40,
+  seed: 1,
+  device: 'gpu',
 };
 
 /** Query keys, in the order they appear in a shared link. */
-export const KEYS = ['data', 'noise', 'samples', 'testSplit', 'hidden', 'activation', 'batchNorm', 'loss', 'optimizer', 'lr', 'beta1', 'beta2', 'l2', 'keepProb', 'batchSize', 'epochs', 'seed', 'device'] as const;
+export const KEYS = [
+  'data',
+  'noise',
+  'samples',
+  'testSplit',
+  'hidden',
+  'activation',
+  'batchNorm',
+  'loss',
+  'optimizer',
+  'lr',
+  'beta1',
+  'beta2',
+  'l2',
+  'keepProb',
+  'batchSize',
+  'epochs',
+  'seed',
+  'device',
+] as const;
 export type Key = (typeof KEYS)[number];
 
 /** Largest layer width accepted by the form; the adapter's limits are checked later, against real sizes. */
@@ -56,13 +91,15 @@ export function formatHidden(h: readonly number[]): string {
 }
 
 function choice<T extends string>(key: Key, raw: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${key} must be one of ${allowed.join(', ')}, got '${raw}'`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new Error(`${key} must be one of ${allowed.join(', ')}, got '${raw}'`);
   return raw as T;
 }
 
 function int(key: Key, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = raw.trim() === '' ? NaN : Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${key} must be an integer in [${min}, ${max}], got '${raw}'`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new Error(`${key} must be an integer in [${min}, ${max}], got '${raw}'`);
   return v;
 }
 
@@ -83,7 +120,8 @@ function hidden(raw: string): number[] {
   if (raw.trim() === '') return []; // no hidden layer: logistic/softmax regression
   return raw.split(',').map((s, i) => {
     const v = Number(s.trim());
-    if (!Number.isInteger(v) || v < 1 || v > MAX_WIDTH) throw new Error(`hidden layer ${i + 1} must be a width in [1, ${MAX_WIDTH}], got '${s.trim()}' (in '${raw}')`);
+    if (!Number.isInteger(v) || v < 1 || v > MAX_WIDTH)
+      throw new Error(`hidden layer ${i + 1} must be a width in [1, ${MAX_WIDTH}], got '${s.trim()}' (in '${raw}')`);
     return v;
   });
 }
@@ -104,9 +142,17 @@ export function parseSettings(q: URLSearchParams): { settings: Settings; errors:
   const d = DEFAULTS;
   const settings: Settings = {
     data: field('data', (r) => choice('data', r, DATA_NAMES), d.data),
-    noise: field('noise', (r) => (r.trim() === '' ? undefined : real('noise', r, (v) => v >= 0 && v <= 10, 'a number in [0, 10]')), d.noise),
+    noise: field(
+      'noise',
+      (r) => (r.trim() === '' ? undefined : real('noise', r, (v) => v >= 0 && v <= 10, 'a number in [0, 10]')),
+      d.noise,
+    ),
     samples: field('samples', (r) => int('samples', r, 10, 1_000_000), d.samples),
-    testSplit: field('testSplit', (r) => real('testSplit', r, (v) => v >= 0 && v < 1, 'a fraction in [0, 1)'), d.testSplit),
+    testSplit: field(
+      'testSplit',
+      (r) => real('testSplit', r, (v) => v >= 0 && v < 1, 'a fraction in [0, 1)'),
+      d.testSplit,
+    ),
     hidden: field('hidden', hidden, d.hidden),
     activation: field('activation', (r) => choice('activation', r, HIDDEN_ACTIVATIONS), d.activation),
     batchNorm: field('batchNorm', (r) => bool('batchNorm', r), d.batchNorm),
@@ -116,7 +162,11 @@ export function parseSettings(q: URLSearchParams): { settings: Settings; errors:
     beta1: field('beta1', (r) => real('beta1', r, (v) => v >= 0 && v < 1, 'a number in [0, 1)'), d.beta1),
     beta2: field('beta2', (r) => real('beta2', r, (v) => v >= 0 && v < 1, 'a number in [0, 1)'), d.beta2),
     l2: field('l2', (r) => real('l2', r, (v) => v >= 0 && v <= 1e6, 'a number in [0, 1e6]'), d.l2),
-    keepProb: field('keepProb', (r) => real('keepProb', r, (v) => v > 0 && v <= 1, 'a probability in (0, 1]'), d.keepProb),
+    keepProb: field(
+      'keepProb',
+      (r) => real('keepProb', r, (v) => v > 0 && v <= 1, 'a probability in (0, 1]'),
+      d.keepProb,
+    ),
     batchSize: field('batchSize', (r) => int('batchSize', r, 1, 65536), d.batchSize),
     epochs: field('epochs', (r) => int('epochs', r, 1, 100_000), d.epochs),
     seed: field('seed', (r) => int('seed', r, 0, 0xffffffff), d.seed),
@@ -138,13 +188,21 @@ export function settingsToQuery(s: Settings): string {
 
 /** The backend's optimizer and regularisation for these settings; dropout masks are seeded by the run's seed. */
 export function trainConfig(s: Settings): Partial<TrainConfig> {
-  return { optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb, dropoutSeed: s.seed };
+  return {
+    optimizer: s.optimizer,
+    beta1: s.beta1,
+    beta2: s.beta2,
+    l2: s.l2,
+    keepProb: s.keepProb,
+    dropoutSeed: s.seed,
+  };
 }
 
 /** The loss a run uses: 'auto' is BCE for two classes, softmax cross-entropy otherwise. */
 export function resolveLoss(choice: LossChoice, classes: number): Loss {
   if (choice === 'auto') return classes === 2 ? 'bce' : 'ce';
-  if (choice === 'bce' && classes !== 2) throw new Error(`loss bce needs a data set with 2 classes, this one has ${classes}; pick ce or mse`);
+  if (choice === 'bce' && classes !== 2)
+    throw new Error(`loss bce needs a data set with 2 classes, this one has ${classes}; pick ce or mse`);
   return choice;
 }
 
@@ -155,7 +213,8 @@ export function modelSpecFor(s: Settings, features: number, classes: number, tar
   const bn = s.batchNorm ? { batchNorm: true } : {};
   if (targets > 0) {
     // Regression (a CSV whose label holds non-integer numbers): linear outputs and squared error.
-    if (s.loss !== 'auto' && s.loss !== 'mse') throw new Error(`loss ${s.loss}: this data is regression, which takes the mse loss (or auto)`);
+    if (s.loss !== 'auto' && s.loss !== 'mse')
+      throw new Error(`loss ${s.loss}: this data is regression, which takes the mse loss (or auto)`);
     return { sizes: [features, ...s.hidden, targets], activation: s.activation, loss: 'mse', ...bn };
   }
   const loss = resolveLoss(s.loss, classes);

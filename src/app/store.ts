@@ -39,7 +39,8 @@ const committed = (tx: IDBTransaction): Promise<void> =>
   new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(new Error(`IndexedDB ${DB}: ${tx.error?.message ?? 'transaction failed'}`));
-    tx.onabort = () => reject(new Error(`IndexedDB ${DB}: transaction aborted (${tx.error?.message ?? 'no reason given'})`));
+    tx.onabort = () =>
+      reject(new Error(`IndexedDB ${DB}: transaction aborted (${tx.error?.message ?? 'no reason given'})`));
   });
 
 let opened: Promise<IDBDatabase> | undefined;
@@ -87,7 +88,10 @@ export async function latestRun(): Promise<SavedRun | undefined> {
   const pointer = await done(tx.objectStore(META).get(LATEST) as IDBRequest<Pointer | undefined>);
   if (!pointer) return undefined;
   const bytes = await done(tx.objectStore(RECORDS).get(pointer.id) as IDBRequest<Uint8Array | undefined>);
-  if (!(bytes instanceof Uint8Array)) throw new Error(`IndexedDB ${DB}: the latest checkpoint (record ${pointer.id}, step ${pointer.info.step}) is missing its bytes`);
+  if (!(bytes instanceof Uint8Array))
+    throw new Error(
+      `IndexedDB ${DB}: the latest checkpoint (record ${pointer.id}, step ${pointer.info.step}) is missing its bytes`,
+    );
   return { ...pointer.info, bytes };
 }
 

@@ -7,7 +7,11 @@ import type { FromWorker, SweepRow } from './protocol.ts';
 import { trialLabel } from './sweep.ts';
 import { drawSweepCurves } from './views.ts';
 
-const SEARCH: Record<Extract<FromWorker, { type: 'sweep-start' }>['search'], string> = { grid: 'the whole grid', 'grid-sample': 'points of the grid', random: 'random search' };
+const SEARCH: Record<Extract<FromWorker, { type: 'sweep-start' }>['search'], string> = {
+  grid: 'the whole grid',
+  'grid-sample': 'points of the grid',
+  random: 'random search',
+};
 
 interface Chart {
   readonly trial: Trial;
@@ -60,7 +64,8 @@ export class SweepPanel {
       return { trial, figure, canvas, caption, train: [], dev: [], dirty: true };
     });
     this.chartsRoot.replaceChildren(...this.charts.map((c) => c.figure));
-    this.status.textContent = `${m.trials.length} trials (${SEARCH[m.search]}) · ranked by the loss on ${m.devRows} dev rows (${Math.round(100 * m.devSplit)}% of the training rows held out) · ` +
+    this.status.textContent =
+      `${m.trials.length} trials (${SEARCH[m.search]}) · ranked by the loss on ${m.devRows} dev rows (${Math.round(100 * m.devSplit)}% of the training rows held out) · ` +
       `${m.trainRows} train${m.testRows > 0 ? ` / ${m.testRows} test` : ''} rows · ${m.epochs} epochs · blue: training loss, red: dev loss`;
   }
 
@@ -78,7 +83,10 @@ export class SweepPanel {
   /** Redraws the charts that changed (all of them when the shared scale moved). */
   flush(): void {
     if (!this.charts.some((c) => c.dirty)) return;
-    const values = this.charts.flatMap((c) => [...c.train, ...c.dev]).filter((v) => Number.isFinite(v) && v >= 0).sort((a, b) => a - b);
+    const values = this.charts
+      .flatMap((c) => [...c.train, ...c.dev])
+      .filter((v) => Number.isFinite(v) && v >= 0)
+      .sort((a, b) => a - b);
     const median = values[Math.floor(values.length / 2)];
     const top = median === undefined ? 1 : Math.max(...values.filter((v) => v <= SCALE_CLIP * median));
     const yMax = top > 0 ? top * 1.05 : 1;
@@ -117,21 +125,27 @@ export class SweepPanel {
       b.textContent = 'use this one';
       b.dataset.trial = String(r.trial.index);
       b.dataset.ok = r.status.kind === 'ok' ? 'true' : 'false';
-      b.title = r.status.kind === 'ok' ? `make trial ${r.trial.index} the current model (views, save, check)` : 'this trial diverged';
+      b.title =
+        r.status.kind === 'ok'
+          ? `make trial ${r.trial.index} the current model (views, save, check)`
+          : 'this trial diverged';
       b.addEventListener('click', () => this.onAdopt(r.trial.index));
       this.buttons.push(b);
       td.append(b);
       tr.append(td);
       const chart = this.charts.find((c) => c.trial.index === r.trial.index);
       if (chart) {
-        chart.caption.textContent = `#${r.rank} · trial ${r.trial.index} · ${trialLabel(r.trial, this.swept)}` + (r.status.kind === 'ok' ? '' : ` · diverged at epoch ${r.status.epoch}`);
+        chart.caption.textContent =
+          `#${r.rank} · trial ${r.trial.index} · ${trialLabel(r.trial, this.swept)}` +
+          (r.status.kind === 'ok' ? '' : ` · diverged at epoch ${r.status.epoch}`);
         chart.figure.classList.toggle('diverged', r.status.kind !== 'ok');
       }
       return tr;
     });
     this.table.replaceChildren(head, ...rows);
     const best = ranked[0];
-    this.status.textContent += ` · ${m.stopped ? `stopped: ${m.rows.length} of ${this.charts.length} trials (those of the groups started)` : `${m.rows.length} trials`} in ${m.seconds.toFixed(1)} s on ${m.adapter}` +
+    this.status.textContent +=
+      ` · ${m.stopped ? `stopped: ${m.rows.length} of ${this.charts.length} trials (those of the groups started)` : `${m.rows.length} trials`} in ${m.seconds.toFixed(1)} s on ${m.adapter}` +
       (best && best.status.kind === 'ok' ? ` · best: trial ${best.trial.index}` : ' · every trial diverged');
     this.setBusy(this.busy);
   }
@@ -139,7 +153,9 @@ export class SweepPanel {
   /** The trial the app now uses, marked in the table and among the charts. */
   adopted(trial: number): void {
     for (const c of this.charts) c.figure.classList.toggle('adopted', c.trial.index === trial);
-    this.table.querySelectorAll<HTMLTableRowElement>('tr[data-trial]').forEach((tr) => tr.classList.toggle('adopted', tr.dataset.trial === String(trial)));
+    this.table
+      .querySelectorAll<HTMLTableRowElement>('tr[data-trial]')
+      .forEach((tr) => tr.classList.toggle('adopted', tr.dataset.trial === String(trial)));
   }
 
   /** While anything runs, no trial can be adopted; a diverged one never. */

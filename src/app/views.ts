@@ -5,13 +5,25 @@ import type { Predictions } from './predict.ts';
 import type { ViewData } from './protocol.ts';
 
 const PALETTE: readonly [number, number, number][] = [
-  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
-  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
 ];
 const colour = (c: number) => PALETTE[c % PALETTE.length]!;
 const css = (c: number) => `rgb(${colour(c).join(',')})`;
 
-export function drawBoundary(canvas: HTMLCanvasElement, v: Extract<ViewData, { kind: 'points' }>, p: Predictions | undefined): void {
+export function drawBoundary(
+  canvas: HTMLCanvasElement,
+  v: Extract<ViewData, { kind: 'points' }>,
+  p: Predictions | undefined,
+): void {
   const g = canvas.getContext('2d');
   if (!g) return;
   const { width: W, height: H } = canvas;
@@ -89,23 +101,33 @@ export function updateDigits(root: HTMLElement, v: Extract<ViewData, { kind: 'di
 
 /** Predicted (y) against true (x) values on one scale, with the diagonal a perfect model would lie on;
  *  returns R² over these rows. */
-export function drawScatter(canvas: HTMLCanvasElement, v: Extract<ViewData, { kind: 'scatter' }>, predicted: Float32Array | undefined): number {
+export function drawScatter(
+  canvas: HTMLCanvasElement,
+  v: Extract<ViewData, { kind: 'scatter' }>,
+  predicted: Float32Array | undefined,
+): number {
   const g = canvas.getContext('2d');
   const { width: W, height: H } = canvas;
   const t = v.truth;
-  let lo = Infinity, hi = -Infinity, mean = 0;
+  let lo = Infinity,
+    hi = -Infinity,
+    mean = 0;
   for (let i = 0; i < t.length; i++) {
     lo = Math.min(lo, t[i]!, predicted?.[i] ?? t[i]!);
     hi = Math.max(hi, t[i]!, predicted?.[i] ?? t[i]!);
     mean += t[i]! / t.length;
   }
-  if (!(hi > lo)) { lo -= 1; hi += 1; }
+  if (!(hi > lo)) {
+    lo -= 1;
+    hi += 1;
+  }
   const pad = 0.05 * (hi - lo);
   lo -= pad;
   hi += pad;
   const px = (val: number) => ((val - lo) / (hi - lo)) * W;
   const py = (val: number) => H - ((val - lo) / (hi - lo)) * H;
-  let sse = 0, sst = 0;
+  let sse = 0,
+    sst = 0;
   if (g) {
     g.fillStyle = '#fff';
     g.fillRect(0, 0, W, H);
@@ -138,7 +160,13 @@ export function drawScatter(canvas: HTMLCanvasElement, v: Extract<ViewData, { ki
 
 /** One sweep trial's small chart: training loss (blue) and dev loss (red) per epoch on a y-scale shared
  *  by every trial ([0, yMax], higher points clipped to the top), the x-axis the sweep's epochs. */
-export function drawSweepCurves(canvas: HTMLCanvasElement, train: readonly number[], dev: readonly number[], epochs: number, yMax: number): void {
+export function drawSweepCurves(
+  canvas: HTMLCanvasElement,
+  train: readonly number[],
+  dev: readonly number[],
+  epochs: number,
+  yMax: number,
+): void {
   const g = canvas.getContext('2d');
   if (!g) return;
   const { width: W, height: H } = canvas;

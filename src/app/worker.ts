@@ -15,9 +15,15 @@ import { applyNormalization, labeled, type LabeledData } from '../lib/data.ts';
 import { decodeModel, type ModelInfo, type SavedModel } from '../lib/model-file.ts';
 import { compactNumber } from '../lib/sweep.ts';
 import { createTrainer, Trainer, type Evaluation, type SweepTrialResult, type TrainerOptions } from '../lib/trainer.ts';
-import { messageOf } from '../lib/errors.ts';
+import { messageOf } from '../errors.ts';
 import { paramCount, size, type ModelSpec, type Params } from '../model.ts';
-import { checkSameRun, decodeCheckpoint, encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
+import {
+  checkSameRun,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type LoopPosition,
+  type TrainState,
+} from '../train/checkpoint.ts';
 import type { TrainEvent } from '../train/loop.ts';
 import { loadDataset, prepare, type Prepared } from './data.ts';
 import { isArrayFiles, readArrayFiles, readCsvFile } from './files.ts';
@@ -35,7 +41,10 @@ let limits: AdapterLimits | undefined;
 let adapterError = 'WebGPU not initialised yet';
 let adapterReady: Promise<void> | undefined;
 
-const limitsOf = (d: GPUDevice): AdapterLimits => ({ maxBufferSize: d.limits.maxBufferSize, maxStorageBufferBindingSize: d.limits.maxStorageBufferBindingSize });
+const limitsOf = (d: GPUDevice): AdapterLimits => ({
+  maxBufferSize: d.limits.maxBufferSize,
+  maxStorageBufferBindingSize: d.limits.maxStorageBufferBindingSize,
+});
 
 /** Settles when the page's first autotune is over (measured or read from IndexedDB). */
 let tuned: Promise<void> = Promise.resolve();
@@ -56,8 +65,16 @@ async function probeAdapter(): Promise<void> {
   const ctx = await acquireDevice();
   limits = limitsOf(ctx.device);
   post({ type: 'adapter', name: ctx.adapterName, limits });
-  tuned = autotuneMatmul(ctx, tuneStore).then((r) => post({ type: 'tune', family: r.family, line: describeTune(r) }),
-    (e: unknown) => post({ type: 'tune', family: preferredMatmul(ctx.adapterName), line: `matmul ${preferredMatmul(ctx.adapterName)} (autotune failed: ${message(e)})` }))
+  tuned = autotuneMatmul(ctx, tuneStore)
+    .then(
+      (r) => post({ type: 'tune', family: r.family, line: describeTune(r) }),
+      (e: unknown) =>
+        post({
+          type: 'tune',
+          family: preferredMatmul(ctx.adapterName),
+          line: `matmul ${preferredMatmul(ctx.adapterName)} (autotune failed: ${message(e)})`,
+        }),
+    )
     .finally(() => ctx.device.destroy());
 }
 
@@ -100,11 +117,22 @@ async function setup(s: Settings, devSplit = 0): Promise<Setup> {
   const maxBatch = Math.min(s.batchSize, data.train.n);
   const d = data.train;
   const info: ModelInfo = {
-    ...(d.featureNames ? { featureNames: d.featureNames } : {}), ...(d.classNames ? { classNames: d.classNames } : {}),
+    ...(d.featureNames ? { featureNames: d.featureNames } : {}),
+    ...(d.classNames ? { classNames: d.classNames } : {}),
     ...(d.labelName ? { labelName: d.labelName } : {}),
-    ...(data.targets > 0 ? { task: 'regression' as const, ...(d.targetNames ? { targetNames: d.targetNames } : {}) } : {}),
+    ...(data.targets > 0
+      ? { task: 'regression' as const, ...(d.targetNames ? { targetNames: d.targetNames } : {}) }
+      : {}),
   };
-  return { data, spec, train: labeled(data.train), test: labeled(data.test), dev: data.dev ? labeled(data.dev) : undefined, maxBatch, info };
+  return {
+    data,
+    spec,
+    train: labeled(data.train),
+    test: labeled(data.test),
+    dev: data.dev ? labeled(data.dev) : undefined,
+    maxBatch,
+    info,
+  };
 }
 
 /** The trainer for these settings: device, optimizer, regularisation, CSV standardisation (of the
@@ -113,25 +141,40 @@ async function setup(s: Settings, devSplit = 0): Promise<Setup> {
 async function makeTrainer(s: Settings, st: Setup, params: Params | undefined, from?: SavedModel): Promise<Trainer> {
   const regression = st.data.targets > 0;
   const o: TrainerOptions = {
-    spec: st.spec, ...(params ? { params } : {}), seed: s.seed, optimizer: s.optimizer, beta1: s.beta1, beta2: s.beta2, l2: s.l2, keepProb: s.keepProb,
-    normalize: s.data === 'csv' ? 'standard' : 'none', device: s.device, tuneStore: trainerTunes, info: st.info,
+    spec: st.spec,
+    ...(params ? { params } : {}),
+    seed: s.seed,
+    optimizer: s.optimizer,
+    beta1: s.beta1,
+    beta2: s.beta2,
+    l2: s.l2,
+    keepProb: s.keepProb,
+    normalize: s.data === 'csv' ? 'standard' : 'none',
+    device: s.device,
+    tuneStore: trainerTunes,
+    info: st.info,
     ...(regression ? { task: 'regression' as const, normalizeTarget: true } : {}),
     ...(from ? { model: { ...from, params: params ?? from.params } } : {}),
   };
   return createTrainer(o);
 }
 
-const describeSpec = (s: ModelSpec) => `sizes [${s.sizes.join(',')}], ${s.activation}, loss ${s.loss}, ${s.batchNorm === true ? 'with' : 'no'} batch norm`;
+const describeSpec = (s: ModelSpec) =>
+  `sizes [${s.sizes.join(',')}], ${s.activation}, loss ${s.loss}, ${s.batchNorm === true ? 'with' : 'no'} batch norm`;
 const sameSpec = (a: ModelSpec, b: ModelSpec) =>
-  a.activation === b.activation && a.loss === b.loss && (a.batchNorm === true) === (b.batchNorm === true) &&
-  a.sizes.length === b.sizes.length && a.sizes.every((n, i) => n === b.sizes[i]);
+  a.activation === b.activation &&
+  a.loss === b.loss &&
+  (a.batchNorm === true) === (b.batchNorm === true) &&
+  a.sizes.length === b.sizes.length &&
+  a.sizes.every((n, i) => n === b.sizes[i]);
 
 /** Why `file` (a model file's or loaded model's spec) does not fit `now`: names batch norm on its own when
  *  only that differs, since the rest of the description is then identical. */
 function specMismatch(file: ModelSpec, now: ModelSpec): string {
   const fileBn = file.batchNorm === true;
   if (sameSpec({ ...file, batchNorm: false }, { ...now, batchNorm: false }) && fileBn !== (now.batchNorm === true)) {
-    return fileBn ? 'the file is a batch-norm model (it has bn_gamma/bn_beta/bn_mean/bn_var tensors), the settings make one without batch norm: tick batch norm'
+    return fileBn
+      ? 'the file is a batch-norm model (it has bn_gamma/bn_beta/bn_mean/bn_var tensors), the settings make one without batch norm: tick batch norm'
       : 'the file has no batch norm, the settings make a batch-norm model: untick batch norm';
   }
   return '';
@@ -143,14 +186,24 @@ async function budget(s: Settings, st: Setup): Promise<{ name: string; bytes: nu
     await adapterReady;
     if (!limits) throw new Error(`the GPU device is not available (${adapterError}); pick the CPU reference device`);
   }
-  return checkFits(st.spec, trainConfig(s), s.device, limits, 'the adapter',
-    { batchSize: st.maxBatch, rows: { train: st.data.train.n, test: st.data.test.n, dev: st.data.dev?.n ?? 0 } });
+  return checkFits(st.spec, trainConfig(s), s.device, limits, 'the adapter', {
+    batchSize: st.maxBatch,
+    rows: { train: st.data.train.n, test: st.data.test.n, dev: st.data.dev?.n ?? 0 },
+  });
 }
 
 /** The task and names the page shows beside the model. */
-function dataNames(st: Setup): { task: 'classification' | 'regression'; classNames?: readonly string[]; targetNames?: readonly string[] } {
+function dataNames(st: Setup): {
+  task: 'classification' | 'regression';
+  classNames?: readonly string[];
+  targetNames?: readonly string[];
+} {
   const { classNames, targetNames } = st.info;
-  return { task: st.data.targets > 0 ? 'regression' : 'classification', ...(classNames ? { classNames } : {}), ...(targetNames ? { targetNames } : {}) };
+  return {
+    task: st.data.targets > 0 ? 'regression' : 'classification',
+    ...(classNames ? { classNames } : {}),
+    ...(targetNames ? { targetNames } : {}),
+  };
 }
 
 function replaceModel(next: typeof model): void {
@@ -166,26 +219,53 @@ function viewData(st: Setup, dataName: string): { view: ViewData; rows: Float32A
     const src = data.test.n > 0 ? data.test : data.train;
     const count = Math.min(SCATTER_ROWS, src.n);
     const truth = Float32Array.from({ length: count }, (_, r) => src.y![r * data.targets]!);
-    return { view: { kind: 'scatter', truth, target: src.targetNames?.[0] ?? 'target' }, rows: src.x.slice(0, count * data.features) };
+    return {
+      view: { kind: 'scatter', truth, target: src.targetNames?.[0] ?? 'target' },
+      rows: src.x.slice(0, count * data.features),
+    };
   }
   if (data.features === 2) {
     // A sweep's dev rows are drawn as training points: they were held out of the training rows.
     const dev = data.dev ?? { x: new Float32Array(0), labels: new Uint32Array(0), n: 0 };
     const all = new Float32Array([...data.train.x, ...dev.x, ...data.test.x]);
     const labels = Uint8Array.from([...data.train.labels, ...dev.labels, ...data.test.labels]);
-    return { view: { kind: 'points', x: all, labels, testFrom: data.train.n + dev.n, classes: data.classes, bounds: boundsOf(all), res: 64 }, rows: undefined };
+    return {
+      view: {
+        kind: 'points',
+        x: all,
+        labels,
+        testFrom: data.train.n + dev.n,
+        classes: data.classes,
+        bounds: boundsOf(all),
+        res: 64,
+      },
+      rows: undefined,
+    };
   }
   if (dataName === 'mnist' || data.images) {
     const src = data.test.n > 0 ? data.test : data.train;
     const count = Math.min(40, src.n);
     const px = src.x.subarray(0, count * 784);
-    return { view: { kind: 'digits', pixels: Uint8Array.from(px, (v) => Math.round(v * 255)), labels: Uint8Array.from(src.labels.subarray(0, count)) }, rows: px.slice() };
+    return {
+      view: {
+        kind: 'digits',
+        pixels: Uint8Array.from(px, (v) => Math.round(v * 255)),
+        labels: Uint8Array.from(src.labels.subarray(0, count)),
+      },
+      rows: px.slice(),
+    };
   }
   return { view: { kind: 'none' }, rows: undefined };
 }
 
 function transfers(v: ViewData): Transferable[] {
-  return v.kind === 'points' ? [v.x.buffer, v.labels.buffer] : v.kind === 'digits' ? [v.pixels.buffer, v.labels.buffer] : v.kind === 'scatter' ? [v.truth.buffer] : [];
+  return v.kind === 'points'
+    ? [v.x.buffer, v.labels.buffer]
+    : v.kind === 'digits'
+      ? [v.pixels.buffer, v.labels.buffer]
+      : v.kind === 'scatter'
+        ? [v.truth.buffer]
+        : [];
 }
 
 /** A copy for posting: the worker keeps its own view (bounds, labels) for later refreshes. */
@@ -198,18 +278,51 @@ function cloneView(v: ViewData): ViewData {
 
 /** Tells the page a model is ready: its sizes, the GPU memory its plan will take (from the plan's
  *  layout, before allocation) and its view (a copy, transferred; the worker keeps its own). */
-function postReady(st: Setup, trainer: Trainer, largest: { name: string; bytes: number }, view: ViewData, initFrom: string): void {
+function postReady(
+  st: Setup,
+  trainer: Trainer,
+  largest: { name: string; bytes: number },
+  view: ViewData,
+  initFrom: string,
+): void {
   const v = cloneView(view);
-  const memory = trainer.device === 'gpu'
-    ? { bytes: trainer.memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 }).reduce((a, b) => a + b.bytes, 0), largest, estimated: true }
-    : null;
-  post({ type: 'ready', device: trainer.device, adapter: trainer.adapter, spec: st.spec, params: paramCount(st.spec), trainRows: st.data.train.n, testRows: st.data.test.n,
-    devRows: st.data.dev?.n ?? 0, memory, view: v, initFrom, ...dataNames(st) }, transfers(v));
+  const memory =
+    trainer.device === 'gpu'
+      ? {
+          bytes: trainer
+            .memoryEstimate(st.maxBatch, { train: st.data.train.n, test: st.data.test.n, dev: 0 })
+            .reduce((a, b) => a + b.bytes, 0),
+          largest,
+          estimated: true,
+        }
+      : null;
+  post(
+    {
+      type: 'ready',
+      device: trainer.device,
+      adapter: trainer.adapter,
+      spec: st.spec,
+      params: paramCount(st.spec),
+      trainRows: st.data.train.n,
+      testRows: st.data.test.n,
+      devRows: st.data.dev?.n ?? 0,
+      memory,
+      view: v,
+      initFrom,
+      ...dataNames(st),
+    },
+    transfers(v),
+  );
 }
 
 /** Class and confidence per raw row: through the trainer (GPU forward pass) when it is idle, else with
  *  the float64 reference from `params` (a checkpoint's, while a fit holds the GPU). */
-async function viewPredictions(trainer: Trainer, spec: ModelSpec, rows: Float32Array, params?: Params): Promise<Predictions> {
+async function viewPredictions(
+  trainer: Trainer,
+  spec: ModelSpec,
+  rows: Float32Array,
+  params?: Params,
+): Promise<Predictions> {
   const n = rows.length / size(spec, 0);
   if (!params) {
     const p = await trainer.predict(rows);
@@ -228,7 +341,12 @@ async function viewPredictions(trainer: Trainer, spec: ModelSpec, rows: Float32A
 
 /** A regression model's first output per raw row, in the targets' units: the trainer's predict when
  *  it is idle, else the float64 reference from `params` with the trainer's normalisations. */
-async function viewValues(trainer: Trainer, spec: ModelSpec, rows: Float32Array, params?: Params): Promise<Float32Array> {
+async function viewValues(
+  trainer: Trainer,
+  spec: ModelSpec,
+  rows: Float32Array,
+  params?: Params,
+): Promise<Float32Array> {
   const n = rows.length / size(spec, 0);
   if (!params) {
     const p = await trainer.predict(rows);
@@ -240,7 +358,12 @@ async function viewValues(trainer: Trainer, spec: ModelSpec, rows: Float32Array,
 }
 
 /** Recomputes the view's predictions from the model's current weights (or a checkpoint's). */
-async function refreshView(view: ViewData, rows: Float32Array | undefined, epoch: number, params?: Params): Promise<void> {
+async function refreshView(
+  view: ViewData,
+  rows: Float32Array | undefined,
+  epoch: number,
+  params?: Params,
+): Promise<void> {
   if (!model || view.kind === 'none') return;
   const { spec, trainer } = model;
   if (view.kind === 'scatter') {
@@ -258,8 +381,19 @@ async function refreshView(view: ViewData, rows: Float32Array | undefined, epoch
 function runRecord(s: Settings): Record<string, string | number> {
   // batchNorm only when on (a number: the record holds strings and numbers), so runs saved before
   // the setting existed stay resumable.
-  return Object.fromEntries(KEYS.flatMap((k): [string, string | number][] =>
-    k === 'batchNorm' ? (s.batchNorm ? [[k, 1]] : []) : k === 'noise' ? (s.noise === undefined ? [] : [[k, s.noise]]) : [[k, k === 'hidden' ? formatHidden(s.hidden) : (s[k] as string | number)]]));
+  return Object.fromEntries(
+    KEYS.flatMap((k): [string, string | number][] =>
+      k === 'batchNorm'
+        ? s.batchNorm
+          ? [[k, 1]]
+          : []
+        : k === 'noise'
+          ? s.noise === undefined
+            ? []
+            : [[k, s.noise]]
+          : [[k, k === 'hidden' ? formatHidden(s.hidden) : (s[k] as string | number)]],
+    ),
+  );
 }
 
 /** Where a run starts: a checkpoint (position, weights, optimizer state) or step 0. */
@@ -276,7 +410,10 @@ const SCATTER_ROWS = 500;
 const CHECKPOINT_MAX_STEPS = 200;
 
 async function train(s: Settings, saved?: SavedRun): Promise<void> {
-  if (stop) throw new Error(sweeping ? 'a sweep is running: stop it first' : 'a training is already running: pause or stop it first');
+  if (stop)
+    throw new Error(
+      sweeping ? 'a sweep is running: stop it first' : 'a training is already running: pause or stop it first',
+    );
   const abort = new AbortController();
   stop = abort;
   setState('loading', saved ? `resuming ${s.data} at step ${saved.step}` : `preparing ${s.data}`);
@@ -296,7 +433,9 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     } else if (loaded) {
       if (!sameSpec(loaded.model.spec, spec)) {
         const bn = specMismatch(loaded.model.spec, spec);
-        throw new Error(`the loaded model ${loaded.name} ${bn ? `differs only in batch norm: ${bn.replace('the file', 'it')}` : `has ${describeSpec(loaded.model.spec)}, these settings make ${describeSpec(spec)}`}; match the settings or forget the loaded model`);
+        throw new Error(
+          `the loaded model ${loaded.name} ${bn ? `differs only in batch norm: ${bn.replace('the file', 'it')}` : `has ${describeSpec(loaded.model.spec)}, these settings make ${describeSpec(spec)}`}; match the settings or forget the loaded model`,
+        );
       }
       params = loaded.model.params;
       initFrom = `weights from ${loaded.name}`;
@@ -329,29 +468,57 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
       if (event.type === 'recovered') {
         const d = trainer.gpuDevice;
         if (d) post({ type: 'adapter', name: trainer.adapter, limits: limitsOf(d) });
-        post({ type: 'notice', text: `GPU device lost at step ${lastStep}; resumed from ${event.fromStep > 0 ? `the checkpoint at step ${event.fromStep}` : 'the start (no checkpoint yet)'} on a new device (${trainer.adapter})` });
+        post({
+          type: 'notice',
+          text: `GPU device lost at step ${lastStep}; resumed from ${event.fromStep > 0 ? `the checkpoint at step ${event.fromStep}` : 'the start (no checkpoint yet)'} on a new device (${trainer.adapter})`,
+        });
       }
       if (event.type === 'epoch' && !viewBusy && performance.now() - lastView > 250) {
         lastView = performance.now();
-        viewBusy = refreshView(view, rows, event.epoch, lastParams).catch(() => {}).finally(() => (viewBusy = undefined));
+        viewBusy = refreshView(view, rows, event.epoch, lastParams)
+          .catch(() => {})
+          .finally(() => (viewBusy = undefined));
       }
     };
     const onCheckpoint = async (c: Start): Promise<void> => {
       lastParams = c.params;
-      const bytes = encodeCheckpoint({ spec, params: c.params, state: c.state, position: c.position, run: runRecord(s) });
-      const info: SavedRunInfo = { settings: s, step: c.position.step, epoch: c.position.epoch, totalSteps, savedAt: Date.now() };
+      const bytes = encodeCheckpoint({
+        spec,
+        params: c.params,
+        state: c.state,
+        position: c.position,
+        run: runRecord(s),
+      });
+      const info: SavedRunInfo = {
+        settings: s,
+        step: c.position.step,
+        epoch: c.position.epoch,
+        totalSteps,
+        savedAt: Date.now(),
+      };
       try {
         await saveRun({ ...info, bytes });
         post({ type: 'saved-run', info });
       } catch (e) {
         // The run goes on (the trainer keeps its checkpoint in memory); only a reload cannot continue it.
-        post({ type: 'error', context: 'storage', message: `checkpoint at step ${info.step} not saved: ${message(e)}` });
+        post({
+          type: 'error',
+          context: 'storage',
+          message: `checkpoint at step ${info.step} not saved: ${message(e)}`,
+        });
       }
     };
     const summary = await trainer.fit(st.train, {
-      epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, seed: s.seed, test: st.test,
+      epochs: s.epochs,
+      batchSize: s.batchSize,
+      lr: s.lr,
+      seed: s.seed,
+      test: st.test,
       evalEvery: Math.max(1, Math.min(50, Math.round(stepsPerEpoch / 4))),
-      checkpointEvery: Math.min(stepsPerEpoch, CHECKPOINT_MAX_STEPS), onCheckpoint, onEvent: emit, signal: abort.signal,
+      checkpointEvery: Math.min(stepsPerEpoch, CHECKPOINT_MAX_STEPS),
+      onCheckpoint,
+      onEvent: emit,
+      signal: abort.signal,
       ...(start ? { resume: start } : {}),
     });
     await viewBusy;
@@ -375,7 +542,10 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
  *  group; the trials' parameters stay here for 'adopt'. Stop ends it after the current epoch, with the
  *  results of the trials started. */
 async function sweep(s: Settings, specText: string, trialsText: string): Promise<void> {
-  if (stop) throw new Error(sweeping ? 'a sweep is already running: stop it first' : 'a training is running: stop it before a sweep');
+  if (stop)
+    throw new Error(
+      sweeping ? 'a sweep is already running: stop it first' : 'a training is running: stop it before a sweep',
+    );
   const plan = sweepTrials(specText, trialsText, s);
   const abort = new AbortController();
   stop = abort;
@@ -385,23 +555,52 @@ async function sweep(s: Settings, specText: string, trialsText: string): Promise
   try {
     const st = await setup(s, SWEEP_DEV_SPLIT);
     const devRows = st.data.dev?.n ?? 0;
-    if (!st.dev || devRows === 0) throw new Error(`sweep: no dev rows: ${SWEEP_DEV_SPLIT * 100}% of ${st.data.train.n + devRows} training rows is none; use more rows`);
+    if (!st.dev || devRows === 0)
+      throw new Error(
+        `sweep: no dev rows: ${SWEEP_DEV_SPLIT * 100}% of ${st.data.train.n + devRows} training rows is none; use more rows`,
+      );
     await budget(s, st);
     lastSweep = undefined; // a new sweep's results replace the last one's
     trainer = await makeTrainer(s, st, undefined);
-    post({ type: 'sweep-start', trials: plan.trials, search: plan.search, swept: plan.swept, trainRows: st.data.train.n, devRows, testRows: st.data.test.n,
-      devSplit: SWEEP_DEV_SPLIT, epochs: s.epochs });
-    if (!abort.signal.aborted) setState('sweeping', `${plan.trials.length} trials on ${trainer.device === 'gpu' ? 'WebGPU' : 'the CPU reference'}`);
+    post({
+      type: 'sweep-start',
+      trials: plan.trials,
+      search: plan.search,
+      swept: plan.swept,
+      trainRows: st.data.train.n,
+      devRows,
+      testRows: st.data.test.n,
+      devSplit: SWEEP_DEV_SPLIT,
+      epochs: s.epochs,
+    });
+    if (!abort.signal.aborted)
+      setState(
+        'sweeping',
+        `${plan.trials.length} trials on ${trainer.device === 'gpu' ? 'WebGPU' : 'the CPU reference'}`,
+      );
     const t0 = performance.now();
     const results = await trainer.fitSweep(st.train, plan.trials, {
-      epochs: s.epochs, batchSize: s.batchSize, dev: st.dev, ...(st.data.test.n > 0 ? { test: st.test } : {}),
-      onProgress: (progress) => post({ type: 'sweep-progress', progress }), signal: abort.signal,
+      epochs: s.epochs,
+      batchSize: s.batchSize,
+      dev: st.dev,
+      ...(st.data.test.n > 0 ? { test: st.test } : {}),
+      onProgress: (progress) => post({ type: 'sweep-progress', progress }),
+      signal: abort.signal,
     });
     const seconds = (performance.now() - t0) / 1000;
     lastSweep = { settings: s, st, info: trainer.info, results };
     const stopped = abort.signal.aborted;
-    post({ type: 'sweep-done', rows: results.map(({ params: _params, ...row }) => row), seconds, adapter: trainer.adapter, stopped });
-    setState(stopped ? 'stopped' : 'done', `sweep: ${results.length} of ${plan.trials.length} trials in ${seconds.toFixed(1)} s`);
+    post({
+      type: 'sweep-done',
+      rows: results.map(({ params: _params, ...row }) => row),
+      seconds,
+      adapter: trainer.adapter,
+      stopped,
+    });
+    setState(
+      stopped ? 'stopped' : 'done',
+      `sweep: ${results.length} of ${plan.trials.length} trials in ${seconds.toFixed(1)} s`,
+    );
   } catch (e) {
     setState('failed');
     throw e;
@@ -412,29 +611,61 @@ async function sweep(s: Settings, specText: string, trialsText: string): Promise
   }
 }
 
-const figures = (e: Evaluation): SplitFigures => ({ loss: e.loss, accuracy: e.accuracy, ...(e.r2 !== undefined ? { r2: e.r2 } : {}) });
+const figures = (e: Evaluation): SplitFigures => ({
+  loss: e.loss,
+  accuracy: e.accuracy,
+  ...(e.r2 !== undefined ? { r2: e.r2 } : {}),
+});
 
 /** Makes the last sweep's trial `index` the current model, on a trainer of its own with the trial's
  *  hyperparameters and the sweep's scalings: the views, save (its file records the trial's
  *  hyperparameters) and check then work on it, as on a trained or loaded model. */
 async function adopt(index: number): Promise<void> {
-  if (stop) throw new Error(`trial ${index}: a ${sweeping ? 'sweep' : 'training'} is running; stop it or let it finish first`);
+  if (stop)
+    throw new Error(`trial ${index}: a ${sweeping ? 'sweep' : 'training'} is running; stop it or let it finish first`);
   const sw = lastSweep;
   if (!sw) throw new Error(`trial ${index}: there are no sweep results to use; run a sweep first`);
   const r = sw.results.find((x) => x.trial.index === index);
   if (!r) throw new Error(`trial ${index} is not among the last sweep's ${sw.results.length} trials`);
-  if (r.status.kind !== 'ok') throw new Error(`trial ${index} diverged at epoch ${r.status.epoch}: its weights are not a model to use`);
+  if (r.status.kind !== 'ok')
+    throw new Error(`trial ${index} diverged at epoch ${r.status.epoch}: its weights are not a model to use`);
   const { st } = sw;
   const h = r.trial.hyper;
   // The trial's own hyperparameters (its seed seeds the dropout; the data stays the sweep's).
-  const ts: Settings = { ...sw.settings, lr: h.lr, l2: h.l2, keepProb: h.keepProb, beta1: h.beta1, beta2: h.beta2, seed: h.seed };
+  const ts: Settings = {
+    ...sw.settings,
+    lr: h.lr,
+    l2: h.l2,
+    keepProb: h.keepProb,
+    beta1: h.beta1,
+    beta2: h.beta2,
+    seed: h.seed,
+  };
   const largest = await budget(ts, st);
   replaceModel(undefined);
-  const info: ModelInfo = { ...sw.info, trainedWith: { ...(sw.info.trainedWith ?? {}), lr: h.lr, l2: h.l2, keepProb: h.keepProb, beta1: h.beta1, beta2: h.beta2, initSeed: h.seed, sweepTrial: index } };
+  const info: ModelInfo = {
+    ...sw.info,
+    trainedWith: {
+      ...(sw.info.trainedWith ?? {}),
+      lr: h.lr,
+      l2: h.l2,
+      keepProb: h.keepProb,
+      beta1: h.beta1,
+      beta2: h.beta2,
+      initSeed: h.seed,
+      sweepTrial: index,
+    },
+  };
   const trainer = await makeTrainer(ts, st, r.params, { spec: st.spec, params: r.params, info });
   model = { spec: st.spec, trainer, dataName: st.data.name };
   const { view, rows } = viewData(st, st.data.name);
-  postReady(st, trainer, largest, view, `trial ${index} of the sweep (lr ${compactNumber(h.lr)}, l2 ${compactNumber(h.l2)}, seed ${h.seed})`);
+  postReady(
+    st,
+    trainer,
+    largest,
+    view,
+    `trial ${index} of the sweep (lr ${compactNumber(h.lr)}, l2 ${compactNumber(h.l2)}, seed ${h.seed})`,
+  );
   const train = figures(await trainer.evaluate(st.train));
   const dev = figures(await trainer.evaluate(st.dev!));
   const test = st.data.test.n > 0 ? figures(await trainer.evaluate(st.test)) : null;
@@ -454,8 +685,11 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   const st = await setup(s);
   if (!sameSpec(file.spec, st.spec)) {
     const bn = specMismatch(file.spec, st.spec);
-    throw new Error(bn ? `${name} does not fit: only batch norm differs: ${bn}`
-      : `${name} does not fit: the file holds ${describeSpec(file.spec)}, the settings with data '${s.data}' make ${describeSpec(st.spec)}`);
+    throw new Error(
+      bn
+        ? `${name} does not fit: only batch norm differs: ${bn}`
+        : `${name} does not fit: the file holds ${describeSpec(file.spec)}, the settings with data '${s.data}' make ${describeSpec(st.spec)}`,
+    );
   }
   const largest = await budget(s, st);
   replaceModel(undefined);
@@ -467,8 +701,15 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
   const tr = await trainer.evaluate(st.train);
   const te = st.data.test.n > 0 ? await trainer.evaluate(st.test) : null;
   await refreshView(view, rows, 0);
-  post({ type: 'loaded', name, spec: st.spec, loss: tr.loss, trainAccuracy: tr.accuracy, testAccuracy: te ? te.accuracy : null,
-    ...(tr.r2 !== undefined ? { trainR2: tr.r2, testR2: te?.r2 ?? null } : {}) });
+  post({
+    type: 'loaded',
+    name,
+    spec: st.spec,
+    loss: tr.loss,
+    trainAccuracy: tr.accuracy,
+    testAccuracy: te ? te.accuracy : null,
+    ...(tr.r2 !== undefined ? { trainR2: tr.r2, testR2: te?.r2 ?? null } : {}),
+  });
 }
 
 async function save(): Promise<void> {
@@ -482,7 +723,8 @@ async function save(): Promise<void> {
 /** One training step on the GPU and on the float64 reference from the same weights and rows. */
 async function check(s: Settings): Promise<void> {
   if (sweeping) throw new Error('check needs the GPU to itself: stop the sweep or let it finish first');
-  if (model?.trainer.busy && !model.trainer.paused) throw new Error('check needs the GPU to itself: pause or stop the training first');
+  if (model?.trainer.busy && !model.trainer.paused)
+    throw new Error('check needs the GPU to itself: pause or stop the training first');
   const st = await setup(s);
   const { spec } = st;
   await budget({ ...s, device: 'gpu' }, { ...st, data: { ...st.data, test: { ...st.data.test, n: 0 } } }); // the check always runs on the GPU
@@ -494,7 +736,15 @@ async function check(s: Settings): Promise<void> {
   const checker = await makeTrainer({ ...s, device: 'gpu' }, st, from?.params ?? initParams(spec, s.seed), from);
   try {
     const r = await checker.checkStep(st.train, { lr: s.lr, rows: st.maxBatch });
-    post({ type: 'check', spec, rows: r.rows, gpuLoss: r.gpuLoss, cpuLoss: r.cpuLoss, layers: r.layers, adapter: r.adapter });
+    post({
+      type: 'check',
+      spec,
+      rows: r.rows,
+      gpuLoss: r.gpuLoss,
+      cpuLoss: r.cpuLoss,
+      layers: r.layers,
+      adapter: r.adapter,
+    });
   } finally {
     checker.destroy();
   }
@@ -512,7 +762,16 @@ async function gradcheck(s: Settings): Promise<void> {
   try {
     const t0 = performance.now();
     const r = await trainer.gradcheck(st.train, { rows: GRADCHECK_ROWS });
-    post({ type: 'gradcheck', spec: st.spec, rows: r.rows, l2: s.l2, keepProb: s.keepProb, threshold: r.threshold, seconds: (performance.now() - t0) / 1000, results: r.results });
+    post({
+      type: 'gradcheck',
+      spec: st.spec,
+      rows: r.rows,
+      l2: s.l2,
+      keepProb: s.keepProb,
+      threshold: r.threshold,
+      seconds: (performance.now() - t0) / 1000,
+      results: r.results,
+    });
   } finally {
     trainer.destroy();
   }
@@ -533,11 +792,23 @@ async function loadFiles(files: readonly File[], label: string | undefined): Pro
     if (read !== csvReads) return;
     const train = 'train' in data ? data.train : data;
     csv = { data, images: train.features === 784 };
-    post({ type: 'csv', name: source, rows: train.n, features: train.features, classes: train.classes, task: 'classification', reason: notes.join('; '), label: '',
-      ...('train' in data ? { testRows: data.test.n } : {}) });
+    post({
+      type: 'csv',
+      name: source,
+      rows: train.n,
+      features: train.features,
+      classes: train.classes,
+      task: 'classification',
+      reason: notes.join('; '),
+      label: '',
+      ...('train' in data ? { testRows: data.test.n } : {}),
+    });
     return;
   }
-  if (files.length > 1) throw new Error(`${files.map((f) => f.name).join(', ')}: several files are read only as MNIST-layout IDX files; pick one CSV/TSV file`);
+  if (files.length > 1)
+    throw new Error(
+      `${files.map((f) => f.name).join(', ')}: several files are read only as MNIST-layout IDX files; pick one CSV/TSV file`,
+    );
   const head = new TextDecoder('utf-8').decode(await first.slice(0, 1 << 16).arrayBuffer(), { stream: true });
   const columns = csvHeader(head);
   if (read !== csvReads) return;
@@ -547,31 +818,61 @@ async function loadFiles(files: readonly File[], label: string | undefined): Pro
   if (r.task === 'none') throw new Error(`${name}: no label column`);
   const d = r.dataset;
   csv = { data: d, images: false };
-  post({ type: 'csv', name, rows: d.n, features: d.features, classes: d.classes, task: r.task, reason: r.reason,
-    label: d.labelName ?? (d.targetNames ?? []).join(', '), ...(d.classNames ? { classNames: d.classNames } : {}) });
+  post({
+    type: 'csv',
+    name,
+    rows: d.n,
+    features: d.features,
+    classes: d.classes,
+    task: r.task,
+    reason: r.reason,
+    label: d.labelName ?? (d.targetNames ?? []).join(', '),
+    ...(d.classNames ? { classNames: d.classNames } : {}),
+  });
 }
 
 const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
-  init: 'adapter', files: 'csv', train: 'train', sweep: 'sweep', adopt: 'sweep', pause: 'control', resume: 'control', stop: 'control',
-  save: 'save', load: 'load', forget: 'load', check: 'check', gradcheck: 'gradcheck', 'resume-saved': 'train', 'debug-lose-device': 'control',
+  init: 'adapter',
+  files: 'csv',
+  train: 'train',
+  sweep: 'sweep',
+  adopt: 'sweep',
+  pause: 'control',
+  resume: 'control',
+  stop: 'control',
+  save: 'save',
+  load: 'load',
+  forget: 'load',
+  check: 'check',
+  gradcheck: 'gradcheck',
+  'resume-saved': 'train',
+  'debug-lose-device': 'control',
 };
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'init':
-      latestRunInfo().then((info) => post({ type: 'saved-run', info: info ?? null }),
-        (e: unknown) => post({ type: 'error', context: 'storage', message: `cannot read the saved run: ${message(e)}` }));
+      latestRunInfo().then(
+        (info) => post({ type: 'saved-run', info: info ?? null }),
+        (e: unknown) =>
+          post({ type: 'error', context: 'storage', message: `cannot read the saved run: ${message(e)}` }),
+      );
       adapterReady = probeAdapter().catch((e: unknown) => {
         adapterError = message(e);
         post({ type: 'error', context: 'adapter', message: adapterError });
       });
       return adapterReady;
-    case 'files': return loadFiles(m.files, m.label);
-    case 'train': return train(m.settings);
-    case 'sweep': return sweep(m.settings, m.spec, m.trials);
-    case 'adopt': return adopt(m.trial);
+    case 'files':
+      return loadFiles(m.files, m.label);
+    case 'train':
+      return train(m.settings);
+    case 'sweep':
+      return sweep(m.settings, m.spec, m.trials);
+    case 'adopt':
+      return adopt(m.trial);
     case 'pause':
-      if (sweeping) throw new Error('a sweep cannot be paused: stop it (the trials so far are ranked) or let it finish');
+      if (sweeping)
+        throw new Error('a sweep cannot be paused: stop it (the trials so far are ranked) or let it finish');
       if (!stop || !model) throw new Error('nothing to pause: no training is running');
       model.trainer.pause();
       setState('paused');
@@ -587,13 +888,17 @@ async function handle(m: ToWorker): Promise<void> {
       stop.abort();
       setState('stopping');
       return;
-    case 'save': return save();
-    case 'load': return load(m.name, m.bytes, m.settings);
+    case 'save':
+      return save();
+    case 'load':
+      return load(m.name, m.bytes, m.settings);
     case 'forget':
       loaded = undefined;
       return;
-    case 'check': return check(m.settings);
-    case 'gradcheck': return gradcheck(m.settings);
+    case 'check':
+      return check(m.settings);
+    case 'gradcheck':
+      return gradcheck(m.settings);
     case 'resume-saved': {
       const saved = await latestRun();
       if (!saved) throw new Error('there is no saved run to resume');

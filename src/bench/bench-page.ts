@@ -9,9 +9,13 @@ async function main(): Promise<void> {
   const req = (await (await fetch('/__bench/request.json')).json()) as BenchRequest;
   const results = await runBenchmark(req, {
     log: (line) => void hooks.__benchLog(line),
-    userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated,
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    crossOriginIsolated,
   });
   await hooks.__benchDone(results);
 }
 
-main().catch((e: unknown) => void hooks.__benchError(e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e)));
+main().catch(
+  (e: unknown) => void hooks.__benchError(e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e)),
+);

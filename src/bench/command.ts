@@ -73,10 +73,12 @@ export interface BenchOptions {
   help: boolean;
 }
 
-const ints = (v: string, flag: string): number[] => v.split(',').map((t) => {
-  if (!/^\d+$/.test(t.trim()) || Number(t) < 1) throw new Error(`${flag}: each value must be a positive integer, got '${t}' in '${v}'`);
-  return Number(t);
-});
+const ints = (v: string, flag: string): number[] =>
+  v.split(',').map((t) => {
+    if (!/^\d+$/.test(t.trim()) || Number(t) < 1)
+      throw new Error(`${flag}: each value must be a positive integer, got '${t}' in '${v}'`);
+    return Number(t);
+  });
 const int1 = (v: string, flag: string): number => {
   const n = ints(v, flag);
   if (n.length !== 1) throw new Error(`${flag}: expected one positive integer, got '${v}'`);
@@ -84,8 +86,23 @@ const int1 = (v: string, flag: string): number => {
 };
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  const o: BenchOptions = { batch: 64, engines: [...ENGINES], sweep: true, kernels: true, matmul: [1024], blockMs: 1000, repeats: 3, maxStepS: 60,
-    hostCost: true, hostOnly: false, hostBlocks: 9, hostBlock: 50, out: 'bench-results', json: false, help: false };
+  const o: BenchOptions = {
+    batch: 64,
+    engines: [...ENGINES],
+    sweep: true,
+    kernels: true,
+    matmul: [1024],
+    blockMs: 1000,
+    repeats: 3,
+    maxStepS: 60,
+    hostCost: true,
+    hostOnly: false,
+    hostBlocks: 9,
+    hostBlock: 50,
+    out: 'bench-results',
+    json: false,
+    help: false,
+  };
   let batchGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -98,12 +115,29 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       return next;
     };
     switch (flag) {
-      case '--help': case '-h': o.help = true; break;
-      case '--hidden': o.hidden = ints(value(), flag); break;
-      case '--batch-size': o.batch = int1(value(), flag); batchGiven = true; break;
-      case '--only': o.only = value().split(',').map((t) => t.trim()).filter((t) => t !== ''); break;
-      case '--steps': o.steps = int1(value(), flag); break;
-      case '--steps-per-submit': o.stepsPerSubmit = ints(value(), flag); break;
+      case '--help':
+      case '-h':
+        o.help = true;
+        break;
+      case '--hidden':
+        o.hidden = ints(value(), flag);
+        break;
+      case '--batch-size':
+        o.batch = int1(value(), flag);
+        batchGiven = true;
+        break;
+      case '--only':
+        o.only = value()
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t !== '');
+        break;
+      case '--steps':
+        o.steps = int1(value(), flag);
+        break;
+      case '--steps-per-submit':
+        o.stepsPerSubmit = ints(value(), flag);
+        break;
       case '--engines': {
         const v = value();
         o.engines = v.split(',').map((e) => {
@@ -113,9 +147,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         });
         break;
       }
-      case '--no-sweep': o.sweep = false; break;
-      case '--no-kernels': o.kernels = false; break;
-      case '--matmul': { const v = value(); o.matmul = v === 'none' ? [] : ints(v, flag); break; }
+      case '--no-sweep':
+        o.sweep = false;
+        break;
+      case '--no-kernels':
+        o.kernels = false;
+        break;
+      case '--matmul': {
+        const v = value();
+        o.matmul = v === 'none' ? [] : ints(v, flag);
+        break;
+      }
       case '--family': {
         const v = value();
         const hit = FAMILIES.find((f) => f === v);
@@ -123,23 +165,46 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         o.family = hit;
         break;
       }
-      case '--block-ms': o.blockMs = int1(value(), flag); break;
-      case '--repeats': o.repeats = int1(value(), flag); break;
-      case '--max-step-s': o.maxStepS = int1(value(), flag); break;
-      case '--no-host-cost': o.hostCost = false; break;
-      case '--host-only': o.hostOnly = true; break;
-      case '--host-blocks': o.hostBlocks = int1(value(), flag); break;
-      case '--host-block': o.hostBlock = int1(value(), flag); break;
-      case '--host-steps': o.hostSteps = int1(value(), flag); break;
-      case '--out': o.out = value(); break;
-      case '--json': o.json = true; break;
-      default: throw new Error(`unknown flag ${flag} (see --help)`);
+      case '--block-ms':
+        o.blockMs = int1(value(), flag);
+        break;
+      case '--repeats':
+        o.repeats = int1(value(), flag);
+        break;
+      case '--max-step-s':
+        o.maxStepS = int1(value(), flag);
+        break;
+      case '--no-host-cost':
+        o.hostCost = false;
+        break;
+      case '--host-only':
+        o.hostOnly = true;
+        break;
+      case '--host-blocks':
+        o.hostBlocks = int1(value(), flag);
+        break;
+      case '--host-block':
+        o.hostBlock = int1(value(), flag);
+        break;
+      case '--host-steps':
+        o.hostSteps = int1(value(), flag);
+        break;
+      case '--out':
+        o.out = value();
+        break;
+      case '--json':
+        o.json = true;
+        break;
+      default:
+        throw new Error(`unknown flag ${flag} (see --help)`);
     }
   }
   if (batchGiven && !o.hidden) throw new Error('--batch-size applies to the configuration given with --hidden');
   if (o.hostOnly && !o.hostCost) throw new Error('--host-only and --no-host-cost ask for opposite things');
-  if (o.hostSteps !== undefined && !o.hostCost) throw new Error('--host-steps is part of the host cost, which --no-host-cost skips');
-  if (o.hostSteps !== undefined && !o.hostOnly && !o.engines.includes('webgpu')) throw new Error('--host-steps measures our webgpu engine: add it to --engines (or use --host-only)');
+  if (o.hostSteps !== undefined && !o.hostCost)
+    throw new Error('--host-steps is part of the host cost, which --no-host-cost skips');
+  if (o.hostSteps !== undefined && !o.hostOnly && !o.engines.includes('webgpu'))
+    throw new Error('--host-steps measures our webgpu engine: add it to --engines (or use --host-only)');
   return o;
 }
 
@@ -149,17 +214,36 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 const HOST_BLOCK_MS = 5000;
 
 export function benchRequest(o: BenchOptions): BenchRequest {
-  const all: BenchConfig[] = o.hidden ? [customConfig(o.hidden, o.batch)] : [...ISSUE_CONFIGS, ...(o.sweep && !o.hostOnly ? sweepConfigs() : [])];
+  const all: BenchConfig[] = o.hidden
+    ? [customConfig(o.hidden, o.batch)]
+    : [...ISSUE_CONFIGS, ...(o.sweep && !o.hostOnly ? sweepConfigs() : [])];
   const configs = o.only ? all.filter((c) => o.only!.some((t) => c.name.includes(t))) : all;
-  if (configs.length === 0) throw new Error(`--only ${o.only!.join(',')}: no configuration matches (names: ${all.map((c) => c.name).join(', ')})`);
+  if (configs.length === 0)
+    throw new Error(
+      `--only ${o.only!.join(',')}: no configuration matches (names: ${all.map((c) => c.name).join(', ')})`,
+    );
   const host = o.hostOnly || (o.hostCost && o.engines.includes('webgpu'));
   return {
-    configs, engines: o.hostOnly ? [] : o.engines, blockMs: o.blockMs, repeats: o.repeats, maxStepMs: o.maxStepS * 1000,
-    matmulSizes: o.hostOnly ? [] : o.matmul, kernels: o.kernels && !o.hostOnly,
+    configs,
+    engines: o.hostOnly ? [] : o.engines,
+    blockMs: o.blockMs,
+    repeats: o.repeats,
+    maxStepMs: o.maxStepS * 1000,
+    matmulSizes: o.hostOnly ? [] : o.matmul,
+    kernels: o.kernels && !o.hostOnly,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
     ...(o.family ? { family: o.family } : {}),
     ...(o.stepsPerSubmit && !o.hostOnly ? { stepsPerSubmit: o.stepsPerSubmit } : {}),
-    ...(host ? { hostCost: { blocks: o.hostBlocks, blockSteps: o.hostBlock, blockMs: HOST_BLOCK_MS, ...(o.hostSteps !== undefined ? { flatSteps: o.hostSteps } : {}) } } : {}),
+    ...(host
+      ? {
+          hostCost: {
+            blocks: o.hostBlocks,
+            blockSteps: o.hostBlock,
+            blockMs: HOST_BLOCK_MS,
+            ...(o.hostSteps !== undefined ? { flatSteps: o.hostSteps } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -170,5 +254,8 @@ export function saveResults(o: BenchOptions, command: string, req: BenchRequest,
   writeFileSync(join(o.out, 'bench.json'), JSON.stringify({ command, request: req, results, derived }, null, 2) + '\n');
   writeFileSync(join(o.out, 'bench.html'), htmlReport(results, derived, command));
   if (o.json) process.stdout.write(JSON.stringify({ command, results, derived }) + '\n');
-  else console.log(`\n${textSummary(results, derived)}\n\nwrote ${join(o.out, 'bench.json')} and ${join(o.out, 'bench.html')}`);
+  else
+    console.log(
+      `\n${textSummary(results, derived)}\n\nwrote ${join(o.out, 'bench.json')} and ${join(o.out, 'bench.html')}`,
+    );
 }

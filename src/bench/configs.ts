@@ -28,9 +28,12 @@ export const ISSUE_CONFIGS: readonly BenchConfig[] = [
 /** Sweeps around 784-W-W-10 batch 64: width, depth and batch size, one axis at a time. */
 export function sweepConfigs(): BenchConfig[] {
   const out: BenchConfig[] = [];
-  for (const w of [16, 64, 256, 1024]) out.push({ name: `width ${w}`, spec: mlp([784, w, w, 10]), batch: 64, group: 'width' });
-  for (const d of [1, 2, 4, 8]) out.push({ name: `depth ${d}`, spec: mlp([784, ...Array<number>(d).fill(256), 10]), batch: 64, group: 'depth' });
-  for (const b of [1, 16, 64, 256, 1024]) out.push({ name: `batch ${b}`, spec: mlp([784, 256, 256, 10]), batch: b, group: 'batch' });
+  for (const w of [16, 64, 256, 1024])
+    out.push({ name: `width ${w}`, spec: mlp([784, w, w, 10]), batch: 64, group: 'width' });
+  for (const d of [1, 2, 4, 8])
+    out.push({ name: `depth ${d}`, spec: mlp([784, ...Array<number>(d).fill(256), 10]), batch: 64, group: 'depth' });
+  for (const b of [1, 16, 64, 256, 1024])
+    out.push({ name: `batch ${b}`, spec: mlp([784, 256, 256, 10]), batch: b, group: 'batch' });
   return out;
 }
 

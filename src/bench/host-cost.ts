@@ -41,8 +41,12 @@ export interface HostCost {
 const SLOW_STEP_MS = 8000;
 
 const ZERO: HostCounts = { dispatches: 0, bindGroupSets: 0, bufferWrites: 0, submits: 0 };
-const combine = (a: HostCounts, b: HostCounts, f: (x: number, y: number) => number): HostCounts =>
-  ({ dispatches: f(a.dispatches, b.dispatches), bindGroupSets: f(a.bindGroupSets, b.bindGroupSets), bufferWrites: f(a.bufferWrites, b.bufferWrites), submits: f(a.submits, b.submits) });
+const combine = (a: HostCounts, b: HostCounts, f: (x: number, y: number) => number): HostCounts => ({
+  dispatches: f(a.dispatches, b.dispatches),
+  bindGroupSets: f(a.bindGroupSets, b.bindGroupSets),
+  bufferWrites: f(a.bufferWrites, b.bufferWrites),
+  submits: f(a.submits, b.submits),
+});
 const add = (a: HostCounts, b: HostCounts) => combine(a, b, (x, y) => x + y);
 const per = (c: HostCounts, steps: number): HostCounts => combine(c, ZERO, (x) => x / steps);
 
@@ -105,7 +109,15 @@ export async function timeHost(make: () => Promise<Stepper>, opts: HostCostOptio
       leads.push(b.leadMs);
       total = add(total, b.delta);
     }
-    return { jsMsPerStep: median(blocksMs), meanMsPerStep: blocksMs.reduce((a, b) => a + b, 0) / blocks, blocksMs, stepsPerBlock: k, firstAfterDrainMs: median(leads), stepWallMs, perStep: per(total, blocks * k) };
+    return {
+      jsMsPerStep: median(blocksMs),
+      meanMsPerStep: blocksMs.reduce((a, b) => a + b, 0) / blocks,
+      blocksMs,
+      stepsPerBlock: k,
+      firstAfterDrainMs: median(leads),
+      stepWallMs,
+      perStep: per(total, blocks * k),
+    };
   } finally {
     s.destroy();
   }
@@ -129,7 +141,12 @@ export interface HostFlatness {
 
 /** Whether the host cost stays flat over a long run: `steps` timed steps after the same warm-up as
  *  timeHost, in chunks of chunkSteps (jsBlock's), reported per reportSteps. */
-export async function hostFlatness(make: () => Promise<Stepper>, steps: number, reportSteps: number, chunkSteps: number): Promise<HostFlatness> {
+export async function hostFlatness(
+  make: () => Promise<Stepper>,
+  steps: number,
+  reportSteps: number,
+  chunkSteps: number,
+): Promise<HostFlatness> {
   const s = await make();
   try {
     await warmUp(s);
@@ -157,7 +174,15 @@ export async function hostFlatness(make: () => Promise<Stepper>, steps: number, 
         inBlock = 0;
       }
     }
-    return { steps, reportSteps, chunkSteps, blocksMs, blocksMeanMs, perStep: per(total, steps), wallS: (performance.now() - start) / 1000 };
+    return {
+      steps,
+      reportSteps,
+      chunkSteps,
+      blocksMs,
+      blocksMeanMs,
+      perStep: per(total, steps),
+      wallS: (performance.now() - start) / 1000,
+    };
   } finally {
     s.destroy();
   }

@@ -14,7 +14,6 @@ import type { BackendInit } from '../train/backend.ts';
 import { LR } from './configs.ts';
 import { sampleMedian, type Stepper } from './timing.ts';
 
-
 /** A full batch of synthetic data: uniform inputs, one-hot (or 0/1) targets. */
 export function benchInit(spec: ModelSpec, batch: number, seed = 1): BackendInit {
   const rng = new Rng(seed);
@@ -26,11 +25,21 @@ export function benchInit(spec: ModelSpec, batch: number, seed = 1): BackendInit
     if (nOut === 1) y[r] = rng.int(2);
     else y[r * nOut + rng.int(nOut)] = 1;
   }
-  return { spec, params: initParams(spec, seed), train: { x, y, n: batch }, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: batch };
+  return {
+    spec,
+    params: initParams(spec, seed),
+    train: { x, y, n: batch },
+    test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
+    maxBatch: batch,
+  };
 }
 
 /** Our WebGPU engine, through the library as any user would drive it (a trainer on the bench's device). */
-export async function webgpuStepper(ctx: GpuContext, init: BackendInit, options: { matmul: MatmulFamily; stepsPerSubmit: number }): Promise<Stepper> {
+export async function webgpuStepper(
+  ctx: GpuContext,
+  init: BackendInit,
+  options: { matmul: MatmulFamily; stepsPerSubmit: number },
+): Promise<Stepper> {
   return libraryStepper(init, { device: ctx.device, ...options });
 }
 
@@ -39,12 +48,20 @@ export function cpuReferenceStepper(init: BackendInit): Promise<Stepper> {
   return libraryStepper(init, { device: 'cpu' });
 }
 
-async function libraryStepper(init: BackendInit, options: Pick<TrainerOptions, 'device' | 'matmul' | 'stepsPerSubmit'>): Promise<Stepper> {
+async function libraryStepper(
+  init: BackendInit,
+  options: Pick<TrainerOptions, 'device' | 'matmul' | 'stepsPerSubmit'>,
+): Promise<Stepper> {
   const trainer = await createTrainer({ spec: init.spec, params: init.params, ...options });
   try {
     const steps = await trainer.stepper({ x: init.train.x, y: init.train.y }, { batchSize: init.maxBatch, lr: LR });
     const counters = steps.counters;
-    return { step: () => steps.step(), sync: () => steps.sync(), destroy: () => trainer.destroy(), ...(counters ? { counters: () => counters() } : {}) };
+    return {
+      step: () => steps.step(),
+      sync: () => steps.sync(),
+      destroy: () => trainer.destroy(),
+      ...(counters ? { counters: () => counters() } : {}),
+    };
   } catch (e) {
     trainer.destroy();
     throw e;
@@ -60,7 +77,14 @@ export interface KernelTime {
 /** Median time of one dispatch of `d`: each sample is one pass of n dispatches (n chosen so a sample
  *  takes ~targetMs), GPU time from timestamp-query when the device has it, else wall time to
  *  onSubmittedWorkDone. The first dispatch, timed apart, is warm-up. */
-export async function timeDispatch(ctx: GpuContext, arena: BufferArena, d: Dispatch, grid: readonly [number, number, number], samples = 3, targetMs = 300): Promise<KernelTime> {
+export async function timeDispatch(
+  ctx: GpuContext,
+  arena: BufferArena,
+  d: Dispatch,
+  grid: readonly [number, number, number],
+  samples = 3,
+  targetMs = 300,
+): Promise<KernelTime> {
   const timer = new PassTimer(ctx, arena);
   const run = async (n: number): Promise<number> =>
     (await timer.time('bench kernel', (pass) => {
@@ -74,17 +98,38 @@ export async function timeDispatch(ctx: GpuContext, arena: BufferArena, d: Dispa
 }
 
 /** Time one matmul kernel C[M][N] = op(A)·op(B) on random operands. */
-export async function timeMatmul(ctx: GpuContext, id: KernelId, M: number, N: number, K: number, transA = false, transB = false,
-  constants: Record<string, number> = {}): Promise<KernelTime> {
+export async function timeMatmul(
+  ctx: GpuContext,
+  id: KernelId,
+  M: number,
+  N: number,
+  K: number,
+  transA = false,
+  transB = false,
+  constants: Record<string, number> = {},
+): Promise<KernelTime> {
   const arena = new BufferArena(ctx.device, `bench ${id}`);
   try {
     const rng = new Rng(M + N + K);
-    const a = arena.upload('a', new Float32Array(M * K).map(() => rng.next() - 0.5));
-    const b = arena.upload('b', new Float32Array(K * N).map(() => rng.next() - 0.5));
+    const a = arena.upload(
+      'a',
+      new Float32Array(M * K).map(() => rng.next() - 0.5),
+    );
+    const b = arena.upload(
+      'b',
+      new Float32Array(K * N).map(() => rng.next() - 0.5),
+    );
     const c = arena.create('c', M * N * 4, GPUBufferUsage.STORAGE);
     const extra: Record<string, GPUBuffer> = {};
-    for (const name of ['bias', 'aux']) extra[name] = arena.create(name, Math.max(M * N, N) * 4, GPUBufferUsage.STORAGE);
-    const d = await Dispatch.create(arena, id, { ...matmulConstants(id, M, N, K, transA, transB), ...constants }, { a, b, c, ...extra }, { M, N, K });
+    for (const name of ['bias', 'aux'])
+      extra[name] = arena.create(name, Math.max(M * N, N) * 4, GPUBufferUsage.STORAGE);
+    const d = await Dispatch.create(
+      arena,
+      id,
+      { ...matmulConstants(id, M, N, K, transA, transB), ...constants },
+      { a, b, c, ...extra },
+      { M, N, K },
+    );
     return await timeDispatch(ctx, arena, d, matmulWorkgroups(id, M, N));
   } finally {
     arena.destroy();

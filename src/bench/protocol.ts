@@ -133,7 +133,12 @@ export interface BenchResults {
   /** The page was cross-origin isolated (COOP + COEP headers): SharedArrayBuffer, so TF.js WASM may use threads. */
   readonly crossOriginIsolated: boolean;
   /** wasmThreads: TF.js found WASM threads usable (its threaded SIMD build); wasmThreadsCount: XNNPACK's pool size. */
-  readonly tfjs: { readonly version: string; readonly wasmSimd: boolean | null; readonly wasmThreads: boolean | null; readonly wasmThreadsCount: number | null };
+  readonly tfjs: {
+    readonly version: string;
+    readonly wasmSimd: boolean | null;
+    readonly wasmThreads: boolean | null;
+    readonly wasmThreadsCount: number | null;
+  };
   /** What the autotune measured and chose. */
   readonly autotune: AutotuneResult;
   /** The matmul family our WebGPU engine used: the autotune's choice unless --family forced one. */

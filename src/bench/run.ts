@@ -9,7 +9,15 @@ import { layerCount, size } from '../model.ts';
 import { stepFlops, type BenchConfig } from './configs.ts';
 import { hostFlatness, timeHost } from './host-cost.ts';
 import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
-import type { BenchRequest, BenchResults, Engine, HostCostResult, HostFlatResult, KernelResult, StepResult } from './protocol.ts';
+import type {
+  BenchRequest,
+  BenchResults,
+  Engine,
+  HostCostResult,
+  HostFlatResult,
+  KernelResult,
+  StepResult,
+} from './protocol.ts';
 import { countsText } from './report.ts';
 import { tfjsPlainStepper } from './tfjs-plain.ts';
 import { tfInfo, tfjsStepper, tfMatmulMs, tfWasmLabel, tfWasmThreadsNote, useTfBackend } from './tfjs.ts';
@@ -27,15 +35,28 @@ export interface BenchEnv {
 /** Square matmul variants of ours timed on their own: the families' plain products and the baseline in
  *  A·B, and each vec4 kernel (fixed orientation) beside the blocked kernel in that orientation. */
 const MATMUL_VARIANTS: readonly [KernelId, boolean, boolean][] = [
-  ['matmulTiled', false, false], ['matmulTiled8', false, false], ['matmulBlocked', false, false], ['matmulNaive', false, false], ['matmulVec4NN', false, false],
-  ['matmulBlocked', false, true], ['matmulVec4NT', false, true], ['matmulBlocked', true, false], ['matmulVec4TN', true, false],
+  ['matmulTiled', false, false],
+  ['matmulTiled8', false, false],
+  ['matmulBlocked', false, false],
+  ['matmulNaive', false, false],
+  ['matmulVec4NN', false, false],
+  ['matmulBlocked', false, true],
+  ['matmulVec4NT', false, true],
+  ['matmulBlocked', true, false],
+  ['matmulVec4TN', true, false],
 ];
 const orientationLabel = (tA: boolean, tB: boolean) => (tA ? 'Aᵀ·B' : tB ? 'A·Bᵀ' : 'A·B');
 
 const webgpuAdapter = (ctx: GpuContext, family: MatmulFamily, perSubmit: number) =>
   `${ctx.adapterName} (${family} matmul, ${perSubmit} step${perSubmit > 1 ? 's' : ''} per submit)`;
 
-async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine, cfg: BenchConfig, req: BenchRequest): Promise<StepResult> {
+async function stepEngine(
+  ctx: GpuContext,
+  family: MatmulFamily,
+  engine: Engine,
+  cfg: BenchConfig,
+  req: BenchRequest,
+): Promise<StepResult> {
   const init = benchInit(cfg.spec, cfg.batch);
   let adapter = ctx.adapterName;
   let make: () => Promise<Stepper>;
@@ -64,7 +85,12 @@ async function stepEngine(ctx: GpuContext, family: MatmulFamily, engine: Engine,
       break;
   }
   const steps = req.steps ?? cfg.steps;
-  const t = await timeSteps(make, { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
+  const t = await timeSteps(make, {
+    blockMs: req.blockMs,
+    repeats: req.repeats,
+    maxStepMs: req.maxStepMs,
+    ...(steps !== undefined ? { steps } : {}),
+  });
   return stepResult(cfg, engine, adapter, t, engine === 'webgpu' ? perSubmit : undefined);
 }
 
@@ -75,34 +101,69 @@ async function tfjsWasmWithPlain(cfg: BenchConfig, req: BenchRequest): Promise<S
   await useTfBackend('wasm');
   const init = benchInit(cfg.spec, cfg.batch);
   const steps = req.steps ?? cfg.steps;
-  const [bench, plain] = await timeInterleaved([() => tfjsStepper(init), () => tfjsPlainStepper(cfg.spec, cfg.batch)],
-    { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
-  return [stepResult(cfg, 'tfjs-wasm', await tfWasmLabel(false), bench!, undefined), stepResult(cfg, 'tfjs-wasm-plain', await tfWasmLabel(true), plain!, undefined)];
+  const [bench, plain] = await timeInterleaved([() => tfjsStepper(init), () => tfjsPlainStepper(cfg.spec, cfg.batch)], {
+    blockMs: req.blockMs,
+    repeats: req.repeats,
+    maxStepMs: req.maxStepMs,
+    ...(steps !== undefined ? { steps } : {}),
+  });
+  return [
+    stepResult(cfg, 'tfjs-wasm', await tfWasmLabel(false), bench!, undefined),
+    stepResult(cfg, 'tfjs-wasm-plain', await tfWasmLabel(true), plain!, undefined),
+  ];
 }
 
 /** The WebGPU plan on one configuration at each of `ks` steps per submit, timed in turns (timeInterleaved). */
-async function submitSweep(ctx: GpuContext, family: MatmulFamily, cfg: BenchConfig, req: BenchRequest, ks: readonly number[]): Promise<StepResult[]> {
+async function submitSweep(
+  ctx: GpuContext,
+  family: MatmulFamily,
+  cfg: BenchConfig,
+  req: BenchRequest,
+  ks: readonly number[],
+): Promise<StepResult[]> {
   const init = benchInit(cfg.spec, cfg.batch);
   const steps = req.steps ?? cfg.steps;
-  const timed = await timeInterleaved(ks.map((k) => () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: k })),
-    { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) });
+  const timed = await timeInterleaved(
+    ks.map((k) => () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: k })),
+    { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) },
+  );
   return timed.map((t, i) => stepResult(cfg, 'webgpu', webgpuAdapter(ctx, family, ks[i]!), t, ks[i]!));
 }
 
-function stepResult(cfg: BenchConfig, engine: Engine, adapter: string, t: Timed, stepsPerSubmit: number | undefined): StepResult {
+function stepResult(
+  cfg: BenchConfig,
+  engine: Engine,
+  adapter: string,
+  t: Timed,
+  stepsPerSubmit: number | undefined,
+): StepResult {
   const flops = stepFlops(cfg.spec, cfg.batch);
   return {
-    config: cfg.name, group: cfg.group, sizes: cfg.spec.sizes, batch: cfg.batch, engine, adapter,
-    setupMs: t.setupMs, firstStepMs: t.firstStepMs, msPerStep: t.msPerStep, blocksMs: t.blocksMs, stepsPerBlock: t.stepsPerBlock, firstStepOnly: t.firstStepOnly,
-    samplesPerSecond: cfg.batch / (t.msPerStep / 1000), gflops: flops / (t.msPerStep * 1e6), flopsPerStep: flops,
+    config: cfg.name,
+    group: cfg.group,
+    sizes: cfg.spec.sizes,
+    batch: cfg.batch,
+    engine,
+    adapter,
+    setupMs: t.setupMs,
+    firstStepMs: t.firstStepMs,
+    msPerStep: t.msPerStep,
+    blocksMs: t.blocksMs,
+    stepsPerBlock: t.stepsPerBlock,
+    firstStepOnly: t.firstStepOnly,
+    samplesPerSecond: cfg.batch / (t.msPerStep / 1000),
+    gflops: flops / (t.msPerStep * 1e6),
+    flopsPerStep: flops,
     ...(stepsPerSubmit !== undefined ? { stepsPerSubmit } : {}),
   };
 }
 
 function fmt(r: StepResult): string {
-  return `${r.config.padEnd(22)} ${r.engine.padEnd(13)} ${r.msPerStep.toFixed(2).padStart(10)} ms/step  ${r.samplesPerSecond.toFixed(0).padStart(8)} samples/s  ` +
+  return (
+    `${r.config.padEnd(22)} ${r.engine.padEnd(13)} ${r.msPerStep.toFixed(2).padStart(10)} ms/step  ${r.samplesPerSecond.toFixed(0).padStart(8)} samples/s  ` +
     `${r.gflops.toFixed(2).padStart(7)} GFLOP/s  (setup ${r.setupMs.toFixed(0)} ms, first step ${r.firstStepMs.toFixed(0)} ms, ` +
-    (r.firstStepOnly ? 'FIRST STEP ONLY: an upper bound)' : `${r.blocksMs.length}×${r.stepsPerBlock} steps)`);
+    (r.firstStepOnly ? 'FIRST STEP ONLY: an upper bound)' : `${r.blocksMs.length}×${r.stepsPerBlock} steps)`)
+  );
 }
 
 /** Steps per reported block of the long-run host cost check. */
@@ -110,7 +171,13 @@ const HOST_REPORT_STEPS = 1000;
 
 /** Host cost of our step (host-cost.ts) on every issue configuration, then the long run on the first
  *  configuration when asked for. */
-async function hostBench(ctx: GpuContext, family: MatmulFamily, req: BenchRequest, log: (line: string) => void, notes: string[]): Promise<{ hostCost: HostCostResult[]; hostFlat?: HostFlatResult }> {
+async function hostBench(
+  ctx: GpuContext,
+  family: MatmulFamily,
+  req: BenchRequest,
+  log: (line: string) => void,
+  notes: string[],
+): Promise<{ hostCost: HostCostResult[]; hostFlat?: HostFlatResult }> {
   const hostCost: HostCostResult[] = [];
   const h = req.hostCost;
   if (!h) return { hostCost };
@@ -122,10 +189,19 @@ async function hostBench(ctx: GpuContext, family: MatmulFamily, req: BenchReques
   for (const cfg of req.configs.filter((c) => c.group === 'issue')) {
     try {
       const t = await timeHost(make(cfg), h);
-      const r: HostCostResult = { config: cfg.name, sizes: cfg.spec.sizes, batch: cfg.batch, adapter: webgpuAdapter(ctx, family, perSubmit), stepsPerSubmit: perSubmit, ...t };
+      const r: HostCostResult = {
+        config: cfg.name,
+        sizes: cfg.spec.sizes,
+        batch: cfg.batch,
+        adapter: webgpuAdapter(ctx, family, perSubmit),
+        stepsPerSubmit: perSubmit,
+        ...t,
+      };
       hostCost.push(r);
-      log(`host ${r.config.padEnd(22)} webgpu ${r.jsMsPerStep.toFixed(4).padStart(8)} ms JS/step (${r.blocksMs.length}×${r.stepsPerBlock} steps: ` +
-        `${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}, mean ${r.meanMsPerStep.toFixed(4)}; lead ${r.firstAfterDrainMs.toFixed(3)} ms; step wall ${r.stepWallMs.toFixed(1)} ms)  ${countsText(r.perStep)}`);
+      log(
+        `host ${r.config.padEnd(22)} webgpu ${r.jsMsPerStep.toFixed(4).padStart(8)} ms JS/step (${r.blocksMs.length}×${r.stepsPerBlock} steps: ` +
+          `${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}, mean ${r.meanMsPerStep.toFixed(4)}; lead ${r.firstAfterDrainMs.toFixed(3)} ms; step wall ${r.stepWallMs.toFixed(1)} ms)  ${countsText(r.perStep)}`,
+      );
     } catch (e) {
       const m = `${cfg.name} webgpu host cost: failed: ${e instanceof Error ? e.message : String(e)}`;
       notes.push(m);
@@ -136,10 +212,14 @@ async function hostBench(ctx: GpuContext, family: MatmulFamily, req: BenchReques
   const cfg = req.configs[0];
   if (!h.flatSteps || !cfg) return { hostCost };
   try {
-    log(`host ${cfg.name}: ${h.flatSteps} steps in chunks of ${h.blockSteps}, JS time reported per ${HOST_REPORT_STEPS} steps ...`);
+    log(
+      `host ${cfg.name}: ${h.flatSteps} steps in chunks of ${h.blockSteps}, JS time reported per ${HOST_REPORT_STEPS} steps ...`,
+    );
     const f = await hostFlatness(make(cfg), h.flatSteps, HOST_REPORT_STEPS, h.blockSteps);
     const hostFlat: HostFlatResult = { config: cfg.name, ...f };
-    log(`host ${cfg.name} over ${f.steps} steps: ${f.blocksMs.map((m) => m.toFixed(4)).join(' ')} ms JS/step per ${f.reportSteps} steps (median of chunks; ${f.wallS.toFixed(0)} s wall)  ${countsText(f.perStep)}`);
+    log(
+      `host ${cfg.name} over ${f.steps} steps: ${f.blocksMs.map((m) => m.toFixed(4)).join(' ')} ms JS/step per ${f.reportSteps} steps (median of chunks; ${f.wallS.toFixed(0)} s wall)  ${countsText(f.perStep)}`,
+    );
     return { hostCost, hostFlat };
   } catch (e) {
     const m = `${cfg.name} webgpu host cost over ${h.flatSteps} steps: failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -149,24 +229,54 @@ async function hostBench(ctx: GpuContext, family: MatmulFamily, req: BenchReques
   }
 }
 
-async function kernelBench(ctx: GpuContext, fam: MatmulFamily, req: BenchRequest, engines: readonly Engine[], env: BenchEnv): Promise<KernelResult[]> {
+async function kernelBench(
+  ctx: GpuContext,
+  fam: MatmulFamily,
+  req: BenchRequest,
+  engines: readonly Engine[],
+  env: BenchEnv,
+): Promise<KernelResult[]> {
   const out: KernelResult[] = [];
   const push = (r: KernelResult) => {
     out.push(r);
-    env.log(`kernel ${r.label.padEnd(34)} ${r.engine.padEnd(12)} ${r.kernel.padEnd(16)} ${r.ms.toFixed(3).padStart(10)} ms  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s  (${r.timer}, ${r.repeats} runs)`);
+    env.log(
+      `kernel ${r.label.padEnd(34)} ${r.engine.padEnd(12)} ${r.kernel.padEnd(16)} ${r.ms.toFixed(3).padStart(10)} ms  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s  (${r.timer}, ${r.repeats} runs)`,
+    );
   };
   for (const n of req.matmulSizes) {
     const flops = 2 * n * n * n;
     for (const [id, tA, tB] of MATMUL_VARIANTS) {
       const t = await timeMatmul(ctx, id, n, n, n, tA, tB);
       const label = tA || tB ? `matmul ${n}³ ${orientationLabel(tA, tB)}` : `matmul ${n}³`;
-      push({ label, engine: 'webgpu', kernel: id, M: n, N: n, K: n, ms: t.ms, gflops: flops / (t.ms * 1e6), timer: t.timer, repeats: t.repeats });
+      push({
+        label,
+        engine: 'webgpu',
+        kernel: id,
+        M: n,
+        N: n,
+        K: n,
+        ms: t.ms,
+        gflops: flops / (t.ms * 1e6),
+        timer: t.timer,
+        repeats: t.repeats,
+      });
       await yieldToEventLoop();
     }
     for (const engine of engines.filter((e) => e === 'tfjs-webgpu' || e === 'tfjs-wasm')) {
       await useTfBackend(engine === 'tfjs-webgpu' ? 'webgpu' : 'wasm');
       const t = await tfMatmulMs(n, n, n);
-      push({ label: `matmul ${n}³`, engine, kernel: 'tf.matMul', M: n, N: n, K: n, ms: t.ms, gflops: flops / (t.ms * 1e6), timer: 'wall', repeats: t.repeats });
+      push({
+        label: `matmul ${n}³`,
+        engine,
+        kernel: 'tf.matMul',
+        M: n,
+        N: n,
+        K: n,
+        ms: t.ms,
+        gflops: flops / (t.ms * 1e6),
+        timer: 'wall',
+        repeats: t.repeats,
+      });
     }
   }
   if (!req.kernels) return out;
@@ -181,13 +291,38 @@ async function kernelBench(ctx: GpuContext, fam: MatmulFamily, req: BenchRequest
       const nOut = size(cfg.spec, l + 1);
       const bwd = backwardMatmul(fam, nIn, nOut);
       const shapes: [string, KernelId, number, number, number, boolean, boolean][] = [
-        [`L${l} forward`, forwardMatmul(fam, nIn).plain, B, nOut, nIn, false, true], [`L${l} dW`, bwd.dW.id, nOut, nIn, B, true, false],
-        ...(l > 0 ? [[`L${l} dA`, bwd.dA.plain, B, nIn, nOut, false, false] as [string, KernelId, number, number, number, boolean, boolean]] : []),
+        [`L${l} forward`, forwardMatmul(fam, nIn).plain, B, nOut, nIn, false, true],
+        [`L${l} dW`, bwd.dW.id, nOut, nIn, B, true, false],
+        ...(l > 0
+          ? [
+              [`L${l} dA`, bwd.dA.plain, B, nIn, nOut, false, false] as [
+                string,
+                KernelId,
+                number,
+                number,
+                number,
+                boolean,
+                boolean,
+              ],
+            ]
+          : []),
       ];
       for (const [what, planId, M, N, K, tA, tB] of shapes) {
         for (const id of planId === scalar ? [scalar] : [scalar, planId]) {
           const t = await timeMatmul(ctx, id, M, N, K, tA, tB);
-          push({ label: `${cfg.name} ${what}`, config: cfg.name, engine: 'webgpu', kernel: id, M, N, K, ms: t.ms, gflops: (2 * M * N * K) / (t.ms * 1e6), timer: t.timer, repeats: t.repeats });
+          push({
+            label: `${cfg.name} ${what}`,
+            config: cfg.name,
+            engine: 'webgpu',
+            kernel: id,
+            M,
+            N,
+            K,
+            ms: t.ms,
+            gflops: (2 * M * N * K) / (t.ms * 1e6),
+            timer: t.timer,
+            repeats: t.repeats,
+          });
         }
       }
     }
@@ -198,7 +333,9 @@ async function kernelBench(ctx: GpuContext, fam: MatmulFamily, req: BenchRequest
 export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<BenchResults> {
   const { log } = env;
   const ctx = await acquireDevice();
-  log(`adapter: ${ctx.adapterName}; features: ${ctx.features.join(', ') || 'none'}; timestamp-query ${ctx.features.includes('timestamp-query') ? 'used' : 'not available: kernels timed by wall clock'}`);
+  log(
+    `adapter: ${ctx.adapterName}; features: ${ctx.features.join(', ') || 'none'}; timestamp-query ${ctx.features.includes('timestamp-query') ? 'used' : 'not available: kernels timed by wall clock'}`,
+  );
   const tuned = await autotuneMatmul(ctx);
   log(describeTune(tuned));
   const family = req.family ?? tuned.family;
@@ -206,12 +343,16 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
   const steps: StepResult[] = [];
   const notes: string[] = [];
   for (const cfg of req.configs) {
-    const engines = cfg.group === 'issue' ? req.engines : req.engines.filter((e) => e === 'webgpu' || e === 'cpu-reference');
+    const engines =
+      cfg.group === 'issue' ? req.engines : req.engines.filter((e) => e === 'webgpu' || e === 'cpu-reference');
     const paired = engines.includes('tfjs-wasm') && engines.includes('tfjs-wasm-plain');
     for (const engine of engines) {
       if (paired && engine === 'tfjs-wasm-plain') continue; // timed in turns with tfjs-wasm
       try {
-        const rs = paired && engine === 'tfjs-wasm' ? await tfjsWasmWithPlain(cfg, req) : [await stepEngine(ctx, family, engine, cfg, req)];
+        const rs =
+          paired && engine === 'tfjs-wasm'
+            ? await tfjsWasmWithPlain(cfg, req)
+            : [await stepEngine(ctx, family, engine, cfg, req)];
         for (const r of rs) {
           steps.push(r);
           log(fmt(r));
@@ -248,8 +389,20 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
     notes.push(threads);
   }
   const results: BenchResults = {
-    date: new Date().toISOString(), adapter: ctx.adapterName, features: ctx.features, userAgent: env.userAgent,
-    hardwareConcurrency: env.hardwareConcurrency, crossOriginIsolated: env.crossOriginIsolated, tfjs: info, autotune: tuned, family, steps, kernels, submitSweep: sweep, ...host, notes,
+    date: new Date().toISOString(),
+    adapter: ctx.adapterName,
+    features: ctx.features,
+    userAgent: env.userAgent,
+    hardwareConcurrency: env.hardwareConcurrency,
+    crossOriginIsolated: env.crossOriginIsolated,
+    tfjs: info,
+    autotune: tuned,
+    family,
+    steps,
+    kernels,
+    submitSweep: sweep,
+    ...host,
+    notes,
   };
   ctx.device.destroy();
   return results;

@@ -10,14 +10,17 @@ import { LR } from './configs.ts';
 import type { Stepper } from './timing.ts';
 
 export function tfjsPlainStepper(spec: ModelSpec, batch: number, learningRate = LR): Promise<Stepper> {
-  if (spec.activation !== 'relu') throw new Error(`the plain TF.js step has ReLU hidden layers, not ${spec.activation}`);
+  if (spec.activation !== 'relu')
+    throw new Error(`the plain TF.js step has ReLU hidden layers, not ${spec.activation}`);
   const sizes = spec.sizes;
   const nIn = sizes[0]!;
   const nOut = sizes[sizes.length - 1]!;
   const x = tf.randomUniform([batch, nIn]);
-  const y = tf.tidy(() => nOut === 1
-    ? tf.round(tf.randomUniform([batch, 1]))
-    : tf.cast(tf.oneHot(tf.randomUniform([batch], 0, nOut, 'int32') as tf.Tensor1D, nOut), 'float32'));
+  const y = tf.tidy(() =>
+    nOut === 1
+      ? tf.round(tf.randomUniform([batch, 1]))
+      : tf.cast(tf.oneHot(tf.randomUniform([batch], 0, nOut, 'int32') as tf.Tensor1D, nOut), 'float32'),
+  );
   const weights: tf.Variable[] = [];
   const biases: tf.Variable[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {

@@ -47,28 +47,46 @@ export interface TfInfo {
 
 export async function tfInfo(): Promise<TfInfo> {
   const flag = async (f: string) => {
-    try { return Boolean(await tf.env().getAsync(f)); } catch { return null; }
+    try {
+      return Boolean(await tf.env().getAsync(f));
+    } catch {
+      return null;
+    }
   };
   let wasmThreadsCount: number | null = null;
-  try { wasmThreadsCount = getThreadsCount(); } catch { /* the WASM backend was not initialised */ }
-  return { version: tf.version_core, wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'), wasmThreads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'), wasmThreadsCount };
+  try {
+    wasmThreadsCount = getThreadsCount();
+  } catch {
+    /* the WASM backend was not initialised */
+  }
+  return {
+    version: tf.version_core,
+    wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'),
+    wasmThreads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'),
+    wasmThreadsCount,
+  };
 }
 
 /** The WASM backend as the results name it: XNNPACK, SIMD or not, and the threads it runs on. */
 export async function tfWasmLabel(plain: boolean): Promise<string> {
   const i = await tfInfo();
-  const threads = i.wasmThreads ? `threaded build, ${i.wasmThreadsCount ?? '?'} thread${i.wasmThreadsCount === 1 ? '' : 's'}` : '1 thread: no WASM threads';
+  const threads = i.wasmThreads
+    ? `threaded build, ${i.wasmThreadsCount ?? '?'} thread${i.wasmThreadsCount === 1 ? '' : 's'}`
+    : '1 thread: no WASM threads';
   return `tfjs wasm (XNNPACK, ${i.wasmSimd ? 'SIMD' : 'no SIMD'}, ${threads})${plain ? ', plain hand-written step' : ''}`;
 }
 
 /** Whether TF.js WASM ran on threads, and why not where it did not. */
 export function tfWasmThreadsNote(i: TfInfo, crossOriginIsolated: boolean, logicalCpus: number): string {
   const head = `TF.js WASM: page cross-origin isolated ${crossOriginIsolated}, WASM threads ${i.wasmThreads}, XNNPACK pool ${i.wasmThreadsCount ?? 'not started'}`;
-  if (!crossOriginIsolated) return `${head}: single-threaded, since without cross-origin isolation there is no SharedArrayBuffer (so no WASM threads).`;
-  if (i.wasmThreads === false) return `${head}: single-threaded, since TF.js found no WASM thread support (WASM_HAS_MULTITHREAD_SUPPORT false; always so in Node).`;
+  if (!crossOriginIsolated)
+    return `${head}: single-threaded, since without cross-origin isolation there is no SharedArrayBuffer (so no WASM threads).`;
+  if (i.wasmThreads === false)
+    return `${head}: single-threaded, since TF.js found no WASM thread support (WASM_HAS_MULTITHREAD_SUPPORT false; always so in Node).`;
   // tfjs-backend-wasm's backend.cc caps the pool at hardwareConcurrency / 2 (it assumes two logical CPUs
   // per core), setThreadsCount included.
-  if (i.wasmThreadsCount === 1) return `${head}: the threaded SIMD build ran on one thread, since TF.js caps XNNPACK's pool at logical CPUs / 2 = ${Math.floor(logicalCpus / 2)} here (setThreadsCount cannot raise it).`;
+  if (i.wasmThreadsCount === 1)
+    return `${head}: the threaded SIMD build ran on one thread, since TF.js caps XNNPACK's pool at logical CPUs / 2 = ${Math.floor(logicalCpus / 2)} here (setThreadsCount cannot raise it).`;
   return `${head}.`;
 }
 
@@ -79,19 +97,25 @@ export function tfjsStepper(init: BackendInit): Promise<Stepper> {
   const x = tf.tensor2d(init.train.x, [rows, size(spec, 0)]);
   const y = tf.tensor2d(init.train.y, [rows, size(spec, L)]);
   // tidy frees the initial values; it never disposes a variable.
-  const ws = init.params.map((p, l) => tf.tidy(() => tf.variable(tf.transpose(tf.tensor2d(p.weight, [size(spec, l + 1), size(spec, l)])), true, `w${l}`)));
+  const ws = init.params.map((p, l) =>
+    tf.tidy(() => tf.variable(tf.transpose(tf.tensor2d(p.weight, [size(spec, l + 1), size(spec, l)])), true, `w${l}`)),
+  );
   const bs = init.params.map((p, l) => tf.tidy(() => tf.variable(tf.tensor1d(p.bias), true, `b${l}`)));
   const vars = [...ws, ...bs];
   const opt = tf.train.sgd(LR);
   // tf.layers.dense fuses ReLU (and a linear output) into the product; other activations follow it.
   const dense = (l: number, h: tf.Tensor): tf.Tensor => {
     const g = l === L - 1 ? 'linear' : layerActivation(spec, l); // logits out: the loss applies sigmoid / softmax
-    if (g === 'relu' || g === 'linear') return tf.fused.matMul({ a: h as tf.Tensor2D, b: ws[l]!, bias: bs[l]!, activation: g });
+    if (g === 'relu' || g === 'linear')
+      return tf.fused.matMul({ a: h as tf.Tensor2D, b: ws[l]!, bias: bs[l]!, activation: g });
     const z = tf.fused.matMul({ a: h as tf.Tensor2D, b: ws[l]!, bias: bs[l]! });
     switch (g) {
-      case 'sigmoid': return tf.sigmoid(z);
-      case 'tanh': return tf.tanh(z);
-      case 'leaky_relu': return tf.leakyRelu(z, 0.01);
+      case 'sigmoid':
+        return tf.sigmoid(z);
+      case 'tanh':
+        return tf.tanh(z);
+      case 'leaky_relu':
+        return tf.leakyRelu(z, 0.01);
     }
   };
   const loss = (): tf.Scalar => {
@@ -114,7 +138,13 @@ export function tfjsStepper(init: BackendInit): Promise<Stepper> {
 }
 
 /** Wall time of one C = A·B on the active backend: n products enqueued, then one read of the last. */
-export async function tfMatmulMs(M: number, N: number, K: number, samples = 3, targetMs = 300): Promise<{ ms: number; repeats: number }> {
+export async function tfMatmulMs(
+  M: number,
+  N: number,
+  K: number,
+  samples = 3,
+  targetMs = 300,
+): Promise<{ ms: number; repeats: number }> {
   const a = tf.randomUniform([M, K], -0.5, 0.5);
   const b = tf.randomUniform([K, N], -0.5, 0.5);
   const run = async (n: number): Promise<number> => {

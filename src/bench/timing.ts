@@ -41,7 +41,11 @@ export function median(xs: readonly number[]): number {
 
 /** Median over `samples` of run(n) (per-item time of n repetitions), n chosen after one warm-up run so
  *  a sample takes about targetMs; anything slower than a second gets a single sample. */
-export async function sampleMedian(run: (n: number) => Promise<number>, samples: number, targetMs: number): Promise<{ ms: number; repeats: number }> {
+export async function sampleMedian(
+  run: (n: number) => Promise<number>,
+  samples: number,
+  targetMs: number,
+): Promise<{ ms: number; repeats: number }> {
   const warm = await run(1);
   const k = warm > 1000 ? 1 : samples;
   const n = Math.max(1, Math.min(200, Math.round(targetMs / Math.max(warm, 1e-3))));
@@ -81,7 +85,8 @@ async function makeTimed(make: () => Promise<Stepper>): Promise<{ s: Stepper; se
 export async function timeSteps(make: () => Promise<Stepper>, opts: TimingOptions): Promise<Timed> {
   const { s, setupMs, firstStepMs } = await makeTimed(make);
   try {
-    if (firstStepMs > opts.maxStepMs) return { setupMs, firstStepMs, msPerStep: firstStepMs, blocksMs: [], stepsPerBlock: 0, firstStepOnly: true };
+    if (firstStepMs > opts.maxStepMs)
+      return { setupMs, firstStepMs, msPerStep: firstStepMs, blocksMs: [], stepsPerBlock: 0, firstStepOnly: true };
     // A second warm step: the first may still include lazy compilation.
     const estimate = firstStepMs < SLOW_STEP_MS ? await block(s, 1) : firstStepMs;
     const k = blockSize(opts, estimate);
@@ -98,7 +103,10 @@ export async function timeSteps(make: () => Promise<Stepper>, opts: TimingOption
  *  a load that drifts (other processes on the machine) hits them alike; blocksMs[r] of every result
  *  come from the same round r, so per-round ratios between variants can be taken. Same warm-up and
  *  block size rule as timeSteps (the block size from the fastest warm step, shared by all), no first-step cut-off. */
-export async function timeInterleaved(makes: readonly (() => Promise<Stepper>)[], opts: TimingOptions): Promise<Timed[]> {
+export async function timeInterleaved(
+  makes: readonly (() => Promise<Stepper>)[],
+  opts: TimingOptions,
+): Promise<Timed[]> {
   const made: { s: Stepper; setupMs: number; firstStepMs: number; blocksMs: number[] }[] = [];
   try {
     let estimate = Infinity;
@@ -108,7 +116,14 @@ export async function timeInterleaved(makes: readonly (() => Promise<Stepper>)[]
     }
     const k = blockSize(opts, estimate);
     for (let r = 0; r < opts.repeats; r++) for (const m of made) m.blocksMs.push(await block(m.s, k));
-    return made.map((m) => ({ setupMs: m.setupMs, firstStepMs: m.firstStepMs, msPerStep: median(m.blocksMs), blocksMs: m.blocksMs, stepsPerBlock: k, firstStepOnly: false }));
+    return made.map((m) => ({
+      setupMs: m.setupMs,
+      firstStepMs: m.firstStepMs,
+      msPerStep: median(m.blocksMs),
+      blocksMs: m.blocksMs,
+      stepsPerBlock: k,
+      firstStepOnly: false,
+    }));
   } finally {
     for (const m of made) m.s.destroy();
   }

@@ -9,9 +9,13 @@ import type { MatmulFamily } from '../gpu/kernels.ts';
 import { MAX_TRIALS, ineffectiveAxis, paramLabel, parseSweepSpec, sweepShape, type SweepSpec } from '../lib/sweep.ts';
 
 export type DataSource =
-  | { kind: 'mnist' } | { kind: 'synthetic'; name: SyntheticName } | { kind: 'csv'; path: string }
+  | { kind: 'mnist' }
+  | { kind: 'synthetic'; name: SyntheticName }
+  | { kind: 'csv'; path: string }
   /** A directory of MNIST-layout IDX files; an .npz archive; an .npy of features (labels from --labels). */
-  | { kind: 'idx'; dir: string } | { kind: 'npz'; path: string } | { kind: 'npy'; path: string };
+  | { kind: 'idx'; dir: string }
+  | { kind: 'npz'; path: string }
+  | { kind: 'npy'; path: string };
 
 export interface TrainOptions {
   data: DataSource;
@@ -303,12 +307,16 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
     }
     set(o, value, flag);
   }
-  if (o.data.kind === 'npy' && o.labels === undefined) throw new Error(`--data ${o.data.path} holds the features only: give the labels with --labels LABELS.npy`);
-  if (o.data.kind !== 'npy' && o.labels !== undefined) throw new Error('--labels goes with --data FEATURES.npy (other sources hold their labels)');
-  if (o.earlyStopping !== undefined && o.devSplit === 0) throw new Error('--early-stopping needs a dev split: add --dev-split F with 0 < F < 1');
+  if (o.data.kind === 'npy' && o.labels === undefined)
+    throw new Error(`--data ${o.data.path} holds the features only: give the labels with --labels LABELS.npy`);
+  if (o.data.kind !== 'npy' && o.labels !== undefined)
+    throw new Error('--labels goes with --data FEATURES.npy (other sources hold their labels)');
+  if (o.earlyStopping !== undefined && o.devSplit === 0)
+    throw new Error('--early-stopping needs a dev split: add --dev-split F with 0 < F < 1');
   const csvOnly = ['--label', '--drop', '--delimiter', '--task', '--normalize-target'].filter((f) => seen.has(f));
   if (csvOnly.length > 0 && o.data.kind !== 'csv') throw new Error(`${csvOnly.join(', ')}: for --data PATH.csv only`);
-  if (o.gpuDataBudget !== undefined && o.device === 'cpu') throw new Error('--gpu-data-budget is for --device gpu (the CPU reference reads the rows where they are)');
+  if (o.gpuDataBudget !== undefined && o.device === 'cpu')
+    throw new Error('--gpu-data-budget is for --device gpu (the CPU reference reads the rows where they are)');
   checkSweep(o, seen);
   return o;
 }
@@ -318,32 +326,51 @@ function checkSweep(o: TrainOptions, seen: ReadonlySet<string>): void {
   const { sweep } = o;
   if (sweep === undefined) {
     const needSweep = ['--trials', '--save-all', '--sweep-sequential'].filter((f) => seen.has(f));
-    if (needSweep.length > 0) throw new Error(`${needSweep.join(', ')}: for a hyperparameter search only (add --sweep SPEC)`);
+    if (needSweep.length > 0)
+      throw new Error(`${needSweep.join(', ')}: for a hyperparameter search only (add --sweep SPEC)`);
     return;
   }
-  if (o.devSplit === 0) throw new Error('--sweep ranks the trials by dev loss: add --dev-split F with 0 < F < 1 (the test split stays out of the choice)');
+  if (o.devSplit === 0)
+    throw new Error(
+      '--sweep ranks the trials by dev loss: add --dev-split F with 0 < F < 1 (the test split stays out of the choice)',
+    );
   // One checkpoint file cannot hold N runs; a sweep is rerun rather than resumed.
   const single = ['--checkpoint', '--checkpoint-every', '--resume'].filter((f) => seen.has(f));
   if (single.length > 0) throw new Error(`${single.join(', ')}: not with --sweep (a checkpoint holds one run)`);
   // A swept parameter that changes nothing would only repeat one run.
   const idle = ineffectiveAxis(sweep, o.optimizer, o.hidden.length);
-  if (idle?.why === 'optimizer') throw new Error(`--sweep: '${idle.axis.text}' has no effect with --optimizer ${o.optimizer} (${paramLabel(idle.axis.param)} is used by ${idle.users.join(' and ')})`);
-  if (idle?.why === 'no-hidden-layers') throw new Error(`--sweep: '${idle.axis.text}' has no effect without hidden layers (dropout is on hidden layers only)`);
+  if (idle?.why === 'optimizer')
+    throw new Error(
+      `--sweep: '${idle.axis.text}' has no effect with --optimizer ${o.optimizer} (${paramLabel(idle.axis.param)} is used by ${idle.users.join(' and ')})`,
+    );
+  if (idle?.why === 'no-hidden-layers')
+    throw new Error(
+      `--sweep: '${idle.axis.text}' has no effect without hidden layers (dropout is on hidden layers only)`,
+    );
   sweepShape(sweep, o.trials, '--sweep'); // a continuous range without --trials, a grid past the cap, --trials past the grid
 }
 
 /** A comma-separated list of column names or indices. */
 function columns(v: string, flag: string): string[] {
   const list = v.split(',').map((s) => s.trim());
-  if (list.some((s) => s === '')) throw new Error(`${flag}: expected column names or 0-based indices separated by commas, got '${v}'`);
+  if (list.some((s) => s === ''))
+    throw new Error(`${flag}: expected column names or 0-based indices separated by commas, got '${v}'`);
   return list;
 }
 
-const DELIMITER_NAMES: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|', space: ' ' };
+const DELIMITER_NAMES: Record<string, string> = {
+  tab: '\t',
+  '\\t': '\t',
+  comma: ',',
+  semicolon: ';',
+  pipe: '|',
+  space: ' ',
+};
 
 function delimiter(v: string, flag: string): string {
   const d = DELIMITER_NAMES[v] ?? v;
-  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') throw new Error(`${flag}: expected , ; tab or another single character (not a quote), got '${v}'`);
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r')
+    throw new Error(`${flag}: expected , ; tab or another single character (not a quote), got '${v}'`);
   return d;
 }
 
@@ -351,9 +378,12 @@ function parseDecay(v: string, flag: string): LrDecay {
   const parts = v.split(':');
   const [kind, a, b] = parts;
   const fail = () => new Error(`${flag}: expected inverse:K, exp:R or step:R:N, got '${v}'`);
-  if (kind === 'inverse' && parts.length === 2 && a !== undefined) return { kind: 'inverse', rate: nonNegative(a, flag) };
-  if (kind === 'exp' && parts.length === 2 && a !== undefined) return { kind: 'exponential', rate: unitInterval(a, flag) };
-  if (kind === 'step' && parts.length === 3 && a !== undefined && b !== undefined) return { kind: 'step', rate: unitInterval(a, flag), every: int(b, flag, 1) };
+  if (kind === 'inverse' && parts.length === 2 && a !== undefined)
+    return { kind: 'inverse', rate: nonNegative(a, flag) };
+  if (kind === 'exp' && parts.length === 2 && a !== undefined)
+    return { kind: 'exponential', rate: unitInterval(a, flag) };
+  if (kind === 'step' && parts.length === 3 && a !== undefined && b !== undefined)
+    return { kind: 'step', rate: unitInterval(a, flag), every: int(b, flag, 1) };
   throw fail();
 }
 
@@ -384,7 +414,9 @@ function parseData(v: string, flag: string): DataSource {
   if (/\.npz$/i.test(v)) return { kind: 'npz', path: v };
   if (/\.npy$/i.test(v)) return { kind: 'npy', path: v };
   if (statSync(v, { throwIfNoEntry: false })?.isDirectory()) return { kind: 'idx', dir: v };
-  throw new Error(`${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')}, a path ending in .csv, .tsv, .npz or .npy, or a directory of IDX files, got '${v}'${/[\\/]/.test(v) ? ' (no such directory)' : ''}`);
+  throw new Error(
+    `${flag}: expected mnist, ${SYNTHETIC_NAMES.join(', ')}, a path ending in .csv, .tsv, .npz or .npy, or a directory of IDX files, got '${v}'${/[\\/]/.test(v) ? ' (no such directory)' : ''}`,
+  );
 }
 
 function npyPath(v: string, flag: string): string {
@@ -408,7 +440,8 @@ function parseHidden(v: string, flag: string): number[] {
 function bytes(v: string, flag: string): number {
   const m = /^(\d+)([KMG])?$/i.exec(v.trim());
   const n = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] ?? ' ').toUpperCase()) : NaN;
-  if (!(n >= 1 && Number.isSafeInteger(n))) throw new Error(`${flag}: expected a number of bytes >= 1, optionally with K, M or G (64M), got '${v}'`);
+  if (!(n >= 1 && Number.isSafeInteger(n)))
+    throw new Error(`${flag}: expected a number of bytes >= 1, optionally with K, M or G (64M), got '${v}'`);
   return n;
 }
 

@@ -61,7 +61,9 @@ async function main(): Promise<number> {
     return 2;
   }
   if (opts.help) {
-    console.log(`${BENCH_USAGE.replace('npm run bench --', 'node bench-node.mjs')}\n\n  --dawn FILE          Dawn's dawn.node (default: beside this script)\n  --wasm-dir DIR       TF.js's .wasm files (default: beside this script)\n  --dawn-flag F        a Dawn option for create(), repeatable`);
+    console.log(
+      `${BENCH_USAGE.replace('npm run bench --', 'node bench-node.mjs')}\n\n  --dawn FILE          Dawn's dawn.node (default: beside this script)\n  --wasm-dir DIR       TF.js's .wasm files (default: beside this script)\n  --dawn-flag F        a Dawn option for create(), repeatable`,
+    );
     return 0;
   }
   if (!existsSync(node.dawn)) {
@@ -72,7 +74,8 @@ async function main(): Promise<number> {
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create(node.dawnFlags);
   // Node 20 has no navigator; Node 21+ has one without gpu.
-  if (typeof navigator === 'undefined') Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+  if (typeof navigator === 'undefined')
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
   else Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
   // Imported only now: our GPU modules read GPUBufferUsage and friends when they load.
   const { runBenchmark } = await import('../bench/run.ts');
@@ -81,7 +84,10 @@ async function main(): Promise<number> {
 
   const command = ['node bench-node.mjs', ...process.argv.slice(2)].join(' ');
   const results = await runBenchmark(req, {
-    log: (line) => { if (!opts.json) console.log(line); else console.error(line); },
+    log: (line) => {
+      if (!opts.json) console.log(line);
+      else console.error(line);
+    },
     userAgent: `Node ${process.version} + dawn.node (flags: ${node.dawnFlags.join(' ') || 'none'})`,
     hardwareConcurrency: availableParallelism(),
     // Node has SharedArrayBuffer without isolation; whether TF.js WASM used threads is in results.tfjs.
@@ -92,7 +98,10 @@ async function main(): Promise<number> {
 }
 
 // Dawn keeps the process alive while navigator.gpu is referenced, so exit explicitly.
-main().then((code) => process.exit(code), (e: unknown) => {
-  console.error(e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e));
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e));
+    process.exit(1);
+  },
+);

@@ -18,7 +18,9 @@ export { BENCH_USAGE, benchRequest, parseBenchArgs, type BenchOptions };
  *  and makes the page cross-origin isolated: with COOP + COEP it gets SharedArrayBuffer, so TF.js WASM
  *  loads its threaded SIMD build with its default pool, as a user's isolated page would. */
 function benchPlugin(req: BenchRequest): Plugin {
-  const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  const wasmDir = dirname(
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'),
+  );
   return {
     name: 'bench-request',
     configureServer(server) {
@@ -77,14 +79,20 @@ async function main(): Promise<number> {
     return 2;
   }
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
-  const results = await runBench(req, (line) => { if (!opts.json) console.log(line); else console.error(line); });
+  const results = await runBench(req, (line) => {
+    if (!opts.json) console.log(line);
+    else console.error(line);
+  });
   saveResults(opts, command, req, results);
   return 0;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().then((code) => process.exit(code), (e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : String(e));
+      process.exit(1);
+    },
+  );
 }

@@ -41,15 +41,30 @@ export interface MatmulChoice {
   readonly onSweepProgress?: (p: SweepProgress) => void;
 }
 
-function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (model: Uint8Array, trial?: number) => void, checkpoints?: CheckpointSink): Plugin {
+function jobPlugin(
+  job: Job,
+  matmul: MatmulChoice['family'],
+  onResult: (model: Uint8Array, trial?: number) => void,
+  checkpoints?: CheckpointSink,
+): Plugin {
   const meta: JobMeta = { ...job.meta, matmul };
   const parts: Record<JobPart, Buffer> = {
-    'train.x': bytesOf(job.train.x), 'train.labels': bytesOf(job.train.labels),
-    'test.x': bytesOf(job.test.x), 'test.labels': bytesOf(job.test.labels),
-    'dev.x': bytesOf(job.dev.x), 'dev.labels': bytesOf(job.dev.labels),
+    'train.x': bytesOf(job.train.x),
+    'train.labels': bytesOf(job.train.labels),
+    'test.x': bytesOf(job.test.x),
+    'test.labels': bytesOf(job.test.labels),
+    'dev.x': bytesOf(job.dev.x),
+    'dev.labels': bytesOf(job.dev.labels),
     'init.safetensors': bytesOf(paramsToSafetensors(job.meta.spec, job.params)),
-    'resume.safetensors': bytesOf(encodeSafetensors(Object.entries(job.resumeState ?? {}).map(([name, data]) => ({ name, shape: [data.length], data })), {})),
-    'train.y': bytesOf(job.train.y ?? new Float32Array(0)), 'test.y': bytesOf(job.test.y ?? new Float32Array(0)), 'dev.y': bytesOf(job.dev.y ?? new Float32Array(0)),
+    'resume.safetensors': bytesOf(
+      encodeSafetensors(
+        Object.entries(job.resumeState ?? {}).map(([name, data]) => ({ name, shape: [data.length], data })),
+        {},
+      ),
+    ),
+    'train.y': bytesOf(job.train.y ?? new Float32Array(0)),
+    'test.y': bytesOf(job.test.y ?? new Float32Array(0)),
+    'dev.y': bytesOf(job.dev.y ?? new Float32Array(0)),
   };
   return {
     name: 'training-job',
@@ -58,16 +73,18 @@ function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (model: U
         const name = (req.url ?? '').replace(/^\//, '');
         const trial = /^trial\/(\d+)$/.exec(name);
         if (req.method === 'POST' && (name === 'result' || name === 'checkpoint' || trial)) {
-          readBody(req).then((body) => {
-            const bytes = new Uint8Array(body);
-            if (trial) onResult(bytes, Number(trial[1]));
-            else if (name === 'result') onResult(bytes);
-            else checkpoints?.write(decodeCheckpoint(bytes, job.meta.spec, 'checkpoint from the page'));
-            res.end('ok');
-          }).catch((e: unknown) => {
-            res.statusCode = 500;
-            res.end(e instanceof Error ? e.message : String(e));
-          });
+          readBody(req)
+            .then((body) => {
+              const bytes = new Uint8Array(body);
+              if (trial) onResult(bytes, Number(trial[1]));
+              else if (name === 'result') onResult(bytes);
+              else checkpoints?.write(decodeCheckpoint(bytes, job.meta.spec, 'checkpoint from the page'));
+              res.end('ok');
+            })
+            .catch((e: unknown) => {
+              res.statusCode = 500;
+              res.end(e instanceof Error ? e.message : String(e));
+            });
           return;
         }
         if (name === 'meta.json') {
@@ -88,8 +105,12 @@ function jobPlugin(job: Job, matmul: MatmulChoice['family'], onResult: (model: U
   };
 }
 
-export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, checkpoints?: CheckpointSink,
-  matmul: MatmulChoice = { family: 'auto', onTune: () => {} }): Promise<RunResult> {
+export async function runInBrowser(
+  job: Job,
+  emit: (e: TrainEvent) => void,
+  checkpoints?: CheckpointSink,
+  matmul: MatmulChoice = { family: 'auto', onTune: () => {} },
+): Promise<RunResult> {
   let model: Uint8Array | undefined;
   const trialModels: Uint8Array[] = [];
   let sweep: { rows: SweepRow[]; seconds: number; adapter: string } | undefined;
@@ -97,7 +118,12 @@ export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, chec
   try {
     const summary = await runPage<Summary | undefined>({
       path: '/src/cli/runner.html',
-      plugin: jobPlugin(job, matmul.family, (m, trial) => (trial === undefined ? (model = m) : (trialModels[trial] = m)), checkpoints),
+      plugin: jobPlugin(
+        job,
+        matmul.family,
+        (m, trial) => (trial === undefined ? (model = m) : (trialModels[trial] = m)),
+        checkpoints,
+      ),
       vite: { optimizeDeps: { noDiscovery: true, include: [] } },
       expose: (done, fail) => ({
         __jobEvent: (e: TrainEvent) => emit(e),
@@ -114,7 +140,8 @@ export async function runInBrowser(job: Job, emit: (e: TrainEvent) => void, chec
       }),
     });
     if (sweep) {
-      if (trialModels.length !== sweep.rows.length || trialModels.some((m) => m === undefined)) throw new Error('the page finished the sweep without posting every trial\'s model');
+      if (trialModels.length !== sweep.rows.length || trialModels.some((m) => m === undefined))
+        throw new Error("the page finished the sweep without posting every trial's model");
       return { sweep: { ...sweep, models: trialModels } };
     }
     if (!summary) throw new Error('the page finished without a summary');

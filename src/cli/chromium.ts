@@ -3,7 +3,12 @@ import { existsSync } from 'node:fs';
 // Chromium for WebGPU work: Debian's build (no browser can be downloaded here), flags that enable
 // WebGPU and keep it off the network. CHROMIUM_PATH overrides the executable.
 export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+  ];
   for (const c of candidates) if (c && existsSync(c)) return c;
   throw new Error('no Chromium found: install it (apt-get install -y chromium) or set CHROMIUM_PATH');
 }

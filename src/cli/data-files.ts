@@ -5,11 +5,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 import { readInput } from './common.ts';
-import { messageOf } from '../lib/errors.ts';
-import { featureRows, IDX_NAMES, idxSource, idxSpellings, isGzip, npyPairSource, npzSource, type IdxFiles, type Loaded } from '../data/arrays.ts';
+import { messageOf } from '../errors.ts';
+import {
+  featureRows,
+  IDX_NAMES,
+  idxSource,
+  idxSpellings,
+  isGzip,
+  npyPairSource,
+  npzSource,
+  type IdxFiles,
+  type Loaded,
+} from '../data/arrays.ts';
 import { parseNpy } from '../io/npy.ts';
 import { checked, zipEntries } from '../io/zip.ts';
-
 
 /** A file's bytes, gunzipped when they start with gzip's magic 1f 8b. */
 function readMaybeGzip(path: string, flag: string): Uint8Array {
@@ -27,11 +36,21 @@ function readMaybeGzip(path: string, flag: string): Uint8Array {
 export function loadIdxDir(dir: string): Loaded {
   const file = (role: keyof IdxFiles) => {
     const name = IDX_NAMES[role];
-    const path = idxSpellings(name).map((f) => join(dir, f)).find((p) => existsSync(p));
-    if (path === undefined) throw new Error(`${dir}: no ${name} or ${name}.gz (an MNIST-layout directory holds ${Object.values(IDX_NAMES).join(', ')})`);
+    const path = idxSpellings(name)
+      .map((f) => join(dir, f))
+      .find((p) => existsSync(p));
+    if (path === undefined)
+      throw new Error(
+        `${dir}: no ${name} or ${name}.gz (an MNIST-layout directory holds ${Object.values(IDX_NAMES).join(', ')})`,
+      );
     return { bytes: readMaybeGzip(path, '--data'), where: path };
   };
-  return idxSource(dir, { trainImages: file('trainImages'), trainLabels: file('trainLabels'), testImages: file('testImages'), testLabels: file('testLabels') });
+  return idxSource(dir, {
+    trainImages: file('trainImages'),
+    trainLabels: file('trainLabels'),
+    testImages: file('testImages'),
+    testLabels: file('testLabels'),
+  });
 }
 
 /** An .npz archive (np.savez or np.savez_compressed). */

@@ -13,10 +13,13 @@ function parse(argv: readonly string[]): { seed: number; rows: number } | 'help'
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') return 'help';
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
     if (flag !== '--seed' && flag !== '--rows') throw new Error(`unknown argument ${arg}`);
     const value = inline ?? argv[++i];
-    if (value === undefined || !/^\d+$/.test(value)) throw new Error(`${flag}: expected a non-negative integer, got '${value ?? ''}'`);
+    if (value === undefined || !/^\d+$/.test(value))
+      throw new Error(`${flag}: expected a non-negative integer, got '${value ?? ''}'`);
     if (flag === '--rows' && Number(value) < 1) throw new Error(`--rows: must be at least 1`);
     o[flag === '--seed' ? 'seed' : 'rows'] = Number(value);
   }
@@ -35,7 +38,9 @@ function main(argv: string[]): number {
     console.log(USAGE);
     return 0;
   }
-  console.log(`gradient check: float64 backprop vs central differences (ε = 1e-6), ${opts.rows} rows, seed ${opts.seed}`);
+  console.log(
+    `gradient check: float64 backprop vs central differences (ε = 1e-6), ${opts.rows} rows, seed ${opts.seed}`,
+  );
   console.log(`relative difference ‖g − g̃‖ / (‖g‖ + ‖g̃‖) per tensor; pass below ${GRADCHECK_THRESHOLD}`);
   let worst = 0;
   let failed = 0;
@@ -50,7 +55,9 @@ function main(argv: string[]): number {
       console.log(`  ${r.name.padEnd(18)} ${r.relDiff.toExponential(2).padStart(9)}  ${ok ? 'ok' : 'FAIL'}`);
     }
   }
-  console.log(`\n${failed === 0 ? 'PASS' : 'FAIL'}: ${tensors - failed} of ${tensors} tensors below ${GRADCHECK_THRESHOLD}; largest relative difference ${worst.toExponential(2)}`);
+  console.log(
+    `\n${failed === 0 ? 'PASS' : 'FAIL'}: ${tensors - failed} of ${tensors} tensors below ${GRADCHECK_THRESHOLD}; largest relative difference ${worst.toExponential(2)}`,
+  );
   return failed === 0 ? 0 : 1;
 }
 

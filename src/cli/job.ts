@@ -10,7 +10,13 @@ import { syntheticDataset } from '../data/synthetic.ts';
 import { initParams } from '../init.ts';
 import { paramsFromSafetensors } from '../io/safetensors.ts';
 import { outputsForClasses, validateSpec, type ModelSpec, type Params } from '../model.ts';
-import { checkSameRun, decodeCheckpoint, type Checkpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
+import {
+  checkSameRun,
+  decodeCheckpoint,
+  type Checkpoint,
+  type LoopPosition,
+  type TrainState,
+} from '../train/checkpoint.ts';
 import type { DataSource, TrainOptions } from './args.ts';
 import type { Loaded } from '../data/arrays.ts';
 import { loadIdxDir, loadNpyPair, loadNpz } from './data-files.ts';
@@ -56,12 +62,15 @@ export function loadDataset(opts: TrainOptions): Loaded {
 }
 
 /** How a run records its --data (a path or a name), as predict reads it back. */
-export const recordedData = (d: DataSource): string => (d.kind === 'mnist' ? 'mnist' : d.kind === 'synthetic' ? d.name : d.kind === 'idx' ? d.dir : d.path);
+export const recordedData = (d: DataSource): string =>
+  d.kind === 'mnist' ? 'mnist' : d.kind === 'synthetic' ? d.name : d.kind === 'idx' ? d.dir : d.path;
 
 /** The CSV reader's options from --label, --drop, --delimiter and --task. */
 export function csvOptions(opts: TrainOptions): CsvOptions {
   return {
-    ...(opts.label ? { label: opts.label } : {}), drop: opts.drop, task: opts.task,
+    ...(opts.label ? { label: opts.label } : {}),
+    drop: opts.drop,
+    task: opts.task,
     ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}),
   };
 }
@@ -69,12 +78,28 @@ export function csvOptions(opts: TrainOptions): CsvOptions {
 /** The task of a loaded data set, and why it was chosen. */
 function taskOf(data: Dataset, opts: TrainOptions): { task: 'classification' | 'regression'; reason: string } {
   if (opts.task !== 'auto') return { task: opts.task, reason: `--task ${opts.task}` };
-  if (!data.y) return { task: 'classification', reason: `auto: ${data.classNames ? 'text' : 'integer'} labels${data.labelName ? ` in "${data.labelName}"` : ''}` };
+  if (!data.y)
+    return {
+      task: 'classification',
+      reason: `auto: ${data.classNames ? 'text' : 'integer'} labels${data.labelName ? ` in "${data.labelName}"` : ''}`,
+    };
   const names = data.targetNames ?? [];
-  return { task: 'regression', reason: names.length > 1 ? `auto: ${names.length} label columns (${names.join(', ')})` : `auto: the label column "${names[0] ?? '?'}" holds non-integer numbers` };
+  return {
+    task: 'regression',
+    reason:
+      names.length > 1
+        ? `auto: ${names.length} label columns (${names.join(', ')})`
+        : `auto: the label column "${names[0] ?? '?'}" holds non-integer numbers`,
+  };
 }
 
-const none = (d: Dataset): Dataset => ({ ...d, n: 0, x: new Float32Array(0), labels: new Uint32Array(0), ...(d.y ? { y: new Float32Array(0) } : {}) });
+const none = (d: Dataset): Dataset => ({
+  ...d,
+  n: 0,
+  x: new Float32Array(0),
+  labels: new Uint32Array(0),
+  ...(d.y ? { y: new Float32Array(0) } : {}),
+});
 
 export function buildJob(opts: TrainOptions): Job {
   const loaded = loadDataset(opts);
@@ -83,14 +108,30 @@ export function buildJob(opts: TrainOptions): Job {
   const regression = task === 'regression';
   // The dev set comes out of the training rows; the trainer fits the normalisation on the rows that
   // are trained on only.
-  const { train, test, dev } = splitDataset(loaded.data, { testSplit: opts.testSplit, devSplit: opts.devSplit, seed: opts.seed });
+  const { train, test, dev } = splitDataset(loaded.data, {
+    testSplit: opts.testSplit,
+    devSplit: opts.devSplit,
+    seed: opts.seed,
+  });
   const data = train;
   const loss = opts.loss === 'auto' ? (regression ? 'mse' : data.classes === 2 ? 'bce' : 'ce') : opts.loss;
   if (regression && loss !== 'mse') throw new Error(`--loss ${loss}: regression (${reason}) takes the mse loss`);
-  if (opts.normalizeTarget && !regression) throw new Error(`--normalize-target is for regression; this run is classification (${reason})`);
-  if (loss === 'bce' && data.classes !== 2) throw new Error(`--loss bce needs 2 classes, ${data.name} has ${data.classes}: use ce or mse`);
+  if (opts.normalizeTarget && !regression)
+    throw new Error(`--normalize-target is for regression; this run is classification (${reason})`);
+  if (loss === 'bce' && data.classes !== 2)
+    throw new Error(`--loss bce needs 2 classes, ${data.name} has ${data.classes}: use ce or mse`);
   const spec: ModelSpec = {
-    sizes: [data.features, ...opts.hidden, regression ? targetCount(data) : loss === 'bce' ? 1 : loss === 'ce' ? data.classes : outputsForClasses(data.classes)],
+    sizes: [
+      data.features,
+      ...opts.hidden,
+      regression
+        ? targetCount(data)
+        : loss === 'bce'
+          ? 1
+          : loss === 'ce'
+            ? data.classes
+            : outputsForClasses(data.classes),
+    ],
     activation: opts.activation,
     loss,
     ...(opts.batchNorm ? { batchNorm: true } : {}),
@@ -99,17 +140,30 @@ export function buildJob(opts: TrainOptions): Job {
   // The weights' init, the shuffling and dropout; the data and its split stay on --seed.
   const initSeed = opts.initSeed ?? opts.seed;
   const run = {
-    data: recordedData(opts.data), ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
-    samples: opts.samples, testSplit: given ? 'given' : opts.testSplit, normalize: opts.normalize, seed: opts.seed,
+    data: recordedData(opts.data),
+    ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
+    samples: opts.samples,
+    testSplit: given ? 'given' : opts.testSplit,
+    normalize: opts.normalize,
+    seed: opts.seed,
     ...(opts.initSeed !== undefined ? { initSeed: opts.initSeed } : {}), // only when set: older checkpoints stay resumable
-    batchSize: opts.batchSize, lr: opts.lr, shuffle: opts.shuffle,
-    optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
+    batchSize: opts.batchSize,
+    lr: opts.lr,
+    shuffle: opts.shuffle,
+    optimizer: opts.optimizer,
+    beta1: opts.beta1,
+    beta2: opts.beta2,
+    l2: opts.l2,
+    keepProb: opts.keepProb,
     ...(opts.loss !== 'auto' ? { loss: opts.loss } : {}), // only when set: older checkpoints stay resumable
-    lrDecay: JSON.stringify(opts.lrDecay ?? null), devSplit: opts.devSplit,
+    lrDecay: JSON.stringify(opts.lrDecay ?? null),
+    devSplit: opts.devSplit,
     ...(opts.batchNorm ? { batchNorm: true } : {}), // only when set: older checkpoints stay resumable
     // The CSV options too, only when set; predict --split reads them to rebuild the same rows.
-    ...(opts.label ? { label: opts.label.join(',') } : {}), ...(opts.drop.length > 0 ? { drop: opts.drop.join(',') } : {}),
-    ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}), ...(opts.task !== 'auto' ? { task: opts.task } : {}),
+    ...(opts.label ? { label: opts.label.join(',') } : {}),
+    ...(opts.drop.length > 0 ? { drop: opts.drop.join(',') } : {}),
+    ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}),
+    ...(opts.task !== 'auto' ? { task: opts.task } : {}),
     ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
   };
   let params: Params;
@@ -122,7 +176,9 @@ export function buildJob(opts: TrainOptions): Job {
     try {
       c = decodeCheckpoint(bytes, spec, opts.resume);
     } catch (e) {
-      throw new Error(`--resume ${opts.resume}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`);
+      throw new Error(
+        `--resume ${opts.resume}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`,
+      );
     }
     checkSameRun(c.run, run, opts.resume);
     params = c.params;
@@ -130,34 +186,74 @@ export function buildJob(opts: TrainOptions): Job {
     resumeState = c.state;
     const f64 = Object.keys(c.state).some((k) => k.startsWith('f64.'));
     if (f64 !== (opts.device === 'cpu')) {
-      throw new Error(`--resume ${opts.resume}: this checkpoint was written by --device ${f64 ? 'cpu' : 'gpu'}; resume it on the same device to continue bit-for-bit`);
+      throw new Error(
+        `--resume ${opts.resume}: this checkpoint was written by --device ${f64 ? 'cpu' : 'gpu'}; resume it on the same device to continue bit-for-bit`,
+      );
     }
   } else if (opts.init) {
     const bytes = readInput(opts.init, '--init');
     try {
       params = paramsFromSafetensors(bytes, spec);
     } catch (e) {
-      throw new Error(`--init ${opts.init}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`);
+      throw new Error(
+        `--init ${opts.init}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`,
+      );
     }
   } else params = initParams(spec, initSeed);
   const meta: JobMeta = {
-    spec, seed: initSeed, normalize: opts.normalize, ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
+    spec,
+    seed: initSeed,
+    normalize: opts.normalize,
+    ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
     info: {
-      ...(data.featureNames ? { featureNames: data.featureNames } : {}), ...(data.classNames ? { classNames: data.classNames } : {}),
+      ...(data.featureNames ? { featureNames: data.featureNames } : {}),
+      ...(data.classNames ? { classNames: data.classNames } : {}),
       ...(data.labelName ? { labelName: data.labelName } : {}),
-      ...(regression ? { task: 'regression' as const, ...(data.targetNames ? { targetNames: data.targetNames } : {}) } : {}), trainedWith: run,
+      ...(regression
+        ? { task: 'regression' as const, ...(data.targetNames ? { targetNames: data.targetNames } : {}) }
+        : {}),
+      trainedWith: run,
     },
-    optimizer: opts.optimizer, beta1: opts.beta1, beta2: opts.beta2, l2: opts.l2, keepProb: opts.keepProb,
+    optimizer: opts.optimizer,
+    beta1: opts.beta1,
+    beta2: opts.beta2,
+    l2: opts.l2,
+    keepProb: opts.keepProb,
     fit: {
-      epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: initSeed, shuffle: opts.shuffle, evalEvery: opts.evalEvery,
-      ...(opts.lrDecay ? { lrDecay: opts.lrDecay } : {}), ...(opts.earlyStopping !== undefined ? { earlyStopping: opts.earlyStopping } : {}),
+      epochs: opts.epochs,
+      batchSize: opts.batchSize,
+      lr: opts.lr,
+      seed: initSeed,
+      shuffle: opts.shuffle,
+      evalEvery: opts.evalEvery,
+      ...(opts.lrDecay ? { lrDecay: opts.lrDecay } : {}),
+      ...(opts.earlyStopping !== undefined ? { earlyStopping: opts.earlyStopping } : {}),
       ...(opts.checkpoint ? { checkpointEvery: opts.checkpointEvery } : {}),
     },
     rows: { train: train.n, test: test.n, dev: dev?.n ?? 0 },
-    matmul: opts.matmul, ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
+    matmul: opts.matmul,
+    ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
     ...(opts.gpuDataBudget !== undefined ? { gpuDataBudget: opts.gpuDataBudget } : {}),
-    ...(resume ? { resume } : {}), postCheckpoints: opts.checkpoint !== undefined,
+    ...(resume ? { resume } : {}),
+    postCheckpoints: opts.checkpoint !== undefined,
   };
-  const notes = [...loaded.notes, ...(given ? [`the ${test.n} test rows that come with the data are used as given (--test-split does not apply)`] : [])];
-  return { dataName: data.name, notes, task, taskReason: reason, run, meta, params, train, test, dev: dev ?? none(train), ...(resumeState ? { resumeState } : {}) };
+  const notes = [
+    ...loaded.notes,
+    ...(given
+      ? [`the ${test.n} test rows that come with the data are used as given (--test-split does not apply)`]
+      : []),
+  ];
+  return {
+    dataName: data.name,
+    notes,
+    task,
+    taskReason: reason,
+    run,
+    meta,
+    params,
+    train,
+    test,
+    dev: dev ?? none(train),
+    ...(resumeState ? { resumeState } : {}),
+  };
 }

@@ -50,14 +50,16 @@ function parse(argv: readonly string[]): PredictOptions | 'help' {
     const eq = arg.indexOf('=');
     const flag = eq < 0 ? arg : arg.slice(0, eq);
     const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-    if (!['--model', '--data', '--labels', '--split', '--out'].includes(flag)) throw new Error(`unknown flag ${arg} (see --help)`);
+    if (!['--model', '--data', '--labels', '--split', '--out'].includes(flag))
+      throw new Error(`unknown flag ${arg} (see --help)`);
     if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag} needs a value`);
     if (flag === '--model') o.model = value;
     if (flag === '--data') o.data = value;
     if (flag === '--labels') o.labels = value;
     if (flag === '--out') o.out = value;
     if (flag === '--split') {
-      if (value !== 'all' && value !== 'train' && value !== 'test' && value !== 'dev') throw new Error(`--split: expected all, train, test or dev, got '${value}'`);
+      if (value !== 'all' && value !== 'train' && value !== 'test' && value !== 'dev')
+        throw new Error(`--split: expected all, train, test or dev, got '${value}'`);
       o.split = value;
     }
   }
@@ -76,13 +78,20 @@ function csvRows(path: string, m: SavedModel, delimiter: string | undefined): Ro
   if (!features) {
     const header = readCsvHeader(path, delimiter);
     const outputs = regression ? size(m.spec, m.spec.sizes.length - 1) : 1;
-    if (header.length !== n0 && header.length !== n0 + outputs) throw new Error(`${path}: ${header.length} columns, the model takes ${n0} features (and optionally ${regression ? `${outputs} target` : 'a label'} column${outputs > 1 ? 's' : ''} last); it records no feature names to pick them by`);
+    if (header.length !== n0 && header.length !== n0 + outputs)
+      throw new Error(
+        `${path}: ${header.length} columns, the model takes ${n0} features (and optionally ${regression ? `${outputs} target` : 'a label'} column${outputs > 1 ? 's' : ''} last); it records no feature names to pick them by`,
+      );
     features = header.slice(0, n0);
     label = header.slice(n0);
   }
   const { dataset, task } = readCsvFile(path, {
-    features, label: label ?? [], labelOptional: true, task: regression ? 'regression' : 'classification',
-    ...(m.info.classNames ? { classNames: m.info.classNames } : {}), ...(delimiter !== undefined ? { delimiter } : {}),
+    features,
+    label: label ?? [],
+    labelOptional: true,
+    task: regression ? 'regression' : 'classification',
+    ...(m.info.classNames ? { classNames: m.info.classNames } : {}),
+    ...(delimiter !== undefined ? { delimiter } : {}),
   });
   if (task === 'none') return { x: dataset.x };
   return { x: dataset.x, ...(dataset.y ? { y: dataset.y } : { labels: dataset.labels }), loaded: dataset };
@@ -105,25 +114,48 @@ function rowsFor(o: PredictOptions, m: SavedModel): Omit<Rows, 'loaded'> & { wha
   if (source === undefined) throw new Error(`${o.model} records no training data: give --data`);
   const labels = o.labels ?? (o.data === undefined && typeof run?.labels === 'string' ? run.labels : undefined);
   let rows: Rows;
-  if (/\.(csv|tsv)$/i.test(source)) rows = csvRows(source, m, source === run?.data && typeof run.delimiter === 'string' ? run.delimiter : undefined);
+  if (/\.(csv|tsv)$/i.test(source))
+    rows = csvRows(source, m, source === run?.data && typeof run.delimiter === 'string' ? run.delimiter : undefined);
   else if (/\.npy$/i.test(source) && labels === undefined) rows = { x: loadNpyRows(source) };
   else {
     // A built-in set generated as the training run did (its --samples and --seed), or files read as it did.
-    const args = ['--data', source, ...(labels !== undefined ? ['--labels', labels] : []),
-      ...(run?.samples !== undefined ? ['--samples', String(run.samples)] : []), ...(run?.seed !== undefined ? ['--seed', String(run.seed)] : [])];
+    const args = [
+      '--data',
+      source,
+      ...(labels !== undefined ? ['--labels', labels] : []),
+      ...(run?.samples !== undefined ? ['--samples', String(run.samples)] : []),
+      ...(run?.seed !== undefined ? ['--seed', String(run.seed)] : []),
+    ];
     const { data } = loadDataset(parseTrainArgs(args));
     const all = 'train' in data ? joined(data.train, data.test) : data;
     rows = { x: all.x, labels: all.labels, loaded: data };
   }
   if (o.split === 'all') return { ...rows, what: `all ${rows.x.length / size(m.spec, 0)} rows of ${source}` };
-  if (!rows.loaded) throw new Error(`--split ${o.split} needs labelled rows: ${source} has no label${/\.npy$/i.test(source) ? 's (give --labels)' : ' column'}`);
+  if (!rows.loaded)
+    throw new Error(
+      `--split ${o.split} needs labelled rows: ${source} has no label${/\.npy$/i.test(source) ? 's (give --labels)' : ' column'}`,
+    );
   const given = 'train' in rows.loaded;
-  if (!run || (typeof run.testSplit !== 'number' && !given) || typeof run.seed !== 'number') throw new Error(`--split ${o.split}: ${o.model} does not record the training run's split (saved by an older version?); use --split all`);
-  if (run.data !== source) throw new Error(`--split ${o.split}: the model was trained on ${String(run.data)}, not ${source}; the split would not be the training run's`);
-  const parts = splitDataset(rows.loaded, { testSplit: typeof run.testSplit === 'number' ? run.testSplit : 0, devSplit: typeof run.devSplit === 'number' ? run.devSplit : 0, seed: run.seed });
+  if (!run || (typeof run.testSplit !== 'number' && !given) || typeof run.seed !== 'number')
+    throw new Error(
+      `--split ${o.split}: ${o.model} does not record the training run's split (saved by an older version?); use --split all`,
+    );
+  if (run.data !== source)
+    throw new Error(
+      `--split ${o.split}: the model was trained on ${String(run.data)}, not ${source}; the split would not be the training run's`,
+    );
+  const parts = splitDataset(rows.loaded, {
+    testSplit: typeof run.testSplit === 'number' ? run.testSplit : 0,
+    devSplit: typeof run.devSplit === 'number' ? run.devSplit : 0,
+    seed: run.seed,
+  });
   const d = o.split === 'train' ? parts.train : o.split === 'test' ? parts.test : parts.dev;
   if (!d || d.n === 0) throw new Error(`--split ${o.split}: the training run had no ${o.split} rows`);
-  return { x: d.x, ...(d.y ? { y: d.y } : { labels: d.labels }), what: `the ${o.split} ${given && o.split === 'test' ? 'set (as given)' : 'split'} of ${source} (${d.n} rows)` };
+  return {
+    x: d.x,
+    ...(d.y ? { y: d.y } : { labels: d.labels }),
+    what: `the ${o.split} ${given && o.split === 'test' ? 'set (as given)' : 'split'} of ${source} (${d.n} rows)`,
+  };
 }
 
 /** The rows of a, then those of b. */
@@ -163,12 +195,27 @@ async function main(argv: string[]): Promise<number> {
       const classNames = m.info.classNames ?? Array.from({ length: Math.max(k, 2) }, (_, c) => String(c));
       // One column per class (probabilities), or per output (regression, or an 'mse' classifier's scores).
       const probabilities = !regression && m.spec.loss !== 'mse';
-      const names = probabilities ? classNames : regression && m.info.targetNames ? m.info.targetNames : Array.from({ length: k }, (_, j) => `output${j}`);
+      const names = probabilities
+        ? classNames
+        : regression && m.info.targetNames
+          ? m.info.targetNames
+          : Array.from({ length: k }, (_, j) => `output${j}`);
       const label = (c: number) => classNames[c] ?? String(c);
       if (o.json) {
         for (let r = 0; r < p.rows; r++) {
           const values = Array.from(p.values.subarray(r * k, (r + 1) * k));
-          process.stdout.write(JSON.stringify(regression ? { type: 'prediction', row: r, values } : { type: 'prediction', row: r, class: label(p.classes![r]!), [probabilities ? 'probabilities' : 'scores']: values }) + '\n');
+          process.stdout.write(
+            JSON.stringify(
+              regression
+                ? { type: 'prediction', row: r, values }
+                : {
+                    type: 'prediction',
+                    row: r,
+                    class: label(p.classes![r]!),
+                    [probabilities ? 'probabilities' : 'scores']: values,
+                  },
+            ) + '\n',
+          );
         }
       }
       if (o.out) {
@@ -180,19 +227,34 @@ async function main(argv: string[]): Promise<number> {
         writeAtomic(o.out, lines.join('\n') + '\n');
       }
       const summary: Record<string, unknown> = { type: 'summary', rows: p.rows, data: what, model: o.model };
-      if (y && trainer.regression) { // values in the targets' units, so RMSE and MAE are too
+      if (y && trainer.regression) {
+        // values in the targets' units, so RMSE and MAE are too
         const e = await trainer.evaluate({ x, y });
         Object.assign(summary, { loss: e.loss, rmse: e.rmse, mae: e.mae, r2: e.r2 });
-        if (!o.json) console.log(`${what}: RMSE ${e.rmse!.toPrecision(4)}  MAE ${e.mae!.toPrecision(4)}  R² ${e.r2!.toFixed(4)}  (loss ${e.loss.toFixed(4)})`);
-      } else if (labels && !regression) { // also an 'mse' classifier: the loss and accuracy as train reports them
+        if (!o.json)
+          console.log(
+            `${what}: RMSE ${e.rmse!.toPrecision(4)}  MAE ${e.mae!.toPrecision(4)}  R² ${e.r2!.toFixed(4)}  (loss ${e.loss.toFixed(4)})`,
+          );
+      } else if (labels && !regression) {
+        // also an 'mse' classifier: the loss and accuracy as train reports them
         const e = await trainer.evaluate({ x, labels });
         Object.assign(summary, { loss: e.loss, accuracy: e.accuracy });
-        if (!o.json) console.log(`${what}: loss ${e.loss.toFixed(4)}  accuracy ${(100 * e.accuracy).toFixed(2)}% (${Math.round(e.accuracy * e.rows)}/${e.rows})`);
-      } else if (!o.json) console.log(`${what}: ${p.rows} predictions${labels || y ? '' : ' (no label column: no metrics)'}`);
-      if (o.out && !o.json) console.log(`wrote ${o.out} (${regression ? 'the outputs' : `prediction, then ${probabilities ? `p(${names.join('), p(')})` : 'the output scores'}`})`);
+        if (!o.json)
+          console.log(
+            `${what}: loss ${e.loss.toFixed(4)}  accuracy ${(100 * e.accuracy).toFixed(2)}% (${Math.round(e.accuracy * e.rows)}/${e.rows})`,
+          );
+      } else if (!o.json)
+        console.log(`${what}: ${p.rows} predictions${labels || y ? '' : ' (no label column: no metrics)'}`);
+      if (o.out && !o.json)
+        console.log(
+          `wrote ${o.out} (${regression ? 'the outputs' : `prediction, then ${probabilities ? `p(${names.join('), p(')})` : 'the output scores'}`})`,
+        );
       if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
       if (!o.out && !o.json) {
-        for (let r = 0; r < Math.min(p.rows, 5); r++) console.log(`  row ${r}: ${regression ? Array.from(p.values.subarray(r * k, (r + 1) * k)).join(', ') : probabilities ? `${label(p.classes![r]!)} (p = ${p.values[r * k + p.classes![r]!]!.toFixed(4)})` : `${label(p.classes![r]!)} (scores ${Array.from(p.values.subarray(r * k, (r + 1) * k), (v) => v.toFixed(4)).join(', ')})`}`);
+        for (let r = 0; r < Math.min(p.rows, 5); r++)
+          console.log(
+            `  row ${r}: ${regression ? Array.from(p.values.subarray(r * k, (r + 1) * k)).join(', ') : probabilities ? `${label(p.classes![r]!)} (p = ${p.values[r * k + p.classes![r]!]!.toFixed(4)})` : `${label(p.classes![r]!)} (scores ${Array.from(p.values.subarray(r * k, (r + 1) * k), (v) => v.toFixed(4)).join(', ')})`}`,
+          );
         if (p.rows > 5) console.log(`  ... (--out FILE writes all ${p.rows})`);
       }
     } finally {

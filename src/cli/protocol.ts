@@ -49,7 +49,19 @@ export type SweepRow = Omit<SweepTrialResult, 'params'>;
 
 /** Binary parts of a job, served at /__job/<name>: features as float32, labels as uint32, regression
  *  targets as float32 (empty for classification). */
-export const JOB_PARTS = ['train.x', 'train.labels', 'test.x', 'test.labels', 'dev.x', 'dev.labels', 'init.safetensors', 'resume.safetensors', 'train.y', 'test.y', 'dev.y'] as const;
+export const JOB_PARTS = [
+  'train.x',
+  'train.labels',
+  'test.x',
+  'test.labels',
+  'dev.x',
+  'dev.labels',
+  'init.safetensors',
+  'resume.safetensors',
+  'train.y',
+  'test.y',
+  'dev.y',
+] as const;
 export type JobPart = (typeof JOB_PARTS)[number];
 
 /** Functions the CLI exposes on the page's window (Playwright exposeFunction). */

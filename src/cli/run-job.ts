@@ -34,40 +34,80 @@ export interface RunResult {
   readonly error?: string;
   readonly model?: Uint8Array;
   /** A sweep's trials in trial order, each with its model file; the adapter and the seconds it took. */
-  readonly sweep?: { readonly rows: SweepRow[]; readonly models: Uint8Array[]; readonly seconds: number; readonly adapter: string };
+  readonly sweep?: {
+    readonly rows: SweepRow[];
+    readonly models: Uint8Array[];
+    readonly seconds: number;
+    readonly adapter: string;
+  };
 }
 
 export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu', hooks: JobHooks): Promise<RunResult> {
   // A sweep's trials start from their own seeds' init unless the job's weights are to be every trial's.
   const start = meta.sweep && !meta.sweep.sameStart ? {} : { params: data.params };
   const trainer = await createTrainer({
-    spec: meta.spec, ...start, seed: meta.seed, normalize: meta.normalize, ...(meta.normalizeTarget ? { normalizeTarget: true } : {}),
+    spec: meta.spec,
+    ...start,
+    seed: meta.seed,
+    normalize: meta.normalize,
+    ...(meta.normalizeTarget ? { normalizeTarget: true } : {}),
     info: meta.info,
-    optimizer: meta.optimizer, beta1: meta.beta1, beta2: meta.beta2, l2: meta.l2, keepProb: meta.keepProb,
-    device, matmul: meta.matmul, ...(meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {}),
+    optimizer: meta.optimizer,
+    beta1: meta.beta1,
+    beta2: meta.beta2,
+    l2: meta.l2,
+    keepProb: meta.keepProb,
+    device,
+    matmul: meta.matmul,
+    ...(meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {}),
     ...(meta.gpuDataBudget !== undefined ? { gpuDataBudget: meta.gpuDataBudget } : {}),
-    ...(hooks.tuneStore ? { tuneStore: hooks.tuneStore } : {}), ...(hooks.onTune ? { onTune: hooks.onTune } : {}),
+    ...(hooks.tuneStore ? { tuneStore: hooks.tuneStore } : {}),
+    ...(hooks.onTune ? { onTune: hooks.onTune } : {}),
   });
   try {
     if (meta.sweep) {
       const t0 = performance.now();
       const results = await trainer.fitSweep(data.train, meta.sweep.trials, {
-        epochs: meta.fit.epochs, batchSize: meta.fit.batchSize, ...(meta.fit.shuffle !== undefined ? { shuffle: meta.fit.shuffle } : {}),
-        ...(meta.fit.lrDecay ? { lrDecay: meta.fit.lrDecay } : {}), dev: data.dev, ...(meta.rows.test > 0 ? { test: data.test } : {}),
-        sequential: meta.sweep.sequential, ...(hooks.onSweepProgress ? { onProgress: hooks.onSweepProgress } : {}),
+        epochs: meta.fit.epochs,
+        batchSize: meta.fit.batchSize,
+        ...(meta.fit.shuffle !== undefined ? { shuffle: meta.fit.shuffle } : {}),
+        ...(meta.fit.lrDecay ? { lrDecay: meta.fit.lrDecay } : {}),
+        dev: data.dev,
+        ...(meta.rows.test > 0 ? { test: data.test } : {}),
+        sequential: meta.sweep.sequential,
+        ...(hooks.onSweepProgress ? { onProgress: hooks.onSweepProgress } : {}),
       });
       const seconds = (performance.now() - t0) / 1000;
       // Each trial's file records its own hyperparameters (the data's seed stays the run's: predict
       // --split rebuilds the same rows from it; the trial's seed is initSeed).
-      const models = results.map((r) => encodeModel({ spec: meta.spec, params: r.params, info: { ...trainer.info, trainedWith: {
-        ...(trainer.info.trainedWith ?? {}), lr: r.trial.hyper.lr, l2: r.trial.hyper.l2, keepProb: r.trial.hyper.keepProb,
-        beta1: r.trial.hyper.beta1, beta2: r.trial.hyper.beta2, initSeed: r.trial.hyper.seed, sweepTrial: r.trial.index } } }));
+      const models = results.map((r) =>
+        encodeModel({
+          spec: meta.spec,
+          params: r.params,
+          info: {
+            ...trainer.info,
+            trainedWith: {
+              ...(trainer.info.trainedWith ?? {}),
+              lr: r.trial.hyper.lr,
+              l2: r.trial.hyper.l2,
+              keepProb: r.trial.hyper.keepProb,
+              beta1: r.trial.hyper.beta1,
+              beta2: r.trial.hyper.beta2,
+              initSeed: r.trial.hyper.seed,
+              sweepTrial: r.trial.index,
+            },
+          },
+        }),
+      );
       const rows = results.map(({ params: _params, ...row }) => row);
       return { sweep: { rows, models, seconds, adapter: trainer.adapter } };
     }
     const summary = await trainer.fit(data.train, {
-      ...meta.fit, ...(meta.rows.test > 0 ? { test: data.test } : {}), ...(meta.rows.dev > 0 ? { dev: data.dev } : {}),
-      onEvent: hooks.emit, ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
+      ...meta.fit,
+      ...(meta.rows.test > 0 ? { test: data.test } : {}),
+      ...(meta.rows.dev > 0 ? { dev: data.dev } : {}),
+      onEvent: hooks.emit,
+      ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
       ...(meta.resume ? { resume: { position: meta.resume, params: data.params, state: data.resumeState ?? {} } } : {}),
     });
     return { summary, model: await trainer.save() };

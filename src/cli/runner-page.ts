@@ -38,19 +38,30 @@ async function main(): Promise<void> {
   const [tx, tl, vx, vl, dx, dl, init, resumeState, ty, vy, dy] = await Promise.all(JOB_PARTS.map(part));
   const params = paramsFromSafetensors(new Uint8Array(init!), meta.spec);
   const regression = meta.info.task === 'regression';
-  const rows = (x: ArrayBuffer, labels: ArrayBuffer, y: ArrayBuffer) => (regression ? { x: new Float32Array(x), y: new Float32Array(y) } : { x: new Float32Array(x), labels: new Uint32Array(labels) });
-  const result = await runJob(meta, {
-    train: rows(tx!, tl!, ty!), test: rows(vx!, vl!, vy!), dev: rows(dx!, dl!, dy!), params,
-    ...(meta.resume ? { resumeState: stateFrom(new Uint8Array(resumeState!)) } : {}),
-  }, 'gpu', {
-    emit: (e) => void hooks.__jobEvent(e),
-    onCheckpoint: async (c) => {
-      if (meta.postCheckpoints) await post('/__job/checkpoint', encodeCheckpoint({ spec: meta.spec, ...c, run: {} }));
+  const rows = (x: ArrayBuffer, labels: ArrayBuffer, y: ArrayBuffer) =>
+    regression
+      ? { x: new Float32Array(x), y: new Float32Array(y) }
+      : { x: new Float32Array(x), labels: new Uint32Array(labels) };
+  const result = await runJob(
+    meta,
+    {
+      train: rows(tx!, tl!, ty!),
+      test: rows(vx!, vl!, vy!),
+      dev: rows(dx!, dl!, dy!),
+      params,
+      ...(meta.resume ? { resumeState: stateFrom(new Uint8Array(resumeState!)) } : {}),
     },
-    tuneStore,
-    onTune: (result, line) => void hooks.__jobTune({ result, line }),
-    onSweepProgress: (p) => void hooks.__jobSweepProgress(p),
-  });
+    'gpu',
+    {
+      emit: (e) => void hooks.__jobEvent(e),
+      onCheckpoint: async (c) => {
+        if (meta.postCheckpoints) await post('/__job/checkpoint', encodeCheckpoint({ spec: meta.spec, ...c, run: {} }));
+      },
+      tuneStore,
+      onTune: (result, line) => void hooks.__jobTune({ result, line }),
+      onSweepProgress: (p) => void hooks.__jobSweepProgress(p),
+    },
+  );
   if (result.sweep) {
     const { rows, models, seconds, adapter } = result.sweep;
     for (let i = 0; i < models.length; i++) await post(`/__job/trial/${i}`, models[i]!);

@@ -18,62 +18,106 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
 /** RMSE, MAE and R² of a regression run, or '' when there are none. */
 const metrics = (m: { rmse?: number | undefined; mae?: number | undefined; r2?: number | undefined }) =>
-  m.rmse === undefined ? '' : `RMSE ${m.rmse.toPrecision(4)}  MAE ${(m.mae ?? NaN).toPrecision(4)}  R² ${(m.r2 ?? NaN).toFixed(4)}`;
+  m.rmse === undefined
+    ? ''
+    : `RMSE ${m.rmse.toPrecision(4)}  MAE ${(m.mae ?? NaN).toPrecision(4)}  R² ${(m.r2 ?? NaN).toFixed(4)}`;
 
 function printer(json: boolean): (e: TrainEvent) => void {
   if (json) return (e) => process.stdout.write(JSON.stringify(e) + '\n');
   return (e) => {
     switch (e.type) {
       case 'start':
-        console.log(`device ${e.device} (${e.adapter}): ${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps`);
+        console.log(
+          `device ${e.device} (${e.adapter}): ${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps`,
+        );
         break;
       case 'progress':
-        console.log(`  epoch ${e.epoch} step ${e.step}/${e.totalSteps}  loss ${e.loss.toFixed(4)}  ${e.rmse !== undefined ? metrics(e) : `acc ${pct(e.accuracy)}`}  ${e.stepsPerSecond.toFixed(1)} steps/s`);
+        console.log(
+          `  epoch ${e.epoch} step ${e.step}/${e.totalSteps}  loss ${e.loss.toFixed(4)}  ${e.rmse !== undefined ? metrics(e) : `acc ${pct(e.accuracy)}`}  ${e.stepsPerSecond.toFixed(1)} steps/s`,
+        );
         break;
       case 'epoch':
-        console.log(`epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  ` +
-          (e.testRmse !== undefined ? `test ${metrics({ rmse: e.testRmse, mae: e.testMae, r2: e.testR2 })}` : `test acc ${pct(e.testAccuracy)}`) +
-          (e.devLoss !== undefined ? `  dev loss ${num(e.devLoss)}  dev acc ${pct(e.devAccuracy ?? null)}` : '') + (e.lr !== undefined ? `  lr ${e.lr.toPrecision(3)}` : ''));
+        console.log(
+          `epoch ${e.epoch}/${e.epochs} done at ${e.seconds.toFixed(1)} s: test loss ${num(e.testLoss)}  ` +
+            (e.testRmse !== undefined
+              ? `test ${metrics({ rmse: e.testRmse, mae: e.testMae, r2: e.testR2 })}`
+              : `test acc ${pct(e.testAccuracy)}`) +
+            (e.devLoss !== undefined ? `  dev loss ${num(e.devLoss)}  dev acc ${pct(e.devAccuracy ?? null)}` : '') +
+            (e.lr !== undefined ? `  lr ${e.lr.toPrecision(3)}` : ''),
+        );
         break;
       case 'checkpoint':
         break;
       case 'memory':
-        console.log(`GPU memory: ${(e.bytes / 2 ** 20).toFixed(1)} MiB in ${e.buffers} buffers (largest ${e.largest.name}, ${(e.largest.bytes / 2 ** 20).toFixed(1)} MiB); data ` +
-          (e.data.mode === 'resident' ? 'resident' : `streamed in shards of ${e.data.shardRows} rows (${e.data.shards} an epoch, double-buffered)`));
+        console.log(
+          `GPU memory: ${(e.bytes / 2 ** 20).toFixed(1)} MiB in ${e.buffers} buffers (largest ${e.largest.name}, ${(e.largest.bytes / 2 ** 20).toFixed(1)} MiB); data ` +
+            (e.data.mode === 'resident'
+              ? 'resident'
+              : `streamed in shards of ${e.data.shardRows} rows (${e.data.shards} an epoch, double-buffered)`),
+        );
         break;
       case 'recovered':
         console.log(`${e.reason}; continuing from the checkpoint at step ${e.fromStep}`);
         break;
       case 'summary':
         if (e.trainRmse !== undefined) {
-          console.log(`final: train loss ${num(e.loss)} ${metrics({ rmse: e.trainRmse, mae: e.trainMae, r2: e.trainR2 })} | test loss ${num(e.testLoss)}` +
-            (e.testRmse !== undefined ? ` ${metrics({ rmse: e.testRmse, mae: e.testMae, r2: e.testR2 })}` : '') + ` | ` +
-            `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`);
-        } else console.log(`final: train loss ${num(e.loss)} acc ${pct(e.trainAccuracy)} | test loss ${num(e.testLoss)} acc ${pct(e.testAccuracy)} | ` +
-          `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`);
-        if (e.bestEpoch !== undefined) console.log(`dev: lowest loss ${num(e.bestDevLoss ?? null)} at epoch ${e.bestEpoch}${e.stoppedEarly ? `; stopped early after epoch ${e.epochs}` : ''}`);
+          console.log(
+            `final: train loss ${num(e.loss)} ${metrics({ rmse: e.trainRmse, mae: e.trainMae, r2: e.trainR2 })} | test loss ${num(e.testLoss)}` +
+              (e.testRmse !== undefined ? ` ${metrics({ rmse: e.testRmse, mae: e.testMae, r2: e.testR2 })}` : '') +
+              ` | ` +
+              `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`,
+          );
+        } else
+          console.log(
+            `final: train loss ${num(e.loss)} acc ${pct(e.trainAccuracy)} | test loss ${num(e.testLoss)} acc ${pct(e.testAccuracy)} | ` +
+              `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(1)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) on ${e.device} (${e.adapter})`,
+          );
+        if (e.bestEpoch !== undefined)
+          console.log(
+            `dev: lowest loss ${num(e.bestDevLoss ?? null)} at epoch ${e.bestEpoch}${e.stoppedEarly ? `; stopped early after epoch ${e.epochs}` : ''}`,
+          );
         break;
     }
   };
 }
 
 /** Writes the checkpoint file atomically (write then rename). */
-export function writeCheckpoint(opts: TrainOptions, job: Job, c: { position: LoopPosition; params: Params; state: TrainState }): void {
+export function writeCheckpoint(
+  opts: TrainOptions,
+  job: Job,
+  c: { position: LoopPosition; params: Params; state: TrainState },
+): void {
   if (!opts.checkpoint) return;
-  writeAtomic(opts.checkpoint, encodeCheckpoint({ spec: job.meta.spec, params: c.params, state: c.state, position: c.position, run: job.run }));
+  writeAtomic(
+    opts.checkpoint,
+    encodeCheckpoint({ spec: job.meta.spec, params: c.params, state: c.state, position: c.position, run: job.run }),
+  );
 }
 
 async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
-  const onCheckpoint = opts.checkpoint ? (c: { position: LoopPosition; params: Params; state: TrainState }) => writeCheckpoint(opts, job, c) : undefined;
+  const onCheckpoint = opts.checkpoint
+    ? (c: { position: LoopPosition; params: Params; state: TrainState }) => writeCheckpoint(opts, job, c)
+    : undefined;
   if (opts.device === 'cpu') {
-    return runJob(job.meta, { train: job.train, test: job.test, dev: job.dev, params: job.params, ...(job.resumeState ? { resumeState: job.resumeState } : {}) }, 'cpu',
-      { emit, ...(onCheckpoint ? { onCheckpoint } : {}) });
+    return runJob(
+      job.meta,
+      {
+        train: job.train,
+        test: job.test,
+        dev: job.dev,
+        params: job.params,
+        ...(job.resumeState ? { resumeState: job.resumeState } : {}),
+      },
+      'cpu',
+      { emit, ...(onCheckpoint ? { onCheckpoint } : {}) },
+    );
   }
   const { runInBrowser } = await import('./browser-runner.ts'); // loads Vite and Playwright only when needed
   if (opts.matmul !== 'auto' && !opts.json) console.log(`matmul ${opts.matmul} (--matmul; no autotune)`);
   return runInBrowser(job, emit, onCheckpoint ? { write: onCheckpoint } : undefined, {
     family: opts.matmul,
-    onTune: (r, line) => (opts.json ? process.stdout.write(JSON.stringify({ type: 'autotune', ...r }) + '\n') : console.log(line)),
+    onTune: (r, line) =>
+      opts.json ? process.stdout.write(JSON.stringify({ type: 'autotune', ...r }) + '\n') : console.log(line),
   });
 }
 
@@ -102,17 +146,34 @@ async function main(argv: string[]): Promise<number> {
     if (opts.data.kind === 'csv') {
       // What was read, once: the task and why, and the class numbering or the targets.
       const { classNames, targetNames } = job.meta.info;
-      if (opts.json) process.stdout.write(JSON.stringify({ type: 'data', task: job.task, reason: job.taskReason, ...(classNames ? { classNames } : {}), ...(targetNames ? { targetNames } : {}) }) + '\n');
+      if (opts.json)
+        process.stdout.write(
+          JSON.stringify({
+            type: 'data',
+            task: job.task,
+            reason: job.taskReason,
+            ...(classNames ? { classNames } : {}),
+            ...(targetNames ? { targetNames } : {}),
+          }) + '\n',
+        );
       else {
         console.log(`task: ${job.task} (${job.taskReason})`);
         if (classNames) console.log(`classes: ${classNames.map((c, i) => `${c}=${i}`).join(', ')}`);
-        if (targetNames) console.log(`targets: ${targetNames.join(', ')}${opts.normalizeTarget ? ' (standardised for training; metrics in their units)' : ''}`);
+        if (targetNames)
+          console.log(
+            `targets: ${targetNames.join(', ')}${opts.normalizeTarget ? ' (standardised for training; metrics in their units)' : ''}`,
+          );
       }
     }
     if (!opts.json) {
-      console.log(`model [${job.meta.spec.sizes.join(',')}] ${job.meta.spec.activation} hidden${job.meta.spec.batchNorm ? ' with batch norm' : ''}, ${{ bce: 'sigmoid + BCE', ce: 'softmax + CE', mse: 'linear + MSE' }[job.meta.spec.loss]} output, on ${job.dataName}; ` +
-        `${job.meta.fit.epochs} epochs, lr ${job.meta.fit.lr}, seed ${job.meta.seed}` + (opts.optimizer !== 'sgd' ? `, ${opts.optimizer}` : '') +
-        (opts.l2 > 0 ? `, L2 ${opts.l2}` : '') + (opts.keepProb < 1 ? `, keep-prob ${opts.keepProb}` : '') + (job.dev.n > 0 ? `, ${job.dev.n} dev rows` : ''));
+      console.log(
+        `model [${job.meta.spec.sizes.join(',')}] ${job.meta.spec.activation} hidden${job.meta.spec.batchNorm ? ' with batch norm' : ''}, ${{ bce: 'sigmoid + BCE', ce: 'softmax + CE', mse: 'linear + MSE' }[job.meta.spec.loss]} output, on ${job.dataName}; ` +
+          `${job.meta.fit.epochs} epochs, lr ${job.meta.fit.lr}, seed ${job.meta.seed}` +
+          (opts.optimizer !== 'sgd' ? `, ${opts.optimizer}` : '') +
+          (opts.l2 > 0 ? `, L2 ${opts.l2}` : '') +
+          (opts.keepProb < 1 ? `, keep-prob ${opts.keepProb}` : '') +
+          (job.dev.n > 0 ? `, ${job.dev.n} dev rows` : ''),
+      );
       for (const note of job.notes) console.log(`data: ${note}`);
     }
     const { model, error } = await train(opts, job, emit);
@@ -122,9 +183,15 @@ async function main(argv: string[]): Promise<number> {
     }
     if (opts.exportOnnx && model) {
       const m = decodeModel(model, 'the trained model');
-      writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, { ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
-        ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}) }));
-      if (!opts.json) console.log(`exported ${error ? 'the last good weights' : 'the model'} as ONNX to ${opts.exportOnnx}`);
+      writeAtomic(
+        opts.exportOnnx,
+        encodeOnnx(m.spec, m.params, {
+          ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
+          ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}),
+        }),
+      );
+      if (!opts.json)
+        console.log(`exported ${error ? 'the last good weights' : 'the model'} as ONNX to ${opts.exportOnnx}`);
     }
     if (error) throw new Error(error);
     return 0;
@@ -138,16 +205,28 @@ async function main(argv: string[]): Promise<number> {
 async function sweep(opts: TrainOptions): Promise<number> {
   const spec = opts.sweep!;
   const job0 = buildJob(opts);
-  const base = { lr: opts.lr, l2: opts.l2, keepProb: opts.keepProb, beta1: opts.beta1, beta2: opts.beta2, seed: opts.initSeed ?? opts.seed };
+  const base = {
+    lr: opts.lr,
+    l2: opts.l2,
+    keepProb: opts.keepProb,
+    beta1: opts.beta1,
+    beta2: opts.beta2,
+    seed: opts.initSeed ?? opts.seed,
+  };
   const trials = expandTrials(spec, { trials: opts.trials, seed: opts.seed, base });
   const shape = sweepShape(spec, opts.trials);
   // Each trial starts from its own seed's init, unless --init gives every trial the same weights.
-  const job: Job = { ...job0, meta: { ...job0.meta, sweep: { trials, sequential: opts.sweepSequential, sameStart: opts.init !== undefined } } };
+  const job: Job = {
+    ...job0,
+    meta: { ...job0.meta, sweep: { trials, sequential: opts.sweepSequential, sameStart: opts.init !== undefined } },
+  };
   const epochs = job.meta.fit.epochs;
   if (!opts.json) {
-    console.log(`sweep: ${trials.length} trials (${shape.search === 'random' ? 'random search' : shape.search === 'grid' ? 'grid' : 'points of the grid'}: ${spec.axes.map((a) => a.text).join(', ')}) ` +
-      `of [${job.meta.spec.sizes.join(',')}] on ${job.dataName}, ${epochs} epochs, batch ${job.meta.fit.batchSize}, ${opts.optimizer}; ` +
-      `ranked by the loss on ${job.dev.n} dev rows; ${opts.sweepSequential ? 'one after another (--sweep-sequential)' : 'side by side'}`);
+    console.log(
+      `sweep: ${trials.length} trials (${shape.search === 'random' ? 'random search' : shape.search === 'grid' ? 'grid' : 'points of the grid'}: ${spec.axes.map((a) => a.text).join(', ')}) ` +
+        `of [${job.meta.spec.sizes.join(',')}] on ${job.dataName}, ${epochs} epochs, batch ${job.meta.fit.batchSize}, ${opts.optimizer}; ` +
+        `ranked by the loss on ${job.dev.n} dev rows; ${opts.sweepSequential ? 'one after another (--sweep-sequential)' : 'side by side'}`,
+    );
     for (const note of job.notes) console.log(`data: ${note}`);
   }
   // Progress: about ten lines a group (every epoch with --json).
@@ -159,20 +238,32 @@ async function sweep(opts: TrainOptions): Promise<number> {
     }
     if (p.epoch % every !== 0 && p.epoch !== p.epochs) return;
     const finite = p.devLoss.map((l, i) => [l, i] as const).filter(([l]) => Number.isFinite(l));
-    const best = finite.reduce<readonly [number, number] | undefined>((b, x) => (b === undefined || x[0] < b[0] ? x : b), undefined);
+    const best = finite.reduce<readonly [number, number] | undefined>(
+      (b, x) => (b === undefined || x[0] < b[0] ? x : b),
+      undefined,
+    );
     const diverged = p.trainLoss.filter((l) => !Number.isFinite(l)).length;
-    console.log(`  group ${p.group + 1}/${p.groups} (trials ${p.first}..${p.first + p.trainLoss.length - 1}) epoch ${p.epoch}/${p.epochs}: ` +
-      (best ? `best dev loss ${best[0].toFixed(4)} (trial ${p.first + best[1]})` : 'no finite dev loss') + (diverged > 0 ? `, ${diverged} diverged` : '') + `  ${p.seconds.toFixed(1)} s`);
+    console.log(
+      `  group ${p.group + 1}/${p.groups} (trials ${p.first}..${p.first + p.trainLoss.length - 1}) epoch ${p.epoch}/${p.epochs}: ` +
+        (best ? `best dev loss ${best[0].toFixed(4)} (trial ${p.first + best[1]})` : 'no finite dev loss') +
+        (diverged > 0 ? `, ${diverged} diverged` : '') +
+        `  ${p.seconds.toFixed(1)} s`,
+    );
   };
   const emit = printer(opts.json);
   let result: RunResult;
   if (opts.device === 'cpu') {
-    result = await runJob(job.meta, { train: job.train, test: job.test, dev: job.dev, params: job.params }, 'cpu', { emit, onSweepProgress });
+    result = await runJob(job.meta, { train: job.train, test: job.test, dev: job.dev, params: job.params }, 'cpu', {
+      emit,
+      onSweepProgress,
+    });
   } else {
     const { runInBrowser } = await import('./browser-runner.ts');
     result = await runInBrowser(job, emit, undefined, {
-      family: opts.matmul, onSweepProgress,
-      onTune: (r, line) => (opts.json ? process.stdout.write(JSON.stringify({ type: 'autotune', ...r }) + '\n') : console.log(line)),
+      family: opts.matmul,
+      onSweepProgress,
+      onTune: (r, line) =>
+        opts.json ? process.stdout.write(JSON.stringify({ type: 'autotune', ...r }) + '\n') : console.log(line),
     });
   }
   if (result.error) throw new Error(result.error);
@@ -181,15 +272,40 @@ async function sweep(opts: TrainOptions): Promise<number> {
   const ranked = rankTrials(s.rows);
   const modelOf = (index: number) => s.models[s.rows.findIndex((r) => r.trial.index === index)]!;
   if (opts.json) {
-    for (const r of ranked) process.stdout.write(JSON.stringify({ type: 'trial', rank: r.rank, index: r.trial.index, ...r.trial.hyper, status: r.status,
-      devLoss: r.devLoss, devAccuracy: r.devAccuracy, trainLoss: r.trainLoss, trainAccuracy: r.trainAccuracy, testLoss: r.testLoss, testAccuracy: r.testAccuracy }) + '\n');
-    process.stdout.write(JSON.stringify({ type: 'sweep', trials: s.rows.length, seconds: s.seconds, adapter: s.adapter, best: ranked[0]?.trial.index ?? null }) + '\n');
+    for (const r of ranked)
+      process.stdout.write(
+        JSON.stringify({
+          type: 'trial',
+          rank: r.rank,
+          index: r.trial.index,
+          ...r.trial.hyper,
+          status: r.status,
+          devLoss: r.devLoss,
+          devAccuracy: r.devAccuracy,
+          trainLoss: r.trainLoss,
+          trainAccuracy: r.trainAccuracy,
+          testLoss: r.testLoss,
+          testAccuracy: r.testAccuracy,
+        }) + '\n',
+      );
+    process.stdout.write(
+      JSON.stringify({
+        type: 'sweep',
+        trials: s.rows.length,
+        seconds: s.seconds,
+        adapter: s.adapter,
+        best: ranked[0]?.trial.index ?? null,
+      }) + '\n',
+    );
   } else {
     console.log(formatSweepTable(ranked));
     const best = ranked[0]!;
-    console.log(`${s.rows.length} trials in ${s.seconds.toFixed(1)} s on ${opts.device} (${s.adapter}); best: trial ${best.trial.index} ` +
-      `(lr ${compactNumber(best.trial.hyper.lr)}, dev loss ${best.devLoss === null ? 'n/a' : best.devLoss.toFixed(4)}` +
-      (best.testLoss !== null ? `, test loss ${best.testLoss.toFixed(4)} acc ${pct(best.testAccuracy)}` : '') + ')');
+    console.log(
+      `${s.rows.length} trials in ${s.seconds.toFixed(1)} s on ${opts.device} (${s.adapter}); best: trial ${best.trial.index} ` +
+        `(lr ${compactNumber(best.trial.hyper.lr)}, dev loss ${best.devLoss === null ? 'n/a' : best.devLoss.toFixed(4)}` +
+        (best.testLoss !== null ? `, test loss ${best.testLoss.toFixed(4)} acc ${pct(best.testAccuracy)}` : '') +
+        ')',
+    );
   }
   const best = ranked[0]!;
   if (best.status.kind !== 'ok') throw new Error('every trial diverged: nothing to save (try lower learning rates)');
@@ -199,13 +315,19 @@ async function sweep(opts: TrainOptions): Promise<number> {
   }
   if (opts.exportOnnx) {
     const m = decodeModel(modelOf(best.trial.index), 'the best trial');
-    writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, { ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
-      ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}) }));
+    writeAtomic(
+      opts.exportOnnx,
+      encodeOnnx(m.spec, m.params, {
+        ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
+        ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}),
+      }),
+    );
     if (!opts.json) console.log(`exported the best trial as ONNX to ${opts.exportOnnx}`);
   }
   if (opts.saveAll) {
     mkdirSync(opts.saveAll, { recursive: true });
-    for (const r of s.rows) writeAtomic(join(opts.saveAll, `trial-${r.trial.index}.safetensors`), modelOf(r.trial.index));
+    for (const r of s.rows)
+      writeAtomic(join(opts.saveAll, `trial-${r.trial.index}.safetensors`), modelOf(r.trial.index));
     if (!opts.json) console.log(`saved every trial's weights to ${opts.saveAll}/trial-<n>.safetensors`);
   }
   return 0;

@@ -8,7 +8,10 @@ import type { TuneEntry } from '../gpu/autotune.ts';
 
 /** node_modules/.cache/webgpu-mlp/autotune.json in the repository, or $WEBGPU_MLP_TUNE_CACHE. */
 export function tuneCachePath(): string {
-  return process.env.WEBGPU_MLP_TUNE_CACHE || fileURLToPath(new URL('../../node_modules/.cache/webgpu-mlp/autotune.json', import.meta.url));
+  return (
+    process.env.WEBGPU_MLP_TUNE_CACHE ||
+    fileURLToPath(new URL('../../node_modules/.cache/webgpu-mlp/autotune.json', import.meta.url))
+  );
 }
 
 /** The file's entries by adapter; empty when it is missing or not what we write. */
@@ -16,7 +19,9 @@ function readEntries(path: string): Record<string, unknown> {
   try {
     const doc = JSON.parse(readFileSync(path, 'utf8')) as unknown;
     const adapters = typeof doc === 'object' && doc !== null ? (doc as { adapters?: unknown }).adapters : undefined;
-    return typeof adapters === 'object' && adapters !== null && !Array.isArray(adapters) ? { ...(adapters as Record<string, unknown>) } : {};
+    return typeof adapters === 'object' && adapters !== null && !Array.isArray(adapters)
+      ? { ...(adapters as Record<string, unknown>) }
+      : {};
   } catch {
     return {};
   }

@@ -25,7 +25,8 @@ export function readCsvHeader(path: string, delimiter?: string, flag = '--data')
 /** Reads and checks the CSV file at `path` (errors start with the path); an unreadable file is an
  *  error naming `flag` and the path. `scan` false parses every window with papaparse (for comparison). */
 export function readCsvFile(path: string, options: CsvOptions = {}, flag = '--data', scan = true): CsvRead {
-  const cannot = (e: unknown) => new Error(`${flag} ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  const cannot = (e: unknown) =>
+    new Error(`${flag} ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   let fd: number;
   try {
     fd = openSync(path, 'r');

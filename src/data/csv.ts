@@ -75,7 +75,10 @@ class Chunked<T extends Typed> {
   private readonly full: T[] = [];
   cur: T;
   pos = 0;
-  constructor(private readonly make: (n: number) => T, private readonly size: number) {
+  constructor(
+    private readonly make: (n: number) => T,
+    private readonly size: number,
+  ) {
     this.cur = make(size);
   }
   /** Offset in `cur` of `width` new values (width divides every chunk's size). */
@@ -154,14 +157,25 @@ export class CsvReader {
 
   /** Per column of a plain row left for the second pass: where its text is, its value when it is a
    *  plain decimal, and its state (DONE, PLAIN, TEXT). */
-  private scratch = { value: new Float64Array(0), from: new Int32Array(0), to: new Int32Array(0), state: new Uint8Array(0) };
+  private scratch = {
+    value: new Float64Array(0),
+    from: new Int32Array(0),
+    to: new Int32Array(0),
+    state: new Uint8Array(0),
+  };
 
   /** `sizeHint`: the text's expected length (a file's byte size), so the arrays are sized once.
    *  `scan` false sends every window through papaparse (tests compare the two paths). */
-  constructor(private readonly name: string, private readonly options: CsvOptions = {}, sizeHint?: number, private readonly scan = true) {
+  constructor(
+    private readonly name: string,
+    private readonly options: CsvOptions = {},
+    sizeHint?: number,
+    private readonly scan = true,
+  ) {
     this.expected = sizeHint;
     const d = options.delimiter;
-    if (d !== undefined && (d.length !== 1 || d === '"' || d === '\n' || d === '\r')) throw new Error(`${name}: the delimiter must be one character other than a quote or a line break, got '${d}'`);
+    if (d !== undefined && (d.length !== 1 || d === '"' || d === '\n' || d === '\r'))
+      throw new Error(`${name}: the delimiter must be one character other than a quote or a line break, got '${d}'`);
   }
 
   push(text: string): void {
@@ -178,7 +192,9 @@ export class CsvReader {
   }
 
   private fail(line: number, m: string, col?: number): never {
-    throw new Error(`${this.name} line ${line}${col === undefined ? '' : `, column "${this.header?.[col] ?? col + 1}"`}: ${m}`);
+    throw new Error(
+      `${this.name} line ${line}${col === undefined ? '' : `, column "${this.header?.[col] ?? col + 1}"`}: ${m}`,
+    );
   }
 
   private parse(final: boolean): void {
@@ -349,7 +365,11 @@ export class CsvReader {
   }
 
   /** Takes the rows of one parsed window. */
-  private take(r: { data: string[][]; errors: readonly { code: string; row?: number }[] }, quoted: boolean, last: boolean): void {
+  private take(
+    r: { data: string[][]; errors: readonly { code: string; row?: number }[] },
+    quoted: boolean,
+    last: boolean,
+  ): void {
     const data = r.data;
     const broken = r.errors.find((e) => e.code === 'MissingQuotes' || e.code === 'InvalidQuotes');
     const nl = this.newline;
@@ -357,10 +377,17 @@ export class CsvReader {
       const row = data[i]!;
       const line = this.line;
       let span = 1;
-      if (quoted) for (let c = 0; c < row.length; c++) for (let at = row[c]!.indexOf(nl); at >= 0; at = row[c]!.indexOf(nl, at + 1)) span++;
+      if (quoted)
+        for (let c = 0; c < row.length; c++)
+          for (let at = row[c]!.indexOf(nl); at >= 0; at = row[c]!.indexOf(nl, at + 1)) span++;
       this.line += span;
       if (broken && broken.row === i) {
-        this.fail(line, broken.code === 'MissingQuotes' ? 'a quoted field is never closed (a missing ")' : 'a quote inside a quoted field must be doubled ("")');
+        this.fail(
+          line,
+          broken.code === 'MissingQuotes'
+            ? 'a quoted field is never closed (a missing ")'
+            : 'a quote inside a quoted field must be doubled ("")',
+        );
       }
       if (!this.header) {
         this.setHeader(row, line);
@@ -373,7 +400,8 @@ export class CsvReader {
       if (this.firstBlank !== 0) this.fail(this.firstBlank, 'blank line inside the data');
       this.row(row, line);
     }
-    if (last && broken && (broken.row ?? data.length) >= data.length) this.fail(this.line, 'a quoted field is never closed (a missing ")');
+    if (last && broken && (broken.row ?? data.length) >= data.length)
+      this.fail(this.line, 'a quoted field is never closed (a missing ")');
   }
 
   private setHeader(row: string[], line: number): void {
@@ -388,7 +416,10 @@ export class CsvReader {
     const o = this.options;
     if (header.length < 2 && !o.features) {
       const hint = o.delimiter === undefined ? '; no , ; or tab delimiter found (--delimiter sets one)' : '';
-      this.fail(line, `need at least 2 columns (features, then the label), got ${header.length} (${header.join(',')})${hint}`);
+      this.fail(
+        line,
+        `need at least 2 columns (features, then the label), got ${header.length} (${header.join(',')})${hint}`,
+      );
     }
     const list = `the columns are ${header.join(', ')}`;
     const find = (ref: ColumnRef, what: string): number | undefined => {
@@ -398,11 +429,14 @@ export class CsvReader {
       if (/^-?\d+$/.test(s)) {
         const i = Number(s) < 0 ? header.length + Number(s) : Number(s);
         if (i >= 0 && i < header.length) return i;
-        throw new Error(`${this.name}: no ${what} column ${s}: ${header.length} columns, indices 0..${header.length - 1} (or -1 for the last); ${list}`);
+        throw new Error(
+          `${this.name}: no ${what} column ${s}: ${header.length} columns, indices 0..${header.length - 1} (or -1 for the last); ${list}`,
+        );
       }
       return undefined;
     };
-    const refs = o.label === undefined ? [header.length - 1] : Array.isArray(o.label) ? o.label : [o.label as ColumnRef];
+    const refs =
+      o.label === undefined ? [header.length - 1] : Array.isArray(o.label) ? o.label : [o.label as ColumnRef];
     const labelCols: number[] = [];
     for (const ref of refs) {
       const i = find(ref, 'label');
@@ -414,7 +448,9 @@ export class CsvReader {
       labelCols.push(i);
     }
     if (o.labelOptional && labelCols.length > 0 && labelCols.length < refs.length) {
-      throw new Error(`${this.name}: has some of the label columns (${labelCols.map((i) => header[i]).join(', ')}) but not all of ${refs.join(', ')}`);
+      throw new Error(
+        `${this.name}: has some of the label columns (${labelCols.map((i) => header[i]).join(', ')}) but not all of ${refs.join(', ')}`,
+      );
     }
     const dropped = new Set<number>();
     for (const ref of o.drop ?? []) {
@@ -426,12 +462,19 @@ export class CsvReader {
     let features: number[];
     if (o.features) {
       const missing = o.features.filter((f) => !header.includes(f));
-      if (missing.length > 0) throw new Error(`${this.name}: missing the model's feature column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (the file has ${header.join(', ')})`);
+      if (missing.length > 0)
+        throw new Error(
+          `${this.name}: missing the model's feature column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (the file has ${header.join(', ')})`,
+        );
       features = o.features.map((f) => header.indexOf(f));
       const clash = features.find((f) => labelCols.includes(f));
-      if (clash !== undefined) throw new Error(`${this.name}: column "${header[clash]}" is both a feature and the label`);
+      if (clash !== undefined)
+        throw new Error(`${this.name}: column "${header[clash]}" is both a feature and the label`);
     } else features = header.map((_, c) => c).filter((c) => !labelCols.includes(c) && !dropped.has(c));
-    if (features.length === 0) throw new Error(`${this.name}: no feature columns left (${list}; label ${labelCols.map((i) => header[i]).join(', ')}${dropped.size ? `, dropped ${[...dropped].map((i) => header[i]).join(', ')}` : ''})`);
+    if (features.length === 0)
+      throw new Error(
+        `${this.name}: no feature columns left (${list}; label ${labelCols.map((i) => header[i]).join(', ')}${dropped.size ? `, dropped ${[...dropped].map((i) => header[i]).join(', ')}` : ''})`,
+      );
     this.featAt = new Int32Array(header.length).fill(-1);
     this.labelAt = new Int32Array(header.length).fill(-1);
     features.forEach((c, f) => (this.featAt[c] = f));
@@ -439,17 +482,27 @@ export class CsvReader {
     this.featureNames = features.map((c) => header[c]!);
     const width = features.length;
     const w = header.length;
-    this.scratch = { value: new Float64Array(w), from: new Int32Array(w), to: new Int32Array(w), state: new Uint8Array(w) };
+    this.scratch = {
+      value: new Float64Array(w),
+      from: new Int32Array(w),
+      to: new Int32Array(w),
+      state: new Uint8Array(w),
+    };
     this.x = new Chunked((n) => new Float32Array(n), Math.max(1, Math.floor(CHUNK / width)) * width);
     this.labels = labelCols.map((c) => ({
-      name: header[c]!, kind: o.classNames ? 'text' : undefined,
-      values: new Chunked((n) => new Float32Array(n), CHUNK), ids: new Chunked((n) => new Uint32Array(n), CHUNK), text: new Map(), names: [],
+      name: header[c]!,
+      kind: o.classNames ? 'text' : undefined,
+      values: new Chunked((n) => new Float32Array(n), CHUNK),
+      ids: new Chunked((n) => new Uint32Array(n), CHUNK),
+      text: new Map(),
+      names: [],
     }));
   }
 
   /** One data row: features into x, labels into their columns. The hot loop. */
   private row(row: string[], line: number): void {
-    if (row.length !== this.width) this.fail(line, `expected ${this.width} columns (${this.header!.join(',')}), got ${row.length}`);
+    if (row.length !== this.width)
+      this.fail(line, `expected ${this.width} columns (${this.header!.join(',')}), got ${row.length}`);
     const first = !this.sawDataLine;
     this.sawDataLine = true;
     const x = this.x!;
@@ -474,7 +527,16 @@ export class CsvReader {
   private feature(cell: string, line: number, c: number, first: boolean): number {
     const v = +cell;
     const c1 = cell.charCodeAt(1) | 0x20;
-    if (v <= F32_MAX && v >= -F32_MAX && cell.charCodeAt(0) > 32 && cell.charCodeAt(cell.length - 1) > 32 && c1 !== 0x78 && c1 !== 0x6f && c1 !== 0x62) return v;
+    if (
+      v <= F32_MAX &&
+      v >= -F32_MAX &&
+      cell.charCodeAt(0) > 32 &&
+      cell.charCodeAt(cell.length - 1) > 32 &&
+      c1 !== 0x78 &&
+      c1 !== 0x6f &&
+      c1 !== 0x62
+    )
+      return v;
     return this.number(cell, line, c, first ? 'feature' : undefined);
   }
 
@@ -487,7 +549,11 @@ export class CsvReader {
     if (!NUMBER.test(s)) {
       if (firstOf === 'feature' && !/^[\d+\-.]/.test(s)) {
         const col = this.header![c]!;
-        this.fail(line, `text in a feature column ('${s}'): features must be numbers; leave the column out with --drop ${col} (or predict it with --label ${col})`, c);
+        this.fail(
+          line,
+          `text in a feature column ('${s}'): features must be numbers; leave the column out with --drop ${col} (or predict it with --label ${col})`,
+          c,
+        );
       }
       this.fail(line, `not a number: '${s}'`, c);
     }
@@ -510,7 +576,12 @@ export class CsvReader {
         const known = this.options.classNames;
         const id = known ? known.indexOf(s) : col.names.length;
         if (id < 0) this.fail(line, `unknown class '${s}' (the model knows ${known!.join(', ')})`, c);
-        if (!known && col.names.length >= MAX_CSV_CLASSES) this.fail(line, `more than ${MAX_CSV_CLASSES} distinct values: an id or free-text column? (--drop ${col.name}, or --label another column)`, c);
+        if (!known && col.names.length >= MAX_CSV_CLASSES)
+          this.fail(
+            line,
+            `more than ${MAX_CSV_CLASSES} distinct values: an id or free-text column? (--drop ${col.name}, or --label another column)`,
+            c,
+          );
         e = { id, line };
         col.text.set(s, e);
         col.names.push(s);
@@ -536,13 +607,25 @@ export class CsvReader {
     const cols = this.labels;
     const task = this.options.task ?? 'auto';
     const delimiter = this.delimiter;
-    if (cols.length === 0) return { dataset: { ...base, classes: 0, labels: new Uint32Array(0) }, task: 'none', reason: 'no label column', delimiter };
+    if (cols.length === 0)
+      return {
+        dataset: { ...base, classes: 0, labels: new Uint32Array(0) },
+        task: 'none',
+        reason: 'no label column',
+        delimiter,
+      };
     const text = cols.find((c) => c.kind === 'text');
-    const regression = task === 'regression' || (task === 'auto' && (cols.length > 1 || (!text && cols[0]!.nonInteger !== undefined)));
+    const regression =
+      task === 'regression' || (task === 'auto' && (cols.length > 1 || (!text && cols[0]!.nonInteger !== undefined)));
     if (regression) {
       if (text) {
-        const why = task === 'regression' ? '--task regression' : `several label columns (${cols.map((c) => c.name).join(', ')}) are regression targets, which`;
-        throw new Error(`${name}: ${why} needs numbers, but the label column "${text.name}" holds text ('${text.names[0]}'): use --task classification with one label column`);
+        const why =
+          task === 'regression'
+            ? '--task regression'
+            : `several label columns (${cols.map((c) => c.name).join(', ')}) are regression targets, which`;
+        throw new Error(
+          `${name}: ${why} needs numbers, but the label column "${text.name}" holds text ('${text.names[0]}'): use --task classification with one label column`,
+        );
       }
       const t = cols.length;
       const y = new Float32Array(n * t);
@@ -551,10 +634,30 @@ export class CsvReader {
         for (let r = 0; r < n; r++) y[r * t + j] = v[r]!;
       });
       const names = cols.map((c) => c.name);
-      const reason = task === 'regression' ? '--task regression' : t > 1 ? `${t} label columns (${names.join(', ')})` : `the label column "${names[0]}" holds non-integer numbers (line ${cols[0]!.nonInteger!.line}: ${cols[0]!.nonInteger!.value})`;
-      return { dataset: { ...base, classes: 0, labels: new Uint32Array(0), y, targetNames: names, ...(t === 1 ? { labelName: names[0]! } : {}) }, task: 'regression', reason, delimiter };
+      const reason =
+        task === 'regression'
+          ? '--task regression'
+          : t > 1
+            ? `${t} label columns (${names.join(', ')})`
+            : `the label column "${names[0]}" holds non-integer numbers (line ${cols[0]!.nonInteger!.line}: ${cols[0]!.nonInteger!.value})`;
+      return {
+        dataset: {
+          ...base,
+          classes: 0,
+          labels: new Uint32Array(0),
+          y,
+          targetNames: names,
+          ...(t === 1 ? { labelName: names[0]! } : {}),
+        },
+        task: 'regression',
+        reason,
+        delimiter,
+      };
     }
-    if (cols.length > 1) throw new Error(`${name}: --task classification takes one label column, got ${cols.length} (${cols.map((c) => c.name).join(', ')})`);
+    if (cols.length > 1)
+      throw new Error(
+        `${name}: --task classification takes one label column, got ${cols.length} (${cols.map((c) => c.name).join(', ')})`,
+      );
     const col = cols[0]!;
     const where = (line: number) => `${name} line ${line}, column "${col.name}"`;
     if (col.kind === 'text') {
@@ -562,19 +665,34 @@ export class CsvReader {
       // Classes in sorted order (as scikit-learn's LabelEncoder numbers them), unless the model's names are given.
       const classNames = this.options.classNames ? [...this.options.classNames] : [...col.names].sort();
       if (!this.options.classNames) {
-        if (classNames.length < 2) throw new Error(`${name}: the label column "${col.name}" needs at least 2 distinct classes, found only class '${classNames[0]}'`);
+        if (classNames.length < 2)
+          throw new Error(
+            `${name}: the label column "${col.name}" needs at least 2 distinct classes, found only class '${classNames[0]}'`,
+          );
         const remap = col.names.map((s) => classNames.indexOf(s));
         for (let r = 0; r < n; r++) ids[r] = remap[ids[r]!]!;
       }
-      return { dataset: { ...base, classes: classNames.length, labels: ids, classNames, labelName: col.name }, task: 'classification', reason: `the label column "${col.name}" holds text`, delimiter };
+      return {
+        dataset: { ...base, classes: classNames.length, labels: ids, classNames, labelName: col.name },
+        task: 'classification',
+        reason: `the label column "${col.name}" holds text`,
+        delimiter,
+      };
     }
     // Integer classes 0..k−1 with every class present: the first row that breaks it is named.
     const bad = [col.nonInteger, col.negative].filter((b) => b !== undefined).sort((a, b) => a.line - b.line)[0];
     if (bad) throw new Error(`${where(bad.line)}: label must be a non-negative integer, got ${bad.value}`);
-    if (col.tooLarge) throw new Error(`${where(col.tooLarge.line)}: label ${col.tooLarge.value} is too large (at most ${MAX_CSV_CLASSES - 1}; a numeric target? --task regression)`);
+    if (col.tooLarge)
+      throw new Error(
+        `${where(col.tooLarge.line)}: label ${col.tooLarge.value} is too large (at most ${MAX_CSV_CLASSES - 1}; a numeric target? --task regression)`,
+      );
     const labels = Uint32Array.from(col.values.finish());
-    const classes = this.options.labelOptional === true ? labels.reduce((m, l) => Math.max(m, l + 1), 0) : classCount(labels, name, `the label column "${col.name}"`);
-    const reason = task === 'classification' ? '--task classification' : `the label column "${col.name}" holds integers`;
+    const classes =
+      this.options.labelOptional === true
+        ? labels.reduce((m, l) => Math.max(m, l + 1), 0)
+        : classCount(labels, name, `the label column "${col.name}"`);
+    const reason =
+      task === 'classification' ? '--task classification' : `the label column "${col.name}" holds integers`;
     return { dataset: { ...base, classes, labels, labelName: col.name }, task: 'classification', reason, delimiter };
   }
 }
@@ -630,12 +748,17 @@ export function classCount(labels: Uint32Array, name: string, what: string): num
   }
   let distinct = 0;
   for (let c = 0; c < classes; c++) distinct += seen[c]!;
-  if (distinct < 2) throw new Error(`${name}: ${what} needs at least 2 distinct classes, found only ${labels.length > 0 ? `class ${labels[0]}` : 'no rows'}`);
+  if (distinct < 2)
+    throw new Error(
+      `${name}: ${what} needs at least 2 distinct classes, found only ${labels.length > 0 ? `class ${labels[0]}` : 'no rows'}`,
+    );
   const missing: number[] = [];
   for (let c = 0; c < classes; c++) if (!seen[c]) missing.push(c);
   if (missing.length > 0) {
     const list = missing.length > 5 ? `${missing.slice(0, 5).join(', ')}, ...` : missing.join(', ');
-    throw new Error(`${name}: labels must be 0..k-1 with every class present; the largest label is ${classes - 1} but no row has label ${list}${missing[0] === 0 ? ' (1-based labels?)' : ''}`);
+    throw new Error(
+      `${name}: labels must be 0..k-1 with every class present; the largest label is ${classes - 1} but no row has label ${list}${missing[0] === 0 ? ' (1-based labels?)' : ''}`,
+    );
   }
   return classes;
 }

@@ -14,7 +14,9 @@ export function digitPixels(parsed: unknown, where: string): number[] {
   }
   data.forEach((v: unknown, i) => {
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-      throw new Error(`${where}: pixel ${i} (image ${Math.floor(i / MNIST_FEATURES)}) must be a number in [0, 1], got ${JSON.stringify(v)}`);
+      throw new Error(
+        `${where}: pixel ${i} (image ${Math.floor(i / MNIST_FEATURES)}) must be a number in [0, 1], got ${JSON.stringify(v)}`,
+      );
     }
   });
   return data as number[];

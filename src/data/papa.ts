@@ -25,7 +25,11 @@ export function chunkParser(delimiter: string, newline: '\n' | '\r'): ChunkParse
 
 /** The delimiter of a sample among the candidates (papaparse's guess: the most consistent field count
  *  over the first rows), or undefined when none gives two fields or more. */
-export function sniffDelimiter(sample: string, newline: '\n' | '\r', candidates: readonly string[]): string | undefined {
+export function sniffDelimiter(
+  sample: string,
+  newline: '\n' | '\r',
+  candidates: readonly string[],
+): string | undefined {
   const r = Papa.parse<string[]>(sample, { delimitersToGuess: [...candidates], newline, preview: 10 });
   return r.errors.some((e) => e.code === 'UndetectableDelimiter') ? undefined : r.meta.delimiter;
 }

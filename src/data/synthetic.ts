@@ -51,7 +51,10 @@ export function circles(n: number, noise = 0.05, factor = 0.5, seed = 1): Datase
   const b = new Builder('circles', n, 2);
   const outer = Math.floor(n / 2);
   const inner = n - outer;
-  for (const [count, radius, label] of [[outer, 1, 0], [inner, factor, 1]] as const) {
+  for (const [count, radius, label] of [
+    [outer, 1, 0],
+    [inner, factor, 1],
+  ] as const) {
     for (let i = 0; i < count; i++) {
       const t = (2 * Math.PI * i) / count;
       b.push(radius * Math.cos(t) + noise * rng.normal(), radius * Math.sin(t) + noise * rng.normal(), label);
@@ -77,7 +80,12 @@ export function xor(n: number, noise = 0.1, seed = 1): Dataset {
 }
 
 /** Default noise of each toy set (standard deviation, in data units). */
-export const DEFAULT_NOISE: Readonly<Record<SyntheticName, number>> = { spiral: 0.2, moons: 0.1, circles: 0.05, xor: 0.1 };
+export const DEFAULT_NOISE: Readonly<Record<SyntheticName, number>> = {
+  spiral: 0.2,
+  moons: 0.1,
+  circles: 0.05,
+  xor: 0.1,
+};
 
 /** One of the toy sets (spiral with 3 classes), with its default noise unless `noise` is given. */
 export function syntheticDataset(name: SyntheticName, n: number, seed: number, noise = DEFAULT_NOISE[name]): Dataset {
@@ -100,7 +108,8 @@ function share(n: number, k: number, j: number): number {
 
 function check(what: string, n: number, noise: number, seed: number): void {
   if (!Number.isInteger(n) || n < 2) throw new Error(`${what}: n must be an integer >= 2, got ${n}`);
-  if (!(noise >= 0 && Number.isFinite(noise))) throw new Error(`${what}: noise must be a finite number >= 0, got ${noise}`);
+  if (!(noise >= 0 && Number.isFinite(noise)))
+    throw new Error(`${what}: noise must be a finite number >= 0, got ${noise}`);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`${what}: seed must be a non-negative integer, got ${seed}`);
 }
 

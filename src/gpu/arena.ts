@@ -11,7 +11,10 @@ export function liveBufferStats(): { buffers: number; bytes: number } {
 
 export class BufferArena {
   private readonly buffers = new Map<GPUBuffer, string>();
-  constructor(readonly device: GPUDevice, readonly owner: string) {}
+  constructor(
+    readonly device: GPUDevice,
+    readonly owner: string,
+  ) {}
 
   /** Bytes this arena holds now (its own count: not a difference of the module-wide one, which other
    *  arenas change meanwhile). */
@@ -31,9 +34,14 @@ export class BufferArena {
     const storageLimit = this.device.limits.maxStorageBufferBindingSize;
     const bytes = Math.max(16, Math.ceil(size / 4) * 4);
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-    if (bytes > limit) throw new Error(`${this.owner}: buffer '${label}' needs ${bytes} bytes (${mib(bytes)}), over the adapter's maxBufferSize of ${limit} (${mib(limit)})`);
+    if (bytes > limit)
+      throw new Error(
+        `${this.owner}: buffer '${label}' needs ${bytes} bytes (${mib(bytes)}), over the adapter's maxBufferSize of ${limit} (${mib(limit)})`,
+      );
     if (usage & GPUBufferUsage.STORAGE && bytes > storageLimit) {
-      throw new Error(`${this.owner}: buffer '${label}' needs ${bytes} bytes (${mib(bytes)}), over the adapter's maxStorageBufferBindingSize of ${storageLimit} (${mib(storageLimit)})`);
+      throw new Error(
+        `${this.owner}: buffer '${label}' needs ${bytes} bytes (${mib(bytes)}), over the adapter's maxStorageBufferBindingSize of ${storageLimit} (${mib(storageLimit)})`,
+      );
     }
     const buf = this.device.createBuffer({ label: `${this.owner}/${label}`, size: bytes, usage });
     this.buffers.set(buf, label);
@@ -44,7 +52,11 @@ export class BufferArena {
 
   /** A storage buffer holding `data`. */
   upload(label: string, data: Float32Array | Uint32Array, extraUsage: GPUBufferUsageFlags = 0): GPUBuffer {
-    const buf = this.create(label, data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extraUsage);
+    const buf = this.create(
+      label,
+      data.byteLength,
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extraUsage,
+    );
     this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
     return buf;
   }
@@ -71,7 +83,12 @@ export class BufferArena {
 }
 
 /** Copies a storage buffer's first `bytes` back to the CPU (creates and frees its own staging buffer). */
-export async function readBuffer(device: GPUDevice, src: GPUBuffer, bytes = src.size, offset = 0): Promise<ArrayBuffer> {
+export async function readBuffer(
+  device: GPUDevice,
+  src: GPUBuffer,
+  bytes = src.size,
+  offset = 0,
+): Promise<ArrayBuffer> {
   const arena = new BufferArena(device, 'readBuffer');
   try {
     const staging = arena.create('staging', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);

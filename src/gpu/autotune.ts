@@ -8,7 +8,15 @@
 import { BufferArena } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch } from './dispatch.ts';
-import { KERNELS, MATMUL_FAMILIES, actConstants, backwardMatmul, forwardMatmul, matmulWorkgroups, type MatmulFamily } from './kernels.ts';
+import {
+  KERNELS,
+  MATMUL_FAMILIES,
+  actConstants,
+  backwardMatmul,
+  forwardMatmul,
+  matmulWorkgroups,
+  type MatmulFamily,
+} from './kernels.ts';
 import { PassTimer } from './pass-timer.ts';
 
 export interface AutotuneResult {
@@ -52,7 +60,13 @@ function fnv1a(text: string): string {
 }
 
 /** The distinct sources of every matmul kernel (each .wgsl with its shared prefixes), from KERNELS. */
-export const MATMUL_SOURCES: readonly string[] = [...new Set(Object.entries(KERNELS).filter(([id]) => id.startsWith('matmul')).map(([, d]) => d.source))];
+export const MATMUL_SOURCES: readonly string[] = [
+  ...new Set(
+    Object.entries(KERNELS)
+      .filter(([id]) => id.startsWith('matmul'))
+      .map(([, d]) => d.source),
+  ),
+];
 
 /** The cache key of an adapter's tune: a change of adapter, shader source or tune shape misses. */
 export function tuneKey(adapter: string, sources: readonly string[] = MATMUL_SOURCES): string {
@@ -60,7 +74,8 @@ export function tuneKey(adapter: string, sources: readonly string[] = MATMUL_SOU
   return `${adapter} | matmul shaders ${fnv1a(sources.join('\n\0\n'))} | ${rows}x${nIn}->${nOut}`;
 }
 
-const fastest = (ms: Readonly<Record<MatmulFamily, number>>): MatmulFamily => FAMILIES.reduce((best, f) => (ms[f] < ms[best] ? f : best));
+const fastest = (ms: Readonly<Record<MatmulFamily, number>>): MatmulFamily =>
+  FAMILIES.reduce((best, f) => (ms[f] < ms[best] ? f : best));
 
 /** A stored entry is used only when it is for this key, times every family and names the fastest;
  *  anything else (another key, a corrupt or hand-edited value) is measured again. */
@@ -76,20 +91,29 @@ export function validEntry(value: unknown, key: string): TuneEntry | undefined {
 }
 
 /** The tune for `key`: the store's entry when valid, else measured and saved. */
-export async function tuneWith(key: string, adapter: string, store: TuneStore | undefined,
-  measure: () => Promise<Record<MatmulFamily, number>>): Promise<AutotuneResult> {
+export async function tuneWith(
+  key: string,
+  adapter: string,
+  store: TuneStore | undefined,
+  measure: () => Promise<Record<MatmulFamily, number>>,
+): Promise<AutotuneResult> {
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;
-  const stored = store && validEntry(await store.load(adapter).catch((e: unknown) => warn('reading', e, 'measuring instead')), key);
+  const stored =
+    store && validEntry(await store.load(adapter).catch((e: unknown) => warn('reading', e, 'measuring instead')), key);
   if (stored) return { family: stored.family, ms: stored.ms, source: 'cached', seconds: seconds() };
   const ms = await measure();
   const family = fastest(ms);
-  await store?.save(adapter, { key, family, ms }).catch((e: unknown) => warn('saving', e, 'the next run measures again'));
+  await store
+    ?.save(adapter, { key, family, ms })
+    .catch((e: unknown) => warn('saving', e, 'the next run measures again'));
   return { family, ms, source: 'measured', seconds: seconds() };
 }
 
 function warn(what: string, e: unknown, then: string): undefined {
-  console.warn(`matmul autotune: ${what} the tune cache failed (${e instanceof Error ? e.message : String(e)}); ${then}`);
+  console.warn(
+    `matmul autotune: ${what} the tune cache failed (${e instanceof Error ? e.message : String(e)}); ${then}`,
+  );
   return undefined;
 }
 
@@ -124,20 +148,40 @@ async function measure(ctx: GpuContext): Promise<Record<MatmulFamily, number>> {
     const relu = actConstants('relu');
     const timer = new PassTimer(ctx, arena);
     try {
-      const steps = await Promise.all(FAMILIES.map(async (family) => {
-        const fwd = forwardMatmul(family, nIn);
-        const bwd = backwardMatmul(family, nIn, nOut);
-        // The constants as plan.ts spreads them, so the plan reuses these pipelines.
-        const ops = await Promise.all([
-          Dispatch.create(arena, fwd.biasAct, { ...fwd.constants, ...relu }, { a, b: w, c: z, bias }, { M: rows, N: nOut, K: nIn })
-            .then((d) => [d, matmulWorkgroups(fwd.biasAct, rows, nOut)] as const),
-          Dispatch.create(arena, bwd.dW.id, bwd.dW.constants, { a: dz, b: a, c: dw }, { M: nOut, N: nIn, K: rows })
-            .then((d) => [d, matmulWorkgroups(bwd.dW.id, nOut, nIn)] as const),
-          Dispatch.create(arena, bwd.dA.actGrad, { ...bwd.dA.constants, ...relu }, { a: dz, b: w, c: dzPrev, aux: a }, { M: rows, N: nIn, K: nOut })
-            .then((d) => [d, matmulWorkgroups(bwd.dA.actGrad, rows, nIn)] as const),
-        ]);
-        return { family, once: () => timer.time(`autotune ${family}`, (pass) => ops.forEach(([d, grid]) => d.encode(pass, grid))) };
-      }));
+      const steps = await Promise.all(
+        FAMILIES.map(async (family) => {
+          const fwd = forwardMatmul(family, nIn);
+          const bwd = backwardMatmul(family, nIn, nOut);
+          // The constants as plan.ts spreads them, so the plan reuses these pipelines.
+          const ops = await Promise.all([
+            Dispatch.create(
+              arena,
+              fwd.biasAct,
+              { ...fwd.constants, ...relu },
+              { a, b: w, c: z, bias },
+              { M: rows, N: nOut, K: nIn },
+            ).then((d) => [d, matmulWorkgroups(fwd.biasAct, rows, nOut)] as const),
+            Dispatch.create(
+              arena,
+              bwd.dW.id,
+              bwd.dW.constants,
+              { a: dz, b: a, c: dw },
+              { M: nOut, N: nIn, K: rows },
+            ).then((d) => [d, matmulWorkgroups(bwd.dW.id, nOut, nIn)] as const),
+            Dispatch.create(
+              arena,
+              bwd.dA.actGrad,
+              { ...bwd.dA.constants, ...relu },
+              { a: dz, b: w, c: dzPrev, aux: a },
+              { M: rows, N: nIn, K: nOut },
+            ).then((d) => [d, matmulWorkgroups(bwd.dA.actGrad, rows, nIn)] as const),
+          ]);
+          return {
+            family,
+            once: () => timer.time(`autotune ${family}`, (pass) => ops.forEach(([d, grid]) => d.encode(pass, grid))),
+          };
+        }),
+      );
       for (const s of steps) await s.once(); // warm-up: first use compiles or uploads on some drivers
       const ms = Object.fromEntries(FAMILIES.map((f) => [f, Infinity])) as Record<MatmulFamily, number>;
       // Families interleaved, so a burst of load elsewhere hits both alike.

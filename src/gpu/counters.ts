@@ -25,6 +25,11 @@ export class HostCounters implements HostCounts {
 
   /** A copy, so a caller's snapshot does not move. */
   snapshot(): HostCounts {
-    return { dispatches: this.dispatches, bindGroupSets: this.bindGroupSets, bufferWrites: this.bufferWrites, submits: this.submits };
+    return {
+      dispatches: this.dispatches,
+      bindGroupSets: this.bindGroupSets,
+      bufferWrites: this.bufferWrites,
+      submits: this.submits,
+    };
   }
 }

@@ -15,7 +15,9 @@ export function adapterName(info: GPUAdapterInfo): string {
 /** Requests a WebGPU device. Throws (never returns a stub) when WebGPU or an adapter is missing. */
 export async function acquireDevice(): Promise<GpuContext> {
   if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
-    throw new Error('WebGPU is not available here (navigator.gpu is missing; it needs a secure context such as http://127.0.0.1 and a browser with WebGPU enabled)');
+    throw new Error(
+      'WebGPU is not available here (navigator.gpu is missing; it needs a secure context such as http://127.0.0.1 and a browser with WebGPU enabled)',
+    );
   }
   const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('WebGPU adapter not found: navigator.gpu.requestAdapter() returned null');

@@ -4,7 +4,15 @@
 // command buffer can run the kernel several times with different values (several steps per submit).
 import { BufferArena } from './arena.ts';
 import { HostCounters } from './counters.ts';
-import { KERNELS, bindGroupLayout, packUniform, pipeline, uniformBytes, type KernelId, type Workgroups } from './kernels.ts';
+import {
+  KERNELS,
+  bindGroupLayout,
+  packUniform,
+  pipeline,
+  uniformBytes,
+  type KernelId,
+  type Workgroups,
+} from './kernels.ts';
 
 export type BufferRef = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
 
@@ -38,7 +46,8 @@ export class Dispatch {
   ): Promise<Dispatch> {
     const desc = KERNELS[id];
     const device = arena.device;
-    if (!Number.isInteger(slots) || slots < 1) throw new Error(`kernel ${desc.name}: uniform slots must be a positive integer, got ${slots}`);
+    if (!Number.isInteger(slots) || slots < 1)
+      throw new Error(`kernel ${desc.name}: uniform slots must be a positive integer, got ${slots}`);
     const pipe = await pipeline(device, desc, constants);
     // One buffer for every slot; each slot starts at an offset a uniform binding may start at.
     const bytes = uniformBytes(desc);
@@ -48,12 +57,17 @@ export class Dispatch {
     const layout = bindGroupLayout(device, desc);
     const bindGroups = Array.from({ length: slots }, (_, slot) => {
       const entries: GPUBindGroupEntry[] = desc.bindings.map((b) => {
-        if (b.kind === 'uniform') return { binding: b.binding, resource: { buffer: ubuf, offset: slot * stride, size: bytes } };
+        if (b.kind === 'uniform')
+          return { binding: b.binding, resource: { buffer: ubuf, offset: slot * stride, size: bytes } };
         const ref = buffers[b.name];
         if (!ref) throw new Error(`kernel ${desc.name} (${desc.entryPoint}): no buffer given for binding '${b.name}'`);
         return { binding: b.binding, resource: ref instanceof GPUBuffer ? { buffer: ref } : ref };
       });
-      return device.createBindGroup({ label: `${desc.name}.${desc.entryPoint}${slots > 1 ? ` slot ${slot}` : ''}`, layout, entries });
+      return device.createBindGroup({
+        label: `${desc.name}.${desc.entryPoint}${slots > 1 ? ` slot ${slot}` : ''}`,
+        layout,
+        entries,
+      });
     });
     const d = new Dispatch(id, device, pipe, bindGroups, ubuf, stride, counters);
     for (let slot = 0; slot < slots; slot++) d.setUniform(uniform, slot);
@@ -82,6 +96,7 @@ export class Dispatch {
   }
 
   private checkSlot(slot: number): void {
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.bindGroups.length) throw new Error(`kernel ${KERNELS[this.id].name}: uniform slot ${slot} outside 0..${this.bindGroups.length - 1}`);
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.bindGroups.length)
+      throw new Error(`kernel ${KERNELS[this.id].name}: uniform slot ${slot} outside 0..${this.bindGroups.length - 1}`);
   }
 }

@@ -57,24 +57,91 @@ const matmulVec4KnSource = withMatmulCommon(matmulVec4KnWgsl);
 const matmulTiled8Source = withMatmulCommon(matmulScalar + '\n' + matmulTiled8Wgsl);
 const activationSource = withActs(activationWgsl);
 const batchNormSource = withActs(batchNormWgsl);
-const dims = [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['s_a', 'u32'], ['s_b', 'u32'], ['s_c', 'u32'], ['s_x', 'u32'], ['s_blocks', 'u32'], ['s_models', 'u32'], ['s_rblocks', 'u32'], ['s_mx', 'u32']] as const;
-const shape = [['rows', 'u32'], ['cols', 'u32'], ['s_x', 'u32'], ['s_y', 'u32'], ['s_models', 'u32']] as const;
-const lossShape = [['rows', 'u32'], ['cols', 'u32'], ['s_rows', 'u32'], ['s_stats', 'u32'], ['s_models', 'u32']] as const;
-const gradShape = [['rows', 'u32'], ['cols', 'u32'], ['s_dz', 'u32'], ['s_db', 'u32'], ['s_models', 'u32']] as const;
+const dims = [
+  ['M', 'u32'],
+  ['N', 'u32'],
+  ['K', 'u32'],
+  ['s_a', 'u32'],
+  ['s_b', 'u32'],
+  ['s_c', 'u32'],
+  ['s_x', 'u32'],
+  ['s_blocks', 'u32'],
+  ['s_models', 'u32'],
+  ['s_rblocks', 'u32'],
+  ['s_mx', 'u32'],
+] as const;
+const shape = [
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['s_x', 'u32'],
+  ['s_y', 'u32'],
+  ['s_models', 'u32'],
+] as const;
+const lossShape = [
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['s_rows', 'u32'],
+  ['s_stats', 'u32'],
+  ['s_models', 'u32'],
+] as const;
+const gradShape = [
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['s_dz', 'u32'],
+  ['s_db', 'u32'],
+  ['s_models', 'u32'],
+] as const;
 // Kernels that read the step table and the models' constants (step_table.wgsl).
 const TABLE = [r(14, 'table'), r(15, 'models')] as const;
-const BN_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['eps', 'f32'], ['momentum', 'f32'], ['s_x', 'u32'], ['s_param', 'u32'], ['s_istd', 'u32'],
-  ['o_gamma', 'u32'], ['o_beta', 'u32'], ['o_mean', 'u32'], ['o_var', 'u32'], ['s_models', 'u32']] as const;
-const DROP_UNIFORM = [['rows', 'u32'], ['cols', 'u32'], ['layer', 'u32'], ['row', 'u32'], ['s_x', 'u32'], ['s_models', 'u32']] as const;
+const BN_UNIFORM = [
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['eps', 'f32'],
+  ['momentum', 'f32'],
+  ['s_x', 'u32'],
+  ['s_param', 'u32'],
+  ['s_istd', 'u32'],
+  ['o_gamma', 'u32'],
+  ['o_beta', 'u32'],
+  ['o_mean', 'u32'],
+  ['o_var', 'u32'],
+  ['s_models', 'u32'],
+] as const;
+const DROP_UNIFORM = [
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['layer', 'u32'],
+  ['row', 'u32'],
+  ['s_x', 'u32'],
+  ['s_models', 'u32'],
+] as const;
 
 // Every matmul entry point binds a, b, c and dims; the fused epilogues add bias (forward) or aux (g′).
 const MATMUL_BINDINGS = [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')];
-const mmPlain = (file: string, source: string, entryPoint: string): KernelDesc =>
-  ({ name: 'matmul', file, source, entryPoint, bindings: MATMUL_BINDINGS, uniform: dims });
-const mmBiasAct = (file: string, source: string, entryPoint: string): KernelDesc =>
-  ({ name: 'matmulBiasAct', file, source, entryPoint, bindings: [...MATMUL_BINDINGS, r(4, 'bias')], uniform: dims });
-const mmActGrad = (file: string, source: string, entryPoint: string): KernelDesc =>
-  ({ name: 'matmulActGrad', file, source, entryPoint, bindings: [...MATMUL_BINDINGS, r(5, 'aux')], uniform: dims });
+const mmPlain = (file: string, source: string, entryPoint: string): KernelDesc => ({
+  name: 'matmul',
+  file,
+  source,
+  entryPoint,
+  bindings: MATMUL_BINDINGS,
+  uniform: dims,
+});
+const mmBiasAct = (file: string, source: string, entryPoint: string): KernelDesc => ({
+  name: 'matmulBiasAct',
+  file,
+  source,
+  entryPoint,
+  bindings: [...MATMUL_BINDINGS, r(4, 'bias')],
+  uniform: dims,
+});
+const mmActGrad = (file: string, source: string, entryPoint: string): KernelDesc => ({
+  name: 'matmulActGrad',
+  file,
+  source,
+  entryPoint,
+  bindings: [...MATMUL_BINDINGS, r(5, 'aux')],
+  uniform: dims,
+});
 
 export const KERNELS = {
   matmulTiled: mmPlain('matmul.wgsl', matmulSource, 'tiled'),
@@ -96,40 +163,161 @@ export const KERNELS = {
   matmulVec4TN: mmPlain('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_tn'),
   matmulVec4NN: mmPlain('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_nn'),
   matmulVec4NNActGrad: mmActGrad('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_nn_act_grad'),
-  biasActivation: { name: 'biasActivation', file: 'activation.wgsl', source: activationSource, entryPoint: 'bias_act',
-    bindings: [s(0, 'x'), u(1, 'shape'), r(2, 'bias')], uniform: shape },
-  activationGrad: { name: 'activationGrad', file: 'activation.wgsl', source: activationSource, entryPoint: 'act_grad',
-    bindings: [s(0, 'x'), u(1, 'shape'), r(3, 'a')], uniform: shape },
-  bceWithLogits: { name: 'bceWithLogits', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'bce_logits',
-    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: lossShape },
-  softmaxCrossEntropy: { name: 'softmaxCrossEntropy', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'softmax_ce',
-    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: lossShape },
-  mseLoss: { name: 'mseLoss', file: 'loss.wgsl', source: lossWgsl, entryPoint: 'mse',
-    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')], uniform: lossShape },
-  reduceStats: { name: 'reduceStats', file: 'reduce.wgsl', source: withTable(reduceWgsl), entryPoint: 'reduce_stats',
-    bindings: [r(0, 'row_stats'), s(1, 'total'), u(2, 'shape'), r(3, 'l2_part'), ...TABLE], uniform: [['rows', 'u32'], ['s_stats', 'u32'], ['s_models', 'u32'], ['l2', 'u32']] },
-  biasGrad: { name: 'biasGrad', file: 'bias_grad.wgsl', source: biasGradWgsl, entryPoint: 'bias_grad',
-    bindings: [r(0, 'dz'), s(1, 'db'), u(2, 'shape')], uniform: gradShape },
-  sgdUpdate: { name: 'sgdUpdate', file: 'sgd.wgsl', source: withTable(sgdWgsl), entryPoint: 'sgd',
-    bindings: [s(0, 'param'), r(1, 'grad'), u(2, 'step'), ...TABLE], uniform: [['n', 'u32'], ['row', 'u32'], ['s_param', 'u32'], ['s_models', 'u32']] },
-  gather: { name: 'gather', file: 'gather.wgsl', source: withTable(gatherWgsl), entryPoint: 'gather',
+  biasActivation: {
+    name: 'biasActivation',
+    file: 'activation.wgsl',
+    source: activationSource,
+    entryPoint: 'bias_act',
+    bindings: [s(0, 'x'), u(1, 'shape'), r(2, 'bias')],
+    uniform: shape,
+  },
+  activationGrad: {
+    name: 'activationGrad',
+    file: 'activation.wgsl',
+    source: activationSource,
+    entryPoint: 'act_grad',
+    bindings: [s(0, 'x'), u(1, 'shape'), r(3, 'a')],
+    uniform: shape,
+  },
+  bceWithLogits: {
+    name: 'bceWithLogits',
+    file: 'loss.wgsl',
+    source: lossWgsl,
+    entryPoint: 'bce_logits',
+    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')],
+    uniform: lossShape,
+  },
+  softmaxCrossEntropy: {
+    name: 'softmaxCrossEntropy',
+    file: 'loss.wgsl',
+    source: lossWgsl,
+    entryPoint: 'softmax_ce',
+    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')],
+    uniform: lossShape,
+  },
+  mseLoss: {
+    name: 'mseLoss',
+    file: 'loss.wgsl',
+    source: lossWgsl,
+    entryPoint: 'mse',
+    bindings: [r(0, 'z'), r(1, 'y'), s(2, 'dz'), s(3, 'row_stats'), u(4, 'shape')],
+    uniform: lossShape,
+  },
+  reduceStats: {
+    name: 'reduceStats',
+    file: 'reduce.wgsl',
+    source: withTable(reduceWgsl),
+    entryPoint: 'reduce_stats',
+    bindings: [r(0, 'row_stats'), s(1, 'total'), u(2, 'shape'), r(3, 'l2_part'), ...TABLE],
+    uniform: [
+      ['rows', 'u32'],
+      ['s_stats', 'u32'],
+      ['s_models', 'u32'],
+      ['l2', 'u32'],
+    ],
+  },
+  biasGrad: {
+    name: 'biasGrad',
+    file: 'bias_grad.wgsl',
+    source: biasGradWgsl,
+    entryPoint: 'bias_grad',
+    bindings: [r(0, 'dz'), s(1, 'db'), u(2, 'shape')],
+    uniform: gradShape,
+  },
+  sgdUpdate: {
+    name: 'sgdUpdate',
+    file: 'sgd.wgsl',
+    source: withTable(sgdWgsl),
+    entryPoint: 'sgd',
+    bindings: [s(0, 'param'), r(1, 'grad'), u(2, 'step'), ...TABLE],
+    uniform: [
+      ['n', 'u32'],
+      ['row', 'u32'],
+      ['s_param', 'u32'],
+      ['s_models', 'u32'],
+    ],
+  },
+  gather: {
+    name: 'gather',
+    file: 'gather.wgsl',
+    source: withTable(gatherWgsl),
+    entryPoint: 'gather',
     bindings: [r(0, 'src'), r(1, 'index'), s(2, 'dst'), u(3, 'range'), r(4, 'src_y'), s(5, 'dst_y'), ...TABLE],
-    uniform: [['rows', 'u32'], ['cols', 'u32'], ['row', 'u32'], ['s_index', 'u32'], ['s_dst', 'u32'], ['s_models', 'u32'], ['cols_y', 'u32'], ['s_dst_y', 'u32']] },
-  optimizerUpdate: { name: 'optimizerUpdate', file: 'optimizer.wgsl', source: withTable(optimizerWgsl), entryPoint: 'optimizer',
+    uniform: [
+      ['rows', 'u32'],
+      ['cols', 'u32'],
+      ['row', 'u32'],
+      ['s_index', 'u32'],
+      ['s_dst', 'u32'],
+      ['s_models', 'u32'],
+      ['cols_y', 'u32'],
+      ['s_dst_y', 'u32'],
+    ],
+  },
+  optimizerUpdate: {
+    name: 'optimizerUpdate',
+    file: 'optimizer.wgsl',
+    source: withTable(optimizerWgsl),
+    entryPoint: 'optimizer',
     bindings: [s(0, 'param'), s(1, 'grad'), s(2, 'v'), s(3, 's'), r(4, 'decay'), u(5, 'step'), ...TABLE],
-    uniform: [['n', 'u32'], ['row', 'u32'], ['s_param', 'u32'], ['s_models', 'u32']] },
-  l2Penalty: { name: 'l2Penalty', file: 'l2_penalty.wgsl', source: l2PenaltyWgsl, entryPoint: 'l2_penalty',
-    bindings: [r(0, 'param'), r(1, 'decay'), s(2, 'partials'), u(3, 'pen')], uniform: [['n', 'u32'], ['s_param', 'u32']] },
-  dropoutForward: { name: 'dropoutForward', file: 'dropout.wgsl', source: withTable(dropoutWgsl), entryPoint: 'dropout_forward',
-    bindings: [r(0, 'src'), s(1, 'dst'), u(2, 'drop'), ...TABLE], uniform: DROP_UNIFORM },
-  dropoutBackward: { name: 'dropoutBackward', file: 'dropout.wgsl', source: withTable(dropoutWgsl), entryPoint: 'dropout_backward',
-    bindings: [s(3, 'x'), u(2, 'drop'), ...TABLE], uniform: DROP_UNIFORM },
-  batchNormForward: { name: 'batchNormForward', file: 'batchnorm.wgsl', source: batchNormSource, entryPoint: 'bn_forward',
-    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'p'), s(6, 'xhat'), s(7, 'istd')], uniform: BN_UNIFORM },
-  batchNormInference: { name: 'batchNormInference', file: 'batchnorm.wgsl', source: batchNormSource, entryPoint: 'bn_inference',
-    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'p')], uniform: BN_UNIFORM },
-  batchNormBackward: { name: 'batchNormBackward', file: 'batchnorm.wgsl', source: batchNormSource, entryPoint: 'bn_backward',
-    bindings: [s(0, 'x'), u(1, 'bn'), r(8, 'a'), r(9, 'p_in'), s(10, 'g'), r(12, 'xhat_in'), r(13, 'istd_in')], uniform: BN_UNIFORM },
+    uniform: [
+      ['n', 'u32'],
+      ['row', 'u32'],
+      ['s_param', 'u32'],
+      ['s_models', 'u32'],
+    ],
+  },
+  l2Penalty: {
+    name: 'l2Penalty',
+    file: 'l2_penalty.wgsl',
+    source: l2PenaltyWgsl,
+    entryPoint: 'l2_penalty',
+    bindings: [r(0, 'param'), r(1, 'decay'), s(2, 'partials'), u(3, 'pen')],
+    uniform: [
+      ['n', 'u32'],
+      ['s_param', 'u32'],
+    ],
+  },
+  dropoutForward: {
+    name: 'dropoutForward',
+    file: 'dropout.wgsl',
+    source: withTable(dropoutWgsl),
+    entryPoint: 'dropout_forward',
+    bindings: [r(0, 'src'), s(1, 'dst'), u(2, 'drop'), ...TABLE],
+    uniform: DROP_UNIFORM,
+  },
+  dropoutBackward: {
+    name: 'dropoutBackward',
+    file: 'dropout.wgsl',
+    source: withTable(dropoutWgsl),
+    entryPoint: 'dropout_backward',
+    bindings: [s(3, 'x'), u(2, 'drop'), ...TABLE],
+    uniform: DROP_UNIFORM,
+  },
+  batchNormForward: {
+    name: 'batchNormForward',
+    file: 'batchnorm.wgsl',
+    source: batchNormSource,
+    entryPoint: 'bn_forward',
+    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'p'), s(6, 'xhat'), s(7, 'istd')],
+    uniform: BN_UNIFORM,
+  },
+  batchNormInference: {
+    name: 'batchNormInference',
+    file: 'batchnorm.wgsl',
+    source: batchNormSource,
+    entryPoint: 'bn_inference',
+    bindings: [s(0, 'x'), u(1, 'bn'), s(2, 'p')],
+    uniform: BN_UNIFORM,
+  },
+  batchNormBackward: {
+    name: 'batchNormBackward',
+    file: 'batchnorm.wgsl',
+    source: batchNormSource,
+    entryPoint: 'bn_backward',
+    bindings: [s(0, 'x'), u(1, 'bn'), r(8, 'a'), r(9, 'p_in'), s(10, 'g'), r(12, 'xhat_in'), r(13, 'istd_in')],
+    uniform: BN_UNIFORM,
+  },
 } as const satisfies Record<string, KernelDesc>;
 export type KernelId = keyof typeof KERNELS;
 
@@ -166,7 +354,9 @@ export function preferredMatmul(adapterName: string): MatmulFamily {
 }
 /** The vec4 kernels have one orientation each (no TRANS_* overrides) and need these dimensions
  *  divisible by 4 (their vec4 operands are contiguous along them). */
-const VEC4_MATMULS: Partial<Record<KernelId, { readonly transA: boolean; readonly transB: boolean; readonly div4: readonly ('M' | 'N' | 'K')[] }>> = {
+const VEC4_MATMULS: Partial<
+  Record<KernelId, { readonly transA: boolean; readonly transB: boolean; readonly div4: readonly ('M' | 'N' | 'K')[] }>
+> = {
   matmulVec4NT: { transA: false, transB: true, div4: ['K'] },
   matmulVec4NTBiasAct: { transA: false, transB: true, div4: ['K'] },
   matmulVec4TN: { transA: true, transB: false, div4: ['M', 'N'] },
@@ -176,12 +366,21 @@ const VEC4_MATMULS: Partial<Record<KernelId, { readonly transA: boolean; readonl
 
 /** Override constants of a matmul kernel for an orientation: TRANS_* for matmul.wgsl, none for a vec4
  *  kernel, which throws (naming itself and the shape) when the orientation or shape is not its own. */
-export function matmulConstants(id: KernelId, M: number, N: number, K: number, transA: boolean, transB: boolean): Record<string, number> {
+export function matmulConstants(
+  id: KernelId,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+): Record<string, number> {
   const v = VEC4_MATMULS[id];
   if (!v) return { TRANS_A: Number(transA), TRANS_B: Number(transB) };
   const dims = { M, N, K };
   if (transA !== v.transA || transB !== v.transB || v.div4.some((d) => dims[d] % 4 !== 0)) {
-    throw new Error(`kernel ${id}: needs transA=${v.transA} transB=${v.transB} and ${v.div4.join(', ')} divisible by 4, got transA=${transA} transB=${transB} M=${M} N=${N} K=${K}`);
+    throw new Error(
+      `kernel ${id}: needs transA=${v.transA} transB=${v.transB} and ${v.div4.join(', ')} divisible by 4, got transA=${transA} transB=${transB} M=${M} N=${N} K=${K}`,
+    );
   }
   return {};
 }
@@ -189,8 +388,12 @@ export function matmulConstants(id: KernelId, M: number, N: number, K: number, t
 /** The forward product Z = A·Wᵀ of a family for reduction length K, with the orientation constants
  *  its kernels take. The blocked family switches to matmul_vec4.wgsl when K % 4 == 0: 1.6× faster on
  *  SwiftShader (README); the tiled families are unchanged. */
-export function forwardMatmul(family: MatmulFamily, K: number): { plain: KernelId; biasAct: KernelId; constants: Record<string, number> } {
-  if (family === 'blocked' && K % 4 === 0) return { plain: 'matmulVec4NT', biasAct: 'matmulVec4NTBiasAct', constants: {} };
+export function forwardMatmul(
+  family: MatmulFamily,
+  K: number,
+): { plain: KernelId; biasAct: KernelId; constants: Record<string, number> } {
+  if (family === 'blocked' && K % 4 === 0)
+    return { plain: 'matmulVec4NT', biasAct: 'matmulVec4NTBiasAct', constants: {} };
   return { ...MATMUL_FAMILIES[family], constants: { TRANS_A: 0, TRANS_B: 1 } };
 }
 
@@ -198,15 +401,25 @@ export function forwardMatmul(family: MatmulFamily, K: number): { plain: KernelI
  *  ([nOut][nIn], K = rows) and dA_prev = dZ·W ([rows][nIn], K = nOut; plain, or × g' fused). The
  *  blocked family switches to matmul_vec4_kn.wgsl when nIn and nOut are divisible by 4 (both kernels
  *  need both; the row count may be anything); the tiled families are unchanged. */
-export function backwardMatmul(family: MatmulFamily, nIn: number, nOut: number): {
+export function backwardMatmul(
+  family: MatmulFamily,
+  nIn: number,
+  nOut: number,
+): {
   dW: { id: KernelId; constants: Record<string, number> };
   dA: { plain: KernelId; actGrad: KernelId; constants: Record<string, number> };
 } {
   if (family === 'blocked' && nIn % 4 === 0 && nOut % 4 === 0) {
-    return { dW: { id: 'matmulVec4TN', constants: {} }, dA: { plain: 'matmulVec4NN', actGrad: 'matmulVec4NNActGrad', constants: {} } };
+    return {
+      dW: { id: 'matmulVec4TN', constants: {} },
+      dA: { plain: 'matmulVec4NN', actGrad: 'matmulVec4NNActGrad', constants: {} },
+    };
   }
   const f = MATMUL_FAMILIES[family];
-  return { dW: { id: f.plain, constants: { TRANS_A: 1, TRANS_B: 0 } }, dA: { plain: f.plain, actGrad: f.actGrad, constants: { TRANS_A: 0, TRANS_B: 0 } } };
+  return {
+    dW: { id: f.plain, constants: { TRANS_A: 1, TRANS_B: 0 } },
+    dA: { plain: f.plain, actGrad: f.actGrad, constants: { TRANS_A: 0, TRANS_B: 0 } },
+  };
 }
 const ELEMENTWISE_WG = 256;
 const MAX_WG_PER_DIM = 65535;
@@ -220,7 +433,11 @@ export const modelsAlongX = (id: KernelId): boolean => id.startsWith('matmulBloc
  *  models side by side along x — mx chosen for the fewest workgroups (ties: the fewest models along
  *  x), so small products share workgroups instead of idling most of their threads. One model: its
  *  blocks, the grid of old. */
-export function modelLayout(M: number, N: number, models: number): { bx: number; by: number; mx: number; grid: Workgroups } {
+export function modelLayout(
+  M: number,
+  N: number,
+  models: number,
+): { bx: number; by: number; mx: number; grid: Workgroups } {
   const bx = Math.ceil(N / 4);
   const by = Math.ceil(M / 4);
   let best = { bx, by, mx: 1, grid: [Math.ceil(bx / 8), Math.ceil((models * by) / 8), 1] as Workgroups };
@@ -288,7 +505,11 @@ function shaderModule(device: GPUDevice, desc: KernelDesc): GPUShaderModule {
   return mod;
 }
 
-export function pipeline(device: GPUDevice, desc: KernelDesc, constants: Record<string, number> = {}): Promise<GPUComputePipeline> {
+export function pipeline(
+  device: GPUDevice,
+  desc: KernelDesc,
+  constants: Record<string, number> = {},
+): Promise<GPUComputePipeline> {
   let m = pipelineCache.get(device);
   if (!m) pipelineCache.set(device, (m = new Map()));
   const key = `${desc.file}:${desc.entryPoint}:${JSON.stringify(constants)}`;
@@ -301,7 +522,9 @@ export function pipeline(device: GPUDevice, desc: KernelDesc, constants: Record<
         compute: { module: shaderModule(device, desc), entryPoint: desc.entryPoint, constants },
       })
       .catch((e: unknown) => {
-        throw new Error(`kernel ${desc.name} (${key}): pipeline creation failed: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(
+          `kernel ${desc.name} (${key}): pipeline creation failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
       });
     m.set(key, p);
   }
@@ -321,7 +544,8 @@ export function packUniform(desc: KernelDesc, values: Record<string, number>): A
     const v = values[name] ?? (name.startsWith('s_') ? 0 : undefined);
     if (v === undefined) throw new Error(`kernel ${desc.name}: uniform field '${name}' missing`);
     if (type === 'u32') {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`kernel ${desc.name}: uniform ${name} = ${v} is not a u32`);
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+        throw new Error(`kernel ${desc.name}: uniform ${name} = ${v} is not a u32`);
       view.setUint32(i * 4, v, true);
     } else view.setFloat32(i * 4, v, true);
   });

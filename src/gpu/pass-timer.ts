@@ -10,11 +10,16 @@ export class PassTimer {
   private readonly read: GPUBuffer | undefined;
 
   /** Its buffers belong to `arena`; destroy() frees the query set. */
-  constructor(private readonly ctx: GpuContext, arena: BufferArena) {
+  constructor(
+    private readonly ctx: GpuContext,
+    arena: BufferArena,
+  ) {
     const ts = ctx.features.includes('timestamp-query');
     this.timer = ts ? 'timestamp-query' : 'wall';
     this.qs = ts ? ctx.device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
-    this.resolve = ts ? arena.create('timer.resolve', 16, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC) : undefined;
+    this.resolve = ts
+      ? arena.create('timer.resolve', 16, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC)
+      : undefined;
     this.read = ts ? arena.create('timer.read', 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST) : undefined;
   }
 
@@ -23,7 +28,11 @@ export class PassTimer {
     const { device } = this.ctx;
     const { qs, resolve, read } = this;
     const enc = device.createCommandEncoder({ label });
-    const pass = enc.beginComputePass(qs ? { label, timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : { label });
+    const pass = enc.beginComputePass(
+      qs
+        ? { label, timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } }
+        : { label },
+    );
     body(pass);
     pass.end();
     if (qs && resolve && read) {

@@ -11,14 +11,50 @@
 // and order; what changes per step (start, t, learning rates, Adam's corrections) is one step-table
 // write per submitted group. Nothing in a model's arithmetic depends on the others, so each model's
 // trajectory is bit-identical to a one-model plan's (tests/browser/models.test.ts).
-import { BN_EPSILON, BN_MOMENTUM, fromTensors, hasBatchNorm, layerActivation, layerCount, layerTensors, size, type BatchNormTensors, type ModelSpec, type Params } from '../model.ts';
-import { SNAPSHOT_SLOTS, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
+import {
+  BN_EPSILON,
+  BN_MOMENTUM,
+  fromTensors,
+  hasBatchNorm,
+  layerActivation,
+  layerCount,
+  layerTensors,
+  size,
+  type BatchNormTensors,
+  type ModelSpec,
+  type Params,
+} from '../model.ts';
+import {
+  SNAPSHOT_SLOTS,
+  resolveConfig,
+  type BackendInit,
+  type Split,
+  type SplitData,
+  type Stats,
+  type TrainBackend,
+  type TrainConfig,
+} from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import type { TrainState } from '../train/checkpoint.ts';
 import { HostCounters, type HostCounts } from './counters.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
-import { OPT_ID, modelLayout, modelsAlongX, type KernelId, backwardMatmul, forwardMatmul, actConstants, columnWorkgroups, elementwiseWorkgroups, matmulWorkgroups, preferredMatmul, rowWorkgroups, type MatmulFamily, type Workgroups } from './kernels.ts';
+import {
+  OPT_ID,
+  modelLayout,
+  modelsAlongX,
+  type KernelId,
+  backwardMatmul,
+  forwardMatmul,
+  actConstants,
+  columnWorkgroups,
+  elementwiseWorkgroups,
+  matmulWorkgroups,
+  preferredMatmul,
+  rowWorkgroups,
+  type MatmulFamily,
+  type Workgroups,
+} from './kernels.ts';
 import { ReadbackPool } from './readback.ts';
 import { MODEL_BYTES, StepTable, modelConstants, packModels } from './step-table.ts';
 import { dataLayout, ShardStream, type DataLayout, type ShardBuffers } from './shards.ts';
@@ -70,8 +106,17 @@ export interface PlanRows {
  *  before anything is allocated. Not listed: the kernels' uniform buffers and the read-back staging
  *  buffers, a few KiB. `offsetAlignment` is the device's minStorageBufferOffsetAlignment; `data` the
  *  plan's dataLayout (sharded: two shard buffers instead of the splits). */
-export function planMemory(spec: ModelSpec, config: Partial<TrainConfig> | undefined, maxBatch: number, rows: PlanRows,
-  offsetAlignment = 256, inference = false, data: DataLayout = { mode: 'resident' }, models = 1, stepsPerSubmit = 1): { name: string; bytes: number }[] {
+export function planMemory(
+  spec: ModelSpec,
+  config: Partial<TrainConfig> | undefined,
+  maxBatch: number,
+  rows: PlanRows,
+  offsetAlignment = 256,
+  inference = false,
+  data: DataLayout = { mode: 'resident' },
+  models = 1,
+  stepsPerSubmit = 1,
+): { name: string; bytes: number }[] {
   const c = resolveConfig(config);
   const N = models;
   const L = layerCount(spec);
@@ -87,32 +132,59 @@ export function planMemory(spec: ModelSpec, config: Partial<TrainConfig> | undef
   const n0 = size(spec, 0);
   const out = size(spec, L);
   const list: { name: string; bytes: number }[] = [
-    { name: 'params', bytes: bytes(N * total) }, { name: 'grads', bytes: bytes(N * total) },
+    { name: 'params', bytes: bytes(N * total) },
+    { name: 'grads', bytes: bytes(N * total) },
     ...Array.from({ length: SNAPSHOT_SLOTS }, (_, i) => ({ name: `snapshot${i}`, bytes: bytes(N * total) })),
-    { name: 'models', bytes: N * MODEL_BYTES }, { name: 'steps', bytes: stepsPerSubmit * (1 + N) * 16 },
+    { name: 'models', bytes: N * MODEL_BYTES },
+    { name: 'steps', bytes: stepsPerSubmit * (1 + N) * 16 },
   ];
   if (!plainSgd) list.push({ name: 'decay', bytes: bytes(total) });
-  const split = (name: string, n: number) => [{ name: `${name}.x`, bytes: bytes(n > 0 ? n * n0 : 4) }, { name: `${name}.y`, bytes: bytes(n > 0 ? n * out : 4) }];
+  const split = (name: string, n: number) => [
+    { name: `${name}.x`, bytes: bytes(n > 0 ? n * n0 : 4) },
+    { name: `${name}.y`, bytes: bytes(n > 0 ? n * out : 4) },
+  ];
   if (data.mode === 'resident') {
-    list.push(...split('train', rows.train), ...split('test', rows.test), ...(rows.dev > 0 ? split('dev', rows.dev) : []));
-    list.push({ name: 'order', bytes: bytes(N * Math.max(rows.train, 1)) }, { name: 'identity', bytes: bytes(Math.max(rows.train, rows.test, rows.dev, 1)) });
+    list.push(
+      ...split('train', rows.train),
+      ...split('test', rows.test),
+      ...(rows.dev > 0 ? split('dev', rows.dev) : []),
+    );
+    list.push(
+      { name: 'order', bytes: bytes(N * Math.max(rows.train, 1)) },
+      { name: 'identity', bytes: bytes(Math.max(rows.train, rows.test, rows.dev, 1)) },
+    );
   } else {
-    list.push(...split('shard0', data.shardRows), ...split('shard1', data.shardRows), { name: 'identity', bytes: bytes(data.shardRows) });
+    list.push(...split('shard0', data.shardRows), ...split('shard1', data.shardRows), {
+      name: 'identity',
+      bytes: bytes(data.shardRows),
+    });
   }
   const batch = (n: number) => bytes(N * maxBatch * n);
   spec.sizes.forEach((n, l) => list.push({ name: `A${l}`, bytes: batch(n) }));
-  spec.sizes.forEach((n, l) => { if (l > 0) list.push({ name: `dZ${l}`, bytes: batch(n) }); });
-  list.push({ name: 'Y', bytes: batch(out) }, { name: 'rowStats', bytes: batch(2) }, { name: 'trainStats', bytes: Math.max(16, N * 8) }, { name: 'evalStats', bytes: Math.max(16, N * 8) });
-  list.push({ name: 'l2Partials', bytes: N * 64 * 4 });
-  spec.sizes.forEach((n, l) => { if (c.keepProb < 1 && l >= 1 && l < L) list.push({ name: `Ad${l}`, bytes: batch(n) }); });
   spec.sizes.forEach((n, l) => {
-    if (l >= 1 && hasBatchNorm(spec, l - 1)) list.push({ name: `Xhat${l}`, bytes: batch(n) }, { name: `istd${l}`, bytes: bytes(N * n) });
+    if (l > 0) list.push({ name: `dZ${l}`, bytes: batch(n) });
+  });
+  list.push(
+    { name: 'Y', bytes: batch(out) },
+    { name: 'rowStats', bytes: batch(2) },
+    { name: 'trainStats', bytes: Math.max(16, N * 8) },
+    { name: 'evalStats', bytes: Math.max(16, N * 8) },
+  );
+  list.push({ name: 'l2Partials', bytes: N * 64 * 4 });
+  spec.sizes.forEach((n, l) => {
+    if (c.keepProb < 1 && l >= 1 && l < L) list.push({ name: `Ad${l}`, bytes: batch(n) });
+  });
+  spec.sizes.forEach((n, l) => {
+    if (l >= 1 && hasBatchNorm(spec, l - 1))
+      list.push({ name: `Xhat${l}`, bytes: batch(n) }, { name: `istd${l}`, bytes: bytes(N * n) });
   });
   if (!inference && !plainSgd) {
     const stateful = c.optimizer !== 'sgd';
     const second = c.optimizer === 'rmsprop' || c.optimizer === 'adam';
-    list.push({ name: stateful ? 'optimizer.v' : 'optimizer.v (unused)', bytes: stateful ? bytes(N * total) : 16 },
-      { name: second ? 'optimizer.s' : 'optimizer.s (unused)', bytes: second ? bytes(N * total) : 16 });
+    list.push(
+      { name: stateful ? 'optimizer.v' : 'optimizer.v (unused)', bytes: stateful ? bytes(N * total) : 16 },
+      { name: second ? 'optimizer.s' : 'optimizer.s (unused)', bytes: second ? bytes(N * total) : 16 },
+    );
   }
   return list;
 }
@@ -152,7 +224,8 @@ export function sharedConfig(configs: readonly TrainConfig[]): TrainConfig {
   const first = configs[0];
   if (!first) throw new Error('plan: no models given');
   const other = configs.find((c) => c.optimizer !== first.optimizer);
-  if (other) throw new Error(`plan: the models of one plan share an optimizer; got ${first.optimizer} and ${other.optimizer}`);
+  if (other)
+    throw new Error(`plan: the models of one plan share an optimizer; got ${first.optimizer} and ${other.optimizer}`);
   return { ...first, keepProb: Math.min(...configs.map((c) => c.keepProb)), l2: Math.max(...configs.map((c) => c.l2)) };
 }
 
@@ -166,7 +239,12 @@ interface Group {
 /** The data side of a plan. Resident: the splits' buffers, gathered by the order (training) or the
  *  identity (evaluation). Sharded: the two shard buffers and the ops that read each, indexed by buffer. */
 type PlanData =
-  | { readonly mode: 'resident'; readonly order: GPUBuffer; readonly train: Op[]; readonly evaluate: Record<Split, Op[]> }
+  | {
+      readonly mode: 'resident';
+      readonly order: GPUBuffer;
+      readonly train: Op[];
+      readonly evaluate: Record<Split, Op[]>;
+    }
   | { readonly mode: 'sharded'; readonly stream: ShardStream; readonly train: Op[][]; readonly evaluate: Op[][] };
 
 // A function, not a module constant: importing the library must not touch a GPU global (Node has none).
@@ -248,27 +326,47 @@ export class TrainingPlan implements TrainBackend {
     const fuse = options.fuse ?? true;
     const familyName = options.matmul ?? preferredMatmul(ctx.adapterName);
     const L = layerCount(spec);
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`plan: batch size must be a positive integer, got ${maxBatch}`);
+    if (!Number.isInteger(maxBatch) || maxBatch < 1)
+      throw new Error(`plan: batch size must be a positive integer, got ${maxBatch}`);
     const perSubmit = options.stepsPerSubmit ?? defaultStepsPerSubmit(ctx.adapterName);
-    if (!Number.isInteger(perSubmit) || perSubmit < 1) throw new Error(`plan: stepsPerSubmit must be a positive integer, got ${perSubmit}`);
-    const arena = new BufferArena(device, `plan [${spec.sizes.join(',')}] batch ${maxBatch}${N > 1 ? ` × ${N} models` : ''}`);
+    if (!Number.isInteger(perSubmit) || perSubmit < 1)
+      throw new Error(`plan: stepsPerSubmit must be a positive integer, got ${perSubmit}`);
+    const arena = new BufferArena(
+      device,
+      `plan [${spec.sizes.join(',')}] batch ${maxBatch}${N > 1 ? ` × ${N} models` : ''}`,
+    );
     const counters = new HostCounters();
     const mirror = new StepTable(perSubmit, configs.map(modelConstants));
     // Every kernel reading the step table or the models' constants is handed both.
     const tableBuffers: { table?: GPUBuffer; models?: GPUBuffer } = {};
-    const dispatch = (id: KernelId, constants: Record<string, number>, buffers: Record<string, BufferRef>, uniform: (rows: number, slot: number) => Record<string, number>) =>
-      Dispatch.create(arena, id, constants, { ...buffers, ...tableBuffers }, uniform(1, 0), perSubmit, counters);
+    const dispatch = (
+      id: KernelId,
+      constants: Record<string, number>,
+      buffers: Record<string, BufferRef>,
+      uniform: (rows: number, slot: number) => Record<string, number>,
+    ) => Dispatch.create(arena, id, constants, { ...buffers, ...tableBuffers }, uniform(1, 0), perSubmit, counters);
     // An op over all N models (`grid` covers them all), its uniform written per slot when the row count
     // changes. Every uniform gets the model count; a matmul that tiles the models over its grid their layout.
-    const op = async (id: KernelId, constants: Record<string, number>, buffers: Record<string, BufferRef>,
-      uniform: (rows: number, slot: number) => Record<string, number>, grid: (rows: number) => Workgroups): Promise<Op> => {
+    const op = async (
+      id: KernelId,
+      constants: Record<string, number>,
+      buffers: Record<string, BufferRef>,
+      uniform: (rows: number, slot: number) => Record<string, number>,
+      grid: (rows: number) => Workgroups,
+    ): Promise<Op> => {
       const all = (rows: number, slot: number) => {
         const u = uniform(rows, slot);
         if (!modelsAlongX(id)) return { ...u, s_models: N };
         const m = modelLayout(u.M!, u.N!, N);
         return { ...u, s_models: N, s_blocks: m.bx, s_rblocks: m.by, s_mx: m.mx };
       };
-      return { d: await dispatch(id, constants, buffers, all), uniform: all, grid, written: new Array<number>(perSubmit).fill(-1), grids: new Array<Workgroups>(perSubmit) };
+      return {
+        d: await dispatch(id, constants, buffers, all),
+        uniform: all,
+        grid,
+        written: new Array<number>(perSubmit).fill(-1),
+        grids: new Array<Workgroups>(perSubmit),
+      };
     };
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
@@ -293,24 +391,36 @@ export class TrainingPlan implements TrainBackend {
       for (let l = 0; l < L; l++) {
         const n = size(spec, l + 1);
         const layer = { weight: place(n * size(spec, l)), bias: place(n) };
-        slots.push(hasBatchNorm(spec, l) ? { ...layer, bn: { gamma: place(n), beta: place(n), mean: place(n), var: place(n) } } : layer);
+        slots.push(
+          hasBatchNorm(spec, l)
+            ? { ...layer, bn: { gamma: place(n), beta: place(n), mean: place(n), var: place(n) } }
+            : layer,
+        );
       }
       if (N > 1 && options.inference) throw new Error('plan: an inference-only plan has one model');
       const P = total; // floats between one model's parameters and the next's
       const paramBuffer = arena.create('params', N * P * 4, storage());
       const gradBuffer = arena.create('grads', N * P * 4, storage());
-      const snapshots = Array.from({ length: SNAPSHOT_SLOTS }, (_, i) => arena.create(`snapshot${i}`, N * P * 4, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST));
+      const snapshots = Array.from({ length: SNAPSHOT_SLOTS }, (_, i) =>
+        arena.create(`snapshot${i}`, N * P * 4, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST),
+      );
       tableBuffers.models = arena.upload('models', packModels(mirror.models));
       tableBuffers.table = arena.create('steps', mirror.bytes(perSubmit), storage());
       const table = { mirror, buffer: tableBuffers.table, models: tableBuffers.models };
       // L2 applies to weights only: decay is 1 on weight slots, 0 on biases and padding.
-      const decayBuffer = plainSgd ? undefined : (() => {
-        const decay = new Float32Array(total);
-        for (const sl of slots) decay.fill(1, sl.weight.offset, sl.weight.offset + sl.weight.length);
-        return arena.upload('decay', decay);
-      })();
+      const decayBuffer = plainSgd
+        ? undefined
+        : (() => {
+            const decay = new Float32Array(total);
+            for (const sl of slots) decay.fill(1, sl.weight.offset, sl.weight.offset + sl.weight.length);
+            return arena.upload('decay', decay);
+          })();
       // A tensor of every model: its slot in model 0, bound through the last model's copy.
-      const ref = (buf: GPUBuffer, s: TensorSlot): BufferRef => ({ buffer: buf, offset: s.offset * 4, size: ((N - 1) * P + s.length) * 4 });
+      const ref = (buf: GPUBuffer, s: TensorSlot): BufferRef => ({
+        buffer: buf,
+        offset: s.offset * 4,
+        size: ((N - 1) * P + s.length) * 4,
+      });
       const slot = (l: number): LayerSlots => slots[l]!;
 
       // Data sets stay resident when they fit (a step gathers its rows by index), else they are streamed.
@@ -318,7 +428,10 @@ export class TrainingPlan implements TrainBackend {
       const devData = init.dev ?? { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
       const splitRows = { train: init.train.n, test: init.test.n, dev: devData.n };
       const layout = dataLayout(spec, splitRows, maxBatch, device.limits, options.dataBudgetBytes);
-      if (N > 1 && layout.mode !== 'resident') throw new Error(`plan: ${N} models need their data resident; it does not fit the data budget (streamed data serves one model)`);
+      if (N > 1 && layout.mode !== 'resident')
+        throw new Error(
+          `plan: ${N} models need their data resident; it does not fit the data budget (streamed data serves one model)`,
+        );
       const upload = (name: string, d: SplitData) => ({
         x: arena.upload(`${name}.x`, d.n > 0 ? d.x : new Float32Array(4)),
         y: arena.upload(`${name}.y`, d.n > 0 ? d.y : new Float32Array(4)),
@@ -326,20 +439,31 @@ export class TrainingPlan implements TrainBackend {
       const identity = (n: number) => new Uint32Array(Math.max(n, 1)).map((_, i) => i);
       // Each model gathers by its own order (model-major, one training split's length apart).
       const orderStride = Math.max(init.train.n, 1);
-      const resident = layout.mode === 'resident' ? (() => {
-        const train = upload('train', init.train);
-        const test = upload('test', init.test);
-        const dev = devData.n > 0 ? upload('dev', devData) : test; // no dev split: no ops, never evaluated
-        const ids = identity(Math.max(init.train.n, init.test.n, devData.n));
-        const orders = new Uint32Array(N * orderStride);
-        for (let m = 0; m < N; m++) orders.set(ids.subarray(0, orderStride), m * orderStride);
-        return { train, test, dev, order: arena.upload('order', orders), identity: arena.upload('identity', ids) };
-      })() : undefined;
+      const resident =
+        layout.mode === 'resident'
+          ? (() => {
+              const train = upload('train', init.train);
+              const test = upload('test', init.test);
+              const dev = devData.n > 0 ? upload('dev', devData) : test; // no dev split: no ops, never evaluated
+              const ids = identity(Math.max(init.train.n, init.test.n, devData.n));
+              const orders = new Uint32Array(N * orderStride);
+              for (let m = 0; m < N; m++) orders.set(ids.subarray(0, orderStride), m * orderStride);
+              return {
+                train,
+                test,
+                dev,
+                order: arena.upload('order', orders),
+                identity: arena.upload('identity', ids),
+              };
+            })()
+          : undefined;
       const shardRows = layout.mode === 'sharded' ? layout.shardRows : 0;
-      const shards = resident ? [] : [0, 1].map((i) => ({
-        x: arena.create(`shard${i}.x`, shardRows * size(spec, 0) * 4, storage()),
-        y: arena.create(`shard${i}.y`, shardRows * out * 4, storage()),
-      }));
+      const shards = resident
+        ? []
+        : [0, 1].map((i) => ({
+            x: arena.create(`shard${i}.x`, shardRows * size(spec, 0) * 4, storage()),
+            y: arena.create(`shard${i}.y`, shardRows * out * 4, storage()),
+          }));
       const shardIdentity = resident ? undefined : arena.upload('identity', identity(shardRows));
 
       // Activations A[0..L] ([batch][n_l]; A[0] is the gathered input, A[L] the output logits) and dZ[1..L],
@@ -359,10 +483,26 @@ export class TrainingPlan implements TrainBackend {
       // ---- ops, in execution order ----
       const n0 = size(spec, 0);
       // Features into A0 and targets into Y, in one dispatch.
-      const gatherOps = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer, sIndex: number): Promise<Op[]> => [
-        await op('gather', {}, { src: src.x, index, dst: A(0), src_y: src.y, dst_y: yBatch },
-          (rows, slot) => ({ rows, cols: n0, row: row(slot), s_index: sIndex, s_dst: perModel(n0), cols_y: out, s_dst_y: perModel(out) }),
-          (rows) => elementwiseWorkgroups(N * rows * (n0 + out))),
+      const gatherOps = async (
+        src: { x: GPUBuffer; y: GPUBuffer },
+        index: GPUBuffer,
+        sIndex: number,
+      ): Promise<Op[]> => [
+        await op(
+          'gather',
+          {},
+          { src: src.x, index, dst: A(0), src_y: src.y, dst_y: yBatch },
+          (rows, slot) => ({
+            rows,
+            cols: n0,
+            row: row(slot),
+            s_index: sIndex,
+            s_dst: perModel(n0),
+            cols_y: out,
+            s_dst_y: perModel(out),
+          }),
+          (rows) => elementwiseWorkgroups(N * rows * (n0 + out)),
+        ),
       ];
 
       // Dropout (training only): hidden layer l's output A(l) is kept for g' and its dropped copy Ad(l),
@@ -370,10 +510,20 @@ export class TrainingPlan implements TrainBackend {
       const hiddenDropped = (l: number) => dropout && l >= 1 && l < L;
       const droppedActs = spec.sizes.map((n, l) => (hiddenDropped(l) ? batchBuffer(`Ad${l}`, n) : undefined));
       const layerInput = (l: number, train: boolean) => (train && hiddenDropped(l) ? droppedActs[l]! : A(l));
-      const drop = (l: number) => (rows: number, slot: number) => ({ rows, cols: size(spec, l), layer: l, row: row(slot), s_x: perModel(size(spec, l)) });
+      const drop = (l: number) => (rows: number, slot: number) => ({
+        rows,
+        cols: size(spec, l),
+        layer: l,
+        row: row(slot),
+        s_x: perModel(size(spec, l)),
+      });
 
       // Batch norm (hidden layer l, output A(l+1)): the training forward keeps Ẑ and 1/√(σ² + ε) for the backward.
-      const bnSaved = spec.sizes.map((n, l) => (l >= 1 && hasBatchNorm(spec, l - 1) ? { xhat: batchBuffer(`Xhat${l}`, n), istd: arena.create(`istd${l}`, N * n * 4, storage()) } : undefined));
+      const bnSaved = spec.sizes.map((n, l) =>
+        l >= 1 && hasBatchNorm(spec, l - 1)
+          ? { xhat: batchBuffer(`Xhat${l}`, n), istd: arena.create(`istd${l}`, N * n * 4, storage()) }
+          : undefined,
+      );
       const bnSlots = (l: number): BatchNormTensors<TensorSlot> => {
         const b = slot(l).bn;
         if (!b) throw new Error(`plan: layer ${l} has no batch-norm slots`);
@@ -382,12 +532,32 @@ export class TrainingPlan implements TrainBackend {
       // γ, β and the running stats are read and written through one binding of the whole parameter
       // buffer (and dγ, dβ of the gradient buffer) at their offsets: separate writable bindings of them
       // would overlap once they span several models.
-      const bnUniform = (cols: number, t: BatchNormTensors<TensorSlot>) => (rows: number) => ({ rows, cols, eps: BN_EPSILON, momentum: BN_MOMENTUM,
-        s_x: perModel(cols), s_param: P, s_istd: cols, o_gamma: t.gamma.offset, o_beta: t.beta.offset, o_mean: t.mean.offset, o_var: t.var.offset });
+      const bnUniform = (cols: number, t: BatchNormTensors<TensorSlot>) => (rows: number) => ({
+        rows,
+        cols,
+        eps: BN_EPSILON,
+        momentum: BN_MOMENTUM,
+        s_x: perModel(cols),
+        s_param: P,
+        s_istd: cols,
+        o_gamma: t.gamma.offset,
+        o_beta: t.beta.offset,
+        o_mean: t.mean.offset,
+        o_var: t.var.offset,
+      });
       // Model strides of a product's operands: `act` a [maxBatch][n] activation block, `param` a tensor of the parameter-shaped buffers.
       const act = (n: number) => perModel(n);
       const param = P;
-      const mm = (M: (rows: number) => number, Nn: number, K: (rows: number) => number, s_a: number, s_b: number, s_c: number, s_x = 0) =>
+      const mm =
+        (
+          M: (rows: number) => number,
+          Nn: number,
+          K: (rows: number) => number,
+          s_a: number,
+          s_b: number,
+          s_c: number,
+          s_x = 0,
+        ) =>
         (rows: number) => ({ M: M(rows), N: Nn, K: K(rows), s_a, s_b, s_c, s_x });
       const byRows = (rows: number) => rows;
 
@@ -407,21 +577,54 @@ export class TrainingPlan implements TrainBackend {
           const b = ref(paramBuffer, slot(l).bias);
           if (hasBatchNorm(spec, l)) {
             // Z = A_prev · Wᵀ (no bias), then batch norm + g in place on A(l+1).
-            forward.push(await op(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims, (rows) => matmulWorkgroups(fwdMm, rows, nOut, N)));
+            forward.push(
+              await op(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims, (rows) =>
+                matmulWorkgroups(fwdMm, rows, nOut, N),
+              ),
+            );
             const tensors = { x: A(l + 1), p: paramBuffer };
             const saved = bnSaved[l + 1]!;
-            forward.push(await op(train ? 'batchNormForward' : 'batchNormInference', actConstants(actFn),
-              train ? { ...tensors, xhat: saved.xhat, istd: saved.istd } : tensors, bnUniform(nOut, bnSlots(l)), () => columnWorkgroups(N * nOut)));
+            forward.push(
+              await op(
+                train ? 'batchNormForward' : 'batchNormInference',
+                actConstants(actFn),
+                train ? { ...tensors, xhat: saved.xhat, istd: saved.istd } : tensors,
+                bnUniform(nOut, bnSlots(l)),
+                () => columnWorkgroups(N * nOut),
+              ),
+            );
           } else if (fuse) {
-            forward.push(await op(fwd.biasAct, { ...fwd.constants, ...actConstants(actFn) }, { a: layerInput(l, train), b: w, c: A(l + 1), bias: b }, dims,
-              (rows) => matmulWorkgroups(fwd.biasAct, rows, nOut, N)));
+            forward.push(
+              await op(
+                fwd.biasAct,
+                { ...fwd.constants, ...actConstants(actFn) },
+                { a: layerInput(l, train), b: w, c: A(l + 1), bias: b },
+                dims,
+                (rows) => matmulWorkgroups(fwd.biasAct, rows, nOut, N),
+              ),
+            );
           } else {
-            forward.push(await op(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims, (rows) => matmulWorkgroups(fwdMm, rows, nOut, N)));
-            forward.push(await op('biasActivation', actConstants(actFn), { x: A(l + 1), bias: b }, (rows) => ({ rows, cols: nOut, s_x: act(nOut), s_y: param }),
-              (rows) => elementwiseWorkgroups(N * rows * nOut)));
+            forward.push(
+              await op(fwdMm, fwdNT, { a: layerInput(l, train), b: w, c: A(l + 1) }, dims, (rows) =>
+                matmulWorkgroups(fwdMm, rows, nOut, N),
+              ),
+            );
+            forward.push(
+              await op(
+                'biasActivation',
+                actConstants(actFn),
+                { x: A(l + 1), bias: b },
+                (rows) => ({ rows, cols: nOut, s_x: act(nOut), s_y: param }),
+                (rows) => elementwiseWorkgroups(N * rows * nOut),
+              ),
+            );
           }
           if (train && hiddenDropped(l + 1)) {
-            forward.push(await op('dropoutForward', {}, { src: A(l + 1), dst: droppedActs[l + 1]! }, drop(l + 1), (rows) => elementwiseWorkgroups(N * rows * nOut)));
+            forward.push(
+              await op('dropoutForward', {}, { src: A(l + 1), dst: droppedActs[l + 1]! }, drop(l + 1), (rows) =>
+                elementwiseWorkgroups(N * rows * nOut),
+              ),
+            );
           }
         }
         return forward;
@@ -433,12 +636,23 @@ export class TrainingPlan implements TrainBackend {
       const lossId = spec.loss === 'bce' ? 'bceWithLogits' : spec.loss === 'ce' ? 'softmaxCrossEntropy' : 'mseLoss';
       // A regression model's mse kernel sums |error| where a classifier counts the rows it gets right.
       const lossConstants: Record<string, number> = lossId === 'mseLoss' && init.regression ? { REGRESSION: 1 } : {};
-      const loss = await op(lossId, lossConstants, { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats },
-        (rows) => ({ rows, cols: out, s_rows: act(out), s_stats: maxBatch }), (rows) => rowWorkgroups(N * rows));
+      const loss = await op(
+        lossId,
+        lossConstants,
+        { z: A(L), y: yBatch, dz: dZ(L), row_stats: rowStats },
+        (rows) => ({ rows, cols: out, s_rows: act(out), s_stats: maxBatch }),
+        (rows) => rowWorkgroups(N * rows),
+      );
       // The L2 term's 64 partial sums per model (l2_penalty.wgsl), added by the training reduce.
       const l2Partials = arena.create('l2Partials', N * 64 * 4, storage());
       const reduce = (total: GPUBuffer, l2: boolean): Promise<Op> =>
-        op('reduceStats', {}, { row_stats: rowStats, total, l2_part: l2Partials }, (rows) => ({ rows, s_stats: maxBatch, l2: Number(l2) }), () => rowWorkgroups(N));
+        op(
+          'reduceStats',
+          {},
+          { row_stats: rowStats, total, l2_part: l2Partials },
+          (rows) => ({ rows, s_stats: maxBatch, l2: Number(l2) }),
+          () => rowWorkgroups(N),
+        );
 
       const backward: Op[] = [];
       for (let l = inference ? -1 : L - 1; l >= 0; l--) {
@@ -447,37 +661,77 @@ export class TrainingPlan implements TrainBackend {
         const bwd = backwardMatmul(familyName, nIn, nOut);
         const dW = options.naive ? { id: 'matmulNaive' as const, constants: { TRANS_A: 1, TRANS_B: 0 } } : bwd.dW;
         // The unfused dA product (dropout, batch norm, fuse: false).
-        const dA = options.naive ? { id: 'matmulNaive' as const, constants: { TRANS_A: 0, TRANS_B: 0 } } : { id: bwd.dA.plain, constants: bwd.dA.constants };
+        const dA = options.naive
+          ? { id: 'matmulNaive' as const, constants: { TRANS_A: 0, TRANS_B: 0 } }
+          : { id: bwd.dA.plain, constants: bwd.dA.constants };
         // dW = dZᵀ · A_prev: M = out, N = in, K = rows; a, b activations, c gradients.
-        backward.push(await op(dW.id, dW.constants, { a: dZ(l + 1), b: layerInput(l, true), c: ref(gradBuffer, slot(l).weight) },
-          mm(() => nOut, nIn, byRows, act(nOut), act(nIn), param), () => matmulWorkgroups(dW.id, nOut, nIn, N)));
+        backward.push(
+          await op(
+            dW.id,
+            dW.constants,
+            { a: dZ(l + 1), b: layerInput(l, true), c: ref(gradBuffer, slot(l).weight) },
+            mm(() => nOut, nIn, byRows, act(nOut), act(nIn), param),
+            () => matmulWorkgroups(dW.id, nOut, nIn, N),
+          ),
+        );
         // With batch norm the bias is not used: its gradient slot stays 0.
         if (!hasBatchNorm(spec, l)) {
-          backward.push(await op('biasGrad', {}, { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) },
-            (rows) => ({ rows, cols: nOut, s_dz: act(nOut), s_db: param }), () => rowWorkgroups(N * nOut)));
+          backward.push(
+            await op(
+              'biasGrad',
+              {},
+              { dz: dZ(l + 1), db: ref(gradBuffer, slot(l).bias) },
+              (rows) => ({ rows, cols: nOut, s_dz: act(nOut), s_db: param }),
+              () => rowWorkgroups(N * nOut),
+            ),
+          );
         }
         if (l === 0) continue; // no dA for the input
         // dZ_prev = (dZ · W) ⊙ g'(A_prev): M = rows, N = in, K = out; a activations, b weights, c and aux activations.
         const actFn = layerActivation(spec, l - 1);
         const dims = mm(byRows, nIn, () => nOut, act(nOut), param, act(nIn), act(nIn));
         const w = ref(paramBuffer, slot(l).weight);
-        const dAOp = () => op(dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims, (rows) => matmulWorkgroups(dA.id, rows, nIn, N));
-        const gradOp = () => op('activationGrad', actConstants(actFn), { x: dZ(l), a: A(l) }, (rows) => ({ rows, cols: nIn, s_x: act(nIn), s_y: act(nIn) }),
-          (rows) => elementwiseWorkgroups(N * rows * nIn));
-        const dropOp = () => op('dropoutBackward', {}, { x: dZ(l) }, drop(l), (rows) => elementwiseWorkgroups(N * rows * nIn));
+        const dAOp = () =>
+          op(dA.id, dA.constants, { a: dZ(l + 1), b: w, c: dZ(l) }, dims, (rows) =>
+            matmulWorkgroups(dA.id, rows, nIn, N),
+          );
+        const gradOp = () =>
+          op(
+            'activationGrad',
+            actConstants(actFn),
+            { x: dZ(l), a: A(l) },
+            (rows) => ({ rows, cols: nIn, s_x: act(nIn), s_y: act(nIn) }),
+            (rows) => elementwiseWorkgroups(N * rows * nIn),
+          );
+        const dropOp = () =>
+          op('dropoutBackward', {}, { x: dZ(l) }, drop(l), (rows) => elementwiseWorkgroups(N * rows * nIn));
         if (hasBatchNorm(spec, l - 1)) {
           // dA = dZ · W (through the dropout mask), then batch norm's backward (g' inside): dZ, dγ, dβ.
           backward.push(await dAOp());
           if (hiddenDropped(l)) backward.push(await dropOp());
           const saved = bnSaved[l]!;
-          backward.push(await op('batchNormBackward', actConstants(actFn), { x: dZ(l), a: A(l), p_in: paramBuffer, g: gradBuffer,
-            xhat_in: saved.xhat, istd_in: saved.istd }, bnUniform(nIn, bnSlots(l - 1)), () => columnWorkgroups(N * nIn)));
+          backward.push(
+            await op(
+              'batchNormBackward',
+              actConstants(actFn),
+              { x: dZ(l), a: A(l), p_in: paramBuffer, g: gradBuffer, xhat_in: saved.xhat, istd_in: saved.istd },
+              bnUniform(nIn, bnSlots(l - 1)),
+              () => columnWorkgroups(N * nIn),
+            ),
+          );
         } else if (hiddenDropped(l)) {
           // dAd = dZ · W, then through the mask (dA = dAd ⊙ mask / keepProb), then g'(A) unfused.
           backward.push(await dAOp(), await dropOp(), await gradOp());
         } else if (fuse) {
-          backward.push(await op(bwd.dA.actGrad, { ...bwd.dA.constants, ...actConstants(actFn) }, { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) }, dims,
-            (rows) => matmulWorkgroups(bwd.dA.actGrad, rows, nIn, N)));
+          backward.push(
+            await op(
+              bwd.dA.actGrad,
+              { ...bwd.dA.constants, ...actConstants(actFn) },
+              { a: dZ(l + 1), b: w, c: dZ(l), aux: A(l) },
+              dims,
+              (rows) => matmulWorkgroups(bwd.dA.actGrad, rows, nIn, N),
+            ),
+          );
         } else {
           backward.push(await dAOp(), await gradOp());
         }
@@ -489,11 +743,22 @@ export class TrainingPlan implements TrainBackend {
       if (inference) {
         // no update: step() refuses to run
       } else if (plainSgd || !decayBuffer) {
-        update = await op('sgdUpdate', {}, { param: paramBuffer, grad: gradBuffer }, (_rows, slot) => flat(slot), () => elementwiseWorkgroups(N * total));
+        update = await op(
+          'sgdUpdate',
+          {},
+          { param: paramBuffer, grad: gradBuffer },
+          (_rows, slot) => flat(slot),
+          () => elementwiseWorkgroups(N * total),
+        );
       } else {
         const stateful = config.optimizer !== 'sgd';
-        const v = stateful ? arena.create('optimizer.v', N * P * 4, storage()) : arena.create('optimizer.v (unused)', 16, storage());
-        const sq = config.optimizer === 'rmsprop' || config.optimizer === 'adam' ? arena.create('optimizer.s', N * P * 4, storage()) : arena.create('optimizer.s (unused)', 16, storage());
+        const v = stateful
+          ? arena.create('optimizer.v', N * P * 4, storage())
+          : arena.create('optimizer.v (unused)', 16, storage());
+        const sq =
+          config.optimizer === 'rmsprop' || config.optimizer === 'adam'
+            ? arena.create('optimizer.s', N * P * 4, storage())
+            : arena.create('optimizer.s (unused)', 16, storage());
         if (stateful) {
           stateBuffers.push({ name: 'optimizer.v', buffer: v });
           if (sq.size > 16) stateBuffers.push({ name: 'optimizer.s', buffer: sq });
@@ -502,28 +767,54 @@ export class TrainingPlan implements TrainBackend {
           enc.clearBuffer(sq);
           device.queue.submit([enc.finish()]);
         }
-        update = await op('optimizerUpdate', { OPT: OPT_ID[config.optimizer] }, { param: paramBuffer, grad: gradBuffer, v, s: sq, decay: decayBuffer },
-          (_rows, slot) => flat(slot), () => elementwiseWorkgroups(N * total));
+        update = await op(
+          'optimizerUpdate',
+          { OPT: OPT_ID[config.optimizer] },
+          { param: paramBuffer, grad: gradBuffer, v, s: sq, decay: decayBuffer },
+          (_rows, slot) => flat(slot),
+          () => elementwiseWorkgroups(N * total),
+        );
         if (config.l2 > 0) {
           // The L2 term of the training loss, from the parameters the step starts from (its partial sums;
           // the training reduce adds them).
-          extras.push(await op('l2Penalty', {}, { param: paramBuffer, decay: decayBuffer, partials: l2Partials }, () => ({ n: total, s_param: P }), () => [N, 1, 1]));
+          extras.push(
+            await op(
+              'l2Penalty',
+              {},
+              { param: paramBuffer, decay: decayBuffer, partials: l2Partials },
+              () => ({ n: total, s_param: P }),
+              () => [N, 1, 1],
+            ),
+          );
         }
       }
 
-      const stepOps = update ? [...trainForward, loss, ...extras, await reduce(trainStats, extras.length > 0), ...backward, update] : undefined;
+      const stepOps = update
+        ? [...trainForward, loss, ...extras, await reduce(trainStats, extras.length > 0), ...backward, update]
+        : undefined;
       const evalReduce = await reduce(evalStats, false);
       // The ops of a step (or an evaluation chunk) reading `src` by `index` (each model its own order
       // when training, all the same rows when evaluating).
-      const trainOn = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer, sIndex: number) => (stepOps ? [...(await gatherOps(src, index, sIndex)), ...stepOps] : []);
-      const evalOn = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer) => [...(await gatherOps(src, index, 0)), ...forward, loss, evalReduce];
+      const trainOn = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer, sIndex: number) =>
+        stepOps ? [...(await gatherOps(src, index, sIndex)), ...stepOps] : [];
+      const evalOn = async (src: { x: GPUBuffer; y: GPUBuffer }, index: GPUBuffer) => [
+        ...(await gatherOps(src, index, 0)),
+        ...forward,
+        loss,
+        evalReduce,
+      ];
       let data: PlanData;
       if (resident) {
-        data = { mode: 'resident', order: resident.order, train: await trainOn(resident.train, resident.order, orderStride), evaluate: {
-          train: await evalOn(resident.train, resident.identity),
-          test: await evalOn(resident.test, resident.identity),
-          dev: devData.n > 0 ? await evalOn(resident.dev, resident.identity) : [],
-        } };
+        data = {
+          mode: 'resident',
+          order: resident.order,
+          train: await trainOn(resident.train, resident.order, orderStride),
+          evaluate: {
+            train: await evalOn(resident.train, resident.identity),
+            test: await evalOn(resident.test, resident.identity),
+            dev: devData.n > 0 ? await evalOn(resident.dev, resident.identity) : [],
+          },
+        };
       } else {
         const train: Op[][] = [];
         const evaluate: Op[][] = [];
@@ -531,16 +822,51 @@ export class TrainingPlan implements TrainBackend {
           train.push(await trainOn(s, shardIdentity!, 0));
           evaluate.push(await evalOn(s, shardIdentity!));
         }
-        data = { mode: 'sharded', train, evaluate, stream: new ShardStream(device.queue, shards as [ShardBuffers, ShardBuffers], shardRows,
-          { train: init.train, test: init.test, dev: devData }, { x: size(spec, 0), y: out }, (b) => plan.release(b), counters) };
+        data = {
+          mode: 'sharded',
+          train,
+          evaluate,
+          stream: new ShardStream(
+            device.queue,
+            shards as [ShardBuffers, ShardBuffers],
+            shardRows,
+            { train: init.train, test: init.test, dev: devData },
+            { x: size(spec, 0), y: out },
+            (b) => plan.release(b),
+            counters,
+          ),
+        };
       }
-      const plan: TrainingPlan = new TrainingPlan(ctx, spec, arena, slots, paramBuffer, gradBuffer, snapshots, trainStats, evalStats,
-        new ReadbackPool(arena, N * 8), data, forward, { input: A(0), output: A(L) }, splitRows, maxBatch, perSubmit, layout, table, P, orderStride);
+      const plan: TrainingPlan = new TrainingPlan(
+        ctx,
+        spec,
+        arena,
+        slots,
+        paramBuffer,
+        gradBuffer,
+        snapshots,
+        trainStats,
+        evalStats,
+        new ReadbackPool(arena, N * 8),
+        data,
+        forward,
+        { input: A(0), output: A(L) },
+        splitRows,
+        maxBatch,
+        perSubmit,
+        layout,
+        table,
+        P,
+        orderStride,
+      );
       plan.optimizerState = stateBuffers;
       plan.hostCounters = counters;
       for (let m = 0; m < N; m++) plan.setParams(init.params, m);
       const { oom, invalid } = await popScopes();
-      if (oom) throw new Error(`plan for sizes [${spec.sizes.join(',')}] batch ${maxBatch}: out of GPU memory: ${oom.message}`);
+      if (oom)
+        throw new Error(
+          `plan for sizes [${spec.sizes.join(',')}] batch ${maxBatch}: out of GPU memory: ${oom.message}`,
+        );
       if (invalid) throw new Error(`plan for sizes [${spec.sizes.join(',')}] batch ${maxBatch}: ${invalid.message}`);
       return plan;
     } catch (e) {
@@ -611,13 +937,22 @@ export class TrainingPlan implements TrainBackend {
   setOrder(order: Uint32Array, model = 0): void {
     this.ready();
     this.checkModel(model);
-    if (order.length !== this.splitRows.train) throw new Error(`plan: order has ${order.length} entries, the training split has ${this.splitRows.train} rows`);
+    if (order.length !== this.splitRows.train)
+      throw new Error(`plan: order has ${order.length} entries, the training split has ${this.splitRows.train} rows`);
     if (this.data.mode === 'sharded') this.data.stream.setOrder(order);
-    else this.ctx.device.queue.writeBuffer(this.data.order, model * this.orderStride * 4, order.buffer, order.byteOffset, order.byteLength);
+    else
+      this.ctx.device.queue.writeBuffer(
+        this.data.order,
+        model * this.orderStride * 4,
+        order.buffer,
+        order.byteOffset,
+        order.byteLength,
+      );
   }
 
   private checkModel(model: number): void {
-    if (!Number.isInteger(model) || model < 0 || model >= this.models) throw new Error(`plan: model ${model} outside 0..${this.models - 1}`);
+    if (!Number.isInteger(model) || model < 0 || model >= this.models)
+      throw new Error(`plan: model ${model} outside 0..${this.models - 1}`);
   }
 
   /** One training step of every model: rows start..start+rows of each model's order, at learning
@@ -625,11 +960,15 @@ export class TrainingPlan implements TrainBackend {
   step(start: number, rows: number, lr: number | ArrayLike<number>): void {
     this.check();
     if (typeof lr === 'number') this.lrs.fill(lr);
-    else if (lr.length !== this.lrs.length) throw new Error(`plan: ${lr.length} learning rates for ${this.lrs.length} models`);
+    else if (lr.length !== this.lrs.length)
+      throw new Error(`plan: ${lr.length} learning rates for ${this.lrs.length} models`);
     else for (let m = 0; m < this.lrs.length; m++) this.lrs[m] = lr[m]!;
-    if (this.dispatchesPerStep === 0) throw new Error('plan: step() on an inference-only plan (created with inference: true)');
-    if (!Number.isInteger(rows) || rows < 1 || rows > this.maxBatch) throw new Error(`plan: step of ${rows} rows, the plan was built for 1..${this.maxBatch}`);
-    if (start < 0 || start + rows > this.splitRows.train) throw new Error(`plan: rows ${start}..${start + rows} outside the training split of ${this.splitRows.train}`);
+    if (this.dispatchesPerStep === 0)
+      throw new Error('plan: step() on an inference-only plan (created with inference: true)');
+    if (!Number.isInteger(rows) || rows < 1 || rows > this.maxBatch)
+      throw new Error(`plan: step of ${rows} rows, the plan was built for 1..${this.maxBatch}`);
+    if (start < 0 || start + rows > this.splitRows.train)
+      throw new Error(`plan: rows ${start}..${start + rows} outside the training split of ${this.splitRows.train}`);
     this.t++;
     if (this.data.mode === 'sharded') {
       const { buffer, offset } = this.data.stream.train(start, rows);
@@ -677,7 +1016,14 @@ export class TrainingPlan implements TrainBackend {
       for (let first = 0; first < n; first += data.stream.shardRows) {
         const { buffer, rows: m } = data.stream.chunk(split, first);
         for (let start = 0; start < m; start += this.maxBatch) {
-          this.record(data.evaluate[buffer]!, Math.min(this.maxBatch, m - start), start, `evaluate ${split}`, 0, buffer);
+          this.record(
+            data.evaluate[buffer]!,
+            Math.min(this.maxBatch, m - start),
+            start,
+            `evaluate ${split}`,
+            0,
+            buffer,
+          );
         }
       }
     } else {
@@ -698,15 +1044,26 @@ export class TrainingPlan implements TrainBackend {
     this.ready();
     this.checkModel(model);
     const base = model * this.paramStride * 4;
-    if (params.length !== this.slots.length) throw new Error(`plan: ${params.length} layers of parameters given, the model has ${this.slots.length}`);
+    if (params.length !== this.slots.length)
+      throw new Error(`plan: ${params.length} layers of parameters given, the model has ${this.slots.length}`);
     params.forEach((p, l) => {
       const s = this.slots[l]!;
-      if ((p.bn !== undefined) !== (s.bn !== undefined)) throw new Error(`plan: layers.${l}: batch-norm tensors ${p.bn ? 'given for a layer without' : 'missing for a layer with'} batch norm`);
+      if ((p.bn !== undefined) !== (s.bn !== undefined))
+        throw new Error(
+          `plan: layers.${l}: batch-norm tensors ${p.bn ? 'given for a layer without' : 'missing for a layer with'} batch norm`,
+        );
       const slots = new Map(layerTensors(s));
       for (const [kind, data] of layerTensors(p)) {
         const slot = slots.get(kind)!;
-        if (data.length !== slot.length) throw new Error(`plan: layers.${l}.${kind} has ${data.length} values, expected ${slot.length}`);
-        this.ctx.device.queue.writeBuffer(this.paramBuffer, base + slot.offset * 4, data.buffer, data.byteOffset, data.byteLength);
+        if (data.length !== slot.length)
+          throw new Error(`plan: layers.${l}.${kind} has ${data.length} values, expected ${slot.length}`);
+        this.ctx.device.queue.writeBuffer(
+          this.paramBuffer,
+          base + slot.offset * 4,
+          data.buffer,
+          data.byteOffset,
+          data.byteLength,
+        );
       }
     });
   }
@@ -723,7 +1080,13 @@ export class TrainingPlan implements TrainBackend {
     this.checkModel(model);
     this.active[model] = active;
     const packed = packModels([this.table.mirror.models[model]!], [active]);
-    this.ctx.device.queue.writeBuffer(this.table.models, model * MODEL_BYTES, packed.buffer, packed.byteOffset, packed.byteLength);
+    this.ctx.device.queue.writeBuffer(
+      this.table.models,
+      model * MODEL_BYTES,
+      packed.buffer,
+      packed.byteOffset,
+      packed.byteLength,
+    );
   }
 
   /** Whether each model is running (setActive). */
@@ -758,12 +1121,15 @@ export class TrainingPlan implements TrainBackend {
   writeState(state: TrainState): void {
     this.ready();
     const step = state.step;
-    if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0) throw new Error('plan.writeState: state.step must be one non-negative integer (F64)');
+    if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0)
+      throw new Error('plan.writeState: state.step must be one non-negative integer (F64)');
     if (this.models > 1) throw new Error('plan.writeState: a plan of several models does not resume from a checkpoint');
     for (const { name, buffer } of this.optimizerState) {
       const data = state[name];
       if (!(data instanceof Float32Array) || data.byteLength !== buffer.size) {
-        throw new Error(`plan.writeState: ${name} missing or not ${buffer.size / 4} float32 values (was the checkpoint written with another optimizer?)`);
+        throw new Error(
+          `plan.writeState: ${name} missing or not ${buffer.size / 4} float32 values (was the checkpoint written with another optimizer?)`,
+        );
       }
       this.ctx.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     }
@@ -781,7 +1147,8 @@ export class TrainingPlan implements TrainBackend {
   private snapshotBuffer(slot: number): GPUBuffer {
     this.ready();
     const b = this.snapshots[slot];
-    if (!Number.isInteger(slot) || !b) throw new Error(`plan: snapshot slot ${slot} outside 0..${this.snapshots.length - 1}`);
+    if (!Number.isInteger(slot) || !b)
+      throw new Error(`plan: snapshot slot ${slot} outside 0..${this.snapshots.length - 1}`);
     return b;
   }
 
@@ -800,7 +1167,9 @@ export class TrainingPlan implements TrainBackend {
   private async readLayers(buffer: GPUBuffer, model: number): Promise<Params> {
     this.ready();
     this.checkModel(model);
-    const all = new Float32Array(await readBuffer(this.ctx.device, buffer, (model + 1) * this.paramStride * 4)).subarray(model * this.paramStride);
+    const all = new Float32Array(
+      await readBuffer(this.ctx.device, buffer, (model + 1) * this.paramStride * 4),
+    ).subarray(model * this.paramStride);
     return this.slots.map((s) => {
       const slots = new Map(layerTensors(s));
       return fromTensors((kind) => {
@@ -818,7 +1187,8 @@ export class TrainingPlan implements TrainBackend {
     this.ready();
     const n0 = size(this.spec, 0);
     const out = size(this.spec, layerCount(this.spec));
-    if (!Number.isInteger(rows) || rows < 0 || x.length !== rows * n0) throw new Error(`plan.forwardRows: ${x.length} values is not ${rows} rows of ${n0} features`);
+    if (!Number.isInteger(rows) || rows < 0 || x.length !== rows * n0)
+      throw new Error(`plan.forwardRows: ${x.length} values is not ${rows} rows of ${n0} features`);
     const result = new Float32Array(rows * out);
     for (let start = 0; start < rows; start += this.maxBatch) {
       const n = Math.min(this.maxBatch, rows - start);

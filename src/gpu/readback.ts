@@ -7,7 +7,11 @@ export class ReadbackPool {
   private readonly free: GPUBuffer[] = [];
   /** `preallocate` staging buffers are made up front (the training loop keeps at most two reads in
    *  flight), so steady-state training allocates nothing; the pool grows only if more overlap. */
-  constructor(private readonly arena: BufferArena, private readonly bytes: number, preallocate = 2) {
+  constructor(
+    private readonly arena: BufferArena,
+    private readonly bytes: number,
+    preallocate = 2,
+  ) {
     for (let i = 0; i < preallocate; i++) this.free.push(this.make());
   }
 

@@ -28,16 +28,26 @@ export interface BufferLimits {
 /** Resident when every split's x and y each fit one storage buffer and all of them together fit
  *  `budget` bytes; sharded otherwise, with shards of as many whole batches as let both shard buffers
  *  fit the budget (at least one batch, at most the largest split, each buffer under the limits). */
-export function dataLayout(spec: ModelSpec, rows: { readonly train: number; readonly test: number; readonly dev: number }, maxBatch: number,
-  limits: BufferLimits, budget = DEFAULT_DATA_BUDGET): DataLayout {
-  if (!(budget > 0) || !Number.isFinite(budget)) throw new Error(`data budget must be a positive number of bytes, got ${budget}`);
+export function dataLayout(
+  spec: ModelSpec,
+  rows: { readonly train: number; readonly test: number; readonly dev: number },
+  maxBatch: number,
+  limits: BufferLimits,
+  budget = DEFAULT_DATA_BUDGET,
+): DataLayout {
+  if (!(budget > 0) || !Number.isFinite(budget))
+    throw new Error(`data budget must be a positive number of bytes, got ${budget}`);
   const cols = size(spec, 0) + size(spec, layerCount(spec));
   const widest = Math.max(size(spec, 0), size(spec, layerCount(spec))) * 4;
   const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
   const splits = [rows.train, rows.test, rows.dev];
   const bytes = splits.reduce((a, n) => a + n * cols * 4, 0);
   if (bytes <= budget && splits.every((n) => n * widest <= limit)) return { mode: 'resident' };
-  const batches = Math.min(Math.floor(budget / 2 / (maxBatch * cols * 4)), Math.floor(limit / (maxBatch * widest)), Math.ceil(Math.max(...splits) / maxBatch));
+  const batches = Math.min(
+    Math.floor(budget / 2 / (maxBatch * cols * 4)),
+    Math.floor(limit / (maxBatch * widest)),
+    Math.ceil(Math.max(...splits) / maxBatch),
+  );
   return { mode: 'sharded', shardRows: Math.max(1, batches) * maxBatch };
 }
 

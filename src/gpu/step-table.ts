@@ -15,14 +15,23 @@ export interface ModelConstants {
   readonly dropoutSeed: number;
 }
 
-export const modelConstants = (c: TrainConfig): ModelConstants =>
-  ({ beta1: c.beta1, beta2: c.beta2, eps: c.epsilon, l2: c.l2, keepProb: c.keepProb, dropoutSeed: c.dropoutSeed });
+export const modelConstants = (c: TrainConfig): ModelConstants => ({
+  beta1: c.beta1,
+  beta2: c.beta2,
+  eps: c.epsilon,
+  l2: c.l2,
+  keepProb: c.keepProb,
+  dropoutSeed: c.dropoutSeed,
+});
 
 /** Bytes of one `Model` struct (8 × 32 bits). */
 export const MODEL_BYTES = 32;
 
 /** The `models` array: beta1, beta2, eps, λ/2 (f32), seed, threshold (u32), 1/keepProb (f32), running (u32). */
-export function packModels(models: readonly ModelConstants[], active: readonly boolean[] = models.map(() => true)): Uint32Array {
+export function packModels(
+  models: readonly ModelConstants[],
+  active: readonly boolean[] = models.map(() => true),
+): Uint32Array {
   const buf = new ArrayBuffer(models.length * MODEL_BYTES);
   const f = new Float32Array(buf);
   const u = new Uint32Array(buf);
@@ -47,7 +56,10 @@ export class StepTable {
   /** vec4 rows per block. */
   readonly blockRows: number;
 
-  constructor(readonly slots: number, readonly models: readonly ModelConstants[]) {
+  constructor(
+    readonly slots: number,
+    readonly models: readonly ModelConstants[],
+  ) {
     this.blockRows = 1 + models.length;
     this.u32 = new Uint32Array(slots * this.blockRows * 4);
     this.f32 = new Float32Array(this.u32.buffer);

@@ -11,7 +11,23 @@
 // not used, as in training. Folded in float64, stored as float32 like every other tensor.
 // Opset 13 and IR version 8: old enough for every current runtime, new enough that initializers
 // need not be listed as graph inputs. Field numbers are onnx.proto's.
-import { BN_EPSILON, LEAKY_SLOPE, hasBatchNorm, layerCount, layerTensors, size, tensorName, tensorShape, validateSpec, type Activation, type InputNormalization, type BatchNormTensors, type LayerParams, type ModelSpec, type Params } from '../model.ts';
+import {
+  BN_EPSILON,
+  LEAKY_SLOPE,
+  hasBatchNorm,
+  layerCount,
+  layerTensors,
+  size,
+  tensorName,
+  tensorShape,
+  validateSpec,
+  type Activation,
+  type InputNormalization,
+  type BatchNormTensors,
+  type LayerParams,
+  type ModelSpec,
+  type Params,
+} from '../model.ts';
 import { bytesField, floatField, intField, message, messageField, stringField } from './protobuf.ts';
 
 export type { InputNormalization };
@@ -76,7 +92,12 @@ export function encodeOnnx(spec: ModelSpec, params: Params, options: OnnxOptions
     initializerNames.push(name);
     return name;
   };
-  const apply = (op: string, name: string, extra: readonly string[] = [], attributes: readonly Uint8Array[] = []): void => {
+  const apply = (
+    op: string,
+    name: string,
+    extra: readonly string[] = [],
+    attributes: readonly Uint8Array[] = [],
+  ): void => {
     nodes.push({ op, name, inputs: [current, ...extra], attributes });
     current = name;
   };
@@ -91,7 +112,9 @@ export function encodeOnnx(spec: ModelSpec, params: Params, options: OnnxOptions
     const p = params[l]!;
     const [nOut, nIn] = [size(spec, l + 1), size(spec, l)];
     // Folded tensors are not the file's layers.{l}.weight and .bias, so they get names of their own.
-    const { weight, bias, prefix } = p.bn ? { ...foldBatchNorm(p, p.bn, nOut, nIn), prefix: 'folded_' } : { weight: p.weight, bias: p.bias, prefix: '' };
+    const { weight, bias, prefix } = p.bn
+      ? { ...foldBatchNorm(p, p.bn, nOut, nIn), prefix: 'folded_' }
+      : { weight: p.weight, bias: p.bias, prefix: '' };
     const w = initializer(`layers.${l}.${prefix}weight`, [nOut, nIn], weight);
     const b = initializer(`layers.${l}.${prefix}bias`, [nOut], bias);
     apply('Gemm', `layers.${l}.gemm`, [w, b], [intAttribute('transB', 1)]);
@@ -101,7 +124,8 @@ export function encodeOnnx(spec: ModelSpec, params: Params, options: OnnxOptions
   if (spec.loss === 'bce') apply('Sigmoid', 'output.sigmoid');
   const tn = options.targetNormalization;
   if (tn) {
-    if (spec.loss !== 'mse') throw new Error(`onnx: targetNormalization is for an 'mse' model, this one has '${spec.loss}'`);
+    if (spec.loss !== 'mse')
+      throw new Error(`onnx: targetNormalization is for an 'mse' model, this one has '${spec.loss}'`);
     checkNormalization(tn, size(spec, L), 'outputs');
     apply('Mul', 'output.scaled', [initializer('output.scale', [size(spec, L)], tn.scale)]);
     apply('Add', 'output.shifted', [initializer('output.shift', [size(spec, L)], tn.shift)]);
@@ -120,24 +144,46 @@ export function encodeOnnx(spec: ModelSpec, params: Params, options: OnnxOptions
     stringField(MODEL.producerName, options.producer ?? 'webgpu-mlp-trainer'),
     messageField(MODEL.graph, ...graph),
     messageField(MODEL.opsetImport, intField(OPSET_ID.version, OPSET)),
-    ...(norm ? [messageField(MODEL.metadataProps, stringField(ENTRY.key, 'normalization'), stringField(ENTRY.value, norm.method))] : []),
+    ...(norm
+      ? [
+          messageField(
+            MODEL.metadataProps,
+            stringField(ENTRY.key, 'normalization'),
+            stringField(ENTRY.value, norm.method),
+          ),
+        ]
+      : []),
   );
 }
 
 /** The node of a hidden activation; 'linear' (identity) adds none. */
-function activation(g: Activation, l: number, apply: (op: string, name: string, extra?: readonly string[], attributes?: readonly Uint8Array[]) => void): void {
+function activation(
+  g: Activation,
+  l: number,
+  apply: (op: string, name: string, extra?: readonly string[], attributes?: readonly Uint8Array[]) => void,
+): void {
   const name = `layers.${l}.${g}`;
   switch (g) {
-    case 'relu': return apply('Relu', name);
-    case 'sigmoid': return apply('Sigmoid', name);
-    case 'tanh': return apply('Tanh', name);
-    case 'leaky_relu': return apply('LeakyRelu', name, [], [floatAttribute('alpha', LEAKY_SLOPE)]);
-    case 'linear': return;
+    case 'relu':
+      return apply('Relu', name);
+    case 'sigmoid':
+      return apply('Sigmoid', name);
+    case 'tanh':
+      return apply('Tanh', name);
+    case 'leaky_relu':
+      return apply('LeakyRelu', name, [], [floatAttribute('alpha', LEAKY_SLOPE)]);
+    case 'linear':
+      return;
   }
 }
 
 /** W' = s·W row-wise and b' = β − s·μ with s = γ/√(σ² + ε), in float64. */
-function foldBatchNorm(p: LayerParams, bn: BatchNormTensors<Float32Array>, nOut: number, nIn: number): { weight: Float64Array; bias: Float64Array } {
+function foldBatchNorm(
+  p: LayerParams,
+  bn: BatchNormTensors<Float32Array>,
+  nOut: number,
+  nIn: number,
+): { weight: Float64Array; bias: Float64Array } {
   const weight = new Float64Array(nOut * nIn);
   const bias = new Float64Array(nOut);
   for (let j = 0; j < nOut; j++) {
@@ -186,40 +232,63 @@ function nodeProto(n: GraphNode, output: string): Uint8Array {
 
 /** A graph input or output: a float tensor whose dims are sizes or symbolic names. */
 function valueInfo(field: number, name: string, dims: readonly (number | string)[]): Uint8Array {
-  const dim = (d: number | string): Uint8Array => messageField(SHAPE.dim, typeof d === 'string' ? stringField(DIM.param, d) : intField(DIM.value, d));
+  const dim = (d: number | string): Uint8Array =>
+    messageField(SHAPE.dim, typeof d === 'string' ? stringField(DIM.param, d) : intField(DIM.value, d));
   const shape = messageField(TYPE_TENSOR.shape, ...dims.map(dim));
-  return messageField(field, stringField(VALUE_INFO.name, name),
-    messageField(VALUE_INFO.type, messageField(TYPE.tensorType, intField(TYPE_TENSOR.elemType, FLOAT), shape)));
+  return messageField(
+    field,
+    stringField(VALUE_INFO.name, name),
+    messageField(VALUE_INFO.type, messageField(TYPE.tensorType, intField(TYPE_TENSOR.elemType, FLOAT), shape)),
+  );
 }
 
 /** Every tensor of every layer has the spec's shape and finite values, batch norm's tensors are there
  *  exactly on the layers the spec normalises, and running variances are not negative. */
 function checkParams(spec: ModelSpec, params: Params): void {
   const L = layerCount(spec);
-  if (params.length !== L) throw new Error(`onnx: the spec [${spec.sizes.join(',')}] has ${L} layers but params has ${params.length}`);
+  if (params.length !== L)
+    throw new Error(`onnx: the spec [${spec.sizes.join(',')}] has ${L} layers but params has ${params.length}`);
   params.forEach((p, l) => {
-    if (hasBatchNorm(spec, l) && !p.bn) throw new Error(`onnx: ${tensorName(l, 'bn_gamma')} and the other bn_* tensors are missing: the spec has batch norm on layer ${l}`);
-    if (!hasBatchNorm(spec, l) && p.bn) throw new Error(`onnx: ${tensorName(l, 'bn_gamma')}: params has batch-norm tensors but the spec has none on layer ${l}`);
+    if (hasBatchNorm(spec, l) && !p.bn)
+      throw new Error(
+        `onnx: ${tensorName(l, 'bn_gamma')} and the other bn_* tensors are missing: the spec has batch norm on layer ${l}`,
+      );
+    if (!hasBatchNorm(spec, l) && p.bn)
+      throw new Error(
+        `onnx: ${tensorName(l, 'bn_gamma')}: params has batch-norm tensors but the spec has none on layer ${l}`,
+      );
     for (const [kind, t] of layerTensors(p)) {
       const shape = tensorShape(spec, l, kind);
       const n = shape.reduce((a, b) => a * b, 1);
-      if (t.length !== n) throw new Error(`onnx: ${tensorName(l, kind)} has ${t.length} values, expected ${n} for shape [${shape.join(',')}]`);
+      if (t.length !== n)
+        throw new Error(
+          `onnx: ${tensorName(l, kind)} has ${t.length} values, expected ${n} for shape [${shape.join(',')}]`,
+        );
       const bad = t.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new Error(`onnx: ${tensorName(l, kind)}[${bad}] is ${t[bad]}`);
     }
     const bad = p.bn ? p.bn.var.findIndex((v) => !(v >= 0)) : -1;
-    if (bad >= 0) throw new Error(`onnx: ${tensorName(l, 'bn_var')}[${bad}] is ${p.bn!.var[bad]}, a variance must be ≥ 0`);
+    if (bad >= 0)
+      throw new Error(`onnx: ${tensorName(l, 'bn_var')}[${bad}] is ${p.bn!.var[bad]}, a variance must be ≥ 0`);
   });
 }
 
 /** shift and scale hold one finite value per input feature, and every scale is > 0 (a division by it
  *  follows). */
 function checkNormalization(norm: InputNormalization, n0: number, what = 'inputs'): void {
-  if (norm.method !== 'standard' && norm.method !== 'minmax') throw new Error(`onnx: normalization method must be 'standard' or 'minmax', got '${String(norm.method)}'`);
-  for (const [name, values] of [['shift', norm.shift], ['scale', norm.scale]] as const) {
-    if (values.length !== n0) throw new Error(`onnx: normalization ${name} has ${values.length} values but the model has ${n0} ${what}`);
+  if (norm.method !== 'standard' && norm.method !== 'minmax')
+    throw new Error(`onnx: normalization method must be 'standard' or 'minmax', got '${String(norm.method)}'`);
+  for (const [name, values] of [
+    ['shift', norm.shift],
+    ['scale', norm.scale],
+  ] as const) {
+    if (values.length !== n0)
+      throw new Error(`onnx: normalization ${name} has ${values.length} values but the model has ${n0} ${what}`);
     const bad = values.findIndex((v) => !Number.isFinite(v) || (name === 'scale' && !(Math.fround(v) > 0)));
-    if (bad >= 0) throw new Error(`onnx: normalization ${name}[${bad}] is ${values[bad]}, expected a finite number${name === 'scale' ? ' > 0 (as a float32)' : ''}`);
+    if (bad >= 0)
+      throw new Error(
+        `onnx: normalization ${name}[${bad}] is ${values[bad]}, expected a finite number${name === 'scale' ? ' > 0 (as a float32)' : ''}`,
+      );
   }
 }
 
@@ -228,6 +297,7 @@ function checkNames(inputName: string, outputName: string, inside: readonly stri
   if (inputName === '' || outputName === '') throw new Error('onnx: the input and output names must not be empty');
   if (inputName === outputName) throw new Error(`onnx: the input and output are both named '${inputName}'`);
   for (const name of [inputName, outputName]) {
-    if (inside.includes(name)) throw new Error(`onnx: the name '${name}' is already used by a tensor or value inside the graph`);
+    if (inside.includes(name))
+      throw new Error(`onnx: the name '${name}' is already used by a tensor or value inside the graph`);
   }
 }

@@ -11,7 +11,8 @@ const I32 = 5;
 /** Base-128 varint, 7 bits a byte, low first. Negative int64 values take ten bytes (two's complement),
  *  as protobuf writes them. */
 function varint(v: number | bigint): number[] {
-  if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new Error(`protobuf: ${v} is not an integer a varint can hold exactly`);
+  if (typeof v === 'number' && !Number.isSafeInteger(v))
+    throw new Error(`protobuf: ${v} is not an integer a varint can hold exactly`);
   let x = BigInt.asUintN(64, BigInt(v));
   const out: number[] = [];
   while (x >= 0x80n) {

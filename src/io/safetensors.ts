@@ -6,7 +6,21 @@
 // tensor name to {dtype, shape, data_offsets: [begin, end)} relative to the data section, plus an
 // optional "__metadata__" string map. Like the reference implementation, the decoder requires the
 // tensors to tile the data section exactly: no overlaps, no gaps, no trailing bytes.
-import { fromTensors, hasBatchNorm, layerCount, layerKinds, layerTensors, tensorName, tensorShape, validateSpec, type Activation, type Loss, type ModelSpec, type Params, type TensorKind } from '../model.ts';
+import {
+  fromTensors,
+  hasBatchNorm,
+  layerCount,
+  layerKinds,
+  layerTensors,
+  tensorName,
+  tensorShape,
+  validateSpec,
+  type Activation,
+  type Loss,
+  type ModelSpec,
+  type Params,
+  type TensorKind,
+} from '../model.ts';
 
 export type Dtype = 'F32' | 'F64';
 export interface TensorIn {
@@ -82,8 +96,10 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
   const tensors = new Map<string, TensorOut>();
   for (const e of entries) {
     const step = BYTES[e.dtype];
-    const data = e.dtype === 'F64' ? new Float64Array((e.end - e.begin) / step) : new Float32Array((e.end - e.begin) / step);
-    for (let i = 0, p = dataStart + e.begin; i < data.length; i++, p += step) data[i] = e.dtype === 'F64' ? view.getFloat64(p, true) : view.getFloat32(p, true);
+    const data =
+      e.dtype === 'F64' ? new Float64Array((e.end - e.begin) / step) : new Float32Array((e.end - e.begin) / step);
+    for (let i = 0, p = dataStart + e.begin; i < data.length; i++, p += step)
+      data[i] = e.dtype === 'F64' ? view.getFloat64(p, true) : view.getFloat32(p, true);
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
   return { tensors, metadata };
@@ -98,12 +114,16 @@ interface Entry {
 }
 
 function readHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
-  if (bytes.length < 8) throw new Error(`safetensors: truncated file: ${bytes.length} bytes, too short for the 8-byte header length`);
+  if (bytes.length < 8)
+    throw new Error(`safetensors: truncated file: ${bytes.length} bytes, too short for the 8-byte header length`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) {
-    throw new Error(`safetensors: header length ${n} runs past the end of the file (${bytes.length} bytes; truncated?)`);
+    throw new Error(
+      `safetensors: header length ${n} runs past the end of the file (${bytes.length} bytes; truncated?)`,
+    );
   }
-  if (n > BigInt(MAX_HEADER_BYTES)) throw new Error(`safetensors: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > BigInt(MAX_HEADER_BYTES))
+    throw new Error(`safetensors: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const dataStart = 8 + Number(n);
 
   let json: unknown;
@@ -120,7 +140,8 @@ function readHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<str
     if (name === METADATA_KEY) {
       if (!isObject(value)) throw new Error(`safetensors: ${METADATA_KEY} must be an object of strings`);
       for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== 'string') throw new Error(`safetensors: ${METADATA_KEY}.${k} must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string')
+          throw new Error(`safetensors: ${METADATA_KEY}.${k} must be a string, got ${JSON.stringify(v)}`);
         metadata[k] = v;
       }
       continue;
@@ -134,13 +155,18 @@ function readHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<str
   let at = 0;
   for (const e of sorted) {
     if (e.end > dataLength) {
-      throw new Error(`${e.name}: data_offsets [${e.begin},${e.end}] run past the end of the ${dataLength}-byte data section (truncated file?)`);
+      throw new Error(
+        `${e.name}: data_offsets [${e.begin},${e.end}] run past the end of the ${dataLength}-byte data section (truncated file?)`,
+      );
     }
-    if (e.begin < at) throw new Error(`${e.name}: data_offsets [${e.begin},${e.end}] overlap another tensor ending at ${at}`);
-    if (e.begin > at) throw new Error(`${e.name}: data_offsets [${e.begin},${e.end}] leave a gap after byte ${at} of the data section`);
+    if (e.begin < at)
+      throw new Error(`${e.name}: data_offsets [${e.begin},${e.end}] overlap another tensor ending at ${at}`);
+    if (e.begin > at)
+      throw new Error(`${e.name}: data_offsets [${e.begin},${e.end}] leave a gap after byte ${at} of the data section`);
     at = e.end;
   }
-  if (at !== dataLength) throw new Error(`safetensors: ${dataLength - at} bytes after the last tensor are not described by the header`);
+  if (at !== dataLength)
+    throw new Error(`safetensors: ${dataLength - at} bytes after the last tensor are not described by the header`);
   return { entries, metadata, dataStart };
 }
 
@@ -152,14 +178,20 @@ function readEntry(name: string, value: unknown): Entry {
   if (!Array.isArray(shape) || !shape.every((d): d is number => Number.isSafeInteger(d) && d >= 0)) {
     throw new Error(`${name}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o): o is number => Number.isSafeInteger(o) && o >= 0)) {
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((o): o is number => Number.isSafeInteger(o) && o >= 0)
+  ) {
     throw new Error(`${name}: data_offsets must be two non-negative integers, got ${JSON.stringify(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw new Error(`${name}: data_offsets [${begin},${end}] end before they begin`);
   const bytes = elementCount(name, shape) * BYTES[dtype];
   if (end - begin !== bytes) {
-    throw new Error(`${name}: data_offsets [${begin},${end}] span ${end - begin} bytes but ${dtype} [${shape.join(',')}] needs ${bytes}`);
+    throw new Error(
+      `${name}: data_offsets [${begin},${end}] span ${end - begin} bytes but ${dtype} [${shape.join(',')}] needs ${bytes}`,
+    );
   }
   return { name, dtype, shape, begin, end };
 }
@@ -167,7 +199,8 @@ function readEntry(name: string, value: unknown): Entry {
 function elementCount(name: string, shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new Error(`${name}: shape [${shape.join(',')}] has a dimension that is not a non-negative integer`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new Error(`${name}: shape [${shape.join(',')}] has a dimension that is not a non-negative integer`);
     n *= d;
   }
   return n;
@@ -184,16 +217,34 @@ export const FORMAT = 'webgpu-mlp';
 /** layers.{i}.weight F32 [out,in] and layers.{i}.bias F32 [out] (with batch norm also
  *  layers.{i}.bn_gamma, bn_beta, bn_mean, bn_var F32 [out] per hidden layer), with the architecture in
  *  the metadata ("batchNorm": true only for such a model, so other files are byte-for-byte as before). */
-export function paramsToSafetensors(spec: ModelSpec, params: Params, extraMetadata: Record<string, string> = {}): Uint8Array {
+export function paramsToSafetensors(
+  spec: ModelSpec,
+  params: Params,
+  extraMetadata: Record<string, string> = {},
+): Uint8Array {
   validateSpec(spec);
   if (params.length !== layerCount(spec)) {
-    throw new Error(`model has ${layerCount(spec)} layers (sizes [${spec.sizes.join(',')}]) but ${params.length} were given`);
+    throw new Error(
+      `model has ${layerCount(spec)} layers (sizes [${spec.sizes.join(',')}]) but ${params.length} were given`,
+    );
   }
   const tensors = params.flatMap((p, l) => {
-    if ((p.bn !== undefined) !== hasBatchNorm(spec, l)) throw new Error(`${tensorName(l, 'bn_gamma')}: batch-norm tensors ${p.bn ? 'given for a layer without' : 'missing for a layer with'} batch norm`);
-    return layerTensors(p).map(([kind, data]) => ({ name: tensorName(l, kind), shape: tensorShape(spec, l, kind), data }));
+    if ((p.bn !== undefined) !== hasBatchNorm(spec, l))
+      throw new Error(
+        `${tensorName(l, 'bn_gamma')}: batch-norm tensors ${p.bn ? 'given for a layer without' : 'missing for a layer with'} batch norm`,
+      );
+    return layerTensors(p).map(([kind, data]) => ({
+      name: tensorName(l, kind),
+      shape: tensorShape(spec, l, kind),
+      data,
+    }));
   });
-  const architecture = JSON.stringify({ sizes: spec.sizes, activation: spec.activation, loss: spec.loss, ...(spec.batchNorm ? { batchNorm: true } : {}) });
+  const architecture = JSON.stringify({
+    sizes: spec.sizes,
+    activation: spec.activation,
+    loss: spec.loss,
+    ...(spec.batchNorm ? { batchNorm: true } : {}),
+  });
   return encodeSafetensors(tensors, { format: FORMAT, architecture, ...extraMetadata });
 }
 
@@ -210,7 +261,8 @@ export function paramsFromSafetensors(bytes: Uint8Array, spec: ModelSpec): Param
       expected.add(name);
       const t = tensors.get(name);
       if (t === undefined) throw new Error(`${name}: missing from the file (expected F32 [${shape.join(',')}])`);
-      if (t.dtype !== 'F32' || !(t.data instanceof Float32Array)) throw new Error(`${name}: unsupported dtype ${t.dtype}, expected F32`);
+      if (t.dtype !== 'F32' || !(t.data instanceof Float32Array))
+        throw new Error(`${name}: unsupported dtype ${t.dtype}, expected F32`);
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         throw new Error(`${name}: expected shape [${shape.join(',')}], file has [${t.shape.join(',')}]`);
       }
@@ -221,7 +273,9 @@ export function paramsFromSafetensors(bytes: Uint8Array, spec: ModelSpec): Param
   }
   const extra = [...tensors.keys()].filter((name) => !expected.has(name));
   if (extra.length > 0) {
-    throw new Error(`${extra.join(', ')}: not part of the model (sizes [${spec.sizes.join(',')}] expects ${[...expected].join(', ')})`);
+    throw new Error(
+      `${extra.join(', ')}: not part of the model (sizes [${spec.sizes.join(',')}] expects ${[...expected].join(', ')})`,
+    );
   }
   return params;
 }
@@ -242,10 +296,19 @@ function specFromMetadata(metadata: Record<string, string>): ModelSpec | undefin
   try {
     arch = JSON.parse(metadata.architecture);
   } catch (e) {
-    throw new Error(`safetensors: metadata "architecture" is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `safetensors: metadata "architecture" is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
-  if (!isObject(arch) || !Array.isArray(arch.sizes) || typeof arch.activation !== 'string' || typeof arch.loss !== 'string') {
-    throw new Error(`safetensors: metadata "architecture" must be {sizes, activation, loss}, got ${metadata.architecture}`);
+  if (
+    !isObject(arch) ||
+    !Array.isArray(arch.sizes) ||
+    typeof arch.activation !== 'string' ||
+    typeof arch.loss !== 'string'
+  ) {
+    throw new Error(
+      `safetensors: metadata "architecture" must be {sizes, activation, loss}, got ${metadata.architecture}`,
+    );
   }
   const spec: ModelSpec = {
     sizes: arch.sizes.map((s: unknown) => (typeof s === 'number' ? s : NaN)),
@@ -256,4 +319,3 @@ function specFromMetadata(metadata: Record<string, string>): ModelSpec | undefin
   validateSpec(spec); // rejects unknown activation/loss names and bad sizes
   return spec;
 }
-

@@ -32,12 +32,15 @@ export function zipEntries(bytes: Uint8Array, where: string): ZipEntry[] {
   const count = v.getUint16(end + 10, true);
   const cdSize = v.getUint32(end + 12, true);
   const cdStart = v.getUint32(end + 16, true);
-  if (count === 0xffff || cdStart === 0xffffffff) throw fail('zip64 archive (over 4 GiB or 65535 members): data sets past the JS heap are out of scope');
-  if (cdStart + cdSize > end) throw fail(`central directory (${cdSize} bytes at ${cdStart}) runs past its end record at ${end} (truncated?)`);
+  if (count === 0xffff || cdStart === 0xffffffff)
+    throw fail('zip64 archive (over 4 GiB or 65535 members): data sets past the JS heap are out of scope');
+  if (cdStart + cdSize > end)
+    throw fail(`central directory (${cdSize} bytes at ${cdStart}) runs past its end record at ${end} (truncated?)`);
   const entries: ZipEntry[] = [];
   let p = cdStart;
   for (let k = 0; k < count; k++) {
-    if (p + 46 > end || v.getUint32(p, true) !== CENTRAL) throw fail(`central directory entry ${k + 1} of ${count} is damaged`);
+    if (p + 46 > end || v.getUint32(p, true) !== CENTRAL)
+      throw fail(`central directory entry ${k + 1} of ${count} is damaged`);
     const flags = v.getUint16(p + 8, true);
     const method = v.getUint16(p + 10, true);
     const crc32 = v.getUint32(p + 16, true);
@@ -52,13 +55,23 @@ export function zipEntries(bytes: Uint8Array, where: string): ZipEntry[] {
     if (name.endsWith('/')) continue;
     const at = `member '${name}'`;
     if (flags & 1) throw fail(`${at} is encrypted`);
-    if (method !== 0 && method !== 8) throw fail(`${at} uses compression method ${method}; only stored (0) and deflated (8) are supported`);
-    if (packed === 0xffffffff || size === 0xffffffff || local === 0xffffffff) throw fail(`${at} has zip64 sizes (over 4 GiB): data sets past the JS heap are out of scope`);
-    if (local + 30 > bytes.length || v.getUint32(local, true) !== LOCAL) throw fail(`${at}: no local header at offset ${local}`);
+    if (method !== 0 && method !== 8)
+      throw fail(`${at} uses compression method ${method}; only stored (0) and deflated (8) are supported`);
+    if (packed === 0xffffffff || size === 0xffffffff || local === 0xffffffff)
+      throw fail(`${at} has zip64 sizes (over 4 GiB): data sets past the JS heap are out of scope`);
+    if (local + 30 > bytes.length || v.getUint32(local, true) !== LOCAL)
+      throw fail(`${at}: no local header at offset ${local}`);
     const data = local + 30 + v.getUint16(local + 26, true) + v.getUint16(local + 28, true);
-    if (data + packed > bytes.length) throw fail(`${at}: ${packed} bytes at offset ${data} run past the end of the file (truncated?)`);
+    if (data + packed > bytes.length)
+      throw fail(`${at}: ${packed} bytes at offset ${data} run past the end of the file (truncated?)`);
     if (method === 0 && packed !== size) throw fail(`${at} is stored but its sizes differ (${packed} and ${size})`);
-    entries.push({ name, method: method === 0 ? 'stored' : 'deflated', raw: bytes.subarray(data, data + packed), size, crc32 });
+    entries.push({
+      name,
+      method: method === 0 ? 'stored' : 'deflated',
+      raw: bytes.subarray(data, data + packed),
+      size,
+      crc32,
+    });
   }
   return entries;
 }
@@ -66,9 +79,13 @@ export function zipEntries(bytes: Uint8Array, where: string): ZipEntry[] {
 /** A member's data (inflated for a deflated one), checked against its recorded size and CRC-32. */
 export function checked(e: ZipEntry, data: Uint8Array, where: string): Uint8Array {
   const at = `${where}: member '${e.name}'`;
-  if (data.length !== e.size) throw new Error(`${at} has ${data.length} bytes, its directory entry says ${e.size} (damaged archive?)`);
+  if (data.length !== e.size)
+    throw new Error(`${at} has ${data.length} bytes, its directory entry says ${e.size} (damaged archive?)`);
   const c = crc32(data);
-  if (c !== e.crc32) throw new Error(`${at} fails its CRC-32 check (0x${c.toString(16)}, recorded 0x${e.crc32.toString(16)}): damaged archive`);
+  if (c !== e.crc32)
+    throw new Error(
+      `${at} fails its CRC-32 check (0x${c.toString(16)}, recorded 0x${e.crc32.toString(16)}): damaged archive`,
+    );
   return data;
 }
 

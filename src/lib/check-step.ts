@@ -50,9 +50,30 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** One step of `rows` rows (the first ones of `train`) at learning rate lr on the GPU and on the
  *  reference, from `params`. */
-export async function checkStep(ctx: GpuContext, spec: ModelSpec, params: Params, config: TrainConfig, train: SplitData, rows: number, lr: number,
-  planOptions: PlanOptions, regression = false): Promise<StepCheck> {
-  const plan = await TrainingPlan.create(ctx, { spec, params, train, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: rows, config, regression }, planOptions);
+export async function checkStep(
+  ctx: GpuContext,
+  spec: ModelSpec,
+  params: Params,
+  config: TrainConfig,
+  train: SplitData,
+  rows: number,
+  lr: number,
+  planOptions: PlanOptions,
+  regression = false,
+): Promise<StepCheck> {
+  const plan = await TrainingPlan.create(
+    ctx,
+    {
+      spec,
+      params,
+      train,
+      test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
+      maxBatch: rows,
+      config,
+      regression,
+    },
+    planOptions,
+  );
   let gpuLoss: number;
   let grads: Params;
   let after: Params;
@@ -69,8 +90,16 @@ export async function checkStep(ctx: GpuContext, spec: ModelSpec, params: Params
   const nL = size(spec, layerCount(spec));
   const p64 = toParams64(params);
   const plain = config.optimizer === 'sgd' && config.l2 === 0 && config.keepProb === 1;
-  const ref = trainStep(spec, p64, Float64Array.from(train.x.subarray(0, rows * n0)), Float64Array.from(train.y.subarray(0, rows * nL)), rows, lr,
-    plain ? undefined : { config, state: zeroState(p64), t: 1 }, regression);
+  const ref = trainStep(
+    spec,
+    p64,
+    Float64Array.from(train.x.subarray(0, rows * n0)),
+    Float64Array.from(train.y.subarray(0, rows * nL)),
+    rows,
+    lr,
+    plain ? undefined : { config, state: zeroState(p64), t: 1 },
+    regression,
+  );
   const layers: LayerCheck[] = grads.map((g, l) => {
     const name = (k: string) => `layers.${l}.${k}`;
     const mismatches = [
@@ -80,15 +109,21 @@ export async function checkStep(ctx: GpuContext, spec: ModelSpec, params: Params
       compare(name('bias'), after[l]!.bias, p64[l]!.bias, TOL.value),
     ];
     const row: Omit<LayerCheck, 'ok'> = {
-      layer: l, shape: `${size(spec, l + 1)}x${size(spec, l)}`,
-      dW: maxAbsDiff(g.weight, ref.grads.dW[l]!), db: maxAbsDiff(g.bias, ref.grads.db[l]!),
-      weightAfter: maxAbsDiff(after[l]!.weight, p64[l]!.weight), biasAfter: maxAbsDiff(after[l]!.bias, p64[l]!.bias),
+      layer: l,
+      shape: `${size(spec, l + 1)}x${size(spec, l)}`,
+      dW: maxAbsDiff(g.weight, ref.grads.dW[l]!),
+      db: maxAbsDiff(g.bias, ref.grads.db[l]!),
+      weightAfter: maxAbsDiff(after[l]!.weight, p64[l]!.weight),
+      biasAfter: maxAbsDiff(after[l]!.bias, p64[l]!.bias),
     };
     if (!hasBatchNorm(spec, l)) return { ...row, ok: mismatches.every((m) => m === undefined) };
     // Batch norm: dγ and dβ (the GPU keeps them in the γ and β slots of its gradient buffer), then γ, β
     // and the running mean and var the step left (p64 was updated in place by trainStep).
     const [gb, ab, rb, rg] = [g.bn, after[l]!.bn, p64[l]!.bn, ref.grads.bn?.[l]];
-    if (!gb || !ab || !rb || !rg) throw new Error(`${name('bn_gamma')}: layer ${l} has batch norm but the GPU or the reference returned no bn tensors`);
+    if (!gb || !ab || !rb || !rg)
+      throw new Error(
+        `${name('bn_gamma')}: layer ${l} has batch norm but the GPU or the reference returned no bn tensors`,
+      );
     mismatches.push(
       compare(name('bn_gamma.grad'), gb.gamma, rg.dGamma, TOL.grad),
       compare(name('bn_beta.grad'), gb.beta, rg.dBeta, TOL.grad),
@@ -98,9 +133,12 @@ export async function checkStep(ctx: GpuContext, spec: ModelSpec, params: Params
       compare(name('bn_var'), ab.var, rb.var, TOL.value),
     );
     const bn: BatchNormCheck = {
-      dGamma: maxAbsDiff(gb.gamma, rg.dGamma), dBeta: maxAbsDiff(gb.beta, rg.dBeta),
-      gammaAfter: maxAbsDiff(ab.gamma, rb.gamma), betaAfter: maxAbsDiff(ab.beta, rb.beta),
-      meanAfter: maxAbsDiff(ab.mean, rb.mean), varAfter: maxAbsDiff(ab.var, rb.var),
+      dGamma: maxAbsDiff(gb.gamma, rg.dGamma),
+      dBeta: maxAbsDiff(gb.beta, rg.dBeta),
+      gammaAfter: maxAbsDiff(ab.gamma, rb.gamma),
+      betaAfter: maxAbsDiff(ab.beta, rb.beta),
+      meanAfter: maxAbsDiff(ab.mean, rb.mean),
+      varAfter: maxAbsDiff(ab.var, rb.var),
     };
     return { ...row, bn, ok: mismatches.every((m) => m === undefined) };
   });
@@ -117,13 +155,26 @@ export interface GradCheckRow {
 
 /** The course's gradient check of float64 backprop against central differences of the cost, for
  *  `params` on the first rows of `train`, with L2 and dropout as configured (one fixed mask). */
-export function gradcheckRows(spec: ModelSpec, params: Params, config: TrainConfig, train: SplitData, rows: number, seed: number):
-  { rows: number; threshold: number; results: GradCheckRow[] } {
+export function gradcheckRows(
+  spec: ModelSpec,
+  params: Params,
+  config: TrainConfig,
+  train: SplitData,
+  rows: number,
+  seed: number,
+): { rows: number; threshold: number; results: GradCheckRow[] } {
   const n0 = size(spec, 0);
   const nL = size(spec, layerCount(spec));
   const x = Float64Array.from(train.x.subarray(0, rows * n0));
   const y = Float64Array.from(train.y.subarray(0, rows * nL));
-  const reg = { l2: config.l2, ...(config.keepProb < 1 ? { dropout: { keepProb: config.keepProb, seed, step: 1 } } : {}) };
+  const reg = {
+    l2: config.l2,
+    ...(config.keepProb < 1 ? { dropout: { keepProb: config.keepProb, seed, step: 1 } } : {}),
+  };
   const results = gradientCheck(spec, toParams64(params), x, y, rows, 1e-6, undefined, reg);
-  return { rows, threshold: GRADCHECK_THRESHOLD, results: results.map((r) => ({ ...r, ok: r.relDiff < GRADCHECK_THRESHOLD })) };
+  return {
+    rows,
+    threshold: GRADCHECK_THRESHOLD,
+    results: results.map((r) => ({ ...r, ok: r.relDiff < GRADCHECK_THRESHOLD })),
+  };
 }

@@ -6,7 +6,7 @@ import { trainTestSplit } from '../data/split.ts';
 import { syntheticDataset, type SyntheticName } from '../data/synthetic.ts';
 import { layerCount, size, type InputNormalization, type ModelSpec } from '../model.ts';
 import type { SplitData } from '../train/backend.ts';
-import { TrainerError } from './errors.ts';
+import { TrainerError } from '../errors.ts';
 
 /** Rows for fit, evaluate or checkStep: features x [n][features] row-major, and either integer class
  *  labels (0..k−1) or targets y [n][outputs] in the output layer's layout (for 'mse'). */
@@ -18,19 +18,27 @@ export interface LabeledData {
 
 /** Rows in a backend's layout: x normalised, y targets for the loss (regression targets standardised
  *  with targetNormalization when given). */
-export function toSplit(spec: ModelSpec, data: LabeledData, what: string, normalization?: InputNormalization, targetNormalization?: InputNormalization): SplitData {
+export function toSplit(
+  spec: ModelSpec,
+  data: LabeledData,
+  what: string,
+  normalization?: InputNormalization,
+  targetNormalization?: InputNormalization,
+): SplitData {
   const n0 = size(spec, 0);
   const out = size(spec, layerCount(spec));
   const bad = (m: string) => new TrainerError('bad-input', `${what}: ${m}`);
   if (!(data.x instanceof Float32Array)) throw bad('x must be a Float32Array of rows [n][features]');
-  if (data.x.length % n0 !== 0) throw bad(`x has ${data.x.length} values, not a whole number of rows of ${n0} features (the model's input size)`);
+  if (data.x.length % n0 !== 0)
+    throw bad(`x has ${data.x.length} values, not a whole number of rows of ${n0} features (the model's input size)`);
   const n = data.x.length / n0;
   let y: Float32Array;
   if (data.y !== undefined) {
     if (!(data.y instanceof Float32Array)) throw bad('y must be a Float32Array of targets [n][outputs]');
     if (data.y.length !== n * out) throw bad(`y has ${data.y.length} values, expected ${n} rows × ${out} outputs`);
     for (let i = 0; i < data.y.length; i++) {
-      if (!Number.isFinite(data.y[i]!)) throw bad(`y[${Math.floor(i / out)}][${i % out}] is ${data.y[i]}; every target must be finite`);
+      if (!Number.isFinite(data.y[i]!))
+        throw bad(`y[${Math.floor(i / out)}][${i % out}] is ${data.y[i]}; every target must be finite`);
     }
     y = targetNormalization ? applyNormalization(data.y, targetNormalization) : data.y;
   } else if (data.labels !== undefined) {
@@ -41,21 +49,31 @@ export function toSplit(spec: ModelSpec, data: LabeledData, what: string, normal
     y = new Float32Array(n * out);
     for (let i = 0; i < n; i++) {
       const c = data.labels[i]!;
-      if (!Number.isInteger(c) || c < 0 || c >= classes) throw bad(`label of row ${i} is ${c}, expected an integer class in 0..${classes - 1}`);
+      if (!Number.isInteger(c) || c < 0 || c >= classes)
+        throw bad(`label of row ${i} is ${c}, expected an integer class in 0..${classes - 1}`);
       if (out === 1) y[i] = c;
       else y[i * out + c] = 1;
     }
   } else throw bad('give labels (class per row) or y (targets per row)');
   for (let i = 0; i < data.x.length; i++) {
-    if (!Number.isFinite(data.x[i]!)) throw bad(`x[${Math.floor(i / n0)}][${i % n0}] is ${data.x[i]}; every feature must be finite`);
+    if (!Number.isFinite(data.x[i]!))
+      throw bad(`x[${Math.floor(i / n0)}][${i % n0}] is ${data.x[i]}; every feature must be finite`);
   }
   return { x: normalization ? applyNormalization(data.x, normalization) : data.x, y, n };
 }
 
 /** Statistics of each feature column over the rows of x [n][features] (float64 sums). */
-export function fitNormalization(x: Float32Array, features: number, method: InputNormalization['method']): InputNormalization {
+export function fitNormalization(
+  x: Float32Array,
+  features: number,
+  method: InputNormalization['method'],
+): InputNormalization {
   const n = x.length / features;
-  if (!(n >= 1) || !Number.isInteger(n)) throw new TrainerError('bad-input', `normalization: needs at least one row of ${features} features, got ${x.length} values`);
+  if (!(n >= 1) || !Number.isInteger(n))
+    throw new TrainerError(
+      'bad-input',
+      `normalization: needs at least one row of ${features} features, got ${x.length} values`,
+    );
   const shift: number[] = [];
   const scale: number[] = [];
   for (let c = 0; c < features; c++) {
@@ -96,7 +114,10 @@ export function applyNormalization(x: Float32Array, nz: InputNormalization): Flo
 /** A data set split the one way every front end does it: a seeded test split (or the test set the data
  *  came with, as given: testSplit is then not used), then a dev split out of the training rows (its own
  *  seeded permutation, seed + 1); normalisation is fitted later, by the trainer, on the training rows only. */
-export function splitDataset(d: Dataset | GivenSplit, o: { readonly testSplit: number; readonly devSplit?: number; readonly seed: number }): { train: Dataset; test: Dataset; dev?: Dataset } {
+export function splitDataset(
+  d: Dataset | GivenSplit,
+  o: { readonly testSplit: number; readonly devSplit?: number; readonly seed: number },
+): { train: Dataset; test: Dataset; dev?: Dataset } {
   const { train, test } = 'train' in d ? d : trainTestSplit(d, o.testSplit, o.seed);
   if (!o.devSplit) return { train, test };
   const inner = trainTestSplit(train, o.devSplit, o.seed + 1);

@@ -2,11 +2,15 @@
 // architecture, and what a user needs to predict on raw inputs — feature names, the input
 // normalisation that was applied (method and per-feature statistics) and class names — in the
 // metadata key "info" (JSON). Files written before "info" existed still load, with an empty info.
-import { paramsFromSafetensors, paramsToSafetensors, safetensorsMetadata, specFromSafetensors } from '../io/safetensors.ts';
+import {
+  paramsFromSafetensors,
+  paramsToSafetensors,
+  safetensorsMetadata,
+  specFromSafetensors,
+} from '../io/safetensors.ts';
 import { size, type InputNormalization, type ModelSpec, type Params } from '../model.ts';
 
-import { TrainerError, messageOf } from './errors.ts';
-
+import { TrainerError, messageOf } from '../errors.ts';
 
 /** What a model file records besides the weights. Every field is optional. */
 export interface ModelInfo {
@@ -44,40 +48,71 @@ export function validateInfo(info: ModelInfo, spec: ModelSpec): ModelInfo {
   if (typeof info !== 'object' || info === null || Array.isArray(info)) throw bad('must be an object');
   const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
   const numbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number');
-  if (info.featureNames !== undefined && !strings(info.featureNames)) throw bad('featureNames must be an array of strings');
+  if (info.featureNames !== undefined && !strings(info.featureNames))
+    throw bad('featureNames must be an array of strings');
   if (info.classNames !== undefined && !strings(info.classNames)) throw bad('classNames must be an array of strings');
   if (info.labelName !== undefined && typeof info.labelName !== 'string') throw bad('labelName must be a string');
-  if (info.normalization !== undefined && (typeof info.normalization !== 'object' || !numbers(info.normalization.shift) || !numbers(info.normalization.scale))) {
+  if (
+    info.normalization !== undefined &&
+    (typeof info.normalization !== 'object' || !numbers(info.normalization.shift) || !numbers(info.normalization.scale))
+  ) {
     throw bad('normalization must be { method, shift: number[], scale: number[] }');
   }
-  if (info.trainedWith !== undefined && (typeof info.trainedWith !== 'object' || info.trainedWith === null)) throw bad('trainedWith must be an object');
-  if (info.task !== undefined && info.task !== 'classification' && info.task !== 'regression') throw bad(`task must be 'classification' or 'regression', got '${String(info.task)}'`);
-  if (info.targetNames !== undefined && !strings(info.targetNames)) throw bad('targetNames must be an array of strings');
+  if (info.trainedWith !== undefined && (typeof info.trainedWith !== 'object' || info.trainedWith === null))
+    throw bad('trainedWith must be an object');
+  if (info.task !== undefined && info.task !== 'classification' && info.task !== 'regression')
+    throw bad(`task must be 'classification' or 'regression', got '${String(info.task)}'`);
+  if (info.targetNames !== undefined && !strings(info.targetNames))
+    throw bad('targetNames must be an array of strings');
   const regression = info.task === 'regression';
   const outputs = size(spec, spec.sizes.length - 1);
-  if (regression && spec.loss !== 'mse') throw bad(`a regression model needs the 'mse' loss, this one has '${spec.loss}'`);
-  if (info.targetNames && (!regression || info.targetNames.length !== outputs)) throw bad(`${info.targetNames.length} target names for ${regression ? `a regression model with ${outputs} outputs` : 'a classifier'}`);
+  if (regression && spec.loss !== 'mse')
+    throw bad(`a regression model needs the 'mse' loss, this one has '${spec.loss}'`);
+  if (info.targetNames && (!regression || info.targetNames.length !== outputs))
+    throw bad(
+      `${info.targetNames.length} target names for ${regression ? `a regression model with ${outputs} outputs` : 'a classifier'}`,
+    );
   const tn = info.targetNormalization;
   if (tn !== undefined) {
     if (!regression) throw bad('targetNormalization is for regression models (task: regression)');
-    if (typeof tn !== 'object' || !numbers(tn.shift) || !numbers(tn.scale) || tn.shift.length !== outputs || tn.scale.length !== outputs) throw bad(`targetNormalization must be { method, shift, scale } with ${outputs} numbers each`);
-    tn.shift.forEach((v, i) => { if (!Number.isFinite(v)) throw bad(`targetNormalization shift ${i} is ${v}`); });
-    tn.scale.forEach((v, i) => { if (!(Number.isFinite(v) && v > 0)) throw bad(`targetNormalization scale ${i} must be a finite number > 0, got ${v}`); });
+    if (
+      typeof tn !== 'object' ||
+      !numbers(tn.shift) ||
+      !numbers(tn.scale) ||
+      tn.shift.length !== outputs ||
+      tn.scale.length !== outputs
+    )
+      throw bad(`targetNormalization must be { method, shift, scale } with ${outputs} numbers each`);
+    tn.shift.forEach((v, i) => {
+      if (!Number.isFinite(v)) throw bad(`targetNormalization shift ${i} is ${v}`);
+    });
+    tn.scale.forEach((v, i) => {
+      if (!(Number.isFinite(v) && v > 0))
+        throw bad(`targetNormalization scale ${i} must be a finite number > 0, got ${v}`);
+    });
   }
-  if (info.featureNames && info.featureNames.length !== n0) throw bad(`${info.featureNames.length} feature names for ${n0} inputs`);
+  if (info.featureNames && info.featureNames.length !== n0)
+    throw bad(`${info.featureNames.length} feature names for ${n0} inputs`);
   const nz = info.normalization;
   if (nz) {
-    if (nz.method !== 'standard' && nz.method !== 'minmax') throw bad(`normalization method must be 'standard' or 'minmax', got '${String(nz.method)}'`);
-    if (nz.shift.length !== n0 || nz.scale.length !== n0) throw bad(`normalization has ${nz.shift.length} shifts and ${nz.scale.length} scales for ${n0} inputs`);
-    nz.shift.forEach((v, i) => { if (!Number.isFinite(v)) throw bad(`normalization shift ${i} is ${v}`); });
-    nz.scale.forEach((v, i) => { if (!(Number.isFinite(v) && v > 0)) throw bad(`normalization scale ${i} must be a finite number > 0, got ${v}`); });
+    if (nz.method !== 'standard' && nz.method !== 'minmax')
+      throw bad(`normalization method must be 'standard' or 'minmax', got '${String(nz.method)}'`);
+    if (nz.shift.length !== n0 || nz.scale.length !== n0)
+      throw bad(`normalization has ${nz.shift.length} shifts and ${nz.scale.length} scales for ${n0} inputs`);
+    nz.shift.forEach((v, i) => {
+      if (!Number.isFinite(v)) throw bad(`normalization shift ${i} is ${v}`);
+    });
+    nz.scale.forEach((v, i) => {
+      if (!(Number.isFinite(v) && v > 0)) throw bad(`normalization scale ${i} must be a finite number > 0, got ${v}`);
+    });
   }
   if (info.classNames) {
     // One output unit stands for two classes (a sigmoid, or squared error on 0/1 targets).
     const out = size(spec, spec.sizes.length - 1);
     const k = out === 1 ? 2 : out;
     if (info.task === 'regression') throw bad(`${info.classNames.length} class names for a regression model`);
-    if (info.classNames.length !== k) throw bad(`${info.classNames.length} class names for a ${spec.loss} model with ${k} classes`);
+    if (info.classNames.length !== k)
+      throw bad(`${info.classNames.length} class names for a ${spec.loss} model with ${k} classes`);
   }
   return info;
 }

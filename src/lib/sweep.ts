@@ -15,7 +15,7 @@
 // and the seed. Parameters the spec leaves out take the base values.
 import { Rng } from '../rng.ts';
 import type { OptimizerKind } from '../train/backend.ts';
-import { TrainerError } from './errors.ts';
+import { TrainerError } from '../errors.ts';
 
 /** Most trials one sweep may hold (a grid's size or a trial count). */
 export const MAX_TRIALS = 4096;
@@ -74,22 +74,55 @@ interface ParamRule {
 const RULES: readonly ParamRule[] = [
   { param: 'lr', label: 'lr', names: ['lr'], ok: (x) => x > 0, rule: 'lr must be > 0' },
   { param: 'l2', label: 'l2', names: ['l2'], ok: (x) => x >= 0, rule: 'l2 must be >= 0' },
-  { param: 'keepProb', label: 'keep', names: ['keep', 'keep-prob', 'keepprob', 'keep_prob'], ok: (x) => x > 0 && x <= 1, rule: 'keep must satisfy 0 < keep <= 1' },
-  { param: 'beta1', label: 'beta1', names: ['beta1'], ok: (x) => x >= 0 && x < 1, rule: 'beta1 must satisfy 0 <= beta1 < 1' },
-  { param: 'beta2', label: 'beta2', names: ['beta2'], ok: (x) => x >= 0 && x < 1, rule: 'beta2 must satisfy 0 <= beta2 < 1' },
-  { param: 'seed', label: 'seed', names: ['seed'], ok: (x) => Number.isInteger(x) && x >= 0 && x <= U32_MAX, rule: `seed must be an integer in [0, ${U32_MAX}]` },
+  {
+    param: 'keepProb',
+    label: 'keep',
+    names: ['keep', 'keep-prob', 'keepprob', 'keep_prob'],
+    ok: (x) => x > 0 && x <= 1,
+    rule: 'keep must satisfy 0 < keep <= 1',
+  },
+  {
+    param: 'beta1',
+    label: 'beta1',
+    names: ['beta1'],
+    ok: (x) => x >= 0 && x < 1,
+    rule: 'beta1 must satisfy 0 <= beta1 < 1',
+  },
+  {
+    param: 'beta2',
+    label: 'beta2',
+    names: ['beta2'],
+    ok: (x) => x >= 0 && x < 1,
+    rule: 'beta2 must satisfy 0 <= beta2 < 1',
+  },
+  {
+    param: 'seed',
+    label: 'seed',
+    names: ['seed'],
+    ok: (x) => Number.isInteger(x) && x >= 0 && x <= U32_MAX,
+    rule: `seed must be an integer in [0, ${U32_MAX}]`,
+  },
 ];
 
 const KNOWN = 'lr, l2, keep (also keep-prob, keepProb), beta1, beta2, seed';
 
 /** Optimizers that read each β (the others ignore it). */
-const BETA_USERS: Partial<Record<SweepParam, readonly OptimizerKind[]>> = { beta1: ['momentum', 'adam'], beta2: ['rmsprop', 'adam'] };
+const BETA_USERS: Partial<Record<SweepParam, readonly OptimizerKind[]>> = {
+  beta1: ['momentum', 'adam'],
+  beta2: ['rmsprop', 'adam'],
+};
 
 /** The first axis of `spec` that cannot change a run with this optimizer and this many hidden layers,
  *  and why: a β the optimizer does not read (`users`: the optimizers that do), or a keep-prob with no
  *  hidden layer to drop out of. Such a sweep would only repeat one run; callers refuse it in their words. */
-export function ineffectiveAxis(spec: SweepSpec, optimizer: OptimizerKind, hiddenLayers: number):
-  { readonly axis: SweepAxis; readonly why: 'optimizer'; readonly users: readonly OptimizerKind[] } | { readonly axis: SweepAxis; readonly why: 'no-hidden-layers' } | undefined {
+export function ineffectiveAxis(
+  spec: SweepSpec,
+  optimizer: OptimizerKind,
+  hiddenLayers: number,
+):
+  | { readonly axis: SweepAxis; readonly why: 'optimizer'; readonly users: readonly OptimizerKind[] }
+  | { readonly axis: SweepAxis; readonly why: 'no-hidden-layers' }
+  | undefined {
   for (const axis of spec.axes) {
     const users = BETA_USERS[axis.param];
     if (users !== undefined && !users.includes(optimizer)) return { axis, why: 'optimizer', users };
@@ -134,7 +167,12 @@ export function parseSweepSpec(text: string, what = 'sweep spec'): SweepSpec {
     else if (last !== undefined) {
       last.values.push(tok);
       last.end = end;
-    } else throw fail(tok === '' ? `'${text.trim()}' starts with a comma` : `'${tok}' comes before any NAME=: expected NAME=VALUES, e.g. 'lr=${tok}'`);
+    } else
+      throw fail(
+        tok === ''
+          ? `'${text.trim()}' starts with a comma`
+          : `'${tok}' comes before any NAME=: expected NAME=VALUES, e.g. 'lr=${tok}'`,
+      );
     start = end + 1;
   }
 
@@ -151,7 +189,12 @@ export function parseSweepSpec(text: string, what = 'sweep spec'): SweepSpec {
   return { axes };
 }
 
-function parseValues(tokens: readonly string[], part: string, rule: ParamRule, fail: (m: string) => TrainerError): SweepValues {
+function parseValues(
+  tokens: readonly string[],
+  part: string,
+  rule: ParamRule,
+  fail: (m: string) => TrainerError,
+): SweepValues {
   const isRange = (t: string) => t.includes(':') || t.includes('..');
   if (tokens.includes('')) throw fail(tokens.length === 1 ? `no value in '${part}'` : `empty value in '${part}'`);
   const range = tokens.find(isRange);
@@ -164,7 +207,9 @@ function parseValues(tokens: readonly string[], part: string, rule: ParamRule, f
   };
   const num = (s: string) => {
     if (rule.param === 'seed' ? !/^\d+$/.test(s) : !NUMBER.test(s) || !Number.isFinite(Number(s))) {
-      throw fail(rule.param === 'seed' ? `${rule.rule}, got '${s}' in '${part}'` : `'${s}' in '${part}' is not a number`);
+      throw fail(
+        rule.param === 'seed' ? `${rule.rule}, got '${s}' in '${part}'` : `'${s}' in '${part}' is not a number`,
+      );
     }
     return checked(s, Number(s));
   };
@@ -173,7 +218,10 @@ function parseValues(tokens: readonly string[], part: string, rule: ParamRule, f
     const s = range;
     if (s.includes('..')) {
       const m = /^(.*?)\s*\.\.\s*(.*)$/.exec(s);
-      if (rule.param !== 'seed') throw fail(`'${s}' in '${part}': FIRST..LAST ranges are for seed; for ${rule.label} write log:MIN:MAX or uniform:MIN:MAX`);
+      if (rule.param !== 'seed')
+        throw fail(
+          `'${s}' in '${part}': FIRST..LAST ranges are for seed; for ${rule.label} write log:MIN:MAX or uniform:MIN:MAX`,
+        );
       const first = num(m?.[1] ?? '');
       const last = num(m?.[2] ?? '');
       if (first > last) throw fail(`'${s}' in '${part}': expected FIRST..LAST with FIRST <= LAST`);
@@ -181,14 +229,18 @@ function parseValues(tokens: readonly string[], part: string, rule: ParamRule, f
     }
     const bits = s.split(':').map((b) => b.trim());
     const kind = bits[0]?.toLowerCase();
-    if (kind !== 'log' && kind !== 'uniform' && kind !== 'lin') throw fail(`unknown range '${s}' in '${part}': expected log:MIN:MAX or uniform:MIN:MAX`);
-    if (rule.param === 'seed') throw fail(`'${s}' in '${part}': seed takes integers, a list (1,2,3) or a range FIRST..LAST`);
+    if (kind !== 'log' && kind !== 'uniform' && kind !== 'lin')
+      throw fail(`unknown range '${s}' in '${part}': expected log:MIN:MAX or uniform:MIN:MAX`);
+    if (rule.param === 'seed')
+      throw fail(`'${s}' in '${part}': seed takes integers, a list (1,2,3) or a range FIRST..LAST`);
     const [, a, b] = bits;
-    if (bits.length !== 3 || a === undefined || b === undefined) throw fail(`'${s}' in '${part}': expected ${kind}:MIN:MAX`);
+    if (bits.length !== 3 || a === undefined || b === undefined)
+      throw fail(`'${s}' in '${part}': expected ${kind}:MIN:MAX`);
     const min = num(a);
     const max = num(b);
     const log = kind === 'log';
-    if (!(min < max) || (log && !(min > 0))) throw fail(`'${s}' in '${part}': expected ${kind}:MIN:MAX with ${log ? '0 < MIN < MAX' : 'MIN < MAX'}`);
+    if (!(min < max) || (log && !(min > 0)))
+      throw fail(`'${s}' in '${part}': expected ${kind}:MIN:MAX with ${log ? '0 < MIN < MAX' : 'MIN < MAX'}`);
     return { kind: log ? 'log' : 'uniform', min, max };
   }
 
@@ -235,16 +287,25 @@ export function sweepShape(spec: SweepSpec, trials: number | undefined, what = '
   }
   const continuous = spec.axes.find((a) => axisSize(a.values) === undefined);
   if (continuous !== undefined) {
-    if (trials === undefined) throw fail(`'${continuous.text}' is a continuous range, so this is a random search: give the number of trials (--trials N)`);
+    if (trials === undefined)
+      throw fail(
+        `'${continuous.text}' is a continuous range, so this is a random search: give the number of trials (--trials N)`,
+      );
     return { search: 'random', count: trials, gridSize: undefined };
   }
   const gridSize = spec.axes.reduce((n, a) => n * (axisSize(a.values) ?? 1), 1);
   const sizes = () => spec.axes.map((a) => `${paramLabel(a.param)} ${axisSize(a.values)}`).join(' × ');
   if (trials === undefined) {
-    if (gridSize > MAX_TRIALS) throw fail(`the grid has ${gridSize} points (${sizes()}), more than ${MAX_TRIALS}: narrow it, or draw some of its points (--trials N)`);
+    if (gridSize > MAX_TRIALS)
+      throw fail(
+        `the grid has ${gridSize} points (${sizes()}), more than ${MAX_TRIALS}: narrow it, or draw some of its points (--trials N)`,
+      );
     return { search: 'grid', count: gridSize, gridSize };
   }
-  if (trials > gridSize) throw fail(`${trials} trials asked of a grid of ${gridSize} points (${sizes()}): ask for at most ${gridSize}, or leave the count out for the whole grid`);
+  if (trials > gridSize)
+    throw fail(
+      `${trials} trials asked of a grid of ${gridSize} points (${sizes()}): ask for at most ${gridSize}, or leave the count out for the whole grid`,
+    );
   return { search: trials === gridSize ? 'grid' : 'grid-sample', count: trials, gridSize };
 }
 
@@ -275,7 +336,8 @@ export function expandTrials(spec: SweepSpec, opts: ExpandOptions): Trial[] {
     return Array.from({ length: shape.count }, (_, i) => trial(i, (a) => draw(a.values, rng)));
   }
   const gridSize = shape.gridSize ?? 1;
-  const points = shape.search === 'grid' ? Array.from({ length: gridSize }, (_, i) => i) : distinct(shape.count, gridSize, rng);
+  const points =
+    shape.search === 'grid' ? Array.from({ length: gridSize }, (_, i) => i) : distinct(shape.count, gridSize, rng);
   return points.map((point, i) => {
     // Mixed-radix digits of the point, the last parameter the fastest.
     const digit = new Map<SweepAxis, number>();
@@ -364,10 +426,12 @@ export interface RankedTrial extends TrialResult {
 export function rankTrials<T extends TrialResult>(results: readonly T[]): (T & { readonly rank: number })[] {
   const key = (r: TrialResult) => (r.devLoss !== null && Number.isFinite(r.devLoss) ? r.devLoss : Infinity);
   const diverged = (r: TrialResult) => (r.status.kind === 'diverged' ? 1 : 0);
-  return [...results]
-    // Infinity − Infinity is NaN, which || passes over to the trial order, as it does 0.
-    .sort((a, b) => diverged(a) - diverged(b) || key(a) - key(b) || a.trial.index - b.trial.index)
-    .map((r, i) => ({ ...r, rank: i + 1 }));
+  return (
+    [...results]
+      // Infinity − Infinity is NaN, which || passes over to the trial order, as it does 0.
+      .sort((a, b) => diverged(a) - diverged(b) || key(a) - key(b) || a.trial.index - b.trial.index)
+      .map((r, i) => ({ ...r, rank: i + 1 }))
+  );
 }
 
 /** A number in few characters: `digits` significant digits, trailing zeros dropped, exponent form
@@ -395,15 +459,39 @@ export function compactFraction(x: number): string {
 }
 
 /** The columns of the ranked table, as formatSweepTable heads them. */
-export const SWEEP_COLUMNS = ['rank', 'trial', 'lr', 'l2', 'keep', 'beta1', 'beta2', 'seed', 'dev loss', 'dev acc', 'train loss', 'status'] as const;
+export const SWEEP_COLUMNS = [
+  'rank',
+  'trial',
+  'lr',
+  'l2',
+  'keep',
+  'beta1',
+  'beta2',
+  'seed',
+  'dev loss',
+  'dev acc',
+  'train loss',
+  'status',
+] as const;
 
 /** One ranked trial's cells, in SWEEP_COLUMNS order (a table of the web app's, a line of formatSweepTable's). */
 export function sweepRowCells(r: RankedTrial): string[] {
   const h = r.trial.hyper;
   const loss = (x: number | null) => (x === null ? 'n/a' : compactNumber(x, 4));
-  return [String(r.rank), String(r.trial.index), compactNumber(h.lr), compactNumber(h.l2), compactFraction(h.keepProb), compactFraction(h.beta1), compactFraction(h.beta2), String(h.seed),
-    loss(r.devLoss), r.devAccuracy === null ? 'n/a' : `${(100 * r.devAccuracy).toFixed(2)}%`, loss(r.trainLoss),
-    r.status.kind === 'ok' ? 'ok' : `diverged at epoch ${r.status.epoch}`];
+  return [
+    String(r.rank),
+    String(r.trial.index),
+    compactNumber(h.lr),
+    compactNumber(h.l2),
+    compactFraction(h.keepProb),
+    compactFraction(h.beta1),
+    compactFraction(h.beta2),
+    String(h.seed),
+    loss(r.devLoss),
+    r.devAccuracy === null ? 'n/a' : `${(100 * r.devAccuracy).toFixed(2)}%`,
+    loss(r.trainLoss),
+    r.status.kind === 'ok' ? 'ok' : `diverged at epoch ${r.status.epoch}`,
+  ];
 }
 
 /** The ranked trials as a plain-text table with aligned columns (numbers right-aligned), one header
@@ -412,5 +500,12 @@ export function formatSweepTable(rows: readonly RankedTrial[]): string {
   const table: string[][] = [[...SWEEP_COLUMNS], ...rows.map(sweepRowCells)];
   const width = SWEEP_COLUMNS.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
   const last = SWEEP_COLUMNS.length - 1;
-  return table.map((row) => row.map((cell, c) => (c === last ? cell : cell.padStart(width[c]!))).join('  ').trimEnd()).join('\n');
+  return table
+    .map((row) =>
+      row
+        .map((cell, c) => (c === last ? cell : cell.padStart(width[c]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -8,17 +8,43 @@ import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
 import { preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
 import { TrainingPlan, planMemory, type PlanOptions, type PlanRows } from '../gpu/plan.ts';
 import { initParams } from '../init.ts';
-import { cloneParams, layerCount, outputsForClasses, size, validateSpec, type Activation, type InputNormalization, type Loss, type ModelSpec, type Params } from '../model.ts';
+import {
+  cloneParams,
+  layerCount,
+  outputsForClasses,
+  size,
+  validateSpec,
+  type Activation,
+  type InputNormalization,
+  type Loss,
+  type ModelSpec,
+  type Params,
+} from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
 import { forward, toParams64 } from '../reference/mlp.ts';
-import { resolveConfig, type OptimizerKind, type Split, type SplitData, type TrainBackend, type TrainConfig } from '../train/backend.ts';
+import {
+  resolveConfig,
+  type OptimizerKind,
+  type Split,
+  type SplitData,
+  type TrainBackend,
+  type TrainConfig,
+} from '../train/backend.ts';
 import type { LoopPosition, TrainState } from '../train/checkpoint.ts';
-import { DivergenceError, learningRate, runTraining, type LoopControl, type LrDecay, type Summary, type TrainEvent } from '../train/loop.ts';
+import {
+  DivergenceError,
+  learningRate,
+  runTraining,
+  type LoopControl,
+  type LrDecay,
+  type Summary,
+  type TrainEvent,
+} from '../train/loop.ts';
 import { regressionMetrics, sumOfSquares, type RegressionMetrics, type RegressionScale } from '../train/metrics.ts';
 import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
 import { applyNormalization, fitNormalization, toSplit, type LabeledData } from './data.ts';
 import { checkFits, planBuffers } from './budget.ts';
-import { TrainerError, messageOf } from './errors.ts';
+import { TrainerError, messageOf } from '../errors.ts';
 import { encodeModel, validateInfo, type ModelInfo, type SavedModel } from './model-file.ts';
 import { encodeOnnx } from '../io/onnx.ts';
 import { Rng } from '../rng.ts';
@@ -225,7 +251,12 @@ function specFrom(o: TrainerOptions): ModelSpec {
     if (loss === 'bce' && o.classes !== 2) throw bad(`loss 'bce' needs 2 classes, got ${o.classes}; use 'ce'`);
     out = loss === 'bce' ? 1 : loss === 'ce' ? o.classes : outputsForClasses(o.classes);
   } else throw bad('give classes (classification) or outputs (regression)');
-  return { sizes: [o.inputs, ...(o.hidden ?? [32, 32]), out], activation: o.activation ?? 'relu', loss, ...(o.batchNorm ? { batchNorm: true } : {}) };
+  return {
+    sizes: [o.inputs, ...(o.hidden ?? [32, 32]), out],
+    activation: o.activation ?? 'relu',
+    loss,
+    ...(o.batchNorm ? { batchNorm: true } : {}),
+  };
 }
 
 /** Resolves when the device reports itself lost within `ms`, with the reason; else undefined. */
@@ -242,21 +273,27 @@ async function lostWithin(ctx: GpuContext, ms: number): Promise<string | undefin
 /** A GpuContext for a device the caller owns. */
 function borrowed(device: GPUDevice): GpuContext {
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  return { device, adapterName: info ? adapterName(info) : 'caller-supplied WebGPU device', features: [...device.features] };
+  return {
+    device,
+    adapterName: info ? adapterName(info) : 'caller-supplied WebGPU device',
+    features: [...device.features],
+  };
 }
 
 /** A zero-delay yield to the event loop (setTimeout is clamped to 4 ms when nested), so pause and
  *  cancel requests are seen even when the CPU backend never waits on anything. */
 function yielder(): { next: () => Promise<void>; close: () => void } {
-  if (typeof MessageChannel === 'undefined') return { next: () => new Promise((r) => setTimeout(r, 0)), close: () => {} };
+  if (typeof MessageChannel === 'undefined')
+    return { next: () => new Promise((r) => setTimeout(r, 0)), close: () => {} };
   const channel = new MessageChannel();
   const waiters: (() => void)[] = [];
   channel.port1.onmessage = () => waiters.shift()?.();
   return {
-    next: () => new Promise<void>((r) => {
-      waiters.push(r);
-      channel.port2.postMessage(0);
-    }),
+    next: () =>
+      new Promise<void>((r) => {
+        waiters.push(r);
+        channel.port2.postMessage(0);
+      }),
     close: () => {
       channel.port1.close();
       channel.port2.close();
@@ -312,22 +349,32 @@ export class Trainer {
     let config: TrainConfig;
     try {
       config = resolveConfig({
-        ...(o.optimizer ? { optimizer: o.optimizer } : {}), ...(o.beta1 !== undefined ? { beta1: o.beta1 } : {}), ...(o.beta2 !== undefined ? { beta2: o.beta2 } : {}),
-        ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}), ...(o.l2 !== undefined ? { l2: o.l2 } : {}), ...(o.keepProb !== undefined ? { keepProb: o.keepProb } : {}),
+        ...(o.optimizer ? { optimizer: o.optimizer } : {}),
+        ...(o.beta1 !== undefined ? { beta1: o.beta1 } : {}),
+        ...(o.beta2 !== undefined ? { beta2: o.beta2 } : {}),
+        ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}),
+        ...(o.l2 !== undefined ? { l2: o.l2 } : {}),
+        ...(o.keepProb !== undefined ? { keepProb: o.keepProb } : {}),
         dropoutSeed: o.seed ?? 1,
       });
     } catch (e) {
       throw new TrainerError('bad-input', `createTrainer: ${messageOf(e)}`);
     }
     if (o.gpuDataBudget !== undefined && !(Number.isInteger(o.gpuDataBudget) && o.gpuDataBudget > 0)) {
-      throw new TrainerError('bad-input', `createTrainer: gpuDataBudget must be a positive integer number of bytes, got ${o.gpuDataBudget}`);
+      throw new TrainerError(
+        'bad-input',
+        `createTrainer: gpuDataBudget must be a positive integer number of bytes, got ${o.gpuDataBudget}`,
+      );
     }
     // Every check of the options comes before a device is acquired, so a bad option leaks none.
     const { task, ...given } = { ...(o.model?.info ?? {}), ...(o.info ?? {}) };
-    const regression = o.task !== undefined ? o.task === 'regression' : o.outputs !== undefined || task === 'regression';
+    const regression =
+      o.task !== undefined ? o.task === 'regression' : o.outputs !== undefined || task === 'regression';
     const bad = (m: string) => new TrainerError('bad-input', `createTrainer: ${m}`);
-    if (regression && spec.loss !== 'mse') throw bad(`regression needs the 'mse' loss (a linear output), this model has '${spec.loss}'`);
-    if (o.normalizeTarget && !regression) throw bad("normalizeTarget is for regression (give outputs, or task: 'regression')");
+    if (regression && spec.loss !== 'mse')
+      throw bad(`regression needs the 'mse' loss (a linear output), this model has '${spec.loss}'`);
+    if (o.normalizeTarget && !regression)
+      throw bad("normalizeTarget is for regression (give outputs, or task: 'regression')");
     const info = validateInfo(regression ? { ...given, task: 'regression' } : given, spec);
     const device = o.device ?? 'gpu';
     let ctx: GpuContext | undefined;
@@ -335,7 +382,9 @@ export class Trainer {
       try {
         ctx = await acquireDevice();
       } catch (e) {
-        throw new TrainerError('no-webgpu', `${messageOf(e)}; use device: 'cpu' for the float64 reference`, { cause: e });
+        throw new TrainerError('no-webgpu', `${messageOf(e)}; use device: 'cpu' for the float64 reference`, {
+          cause: e,
+        });
       }
     } else if (device !== 'cpu') ctx = borrowed(device);
     try {
@@ -409,17 +458,33 @@ export class Trainer {
     let p = this.tunes.get(ctx.device);
     if (!p) {
       const o = this.options;
-      const steps = { ...(o.stepsPerSubmit !== undefined ? { stepsPerSubmit: o.stepsPerSubmit } : {}), ...(o.gpuDataBudget !== undefined ? { dataBudgetBytes: o.gpuDataBudget } : {}) };
+      const steps = {
+        ...(o.stepsPerSubmit !== undefined ? { stepsPerSubmit: o.stepsPerSubmit } : {}),
+        ...(o.gpuDataBudget !== undefined ? { dataBudgetBytes: o.gpuDataBudget } : {}),
+      };
       const family = o.matmul ?? 'auto';
-      p = family !== 'auto' ? Promise.resolve({ ...steps, matmul: family }) : autotuneMatmul(ctx, o.tuneStore).then((r) => {
-        o.onTune?.(r, describeTune(r));
-        return { ...steps, matmul: r.family };
-      }, (e: unknown) => {
-        // A failed tune leaves the adapter's default family: it never stops training.
-        o.onTune?.({ family: preferredMatmul(ctx.adapterName), ms: { tiled: NaN, blocked: NaN, tiled8: NaN }, source: 'measured', seconds: 0 },
-          `matmul ${preferredMatmul(ctx.adapterName)} (autotune failed: ${messageOf(e)})`);
-        return steps;
-      });
+      p =
+        family !== 'auto'
+          ? Promise.resolve({ ...steps, matmul: family })
+          : autotuneMatmul(ctx, o.tuneStore).then(
+              (r) => {
+                o.onTune?.(r, describeTune(r));
+                return { ...steps, matmul: r.family };
+              },
+              (e: unknown) => {
+                // A failed tune leaves the adapter's default family: it never stops training.
+                o.onTune?.(
+                  {
+                    family: preferredMatmul(ctx.adapterName),
+                    ms: { tiled: NaN, blocked: NaN, tiled8: NaN },
+                    source: 'measured',
+                    seconds: 0,
+                  },
+                  `matmul ${preferredMatmul(ctx.adapterName)} (autotune failed: ${messageOf(e)})`,
+                );
+                return steps;
+              },
+            );
       this.tunes.set(ctx.device, p);
     }
     return p;
@@ -433,15 +498,25 @@ export class Trainer {
     const targets = this.options.normalizeTarget === true && !this.infoNow.targetNormalization;
     if (!inputs && !targets) return;
     // The raw rows are checked before statistics are taken from them.
-    if (this.regression && train.y === undefined) throw new TrainerError('bad-input', `${what}: a regression model takes targets y [n][outputs], not class labels`);
+    if (this.regression && train.y === undefined)
+      throw new TrainerError('bad-input', `${what}: a regression model takes targets y [n][outputs], not class labels`);
     toSplit(this.spec, train, what);
-    if (inputs) this.infoNow = { ...this.infoNow, normalization: fitNormalization(train.x, size(this.spec, 0), this.normalizeMethod!) };
-    if (targets) this.infoNow = { ...this.infoNow, targetNormalization: fitNormalization(train.y!, size(this.spec, layerCount(this.spec)), 'standard') };
+    if (inputs)
+      this.infoNow = {
+        ...this.infoNow,
+        normalization: fitNormalization(train.x, size(this.spec, 0), this.normalizeMethod!),
+      };
+    if (targets)
+      this.infoNow = {
+        ...this.infoNow,
+        targetNormalization: fitNormalization(train.y!, size(this.spec, layerCount(this.spec)), 'standard'),
+      };
   }
 
   /** Rows in the backend's layout, normalised with the model's statistics. */
   private split(data: LabeledData, what: string): SplitData {
-    if (this.regression && data.y === undefined) throw new TrainerError('bad-input', `${what}: a regression model takes targets y [n][outputs], not class labels`);
+    if (this.regression && data.y === undefined)
+      throw new TrainerError('bad-input', `${what}: a regression model takes targets y [n][outputs], not class labels`);
     return toSplit(this.spec, data, what, this.infoNow.normalization, this.infoNow.targetNormalization);
   }
 
@@ -449,20 +524,53 @@ export class Trainer {
   private regressionScale(splits: Record<Split, SplitData>): RegressionScale {
     const outputs = size(this.spec, layerCount(this.spec));
     const tn = this.infoNow.targetNormalization;
-    const part = (f: (d: SplitData) => number) => ({ train: f(splits.train), test: f(splits.test), dev: f(splits.dev) });
-    return { outputs, unit: outputs === 1 && tn ? tn.scale[0]! : 1, sst: part((d) => sumOfSquares(d.y, d.n, outputs)), rows: part((d) => d.n) };
+    const part = (f: (d: SplitData) => number) => ({
+      train: f(splits.train),
+      test: f(splits.test),
+      dev: f(splits.dev),
+    });
+    return {
+      outputs,
+      unit: outputs === 1 && tn ? tn.scale[0]! : 1,
+      sst: part((d) => sumOfSquares(d.y, d.n, outputs)),
+      rows: part((d) => d.n),
+    };
   }
 
-  private async backendFor(train: SplitData, test: SplitData, dev: SplitData, maxBatch: number, inference: boolean, params: Params): Promise<TrainBackend> {
-    const init = { spec: this.spec, params, train, test, dev, maxBatch, config: this.config, regression: this.regression };
-    checkFits(this.spec, this.config, this.device, this.ctx?.device.limits, this.adapter,
-      { batchSize: maxBatch, rows: { train: train.n, test: test.n, dev: dev.n }, ...(this.options.gpuDataBudget !== undefined ? { dataBudget: this.options.gpuDataBudget } : {}) });
+  private async backendFor(
+    train: SplitData,
+    test: SplitData,
+    dev: SplitData,
+    maxBatch: number,
+    inference: boolean,
+    params: Params,
+  ): Promise<TrainBackend> {
+    const init = {
+      spec: this.spec,
+      params,
+      train,
+      test,
+      dev,
+      maxBatch,
+      config: this.config,
+      regression: this.regression,
+    };
+    checkFits(this.spec, this.config, this.device, this.ctx?.device.limits, this.adapter, {
+      batchSize: maxBatch,
+      rows: { train: train.n, test: test.n, dev: dev.n },
+      ...(this.options.gpuDataBudget !== undefined ? { dataBudget: this.options.gpuDataBudget } : {}),
+    });
     if (!this.ctx) return CpuBackend.create(init);
     try {
-      return await TrainingPlan.create(this.ctx, init, { ...(await this.planOptions(this.ctx)), ...(inference ? { inference: true } : {}) });
+      return await TrainingPlan.create(this.ctx, init, {
+        ...(await this.planOptions(this.ctx)),
+        ...(inference ? { inference: true } : {}),
+      });
     } catch (e) {
       const m = messageOf(e);
-      throw new TrainerError(/over the adapter's|out of GPU memory/.test(m) ? 'too-large' : 'bad-input', m, { cause: e });
+      throw new TrainerError(/over the adapter's|out of GPU memory/.test(m) ? 'too-large' : 'bad-input', m, {
+        cause: e,
+      });
     }
   }
 
@@ -488,7 +596,11 @@ export class Trainer {
    *  'diverged' (the parameters are then the last good ones), 'device-lost', 'busy' or 'bad-input'. */
   async fit(train: LabeledData, o: FitOptions): Promise<Summary> {
     this.live();
-    if (this.running) throw new TrainerError('busy', 'a fit is already running on this trainer: wait for it, or cancel it with its AbortSignal');
+    if (this.running)
+      throw new TrainerError(
+        'busy',
+        'a fit is already running on this trainer: wait for it, or cancel it with its AbortSignal',
+      );
     const bad = (m: string) => new TrainerError('bad-input', `fit: ${m}`);
     const positiveInt = (v: number | undefined, name: string) => {
       if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw bad(`${name} must be an integer >= 1, got ${v}`);
@@ -542,22 +654,42 @@ export class Trainer {
             const list = backend.memory();
             const largest = list.reduce((a, b) => (b.bytes > a.bytes ? b : a), { name: 'none', bytes: 0 });
             const l = backend.layout;
-            emit({ type: 'memory', bytes: backend.bytes, buffers: list.length, largest,
-              data: l.mode === 'resident' ? l : { ...l, shards: Math.ceil(tr.n / l.shardRows) } });
+            emit({
+              type: 'memory',
+              bytes: backend.bytes,
+              buffers: list.length,
+              largest,
+              data: l.mode === 'resident' ? l : { ...l, shards: Math.ceil(tr.n / l.shardRows) },
+            });
           }
           try {
-            const summary = await runTraining(backend, tr.n, te.n, {
-              epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed ?? this.options.seed ?? 1, shuffle: o.shuffle ?? true,
-              evalEvery: o.evalEvery ?? 50, ...(o.lrDecay ? { lrDecay: o.lrDecay } : {}), ...(dv.n > 0 ? { devRows: dv.n } : {}),
-              ...(o.earlyStopping !== undefined ? { earlyStopping: o.earlyStopping } : {}),
-              ...regression,
-            }, emit, {
-              control, ...(last ? { resume: last.position } : {}), checkpointEvery: every,
-              onCheckpoint: async (c) => {
-                last = c;
-                await o.onCheckpoint?.(c);
+            const summary = await runTraining(
+              backend,
+              tr.n,
+              te.n,
+              {
+                epochs: o.epochs,
+                batchSize: o.batchSize,
+                lr: o.lr,
+                seed: o.seed ?? this.options.seed ?? 1,
+                shuffle: o.shuffle ?? true,
+                evalEvery: o.evalEvery ?? 50,
+                ...(o.lrDecay ? { lrDecay: o.lrDecay } : {}),
+                ...(dv.n > 0 ? { devRows: dv.n } : {}),
+                ...(o.earlyStopping !== undefined ? { earlyStopping: o.earlyStopping } : {}),
+                ...regression,
               },
-            });
+              emit,
+              {
+                control,
+                ...(last ? { resume: last.position } : {}),
+                checkpointEvery: every,
+                onCheckpoint: async (c) => {
+                  last = c;
+                  await o.onCheckpoint?.(c);
+                },
+              },
+            );
             this.params = await backend.readParams();
             return summary;
           } catch (e) {
@@ -568,15 +700,33 @@ export class Trainer {
             const ctx = this.ctx;
             const lost = ctx ? await lostWithin(ctx, 2000) : undefined;
             if (!ctx || lost === undefined) throw e;
-            if (!this.ownsDevice) throw new TrainerError('device-lost', `the WebGPU device was lost (${lost}); it is the caller's, so the trainer cannot replace it: continue with fit({ resume }) from the last checkpoint on a new device`, { cause: e });
-            if (recoveries >= (o.maxRecoveries ?? 3)) throw new TrainerError('device-lost', `the WebGPU device was lost ${recoveries + 1} times (${lost}); giving up`, { cause: e });
+            if (!this.ownsDevice)
+              throw new TrainerError(
+                'device-lost',
+                `the WebGPU device was lost (${lost}); it is the caller's, so the trainer cannot replace it: continue with fit({ resume }) from the last checkpoint on a new device`,
+                { cause: e },
+              );
+            if (recoveries >= (o.maxRecoveries ?? 3))
+              throw new TrainerError(
+                'device-lost',
+                `the WebGPU device was lost ${recoveries + 1} times (${lost}); giving up`,
+                { cause: e },
+              );
             recoveries++;
             this.unbind();
             ctx.device.destroy();
             this.ctx = await acquireDevice().catch((err: unknown) => {
-              throw new TrainerError('device-lost', `the WebGPU device was lost (${lost}) and no new one could be had: ${messageOf(err)}`, { cause: err });
+              throw new TrainerError(
+                'device-lost',
+                `the WebGPU device was lost (${lost}) and no new one could be had: ${messageOf(err)}`,
+                { cause: err },
+              );
             });
-            emit({ type: 'recovered', fromStep: last?.position.step ?? 0, reason: `WebGPU device lost (${lost}); resumed on a new device` });
+            emit({
+              type: 'recovered',
+              fromStep: last?.position.step ?? 0,
+              reason: `WebGPU device lost (${lost}); resumed on a new device`,
+            });
           }
         }
       } finally {
@@ -601,14 +751,27 @@ export class Trainer {
     this.live();
     if (this.running) throw new TrainerError('busy', 'a fit is already running on this trainer');
     const bad = (m: string) => new TrainerError('bad-input', `fitSweep: ${m}`);
-    for (const [name, v] of [['epochs', o.epochs], ['batchSize', o.batchSize], ['groupSize', o.groupSize]] as const) {
+    for (const [name, v] of [
+      ['epochs', o.epochs],
+      ['batchSize', o.batchSize],
+      ['groupSize', o.groupSize],
+    ] as const) {
       if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw bad(`${name} must be an integer >= 1, got ${v}`);
     }
     if (trials.length < 1) throw bad('no trials');
-    for (const t of trials) if (!(Number.isFinite(t.hyper.lr) && t.hyper.lr > 0)) throw bad(`trial ${t.index}: lr must be a finite number > 0, got ${t.hyper.lr}`);
+    for (const t of trials)
+      if (!(Number.isFinite(t.hyper.lr) && t.hyper.lr > 0))
+        throw bad(`trial ${t.index}: lr must be a finite number > 0, got ${t.hyper.lr}`);
     const configOf = (h: Hyperparameters): TrainConfig => {
       try {
-        return resolveConfig({ ...this.config, l2: h.l2, keepProb: h.keepProb, beta1: h.beta1, beta2: h.beta2, dropoutSeed: h.seed });
+        return resolveConfig({
+          ...this.config,
+          l2: h.l2,
+          keepProb: h.keepProb,
+          beta1: h.beta1,
+          beta2: h.beta2,
+          dropoutSeed: h.seed,
+        });
       } catch (e) {
         throw bad(messageOf(e));
       }
@@ -624,31 +787,56 @@ export class Trainer {
       if (tr.n < 1) throw bad('the training rows are empty');
       if (dv.n < 1) throw bad('the dev rows are empty (trials are ranked by dev loss)');
       const batch = Math.min(o.batchSize, tr.n);
-      const start0 = (h: Hyperparameters) => this.options.model?.params ?? this.options.params ?? initParams(this.spec, h.seed);
+      const start0 = (h: Hyperparameters) =>
+        this.options.model?.params ?? this.options.params ?? initParams(this.spec, h.seed);
       const ctx = this.ctx;
       const sequential = o.sequential === true || !ctx;
       const reg = this.regression;
-      const mean = (s: { lossSum: number; correct: number; count: number }) =>
-        ({ loss: s.count > 0 ? s.lossSum / s.count : NaN, accuracy: s.count > 0 && !reg ? s.correct / s.count : null });
-      const group = sequential ? 1 : Math.min(trials.length, o.groupSize ?? this.sweepGroupSize(batch, { train: tr.n, test: te.n, dev: dv.n }));
+      const mean = (s: { lossSum: number; correct: number; count: number }) => ({
+        loss: s.count > 0 ? s.lossSum / s.count : NaN,
+        accuracy: s.count > 0 && !reg ? s.correct / s.count : null,
+      });
+      const group = sequential
+        ? 1
+        : Math.min(trials.length, o.groupSize ?? this.sweepGroupSize(batch, { train: tr.n, test: te.n, dev: dv.n }));
       const groups = Math.ceil(trials.length / group);
       const results: SweepTrialResult[] = [];
       const t0 = performance.now();
       for (let g = 0; g < groups && !o.signal?.aborted; g++) {
         const members = trials.slice(g * group, (g + 1) * group);
         const cfgs = configs.slice(g * group, (g + 1) * group);
-        const init = { spec: this.spec, params: start0(members[0]!.hyper), train: tr, test: te, dev: dv, maxBatch: batch, config: cfgs[0]!, regression: reg };
-        checkFits(this.spec, cfgs[0]!, this.device, ctx?.device.limits, this.adapter, { batchSize: batch, rows: { train: tr.n, test: te.n, dev: dv.n } });
+        const init = {
+          spec: this.spec,
+          params: start0(members[0]!.hyper),
+          train: tr,
+          test: te,
+          dev: dv,
+          maxBatch: batch,
+          config: cfgs[0]!,
+          regression: reg,
+        };
+        checkFits(this.spec, cfgs[0]!, this.device, ctx?.device.limits, this.adapter, {
+          batchSize: batch,
+          rows: { train: tr.n, test: te.n, dev: dv.n },
+        });
         let plan: TrainBackend & { readonly models?: number };
         try {
-          plan = ctx ? await TrainingPlan.create(ctx, init, { ...(await this.planOptions(ctx)), models: cfgs }) : await CpuBackend.create(init);
+          plan = ctx
+            ? await TrainingPlan.create(ctx, init, { ...(await this.planOptions(ctx)), models: cfgs })
+            : await CpuBackend.create(init);
         } catch (e) {
           const m = messageOf(e);
-          throw new TrainerError(/over the adapter's|out of GPU memory/.test(m) ? 'too-large' : 'bad-input', `fitSweep: ${m}`, { cause: e });
+          throw new TrainerError(
+            /over the adapter's|out of GPU memory/.test(m) ? 'too-large' : 'bad-input',
+            `fitSweep: ${m}`,
+            { cause: e },
+          );
         }
         try {
           const multi = plan instanceof TrainingPlan ? plan : undefined;
-          members.forEach((t, m) => { if (m > 0) multi!.setParams(start0(t.hyper), m); });
+          members.forEach((t, m) => {
+            if (m > 0) multi!.setParams(start0(t.hyper), m);
+          });
           // Each trial shuffles as runTraining does for a fit seeded with the trial's seed.
           const rngs = members.map((t) => new Rng((t.hyper.seed ^ 0x5eed5eed) >>> 0));
           const lrs = new Float64Array(members.length);
@@ -656,7 +844,10 @@ export class Trainer {
           let trainLoss: number[] = members.map(() => NaN);
           for (let epoch = 1; epoch <= o.epochs && !o.signal?.aborted; epoch++) {
             members.forEach((t, m) => (lrs[m] = learningRate(t.hyper.lr, epoch, o.lrDecay)));
-            if (o.shuffle ?? true) rngs.forEach((r, m) => (multi ? multi.setOrder(r.permutation(tr.n), m) : plan.setOrder(r.permutation(tr.n))));
+            if (o.shuffle ?? true)
+              rngs.forEach((r, m) =>
+                multi ? multi.setOrder(r.permutation(tr.n), m) : plan.setOrder(r.permutation(tr.n)),
+              );
             for (let start = 0; start < tr.n; start += batch) {
               if (multi) multi.step(start, Math.min(batch, tr.n - start), lrs);
               else plan.step(start, Math.min(batch, tr.n - start), lrs[0]!);
@@ -670,8 +861,16 @@ export class Trainer {
               }
             });
             const devStats = multi ? await multi.evaluateAll('dev') : [await plan.evaluate('dev')];
-            o.onProgress?.({ group: g, groups, first: g * group, epoch, epochs: o.epochs, trainLoss, devLoss: devStats.map((s) => mean(s).loss),
-              seconds: (performance.now() - t0) / 1000 });
+            o.onProgress?.({
+              group: g,
+              groups,
+              first: g * group,
+              epoch,
+              epochs: o.epochs,
+              trainLoss,
+              devLoss: devStats.map((s) => mean(s).loss),
+              seconds: (performance.now() - t0) / 1000,
+            });
             await y.next(); // let a page paint and a signal arrive between epochs
             if (!multi && diverged[0] !== undefined) break;
           }
@@ -683,10 +882,17 @@ export class Trainer {
             const trM = mean(trS[m]!);
             const dvM = mean(dvS[m]!);
             const teM = teS ? mean(teS[m]!) : undefined;
-            results.push({ trial: members[m]!, status: ok ? { kind: 'ok' } : { kind: 'diverged', epoch: d },
-              devLoss: ok ? dvM.loss : null, devAccuracy: ok ? dvM.accuracy : null, trainLoss: ok ? trM.loss : null, trainAccuracy: ok ? trM.accuracy : null,
-              testLoss: ok && teM ? teM.loss : null, testAccuracy: ok && teM ? teM.accuracy : null,
-              params: multi ? await multi.readParams(m) : await plan.readParams() });
+            results.push({
+              trial: members[m]!,
+              status: ok ? { kind: 'ok' } : { kind: 'diverged', epoch: d },
+              devLoss: ok ? dvM.loss : null,
+              devAccuracy: ok ? dvM.accuracy : null,
+              trainLoss: ok ? trM.loss : null,
+              trainAccuracy: ok ? trM.accuracy : null,
+              testLoss: ok && teM ? teM.loss : null,
+              testAccuracy: ok && teM ? teM.accuracy : null,
+              params: multi ? await multi.readParams(m) : await plan.readParams(),
+            });
           }
         } finally {
           plan.destroy();
@@ -715,9 +921,21 @@ export class Trainer {
     let wake: (() => void) | undefined;
     let done = false;
     let failure: unknown;
-    const run = this.fit(train, { ...o, onEvent: (e) => { o.onEvent?.(e); queue.push(e); wake?.(); } })
-      .catch((e: unknown) => { failure = e; })
-      .finally(() => { done = true; wake?.(); });
+    const run = this.fit(train, {
+      ...o,
+      onEvent: (e) => {
+        o.onEvent?.(e);
+        queue.push(e);
+        wake?.();
+      },
+    })
+      .catch((e: unknown) => {
+        failure = e;
+      })
+      .finally(() => {
+        done = true;
+        wake?.();
+      });
     for (;;) {
       while (queue.length > 0) yield queue.shift()!;
       if (done) break;
@@ -761,13 +979,24 @@ export class Trainer {
     const rows = this.split(data, 'evaluate');
     const result = (s: { lossSum: number; correct: number; count: number }): Evaluation => {
       if (!this.regression) return { loss: s.lossSum / s.count, accuracy: s.correct / s.count, rows: s.count };
-      const m: RegressionMetrics = regressionMetrics(s, this.regressionScale({ train: rows, test: empty, dev: empty }), 'train');
+      const m: RegressionMetrics = regressionMetrics(
+        s,
+        this.regressionScale({ train: rows, test: empty, dev: empty }),
+        'train',
+      );
       return { loss: s.lossSum / s.count, accuracy: NaN, rows: s.count, ...m };
     };
     const split = this.bound?.sources.get(data);
     if (split && !this.running) return result(await this.bound!.backend.evaluate(split));
     if (rows.n === 0) throw new TrainerError('bad-input', 'evaluate: no rows');
-    const backend = await this.backendFor(rows, empty, empty, Math.min(rows.n, INFERENCE_BATCH), true, await this.getParams());
+    const backend = await this.backendFor(
+      rows,
+      empty,
+      empty,
+      Math.min(rows.n, INFERENCE_BATCH),
+      true,
+      await this.getParams(),
+    );
     try {
       return result(await backend.evaluate('train'));
     } finally {
@@ -780,12 +1009,30 @@ export class Trainer {
   async predict(x: Float32Array | readonly (readonly number[])[]): Promise<Prediction> {
     this.live();
     const n0 = size(this.spec, 0);
-    const flat = x instanceof Float32Array ? x : Float32Array.from(x.flatMap((row, i) => {
-      if (row.length !== n0) throw new TrainerError('bad-input', `predict: row ${i} has ${row.length} values, the model takes ${n0} features`);
-      return row;
-    }));
-    if (flat.length % n0 !== 0) throw new TrainerError('bad-input', `predict: ${flat.length} values is not a whole number of rows of ${n0} features`);
-    for (let i = 0; i < flat.length; i++) if (!Number.isFinite(flat[i]!)) throw new TrainerError('bad-input', `predict: x[${Math.floor(i / n0)}][${i % n0}] is ${flat[i]}; every feature must be finite`);
+    const flat =
+      x instanceof Float32Array
+        ? x
+        : Float32Array.from(
+            x.flatMap((row, i) => {
+              if (row.length !== n0)
+                throw new TrainerError(
+                  'bad-input',
+                  `predict: row ${i} has ${row.length} values, the model takes ${n0} features`,
+                );
+              return row;
+            }),
+          );
+    if (flat.length % n0 !== 0)
+      throw new TrainerError(
+        'bad-input',
+        `predict: ${flat.length} values is not a whole number of rows of ${n0} features`,
+      );
+    for (let i = 0; i < flat.length; i++)
+      if (!Number.isFinite(flat[i]!))
+        throw new TrainerError(
+          'bad-input',
+          `predict: x[${Math.floor(i / n0)}][${i % n0}] is ${flat[i]}; every feature must be finite`,
+        );
     const rows = flat.length / n0;
     const nz = this.infoNow.normalization; // the rows were checked above
     const input = nz ? applyNormalization(flat, nz) : flat;
@@ -798,7 +1045,11 @@ export class Trainer {
       const { a } = forward(this.spec, toParams64(this.params), Float64Array.from(x), rows, undefined, 'eval');
       return a[a.length - 1]!;
     }
-    if (this.running) throw new TrainerError('busy', 'predict during a fit on the GPU: pause is not enough, wait for the fit to end (or predict on the CPU from getParams())');
+    if (this.running)
+      throw new TrainerError(
+        'busy',
+        'predict during a fit on the GPU: pause is not enough, wait for the fit to end (or predict on the CPU from getParams())',
+      );
     let plan = this.bound?.backend;
     if (!(plan instanceof TrainingPlan)) {
       const params = await this.getParams();
@@ -814,7 +1065,12 @@ export class Trainer {
   private outputs(z: Float64Array, rows: number): Prediction {
     const k = size(this.spec, layerCount(this.spec));
     const tn = this.infoNow.targetNormalization;
-    if (this.regression) return { rows, columns: k, values: tn ? Float32Array.from(z, (v, i) => v * tn.scale[i % k]! + tn.shift[i % k]!) : Float32Array.from(z) };
+    if (this.regression)
+      return {
+        rows,
+        columns: k,
+        values: tn ? Float32Array.from(z, (v, i) => v * tn.scale[i % k]! + tn.shift[i % k]!) : Float32Array.from(z),
+      };
     if (this.spec.loss === 'mse') {
       // A classifier trained with squared error on 0/1 or one-hot targets: its outputs are scores, not
       // probabilities; the class is the largest (one unit: above 0.5), as the loss kernel counts it.
@@ -861,7 +1117,11 @@ export class Trainer {
   setParams(params: Params): void {
     this.live();
     if (this.running) throw new TrainerError('busy', 'setParams during a fit');
-    if (params.length !== layerCount(this.spec)) throw new TrainerError('model-mismatch', `setParams: ${params.length} layers given, the model [${this.spec.sizes.join(',')}] has ${layerCount(this.spec)}`);
+    if (params.length !== layerCount(this.spec))
+      throw new TrainerError(
+        'model-mismatch',
+        `setParams: ${params.length} layers given, the model [${this.spec.sizes.join(',')}] has ${layerCount(this.spec)}`,
+      );
     this.unbind();
     this.params = cloneParams(params);
   }
@@ -881,27 +1141,47 @@ export class Trainer {
    *  output 'output' (probabilities, or regression values). Runs in onnxruntime and the like. */
   async exportOnnx(): Promise<Uint8Array> {
     const m = await this.model();
-    return encodeOnnx(m.spec, m.params, { ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
-      ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}) });
+    return encodeOnnx(m.spec, m.params, {
+      ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
+      ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}),
+    });
   }
 
   /** One training step at learning rate lr on the GPU and on the float64 reference, from the current
    *  parameters and the first `rows` rows of `data` (default: up to 64): per-tensor largest errors. */
   async checkStep(data: LabeledData, o: { lr: number; rows?: number }): Promise<StepCheck> {
     this.live();
-    if (!this.ctx) throw new TrainerError('no-webgpu', 'checkStep compares the GPU with the reference: this trainer runs on the CPU');
-    if (this.running && !this.pausedNow) throw new TrainerError('busy', 'checkStep needs the GPU to itself: pause the fit first');
+    if (!this.ctx)
+      throw new TrainerError(
+        'no-webgpu',
+        'checkStep compares the GPU with the reference: this trainer runs on the CPU',
+      );
+    if (this.running && !this.pausedNow)
+      throw new TrainerError('busy', 'checkStep needs the GPU to itself: pause the fit first');
     this.fitScalings(data, 'checkStep');
     const train = this.split(data, 'checkStep');
     const rows = Math.min(o.rows ?? 64, train.n);
     if (rows < 1) throw new TrainerError('bad-input', 'checkStep: no rows');
     const params = this.running ? cloneParams(this.params) : await this.getParams();
-    return checkStep(this.ctx, this.spec, params, this.config, train, rows, o.lr, await this.planOptions(this.ctx), this.regression);
+    return checkStep(
+      this.ctx,
+      this.spec,
+      params,
+      this.config,
+      train,
+      rows,
+      o.lr,
+      await this.planOptions(this.ctx),
+      this.regression,
+    );
   }
 
   /** The course's gradient check (float64 backprop against central differences) of the current
    *  parameters on the first `rows` rows of `data` (default 4), with this trainer's L2 and dropout. */
-  async gradcheck(data: LabeledData, o: { rows?: number } = {}): Promise<{ rows: number; threshold: number; results: GradCheckRow[] }> {
+  async gradcheck(
+    data: LabeledData,
+    o: { rows?: number } = {},
+  ): Promise<{ rows: number; threshold: number; results: GradCheckRow[] }> {
     this.fitScalings(data, 'gradcheck');
     const train = this.split(data, 'gradcheck');
     const params = this.running ? cloneParams(this.params) : await this.getParams();

@@ -3,8 +3,28 @@
 
 import { layerCount, layerTensors, size, tensorName, type ModelSpec, type Params } from '../model.ts';
 import type { TrainState } from '../train/checkpoint.ts';
-import { SNAPSHOT_SLOTS, resolveConfig, type BackendInit, type Split, type SplitData, type Stats, type TrainBackend, type TrainConfig } from '../train/backend.ts';
-import { forward, lossAndGrad, mapLayers, sum, toParams32, toParams64, trainStep, zeroState, type OptimizerState, type Params64 } from './mlp.ts';
+import {
+  SNAPSHOT_SLOTS,
+  resolveConfig,
+  type BackendInit,
+  type Split,
+  type SplitData,
+  type Stats,
+  type TrainBackend,
+  type TrainConfig,
+} from '../train/backend.ts';
+import {
+  forward,
+  lossAndGrad,
+  mapLayers,
+  sum,
+  toParams32,
+  toParams64,
+  trainStep,
+  zeroState,
+  type OptimizerState,
+  type Params64,
+} from './mlp.ts';
 import { gather } from './ops.ts';
 
 export class CpuBackend implements TrainBackend {
@@ -35,8 +55,10 @@ export class CpuBackend implements TrainBackend {
   }
 
   constructor(init: BackendInit) {
-    if (init.params.length !== layerCount(init.spec)) throw new Error(`CpuBackend: ${init.params.length} parameter layers for a ${layerCount(init.spec)}-layer spec`);
-    if (!Number.isInteger(init.maxBatch) || init.maxBatch < 1) throw new Error(`CpuBackend: maxBatch must be a positive integer, got ${init.maxBatch}`);
+    if (init.params.length !== layerCount(init.spec))
+      throw new Error(`CpuBackend: ${init.params.length} parameter layers for a ${layerCount(init.spec)}-layer spec`);
+    if (!Number.isInteger(init.maxBatch) || init.maxBatch < 1)
+      throw new Error(`CpuBackend: maxBatch must be a positive integer, got ${init.maxBatch}`);
     this.spec = init.spec;
     this.params = toParams64(init.params); // a float64 copy: the caller keeps its arrays
     this.train = init.train;
@@ -52,18 +74,30 @@ export class CpuBackend implements TrainBackend {
 
   setOrder(order: Uint32Array): void {
     this.live();
-    if (order.length !== this.train.n) throw new Error(`CpuBackend.setOrder: order has ${order.length} entries, the train split ${this.train.n} rows`);
+    if (order.length !== this.train.n)
+      throw new Error(`CpuBackend.setOrder: order has ${order.length} entries, the train split ${this.train.n} rows`);
     this.order = new Uint32Array(order);
   }
 
   step(start: number, rows: number, lr: number): void {
     this.live();
-    if (rows < 1 || rows > this.maxBatch) throw new Error(`CpuBackend.step: ${rows} rows, must be 1..maxBatch (${this.maxBatch})`);
+    if (rows < 1 || rows > this.maxBatch)
+      throw new Error(`CpuBackend.step: ${rows} rows, must be 1..maxBatch (${this.maxBatch})`);
     const x = gather(this.train.x, this.order, start, rows, this.inputs());
     const y = gather(this.train.y, this.order, start, rows, this.outputs());
     this.t++;
-    const r = this.plainSgd ? trainStep(this.spec, this.params, x, y, rows, lr, undefined, this.regression)
-      : trainStep(this.spec, this.params, x, y, rows, lr, { config: this.config, state: this.state, t: this.t }, this.regression);
+    const r = this.plainSgd
+      ? trainStep(this.spec, this.params, x, y, rows, lr, undefined, this.regression)
+      : trainStep(
+          this.spec,
+          this.params,
+          x,
+          y,
+          rows,
+          lr,
+          { config: this.config, state: this.state, t: this.t },
+          this.regression,
+        );
     this.lossSum += r.loss * rows;
     this.correct += r.correct;
     this.count += rows;
@@ -118,7 +152,8 @@ export class CpuBackend implements TrainBackend {
   writeState(state: TrainState): void {
     this.live();
     const step = state.step;
-    if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0) throw new Error('CpuBackend.writeState: state.step must be one non-negative integer (F64)');
+    if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0)
+      throw new Error('CpuBackend.writeState: state.step must be one non-negative integer (F64)');
     for (const [prefix, params] of this.stateTensors()) {
       params.forEach((p, l) => {
         for (const [kind, dst] of layerTensors(p)) {
@@ -136,7 +171,11 @@ export class CpuBackend implements TrainBackend {
 
   /** Exact state tensors by name prefix: the weights, then the optimizer moments. */
   private stateTensors(): [string, Params64][] {
-    return [['f64.', this.params], ['f64.optimizer.v.', this.state.v], ['f64.optimizer.s.', this.state.s]];
+    return [
+      ['f64.', this.params],
+      ['f64.optimizer.v.', this.state.v],
+      ['f64.optimizer.s.', this.state.s],
+    ];
   }
 
   snapshot(slot: number): void {
@@ -173,7 +212,8 @@ export class CpuBackend implements TrainBackend {
 }
 
 function checkSlot(slot: number): number {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= SNAPSHOT_SLOTS) throw new Error(`snapshot slot ${slot} outside 0..${SNAPSHOT_SLOTS - 1}`);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SNAPSHOT_SLOTS)
+    throw new Error(`snapshot slot ${slot} outside 0..${SNAPSHOT_SLOTS - 1}`);
   return slot;
 }
 

@@ -15,19 +15,38 @@ export interface GradCheckResult {
 
 /** How the gradients under test are computed; the default is the reference's backprop. Tests pass a
  *  deliberately broken one to show that the check catches it. */
-export type GradFn = (spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, reg: Regularization) => Grads;
+export type GradFn = (
+  spec: ModelSpec,
+  params: Params64,
+  x: Float64Array,
+  y: Float64Array,
+  rows: number,
+  reg: Regularization,
+) => Grads;
 
 /** Compares each tensor's gradient with (J(θ+ε) − J(θ−ε)) / 2ε, one parameter at a time.
  *  params are perturbed in place and restored exactly. Cost: two forward passes per parameter.
  *  reg adds L2 to the cost and/or fixes a dropout mask (the cost stays deterministic). */
-export function gradientCheck(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, eps = 1e-6, grads: GradFn = backpropGrads, reg: Regularization = {}): GradCheckResult[] {
+export function gradientCheck(
+  spec: ModelSpec,
+  params: Params64,
+  x: Float64Array,
+  y: Float64Array,
+  rows: number,
+  eps = 1e-6,
+  grads: GradFn = backpropGrads,
+  reg: Regularization = {},
+): GradCheckResult[] {
   const g = grads(spec, params, x, y, rows, reg);
   const results: GradCheckResult[] = [];
   for (let l = 0; l < layerCount(spec); l++) {
     const p = params[l]!;
     // Every learnable tensor: weight, bias, and γ, β of a batch-normalised layer (its running stats
     // are not parameters of the cost).
-    const tensors: [TensorKind, Float64Array, Float64Array | undefined][] = [['weight', p.weight, g.dW[l]], ['bias', p.bias, g.db[l]]];
+    const tensors: [TensorKind, Float64Array, Float64Array | undefined][] = [
+      ['weight', p.weight, g.dW[l]],
+      ['bias', p.bias, g.db[l]],
+    ];
     if (p.bn) tensors.push(['bn_gamma', p.bn.gamma, g.bn?.[l]?.dGamma], ['bn_beta', p.bn.beta, g.bn?.[l]?.dBeta]);
     for (const [kind, theta, grad] of tensors) {
       const analytic = grad ?? new Float64Array(theta.length); // a missing gradient counts as zero (and fails)
@@ -79,9 +98,16 @@ export interface GradCheckCase {
  *  batch norm (each hidden activation, alone and with L2 + dropout).
  *  Small random problems (rows examples), so the whole sweep takes well under a second. */
 export function gradientCheckSuite(seed = 1, rows = 5, grads: GradFn = backpropGrads): GradCheckCase[] {
-  const nets: [number[], ModelSpec['loss']][] = [[[3, 5, 4, 3], 'ce'], [[4, 6, 5, 1], 'bce'], [[3, 4, 2], 'mse'], [[2, 8, 6, 1], 'mse']];
+  const nets: [number[], ModelSpec['loss']][] = [
+    [[3, 5, 4, 3], 'ce'],
+    [[4, 6, 5, 1], 'bce'],
+    [[3, 4, 2], 'mse'],
+    [[2, 8, 6, 1], 'mse'],
+  ];
   const regs: [string, Regularization][] = [
-    ['', {}], [', L2 λ=0.7', { l2: 0.7 }], [', dropout keep=0.7', { dropout: { keepProb: 0.7, seed, step: 1 } }],
+    ['', {}],
+    [', L2 λ=0.7', { l2: 0.7 }],
+    [', dropout keep=0.7', { dropout: { keepProb: 0.7, seed, step: 1 } }],
     [', L2 + dropout', { l2: 0.7, dropout: { keepProb: 0.7, seed, step: 2 } }],
   ];
   const cases: GradCheckCase[] = [];
@@ -91,19 +117,31 @@ export function gradientCheckSuite(seed = 1, rows = 5, grads: GradFn = backpropG
         if (regLabel !== '' && loss !== 'ce') continue; // regularisation is independent of the loss: one loss is enough
         const spec: ModelSpec = { sizes, activation, loss };
         const { params, x, y } = smallProblem(spec, rows, seed);
-        cases.push({ label: `${loss} [${sizes.join(',')}] ${activation}${regLabel}`, spec, reg, results: gradientCheck(spec, params, x, y, rows, 1e-6, grads, reg) });
+        cases.push({
+          label: `${loss} [${sizes.join(',')}] ${activation}${regLabel}`,
+          spec,
+          reg,
+          results: gradientCheck(spec, params, x, y, rows, 1e-6, grads, reg),
+        });
       }
     }
   }
   const bnNets: [number[], ModelSpec['loss'], string, Regularization][] = [
-    [[3, 5, 4, 3], 'ce', '', {}], [[4, 6, 5, 1], 'bce', '', {}], [[3, 4, 2], 'mse', '', {}],
+    [[3, 5, 4, 3], 'ce', '', {}],
+    [[4, 6, 5, 1], 'bce', '', {}],
+    [[3, 4, 2], 'mse', '', {}],
     [[3, 5, 4, 3], 'ce', ', L2 + dropout', { l2: 0.7, dropout: { keepProb: 0.7, seed, step: 3 } }],
   ];
   for (const [sizes, loss, regLabel, reg] of bnNets) {
     for (const activation of HIDDEN_ACTIVATIONS) {
       const spec: ModelSpec = { sizes, activation, loss, batchNorm: true };
       const { params, x, y } = smallProblem(spec, rows, seed);
-      cases.push({ label: `${loss} [${sizes.join(',')}] ${activation}, batch norm${regLabel}`, spec, reg, results: gradientCheck(spec, params, x, y, rows, 1e-6, grads, reg) });
+      cases.push({
+        label: `${loss} [${sizes.join(',')}] ${activation}, batch norm${regLabel}`,
+        spec,
+        reg,
+        results: gradientCheck(spec, params, x, y, rows, 1e-6, grads, reg),
+      });
     }
   }
   return cases;
@@ -111,7 +149,11 @@ export function gradientCheckSuite(seed = 1, rows = 5, grads: GradFn = backpropG
 
 /** Seeded inputs and targets for a spec, weights from the model's init, biases small random; batch
  *  norm's γ near 1 and β near 0, random too (at exactly 1 and 0 a γ/β mix-up would go unseen). */
-function smallProblem(spec: ModelSpec, rows: number, seed: number): { params: Params64; x: Float64Array; y: Float64Array } {
+function smallProblem(
+  spec: ModelSpec,
+  rows: number,
+  seed: number,
+): { params: Params64; x: Float64Array; y: Float64Array } {
   const rng = new Rng(seed + 1000);
   const params = toParams64(initParams(spec, seed));
   for (const p of params) for (let i = 0; i < p.bias.length; i++) p.bias[i] = rng.normal() * 0.1;

@@ -1,9 +1,38 @@
 // The whole L-layer network in float64, built only from ops.ts: the yardstick the GPU is measured against.
 // Layout and equations as in model.ts; the cost is the mean loss over the batch.
 
-import { fromTensors, hasBatchNorm, layerActivation, layerCount, layerTensors, size, type Activation, type BatchNormTensors, type ModelSpec, type Params, type TensorKind } from '../model.ts';
+import {
+  fromTensors,
+  hasBatchNorm,
+  layerActivation,
+  layerCount,
+  layerTensors,
+  size,
+  type Activation,
+  type BatchNormTensors,
+  type ModelSpec,
+  type Params,
+  type TensorKind,
+} from '../model.ts';
 import type { TrainConfig } from '../train/backend.ts';
-import { activationGrad, batchNormBackward, batchNormForward, batchNormInference, biasActivation, biasGrad, bceWithLogits, dropoutBackward, dropoutForward, l2Penalty, matmul, mseLoss, optimizerUpdate, sgdUpdate, softmaxCrossEntropy, type LossResult } from './ops.ts';
+import {
+  activationGrad,
+  batchNormBackward,
+  batchNormForward,
+  batchNormInference,
+  biasActivation,
+  biasGrad,
+  bceWithLogits,
+  dropoutBackward,
+  dropoutForward,
+  l2Penalty,
+  matmul,
+  mseLoss,
+  optimizerUpdate,
+  sgdUpdate,
+  softmaxCrossEntropy,
+  type LossResult,
+} from './ops.ts';
 
 /** Float64 parameters, same layout as Params: weight [out][in], bias [out], bn for batch norm. */
 export type Params64 = { weight: Float64Array; bias: Float64Array; bn?: BatchNormTensors<Float64Array> }[];
@@ -17,7 +46,10 @@ export interface Grads {
 }
 
 /** Each layer's tensors mapped through f (a copy or a conversion), structure kept. */
-export function mapLayers<A, B>(p: readonly { weight: A; bias: A; bn?: BatchNormTensors<A> }[], f: (a: A, kind: TensorKind) => B): { weight: B; bias: B; bn?: BatchNormTensors<B> }[] {
+export function mapLayers<A, B>(
+  p: readonly { weight: A; bias: A; bn?: BatchNormTensors<A> }[],
+  f: (a: A, kind: TensorKind) => B,
+): { weight: B; bias: B; bn?: BatchNormTensors<B> }[] {
   return p.map((l) => {
     const m = new Map(layerTensors(l));
     return fromTensors((k) => f(m.get(k)!, k), l.bn !== undefined);
@@ -59,8 +91,14 @@ export interface Dropout {
  *  without, inputs is a. Batch-normalised layers use the batch's statistics in mode 'train' (bn[l]
  *  holds what their backward needs and the moved running averages; params are not changed) and the
  *  running averages in mode 'eval' (evaluation and prediction). */
-export function forward(spec: ModelSpec, params: Params64, x: Float64Array, rows: number, dropout?: Dropout, mode: 'train' | 'eval' = 'train'):
-  { a: Float64Array[]; inputs: Float64Array[]; bn: (BatchNormCache | undefined)[] } {
+export function forward(
+  spec: ModelSpec,
+  params: Params64,
+  x: Float64Array,
+  rows: number,
+  dropout?: Dropout,
+  mode: 'train' | 'eval' = 'train',
+): { a: Float64Array[]; inputs: Float64Array[]; bn: (BatchNormCache | undefined)[] } {
   const a: Float64Array[] = [x];
   const inputs: Float64Array[] = [x];
   const bn: (BatchNormCache | undefined)[] = [];
@@ -72,7 +110,8 @@ export function forward(spec: ModelSpec, params: Params64, x: Float64Array, rows
     let out: Float64Array;
     if (hasBatchNorm(spec, l)) {
       const t = bnOf(p, l);
-      if (mode === 'eval') out = batchNormInference(z, t.gamma, t.beta, t.mean, t.var, rows, nOut, forwardActivation(spec, l));
+      if (mode === 'eval')
+        out = batchNormInference(z, t.gamma, t.beta, t.mean, t.var, rows, nOut, forwardActivation(spec, l));
       else {
         const r = batchNormForward(z, t.gamma, t.beta, t.mean, t.var, rows, nOut, forwardActivation(spec, l));
         out = r.a;
@@ -81,7 +120,9 @@ export function forward(spec: ModelSpec, params: Params64, x: Float64Array, rows
     } else out = biasActivation(z, p.bias, rows, nOut, forwardActivation(spec, l));
     a.push(out);
     const hidden = l + 1 < layerCount(spec);
-    inputs.push(dropout && hidden ? dropoutForward(out, rows, nOut, dropout.seed, dropout.step, l + 1, dropout.keepProb) : out);
+    inputs.push(
+      dropout && hidden ? dropoutForward(out, rows, nOut, dropout.seed, dropout.step, l + 1, dropout.keepProb) : out,
+    );
   }
   return { a, inputs, bn };
 }
@@ -100,7 +141,13 @@ export function l2Cost(params: Params64, l2: number, rows: number): number {
 
 /** Loss of the output layer's Z (see forward) against targets y[rows][n_L]; `regression` makes mse's
  *  second statistic Σ|error| (mseLoss). */
-export function lossAndGrad(spec: ModelSpec, zOut: Float64Array, y: Float64Array, rows: number, regression = false): LossResult {
+export function lossAndGrad(
+  spec: ModelSpec,
+  zOut: Float64Array,
+  y: Float64Array,
+  rows: number,
+  regression = false,
+): LossResult {
   const cols = size(spec, layerCount(spec));
   switch (spec.loss) {
     case 'bce':
@@ -118,8 +165,14 @@ export function lossAndGrad(spec: ModelSpec, zOut: Float64Array, y: Float64Array
  *  uses the dropped inputs and dA goes back through the mask. l2 > 0 adds (λ/m)·W to every dW. With
  *  batch norm pass forward's `bn` caches: g' is then applied inside batchNormBackward, and db = 0
  *  (the bias is not used). */
-export function backward(spec: ModelSpec, params: Params64, acts: Float64Array[], dZout: Float64Array, rows: number,
-  reg: { inputs?: Float64Array[]; dropout?: Dropout; l2?: number; bn?: (BatchNormCache | undefined)[] } = {}): Grads {
+export function backward(
+  spec: ModelSpec,
+  params: Params64,
+  acts: Float64Array[],
+  dZout: Float64Array,
+  rows: number,
+  reg: { inputs?: Float64Array[]; dropout?: Dropout; l2?: number; bn?: (BatchNormCache | undefined)[] } = {},
+): Grads {
   const inputs = reg.inputs ?? acts;
   const L = layerCount(spec);
   const dW: Float64Array[] = new Array<Float64Array>(L);
@@ -142,7 +195,16 @@ export function backward(spec: ModelSpec, params: Params64, acts: Float64Array[]
       if (hasBatchNorm(spec, l - 1)) {
         const cache = reg.bn?.[l - 1];
         if (!cache) throw new Error(`backward: layer ${l - 1} has batch norm but no forward cache was given`);
-        const r = batchNormBackward(dAPrev, aPrev, cache.xhat, bnOf(params[l - 1]!, l - 1).gamma, cache.istd, rows, nIn, forwardActivation(spec, l - 1));
+        const r = batchNormBackward(
+          dAPrev,
+          aPrev,
+          cache.xhat,
+          bnOf(params[l - 1]!, l - 1).gamma,
+          cache.istd,
+          rows,
+          nIn,
+          forwardActivation(spec, l - 1),
+        );
         dZ = r.dZ;
         bnGrads[l - 1] = { dGamma: r.dGamma, dBeta: r.dBeta };
       } else dZ = activationGrad(dAPrev, aPrev, forwardActivation(spec, l - 1));
@@ -159,7 +221,14 @@ export interface Regularization {
 }
 
 /** Gradients of the mean cost (with its regularisation) by backpropagation (forward, loss, backward). */
-export function backpropGrads(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, reg: Regularization = {}): Grads {
+export function backpropGrads(
+  spec: ModelSpec,
+  params: Params64,
+  x: Float64Array,
+  y: Float64Array,
+  rows: number,
+  reg: Regularization = {},
+): Grads {
   const { a, inputs, bn } = forward(spec, params, x, rows, reg.dropout);
   const loss = lossAndGrad(spec, a[a.length - 1]!, y, rows);
   return backward(spec, params, a, loss.dZ, rows, { inputs, bn, ...reg });
@@ -188,7 +257,10 @@ function updateRunning(params: Params64, bn: (BatchNormCache | undefined)[]): vo
 
 /** (parameter, its gradient) pairs a step updates, as [kind, param, grad]: weight, bias, then γ, β. */
 function updates(p: Params64[number], grads: Grads, l: number): [TensorKind, Float64Array, Float64Array][] {
-  const out: [TensorKind, Float64Array, Float64Array][] = [['weight', p.weight, grads.dW[l]!], ['bias', p.bias, grads.db[l]!]];
+  const out: [TensorKind, Float64Array, Float64Array][] = [
+    ['weight', p.weight, grads.dW[l]!],
+    ['bias', p.bias, grads.db[l]!],
+  ];
   const g = grads.bn?.[l];
   if (p.bn && g) out.push(['bn_gamma', p.bn.gamma, g.dGamma], ['bn_beta', p.bn.beta, g.dBeta]);
   return out;
@@ -206,12 +278,22 @@ export interface StepOptions {
  *  overwritten, the arrays themselves are kept). Returns the mean loss and the number classified right
  *  (with `regression`, the sum of absolute errors), both measured before the update, and the gradients
  *  that were applied. */
-export function trainStep(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, lr: number, opt?: StepOptions, regression = false): { loss: number; correct: number; grads: Grads } {
+export function trainStep(
+  spec: ModelSpec,
+  params: Params64,
+  x: Float64Array,
+  y: Float64Array,
+  rows: number,
+  lr: number,
+  opt?: StepOptions,
+  regression = false,
+): { loss: number; correct: number; grads: Grads } {
   if (!opt) {
     const { a, bn } = forward(spec, params, x, rows);
     const out = lossAndGrad(spec, a[a.length - 1]!, y, rows, regression);
     const grads = backward(spec, params, a, out.dZ, rows, { bn });
-    for (let l = 0; l < params.length; l++) for (const [, p, g] of updates(params[l]!, grads, l)) p.set(sgdUpdate(p, g, lr));
+    for (let l = 0; l < params.length; l++)
+      for (const [, p, g] of updates(params[l]!, grads, l)) p.set(sgdUpdate(p, g, lr));
     updateRunning(params, bn);
     return { loss: sum(out.rowLoss) / rows, correct: sum(out.correct), grads };
   }
@@ -223,13 +305,26 @@ export function trainStep(spec: ModelSpec, params: Params64, x: Float64Array, y:
   const out = lossAndGrad(spec, a[a.length - 1]!, y, rows, regression);
   const data = backward(spec, params, a, out.dZ, rows, { inputs, bn, ...(dropout ? { dropout } : {}) });
   let penalty = 0;
-  const h = { kind: c.optimizer, lr, beta1: c.beta1, beta2: c.beta2, eps: c.epsilon, c1: 1 - c.beta1 ** opt.t, c2: 1 - c.beta2 ** opt.t, l2: c.l2 / rows };
+  const h = {
+    kind: c.optimizer,
+    lr,
+    beta1: c.beta1,
+    beta2: c.beta2,
+    eps: c.epsilon,
+    c1: 1 - c.beta1 ** opt.t,
+    c2: 1 - c.beta2 ** opt.t,
+    l2: c.l2 / rows,
+  };
   const applied = mapLayers(params, (t) => new Float64Array(t.length)); // the regularised gradients
   for (let l = 0; l < params.length; l++) {
     const p = params[l]!;
     const ones = new Float64Array(p.weight.length).fill(1);
     penalty += l2Penalty(p.weight, ones, c.l2 / 2);
-    const [v, s, g] = [new Map(layerTensors(opt.state.v[l]!)), new Map(layerTensors(opt.state.s[l]!)), new Map(layerTensors(applied[l]!))];
+    const [v, s, g] = [
+      new Map(layerTensors(opt.state.v[l]!)),
+      new Map(layerTensors(opt.state.s[l]!)),
+      new Map(layerTensors(applied[l]!)),
+    ];
     for (const [kind, param, grad] of updates(p, data, l)) {
       const decay = kind === 'weight' ? ones : new Float64Array(param.length); // L2 on weights only
       const r = optimizerUpdate(param, grad, v.get(kind)!, s.get(kind)!, decay, h);
@@ -241,12 +336,24 @@ export function trainStep(spec: ModelSpec, params: Params64, x: Float64Array, y:
   }
   updateRunning(params, bn);
   const grads: Grads = { dW: applied.map((t) => t.weight), db: applied.map((t) => t.bias) };
-  return { loss: sum(out.rowLoss) / rows + penalty / rows, correct: sum(out.correct),
-    grads: spec.batchNorm ? { ...grads, bn: applied.map((t) => (t.bn ? { dGamma: t.bn.gamma, dBeta: t.bn.beta } : undefined)) } : grads };
+  return {
+    loss: sum(out.rowLoss) / rows + penalty / rows,
+    correct: sum(out.correct),
+    grads: spec.batchNorm
+      ? { ...grads, bn: applied.map((t) => (t.bn ? { dGamma: t.bn.gamma, dBeta: t.bn.beta } : undefined)) }
+      : grads,
+  };
 }
 
 /** Mean loss J over the batch, plus (λ/2m)·Σ‖W‖² with L2 (what the gradient check differentiates). */
-export function cost(spec: ModelSpec, params: Params64, x: Float64Array, y: Float64Array, rows: number, reg: Regularization = {}): number {
+export function cost(
+  spec: ModelSpec,
+  params: Params64,
+  x: Float64Array,
+  y: Float64Array,
+  rows: number,
+  reg: Regularization = {},
+): number {
   const { a } = forward(spec, params, x, rows, reg.dropout);
   const j = sum(lossAndGrad(spec, a[a.length - 1]!, y, rows).rowLoss) / rows;
   return reg.l2 ? j + l2Cost(params, reg.l2, rows) : j;

@@ -8,7 +8,15 @@ import { BN_EPSILON, BN_MOMENTUM, LEAKY_SLOPE, type Activation } from '../model.
 /** C[M][N] = op(A) · op(B), where op(A) is M×K and op(B) is K×N.
  *  A is stored [M][K], or [K][M] when transA; B is stored [K][N], or [N][K] when transB.
  *  The model uses: Z = A_prev · Wᵀ (transB), dW = dZᵀ · A_prev (transA), dA_prev = dZ · W (neither). */
-export function matmul(a: Float64Array, b: Float64Array, M: number, N: number, K: number, transA: boolean, transB: boolean): Float64Array {
+export function matmul(
+  a: Float64Array,
+  b: Float64Array,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+): Float64Array {
   if (a.length !== M * K) throw new Error(`matmul: A has ${a.length} elements, expected M*K = ${M}*${K}`);
   if (b.length !== K * N) throw new Error(`matmul: B has ${b.length} elements, expected K*N = ${K}*${N}`);
   const c = new Float64Array(M * N);
@@ -72,8 +80,17 @@ export function activationForward(z: Float64Array, act: Activation): Float64Arra
 }
 
 /** A = g(Z + b), with b[cols] added to every row of Z[rows][cols]. */
-export function biasActivation(z: Float64Array, bias: Float64Array, rows: number, cols: number, act: Activation): Float64Array {
-  if (z.length !== rows * cols || bias.length !== cols) throw new Error(`biasActivation: Z has ${z.length} elements and b ${bias.length}, expected ${rows}*${cols} and ${cols}`);
+export function biasActivation(
+  z: Float64Array,
+  bias: Float64Array,
+  rows: number,
+  cols: number,
+  act: Activation,
+): Float64Array {
+  if (z.length !== rows * cols || bias.length !== cols)
+    throw new Error(
+      `biasActivation: Z has ${z.length} elements and b ${bias.length}, expected ${rows}*${cols} and ${cols}`,
+    );
   const a = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < cols; j++) a[r * cols + j] = activate(z[r * cols + j]! + bias[j]!, act);
@@ -94,8 +111,16 @@ export function activationGrad(dA: Float64Array, a: Float64Array, act: Activatio
 /** Training-mode batch norm + activation: μ_j, σ²_j (biased) of z's columns, Ẑ = (Z − μ)/√(σ² + ε),
  *  A = g(γ·Ẑ + β). Also returns Ẑ and 1/√(σ² + ε) (what the backward needs) and the running averages
  *  moved one step towards this batch: run = BN_MOMENTUM·run + (1 − BN_MOMENTUM)·batch. */
-export function batchNormForward(z: Float64Array, gamma: Float64Array, beta: Float64Array, runMean: Float64Array, runVar: Float64Array, rows: number, cols: number, act: Activation):
-  { a: Float64Array; xhat: Float64Array; istd: Float64Array; runMean: Float64Array; runVar: Float64Array } {
+export function batchNormForward(
+  z: Float64Array,
+  gamma: Float64Array,
+  beta: Float64Array,
+  runMean: Float64Array,
+  runVar: Float64Array,
+  rows: number,
+  cols: number,
+  act: Activation,
+): { a: Float64Array; xhat: Float64Array; istd: Float64Array; runMean: Float64Array; runVar: Float64Array } {
   checkBn('batchNormForward', z, rows, cols, gamma, beta, runMean, runVar);
   const a = new Float64Array(rows * cols);
   const xhat = new Float64Array(rows * cols);
@@ -122,13 +147,22 @@ export function batchNormForward(z: Float64Array, gamma: Float64Array, beta: Flo
 }
 
 /** Inference-mode batch norm + activation: A = g(γ·(Z − mean)/√(var + ε) + β) with the running stats. */
-export function batchNormInference(z: Float64Array, gamma: Float64Array, beta: Float64Array, runMean: Float64Array, runVar: Float64Array, rows: number, cols: number, act: Activation): Float64Array {
+export function batchNormInference(
+  z: Float64Array,
+  gamma: Float64Array,
+  beta: Float64Array,
+  runMean: Float64Array,
+  runVar: Float64Array,
+  rows: number,
+  cols: number,
+  act: Activation,
+): Float64Array {
   checkBn('batchNormInference', z, rows, cols, gamma, beta, runMean, runVar);
   const a = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < cols; j++) {
       const i = r * cols + j;
-      a[i] = activate(gamma[j]! * (z[i]! - runMean[j]!) / Math.sqrt(runVar[j]! + BN_EPSILON) + beta[j]!, act);
+      a[i] = activate((gamma[j]! * (z[i]! - runMean[j]!)) / Math.sqrt(runVar[j]! + BN_EPSILON) + beta[j]!, act);
     }
   }
   return a;
@@ -137,10 +171,26 @@ export function batchNormInference(z: Float64Array, gamma: Float64Array, beta: F
 /** Backward of batchNormForward, from dA and the stored A, Ẑ, 1/√(σ² + ε):
  *  dZ̃ = dA ⊙ g'(A), dγ = Σ_r dZ̃·Ẑ, dβ = Σ_r dZ̃, dẐ = dZ̃·γ,
  *  dZ = (1/m)·(1/√(σ² + ε))·(m·dẐ − Σ_r dẐ − Ẑ·Σ_r dẐ·Ẑ)   (m = rows; Σ dẐ = γ·dβ, Σ dẐ·Ẑ = γ·dγ). */
-export function batchNormBackward(dA: Float64Array, a: Float64Array, xhat: Float64Array, gamma: Float64Array, istd: Float64Array, rows: number, cols: number, act: Activation):
-  { dZ: Float64Array; dGamma: Float64Array; dBeta: Float64Array } {
-  if (dA.length !== rows * cols || a.length !== rows * cols || xhat.length !== rows * cols || gamma.length !== cols || istd.length !== cols) {
-    throw new Error(`batchNormBackward: dA ${dA.length}, A ${a.length}, Ẑ ${xhat.length} (expected ${rows}*${cols}), γ ${gamma.length}, istd ${istd.length} (expected ${cols})`);
+export function batchNormBackward(
+  dA: Float64Array,
+  a: Float64Array,
+  xhat: Float64Array,
+  gamma: Float64Array,
+  istd: Float64Array,
+  rows: number,
+  cols: number,
+  act: Activation,
+): { dZ: Float64Array; dGamma: Float64Array; dBeta: Float64Array } {
+  if (
+    dA.length !== rows * cols ||
+    a.length !== rows * cols ||
+    xhat.length !== rows * cols ||
+    gamma.length !== cols ||
+    istd.length !== cols
+  ) {
+    throw new Error(
+      `batchNormBackward: dA ${dA.length}, A ${a.length}, Ẑ ${xhat.length} (expected ${rows}*${cols}), γ ${gamma.length}, istd ${istd.length} (expected ${cols})`,
+    );
   }
   const dZ = new Float64Array(rows * cols);
   const dGamma = new Float64Array(cols);
@@ -169,7 +219,10 @@ export function batchNormBackward(dA: Float64Array, a: Float64Array, xhat: Float
 function checkBn(name: string, z: Float64Array, rows: number, cols: number, ...perCol: Float64Array[]): void {
   if (z.length !== rows * cols) throw new Error(`${name}: Z has ${z.length} elements, expected ${rows}*${cols}`);
   perCol.forEach((v, i) => {
-    if (v.length !== cols) throw new Error(`${name}: ${['γ', 'β', 'running mean', 'running var'][i]} has ${v.length} elements, expected ${cols}`);
+    if (v.length !== cols)
+      throw new Error(
+        `${name}: ${['γ', 'β', 'running mean', 'running var'][i]} has ${v.length} elements, expected ${cols}`,
+      );
   });
 }
 
@@ -191,7 +244,8 @@ function argmaxRow(m: Float64Array, r: number, cols: number): number {
 /** Sigmoid + binary cross-entropy from logits z[rows] (one output unit), targets y in {0, 1}.
  *  loss = max(z,0) − z·y + log(1 + exp(−|z|)), which never exponentiates a large positive number. */
 export function bceWithLogits(z: Float64Array, y: Float64Array, rows: number): LossResult {
-  if (z.length !== rows || y.length !== rows) throw new Error(`bceWithLogits: z has ${z.length} and y ${y.length} elements, expected ${rows} (one output unit)`);
+  if (z.length !== rows || y.length !== rows)
+    throw new Error(`bceWithLogits: z has ${z.length} and y ${y.length} elements, expected ${rows} (one output unit)`);
   const rowLoss = new Float64Array(rows);
   const dZ = new Float64Array(rows);
   const correct = new Float64Array(rows);
@@ -200,7 +254,7 @@ export function bceWithLogits(z: Float64Array, y: Float64Array, rows: number): L
     const yr = y[r]!;
     rowLoss[r] = Math.max(zr, 0) - zr * yr + Math.log1p(Math.exp(-Math.abs(zr)));
     dZ[r] = (sigmoid(zr) - yr) / rows;
-    correct[r] = (zr > 0) === (yr > 0.5) ? 1 : 0;
+    correct[r] = zr > 0 === yr > 0.5 ? 1 : 0;
   }
   return { rowLoss, dZ, correct };
 }
@@ -208,7 +262,8 @@ export function bceWithLogits(z: Float64Array, y: Float64Array, rows: number): L
 /** Softmax + categorical cross-entropy from logits z[rows][cols], targets y one-hot (or any distribution).
  *  log softmax(z)_j = z_j − max − log Σ_k exp(z_k − max), so no exp ever overflows. */
 export function softmaxCrossEntropy(z: Float64Array, y: Float64Array, rows: number, cols: number): LossResult {
-  if (z.length !== rows * cols || y.length !== rows * cols) throw new Error(`softmaxCrossEntropy: z has ${z.length} and y ${y.length} elements, expected ${rows}*${cols}`);
+  if (z.length !== rows * cols || y.length !== rows * cols)
+    throw new Error(`softmaxCrossEntropy: z has ${z.length} and y ${y.length} elements, expected ${rows}*${cols}`);
   const rowLoss = new Float64Array(rows);
   const dZ = new Float64Array(rows * cols);
   const correct = new Float64Array(rows);
@@ -234,7 +289,8 @@ export function softmaxCrossEntropy(z: Float64Array, y: Float64Array, rows: numb
  *  mean over rows equals PyTorch's MSELoss (mean over all elements). `correct` is the row classified
  *  right (one-hot or 0/1 targets), or with `regression` the row's Σ_j |a − y| (loss.wgsl's REGRESSION). */
 export function mseLoss(a: Float64Array, y: Float64Array, rows: number, cols: number, regression = false): LossResult {
-  if (a.length !== rows * cols || y.length !== rows * cols) throw new Error(`mseLoss: a has ${a.length} and y ${y.length} elements, expected ${rows}*${cols}`);
+  if (a.length !== rows * cols || y.length !== rows * cols)
+    throw new Error(`mseLoss: a has ${a.length} and y ${y.length} elements, expected ${rows}*${cols}`);
   const rowLoss = new Float64Array(rows);
   const dZ = new Float64Array(rows * cols);
   const correct = new Float64Array(rows);
@@ -250,7 +306,7 @@ export function mseLoss(a: Float64Array, y: Float64Array, rows: number, cols: nu
     rowLoss[r] = loss;
     if (regression) correct[r] = abs;
     else if (cols > 1) correct[r] = argmaxRow(a, r, cols) === argmaxRow(y, r, cols) ? 1 : 0;
-    else correct[r] = (a[r]! > 0.5) === (y[r]! > 0.5) ? 1 : 0;
+    else correct[r] = a[r]! > 0.5 === y[r]! > 0.5 ? 1 : 0;
   }
   return { rowLoss, dZ, correct };
 }
@@ -267,7 +323,8 @@ export function biasGrad(dZ: Float64Array, rows: number, cols: number): Float64A
 
 /** Plain gradient descent step: param − lr · grad. */
 export function sgdUpdate(param: Float64Array, grad: Float64Array, lr: number): Float64Array {
-  if (param.length !== grad.length) throw new Error(`sgdUpdate: param has ${param.length} elements, grad ${grad.length}`);
+  if (param.length !== grad.length)
+    throw new Error(`sgdUpdate: param has ${param.length} elements, grad ${grad.length}`);
   const out = new Float64Array(param.length);
   for (let i = 0; i < param.length; i++) out[i] = param[i]! - lr * grad[i]!;
   return out;
@@ -275,12 +332,20 @@ export function sgdUpdate(param: Float64Array, grad: Float64Array, lr: number): 
 
 /** Row r of the result is row index[start + r] of src[?][cols]. src may be float32 (a data split):
  *  the values are widened to float64 exactly. */
-export function gather(src: Float64Array | Float32Array, index: Uint32Array, start: number, rows: number, cols: number): Float64Array {
-  if (start < 0 || start + rows > index.length) throw new Error(`gather: rows ${start}..${start + rows} out of range for an index of ${index.length}`);
+export function gather(
+  src: Float64Array | Float32Array,
+  index: Uint32Array,
+  start: number,
+  rows: number,
+  cols: number,
+): Float64Array {
+  if (start < 0 || start + rows > index.length)
+    throw new Error(`gather: rows ${start}..${start + rows} out of range for an index of ${index.length}`);
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const s = index[start + r]!;
-    if ((s + 1) * cols > src.length) throw new Error(`gather: source row ${s} out of range for ${src.length / cols} rows`);
+    if ((s + 1) * cols > src.length)
+      throw new Error(`gather: source row ${s} out of range for ${src.length / cols} rows`);
     for (let j = 0; j < cols; j++) out[r * cols + j] = src[s * cols + j]!;
   }
   return out;
@@ -302,11 +367,19 @@ export interface OptimizerStep {
 /** One optimizer step over a tensor (the course's formulas). decay[i] is 1 where L2 applies (weights)
  *  and 0 elsewhere (biases). Returns the new param, the regularised gradient g = grad + l2·decay·param
  *  that was applied, and the new first and second moments v and s. */
-export function optimizerUpdate(param: Float64Array, grad: Float64Array, v: Float64Array, s: Float64Array, decay: ArrayLike<number>, h: OptimizerStep):
-  { param: Float64Array; grad: Float64Array; v: Float64Array; s: Float64Array } {
+export function optimizerUpdate(
+  param: Float64Array,
+  grad: Float64Array,
+  v: Float64Array,
+  s: Float64Array,
+  decay: ArrayLike<number>,
+  h: OptimizerStep,
+): { param: Float64Array; grad: Float64Array; v: Float64Array; s: Float64Array } {
   const n = param.length;
   if (grad.length !== n || v.length !== n || s.length !== n || decay.length !== n) {
-    throw new Error(`optimizerUpdate: param ${n}, grad ${grad.length}, v ${v.length}, s ${s.length}, decay ${decay.length} elements differ`);
+    throw new Error(
+      `optimizerUpdate: param ${n}, grad ${grad.length}, v ${v.length}, s ${s.length}, decay ${decay.length} elements differ`,
+    );
   }
   const out = { param: new Float64Array(n), grad: new Float64Array(n), v: new Float64Array(v), s: new Float64Array(s) };
   for (let i = 0; i < n; i++) {
@@ -341,7 +414,8 @@ export function optimizerUpdate(param: Float64Array, grad: Float64Array, v: Floa
 /** (λ/2)·Σ decay·param²: what one training step of m rows adds to the loss sum for L2
  *  (m × (λ/2m)·Σ‖W‖²). halfLambda = λ/2. */
 export function l2Penalty(param: Float64Array, decay: ArrayLike<number>, halfLambda: number): number {
-  if (decay.length !== param.length) throw new Error(`l2Penalty: param ${param.length}, decay ${decay.length} elements differ`);
+  if (decay.length !== param.length)
+    throw new Error(`l2Penalty: param ${param.length}, decay ${decay.length} elements differ`);
   let s = 0;
   for (let i = 0; i < param.length; i++) s += decay[i]! * param[i]! * param[i]!;
   return halfLambda * s;
@@ -358,7 +432,14 @@ function pcgHash(v: number): number {
 
 /** 1 where unit i = row·cols + col of hidden layer `layer` is kept at training step `step`, else 0:
  *  kept when the top 24 bits of the hash are below round(keepProb·2^24). */
-export function dropoutMask(rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Uint8Array {
+export function dropoutMask(
+  rows: number,
+  cols: number,
+  seed: number,
+  step: number,
+  layer: number,
+  keepProb: number,
+): Uint8Array {
   const threshold = Math.round(keepProb * 2 ** 24);
   const key = pcgHash((pcgHash((pcgHash(seed) ^ step) >>> 0) ^ layer) >>> 0);
   const m = new Uint8Array(rows * cols);
@@ -367,13 +448,29 @@ export function dropoutMask(rows: number, cols: number, seed: number, step: numb
 }
 
 /** Inverted dropout forward: a · mask / keepProb (a is [rows][cols]). */
-export function dropoutForward(a: Float64Array, rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Float64Array {
+export function dropoutForward(
+  a: Float64Array,
+  rows: number,
+  cols: number,
+  seed: number,
+  step: number,
+  layer: number,
+  keepProb: number,
+): Float64Array {
   if (a.length !== rows * cols) throw new Error(`dropoutForward: a has ${a.length} elements, expected ${rows}*${cols}`);
   const mask = dropoutMask(rows, cols, seed, step, layer, keepProb);
   return a.map((v, i) => (mask[i]! ? v / keepProb : 0));
 }
 
 /** Inverted dropout backward: the same mask and scale applied to the incoming gradient. */
-export function dropoutBackward(dA: Float64Array, rows: number, cols: number, seed: number, step: number, layer: number, keepProb: number): Float64Array {
+export function dropoutBackward(
+  dA: Float64Array,
+  rows: number,
+  cols: number,
+  seed: number,
+  step: number,
+  layer: number,
+  keepProb: number,
+): Float64Array {
   return dropoutForward(dA, rows, cols, seed, step, layer, keepProb);
 }

@@ -46,18 +46,26 @@ export interface TrainConfig {
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  optimizer: 'sgd', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, l2: 0, keepProb: 1, dropoutSeed: 0,
+  optimizer: 'sgd',
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  l2: 0,
+  keepProb: 1,
+  dropoutSeed: 0,
 };
 
 /** The full config, with defaults filled in and every value checked. */
 export function resolveConfig(c: Partial<TrainConfig> | undefined): TrainConfig {
   const r: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...c };
   if (!OPTIMIZERS.includes(r.optimizer)) throw new Error(`unknown optimizer '${r.optimizer}'`);
-  for (const k of ['beta1', 'beta2'] as const) if (!(r[k] >= 0 && r[k] < 1)) throw new Error(`${k} must be in [0, 1), got ${r[k]}`);
+  for (const k of ['beta1', 'beta2'] as const)
+    if (!(r[k] >= 0 && r[k] < 1)) throw new Error(`${k} must be in [0, 1), got ${r[k]}`);
   if (!(r.epsilon > 0)) throw new Error(`epsilon must be > 0, got ${r.epsilon}`);
   if (!(r.l2 >= 0 && Number.isFinite(r.l2))) throw new Error(`l2 must be a finite number >= 0, got ${r.l2}`);
   if (!(r.keepProb > 0 && r.keepProb <= 1)) throw new Error(`keepProb must be in (0, 1], got ${r.keepProb}`);
-  if (!Number.isInteger(r.dropoutSeed) || r.dropoutSeed < 0 || r.dropoutSeed > 0xffffffff) throw new Error(`dropoutSeed must be a u32, got ${r.dropoutSeed}`);
+  if (!Number.isInteger(r.dropoutSeed) || r.dropoutSeed < 0 || r.dropoutSeed > 0xffffffff)
+    throw new Error(`dropoutSeed must be a u32, got ${r.dropoutSeed}`);
   return r;
 }
 

@@ -32,7 +32,8 @@ export interface Checkpoint {
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const model = decodeSafetensors(paramsToSafetensors(c.spec, c.params));
   const tensors = [...model.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
-  for (const [name, data] of Object.entries(c.state)) tensors.push({ name: `state.${name}`, shape: [data.length], data });
+  for (const [name, data] of Object.entries(c.state))
+    tensors.push({ name: `state.${name}`, shape: [data.length], data });
   return encodeSafetensors(tensors, {
     ...model.metadata,
     format: CHECKPOINT_FORMAT,
@@ -51,7 +52,9 @@ function positionOf(text: string | undefined, file: string): LoopPosition {
   const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
   const q = p as Record<string, unknown>;
   if (typeof p !== 'object' || p === null || !ok(q.step) || !ok(q.epoch) || !ok(q.start) || !ok(q.rngState)) {
-    throw new Error(`${file}: checkpoint position must be {step, epoch, start, rngState} of non-negative integers, got ${text}`);
+    throw new Error(
+      `${file}: checkpoint position must be {step, epoch, start, rngState} of non-negative integers, got ${text}`,
+    );
   }
   return { step: q.step, epoch: q.epoch, start: q.start, rngState: q.rngState };
 }
@@ -60,7 +63,10 @@ function positionOf(text: string | undefined, file: string): LoopPosition {
 export function decodeCheckpoint(bytes: Uint8Array, spec: ModelSpec, file = 'checkpoint'): Checkpoint {
   validateSpec(spec);
   const { tensors, metadata } = decodeSafetensors(bytes);
-  if (metadata.format !== CHECKPOINT_FORMAT) throw new Error(`${file}: not a checkpoint (format '${metadata.format ?? 'none'}', expected '${CHECKPOINT_FORMAT}')`);
+  if (metadata.format !== CHECKPOINT_FORMAT)
+    throw new Error(
+      `${file}: not a checkpoint (format '${metadata.format ?? 'none'}', expected '${CHECKPOINT_FORMAT}')`,
+    );
   const state: TrainState = {};
   const model = [];
   for (const [name, t] of tensors) {
@@ -82,5 +88,6 @@ export function checkSameRun(saved: Checkpoint['run'], now: Checkpoint['run'], f
   const diffs = Object.keys({ ...saved, ...now })
     .filter((k) => saved[k] !== now[k])
     .map((k) => `${k}: checkpoint has ${JSON.stringify(saved[k])}, now ${JSON.stringify(now[k])}`);
-  if (diffs.length > 0) throw new Error(`--resume ${file}: the run's settings differ from the checkpoint's (${diffs.join('; ')})`);
+  if (diffs.length > 0)
+    throw new Error(`--resume ${file}: the run's settings differ from the checkpoint's (${diffs.join('; ')})`);
 }

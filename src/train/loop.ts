@@ -4,7 +4,7 @@
 // and awaited only at step (k+1)·N, so the queue stays full while the read-back is in flight.
 import { layerTensors, type Params } from '../model.ts';
 import { Rng } from '../rng.ts';
-import { TrainerError } from '../lib/errors.ts';
+import { TrainerError } from '../errors.ts';
 import type { LoopPosition, TrainState } from './checkpoint.ts';
 import { SNAPSHOT_SLOTS, type Stats, type TrainBackend } from './backend.ts';
 import { regressionMetrics, type RegressionScale } from './metrics.ts';
@@ -94,47 +94,112 @@ export interface Summary {
 }
 
 export type TrainEvent =
-  | { readonly type: 'start'; readonly device: 'gpu' | 'cpu'; readonly adapter: string; readonly trainRows: number; readonly testRows: number; readonly batchSize: number; readonly stepsPerEpoch: number; readonly totalSteps: number }
-  | { readonly type: 'progress'; readonly epoch: number; readonly step: number; readonly totalSteps: number; readonly loss: number; readonly accuracy: number; readonly stepsPerSecond: number; readonly seconds: number;
+  | {
+      readonly type: 'start';
+      readonly device: 'gpu' | 'cpu';
+      readonly adapter: string;
+      readonly trainRows: number;
+      readonly testRows: number;
+      readonly batchSize: number;
+      readonly stepsPerEpoch: number;
+      readonly totalSteps: number;
+    }
+  | {
+      readonly type: 'progress';
+      readonly epoch: number;
+      readonly step: number;
+      readonly totalSteps: number;
+      readonly loss: number;
+      readonly accuracy: number;
+      readonly stepsPerSecond: number;
+      readonly seconds: number;
       /** Regression, over the period's training rows (R² against the training split's variance). */
-      readonly rmse?: number; readonly mae?: number; readonly r2?: number }
-  | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly step: number; readonly testLoss: number | null; readonly testAccuracy: number | null; readonly seconds: number;
-      readonly lr?: number; readonly devLoss?: number; readonly devAccuracy?: number; readonly testRmse?: number; readonly testMae?: number; readonly testR2?: number }
+      readonly rmse?: number;
+      readonly mae?: number;
+      readonly r2?: number;
+    }
+  | {
+      readonly type: 'epoch';
+      readonly epoch: number;
+      readonly epochs: number;
+      readonly step: number;
+      readonly testLoss: number | null;
+      readonly testAccuracy: number | null;
+      readonly seconds: number;
+      readonly lr?: number;
+      readonly devLoss?: number;
+      readonly devAccuracy?: number;
+      readonly testRmse?: number;
+      readonly testMae?: number;
+      readonly testR2?: number;
+    }
   | { readonly type: 'checkpoint'; readonly step: number }
   | { readonly type: 'recovered'; readonly fromStep: number; readonly reason: string }
   /** The GPU memory a fit's plan holds, once it is built (its own buffers, counted by its arena), and
    *  whether the data is resident or streamed in shards (of shardRows rows, `shards` an epoch). */
-  | { readonly type: 'memory'; readonly bytes: number; readonly buffers: number; readonly largest: { readonly name: string; readonly bytes: number };
-      readonly data: { readonly mode: 'resident' } | { readonly mode: 'sharded'; readonly shardRows: number; readonly shards: number } }
+  | {
+      readonly type: 'memory';
+      readonly bytes: number;
+      readonly buffers: number;
+      readonly largest: { readonly name: string; readonly bytes: number };
+      readonly data:
+        | { readonly mode: 'resident' }
+        | { readonly mode: 'sharded'; readonly shardRows: number; readonly shards: number };
+    }
   | Summary;
 
 /** Thrown when the loss turns NaN or Inf. Names the steps; by then the backend's parameters have been
  *  restored to the last ones known good (`goodStep`), so a caller can still save them. */
 export class DivergenceError extends TrainerError {
-  constructor(message: string, readonly goodStep: number) {
+  constructor(
+    message: string,
+    readonly goodStep: number,
+  ) {
     super('diverged', message);
   }
 }
 
-export async function runTraining(backend: TrainBackend, trainRows: number, testRows: number, opts: LoopOptions, emit: (e: TrainEvent) => void, hooks: LoopHooks = {}): Promise<Summary> {
+export async function runTraining(
+  backend: TrainBackend,
+  trainRows: number,
+  testRows: number,
+  opts: LoopOptions,
+  emit: (e: TrainEvent) => void,
+  hooks: LoopHooks = {},
+): Promise<Summary> {
   const reg = opts.regression;
   // A regression backend's `correct` is Σ|error|, not an accuracy.
-  const mean = (s: Stats) => ({ loss: s.count > 0 ? s.lossSum / s.count : NaN, accuracy: s.count > 0 && !reg ? s.correct / s.count : NaN });
+  const mean = (s: Stats) => ({
+    loss: s.count > 0 ? s.lossSum / s.count : NaN,
+    accuracy: s.count > 0 && !reg ? s.correct / s.count : NaN,
+  });
   const batch = Math.min(opts.batchSize, trainRows);
   if (trainRows < 1) throw new Error('training split is empty');
   const devRows = opts.devRows ?? 0;
-  if (opts.earlyStopping !== undefined && devRows < 1) throw new Error('early stopping needs a dev split (devRows > 0)');
+  if (opts.earlyStopping !== undefined && devRows < 1)
+    throw new Error('early stopping needs a dev split (devRows > 0)');
   let best = { epoch: 0, loss: Infinity };
   let stoppedEarly = false;
   let epochsRun = 0;
   const stepsPerEpoch = Math.ceil(trainRows / batch);
   const totalSteps = stepsPerEpoch * opts.epochs;
-  emit({ type: 'start', device: backend.device, adapter: backend.adapter, trainRows, testRows, batchSize: batch, stepsPerEpoch, totalSteps });
+  emit({
+    type: 'start',
+    device: backend.device,
+    adapter: backend.adapter,
+    trainRows,
+    testRows,
+    batchSize: batch,
+    stepsPerEpoch,
+    totalSteps,
+  });
   const shuffleRng = new Rng((opts.seed ^ 0x5eed5eed) >>> 0); // its own stream: init uses Rng(seed)
   const t0 = performance.now();
   const resume = hooks.resume;
   if (resume && (resume.epoch < 1 || resume.start >= trainRows || resume.step > totalSteps)) {
-    throw new Error(`cannot resume at step ${resume.step}, epoch ${resume.epoch}, row ${resume.start}: outside this run (${opts.epochs} epochs of ${trainRows} rows, ${totalSteps} steps)`);
+    throw new Error(
+      `cannot resume at step ${resume.step}, epoch ${resume.epoch}, row ${resume.start}: outside this run (${opts.epochs} epochs of ${trainRows} rows, ${totalSteps} steps)`,
+    );
   }
   let step = resume?.step ?? 0;
   const firstStep = step;
@@ -154,15 +219,28 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
     const m = mean(s);
     if (!Number.isFinite(m.loss)) {
       backend.restore(good.slot);
-      throw new DivergenceError(`loss is ${m.loss} in steps ${p.from + 1}..${p.step} (epoch ${p.epoch}); training stopped and the ` +
-        `parameters restored to those after step ${good.step}, the last known good (try a lower --lr)`, good.step);
+      throw new DivergenceError(
+        `loss is ${m.loss} in steps ${p.from + 1}..${p.step} (epoch ${p.epoch}); training stopped and the ` +
+          `parameters restored to those after step ${good.step}, the last known good (try a lower --lr)`,
+        good.step,
+      );
     }
     good = { slot: (p.period - 1) % SNAPSHOT_SLOTS, step: p.from };
     const now = performance.now();
     const rate = ((p.step - lastReport.step) / (now - lastReport.time)) * 1000;
     lastReport = { time: now, step: p.step };
     const metrics = reg && s.count > 0 ? regressionMetrics(s, reg, 'train', true) : undefined;
-    emit({ type: 'progress', epoch: p.epoch, step: p.step, totalSteps, loss: m.loss, accuracy: m.accuracy, stepsPerSecond: rate, seconds: (now - t0) / 1000, ...metrics });
+    emit({
+      type: 'progress',
+      epoch: p.epoch,
+      step: p.step,
+      totalSteps,
+      loss: m.loss,
+      accuracy: m.accuracy,
+      stepsPerSecond: rate,
+      seconds: (now - t0) / 1000,
+      ...metrics,
+    });
   };
 
   let stopped = false;
@@ -185,7 +263,10 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
         // Losses are checked a period late; never hand out parameters that are already broken.
         if (params.every((p) => layerTensors(p).every(([, t]) => t.every(Number.isFinite)))) {
           const next = start + batch;
-          const position = next >= trainRows ? { step, epoch: epoch + 1, start: 0, rngState: shuffleRng.state } : { step, epoch, start: next, rngState: epochRngState };
+          const position =
+            next >= trainRows
+              ? { step, epoch: epoch + 1, start: 0, rngState: shuffleRng.state }
+              : { step, epoch, start: next, rngState: epochRngState };
           await hooks.onCheckpoint({ position, params, state: (await backend.readState?.()) ?? {} });
           emit({ type: 'checkpoint', step });
         }
@@ -219,10 +300,28 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
       const s = await backend.evaluate('test');
       const t = mean(s);
       const m = reg ? regressionMetrics(s, reg, 'test') : undefined;
-      emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (performance.now() - t0) / 1000, ...extra,
-        ...(m ? { testRmse: m.rmse, testMae: m.mae, testR2: m.r2 } : {}) });
+      emit({
+        type: 'epoch',
+        epoch,
+        epochs: opts.epochs,
+        step,
+        testLoss: t.loss,
+        testAccuracy: t.accuracy,
+        seconds: (performance.now() - t0) / 1000,
+        ...extra,
+        ...(m ? { testRmse: m.rmse, testMae: m.mae, testR2: m.r2 } : {}),
+      });
     } else {
-      emit({ type: 'epoch', epoch, epochs: opts.epochs, step, testLoss: null, testAccuracy: null, seconds: (performance.now() - t0) / 1000, ...extra });
+      emit({
+        type: 'epoch',
+        epoch,
+        epochs: opts.epochs,
+        step,
+        testLoss: null,
+        testAccuracy: null,
+        seconds: (performance.now() - t0) / 1000,
+        ...extra,
+      });
     }
     if (opts.earlyStopping !== undefined && epoch - best.epoch >= opts.earlyStopping && epoch < opts.epochs) {
       stoppedEarly = true;
@@ -237,10 +336,20 @@ export async function runTraining(backend: TrainBackend, trainRows: number, test
   const trM = reg ? regressionMetrics(trStats, reg, 'train') : undefined;
   const teM = reg && teStats ? regressionMetrics(teStats, reg, 'test') : undefined;
   const summary: Summary = {
-    type: 'summary', device: backend.device, adapter: backend.adapter, epochs: epochsRun, steps: step, seconds,
-    stepsPerSecond: (step - firstStep) / seconds, samplesPerSecond: ((step - firstStep) * trainRows) / stepsPerEpoch / seconds,
-    loss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te ? te.loss : null, testAccuracy: te ? te.accuracy : null,
-    ...(trM ? { trainRmse: trM.rmse, trainMae: trM.mae, trainR2: trM.r2 } : {}), ...(teM ? { testRmse: teM.rmse, testMae: teM.mae, testR2: teM.r2 } : {}),
+    type: 'summary',
+    device: backend.device,
+    adapter: backend.adapter,
+    epochs: epochsRun,
+    steps: step,
+    seconds,
+    stepsPerSecond: (step - firstStep) / seconds,
+    samplesPerSecond: ((step - firstStep) * trainRows) / stepsPerEpoch / seconds,
+    loss: tr.loss,
+    trainAccuracy: tr.accuracy,
+    testLoss: te ? te.loss : null,
+    testAccuracy: te ? te.accuracy : null,
+    ...(trM ? { trainRmse: trM.rmse, trainMae: trM.mae, trainR2: trM.r2 } : {}),
+    ...(teM ? { testRmse: teM.rmse, testMae: teM.mae, testR2: teM.r2 } : {}),
     ...(devRows > 0 ? { bestEpoch: best.epoch, bestDevLoss: best.loss, stoppedEarly } : {}),
   };
   emit(summary);

@@ -20,7 +20,13 @@ const spec: ModelSpec = { sizes: [2, 8, 1], activation: 'relu', loss: 'bce' };
 describe('long run', () => {
   // Test that 10,000 training steps allocate no GPU buffer and leave the JS heap flat.
   it('10,000 steps: flat buffer count and heap', async () => {
-    const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 2), train: split, test: split, maxBatch: 16 });
+    const plan = await TrainingPlan.create(gpu(), {
+      spec,
+      params: initParams(spec, 2),
+      train: split,
+      test: split,
+      maxBatch: 16,
+    });
     const gc = (globalThis as { gc?: () => void }).gc;
     const heap = () => {
       gc?.();

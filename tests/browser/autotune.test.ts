@@ -44,7 +44,13 @@ it('the plan built with the tuned family trains like the reference', async () =>
   const params = initParams(spec, 5);
   const fit = { epochs: 2, batchSize: 32, lr: 0.2, seed: 9, evalEvery: 3 };
   let family: MatmulFamily | undefined;
-  const gpuTrainer = await createTrainer({ spec, params, device: 'gpu', tuneStore: store, onTune: (r) => void (family = r.family) });
+  const gpuTrainer = await createTrainer({
+    spec,
+    params,
+    device: 'gpu',
+    tuneStore: store,
+    onTune: (r) => void (family = r.family),
+  });
   const cpuTrainer = await createTrainer({ spec, params, device: 'cpu' });
   try {
     const gpuSummary = await gpuTrainer.fit(labeled(data), fit);

@@ -17,7 +17,13 @@ const BATCH = 9;
 /** (w0 - w) / LR for weights stored [rows][cols] (transposed: read from [cols][rows]), and the float32
  *  rounding it carries: each of the STEPS updates and the reference's float32 copy round w by up to
  *  F32_EPS·|w|, which the division by LR magnifies. */
-function summedGradient(w0: Float32Array, w: ArrayLike<number>, rows: number, cols: number, transposed: boolean): { g: Float32Array; bound: Float32Array } {
+function summedGradient(
+  w0: Float32Array,
+  w: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  transposed: boolean,
+): { g: Float32Array; bound: Float32Array } {
   const g = new Float32Array(rows * cols);
   const bound = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
@@ -59,11 +65,24 @@ describe('bench TF.js steps (WASM backend)', () => {
           const w0 = data.params[l]!.weight; // [out][in]; TF.js's w is [in][out]
           const got = summedGradient(w0, vars[`w${l}`]!.dataSync(), nOut, nIn, true);
           const want = summedGradient(w0, p.weight, nOut, nIn, false);
-          assertClose(`W${l + 1} summed gradient`, got.g, want.g, TOL.grad, got.bound.map((b, i) => b + want.bound[i]!), nIn);
+          assertClose(
+            `W${l + 1} summed gradient`,
+            got.g,
+            want.g,
+            TOL.grad,
+            got.bound.map((b, i) => b + want.bound[i]!),
+            nIn,
+          );
           const b0 = data.params[l]!.bias;
           const gotB = summedGradient(b0, vars[`b${l}`]!.dataSync(), 1, nOut, false);
           const wantB = summedGradient(b0, p.bias, 1, nOut, false);
-          assertClose(`b${l + 1} summed gradient`, gotB.g, wantB.g, TOL.grad, gotB.bound.map((b, i) => b + wantB.bound[i]!));
+          assertClose(
+            `b${l + 1} summed gradient`,
+            gotB.g,
+            wantB.g,
+            TOL.grad,
+            gotB.bound.map((b, i) => b + wantB.bound[i]!),
+          );
         });
       } finally {
         cpu.destroy();

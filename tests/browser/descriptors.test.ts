@@ -25,7 +25,9 @@ describe('kernel descriptors', () => {
       }
       expect(desc.source).toMatch(new RegExp(`fn ${desc.entryPoint}\\(`));
       const info = await gpu().device.createShaderModule({ code: desc.source }).getCompilationInfo();
-      const errors = info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
+      const errors = info.messages
+        .filter((m) => m.type === 'error')
+        .map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
       expect(errors).toEqual([]);
     });
   }

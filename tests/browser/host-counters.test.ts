@@ -24,14 +24,27 @@ function data() {
   return { x: randomArray(N * 12, rng), y, n: N };
 }
 
-const since = (a: HostCounts, b: HostCounts) =>
-  ({ dispatches: a.dispatches - b.dispatches, bindGroupSets: a.bindGroupSets - b.bindGroupSets, bufferWrites: a.bufferWrites - b.bufferWrites, submits: a.submits - b.submits });
+const since = (a: HostCounts, b: HostCounts) => ({
+  dispatches: a.dispatches - b.dispatches,
+  bindGroupSets: a.bindGroupSets - b.bindGroupSets,
+  bufferWrites: a.bufferWrites - b.bufferWrites,
+  submits: a.submits - b.submits,
+});
 
 /** Counts of `steps` steps at a fixed start, rows and lr, after `warm` steps of the same (which write
  *  every slot's uniforms once). */
-async function stepCounts(config: Partial<TrainConfig>, stepsPerSubmit: number, warm: number, steps: number): Promise<{ counts: HostCounts; perStep: number }> {
+async function stepCounts(
+  config: Partial<TrainConfig>,
+  stepsPerSubmit: number,
+  warm: number,
+  steps: number,
+): Promise<{ counts: HostCounts; perStep: number }> {
   const d = data();
-  const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 1), train: d, test: d, maxBatch: BATCH, config }, { stepsPerSubmit, matmul: 'blocked' });
+  const plan = await TrainingPlan.create(
+    gpu(),
+    { spec, params: initParams(spec, 1), train: d, test: d, maxBatch: BATCH, config },
+    { stepsPerSubmit, matmul: 'blocked' },
+  );
   try {
     for (let i = 0; i < warm; i++) plan.step(0, BATCH, 0.1);
     plan.flush();
@@ -72,7 +85,11 @@ describe('host counters', () => {
   // partial batch of an epoch) rewrites the uniforms of its slot, once.
   it('a new row count writes the uniforms once', async () => {
     const d = data();
-    const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 1), train: d, test: d, maxBatch: BATCH, config: {} }, { matmul: 'blocked' });
+    const plan = await TrainingPlan.create(
+      gpu(),
+      { spec, params: initParams(spec, 1), train: d, test: d, maxBatch: BATCH, config: {} },
+      { matmul: 'blocked' },
+    );
     try {
       plan.step(0, BATCH, 0.1);
       plan.flush();

@@ -28,7 +28,16 @@ describe('library trainer on the GPU', () => {
     // Test that after a fit with standard normalisation the GPU's predictions of raw rows equal the CPU
     // reference's from the same weights, and a saved and reloaded model predicts exactly the same.
     it(`predict: GPU forward pass vs the float64 reference, save and reload (batch norm: ${batchNorm})`, async () => {
-      const o = { inputs: 2, hidden: [16, 12], classes: 3, batchNorm, normalize: 'standard' as const, optimizer: 'adam' as const, seed: 3, matmul: 'blocked' as const };
+      const o = {
+        inputs: 2,
+        hidden: [16, 12],
+        classes: 3,
+        batchNorm,
+        normalize: 'standard' as const,
+        optimizer: 'adam' as const,
+        seed: 3,
+        matmul: 'blocked' as const,
+      };
       const g = await createTrainer({ ...o, device: gpu().device });
       try {
         const s = await g.fit(train, { epochs: 8, batchSize: 32, lr: 0.01, test });
@@ -42,7 +51,11 @@ describe('library trainer on the GPU', () => {
         // evaluate agrees with the fit's own final test figures (the GPU loss kernels either way).
         const e = await g.evaluate(test);
         expect(e.accuracy).toBeCloseTo(s.testAccuracy!, 10);
-        const again = await createTrainer({ model: decodeModel(await g.save()), device: gpu().device, matmul: 'blocked' });
+        const again = await createTrainer({
+          model: decodeModel(await g.save()),
+          device: gpu().device,
+          matmul: 'blocked',
+        });
         expect((await again.predict(test.x)).values).toEqual(p.values);
         expect(again.info).toEqual(g.info);
         again.destroy();
@@ -56,7 +69,7 @@ describe('library trainer on the GPU', () => {
   // Test that a regression trainer (one standardised target, in units far from 0..1) fits y = sin(x1) +
   // 0.5·x2² on the GPU, its check-this-step passes, evaluate's RMSE, MAE and R² equal the float64
   // reference's from the same weights (and the fit's final test figures), and predictions are in y's units.
-  it('regression: fit, checkStep, evaluate and predict in the targets\' units', async () => {
+  it("regression: fit, checkStep, evaluate and predict in the targets' units", async () => {
     const rng = new Rng(9);
     const rows = (n: number) => {
       const x = new Float32Array(2 * n);
@@ -69,8 +82,18 @@ describe('library trainer on the GPU', () => {
       return { x, y };
     };
     const [train, test] = [rows(600), rows(150)];
-    const g = await createTrainer({ inputs: 2, hidden: [16, 16], outputs: 1, activation: 'tanh', normalize: 'standard', normalizeTarget: true, optimizer: 'adam', seed: 2,
-      device: gpu().device, matmul: 'blocked' });
+    const g = await createTrainer({
+      inputs: 2,
+      hidden: [16, 16],
+      outputs: 1,
+      activation: 'tanh',
+      normalize: 'standard',
+      normalizeTarget: true,
+      optimizer: 'adam',
+      seed: 2,
+      device: gpu().device,
+      matmul: 'blocked',
+    });
     try {
       expect(g.regression).toBe(true);
       const s = await g.fit(train, { epochs: 25, batchSize: 32, lr: 0.01, test });
@@ -97,15 +120,33 @@ describe('library trainer on the GPU', () => {
   // parameter and activation buffers, and that the rest are only uniforms and read-back buffers.
   const configs: [string, ModelSpec, Partial<TrainConfig>, { train: number; test: number; dev: number }][] = [
     ['sgd', { sizes: [5, 7, 3], activation: 'relu', loss: 'ce' }, {}, { train: 50, test: 20, dev: 0 }],
-    ['adam + l2 + dropout + batch norm + dev', { sizes: [4, 9, 6, 1], activation: 'tanh', loss: 'bce', batchNorm: true }, { optimizer: 'adam', l2: 0.1, keepProb: 0.8 }, { train: 40, test: 0, dev: 10 }],
-    ['momentum', { sizes: [3, 2], activation: 'relu', loss: 'mse' }, { optimizer: 'momentum' }, { train: 9, test: 3, dev: 0 }],
+    [
+      'adam + l2 + dropout + batch norm + dev',
+      { sizes: [4, 9, 6, 1], activation: 'tanh', loss: 'bce', batchNorm: true },
+      { optimizer: 'adam', l2: 0.1, keepProb: 0.8 },
+      { train: 40, test: 0, dev: 10 },
+    ],
+    [
+      'momentum',
+      { sizes: [3, 2], activation: 'relu', loss: 'mse' },
+      { optimizer: 'momentum' },
+      { train: 9, test: 3, dev: 0 },
+    ],
   ];
   for (const [label, spec, config, rows] of configs) {
     it(`planMemory matches the plan's buffers (${label})`, async () => {
       const n0 = spec.sizes[0]!;
       const out = spec.sizes[spec.sizes.length - 1]!;
       const split = (n: number) => ({ x: new Float32Array(n * n0), y: new Float32Array(n * out), n });
-      const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 1), train: split(rows.train), test: split(rows.test), dev: split(rows.dev), maxBatch: 8, config });
+      const plan = await TrainingPlan.create(gpu(), {
+        spec,
+        params: initParams(spec, 1),
+        train: split(rows.train),
+        test: split(rows.test),
+        dev: split(rows.dev),
+        maxBatch: 8,
+        config,
+      });
       try {
         const actual = plan.memory();
         const estimate = planMemory(spec, config, 8, rows, gpu().device.limits.minStorageBufferOffsetAlignment);
@@ -127,8 +168,15 @@ describe('library trainer on the GPU', () => {
     const { device } = gpu();
     const spec: ModelSpec = { sizes: [2, 3], activation: 'relu', loss: 'ce' };
     const bad = [{ weight: new Float32Array(5), bias: new Float32Array(3) }]; // wrong length: setParams throws inside create
-    await expect(TrainingPlan.create(gpu(), { spec, params: bad, train: { x: new Float32Array(2), y: new Float32Array(3), n: 1 }, test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 }, maxBatch: 1 }))
-      .rejects.toThrow(/layers\.0\.weight has 5 values, expected 6/);
+    await expect(
+      TrainingPlan.create(gpu(), {
+        spec,
+        params: bad,
+        train: { x: new Float32Array(2), y: new Float32Array(3), n: 1 },
+        test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
+        maxBatch: 1,
+      }),
+    ).rejects.toThrow(/layers\.0\.weight has 5 values, expected 6/);
     device.createBuffer({ size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.MAP_WRITE }); // invalid usage combination
     const err = await device.popErrorScope(); // the fixture's validation scope, if the plan popped its two
     expect(err?.message ?? '', 'the validation error went to a scope the failed plan left open').not.toBe('');

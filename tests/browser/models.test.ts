@@ -32,7 +32,8 @@ function dataset(spec: ModelSpec, seed: number) {
   return { x, y, n: ROWS };
 }
 
-const bits = (p: Params): number[][] => p.flatMap((l) => layerTensors(l).map(([, t]) => [...new Uint32Array(t.buffer, t.byteOffset, t.length)]));
+const bits = (p: Params): number[][] =>
+  p.flatMap((l) => layerTensors(l).map(([, t]) => [...new Uint32Array(t.buffer, t.byteOffset, t.length)]));
 const f32 = (v: number) => new Uint32Array(Float32Array.of(v).buffer)[0]!;
 const statBits = (s: Stats) => [f32(s.lossSum), f32(s.correct), s.count];
 
@@ -45,11 +46,24 @@ interface Run {
 
 /** Trains `configs.length` models for EPOCHS epochs: in one plan (together) or one plan each.
  *  Model m starts from initParams(seed 10 + m), shuffles with its own Rng and uses lr0[m] / epoch. */
-async function train(spec: ModelSpec, configs: Partial<TrainConfig>[], lr0: number[], together: boolean, options: PlanOptions = {}): Promise<Run> {
+async function train(
+  spec: ModelSpec,
+  configs: Partial<TrainConfig>[],
+  lr0: number[],
+  together: boolean,
+  options: PlanOptions = {},
+): Promise<Run> {
   const data = dataset(spec, 7);
   const test = dataset(spec, 8);
   const M = configs.length;
-  const init = (m: number) => ({ spec, params: initParams(spec, 10 + m), train: data, test, maxBatch: BATCH, config: configs[m] });
+  const init = (m: number) => ({
+    spec,
+    params: initParams(spec, 10 + m),
+    train: data,
+    test,
+    maxBatch: BATCH,
+    config: configs[m],
+  });
   const plans = together
     ? [await TrainingPlan.create(gpu(), init(0), { ...options, models: configs })]
     : await Promise.all(configs.map((_, m) => TrainingPlan.create(gpu(), init(m), options)));
@@ -67,8 +81,12 @@ async function train(spec: ModelSpec, configs: Partial<TrainConfig>[], lr0: numb
         if (together) plans[0]!.step(start, rows, lrs);
         else plans.forEach((p, m) => p.step(start, rows, lrs[m]!));
       }
-      const stats = together ? await plans[0]!.takeTrainStatsAll() : await Promise.all(plans.map((p) => p.takeTrainStats()));
-      const evals = together ? await plans[0]!.evaluateAll('test') : await Promise.all(plans.map((p) => p.evaluate('test')));
+      const stats = together
+        ? await plans[0]!.takeTrainStatsAll()
+        : await Promise.all(plans.map((p) => p.takeTrainStats()));
+      const evals = together
+        ? await plans[0]!.evaluateAll('test')
+        : await Promise.all(plans.map((p) => p.evaluate('test')));
       stats.forEach((s, m) => run.stats[m]!.push(statBits(s)));
       evals.forEach((s, m) => run.evals[m]!.push(statBits(s)));
     }
@@ -84,7 +102,12 @@ async function train(spec: ModelSpec, configs: Partial<TrainConfig>[], lr0: numb
   return run;
 }
 
-async function expectSameAsAlone(spec: ModelSpec, configs: Partial<TrainConfig>[], lr0: number[], options: PlanOptions = {}) {
+async function expectSameAsAlone(
+  spec: ModelSpec,
+  configs: Partial<TrainConfig>[],
+  lr0: number[],
+  options: PlanOptions = {},
+) {
   const together = await train(spec, configs, lr0, true, options);
   const alone = await train(spec, configs, lr0, false, options);
   for (let m = 0; m < configs.length; m++) {
@@ -102,22 +125,48 @@ describe('several models in one plan, each bit-identical to its run alone', () =
   it('one model (the model dimension at 1)', () => expectSameAsAlone(mlp, [{}], [0.3]));
   it('sgd, 2 models, different learning rates', () => expectSameAsAlone(mlp, [{}, {}], [0.3, 0.05]));
   it('adam with L2, 3 models (an odd count), different L2 and β', () =>
-    expectSameAsAlone(mlp, [{ optimizer: 'adam', l2: 0.01 }, { optimizer: 'adam', l2: 0 }, { optimizer: 'adam', l2: 0.1, beta1: 0.8, beta2: 0.99 }], [0.01, 0.003, 0.02]));
+    expectSameAsAlone(
+      mlp,
+      [
+        { optimizer: 'adam', l2: 0.01 },
+        { optimizer: 'adam', l2: 0 },
+        { optimizer: 'adam', l2: 0.1, beta1: 0.8, beta2: 0.99 },
+      ],
+      [0.01, 0.003, 0.02],
+    ));
   it('momentum and rmsprop', async () => {
     await expectSameAsAlone(mlp, [{ optimizer: 'momentum' }, { optimizer: 'momentum', beta1: 0.5 }], [0.1, 0.2]);
     await expectSameAsAlone(mlp, [{ optimizer: 'rmsprop' }, { optimizer: 'rmsprop', beta2: 0.9 }], [0.01, 0.001]);
   });
   it('dropout with each model its own seed and keep-prob (one keeps everything)', () =>
-    expectSameAsAlone(mlp, [{ keepProb: 0.8, dropoutSeed: 1 }, { keepProb: 0.5, dropoutSeed: 2 }, { keepProb: 1 }], [0.2, 0.2, 0.2]));
+    expectSameAsAlone(
+      mlp,
+      [{ keepProb: 0.8, dropoutSeed: 1 }, { keepProb: 0.5, dropoutSeed: 2 }, { keepProb: 1 }],
+      [0.2, 0.2, 0.2],
+    ));
   it('batch norm with adam and dropout, bce', () =>
-    expectSameAsAlone({ sizes: [5, 9, 7, 1], activation: 'tanh', loss: 'bce', batchNorm: true },
-      [{ optimizer: 'adam', keepProb: 0.9, dropoutSeed: 4 }, { optimizer: 'adam', l2: 0.05, keepProb: 0.7, dropoutSeed: 5 }], [0.01, 0.005]));
+    expectSameAsAlone(
+      { sizes: [5, 9, 7, 1], activation: 'tanh', loss: 'bce', batchNorm: true },
+      [
+        { optimizer: 'adam', keepProb: 0.9, dropoutSeed: 4 },
+        { optimizer: 'adam', l2: 0.05, keepProb: 0.7, dropoutSeed: 5 },
+      ],
+      [0.01, 0.005],
+    ));
   // Widths past a matmul tile edge (blocked: 32, tiled: 64, tiled8: 128) and divisible by 4 (the vec4 kernels), mse.
   for (const matmul of ['blocked', 'tiled', 'tiled8'] as const) {
     it(`tile edges, ${matmul} matmuls, 3 models`, () =>
-      expectSameAsAlone({ sizes: [36, 68, 132, 4], activation: 'sigmoid', loss: 'mse' }, [{}, { l2: 0.01 }, {}], [0.5, 0.1, 0.9], { matmul }));
+      expectSameAsAlone(
+        { sizes: [36, 68, 132, 4], activation: 'sigmoid', loss: 'mse' },
+        [{}, { l2: 0.01 }, {}],
+        [0.5, 0.1, 0.9],
+        { matmul },
+      ));
   }
-  it('several steps per submit', () => expectSameAsAlone(mlp, [{ optimizer: 'adam' }, { optimizer: 'adam', l2: 0.01 }], [0.01, 0.02], { stepsPerSubmit: 3 }));
+  it('several steps per submit', () =>
+    expectSameAsAlone(mlp, [{ optimizer: 'adam' }, { optimizer: 'adam', l2: 0.01 }], [0.01, 0.02], {
+      stepsPerSubmit: 3,
+    }));
 });
 
 describe('a model that diverges', () => {
@@ -128,8 +177,23 @@ describe('a model that diverges', () => {
     const data = dataset(spec, 7);
     const configs: Partial<TrainConfig>[] = [{ optimizer: 'adam' }, { optimizer: 'adam' }, { optimizer: 'adam' }];
     const lrs = [0.01, 1e30, 0.02];
-    const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 10), train: data, test: data, maxBatch: BATCH, config: configs[0] }, { models: configs });
-    const alone = await Promise.all([0, 2].map((m) => TrainingPlan.create(gpu(), { spec, params: initParams(spec, 10 + m), train: data, test: data, maxBatch: BATCH, config: configs[m] })));
+    const plan = await TrainingPlan.create(
+      gpu(),
+      { spec, params: initParams(spec, 10), train: data, test: data, maxBatch: BATCH, config: configs[0] },
+      { models: configs },
+    );
+    const alone = await Promise.all(
+      [0, 2].map((m) =>
+        TrainingPlan.create(gpu(), {
+          spec,
+          params: initParams(spec, 10 + m),
+          train: data,
+          test: data,
+          maxBatch: BATCH,
+          config: configs[m],
+        }),
+      ),
+    );
     try {
       plan.setParams(initParams(spec, 11), 1);
       plan.setParams(initParams(spec, 12), 2);

@@ -28,16 +28,22 @@ function dataset(spec: ModelSpec, seed: number) {
 }
 
 /** Every float of the parameters as its bit pattern, so that "equal" means bit-identical. */
-const bits = (p: Params): number[][] => p.flatMap((l) => layerTensors(l).map(([, t]) => [...new Uint32Array(t.buffer, t.byteOffset, t.length)]));
+const bits = (p: Params): number[][] =>
+  p.flatMap((l) => layerTensors(l).map(([, t]) => [...new Uint32Array(t.buffer, t.byteOffset, t.length)]));
 const f32bits = (v: number) => new Uint32Array(Float32Array.of(v).buffer)[0]!;
-const stateBits = (s: TrainState) => Object.entries(s).map(([k, v]) => [k, [...new Uint32Array(v.buffer, v.byteOffset, v.byteLength / 4)]]);
+const stateBits = (s: TrainState) =>
+  Object.entries(s).map(([k, v]) => [k, [...new Uint32Array(v.buffer, v.byteOffset, v.byteLength / 4)]]);
 
 /** A fixed script of 3 epochs (lr changing each epoch, a new order each epoch) with stats, snapshot,
  *  restore, evaluation, reads and writes at steps that fall inside a group for most K (each of those
  *  must submit the pending steps first); returns everything it saw. */
 async function script(spec: ModelSpec, config: Partial<TrainConfig>, stepsPerSubmit: number): Promise<unknown[]> {
   const data = dataset(spec, 11);
-  const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 3), train: data, test: data, maxBatch: BATCH, config }, { stepsPerSubmit, matmul: 'blocked' });
+  const plan = await TrainingPlan.create(
+    gpu(),
+    { spec, params: initParams(spec, 3), train: data, test: data, maxBatch: BATCH, config },
+    { stepsPerSubmit, matmul: 'blocked' },
+  );
   const seen: unknown[] = [];
   const stats = async (step: number) => {
     const s = await plan.takeTrainStats();
@@ -70,7 +76,11 @@ async function script(spec: ModelSpec, config: Partial<TrainConfig>, stepsPerSub
     await stats(step);
     const e = await plan.evaluate('test');
     seen.push(['eval', step, f32bits(e.lossSum), e.correct]);
-    seen.push(['grads', bits(await plan.readGrads())], ['params', bits(await plan.readParams())], ['state', stateBits(await plan.readState())]);
+    seen.push(
+      ['grads', bits(await plan.readGrads())],
+      ['params', bits(await plan.readParams())],
+      ['state', stateBits(await plan.readState())],
+    );
   } finally {
     plan.destroy();
   }
@@ -100,17 +110,47 @@ describe('several steps per submit', () => {
   it('training loop: same run at K = 4, no buffer growth', async () => {
     const data = dataset(spec, 12);
     const run = async (stepsPerSubmit: number) => {
-      const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 8), train: data, test: data, maxBatch: BATCH, config: { optimizer: 'momentum' } }, { stepsPerSubmit });
+      const plan = await TrainingPlan.create(
+        gpu(),
+        {
+          spec,
+          params: initParams(spec, 8),
+          train: data,
+          test: data,
+          maxBatch: BATCH,
+          config: { optimizer: 'momentum' },
+        },
+        { stepsPerSubmit },
+      );
       try {
         const events: TrainEvent[] = [];
         const checkpoints: number[][][] = [];
-        const opts = { epochs: 150, batchSize: BATCH, lr: 0.05, seed: 2, shuffle: true, evalEvery: 5, lrDecay: { kind: 'inverse', rate: 0.5 } } as const;
+        const opts = {
+          epochs: 150,
+          batchSize: BATCH,
+          lr: 0.05,
+          seed: 2,
+          shuffle: true,
+          evalEvery: 5,
+          lrDecay: { kind: 'inverse', rate: 0.5 },
+        } as const;
         await runTraining(plan, N, N, { ...opts, epochs: 3 }, () => {}); // warm-up
         const [buffers, planBuffers] = [liveBufferStats().buffers, plan.bufferCount];
-        await runTraining(plan, N, N, opts, (e) => events.push(e), { checkpointEvery: 7, onCheckpoint: (c) => void checkpoints.push(bits(c.params)) });
+        await runTraining(plan, N, N, opts, (e) => events.push(e), {
+          checkpointEvery: 7,
+          onCheckpoint: (c) => void checkpoints.push(bits(c.params)),
+        });
         expect(liveBufferStats().buffers).toBe(buffers);
         expect(plan.bufferCount).toBe(planBuffers);
-        const losses = events.flatMap((e) => (e.type === 'progress' ? [e.step, e.loss] : e.type === 'epoch' ? [e.step, e.testLoss] : e.type === 'summary' ? [e.steps, e.loss, e.testLoss] : []));
+        const losses = events.flatMap((e) =>
+          e.type === 'progress'
+            ? [e.step, e.loss]
+            : e.type === 'epoch'
+              ? [e.step, e.testLoss]
+              : e.type === 'summary'
+                ? [e.steps, e.loss, e.testLoss]
+                : [],
+        );
         return { losses, checkpoints, params: bits(await plan.readParams()), planBuffers };
       } finally {
         plan.destroy();
@@ -129,8 +169,19 @@ describe('several steps per submit', () => {
     try {
       const rowStats = arena.upload('rowStats', Float32Array.of(1, 10, 2, 20, 4, 40, 8, 80));
       const total = arena.upload('total', new Float32Array(2));
-      const unused = { l2_part: arena.upload('l2_part', new Float32Array(64)), table: arena.upload('table', new Uint32Array(8)), models: arena.upload('models', new Uint32Array(8)) };
-      const d = await Dispatch.create(arena, 'reduceStats', {}, { row_stats: rowStats, total, ...unused }, { rows: 4, l2: 0 }, 3);
+      const unused = {
+        l2_part: arena.upload('l2_part', new Float32Array(64)),
+        table: arena.upload('table', new Uint32Array(8)),
+        models: arena.upload('models', new Uint32Array(8)),
+      };
+      const d = await Dispatch.create(
+        arena,
+        'reduceStats',
+        {},
+        { row_stats: rowStats, total, ...unused },
+        { rows: 4, l2: 0 },
+        3,
+      );
       expect(d.slots).toBe(3);
       for (let slot = 0; slot < 3; slot++) d.setUniform({ rows: slot + 1, l2: 0 }, slot);
       const enc = device.createCommandEncoder();
@@ -148,7 +199,12 @@ describe('several steps per submit', () => {
   // Test that stepsPerSubmit must be a positive integer, named in the error.
   it('rejects stepsPerSubmit 0', async () => {
     const data = dataset(spec, 1);
-    await expect(TrainingPlan.create(gpu(), { spec, params: initParams(spec, 1), train: data, test: data, maxBatch: 4 }, { stepsPerSubmit: 0 }))
-      .rejects.toThrow(/stepsPerSubmit must be a positive integer, got 0/);
+    await expect(
+      TrainingPlan.create(
+        gpu(),
+        { spec, params: initParams(spec, 1), train: data, test: data, maxBatch: 4 },
+        { stepsPerSubmit: 0 },
+      ),
+    ).rejects.toThrow(/stepsPerSubmit must be a positive integer, got 0/);
   });
 });

@@ -28,27 +28,40 @@ function dataset(spec: ModelSpec, n: number, seed: number) {
 }
 
 /** Every float as its bit pattern, so that "equal" means bit-identical. */
-const bits = (p: Params): number[][] => p.flatMap((l) => layerTensors(l).map(([, t]) => [...new Uint32Array(t.buffer, t.byteOffset, t.length)]));
+const bits = (p: Params): number[][] =>
+  p.flatMap((l) => layerTensors(l).map(([, t]) => [...new Uint32Array(t.buffer, t.byteOffset, t.length)]));
 const f32bits = (v: number) => new Uint32Array(Float32Array.of(v).buffer)[0]!;
 const statBits = (s: Stats) => [f32bits(s.lossSum), s.correct, s.count];
 
 /** A budget that gives shards of `batches` batches: both shard buffers, whole batches of x and y. */
-const budgetFor = (spec: ModelSpec, batches: number) => 2 * batches * BATCH * (spec.sizes[0]! + spec.sizes[spec.sizes.length - 1]!) * 4;
+const budgetFor = (spec: ModelSpec, batches: number) =>
+  2 * batches * BATCH * (spec.sizes[0]! + spec.sizes[spec.sizes.length - 1]!) * 4;
 
 /** 3 shuffled epochs through the training loop with a test split, stats every 3 steps, a checkpoint
  *  every 5 steps that also evaluates the training split (mid-epoch, so the shard being trained on is
  *  overwritten and must come back), then the final weights and evaluations. */
 async function run(spec: ModelSpec, config: Partial<TrainConfig>, stepsPerSubmit: number, dataBudgetBytes?: number) {
   const [train, test] = [dataset(spec, N, 11), dataset(spec, TEST, 12)];
-  const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 3), train, test, maxBatch: BATCH, config },
-    { stepsPerSubmit, matmul: 'blocked', ...(dataBudgetBytes !== undefined ? { dataBudgetBytes } : {}) });
+  const plan = await TrainingPlan.create(
+    gpu(),
+    { spec, params: initParams(spec, 3), train, test, maxBatch: BATCH, config },
+    { stepsPerSubmit, matmul: 'blocked', ...(dataBudgetBytes !== undefined ? { dataBudgetBytes } : {}) },
+  );
   try {
     const seen: unknown[] = [];
     const events: TrainEvent[] = [];
-    await runTraining(plan, N, TEST, { epochs: 3, batchSize: BATCH, lr: 0.05, seed: 2, shuffle: true, evalEvery: 3 }, (e) => events.push(e), {
-      checkpointEvery: 5,
-      onCheckpoint: async (c) => void seen.push(['checkpoint', c.position.step, bits(c.params), statBits(await plan.evaluate('train'))]),
-    });
+    await runTraining(
+      plan,
+      N,
+      TEST,
+      { epochs: 3, batchSize: BATCH, lr: 0.05, seed: 2, shuffle: true, evalEvery: 3 },
+      (e) => events.push(e),
+      {
+        checkpointEvery: 5,
+        onCheckpoint: async (c) =>
+          void seen.push(['checkpoint', c.position.step, bits(c.params), statBits(await plan.evaluate('train'))]),
+      },
+    );
     for (const e of events) {
       if (e.type === 'progress') seen.push(['progress', e.step, f32bits(e.loss), e.accuracy]);
       if (e.type === 'epoch') seen.push(['epoch', e.step, e.testLoss, e.testAccuracy]);
@@ -65,7 +78,11 @@ async function run(spec: ModelSpec, config: Partial<TrainConfig>, stepsPerSubmit
 describe('training data streamed in shards', () => {
   const configs: [string, ModelSpec, Partial<TrainConfig>][] = [
     ['plain sgd', { sizes: [12, 10, 8, 4], activation: 'relu', loss: 'ce' }, {}],
-    ['adam + L2 + dropout + batch norm', { sizes: [12, 10, 8, 4], activation: 'relu', loss: 'ce', batchNorm: true }, { optimizer: 'adam', l2: 0.2, keepProb: 0.7, dropoutSeed: 4 }],
+    [
+      'adam + L2 + dropout + batch norm',
+      { sizes: [12, 10, 8, 4], activation: 'relu', loss: 'ce', batchNorm: true },
+      { optimizer: 'adam', l2: 0.2, keepProb: 0.7, dropoutSeed: 4 },
+    ],
   ];
   for (const [label, spec, config] of configs) {
     // Test that shards of 1, 2 and 3 batches (7, 4 and 3 shards an epoch: 3 does not divide the
@@ -92,9 +109,21 @@ describe('training data streamed in shards', () => {
     const budget = budgetFor(spec, 2);
     const layout = dataLayout(spec, { train: N, test: TEST, dev: 0 }, BATCH, gpu().device.limits, budget);
     expect(layout).toEqual({ mode: 'sharded', shardRows: 32 });
-    const plan = await TrainingPlan.create(gpu(), { spec, params: initParams(spec, 1), train: dataset(spec, N, 1), test: dataset(spec, TEST, 2), maxBatch: BATCH }, { dataBudgetBytes: budget });
+    const plan = await TrainingPlan.create(
+      gpu(),
+      { spec, params: initParams(spec, 1), train: dataset(spec, N, 1), test: dataset(spec, TEST, 2), maxBatch: BATCH },
+      { dataBudgetBytes: budget },
+    );
     try {
-      const estimate = planMemory(spec, {}, BATCH, { train: N, test: TEST, dev: 0 }, gpu().device.limits.minStorageBufferOffsetAlignment, false, layout);
+      const estimate = planMemory(
+        spec,
+        {},
+        BATCH,
+        { train: N, test: TEST, dev: 0 },
+        gpu().device.limits.minStorageBufferOffsetAlignment,
+        false,
+        layout,
+      );
       const actual = plan.memory();
       const byName = new Map(actual.map((b) => [b.name, b.bytes]));
       for (const b of estimate) expect(byName.get(b.name), `buffer ${b.name}`).toBe(b.bytes);
@@ -116,11 +145,29 @@ describe('training data streamed in shards', () => {
     const train = { x: x.subarray(0, 80 * 12), labels: labels.subarray(0, 80) };
     const test = { x: x.subarray(80 * 12), labels: labels.subarray(80) };
     const fit = async (gpuDataBudget?: number) => {
-      const t = await createTrainer({ spec, seed: 4, optimizer: 'momentum', device: gpu().device, matmul: 'blocked', ...(gpuDataBudget ? { gpuDataBudget } : {}) });
+      const t = await createTrainer({
+        spec,
+        seed: 4,
+        optimizer: 'momentum',
+        device: gpu().device,
+        matmul: 'blocked',
+        ...(gpuDataBudget ? { gpuDataBudget } : {}),
+      });
       try {
         const memory: TrainEvent[] = [];
-        await t.fit(train, { epochs: 2, batchSize: 8, lr: 0.1, test, onEvent: (e) => void (e.type === 'memory' && memory.push(e)) });
-        return { memory, params: bits(await t.getParams()), train: await t.evaluate(train), test: await t.evaluate(test) };
+        await t.fit(train, {
+          epochs: 2,
+          batchSize: 8,
+          lr: 0.1,
+          test,
+          onEvent: (e) => void (e.type === 'memory' && memory.push(e)),
+        });
+        return {
+          memory,
+          params: bits(await t.getParams()),
+          train: await t.evaluate(train),
+          test: await t.evaluate(test),
+        };
       } finally {
         t.destroy();
       }

@@ -17,13 +17,22 @@ const moons = splitDataset(syntheticDataset('moons', 240, 4), { testSplit: 0.2, 
 const train = { x: moons.train.x, labels: moons.train.labels };
 const dev = { x: moons.dev!.x, labels: moons.dev!.labels };
 
-const bits = (p: Params) => p.flatMap((l) => layerTensors(l).map(([, t]) => [...new Uint32Array(t.buffer, t.byteOffset, t.length)]));
+const bits = (p: Params) =>
+  p.flatMap((l) => layerTensors(l).map(([, t]) => [...new Uint32Array(t.buffer, t.byteOffset, t.length)]));
 const trials = (hs: Partial<Hyperparameters>[]): Trial[] =>
   hs.map((h, index) => ({ index, hyper: { lr: 0.1, l2: 0, keepProb: 1, beta1: 0.9, beta2: 0.999, seed: 1, ...h } }));
 
 async function solo(base: TrainerOptions, t: Trial, fit: { epochs: number; batchSize: number }): Promise<Params> {
   const h = t.hyper;
-  const trainer = await createTrainer({ ...base, seed: h.seed, l2: h.l2, keepProb: h.keepProb, beta1: h.beta1, beta2: h.beta2, device: gpu().device });
+  const trainer = await createTrainer({
+    ...base,
+    seed: h.seed,
+    l2: h.l2,
+    keepProb: h.keepProb,
+    beta1: h.beta1,
+    beta2: h.beta2,
+    device: gpu().device,
+  });
   try {
     await trainer.fit(train, { ...fit, lr: h.lr, dev });
     return (await trainer.model()).params;
@@ -34,10 +43,26 @@ async function solo(base: TrainerOptions, t: Trial, fit: { epochs: number; batch
 
 describe('fitSweep', () => {
   const cases: [string, TrainerOptions, Partial<Hyperparameters>[]][] = [
-    ['sgd, learning rates and seeds', { inputs: 2, hidden: [16, 16], classes: 2, matmul: 'blocked' },
-      [{ lr: 0.5, seed: 1 }, { lr: 0.05, seed: 2 }, { lr: 0.2, seed: 3 }, { lr: 0.9, seed: 1 }, { lr: 0.01, seed: 5 }]],
-    ['adam with L2 and dropout, standard normalisation', { inputs: 2, hidden: [12, 8], classes: 2, optimizer: 'adam', normalize: 'standard', matmul: 'blocked' },
-      [{ lr: 0.01, l2: 0.01, keepProb: 0.8, seed: 2 }, { lr: 0.003, l2: 0, keepProb: 1, beta1: 0.8, seed: 3 }, { lr: 0.02, l2: 0.1, keepProb: 0.6, beta2: 0.99, seed: 4 }]],
+    [
+      'sgd, learning rates and seeds',
+      { inputs: 2, hidden: [16, 16], classes: 2, matmul: 'blocked' },
+      [
+        { lr: 0.5, seed: 1 },
+        { lr: 0.05, seed: 2 },
+        { lr: 0.2, seed: 3 },
+        { lr: 0.9, seed: 1 },
+        { lr: 0.01, seed: 5 },
+      ],
+    ],
+    [
+      'adam with L2 and dropout, standard normalisation',
+      { inputs: 2, hidden: [12, 8], classes: 2, optimizer: 'adam', normalize: 'standard', matmul: 'blocked' },
+      [
+        { lr: 0.01, l2: 0.01, keepProb: 0.8, seed: 2 },
+        { lr: 0.003, l2: 0, keepProb: 1, beta1: 0.8, seed: 3 },
+        { lr: 0.02, l2: 0.1, keepProb: 0.6, beta2: 0.99, seed: 4 },
+      ],
+    ],
   ];
   for (const [label, base, hs] of cases) {
     // Test that each trial's final weights equal its solo fit's, bit for bit (here in groups of 2, so a
@@ -68,7 +93,11 @@ describe('fitSweep', () => {
   // trials beside it still end exactly as their solo runs.
   it('reports a diverging trial without disturbing the others', async () => {
     const base: TrainerOptions = { inputs: 2, hidden: [16, 16], classes: 2, optimizer: 'adam', matmul: 'blocked' };
-    const list = trials([{ lr: 0.01, seed: 1 }, { lr: 1e30, seed: 2 }, { lr: 0.02, seed: 3 }]);
+    const list = trials([
+      { lr: 0.01, seed: 1 },
+      { lr: 1e30, seed: 2 },
+      { lr: 0.02, seed: 3 },
+    ]);
     const fit = { epochs: 3, batchSize: 16 };
     const t = await createTrainer({ ...base, device: gpu().device });
     try {
@@ -87,10 +116,22 @@ describe('fitSweep', () => {
     const t = await createTrainer({ inputs: 2, hidden: [4], classes: 2, matmul: 'blocked', device: gpu().device });
     try {
       await expect(t.fitSweep(train, [], { epochs: 1, batchSize: 8, dev })).rejects.toThrow('fitSweep: no trials');
-      await expect(t.fitSweep(train, trials([{ lr: -1 }]), { epochs: 1, batchSize: 8, dev })).rejects.toThrow('trial 0: lr must be a finite number > 0, got -1');
-      await expect(t.fitSweep(train, trials([{ keepProb: 1.5 }]), { epochs: 1, batchSize: 8, dev })).rejects.toThrow(/keepProb/);
-      await expect(t.fitSweep(train, trials([{}]), { epochs: 0, batchSize: 8, dev })).rejects.toThrow('epochs must be an integer >= 1, got 0');
-      await expect(t.fitSweep(train, trials([{}]), { epochs: 1, batchSize: 8, dev: { x: new Float32Array(0), labels: new Uint32Array(0) } })).rejects.toThrow(/dev rows are empty/);
+      await expect(t.fitSweep(train, trials([{ lr: -1 }]), { epochs: 1, batchSize: 8, dev })).rejects.toThrow(
+        'trial 0: lr must be a finite number > 0, got -1',
+      );
+      await expect(t.fitSweep(train, trials([{ keepProb: 1.5 }]), { epochs: 1, batchSize: 8, dev })).rejects.toThrow(
+        /keepProb/,
+      );
+      await expect(t.fitSweep(train, trials([{}]), { epochs: 0, batchSize: 8, dev })).rejects.toThrow(
+        'epochs must be an integer >= 1, got 0',
+      );
+      await expect(
+        t.fitSweep(train, trials([{}]), {
+          epochs: 1,
+          batchSize: 8,
+          dev: { x: new Float32Array(0), labels: new Uint32Array(0) },
+        }),
+      ).rejects.toThrow(/dev rows are empty/);
     } finally {
       t.destroy();
     }

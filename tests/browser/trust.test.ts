@@ -22,8 +22,17 @@ describe('trust', () => {
     const params = initParams(spec, 1);
     const plan = await TrainingPlan.create(gpu(), { spec, params, train: split, test: split, maxBatch: 20 });
     try {
-      const run = runTraining(plan, 200, 0, { epochs: 5, batchSize: 20, lr: 1e12, seed: 1, shuffle: true, evalEvery: 10 }, () => {});
-      const err = await run.then(() => undefined, (e: unknown) => e);
+      const run = runTraining(
+        plan,
+        200,
+        0,
+        { epochs: 5, batchSize: 20, lr: 1e12, seed: 1, shuffle: true, evalEvery: 10 },
+        () => {},
+      );
+      const err = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(DivergenceError);
       expect((err as DivergenceError).message).toMatch(/loss is (NaN|Infinity|-Infinity) in steps \d+\.\.\d+/);
       const good = (err as DivergenceError).goodStep;
@@ -46,9 +55,13 @@ describe('trust', () => {
     const tiny = { x: new Float32Array(1000), y: new Float32Array(2), n: 1 };
     const params = [{ weight: new Float32Array(0), bias: new Float32Array(0) }]; // never reached
     const before = liveBufferStats().buffers;
-    await expect(TrainingPlan.create(gpu(), { spec: big, params, train: tiny, test: tiny, maxBatch: 1 }))
-      .rejects.toThrow(new RegExp(`plan \\[1000,${wide},2\\].*needs \\d+ bytes .*over the adapter's (maxBufferSize|maxStorageBufferBindingSize) of \\d+`));
+    await expect(
+      TrainingPlan.create(gpu(), { spec: big, params, train: tiny, test: tiny, maxBatch: 1 }),
+    ).rejects.toThrow(
+      new RegExp(
+        `plan \\[1000,${wide},2\\].*needs \\d+ bytes .*over the adapter's (maxBufferSize|maxStorageBufferBindingSize) of \\d+`,
+      ),
+    );
     expect(liveBufferStats().buffers).toBe(before); // nothing left behind by the failed plan
   });
-
 });

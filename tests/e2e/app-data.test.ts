@@ -31,7 +31,7 @@ async function download(page: Page): Promise<Buffer> {
 /** A seeded uniform generator (a 32-bit LCG), so the files are the same every run. */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const IRIS_CLASSES = ['setosa', 'versicolor', 'virginica'];
@@ -41,7 +41,11 @@ const IRIS_FEATURES = ['sepal length', 'sepal width', 'petal length', 'petal wid
  *  the class as text (quoted on some rows). */
 function irisCsv(): string {
   const rnd = lcg(7);
-  const centres = [[5.0, 3.4, 1.5, 0.2], [5.9, 2.8, 4.3, 1.3], [6.6, 3.0, 5.6, 2.0]];
+  const centres = [
+    [5.0, 3.4, 1.5, 0.2],
+    [5.9, 2.8, 4.3, 1.3],
+    [6.6, 3.0, 5.6, 2.0],
+  ];
   const lines = [IRIS_FEATURES.map((f) => `"${f}"`).join(',') + ',"species"'];
   for (let i = 0; i < 150; i++) {
     const c = i % 3;
@@ -64,24 +68,32 @@ function regressionCsv(rows: number): string {
   return lines.join('\n') + '\n';
 }
 
-const pick = (page: Page, name: string, text: string) => page.setInputFiles('#csv-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+const pick = (page: Page, name: string, text: string) =>
+  page.setInputFiles('#csv-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
 
 describe('web app data', () => {
   it('Test that an iris-like CSV (BOM, quoted header, CRLF, text classes) trains from the page, the class names show, and the saved model keeps them', async () => {
     const page = await open('data=csv&samples=1000&hidden=8&activation=tanh&lr=0.1&epochs=30');
     await pick(page, 'iris.csv', irisCsv());
-    await expect.poll(() => page.locator('#csv-name').textContent()).toContain('iris.csv: 150 rows, 4 features, 3 classes (setosa, versicolor, virginica) in "species"');
+    await expect
+      .poll(() => page.locator('#csv-name').textContent())
+      .toContain('iris.csv: 150 rows, 4 features, 3 classes (setosa, versicolor, virginica) in "species"');
     // The label chooser holds the header's columns, the last one chosen.
     expect(await page.locator('#csv-label option').allTextContents()).toEqual([...IRIS_FEATURES, 'species']);
     expect(await page.locator('#csv-label').inputValue()).toBe('species');
     const parsed = (await workerLog(page)).filter((m) => m.type === 'csv-progress').at(-1);
-    expect(parsed?.type === 'csv-progress' && parsed.bytes === parsed.total && parsed.total > 0, 'a final parse-progress message').toBe(true);
+    expect(
+      parsed?.type === 'csv-progress' && parsed.bytes === parsed.total && parsed.total > 0,
+      'a final parse-progress message',
+    ).toBe(true);
 
     // Another label column: species is then a text feature, which the message names; back to species.
     await page.locator('#csv-label').selectOption('petal width');
     await expect.poll(() => page.locator('#error').textContent()).toContain('"species"');
     await page.locator('#csv-label').selectOption('species');
-    await expect.poll(() => page.locator('#csv-name').textContent()).toContain('3 classes (setosa, versicolor, virginica)');
+    await expect
+      .poll(() => page.locator('#csv-name').textContent())
+      .toContain('3 classes (setosa, versicolor, virginica)');
     expect(await page.locator('#error').textContent()).toBe('');
 
     await page.click('#start');
@@ -101,9 +113,13 @@ describe('web app data', () => {
   });
 
   it('Test that a CSV with a non-integer label trains as regression: RMSE, MAE and R² in the page, a predicted-vs-true view, the task in the saved model, which loads back with its R²', async () => {
-    const page = await open('data=csv&samples=1000&hidden=32,32&activation=tanh&optimizer=adam&lr=0.01&batchSize=32&epochs=40');
+    const page = await open(
+      'data=csv&samples=1000&hidden=32,32&activation=tanh&optimizer=adam&lr=0.01&batchSize=32&epochs=40',
+    );
     await pick(page, 'wave.csv', regressionCsv(500));
-    await expect.poll(() => page.locator('#csv-name').textContent()).toContain('wave.csv: 500 rows, 2 features, regression on "y"');
+    await expect
+      .poll(() => page.locator('#csv-name').textContent())
+      .toContain('wave.csv: 500 rows, 2 features, regression on "y"');
     await page.click('#start');
     expect(await waitForRunEnd(page, 120_000)).toBe('done');
     const log = await workerLog(page);
@@ -130,7 +146,11 @@ describe('web app data', () => {
     expect(model.info.targetNormalization?.shift.length).toBe(1);
 
     // The file loads back against the same data with the R² the run ended with.
-    await page.setInputFiles('#model-file', { name: 'wave.safetensors', mimeType: 'application/octet-stream', buffer: bytes });
+    await page.setInputFiles('#model-file', {
+      name: 'wave.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: bytes,
+    });
     await page.waitForFunction(() => (document.getElementById('model-info')?.textContent ?? '').startsWith('Loaded'));
     const loaded = (await workerLog(page)).find((m) => m.type === 'loaded');
     if (loaded?.type !== 'loaded') throw new Error('no loaded message');
@@ -158,16 +178,32 @@ describe('web app data', () => {
     const train = images(150);
     const test = images(30);
     const files = [
-      { name: 'train-images-idx3-ubyte.gz', mimeType: 'application/gzip', buffer: gzipSync(idxFile([150, 28, 28], train.px)) },
-      { name: 'train-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from(idxFile([150], train.labels)) },
-      { name: 't10k-images-idx3-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from(idxFile([30, 28, 28], test.px)) },
+      {
+        name: 'train-images-idx3-ubyte.gz',
+        mimeType: 'application/gzip',
+        buffer: gzipSync(idxFile([150, 28, 28], train.px)),
+      },
+      {
+        name: 'train-labels-idx1-ubyte',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from(idxFile([150], train.labels)),
+      },
+      {
+        name: 't10k-images-idx3-ubyte',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from(idxFile([30, 28, 28], test.px)),
+      },
       { name: 't10k-labels-idx1-ubyte.gz', mimeType: 'application/gzip', buffer: gzipSync(idxFile([30], test.labels)) },
     ];
     const page = await open('data=csv&samples=1000&hidden=16&lr=0.1&batchSize=16&epochs=5');
     await page.setInputFiles('#csv-file', files.slice(0, 2));
-    await expect.poll(() => page.locator('#error').textContent()).toContain('t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte missing');
+    await expect
+      .poll(() => page.locator('#error').textContent())
+      .toContain('t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte missing');
     await page.setInputFiles('#csv-file', files);
-    await expect.poll(() => page.locator('#csv-name').textContent()).toContain('IDX files: 150 train + 30 test rows (as given), 784 features, 3 classes');
+    await expect
+      .poll(() => page.locator('#csv-name').textContent())
+      .toContain('IDX files: 150 train + 30 test rows (as given), 784 features, 3 classes');
     expect(await page.locator('#error').textContent()).toBe('');
     await page.click('#start');
     expect(await waitForRunEnd(page, 90_000)).toBe('done');
@@ -193,15 +229,20 @@ describe('web app data', () => {
     }
     const bytes = npzFile({ x: npy('<f4', [n, 2], x), y: npy('<i4', [n], y) }, 'deflated');
     const page = await open('data=spiral&hidden=8&lr=0.1&epochs=10');
-    await page.evaluate(([name, b64]) => {
-      const bin = atob(b64);
-      const file = new File([Uint8Array.from(bin, (c) => c.charCodeAt(0))], name);
-      const dt = new DataTransfer();
-      dt.items.add(file);
-      document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    }, ['two.npz', Buffer.from(bytes).toString('base64')] as const);
-    await expect.poll(() => page.locator('#csv-name').textContent()).toContain('two.npz: 200 rows, 2 features, 2 classes');
+    await page.evaluate(
+      ([name, b64]) => {
+        const bin = atob(b64);
+        const file = new File([Uint8Array.from(bin, (c) => c.charCodeAt(0))], name);
+        const dt = new DataTransfer();
+        dt.items.add(file);
+        document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      ['two.npz', Buffer.from(bytes).toString('base64')] as const,
+    );
+    await expect
+      .poll(() => page.locator('#csv-name').textContent())
+      .toContain('two.npz: 200 rows, 2 features, 2 classes');
     expect(await page.locator('select[name=data]').inputValue()).toBe('csv');
     await page.waitForFunction(() => location.search.includes('data=csv'));
     await page.click('#start');

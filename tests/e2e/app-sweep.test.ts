@@ -24,16 +24,19 @@ function open(query: string): Promise<Page> {
 const MOONS = 'data=moons&samples=400&hidden=16,16&activation=tanh&lr=0.5&batchSize=32&epochs=6';
 const EPOCHS = 6;
 
-const only = <T extends FromWorker['type']>(log: FromWorker[], type: T) => log.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
+const only = <T extends FromWorker['type']>(log: FromWorker[], type: T) =>
+  log.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
 
 /** Pixels of each small chart in the training curve's blue (rgb(31, 119, 180), antialiased). */
 function bluePixels(page: Page): Promise<number[]> {
-  return page.evaluate(() => [...document.querySelectorAll<HTMLCanvasElement>('#sweep-charts canvas')].map((c) => {
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i]! < 120 && d[i + 2]! > 150 && d[i + 2]! - d[i]! > 60) n++;
-    return n;
-  }));
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLCanvasElement>('#sweep-charts canvas')].map((c) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! < 120 && d[i + 2]! > 150 && d[i + 2]! - d[i]! > 60) n++;
+      return n;
+    }),
+  );
 }
 
 describe('web app sweep', () => {
@@ -46,7 +49,12 @@ describe('web app sweep', () => {
 
     const log = await workerLog(page);
     const [start] = only(log, 'sweep-start');
-    expect(start!.trials.map((t) => [t.hyper.lr, t.hyper.seed])).toEqual([[0.1, 1], [0.1, 2], [0.5, 1], [0.5, 2]]);
+    expect(start!.trials.map((t) => [t.hyper.lr, t.hyper.seed])).toEqual([
+      [0.1, 1],
+      [0.1, 2],
+      [0.5, 1],
+      [0.5, 2],
+    ]);
     expect(start!.devRows).toBe(64); // 20% of the 320 training rows of 400 at test fraction 0.2
     expect(start!.trainRows).toBe(256);
     const progress = only(log, 'sweep-progress').map((m) => m.progress);
@@ -66,17 +74,29 @@ describe('web app sweep', () => {
     const rows = page.locator('#sweep-table tr[data-trial]');
     expect(await rows.count()).toBe(4);
     const ranked = rankTrials(done!.rows);
-    expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLTableRowElement).dataset.trial))).toEqual(ranked.map((r) => String(r.trial.index)));
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLTableRowElement).dataset.trial))).toEqual(
+      ranked.map((r) => String(r.trial.index)),
+    );
     expect(await rows.nth(0).locator('td').first().textContent()).toBe('1');
     const best = ranked[0]!;
     await screenshot(page, 'sweep-ranked');
 
     // Use the best: the app shows it as its model, with that trial's dev figures.
     await rows.nth(0).getByRole('button', { name: 'use this one' }).click();
-    await page.waitForFunction(() => (document.getElementById('status')?.textContent ?? '').includes('using trial'), null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => (document.getElementById('status')?.textContent ?? '').includes('using trial'),
+      null,
+      { timeout: 60_000 },
+    );
     expect(await page.locator('#status').textContent()).toBe(`done: using trial ${best.trial.index} of the sweep`);
-    expect(await page.locator('#model-info').textContent()).toContain(`start: trial ${best.trial.index} of the sweep (lr ${best.trial.hyper.lr}`);
-    expect(await page.locator('#progress-text').textContent()).toMatch(new RegExp(`^sweep trial ${best.trial.index} in use · train loss [\\d.]+, acc [\\d.]+% · dev loss [\\d.]+, acc [\\d.]+% · test loss`));
+    expect(await page.locator('#model-info').textContent()).toContain(
+      `start: trial ${best.trial.index} of the sweep (lr ${best.trial.hyper.lr}`,
+    );
+    expect(await page.locator('#progress-text').textContent()).toMatch(
+      new RegExp(
+        `^sweep trial ${best.trial.index} in use · train loss [\\d.]+, acc [\\d.]+% · dev loss [\\d.]+, acc [\\d.]+% · test loss`,
+      ),
+    );
     const after = await workerLog(page);
     const [adopted] = only(after, 'adopted');
     expect(adopted!.trial).toBe(best.trial.index);
@@ -87,12 +107,18 @@ describe('web app sweep', () => {
     // Its decision boundary is drawn, and it saves as a model file that records the trial.
     expect(after.slice(after.map((m) => m.type).lastIndexOf('ready')).some((m) => m.type === 'view')).toBe(true);
     await expect.poll(() => page.locator('#boundary-panel').isVisible()).toBe(true);
-    expect(await page.locator('#sweep-charts figure.adopted').getAttribute('data-trial')).toBe(String(best.trial.index));
+    expect(await page.locator('#sweep-charts figure.adopted').getAttribute('data-trial')).toBe(
+      String(best.trial.index),
+    );
     const pending = page.waitForEvent('download');
     await page.click('#save');
     const file = decodeModel(readBytes(await (await pending).path()), 'the adopted trial');
     expect(file.spec.sizes).toEqual([2, 16, 16, 1]);
-    expect(file.info.trainedWith).toMatchObject({ sweepTrial: best.trial.index, lr: best.trial.hyper.lr, initSeed: best.trial.hyper.seed });
+    expect(file.info.trainedWith).toMatchObject({
+      sweepTrial: best.trial.index,
+      lr: best.trial.hyper.lr,
+      initSeed: best.trial.hyper.seed,
+    });
     await screenshot(page, 'sweep-adopted');
     await page.context().close();
   });
@@ -101,8 +127,12 @@ describe('web app sweep', () => {
     const page = await open(MOONS.replace('epochs=6', 'epochs=400'));
     await page.fill('#sweep-spec', 'lr=0.1,0.5');
     await page.click('#sweep-run');
-    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'sweeping', null, { timeout: 60_000 });
-    await expect.poll(async () => only(await workerLog(page), 'sweep-progress').length, { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
+    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'sweeping', null, {
+      timeout: 60_000,
+    });
+    await expect
+      .poll(async () => only(await workerLog(page), 'sweep-progress').length, { timeout: 60_000, interval: 50 })
+      .toBeGreaterThan(0);
     expect(await page.locator('#pause').isDisabled()).toBe(true);
     expect(await page.locator('#sweep-run').isDisabled()).toBe(true);
     await page.click('#stop');
@@ -121,15 +151,23 @@ describe('web app sweep', () => {
   it('Test that a bad sweep spec is shown next to its field and starts nothing', async () => {
     const page = await open(MOONS);
     await page.fill('#sweep-spec', 'lr=0.1, foo=3');
-    await expect.poll(() => page.locator('#sweep-error').textContent()).toBe("sweep spec: unknown parameter 'foo' in 'foo=3'; known: lr, l2, keep (also keep-prob, keepProb), beta1, beta2, seed");
+    await expect
+      .poll(() => page.locator('#sweep-error').textContent())
+      .toBe(
+        "sweep spec: unknown parameter 'foo' in 'foo=3'; known: lr, l2, keep (also keep-prob, keepProb), beta1, beta2, seed",
+      );
     await page.click('#sweep-run');
     expect(await page.locator('#sweep-error').textContent()).toContain("unknown parameter 'foo'");
 
     // A random search without a count, and a β the optimizer (SGD) does not use.
     await page.fill('#sweep-spec', 'lr=log:1e-3:1');
-    await expect.poll(() => page.locator('#sweep-error').textContent()).toContain('is a continuous range, so this is a random search: give the number of trials (fill in trials)');
+    await expect
+      .poll(() => page.locator('#sweep-error').textContent())
+      .toContain('is a continuous range, so this is a random search: give the number of trials (fill in trials)');
     await page.fill('#sweep-spec', 'beta1=0.8,0.9');
-    await expect.poll(() => page.locator('#sweep-error').textContent()).toBe("sweep spec: 'beta1=0.8,0.9' has no effect with the sgd optimizer (beta1 is used by momentum and adam)");
+    await expect
+      .poll(() => page.locator('#sweep-error').textContent())
+      .toBe("sweep spec: 'beta1=0.8,0.9' has no effect with the sgd optimizer (beta1 is used by momentum and adam)");
     await page.click('#sweep-run');
 
     // Nothing was sent: the worker never heard of a sweep, the page is idle.

@@ -3,7 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
 import { paramsFromSafetensors, specFromSafetensors } from '../../src/io/safetensors.ts';
-import { expectAdapter, openApp, runEvents, screenshot, readBytes, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
+import {
+  expectAdapter,
+  openApp,
+  runEvents,
+  screenshot,
+  readBytes,
+  startSite,
+  waitForRunEnd,
+  workerLog,
+  type Site,
+} from './site.ts';
 
 let site: Site;
 
@@ -48,11 +58,15 @@ describe('web app', () => {
   it('Test that the page shows the matmul autotune beside the adapter, measured on the first visit and read from IndexedDB after a reload', async () => {
     const page = await open('data=xor');
     const tuneLine = async () => {
-      await page.waitForFunction(() => (document.getElementById('matmul')?.textContent ?? '') !== '', null, { timeout: 60_000 });
+      await page.waitForFunction(() => (document.getElementById('matmul')?.textContent ?? '') !== '', null, {
+        timeout: 60_000,
+      });
       return (await page.locator('#matmul').textContent()) ?? '';
     };
     const first = await tuneLine();
-    expect(first).toMatch(/^matmul (tiled|blocked|tiled8) \(autotune: tiled [\d.]+ ms, blocked [\d.]+ ms, tiled8 [\d.]+ ms for forward \+ dW \+ dA of .*; measured in [\d.]+ s\)$/);
+    expect(first).toMatch(
+      /^matmul (tiled|blocked|tiled8) \(autotune: tiled [\d.]+ ms, blocked [\d.]+ ms, tiled8 [\d.]+ ms for forward \+ dW \+ dA of .*; measured in [\d.]+ s\)$/,
+    );
     await page.reload();
     await expectAdapter(page);
     const second = await tuneLine();
@@ -66,12 +80,21 @@ describe('web app', () => {
     // loading run in the worker, so everything from here on is the training the user watches.
     // The observer must see a task we know is long, or "no long tasks" would prove nothing.
     // The busy loop runs as an ordinary timer task of the page; observer callbacks come late under load.
-    await page.evaluate(() => new Promise<void>((resolve) => setTimeout(() => {
-      const end = performance.now() + 150;
-      while (performance.now() < end);
-      resolve();
-    }, 0)));
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __longTasks: unknown[] }).__longTasks.length), { timeout: 15_000 }).toBeGreaterThan(0);
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            const end = performance.now() + 150;
+            while (performance.now() < end);
+            resolve();
+          }, 0),
+        ),
+    );
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __longTasks: unknown[] }).__longTasks.length), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(0);
     const t0 = await page.evaluate(() => performance.now());
     await page.click('#start');
     expect(await waitForRunEnd(page, 90_000)).toBe('done');
@@ -82,8 +105,17 @@ describe('web app', () => {
     expect(summary!.testAccuracy!).toBeGreaterThan(0.9);
     moonsSummary = summary;
     await expect.poll(() => page.locator('#boundary-panel').isVisible()).toBe(true);
-    const longTasks = await page.evaluate((from) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((t) => t.start >= from), t0);
-    expect(longTasks.filter((t) => t.duration > 100), `main-thread long tasks during training: ${JSON.stringify(longTasks)}`).toEqual([]);
+    const longTasks = await page.evaluate(
+      (from) =>
+        (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter(
+          (t) => t.start >= from,
+        ),
+      t0,
+    );
+    expect(
+      longTasks.filter((t) => t.duration > 100),
+      `main-thread long tasks during training: ${JSON.stringify(longTasks)}`,
+    ).toEqual([]);
     await screenshot(page, 'moons-trained');
 
     // Save: the download is a safetensors file of the model.
@@ -103,7 +135,11 @@ describe('web app', () => {
   it('Test that a saved model reloads into a fresh page with the same accuracy, and one that does not fit gets a clear error', async () => {
     expect(savedModel, 'the 2-D test saves the model').toBeDefined();
     const page = await open(MOONS);
-    await page.setInputFiles('#model-file', { name: 'moons.safetensors', mimeType: 'application/octet-stream', buffer: savedModel! });
+    await page.setInputFiles('#model-file', {
+      name: 'moons.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: savedModel!,
+    });
     await page.waitForFunction(() => (document.getElementById('model-info')?.textContent ?? '').startsWith('Loaded'));
     const loaded = (await workerLog(page)).find((m) => m.type === 'loaded');
     if (loaded?.type !== 'loaded') throw new Error('no loaded message');
@@ -112,12 +148,20 @@ describe('web app', () => {
     await screenshot(page, 'moons-reloaded');
 
     // A file that is not a model at all.
-    await page.setInputFiles('#model-file', { name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+    await page.setInputFiles('#model-file', {
+      name: 'junk.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('not a model'),
+    });
     await expect.poll(() => page.locator('#error').textContent()).toMatch(/^Load model: junk\.safetensors: /);
 
     // The same file against another architecture.
     await page.locator('input[name=hidden]').fill('8');
-    await page.setInputFiles('#model-file', { name: 'moons.safetensors', mimeType: 'application/octet-stream', buffer: savedModel! });
+    await page.setInputFiles('#model-file', {
+      name: 'moons.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: savedModel!,
+    });
     await expect.poll(() => page.locator('#error').textContent()).toContain('does not fit');
     expect(await page.locator('#error').textContent()).toContain('sizes [2,16,16,1]');
     await page.context().close();
@@ -126,7 +170,9 @@ describe('web app', () => {
   it('Test that check-this-step compares one GPU step with the CPU reference layer by layer', async () => {
     const page = await open(MOONS);
     await page.click('#check');
-    await page.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, {
+      timeout: 60_000,
+    });
     const check = (await workerLog(page)).find((m) => m.type === 'check');
     if (check?.type !== 'check') throw new Error('no check message');
     expect(check.layers.length).toBe(3);
@@ -143,7 +189,12 @@ describe('web app', () => {
     expect(await waitForRunEnd(page, 90_000)).toBe('done');
     const log = await workerLog(page);
     const ready = log.find((m) => m.type === 'ready');
-    expect(ready?.type === 'ready' && ready.spec).toEqual({ sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce', batchNorm: true });
+    expect(ready?.type === 'ready' && ready.spec).toEqual({
+      sizes: [2, 16, 16, 1],
+      activation: 'tanh',
+      loss: 'bce',
+      batchNorm: true,
+    });
     const { epochs, summary } = runEvents(log);
     expect(epochs.at(-1)!.testAccuracy!).toBeGreaterThan(epochs[0]!.testAccuracy!);
     expect(summary!.testAccuracy!).toBeGreaterThan(0.9);
@@ -154,15 +205,25 @@ describe('web app', () => {
     expect(spec).toEqual({ sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce', batchNorm: true });
     const params = paramsFromSafetensors(file, spec!);
     expect(params.map((l) => l.bn !== undefined)).toEqual([true, true, false]);
-    expect(Array.from(params[0]!.bn!.var).some((v) => v !== 1), 'the running variance moved during training').toBe(true);
+    expect(
+      Array.from(params[0]!.bn!.var).some((v) => v !== 1),
+      'the running variance moved during training',
+    ).toBe(true);
     await page.context().close();
 
     // A fresh page without batch norm: the file does not fit, and the message says batch norm is why.
     const fresh = await open(MOONS_PLAIN);
     expect(await fresh.locator('input[name=batchNorm]').isChecked()).toBe(false);
-    const pick = () => fresh.setInputFiles('#model-file', { name: 'moons-bn.safetensors', mimeType: 'application/octet-stream', buffer: file });
+    const pick = () =>
+      fresh.setInputFiles('#model-file', {
+        name: 'moons-bn.safetensors',
+        mimeType: 'application/octet-stream',
+        buffer: file,
+      });
     await pick();
-    await expect.poll(() => fresh.locator('#error').textContent()).toContain('moons-bn.safetensors does not fit: only batch norm differs');
+    await expect
+      .poll(() => fresh.locator('#error').textContent())
+      .toContain('moons-bn.safetensors does not fit: only batch norm differs');
     // Ticking the box puts it in the URL; the file then loads with the accuracy the run ended with.
     await fresh.check('input[name=batchNorm]');
     await fresh.waitForFunction(() => location.search.includes('batchNorm=true'));
@@ -176,7 +237,9 @@ describe('web app', () => {
     // Check this step from the loaded weights (trained γ, β and running stats): every tensor, dγ and dβ
     // included, within tolerance of the float64 reference.
     await fresh.click('#check');
-    await fresh.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, { timeout: 60_000 });
+    await fresh.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, {
+      timeout: 60_000,
+    });
     const check = (await workerLog(fresh)).find((m) => m.type === 'check');
     if (check?.type !== 'check') throw new Error('no check message');
     expect(check.spec.batchNorm).toBe(true);
@@ -205,11 +268,15 @@ describe('web app', () => {
     expect(await page.locator('input[name=beta1]').isVisible()).toBe(true);
     await page.locator('select[name=optimizer]').selectOption('adam');
     await page.locator('input[name=keepProb]').fill('1.5');
-    await expect.poll(() => page.locator('#error').textContent()).toBe(`Settings: keepProb must be a probability in (0, 1], got '1.5'`);
+    await expect
+      .poll(() => page.locator('#error').textContent())
+      .toBe(`Settings: keepProb must be a probability in (0, 1], got '1.5'`);
     await page.locator('input[name=keepProb]').fill('0.75');
     // The config reaches the GPU plan: one Adam step with L2 and dropout equals the reference's.
     await page.click('#check');
-    await page.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, {
+      timeout: 60_000,
+    });
     const check = (await workerLog(page)).find((m) => m.type === 'check');
     if (check?.type !== 'check') throw new Error('no check message');
     for (const l of check.layers) expect(l.ok, JSON.stringify(l)).toBe(true);
@@ -219,11 +286,25 @@ describe('web app', () => {
   it('Test that the gradient check runs in the page for the current architecture and every tensor is below 1e-7', async () => {
     const page = await open('data=spiral&hidden=16,8&activation=relu&l2=0.3&keepProb=0.8');
     await page.click('#gradcheck');
-    await page.waitForFunction(() => !(document.getElementById('gradcheck-title')?.textContent ?? '').endsWith('running…'), null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => !(document.getElementById('gradcheck-title')?.textContent ?? '').endsWith('running…'),
+      null,
+      { timeout: 60_000 },
+    );
     const m = (await workerLog(page)).find((l) => l.type === 'gradcheck');
-    if (m?.type !== 'gradcheck') throw new Error(`no gradient check result; the page shows '${await page.locator('#gradcheck-title').textContent()}' / '${await page.locator('#error').textContent()}'`);
+    if (m?.type !== 'gradcheck')
+      throw new Error(
+        `no gradient check result; the page shows '${await page.locator('#gradcheck-title').textContent()}' / '${await page.locator('#error').textContent()}'`,
+      );
     expect(m.spec.sizes).toEqual([2, 16, 8, 3]);
-    expect(m.results.map((r) => r.name)).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias', 'layers.2.weight', 'layers.2.bias']);
+    expect(m.results.map((r) => r.name)).toEqual([
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.1.weight',
+      'layers.1.bias',
+      'layers.2.weight',
+      'layers.2.bias',
+    ]);
     for (const r of m.results) {
       expect(r.relDiff, r.name).toBeLessThan(1e-7);
       expect(r.relDiff, `${r.name}: a zero difference would mean the check compared nothing`).toBeGreaterThan(0);
@@ -237,7 +318,9 @@ describe('web app', () => {
   it('Test that pause holds the steps, a bad click while paused is refused without losing the run, resume goes on and stop ends it', async () => {
     const page = await open('data=spiral&samples=600&hidden=16&epochs=400&batchSize=16');
     await page.click('#start');
-    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'training', null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'training', null, {
+      timeout: 60_000,
+    });
     const steps = async () => runEvents(await workerLog(page)).progress.at(-1)?.step ?? 0;
     await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThan(20);
     await page.click('#pause');
@@ -246,7 +329,11 @@ describe('web app', () => {
     const held = await steps();
     await page.waitForTimeout(800);
     expect(await steps()).toBe(held);
-    await page.setInputFiles('#model-file', { name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+    await page.setInputFiles('#model-file', {
+      name: 'junk.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('not a model'),
+    });
     await expect.poll(() => page.locator('#error').textContent()).toContain('junk.safetensors');
     expect(await page.locator('#status').getAttribute('data-state')).toBe('paused');
     await screenshot(page, 'paused-with-error');
@@ -286,11 +373,19 @@ describe('web app', () => {
 
   it('Test that malformed CSV files get a clear message naming the line, and a good one trains', async () => {
     const page = await open('data=csv&samples=1000&hidden=8&epochs=5');
-    const pick = (name: string, text: string) => page.setInputFiles('#csv-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    const pick = (name: string, text: string) =>
+      page.setInputFiles('#csv-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
     const cases: [string, string, string][] = [
       ['ragged.csv', 'a,b,label\n1,2,0\n3,4\n5,6,1\n', 'ragged.csv line 3: expected 3 columns (a,b,label), got 2'],
       ['text.csv', 'a,b,label\n1,2,0\n3,abc,1\n', `text.csv line 3, column "b": not a number: 'abc'`],
-      ['label.csv', 'a,b,label\n1,2,0\n3,4,-1\n', 'text.csv line 3, column "label": label must be a non-negative integer, got -1'.replace('text.csv', 'label.csv')],
+      [
+        'label.csv',
+        'a,b,label\n1,2,0\n3,4,-1\n',
+        'text.csv line 3, column "label": label must be a non-negative integer, got -1'.replace(
+          'text.csv',
+          'label.csv',
+        ),
+      ],
     ];
     for (const [name, text, message] of cases) {
       await pick(name, text);
@@ -309,7 +404,11 @@ describe('web app', () => {
   it('Test that a model past the adapter limits gets a message naming the buffer and the limit, and the page keeps working', async () => {
     const page = await open('data=moons&samples=200&hidden=100000,100000&epochs=1');
     await page.click('#start');
-    expect(await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'failed', null, { timeout: 30_000 })).toBeTruthy();
+    expect(
+      await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'failed', null, {
+        timeout: 30_000,
+      }),
+    ).toBeTruthy();
     const error = (await page.locator('#error').textContent()) ?? '';
     expect(error).toMatch(/buffer 'params' needs 37\.3 GiB, over .*'s (maxStorageBufferBindingSize|maxBufferSize) of/);
     await screenshot(page, 'limits-error');
@@ -323,7 +422,8 @@ describe('web app', () => {
 // A run long enough to interrupt: 240 train rows in batches of 16, 15 steps an epoch, a checkpoint
 // every epoch, 1500 steps (a few seconds on SwiftShader). Adam, L2 and dropout, so a resume must also
 // restore the optimizer moments and the step count (Adam's bias correction and the dropout masks use it).
-const LONG = 'data=spiral&samples=300&hidden=16&activation=tanh&optimizer=adam&lr=0.01&l2=0.01&keepProb=0.9&batchSize=16&epochs=100';
+const LONG =
+  'data=spiral&samples=300&hidden=16&activation=tanh&optimizer=adam&lr=0.01&l2=0.01&keepProb=0.9&batchSize=16&epochs=100';
 const LONG_STEPS = 1500;
 let uninterrupted: Buffer | undefined;
 
@@ -335,7 +435,8 @@ async function download(page: Page): Promise<Buffer> {
 
 /** Waits until the worker has stored a checkpoint at or after `step`; returns its step. */
 async function savedCheckpoint(page: Page, step: number): Promise<number> {
-  const saved = async () => (await workerLog(page)).flatMap((m) => (m.type === 'saved-run' && m.info ? [m.info.step] : [])).at(-1) ?? 0;
+  const saved = async () =>
+    (await workerLog(page)).flatMap((m) => (m.type === 'saved-run' && m.info ? [m.info.step] : [])).at(-1) ?? 0;
   await expect.poll(saved, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(step);
   return saved();
 }
@@ -375,7 +476,9 @@ describe('checkpoints and device loss', () => {
     expect(await waitForRunEnd(page, 110_000)).toBe('done');
     const log = await workerLog(page);
     const ready = log.find((m) => m.type === 'ready');
-    expect(ready?.type === 'ready' && ready.initFrom).toBe(`checkpoint at step ${at} (epoch ${at / 15 + 1}) of the saved run`);
+    expect(ready?.type === 'ready' && ready.initFrom).toBe(
+      `checkpoint at step ${at} (epoch ${at / 15 + 1}) of the saved run`,
+    );
     const { progress, summary } = runEvents(log);
     expect(progress[0]!.step).toBeGreaterThan(at);
     expect(summary!.steps).toBe(LONG_STEPS);

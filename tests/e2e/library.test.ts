@@ -26,11 +26,17 @@ let browser: Browser;
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'mlp-lib-'));
   // prepack builds the library first; its build logs share stdout with the JSON report.
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: ROOT, maxBuffer: 16 << 20 });
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], {
+    cwd: ROOT,
+    maxBuffer: 16 << 20,
+  });
   packed = (JSON.parse(stdout.slice(stdout.search(/^\[/m))) as (typeof packed)[])[0]!;
   project = join(tmp, 'app');
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2),
+  );
   // --offline works because the package has no dependencies: npm needs nothing but the tarball.
   await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(tmp, packed.filename)], { cwd: project });
   browser = await launchChromium();
@@ -52,7 +58,9 @@ async function buildProject(files: Record<string, string>): Promise<string> {
 
 /** Serves `dir`, opens it in a fresh page and collects its console lines (also with the seconds since
  *  page load) and uncaught errors. */
-async function openBuilt(dir: string): Promise<{ page: Page; log: string[]; times: string[]; errors: string[]; close(): Promise<void> }> {
+async function openBuilt(
+  dir: string,
+): Promise<{ page: Page; log: string[]; times: string[]; errors: string[]; close(): Promise<void> }> {
   const server = await serveDir(dir);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -66,10 +74,20 @@ async function openBuilt(dir: string): Promise<{ page: Page; log: string[]; time
   });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(server.url);
-  return { page, log, times, errors, close: async () => { await context.close(); await server.close(); } };
+  return {
+    page,
+    log,
+    times,
+    errors,
+    close: async () => {
+      await context.close();
+      await server.close();
+    },
+  };
 }
 
-const INDEX_HTML = '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>consumer</title></head>\n<body><script type="module" src="./main.ts"></script></body></html>\n';
+const INDEX_HTML =
+  '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>consumer</title></head>\n<body><script type="module" src="./main.ts"></script></body></html>\n';
 
 // The consumer's own code: the same routine in the page and in a Worker, through the public API only.
 const MOONS_TS = `import { createTrainer, decodeModel, labeled, splitDataset, toyDataset, TrainerError } from '${NAME}';
@@ -169,65 +187,124 @@ await t.fit(lib.labeled(d), { epochs: 10, batchSize: 32, lr: 0.02 });
 console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await t.evaluate(lib.labeled(d))).accuracy }));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
     const out = JSON.parse(stdout) as { exports: string[]; accuracy: number };
-    expect(out.exports).toEqual(['DEFAULT_CHECKPOINT_STEPS', 'DivergenceError', 'Trainer', 'TrainerError', 'applyNormalization', 'createTrainer',
-      'decodeModel', 'encodeModel', 'encodeOnnx', 'expandTrials', 'fitNormalization', 'formatSweepTable', 'labeled', 'parseCsv', 'parseSweepSpec',
-      'rankTrials', 'splitDataset', 'toyDataset']);
+    expect(out.exports).toEqual([
+      'DEFAULT_CHECKPOINT_STEPS',
+      'DivergenceError',
+      'Trainer',
+      'TrainerError',
+      'applyNormalization',
+      'createTrainer',
+      'decodeModel',
+      'encodeModel',
+      'encodeOnnx',
+      'expandTrials',
+      'fitNormalization',
+      'formatSweepTable',
+      'labeled',
+      'parseCsv',
+      'parseSweepSpec',
+      'rankTrials',
+      'splitDataset',
+      'toyDataset',
+    ]);
     expect(out.accuracy).toBeGreaterThan(0.8);
   });
 
-  it('Test that a Vite project using the tarball trains moons to >= 95% on WebGPU in the page and in a Worker, and a saved, reloaded model predicts identically', async () => {
-    const dist = await buildProject({ 'index.html': INDEX_HTML, 'moons.ts': MOONS_TS, 'main.ts': MAIN_TS, 'worker.ts': WORKER_TS });
-    const site = await openBuilt(dist);
-    try {
-      await site.page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 160_000 });
-      const result = await site.page.evaluate(() => (window as unknown as { __result: { page: Outcome; worker: Outcome } }).__result);
-      expect(site.errors).toEqual([]);
-      for (const [where, o] of Object.entries(result)) {
-        expect(o.error, `${where}: ${o.error}`).toBeUndefined();
-        expect(o.adapter, where).toBeTruthy();
-        expect(o.testAccuracy!, where).toBeGreaterThanOrEqual(0.95);
-        expect(o.predictAccuracy!, where).toBeCloseTo(o.testAccuracy!, 10);
-        expect(o.before!.length, where).toBe(200 * 2);
-        expect(o.after, `${where}: predictions after save and reload`).toEqual(o.before);
-        expect(o.identical, where).toBe(true);
+  it(
+    'Test that a Vite project using the tarball trains moons to >= 95% on WebGPU in the page and in a Worker, and a saved, reloaded model predicts identically',
+    async () => {
+      const dist = await buildProject({
+        'index.html': INDEX_HTML,
+        'moons.ts': MOONS_TS,
+        'main.ts': MAIN_TS,
+        'worker.ts': WORKER_TS,
+      });
+      const site = await openBuilt(dist);
+      try {
+        await site.page.waitForFunction(
+          () => (window as unknown as { __result?: unknown }).__result !== undefined,
+          null,
+          { timeout: 160_000 },
+        );
+        const result = await site.page.evaluate(
+          () => (window as unknown as { __result: { page: Outcome; worker: Outcome } }).__result,
+        );
+        expect(site.errors).toEqual([]);
+        for (const [where, o] of Object.entries(result)) {
+          expect(o.error, `${where}: ${o.error}`).toBeUndefined();
+          expect(o.adapter, where).toBeTruthy();
+          expect(o.testAccuracy!, where).toBeGreaterThanOrEqual(0.95);
+          expect(o.predictAccuracy!, where).toBeCloseTo(o.testAccuracy!, 10);
+          expect(o.before!.length, where).toBe(200 * 2);
+          expect(o.after, `${where}: predictions after save and reload`).toEqual(o.before);
+          expect(o.identical, where).toBe(true);
+        }
+        for (const [where, o] of Object.entries(result))
+          console.log(
+            `library in the ${where}: test accuracy ${o.testAccuracy} on ${o.adapter}; createTrainer ${o.seconds?.create.toFixed(1)} s, fit ${o.seconds?.fit.toFixed(1)} s, all ${o.seconds?.total.toFixed(1)} s`,
+          );
+      } finally {
+        await site.close();
       }
-      for (const [where, o] of Object.entries(result)) console.log(`library in the ${where}: test accuracy ${o.testAccuracy} on ${o.adapter}; createTrainer ${o.seconds?.create.toFixed(1)} s, fit ${o.seconds?.fit.toFixed(1)} s, all ${o.seconds?.total.toFixed(1)} s`);
-    } finally {
-      await site.close();
-    }
-  }, SLOW);
+    },
+    SLOW,
+  );
 
-  it('Test that the README example runs unchanged from the tarball, reaches >= 95% test accuracy, reloads identically and type-checks against the packed declarations', async () => {
-    const example = readmeExample();
-    const lines = example.trimEnd().split('\n').length;
-    expect(lines).toBeGreaterThanOrEqual(15);
-    expect(lines).toBeLessThanOrEqual(25);
-    // Strict tsc over the example and the packed .d.ts files (skipLibCheck off); TypeScript 7's DOM
-    // lib carries the WebGPU types the declarations name.
-    writeFileSync(join(project, 'example.ts'), example);
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [], strict: true, noEmit: true, skipLibCheck: false },
-      files: ['example.ts'],
-    }, null, 2));
-    const t0 = Date.now();
-    const tsc = await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', project], { cwd: project }).then(() => '', (e: { stdout?: string; message: string }) => e.stdout || e.message);
-    expect(tsc, 'tsc on the README example').toBe('');
+  it(
+    'Test that the README example runs unchanged from the tarball, reaches >= 95% test accuracy, reloads identically and type-checks against the packed declarations',
+    async () => {
+      const example = readmeExample();
+      const lines = example.trimEnd().split('\n').length;
+      expect(lines).toBeGreaterThanOrEqual(15);
+      expect(lines).toBeLessThanOrEqual(25);
+      // Strict tsc over the example and the packed .d.ts files (skipLibCheck off); TypeScript 7's DOM
+      // lib carries the WebGPU types the declarations name.
+      writeFileSync(join(project, 'example.ts'), example);
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify(
+          {
+            compilerOptions: {
+              target: 'ES2022',
+              module: 'ESNext',
+              moduleResolution: 'bundler',
+              lib: ['ES2022', 'DOM'],
+              types: [],
+              strict: true,
+              noEmit: true,
+              skipLibCheck: false,
+            },
+            files: ['example.ts'],
+          },
+          null,
+          2,
+        ),
+      );
+      const t0 = Date.now();
+      const tsc = await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', project], { cwd: project }).then(
+        () => '',
+        (e: { stdout?: string; message: string }) => e.stdout || e.message,
+      );
+      expect(tsc, 'tsc on the README example').toBe('');
 
-    const t1 = Date.now();
-    const dist = await buildProject({ 'index.html': INDEX_HTML, 'main.ts': example });
-    console.log(`tsc ${((t1 - t0) / 1000).toFixed(1)} s, vite build ${((Date.now() - t1) / 1000).toFixed(1)} s`);
-    const site = await openBuilt(dist);
-    try {
-      const done = () => site.errors.length > 0 || site.log.some((l) => l.startsWith('same predictions after reload:'));
-      await expect.poll(done, { timeout: 160_000, interval: 250 }).toBe(true);
-      expect(site.errors, `page errors; console:\n${site.log.join('\n')}`).toEqual([]);
-      const acc = site.log.map((l) => /^test accuracy ([\d.]+)/.exec(l)).find((m) => m);
-      expect(acc, site.log.join('\n')).toBeTruthy();
-      expect(Number(acc![1])).toBeGreaterThanOrEqual(0.95);
-      expect(site.log).toContain('same predictions after reload: true');
-      console.log(`README example (seconds from page load):\n  ${site.times.join('\n  ')}`);
-    } finally {
-      await site.close();
-    }
-  }, SLOW);
+      const t1 = Date.now();
+      const dist = await buildProject({ 'index.html': INDEX_HTML, 'main.ts': example });
+      console.log(`tsc ${((t1 - t0) / 1000).toFixed(1)} s, vite build ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+      const site = await openBuilt(dist);
+      try {
+        const done = () =>
+          site.errors.length > 0 || site.log.some((l) => l.startsWith('same predictions after reload:'));
+        await expect.poll(done, { timeout: 160_000, interval: 250 }).toBe(true);
+        expect(site.errors, `page errors; console:\n${site.log.join('\n')}`).toEqual([]);
+        const acc = site.log.map((l) => /^test accuracy ([\d.]+)/.exec(l)).find((m) => m);
+        expect(acc, site.log.join('\n')).toBeTruthy();
+        expect(Number(acc![1])).toBeGreaterThanOrEqual(0.95);
+        expect(site.log).toContain('same predictions after reload: true');
+        console.log(`README example (seconds from page load):\n  ${site.times.join('\n  ')}`);
+      } finally {
+        await site.close();
+      }
+    },
+    SLOW,
+  );
 });

@@ -16,7 +16,11 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml',
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
 };
 
 export interface Site {
@@ -77,7 +81,11 @@ export function workerLog(page: Page): Promise<FromWorker[]> {
 
 /** Waits until the run ends; throws with the page's error text when it failed. */
 export async function waitForRunEnd(page: Page, timeoutMs: number): Promise<string> {
-  await page.waitForFunction(() => ['done', 'stopped', 'failed'].includes(document.getElementById('status')?.dataset.state ?? ''), null, { timeout: timeoutMs });
+  await page.waitForFunction(
+    () => ['done', 'stopped', 'failed'].includes(document.getElementById('status')?.dataset.state ?? ''),
+    null,
+    { timeout: timeoutMs },
+  );
   const state = await page.locator('#status').getAttribute('data-state');
   if (state === 'failed') throw new Error(`run failed: ${await page.locator('#error').textContent()}`);
   return state ?? '';
@@ -86,8 +94,15 @@ export async function waitForRunEnd(page: Page, timeoutMs: number): Promise<stri
 /** Fails (never skips) when the page found no WebGPU adapter. */
 /** A new page of the app at `?query` (downloads allowed, page errors logged), once its adapter shows;
  *  `init` runs in the page before its scripts. */
-export async function openApp(site: Site, query: string, o: { height?: number; init?: () => void } = {}): Promise<Page> {
-  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: o.height ?? 900 } });
+export async function openApp(
+  site: Site,
+  query: string,
+  o: { height?: number; init?: () => void } = {},
+): Promise<Page> {
+  const context = await site.browser.newContext({
+    acceptDownloads: true,
+    viewport: { width: 1280, height: o.height ?? 900 },
+  });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   if (o.init) await page.addInitScript(o.init);
@@ -97,9 +112,12 @@ export async function openApp(site: Site, query: string, o: { height?: number; i
 }
 
 export async function expectAdapter(page: Page): Promise<string> {
-  await page.waitForFunction(() => document.getElementById('adapter')?.dataset.state !== 'pending', null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.getElementById('adapter')?.dataset.state !== 'pending', null, {
+    timeout: 30_000,
+  });
   const text = (await page.locator('#adapter').textContent()) ?? '';
-  if ((await page.locator('#adapter').getAttribute('data-state')) !== 'ok') throw new Error(`no WebGPU adapter in the page: ${text}`);
+  if ((await page.locator('#adapter').getAttribute('data-state')) !== 'ok')
+    throw new Error(`no WebGPU adapter in the page: ${text}`);
   return text;
 }
 
@@ -110,7 +128,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 type TrainEventOf<T extends string> = Extract<Extract<FromWorker, { type: 'event' }>['event'], { type: T }>;
 
 /** The training events of the latest run (after its last 'ready'). */
-export function runEvents(log: FromWorker[]): { progress: TrainEventOf<'progress'>[]; epochs: TrainEventOf<'epoch'>[]; summary: TrainEventOf<'summary'> | undefined } {
+export function runEvents(log: FromWorker[]): {
+  progress: TrainEventOf<'progress'>[];
+  epochs: TrainEventOf<'epoch'>[];
+  summary: TrainEventOf<'summary'> | undefined;
+} {
   const from = log.map((m) => m.type).lastIndexOf('ready');
   const events = log.slice(from + 1).flatMap((m) => (m.type === 'event' ? [m.event] : []));
   return {

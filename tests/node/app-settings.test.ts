@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkFits, formatBytes } from '../../src/lib/budget.ts';
-import { DEFAULTS, modelSpecFor, parseSettings, resolveLoss, settingsToQuery, trainConfig } from '../../src/app/settings.ts';
+import {
+  DEFAULTS,
+  modelSpecFor,
+  parseSettings,
+  resolveLoss,
+  settingsToQuery,
+  trainConfig,
+} from '../../src/app/settings.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
 import { predict } from '../../src/app/predict.ts';
 import { initParams } from '../../src/init.ts';
@@ -10,17 +17,31 @@ import type { ModelSpec } from '../../src/model.ts';
 describe('web app settings', () => {
   // Test that a share link round-trips every setting and omits the defaults.
   it('round-trips through the query string', () => {
-    const q = 'data=mnist&samples=2000&hidden=64%2C32&activation=tanh&loss=mse&lr=0.05&batchSize=64&epochs=3&seed=7&device=cpu';
+    const q =
+      'data=mnist&samples=2000&hidden=64%2C32&activation=tanh&loss=mse&lr=0.05&batchSize=64&epochs=3&seed=7&device=cpu';
     const { settings, errors } = parseSettings(new URLSearchParams(q));
     expect(errors).toEqual([]);
-    expect(settings).toMatchObject({ data: 'mnist', samples: 2000, hidden: [64, 32], activation: 'tanh', loss: 'mse', lr: 0.05, batchSize: 64, epochs: 3, seed: 7, device: 'cpu' });
+    expect(settings).toMatchObject({
+      data: 'mnist',
+      samples: 2000,
+      hidden: [64, 32],
+      activation: 'tanh',
+      loss: 'mse',
+      lr: 0.05,
+      batchSize: 64,
+      epochs: 3,
+      seed: 7,
+      device: 'cpu',
+    });
     expect(parseSettings(new URLSearchParams(settingsToQuery(settings))).settings).toEqual(settings);
     expect(settingsToQuery(DEFAULTS)).toBe('');
   });
 
   // Test that each bad field gets a message naming it and the value, and falls back to its default.
   it('names every bad value', () => {
-    const { settings, errors } = parseSettings(new URLSearchParams('epochs=abc&hidden=16,x&lr=-1&data=iris&testSplit=1'));
+    const { settings, errors } = parseSettings(
+      new URLSearchParams('epochs=abc&hidden=16,x&lr=-1&data=iris&testSplit=1'),
+    );
     expect(errors).toEqual([
       "data must be one of spiral, moons, circles, xor, mnist, csv, got 'iris'",
       "testSplit must be a fraction in [0, 1), got '1'",
@@ -33,10 +54,19 @@ describe('web app settings', () => {
 
   // Test that the optimizer settings round-trip, reach the backend config, and bad ones are named.
   it('reads the optimizer and regularisation settings', () => {
-    const { settings, errors } = parseSettings(new URLSearchParams('optimizer=rmsprop&beta1=0.5&beta2=0.95&l2=0.2&keepProb=0.6&seed=4'));
+    const { settings, errors } = parseSettings(
+      new URLSearchParams('optimizer=rmsprop&beta1=0.5&beta2=0.95&l2=0.2&keepProb=0.6&seed=4'),
+    );
     expect(errors).toEqual([]);
     expect(parseSettings(new URLSearchParams(settingsToQuery(settings))).settings).toEqual(settings);
-    expect(trainConfig(settings)).toEqual({ optimizer: 'rmsprop', beta1: 0.5, beta2: 0.95, l2: 0.2, keepProb: 0.6, dropoutSeed: 4 });
+    expect(trainConfig(settings)).toEqual({
+      optimizer: 'rmsprop',
+      beta1: 0.5,
+      beta2: 0.95,
+      l2: 0.2,
+      keepProb: 0.6,
+      dropoutSeed: 4,
+    });
     expect(parseSettings(new URLSearchParams('optimizer=lbfgs&beta1=1&beta2=-0.1&l2=-1&keepProb=0')).errors).toEqual([
       "optimizer must be one of sgd, momentum, rmsprop, adam, got 'lbfgs'",
       "beta1 must be a number in [0, 1), got '1'",
@@ -56,9 +86,16 @@ describe('web app settings', () => {
     expect(settingsToQuery(settings)).toBe('hidden=8%2C4&batchNorm=true');
     expect(parseSettings(new URLSearchParams(settingsToQuery(settings))).settings).toEqual(settings);
     expect(parseSettings(new URLSearchParams('batchNorm=false')).settings).toEqual(DEFAULTS);
-    expect(modelSpecFor(settings, 2, 2)).toEqual({ sizes: [2, 8, 4, 1], activation: 'relu', loss: 'bce', batchNorm: true });
+    expect(modelSpecFor(settings, 2, 2)).toEqual({
+      sizes: [2, 8, 4, 1],
+      activation: 'relu',
+      loss: 'bce',
+      batchNorm: true,
+    });
     expect(modelSpecFor(DEFAULTS, 784, 10)).toEqual({ sizes: [784, 32, 32, 10], activation: 'relu', loss: 'ce' });
-    expect(parseSettings(new URLSearchParams('batchNorm=on')).errors).toEqual(["batchNorm must be true or false, got 'on'"]);
+    expect(parseSettings(new URLSearchParams('batchNorm=on')).errors).toEqual([
+      "batchNorm must be true or false, got 'on'",
+    ]);
   });
 
   // Test that 'auto' picks BCE for two classes and CE otherwise, and BCE is refused for more classes.
@@ -73,11 +110,17 @@ describe('web app settings', () => {
     const spec: ModelSpec = { sizes: [784, 100_000, 10], activation: 'relu', loss: 'ce' };
     const limits = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
     const run = { batchSize: 32, rows: { train: 8000, test: 2000, dev: 0 } };
-    expect(() => checkFits(spec, undefined, 'gpu', limits, 'test adapter', run))
-      .toThrow("layer sizes [784,100000,10], batch 32: buffer 'params' needs 303.3 MiB, over test adapter's maxStorageBufferBindingSize of 128.0 MiB");
-    expect(checkFits({ ...spec, sizes: [784, 32, 10] }, undefined, 'gpu', limits, 'test adapter', run)).toEqual({ name: 'train.x', bytes: 8000 * 784 * 4 });
+    expect(() => checkFits(spec, undefined, 'gpu', limits, 'test adapter', run)).toThrow(
+      "layer sizes [784,100000,10], batch 32: buffer 'params' needs 303.3 MiB, over test adapter's maxStorageBufferBindingSize of 128.0 MiB",
+    );
+    expect(checkFits({ ...spec, sizes: [784, 32, 10] }, undefined, 'gpu', limits, 'test adapter', run)).toEqual({
+      name: 'train.x',
+      bytes: 8000 * 784 * 4,
+    });
     // Before any weights exist (createTrainer), the parameter buffer alone.
-    expect(() => checkFits(spec, undefined, 'gpu', limits, 'test adapter')).toThrow("layer sizes [784,100000,10]: buffer 'params' needs 303.3 MiB");
+    expect(() => checkFits(spec, undefined, 'gpu', limits, 'test adapter')).toThrow(
+      "layer sizes [784,100000,10]: buffer 'params' needs 303.3 MiB",
+    );
     expect(formatBytes(1536)).toBe('1.50 KiB');
   });
 });
@@ -106,7 +149,8 @@ describe('runTraining control', () => {
   const n = 64;
   const x = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i));
   const y = Float32Array.from({ length: n }, (_, i) => (Math.sin(2 * i) > 0 ? 1 : 0));
-  const backend = () => CpuBackend.create({ spec, params: initParams(spec, 1), train: { x, y, n }, test: { x, y, n }, maxBatch: 8 });
+  const backend = () =>
+    CpuBackend.create({ spec, params: initParams(spec, 1), train: { x, y, n }, test: { x, y, n }, maxBatch: 8 });
   const opts = { epochs: 5, batchSize: 8, lr: 0.1, seed: 1, shuffle: true, evalEvery: 4 };
 
   // Test that shouldStop ends the run between steps with a summary of the steps done.
@@ -124,7 +168,10 @@ describe('runTraining control', () => {
     let release: () => void = () => {};
     let calls = 0;
     const gate = new Promise<void>((r) => (release = r));
-    const control: LoopControl = { shouldStop: () => false, waitIfPaused: () => (++calls === 3 ? gate : Promise.resolve()) };
+    const control: LoopControl = {
+      shouldStop: () => false,
+      waitIfPaused: () => (++calls === 3 ? gate : Promise.resolve()),
+    };
     const events: TrainEvent[] = [];
     const run = runTraining(backend(), n, n, opts, (e) => events.push(e), { control });
     await new Promise((r) => setTimeout(r, 20));

@@ -54,8 +54,27 @@ describe('parseTrainArgs', () => {
 
   // Test that the CSV flags parse: labels and dropped columns as lists, delimiter names, the task.
   it('parses the CSV flags', () => {
-    const o = parseTrainArgs(['--data', 'd.tsv', '--label', 'y1, y2', '--drop', 'id,0', '--delimiter', 'tab', '--task', 'regression', '--normalize-target']);
-    expect(o).toMatchObject({ data: { kind: 'csv', path: 'd.tsv' }, label: ['y1', 'y2'], drop: ['id', '0'], delimiter: '\t', task: 'regression', normalizeTarget: true });
+    const o = parseTrainArgs([
+      '--data',
+      'd.tsv',
+      '--label',
+      'y1, y2',
+      '--drop',
+      'id,0',
+      '--delimiter',
+      'tab',
+      '--task',
+      'regression',
+      '--normalize-target',
+    ]);
+    expect(o).toMatchObject({
+      data: { kind: 'csv', path: 'd.tsv' },
+      label: ['y1', 'y2'],
+      drop: ['id', '0'],
+      delimiter: '\t',
+      task: 'regression',
+      normalizeTarget: true,
+    });
     expect(parseTrainArgs(['--data', 'd.csv', '--delimiter', ';']).delimiter).toBe(';');
     expect(parseTrainArgs(['--data', 'd.csv', '--delimiter', '\\t']).delimiter).toBe('\t');
   });
@@ -63,12 +82,55 @@ describe('parseTrainArgs', () => {
   // Test that every flag is read, in both the "--flag value" and "--flag=value" forms.
   it('parses every flag in both forms', () => {
     const o = parseTrainArgs([
-      '--data', 'spiral', '--hidden=32, 16,8', '--activation', 'leaky_relu', '--epochs=3', '--batch-size', '7',
-      '--lr', '1e-2', '--seed=0', '--init-seed', '5', '--test-split', '0', '--no-shuffle', '--normalize=minmax', '--device', 'cpu',
-      '--init', 'in.safetensors', '--save=out dir/w.safetensors', '--json', '--samples', '500', '--eval-every=1',
-      '--checkpoint', 'ck.safetensors', '--checkpoint-every=20', '--resume', 'old.safetensors',
-      '--optimizer', 'adam', '--beta1=0.8', '--beta2', '0.99', '--l2', '0.7', '--keep-prob=0.5', '--lr-decay', 'step:0.5:3',
-      '--dev-split', '0.1', '--early-stopping=4', '--batch-norm', '--steps-per-submit', '8', '--matmul', 'tiled',
+      '--data',
+      'spiral',
+      '--hidden=32, 16,8',
+      '--activation',
+      'leaky_relu',
+      '--epochs=3',
+      '--batch-size',
+      '7',
+      '--lr',
+      '1e-2',
+      '--seed=0',
+      '--init-seed',
+      '5',
+      '--test-split',
+      '0',
+      '--no-shuffle',
+      '--normalize=minmax',
+      '--device',
+      'cpu',
+      '--init',
+      'in.safetensors',
+      '--save=out dir/w.safetensors',
+      '--json',
+      '--samples',
+      '500',
+      '--eval-every=1',
+      '--checkpoint',
+      'ck.safetensors',
+      '--checkpoint-every=20',
+      '--resume',
+      'old.safetensors',
+      '--optimizer',
+      'adam',
+      '--beta1=0.8',
+      '--beta2',
+      '0.99',
+      '--l2',
+      '0.7',
+      '--keep-prob=0.5',
+      '--lr-decay',
+      'step:0.5:3',
+      '--dev-split',
+      '0.1',
+      '--early-stopping=4',
+      '--batch-norm',
+      '--steps-per-submit',
+      '8',
+      '--matmul',
+      'tiled',
     ]);
     expect(o).toEqual({
       data: { kind: 'synthetic', name: 'spiral' },
@@ -121,8 +183,20 @@ describe('parseTrainArgs', () => {
   // Test that --sweep is parsed into its spec, with --trials and --save-all, and that a sweep may run
   // on the CPU reference (one trial after another).
   it('parses the sweep flags', () => {
-    const o = parseTrainArgs(['--dev-split', '0.1', '--optimizer', 'adam', '--sweep', 'lr=log:1e-4:1e-1, l2=0,1e-4, beta2=0.99,0.999, seed=1..4',
-      '--trials=20', '--save-all', 'runs', '--device', 'cpu', '--json']);
+    const o = parseTrainArgs([
+      '--dev-split',
+      '0.1',
+      '--optimizer',
+      'adam',
+      '--sweep',
+      'lr=log:1e-4:1e-1, l2=0,1e-4, beta2=0.99,0.999, seed=1..4',
+      '--trials=20',
+      '--save-all',
+      'runs',
+      '--device',
+      'cpu',
+      '--json',
+    ]);
     expect(o).toMatchObject({ trials: 20, saveAll: 'runs', device: 'cpu', json: true });
     expect(o.sweep?.axes.map((a) => [a.param, a.values])).toEqual([
       ['lr', { kind: 'log', min: 1e-4, max: 0.1 }],
@@ -132,8 +206,12 @@ describe('parseTrainArgs', () => {
     ]);
     // A grid needs no --trials; --trials draws some of its points, up to all of them.
     expect(parseTrainArgs(['--dev-split', '0.2', '--sweep=keep-prob=0.5,0.8,1, seed=1..3']).trials).toBeUndefined();
-    expect(parseTrainArgs(['--dev-split', '0.2', '--sweep', 'keep=0.5,0.8,1, seed=1..3', '--trials', '9']).trials).toBe(9);
-    expect(parseTrainArgs(['--dev-split', '0.2', '--optimizer', 'momentum', '--sweep', 'beta1=0.8,0.9']).sweep?.axes).toHaveLength(1);
+    expect(parseTrainArgs(['--dev-split', '0.2', '--sweep', 'keep=0.5,0.8,1, seed=1..3', '--trials', '9']).trials).toBe(
+      9,
+    );
+    expect(
+      parseTrainArgs(['--dev-split', '0.2', '--optimizer', 'momentum', '--sweep', 'beta1=0.8,0.9']).sweep?.axes,
+    ).toHaveLength(1);
   });
 
   // Test that each learning-rate schedule is read into its typed form.
@@ -151,7 +229,10 @@ describe('parseTrainArgs', () => {
     expect(parseTrainArgs(['--data', 'data/iris.CSV']).data).toEqual({ kind: 'csv', path: 'data/iris.CSV' });
     expect(parseTrainArgs(['--data', 'mnist.npz']).data).toEqual({ kind: 'npz', path: 'mnist.npz' });
     expect(parseTrainArgs(['--data', 'tests']).data).toEqual({ kind: 'idx', dir: 'tests' });
-    expect(parseTrainArgs(['--data', 'x.npy', '--labels', 'y.npy'])).toMatchObject({ data: { kind: 'npy', path: 'x.npy' }, labels: 'y.npy' });
+    expect(parseTrainArgs(['--data', 'x.npy', '--labels', 'y.npy'])).toMatchObject({
+      data: { kind: 'npy', path: 'x.npy' },
+      labels: 'y.npy',
+    });
   });
 
   // Test that an empty --hidden or "none" means no hidden layer.
@@ -182,9 +263,15 @@ describe('parseTrainArgs', () => {
     [['--epochs', '2', '--epochs', '3'], '--epochs given more than once'],
     [['--json=yes'], "--json takes no value, got 'yes'"],
     [['--batch-norm=1'], "--batch-norm takes no value, got '1'"],
-    [['--data', 'cifar'], "--data: expected mnist, spiral, moons, circles, xor, a path ending in .csv, .tsv, .npz or .npy, or a directory of IDX files, got 'cifar'"],
+    [
+      ['--data', 'cifar'],
+      "--data: expected mnist, spiral, moons, circles, xor, a path ending in .csv, .tsv, .npz or .npy, or a directory of IDX files, got 'cifar'",
+    ],
     [['--data', 'x.npy'], '--data x.npy holds the features only: give the labels with --labels LABELS.npy'],
-    [['--data', 'a.csv', '--labels', 'y.npy'], '--labels goes with --data FEATURES.npy (other sources hold their labels)'],
+    [
+      ['--data', 'a.csv', '--labels', 'y.npy'],
+      '--labels goes with --data FEATURES.npy (other sources hold their labels)',
+    ],
     [['--data', 'x.npy', '--labels', 'y.csv'], "--labels: expected a path ending in .npy, got 'y.csv'"],
     [['--hidden', '128,0'], "--hidden: each width must be a positive integer, got '0' in '128,0'"],
     [['--hidden', '128,,64'], "--hidden: each width must be a positive integer, got '' in '128,,64'"],
@@ -222,28 +309,85 @@ describe('parseTrainArgs', () => {
     [['--steps-per-submit', '0'], "--steps-per-submit: expected an integer in [1, 1024], got '0'"],
     [['--steps-per-submit', '2000'], "--steps-per-submit: expected an integer in [1, 1024], got '2000'"],
     [['--matmul', 'naive'], "--matmul: expected one of tiled, tiled8, blocked, auto, got 'naive'"],
-    [['--data', 'd.csv', '--task', 'ranking'], "--task: expected one of auto, classification, regression, got 'ranking'"],
-    [['--data', 'd.csv', '--delimiter', '"'], "--delimiter: expected , ; tab or another single character (not a quote), got '\"'"],
-    [['--data', 'd.csv', '--delimiter', '::'], "--delimiter: expected , ; tab or another single character (not a quote), got '::'"],
-    [['--data', 'd.csv', '--label', 'a,,b'], "--label: expected column names or 0-based indices separated by commas, got 'a,,b'"],
-    [['--data', 'moons', '--label', 'y', '--normalize-target'], '--label, --normalize-target: for --data PATH.csv only'],
+    [
+      ['--data', 'd.csv', '--task', 'ranking'],
+      "--task: expected one of auto, classification, regression, got 'ranking'",
+    ],
+    [
+      ['--data', 'd.csv', '--delimiter', '"'],
+      "--delimiter: expected , ; tab or another single character (not a quote), got '\"'",
+    ],
+    [
+      ['--data', 'd.csv', '--delimiter', '::'],
+      "--delimiter: expected , ; tab or another single character (not a quote), got '::'",
+    ],
+    [
+      ['--data', 'd.csv', '--label', 'a,,b'],
+      "--label: expected column names or 0-based indices separated by commas, got 'a,,b'",
+    ],
+    [
+      ['--data', 'moons', '--label', 'y', '--normalize-target'],
+      '--label, --normalize-target: for --data PATH.csv only',
+    ],
     [['--trials', '10'], '--trials: for a hyperparameter search only (add --sweep SPEC)'],
-    [['--trials', '10', '--save-all', 'runs'], '--trials, --save-all: for a hyperparameter search only (add --sweep SPEC)'],
-    [['--sweep', 'lr=0.1,0.01'], '--sweep ranks the trials by dev loss: add --dev-split F with 0 < F < 1 (the test split stays out of the choice)'],
-    [['--dev-split', '0.1', '--sweep', ''], "--sweep: empty: expected NAME=VALUES"],
+    [
+      ['--trials', '10', '--save-all', 'runs'],
+      '--trials, --save-all: for a hyperparameter search only (add --sweep SPEC)',
+    ],
+    [
+      ['--sweep', 'lr=0.1,0.01'],
+      '--sweep ranks the trials by dev loss: add --dev-split F with 0 < F < 1 (the test split stays out of the choice)',
+    ],
+    [['--dev-split', '0.1', '--sweep', ''], '--sweep: empty: expected NAME=VALUES'],
     [['--dev-split', '0.1', '--sweep', 'lr=0.1,0'], "--sweep: lr must be > 0, got '0' in 'lr=0.1,0'"],
-    [['--dev-split', '0.1', '--sweep', 'momentum=0.9'], "--sweep: unknown parameter 'momentum' in 'momentum=0.9'; known: lr, l2, keep (also keep-prob, keepProb), beta1, beta2, seed"],
-    [['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1'], "--sweep: 'lr=log:1e-4:1e-1' is a continuous range, so this is a random search: give the number of trials (--trials N)"],
-    [['--dev-split', '0.1', '--sweep', 'seed=1..5000'], '--sweep: the grid has 5000 points (seed 5000), more than 4096'],
-    [['--dev-split', '0.1', '--sweep', 'seed=1..4', '--trials', '5'], '--sweep: 5 trials asked of a grid of 4 points (seed 4)'],
-    [['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1', '--trials', '0'], "--trials: expected an integer in [1, 4096], got '0'"],
-    [['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1', '--trials', '4097'], "--trials: expected an integer in [1, 4096], got '4097'"],
-    [['--dev-split', '0.1', '--sweep', 'seed=1..4', '--save-all='], '--save-all: expected a file path, got an empty string'],
-    [['--dev-split', '0.1', '--sweep', 'seed=1..4', '--checkpoint', 'c.safetensors'], '--checkpoint: not with --sweep (a checkpoint holds one run)'],
-    [['--dev-split', '0.1', '--sweep', 'seed=1..4', '--resume', 'c.safetensors', '--checkpoint-every', '9'], '--checkpoint-every, --resume: not with --sweep (a checkpoint holds one run)'],
-    [['--dev-split', '0.1', '--sweep', 'lr=0.1,0.01, beta1=0.8,0.9'], "--sweep: 'beta1=0.8,0.9' has no effect with --optimizer sgd (beta1 is used by momentum and adam)"],
-    [['--dev-split', '0.1', '--optimizer', 'momentum', '--sweep', 'beta2=0.99,0.999'], "--sweep: 'beta2=0.99,0.999' has no effect with --optimizer momentum (beta2 is used by rmsprop and adam)"],
-    [['--dev-split', '0.1', '--hidden', 'none', '--sweep', 'keep-prob=0.5,1'], "--sweep: 'keep-prob=0.5,1' has no effect without hidden layers (dropout is on hidden layers only)"],
+    [
+      ['--dev-split', '0.1', '--sweep', 'momentum=0.9'],
+      "--sweep: unknown parameter 'momentum' in 'momentum=0.9'; known: lr, l2, keep (also keep-prob, keepProb), beta1, beta2, seed",
+    ],
+    [
+      ['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1'],
+      "--sweep: 'lr=log:1e-4:1e-1' is a continuous range, so this is a random search: give the number of trials (--trials N)",
+    ],
+    [
+      ['--dev-split', '0.1', '--sweep', 'seed=1..5000'],
+      '--sweep: the grid has 5000 points (seed 5000), more than 4096',
+    ],
+    [
+      ['--dev-split', '0.1', '--sweep', 'seed=1..4', '--trials', '5'],
+      '--sweep: 5 trials asked of a grid of 4 points (seed 4)',
+    ],
+    [
+      ['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1', '--trials', '0'],
+      "--trials: expected an integer in [1, 4096], got '0'",
+    ],
+    [
+      ['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1', '--trials', '4097'],
+      "--trials: expected an integer in [1, 4096], got '4097'",
+    ],
+    [
+      ['--dev-split', '0.1', '--sweep', 'seed=1..4', '--save-all='],
+      '--save-all: expected a file path, got an empty string',
+    ],
+    [
+      ['--dev-split', '0.1', '--sweep', 'seed=1..4', '--checkpoint', 'c.safetensors'],
+      '--checkpoint: not with --sweep (a checkpoint holds one run)',
+    ],
+    [
+      ['--dev-split', '0.1', '--sweep', 'seed=1..4', '--resume', 'c.safetensors', '--checkpoint-every', '9'],
+      '--checkpoint-every, --resume: not with --sweep (a checkpoint holds one run)',
+    ],
+    [
+      ['--dev-split', '0.1', '--sweep', 'lr=0.1,0.01, beta1=0.8,0.9'],
+      "--sweep: 'beta1=0.8,0.9' has no effect with --optimizer sgd (beta1 is used by momentum and adam)",
+    ],
+    [
+      ['--dev-split', '0.1', '--optimizer', 'momentum', '--sweep', 'beta2=0.99,0.999'],
+      "--sweep: 'beta2=0.99,0.999' has no effect with --optimizer momentum (beta2 is used by rmsprop and adam)",
+    ],
+    [
+      ['--dev-split', '0.1', '--hidden', 'none', '--sweep', 'keep-prob=0.5,1'],
+      "--sweep: 'keep-prob=0.5,1' has no effect without hidden layers (dropout is on hidden layers only)",
+    ],
   ];
   for (const [argv, message] of bad) {
     // Test that a bad command line is rejected with a message naming the flag and the value.

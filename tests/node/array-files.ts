@@ -29,16 +29,36 @@ export function encodeValues(descr: string, values: ArrayLike<number>): Uint8Arr
     const x = values[i]!;
     const at = i * size;
     switch (code) {
-      case 'u1': v.setUint8(at, x); break;
-      case 'i1': v.setInt8(at, x); break;
-      case 'u2': v.setUint16(at, x, little); break;
-      case 'i2': v.setInt16(at, x, little); break;
-      case 'u4': v.setUint32(at, x, little); break;
-      case 'i4': v.setInt32(at, x, little); break;
-      case 'u8': v.setBigUint64(at, BigInt(x), little); break;
-      case 'i8': v.setBigInt64(at, BigInt(x), little); break;
-      case 'f4': v.setFloat32(at, x, little); break;
-      case 'f8': v.setFloat64(at, x, little); break;
+      case 'u1':
+        v.setUint8(at, x);
+        break;
+      case 'i1':
+        v.setInt8(at, x);
+        break;
+      case 'u2':
+        v.setUint16(at, x, little);
+        break;
+      case 'i2':
+        v.setInt16(at, x, little);
+        break;
+      case 'u4':
+        v.setUint32(at, x, little);
+        break;
+      case 'i4':
+        v.setInt32(at, x, little);
+        break;
+      case 'u8':
+        v.setBigUint64(at, BigInt(x), little);
+        break;
+      case 'i8':
+        v.setBigInt64(at, BigInt(x), little);
+        break;
+      case 'f4':
+        v.setFloat32(at, x, little);
+        break;
+      case 'f8':
+        v.setFloat64(at, x, little);
+        break;
     }
   }
   return out;
@@ -46,7 +66,12 @@ export function encodeValues(descr: string, values: ArrayLike<number>): Uint8Arr
 
 /** A .npy file as np.save writes it: magic, version, header length, the dict padded with spaces to a
  *  '\n' so the data starts on a multiple of 64 bytes, then the data. */
-export function npyFile(descr: string, shape: readonly number[], data: Uint8Array, o: { fortran?: boolean; version?: 1 | 2 } = {}): Uint8Array {
+export function npyFile(
+  descr: string,
+  shape: readonly number[],
+  data: Uint8Array,
+  o: { fortran?: boolean; version?: 1 | 2 } = {},
+): Uint8Array {
   const version = o.version ?? 1;
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   let dict = `{'descr': '${descr}', 'fortran_order': ${o.fortran ? 'True' : 'False'}, 'shape': (${dims}), }`;
@@ -64,11 +89,18 @@ export function npyFile(descr: string, shape: readonly number[], data: Uint8Arra
 }
 
 /** A .npy of `values` with the given descr and shape. */
-export const npy = (descr: string, shape: readonly number[], values: ArrayLike<number>, o: { fortran?: boolean; version?: 1 | 2 } = {}): Uint8Array =>
-  npyFile(descr, shape, encodeValues(descr, values), o);
+export const npy = (
+  descr: string,
+  shape: readonly number[],
+  values: ArrayLike<number>,
+  o: { fortran?: boolean; version?: 1 | 2 } = {},
+): Uint8Array => npyFile(descr, shape, encodeValues(descr, values), o);
 
 /** A zip archive of the members, stored (np.savez) or deflated (np.savez_compressed). */
-export function zipFile(members: readonly { name: string; data: Uint8Array }[], method: 'stored' | 'deflated'): Uint8Array {
+export function zipFile(
+  members: readonly { name: string; data: Uint8Array }[],
+  method: 'stored' | 'deflated',
+): Uint8Array {
   const locals: Uint8Array[] = [];
   const centrals: Uint8Array[] = [];
   let offset = 0;
@@ -122,7 +154,10 @@ export function zipFile(members: readonly { name: string; data: Uint8Array }[], 
 
 /** An .npz of named .npy files. */
 export const npzFile = (arrays: Record<string, Uint8Array>, method: 'stored' | 'deflated'): Uint8Array =>
-  zipFile(Object.entries(arrays).map(([k, data]) => ({ name: `${k}.npy`, data })), method);
+  zipFile(
+    Object.entries(arrays).map(([k, data]) => ({ name: `${k}.npy`, data })),
+    method,
+  );
 
 /** A Dataset's pixels in [0, 1] as the uint8 values they came from (checked by the caller). */
 export const pixelBytes = (d: Dataset): Uint8Array => Uint8Array.from(d.x, (v) => Math.round(v * 255));
@@ -130,7 +165,8 @@ export const pixelBytes = (d: Dataset): Uint8Array => Uint8Array.from(d.x, (v) =
 /** The four MNIST-layout IDX files of images [n][side][side] in `dir`, gzipped or not. */
 export function writeIdxDir(dir: string, train: Dataset, test: Dataset, side: number, gz: boolean): void {
   mkdirSync(dir, { recursive: true });
-  const put = (name: string, bytes: Uint8Array) => writeFileSync(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(bytes) : bytes);
+  const put = (name: string, bytes: Uint8Array) =>
+    writeFileSync(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(bytes) : bytes);
   put('train-images-idx3-ubyte', idxFile([train.n, side, side], pixelBytes(train)));
   put('train-labels-idx1-ubyte', idxFile([train.n], Uint8Array.from(train.labels)));
   put('t10k-images-idx3-ubyte', idxFile([test.n, side, side], pixelBytes(test)));
@@ -138,7 +174,22 @@ export function writeIdxDir(dir: string, train: Dataset, test: Dataset, side: nu
 }
 
 /** Keras's mnist.npz layout: x_train [n][side][side] uint8 (or the float32 values), y_train uint8, and the same for test. */
-export function kerasNpz(train: Dataset, test: Dataset, side: number, pixels: 'uint8' | 'float32', method: 'stored' | 'deflated'): Uint8Array {
-  const x = (d: Dataset) => (pixels === 'uint8' ? npyFile('|u1', [d.n, side, side], pixelBytes(d)) : npy('<f4', [d.n, side, side], d.x));
-  return npzFile({ x_train: x(train), y_train: npyFile('|u1', [train.n], Uint8Array.from(train.labels)), x_test: x(test), y_test: npyFile('|u1', [test.n], Uint8Array.from(test.labels)) }, method);
+export function kerasNpz(
+  train: Dataset,
+  test: Dataset,
+  side: number,
+  pixels: 'uint8' | 'float32',
+  method: 'stored' | 'deflated',
+): Uint8Array {
+  const x = (d: Dataset) =>
+    pixels === 'uint8' ? npyFile('|u1', [d.n, side, side], pixelBytes(d)) : npy('<f4', [d.n, side, side], d.x);
+  return npzFile(
+    {
+      x_train: x(train),
+      y_train: npyFile('|u1', [train.n], Uint8Array.from(train.labels)),
+      x_test: x(test),
+      y_test: npyFile('|u1', [test.n], Uint8Array.from(test.labels)),
+    },
+    method,
+  );
 }

@@ -75,7 +75,10 @@ describe('tuneWith', () => {
   const corrupt: [string, unknown][] = [
     ['not an object', 'blocked'],
     ['null', null],
-    ['stale: another shader hash', { key: tuneKey(ADAPTER, ['old source']), family: 'tiled', ms: { tiled: 5, blocked: 9, tiled8: 7 } }],
+    [
+      'stale: another shader hash',
+      { key: tuneKey(ADAPTER, ['old source']), family: 'tiled', ms: { tiled: 5, blocked: 9, tiled8: 7 } },
+    ],
     ['a family missing from ms', { key: KEY, family: 'tiled', ms: { tiled: 5 } }],
     ['a time that is not a number', { key: KEY, family: 'tiled', ms: { tiled: 5, blocked: '9', tiled8: 7 } }],
     ['a NaN time', { key: KEY, family: 'tiled', ms: { tiled: 5, blocked: NaN, tiled8: 7 } }],
@@ -98,7 +101,10 @@ describe('tuneWith', () => {
   // Test that a store that cannot be read or written costs a measurement, never the run.
   for (const broken of ['load', 'save'] as const) {
     it(`survives a store whose ${broken} throws`, async () => {
-      const { store, calls } = memoryStore(broken === 'load' ? { key: KEY, family: 'blocked', ms: TIMES } : undefined, broken);
+      const { store, calls } = memoryStore(
+        broken === 'load' ? { key: KEY, family: 'blocked', ms: TIMES } : undefined,
+        broken,
+      );
       const m = measurer();
       const r = await tuneWith(KEY, ADAPTER, store, m.fn);
       expect(r).toMatchObject({ family: 'blocked', source: 'measured' });
@@ -123,7 +129,11 @@ describe('CLI tune cache file', () => {
   });
 
   // Test that a file that is not JSON, or not our layout, reads as empty and is replaced by the next save.
-  const bad: [string, string][] = [['truncated JSON', '{"version":1,"adapters":{"x'], ['an array', '[1,2]'], ['adapters not an object', '{"adapters":"x"}']];
+  const bad: [string, string][] = [
+    ['truncated JSON', '{"version":1,"adapters":{"x'],
+    ['an array', '[1,2]'],
+    ['adapters not an object', '{"adapters":"x"}'],
+  ];
   for (const [what, text] of bad) {
     it(`reads ${what} as empty and rewrites it`, () => {
       const path = join(dir, `${what.replace(/\W+/g, '-')}.json`);

@@ -3,7 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { BN_EPSILON, BN_MOMENTUM, paramCount, type ModelSpec } from '../../src/model.ts';
 import { initParams } from '../../src/init.ts';
-import { decodeSafetensors, paramsFromSafetensors, paramsToSafetensors, specFromSafetensors } from '../../src/io/safetensors.ts';
+import {
+  decodeSafetensors,
+  paramsFromSafetensors,
+  paramsToSafetensors,
+  specFromSafetensors,
+} from '../../src/io/safetensors.ts';
 import { batchNormBackward, batchNormForward, batchNormInference } from '../../src/reference/ops.ts';
 import { forward, toParams64, trainStep, zeroState } from '../../src/reference/mlp.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
@@ -34,7 +39,7 @@ describe('batch norm twins', () => {
   // Test that inference mode uses the given running stats, not the batch's, with γ and β applied.
   it('batchNormInference uses the running stats', () => {
     const a = batchNormInference(f64([3, 5]), f64([2]), f64([1]), f64([1]), f64([4 - BN_EPSILON]), 2, 1, 'linear');
-    expect(Array.from(a)).toEqual([2 * (3 - 1) / 2 + 1, 2 * (5 - 1) / 2 + 1]);
+    expect(Array.from(a)).toEqual([(2 * (3 - 1)) / 2 + 1, (2 * (5 - 1)) / 2 + 1]);
   });
   // Test that the backward matches finite differences of Σ c·A over every input, γ and β.
   it('batchNormBackward matches finite differences', () => {
@@ -45,11 +50,16 @@ describe('batch norm twins', () => {
     const beta = Float64Array.from({ length: cols }, () => rng.normal() * 0.3);
     const c = Float64Array.from({ length: rows * cols }, () => rng.normal()); // dJ/dA for J = Σ c·A
     const run = [new Float64Array(cols), new Float64Array(cols).fill(1)] as const;
-    const J = () => batchNormForward(z, gamma, beta, run[0], run[1], rows, cols, 'sigmoid').a.reduce((s, v, i) => s + v * c[i]!, 0);
+    const J = () =>
+      batchNormForward(z, gamma, beta, run[0], run[1], rows, cols, 'sigmoid').a.reduce((s, v, i) => s + v * c[i]!, 0);
     const f = batchNormForward(z, gamma, beta, run[0], run[1], rows, cols, 'sigmoid');
     const g = batchNormBackward(c, f.a, f.xhat, gamma, f.istd, rows, cols, 'sigmoid');
     const eps = 1e-6;
-    for (const [theta, grad] of [[z, g.dZ], [gamma, g.dGamma], [beta, g.dBeta]] as const) {
+    for (const [theta, grad] of [
+      [z, g.dZ],
+      [gamma, g.dGamma],
+      [beta, g.dBeta],
+    ] as const) {
       for (let i = 0; i < theta.length; i++) {
         const o = theta[i]!;
         theta[i] = o + eps;
@@ -86,7 +96,15 @@ describe('batch norm in the reference network', () => {
     for (const opt of [undefined, 'adam'] as const) {
       const p = toParams64(initParams(spec, 1));
       const state = zeroState(p);
-      const r = trainStep(spec, p, x, y, rows, 0.1, opt ? { config: resolveConfig({ optimizer: opt, l2: 0.5 }), state, t: 1 } : undefined);
+      const r = trainStep(
+        spec,
+        p,
+        x,
+        y,
+        rows,
+        0.1,
+        opt ? { config: resolveConfig({ optimizer: opt, l2: 0.5 }), state, t: 1 } : undefined,
+      );
       expect(r.grads.bn?.[0]?.dGamma.length).toBe(5);
       expect(Array.from(r.grads.db[0]!)).toEqual([0, 0, 0, 0, 0]);
       expect(Array.from(p[0]!.bias)).toEqual([0, 0, 0, 0, 0]);
@@ -105,7 +123,11 @@ describe('batch norm in the reference network', () => {
     const p = toParams64(initParams(spec, 1));
     for (let i = 0; i < 400; i++) {
       const { bn } = forward(spec, p, x, rows);
-      for (const [l, c] of bn.entries()) if (c) { p[l]!.bn!.mean.set(c.runMean); p[l]!.bn!.var.set(c.runVar); }
+      for (const [l, c] of bn.entries())
+        if (c) {
+          p[l]!.bn!.mean.set(c.runMean);
+          p[l]!.bn!.var.set(c.runVar);
+        }
     }
     const a = (mode: 'train' | 'eval') => forward(spec, p, x, rows, undefined, mode).a.at(-1)!;
     const [t, e] = [a('train'), a('eval')];
@@ -122,17 +144,28 @@ describe('batch norm in the reference network', () => {
     expect(names.filter((n) => n.startsWith('layers.2.'))).toEqual(['layers.2.weight', 'layers.2.bias']);
     expect(specFromSafetensors(bytes)).toEqual(spec);
     expect(paramsFromSafetensors(bytes, spec)).toEqual(p);
-    expect(() => paramsFromSafetensors(bytes, { ...spec, batchNorm: false })).toThrow(/layers\.0\.bn_gamma.*not part of the model/);
+    expect(() => paramsFromSafetensors(bytes, { ...spec, batchNorm: false })).toThrow(
+      /layers\.0\.bn_gamma.*not part of the model/,
+    );
     const plain = { ...spec, batchNorm: undefined };
     const plainBytes = paramsToSafetensors(plain, initParams(plain, 2));
-    expect(decodeSafetensors(plainBytes).metadata.architecture).toBe('{"sizes":[3,5,4,2],"activation":"tanh","loss":"ce"}');
+    expect(decodeSafetensors(plainBytes).metadata.architecture).toBe(
+      '{"sizes":[3,5,4,2],"activation":"tanh","loss":"ce"}',
+    );
     expect(() => paramsFromSafetensors(plainBytes, spec)).toThrow(/layers\.0\.bn_gamma: missing from the file/);
   });
 
   // Test that CpuBackend evaluates with the running stats and keeps them (float64) in its exact state.
   it('CpuBackend: evaluate in inference mode, running stats in readState/writeState', async () => {
     const data = { x: Float32Array.from(x), y: Float32Array.from(y), n: rows };
-    const init = { spec, params: initParams(spec, 1), train: data, test: data, maxBatch: 4, config: { optimizer: 'adam' as const } };
+    const init = {
+      spec,
+      params: initParams(spec, 1),
+      train: data,
+      test: data,
+      maxBatch: 4,
+      config: { optimizer: 'adam' as const },
+    };
     const a = CpuBackend.create(init);
     a.step(0, 4, 0.05);
     a.step(4, 4, 0.05);

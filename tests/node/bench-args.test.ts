@@ -4,7 +4,9 @@ import { benchRequest, parseBenchArgs } from '../../src/cli/bench.ts';
 describe('bench arguments', () => {
   // Test that --steps-per-submit takes a list into the request and --only keeps the matching configurations.
   it('--steps-per-submit and --only', () => {
-    const req = benchRequest(parseBenchArgs(['--steps-per-submit', '1,2,16', '--only', '784-128-10 b64,12288', '--no-sweep']));
+    const req = benchRequest(
+      parseBenchArgs(['--steps-per-submit', '1,2,16', '--only', '784-128-10 b64,12288', '--no-sweep']),
+    );
     expect(req.stepsPerSubmit).toEqual([1, 2, 16]);
     expect(req.configs.map((c) => c.name)).toEqual(['784-128-10 b64', '12288-20-7-5-1 b209']);
     expect(benchRequest(parseBenchArgs([])).stepsPerSubmit).toBeUndefined();
@@ -23,20 +25,32 @@ describe('bench arguments', () => {
     expect(benchRequest(parseBenchArgs([])).hostCost).toEqual({ blocks: 9, blockSteps: 50, blockMs: 5000 });
     expect(benchRequest(parseBenchArgs(['--no-host-cost'])).hostCost).toBeUndefined();
     expect(benchRequest(parseBenchArgs(['--engines', 'tfjs-wasm'])).hostCost).toBeUndefined();
-    const only = benchRequest(parseBenchArgs(['--host-only', '--host-steps', '10000', '--host-blocks', '7', '--host-block', '20']));
+    const only = benchRequest(
+      parseBenchArgs(['--host-only', '--host-steps', '10000', '--host-blocks', '7', '--host-block', '20']),
+    );
     expect(only.hostCost).toEqual({ blocks: 7, blockSteps: 20, blockMs: 5000, flatSteps: 10000 });
     expect(only.engines).toEqual([]);
     expect(only.configs.map((c) => c.group)).toEqual(['issue', 'issue', 'issue', 'issue']);
     expect(only.matmulSizes).toEqual([]);
     expect(only.kernels).toBe(false);
-    expect(() => parseBenchArgs(['--host-only', '--no-host-cost'])).toThrow('--host-only and --no-host-cost ask for opposite things');
-    expect(() => parseBenchArgs(['--host-steps', '100', '--engines', 'cpu-reference'])).toThrow('--host-steps measures our webgpu engine');
+    expect(() => parseBenchArgs(['--host-only', '--no-host-cost'])).toThrow(
+      '--host-only and --no-host-cost ask for opposite things',
+    );
+    expect(() => parseBenchArgs(['--host-steps', '100', '--engines', 'cpu-reference'])).toThrow(
+      '--host-steps measures our webgpu engine',
+    );
   });
 
   // Test that bad values are refused with the flag and the value named.
   it('rejects bad values', () => {
-    expect(() => parseBenchArgs(['--family', 'fast'])).toThrow("--family: expected one of tiled, tiled8, blocked, got 'fast'");
-    expect(() => parseBenchArgs(['--steps-per-submit', '0,4'])).toThrow("--steps-per-submit: each value must be a positive integer, got '0' in '0,4'");
-    expect(() => benchRequest(parseBenchArgs(['--only', 'nope']))).toThrow(/--only nope: no configuration matches \(names: 784-128-10 b64, /);
+    expect(() => parseBenchArgs(['--family', 'fast'])).toThrow(
+      "--family: expected one of tiled, tiled8, blocked, got 'fast'",
+    );
+    expect(() => parseBenchArgs(['--steps-per-submit', '0,4'])).toThrow(
+      "--steps-per-submit: each value must be a positive integer, got '0' in '0,4'",
+    );
+    expect(() => benchRequest(parseBenchArgs(['--only', 'nope']))).toThrow(
+      /--only nope: no configuration matches \(names: 784-128-10 b64, /,
+    );
   });
 });

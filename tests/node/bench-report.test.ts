@@ -3,21 +3,49 @@ import type { BenchResults, Engine, StepResult } from '../../src/bench/protocol.
 import { derive, hostLines, textSummary } from '../../src/bench/report.ts';
 
 const step = (engine: Engine, blocksMs: number[]): StepResult => ({
-  config: '784-128-10 b64', group: 'issue', sizes: [784, 128, 10], batch: 64, engine, adapter: engine, setupMs: 1, firstStepMs: 1,
-  msPerStep: [...blocksMs].sort((a, b) => a - b)[1]!, blocksMs, stepsPerBlock: 10, firstStepOnly: false, samplesPerSecond: 1, gflops: 1, flopsPerStep: 1,
+  config: '784-128-10 b64',
+  group: 'issue',
+  sizes: [784, 128, 10],
+  batch: 64,
+  engine,
+  adapter: engine,
+  setupMs: 1,
+  firstStepMs: 1,
+  msPerStep: [...blocksMs].sort((a, b) => a - b)[1]!,
+  blocksMs,
+  stepsPerBlock: 10,
+  firstStepOnly: false,
+  samplesPerSecond: 1,
+  gflops: 1,
+  flopsPerStep: 1,
 });
 
 const results = (steps: StepResult[]): BenchResults => ({
-  date: '2026-11-30', adapter: 'google swiftshader', features: [], userAgent: 'test', hardwareConcurrency: 2, crossOriginIsolated: true,
+  date: '2026-11-30',
+  adapter: 'google swiftshader',
+  features: [],
+  userAgent: 'test',
+  hardwareConcurrency: 2,
+  crossOriginIsolated: true,
   tfjs: { version: '4.22.0', wasmSimd: true, wasmThreads: true, wasmThreadsCount: 1 },
-  autotune: { family: 'blocked', ms: { tiled: 2, tiled8: 2, blocked: 1 }, source: 'measured', seconds: 1 }, family: 'blocked', steps, kernels: [], submitSweep: [], hostCost: [], notes: [],
+  autotune: { family: 'blocked', ms: { tiled: 2, tiled8: 2, blocked: 1 }, source: 'measured', seconds: 1 },
+  family: 'blocked',
+  steps,
+  kernels: [],
+  submitSweep: [],
+  hostCost: [],
+  notes: [],
 });
 
 describe('bench report', () => {
   // Test that the bench / plain TF.js ratio is the median of the per-round ratios (rounds timed in turns),
   // so a slow round that hits both engines alike does not move it, and that the summary prints it.
   it('tfjs-wasm against tfjs-wasm-plain', () => {
-    const res = results([step('webgpu', [10, 10, 10]), step('tfjs-wasm', [7, 14, 7.2]), step('tfjs-wasm-plain', [7, 14, 6.8])]);
+    const res = results([
+      step('webgpu', [10, 10, 10]),
+      step('tfjs-wasm', [7, 14, 7.2]),
+      step('tfjs-wasm-plain', [7, 14, 6.8]),
+    ]);
     const d = derive(res);
     expect(d.tfjsVsPlain).toHaveLength(1);
     expect(d.tfjsVsPlain[0]!.ratio).toBeCloseTo(1, 10);
@@ -30,9 +58,34 @@ describe('bench report', () => {
   // the long-run line compares the first and last blocks.
   it('host cost lines', () => {
     const perStep = { dispatches: 9, bindGroupSets: 9, bufferWrites: 0, submits: 1 };
-    const lines = hostLines([{ config: '784-128-10 b64', sizes: [784, 128, 10], batch: 64, adapter: 'google swiftshader', stepsPerSubmit: 1,
-      jsMsPerStep: 0.25, meanMsPerStep: 0.25, blocksMs: [0.3, 0.25, 0.2], stepsPerBlock: 50, firstAfterDrainMs: 0.5, stepWallMs: 18, perStep }],
-    { config: '784-128-10 b64', steps: 3000, reportSteps: 1000, chunkSteps: 50, blocksMs: [0.2, 0.25, 0.3], blocksMeanMs: [0.2, 0.25, 0.4], perStep, wallS: 60 }).join('\n');
+    const lines = hostLines(
+      [
+        {
+          config: '784-128-10 b64',
+          sizes: [784, 128, 10],
+          batch: 64,
+          adapter: 'google swiftshader',
+          stepsPerSubmit: 1,
+          jsMsPerStep: 0.25,
+          meanMsPerStep: 0.25,
+          blocksMs: [0.3, 0.25, 0.2],
+          stepsPerBlock: 50,
+          firstAfterDrainMs: 0.5,
+          stepWallMs: 18,
+          perStep,
+        },
+      ],
+      {
+        config: '784-128-10 b64',
+        steps: 3000,
+        reportSteps: 1000,
+        chunkSteps: 50,
+        blocksMs: [0.2, 0.25, 0.3],
+        blocksMeanMs: [0.2, 0.25, 0.4],
+        perStep,
+        wallS: 60,
+      },
+    ).join('\n');
     expect(lines).toMatch(/784-128-10 b64 +0\.2500 +0\.2000–0\.3000 +0\.2500 +3×50 +0\.500 +9 +9 +0 +1 +18\.0/);
     expect(lines).toContain('first 0.2000, last 0.3000 (last / first 1.50)');
     expect(lines).toContain('first 0.2000, last 0.4000 (last / first 2.00)');

@@ -18,7 +18,17 @@ describe('checkpoint and --resume', () => {
       const resumed = join(dir, `resumed-${device}.safetensors`);
       expect(runTrain([...base, '--device', device, '--epochs', '6', '--save', full]).code).toBe(0);
       // 240 training rows, batch 64: 4 steps an epoch. The last checkpoint of 12 steps is at step 10, mid-epoch 3.
-      const r1 = runTrain([...base, '--device', device, '--epochs', '3', '--checkpoint', ck, '--checkpoint-every', '5']);
+      const r1 = runTrain([
+        ...base,
+        '--device',
+        device,
+        '--epochs',
+        '3',
+        '--checkpoint',
+        ck,
+        '--checkpoint-every',
+        '5',
+      ]);
       expect(r1.stderr).toBe('');
       expect(r1.code).toBe(0);
       const r2 = runTrain([...base, '--device', device, '--epochs', '6', '--resume', ck, '--save', resumed]);
@@ -49,7 +59,20 @@ describe('checkpoint and --resume', () => {
     // Test that batch norm's running mean and variance (and γ, β, Adam's moments) survive a resume
     // bit-for-bit, and that the checkpoint cannot be resumed without --batch-norm.
     it(`resumes batch norm + Adam bit-for-bit on --device ${device}`, () => {
-      const args = [...base.filter((a) => !['0.5', '--lr', '16', '--hidden'].includes(a)), '--hidden', '16,8', '--batch-norm', '--optimizer', 'adam', '--lr', '0.01', '--keep-prob', '0.9', '--device', device];
+      const args = [
+        ...base.filter((a) => !['0.5', '--lr', '16', '--hidden'].includes(a)),
+        '--hidden',
+        '16,8',
+        '--batch-norm',
+        '--optimizer',
+        'adam',
+        '--lr',
+        '0.01',
+        '--keep-prob',
+        '0.9',
+        '--device',
+        device,
+      ];
       const full = join(dir, `bn-full-${device}.safetensors`);
       const ck = join(dir, `bn-ck-${device}.safetensors`);
       const resumed = join(dir, `bn-resumed-${device}.safetensors`);

@@ -58,7 +58,20 @@ describe('train command: divergence', () => {
   // Test that a diverging run exits 1 naming the steps, and --save still writes the last good (here: initial) weights.
   it('NaN loss stops training and keeps the last good weights', () => {
     const save = join(dir, 'diverged.safetensors');
-    const r = runTrain(['--data', 'moons', '--hidden', '16', '--lr', '1e12', '--epochs', '3', '--device', 'cpu', '--save', save]);
+    const r = runTrain([
+      '--data',
+      'moons',
+      '--hidden',
+      '16',
+      '--lr',
+      '1e12',
+      '--epochs',
+      '3',
+      '--device',
+      'cpu',
+      '--save',
+      save,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/loss is (NaN|Infinity) in steps \d+\.\.\d+ \(epoch \d\).*restored to those after step 0/);
     const spec = { sizes: [2, 16, 1], activation: 'relu', loss: 'bce' } as const;
@@ -71,7 +84,23 @@ describe('train command: training', () => {
   // Test that the CPU reference trains moons well past chance, with JSON events and saved weights that load back.
   it('--device cpu on moons, --json, --save', () => {
     const save = join(dir, 'moons-cpu.safetensors');
-    const r = runTrain(['--data', 'moons', '--samples', '400', '--hidden', '16', '--epochs', '30', '--lr', '0.5', '--device', 'cpu', '--json', '--save', save]);
+    const r = runTrain([
+      '--data',
+      'moons',
+      '--samples',
+      '400',
+      '--hidden',
+      '16',
+      '--epochs',
+      '30',
+      '--lr',
+      '0.5',
+      '--device',
+      'cpu',
+      '--json',
+      '--save',
+      save,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const ev = events(r.stdout);
@@ -81,27 +110,69 @@ describe('train command: training', () => {
     expect(summary.type).toBe('summary');
     expect(summary.device).toBe('cpu');
     expect(summary.testAccuracy as number).toBeGreaterThan(0.85);
-    const params = paramsFromSafetensors(new Uint8Array(readFileSync(save)), { sizes: [2, 16, 1], activation: 'relu', loss: 'bce' });
+    const params = paramsFromSafetensors(new Uint8Array(readFileSync(save)), {
+      sizes: [2, 16, 1],
+      activation: 'relu',
+      loss: 'bce',
+    });
     expect(params[0]!.weight.length).toBe(32);
   });
   for (const device of ['cpu', 'gpu'] as const) {
     // Test that --batch-norm trains spiral on both devices and saves γ, β and the running stats.
     it(`--batch-norm on spiral, --device ${device}`, () => {
       const save = join(dir, `spiral-bn-${device}.safetensors`);
-      const r = runTrain(['--data', 'spiral', '--samples', '600', '--hidden', '64,64', '--epochs', '30', '--lr', '0.5', '--batch-size', '32', '--batch-norm', '--device', device, '--json', '--save', save]);
+      const r = runTrain([
+        '--data',
+        'spiral',
+        '--samples',
+        '600',
+        '--hidden',
+        '64,64',
+        '--epochs',
+        '30',
+        '--lr',
+        '0.5',
+        '--batch-size',
+        '32',
+        '--batch-norm',
+        '--device',
+        device,
+        '--json',
+        '--save',
+        save,
+      ]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const summary = events(r.stdout).at(-1)!;
       expect(summary.trainAccuracy as number).toBeGreaterThan(0.9);
       expect(summary.testAccuracy as number).toBeGreaterThan(0.85);
-      const params = paramsFromSafetensors(new Uint8Array(readFileSync(save)), { sizes: [2, 64, 64, 3], activation: 'relu', loss: 'ce', batchNorm: true });
+      const params = paramsFromSafetensors(new Uint8Array(readFileSync(save)), {
+        sizes: [2, 64, 64, 3],
+        activation: 'relu',
+        loss: 'ce',
+        batchNorm: true,
+      });
       expect(params[1]!.bn!.var.some((v) => v !== 1)).toBe(true);
       expect(params[0]!.bias.every((v) => v === 0)).toBe(true); // unused with batch norm, never updated
     });
   }
   // Test that WebGPU training on spiral (3 classes, softmax) learns it and reports the adapter.
   it('--device gpu on spiral', () => {
-    const r = runTrain(['--data', 'spiral', '--samples', '600', '--hidden', '64,64', '--epochs', '60', '--lr', '0.5', '--batch-size', '32', '--json']);
+    const r = runTrain([
+      '--data',
+      'spiral',
+      '--samples',
+      '600',
+      '--hidden',
+      '64,64',
+      '--epochs',
+      '60',
+      '--lr',
+      '0.5',
+      '--batch-size',
+      '32',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = events(r.stdout).at(-1)!;
@@ -124,9 +195,12 @@ describe('train command: training', () => {
       expect(r.code).toBe(0);
       const tune = events(r.stdout).filter((e) => e.type === 'autotune');
       expect(tune.length).toBe(1);
-      return { tune: tune[0]!, file: JSON.parse(readFileSync(cache, 'utf8')) as { adapters: Record<string, { key: string; family: string }> } };
+      return {
+        tune: tune[0]!,
+        file: JSON.parse(readFileSync(cache, 'utf8')) as { adapters: Record<string, { key: string; family: string }> },
+      };
     });
-    const [first, second] = runs as [typeof runs[0], typeof runs[0]];
+    const [first, second] = runs as [(typeof runs)[0], (typeof runs)[0]];
     expect(first.tune.source).toBe('measured');
     expect(second.tune).toMatchObject({ source: 'cached', family: first.tune.family, ms: first.tune.ms });
     expect(second.file).toEqual(first.file); // a hit writes nothing

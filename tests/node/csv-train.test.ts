@@ -13,12 +13,25 @@ const dir = mkdtempSync(join(tmpdir(), 'csv-train-'));
 // Iris-like: three species as Gaussian clusters in four measurements, 50 rows each, shuffled; a quoted
 // header with spaces, CRLF line ends, an id column, some quoted species names.
 const rng = new Rng(5);
-const centres: Record<string, number[]> = { setosa: [5.0, 3.4, 1.5, 0.2], versicolor: [5.9, 2.8, 4.3, 1.3], virginica: [6.6, 3.0, 5.6, 2.0] };
-const irisRows = Object.entries(centres).flatMap(([species, c]) => Array.from({ length: 50 }, () => [...c.map((m) => (m + 0.25 * rng.normal()).toFixed(2)), species]));
+const centres: Record<string, number[]> = {
+  setosa: [5.0, 3.4, 1.5, 0.2],
+  versicolor: [5.9, 2.8, 4.3, 1.3],
+  virginica: [6.6, 3.0, 5.6, 2.0],
+};
+const irisRows = Object.entries(centres).flatMap(([species, c]) =>
+  Array.from({ length: 50 }, () => [...c.map((m) => (m + 0.25 * rng.normal()).toFixed(2)), species]),
+);
 const order = rng.permutation(irisRows.length);
 const iris = join(dir, 'iris.csv');
-writeFileSync(iris, ['"id","sepal length","sepal width","petal length","petal width","species"',
-  ...Array.from(order, (r, i) => [String(i), ...irisRows[r]!.slice(0, 4), i % 2 ? `"${irisRows[r]![4]}"` : irisRows[r]![4]!].join(','))].join('\r\n') + '\r\n');
+writeFileSync(
+  iris,
+  [
+    '"id","sepal length","sepal width","petal length","petal width","species"',
+    ...Array.from(order, (r, i) =>
+      [String(i), ...irisRows[r]!.slice(0, 4), i % 2 ? `"${irisRows[r]![4]}"` : irisRows[r]![4]!].join(','),
+    ),
+  ].join('\r\n') + '\r\n',
+);
 
 // y = sin(x1) + 0.5·x2² + noise (σ 0.1), 3000 rows.
 const fnRows = Array.from({ length: 3000 }, () => {
@@ -34,7 +47,26 @@ describe('CSV data from the command line', () => {
   // names appear in the output, in the saved model's metadata and in predict's report.
   it('iris-like: text classes, quoted header, CRLF', () => {
     const model = join(dir, 'iris.safetensors');
-    const r = runTrain(['--data', iris, '--drop', 'id', '--hidden', '16', '--epochs', '60', '--batch-size', '16', '--lr', '0.1', '--normalize', 'standard', '--device', 'cpu', '--save', model]);
+    const r = runTrain([
+      '--data',
+      iris,
+      '--drop',
+      'id',
+      '--hidden',
+      '16',
+      '--epochs',
+      '60',
+      '--batch-size',
+      '16',
+      '--lr',
+      '0.1',
+      '--normalize',
+      'standard',
+      '--device',
+      'cpu',
+      '--save',
+      model,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('task: classification (auto: text labels in "species")');
@@ -62,13 +94,48 @@ describe('CSV data from the command line', () => {
   // in the targets' units.
   it('regression of a known function: test R² >= 0.95 on the GPU, the same through predict', () => {
     const model = join(dir, 'fn.safetensors');
-    const r = runTrain(['--data', fn, '--hidden', '32,32', '--activation', 'tanh', '--optimizer', 'adam', '--lr', '0.01', '--epochs', '40', '--batch-size', '32',
-      '--normalize', 'standard', '--normalize-target', '--matmul', 'blocked', '--json', '--save', model], 400_000);
+    const r = runTrain(
+      [
+        '--data',
+        fn,
+        '--hidden',
+        '32,32',
+        '--activation',
+        'tanh',
+        '--optimizer',
+        'adam',
+        '--lr',
+        '0.01',
+        '--epochs',
+        '40',
+        '--batch-size',
+        '32',
+        '--normalize',
+        'standard',
+        '--normalize-target',
+        '--matmul',
+        'blocked',
+        '--json',
+        '--save',
+        model,
+      ],
+      400_000,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const ev = events(r.stdout);
-    expect(ev.find((e) => e.type === 'data')).toEqual({ type: 'data', task: 'regression', reason: 'auto: the label column "y" holds non-integer numbers', targetNames: ['y'] });
-    expect(ev.some((e) => e.type === 'progress' && typeof e.r2 === 'number' && typeof e.rmse === 'number' && typeof e.mae === 'number')).toBe(true);
+    expect(ev.find((e) => e.type === 'data')).toEqual({
+      type: 'data',
+      task: 'regression',
+      reason: 'auto: the label column "y" holds non-integer numbers',
+      targetNames: ['y'],
+    });
+    expect(
+      ev.some(
+        (e) =>
+          e.type === 'progress' && typeof e.r2 === 'number' && typeof e.rmse === 'number' && typeof e.mae === 'number',
+      ),
+    ).toBe(true);
     const summary = ev.at(-1)!;
     expect(summary).toMatchObject({ type: 'summary', device: 'gpu', trainAccuracy: null, testAccuracy: null });
     expect(summary.testR2).toBeGreaterThanOrEqual(0.95);

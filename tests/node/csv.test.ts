@@ -26,7 +26,9 @@ describe('parseCsv', () => {
 
   // Test that labels with a gap (a class that never appears) are refused, naming the missing classes.
   it('refuses gaps in the classes', () => {
-    expect(() => parseCsv('a,y\n1,0\n2,3.0\n', 'gap.csv')).toThrow('gap.csv: labels must be 0..k-1 with every class present; the largest label is 3 but no row has label 1, 2');
+    expect(() => parseCsv('a,y\n1,0\n2,3.0\n', 'gap.csv')).toThrow(
+      'gap.csv: labels must be 0..k-1 with every class present; the largest label is 3 but no row has label 1, 2',
+    );
     expect(() => parseCsv('a,y\n1,1\n2,2\n', 'onebased.csv')).toThrow(/no row has label 0 \(1-based labels\?\)/);
   });
 
@@ -50,11 +52,23 @@ describe('parseCsv', () => {
     ['a NaN cell', 'a,label\nNaN,0\n1,1\n', /line 2, column "a": value must be finite, got NaN/],
     ['an Inf cell', 'a,label\n1,0\n-inf,1\n', /line 3, column "a": value must be finite, got -inf/],
     ['a value overflowing float32', 'a,label\n1e39,0\n1,1\n', /line 2, column "a": value 1e39 does not fit in float32/],
-    ['a negative label', 'a,label\n1,0\n2,-1\n', /line 3, column "label": label must be a non-negative integer, got -1/],
+    [
+      'a negative label',
+      'a,label\n1,0\n2,-1\n',
+      /line 3, column "label": label must be a non-negative integer, got -1/,
+    ],
     ['a huge label', 'a,label\n1,0\n2,123456\n', /line 3, column "label": label 123456 is too large/],
-    ['a single class', 'a,label\n1,1\n2,1\n', /label column "label" needs at least 2 distinct classes, found only class 1/],
+    [
+      'a single class',
+      'a,label\n1,1\n2,1\n',
+      /label column "label" needs at least 2 distinct classes, found only class 1/,
+    ],
     ['a quoted field that is not a number', 'a,b,label\n1,2,0\n1,"2,5",0\n', /line 3, column "b": not a number: '2,5'/],
-    ['a text feature column', 'name,b,label\nann,2,0\nbob,3,1\n', /line 2, column "name": text in a feature column \('ann'\): features must be numbers; leave the column out with --drop name/],
+    [
+      'a text feature column',
+      'name,b,label\nann,2,0\nbob,3,1\n',
+      /line 2, column "name": text in a feature column \('ann'\): features must be numbers; leave the column out with --drop name/,
+    ],
     ['an unterminated quote', 'a,b,label\n1,2,0\n3,"4,1\n5,6,0\n', /line 3: a quoted field is never closed/],
     ['a duplicate column name', 'a,b,a\n1,2,0\n', /line 1: column 3 has the same name as column 1 \("a"\)/],
   ];
@@ -71,7 +85,9 @@ describe('parseCsv', () => {
     expect(r.task).toBe('regression');
     expect(r.reason).toMatch(/"label" holds non-integer numbers \(line 3: 1\.5\)/);
     expect([...r.dataset.y!]).toEqual([0, 1.5]);
-    expect(() => parseCsv('a,label\n1,0\n2,1.5\n', 'frac.csv', { task: 'classification' })).toThrow(/frac\.csv line 3, column "label": label must be a non-negative integer, got 1\.5/);
+    expect(() => parseCsv('a,label\n1,0\n2,1.5\n', 'frac.csv', { task: 'classification' })).toThrow(
+      /frac\.csv line 3, column "label": label must be a non-negative integer, got 1\.5/,
+    );
   });
 
   // Test that a quoted header and quoted numbers parse.
@@ -86,7 +102,8 @@ describe('parseCsv', () => {
 describe('parseCsv: RFC 4180 and real files', () => {
   // Test that quoted fields keep delimiters, doubled quotes and line breaks, with a quoted header, CRLF and a BOM.
   it('quotes, CRLF, BOM', () => {
-    const text = '\uFEFF"sepal length","note, free",species\r\n5.1,"a ""quoted"" word",setosa\r\n"6.2","two\r\nlines",virginica\r\n4.9,x,setosa\r\n';
+    const text =
+      '\uFEFF"sepal length","note, free",species\r\n5.1,"a ""quoted"" word",setosa\r\n"6.2","two\r\nlines",virginica\r\n4.9,x,setosa\r\n';
     const r = readCsv(text, 'q.csv', { drop: ['note, free'] });
     expect(r.dataset.featureNames).toEqual(['sepal length']);
     expect([...r.dataset.x]).toEqual([Math.fround(5.1), Math.fround(6.2), Math.fround(4.9)]);
@@ -98,9 +115,13 @@ describe('parseCsv: RFC 4180 and real files', () => {
   // Test that error lines stay physical lines when a quoted field spans several.
   it('physical line numbers after a multi-line field', () => {
     const text = 'note,b,label\n"one\ntwo\nthree",1,0\nok,2,1\n"x, y",3\n';
-    expect(() => parseCsv(text, 'ml.csv', { drop: ['note'] })).toThrow(/^ml\.csv line 6: expected 3 columns \(note,b,label\), got 2$/);
+    expect(() => parseCsv(text, 'ml.csv', { drop: ['note'] })).toThrow(
+      /^ml\.csv line 6: expected 3 columns \(note,b,label\), got 2$/,
+    );
     const crlf = 'note,b,label\r\n"one\r\ntwo",1,0\r\nok,zz,1\r\n';
-    expect(() => parseCsv(crlf, 'ml.csv', { drop: ['note'] })).toThrow(/^ml\.csv line 4, column "b": not a number: 'zz'$/);
+    expect(() => parseCsv(crlf, 'ml.csv', { drop: ['note'] })).toThrow(
+      /^ml\.csv line 4, column "b": not a number: 'zz'$/,
+    );
   });
 
   // Test that ';' and tab are sniffed, a ',' inside a ';' file's cells is not taken for the delimiter, and a delimiter can be forced.
@@ -108,7 +129,9 @@ describe('parseCsv: RFC 4180 and real files', () => {
     expect([...parseCsv('a;b;label\n1;2;0\n3;4;1\n', 's.csv').x]).toEqual([1, 2, 3, 4]);
     expect([...parseCsv('a\tb\tlabel\n1\t2\t0\n3\t4\t1\n', 't.tsv').x]).toEqual([1, 2, 3, 4]);
     expect(readCsv('a;b;label\n"1,5";2;0\n3;4;1\n', 's.csv', { drop: ['a'] }).delimiter).toBe(';');
-    expect(() => parseCsv('a;b;label\n1;2;0\n3;4;1\n', 's.csv', { delimiter: ',' })).toThrow(/line 1: need at least 2 columns/);
+    expect(() => parseCsv('a;b;label\n1;2;0\n3;4;1\n', 's.csv', { delimiter: ',' })).toThrow(
+      /line 1: need at least 2 columns/,
+    );
     expect([...parseCsv('a|b|label\n1|2|0\n3|4|1\n', 'p.csv', { delimiter: '|' }).labels]).toEqual([0, 1]);
   });
 
@@ -125,9 +148,13 @@ describe('parseCsv: RFC 4180 and real files', () => {
     expect(two.task).toBe('regression');
     expect(two.dataset.targetNames).toEqual(['z', 'b']);
     expect([...two.dataset.y!]).toEqual([0.25, 2, 0.5, 4]);
-    expect(() => parseCsv(text, 'c.csv', { label: 'kind' })).toThrow('c.csv: no label column "kind" (the columns are id, y, a, b, z)');
+    expect(() => parseCsv(text, 'c.csv', { label: 'kind' })).toThrow(
+      'c.csv: no label column "kind" (the columns are id, y, a, b, z)',
+    );
     expect(() => parseCsv(text, 'c.csv', { label: 9 })).toThrow(/no label column 9: 5 columns, indices 0\.\.4/);
-    expect(() => parseCsv(text, 'c.csv', { drop: ['nope'] })).toThrow(/--drop "nope": no such column \(the columns are id, y, a, b, z\)/);
+    expect(() => parseCsv(text, 'c.csv', { drop: ['nope'] })).toThrow(
+      /--drop "nope": no such column \(the columns are id, y, a, b, z\)/,
+    );
   });
 
   // Test that text classes are numbered in sorted order, known class names map by name, and regression on text is refused.
@@ -136,17 +163,26 @@ describe('parseCsv: RFC 4180 and real files', () => {
     expect(d.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
     expect([...d.labels]).toEqual([2, 0, 1, 0]);
     expect(d.classes).toBe(3);
-    expect(() => parseCsv('x,kind\n1,a\n2,b\n', 'k.csv', { task: 'regression' })).toThrow(/--task regression needs numbers, but the label column "kind" holds text/);
-    expect(() => parseCsv('x,kind\n1,a\n2,a\n', 'k.csv')).toThrow(/needs at least 2 distinct classes, found only class 'a'/);
+    expect(() => parseCsv('x,kind\n1,a\n2,b\n', 'k.csv', { task: 'regression' })).toThrow(
+      /--task regression needs numbers, but the label column "kind" holds text/,
+    );
+    expect(() => parseCsv('x,kind\n1,a\n2,a\n', 'k.csv')).toThrow(
+      /needs at least 2 distinct classes, found only class 'a'/,
+    );
     const known = parseCsv('x,kind\n1,b\n2,a\n', 'k.csv', { classNames: ['b', 'a'] });
     expect([...known.labels]).toEqual([0, 1]);
-    expect(() => parseCsv('x,kind\n1,b\n2,c\n', 'k.csv', { classNames: ['b', 'a'] })).toThrow(/line 3, column "kind": unknown class 'c' \(the model knows b, a\)/);
+    expect(() => parseCsv('x,kind\n1,b\n2,c\n', 'k.csv', { classNames: ['b', 'a'] })).toThrow(
+      /line 3, column "kind": unknown class 'c' \(the model knows b, a\)/,
+    );
   });
 
   // Test that the reader gives the same data set however the text is cut into pushes (a stream's chunks),
   // quoted multi-line fields across the cuts included.
   it('chunk boundaries do not matter', () => {
-    const rows = Array.from({ length: 300 }, (_, r) => `${r * 0.5},"c, ${r}\nnext",${r % 3 === 0 ? 'a' : r % 3 === 1 ? '"b ""x"""' : 'c'}`);
+    const rows = Array.from(
+      { length: 300 },
+      (_, r) => `${r * 0.5},"c, ${r}\nnext",${r % 3 === 0 ? 'a' : r % 3 === 1 ? '"b ""x"""' : 'c'}`,
+    );
     const text = 'v,"t",k\r\n' + rows.join('\r\n') + '\r\n';
     const o: CsvOptions = { drop: ['t'] };
     const whole = parseCsv(text, 'w.csv', o);
@@ -177,11 +213,22 @@ describe('parseCsv: RFC 4180 and real files', () => {
     const texts = [
       'a;b;kind\r\n1.25;-3;cat\r\n+.5;7e-3;dog\r\n0.000001;-0;cat\r\n12345678901234567890;1.;dog\r\n\r\n',
       'a,b,label\n1,2,0\n 3 ,4.5,1\n5,6,2\n',
-      'a,b,label\n1,2,0\n3,0x1F,1\n', 'a,b,label\n1,2,0\n\n3,4,1\n', 'a,b,label\n1,2,0\n3,4\n', 'a,b,label\n1,2,0\n3,,1\n',
-      'a,b,label\n1,2,0.5\n3,4,1\n', 'a\tb\tlabel\n1\t2\t0\n3\t4\t1', 'a,b,label\n1e39,2,0\n', 'a,b,label\nx,2,0\n',
+      'a,b,label\n1,2,0\n3,0x1F,1\n',
+      'a,b,label\n1,2,0\n\n3,4,1\n',
+      'a,b,label\n1,2,0\n3,4\n',
+      'a,b,label\n1,2,0\n3,,1\n',
+      'a,b,label\n1,2,0.5\n3,4,1\n',
+      'a\tb\tlabel\n1\t2\t0\n3\t4\t1',
+      'a,b,label\n1e39,2,0\n',
+      'a,b,label\nx,2,0\n',
     ];
     for (const text of texts) expect(read(text, true), text).toEqual(read(text, false));
-    expect(read(texts[0]!, true)).toMatchObject({ dataset: { classNames: ['cat', 'dog'], x: new Float32Array([1.25, -3, 0.5, 7e-3, 1e-6, -0, 12345678901234567890, 1]) } });
+    expect(read(texts[0]!, true)).toMatchObject({
+      dataset: {
+        classNames: ['cat', 'dog'],
+        x: new Float32Array([1.25, -3, 0.5, 7e-3, 1e-6, -0, 12345678901234567890, 1]),
+      },
+    });
   });
 
   // Test that a file streamed from disk in 1 MiB chunks (a BOM, UTF-8 class names cut across chunks,
@@ -189,7 +236,11 @@ describe('parseCsv: RFC 4180 and real files', () => {
   it('readCsvFile streams a file as parseCsv reads its text', () => {
     const dir = mkdtempSync(join(tmpdir(), 'csv-'));
     const names = ['café', 'größe'];
-    const rows = Array.from({ length: 60000 }, (_, r) => `${(r % 97) * 0.25},${r % 13 === 0 ? `"${r}"` : r},${r % 3 === 2 ? '"naïve, ""quoted"""' : names[r % 3]}`);
+    const rows = Array.from(
+      { length: 60000 },
+      (_, r) =>
+        `${(r % 97) * 0.25},${r % 13 === 0 ? `"${r}"` : r},${r % 3 === 2 ? '"naïve, ""quoted"""' : names[r % 3]}`,
+    );
     const text = '\uFEFFx,y,name\n' + rows.join('\n') + '\n';
     const path = join(dir, 'big.csv');
     writeFileSync(path, text);
@@ -197,10 +248,11 @@ describe('parseCsv: RFC 4180 and real files', () => {
     const fromFile = readCsvFile(path).dataset;
     expect(fromFile).toEqual(parseCsv(text, path));
     expect(fromFile.classNames).toEqual(['café', 'größe', 'naïve, "quoted"']);
-    expect(() => readCsvFile(join(dir, 'missing.csv'))).toThrow(/--data .*missing\.csv: cannot read the file \(ENOENT\)/);
+    expect(() => readCsvFile(join(dir, 'missing.csv'))).toThrow(
+      /--data .*missing\.csv: cannot read the file \(ENOENT\)/,
+    );
   });
 });
-
 
 describe('normalize (fitNormalization, applyNormalization)', () => {
   // Test that standardisation uses the train mean/std for both splits and leaves a constant column finite.

@@ -49,7 +49,8 @@ describe('synthetic', () => {
       if (r > 1e-6) expect(Math.abs(x - r * Math.sin(t)) + Math.abs(y - r * Math.cos(t))).toBeLessThan(1e-5);
     }
     const c = circles(10, 0, 0.3, 1);
-    for (let i = 0; i < c.n; i++) expect(Math.hypot(c.x[2 * i]!, c.x[2 * i + 1]!)).toBeCloseTo(c.labels[i] === 0 ? 1 : 0.3, 5);
+    for (let i = 0; i < c.n; i++)
+      expect(Math.hypot(c.x[2 * i]!, c.x[2 * i + 1]!)).toBeCloseTo(c.labels[i] === 0 ? 1 : 0.3, 5);
     const m = moons(20, 0, 1);
     for (let i = 0; i < m.n; i++) {
       const [x, y] = [m.x[2 * i]!, m.x[2 * i + 1]!];

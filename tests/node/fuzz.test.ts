@@ -32,18 +32,33 @@ function safetensorsHeader(src: Uint8Array, b: number[], rng: Rng): void {
 
 /** Edits: overwrite, delete, insert, truncate, a byte of the first 8, and a format-specific edit of its
  *  header (`header`, safetensors' JSON by default). */
-function mutateBytes(src: Uint8Array, rng: Rng, header: (src: Uint8Array, b: number[], rng: Rng) => void = safetensorsHeader): Uint8Array {
+function mutateBytes(
+  src: Uint8Array,
+  rng: Rng,
+  header: (src: Uint8Array, b: number[], rng: Rng) => void = safetensorsHeader,
+): Uint8Array {
   const b = Array.from(src);
   const edits = 1 + rng.int(4);
   for (let k = 0; k < edits; k++) {
     const at = rng.int(b.length + 1);
     switch (rng.int(6)) {
-      case 0: b[at] = rng.int(256); break; // overwrite
-      case 1: b.splice(at, 1 + rng.int(16)); break; // delete
-      case 2: b.splice(at, 0, ...Array.from({ length: 1 + rng.int(8) }, () => rng.int(256))); break; // insert
-      case 3: b.length = rng.int(b.length); break; // truncate
-      case 4: b[rng.int(8)] = rng.int(256); break; // header length field
-      default: header(src, b, rng);
+      case 0:
+        b[at] = rng.int(256);
+        break; // overwrite
+      case 1:
+        b.splice(at, 1 + rng.int(16));
+        break; // delete
+      case 2:
+        b.splice(at, 0, ...Array.from({ length: 1 + rng.int(8) }, () => rng.int(256)));
+        break; // insert
+      case 3:
+        b.length = rng.int(b.length);
+        break; // truncate
+      case 4:
+        b[rng.int(8)] = rng.int(256);
+        break; // header length field
+      default:
+        header(src, b, rng);
     }
   }
   return Uint8Array.from(b);
@@ -83,12 +98,20 @@ describe('fuzz: CSV reader', () => {
     const rng = new Rng(7);
     const alphabet = '0123456789,;\t.-eE\n\r "abNaIf';
     const kinds = ['cat', 'dog', '"bird, small"', '"say ""hi"""'];
-    const files = [',', ';', '\t'].flatMap((d) => [true, false].map((quoted) => {
-      const rows = Array.from({ length: 30 }, (_, r) => [(rng.next() * 10 - 5).toFixed(r % 7), r % 6 === 0 ? rng.next().toExponential(2) : (rng.next() * 100).toFixed(1),
-        quoted ? (r % 4 === 0 ? '"two\nlines"' : `"n${d}${r}"`) : `n${r}`, r % 5 === 0 ? (quoted ? kinds[r % 4]! : 'cat') : String(r % 3)].join(d));
-      const header = quoted ? ['x1', '"x 2"', 'note', 'label'] : ['x1', 'x 2', 'note', 'label'];
-      return [header.join(d), ...rows].join(d === ';' ? '\r\n' : '\n') + '\n';
-    }));
+    const files = [',', ';', '\t'].flatMap((d) =>
+      [true, false].map((quoted) => {
+        const rows = Array.from({ length: 30 }, (_, r) =>
+          [
+            (rng.next() * 10 - 5).toFixed(r % 7),
+            r % 6 === 0 ? rng.next().toExponential(2) : (rng.next() * 100).toFixed(1),
+            quoted ? (r % 4 === 0 ? '"two\nlines"' : `"n${d}${r}"`) : `n${r}`,
+            r % 5 === 0 ? (quoted ? kinds[r % 4]! : 'cat') : String(r % 3),
+          ].join(d),
+        );
+        const header = quoted ? ['x1', '"x 2"', 'note', 'label'] : ['x1', 'x 2', 'note', 'label'];
+        return [header.join(d), ...rows].join(d === ';' ? '\r\n' : '\n') + '\n';
+      }),
+    );
     const check = (text: string, pieces?: number, scan = true): unknown => {
       try {
         const r = new CsvReader('fuzz.csv', { drop: ['note'] }, undefined, scan);
@@ -105,10 +128,17 @@ describe('fuzz: CSV reader', () => {
       for (let k = 0; k < edits; k++) {
         const at = rng.int(c.length + 1);
         switch (rng.int(4)) {
-          case 0: c[at] = alphabet[rng.int(alphabet.length)]!; break;
-          case 1: c.splice(at, 1 + rng.int(6)); break;
-          case 2: c.splice(at, 0, alphabet[rng.int(alphabet.length)]!); break;
-          default: c.length = rng.int(c.length);
+          case 0:
+            c[at] = alphabet[rng.int(alphabet.length)]!;
+            break;
+          case 1:
+            c.splice(at, 1 + rng.int(6));
+            break;
+          case 2:
+            c.splice(at, 0, alphabet[rng.int(alphabet.length)]!);
+            break;
+          default:
+            c.length = rng.int(c.length);
         }
       }
       const text = c.join('');
@@ -144,7 +174,10 @@ function expectConsistent(d: Dataset, context: string): void {
   expect(d.x.length, context).toBe(d.n * d.features);
   expect(d.labels.length, context).toBe(d.n);
   expect(d.x.every(Number.isFinite), context).toBe(true);
-  expect(d.labels.every((l) => l < d.classes), context).toBe(true);
+  expect(
+    d.labels.every((l) => l < d.classes),
+    context,
+  ).toBe(true);
   expect(d.classes, context).toBeGreaterThanOrEqual(2);
 }
 
@@ -171,8 +204,22 @@ describe('fuzz: IDX reader', () => {
     const rng = new Rng(11);
     const names = ['train-images', 'train-labels', 't10k-images', 't10k-labels'] as const;
     const good = [
-      idxFile([30, 3, 3], Uint8Array.from({ length: 270 }, () => rng.int(256))), idxFile([30], Uint8Array.from({ length: 30 }, (_, i) => i % 3)),
-      idxFile([8, 3, 3], Uint8Array.from({ length: 72 }, () => rng.int(256))), idxFile([8], Uint8Array.from({ length: 8 }, (_, i) => i % 3)),
+      idxFile(
+        [30, 3, 3],
+        Uint8Array.from({ length: 270 }, () => rng.int(256)),
+      ),
+      idxFile(
+        [30],
+        Uint8Array.from({ length: 30 }, (_, i) => i % 3),
+      ),
+      idxFile(
+        [8, 3, 3],
+        Uint8Array.from({ length: 72 }, () => rng.int(256)),
+      ),
+      idxFile(
+        [8],
+        Uint8Array.from({ length: 8 }, (_, i) => i % 3),
+      ),
     ];
     const header = (src: Uint8Array, b: number[], r: Rng) => nearMarkers([[0, 0, 8]], 16)(src, b, r);
     let loaded = 0;
@@ -202,11 +249,31 @@ describe('fuzz: .npz reader', () => {
   it(`${CASES} mutated files`, () => {
     const rng = new Rng(13);
     const arrays = {
-      x_train: npy('<f4', [20, 3], Array.from({ length: 60 }, () => rng.next() * 4 - 2)), y_train: npy('<i8', [20], Array.from({ length: 20 }, (_, i) => i % 3)),
-      x_test: npy('<f4', [6, 3], Array.from({ length: 18 }, () => rng.next())), y_test: npy('|u1', [6], [0, 1, 2, 0, 1, 2]),
+      x_train: npy(
+        '<f4',
+        [20, 3],
+        Array.from({ length: 60 }, () => rng.next() * 4 - 2),
+      ),
+      y_train: npy(
+        '<i8',
+        [20],
+        Array.from({ length: 20 }, (_, i) => i % 3),
+      ),
+      x_test: npy(
+        '<f4',
+        [6, 3],
+        Array.from({ length: 18 }, () => rng.next()),
+      ),
+      y_test: npy('|u1', [6], [0, 1, 2, 0, 1, 2]),
     };
     const good = [npzFile(arrays, 'stored'), npzFile(arrays, 'deflated')];
-    const header = nearMarkers([[0x50, 0x4b], [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]], 64); // 'PK' records, \x93NUMPY headers
+    const header = nearMarkers(
+      [
+        [0x50, 0x4b],
+        [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59],
+      ],
+      64,
+    ); // 'PK' records, \x93NUMPY headers
     let loaded = 0;
     const t0 = performance.now();
     for (let i = 0; i < CASES; i++) {
@@ -230,7 +297,18 @@ describe('fuzz: .npy reader', () => {
   // the file: most edits land in the Python-dict header (descr, fortran_order, shape).
   it(`${CASES} mutated files`, () => {
     const rng = new Rng(17);
-    const good = [npy('<f8', [12, 2, 2], Array.from({ length: 48 }, () => rng.next())), npy('>i4', [12], Array.from({ length: 12 }, (_, i) => i % 4))];
+    const good = [
+      npy(
+        '<f8',
+        [12, 2, 2],
+        Array.from({ length: 48 }, () => rng.next()),
+      ),
+      npy(
+        '>i4',
+        [12],
+        Array.from({ length: 12 }, (_, i) => i % 4),
+      ),
+    ];
     const header = (src: Uint8Array, b: number[], r: Rng) => {
       const i = 10 + r.int(src[8]! + 256 * src[9]!);
       b[i] = "0123456789(), :'<>|=fiucbOTrueFalse{}".charCodeAt(r.int(37));
@@ -239,9 +317,16 @@ describe('fuzz: .npy reader', () => {
     for (let i = 0; i < CASES; i++) {
       const files = good.slice();
       const which = rng.int(2);
-      files[which] = mutateBytes(good[which]!, rng, rng.int(2) === 0 ? header : (src, b, r) => nearMarkers([[0x93]], 10)(src, b, r));
+      files[which] = mutateBytes(
+        good[which]!,
+        rng,
+        rng.int(2) === 0 ? header : (src, b, r) => nearMarkers([[0x93]], 10)(src, b, r),
+      );
       try {
-        expectConsistentSource(npyPairSource({ bytes: files[0]!, where: 'fuzz-x.npy' }, { bytes: files[1]!, where: 'fuzz-y.npy' }).data, `case ${i}`);
+        expectConsistentSource(
+          npyPairSource({ bytes: files[0]!, where: 'fuzz-x.npy' }, { bytes: files[1]!, where: 'fuzz-y.npy' }).data,
+          `case ${i}`,
+        );
         loaded++;
       } catch (e) {
         expectCleanError(e, `case ${i}`);

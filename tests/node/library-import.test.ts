@@ -9,7 +9,14 @@ describe('library entry', () => {
     expect((globalThis as { GPUBufferUsage?: unknown }).GPUBufferUsage).toBeUndefined();
     const lib = await import('../../src/index.ts');
     const d = lib.splitDataset(lib.toyDataset('moons', 400, 1), { testSplit: 0.25, seed: 1 });
-    const t = await lib.createTrainer({ inputs: 2, hidden: [16, 16], classes: 2, device: 'cpu', optimizer: 'adam', normalize: 'standard' });
+    const t = await lib.createTrainer({
+      inputs: 2,
+      hidden: [16, 16],
+      classes: 2,
+      device: 'cpu',
+      optimizer: 'adam',
+      normalize: 'standard',
+    });
     const s = await t.fit(lib.labeled(d.train), { epochs: 30, batchSize: 32, lr: 0.01, test: lib.labeled(d.test) });
     expect(s.testAccuracy).toBeGreaterThanOrEqual(0.95);
     const p = await t.predict(d.test.x);
@@ -22,7 +29,10 @@ describe('library entry', () => {
   // Test that device 'gpu' without WebGPU fails with a TrainerError that says to use the CPU.
   it("device 'gpu' without WebGPU is a 'no-webgpu' TrainerError", async () => {
     const lib = await import('../../src/index.ts');
-    const err = await lib.createTrainer({ inputs: 2, classes: 2 }).then(() => undefined, (e: unknown) => e);
+    const err = await lib.createTrainer({ inputs: 2, classes: 2 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(lib.TrainerError);
     expect((err as InstanceType<typeof lib.TrainerError>).code).toBe('no-webgpu');
     expect((err as Error).message).toMatch(/device: 'cpu'/);
@@ -32,8 +42,12 @@ describe('library entry', () => {
   it('bad input is a bad-input TrainerError naming the problem', async () => {
     const lib = await import('../../src/index.ts');
     const t = await lib.createTrainer({ inputs: 3, classes: 4, device: 'cpu' });
-    await expect(t.fit({ x: new Float32Array(7), labels: [0, 1] }, { epochs: 1, batchSize: 2, lr: 0.1 })).rejects.toThrow(/not a whole number of rows of 3 features/);
-    await expect(t.fit({ x: new Float32Array(6), labels: [0, 4] }, { epochs: 1, batchSize: 2, lr: 0.1 })).rejects.toThrow(/label of row 1 is 4, expected an integer class in 0\.\.3/);
+    await expect(
+      t.fit({ x: new Float32Array(7), labels: [0, 1] }, { epochs: 1, batchSize: 2, lr: 0.1 }),
+    ).rejects.toThrow(/not a whole number of rows of 3 features/);
+    await expect(
+      t.fit({ x: new Float32Array(6), labels: [0, 4] }, { epochs: 1, batchSize: 2, lr: 0.1 }),
+    ).rejects.toThrow(/label of row 1 is 4, expected an integer class in 0\.\.3/);
     await expect(t.predict([[1, 2]])).rejects.toThrow(/row 0 has 2 values, the model takes 3 features/);
     t.destroy();
   });
@@ -45,10 +59,18 @@ describe('fit options', () => {
     const lib = await import('../../src/index.ts');
     const t = await lib.createTrainer({ inputs: 1, classes: 2, device: 'cpu' });
     const rows = { x: new Float32Array([0, 1]), labels: [0, 1] };
-    await expect(t.fit(rows, { epochs: 0, batchSize: 2, lr: 0.1 })).rejects.toThrow('fit: epochs must be an integer >= 1, got 0');
-    await expect(t.fit(rows, { epochs: 1, batchSize: 2.5, lr: 0.1 })).rejects.toThrow('fit: batchSize must be an integer >= 1, got 2.5');
-    await expect(t.fit(rows, { epochs: 1, batchSize: 2, lr: -1 })).rejects.toThrow('fit: lr must be a finite number > 0, got -1');
-    await expect(t.fit(rows, { epochs: 1, batchSize: 2, lr: 0.1, earlyStopping: 2 })).rejects.toThrow('earlyStopping needs a dev set');
+    await expect(t.fit(rows, { epochs: 0, batchSize: 2, lr: 0.1 })).rejects.toThrow(
+      'fit: epochs must be an integer >= 1, got 0',
+    );
+    await expect(t.fit(rows, { epochs: 1, batchSize: 2.5, lr: 0.1 })).rejects.toThrow(
+      'fit: batchSize must be an integer >= 1, got 2.5',
+    );
+    await expect(t.fit(rows, { epochs: 1, batchSize: 2, lr: -1 })).rejects.toThrow(
+      'fit: lr must be a finite number > 0, got -1',
+    );
+    await expect(t.fit(rows, { epochs: 1, batchSize: 2, lr: 0.1, earlyStopping: 2 })).rejects.toThrow(
+      'earlyStopping needs a dev set',
+    );
     t.destroy();
   });
 });
@@ -60,7 +82,14 @@ describe("a classifier trained with 'mse'", () => {
     const lib = await import('../../src/index.ts');
     const d = lib.splitDataset(lib.toyDataset(k === 3 ? 'spiral' : 'moons', 300, 2), { testSplit: 0.3, seed: 2 });
     const classNames = Array.from({ length: k }, (_, c) => `class ${c}`);
-    const t = await lib.createTrainer({ inputs: 2, hidden: [16], classes: k, loss: 'mse', device: 'cpu', info: { classNames } });
+    const t = await lib.createTrainer({
+      inputs: 2,
+      hidden: [16],
+      classes: k,
+      loss: 'mse',
+      device: 'cpu',
+      info: { classNames },
+    });
     await t.fit(lib.labeled(d.train), { epochs: 5, batchSize: 32, lr: 0.1 });
     const p = await t.predict(d.test.x);
     expect(p.columns).toBe(k === 2 ? 1 : k);

@@ -23,7 +23,20 @@ function weightBytes(file: string): Buffer {
 
 function trainOn(name: string, data: string[]): { accuracy: number; weights: Buffer; model: string; stdout: string } {
   const model = join(dir, `${name}.safetensors`);
-  const r = runTrain([...data, '--device', 'cpu', '--hidden', '32', '--epochs', '2', '--seed', '1', '--save', model, '--json']);
+  const r = runTrain([
+    ...data,
+    '--device',
+    'cpu',
+    '--hidden',
+    '32',
+    '--epochs',
+    '2',
+    '--seed',
+    '1',
+    '--save',
+    model,
+    '--json',
+  ]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const summary = events(r.stdout).find((e) => e.type === 'summary')!;
@@ -63,8 +76,12 @@ describe('MNIST as files: IDX and .npz against --data mnist', () => {
     const idx = trainOn('idx', ['--data', join(dir, 'idx')]);
     const npz = trainOn('npz', ['--data', join(dir, 'mnist.npz')]);
     const f32 = trainOn('f32', ['--data', join(dir, 'mnist-f32.npz')]);
-    console.log(`test accuracy: --data mnist ${base.accuracy}, IDX ${idx.accuracy}, npz (uint8) ${npz.accuracy}, npz (float32) ${f32.accuracy}`);
-    console.log(`weights: npz (float32) ${f32.weights.equals(base.weights) ? '==' : '!='} mnist, IDX ${idx.weights.equals(npz.weights) ? '==' : '!='} npz (uint8), IDX ${idx.weights.equals(base.weights) ? '==' : '!='} mnist`);
+    console.log(
+      `test accuracy: --data mnist ${base.accuracy}, IDX ${idx.accuracy}, npz (uint8) ${npz.accuracy}, npz (float32) ${f32.accuracy}`,
+    );
+    console.log(
+      `weights: npz (float32) ${f32.weights.equals(base.weights) ? '==' : '!='} mnist, IDX ${idx.weights.equals(npz.weights) ? '==' : '!='} npz (uint8), IDX ${idx.weights.equals(base.weights) ? '==' : '!='} mnist`,
+    );
 
     expect(f32.weights.equals(base.weights)).toBe(true);
     expect(f32.accuracy).toBe(base.accuracy);

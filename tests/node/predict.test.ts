@@ -13,7 +13,11 @@ const dir = mkdtempSync(join(tmpdir(), 'predict-'));
 // Moons moved far from the origin and stretched unevenly: without the stored normalisation a model
 // would see nonsense.
 const moons = syntheticDataset('moons', 400, 4);
-const rows = Array.from({ length: moons.n }, (_, r) => [500 + 100 * moons.x[2 * r]!, -7 + 0.01 * moons.x[2 * r + 1]!, moons.labels[r]!]);
+const rows = Array.from({ length: moons.n }, (_, r) => [
+  500 + 100 * moons.x[2 * r]!,
+  -7 + 0.01 * moons.x[2 * r + 1]!,
+  moons.labels[r]!,
+]);
 const data = join(dir, 'far-moons.csv');
 writeFileSync(data, ['east,north,kind', ...rows.map((r) => r.join(','))].join('\n') + '\n');
 
@@ -24,7 +28,23 @@ describe('predict command', () => {
   // Test that the model trained on the GPU by `npm run train` reproduces its printed test loss and
   // accuracy through `npm run predict --split test`, from the model file alone.
   it('reproduces the test figures train printed', () => {
-    const t = runTrain(['--data', data, '--hidden', '16,16', '--epochs', '40', '--batch-size', '32', '--lr', '0.3', '--normalize', 'standard', '--save', model, '--json']);
+    const t = runTrain([
+      '--data',
+      data,
+      '--hidden',
+      '16,16',
+      '--epochs',
+      '40',
+      '--batch-size',
+      '32',
+      '--lr',
+      '0.3',
+      '--normalize',
+      'standard',
+      '--save',
+      model,
+      '--json',
+    ]);
     expect(t.stderr).toBe('');
     expect(t.code).toBe(0);
     trained = events(t.stdout).find((e) => e.type === 'summary');
@@ -39,7 +59,9 @@ describe('predict command', () => {
     expect(summary.rows).toBe(80);
     expect(summary.accuracy).toBe(trained!.testAccuracy);
     // float32 GPU evaluation against the float64 reference: the tolerance rule's value bounds.
-    expect(Math.abs((summary.loss as number) - (trained!.testLoss as number))).toBeLessThanOrEqual(1e-6 + 1e-3 * (trained!.testLoss as number));
+    expect(Math.abs((summary.loss as number) - (trained!.testLoss as number))).toBeLessThanOrEqual(
+      1e-6 + 1e-3 * (trained!.testLoss as number),
+    );
   });
 
   // Test that raw rows without labels, columns in another order and an extra column, get the predictions
@@ -57,7 +79,9 @@ describe('predict command', () => {
     const predicted = lines.slice(1).map((l) => Number(l.split(',')[0]));
     const correct = predicted.filter((c, i) => c === rows[i]![2]).length;
     expect(correct / rows.length).toBeGreaterThan(0.95);
-    const all = events(runPredict(['--model', model, '--split', 'all', '--json']).stdout).find((e) => e.type === 'summary')!;
+    const all = events(runPredict(['--model', model, '--split', 'all', '--json']).stdout).find(
+      (e) => e.type === 'summary',
+    )!;
     expect(all.accuracy).toBe(correct / rows.length);
 
     const missing = join(dir, 'missing.csv');

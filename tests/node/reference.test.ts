@@ -1,5 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { HIDDEN_ACTIVATIONS, LEAKY_SLOPE, layerCount, size, type Activation, type Loss, type ModelSpec } from '../../src/model.ts';
+import {
+  HIDDEN_ACTIVATIONS,
+  LEAKY_SLOPE,
+  layerCount,
+  size,
+  type Activation,
+  type Loss,
+  type ModelSpec,
+} from '../../src/model.ts';
 import { initParams } from '../../src/init.ts';
 import { Rng } from '../../src/rng.ts';
 import type { SplitData } from '../../src/train/backend.ts';
@@ -16,7 +24,17 @@ import {
   softmaxCrossEntropy,
   type LossResult,
 } from '../../src/reference/ops.ts';
-import { backward, cost, forward, lossAndGrad, sum, toParams32, toParams64, trainStep, type Params64 } from '../../src/reference/mlp.ts';
+import {
+  backward,
+  cost,
+  forward,
+  lossAndGrad,
+  sum,
+  toParams32,
+  toParams64,
+  trainStep,
+  type Params64,
+} from '../../src/reference/mlp.ts';
 import { gradientCheck, type GradFn } from '../../src/reference/gradcheck.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
 
@@ -26,7 +44,8 @@ function expectClose(actual: Float64Array, expected: ArrayLike<number>, tol: num
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < actual.length; i++) {
     const diff = Math.abs(actual[i]! - expected[i]!);
-    if (!(diff <= tol)) throw new Error(`index ${i}: got ${actual[i]}, expected ${expected[i]} (|diff| ${diff} > ${tol})`);
+    if (!(diff <= tol))
+      throw new Error(`index ${i}: got ${actual[i]}, expected ${expected[i]} (|diff| ${diff} > ${tol})`);
   }
 }
 
@@ -77,10 +96,18 @@ describe('ops: activations', () => {
   // Test that each activation gives the textbook values.
   it('computes g(z)', () => {
     expectClose(activationForward(z, 'relu'), [0, 0, 0, 0.3, 0.9, 2.5], 0);
-    expectClose(activationForward(z, 'leaky_relu'), [-3 * LEAKY_SLOPE, -1.2 * LEAKY_SLOPE, -0.4 * LEAKY_SLOPE, 0.3, 0.9, 2.5], 1e-15);
+    expectClose(
+      activationForward(z, 'leaky_relu'),
+      [-3 * LEAKY_SLOPE, -1.2 * LEAKY_SLOPE, -0.4 * LEAKY_SLOPE, 0.3, 0.9, 2.5],
+      1e-15,
+    );
     expectClose(activationForward(z, 'linear'), z, 0);
     expectClose(activationForward(z, 'tanh'), Array.from(z, Math.tanh), 1e-15);
-    expectClose(activationForward(z, 'sigmoid'), Array.from(z, (v) => 1 / (1 + Math.exp(-v))), 1e-15);
+    expectClose(
+      activationForward(z, 'sigmoid'),
+      Array.from(z, (v) => 1 / (1 + Math.exp(-v))),
+      1e-15,
+    );
     expectClose(activationForward(f64([-1000, 1000]), 'sigmoid'), [0, 1], 0);
   });
 
@@ -90,8 +117,14 @@ describe('ops: activations', () => {
     const dA = f64([0.5, -1, 2, 1.5, -0.7, 1]);
     const a = activationForward(z, act);
     const dZ = activationGrad(dA, a, act);
-    const plus = activationForward(z.map((v) => v + h), act);
-    const minus = activationForward(z.map((v) => v - h), act);
+    const plus = activationForward(
+      z.map((v) => v + h),
+      act,
+    );
+    const minus = activationForward(
+      z.map((v) => v - h),
+      act,
+    );
     const numeric = z.map((_, i) => (dA[i]! * (plus[i]! - minus[i]!)) / (2 * h));
     expectClose(dZ, numeric, 1e-8);
   });
@@ -128,7 +161,11 @@ describe('ops: losses', () => {
     const fn = (zz: Float64Array): LossResult => bceWithLogits(zz, y, rows);
     const r = fn(z);
     expectClose(r.dZ, numericGrad(fn, z), 1e-9);
-    expectClose(r.rowLoss, [Math.log1p(Math.exp(-2)), Math.log1p(Math.exp(0.5)), Math.log1p(Math.exp(-3)), Math.log1p(Math.exp(0.1))], 1e-15);
+    expectClose(
+      r.rowLoss,
+      [Math.log1p(Math.exp(-2)), Math.log1p(Math.exp(0.5)), Math.log1p(Math.exp(-3)), Math.log1p(Math.exp(0.1))],
+      1e-15,
+    );
     expectClose(r.correct, [1, 0, 1, 0], 0);
     expectClose(bceWithLogits(f64([0]), f64([1]), 1).rowLoss, [Math.LN2], 1e-16);
   });
@@ -197,7 +234,13 @@ describe('ops: reductions, update, gather', () => {
 });
 
 /** A small problem for the gradient check: random inputs, targets suited to the loss, random biases. */
-function problem(sizes: number[], activation: Activation, loss: Loss, rows: number, seed: number): { spec: ModelSpec; params: Params64; x: Float64Array; y: Float64Array } {
+function problem(
+  sizes: number[],
+  activation: Activation,
+  loss: Loss,
+  rows: number,
+  seed: number,
+): { spec: ModelSpec; params: Params64; x: Float64Array; y: Float64Array } {
   const spec: ModelSpec = { sizes, activation, loss };
   const rng = new Rng(seed + 1000);
   const params = toParams64(initParams(spec, seed));
@@ -221,7 +264,13 @@ function minHiddenAbsZ(spec: ModelSpec, params: Params64, x: Float64Array, rows:
   let min = Infinity;
   for (let l = 0; l < layerCount(spec) - 1; l++) {
     const p = params[l]!;
-    const z = biasActivation(matmul(a[l]!, p.weight, rows, size(spec, l + 1), size(spec, l), false, true), p.bias, rows, size(spec, l + 1), 'linear');
+    const z = biasActivation(
+      matmul(a[l]!, p.weight, rows, size(spec, l + 1), size(spec, l), false, true),
+      p.bias,
+      rows,
+      size(spec, l + 1),
+      'linear',
+    );
     for (const v of z) min = Math.min(min, Math.abs(v));
   }
   return min;
@@ -241,7 +290,9 @@ describe('reference network: gradient check', () => {
         const { spec, params, x, y } = problem(sizes, act, loss, rows, 7);
         expect(minHiddenAbsZ(spec, params, x, rows)).toBeGreaterThan(1e-4);
         const results = gradientCheck(spec, params, x, y, rows);
-        expect(results.map((r) => r.name)).toEqual(sizes.slice(1).flatMap((_, l) => [`layers.${l}.weight`, `layers.${l}.bias`]));
+        expect(results.map((r) => r.name)).toEqual(
+          sizes.slice(1).flatMap((_, l) => [`layers.${l}.weight`, `layers.${l}.bias`]),
+        );
         for (const r of results) {
           if (!(r.relDiff < 1e-7)) throw new Error(`${r.name}: relative difference ${r.relDiff} >= 1e-7`);
         }
@@ -261,7 +312,7 @@ describe('reference network: gradient check', () => {
   });
 
   // Test that a backward pass that forgets g'(Z) in the hidden layers is caught on those layers' tensors.
-  it("catches a missing activation derivative", () => {
+  it('catches a missing activation derivative', () => {
     const { spec, params, x, y } = problem([3, 5, 4, 2], 'sigmoid', 'ce', rows, 7);
     const noDerivative: GradFn = (s, p, xx, yy, n) => {
       const { a } = forward(s, p, xx, n);
@@ -287,8 +338,16 @@ describe('reference network: training', () => {
     expect(r.loss).toBeCloseTo(j0, 14);
     expect(params[0]!.weight).toBe(weightArray);
     for (let l = 0; l < params.length; l++) {
-      expectClose(params[l]!.weight, before[l]!.weight.map((v, i) => v - 0.1 * r.grads.dW[l]![i]!), 1e-15);
-      expectClose(params[l]!.bias, before[l]!.bias.map((v, i) => v - 0.1 * r.grads.db[l]![i]!), 1e-15);
+      expectClose(
+        params[l]!.weight,
+        before[l]!.weight.map((v, i) => v - 0.1 * r.grads.dW[l]![i]!),
+        1e-15,
+      );
+      expectClose(
+        params[l]!.bias,
+        before[l]!.bias.map((v, i) => v - 0.1 * r.grads.db[l]![i]!),
+        1e-15,
+      );
     }
     expect(cost(spec, params, x, y, 4)).toBeLessThan(j0);
   });
@@ -316,7 +375,10 @@ describe('reference network: training', () => {
     // evaluate goes through the split in chunks of maxBatch; the sum matches the cost of all rows at once.
     const first = await backend.evaluate('train');
     expect(first.count).toBe(n);
-    expect(first.lossSum / n).toBeCloseTo(cost(spec, toParams64(init), Float64Array.from(x), Float64Array.from(y), n), 12);
+    expect(first.lossSum / n).toBeCloseTo(
+      cost(spec, toParams64(init), Float64Array.from(x), Float64Array.from(y), n),
+      12,
+    );
 
     for (let epoch = 0; epoch < 30; epoch++) {
       backend.setOrder(new Rng(epoch).permutation(n));
@@ -362,7 +424,14 @@ describe('reference network: training', () => {
     const fresh = new CpuBackend({ spec, params: toParams32(params), train, test: train, maxBatch: 3 });
     fresh.step(2, 3, 0.1);
     const ref2 = toParams64(toParams32(params));
-    const r2 = trainStep(spec, ref2, Float64Array.from(train.x.subarray(6, 15)), Float64Array.from(train.y.subarray(4, 10)), 3, 0.1);
+    const r2 = trainStep(
+      spec,
+      ref2,
+      Float64Array.from(train.x.subarray(6, 15)),
+      Float64Array.from(train.y.subarray(4, 10)),
+      3,
+      0.1,
+    );
     expect((await fresh.takeTrainStats()).lossSum).toBeCloseTo(r2.loss * 3, 14);
   });
 });

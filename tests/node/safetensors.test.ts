@@ -92,30 +92,76 @@ describe('safetensors container', () => {
     const inner = encodeSafetensors([{ name: 'x', shape: [3], data: new Float32Array([1, 2, 3]) }], {});
     const outer = new Uint8Array(inner.length + 3);
     outer.set(inner, 1);
-    expect([...(decodeSafetensors(outer.subarray(1, 1 + inner.length)).tensors.get('x')?.data ?? [])]).toEqual([1, 2, 3]);
+    expect([...(decodeSafetensors(outer.subarray(1, 1 + inner.length)).tensors.get('x')?.data ?? [])]).toEqual([
+      1, 2, 3,
+    ]);
   });
 
   const good = encodeSafetensors([{ name: 'x', shape: [2, 2], data: new Float32Array(4) }], {});
-  const entry = (over: Record<string, unknown>): unknown => ({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8], ...over } });
+  const entry = (over: Record<string, unknown>): unknown => ({
+    x: { dtype: 'F32', shape: [2], data_offsets: [0, 8], ...over },
+  });
   const bad: [string, Uint8Array, RegExp][] = [
     ['a file shorter than 8 bytes', new Uint8Array(5), /truncated file: 5 bytes/],
-    ['a file cut in the data section', good.subarray(0, good.length - 1), /x: data_offsets \[0,16\] run past the end of the 15-byte data section \(truncated file\?\)/],
-    ['a header length past the end of the file', file({}, new Uint8Array(0), 1000), /header length 1000 runs past the end of the file \(10 bytes/],
+    [
+      'a file cut in the data section',
+      good.subarray(0, good.length - 1),
+      /x: data_offsets \[0,16\] run past the end of the 15-byte data section \(truncated file\?\)/,
+    ],
+    [
+      'a header length past the end of the file',
+      file({}, new Uint8Array(0), 1000),
+      /header length 1000 runs past the end of the file \(10 bytes/,
+    ],
     ['bad JSON', file('x').map((b, i) => (i === 8 ? 0x7b : b)), /header is not valid UTF-8 JSON/],
     ['a JSON array header', file([1]), /header must be a JSON object/],
     ['a non-string metadata value', file({ __metadata__: { a: 1 } }), /__metadata__\.a must be a string/],
-    ['an unsupported dtype', file(entry({ dtype: 'F16', data_offsets: [0, 4] }), new Uint8Array(4)), /x: unsupported dtype F16, expected F32/],
-    ['a non-integer shape', file(entry({ shape: [1.5] }), new Uint8Array(8)), /x: shape must be an array of non-negative integers, got \[1\.5\]/],
-    ['a negative shape', file(entry({ shape: [-2] }), new Uint8Array(8)), /x: shape must be an array of non-negative integers/],
-    ['offsets not matching the shape', file(entry({ shape: [3] }), new Uint8Array(8)), /x: data_offsets \[0,8\] span 8 bytes but F32 \[3\] needs 12/],
-    ['reversed offsets', file(entry({ data_offsets: [8, 0] }), new Uint8Array(8)), /x: data_offsets \[8,0\] end before they begin/],
-    ['malformed offsets', file(entry({ data_offsets: [0] }), new Uint8Array(8)), /x: data_offsets must be two non-negative integers/],
+    [
+      'an unsupported dtype',
+      file(entry({ dtype: 'F16', data_offsets: [0, 4] }), new Uint8Array(4)),
+      /x: unsupported dtype F16, expected F32/,
+    ],
+    [
+      'a non-integer shape',
+      file(entry({ shape: [1.5] }), new Uint8Array(8)),
+      /x: shape must be an array of non-negative integers, got \[1\.5\]/,
+    ],
+    [
+      'a negative shape',
+      file(entry({ shape: [-2] }), new Uint8Array(8)),
+      /x: shape must be an array of non-negative integers/,
+    ],
+    [
+      'offsets not matching the shape',
+      file(entry({ shape: [3] }), new Uint8Array(8)),
+      /x: data_offsets \[0,8\] span 8 bytes but F32 \[3\] needs 12/,
+    ],
+    [
+      'reversed offsets',
+      file(entry({ data_offsets: [8, 0] }), new Uint8Array(8)),
+      /x: data_offsets \[8,0\] end before they begin/,
+    ],
+    [
+      'malformed offsets',
+      file(entry({ data_offsets: [0] }), new Uint8Array(8)),
+      /x: data_offsets must be two non-negative integers/,
+    ],
     [
       'overlapping tensors',
-      file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, new Uint8Array(12)),
+      file(
+        {
+          a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+        },
+        new Uint8Array(12),
+      ),
       /b: data_offsets \[4,12\] overlap another tensor ending at 8/,
     ],
-    ['a gap in the data section', file(entry({ shape: [1], data_offsets: [4, 8] }), new Uint8Array(8)), /x: data_offsets \[4,8\] leave a gap after byte 0/],
+    [
+      'a gap in the data section',
+      file(entry({ shape: [1], data_offsets: [4, 8] }), new Uint8Array(8)),
+      /x: data_offsets \[4,8\] leave a gap after byte 0/,
+    ],
     ['trailing bytes', file(entry({}), new Uint8Array(12)), /4 bytes after the last tensor are not described/],
   ];
   for (const [what, bytes, message] of bad) {
@@ -145,7 +191,10 @@ describe('model parameters as safetensors', () => {
     expect([...tensors.keys()]).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias']);
     expect(tensors.get('layers.0.weight')?.shape).toEqual([4, 3]);
     expect(tensors.get('layers.1.bias')?.shape).toEqual([2]);
-    expect(metadata).toEqual({ format: 'webgpu-mlp', architecture: '{"sizes":[3,4,2],"activation":"tanh","loss":"ce"}' });
+    expect(metadata).toEqual({
+      format: 'webgpu-mlp',
+      architecture: '{"sizes":[3,4,2],"activation":"tanh","loss":"ce"}',
+    });
     expect(specFromSafetensors(bytes)).toEqual(SPEC);
   });
 
@@ -159,7 +208,9 @@ describe('model parameters as safetensors', () => {
   it('rejects a missing tensor', () => {
     const shallow: ModelSpec = { ...SPEC, sizes: [3, 4] };
     const bytes = paramsToSafetensors(shallow, initParams(shallow, 1));
-    expect(() => paramsFromSafetensors(bytes, SPEC)).toThrow('layers.1.weight: missing from the file (expected F32 [2,4])');
+    expect(() => paramsFromSafetensors(bytes, SPEC)).toThrow(
+      'layers.1.weight: missing from the file (expected F32 [2,4])',
+    );
   });
 
   // Test that a wrongly named tensor is reported both as missing and, when the expected ones exist, as extra.
@@ -176,9 +227,9 @@ describe('model parameters as safetensors', () => {
     );
     expect(() => paramsFromSafetensors(renamed, SPEC)).toThrow(/^layers\.1\.weight: missing from the file/);
     const extra = encodeSafetensors(
-      [...decodeSafetensors(paramsToSafetensors(SPEC, initParams(SPEC, 1))).tensors].map(([name, t]) => ({ name, ...t })).concat([
-        { name: 'optimizer.step', dtype: 'F32', shape: [1], data: new Float32Array(1) },
-      ]),
+      [...decodeSafetensors(paramsToSafetensors(SPEC, initParams(SPEC, 1))).tensors]
+        .map(([name, t]) => ({ name, ...t }))
+        .concat([{ name: 'optimizer.step', dtype: 'F32', shape: [1], data: new Float32Array(1) }]),
       {},
     );
     expect(() => paramsFromSafetensors(extra, SPEC)).toThrow(/^optimizer\.step: not part of the model/);
@@ -193,15 +244,22 @@ describe('model parameters as safetensors', () => {
       },
       new Uint8Array(112),
     );
-    expect(() => paramsFromSafetensors(bytes, { ...SPEC, sizes: [3, 4] })).toThrow('layers.0.weight: unsupported dtype F64, expected F32');
+    expect(() => paramsFromSafetensors(bytes, { ...SPEC, sizes: [3, 4] })).toThrow(
+      'layers.0.weight: unsupported dtype F64, expected F32',
+    );
   });
 
   // Test that a file without our metadata has no spec, and a corrupt architecture entry is an error.
   it('specFromSafetensors reads only our own metadata', () => {
     expect(specFromSafetensors(encodeSafetensors([], {}))).toBeUndefined();
-    expect(() => specFromSafetensors(encodeSafetensors([], { format: 'webgpu-mlp', architecture: '{"sizes":[2,1],"activation":"gelu","loss":"bce"}' }))).toThrow(
-      /unknown activation 'gelu'/,
-    );
+    expect(() =>
+      specFromSafetensors(
+        encodeSafetensors([], {
+          format: 'webgpu-mlp',
+          architecture: '{"sizes":[2,1],"activation":"gelu","loss":"bce"}',
+        }),
+      ),
+    ).toThrow(/unknown activation 'gelu'/);
   });
 
   // Test that saving params that do not fit the spec fails with the tensor named.
@@ -209,6 +267,8 @@ describe('model parameters as safetensors', () => {
     const params = initParams(SPEC, 1);
     expect(() => paramsToSafetensors(SPEC, params.slice(0, 1))).toThrow(/model has 2 layers .* but 1 were given/);
     const wrong = [params[0]!, { weight: new Float32Array(7), bias: params[1]!.bias }];
-    expect(() => paramsToSafetensors(SPEC, wrong)).toThrow(/layers\.1\.weight: shape \[2,4\] holds 8 values but data has 7/);
+    expect(() => paramsToSafetensors(SPEC, wrong)).toThrow(
+      /layers\.1\.weight: shape \[2,4\] holds 8 values but data has 7/,
+    );
   });
 });

@@ -30,16 +30,27 @@ describe('data layout and the size check', () => {
     expect(shardRows % 64).toBe(0);
     expect(2 * shardRows * rowBytes).toBeLessThanOrEqual(DEFAULT_DATA_BUDGET);
     expect(2 * (shardRows + 64) * rowBytes).toBeGreaterThan(DEFAULT_DATA_BUDGET);
-    expect(checkFits(spec, {}, 'gpu', limits, 'test adapter', { batchSize: 64, rows })).toEqual({ name: 'shard0.x', bytes: shardRows * 784 * 4 });
+    expect(checkFits(spec, {}, 'gpu', limits, 'test adapter', { batchSize: 64, rows })).toEqual({
+      name: 'shard0.x',
+      bytes: shardRows * 784 * 4,
+    });
   });
 
   // Test that a budget below one batch still gives shards of one batch (the least a step needs), and a
   // budget above the data cannot make a split past the limit resident.
   it('at least one batch a shard; the limit wins over the budget', () => {
-    expect(dataLayout(spec, { train: 1000, test: 0, dev: 0 }, 64, limits, 100)).toEqual({ mode: 'sharded', shardRows: 64 });
+    expect(dataLayout(spec, { train: 1000, test: 0, dev: 0 }, 64, limits, 100)).toEqual({
+      mode: 'sharded',
+      shardRows: 64,
+    });
     const small = { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 20 };
-    expect(dataLayout(spec, { train: 1000, test: 0, dev: 0 }, 64, small, 2 ** 40)).toEqual({ mode: 'sharded', shardRows: 320 }); // 320 × 3136 B ≤ 1 MiB
-    expect(() => dataLayout(spec, { train: 1, test: 0, dev: 0 }, 1, limits, 0)).toThrow(/data budget must be a positive number/);
+    expect(dataLayout(spec, { train: 1000, test: 0, dev: 0 }, 64, small, 2 ** 40)).toEqual({
+      mode: 'sharded',
+      shardRows: 320,
+    }); // 320 × 3136 B ≤ 1 MiB
+    expect(() => dataLayout(spec, { train: 1, test: 0, dev: 0 }, 1, limits, 0)).toThrow(
+      /data budget must be a positive number/,
+    );
   });
 });
 
@@ -51,15 +62,32 @@ describe('--gpu-data-budget', () => {
     expect(parseTrainArgs(['--gpu-data-budget=64M']).gpuDataBudget).toBe(64 * 2 ** 20);
     expect(parseTrainArgs(['--gpu-data-budget', '1g']).gpuDataBudget).toBe(2 ** 30);
     expect(parseTrainArgs([]).gpuDataBudget).toBeUndefined();
-    for (const bad of ['0', '-1', '1.5M', '64MB', 'lots']) expect(() => parseTrainArgs(['--gpu-data-budget', bad]), bad).toThrow(/--gpu-data-budget: expected a number of bytes/);
-    expect(() => parseTrainArgs(['--gpu-data-budget', '1M', '--device', 'cpu'])).toThrow(/--gpu-data-budget is for --device gpu/);
+    for (const bad of ['0', '-1', '1.5M', '64MB', 'lots'])
+      expect(() => parseTrainArgs(['--gpu-data-budget', bad]), bad).toThrow(
+        /--gpu-data-budget: expected a number of bytes/,
+      );
+    expect(() => parseTrainArgs(['--gpu-data-budget', '1M', '--device', 'cpu'])).toThrow(
+      /--gpu-data-budget is for --device gpu/,
+    );
   });
 
   // Test that 2 epochs on 480 spiral rows with a 5 KiB budget train in 4 shards of 128 rows an epoch
   // (the last one partial, as is the last batch) and save the same model file, byte for byte, as the
   // resident run.
-  it('a run forced into 4 shards saves the resident run\'s bytes', () => {
-    const base = ['--data', 'spiral', '--samples', '600', '--epochs', '2', '--hidden', '16,16', '--matmul', 'blocked', '--json'];
+  it("a run forced into 4 shards saves the resident run's bytes", () => {
+    const base = [
+      '--data',
+      'spiral',
+      '--samples',
+      '600',
+      '--epochs',
+      '2',
+      '--hidden',
+      '16,16',
+      '--matmul',
+      'blocked',
+      '--json',
+    ];
     const resident = runTrain([...base, '--save', join(dir, 'resident.safetensors')]);
     expect(resident.code, resident.stderr).toBe(0);
     const sharded = runTrain([...base, '--gpu-data-budget', '5K', '--save', join(dir, 'sharded.safetensors')]);

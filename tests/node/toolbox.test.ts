@@ -13,8 +13,16 @@ import { HIDDEN_ACTIVATIONS, type ModelSpec } from '../../src/model.ts';
 import { Rng } from '../../src/rng.ts';
 import { ROOT } from './cli.ts';
 
-const step = (kind: OptimizerStep['kind'], t = 1, l2 = 0): OptimizerStep =>
-  ({ kind, lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, c1: 1 - 0.9 ** t, c2: 1 - 0.999 ** t, l2 });
+const step = (kind: OptimizerStep['kind'], t = 1, l2 = 0): OptimizerStep => ({
+  kind,
+  lr: 0.1,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  c1: 1 - 0.9 ** t,
+  c2: 1 - 0.999 ** t,
+  l2,
+});
 const one = (v: number) => Float64Array.of(v);
 
 describe('optimizerUpdate: the course formulas on one number', () => {
@@ -34,7 +42,14 @@ describe('optimizerUpdate: the course formulas on one number', () => {
   });
   // Test that Adam's first step, bias-corrected, moves every parameter by about lr·sign(g).
   it('adam, first step', () => {
-    const r = optimizerUpdate(Float64Array.of(1, 1), Float64Array.of(0.5, -0.003), new Float64Array(2), new Float64Array(2), [1, 1], step('adam'));
+    const r = optimizerUpdate(
+      Float64Array.of(1, 1),
+      Float64Array.of(0.5, -0.003),
+      new Float64Array(2),
+      new Float64Array(2),
+      [1, 1],
+      step('adam'),
+    );
     expect(r.v[0]).toBeCloseTo(0.05, 15);
     expect(r.s[0]).toBeCloseTo(0.00025, 15);
     expect(r.param[0]).toBeCloseTo(0.9, 7); // v̂ = 0.5, ŝ = 0.25: 1 − 0.1·0.5/(0.5 + ε)
@@ -49,7 +64,14 @@ describe('optimizerUpdate: the course formulas on one number', () => {
   });
   // Test that L2 adds (λ/m)·W to the gradient of weights (decay 1) and nothing to biases (decay 0).
   it('L2 on weights only', () => {
-    const r = optimizerUpdate(Float64Array.of(2, 2), Float64Array.of(0.5, 0.5), new Float64Array(2), new Float64Array(2), [1, 0], step('sgd', 1, 0.25));
+    const r = optimizerUpdate(
+      Float64Array.of(2, 2),
+      Float64Array.of(0.5, 0.5),
+      new Float64Array(2),
+      new Float64Array(2),
+      [1, 0],
+      step('sgd', 1, 0.25),
+    );
     expect(Array.from(r.grad)).toEqual([0.5 + 0.25 * 2, 0.5]);
     expect(Array.from(r.param)).toEqual([2 - 0.1 * 1, 2 - 0.1 * 0.5]);
   });
@@ -60,7 +82,11 @@ describe('dropout masks', () => {
   it('is reproducible and keyed by seed, step and layer', () => {
     const m = dropoutMask(50, 40, 3, 7, 1, 0.6);
     expect(dropoutMask(50, 40, 3, 7, 1, 0.6)).toEqual(m);
-    for (const other of [dropoutMask(50, 40, 4, 7, 1, 0.6), dropoutMask(50, 40, 3, 8, 1, 0.6), dropoutMask(50, 40, 3, 7, 2, 0.6)]) {
+    for (const other of [
+      dropoutMask(50, 40, 4, 7, 1, 0.6),
+      dropoutMask(50, 40, 3, 8, 1, 0.6),
+      dropoutMask(50, 40, 3, 7, 2, 0.6),
+    ]) {
       const same = other.reduce((n, v, i) => n + (v === m[i] ? 1 : 0), 0) / m.length;
       expect(same).toBeLessThan(0.6); // independent masks agree on p² + (1−p)² = 52% of units
     }
@@ -79,7 +105,10 @@ describe('L2 in the training loss', () => {
   // Test that trainStep reports J + (λ/2m)·Σ‖W‖² and that SGD with L2 shrinks the weights more than without.
   it('adds the penalty to the loss and decays the weights', () => {
     const spec = { sizes: [2, 3, 1], activation: 'tanh' as const, loss: 'bce' as const };
-    const p = (): Params64 => [{ weight: Float64Array.of(1, -1, 0.5, 0.5, 2, -2), bias: new Float64Array(3) }, { weight: Float64Array.of(1, 1, 1), bias: new Float64Array(1) }];
+    const p = (): Params64 => [
+      { weight: Float64Array.of(1, -1, 0.5, 0.5, 2, -2), bias: new Float64Array(3) },
+      { weight: Float64Array.of(1, 1, 1), bias: new Float64Array(1) },
+    ];
     const x = Float64Array.of(0.1, 0.2, -0.3, 0.4);
     const y = Float64Array.of(1, 0);
     const plain = p();
@@ -104,7 +133,8 @@ describe('gradient checking (npm run gradcheck)', () => {
     for (const c of suite) {
       const hidden = c.spec.sizes.length - 2;
       expect(c.results.length).toBe(2 * (c.spec.sizes.length - 1) + (c.spec.batchNorm ? 2 * hidden : 0));
-      for (const r of c.results) if (!(r.relDiff < GRADCHECK_THRESHOLD)) throw new Error(`${c.label} ${r.name}: ${r.relDiff} >= 1e-7`);
+      for (const r of c.results)
+        if (!(r.relDiff < GRADCHECK_THRESHOLD)) throw new Error(`${c.label} ${r.name}: ${r.relDiff} >= 1e-7`);
     }
   });
 
@@ -113,8 +143,13 @@ describe('gradient checking (npm run gradcheck)', () => {
   it('covers MSE with every activation', () => {
     for (const activation of HIDDEN_ACTIVATIONS) {
       const mse = suite.filter((c) => c.spec.loss === 'mse' && c.spec.activation === activation);
-      expect(mse.map((c) => c.label)).toEqual([`mse [3,4,2] ${activation}`, `mse [2,8,6,1] ${activation}`, `mse [3,4,2] ${activation}, batch norm`]);
-      for (const c of mse) for (const r of c.results) expect(r.relDiff, `${c.label} ${r.name}`).toBeLessThan(GRADCHECK_THRESHOLD);
+      expect(mse.map((c) => c.label)).toEqual([
+        `mse [3,4,2] ${activation}`,
+        `mse [2,8,6,1] ${activation}`,
+        `mse [3,4,2] ${activation}, batch norm`,
+      ]);
+      for (const c of mse)
+        for (const r of c.results) expect(r.relDiff, `${c.label} ${r.name}`).toBeLessThan(GRADCHECK_THRESHOLD);
     }
   });
 
@@ -122,7 +157,11 @@ describe('gradient checking (npm run gradcheck)', () => {
   it('catches a gradient missing the L2 term', () => {
     const noL2: GradFn = (s, p, x, y, rows, reg) => {
       const { a, inputs, bn } = forward(s, p, x, rows, reg.dropout);
-      return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, { inputs, bn, ...(reg.dropout ? { dropout: reg.dropout } : {}) });
+      return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, {
+        inputs,
+        bn,
+        ...(reg.dropout ? { dropout: reg.dropout } : {}),
+      });
     };
     for (const c of gradientCheckSuite(1, 5, noL2)) {
       for (const r of c.results) {
@@ -136,19 +175,33 @@ describe('gradient checking (npm run gradcheck)', () => {
   it('catches a gradient that skips the dropout mask', () => {
     const noMask: GradFn = (s, p, x, y, rows, reg) => {
       const { a, inputs, bn } = forward(s, p, x, rows, reg.dropout);
-      return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, { inputs, bn, ...(reg.l2 ? { l2: reg.l2 } : {}) });
+      return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, {
+        inputs,
+        bn,
+        ...(reg.l2 ? { l2: reg.l2 } : {}),
+      });
     };
-    const failing = gradientCheckSuite(1, 5, noMask).filter((c) => c.results.some((r) => r.relDiff >= GRADCHECK_THRESHOLD));
+    const failing = gradientCheckSuite(1, 5, noMask).filter((c) =>
+      c.results.some((r) => r.relDiff >= GRADCHECK_THRESHOLD),
+    );
     expect(failing.map((c) => c.label)).toEqual(suite.filter((c) => c.reg.dropout).map((c) => c.label));
   });
 
   // Test that the command prints a relative difference per tensor and exits 0 with PASS.
   it('command prints per-tensor figures and passes', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ce \[3,5,4,3\] relu, L2 \+ dropout\n {2}layers\.0\.weight +\d\.\d\de-\d+ {2}ok/);
     expect(r.stdout).toMatch(/PASS: 304 of 304 tensors below 1e-7/);
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts', '--rows', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts', '--rows', '0'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(bad.status).toBe(2);
   });
 
@@ -160,7 +213,9 @@ describe('gradient checking (npm run gradcheck)', () => {
       const broken = bn.map((c) => (c ? { ...c, xhat: new Float64Array(c.xhat.length) } : undefined));
       return backward(s, p, a, lossAndGrad(s, a[a.length - 1]!, y, rows).dZ, rows, { inputs, bn: broken, ...reg });
     };
-    const failing = gradientCheckSuite(1, 5, naiveBn).filter((c) => c.results.some((r) => r.relDiff >= GRADCHECK_THRESHOLD));
+    const failing = gradientCheckSuite(1, 5, naiveBn).filter((c) =>
+      c.results.some((r) => r.relDiff >= GRADCHECK_THRESHOLD),
+    );
     expect(failing.map((c) => c.label)).toEqual(suite.filter((c) => c.spec.batchNorm).map((c) => c.label));
     for (const c of gradientCheckSuite(1, 5, naiveBn).filter((k) => k.spec.batchNorm)) {
       const gamma = c.results.filter((r) => r.name.endsWith('bn_gamma'));
@@ -175,7 +230,13 @@ describe('training loop: learning-rate decay, dev split, early stopping', () => 
     expect(learningRate(0.2, 1, { kind: 'inverse', rate: 1 })).toBe(0.2);
     expect(learningRate(0.2, 3, { kind: 'inverse', rate: 1 })).toBeCloseTo(0.2 / 3, 15);
     expect(learningRate(0.2, 3, { kind: 'exponential', rate: 0.5 })).toBeCloseTo(0.05, 15);
-    expect([1, 2, 3, 4, 5].map((e) => learningRate(1, e, { kind: 'step', rate: 0.1, every: 2 }))).toEqual([1, 1, 0.1, 0.1, 0.1 ** 2]);
+    expect([1, 2, 3, 4, 5].map((e) => learningRate(1, e, { kind: 'step', rate: 0.1, every: 2 }))).toEqual([
+      1,
+      1,
+      0.1,
+      0.1,
+      0.1 ** 2,
+    ]);
     expect(learningRate(0.2, 9, undefined)).toBe(0.2);
   });
 
@@ -187,7 +248,7 @@ describe('training loop: learning-rate decay, dev split, early stopping', () => 
     for (let i = 0; i < n; i++) {
       x[2 * i] = rng.normal();
       x[2 * i + 1] = rng.normal();
-      y[i] = (x[2 * i]! > 0) !== (rng.next() < 0.3) ? 1 : 0; // 30% label noise
+      y[i] = x[2 * i]! > 0 !== rng.next() < 0.3 ? 1 : 0; // 30% label noise
     }
     return { x, y, n };
   }
@@ -197,9 +258,33 @@ describe('training loop: learning-rate decay, dev split, early stopping', () => 
   it('stops early on the dev loss', async () => {
     const spec: ModelSpec = { sizes: [2, 32, 32, 1], activation: 'relu', loss: 'bce' };
     const [train, dev] = [noisy(40, 1), noisy(200, 2)];
-    const backend = CpuBackend.create({ spec, params: initParams(spec, 1), train, test: dev, dev, maxBatch: 8, config: { optimizer: 'adam' } });
+    const backend = CpuBackend.create({
+      spec,
+      params: initParams(spec, 1),
+      train,
+      test: dev,
+      dev,
+      maxBatch: 8,
+      config: { optimizer: 'adam' },
+    });
     const events: TrainEvent[] = [];
-    const s = await runTraining(backend, train.n, dev.n, { epochs: 200, batchSize: 8, lr: 0.01, seed: 1, shuffle: true, evalEvery: 1000, devRows: dev.n, earlyStopping: 3, lrDecay: { kind: 'inverse', rate: 0.01 } }, (e) => events.push(e));
+    const s = await runTraining(
+      backend,
+      train.n,
+      dev.n,
+      {
+        epochs: 200,
+        batchSize: 8,
+        lr: 0.01,
+        seed: 1,
+        shuffle: true,
+        evalEvery: 1000,
+        devRows: dev.n,
+        earlyStopping: 3,
+        lrDecay: { kind: 'inverse', rate: 0.01 },
+      },
+      (e) => events.push(e),
+    );
     const epochs = events.filter((e) => e.type === 'epoch');
     expect(s.stoppedEarly).toBe(true);
     expect(s.epochs).toBe(epochs.length);
@@ -221,6 +306,14 @@ describe('training loop: learning-rate decay, dev split, early stopping', () => 
     const spec: ModelSpec = { sizes: [2, 1], activation: 'relu', loss: 'bce' };
     const d = noisy(10, 1);
     const backend = CpuBackend.create({ spec, params: initParams(spec, 1), train: d, test: d, maxBatch: 8 });
-    await expect(runTraining(backend, 10, 10, { epochs: 2, batchSize: 8, lr: 0.1, seed: 1, shuffle: false, evalEvery: 1, earlyStopping: 2 }, () => {})).rejects.toThrow(/dev split/);
+    await expect(
+      runTraining(
+        backend,
+        10,
+        10,
+        { epochs: 2, batchSize: 8, lr: 0.1, seed: 1, shuffle: false, evalEvery: 1, earlyStopping: 2 },
+        () => {},
+      ),
+    ).rejects.toThrow(/dev split/);
   });
 });

@@ -10,11 +10,16 @@
  *  - 'device-lost': the GPU device was lost and could not be replaced (or was the caller's own).
  *  - 'busy': another fit is running on this trainer.
  *  - 'destroyed': the trainer was used after destroy(). */
-export type TrainerErrorCode = 'no-webgpu' | 'bad-input' | 'model-mismatch' | 'too-large' | 'diverged' | 'device-lost' | 'busy' | 'destroyed';
+export type TrainerErrorCode =
+  'no-webgpu' | 'bad-input' | 'model-mismatch' | 'too-large' | 'diverged' | 'device-lost' | 'busy' | 'destroyed';
 
 export class TrainerError extends Error {
   override readonly name = 'TrainerError';
-  constructor(readonly code: TrainerErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: TrainerErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
