@@ -1,5 +1,5 @@
 // webgpu-mlp-trainer: train multi-layer perceptrons on WebGPU (or on a float64 CPU reference), in a
-// page or a Worker. This is the whole public API; everything else in the package is internal.
+// page or a Worker. This and src/node.ts (Node's file readers) are the whole public API; the rest is internal.
 //
 //   const trainer = await createTrainer({ inputs: 2, hidden: [16, 16], classes: 2, optimizer: 'adam' });
 //   await trainer.fit({ x, labels }, { epochs: 50, batchSize: 32, lr: 0.01 });
@@ -8,7 +8,9 @@
 //   const bytes = await trainer.save();          // safetensors, with architecture and info
 //
 // Importing it has no side effects: no device is requested and no GPU global is read until
-// createTrainer({ device: 'gpu' }) runs.
+// createTrainer({ device: 'gpu' }) (or probeAdapter) runs. It imports nothing of Node's, so it runs in a page,
+// a Worker and Node alike; what only Node can do (data files read by path) is the second entry,
+// 'webgpu-mlp-trainer/node' (src/node.ts).
 
 export {
   /** Makes a trainer (acquires a WebGPU device for device 'gpu'; runs the matmul autotune once). */
@@ -32,16 +34,62 @@ export type {
 } from './lib/trainer.ts';
 
 export {
+  /** Finds the WebGPU adapter createTrainer would use: its name, buffer limits and matmul tune (run once
+   *  per adapter, kept in a tuneStore), so a page can show them before training. */
+  probeAdapter,
+  /** A GPUDevice's buffer limits, as checkFits takes them. */
+  adapterLimits,
+} from './lib/adapter.ts';
+export type { AdapterProbe } from './lib/adapter.ts';
+
+export {
+  /** Throws TrainerError 'too-large' naming the first buffer of a model (and a run's rows) past an
+   *  adapter's limits, before anything is allocated; returns the largest buffer. */
+  checkFits,
+  /** Bytes in words: "1.50 KiB", "37.3 GiB". */
+  formatBytes,
+} from './lib/budget.ts';
+export type { AdapterLimits } from './lib/budget.ts';
+export type { PlanRows } from './gpu/plan.ts';
+
+export {
   /** A sweep spec ("lr=log:1e-4:1e-1, l2=0,1e-4, seed=1..4") parsed and checked. */
   parseSweepSpec,
   /** The trials a spec stands for: the whole grid, points of it, or random draws (Trainer.fitSweep trains them). */
   expandTrials,
+  /** The search a spec and a trial count make (grid, points of it, random) and its trial count, checked. */
+  sweepShape,
+  /** The first axis of a spec that cannot change a run (a β the optimizer ignores, keep-prob without hidden layers). */
+  ineffectiveAxis,
   /** fitSweep's results best first (lowest dev loss; diverged trials last). */
   rankTrials,
   /** The ranked results as a plain-text table. */
   formatSweepTable,
+  /** The ranked table's column heads. */
+  SWEEP_COLUMNS,
+  /** One ranked trial's cells, in SWEEP_COLUMNS order. */
+  sweepRowCells,
+  /** A parameter's name in tables and messages ('keep' for keepProb). */
+  paramLabel,
+  /** A number in few characters (0.2, 3.16e-3, 1.235e4). */
+  compactNumber,
+  /** A decay or keep probability in few characters, never shown as 1 below 1. */
+  compactFraction,
+  /** Most trials a sweep holds. */
+  MAX_TRIALS,
 } from './lib/sweep.ts';
-export type { Hyperparameters, SweepSpec, Trial, TrialResult, TrialStatus } from './lib/sweep.ts';
+export type {
+  Hyperparameters,
+  RankedTrial,
+  SearchKind,
+  SweepAxis,
+  SweepParam,
+  SweepShape,
+  SweepSpec,
+  Trial,
+  TrialResult,
+  TrialStatus,
+} from './lib/sweep.ts';
 
 export {
   /** Thrown for bad input, a missing WebGPU, a model that does not fit, a diverged or lost run; `code` says which. */
@@ -57,12 +105,82 @@ export {
 export type { LrDecay, Summary, TrainEvent } from './train/loop.ts';
 
 export {
+  /** The architecture from inputs, hidden widths and classes or outputs: output units and the 'auto' loss
+   *  by the one rule createTrainer uses. */
+  modelSpec,
+  /** What a model file records about its training rows: feature, class, label and target names, the task. */
+  datasetInfo,
+  /** A sweep trial's model info: the sweep's, with the trial's hyperparameters in trainedWith. */
+  trialInfo,
+  /** encodeOnnx's options (the normalisations) for a model with this info. */
+  onnxOptions,
+  /** Whether two specs are the same architecture. */
+  sameSpec,
+  /** How two specs differ: only in batch norm, or in their architecture (undefined: not at all). */
+  specDifference,
+  /** An architecture in words: "sizes [2,16,1], relu, loss bce, no batch norm". */
+  describeSpec,
+} from './lib/model-setup.ts';
+export type { ArchitectureOptions } from './lib/model-setup.ts';
+
+export {
+  /** He/Xavier initial weights of an architecture from a seed, the same bits on every device. */
+  initParams,
+} from './init.ts';
+export {
+  /** Trainable parameters of an architecture. */
+  paramCount,
+  /** The hidden activations: relu, sigmoid, tanh, leaky_relu. */
+  HIDDEN_ACTIVATIONS,
+  /** The output-and-cost choices: bce, ce, mse. */
+  LOSSES,
+} from './model.ts';
+export {
+  /** The optimizers: sgd, momentum, rmsprop, adam. */
+  OPTIMIZERS,
+} from './train/backend.ts';
+export type { TrainConfig } from './train/backend.ts';
+
+export {
+  /** Outputs of a model's weights for raw rows on the float64 reference, without a trainer or a device
+   *  (what Trainer.predict gives; for a few thousand rows). */
+  predictRows,
+} from './lib/predict-rows.ts';
+
+export {
+  /** The course's gradient check of every layer type on small random problems (float64 backprop against
+   *  central differences), per tensor. */
+  gradcheckSuite,
+} from './lib/check-step.ts';
+export {
+  /** The relative difference below which a gradient check passes (1e-7). */
+  GRADCHECK_THRESHOLD,
+} from './reference/gradcheck.ts';
+
+export {
   /** Reads a model file (safetensors) written by Trainer.save, with its info; older files load with an empty info. */
   decodeModel,
   /** Writes a model file from a spec, parameters and info. */
   encodeModel,
 } from './lib/model-file.ts';
 export type { ModelInfo, SavedModel } from './lib/model-file.ts';
+
+export {
+  /** Weights only, as safetensors (layers.{i}.weight, ...): no architecture or info in the file. */
+  paramsToSafetensors,
+  /** Weights from a safetensors file, checked against an architecture tensor by tensor. */
+  paramsFromSafetensors,
+} from './io/safetensors.ts';
+
+export {
+  /** A checkpoint as safetensors: weights, exact training state, position and the run's settings. */
+  encodeCheckpoint,
+  /** Reads a checkpoint for an architecture (Trainer.fit's resume takes its position, params and state). */
+  decodeCheckpoint,
+  /** Throws naming every setting in which a run differs from the checkpoint's. */
+  checkSameRun,
+} from './train/checkpoint.ts';
+export type { Checkpoint, LoopPosition, TrainState } from './train/checkpoint.ts';
 
 export {
   /** ONNX bytes for a spec and parameters (Trainer.exportOnnx does this for its model). */
@@ -81,17 +199,48 @@ export {
   fitNormalization,
   /** (x − shift) / scale per feature. */
   applyNormalization,
+  /** At most n rows of a data set: a seeded random subset. */
+  capRows,
+  /** MNIST from the `mnist` package's ten parsed digits/{d}.json files (fetched by a page). */
+  mnistDataset,
 } from './lib/data.ts';
 export type { LabeledData } from './lib/data.ts';
+export {
+  /** Regression targets per row of a data set (0: classification). */
+  targetCount,
+} from './data/dataset.ts';
 export type { Dataset, GivenSplit } from './data/dataset.ts';
+export {
+  /** The built-in 2-D sets: spiral, moons, circles, xor. */
+  SYNTHETIC_NAMES,
+} from './data/synthetic.ts';
+export type { SyntheticName } from './data/synthetic.ts';
 
 export {
   /** Reads CSV/TSV text (RFC 4180 quoting, CRLF, BOM; ',' ';' or tab, sniffed) into a Dataset: numeric
    *  features, and a label column (default the last) of class names, integer classes or, for
    *  non-integer numbers or several label columns, regression targets. Errors name line and column. */
   parseCsv,
+  /** CSV text pushed in pieces of any size (a stream's chunks); end() gives parseCsv's result with the task
+   *  and why. */
+  CsvReader,
+  /** The column names of CSV text's header row. */
+  csvHeader,
 } from './data/csv.ts';
-export type { ColumnRef, CsvOptions, CsvTask } from './data/csv.ts';
+export type { ColumnRef, CsvOptions, CsvRead, CsvTask } from './data/csv.ts';
+
+export {
+  /** Whether picked files are an array source (MNIST-layout IDX files, an .npz) rather than a CSV. */
+  isArrayFiles,
+  /** A CSV/TSV File (or named Blob) streamed into the CsvReader, with progress; cancellable between chunks. */
+  readCsvBlob,
+  /** The header row of a CSV/TSV File. */
+  readCsvBlobHeader,
+  /** MNIST-layout IDX Files (each optionally gzipped) or one .npz File, as a data set. */
+  readArrayBlobs,
+} from './data/web-files.ts';
+export type { NamedBlob, ReadProgress } from './data/web-files.ts';
+export type { Loaded } from './data/arrays.ts';
 export type { RegressionMetrics } from './train/metrics.ts';
 
 export type { Activation, InputNormalization, LayerParams, Loss, ModelSpec, Params } from './model.ts';

@@ -26,7 +26,7 @@ import {
 } from '../train/checkpoint.ts';
 import type { TrainEvent } from '../train/loop.ts';
 import { loadDataset, prepare, type Prepared } from './data.ts';
-import { isArrayFiles, readArrayFiles, readCsvFile } from './files.ts';
+import { isArrayFiles, readArrayBlobs as readArrayFiles, readCsvBlob } from '../index.ts';
 import { boundaryGrid, boundsOf, predict, predictValues, type Predictions } from './predict.ts';
 import type { ErrorContext, FromWorker, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, modelSpecFor, trainConfig, type Settings } from './settings.ts';
@@ -813,7 +813,7 @@ async function loadFiles(files: readonly File[], label: string | undefined): Pro
   const columns = csvHeader(head);
   if (read !== csvReads) return;
   post({ type: 'csv-header', name, columns });
-  const r = await readCsvFile(first, label, onProgress, () => read !== csvReads);
+  const r = await readCsvBlob(first, label !== undefined ? { label } : {}, onProgress, () => read !== csvReads);
   if (!r) return; // a newer pick replaced this one
   if (r.task === 'none') throw new Error(`${name}: no label column`);
   const d = r.dataset;

@@ -1,12 +1,25 @@
 // Command-line options of the trainer: parsed and validated here, so the rest of the program only
 // ever sees a well-formed TrainOptions. Every error names the flag and the value it got.
 import { statSync } from 'node:fs';
-import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type InputNormalization, type Loss } from '../model.ts';
-import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
-import { OPTIMIZERS, type OptimizerKind } from '../train/backend.ts';
-import type { LrDecay } from '../train/loop.ts';
-import type { MatmulFamily } from '../gpu/kernels.ts';
-import { MAX_TRIALS, ineffectiveAxis, paramLabel, parseSweepSpec, sweepShape, type SweepSpec } from '../lib/sweep.ts';
+import {
+  HIDDEN_ACTIVATIONS,
+  ineffectiveAxis,
+  LOSSES,
+  MAX_TRIALS,
+  OPTIMIZERS,
+  paramLabel,
+  parseSweepSpec,
+  sweepShape,
+  SYNTHETIC_NAMES,
+  type Activation,
+  type InputNormalization,
+  type Loss,
+  type LrDecay,
+  type MatmulFamily,
+  type OptimizerKind,
+  type SweepSpec,
+  type SyntheticName,
+} from '../index.ts';
 
 export type DataSource =
   | { kind: 'mnist' }
@@ -221,7 +234,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   sweepSequential: false,
 };
 
-// Spelled out: kernels.ts imports the shaders as text, which only Vite can load, not the Node CLI.
+// The matmul families spelled out: the library has no list of them.
 const MATMUL_CHOICES = ['tiled', 'tiled8', 'blocked', 'auto'] as const satisfies readonly (MatmulFamily | 'auto')[];
 
 type Setter = (o: TrainOptions, value: string, flag: string) => void;

@@ -2,16 +2,23 @@
 // Chromium), relays the page's events and collects the trained weights and checkpoints it posts back.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
-import type { AutotuneResult, TuneEntry } from '../gpu/autotune.ts';
-import type { MatmulFamily } from '../gpu/kernels.ts';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  paramsToSafetensors,
+  type AutotuneResult,
+  type LoopPosition,
+  type MatmulFamily,
+  type Params,
+  type Summary,
+  type SweepProgress,
+  type TrainEvent,
+  type TrainState,
+  type TuneEntry,
+} from '../index.ts';
 import { runPage } from './page-runner.ts';
-import { encodeSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
-import type { Params } from '../model.ts';
-import { decodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
-import type { Summary, TrainEvent } from '../train/loop.ts';
 import type { RunResult } from './run-job.ts';
 import type { Job } from './job.ts';
-import type { SweepProgress } from '../lib/trainer.ts';
 import type { JobMeta, JobPart, SweepRow } from './protocol.ts';
 import { loadTuneEntry, saveTuneEntry, tuneCachePath } from './tune-cache.ts';
 
@@ -56,11 +63,17 @@ function jobPlugin(
     'dev.x': bytesOf(job.dev.x),
     'dev.labels': bytesOf(job.dev.labels),
     'init.safetensors': bytesOf(paramsToSafetensors(job.meta.spec, job.params)),
+    // The checkpoint being resumed, for its exact training state (empty when the run starts afresh).
     'resume.safetensors': bytesOf(
-      encodeSafetensors(
-        Object.entries(job.resumeState ?? {}).map(([name, data]) => ({ name, shape: [data.length], data })),
-        {},
-      ),
+      job.meta.resume
+        ? encodeCheckpoint({
+            spec: job.meta.spec,
+            params: job.params,
+            state: job.resumeState ?? {},
+            position: job.meta.resume,
+            run: {},
+          })
+        : new Uint8Array(0),
     ),
     'train.y': bytesOf(job.train.y ?? new Float32Array(0)),
     'test.y': bytesOf(job.test.y ?? new Float32Array(0)),

@@ -2,7 +2,7 @@
 // every supported layer type (each hidden activation under each loss, L2, dropout, batch norm), printing the
 // course's relative difference ‖g − g̃‖ / (‖g‖ + ‖g̃‖) per tensor. Exit 0 when every one is below
 // 1e-7, 1 otherwise, 2 for bad arguments.
-import { GRADCHECK_THRESHOLD, gradientCheckSuite } from '../reference/gradcheck.ts';
+import { GRADCHECK_THRESHOLD, gradcheckSuite } from '../index.ts';
 
 const USAGE = `Usage: npm run gradcheck -- [--seed S] [--rows N]
   --seed S   seed for the weights and the data of every case (default 1)
@@ -45,7 +45,7 @@ function main(argv: string[]): number {
   let worst = 0;
   let failed = 0;
   let tensors = 0;
-  for (const c of gradientCheckSuite(opts.seed, opts.rows)) {
+  for (const c of gradcheckSuite(opts.seed, opts.rows)) {
     console.log(`\n${c.label}`);
     for (const r of c.results) {
       const ok = r.relDiff < GRADCHECK_THRESHOLD;

@@ -1,25 +1,26 @@
 // Turns parsed options into a training job: data loaded and split, the model spec, its starting weights
 // and how the trainer fits it. Shared by the CPU path (runs in Node) and the GPU path (shipped to the browser).
 import { readInput } from './common.ts';
-import type { CsvOptions } from '../data/csv.ts';
-import { readCsvFile } from '../data/csv-file.ts';
-import { targetCount, type Dataset } from '../data/dataset.ts';
-import { loadMnist } from '../data/mnist.ts';
-import { splitDataset } from '../lib/data.ts';
-import { syntheticDataset } from '../data/synthetic.ts';
-import { initParams } from '../init.ts';
-import { paramsFromSafetensors } from '../io/safetensors.ts';
-import { outputsForClasses, validateSpec, type ModelSpec, type Params } from '../model.ts';
 import {
   checkSameRun,
+  datasetInfo,
   decodeCheckpoint,
+  initParams,
+  modelSpec,
+  paramsFromSafetensors,
+  splitDataset,
+  targetCount,
+  toyDataset,
   type Checkpoint,
+  type CsvOptions,
+  type Dataset,
   type LoopPosition,
+  type ModelSpec,
+  type Params,
   type TrainState,
-} from '../train/checkpoint.ts';
+} from '../index.ts';
+import { loadIdxDir, loadMnist, loadNpyPair, loadNpz, readCsvFile, type Loaded } from '../node.ts';
 import type { DataSource, TrainOptions } from './args.ts';
-import type { Loaded } from '../data/arrays.ts';
-import { loadIdxDir, loadNpyPair, loadNpz } from './data-files.ts';
 import type { JobMeta } from './protocol.ts';
 
 export interface Job {
@@ -49,7 +50,7 @@ export function loadDataset(opts: TrainOptions): Loaded {
     case 'mnist':
       return { data: loadMnist(), notes: [] };
     case 'synthetic':
-      return { data: syntheticDataset(opts.data.name, opts.samples, opts.seed), notes: [] };
+      return { data: toyDataset(opts.data.name, opts.samples, opts.seed), notes: [] };
     case 'csv':
       return { data: readCsvFile(opts.data.path, csvOptions(opts)).dataset, notes: [] };
     case 'idx':
@@ -101,52 +102,36 @@ const none = (d: Dataset): Dataset => ({
   ...(d.y ? { y: new Float32Array(0) } : {}),
 });
 
-export function buildJob(opts: TrainOptions): Job {
-  const loaded = loadDataset(opts);
-  const given = 'train' in loaded.data;
-  const { task, reason } = taskOf(given ? loaded.data.train : loaded.data, opts);
-  const regression = task === 'regression';
-  // The dev set comes out of the training rows; the trainer fits the normalisation on the rows that
-  // are trained on only.
-  const { train, test, dev } = splitDataset(loaded.data, {
-    testSplit: opts.testSplit,
-    devSplit: opts.devSplit,
-    seed: opts.seed,
-  });
-  const data = train;
-  const loss = opts.loss === 'auto' ? (regression ? 'mse' : data.classes === 2 ? 'bce' : 'ce') : opts.loss;
-  if (regression && loss !== 'mse') throw new Error(`--loss ${loss}: regression (${reason}) takes the mse loss`);
+/** The model for the training rows, by the library's rule (modelSpec); the loss flags checked first, in
+ *  the command line's words. */
+function specFor(opts: TrainOptions, data: Dataset, regression: boolean, reason: string): ModelSpec {
+  if (regression && opts.loss !== 'auto' && opts.loss !== 'mse')
+    throw new Error(`--loss ${opts.loss}: regression (${reason}) takes the mse loss`);
   if (opts.normalizeTarget && !regression)
     throw new Error(`--normalize-target is for regression; this run is classification (${reason})`);
-  if (loss === 'bce' && data.classes !== 2)
+  if (opts.loss === 'bce' && data.classes !== 2)
     throw new Error(`--loss bce needs 2 classes, ${data.name} has ${data.classes}: use ce or mse`);
-  const spec: ModelSpec = {
-    sizes: [
-      data.features,
-      ...opts.hidden,
-      regression
-        ? targetCount(data)
-        : loss === 'bce'
-          ? 1
-          : loss === 'ce'
-            ? data.classes
-            : outputsForClasses(data.classes),
-    ],
+  return modelSpec({
+    inputs: data.features,
+    hidden: opts.hidden,
+    ...(regression ? { outputs: targetCount(data) } : { classes: data.classes }),
     activation: opts.activation,
-    loss,
-    ...(opts.batchNorm ? { batchNorm: true } : {}),
-  };
-  validateSpec(spec);
-  // The weights' init, the shuffling and dropout; the data and its split stay on --seed.
-  const initSeed = opts.initSeed ?? opts.seed;
-  const run = {
+    loss: opts.loss,
+    batchNorm: opts.batchNorm,
+  });
+}
+
+/** The settings a checkpoint records and a model file keeps (trainedWith); a resumed run must have the
+ *  same. Optional ones only when set, so older checkpoints stay resumable. */
+function runRecord(opts: TrainOptions, given: boolean): Job['run'] {
+  return {
     data: recordedData(opts.data),
     ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
     samples: opts.samples,
     testSplit: given ? 'given' : opts.testSplit,
     normalize: opts.normalize,
     seed: opts.seed,
-    ...(opts.initSeed !== undefined ? { initSeed: opts.initSeed } : {}), // only when set: older checkpoints stay resumable
+    ...(opts.initSeed !== undefined ? { initSeed: opts.initSeed } : {}),
     batchSize: opts.batchSize,
     lr: opts.lr,
     shuffle: opts.shuffle,
@@ -155,20 +140,28 @@ export function buildJob(opts: TrainOptions): Job {
     beta2: opts.beta2,
     l2: opts.l2,
     keepProb: opts.keepProb,
-    ...(opts.loss !== 'auto' ? { loss: opts.loss } : {}), // only when set: older checkpoints stay resumable
+    ...(opts.loss !== 'auto' ? { loss: opts.loss } : {}),
     lrDecay: JSON.stringify(opts.lrDecay ?? null),
     devSplit: opts.devSplit,
-    ...(opts.batchNorm ? { batchNorm: true } : {}), // only when set: older checkpoints stay resumable
-    // The CSV options too, only when set; predict --split reads them to rebuild the same rows.
+    ...(opts.batchNorm ? { batchNorm: true } : {}),
+    // The CSV options too; predict --split reads them to rebuild the same rows.
     ...(opts.label ? { label: opts.label.join(',') } : {}),
     ...(opts.drop.length > 0 ? { drop: opts.drop.join(',') } : {}),
     ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}),
     ...(opts.task !== 'auto' ? { task: opts.task } : {}),
     ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
   };
-  let params: Params;
-  let resume: LoopPosition | undefined;
-  let resumeState: TrainState | undefined;
+}
+
+/** Where the run starts: a checkpoint (--resume, checked against this run), weights from a file
+ *  (--init), or the init of `initSeed`. */
+function startOf(
+  opts: TrainOptions,
+  spec: ModelSpec,
+  run: Job['run'],
+  initSeed: number,
+): { params: Params; resume?: LoopPosition; resumeState?: TrainState } {
+  const model = `(model is [${spec.sizes.join(',')}])`;
   if (opts.resume) {
     if (opts.init) throw new Error('--resume and --init both give starting weights: use one');
     const bytes = readInput(opts.resume, '--resume');
@@ -176,44 +169,48 @@ export function buildJob(opts: TrainOptions): Job {
     try {
       c = decodeCheckpoint(bytes, spec, opts.resume);
     } catch (e) {
-      throw new Error(
-        `--resume ${opts.resume}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`,
-      );
+      throw new Error(`--resume ${opts.resume}: ${e instanceof Error ? e.message : String(e)} ${model}`);
     }
     checkSameRun(c.run, run, opts.resume);
-    params = c.params;
-    resume = c.position;
-    resumeState = c.state;
     const f64 = Object.keys(c.state).some((k) => k.startsWith('f64.'));
     if (f64 !== (opts.device === 'cpu')) {
       throw new Error(
         `--resume ${opts.resume}: this checkpoint was written by --device ${f64 ? 'cpu' : 'gpu'}; resume it on the same device to continue bit-for-bit`,
       );
     }
-  } else if (opts.init) {
-    const bytes = readInput(opts.init, '--init');
-    try {
-      params = paramsFromSafetensors(bytes, spec);
-    } catch (e) {
-      throw new Error(
-        `--init ${opts.init}: ${e instanceof Error ? e.message : String(e)} (model is [${spec.sizes.join(',')}])`,
-      );
-    }
-  } else params = initParams(spec, initSeed);
+    return { params: c.params, resume: c.position, resumeState: c.state };
+  }
+  if (!opts.init) return { params: initParams(spec, initSeed) };
+  const bytes = readInput(opts.init, '--init');
+  try {
+    return { params: paramsFromSafetensors(bytes, spec) };
+  } catch (e) {
+    throw new Error(`--init ${opts.init}: ${e instanceof Error ? e.message : String(e)} ${model}`);
+  }
+}
+
+export function buildJob(opts: TrainOptions): Job {
+  const loaded = loadDataset(opts);
+  const given = 'train' in loaded.data;
+  const { task, reason } = taskOf(given ? loaded.data.train : loaded.data, opts);
+  // The dev set comes out of the training rows; the trainer fits the normalisation on the rows that
+  // are trained on only.
+  const { train, test, dev } = splitDataset(loaded.data, {
+    testSplit: opts.testSplit,
+    devSplit: opts.devSplit,
+    seed: opts.seed,
+  });
+  const spec = specFor(opts, train, task === 'regression', reason);
+  // The weights' init, the shuffling and dropout; the data and its split stay on --seed.
+  const initSeed = opts.initSeed ?? opts.seed;
+  const run = runRecord(opts, given);
+  const { params, resume, resumeState } = startOf(opts, spec, run, initSeed);
   const meta: JobMeta = {
     spec,
     seed: initSeed,
     normalize: opts.normalize,
     ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
-    info: {
-      ...(data.featureNames ? { featureNames: data.featureNames } : {}),
-      ...(data.classNames ? { classNames: data.classNames } : {}),
-      ...(data.labelName ? { labelName: data.labelName } : {}),
-      ...(regression
-        ? { task: 'regression' as const, ...(data.targetNames ? { targetNames: data.targetNames } : {}) }
-        : {}),
-      trainedWith: run,
-    },
+    info: { ...datasetInfo(train), trainedWith: run },
     optimizer: opts.optimizer,
     beta1: opts.beta1,
     beta2: opts.beta2,
@@ -244,7 +241,7 @@ export function buildJob(opts: TrainOptions): Job {
       : []),
   ];
   return {
-    dataName: data.name,
+    dataName: train.name,
     notes,
     task,
     taskReason: reason,

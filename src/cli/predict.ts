@@ -4,14 +4,9 @@
 // finds the exact train/test/dev rows of the training run again (from the model file's record of it).
 // Exit codes: 0 ok, 1 failure, 2 bad arguments.
 import { failed, readInput, run, writeAtomic } from './common.ts';
-import { readCsvFile, readCsvHeader } from '../data/csv-file.ts';
-import type { Dataset, GivenSplit } from '../data/dataset.ts';
-import { splitDataset } from '../lib/data.ts';
-import { decodeModel, type SavedModel } from '../lib/model-file.ts';
-import { createTrainer } from '../lib/trainer.ts';
-import { size } from '../model.ts';
+import { createTrainer, decodeModel, splitDataset, type Dataset, type GivenSplit, type SavedModel } from '../index.ts';
+import { loadNpyRows, readCsvFile, readCsvHeader } from '../node.ts';
 import { parseTrainArgs } from './args.ts';
-import { loadNpyRows } from './data-files.ts';
 import { loadDataset } from './job.ts';
 
 const USAGE = `Usage: npm run predict -- --model FILE [options]
@@ -71,13 +66,13 @@ function parse(argv: readonly string[]): PredictOptions | 'help' {
  *  names), and its label or target columns when the file has them (text labels by the model's class
  *  names). */
 function csvRows(path: string, m: SavedModel, delimiter: string | undefined): Rows {
-  const n0 = size(m.spec, 0);
+  const n0 = m.spec.sizes[0]!;
   const regression = m.info.task === 'regression';
   let features = m.info.featureNames;
   let label = regression ? m.info.targetNames : m.info.labelName !== undefined ? [m.info.labelName] : undefined;
   if (!features) {
     const header = readCsvHeader(path, delimiter);
-    const outputs = regression ? size(m.spec, m.spec.sizes.length - 1) : 1;
+    const outputs = regression ? m.spec.sizes.at(-1)! : 1;
     if (header.length !== n0 && header.length !== n0 + outputs)
       throw new Error(
         `${path}: ${header.length} columns, the model takes ${n0} features (and optionally ${regression ? `${outputs} target` : 'a label'} column${outputs > 1 ? 's' : ''} last); it records no feature names to pick them by`,
@@ -130,7 +125,7 @@ function rowsFor(o: PredictOptions, m: SavedModel): Omit<Rows, 'loaded'> & { wha
     const all = 'train' in data ? joined(data.train, data.test) : data;
     rows = { x: all.x, labels: all.labels, loaded: data };
   }
-  if (o.split === 'all') return { ...rows, what: `all ${rows.x.length / size(m.spec, 0)} rows of ${source}` };
+  if (o.split === 'all') return { ...rows, what: `all ${rows.x.length / m.spec.sizes[0]!} rows of ${source}` };
   if (!rows.loaded)
     throw new Error(
       `--split ${o.split} needs labelled rows: ${source} has no label${/\.npy$/i.test(source) ? 's (give --labels)' : ' column'}`,

@@ -1,15 +1,20 @@
 // What the command line and the page it drives exchange over the local job server.
-import type { AutotuneResult, TuneEntry } from '../gpu/autotune.ts';
-import type { MatmulFamily } from '../gpu/kernels.ts';
-import type { PlanRows } from '../gpu/plan.ts';
-import type { ModelInfo } from '../lib/model-file.ts';
-import type { Trial } from '../lib/sweep.ts';
-import type { SweepProgress, SweepTrialResult } from '../lib/trainer.ts';
-import type { FitOptions } from '../lib/trainer.ts';
-import type { ModelSpec } from '../model.ts';
-import type { OptimizerKind } from '../train/backend.ts';
-import type { LoopPosition } from '../train/checkpoint.ts';
-import type { Summary, TrainEvent } from '../train/loop.ts';
+import type {
+  AutotuneResult,
+  FitOptions,
+  LoopPosition,
+  MatmulFamily,
+  ModelInfo,
+  ModelSpec,
+  OptimizerKind,
+  PlanRows,
+  Summary,
+  SweepProgress,
+  SweepTrialResult,
+  Trial,
+  TrainEvent,
+  TuneEntry,
+} from '../index.ts';
 
 /** A training job: how to make the trainer and how to fit, as plain data (it crosses to the page as JSON). */
 export interface JobMeta {

@@ -1,14 +1,21 @@
 // A job run through the library, the same code for `--device cpu` (in Node) and `--device gpu` (in the
 // runner page): make the trainer, fit, and hand back the model file — after a divergence the one with
 // the last good weights.
-import type { AutotuneResult, TuneStore } from '../gpu/autotune.ts';
-import type { LabeledData } from '../lib/data.ts';
-import { createTrainer, type FitCheckpoint } from '../lib/trainer.ts';
-import type { Params } from '../model.ts';
-import type { TrainState } from '../train/checkpoint.ts';
-import { DivergenceError, type Summary, type TrainEvent } from '../train/loop.ts';
-import { encodeModel } from '../lib/model-file.ts';
-import type { SweepProgress } from '../lib/trainer.ts';
+import {
+  createTrainer,
+  DivergenceError,
+  encodeModel,
+  trialInfo,
+  type AutotuneResult,
+  type FitCheckpoint,
+  type LabeledData,
+  type Params,
+  type Summary,
+  type SweepProgress,
+  type TrainEvent,
+  type TrainState,
+  type TuneStore,
+} from '../index.ts';
 import type { JobMeta, SweepRow } from './protocol.ts';
 
 export interface JobData {
@@ -81,23 +88,7 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
       // Each trial's file records its own hyperparameters (the data's seed stays the run's: predict
       // --split rebuilds the same rows from it; the trial's seed is initSeed).
       const models = results.map((r) =>
-        encodeModel({
-          spec: meta.spec,
-          params: r.params,
-          info: {
-            ...trainer.info,
-            trainedWith: {
-              ...(trainer.info.trainedWith ?? {}),
-              lr: r.trial.hyper.lr,
-              l2: r.trial.hyper.l2,
-              keepProb: r.trial.hyper.keepProb,
-              beta1: r.trial.hyper.beta1,
-              beta2: r.trial.hyper.beta2,
-              initSeed: r.trial.hyper.seed,
-              sweepTrial: r.trial.index,
-            },
-          },
-        }),
+        encodeModel({ spec: meta.spec, params: r.params, info: trialInfo(trainer.info, r.trial) }),
       );
       const rows = results.map(({ params: _params, ...row }) => row);
       return { sweep: { rows, models, seconds, adapter: trainer.adapter } };

@@ -1,9 +1,7 @@
 // The browser half of `npm run train --device gpu`: fetches the job from the local server, trains it
 // through the library (runJob: the same route as --device cpu), streams events back through functions
 // the CLI exposed, and posts the model file.
-import type { TuneStore } from '../gpu/autotune.ts';
-import { decodeSafetensors, paramsFromSafetensors } from '../io/safetensors.ts';
-import { encodeCheckpoint, type TrainState } from '../train/checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint, paramsFromSafetensors, type TuneStore } from '../index.ts';
 import { JOB_PARTS, type JobMeta, type RunnerHooks } from './protocol.ts';
 import { runJob } from './run-job.ts';
 
@@ -13,13 +11,6 @@ async function part(name: string): Promise<ArrayBuffer> {
   const res = await fetch(`/__job/${name}`);
   if (!res.ok) throw new Error(`job part ${name}: HTTP ${res.status}`);
   return res.arrayBuffer();
-}
-
-/** The exact training state shipped with a resumed checkpoint (step count, optimizer moments). */
-function stateFrom(bytes: Uint8Array): TrainState {
-  const state: TrainState = {};
-  for (const [name, t] of decodeSafetensors(bytes).tensors) state[name] = t.data;
-  return state;
 }
 
 /** The CLI keeps the tune cache (this browser profile is fresh every run). */
@@ -49,7 +40,10 @@ async function main(): Promise<void> {
       test: rows(vx!, vl!, vy!),
       dev: rows(dx!, dl!, dy!),
       params,
-      ...(meta.resume ? { resumeState: stateFrom(new Uint8Array(resumeState!)) } : {}),
+      // The exact training state of the checkpoint being resumed (step count, optimizer moments).
+      ...(meta.resume
+        ? { resumeState: decodeCheckpoint(new Uint8Array(resumeState!), meta.spec, 'the resumed checkpoint').state }
+        : {}),
     },
     'gpu',
     {

@@ -1,18 +1,25 @@
 // `npm run train`: train an MLP on WebGPU (headless Chromium) or on the CPU reference, print progress
 // and the final accuracy, optionally save the weights. Exit codes: 0 ok, 1 failure, 2 bad arguments.
-import { failed, run, writeAtomic } from './common.ts';
-import { encodeOnnx } from '../io/onnx.ts';
-import { decodeModel } from '../lib/model-file.ts';
-import type { TrainEvent } from '../train/loop.ts';
-import { runJob, type RunResult } from './run-job.ts';
-import { encodeCheckpoint, type LoopPosition, type TrainState } from '../train/checkpoint.ts';
-import type { Params } from '../model.ts';
-import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
-import { buildJob, type Job } from './job.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { compactNumber, expandTrials, formatSweepTable, rankTrials, sweepShape } from '../lib/sweep.ts';
-import type { SweepProgress } from '../lib/trainer.ts';
+import {
+  compactNumber,
+  decodeModel,
+  encodeCheckpoint,
+  encodeOnnx,
+  expandTrials,
+  formatSweepTable,
+  onnxOptions,
+  rankTrials,
+  sweepShape,
+  type FitCheckpoint,
+  type SweepProgress,
+  type TrainEvent,
+} from '../index.ts';
+import { failed, run, writeAtomic } from './common.ts';
+import { runJob, type RunResult } from './run-job.ts';
+import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
+import { buildJob, type Job } from './job.ts';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
@@ -82,11 +89,7 @@ function printer(json: boolean): (e: TrainEvent) => void {
 }
 
 /** Writes the checkpoint file atomically (write then rename). */
-export function writeCheckpoint(
-  opts: TrainOptions,
-  job: Job,
-  c: { position: LoopPosition; params: Params; state: TrainState },
-): void {
+export function writeCheckpoint(opts: TrainOptions, job: Job, c: FitCheckpoint): void {
   if (!opts.checkpoint) return;
   writeAtomic(
     opts.checkpoint,
@@ -95,9 +98,7 @@ export function writeCheckpoint(
 }
 
 async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
-  const onCheckpoint = opts.checkpoint
-    ? (c: { position: LoopPosition; params: Params; state: TrainState }) => writeCheckpoint(opts, job, c)
-    : undefined;
+  const onCheckpoint = opts.checkpoint ? (c: FitCheckpoint) => writeCheckpoint(opts, job, c) : undefined;
   if (opts.device === 'cpu') {
     return runJob(
       job.meta,
@@ -183,13 +184,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (opts.exportOnnx && model) {
       const m = decodeModel(model, 'the trained model');
-      writeAtomic(
-        opts.exportOnnx,
-        encodeOnnx(m.spec, m.params, {
-          ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
-          ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}),
-        }),
-      );
+      writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, onnxOptions(m.info)));
       if (!opts.json)
         console.log(`exported ${error ? 'the last good weights' : 'the model'} as ONNX to ${opts.exportOnnx}`);
     }
@@ -315,13 +310,7 @@ async function sweep(opts: TrainOptions): Promise<number> {
   }
   if (opts.exportOnnx) {
     const m = decodeModel(modelOf(best.trial.index), 'the best trial');
-    writeAtomic(
-      opts.exportOnnx,
-      encodeOnnx(m.spec, m.params, {
-        ...(m.info.normalization ? { normalization: m.info.normalization } : {}),
-        ...(m.info.targetNormalization ? { targetNormalization: m.info.targetNormalization } : {}),
-      }),
-    );
+    writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, onnxOptions(m.info)));
     if (!opts.json) console.log(`exported the best trial as ONNX to ${opts.exportOnnx}`);
   }
   if (opts.saveAll) {

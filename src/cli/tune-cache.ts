@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TuneEntry } from '../gpu/autotune.ts';
+import type { TuneEntry } from '../index.ts';
 
 /** node_modules/.cache/webgpu-mlp/autotune.json in the repository, or $WEBGPU_MLP_TUNE_CACHE. */
 export function tuneCachePath(): string {

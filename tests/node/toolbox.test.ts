@@ -189,19 +189,27 @@ describe('gradient checking (npm run gradcheck)', () => {
 
   // Test that the command prints a relative difference per tensor and exits 0 with PASS.
   it('command prints per-tensor figures and passes', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', './scripts/raw-import.mjs', 'src/cli/gradcheck.ts'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ce \[3,5,4,3\] relu, L2 \+ dropout\n {2}layers\.0\.weight +\d\.\d\de-\d+ {2}ok/);
     expect(r.stdout).toMatch(/PASS: 304 of 304 tensors below 1e-7/);
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/gradcheck.ts', '--rows', '0'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const bad = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', './scripts/raw-import.mjs', 'src/cli/gradcheck.ts', '--rows', '0'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(bad.status).toBe(2);
   });
 

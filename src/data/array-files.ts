@@ -1,10 +1,10 @@
-// The array data sources of --data, read from disk: an MNIST-layout directory of IDX files (each
-// optionally gzipped), an .npz archive, a pair of .npy files. Node's zlib decompresses; the parsing is
-// the pure src/data/arrays.ts.
-import { existsSync } from 'node:fs';
+// Array data sets read from disk in Node: an MNIST-layout directory of IDX files (each optionally
+// gzipped), an .npz archive, a pair of .npy files. Node's zlib decompresses; the parsing is the pure
+// arrays.ts (web-files.ts reads the same formats from File objects in a page). An unreadable file is an
+// error naming `flag` (the command-line flag or option it came from) and the path.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
-import { readInput } from './common.ts';
 import { messageOf } from '../errors.ts';
 import {
   featureRows,
@@ -16,9 +16,18 @@ import {
   npzSource,
   type IdxFiles,
   type Loaded,
-} from '../data/arrays.ts';
+} from './arrays.ts';
 import { parseNpy } from '../io/npy.ts';
 import { checked, zipEntries } from '../io/zip.ts';
+
+/** The file's bytes; a missing or unreadable file is an error naming the flag and the path. */
+function readInput(path: string, flag: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new Error(`${flag} ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
 
 /** A file's bytes, gunzipped when they start with gzip's magic 1f 8b. */
 function readMaybeGzip(path: string, flag: string): Uint8Array {
@@ -33,7 +42,7 @@ function readMaybeGzip(path: string, flag: string): Uint8Array {
 
 /** An MNIST-layout directory: train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
  *  t10k-labels-idx1-ubyte, each optionally .gz. */
-export function loadIdxDir(dir: string): Loaded {
+export function loadIdxDir(dir: string, flag = '--data'): Loaded {
   const file = (role: keyof IdxFiles) => {
     const name = IDX_NAMES[role];
     const path = idxSpellings(name)
@@ -43,7 +52,7 @@ export function loadIdxDir(dir: string): Loaded {
       throw new Error(
         `${dir}: no ${name} or ${name}.gz (an MNIST-layout directory holds ${Object.values(IDX_NAMES).join(', ')})`,
       );
-    return { bytes: readMaybeGzip(path, '--data'), where: path };
+    return { bytes: readMaybeGzip(path, flag), where: path };
   };
   return idxSource(dir, {
     trainImages: file('trainImages'),
@@ -54,7 +63,7 @@ export function loadIdxDir(dir: string): Loaded {
 }
 
 /** An .npz archive (np.savez or np.savez_compressed). */
-export const loadNpz = (path: string): Loaded => npzFromBytes(readInput(path, '--data'), path);
+export const loadNpz = (path: string, flag = '--data'): Loaded => npzFromBytes(readInput(path, flag), path);
 
 /** An .npz archive's bytes; `where` (the file) starts every error. */
 export function npzFromBytes(bytes: Uint8Array, where: string): Loaded {
@@ -74,11 +83,11 @@ export function npzFromBytes(bytes: Uint8Array, where: string): Loaded {
 }
 
 /** Features and labels from two .npy files. */
-export function loadNpyPair(x: string, y: string): Loaded {
-  return npyPairSource({ bytes: readInput(x, '--data'), where: x }, { bytes: readInput(y, '--labels'), where: y });
+export function loadNpyPair(x: string, y: string, flags: readonly [string, string] = ['--data', '--labels']): Loaded {
+  return npyPairSource({ bytes: readInput(x, flags[0]), where: x }, { bytes: readInput(y, flags[1]), where: y });
 }
 
 /** Feature rows of one .npy file (no labels: predictions only). */
-export function loadNpyRows(path: string): Float32Array {
-  return featureRows({ array: parseNpy(readInput(path, '--data'), path), where: path }).x;
+export function loadNpyRows(path: string, flag = '--data'): Float32Array {
+  return featureRows({ array: parseNpy(readInput(path, flag), path), where: path }).x;
 }

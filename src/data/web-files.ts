@@ -1,32 +1,42 @@
-// Data files picked or dropped in the page, read in the worker with the CLI's pure readers: a CSV/TSV
-// file streamed in chunks into the CsvReader, MNIST-layout IDX files (several at once, each optionally
-// gzipped) and an .npz archive (stored or deflated members), decompressed with DecompressionStream
-// where the CLI uses node:zlib (src/cli/data-files.ts).
-import { CsvReader, type CsvRead } from '../data/csv.ts';
-import { IDX_NAMES, idxRole, idxSource, isGzip, npzSource, type IdxFiles, type Loaded } from '../data/arrays.ts';
+// Data files as a page or a Worker gets them (File objects from a picker or a drop), read with the web
+// platform only (Blob streams, DecompressionStream), so they also run in Node 18+: a CSV/TSV file
+// streamed in chunks into the CsvReader, MNIST-layout IDX files (several at once, each optionally
+// gzipped) and an .npz archive (stored or deflated members). src/data/array-files.ts reads the same
+// formats from paths with node:fs and node:zlib.
+import { CsvReader, csvHeader, type CsvOptions, type CsvRead } from './csv.ts';
+import { IDX_NAMES, idxRole, idxSource, isGzip, npzSource, type IdxFiles, type Loaded } from './arrays.ts';
 import { checked, zipEntries } from '../io/zip.ts';
 import { messageOf } from '../errors.ts';
 
+/** A file with a name: a File, or any Blob given one. */
+export type NamedBlob = Blob & { readonly name: string };
+
 /** Bytes read so far of all the files, and their total. */
-export type Progress = (bytes: number, total: number) => void;
+export type ReadProgress = (bytes: number, total: number) => void;
 
 /** True when the files are IDX files or an .npz (an array source), false for a CSV/TSV file. */
-export const isArrayFiles = (files: readonly File[]): boolean =>
+export const isArrayFiles = (files: readonly { readonly name: string }[]): boolean =>
   files.some((f) => f.name.endsWith('.npz') || idxRole(f.name) !== undefined);
 
 /** Bytes between progress reports. */
 const PROGRESS_BYTES = 1 << 22;
 
+/** The header row of a CSV/TSV file (read from its first 64 KiB). */
+export async function readCsvBlobHeader(file: Blob, delimiter?: string): Promise<string[]> {
+  const head = new TextDecoder('utf-8').decode(await file.slice(0, 1 << 16).arrayBuffer(), { stream: true });
+  return csvHeader(head, delimiter);
+}
+
 /** Reads a CSV/TSV file through the CsvReader in the stream's chunks (decoded as UTF-8 across chunk
  *  boundaries), reporting progress every few MiB or 100 ms; `cancelled` stops it between chunks
  *  (returns undefined). */
-export async function readCsvFile(
-  file: File,
-  label: string | undefined,
-  onProgress: Progress,
-  cancelled: () => boolean,
+export async function readCsvBlob(
+  file: NamedBlob,
+  options: CsvOptions = {},
+  onProgress: ReadProgress = () => {},
+  cancelled: () => boolean = () => false,
 ): Promise<CsvRead | undefined> {
-  const reader = new CsvReader(file.name, label !== undefined ? { label } : {}, file.size);
+  const reader = new CsvReader(file.name, options, file.size);
   const decoder = new TextDecoder('utf-8'); // drops a BOM
   const stream = file.stream().getReader();
   let bytes = 0;
@@ -60,10 +70,13 @@ async function decompress(bytes: Uint8Array, format: 'gzip' | 'deflate-raw', whe
 }
 
 /** IDX files (the four of MNIST's layout, by name, each optionally .gz) or one .npz archive. */
-export async function readArrayFiles(files: readonly File[], onProgress: Progress): Promise<Loaded & { name: string }> {
+export async function readArrayBlobs(
+  files: readonly NamedBlob[],
+  onProgress: ReadProgress = () => {},
+): Promise<Loaded & { name: string }> {
   const total = files.reduce((s, f) => s + f.size, 0);
   let done = 0;
-  const read = async (f: File) => {
+  const read = async (f: NamedBlob) => {
     const bytes = new Uint8Array(await f.arrayBuffer());
     onProgress((done += f.size), total);
     return bytes;
@@ -85,7 +98,7 @@ export async function readArrayFiles(files: readonly File[], onProgress: Progres
       );
     return { name: where, ...npzSource(where, [...members.keys()], (m) => members.get(m)!) };
   }
-  const byRole = new Map<keyof IdxFiles, File>();
+  const byRole = new Map<keyof IdxFiles, NamedBlob>();
   for (const f of files) {
     const role = idxRole(f.name);
     if (!role)
