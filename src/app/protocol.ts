@@ -1,12 +1,18 @@
 // Messages between the page and the training worker. The worker owns the GPU device, the data and
 // the model; the page only sends settings and clicks and draws what comes back.
-import type { MatmulFamily } from '../gpu/kernels.ts';
-import type { ModelSpec } from '../model.ts';
-import type { TrainEvent } from '../train/loop.ts';
-import type { AdapterLimits } from '../lib/budget.ts';
-import type { GradCheckRow, LayerCheck } from '../lib/check-step.ts';
-import type { SearchKind, SweepParam, Trial } from '../lib/sweep.ts';
-import type { SweepProgress, SweepTrialResult } from '../lib/trainer.ts';
+import type {
+  AdapterLimits,
+  GradCheckRow,
+  LayerCheck,
+  MatmulFamily,
+  ModelSpec,
+  SearchKind,
+  SweepParam,
+  SweepProgress,
+  SweepTrialResult,
+  Trial,
+  TrainEvent,
+} from '../index.ts';
 import type { Bounds, Predictions } from './predict.ts';
 import type { Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
@@ -58,7 +64,7 @@ export type RunState =
 export type ErrorContext =
   'adapter' | 'csv' | 'train' | 'sweep' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage';
 
-export type { BatchNormCheck, GradCheckRow, LayerCheck } from '../lib/check-step.ts';
+export type { BatchNormCheck, GradCheckRow, LayerCheck } from '../index.ts';
 
 /** A sweep trial's outcome as the page gets it: fitSweep's result less its parameters (the worker keeps
  *  those, for 'adopt'). */

@@ -1,9 +1,19 @@
 // Everything a run is made of, as one flat record that lives in the form and in the URL query, so a
 // link reproduces a run. One parser serves both (the form is read as URLSearchParams too), and every
 // bad value gets a message that names the field and the value.
-import { SYNTHETIC_NAMES, type SyntheticName } from '../data/synthetic.ts';
-import { HIDDEN_ACTIVATIONS, LOSSES, type Activation, type Loss, type ModelSpec } from '../model.ts';
-import { OPTIMIZERS, type OptimizerKind, type TrainConfig } from '../train/backend.ts';
+import {
+  HIDDEN_ACTIVATIONS,
+  LOSSES,
+  modelSpec,
+  OPTIMIZERS,
+  SYNTHETIC_NAMES,
+  type Activation,
+  type Loss,
+  type ModelSpec,
+  type OptimizerKind,
+  type SyntheticName,
+  type TrainConfig,
+} from '../index.ts';
 
 export type DataName = SyntheticName | 'mnist' | 'csv';
 export const DATA_NAMES: readonly DataName[] = [...SYNTHETIC_NAMES, 'mnist', 'csv'];
@@ -207,21 +217,39 @@ export function resolveLoss(choice: LossChoice, classes: number): Loss {
 }
 
 /** The model these settings build for data with `features` inputs and `classes` classes (or `targets`
- *  regression outputs). batchNorm is
- *  only written when on, as in model files and the CLI's specs, so plain models compare equal to theirs. */
+ *  regression outputs), by the library's rule (modelSpec, as the CLI and createTrainer build it); the
+ *  loss choice is checked first, in the form's words. */
 export function modelSpecFor(s: Settings, features: number, classes: number, targets = 0): ModelSpec {
-  const bn = s.batchNorm ? { batchNorm: true } : {};
   if (targets > 0) {
     // Regression (a CSV whose label holds non-integer numbers): linear outputs and squared error.
     if (s.loss !== 'auto' && s.loss !== 'mse')
       throw new Error(`loss ${s.loss}: this data is regression, which takes the mse loss (or auto)`);
-    return { sizes: [features, ...s.hidden, targets], activation: s.activation, loss: 'mse', ...bn };
-  }
-  const loss = resolveLoss(s.loss, classes);
-  return { sizes: [features, ...s.hidden, outputsFor(loss, classes)], activation: s.activation, loss, ...bn };
+  } else resolveLoss(s.loss, classes);
+  return modelSpec({
+    inputs: features,
+    hidden: s.hidden,
+    ...(targets > 0 ? { outputs: targets } : { classes }),
+    activation: s.activation,
+    loss: s.loss,
+    batchNorm: s.batchNorm,
+  });
 }
 
-/** Output units for a loss: one sigmoid unit for BCE, one per class otherwise (one-hot targets). */
-export function outputsFor(loss: Loss, classes: number): number {
-  return loss === 'bce' ? 1 : classes;
+/** Checkpoint settings that must match for a resumed run to be the same run. */
+export function runRecord(s: Settings): Record<string, string | number> {
+  // batchNorm only when on (a number: the record holds strings and numbers), so runs saved before
+  // the setting existed stay resumable.
+  return Object.fromEntries(
+    KEYS.flatMap((k): [string, string | number][] =>
+      k === 'batchNorm'
+        ? s.batchNorm
+          ? [[k, 1]]
+          : []
+        : k === 'noise'
+          ? s.noise === undefined
+            ? []
+            : [[k, s.noise]]
+          : [[k, k === 'hidden' ? formatHidden(s.hidden) : (s[k] as string | number)]],
+    ),
+  );
 }

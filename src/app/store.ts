@@ -2,7 +2,7 @@
 // Each checkpoint is a new record; one readwrite transaction puts it, points 'latest' at it and deletes
 // the one before. IndexedDB commits a transaction entirely or not at all, so a page closed mid-write
 // leaves the previous checkpoint as 'latest', never a half-written one.
-import type { TuneEntry, TuneStore } from '../gpu/autotune.ts';
+import type { TuneEntry, TuneStore } from '../index.ts';
 import type { Settings } from './settings.ts';
 
 const DB = 'webgpu-mlp-trainer';

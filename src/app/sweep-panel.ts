@@ -1,8 +1,7 @@
 // The sweep's results panel: one small chart per trial (training and dev loss per epoch, from the
 // worker's progress messages, on one shared y-scale), then the ranked table with a "use this one"
 // button per trial. Drawing waits for flush(), which the page calls once per animation frame.
-import { rankTrials, SWEEP_COLUMNS, sweepRowCells, type SweepParam, type Trial } from '../lib/sweep.ts';
-import type { SweepProgress } from '../lib/trainer.ts';
+import { rankTrials, SWEEP_COLUMNS, sweepRowCells, type SweepParam, type SweepProgress, type Trial } from '../index.ts';
 import type { FromWorker, SweepRow } from './protocol.ts';
 import { trialLabel } from './sweep.ts';
 import { drawSweepCurves } from './views.ts';

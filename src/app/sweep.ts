@@ -1,6 +1,6 @@
 // The web app's hyperparameter search, the plain part: the spec and trial count from the sweep fields
 // checked and expanded into trials (the page checks before it sends, the worker expands the same
-// way), and the small charts' titles. The search itself is the library's (src/lib/sweep.ts, fitSweep).
+// way), and the small charts' titles. The search itself is the library's (expandTrials, fitSweep).
 import {
   compactFraction,
   compactNumber,
@@ -13,7 +13,7 @@ import {
   type SweepParam,
   type SweepShape,
   type Trial,
-} from '../lib/sweep.ts';
+} from '../index.ts';
 import type { Settings } from './settings.ts';
 
 /** Fraction of the training rows held out as dev rows, which rank the trials (the test rows stay out
