@@ -3,7 +3,7 @@
 // so the Node entry bundles without them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MatmulFamily } from '../gpu/kernels.ts';
+import type { MatmulFamily } from '../index.ts';
 import { ISSUE_CONFIGS, customConfig, sweepConfigs, type BenchConfig } from './configs.ts';
 import { ENGINES, type BenchRequest, type BenchResults, type Engine } from './protocol.ts';
 import { derive, htmlReport, textSummary } from './report.ts';

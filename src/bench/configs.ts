@@ -1,6 +1,6 @@
 // What the benchmark runs: the configurations of issue #6, the sweeps (width, depth, batch) that
 // locate the crossover against the CPU reference, and the FLOP count every GFLOP/s figure uses.
-import { layerCount, size, type ModelSpec } from '../model.ts';
+import type { ModelSpec } from '../index.ts';
 
 export interface BenchConfig {
   readonly name: string;
@@ -48,8 +48,8 @@ export function customConfig(hidden: number[], batch: number, inputs = 784, outp
  *  and the update are O(batch·width) and left out, as every GFLOP/s figure here does. */
 export function stepFlops(spec: ModelSpec, batch: number): number {
   let f = 0;
-  for (let l = 0; l < layerCount(spec); l++) {
-    const mk = 2 * batch * size(spec, l) * size(spec, l + 1);
+  for (let l = 0; l + 1 < spec.sizes.length; l++) {
+    const mk = 2 * batch * spec.sizes[l]! * spec.sizes[l + 1]!;
     f += l === 0 ? 2 * mk : 3 * mk;
   }
   return f;

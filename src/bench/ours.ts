@@ -1,24 +1,46 @@
-// Our two engines under the bench's timing discipline: the WebGPU TrainingPlan (one submit per
-// stepsPerSubmit steps, synchronised only at the end of a block) and the float64 CPU reference; plus single matmul kernels,
-// timed with timestamp-query where the device has it.
+// Our two engines under the bench's timing discipline, driven through the library as any user drives
+// it (createTrainer and its stepper): the WebGPU plan (one submit per stepsPerSubmit steps, synchronised
+// only at the end of a block) and the float64 CPU reference. Plus single matmul kernels, timed with
+// timestamp-query where the device has it: those use the kernels directly (src/gpu), below the library.
 import { BufferArena } from '../gpu/arena.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { Dispatch } from '../gpu/dispatch.ts';
 import { PassTimer } from '../gpu/pass-timer.ts';
-import { matmulConstants, matmulWorkgroups, type KernelId, type MatmulFamily } from '../gpu/kernels.ts';
-import { createTrainer, type TrainerOptions } from '../lib/trainer.ts';
-import { initParams } from '../init.ts';
-import { layerCount, size, type ModelSpec } from '../model.ts';
+import { matmulConstants, matmulWorkgroups, type KernelId } from '../gpu/kernels.ts';
+import {
+  createTrainer,
+  initParams,
+  type MatmulFamily,
+  type ModelSpec,
+  type Params,
+  type TrainerOptions,
+} from '../index.ts';
 import { Rng } from '../rng.ts';
-import type { BackendInit } from '../train/backend.ts';
 import { LR } from './configs.ts';
 import { sampleMedian, type Stepper } from './timing.ts';
 
+/** Rows in the output layer's layout: features x, targets y. */
+interface Rows {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly n: number;
+}
+
+/** What every engine times: an architecture, its initial weights and one full batch of training rows
+ *  (no test rows), in the shape the CPU reference's backend takes too. */
+export interface BenchInit {
+  readonly spec: ModelSpec;
+  readonly params: Params;
+  readonly train: Rows;
+  readonly test: Rows;
+  readonly maxBatch: number;
+}
+
 /** A full batch of synthetic data: uniform inputs, one-hot (or 0/1) targets. */
-export function benchInit(spec: ModelSpec, batch: number, seed = 1): BackendInit {
+export function benchInit(spec: ModelSpec, batch: number, seed = 1): BenchInit {
   const rng = new Rng(seed);
-  const nIn = size(spec, 0);
-  const nOut = size(spec, layerCount(spec));
+  const nIn = spec.sizes[0]!;
+  const nOut = spec.sizes.at(-1)!;
   const x = new Float32Array(batch * nIn).map(() => rng.next());
   const y = new Float32Array(batch * nOut);
   for (let r = 0; r < batch; r++) {
@@ -37,19 +59,19 @@ export function benchInit(spec: ModelSpec, batch: number, seed = 1): BackendInit
 /** Our WebGPU engine, through the library as any user would drive it (a trainer on the bench's device). */
 export async function webgpuStepper(
   ctx: GpuContext,
-  init: BackendInit,
+  init: BenchInit,
   options: { matmul: MatmulFamily; stepsPerSubmit: number },
 ): Promise<Stepper> {
   return libraryStepper(init, { device: ctx.device, ...options });
 }
 
 /** The float64 reference, through the library too. */
-export function cpuReferenceStepper(init: BackendInit): Promise<Stepper> {
+export function cpuReferenceStepper(init: BenchInit): Promise<Stepper> {
   return libraryStepper(init, { device: 'cpu' });
 }
 
 async function libraryStepper(
-  init: BackendInit,
+  init: BenchInit,
   options: Pick<TrainerOptions, 'device' | 'matmul' | 'stepsPerSubmit'>,
 ): Promise<Stepper> {
   const trainer = await createTrainer({ spec: init.spec, params: init.params, ...options });

@@ -1,8 +1,6 @@
 // What the bench command and its page exchange: the request served at /__bench/request.json, and the
 // results the page hands back through functions the command exposed (Playwright exposeFunction).
-import type { AutotuneResult } from '../gpu/autotune.ts';
-import type { HostCounts } from '../gpu/counters.ts';
-import type { MatmulFamily } from '../gpu/kernels.ts';
+import type { AutotuneResult, HostCounts, MatmulFamily } from '../index.ts';
 import type { BenchConfig } from './configs.ts';
 
 /** 'tfjs-wasm-plain': the plainest hand-written TF.js step on WASM (tfjs-plain.ts), the yardstick for 'tfjs-wasm'. */

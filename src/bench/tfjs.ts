@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { layerActivation, layerCount, size } from '../model.ts';
-import type { BackendInit } from '../train/backend.ts';
+import type { BenchInit } from './ours.ts';
 import { LR } from './configs.ts';
 import { sampleMedian, type Stepper } from './timing.ts';
 
@@ -90,7 +90,7 @@ export function tfWasmThreadsNote(i: TfInfo, crossOriginIsolated: boolean, logic
   return `${head}.`;
 }
 
-export function tfjsStepper(init: BackendInit): Promise<Stepper> {
+export function tfjsStepper(init: BenchInit): Promise<Stepper> {
   const { spec } = init;
   const L = layerCount(spec);
   const rows = init.maxBatch;
