@@ -221,11 +221,6 @@ export {
    *  features, and a label column (default the last) of class names, integer classes or, for
    *  non-integer numbers or several label columns, regression targets. Errors name line and column. */
   parseCsv,
-  /** CSV text pushed in pieces of any size (a stream's chunks); end() gives parseCsv's result with the task
-   *  and why. */
-  CsvReader,
-  /** The column names of CSV text's header row. */
-  csvHeader,
 } from './data/csv.ts';
 export type { ColumnRef, CsvOptions, CsvRead, CsvTask } from './data/csv.ts';
 

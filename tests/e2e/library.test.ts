@@ -168,6 +168,8 @@ describe('packed library', () => {
     expect(paths.filter((p) => !p.startsWith('dist/lib/'))).toEqual(['README.md', 'package.json']);
     expect(paths).toContain('dist/lib/index.js');
     expect(paths).toContain('dist/lib/types/index.d.ts');
+    expect(paths).toContain('dist/lib/node.js');
+    expect(paths).toContain('dist/lib/types/node.d.ts');
     const installed = join(project, 'node_modules', NAME);
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.dependencies ?? {}).toEqual({});
@@ -179,33 +181,78 @@ describe('packed library', () => {
     expect(js).toContain('@compute @workgroup_size');
     // The declarations import .js siblings (tsc keeps the sources' .ts otherwise).
     expect(readFileSync(join(installed, 'dist/lib/types/index.d.ts'), 'utf8')).not.toMatch(/from '\.[^']*\.ts'/);
-    // Importing it in Node touches no GPU global; device 'cpu' (the float64 reference) trains there.
+    // Importing it in Node touches no GPU global; device 'cpu' (the float64 reference) trains there. The
+    // second entry reads a CSV file by path.
+    writeFileSync(join(project, 'xor.csv'), 'a,b,label\n0,0,no\n0,1,yes\n1,0,yes\n1,1,no\n');
     const script = `import * as lib from '${NAME}';
+import { readCsvFile } from '${NAME}/node';
 const d = lib.toyDataset('moons', 200, 1);
 const t = await lib.createTrainer({ inputs: 2, hidden: [8], classes: 2, optimizer: 'adam', device: 'cpu' });
 await t.fit(lib.labeled(d), { epochs: 10, batchSize: 32, lr: 0.02 });
-console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await t.evaluate(lib.labeled(d))).accuracy }));`;
+const csv = readCsvFile('xor.csv').dataset;
+console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await t.evaluate(lib.labeled(d))).accuracy, csv: [csv.n, csv.features, csv.classNames] }));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
-    const out = JSON.parse(stdout) as { exports: string[]; accuracy: number };
+    const out = JSON.parse(stdout) as { exports: string[]; accuracy: number; csv: unknown };
+    expect(out.csv).toEqual([4, 2, ['no', 'yes']]);
     expect(out.exports).toEqual([
       'DEFAULT_CHECKPOINT_STEPS',
       'DivergenceError',
+      'GRADCHECK_THRESHOLD',
+      'HIDDEN_ACTIVATIONS',
+      'LOSSES',
+      'MAX_TRIALS',
+      'OPTIMIZERS',
+      'SWEEP_COLUMNS',
+      'SYNTHETIC_NAMES',
       'Trainer',
       'TrainerError',
+      'adapterLimits',
       'applyNormalization',
+      'capRows',
+      'checkFits',
+      'checkSameRun',
+      'compactFraction',
+      'compactNumber',
       'createTrainer',
+      'datasetInfo',
+      'decodeCheckpoint',
       'decodeModel',
+      'describeSpec',
+      'encodeCheckpoint',
       'encodeModel',
       'encodeOnnx',
       'expandTrials',
       'fitNormalization',
+      'formatBytes',
       'formatSweepTable',
+      'gradcheckSuite',
+      'ineffectiveAxis',
+      'initParams',
+      'isArrayFiles',
       'labeled',
+      'mnistDataset',
+      'modelSpec',
+      'onnxOptions',
+      'paramCount',
+      'paramLabel',
+      'paramsFromSafetensors',
+      'paramsToSafetensors',
       'parseCsv',
       'parseSweepSpec',
+      'predictRows',
+      'probeAdapter',
       'rankTrials',
+      'readArrayBlobs',
+      'readCsvBlob',
+      'readCsvBlobHeader',
+      'sameSpec',
+      'specDifference',
       'splitDataset',
+      'sweepRowCells',
+      'sweepShape',
+      'targetCount',
       'toyDataset',
+      'trialInfo',
     ]);
     expect(out.accuracy).toBeGreaterThan(0.8);
   });
