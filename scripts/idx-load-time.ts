@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { idxFile } from '../tests/node/array-files.ts';
 
 if (process.argv[2] === '--load') {
-  const { loadIdxDir } = await import('../src/cli/data-files.ts');
+  const { loadIdxDir } = await import('../src/node.ts');
   const t0 = performance.now();
   const { data } = loadIdxDir(process.argv[3]!);
   const ms = performance.now() - t0;
