@@ -137,7 +137,13 @@ export async function runInBrowser(
         (m, trial) => (trial === undefined ? (model = m) : (trialModels[trial] = m)),
         checkpoints,
       ),
-      vite: { optimizeDeps: { noDiscovery: true, include: [] } },
+      // The library's one CommonJS dependency (papaparse, for CSV) pre-bundled at start, and nothing
+      // discovered later (a late discovery reloads the page mid-run); in a cache of the runner's own, so
+      // the app's and the tests' Vite caches and this one do not replace each other.
+      vite: {
+        cacheDir: 'node_modules/.vite/cli-runner',
+        optimizeDeps: { noDiscovery: true, include: ['papaparse'] },
+      },
       expose: (done, fail) => ({
         __jobEvent: (e: TrainEvent) => emit(e),
         __jobDone: (s: Summary) => done(s),
