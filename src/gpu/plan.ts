@@ -30,6 +30,7 @@ import {
   type OpSpec,
   type PlanLayout,
   type PlanOptions,
+  type PlanSubject,
 } from './plan-layout.ts';
 import { ReadbackPool } from './readback.ts';
 import { ShardStream, type DataLayout, type ShardBuffers } from './shards.ts';
@@ -67,9 +68,23 @@ interface PlanParts {
   readonly splits: Readonly<Record<Split, SplitData>>;
 }
 
-/** How the plan words a refusal: the sizes and the batch. */
-const planName = (spec: ModelSpec, maxBatch: number, models: number) =>
-  `plan [${spec.sizes.join(',')}] batch ${maxBatch}${models > 1 ? ` × ${models} models` : ''}`;
+/** How the plan names itself in refusals and buffer labels: the sizes and the batch. */
+const planName = (layout: PlanLayout) => {
+  const { spec, maxBatch } = layout.params;
+  return `plan [${spec.sizes.join(',')}] batch ${maxBatch}${layout.models > 1 ? ` × ${layout.models} models` : ''}`;
+};
+
+/** The layout TrainingPlan.create makes for these sizes and options on this device, checked against
+ *  its limits: throws TrainerError 'too-large' naming the buffer or the layer, kernel, figure and limit
+ *  that does not fit (plain Error for arguments no plan takes). Allocates nothing. */
+export function checkPlan(ctx: GpuContext, subject: PlanSubject, options: PlanOptions = {}): PlanLayout {
+  const layout = describePlan(subject, options, { adapterName: ctx.adapterName, limits: ctx.device.limits });
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const bytes = (b: number) => `${b} bytes (${mib(b)})`;
+  const refused = `${planName(layout)} on ${ctx.adapterName}`;
+  checkLimits(layout, ctx.device.limits, { subject: refused, adapter: 'the adapter', bytes });
+  return layout;
+}
 
 export class TrainingPlan implements TrainBackend {
   readonly device = 'gpu' as const;
@@ -189,20 +204,13 @@ export class TrainingPlan implements TrainBackend {
    *  made so far is freed on any failure. */
   static async create(ctx: GpuContext, init: BackendInit, options: PlanOptions = {}): Promise<TrainingPlan> {
     const { device } = ctx;
-    const { spec, maxBatch } = init;
     const dev = init.dev ?? { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
     const splits = { train: init.train, test: init.test, dev };
     const rows = { train: init.train.n, test: init.test.n, dev: dev.n };
     const configs = options.models ?? [init.config];
-    const subject = { spec, configs, maxBatch, rows, regression: init.regression === true };
-    const layout = describePlan(subject, options, { adapterName: ctx.adapterName, limits: device.limits });
-    const name = planName(spec, maxBatch, layout.models);
-    const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-    checkLimits(layout, device.limits, {
-      subject: name,
-      adapter: 'the adapter',
-      bytes: (b) => `${b} bytes (${mib(b)})`,
-    });
+    const subject = { spec: init.spec, configs, maxBatch: init.maxBatch, rows, regression: init.regression === true };
+    const layout = checkPlan(ctx, subject, options);
+    const name = planName(layout);
     const arena = new BufferArena(device, name);
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
