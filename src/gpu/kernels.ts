@@ -471,21 +471,25 @@ export function matmulWorkgroups(
   return [Math.ceil(N / t), Math.ceil(M / t), models];
 }
 
-/** 1-D work over `count` elements, folded into 2-D when one dimension would pass 65535 workgroups (the
- *  elementwise kernels read their index as gid.x + gid.y · num_workgroups.x · 256). */
-export function elementwiseWorkgroups(count: number): Workgroups {
-  const groups = Math.max(1, Math.ceil(count / ELEMENTWISE_WG));
+/** 1-D work of `count` threads, `size` to a workgroup, folded into 2-D when one dimension would pass
+ *  65535 workgroups: every kernel dispatched this way reads its index as gid.x + gid.y ·
+ *  num_workgroups.x · size, and threads past the end find no model to work on. */
+function foldedWorkgroups(count: number, size: number): Workgroups {
+  const groups = Math.max(1, Math.ceil(count / size));
   if (groups <= MAX_WG_PER_DIM) return [groups, 1, 1];
   const y = Math.ceil(groups / MAX_WG_PER_DIM);
   return [Math.ceil(groups / y), y, 1];
 }
 
-/** One thread per column (bias_grad.wgsl, batchnorm.wgsl): 64 columns per workgroup. */
-export const columnWorkgroups = (cols: number): Workgroups => rowWorkgroups(cols);
+/** One thread per element (activation.wgsl, dropout.wgsl, gather.wgsl, sgd.wgsl, optimizer.wgsl): 256
+ *  elements per workgroup. */
+export const elementwiseWorkgroups = (count: number): Workgroups => foldedWorkgroups(count, ELEMENTWISE_WG);
 
-export function rowWorkgroups(rows: number): Workgroups {
-  return [Math.max(1, Math.ceil(rows / 64)), 1, 1];
-}
+/** One thread per column (bias_grad.wgsl, batchnorm.wgsl): 64 columns per workgroup. */
+export const columnWorkgroups = (cols: number): Workgroups => foldedWorkgroups(cols, 64);
+
+/** One thread per row (loss.wgsl) or per model (reduce.wgsl): 64 per workgroup. */
+export const rowWorkgroups = (rows: number): Workgroups => foldedWorkgroups(rows, 64);
 
 // ---- pipelines, compiled once per (device, kernel, constants) ----
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();

@@ -3,10 +3,10 @@
 // step, so the step would go on from buffers nothing wrote and print numbers computed from nothing.
 // Every buffer and every op of the layout (plan-layout.ts) is compared with the limits here instead,
 // and what does not fit is refused with TrainerError 'too-large' naming the buffer or the layer, the
-// kernel, the figure and the limit. Grids that can be folded are already folded by the layout (the
-// elementwise kernels into 2-D, the model tiling of the blocked and vec4 matmuls); the rest (a matmul's
-// tiles along one dimension, one thread per row or column) cannot be split without changing the
-// kernel, and is refused.
+// kernel, the figure and the limit. The grids that can be split already are by the layout: every
+// one-thread-per-element, -row or -column kernel folds its 1-D range into 2-D (kernels.ts
+// foldedWorkgroups), and the blocked and vec4 matmuls pick a tiling of the models that fits. A matmul's
+// tiles along one dimension of its output cannot be split without changing the kernel, and are refused.
 import { TrainerError } from '../errors.ts';
 import { KERNELS, uniformBytes, type KernelId } from './kernels.ts';
 import type { BufferSpec, OpSpec, PlanLayout } from './plan-layout.ts';

@@ -287,19 +287,24 @@ describe('device limits, checked on the layout before anything is allocated', ()
       SWIFTSHADER,
       "plan: layer 1 (2 → 3000000), forward: kernel matmulBlockedBiasAct needs 93750 workgroups along x, over google swiftshader's maxComputeWorkgroupsPerDimension of 65535",
     );
-    // One thread per column cannot be folded: the bias gradient of a 5,000,000-wide layer, whose
-    // products fit with tiled8's 128-wide tiles.
+    // A matmul's tiles along one dimension cannot be folded: tiled8's 128-wide tiles of a 9,000,000-wide
+    // layer, where the one-thread-per-column kernels fold.
     refused(
-      layout(relu([2, 5_000_000, 1], 'bce'), 1, { matmul: 'tiled8' }),
+      layout(relu([2, 9_000_000, 1], 'bce'), 1, { matmul: 'tiled8' }),
       SWIFTSHADER,
-      "plan: layer 1 (2 → 5000000), backward: kernel biasGrad needs 78125 workgroups along x, over google swiftshader's maxComputeWorkgroupsPerDimension of 65535",
+      "plan: layer 1 (2 → 9000000), forward: kernel matmulTiled8BiasAct needs 70313 workgroups along x, over google swiftshader's maxComputeWorkgroupsPerDimension of 65535",
     );
   });
 
   // Test that grids that can fold are folded rather than refused: the unfused bias + activation of a
-  // 1,048,576-wide layer (33,554,432 elements) runs as a 2-D grid within the limit, and the models of a
-  // blocked product keep their grid within the limit when a tiling that does exists.
+  // 1,048,576-wide layer (33,554,432 elements) runs as a 2-D grid within the limit, so does the bias
+  // gradient of a 5,000,000-wide one (78,125 workgroups of 64 columns), and the models of a blocked
+  // product keep their grid within the limit when a tiling that does exists.
   it('folds what can be folded', () => {
+    const columns = layout(relu([2, 5_000_000, 1], 'bce'), 1, { matmul: 'tiled8' });
+    expect(refusal(columns)).toBeUndefined();
+    const biasGrads = columns.ops.filter((o) => o.kernel === 'biasGrad').map((o) => o.grid(1));
+    expect(biasGrads).toContainEqual([39063, 2, 1]);
     const l = layout(relu([16, 1_048_576, 1], 'bce'), 32, { matmul: 'tiled', fuse: false });
     expect(refusal(l)).toBeUndefined();
     const bias = l.ops.find((o) => o.kernel === 'biasActivation')!;
