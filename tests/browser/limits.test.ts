@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { TOL, assertClose } from '../../src/check.ts';
 import { TrainerError } from '../../src/errors.ts';
 import { liveBufferStats } from '../../src/gpu/arena.ts';
+import { DEFAULT_LIMITS, limit, type DeviceLimits } from '../../src/gpu/limits.ts';
 import { TrainingPlan, checkPlan } from '../../src/gpu/plan.ts';
 import { initParams } from '../../src/init.ts';
 import { layerCount, tensorName, type ModelSpec } from '../../src/model.ts';
@@ -90,6 +91,10 @@ describe('device limits', () => {
     console.log(
       `widest [2, W, 1] at batch ${BATCH} on ${gpu().adapterName}: W = ${w}; at ${2 * w}: ${(past as Error).message}`,
     );
+    // The figures tests/node/plan-layout.test.ts copies as its SwiftShader limits.
+    const names = Object.keys(DEFAULT_LIMITS) as (keyof DeviceLimits)[];
+    const figures = Object.fromEntries(names.map((n) => [n, limit(gpu().device.limits, n)]));
+    console.log(`limits of ${gpu().adapterName}: ${JSON.stringify(figures)}`);
 
     const plan = await TrainingPlan.create(gpu(), { spec, params, train, test: noData, maxBatch: BATCH });
     try {
