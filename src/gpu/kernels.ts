@@ -461,44 +461,65 @@ export const modelsAlongX = (id: KernelId): boolean => id.startsWith('matmulBloc
 /** How `models` M×N products tile the grid of a kernel without workgroup memory (8×8 threads, each a
  *  4×4 block; matmul_common.wgsl model_block): each model is bx column blocks by by row blocks, mx
  *  models side by side along x — mx chosen for the fewest workgroups (ties: the fewest models along
- *  x), so small products share workgroups instead of idling most of their threads. One model: its
- *  blocks, the grid of old. */
+ *  x) among the layouts whose grid keeps within `maxPerDimension` workgroups, so small products share
+ *  workgroups instead of idling most of their threads. Every layout computes the same values (a thread
+ *  does the same arithmetic wherever its block sits). When none fits, the one-model-along-x layout is
+ *  returned and the device-limit check (limits.ts) refuses it. */
 export function modelLayout(
   M: number,
   N: number,
   models: number,
+  maxPerDimension = MAX_WG_PER_DIM,
 ): { bx: number; by: number; mx: number; grid: Workgroups } {
   const bx = Math.ceil(N / 4);
   const by = Math.ceil(M / 4);
-  let best = { bx, by, mx: 1, grid: [Math.ceil(bx / 8), Math.ceil((models * by) / 8), 1] as Workgroups };
-  for (let mx = 2; mx <= models; mx++) {
-    const grid: Workgroups = [Math.ceil((mx * bx) / 8), Math.ceil((Math.ceil(models / mx) * by) / 8), 1];
-    if (grid[0] * grid[1] < best.grid[0] * best.grid[1]) best = { bx, by, mx, grid };
+  const layout = (mx: number) => ({
+    bx,
+    by,
+    mx,
+    grid: [Math.ceil((mx * bx) / 8), Math.ceil((Math.ceil(models / mx) * by) / 8), 1] as Workgroups,
+  });
+  const fits = (g: Workgroups) => g[0] <= maxPerDimension && g[1] <= maxPerDimension;
+  let best: ReturnType<typeof layout> | undefined;
+  for (let mx = 1; mx <= Math.max(models, 1); mx++) {
+    const l = layout(mx);
+    if (fits(l.grid) && (!best || l.grid[0] * l.grid[1] < best.grid[0] * best.grid[1])) best = l;
   }
-  return best;
+  return best ?? layout(1);
 }
 
 /** The grid of an M×N product (of each of `models` models). */
-export function matmulWorkgroups(id: KernelId, M: number, N: number, models = 1): Workgroups {
-  if (modelsAlongX(id)) return modelLayout(M, N, models).grid;
+export function matmulWorkgroups(
+  id: KernelId,
+  M: number,
+  N: number,
+  models = 1,
+  maxPerDimension = MAX_WG_PER_DIM,
+): Workgroups {
+  if (modelsAlongX(id)) return modelLayout(M, N, models, maxPerDimension).grid;
   const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : id.startsWith('matmulTiled8') ? MATMUL_TILED8_TILE : MATMUL_TILE;
   return [Math.ceil(N / t), Math.ceil(M / t), models];
 }
 
-/** 1-D work over `count` elements, folded into 2-D when one dimension would pass 65535 workgroups. */
-export function elementwiseWorkgroups(count: number): Workgroups {
-  const groups = Math.max(1, Math.ceil(count / ELEMENTWISE_WG));
+/** 1-D work of `count` threads, `size` to a workgroup, folded into 2-D when one dimension would pass
+ *  65535 workgroups: every kernel dispatched this way reads its index as gid.x + gid.y ·
+ *  num_workgroups.x · size, and threads past the end find no model to work on. */
+function foldedWorkgroups(count: number, size: number): Workgroups {
+  const groups = Math.max(1, Math.ceil(count / size));
   if (groups <= MAX_WG_PER_DIM) return [groups, 1, 1];
   const y = Math.ceil(groups / MAX_WG_PER_DIM);
   return [Math.ceil(groups / y), y, 1];
 }
 
-/** One thread per column (bias_grad.wgsl, batchnorm.wgsl): 64 columns per workgroup. */
-export const columnWorkgroups = (cols: number): Workgroups => rowWorkgroups(cols);
+/** One thread per element (activation.wgsl, dropout.wgsl, gather.wgsl, sgd.wgsl, optimizer.wgsl): 256
+ *  elements per workgroup. */
+export const elementwiseWorkgroups = (count: number): Workgroups => foldedWorkgroups(count, ELEMENTWISE_WG);
 
-export function rowWorkgroups(rows: number): Workgroups {
-  return [Math.max(1, Math.ceil(rows / 64)), 1, 1];
-}
+/** One thread per column (bias_grad.wgsl, batchnorm.wgsl): 64 columns per workgroup. */
+export const columnWorkgroups = (cols: number): Workgroups => foldedWorkgroups(cols, 64);
+
+/** One thread per row (loss.wgsl) or per model (reduce.wgsl): 64 per workgroup. */
+export const rowWorkgroups = (rows: number): Workgroups => foldedWorkgroups(rows, 64);
 
 // ---- pipelines, compiled once per (device, kernel, constants) ----
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
