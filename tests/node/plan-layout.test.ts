@@ -4,7 +4,7 @@
 // limit, on SwiftShader's own figures.
 import { describe, expect, it } from 'vitest';
 import { TrainerError } from '../../src/errors.ts';
-import { KERNELS, modelLayout, type KernelId, type MatmulFamily } from '../../src/gpu/kernels.ts';
+import { KERNELS, modelLayout, type KernelDesc, type KernelId, type MatmulFamily } from '../../src/gpu/kernels.ts';
 import { checkLimits, formatBytes, type DeviceLimits } from '../../src/gpu/limits.ts';
 import {
   describePlan,
@@ -195,7 +195,7 @@ describe('planLayout ops', () => {
       const bytes = new Map(l.buffers.map((b) => [b.name, b.bytes]));
       const bound = new Set<string>();
       for (const op of l.ops) {
-        const desc = KERNELS[op.kernel];
+        const desc: KernelDesc = KERNELS[op.kernel];
         for (const b of desc.bindings) {
           if (b.kind === 'uniform') continue;
           // A binding the kernel's view never reads is bound to the buffer it names instead (Dispatch).
