@@ -18,10 +18,12 @@
 struct Bn { rows: u32, cols: u32, eps: f32, momentum: f32, s_x: u32, s_param: u32, s_istd: u32, o_gamma: u32,
   o_beta: u32, o_mean: u32, o_var: u32, s_models: u32 }
 
-// (column, model) of a thread; model past the last when the thread has no column.
-fn column_of(gid: vec3<u32>) -> vec2<u32> {
-  let z = gid.x / bn.cols;
-  return vec2<u32>(gid.x - z * bn.cols, z);
+// (column, model) of a thread, 1-D over a 2-D grid of workgroups (so more than 65535 × 64 columns can
+// be covered); model past the last when the thread has no column.
+fn column_of(gid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
+  let f = gid.x + gid.y * nwg.x * 64u;
+  let z = f / bn.cols;
+  return vec2<u32>(f - z * bn.cols, z);
 }
 
 // Forward. The training forward writes the running stats, so the parameters are bound read_write.
@@ -38,8 +40,8 @@ fn column_of(gid: vec3<u32>) -> vec2<u32> {
 @group(0) @binding(13) var<storage, read> istd_in: array<f32>;
 
 @compute @workgroup_size(64)
-fn bn_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let jz = column_of(gid);
+fn bn_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let jz = column_of(gid, nwg);
   if (jz.y >= max(bn.s_models, 1u)) { return; }
   let j = jz.x;
   let z = jz.y;
@@ -68,8 +70,8 @@ fn bn_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 @compute @workgroup_size(64)
-fn bn_inference(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let jz = column_of(gid);
+fn bn_inference(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let jz = column_of(gid, nwg);
   if (jz.y >= max(bn.s_models, 1u)) { return; }
   let j = jz.x;
   let z = jz.y;
@@ -87,8 +89,8 @@ fn bn_inference(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 @compute @workgroup_size(64)
-fn bn_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let jz = column_of(gid);
+fn bn_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let jz = column_of(gid, nwg);
   if (jz.y >= max(bn.s_models, 1u)) { return; }
   let j = jz.x;
   let z = jz.y;

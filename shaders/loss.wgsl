@@ -10,10 +10,12 @@
 // range of rows: thread I is row I % rows of model I / rows (s_models of them; 0 for one).
 struct Shape { rows: u32, cols: u32, s_rows: u32, s_stats: u32, s_models: u32, _p0: u32, _p1: u32, _p2: u32 }
 
-// (row, model) of a thread; model past the last when the thread has no row.
-fn row_of(gid: vec3<u32>) -> vec2<u32> {
-  let m = gid.x / shape.rows;
-  return vec2<u32>(gid.x - m * shape.rows, m);
+// (row, model) of a thread, 1-D over a 2-D grid of workgroups (so more than 65535 × 64 rows can be
+// covered); model past the last when the thread has no row.
+fn row_of(gid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
+  let f = gid.x + gid.y * nwg.x * 64u;
+  let m = f / shape.rows;
+  return vec2<u32>(f - m * shape.rows, m);
 }
 
 // The mse entry point's second per-row statistic: whether the row is classified right (one-hot or
@@ -27,8 +29,8 @@ override REGRESSION: bool = false;
 @group(0) @binding(4) var<uniform> shape: Shape;
 
 @compute @workgroup_size(64)
-fn bce_logits(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let rm = row_of(gid);
+fn bce_logits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let rm = row_of(gid, nwg);
   if (rm.y >= max(shape.s_models, 1u)) { return; }
   let r = rm.x;
   let model = rm.y;
@@ -44,8 +46,8 @@ fn bce_logits(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 @compute @workgroup_size(64)
-fn softmax_ce(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let rm = row_of(gid);
+fn softmax_ce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let rm = row_of(gid, nwg);
   if (rm.y >= max(shape.s_models, 1u)) { return; }
   let r = rm.x;
   let model = rm.y;
@@ -75,8 +77,8 @@ fn softmax_ce(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 @compute @workgroup_size(64)
-fn mse(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let rm = row_of(gid);
+fn mse(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let rm = row_of(gid, nwg);
   if (rm.y >= max(shape.s_models, 1u)) { return; }
   let r = rm.x;
   let model = rm.y;

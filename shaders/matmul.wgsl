@@ -3,8 +3,8 @@
 //   forward   Z       = A_prev · Wᵀ   (TRANS_B)
 //   backward  dW      = dZᵀ · A_prev  (TRANS_A)
 //             dA_prev = dZ · W        (neither)
-// Entry points differ only in the epilogue: plain store, + bias then activation (forward),
-// × g'(aux) (backward: dZ_prev = (dZ · W) ⊙ g'(A_prev)).
+// One entry point per kernel; the epilogue is the EPILOGUE override (matmul_common.wgsl): plain store,
+// + bias then activation (forward), × g'(aux) (backward: dZ_prev = (dZ · W) ⊙ g'(A_prev)).
 // Requires activation_fns.wgsl, matmul_common.wgsl and matmul_scalar.wgsl in front.
 
 // ---- Tiled: 16×16 threads, each owns a 4×4 block of outputs strided by 16 (rows ty+16i, columns
@@ -90,30 +90,13 @@ fn blocked_product(gid: vec3<u32>) -> Acc {
 }
 
 // Row i of a thread's 4×4 block (its values v), written out straight: no loop over a dynamically
-// indexed row, which SwiftShader keeps in memory; a row past M is skipped whole. One function per
-// epilogue, so an entry point uses only its own bindings.
-fn blocked_row_plain(gid: vec3<u32>, i: u32, v: vec4<f32>) {
+// indexed row, which SwiftShader keeps in memory; a row past M is skipped whole.
+fn blocked_row(gid: vec3<u32>, i: u32, v: vec4<f32>) {
   let r = gid.y * RB + i;
   if (r >= dims.M) { return; }
   let c0 = gid.x * RB;
-  store_plain(vec2<u32>(r, c0), v.x); store_plain(vec2<u32>(r, c0 + 1u), v.y);
-  store_plain(vec2<u32>(r, c0 + 2u), v.z); store_plain(vec2<u32>(r, c0 + 3u), v.w);
-}
-
-fn blocked_row_bias_act(gid: vec3<u32>, i: u32, v: vec4<f32>) {
-  let r = gid.y * RB + i;
-  if (r >= dims.M) { return; }
-  let c0 = gid.x * RB;
-  store_bias_act(vec2<u32>(r, c0), v.x); store_bias_act(vec2<u32>(r, c0 + 1u), v.y);
-  store_bias_act(vec2<u32>(r, c0 + 2u), v.z); store_bias_act(vec2<u32>(r, c0 + 3u), v.w);
-}
-
-fn blocked_row_act_grad(gid: vec3<u32>, i: u32, v: vec4<f32>) {
-  let r = gid.y * RB + i;
-  if (r >= dims.M) { return; }
-  let c0 = gid.x * RB;
-  store_act_grad(vec2<u32>(r, c0), v.x); store_act_grad(vec2<u32>(r, c0 + 1u), v.y);
-  store_act_grad(vec2<u32>(r, c0 + 2u), v.z); store_act_grad(vec2<u32>(r, c0 + 3u), v.w);
+  store_out(vec2<u32>(r, c0), v.x); store_out(vec2<u32>(r, c0 + 1u), v.y);
+  store_out(vec2<u32>(r, c0 + 2u), v.z); store_out(vec2<u32>(r, c0 + 3u), v.w);
 }
 
 @compute @workgroup_size(16, 16)
@@ -122,27 +105,7 @@ fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
   let acc = tiled_product(wg, lid);
   for (var i = 0u; i < RB; i++) {
     let row = acc_row(acc, i);
-    for (var j = 0u; j < RB; j++) { store_plain(tiled_rc(wg, lid, i, j), row[j]); }
-  }
-}
-
-@compute @workgroup_size(16, 16)
-fn tiled_bias_act(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  set_model(wg.z);
-  let acc = tiled_product(wg, lid);
-  for (var i = 0u; i < RB; i++) {
-    let row = acc_row(acc, i);
-    for (var j = 0u; j < RB; j++) { store_bias_act(tiled_rc(wg, lid, i, j), row[j]); }
-  }
-}
-
-@compute @workgroup_size(16, 16)
-fn tiled_act_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  set_model(wg.z);
-  let acc = tiled_product(wg, lid);
-  for (var i = 0u; i < RB; i++) {
-    let row = acc_row(acc, i);
-    for (var j = 0u; j < RB; j++) { store_act_grad(tiled_rc(wg, lid, i, j), row[j]); }
+    for (var j = 0u; j < RB; j++) { store_out(tiled_rc(wg, lid, i, j), row[j]); }
   }
 }
 
@@ -152,29 +115,12 @@ fn blocked(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model(gid.z);
   let acc = blocked_product(gid);
-  blocked_row_plain(gid, 0u, acc.r0); blocked_row_plain(gid, 1u, acc.r1); blocked_row_plain(gid, 2u, acc.r2); blocked_row_plain(gid, 3u, acc.r3);
-}
-
-@compute @workgroup_size(8, 8)
-fn blocked_bias_act(@builtin(global_invocation_id) id: vec3<u32>) {
-  let gid = model_block(id);
-  if (past_models(gid)) { return; }
-  set_model(gid.z);
-  let acc = blocked_product(gid);
-  blocked_row_bias_act(gid, 0u, acc.r0); blocked_row_bias_act(gid, 1u, acc.r1); blocked_row_bias_act(gid, 2u, acc.r2); blocked_row_bias_act(gid, 3u, acc.r3);
-}
-
-@compute @workgroup_size(8, 8)
-fn blocked_act_grad(@builtin(global_invocation_id) id: vec3<u32>) {
-  let gid = model_block(id);
-  if (past_models(gid)) { return; }
-  set_model(gid.z);
-  let acc = blocked_product(gid);
-  blocked_row_act_grad(gid, 0u, acc.r0); blocked_row_act_grad(gid, 1u, acc.r1); blocked_row_act_grad(gid, 2u, acc.r2); blocked_row_act_grad(gid, 3u, acc.r3);
+  blocked_row(gid, 0u, acc.r0); blocked_row(gid, 1u, acc.r1); blocked_row(gid, 2u, acc.r2); blocked_row(gid, 3u, acc.r3);
 }
 
 // ---- Naive: one thread per output, no workgroup memory. Kept beside the tiled kernel as the
-// readable baseline (and because on some CPU-emulated adapters barriers cost more than they save).
+// readable baseline (and because on some CPU-emulated adapters barriers cost more than they save);
+// plain store only, so it binds neither bias nor aux.
 @compute @workgroup_size(16, 16)
 fn naive(@builtin(global_invocation_id) gid: vec3<u32>) {
   set_model(gid.z);

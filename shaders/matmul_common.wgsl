@@ -1,4 +1,4 @@
-// Shared by matmul.wgsl and matmul_vec4.wgsl (prepended to both, like activation_fns.wgsl).
+// Shared by every matmul file (prepended to each, like activation_fns.wgsl).
 
 // M, N, K of the product, then the model strides (s_a, s_b, s_c, s_x: elements of a, b, c and of bias or
 // aux between one model's operand and the next). A plan that trains several models at once runs a
@@ -11,6 +11,12 @@
 // (s_models in all; src/gpu/kernels.ts modelLayout picks s_mx). model_block maps a thread to (column
 // block, row block, model). With s_blocks 0 (one model, the kernel tests) the grid is the blocks.
 struct Dims { M: u32, N: u32, K: u32, s_a: u32, s_b: u32, s_c: u32, s_x: u32, s_blocks: u32, s_models: u32, s_rblocks: u32, s_mx: u32, _p0: u32 }
+
+// The epilogue: what an entry point does with each output value on its way to c. Every family has one
+// entry point whose descriptors (src/gpu/kernels.ts) set this constant, so the epilogue is written once
+// per family; it is fixed when the pipeline is created and the compiler drops the branches not taken,
+// so the plain product does no extra work. A file implements the epilogues its descriptors offer.
+override EPILOGUE: u32 = 0u; // 0 plain store, 1 + bias then activation (forward), 2 × g'(aux) (backward)
 
 fn model_block(gid: vec3<u32>) -> vec3<u32> {
   if (dims.s_blocks == 0u) { return vec3<u32>(gid.x, gid.y, gid.z); }

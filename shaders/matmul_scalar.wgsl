@@ -1,6 +1,6 @@
 // Shared by matmul.wgsl and matmul_tiled8.wgsl (prepended to both, after matmul_common.wgsl): the
 // scalar bindings, the orientation overrides, operand loads that read zero outside the matrix, and the
-// three epilogues, one per entry point of each family, with stores guarded to the matrix.
+// store with the three epilogues (EPILOGUE, matmul_common.wgsl), guarded to the matrix.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -24,17 +24,16 @@ fn load_b(k: u32, n: u32) -> f32 {
   return b[ob + k * dims.N + n];
 }
 
-fn store_plain(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) { c[oc + rc.x * dims.N + rc.y] = v; }
+// The stored value of output (row, col) = rc, at offset o in c (and aux), for product value v.
+fn epilogue(rc: vec2<u32>, o: u32, v: f32) -> f32 {
+  if (EPILOGUE == 1u) { return act_forward(v + bias[ox + rc.y]); }
+  if (EPILOGUE == 2u) { return v * act_grad_from_output(aux[ox + o]); }
+  return v;
 }
 
-fn store_bias_act(rc: vec2<u32>, v: f32) {
-  if (rc.x < dims.M && rc.y < dims.N) { c[oc + rc.x * dims.N + rc.y] = act_forward(v + bias[ox + rc.y]); }
-}
-
-fn store_act_grad(rc: vec2<u32>, v: f32) {
+fn store_out(rc: vec2<u32>, v: f32) {
   if (rc.x < dims.M && rc.y < dims.N) {
     let o = rc.x * dims.N + rc.y;
-    c[oc + o] = v * act_grad_from_output(aux[ox + o]);
+    c[oc + o] = epilogue(rc, o, v);
   }
 }

@@ -1,5 +1,5 @@
 // The GPU-oriented matmul: C[M][N] = op(A) · op(B), same contract, orientations (TRANS_A / TRANS_B) and
-// epilogues as matmul.wgsl, with a larger output tile so each value staged in workgroup memory feeds
+// epilogues (EPILOGUE) as matmul.wgsl, with a larger output tile so each value staged in workgroup memory feeds
 // more arithmetic. The standard 2-D block tiling: a 128×128 output tile per workgroup of 16×16 threads,
 // each thread an 8×8 block (64 accumulators in registers); K staged 8 at a time through workgroup
 // memory as vec4 rows, so the inner loop does 4 vec4 workgroup loads per 64 FMAs (the tiled kernel
@@ -128,38 +128,8 @@ fn tiled8(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
     let lo = row[0];
     let hi = row[1];
     for (var j = 0u; j < 4u; j++) {
-      store_plain(tiled8_rc(wg, lid, i, j), lo[j]);
-      store_plain(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
-    }
-  }
-}
-
-@compute @workgroup_size(16, 16)
-fn tiled8_bias_act(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  set_model(wg.z);
-  let acc = tiled8_product(wg, lid);
-  for (var i = 0u; i < 8u; i++) {
-    let row = acc8_row(acc, i);
-    let lo = row[0];
-    let hi = row[1];
-    for (var j = 0u; j < 4u; j++) {
-      store_bias_act(tiled8_rc(wg, lid, i, j), lo[j]);
-      store_bias_act(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
-    }
-  }
-}
-
-@compute @workgroup_size(16, 16)
-fn tiled8_act_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  set_model(wg.z);
-  let acc = tiled8_product(wg, lid);
-  for (var i = 0u; i < 8u; i++) {
-    let row = acc8_row(acc, i);
-    let lo = row[0];
-    let hi = row[1];
-    for (var j = 0u; j < 4u; j++) {
-      store_act_grad(tiled8_rc(wg, lid, i, j), lo[j]);
-      store_act_grad(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
+      store_out(tiled8_rc(wg, lid, i, j), lo[j]);
+      store_out(tiled8_rc(wg, lid, i, j + 4u), hi[j]);
     }
   }
 }

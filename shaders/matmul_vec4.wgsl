@@ -2,7 +2,8 @@
 // (Z = A_prev · Wᵀ), for K divisible by 4: both operands are contiguous along K, so they are bound as
 // vec4 arrays and each thread's 4×4 output block takes 8 vec4 loads per 4 steps of K, where the
 // blocked kernel in matmul.wgsl takes 32 scalar loads. Same grid as that kernel (8×8 threads, each a
-// contiguous 4×4 block). Requires activation_fns.wgsl and matmul_common.wgsl in front.
+// contiguous 4×4 block). Epilogues: plain and + bias then activation (EPILOGUE 0 and 1). Requires
+// activation_fns.wgsl and matmul_common.wgsl in front.
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
@@ -35,30 +36,24 @@ fn nt_product(gid: vec3<u32>) -> Acc {
   return acc;
 }
 
-// Row i of a thread's 4×4 block (its values v), written out straight: no loop over a dynamically
-// indexed row, which SwiftShader keeps in memory; a row past M is skipped whole, and columns past N.
-// One function per epilogue, so an entry point uses only its own bindings.
-fn nt_row_plain(gid: vec3<u32>, i: u32, v: vec4<f32>) {
-  let r = gid.y * RB + i;
-  let c0 = gid.x * RB;
-  if (r >= dims.M || c0 >= dims.N) { return; }
-  let o = oc + r * dims.N + c0;
-  c[o] = v.x;
-  if (c0 + 1u < dims.N) { c[o + 1u] = v.y; }
-  if (c0 + 2u < dims.N) { c[o + 2u] = v.z; }
-  if (c0 + 3u < dims.N) { c[o + 3u] = v.w; }
+// The stored value of an output in column n for product value v: plain, or + bias then activation
+// (the forward product's epilogues; EPILOGUE, matmul_common.wgsl).
+fn nt_out(n: u32, v: f32) -> f32 {
+  if (EPILOGUE == 1u) { return act_forward(v + bias[ox + n]); }
+  return v;
 }
 
-fn nt_row_bias_act(gid: vec3<u32>, i: u32, v: vec4<f32>) {
+// Row i of a thread's 4×4 block (its values v), written out straight: no loop over a dynamically
+// indexed row, which SwiftShader keeps in memory; a row past M is skipped whole, and columns past N.
+fn nt_row(gid: vec3<u32>, i: u32, v: vec4<f32>) {
   let r = gid.y * RB + i;
   let c0 = gid.x * RB;
   if (r >= dims.M || c0 >= dims.N) { return; }
   let o = oc + r * dims.N + c0;
-  let b = ox + c0;
-  c[o] = act_forward(v.x + bias[b]);
-  if (c0 + 1u < dims.N) { c[o + 1u] = act_forward(v.y + bias[b + 1u]); }
-  if (c0 + 2u < dims.N) { c[o + 2u] = act_forward(v.z + bias[b + 2u]); }
-  if (c0 + 3u < dims.N) { c[o + 3u] = act_forward(v.w + bias[b + 3u]); }
+  c[o] = nt_out(c0, v.x);
+  if (c0 + 1u < dims.N) { c[o + 1u] = nt_out(c0 + 1u, v.y); }
+  if (c0 + 2u < dims.N) { c[o + 2u] = nt_out(c0 + 2u, v.z); }
+  if (c0 + 3u < dims.N) { c[o + 3u] = nt_out(c0 + 3u, v.w); }
 }
 
 @compute @workgroup_size(8, 8)
@@ -67,14 +62,5 @@ fn vec4_nt(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nt_product(gid);
-  nt_row_plain(gid, 0u, acc.r0); nt_row_plain(gid, 1u, acc.r1); nt_row_plain(gid, 2u, acc.r2); nt_row_plain(gid, 3u, acc.r3);
-}
-
-@compute @workgroup_size(8, 8)
-fn vec4_nt_bias_act(@builtin(global_invocation_id) id: vec3<u32>) {
-  let gid = model_block(id);
-  if (past_models(gid)) { return; }
-  set_model4(gid.z);
-  let acc = nt_product(gid);
-  nt_row_bias_act(gid, 0u, acc.r0); nt_row_bias_act(gid, 1u, acc.r1); nt_row_bias_act(gid, 2u, acc.r2); nt_row_bias_act(gid, 3u, acc.r3);
+  nt_row(gid, 0u, acc.r0); nt_row(gid, 1u, acc.r1); nt_row(gid, 2u, acc.r2); nt_row(gid, 3u, acc.r3);
 }

@@ -3,7 +3,8 @@
 // 8×8-thread grid as matmul_vec4.wgsl) reads one vec4 of B per step of K and stores one vec4 per row.
 //   dW      = dZᵀ · A_prev  (tn: A stored [K][M], read as vec4 along M, needs M % 4 == 0)
 //   dA_prev = dZ · W        (nn: A stored [M][K], read as vec4 along K, needs K % 4 == 0)
-// nn has two epilogues, plain store and × g'(aux) (dZ_prev = (dZ · W) ⊙ g'(A_prev)); dW has none.
+// nn has two epilogues (EPILOGUE), plain store and × g'(aux) (dZ_prev = (dZ · W) ⊙ g'(A_prev)); dW
+// stores plain.
 // Measured on SwiftShader: for A·B, scalar loads of A beside vec4 B were not reliably faster than the
 // blocked kernel (vec4 A: 1.6-2×), and tn's 4-step unroll is ~1.6× its 1-step loop; so both operands
 // are vec4 and both loops step K by 4.
@@ -85,16 +86,16 @@ fn out_index(gid: vec3<u32>, i: u32) -> i32 {
   return i32(m * n4 + gid.x);
 }
 
-fn store_plain(gid: vec3<u32>, i: u32, v: vec4<f32>) {
+// Row i of a thread's block, stored plain or × g'(aux) (EPILOGUE 0 or 2, matmul_common.wgsl). The
+// dW entry point stores plain only, but shares this store (and so the aux binding) with dA's.
+fn store_row(gid: vec3<u32>, i: u32, v: vec4<f32>) {
   let o = out_index(gid, i);
-  if (o >= 0) { c[oc + u32(o)] = v; }
-}
-
-fn store_act_grad(gid: vec3<u32>, i: u32, v: vec4<f32>) {
-  let o = out_index(gid, i);
-  if (o >= 0) {
+  if (o < 0) { return; }
+  if (EPILOGUE == 2u) {
     let x = aux[ox + u32(o)];
     c[oc + u32(o)] = v * vec4<f32>(act_grad_from_output(x.x), act_grad_from_output(x.y), act_grad_from_output(x.z), act_grad_from_output(x.w));
+  } else {
+    c[oc + u32(o)] = v;
   }
 }
 
@@ -104,7 +105,7 @@ fn vec4_tn(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = tn_product(gid);
-  store_plain(gid, 0u, acc.r0); store_plain(gid, 1u, acc.r1); store_plain(gid, 2u, acc.r2); store_plain(gid, 3u, acc.r3);
+  store_row(gid, 0u, acc.r0); store_row(gid, 1u, acc.r1); store_row(gid, 2u, acc.r2); store_row(gid, 3u, acc.r3);
 }
 
 @compute @workgroup_size(8, 8)
@@ -113,14 +114,5 @@ fn vec4_nn(@builtin(global_invocation_id) id: vec3<u32>) {
   if (past_models(gid)) { return; }
   set_model4(gid.z);
   let acc = nn_product(gid);
-  store_plain(gid, 0u, acc.r0); store_plain(gid, 1u, acc.r1); store_plain(gid, 2u, acc.r2); store_plain(gid, 3u, acc.r3);
-}
-
-@compute @workgroup_size(8, 8)
-fn vec4_nn_act_grad(@builtin(global_invocation_id) id: vec3<u32>) {
-  let gid = model_block(id);
-  if (past_models(gid)) { return; }
-  set_model4(gid.z);
-  let acc = nn_product(gid);
-  store_act_grad(gid, 0u, acc.r0); store_act_grad(gid, 1u, acc.r1); store_act_grad(gid, 2u, acc.r2); store_act_grad(gid, 3u, acc.r3);
+  store_row(gid, 0u, acc.r0); store_row(gid, 1u, acc.r1); store_row(gid, 2u, acc.r2); store_row(gid, 3u, acc.r3);
 }

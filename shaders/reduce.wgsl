@@ -13,8 +13,8 @@ struct Shape { rows: u32, s_stats: u32, s_models: u32, l2: u32 }
 @group(0) @binding(3) var<storage, read> l2_part: array<f32>;
 
 @compute @workgroup_size(64)
-fn reduce_stats(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let z = gid.x;
+fn reduce_stats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let z = gid.x + gid.y * nwg.x * 64u;
   if (z >= max(shape.s_models, 1u)) { return; }
   let o = z * shape.s_stats;
   var s = vec2<f32>(0.0);

@@ -22,6 +22,7 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
   '--no-first-run',
   '--js-flags=--expose-gc', // lets the long-run test measure the heap after a collection
+  '--enable-precise-memory-info', // performance.memory unrounded and not cached
 ];
 
 export function chromiumLaunchOptions(): { executablePath: string; args: string[] } {

@@ -4,7 +4,7 @@
 // Worker: File objects, DecompressionStream) read and decompress the files.
 import { parseIdx } from '../io/idx.ts';
 import { elements, parseNpy, type NdArray } from '../io/npy.ts';
-import { classCount, parseLabel } from './csv.ts';
+import { classCount, parseLabel } from './labels.ts';
 import type { Dataset, GivenSplit } from './dataset.ts';
 
 /** An array and how errors name it (its file, and its key in an .npz). */

@@ -12,9 +12,8 @@
 // (a quoted field may span several) and the column, rather than giving a silently wrong number.
 import { chunkParser, sniffDelimiter, type ChunkParser } from './papa.ts';
 import type { Dataset } from './dataset.ts';
-
-/** Largest class count: k = max label + 1 output units, so a stray huge label would blow up the model. */
-export const MAX_CSV_CLASSES = 10000;
+import { Chunked } from './chunked.ts';
+import { MAX_CSV_CLASSES, classCount } from './labels.ts';
 
 /** 'auto': regression when there are several label columns or the label holds non-integer numbers;
  *  classification for text or integer labels. */
@@ -66,54 +65,6 @@ const PLAIN = 1;
 const TEXT = 2;
 /** Powers of ten that are exact doubles: m / 10^k is then correctly rounded, as Number() is. */
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-type Typed = Float32Array | Uint32Array;
-
-/** A typed array that grows by fixed chunks, so growing never copies; finish() copies once (or not at
- *  all when reserve() sized the first chunk well). */
-class Chunked<T extends Typed> {
-  private readonly full: T[] = [];
-  cur: T;
-  pos = 0;
-  constructor(
-    private readonly make: (n: number) => T,
-    private readonly size: number,
-  ) {
-    this.cur = make(size);
-  }
-  /** Offset in `cur` of `width` new values (width divides every chunk's size). */
-  next(width: number): number {
-    if (this.pos === this.cur.length) {
-      this.full.push(this.cur);
-      this.cur = this.make(this.size);
-      this.pos = 0;
-    }
-    const at = this.pos;
-    this.pos += width;
-    return at;
-  }
-  /** Makes the current chunk `n` values long (a multiple of the row width), for an expected total. */
-  reserve(n: number): void {
-    if (this.full.length > 0 || n <= this.cur.length) return;
-    const big = this.make(n);
-    big.set(this.cur.subarray(0, this.pos));
-    this.cur = big;
-  }
-  finish(): T {
-    if (this.full.length === 0 && this.pos >= this.cur.length * 0.875) return this.cur.subarray(0, this.pos) as T;
-    const total = this.full.reduce((s, c) => s + c.length, 0) + this.pos;
-    const out = this.make(total);
-    let o = 0;
-    for (let i = 0; i < this.full.length; i++) {
-      out.set(this.full[i]!, o);
-      o += this.full[i]!.length;
-      this.full[i] = this.make(0); // each chunk can go as soon as it is copied
-    }
-    out.set(this.cur.subarray(0, this.pos), o);
-    this.cur = this.make(0);
-    return out;
-  }
-}
 
 /** A label column as it is read: numbers, or text as ids in order of first appearance. */
 interface LabelColumn {
@@ -727,38 +678,4 @@ export function readCsv(text: string, name: string, options: CsvOptions = {}): C
  *  `name` (usually the file name) names the data set and starts every error. */
 export function parseCsv(text: string, name: string, options: CsvOptions = {}): Dataset {
   return readCsv(text, name, options).dataset;
-}
-
-// Integer class labels, by the same rules for the CSV reader and the other sources (IDX, NumPy arrays).
-
-export function parseLabel(v: number, where: string): number {
-  if (!Number.isInteger(v) || v < 0) throw new Error(`${where}: label must be a non-negative integer, got ${v}`);
-  if (v >= MAX_CSV_CLASSES) throw new Error(`${where}: label ${v} is too large (at most ${MAX_CSV_CLASSES - 1})`);
-  return v;
-}
-
-/** k for class labels 0..k−1: at least 2 distinct classes and every class present (a gap is almost
- *  always 1-based labels or a typo). `what` names the labels in the error, after `name`. */
-export function classCount(labels: Uint32Array, name: string, what: string): number {
-  const seen = new Uint8Array(MAX_CSV_CLASSES); // every label passed parseLabel's bound
-  let classes = 0;
-  for (const l of labels) {
-    seen[l] = 1;
-    if (l + 1 > classes) classes = l + 1;
-  }
-  let distinct = 0;
-  for (let c = 0; c < classes; c++) distinct += seen[c]!;
-  if (distinct < 2)
-    throw new Error(
-      `${name}: ${what} needs at least 2 distinct classes, found only ${labels.length > 0 ? `class ${labels[0]}` : 'no rows'}`,
-    );
-  const missing: number[] = [];
-  for (let c = 0; c < classes; c++) if (!seen[c]) missing.push(c);
-  if (missing.length > 0) {
-    const list = missing.length > 5 ? `${missing.slice(0, 5).join(', ')}, ...` : missing.join(', ');
-    throw new Error(
-      `${name}: labels must be 0..k-1 with every class present; the largest label is ${classes - 1} but no row has label ${list}${missing[0] === 0 ? ' (1-based labels?)' : ''}`,
-    );
-  }
-  return classes;
 }

@@ -10,6 +10,7 @@ import {
   packUniform,
   pipeline,
   uniformBytes,
+  type KernelDesc,
   type KernelId,
   type Workgroups,
 } from './kernels.ts';
@@ -44,7 +45,7 @@ export class Dispatch {
     slots = 1,
     counters = new HostCounters(),
   ): Promise<Dispatch> {
-    const desc = KERNELS[id];
+    const desc: KernelDesc = KERNELS[id];
     const device = arena.device;
     if (!Number.isInteger(slots) || slots < 1)
       throw new Error(`kernel ${desc.name}: uniform slots must be a positive integer, got ${slots}`);
@@ -59,8 +60,10 @@ export class Dispatch {
       const entries: GPUBindGroupEntry[] = desc.bindings.map((b) => {
         if (b.kind === 'uniform')
           return { binding: b.binding, resource: { buffer: ubuf, offset: slot * stride, size: bytes } };
-        const ref = buffers[b.name];
-        if (!ref) throw new Error(`kernel ${desc.name} (${desc.entryPoint}): no buffer given for binding '${b.name}'`);
+        // A binding this view never reads gets the buffer of the binding its descriptor names.
+        const name = desc.unused?.[b.name] ?? b.name;
+        const ref = buffers[name];
+        if (!ref) throw new Error(`kernel ${desc.name} (${desc.entryPoint}): no buffer given for binding '${name}'`);
         return { binding: b.binding, resource: ref instanceof GPUBuffer ? { buffer: ref } : ref };
       });
       return device.createBindGroup({

@@ -42,6 +42,13 @@ export interface KernelDesc {
    *  next, for a plan that trains several models in one dispatch, model = workgroup_id.z); they may be
    *  left out and are then 0 (one model). */
   readonly uniform: readonly (readonly [string, 'u32' | 'f32'])[];
+  /** Override constants this descriptor fixes, merged into the pipeline's (and its cache key): a matmul
+   *  descriptor is one view of its family's entry point, its epilogue chosen by EPILOGUE. */
+  readonly constants?: Readonly<Record<string, number>>;
+  /** Bindings the entry point declares but this view never reads (another epilogue's operand), each
+   *  mapped to the binding whose buffer Dispatch binds in its place: a read-only operand of the same
+   *  dispatch, so the alias is legal and no placeholder buffer is made. */
+  readonly unused?: Readonly<Record<string, string>>;
 }
 
 const s = (binding: number, name: string): Binding => ({ binding, name, kind: 'storage' });
@@ -116,53 +123,76 @@ const DROP_UNIFORM = [
   ['s_models', 'u32'],
 ] as const;
 
-// Every matmul entry point binds a, b, c and dims; the fused epilogues add bias (forward) or aux (g′).
+// Every matmul entry point binds a, b, c and dims. All but naive also bind the operands of the epilogues
+// its file offers (bias for + bias then activation, aux for × g'), whatever the view: the entry point
+// reads them under an EPILOGUE branch, and a pipeline's layout must hold every binding its entry point
+// names. A view's CPU twin is the reference op its epilogue computes.
 const MATMUL_BINDINGS = [r(0, 'a'), r(1, 'b'), s(2, 'c'), u(3, 'dims')];
-const mmPlain = (file: string, source: string, entryPoint: string): KernelDesc => ({
-  name: 'matmul',
-  file,
-  source,
-  entryPoint,
-  bindings: MATMUL_BINDINGS,
-  uniform: dims,
-});
-const mmBiasAct = (file: string, source: string, entryPoint: string): KernelDesc => ({
-  name: 'matmulBiasAct',
-  file,
-  source,
-  entryPoint,
-  bindings: [...MATMUL_BINDINGS, r(4, 'bias')],
-  uniform: dims,
-});
-const mmActGrad = (file: string, source: string, entryPoint: string): KernelDesc => ({
-  name: 'matmulActGrad',
-  file,
-  source,
-  entryPoint,
-  bindings: [...MATMUL_BINDINGS, r(5, 'aux')],
-  uniform: dims,
-});
+const EPILOGUE_OPERANDS = { bias: r(4, 'bias'), aux: r(5, 'aux') } as const;
+type Epilogue = 'plain' | 'biasAct' | 'actGrad';
+const EPILOGUES: Record<Epilogue, { id: number; name: string; reads?: keyof typeof EPILOGUE_OPERANDS }> = {
+  plain: { id: 0, name: 'matmul' },
+  biasAct: { id: 1, name: 'matmulBiasAct', reads: 'bias' },
+  actGrad: { id: 2, name: 'matmulActGrad', reads: 'aux' },
+};
+
+/** The views of one matmul entry point whose epilogues read `operands`: view(epilogue) is its
+ *  descriptor, the operands that epilogue does not read bound to `a` in their place. */
+function matmulEntry(
+  file: string,
+  source: string,
+  entryPoint: string,
+  operands: readonly ('bias' | 'aux')[],
+): (epilogue: Epilogue) => KernelDesc {
+  return (epilogue: Epilogue): KernelDesc => {
+    const e = EPILOGUES[epilogue];
+    return {
+      name: e.name,
+      file,
+      source,
+      entryPoint,
+      bindings: [...MATMUL_BINDINGS, ...operands.map((o) => EPILOGUE_OPERANDS[o])],
+      uniform: dims,
+      constants: { EPILOGUE: e.id },
+      unused: Object.fromEntries(operands.filter((o) => o !== e.reads).map((o) => [o, 'a'])),
+    };
+  };
+}
+const tiled = matmulEntry('matmul.wgsl', matmulSource, 'tiled', ['bias', 'aux']);
+const blocked = matmulEntry('matmul.wgsl', matmulSource, 'blocked', ['bias', 'aux']);
+const tiled8 = matmulEntry('matmul_tiled8.wgsl', matmulTiled8Source, 'tiled8', ['bias', 'aux']);
+const vec4NT = matmulEntry('matmul_vec4.wgsl', matmulVec4Source, 'vec4_nt', ['bias']);
+const vec4TN = matmulEntry('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_tn', ['aux']);
+const vec4NN = matmulEntry('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_nn', ['aux']);
 
 export const KERNELS = {
-  matmulTiled: mmPlain('matmul.wgsl', matmulSource, 'tiled'),
-  matmulNaive: mmPlain('matmul.wgsl', matmulSource, 'naive'),
-  matmulBiasAct: mmBiasAct('matmul.wgsl', matmulSource, 'tiled_bias_act'),
-  matmulActGrad: mmActGrad('matmul.wgsl', matmulSource, 'tiled_act_grad'),
-  matmulBlocked: mmPlain('matmul.wgsl', matmulSource, 'blocked'),
-  matmulBlockedBiasAct: mmBiasAct('matmul.wgsl', matmulSource, 'blocked_bias_act'),
-  matmulBlockedActGrad: mmActGrad('matmul.wgsl', matmulSource, 'blocked_act_grad'),
+  matmulTiled: tiled('plain'),
+  // One thread per output, plain store only: the readable baseline, with no epilogue operands.
+  matmulNaive: {
+    name: 'matmul',
+    file: 'matmul.wgsl',
+    source: matmulSource,
+    entryPoint: 'naive',
+    bindings: MATMUL_BINDINGS,
+    uniform: dims,
+  },
+  matmulBiasAct: tiled('biasAct'),
+  matmulActGrad: tiled('actGrad'),
+  matmulBlocked: blocked('plain'),
+  matmulBlockedBiasAct: blocked('biasAct'),
+  matmulBlockedActGrad: blocked('actGrad'),
   // 128×128 output tile, 8×8 per thread: for GPUs with real workgroup memory (matmul_tiled8.wgsl).
-  matmulTiled8: mmPlain('matmul_tiled8.wgsl', matmulTiled8Source, 'tiled8'),
-  matmulTiled8BiasAct: mmBiasAct('matmul_tiled8.wgsl', matmulTiled8Source, 'tiled8_bias_act'),
-  matmulTiled8ActGrad: mmActGrad('matmul_tiled8.wgsl', matmulTiled8Source, 'tiled8_act_grad'),
+  matmulTiled8: tiled8('plain'),
+  matmulTiled8BiasAct: tiled8('biasAct'),
+  matmulTiled8ActGrad: tiled8('actGrad'),
   // Forward (NT) product for K % 4 == 0, operands bound as vec4 arrays; no TRANS_* overrides.
-  matmulVec4NT: mmPlain('matmul_vec4.wgsl', matmulVec4Source, 'vec4_nt'),
-  matmulVec4NTBiasAct: mmBiasAct('matmul_vec4.wgsl', matmulVec4Source, 'vec4_nt_bias_act'),
+  matmulVec4NT: vec4NT('plain'),
+  matmulVec4NTBiasAct: vec4NT('biasAct'),
   // Backward products (B stored [K][N]) for N % 4 == 0, B, C and aux bound as vec4 arrays along N:
   // dW = dZᵀ·A_prev (TN, A read as vec4 along M, M % 4 == 0) and dA = dZ·W (NN, along K, K % 4 == 0).
-  matmulVec4TN: mmPlain('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_tn'),
-  matmulVec4NN: mmPlain('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_nn'),
-  matmulVec4NNActGrad: mmActGrad('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_nn_act_grad'),
+  matmulVec4TN: vec4TN('plain'),
+  matmulVec4NN: vec4NN('plain'),
+  matmulVec4NNActGrad: vec4NN('actGrad'),
   biasActivation: {
     name: 'biasActivation',
     file: 'activation.wgsl',
@@ -431,49 +461,71 @@ export const modelsAlongX = (id: KernelId): boolean => id.startsWith('matmulBloc
 /** How `models` M×N products tile the grid of a kernel without workgroup memory (8×8 threads, each a
  *  4×4 block; matmul_common.wgsl model_block): each model is bx column blocks by by row blocks, mx
  *  models side by side along x — mx chosen for the fewest workgroups (ties: the fewest models along
- *  x), so small products share workgroups instead of idling most of their threads. One model: its
- *  blocks, the grid of old. */
+ *  x) among the layouts whose grid keeps within `maxPerDimension` workgroups, so small products share
+ *  workgroups instead of idling most of their threads. Every layout computes the same values (a thread
+ *  does the same arithmetic wherever its block sits). When none fits, the one-model-along-x layout is
+ *  returned and the device-limit check (limits.ts) refuses it. */
 export function modelLayout(
   M: number,
   N: number,
   models: number,
+  maxPerDimension = MAX_WG_PER_DIM,
 ): { bx: number; by: number; mx: number; grid: Workgroups } {
   const bx = Math.ceil(N / 4);
   const by = Math.ceil(M / 4);
-  let best = { bx, by, mx: 1, grid: [Math.ceil(bx / 8), Math.ceil((models * by) / 8), 1] as Workgroups };
-  for (let mx = 2; mx <= models; mx++) {
-    const grid: Workgroups = [Math.ceil((mx * bx) / 8), Math.ceil((Math.ceil(models / mx) * by) / 8), 1];
-    if (grid[0] * grid[1] < best.grid[0] * best.grid[1]) best = { bx, by, mx, grid };
+  const layout = (mx: number) => ({
+    bx,
+    by,
+    mx,
+    grid: [Math.ceil((mx * bx) / 8), Math.ceil((Math.ceil(models / mx) * by) / 8), 1] as Workgroups,
+  });
+  const fits = (g: Workgroups) => g[0] <= maxPerDimension && g[1] <= maxPerDimension;
+  let best: ReturnType<typeof layout> | undefined;
+  for (let mx = 1; mx <= Math.max(models, 1); mx++) {
+    const l = layout(mx);
+    if (fits(l.grid) && (!best || l.grid[0] * l.grid[1] < best.grid[0] * best.grid[1])) best = l;
   }
-  return best;
+  return best ?? layout(1);
 }
 
 /** The grid of an M×N product (of each of `models` models). */
-export function matmulWorkgroups(id: KernelId, M: number, N: number, models = 1): Workgroups {
-  if (modelsAlongX(id)) return modelLayout(M, N, models).grid;
+export function matmulWorkgroups(
+  id: KernelId,
+  M: number,
+  N: number,
+  models = 1,
+  maxPerDimension = MAX_WG_PER_DIM,
+): Workgroups {
+  if (modelsAlongX(id)) return modelLayout(M, N, models, maxPerDimension).grid;
   const t = id === 'matmulNaive' ? MATMUL_NAIVE_TILE : id.startsWith('matmulTiled8') ? MATMUL_TILED8_TILE : MATMUL_TILE;
   return [Math.ceil(N / t), Math.ceil(M / t), models];
 }
 
-/** 1-D work over `count` elements, folded into 2-D when one dimension would pass 65535 workgroups. */
-export function elementwiseWorkgroups(count: number): Workgroups {
-  const groups = Math.max(1, Math.ceil(count / ELEMENTWISE_WG));
+/** 1-D work of `count` threads, `size` to a workgroup, folded into 2-D when one dimension would pass
+ *  65535 workgroups: every kernel dispatched this way reads its index as gid.x + gid.y ·
+ *  num_workgroups.x · size, and threads past the end find no model to work on. */
+function foldedWorkgroups(count: number, size: number): Workgroups {
+  const groups = Math.max(1, Math.ceil(count / size));
   if (groups <= MAX_WG_PER_DIM) return [groups, 1, 1];
   const y = Math.ceil(groups / MAX_WG_PER_DIM);
   return [Math.ceil(groups / y), y, 1];
 }
 
-/** One thread per column (bias_grad.wgsl, batchnorm.wgsl): 64 columns per workgroup. */
-export const columnWorkgroups = (cols: number): Workgroups => rowWorkgroups(cols);
+/** One thread per element (activation.wgsl, dropout.wgsl, gather.wgsl, sgd.wgsl, optimizer.wgsl): 256
+ *  elements per workgroup. */
+export const elementwiseWorkgroups = (count: number): Workgroups => foldedWorkgroups(count, ELEMENTWISE_WG);
 
-export function rowWorkgroups(rows: number): Workgroups {
-  return [Math.max(1, Math.ceil(rows / 64)), 1, 1];
-}
+/** One thread per column (bias_grad.wgsl, batchnorm.wgsl): 64 columns per workgroup. */
+export const columnWorkgroups = (cols: number): Workgroups => foldedWorkgroups(cols, 64);
+
+/** One thread per row (loss.wgsl) or per model (reduce.wgsl): 64 per workgroup. */
+export const rowWorkgroups = (rows: number): Workgroups => foldedWorkgroups(rows, 64);
 
 // ---- pipelines, compiled once per (device, kernel, constants) ----
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 const layoutCache = new WeakMap<GPUDevice, Map<string, GPUBindGroupLayout>>();
 
+// Keyed by entry point: the views of one entry point have the same bindings (descriptors.test.ts).
 export function bindGroupLayout(device: GPUDevice, desc: KernelDesc): GPUBindGroupLayout {
   let m = layoutCache.get(device);
   if (!m) layoutCache.set(device, (m = new Map()));
@@ -505,6 +557,15 @@ function shaderModule(device: GPUDevice, desc: KernelDesc): GPUShaderModule {
   return mod;
 }
 
+/** The caller's override constants with the descriptor's own; a caller's value for one of those throws. */
+function viewConstants(desc: KernelDesc, constants: Record<string, number>): Record<string, number> {
+  for (const [k, v] of Object.entries(desc.constants ?? {})) {
+    if (k in constants && constants[k] !== v)
+      throw new Error(`kernel ${desc.name} (${desc.entryPoint}): override ${k} is fixed at ${v}, got ${constants[k]}`);
+  }
+  return { ...constants, ...desc.constants };
+}
+
 export function pipeline(
   device: GPUDevice,
   desc: KernelDesc,
@@ -512,14 +573,15 @@ export function pipeline(
 ): Promise<GPUComputePipeline> {
   let m = pipelineCache.get(device);
   if (!m) pipelineCache.set(device, (m = new Map()));
-  const key = `${desc.file}:${desc.entryPoint}:${JSON.stringify(constants)}`;
+  const all = viewConstants(desc, constants);
+  const key = `${desc.file}:${desc.entryPoint}:${JSON.stringify(all)}`;
   let p = m.get(key);
   if (!p) {
     p = device
       .createComputePipelineAsync({
         label: key,
         layout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout(device, desc)] }),
-        compute: { module: shaderModule(device, desc), entryPoint: desc.entryPoint, constants },
+        compute: { module: shaderModule(device, desc), entryPoint: desc.entryPoint, constants: all },
       })
       .catch((e: unknown) => {
         throw new Error(

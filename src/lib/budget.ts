@@ -1,29 +1,20 @@
-// Whether a model fits where it is to run, checked before anything is allocated: a buffer past the
-// adapter's limits gets a message naming the buffer, its size and the limit, instead of a failed
-// allocation deep in the plan (or a JS RangeError from a giant Float32Array of weights).
-import { planMemory, type PlanRows } from '../gpu/plan.ts';
+// Whether a model fits where it is to run, checked before anything is allocated: a buffer or a kernel
+// past the adapter's limits gets a message naming it, its size and the limit, instead of a failed
+// allocation deep in the plan, a dispatch the device silently drops (or a JS RangeError from a giant
+// Float32Array of weights). The GPU check is the plan's own (gpu/limits.ts over gpu/plan-layout.ts).
+import { MATMUL_FAMILIES, preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
+import { checkBuffers, checkLimits, formatBytes, type DeviceLimits } from '../gpu/limits.ts';
+import { describePlan, planMemory, type PlanLayout, type PlanRows } from '../gpu/plan-layout.ts';
 import { dataLayout } from '../gpu/shards.ts';
 import { paramCount, type ModelSpec } from '../model.ts';
 import type { TrainConfig } from '../train/backend.ts';
 import { TrainerError } from '../errors.ts';
 
-export interface AdapterLimits {
-  readonly maxBufferSize: number;
-  readonly maxStorageBufferBindingSize: number;
-  readonly minStorageBufferOffsetAlignment?: number;
-}
+export { formatBytes };
 
-export function formatBytes(b: number): string {
-  if (b < 1024) return `${b} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = b / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
-}
+/** The adapter's limits (a GPUSupportedLimits has them all); fields left out are taken at WebGPU's
+ *  defaults. */
+export type AdapterLimits = DeviceLimits;
 
 /** Most parameters the float64 CPU reference (and the float32 copies around it) is asked to hold. */
 export const CPU_MAX_PARAMS = 50_000_000;
@@ -38,7 +29,7 @@ export function planBuffers(
   limits: AdapterLimits | undefined,
   dataBudget?: number,
 ): { name: string; bytes: number }[] {
-  const batch = Math.min(batchSize, Math.max(rows.train, 1));
+  const batch = clampBatch(batchSize, rows);
   return planMemory(
     spec,
     config,
@@ -50,17 +41,30 @@ export function planBuffers(
   );
 }
 
-/** Throws TrainerError 'too-large' naming the first buffer over a limit; returns the largest buffer.
- *  Without rows only the parameter buffers are checked (what must fit before weights are made). Data
- *  past the limits or `dataBudget` (bytes; default DEFAULT_DATA_BUDGET) is streamed in shards, so only
- *  the shard buffers are checked then. */
+const clampBatch = (batchSize: number, rows: PlanRows) => Math.min(batchSize, Math.max(rows.train, 1));
+
+/** What checkFits checks a run for: its batch and rows, the data budget, and the matmul family when
+ *  it is known (absent: the run is refused only when no family's plan fits, since the trainer picks
+ *  the family by timing them after this check; the plan checks its own family again when it is made). */
+export interface FitRun {
+  readonly batchSize: number;
+  readonly rows: PlanRows;
+  readonly dataBudget?: number;
+  readonly matmul?: MatmulFamily;
+}
+
+/** Throws TrainerError 'too-large' naming the first buffer or kernel over a limit; returns the largest
+ *  buffer. Without a run only the parameter buffer is checked (what must fit before weights are made).
+ *  With one, the training plan for it is described and checked as TrainingPlan.create checks it (every
+ *  buffer, every kernel's bindings, workgroup and grid). Data past the limits or `dataBudget` (bytes;
+ *  default DEFAULT_DATA_BUDGET) is streamed in shards, so only the shard buffers are checked then. */
 export function checkFits(
   spec: ModelSpec,
   config: Partial<TrainConfig> | undefined,
   device: 'gpu' | 'cpu',
   limits: AdapterLimits | undefined,
   adapter: string,
-  run?: { readonly batchSize: number; readonly rows: PlanRows; readonly dataBudget?: number },
+  run?: FitRun,
 ): { name: string; bytes: number } {
   const arch = `layer sizes [${spec.sizes.join(',')}]`;
   const n = paramCount(spec);
@@ -73,20 +77,43 @@ export function checkFits(
     return { name: 'params (float64)', bytes: n * 8 };
   }
   if (!limits) throw new TrainerError('no-webgpu', 'no WebGPU adapter: use the CPU reference device');
-  const buffers = run
-    ? planBuffers(spec, config, run.batchSize, run.rows, limits, run.dataBudget)
-    : [{ name: 'params', bytes: n * 4 }];
-  let largest = { name: 'none', bytes: 0 };
-  const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
-  for (const b of buffers) {
-    if (b.bytes > largest.bytes) largest = b;
-    if (b.bytes > limit) {
-      const which = limit === limits.maxStorageBufferBindingSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
-      throw new TrainerError(
-        'too-large',
-        `${arch}${run ? `, batch ${run.batchSize}` : ''}: buffer '${b.name}' needs ${formatBytes(b.bytes)}, over ${adapter}'s ${which} of ${formatBytes(limit)}`,
-      );
+  const wording = { subject: run ? `${arch}, batch ${run.batchSize}` : arch, adapter, bytes: formatBytes };
+  if (!run) {
+    const params = { name: 'params', bytes: n * 4, usage: 'storage' as const };
+    checkBuffers([params], limits, wording);
+    return { name: params.name, bytes: params.bytes };
+  }
+  const layout = fittingLayout(spec, config, limits, adapter, run, (l) => checkLimits(l, limits, wording));
+  const largest = layout.buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a), { name: 'none', bytes: 0 });
+  return { name: largest.name, bytes: largest.bytes };
+}
+
+/** The first plan for the run (its family, or each family, the adapter's preferred first) that `check`
+ *  lets through; the preferred family's refusal when none does. */
+function fittingLayout(
+  spec: ModelSpec,
+  config: Partial<TrainConfig> | undefined,
+  limits: AdapterLimits,
+  adapter: string,
+  run: FitRun,
+  check: (layout: PlanLayout) => void,
+): PlanLayout {
+  const preferred = preferredMatmul(adapter);
+  const families = run.matmul
+    ? [run.matmul]
+    : [preferred, ...(Object.keys(MATMUL_FAMILIES) as MatmulFamily[]).filter((f) => f !== preferred)];
+  const subject = { spec, configs: [config], maxBatch: clampBatch(run.batchSize, run.rows), rows: run.rows };
+  let refusal: unknown;
+  for (const matmul of families) {
+    const options = { matmul, ...(run.dataBudget !== undefined ? { dataBudgetBytes: run.dataBudget } : {}) };
+    const layout = describePlan(subject, options, { adapterName: adapter, limits });
+    try {
+      check(layout);
+      return layout;
+    } catch (e) {
+      if (!(e instanceof TrainerError)) throw e;
+      refusal ??= e;
     }
   }
-  return largest;
+  throw refusal;
 }

@@ -288,9 +288,7 @@ export function sweepShape(spec: SweepSpec, trials: number | undefined, what = '
   const continuous = spec.axes.find((a) => axisSize(a.values) === undefined);
   if (continuous !== undefined) {
     if (trials === undefined)
-      throw fail(
-        `'${continuous.text}' is a continuous range, so this is a random search: give the number of trials (--trials N)`,
-      );
+      throw fail(`'${continuous.text}' is a continuous range, so this is a random search: give the number of trials`);
     return { search: 'random', count: trials, gridSize: undefined };
   }
   const gridSize = spec.axes.reduce((n, a) => n * (axisSize(a.values) ?? 1), 1);
@@ -298,7 +296,7 @@ export function sweepShape(spec: SweepSpec, trials: number | undefined, what = '
   if (trials === undefined) {
     if (gridSize > MAX_TRIALS)
       throw fail(
-        `the grid has ${gridSize} points (${sizes()}), more than ${MAX_TRIALS}: narrow it, or draw some of its points (--trials N)`,
+        `the grid has ${gridSize} points (${sizes()}), more than ${MAX_TRIALS}: narrow it, or give a number of trials to draw some of its points`,
       );
     return { search: 'grid', count: gridSize, gridSize };
   }

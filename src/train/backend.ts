@@ -92,30 +92,49 @@ export interface Stats {
 export const SNAPSHOT_SLOTS = 3;
 export type Split = 'train' | 'test' | 'dev';
 
-/** One training engine (WebGPU or the CPU reference), driven by the shared loop in loop.ts. */
+/** One training engine (WebGPU or the CPU reference) holding `models` models of one architecture,
+ *  trained side by side (each its own parameters, optimizer state, configuration and order; they step
+ *  together). Driven by the shared epoch loop in epochs.ts; a fit is the one-model case. */
 export interface TrainBackend {
   readonly device: 'gpu' | 'cpu';
   /** Human-readable adapter name, e.g. "google swiftshader" or "cpu reference (float64)". */
   readonly adapter: string;
-  /** Order in which training rows are visited from now on (a permutation of 0..train.n-1). */
-  setOrder(order: Uint32Array): void;
-  /** Enqueue one SGD step (forward, backward, update) on training rows order[start .. start+rows). */
-  step(start: number, rows: number, lr: number): void;
-  /** Loss and accuracy sums over the steps since the last call; resolves once those steps are done. */
+  /** Models trained side by side (1 unless the backend was built with several configurations). */
+  readonly models: number;
+  /** Order in which model `model` (default 0) visits the training rows from now on (a permutation of
+   *  0..train.n-1). */
+  setOrder(order: Uint32Array, model?: number): void;
+  /** Enqueue one SGD step (forward, backward, update) of every running model on training rows
+   *  order[start .. start+rows) of its own order, at learning rate lr (one for all, or one per model). */
+  step(start: number, rows: number, lr: number | ArrayLike<number>): void;
+  /** Model 0's takeTrainStatsAll. */
   takeTrainStats(): Promise<Stats>;
-  /** Loss and accuracy of the current parameters over a whole split (forward only; no dropout, and
-   *  the data loss only: the L2 term is part of the training loss, not of an evaluation). */
+  /** Each model's loss and accuracy sums over the steps since the last call; resolves once those steps
+   *  are done. */
+  takeTrainStatsAll(): Promise<Stats[]>;
+  /** Model 0's evaluateAll. */
   evaluate(split: Split): Promise<Stats>;
-  /** Current parameters as float32. */
-  readParams(): Promise<Params>;
-  /** Copies the current parameters into snapshot slot 0..SNAPSHOT_SLOTS-1, queued after the steps
-   *  enqueued so far (on the GPU a buffer copy: no read-back, no stall). */
+  /** Each model's loss and accuracy over a whole split (forward only; no dropout, and the data loss
+   *  only: the L2 term is part of the training loss, not of an evaluation). */
+  evaluateAll(split: Split): Promise<Stats[]>;
+  /** Model `model`'s (default 0) current parameters as float32. */
+  readParams(model?: number): Promise<Params>;
+  /** Replaces model `model`'s (default 0) parameters. */
+  setParams(params: Params, model?: number): void;
+  /** Stops model `model` (or lets it run again): a stopped model's steps leave its parameters and
+   *  optimizer state as they are; the other models are not touched. */
+  setActive(model: number, active: boolean): void;
+  /** Copies every model's current parameters into snapshot slot 0..SNAPSHOT_SLOTS-1, queued after the
+   *  steps enqueued so far (on the GPU a buffer copy: no read-back, no stall). */
   snapshot(slot: number): void;
-  /** Makes the parameters those of snapshot `slot` again. */
+  /** Makes every model's parameters those of snapshot `slot` again. */
   restore(slot: number): void;
-  /** Exact state beyond the float32 parameters that a checkpoint must keep to resume bit-for-bit
-   *  (none for the GPU plan; the float64 weights for the CPU reference). */
-  readState?(): Promise<TrainState>;
+  /** Makes model `model`'s parameters those of snapshot `slot` again (the others keep theirs). */
+  restoreModel(slot: number, model: number): void;
+  /** Exact state beyond model `model`'s float32 parameters that a checkpoint must keep to resume
+   *  bit-for-bit (the step count and optimizer moments; the CPU reference's float64 weights). */
+  readState?(model?: number): Promise<TrainState>;
+  /** Restores a one-model backend from readState's result. */
   writeState?(state: TrainState): void;
   /** Frees everything the backend owns; idempotent. */
   destroy(): void;

@@ -3,7 +3,8 @@
 // of that epoch (the epoch's batch order is regenerated from it). Stored as safetensors, so a checkpoint
 // is also a model file anyone can open.
 import { decodeSafetensors, encodeSafetensors, paramsFromSafetensors, paramsToSafetensors } from '../io/safetensors.ts';
-import { validateSpec, type ModelSpec, type Params } from '../model.ts';
+import { layerTensors, validateSpec, type ModelSpec, type Params } from '../model.ts';
+import type { TrainBackend } from './backend.ts';
 
 export const CHECKPOINT_FORMAT = 'webgpu-mlp-checkpoint';
 
@@ -18,6 +19,25 @@ export interface LoopPosition {
 
 /** Extra exact training state by name: optimizer moments, or the CPU reference's float64 weights. */
 export type TrainState = Record<string, Float32Array | Float64Array>;
+
+/** A point a run can continue from bit-for-bit: where it stands, its parameters and exact state. */
+export interface FitCheckpoint {
+  readonly position: LoopPosition;
+  readonly params: Params;
+  readonly state: TrainState;
+}
+
+/** The checkpoint of a one-model backend at `position`, or undefined when its parameters are not all
+ *  finite: losses are checked a period late, so parameters that are already broken are never handed
+ *  out (on the GPU this drains the queue). */
+export async function takeCheckpoint(
+  backend: TrainBackend,
+  position: LoopPosition,
+): Promise<FitCheckpoint | undefined> {
+  const params = await backend.readParams();
+  if (!params.every((p) => layerTensors(p).every(([, t]) => t.every(Number.isFinite)))) return undefined;
+  return { position, params, state: (await backend.readState?.()) ?? {} };
+}
 
 export interface Checkpoint {
   readonly spec: ModelSpec;
@@ -89,5 +109,5 @@ export function checkSameRun(saved: Checkpoint['run'], now: Checkpoint['run'], f
     .filter((k) => saved[k] !== now[k])
     .map((k) => `${k}: checkpoint has ${JSON.stringify(saved[k])}, now ${JSON.stringify(now[k])}`);
   if (diffs.length > 0)
-    throw new Error(`--resume ${file}: the run's settings differ from the checkpoint's (${diffs.join('; ')})`);
+    throw new Error(`${file}: the run's settings differ from the checkpoint's (${diffs.join('; ')})`);
 }

@@ -1,13 +1,18 @@
-// The training loop shared by every backend (WebGPU in the browser, the CPU reference in Node):
-// epochs of shuffled mini-batches, progress every N steps, test evaluation every epoch, and a final
-// summary. It never waits on the GPU inside a step: the stats of steps k·N are requested at step k·N
-// and awaited only at step (k+1)·N, so the queue stays full while the read-back is in flight.
-import { layerTensors, type Params } from '../model.ts';
-import { Rng } from '../rng.ts';
-import { TrainerError } from '../errors.ts';
-import type { LoopPosition, TrainState } from './checkpoint.ts';
-import { SNAPSHOT_SLOTS, type Stats, type TrainBackend } from './backend.ts';
+// A fit's run of the shared epoch loop (epochs.ts) on a one-model backend (WebGPU in the browser, the
+// CPU reference in Node): progress every N steps with the statistics read a period late, the
+// divergence guard, checkpoints, pause and stop, dev and test evaluation every epoch, early stopping,
+// and a final summary.
+import type { Stats, TrainBackend } from './backend.ts';
+import { takeCheckpoint, type FitCheckpoint, type LoopPosition } from './checkpoint.ts';
+import { runEpochs, type EpochHooks, type Period } from './epochs.ts';
+import type { Summary, TrainEvent } from './events.ts';
+import { DivergenceGuard } from './guard.ts';
 import { regressionMetrics, type RegressionScale } from './metrics.ts';
+import type { LrDecay } from './schedule.ts';
+
+export { learningRate, type LrDecay } from './schedule.ts';
+export { DivergenceError } from './guard.ts';
+export type { Summary, TrainEvent } from './events.ts';
 
 export interface LoopOptions {
   readonly epochs: number;
@@ -27,26 +32,6 @@ export interface LoopOptions {
   readonly regression?: RegressionScale;
 }
 
-/** lr of epoch e (from 1): inverse lr0/(1 + rate·(e−1)) (the course's 1/(1 + decayRate·epoch)),
- *  exponential lr0·rate^(e−1), step lr0·rate^floor((e−1)/every). */
-export type LrDecay =
-  | { readonly kind: 'inverse'; readonly rate: number }
-  | { readonly kind: 'exponential'; readonly rate: number }
-  | { readonly kind: 'step'; readonly rate: number; readonly every: number };
-
-export function learningRate(lr0: number, epoch: number, decay: LrDecay | undefined): number {
-  const e = epoch - 1;
-  if (!decay) return lr0;
-  switch (decay.kind) {
-    case 'inverse':
-      return lr0 / (1 + decay.rate * e);
-    case 'exponential':
-      return lr0 * decay.rate ** e;
-    case 'step':
-      return lr0 * decay.rate ** Math.floor(e / decay.every);
-  }
-}
-
 /** Pause and stop for an interactive caller (the web app): checked before every step. */
 export interface LoopControl {
   /** True once the caller wants to end the run; the loop finishes with a summary of the steps done. */
@@ -61,174 +46,32 @@ export interface LoopHooks {
   readonly resume?: LoopPosition;
   readonly checkpointEvery?: number;
   /** Called with finite parameters after every checkpointEvery-th step (the GPU queue is drained first). */
-  readonly onCheckpoint?: (c: { position: LoopPosition; params: Params; state: TrainState }) => Promise<void> | void;
+  readonly onCheckpoint?: (c: FitCheckpoint) => Promise<void> | void;
 }
 
-export interface Summary {
-  readonly type: 'summary';
-  readonly device: 'gpu' | 'cpu';
-  readonly adapter: string;
-  readonly epochs: number;
-  readonly steps: number;
-  readonly seconds: number;
-  readonly stepsPerSecond: number;
-  readonly samplesPerSecond: number;
-  /** Mean loss and accuracy of the final weights over the whole training split. */
-  readonly loss: number;
-  readonly trainAccuracy: number;
-  /** Same over the test split; null when there is no test split. */
-  readonly testLoss: number | null;
-  readonly testAccuracy: number | null;
-  /** Regression: RMSE, MAE (targets' units) and R² of the final weights over the training split, and
-   *  over the test split when there is one. */
-  readonly trainRmse?: number;
-  readonly trainMae?: number;
-  readonly trainR2?: number;
-  readonly testRmse?: number;
-  readonly testMae?: number;
-  readonly testR2?: number;
-  /** With a dev split: the epoch with the lowest dev loss, that loss, and whether early stopping ended the run. */
-  readonly bestEpoch?: number;
-  readonly bestDevLoss?: number;
-  readonly stoppedEarly?: boolean;
-}
+type Mean = (s: Stats) => { loss: number; accuracy: number };
 
-export type TrainEvent =
-  | {
-      readonly type: 'start';
-      readonly device: 'gpu' | 'cpu';
-      readonly adapter: string;
-      readonly trainRows: number;
-      readonly testRows: number;
-      readonly batchSize: number;
-      readonly stepsPerEpoch: number;
-      readonly totalSteps: number;
-    }
-  | {
-      readonly type: 'progress';
-      readonly epoch: number;
-      readonly step: number;
-      readonly totalSteps: number;
-      readonly loss: number;
-      readonly accuracy: number;
-      readonly stepsPerSecond: number;
-      readonly seconds: number;
-      /** Regression, over the period's training rows (R² against the training split's variance). */
-      readonly rmse?: number;
-      readonly mae?: number;
-      readonly r2?: number;
-    }
-  | {
-      readonly type: 'epoch';
-      readonly epoch: number;
-      readonly epochs: number;
-      readonly step: number;
-      readonly testLoss: number | null;
-      readonly testAccuracy: number | null;
-      readonly seconds: number;
-      readonly lr?: number;
-      readonly devLoss?: number;
-      readonly devAccuracy?: number;
-      readonly testRmse?: number;
-      readonly testMae?: number;
-      readonly testR2?: number;
-    }
-  | { readonly type: 'checkpoint'; readonly step: number }
-  | { readonly type: 'recovered'; readonly fromStep: number; readonly reason: string }
-  /** The GPU memory a fit's plan holds, once it is built (its own buffers, counted by its arena), and
-   *  whether the data is resident or streamed in shards (of shardRows rows, `shards` an epoch). */
-  | {
-      readonly type: 'memory';
-      readonly bytes: number;
-      readonly buffers: number;
-      readonly largest: { readonly name: string; readonly bytes: number };
-      readonly data:
-        | { readonly mode: 'resident' }
-        | { readonly mode: 'sharded'; readonly shardRows: number; readonly shards: number };
-    }
-  | Summary;
-
-/** Thrown when the loss turns NaN or Inf. Names the steps; by then the backend's parameters have been
- *  restored to the last ones known good (`goodStep`), so a caller can still save them. */
-export class DivergenceError extends TrainerError {
-  constructor(
-    message: string,
-    readonly goodStep: number,
-  ) {
-    super('diverged', message);
-  }
-}
-
-export async function runTraining(
-  backend: TrainBackend,
-  trainRows: number,
-  testRows: number,
-  opts: LoopOptions,
-  emit: (e: TrainEvent) => void,
-  hooks: LoopHooks = {},
-): Promise<Summary> {
-  const reg = opts.regression;
-  // A regression backend's `correct` is Σ|error|, not an accuracy.
-  const mean = (s: Stats) => ({
+/** Mean loss and accuracy; a regression backend's `correct` is Σ|error|, not an accuracy. */
+function meanOf(regression: RegressionScale | undefined): Mean {
+  return (s) => ({
     loss: s.count > 0 ? s.lossSum / s.count : NaN,
-    accuracy: s.count > 0 && !reg ? s.correct / s.count : NaN,
+    accuracy: s.count > 0 && !regression ? s.correct / s.count : NaN,
   });
-  const batch = Math.min(opts.batchSize, trainRows);
-  if (trainRows < 1) throw new Error('training split is empty');
-  const devRows = opts.devRows ?? 0;
-  if (opts.earlyStopping !== undefined && devRows < 1)
-    throw new Error('early stopping needs a dev split (devRows > 0)');
-  let best = { epoch: 0, loss: Infinity };
-  let stoppedEarly = false;
-  let epochsRun = 0;
-  const stepsPerEpoch = Math.ceil(trainRows / batch);
-  const totalSteps = stepsPerEpoch * opts.epochs;
-  emit({
-    type: 'start',
-    device: backend.device,
-    adapter: backend.adapter,
-    trainRows,
-    testRows,
-    batchSize: batch,
-    stepsPerEpoch,
-    totalSteps,
-  });
-  const shuffleRng = new Rng((opts.seed ^ 0x5eed5eed) >>> 0); // its own stream: init uses Rng(seed)
-  const t0 = performance.now();
-  const resume = hooks.resume;
-  if (resume && (resume.epoch < 1 || resume.start >= trainRows || resume.step > totalSteps)) {
-    throw new Error(
-      `cannot resume at step ${resume.step}, epoch ${resume.epoch}, row ${resume.start}: outside this run (${opts.epochs} epochs of ${trainRows} rows, ${totalSteps} steps)`,
-    );
-  }
-  let step = resume?.step ?? 0;
-  const firstStep = step;
-  // Divergence guard. At every stats request k (step s_k) the parameters are snapshotted on the device,
-  // in slot k mod 3. When the losses of steps (s_{k-1}, s_k] come back finite, the parameters after
-  // s_{k-1} are known good (they produced finite losses); that check lands one period later, when slot
-  // k+1 has just been written, so slots k-1 and k are still intact: three slots suffice.
-  let period = 0;
-  let good = { slot: 0, step };
-  let previousStep = step;
-  backend.snapshot(0);
-  let pending: { promise: Promise<Stats>; step: number; epoch: number; from: number; period: number } | undefined;
-  let lastReport = { time: t0, step };
+}
 
-  const report = async (p: { promise: Promise<Stats>; step: number; epoch: number; from: number; period: number }) => {
-    const s = await p.promise;
-    const m = mean(s);
-    if (!Number.isFinite(m.loss)) {
-      backend.restore(good.slot);
-      throw new DivergenceError(
-        `loss is ${m.loss} in steps ${p.from + 1}..${p.step} (epoch ${p.epoch}); training stopped and the ` +
-          `parameters restored to those after step ${good.step}, the last known good (try a lower --lr)`,
-        good.step,
-      );
-    }
-    good = { slot: (p.period - 1) % SNAPSHOT_SLOTS, step: p.from };
+/** Emits a progress event for each period, with the steps per second since the previous one. */
+function progressReporter(
+  emit: (e: TrainEvent) => void,
+  t0: number,
+  step: number,
+  totalSteps: number,
+  reg: RegressionScale | undefined,
+): (p: Period, s: Stats, m: { loss: number; accuracy: number }) => void {
+  let last = { time: t0, step };
+  return (p, s, m) => {
     const now = performance.now();
-    const rate = ((p.step - lastReport.step) / (now - lastReport.time)) * 1000;
-    lastReport = { time: now, step: p.step };
+    const rate = ((p.step - last.step) / (now - last.time)) * 1000;
+    last = { time: now, step: p.step };
     const metrics = reg && s.count > 0 ? regressionMetrics(s, reg, 'train', true) : undefined;
     emit({
       type: 'progress',
@@ -242,69 +85,37 @@ export async function runTraining(
       ...metrics,
     });
   };
+}
 
-  let stopped = false;
-  for (let epoch = resume?.epoch ?? 1; epoch <= opts.epochs; epoch++) {
-    epochsRun = epoch;
-    const lr = learningRate(opts.lr, epoch, opts.lrDecay);
-    const resuming = resume !== undefined && epoch === resume.epoch;
-    if (resuming) shuffleRng.state = resume.rngState;
-    const epochRngState = shuffleRng.state;
-    if (opts.shuffle) backend.setOrder(shuffleRng.permutation(trainRows));
-    for (let start = resuming ? resume.start : 0; start < trainRows; start += batch) {
-      if (hooks.control) {
-        await hooks.control.waitIfPaused();
-        if ((stopped = hooks.control.shouldStop())) break;
-      }
-      backend.step(start, Math.min(batch, trainRows - start), lr);
-      step++;
-      if (hooks.onCheckpoint && hooks.checkpointEvery && step % hooks.checkpointEvery === 0) {
-        const params = await backend.readParams();
-        // Losses are checked a period late; never hand out parameters that are already broken.
-        if (params.every((p) => layerTensors(p).every(([, t]) => t.every(Number.isFinite)))) {
-          const next = start + batch;
-          const position =
-            next >= trainRows
-              ? { step, epoch: epoch + 1, start: 0, rngState: shuffleRng.state }
-              : { step, epoch, start: next, rngState: epochRngState };
-          await hooks.onCheckpoint({ position, params, state: (await backend.readState?.()) ?? {} });
-          emit({ type: 'checkpoint', step });
-        }
-      }
-      const epochEnd = start + batch >= trainRows;
-      if (step % opts.evalEvery === 0 || epochEnd) {
-        const previous = pending;
-        period++;
-        const promise = backend.takeTrainStats();
-        // Awaited one period later; if an earlier read-back throws first (a lost device), this one must not become an unhandled rejection.
-        promise.catch(() => {});
-        pending = { promise, step, epoch, from: previousStep, period };
-        backend.snapshot(period % SNAPSHOT_SLOTS);
-        previousStep = step;
-        if (previous) await report(previous);
-      }
-    }
-    // The evaluations below wait for the queue anyway, so settle this epoch's stats first.
-    if (pending) await report(pending);
-    pending = undefined;
-    if (stopped) break;
+/** After every epoch: the dev loss (kept for early stopping) and the test split's figures, as an
+ *  'epoch' event. Resolves true when early stopping ends the run. */
+function epochReporter(
+  backend: TrainBackend,
+  opts: LoopOptions,
+  testRows: number,
+  emit: (e: TrainEvent) => void,
+  t0: number,
+) {
+  const reg = opts.regression;
+  const mean = meanOf(reg);
+  const devRows = opts.devRows ?? 0;
+  const state = { best: { epoch: 0, loss: Infinity }, stoppedEarly: false };
+  const onEpoch = async (epoch: number, step: number, lr: number): Promise<boolean> => {
     // Extra fields only when the toolbox options are used, so the main-line events stay as they were.
     const extra: { lr?: number; devLoss?: number; devAccuracy?: number } = opts.lrDecay ? { lr } : {};
     if (devRows > 0) {
       const d = mean(await backend.evaluate('dev'));
       extra.devLoss = d.loss;
       extra.devAccuracy = d.accuracy;
-      if (d.loss < best.loss) best = { epoch, loss: d.loss };
+      if (d.loss < state.best.loss) state.best = { epoch, loss: d.loss };
     }
+    const base = { type: 'epoch', epoch, epochs: opts.epochs, step } as const;
     if (testRows > 0) {
       const s = await backend.evaluate('test');
       const t = mean(s);
       const m = reg ? regressionMetrics(s, reg, 'test') : undefined;
       emit({
-        type: 'epoch',
-        epoch,
-        epochs: opts.epochs,
-        step,
+        ...base,
         testLoss: t.loss,
         testAccuracy: t.accuracy,
         seconds: (performance.now() - t0) / 1000,
@@ -312,46 +123,147 @@ export async function runTraining(
         ...(m ? { testRmse: m.rmse, testMae: m.mae, testR2: m.r2 } : {}),
       });
     } else {
-      emit({
-        type: 'epoch',
-        epoch,
-        epochs: opts.epochs,
-        step,
-        testLoss: null,
-        testAccuracy: null,
-        seconds: (performance.now() - t0) / 1000,
-        ...extra,
-      });
+      emit({ ...base, testLoss: null, testAccuracy: null, seconds: (performance.now() - t0) / 1000, ...extra });
     }
-    if (opts.earlyStopping !== undefined && epoch - best.epoch >= opts.earlyStopping && epoch < opts.epochs) {
-      stoppedEarly = true;
-      break;
-    }
-  }
-  const seconds = (performance.now() - t0) / 1000;
+    const patience = opts.earlyStopping;
+    if (patience !== undefined && epoch - state.best.epoch >= patience && epoch < opts.epochs)
+      state.stoppedEarly = true;
+    return state.stoppedEarly;
+  };
+  return { onEpoch, state };
+}
+
+/** The summary of a run: the final weights evaluated over the training and test splits. */
+async function summarize(
+  backend: TrainBackend,
+  run: { epochs: number; steps: number; firstStep: number; seconds: number; stepsPerEpoch: number },
+  rows: { train: number; test: number; dev: number },
+  reg: RegressionScale | undefined,
+  dev: { best: { epoch: number; loss: number }; stoppedEarly: boolean },
+): Promise<Summary> {
+  const mean = meanOf(reg);
   const trStats = await backend.evaluate('train');
-  const teStats = testRows > 0 ? await backend.evaluate('test') : null;
+  const teStats = rows.test > 0 ? await backend.evaluate('test') : null;
   const tr = mean(trStats);
   const te = teStats ? mean(teStats) : null;
   const trM = reg ? regressionMetrics(trStats, reg, 'train') : undefined;
   const teM = reg && teStats ? regressionMetrics(teStats, reg, 'test') : undefined;
-  const summary: Summary = {
+  const done = run.steps - run.firstStep;
+  return {
     type: 'summary',
     device: backend.device,
     adapter: backend.adapter,
-    epochs: epochsRun,
-    steps: step,
-    seconds,
-    stepsPerSecond: (step - firstStep) / seconds,
-    samplesPerSecond: ((step - firstStep) * trainRows) / stepsPerEpoch / seconds,
+    epochs: run.epochs,
+    steps: run.steps,
+    seconds: run.seconds,
+    stepsPerSecond: done / run.seconds,
+    samplesPerSecond: (done * rows.train) / run.stepsPerEpoch / run.seconds,
     loss: tr.loss,
     trainAccuracy: tr.accuracy,
     testLoss: te ? te.loss : null,
     testAccuracy: te ? te.accuracy : null,
     ...(trM ? { trainRmse: trM.rmse, trainMae: trM.mae, trainR2: trM.r2 } : {}),
     ...(teM ? { testRmse: teM.rmse, testMae: teM.mae, testR2: teM.r2 } : {}),
-    ...(devRows > 0 ? { bestEpoch: best.epoch, bestDevLoss: best.loss, stoppedEarly } : {}),
+    ...(rows.dev > 0 ? { bestEpoch: dev.best.epoch, bestDevLoss: dev.best.loss, stoppedEarly: dev.stoppedEarly } : {}),
   };
+}
+
+/** The hooks that pause, stop and checkpoint a run, from the caller's LoopHooks. */
+function callerHooks(
+  backend: TrainBackend,
+  hooks: LoopHooks,
+  emit: (e: TrainEvent) => void,
+): Pick<EpochHooks, 'stopBeforeStep' | 'afterStep'> {
+  const { control, onCheckpoint, checkpointEvery: every } = hooks;
+  return {
+    ...(control
+      ? {
+          stopBeforeStep: async () => {
+            await control.waitIfPaused();
+            return control.shouldStop();
+          },
+        }
+      : {}),
+    ...(onCheckpoint && every
+      ? {
+          afterStep: async (step: number, position: () => LoopPosition) => {
+            if (step % every !== 0) return;
+            const c = await takeCheckpoint(backend, position());
+            if (!c) return;
+            await onCheckpoint(c);
+            emit({ type: 'checkpoint', step });
+          },
+        }
+      : {}),
+  };
+}
+
+export async function runTraining(
+  backend: TrainBackend,
+  trainRows: number,
+  testRows: number,
+  opts: LoopOptions,
+  emit: (e: TrainEvent) => void,
+  hooks: LoopHooks = {},
+): Promise<Summary> {
+  const reg = opts.regression;
+  const batch = Math.min(opts.batchSize, trainRows);
+  if (trainRows < 1) throw new Error('training split is empty');
+  const devRows = opts.devRows ?? 0;
+  if (opts.earlyStopping !== undefined && devRows < 1)
+    throw new Error('early stopping needs a dev split (devRows > 0)');
+  const stepsPerEpoch = Math.ceil(trainRows / batch);
+  const totalSteps = stepsPerEpoch * opts.epochs;
+  emit({
+    type: 'start',
+    device: backend.device,
+    adapter: backend.adapter,
+    trainRows,
+    testRows,
+    batchSize: batch,
+    stepsPerEpoch,
+    totalSteps,
+  });
+  const t0 = performance.now();
+  const resume = hooks.resume;
+  if (resume && (resume.epoch < 1 || resume.start >= trainRows || resume.step > totalSteps)) {
+    throw new Error(
+      `cannot resume at step ${resume.step}, epoch ${resume.epoch}, row ${resume.start}: outside this run (${opts.epochs} epochs of ${trainRows} rows, ${totalSteps} steps)`,
+    );
+  }
+  const firstStep = resume?.step ?? 0;
+  const mean = meanOf(reg);
+  const guard = new DivergenceGuard(backend, firstStep);
+  const progress = progressReporter(emit, t0, firstStep, totalSteps, reg);
+  const epochs = epochReporter(backend, opts, testRows, emit, t0);
+  const done = await runEpochs(
+    backend,
+    {
+      trainRows,
+      batch,
+      epochs: opts.epochs,
+      lr: [opts.lr],
+      seeds: [opts.seed],
+      shuffle: opts.shuffle,
+      statsEvery: opts.evalEvery,
+      ...(opts.lrDecay ? { lrDecay: opts.lrDecay } : {}),
+      ...(resume ? { resume } : {}),
+    },
+    {
+      ...callerHooks(backend, hooks, emit),
+      onRequest: (index) => guard.requested(index),
+      onPeriod: (p) => {
+        const s = p.stats[0]!;
+        const m = mean(s);
+        guard.check(p, m.loss);
+        progress(p, s, m);
+      },
+      onEpoch: (epoch, step, lrs) => epochs.onEpoch(epoch, step, lrs[0]!),
+    },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const run = { epochs: done.epoch, steps: done.step, firstStep, seconds, stepsPerEpoch };
+  const summary = await summarize(backend, run, { train: trainRows, test: testRows, dev: devRows }, reg, epochs.state);
   emit(summary);
   return summary;
 }

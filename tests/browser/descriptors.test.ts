@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KERNELS, type BindingKind } from '../../src/gpu/kernels.ts';
+import { KERNELS, pipeline, type BindingKind, type KernelDesc } from '../../src/gpu/kernels.ts';
 import { useDevice, gpu } from './fixture.ts';
 
 useDevice();
@@ -29,6 +29,36 @@ describe('kernel descriptors', () => {
         .filter((m) => m.type === 'error')
         .map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
       expect(errors).toEqual([]);
+    });
+
+    // Test that the pipeline builds with the descriptor's layout and constants: every binding the entry
+    // point reads, under any of its epilogues, is in the descriptor.
+    it(`${id} builds its pipeline`, async () => {
+      await expect(pipeline(gpu().device, desc)).resolves.toBeDefined();
+    });
+  }
+});
+
+describe('matmul views', () => {
+  const descs: [string, KernelDesc][] = Object.entries(KERNELS);
+  for (const [id, desc] of descs) {
+    if (!desc.constants && !desc.unused) continue;
+    // Test that a view fixes only overrides its source declares and that each binding it never reads is
+    // bound to a read-only binding of its own (two read-only bindings may share a buffer; a writable
+    // one may not), and that the views of one entry point bind alike (they share one bind-group layout).
+    it(`${id} is a view of ${desc.file}:${desc.entryPoint}`, () => {
+      for (const k of Object.keys(desc.constants ?? {})) expect(desc.source).toMatch(new RegExp(`override ${k}\\b`));
+      for (const [name, standIn] of Object.entries(desc.unused ?? {})) {
+        expect(
+          desc.bindings.some((b) => b.name === name),
+          `${id}: unused binding ${name}`,
+        ).toBe(true);
+        expect(desc.bindings.find((b) => b.name === standIn)?.kind, `${id}: ${name} bound to ${standIn}`).toBe(
+          'read-only-storage',
+        );
+      }
+      for (const [other, d] of descs.filter(([, d]) => d.file === desc.file && d.entryPoint === desc.entryPoint))
+        expect(d.bindings, `${id} and ${other}`).toEqual(desc.bindings);
     });
   }
 });

@@ -163,7 +163,7 @@ describe('web app sweep', () => {
     await page.fill('#sweep-spec', 'lr=log:1e-3:1');
     await expect
       .poll(() => page.locator('#sweep-error').textContent())
-      .toContain('is a continuous range, so this is a random search: give the number of trials (fill in trials)');
+      .toContain('is a continuous range, so this is a random search: give the number of trials');
     await page.fill('#sweep-spec', 'beta1=0.8,0.9');
     await expect
       .poll(() => page.locator('#sweep-error').textContent())

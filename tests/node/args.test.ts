@@ -346,7 +346,7 @@ describe('parseTrainArgs', () => {
     ],
     [
       ['--dev-split', '0.1', '--sweep', 'lr=log:1e-4:1e-1'],
-      "--sweep: 'lr=log:1e-4:1e-1' is a continuous range, so this is a random search: give the number of trials (--trials N)",
+      "--sweep: 'lr=log:1e-4:1e-1' is a continuous range, so this is a random search: give the number of trials",
     ],
     [
       ['--dev-split', '0.1', '--sweep', 'seed=1..5000'],

@@ -312,13 +312,13 @@ describe('expandTrials: random search', () => {
       'lr=log:1e-4:1e-1, seed=1..4',
       undefined,
       1,
-      "sweep: 'lr=log:1e-4:1e-1' is a continuous range, so this is a random search: give the number of trials (--trials N)",
+      "sweep: 'lr=log:1e-4:1e-1' is a continuous range, so this is a random search: give the number of trials",
     ],
     [
       'seed=1..5000',
       undefined,
       1,
-      'sweep: the grid has 5000 points (seed 5000), more than 4096: narrow it, or draw some of its points (--trials N)',
+      'sweep: the grid has 5000 points (seed 5000), more than 4096: narrow it, or give a number of trials to draw some of its points',
     ],
     ['lr=0.1,0.01, seed=1..3000', undefined, 1, 'sweep: the grid has 6000 points (lr 2 × seed 3000), more than 4096'],
     [

@@ -1,0 +1,194 @@
+// Where a trainer's work runs: the WebGPU device (acquired and owned, or the caller's, borrowed) or
+// the float64 CPU reference; the matmul autotune, once per device; the backends built on it, with
+// their fit checked first and their errors carrying a code; and a new device after a lost one.
+import { autotuneMatmul, describeTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
+import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
+import { preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
+import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
+import type { ModelSpec } from '../model.ts';
+import { CpuBackend } from '../reference/backend.ts';
+import type { BackendInit, TrainBackend, TrainConfig } from '../train/backend.ts';
+import { TrainerError, messageOf } from '../errors.ts';
+import { checkFits } from './budget.ts';
+import type { DeviceChoice } from './options.ts';
+
+/** The options an engine reads (createTrainer's). */
+export interface EngineOptions {
+  readonly matmul?: MatmulFamily | 'auto';
+  readonly tuneStore?: TuneStore;
+  readonly onTune?: (result: AutotuneResult, line: string) => void;
+  readonly stepsPerSubmit?: number;
+  readonly gpuDataBudget?: number;
+}
+
+/** How a backend is built beyond its BackendInit. */
+export interface BackendOptions {
+  /** Forward passes only (predict, evaluate of other rows). */
+  readonly inference?: boolean;
+  /** Several models side by side, one configuration each (a sweep's group). */
+  readonly models?: readonly TrainConfig[];
+  /** Prefix of the message when the backend cannot be built (e.g. 'fitSweep'). */
+  readonly what?: string;
+}
+
+/** A GpuContext for a device the caller owns. */
+function borrowed(device: GPUDevice): GpuContext {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return {
+    device,
+    adapterName: info ? adapterName(info) : 'caller-supplied WebGPU device',
+    features: [...device.features],
+  };
+}
+
+/** Resolves when the device reports itself lost within `ms`, with the reason; else undefined. */
+async function lostWithin(ctx: GpuContext, ms: number): Promise<string | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+  try {
+    return await Promise.race([ctx.device.lost.then((i) => `${i.reason}: ${i.message}`), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class Engine {
+  private readonly tunes = new WeakMap<GPUDevice, Promise<PlanOptions>>();
+
+  private constructor(
+    private ctx: GpuContext | undefined,
+    /** The engine acquired the device (and so destroys and replaces it). */
+    readonly ownsDevice: boolean,
+    private readonly options: EngineOptions,
+  ) {}
+
+  /** An engine on `device`: 'gpu' acquires one (TrainerError 'no-webgpu' when there is none), 'cpu'
+   *  is the reference, a GPUDevice is borrowed. */
+  static async open(device: DeviceChoice, options: EngineOptions): Promise<Engine> {
+    if (device === 'cpu') return new Engine(undefined, false, options);
+    if (device !== 'gpu') return new Engine(borrowed(device), false, options);
+    try {
+      return new Engine(await acquireDevice(), true, options);
+    } catch (e) {
+      throw new TrainerError('no-webgpu', `${messageOf(e)}; use device: 'cpu' for the float64 reference`, {
+        cause: e,
+      });
+    }
+  }
+
+  get device(): 'gpu' | 'cpu' {
+    return this.ctx ? 'gpu' : 'cpu';
+  }
+
+  get adapter(): string {
+    return this.ctx?.adapterName ?? 'cpu reference (float64)';
+  }
+
+  /** The WebGPU device and adapter (undefined on the CPU). */
+  get context(): GpuContext | undefined {
+    return this.ctx;
+  }
+
+  get limits(): GPUSupportedLimits | undefined {
+    return this.ctx?.device.limits;
+  }
+
+  /** Throws TrainerError 'too-large' when the model's parameters alone are past the device's limits. */
+  checkModel(spec: ModelSpec, config: TrainConfig): void {
+    checkFits(spec, config, this.device, this.limits, this.adapter);
+  }
+
+  /** Matmul family, steps per submit and data budget of every plan on the device (the autotune runs
+   *  once per device; a failed one leaves the adapter's default family and never stops training). */
+  planOptions(ctx: GpuContext): Promise<PlanOptions> {
+    let p = this.tunes.get(ctx.device);
+    if (p) return p;
+    const o = this.options;
+    const steps = {
+      ...(o.stepsPerSubmit !== undefined ? { stepsPerSubmit: o.stepsPerSubmit } : {}),
+      ...(o.gpuDataBudget !== undefined ? { dataBudgetBytes: o.gpuDataBudget } : {}),
+    };
+    const family = o.matmul ?? 'auto';
+    const fallback = (e: unknown): PlanOptions => {
+      const matmul = preferredMatmul(ctx.adapterName);
+      const result: AutotuneResult = {
+        family: matmul,
+        ms: { tiled: NaN, blocked: NaN, tiled8: NaN },
+        source: 'measured',
+        seconds: 0,
+      };
+      o.onTune?.(result, `matmul ${matmul} (autotune failed: ${messageOf(e)})`);
+      return steps;
+    };
+    p =
+      family !== 'auto'
+        ? Promise.resolve({ ...steps, matmul: family })
+        : autotuneMatmul(ctx, o.tuneStore).then((r) => {
+            o.onTune?.(r, describeTune(r));
+            return { ...steps, matmul: r.family };
+          }, fallback);
+    this.tunes.set(ctx.device, p);
+    return p;
+  }
+
+  /** A backend for these splits: checked against the device's limits first (TrainerError
+   *  'too-large'), then the GPU plan or the CPU reference. A TrainerError from building it passes
+   *  through as is; any other failure becomes 'bad-input'. */
+  async backend(init: BackendInit, o: BackendOptions = {}): Promise<TrainBackend> {
+    const config = o.models?.[0] ?? init.config;
+    const { train, test, dev } = init;
+    // A plan of several models holds its data resident, so only a one-model plan's is budgeted.
+    const budget = this.options.gpuDataBudget;
+    checkFits(init.spec, config, this.device, this.limits, this.adapter, {
+      batchSize: init.maxBatch,
+      rows: { train: train.n, test: test.n, dev: dev?.n ?? 0 },
+      ...(budget !== undefined && !o.models ? { dataBudget: budget } : {}),
+    });
+    const models = o.models ? { models: o.models } : {};
+    try {
+      if (!this.ctx) return CpuBackend.create(init, models);
+      const options = { ...(await this.planOptions(this.ctx)), ...models };
+      return await TrainingPlan.create(this.ctx, init, o.inference ? { ...options, inference: true } : options);
+    } catch (e) {
+      if (e instanceof TrainerError) throw e;
+      const m = messageOf(e);
+      throw new TrainerError('bad-input', o.what ? `${o.what}: ${m}` : m, { cause: e });
+    }
+  }
+
+  /** Why the device was lost, when `e` came from that (it must say so within 2 s) and the engine may
+   *  replace it a `recoveries + 1`-th time; otherwise throws: `e`, or TrainerError 'device-lost'. */
+  async lostReason(e: unknown, recoveries: number, maxRecoveries: number): Promise<string> {
+    const ctx = this.ctx;
+    const lost = ctx ? await lostWithin(ctx, 2000) : undefined;
+    if (!ctx || lost === undefined) throw e;
+    if (!this.ownsDevice)
+      throw new TrainerError(
+        'device-lost',
+        `the WebGPU device was lost (${lost}); it is the caller's, so the trainer cannot replace it: continue with fit({ resume }) from the last checkpoint on a new device`,
+        { cause: e },
+      );
+    if (recoveries >= maxRecoveries)
+      throw new TrainerError('device-lost', `the WebGPU device was lost ${recoveries + 1} times (${lost}); giving up`, {
+        cause: e,
+      });
+    return lost;
+  }
+
+  /** Destroys the lost device and acquires a new one (TrainerError 'device-lost' when none comes). */
+  async replaceDevice(lost: string): Promise<void> {
+    this.ctx?.device.destroy();
+    this.ctx = await acquireDevice().catch((err: unknown) => {
+      throw new TrainerError(
+        'device-lost',
+        `the WebGPU device was lost (${lost}) and no new one could be had: ${messageOf(err)}`,
+        { cause: err },
+      );
+    });
+  }
+
+  /** Destroys the device if the engine acquired it. */
+  destroy(): void {
+    if (this.ownsDevice) this.ctx?.device.destroy();
+  }
+}

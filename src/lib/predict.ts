@@ -1,0 +1,85 @@
+// What predict and evaluate hand back: raw rows checked and flattened, the output layer's values turned
+// into probabilities and classes (or regression values in the targets' units), and a split's sums into
+// an Evaluation.
+import { layerCount, size, type ModelSpec } from '../model.ts';
+import type { Stats } from '../train/backend.ts';
+import { regressionMetrics, type RegressionScale } from '../train/metrics.ts';
+import { TrainerError } from '../errors.ts';
+import type { ModelInfo } from './model-file.ts';
+import type { Evaluation, Prediction } from './options.ts';
+
+/** predict's rows as one Float32Array [rows][features], every value checked finite. */
+export function predictRows(spec: ModelSpec, x: Float32Array | readonly (readonly number[])[]): Float32Array {
+  const n0 = size(spec, 0);
+  const bad = (m: string) => new TrainerError('bad-input', `predict: ${m}`);
+  const flat =
+    x instanceof Float32Array
+      ? x
+      : Float32Array.from(
+          x.flatMap((row, i) => {
+            if (row.length !== n0) throw bad(`row ${i} has ${row.length} values, the model takes ${n0} features`);
+            return row;
+          }),
+        );
+  if (flat.length % n0 !== 0) throw bad(`${flat.length} values is not a whole number of rows of ${n0} features`);
+  for (let i = 0; i < flat.length; i++)
+    if (!Number.isFinite(flat[i]!))
+      throw bad(`x[${Math.floor(i / n0)}][${i % n0}] is ${flat[i]}; every feature must be finite`);
+  return flat;
+}
+
+/** The most probable class of each row of z [rows][k] (one unit: above `threshold`). */
+function argmax(z: Float64Array, rows: number, k: number, threshold: number): Uint32Array {
+  return Uint32Array.from({ length: rows }, (_, r) => {
+    if (k === 1) return z[r]! > threshold ? 1 : 0;
+    let best = 0;
+    for (let c = 1; c < k; c++) if (z[r * k + c]! > z[r * k + best]!) best = c;
+    return best;
+  });
+}
+
+/** Probabilities (softmax or sigmoid, in float64) and classes from the output layer's values z;
+ *  regression values back in the targets' units. */
+export function toPrediction(
+  spec: ModelSpec,
+  info: ModelInfo,
+  regression: boolean,
+  z: Float64Array,
+  rows: number,
+): Prediction {
+  const k = size(spec, layerCount(spec));
+  const tn = info.targetNormalization;
+  if (regression)
+    return {
+      rows,
+      columns: k,
+      values: tn ? Float32Array.from(z, (v, i) => v * tn.scale[i % k]! + tn.shift[i % k]!) : Float32Array.from(z),
+    };
+  // A classifier trained with squared error on 0/1 or one-hot targets: its outputs are scores, not
+  // probabilities; the class is the largest (one unit: above 0.5), as the loss kernel counts it.
+  if (spec.loss === 'mse') return { rows, columns: k, values: Float32Array.from(z), classes: argmax(z, rows, k, 0.5) };
+  const classes = argmax(z, rows, k, 0);
+  if (spec.loss === 'bce') {
+    const values = new Float32Array(rows * 2);
+    for (let r = 0; r < rows; r++) {
+      const p = 1 / (1 + Math.exp(-z[r]!));
+      values[2 * r] = 1 - p;
+      values[2 * r + 1] = p;
+    }
+    return { rows, columns: 2, values, classes };
+  }
+  const values = new Float32Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    const best = classes[r]!;
+    let s = 0;
+    for (let c = 0; c < k; c++) s += Math.exp(z[r * k + c]! - z[r * k + best]!);
+    for (let c = 0; c < k; c++) values[r * k + c] = Math.exp(z[r * k + c]! - z[r * k + best]!) / s;
+  }
+  return { rows, columns: k, values, classes };
+}
+
+/** A split's sums as an Evaluation (regression: RMSE, MAE and R² of `scale`'s train split). */
+export function toEvaluation(s: Stats, scale: RegressionScale | undefined): Evaluation {
+  if (!scale) return { loss: s.lossSum / s.count, accuracy: s.correct / s.count, rows: s.count };
+  return { loss: s.lossSum / s.count, accuracy: NaN, rows: s.count, ...regressionMetrics(s, scale, 'train') };
+}
