@@ -105,15 +105,16 @@ export {
 export type { LrDecay, Summary, TrainEvent } from './train/loop.ts';
 
 export {
-  /** The architecture from inputs, hidden widths and classes or outputs: output units and the 'auto' loss
-   *  by the one rule createTrainer uses. */
-  modelSpec,
+  /** The architecture createTrainer builds from its options (a spec, a model, or inputs, hidden widths and
+   *  classes or outputs: output units and the default loss by the one rule), checked. */
+  buildSpec,
+} from './lib/spec.ts';
+export type { SpecOptions } from './lib/spec.ts';
+export {
   /** What a model file records about its training rows: feature, class, label and target names, the task. */
   datasetInfo,
   /** A sweep trial's model info: the sweep's, with the trial's hyperparameters in trainedWith. */
   trialInfo,
-  /** encodeOnnx's options (the normalisations) for a model with this info. */
-  onnxOptions,
   /** Whether two specs are the same architecture. */
   sameSpec,
   /** How two specs differ: only in batch norm, or in their architecture (undefined: not at all). */
@@ -121,7 +122,6 @@ export {
   /** An architecture in words: "sizes [2,16,1], relu, loss bce, no batch norm". */
   describeSpec,
 } from './lib/model-setup.ts';
-export type { ArchitectureOptions } from './lib/model-setup.ts';
 
 export {
   /** He/Xavier initial weights of an architecture from a seed, the same bits on every device. */
@@ -144,8 +144,8 @@ export type { TrainConfig } from './train/backend.ts';
 export {
   /** Outputs of a model's weights for raw rows on the float64 reference, without a trainer or a device
    *  (what Trainer.predict gives; for a few thousand rows). */
-  predictRows,
-} from './lib/predict-rows.ts';
+  referencePredict,
+} from './lib/reference-predict.ts';
 
 export {
   /** The course's gradient check of every layer type on small random problems (float64 backprop against
@@ -186,6 +186,10 @@ export {
   /** ONNX bytes for a spec and parameters (Trainer.exportOnnx does this for its model). */
   encodeOnnx,
 } from './io/onnx.ts';
+export {
+  /** ONNX bytes for a model (decodeModel's result), its normalisations built into the graph. */
+  modelToOnnx,
+} from './lib/export.ts';
 export type { OnnxOptions } from './io/onnx.ts';
 
 export {

@@ -1,8 +1,8 @@
 // The live views' rows (a grid over the 2-D plane) and what the page draws of a model's outputs for
 // them: a class and a confidence per row. While a fit holds the GPU the worker predicts from a
-// checkpoint's weights with the library's predictRows (the float64 reference: a 64x64 grid of a 2-D net,
+// checkpoint's weights with the library's referencePredict (the float64 reference: a 64x64 grid of a 2-D net,
 // a few dozen digits, a few ms per refresh); once the fit is over, with the trainer's own (GPU) predict.
-import { predictRows, type Loss, type ModelInfo, type ModelSpec, type Params, type Prediction } from '../index.ts';
+import { referencePredict, type Loss, type ModelInfo, type ModelSpec, type Params, type Prediction } from '../index.ts';
 
 export interface Bounds {
   readonly x0: number;
@@ -66,7 +66,7 @@ export function predict(
   rows: number,
   info: ModelInfo = {},
 ): Predictions {
-  return classConfidence(predictRows({ spec, params, info }, x.subarray(0, rows * spec.sizes[0]!)), spec.loss);
+  return classConfidence(referencePredict({ spec, params, info }, x.subarray(0, rows * spec.sizes[0]!)), spec.loss);
 }
 
 /** The centres of a res x res grid over `b` as rows [res·res][2], row 0 at the top (largest y). */

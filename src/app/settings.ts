@@ -3,8 +3,8 @@
 // bad value gets a message that names the field and the value.
 import {
   HIDDEN_ACTIVATIONS,
+  buildSpec,
   LOSSES,
-  modelSpec,
   OPTIMIZERS,
   SYNTHETIC_NAMES,
   type Activation,
@@ -217,7 +217,7 @@ export function resolveLoss(choice: LossChoice, classes: number): Loss {
 }
 
 /** The model these settings build for data with `features` inputs and `classes` classes (or `targets`
- *  regression outputs), by the library's rule (modelSpec, as the CLI and createTrainer build it); the
+ *  regression outputs), by the library's rule (buildSpec, as the CLI and createTrainer build it); the
  *  loss choice is checked first, in the form's words. */
 export function modelSpecFor(s: Settings, features: number, classes: number, targets = 0): ModelSpec {
   if (targets > 0) {
@@ -225,14 +225,17 @@ export function modelSpecFor(s: Settings, features: number, classes: number, tar
     if (s.loss !== 'auto' && s.loss !== 'mse')
       throw new Error(`loss ${s.loss}: this data is regression, which takes the mse loss (or auto)`);
   } else resolveLoss(s.loss, classes);
-  return modelSpec({
-    inputs: features,
-    hidden: s.hidden,
-    ...(targets > 0 ? { outputs: targets } : { classes }),
-    activation: s.activation,
-    loss: s.loss,
-    batchNorm: s.batchNorm,
-  });
+  return buildSpec(
+    {
+      inputs: features,
+      hidden: s.hidden,
+      ...(targets > 0 ? { outputs: targets } : { classes }),
+      activation: s.activation,
+      ...(s.loss !== 'auto' ? { loss: s.loss } : {}),
+      batchNorm: s.batchNorm,
+    },
+    'model',
+  );
 }
 
 /** Checkpoint settings that must match for a resumed run to be the same run. */

@@ -52,8 +52,9 @@ export function sweepTrials(specText: string, trialsText: string, s: Settings): 
   try {
     shape = sweepShape(spec, count);
   } catch (e) {
-    // The library's messages name the CLI's flag; here the count is a field.
-    throw new Error((e instanceof Error ? e.message : String(e)).replaceAll('--trials N', 'fill in trials'));
+    // Without a count the library's refusal asks for a number of trials: here that is a field.
+    if (count !== undefined || !(e instanceof Error)) throw e;
+    throw new Error(`${e.message} (fill in trials)`, { cause: e });
   }
   if (shape.count > APP_MAX_TRIALS)
     throw new Error(

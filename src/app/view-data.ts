@@ -2,7 +2,7 @@
 // grid, test digits, or predicted-vs-true values of a regression) and, as training goes on, the model's
 // predictions for it — from the trainer when it is idle, from a checkpoint's weights on the float64
 // reference while a fit holds the GPU.
-import { predictRows, type Params, type Trainer } from '../index.ts';
+import { referencePredict, type Params, type Trainer } from '../index.ts';
 import { boundaryGrid, boundsOf, classConfidence, predict } from './predict.ts';
 import { post } from './post.ts';
 import type { ViewData } from './protocol.ts';
@@ -89,7 +89,7 @@ export async function refreshView(trainer: Trainer, { view, rows }: View, epoch:
   if (view.kind === 'none') return;
   const { spec, info } = trainer;
   if (view.kind === 'scatter') {
-    const p = params ? predictRows({ spec, params, info }, rows!) : await trainer.predict(rows!);
+    const p = params ? referencePredict({ spec, params, info }, rows!) : await trainer.predict(rows!);
     const values = Float32Array.from({ length: p.rows }, (_, r) => p.values[r * p.columns]!);
     post({ type: 'view-values', epoch, values }, [values.buffer]);
     return;

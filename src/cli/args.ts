@@ -360,7 +360,14 @@ function checkSweep(o: TrainOptions, seen: ReadonlySet<string>): void {
     throw new Error(
       `--sweep: '${idle.axis.text}' has no effect without hidden layers (dropout is on hidden layers only)`,
     );
-  sweepShape(sweep, o.trials, '--sweep'); // a continuous range without --trials, a grid past the cap, --trials past the grid
+  // A continuous range without --trials, a grid past the cap, --trials past the grid. Without --trials
+  // the library's refusal asks for a number of trials: say which flag gives it.
+  try {
+    sweepShape(sweep, o.trials, '--sweep');
+  } catch (e) {
+    if (o.trials !== undefined || !(e instanceof Error)) throw e;
+    throw new Error(`${e.message} (--trials N)`, { cause: e });
+  }
 }
 
 /** A comma-separated list of column names or indices. */

@@ -5,8 +5,8 @@ import {
   checkSameRun,
   datasetInfo,
   decodeCheckpoint,
+  buildSpec,
   initParams,
-  modelSpec,
   paramsFromSafetensors,
   splitDataset,
   targetCount,
@@ -102,7 +102,7 @@ const none = (d: Dataset): Dataset => ({
   ...(d.y ? { y: new Float32Array(0) } : {}),
 });
 
-/** The model for the training rows, by the library's rule (modelSpec); the loss flags checked first, in
+/** The model for the training rows, by the library's rule (buildSpec); the loss flags checked first, in
  *  the command line's words. */
 function specFor(opts: TrainOptions, data: Dataset, regression: boolean, reason: string): ModelSpec {
   if (regression && opts.loss !== 'auto' && opts.loss !== 'mse')
@@ -111,14 +111,17 @@ function specFor(opts: TrainOptions, data: Dataset, regression: boolean, reason:
     throw new Error(`--normalize-target is for regression; this run is classification (${reason})`);
   if (opts.loss === 'bce' && data.classes !== 2)
     throw new Error(`--loss bce needs 2 classes, ${data.name} has ${data.classes}: use ce or mse`);
-  return modelSpec({
-    inputs: data.features,
-    hidden: opts.hidden,
-    ...(regression ? { outputs: targetCount(data) } : { classes: data.classes }),
-    activation: opts.activation,
-    loss: opts.loss,
-    batchNorm: opts.batchNorm,
-  });
+  return buildSpec(
+    {
+      inputs: data.features,
+      hidden: opts.hidden,
+      ...(regression ? { outputs: targetCount(data) } : { classes: data.classes }),
+      activation: opts.activation,
+      ...(opts.loss !== 'auto' ? { loss: opts.loss } : {}),
+      batchNorm: opts.batchNorm,
+    },
+    'model',
+  );
 }
 
 /** The settings a checkpoint records and a model file keeps (trainedWith); a resumed run must have the

@@ -6,10 +6,9 @@ import {
   compactNumber,
   decodeModel,
   encodeCheckpoint,
-  encodeOnnx,
   expandTrials,
   formatSweepTable,
-  onnxOptions,
+  modelToOnnx,
   rankTrials,
   sweepShape,
   type FitCheckpoint,
@@ -183,8 +182,7 @@ async function main(argv: string[]): Promise<number> {
       if (!opts.json) console.log(`saved ${error ? 'the last good ' : ''}weights to ${opts.save}`);
     }
     if (opts.exportOnnx && model) {
-      const m = decodeModel(model, 'the trained model');
-      writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, onnxOptions(m.info)));
+      writeAtomic(opts.exportOnnx, modelToOnnx(decodeModel(model, 'the trained model')));
       if (!opts.json)
         console.log(`exported ${error ? 'the last good weights' : 'the model'} as ONNX to ${opts.exportOnnx}`);
     }
@@ -309,8 +307,7 @@ async function sweep(opts: TrainOptions): Promise<number> {
     if (!opts.json) console.log(`saved the best trial's weights to ${opts.save}`);
   }
   if (opts.exportOnnx) {
-    const m = decodeModel(modelOf(best.trial.index), 'the best trial');
-    writeAtomic(opts.exportOnnx, encodeOnnx(m.spec, m.params, onnxOptions(m.info)));
+    writeAtomic(opts.exportOnnx, modelToOnnx(decodeModel(modelOf(best.trial.index), 'the best trial')));
     if (!opts.json) console.log(`exported the best trial as ONNX to ${opts.exportOnnx}`);
   }
   if (opts.saveAll) {

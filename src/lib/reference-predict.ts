@@ -1,0 +1,40 @@
+// Predictions without a trainer or a device: the float64 reference's forward pass over a model's
+// weights, turned into probabilities and classes as Trainer.predict turns its outputs. For a handful of
+// rows at a time (a decision-boundary grid, a few dozen digits), e.g. from a checkpoint's weights while
+// a fit holds the GPU.
+import { size, type ModelSpec, type Params } from '../model.ts';
+import { forward, toParams64 } from '../reference/mlp.ts';
+import { TrainerError } from '../errors.ts';
+import { applyNormalization } from './data.ts';
+import type { ModelInfo } from './model-file.ts';
+import type { Prediction } from './options.ts';
+import { toPrediction } from './predict.ts';
+
+/** Outputs of a model for raw rows x [rows][features] on the float64 reference, in inference mode (batch
+ *  norm with its running averages, no dropout), so each row's prediction is its own: what
+ *  Trainer.predict gives, with info's normalisations applied (a regression model, info.task, in the
+ *  targets' units). Throws TrainerError 'bad-input' for rows of the wrong width. */
+export function referencePredict(
+  model: { readonly spec: ModelSpec; readonly params: Params; readonly info?: ModelInfo },
+  x: Float32Array | Float64Array,
+): Prediction {
+  const { spec, params, info = {} } = model;
+  const n0 = size(spec, 0);
+  if (x.length % n0 !== 0)
+    throw new TrainerError(
+      'bad-input',
+      `referencePredict: ${x.length} values is not a whole number of rows of ${n0} features`,
+    );
+  const rows = x.length / n0;
+  const nz = info.normalization;
+  const input = nz ? applyNormalization(Float32Array.from(x), nz) : x;
+  const { a } = forward(
+    spec,
+    toParams64(params),
+    input instanceof Float64Array ? input : Float64Array.from(input),
+    rows,
+    undefined,
+    'eval',
+  );
+  return toPrediction(spec, info, info.task === 'regression', a[a.length - 1]!, rows);
+}
