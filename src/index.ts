@@ -46,6 +46,9 @@ export {
   /** Throws TrainerError 'too-large' naming the first buffer of a model (and a run's rows) past an
    *  adapter's limits, before anything is allocated; returns the largest buffer. */
   checkFits,
+  /** Throws TrainerError 'too-large' when a model's weights alone would take over half of the given
+   *  host memory (os.totalmem() in Node), before any weight is made. */
+  checkHostMemory,
   /** Bytes in words: "1.50 KiB", "37.3 GiB". */
   formatBytes,
 } from './lib/budget.ts';

@@ -62,10 +62,11 @@ function jobPlugin(
     'test.labels': bytesOf(job.test.labels),
     'dev.x': bytesOf(job.dev.x),
     'dev.labels': bytesOf(job.dev.labels),
-    'init.safetensors': bytesOf(paramsToSafetensors(job.meta.spec, job.params)),
+    // The starting weights of --init or --resume (empty: the trainer makes them from the seed).
+    'init.safetensors': bytesOf(job.params ? paramsToSafetensors(job.meta.spec, job.params) : new Uint8Array(0)),
     // The checkpoint being resumed, for its exact training state (empty when the run starts afresh).
     'resume.safetensors': bytesOf(
-      job.meta.resume
+      job.meta.resume && job.params
         ? encodeCheckpoint({
             spec: job.meta.spec,
             params: job.params,

@@ -1,12 +1,13 @@
 // Turns parsed options into a training job: data loaded and split, the model spec, its starting weights
 // and how the trainer fits it. Shared by the CPU path (runs in Node) and the GPU path (shipped to the browser).
+import { totalmem } from 'node:os';
 import { readInput } from './common.ts';
 import {
   checkSameRun,
   datasetInfo,
   decodeCheckpoint,
   buildSpec,
-  initParams,
+  checkHostMemory,
   paramsFromSafetensors,
   splitDataset,
   targetCount,
@@ -34,7 +35,8 @@ export interface Job {
   readonly run: Record<string, string | number | boolean>;
   /** What the trainer is made with and how it fits: the same for the page (GPU) and Node (CPU). */
   readonly meta: JobMeta;
-  readonly params: Params;
+  /** Starting weights from --init or --resume; absent: the trainer makes them from the seed. */
+  readonly params?: Params;
   /** Raw rows (the trainer normalises them); dev is held out of train (n = 0 without --dev-split). */
   readonly train: Dataset;
   readonly test: Dataset;
@@ -157,13 +159,12 @@ function runRecord(opts: TrainOptions, given: boolean): Job['run'] {
 }
 
 /** Where the run starts: a checkpoint (--resume, checked against this run), weights from a file
- *  (--init), or the init of `initSeed`. */
+ *  (--init), or none: the trainer's init of `initSeed`. */
 function startOf(
   opts: TrainOptions,
   spec: ModelSpec,
   run: Job['run'],
-  initSeed: number,
-): { params: Params; resume?: LoopPosition; resumeState?: TrainState } {
+): { params?: Params; resume?: LoopPosition; resumeState?: TrainState } {
   const model = `(model is [${spec.sizes.join(',')}])`;
   if (opts.resume) {
     if (opts.init) throw new Error('--resume and --init both give starting weights: use one');
@@ -183,7 +184,9 @@ function startOf(
     }
     return { params: c.params, resume: c.position, resumeState: c.state };
   }
-  if (!opts.init) return { params: initParams(spec, initSeed) };
+  // A fresh start: the trainer makes the weights from the seed (createTrainer's initParams), after
+  // checking that they fit the device.
+  if (!opts.init) return {};
   const bytes = readInput(opts.init, '--init');
   try {
     return { params: paramsFromSafetensors(bytes, spec) };
@@ -204,10 +207,12 @@ export function buildJob(opts: TrainOptions): Job {
     seed: opts.seed,
   });
   const spec = specFor(opts, train, task === 'regression', reason);
+  // Before any weight is made: a model that could never train stops here with one line.
+  checkHostMemory(spec, opts.device, totalmem());
   // The weights' init, the shuffling and dropout; the data and its split stay on --seed.
   const initSeed = opts.initSeed ?? opts.seed;
   const run = runRecord(opts, given);
-  const { params, resume, resumeState } = startOf(opts, spec, run, initSeed);
+  const { params, resume, resumeState } = startOf(opts, spec, run);
   const meta: JobMeta = {
     spec,
     seed: initSeed,

@@ -22,7 +22,8 @@ export interface JobData {
   readonly train: LabeledData;
   readonly test: LabeledData;
   readonly dev: LabeledData;
-  readonly params: Params;
+  /** Starting weights (--init, --resume); absent: the trainer's init from the seed. */
+  readonly params?: Params;
   readonly resumeState?: TrainState;
 }
 
@@ -51,7 +52,7 @@ export interface RunResult {
 
 export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu', hooks: JobHooks): Promise<RunResult> {
   // A sweep's trials start from their own seeds' init unless the job's weights are to be every trial's.
-  const start = meta.sweep && !meta.sweep.sameStart ? {} : { params: data.params };
+  const start = (meta.sweep && !meta.sweep.sameStart) || !data.params ? {} : { params: data.params };
   const trainer = await createTrainer({
     spec: meta.spec,
     ...start,
@@ -99,7 +100,9 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
       ...(meta.rows.dev > 0 ? { dev: data.dev } : {}),
       onEvent: hooks.emit,
       ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
-      ...(meta.resume ? { resume: { position: meta.resume, params: data.params, state: data.resumeState ?? {} } } : {}),
+      ...(meta.resume && data.params
+        ? { resume: { position: meta.resume, params: data.params, state: data.resumeState ?? {} } }
+        : {}),
     });
     return { summary, model: await trainer.save() };
   } catch (e) {

@@ -27,7 +27,7 @@ async function post(path: string, body: Uint8Array): Promise<void> {
 async function main(): Promise<void> {
   const meta = (await (await fetch('/__job/meta.json')).json()) as JobMeta;
   const [tx, tl, vx, vl, dx, dl, init, resumeState, ty, vy, dy] = await Promise.all(JOB_PARTS.map(part));
-  const params = paramsFromSafetensors(new Uint8Array(init!), meta.spec);
+  const params = init!.byteLength > 0 ? paramsFromSafetensors(new Uint8Array(init!), meta.spec) : undefined;
   const regression = meta.info.task === 'regression';
   const rows = (x: ArrayBuffer, labels: ArrayBuffer, y: ArrayBuffer) =>
     regression
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       train: rows(tx!, tl!, ty!),
       test: rows(vx!, vl!, vy!),
       dev: rows(dx!, dl!, dy!),
-      params,
+      ...(params ? { params } : {}),
       // The exact training state of the checkpoint being resumed (step count, optimizer moments).
       ...(meta.resume
         ? { resumeState: decodeCheckpoint(new Uint8Array(resumeState!), meta.spec, 'the resumed checkpoint').state }

@@ -105,7 +105,7 @@ async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void
         train: job.train,
         test: job.test,
         dev: job.dev,
-        params: job.params,
+        ...(job.params ? { params: job.params } : {}),
         ...(job.resumeState ? { resumeState: job.resumeState } : {}),
       },
       'cpu',
@@ -246,10 +246,15 @@ async function sweep(opts: TrainOptions): Promise<number> {
   const emit = printer(opts.json);
   let result: RunResult;
   if (opts.device === 'cpu') {
-    result = await runJob(job.meta, { train: job.train, test: job.test, dev: job.dev, params: job.params }, 'cpu', {
-      emit,
-      onSweepProgress,
-    });
+    result = await runJob(
+      job.meta,
+      { train: job.train, test: job.test, dev: job.dev, ...(job.params ? { params: job.params } : {}) },
+      'cpu',
+      {
+        emit,
+        onSweepProgress,
+      },
+    );
   } else {
     const { runInBrowser } = await import('./browser-runner.ts');
     result = await runInBrowser(job, emit, undefined, {

@@ -19,6 +19,29 @@ export type AdapterLimits = DeviceLimits;
 /** Most parameters the float64 CPU reference (and the float32 copies around it) is asked to hold. */
 export const CPU_MAX_PARAMS = 50_000_000;
 
+/** Bytes of host memory a model needs per parameter, on each device: on the GPU path the float32
+ *  weights are held a few times over (the starting weights, the trainer's copy, a read-back); the CPU
+ *  reference holds float64 weights, gradients, two optimizer moments and three snapshots, and float32
+ *  copies. */
+const HOST_BYTES_PER_PARAM = { gpu: 3 * 4, cpu: 7 * 8 + 2 * 4 } as const;
+
+/** Throws TrainerError 'too-large' when the model's weights alone would take more than half of
+ *  `hostMemory` bytes (the machine's memory: os.totalmem() in Node), before any of them is made: a
+ *  model that could never train stops with one line instead of growing the process until the machine
+ *  swaps. Returns the bytes it estimated. */
+export function checkHostMemory(spec: ModelSpec, device: 'gpu' | 'cpu', hostMemory: number): number {
+  const n = paramCount(spec);
+  const bytes = n * HOST_BYTES_PER_PARAM[device];
+  if (bytes > hostMemory / 2) {
+    throw new TrainerError(
+      'too-large',
+      `layer sizes [${spec.sizes.join(',')}]: ${n.toLocaleString('en')} parameters need about ${formatBytes(bytes)} of host memory ` +
+        `${device === 'gpu' ? 'for their float32 copies' : 'in the float64 CPU reference'}, over half of this machine's ${formatBytes(hostMemory)}`,
+    );
+  }
+  return bytes;
+}
+
 /** The buffers a training plan for these rows will allocate (planMemory, with the data resident or in
  *  shards as dataLayout decides for these limits; without limits, resident), the batch clamped to the rows. */
 export function planBuffers(

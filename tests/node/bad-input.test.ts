@@ -314,3 +314,48 @@ describe('bad input: clear message, non-zero exit, no stack trace', () => {
     });
   }
 });
+
+describe('models too large for the machine or the device', () => {
+  // Test that a hidden layer of 2,000,000,000 units is refused in Node before any weight is made: one
+  // line naming the parameters, the memory they need and the machine's, a non-zero exit well within the
+  // 10 s the process is given (before the check it grew past 15 GB making the weights and never ended).
+  it('2,000,000,000 units: refused before any weight is made', () => {
+    for (const device of ['gpu', 'cpu']) {
+      const r = runTrain(
+        ['--data', 'moons', '--samples', '200', '--hidden', '2000000000', '--epochs', '1', '--device', device],
+        10_000,
+      );
+      expect(r.code, `--device ${device}: ${r.stderr}`).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(
+        /layer sizes \[2,2000000000,1\]: 8,000,000,001 parameters need about .+ GiB of host memory .+, over half of this machine's .+ GiB/,
+      );
+    }
+  });
+
+  // Test that a 3,000,000-unit hidden layer, whose forward product would need more workgroups along x
+  // than the device dispatches, is refused with the layer, the kernel and the limit instead of printing
+  // figures from dropped dispatches (it used to exit 0 with loss 0 and accuracy 0).
+  it('3,000,000 units on the GPU: refused at the workgroup grid', () => {
+    const r = runTrain([
+      '--data',
+      'moons',
+      '--samples',
+      '200',
+      '--hidden',
+      '3000000',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '32',
+      '--matmul',
+      'blocked',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).not.toMatch(/"type":"summary"/);
+    expect(r.stderr).toMatch(
+      /layer 1 \(2 → 3000000\), forward: kernel matmulBlocked\w* needs 93750 workgroups along x, over the adapter's maxComputeWorkgroupsPerDimension of 65535/,
+    );
+  });
+});
