@@ -6,7 +6,7 @@ import type { LabeledData } from '../lib/data.ts';
 import { createTrainer, type FitCheckpoint } from '../lib/trainer.ts';
 import type { Params } from '../model.ts';
 import type { TrainState } from '../train/checkpoint.ts';
-import { DivergenceError, type Summary, type TrainEvent } from '../train/loop.ts';
+import { DivergenceError, GpuFailureError, type Summary, type TrainEvent } from '../train/loop.ts';
 import { encodeModel } from '../lib/model-file.ts';
 import type { SweepProgress } from '../lib/trainer.ts';
 import type { JobMeta, SweepRow } from './protocol.ts';
@@ -112,7 +112,8 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
     });
     return { summary, model: await trainer.save() };
   } catch (e) {
-    if (!(e instanceof DivergenceError)) throw e;
+    // Diverged, or GPU work rejected: the trainer holds the last good weights, which are still saved.
+    if (!(e instanceof DivergenceError || e instanceof GpuFailureError)) throw e;
     return { error: e.message, model: await trainer.save() };
   } finally {
     trainer.destroy();
