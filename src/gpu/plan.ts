@@ -14,6 +14,8 @@
 //
 // What the plan holds and runs is described first, as data (plan-layout.ts, plan-ops.ts), checked
 // against the device's limits (limits.ts), and only then allocated and compiled (plan-build.ts).
+// Work the GPU rejects is caught by error scopes (group-watch.ts): every read-back of figures throws
+// TrainerError 'gpu-error' rather than return what a dropped dispatch left behind.
 import { TrainerError } from '../errors.ts';
 import { fromTensors, layerCount, layerTensors, size, type ModelSpec, type Params } from '../model.ts';
 import type { TrainState } from '../train/checkpoint.ts';
