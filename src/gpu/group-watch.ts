@@ -71,8 +71,8 @@ export class GroupWatch {
     return own ? Promise.all([this.checked, check(own)]).then(() => undefined) : this.checked;
   }
 
-  /** The parameters were replaced (restored to a snapshot known good, or set): what earlier groups
-   *  did no longer concerns a read-back. */
+  /** The parameters were restored to a snapshot the caller knows good (plan.restore): what the groups
+   *  before did no longer concerns a read-back. */
   clear(): void {
     this.groups.length = 0;
     this.checked = Promise.resolve();
