@@ -104,6 +104,10 @@ export {
   /** Thrown (a TrainerError, code 'diverged') when the loss turns NaN or Inf; the trainer's
    *  parameters are then the last known good ones. */
   DivergenceError,
+  /** Thrown (a TrainerError, code 'gpu-error', or 'too-large' when the GPU ran out of memory) when the
+   *  GPU rejected work of a fit: nothing computed from it is reported, and the trainer's parameters are
+   *  then the last known good ones (`goodStep`). */
+  GpuFailureError,
 } from './train/loop.ts';
 export type { LrDecay, Summary, TrainEvent } from './train/loop.ts';
 

@@ -4,6 +4,7 @@
 import {
   createTrainer,
   DivergenceError,
+  GpuFailureError,
   encodeModel,
   trialInfo,
   type AutotuneResult,
@@ -106,7 +107,8 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
     });
     return { summary, model: await trainer.save() };
   } catch (e) {
-    if (!(e instanceof DivergenceError)) throw e;
+    // Diverged, or GPU work rejected: the trainer holds the last good weights, which are still saved.
+    if (!(e instanceof DivergenceError || e instanceof GpuFailureError)) throw e;
     return { error: e.message, model: await trainer.save() };
   } finally {
     trainer.destroy();

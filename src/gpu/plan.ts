@@ -14,6 +14,8 @@
 //
 // What the plan holds and runs is described first, as data (plan-layout.ts, plan-ops.ts), checked
 // against the device's limits (limits.ts), and only then allocated and compiled (plan-build.ts).
+// Work the GPU rejects is caught by error scopes (group-watch.ts): every read-back of figures throws
+// TrainerError 'gpu-error' rather than return what a dropped dispatch left behind.
 import { TrainerError } from '../errors.ts';
 import { fromTensors, layerCount, layerTensors, size, type ModelSpec, type Params } from '../model.ts';
 import type { TrainState } from '../train/checkpoint.ts';
@@ -21,6 +23,8 @@ import type { BackendInit, Split, SplitData, Stats, TrainBackend } from '../trai
 import { BufferArena, readBuffer } from './arena.ts';
 import { HostCounters, type HostCounts } from './counters.ts';
 import type { GpuContext } from './device.ts';
+import { watch } from './error-watch.ts';
+import { GroupWatch } from './group-watch.ts';
 import { checkLimits } from './limits.ts';
 import { allocateBuffers, createOps, type Op } from './plan-build.ts';
 import {
@@ -38,10 +42,12 @@ import { MODEL_BYTES, StepTable, packModels } from './step-table.ts';
 
 export { defaultStepsPerSubmit, planMemory, sharedConfig, type PlanOptions, type PlanRows } from './plan-layout.ts';
 
-/** A command buffer being recorded: `used` steps (or evaluation chunks) so far, step j in uniform slot j. */
+/** A command buffer being recorded: `used` steps (or evaluation chunks) so far, step j in uniform slot j;
+ *  `first` is the training step of its first (0 for evaluation chunks). */
 interface Group {
   readonly enc: GPUCommandEncoder;
   readonly pass: GPUComputePassEncoder;
+  readonly first: number;
   used: number;
 }
 
@@ -67,6 +73,10 @@ interface PlanParts {
   /** The rows behind the data buffers (streamed from here when sharded). */
   readonly splits: Readonly<Record<Split, SplitData>>;
 }
+
+/** Training steps first..first+used-1, as an error names them. */
+const stepsName = (first: number, used: number) =>
+  used > 1 ? `training steps ${first}..${first + used - 1}` : `training step ${first}`;
 
 /** How the plan names itself in refusals and buffer labels: the sizes and the batch. */
 const planName = (layout: PlanLayout) => {
@@ -129,6 +139,8 @@ export class TrainingPlan implements TrainBackend {
   private readonly lrs: Float64Array;
   /** Per-model running flags (a stopped model's optimizer leaves it as it is). */
   private readonly active: boolean[];
+  /** The error scopes of watched work and their results, which every read-back takes first. */
+  private readonly watched: GroupWatch;
 
   private constructor(parts: PlanParts) {
     const { layout, buffers } = parts;
@@ -160,6 +172,7 @@ export class TrainingPlan implements TrainBackend {
     this.data = this.dataOf(layout.sequences, run, parts);
     this.lrs = new Float64Array(layout.models);
     this.active = layout.constants.map(() => true);
+    this.watched = new GroupWatch(parts.ctx.device);
   }
 
   private dataOf(seq: OpSequences, run: (s: readonly OpSpec[]) => Op[], parts: PlanParts): PlanData {
@@ -244,7 +257,7 @@ export class TrainingPlan implements TrainBackend {
    *  stepsPerSubmit. A uniform is written only when the slot's row count changes (queue-ordered
    *  before the submit, like the table's one write per group). */
   private record(ops: readonly Op[], rows: number, start: number, label: string, t = 0, shard?: number): void {
-    const g = this.group ?? this.open(label);
+    const g = this.group ?? this.open(label, t);
     const slot = g.used;
     if (shard !== undefined) this.groupReads[shard] = true;
     this.table.mirror.set(slot, start, t, rows, this.lrs);
@@ -259,9 +272,9 @@ export class TrainingPlan implements TrainBackend {
     if (++g.used === this.stepsPerSubmit) this.flush();
   }
 
-  private open(label: string): Group {
+  private open(label: string, t: number): Group {
     const enc = this.ctx.device.createCommandEncoder({ label });
-    this.group = { enc, pass: enc.beginComputePass({ label }), used: 0 };
+    this.group = { enc, pass: enc.beginComputePass({ label }), first: t, used: 0 };
     return this.group;
   }
 
@@ -272,12 +285,16 @@ export class TrainingPlan implements TrainBackend {
     if (!g) return;
     this.group = undefined;
     this.groupReads.fill(false);
-    g.pass.end();
-    const { mirror, buffer } = this.table;
-    this.ctx.device.queue.writeBuffer(buffer, 0, mirror.u32.buffer, 0, mirror.bytes(g.used));
-    this.hostCounters.bufferWrites++;
-    this.ctx.device.queue.submit([g.enc.finish()]);
-    this.hostCounters.submits++;
+    try {
+      g.pass.end();
+      const { mirror, buffer } = this.table;
+      this.ctx.device.queue.writeBuffer(buffer, 0, mirror.u32.buffer, 0, mirror.bytes(g.used));
+      this.hostCounters.bufferWrites++;
+      this.ctx.device.queue.submit([g.enc.finish()]); // encoding errors surface at finish, the rest here
+      this.hostCounters.submits++;
+    } finally {
+      this.watched.afterGroup(stepsName(g.first, g.used)); // a watched group's scopes end with its submit
+    }
   }
 
   /** Before shard buffer b is written: the recorded steps that read it must be submitted first
@@ -290,10 +307,12 @@ export class TrainingPlan implements TrainBackend {
     if (this.destroyed) throw new Error('plan: used after destroy()');
   }
 
-  /** Before anything but a step: the pending steps must run before the queue or the state is touched. */
+  /** Before anything but a step: the pending steps must run before the queue or the state is touched.
+   *  (Scopes pushed for a step that threw before its group was recorded are popped too.) */
   private ready(): void {
     this.check();
     this.flush();
+    this.watched.afterGroup(stepsName(this.t, 1));
   }
 
   /** The order of model `model`'s next epoch (a permutation of the training rows). */
@@ -332,6 +351,7 @@ export class TrainingPlan implements TrainBackend {
       throw new Error(`plan: step of ${rows} rows, the plan was built for 1..${this.maxBatch}`);
     if (start < 0 || start + rows > this.splitRows.train)
       throw new Error(`plan: rows ${start}..${start + rows} outside the training split of ${this.splitRows.train}`);
+    this.watched.beforeStep(); // before the shard upload and the uniform writes the step makes
     this.t++;
     if (this.data.mode === 'sharded') {
       const { buffer, offset } = this.data.stream.train(start, rows);
@@ -344,7 +364,8 @@ export class TrainingPlan implements TrainBackend {
     return (await this.takeTrainStatsAll())[0]!;
   }
 
-  /** Each model's loss and correct sums over the steps since the last call. */
+  /** Each model's loss and correct sums over the steps since the last call. Throws TrainerError
+   *  'gpu-error' (or 'too-large') when watched work submitted before it failed. */
   async takeTrainStatsAll(): Promise<Stats[]> {
     this.ready();
     const count = this.pendingRows;
@@ -353,7 +374,8 @@ export class TrainingPlan implements TrainBackend {
     const read = this.readback.copy(enc, this.trainStats);
     enc.clearBuffer(this.trainStats);
     this.ctx.device.queue.submit([enc.finish()]);
-    return this.perModel(await read(), count);
+    const [v] = await Promise.all([read(), this.watched.take()]);
+    return this.perModel(v, count);
   }
 
   private perModel(v: Float32Array, count: number): Stats[] {
@@ -364,9 +386,18 @@ export class TrainingPlan implements TrainBackend {
     return (await this.evaluateAll(split))[0]!;
   }
 
-  /** Each model's loss and correct sums over a split. */
+  /** Each model's loss and correct sums over a split, watched whole (its clear, chunks and copy):
+   *  throws TrainerError 'gpu-error' (or 'too-large') when it or watched work before it failed. */
   async evaluateAll(split: Split): Promise<Stats[]> {
     this.ready();
+    let read: (() => Promise<Float32Array>) | undefined;
+    const error = watch(this.ctx.device, () => (read = this.recordEvaluation(split)));
+    const [v] = await Promise.all([read!(), this.watched.take({ what: `evaluate ${split}`, error })]);
+    return this.perModel(v, this.splitRows[split]);
+  }
+
+  /** Submits an evaluation of `split` and the copy of its sums; returns their read-back. */
+  private recordEvaluation(split: Split): () => Promise<Float32Array> {
     const n = this.splitRows[split];
     const { queue } = this.ctx.device;
     const clear = this.ctx.device.createCommandEncoder({ label: 'eval clear' });
@@ -399,7 +430,7 @@ export class TrainingPlan implements TrainBackend {
     const enc = this.ctx.device.createCommandEncoder({ label: 'eval stats' });
     const read = this.readback.copy(enc, this.evalStats);
     queue.submit([enc.finish()]);
-    return this.perModel(await read(), n);
+    return read;
   }
 
   /** Sets model `model`'s parameters. */
@@ -468,10 +499,12 @@ export class TrainingPlan implements TrainBackend {
   }
 
   /** The step count and the optimizer moments: with the parameters, all a checkpoint needs to continue
-   *  bit-for-bit (dropout masks and Adam's bias correction depend on the step). */
+   *  bit-for-bit (dropout masks and Adam's bias correction depend on the step). Throws like
+   *  takeTrainStatsAll when watched work before it failed. */
   async readState(model = 0): Promise<TrainState> {
     this.ready();
     this.checkModel(model);
+    await this.watched.take();
     const state: TrainState = { step: Float64Array.of(this.t) };
     const bytes = this.paramStride * 4;
     for (const { name, buffer } of this.optimizerState) {
@@ -505,6 +538,7 @@ export class TrainingPlan implements TrainBackend {
 
   restore(slot: number): void {
     this.copy(this.snapshotBuffer(slot), this.paramBuffer, 'restore');
+    this.watched.clear(); // a snapshot the caller knows good: rejected groups after it are undone
   }
 
   private snapshotBuffer(slot: number): GPUBuffer {
@@ -527,12 +561,14 @@ export class TrainingPlan implements TrainBackend {
     return this.readLayers(this.gradBuffer, model);
   }
 
+  /** Model `model`'s tensors in `buffer`; throws like takeTrainStatsAll when watched work before it
+   *  failed (no parameters computed by rejected work are handed out, e.g. as a checkpoint). */
   private async readLayers(buffer: GPUBuffer, model: number): Promise<Params> {
     this.ready();
     this.checkModel(model);
-    const all = new Float32Array(
-      await readBuffer(this.ctx.device, buffer, (model + 1) * this.paramStride * 4),
-    ).subarray(model * this.paramStride);
+    const bytes = readBuffer(this.ctx.device, buffer, (model + 1) * this.paramStride * 4);
+    const [raw] = await Promise.all([bytes, this.watched.take()]);
+    const all = new Float32Array(raw).subarray(model * this.paramStride);
     return this.slots.map((s) => {
       const slots = new Map(layerTensors(s));
       return fromTensors((kind) => {
@@ -545,7 +581,8 @@ export class TrainingPlan implements TrainBackend {
   /** The output layer's values for caller-supplied rows x [rows][n0], in inference mode (batch norm with
    *  its running averages, no dropout): logits for 'bce' and 'ce' (sigmoid and softmax are the
    *  caller's), the linear output for 'mse'. Chunks of maxBatch rows, each written into A0, run
-   *  through the evaluation forward pass and copied back. */
+   *  through the evaluation forward pass and copied back, watched whole: throws TrainerError
+   *  'gpu-error' (or 'too-large') when a chunk or watched work before it failed. */
   async forwardRows(x: Float32Array, rows: number): Promise<Float32Array> {
     this.ready();
     const n0 = size(this.spec, 0);
@@ -556,10 +593,17 @@ export class TrainingPlan implements TrainBackend {
     for (let start = 0; start < rows; start += this.maxBatch) {
       const n = Math.min(this.maxBatch, rows - start);
       const chunk = x.subarray(start * n0, (start + n) * n0);
-      this.ctx.device.queue.writeBuffer(this.io.input, 0, chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      this.record(this.forwardOnly, n, 0, 'forward rows');
-      this.flush();
-      result.set(new Float32Array(await readBuffer(this.ctx.device, this.io.output, n * out * 4)), start * out);
+      const { device } = this.ctx;
+      let bytes: Promise<ArrayBuffer> | undefined;
+      const error = watch(device, () => {
+        device.queue.writeBuffer(this.io.input, 0, chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        this.record(this.forwardOnly, n, 0, 'forward rows');
+        this.flush();
+        bytes = readBuffer(device, this.io.output, n * out * 4); // submits its copy before returning
+      });
+      const what = `forward rows ${start}..${start + n - 1}`;
+      const [raw] = await Promise.all([bytes!, this.watched.take({ what, error })]);
+      result.set(new Float32Array(raw), start * out);
     }
     return result;
   }
@@ -588,6 +632,7 @@ export class TrainingPlan implements TrainBackend {
     if (this.destroyed) return;
     this.destroyed = true;
     this.group = undefined; // steps never submitted: nothing will read their results
+    this.watched.afterGroup('dropped steps'); // its scopes are popped all the same
     this.arena.destroy();
   }
 }

@@ -5,7 +5,14 @@ import { TrainingPlan } from '../gpu/plan.ts';
 import type { ModelSpec, Params } from '../model.ts';
 import type { Split, TrainBackend, TrainConfig } from '../train/backend.ts';
 import type { FitCheckpoint } from '../train/checkpoint.ts';
-import { DivergenceError, runTraining, type LoopControl, type Summary, type TrainEvent } from '../train/loop.ts';
+import {
+  DivergenceError,
+  GpuFailureError,
+  runTraining,
+  type LoopControl,
+  type Summary,
+  type TrainEvent,
+} from '../train/loop.ts';
 import { TrainerError } from '../errors.ts';
 import type { LabeledData } from './data.ts';
 import type { Engine } from './engine.ts';
@@ -100,8 +107,10 @@ export async function runFit(host: FitHost, train: LabeledData, o: FitOptions, c
       host.keep(await backend.readParams());
       return summary;
     } catch (e) {
-      if (e instanceof DivergenceError) {
-        host.keep(await backend.readParams()); // restored to the last good ones by the loop
+      // A diverged run, or one whose GPU work was rejected (never a lost device: that is no GPU
+      // error), ends here with the parameters the loop restored to the last good ones.
+      if (e instanceof DivergenceError || e instanceof GpuFailureError) {
+        host.keep(await backend.readParams());
         throw e;
       }
       const lost = await host.engine.lostReason(e, recoveries, o.maxRecoveries ?? 3);

@@ -229,7 +229,8 @@ export class Trainer {
 
   /** Trains on `train` (raw rows: the model's normalisation is applied here). Resolves with the
    *  summary; a cancelled run resolves with the summary of the steps done. Throws TrainerError
-   *  'diverged' (the parameters are then the last good ones), 'device-lost', 'busy' or 'bad-input'. */
+   *  'diverged' or 'gpu-error' (the GPU rejected the run's work; 'too-large' when it ran out of memory):
+   *  the parameters are then the last good ones; 'device-lost', 'busy' or 'bad-input'. */
   async fit(train: LabeledData, o: FitOptions): Promise<Summary> {
     this.live();
     if (this.running)

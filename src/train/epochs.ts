@@ -43,7 +43,8 @@ export interface EpochHooks {
   readonly stopBeforeStep?: () => Promise<boolean>;
   /** After every step, with where a run continuing after it starts (model 0's generator). */
   readonly afterStep?: (step: number, position: () => LoopPosition) => Promise<void>;
-  /** As the `index`-th period's statistics are requested, before the next step is queued. */
+  /** When the `index`-th period's statistics have been requested and the period before it settled
+   *  (onPeriod), before the next step is queued. */
   readonly onRequest?: (index: number) => void;
   /** A period's statistics, once they are in (a period late); throwing ends the run. */
   readonly onPeriod?: (p: Period) => Promise<void> | void;
@@ -111,9 +112,11 @@ export async function runEpochs(backend: TrainBackend, run: Epochs, hooks: Epoch
         // not become an unhandled rejection.
         promise.catch(() => {});
         pending = { promise, index: ++index, epoch: e, from: periodStart, step };
-        hooks.onRequest?.(index);
         periodStart = step;
         if (earlier) await settle(earlier);
+        // After the earlier period is settled (no step is queued in between, so the state is still
+        // that at `step`): the guard's snapshot must not overwrite a slot that settling may restore.
+        hooks.onRequest?.(index);
       }
     }
     // What follows an epoch waits for the queue anyway, so settle its statistics first.

@@ -1,5 +1,7 @@
 // The divergence guard of a one-model run: when a period's loss comes back NaN or infinite, the
-// parameters go back to the last ones known good and the run ends with a DivergenceError.
+// parameters go back to the last ones known good and the run ends with a DivergenceError; when the GPU
+// rejected work of the run (a read-back threw 'gpu-error' or 'too-large'), likewise, with a
+// GpuFailureError.
 import { TrainerError } from '../errors.ts';
 import { SNAPSHOT_SLOTS, type TrainBackend } from './backend.ts';
 import type { Period } from './epochs.ts';
@@ -15,10 +17,35 @@ export class DivergenceError extends TrainerError {
   }
 }
 
+/** Thrown when the GPU rejected work of the run (TrainerError 'gpu-error', or 'too-large' when it ran
+ *  out of memory): nothing computed from that work is reported, and by then the backend's parameters
+ *  have been restored to the last ones known good (`goodStep`), so a caller can still save them. */
+export class GpuFailureError extends TrainerError {
+  constructor(
+    code: 'gpu-error' | 'too-large',
+    message: string,
+    readonly goodStep: number,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** A failure of GPU work the run cannot go on from (what the plan's read-backs throw). */
+export const isGpuFailure = (e: unknown): e is TrainerError & { readonly code: 'gpu-error' | 'too-large' } =>
+  e instanceof TrainerError && !(e instanceof GpuFailureError) && (e.code === 'gpu-error' || e.code === 'too-large');
+
 // At every statistics request k (step s_k) the parameters are snapshotted on the device, in slot
-// k mod 3. When the losses of steps (s_{k-1}, s_k] come back finite, the parameters after s_{k-1} are
-// known good (they produced finite losses); that check lands one period later, when slot k+1 has just
-// been written, so slots k-1 and k are still intact: three slots suffice.
+// k mod 3, once the period before it (k - 1) is settled. When the losses of steps (s_{k-1}, s_k] come
+// back finite, the parameters after s_{k-1} are known good (they produced finite losses); that check
+// lands as request k + 1 is made, before its snapshot: slot k - 2 holds the good parameters until then,
+// slots k - 1 and k the candidates, so three slots suffice, and a failed check always finds the good
+// slot intact. (Snapshotting before settling would overwrite slot k - 2 = k + 1 just before a failed
+// check restores it.)
+//
+// A failure of GPU work puts back the same last good parameters: they were computed before every
+// watched group whose result has not come back clean yet (plan.ts watches the first group after each
+// read-back), so they are good as far as anything has been checked.
 export class DivergenceGuard {
   private good: { readonly slot: number; readonly step: number };
 
@@ -31,7 +58,8 @@ export class DivergenceGuard {
     backend.snapshot(0);
   }
 
-  /** The `index`-th period's statistics were just requested: keep the parameters they end with. */
+  /** The `index`-th period's statistics were requested (and the period before settled): keep the
+   *  parameters they end with. */
   requested(index: number): void {
     this.backend.snapshot(index % SNAPSHOT_SLOTS);
   }
@@ -48,5 +76,17 @@ export class DivergenceGuard {
       );
     }
     this.good = { slot: (p.index - 1) % SNAPSHOT_SLOTS, step: p.from };
+  }
+
+  /** The GPU rejected work of the run (`e`, from a read-back): restores the last good parameters and
+   *  returns the error that ends the run, with the same code. */
+  stop(e: TrainerError & { readonly code: 'gpu-error' | 'too-large' }): GpuFailureError {
+    this.backend.restore(this.good.slot);
+    return new GpuFailureError(
+      e.code,
+      `${e.message}; training stopped and the parameters restored to those after step ${this.good.step}, the last known good`,
+      this.good.step,
+      { cause: e },
+    );
   }
 }

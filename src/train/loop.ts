@@ -1,17 +1,18 @@
 // A fit's run of the shared epoch loop (epochs.ts) on a one-model backend (WebGPU in the browser, the
 // CPU reference in Node): progress every N steps with the statistics read a period late, the
 // divergence guard, checkpoints, pause and stop, dev and test evaluation every epoch, early stopping,
-// and a final summary.
+// and a final summary. GPU work found rejected (a read-back throws 'gpu-error' or 'too-large') ends
+// the run like divergence: no event after it, the last good parameters put back.
 import type { Stats, TrainBackend } from './backend.ts';
 import { takeCheckpoint, type FitCheckpoint, type LoopPosition } from './checkpoint.ts';
 import { runEpochs, type EpochHooks, type Period } from './epochs.ts';
 import type { Summary, TrainEvent } from './events.ts';
-import { DivergenceGuard } from './guard.ts';
+import { DivergenceGuard, isGpuFailure } from './guard.ts';
 import { regressionMetrics, type RegressionScale } from './metrics.ts';
 import type { LrDecay } from './schedule.ts';
 
 export { learningRate, type LrDecay } from './schedule.ts';
-export { DivergenceError } from './guard.ts';
+export { DivergenceError, GpuFailureError } from './guard.ts';
 export type { Summary, TrainEvent } from './events.ts';
 
 export interface LoopOptions {
@@ -236,34 +237,44 @@ export async function runTraining(
   const guard = new DivergenceGuard(backend, firstStep);
   const progress = progressReporter(emit, t0, firstStep, totalSteps, reg);
   const epochs = epochReporter(backend, opts, testRows, emit, t0);
-  const done = await runEpochs(
-    backend,
-    {
-      trainRows,
-      batch,
-      epochs: opts.epochs,
-      lr: [opts.lr],
-      seeds: [opts.seed],
-      shuffle: opts.shuffle,
-      statsEvery: opts.evalEvery,
-      ...(opts.lrDecay ? { lrDecay: opts.lrDecay } : {}),
-      ...(resume ? { resume } : {}),
-    },
-    {
-      ...callerHooks(backend, hooks, emit),
-      onRequest: (index) => guard.requested(index),
-      onPeriod: (p) => {
-        const s = p.stats[0]!;
-        const m = mean(s);
-        guard.check(p, m.loss);
-        progress(p, s, m);
+  const epochsAndSummary = async (): Promise<Summary> => {
+    const done = await runEpochs(
+      backend,
+      {
+        trainRows,
+        batch,
+        epochs: opts.epochs,
+        lr: [opts.lr],
+        seeds: [opts.seed],
+        shuffle: opts.shuffle,
+        statsEvery: opts.evalEvery,
+        ...(opts.lrDecay ? { lrDecay: opts.lrDecay } : {}),
+        ...(resume ? { resume } : {}),
       },
-      onEpoch: (epoch, step, lrs) => epochs.onEpoch(epoch, step, lrs[0]!),
-    },
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  const run = { epochs: done.epoch, steps: done.step, firstStep, seconds, stepsPerEpoch };
-  const summary = await summarize(backend, run, { train: trainRows, test: testRows, dev: devRows }, reg, epochs.state);
-  emit(summary);
-  return summary;
+      {
+        ...callerHooks(backend, hooks, emit),
+        onRequest: (index) => guard.requested(index),
+        onPeriod: (p) => {
+          const s = p.stats[0]!;
+          const m = mean(s);
+          guard.check(p, m.loss);
+          progress(p, s, m);
+        },
+        onEpoch: (epoch, step, lrs) => epochs.onEpoch(epoch, step, lrs[0]!),
+      },
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const run = { epochs: done.epoch, steps: done.step, firstStep, seconds, stepsPerEpoch };
+    const rows = { train: trainRows, test: testRows, dev: devRows };
+    const summary = await summarize(backend, run, rows, reg, epochs.state);
+    emit(summary);
+    return summary;
+  };
+  // Work the GPU rejected ends the run where it is found (a read-back throws): no event after it, the
+  // last good parameters put back.
+  try {
+    return await epochsAndSummary();
+  } catch (e) {
+    throw isGpuFailure(e) ? guard.stop(e) : e;
+  }
 }
