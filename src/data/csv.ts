@@ -14,6 +14,7 @@ import { chunkParser, sniffDelimiter, type ChunkParser } from './papa.ts';
 import type { Dataset } from './dataset.ts';
 import { Chunked } from './chunked.ts';
 import { MAX_CSV_CLASSES, classCount } from './labels.ts';
+import { TrainerError } from '../errors.ts';
 
 /** 'auto': regression when there are several label columns or the label holds non-integer numbers;
  *  classification for text or integer labels. */
@@ -126,7 +127,10 @@ export class CsvReader {
     this.expected = sizeHint;
     const d = options.delimiter;
     if (d !== undefined && (d.length !== 1 || d === '"' || d === '\n' || d === '\r'))
-      throw new Error(`${name}: the delimiter must be one character other than a quote or a line break, got '${d}'`);
+      throw new TrainerError(
+        'bad-input',
+        `${name}: the delimiter must be one character other than a quote or a line break, got '${d}'`,
+      );
   }
 
   push(text: string): void {
@@ -137,13 +141,15 @@ export class CsvReader {
   /** Parses what is left and builds the data set. */
   end(): CsvRead {
     this.parse(true);
-    if (!this.header) throw new Error(`${this.name}: empty file (expected a header row and data rows)`);
-    if (this.rows === 0) throw new Error(`${this.name}: header only, no data rows`);
+    if (!this.header)
+      throw new TrainerError('bad-input', `${this.name}: empty file (expected a header row and data rows)`);
+    if (this.rows === 0) throw new TrainerError('bad-input', `${this.name}: header only, no data rows`);
     return this.build();
   }
 
   private fail(line: number, m: string, col?: number): never {
-    throw new Error(
+    throw new TrainerError(
+      'bad-input',
       `${this.name} line ${line}${col === undefined ? '' : `, column "${this.header?.[col] ?? col + 1}"`}: ${m}`,
     );
   }
@@ -154,7 +160,8 @@ export class CsvReader {
       if (!final && text.length < WINDOW) return;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       if (!/\S/.test(text)) {
-        if (final) throw new Error(`${this.name}: empty file (expected a header row and data rows)`);
+        if (final)
+          throw new TrainerError('bad-input', `${this.name}: empty file (expected a header row and data rows)`);
         return;
       }
       this.start(text);
@@ -380,7 +387,8 @@ export class CsvReader {
       if (/^-?\d+$/.test(s)) {
         const i = Number(s) < 0 ? header.length + Number(s) : Number(s);
         if (i >= 0 && i < header.length) return i;
-        throw new Error(
+        throw new TrainerError(
+          'bad-input',
           `${this.name}: no ${what} column ${s}: ${header.length} columns, indices 0..${header.length - 1} (or -1 for the last); ${list}`,
         );
       }
@@ -393,37 +401,43 @@ export class CsvReader {
       const i = find(ref, 'label');
       if (i === undefined) {
         if (o.labelOptional) continue;
-        throw new Error(`${this.name}: no label column "${String(ref)}" (${list})`);
+        throw new TrainerError('bad-input', `${this.name}: no label column "${String(ref)}" (${list})`);
       }
-      if (labelCols.includes(i)) throw new Error(`${this.name}: label column "${header[i]}" is named twice`);
+      if (labelCols.includes(i))
+        throw new TrainerError('bad-input', `${this.name}: label column "${header[i]}" is named twice`);
       labelCols.push(i);
     }
     if (o.labelOptional && labelCols.length > 0 && labelCols.length < refs.length) {
-      throw new Error(
+      throw new TrainerError(
+        'bad-input',
         `${this.name}: has some of the label columns (${labelCols.map((i) => header[i]).join(', ')}) but not all of ${refs.join(', ')}`,
       );
     }
     const dropped = new Set<number>();
     for (const ref of o.drop ?? []) {
       const i = find(ref, '--drop');
-      if (i === undefined) throw new Error(`${this.name}: --drop "${String(ref)}": no such column (${list})`);
-      if (labelCols.includes(i)) throw new Error(`${this.name}: column "${header[i]}" is both the label and dropped`);
+      if (i === undefined)
+        throw new TrainerError('bad-input', `${this.name}: --drop "${String(ref)}": no such column (${list})`);
+      if (labelCols.includes(i))
+        throw new TrainerError('bad-input', `${this.name}: column "${header[i]}" is both the label and dropped`);
       dropped.add(i);
     }
     let features: number[];
     if (o.features) {
       const missing = o.features.filter((f) => !header.includes(f));
       if (missing.length > 0)
-        throw new Error(
+        throw new TrainerError(
+          'bad-input',
           `${this.name}: missing the model's feature column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (the file has ${header.join(', ')})`,
         );
       features = o.features.map((f) => header.indexOf(f));
       const clash = features.find((f) => labelCols.includes(f));
       if (clash !== undefined)
-        throw new Error(`${this.name}: column "${header[clash]}" is both a feature and the label`);
+        throw new TrainerError('bad-input', `${this.name}: column "${header[clash]}" is both a feature and the label`);
     } else features = header.map((_, c) => c).filter((c) => !labelCols.includes(c) && !dropped.has(c));
     if (features.length === 0)
-      throw new Error(
+      throw new TrainerError(
+        'bad-input',
         `${this.name}: no feature columns left (${list}; label ${labelCols.map((i) => header[i]).join(', ')}${dropped.size ? `, dropped ${[...dropped].map((i) => header[i]).join(', ')}` : ''})`,
       );
     this.featAt = new Int32Array(header.length).fill(-1);
@@ -574,7 +588,8 @@ export class CsvReader {
           task === 'regression'
             ? '--task regression'
             : `several label columns (${cols.map((c) => c.name).join(', ')}) are regression targets, which`;
-        throw new Error(
+        throw new TrainerError(
+          'bad-input',
           `${name}: ${why} needs numbers, but the label column "${text.name}" holds text ('${text.names[0]}'): use --task classification with one label column`,
         );
       }
@@ -606,7 +621,8 @@ export class CsvReader {
       };
     }
     if (cols.length > 1)
-      throw new Error(
+      throw new TrainerError(
+        'bad-input',
         `${name}: --task classification takes one label column, got ${cols.length} (${cols.map((c) => c.name).join(', ')})`,
       );
     const col = cols[0]!;
@@ -617,7 +633,8 @@ export class CsvReader {
       const classNames = this.options.classNames ? [...this.options.classNames] : [...col.names].sort();
       if (!this.options.classNames) {
         if (classNames.length < 2)
-          throw new Error(
+          throw new TrainerError(
+            'bad-input',
             `${name}: the label column "${col.name}" needs at least 2 distinct classes, found only class '${classNames[0]}'`,
           );
         const remap = col.names.map((s) => classNames.indexOf(s));
@@ -632,9 +649,11 @@ export class CsvReader {
     }
     // Integer classes 0..k−1 with every class present: the first row that breaks it is named.
     const bad = [col.nonInteger, col.negative].filter((b) => b !== undefined).sort((a, b) => a.line - b.line)[0];
-    if (bad) throw new Error(`${where(bad.line)}: label must be a non-negative integer, got ${bad.value}`);
+    if (bad)
+      throw new TrainerError('bad-input', `${where(bad.line)}: label must be a non-negative integer, got ${bad.value}`);
     if (col.tooLarge)
-      throw new Error(
+      throw new TrainerError(
+        'bad-input',
         `${where(col.tooLarge.line)}: label ${col.tooLarge.value} is too large (at most ${MAX_CSV_CLASSES - 1}; a numeric target? --task regression)`,
       );
     const labels = Uint32Array.from(col.values.finish());
