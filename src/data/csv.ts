@@ -10,10 +10,11 @@
 // A text label column is a class label (classes numbered in sorted order); integer labels are classes
 // 0..k−1; non-integer numbers are regression targets. Every error names the file, the physical line
 // (a quoted field may span several) and the column, rather than giving a silently wrong number.
-import { chunkParser, sniffDelimiter, type ChunkParser } from './papa.ts';
+import { chunkParser, format, type ChunkParser } from './papa.ts';
+export { csvHeader } from './papa.ts';
 import type { Dataset } from './dataset.ts';
 import { Chunked } from './chunked.ts';
-import { MAX_CSV_CLASSES, classCount } from './labels.ts';
+import { MAX_CSV_CLASSES, classCount, wholeNumberTarget } from './labels.ts';
 import { TrainerError } from '../errors.ts';
 
 /** 'auto': regression when there are several label columns or the label holds non-integer numbers;
@@ -59,7 +60,6 @@ const F32_MAX = 3.4028234663852886e38;
 const WINDOW = 1 << 20;
 /** Floats per chunk of the growing arrays: 1 MiB of float32. */
 const CHUNK = 1 << 18;
-const DELIMITER_CANDIDATES = [',', ';', '\t'];
 /** States of a plain row's column (CsvReader.plainRow): written, a plain decimal, anything else. */
 const DONE = 0;
 const PLAIN = 1;
@@ -580,8 +580,16 @@ export class CsvReader {
         delimiter,
       };
     const text = cols.find((c) => c.kind === 'text');
+    const values = cols.map((c) => c.values.finish());
+    // task 'auto' on one column of whole numbers: classes only when they look like classes (labels.ts).
+    const wholeTarget =
+      task === 'auto' && !text && cols.length === 1 && !cols[0]!.nonInteger && this.options.labelOptional !== true
+        ? wholeNumberTarget(values[0]!, `the label column "${cols[0]!.name}"`)
+        : undefined;
     const regression =
-      task === 'regression' || (task === 'auto' && (cols.length > 1 || (!text && cols[0]!.nonInteger !== undefined)));
+      task === 'regression' ||
+      wholeTarget !== undefined ||
+      (task === 'auto' && (cols.length > 1 || (!text && cols[0]!.nonInteger !== undefined)));
     if (regression) {
       if (text) {
         const why =
@@ -595,17 +603,18 @@ export class CsvReader {
       }
       const t = cols.length;
       const y = new Float32Array(n * t);
-      cols.forEach((col, j) => {
-        const v = col.values.finish();
+      values.forEach((v, j) => {
         for (let r = 0; r < n; r++) y[r * t + j] = v[r]!;
       });
       const names = cols.map((c) => c.name);
       const reason =
         task === 'regression'
           ? '--task regression'
-          : t > 1
-            ? `${t} label columns (${names.join(', ')})`
-            : `the label column "${names[0]}" holds non-integer numbers (line ${cols[0]!.nonInteger!.line}: ${cols[0]!.nonInteger!.value})`;
+          : wholeTarget !== undefined
+            ? wholeTarget
+            : t > 1
+              ? `${t} label columns (${names.join(', ')})`
+              : `the label column "${names[0]}" holds non-integer numbers (line ${cols[0]!.nonInteger!.line}: ${cols[0]!.nonInteger!.value})`;
       return {
         dataset: {
           ...base,
@@ -656,32 +665,15 @@ export class CsvReader {
         'bad-input',
         `${where(col.tooLarge.line)}: label ${col.tooLarge.value} is too large (at most ${MAX_CSV_CLASSES - 1}; a numeric target? --task regression)`,
       );
-    const labels = Uint32Array.from(col.values.finish());
+    const labels = Uint32Array.from(values[0]!);
     const classes =
       this.options.labelOptional === true
         ? labels.reduce((m, l) => Math.max(m, l + 1), 0)
-        : classCount(labels, name, `the label column "${col.name}"`);
+        : classCount(labels, name, `the label column "${col.name}"`, "; for a numeric target, use task: 'regression'");
     const reason =
       task === 'classification' ? '--task classification' : `the label column "${col.name}" holds integers`;
     return { dataset: { ...base, classes, labels, labelName: col.name }, task: 'classification', reason, delimiter };
   }
-}
-
-/** The line break and delimiter of CSV text, from its first 64 KiB: '\n' (which also ends CRLF lines:
- *  the '\r' is trimmed with the cell) unless only '\r' occurs outside quotes; the delimiter as given, else
- *  sniffed among , ; and tab, else ','. */
-function format(text: string, delimiter: string | undefined): { newline: '\n' | '\r'; delimiter: string } {
-  const sample = text.slice(0, 1 << 16);
-  const bare = sample.replace(/"(?:[^"]|"")*"/g, '""'); // line breaks inside quotes do not count
-  const newline = bare.includes('\n') || !bare.includes('\r') ? '\n' : '\r';
-  return { newline, delimiter: delimiter ?? sniffDelimiter(sample, newline, DELIMITER_CANDIDATES) ?? ',' };
-}
-
-/** The first row of CSV text (pass at least its first line), names trimmed. */
-export function csvHeader(text: string, delimiter?: string): string[] {
-  const t = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const f = format(t, delimiter);
-  return (chunkParser(f.delimiter, f.newline).parse(t, 0, false).data[0] ?? []).map((s) => s.trim());
 }
 
 /** Reads CSV text: a header row, then rows; see CsvOptions for the columns and the task. `name`
