@@ -373,7 +373,7 @@ export class CsvReader {
     });
     const o = this.options;
     if (header.length < 2 && !o.features) {
-      const hint = o.delimiter === undefined ? '; no , ; or tab delimiter found (--delimiter sets one)' : '';
+      const hint = o.delimiter === undefined ? '; no , ; or tab delimiter found (the delimiter option sets one)' : '';
       this.fail(
         line,
         `need at least 2 columns (features, then the label), got ${header.length} (${header.join(',')})${hint}`,
@@ -415,9 +415,9 @@ export class CsvReader {
     }
     const dropped = new Set<number>();
     for (const ref of o.drop ?? []) {
-      const i = find(ref, '--drop');
+      const i = find(ref, 'drop');
       if (i === undefined)
-        throw new TrainerError('bad-input', `${this.name}: --drop "${String(ref)}": no such column (${list})`);
+        throw new TrainerError('bad-input', `${this.name}: drop "${String(ref)}": no such column (${list})`);
       if (labelCols.includes(i))
         throw new TrainerError('bad-input', `${this.name}: column "${header[i]}" is both the label and dropped`);
       dropped.add(i);
@@ -516,7 +516,7 @@ export class CsvReader {
         const col = this.header![c]!;
         this.fail(
           line,
-          `text in a feature column ('${s}'): features must be numbers; leave the column out with --drop ${col} (or predict it with --label ${col})`,
+          `text in a feature column ('${s}'): features must be numbers; leave the column out with drop: ['${col}'] (or predict it with label: '${col}')`,
           c,
         );
       }
@@ -544,7 +544,7 @@ export class CsvReader {
         if (!known && col.names.length >= MAX_CSV_CLASSES)
           this.fail(
             line,
-            `more than ${MAX_CSV_CLASSES} distinct values: an id or free-text column? (--drop ${col.name}, or --label another column)`,
+            `more than ${MAX_CSV_CLASSES} distinct values: an id or free-text column? (drop: ['${col.name}'], or label: another column)`,
             c,
           );
         e = { id, line };
@@ -594,11 +594,11 @@ export class CsvReader {
       if (text) {
         const why =
           task === 'regression'
-            ? '--task regression'
+            ? "task: 'regression'"
             : `several label columns (${cols.map((c) => c.name).join(', ')}) are regression targets, which`;
         throw new TrainerError(
           'bad-input',
-          `${name}: ${why} needs numbers, but the label column "${text.name}" holds text ('${text.names[0]}'): use --task classification with one label column`,
+          `${name}: ${why} needs numbers, but the label column "${text.name}" holds text ('${text.names[0]}'): use task: 'classification' with one label column`,
         );
       }
       const t = cols.length;
@@ -609,7 +609,7 @@ export class CsvReader {
       const names = cols.map((c) => c.name);
       const reason =
         task === 'regression'
-          ? '--task regression'
+          ? "task: 'regression'"
           : wholeTarget !== undefined
             ? wholeTarget
             : t > 1
@@ -632,7 +632,7 @@ export class CsvReader {
     if (cols.length > 1)
       throw new TrainerError(
         'bad-input',
-        `${name}: --task classification takes one label column, got ${cols.length} (${cols.map((c) => c.name).join(', ')})`,
+        `${name}: task: 'classification' takes one label column, got ${cols.length} (${cols.map((c) => c.name).join(', ')})`,
       );
     const col = cols[0]!;
     const where = (line: number) => `${name} line ${line}, column "${col.name}"`;
@@ -663,7 +663,7 @@ export class CsvReader {
     if (col.tooLarge)
       throw new TrainerError(
         'bad-input',
-        `${where(col.tooLarge.line)}: label ${col.tooLarge.value} is too large (at most ${MAX_CSV_CLASSES - 1}; a numeric target? --task regression)`,
+        `${where(col.tooLarge.line)}: label ${col.tooLarge.value} is too large (at most ${MAX_CSV_CLASSES - 1}; a numeric target? task: 'regression')`,
       );
     const labels = Uint32Array.from(values[0]!);
     const classes =
@@ -671,7 +671,7 @@ export class CsvReader {
         ? labels.reduce((m, l) => Math.max(m, l + 1), 0)
         : classCount(labels, name, `the label column "${col.name}"`, "; for a numeric target, use task: 'regression'");
     const reason =
-      task === 'classification' ? '--task classification' : `the label column "${col.name}" holds integers`;
+      task === 'classification' ? "task: 'classification'" : `the label column "${col.name}" holds integers`;
     return { dataset: { ...base, classes, labels, labelName: col.name }, task: 'classification', reason, delimiter };
   }
 }

@@ -66,7 +66,7 @@ describe('parseCsv', () => {
     [
       'a text feature column',
       'name,b,label\nann,2,0\nbob,3,1\n',
-      /line 2, column "name": text in a feature column \('ann'\): features must be numbers; leave the column out with --drop name/,
+      /line 2, column "name": text in a feature column \('ann'\): features must be numbers; leave the column out with drop: \['name'\]/,
     ],
     ['an unterminated quote', 'a,b,label\n1,2,0\n3,"4,1\n5,6,0\n', /line 3: a quoted field is never closed/],
     ['a duplicate column name', 'a,b,a\n1,2,0\n', /line 1: column 3 has the same name as column 1 \("a"\)/],
@@ -167,7 +167,7 @@ describe('parseCsv: RFC 4180 and real files', () => {
     );
     expect(() => parseCsv(text, 'c.csv', { label: 9 })).toThrow(/no label column 9: 5 columns, indices 0\.\.4/);
     expect(() => parseCsv(text, 'c.csv', { drop: ['nope'] })).toThrow(
-      /--drop "nope": no such column \(the columns are id, y, a, b, z\)/,
+      /drop "nope": no such column \(the columns are id, y, a, b, z\)/,
     );
   });
 
@@ -178,7 +178,7 @@ describe('parseCsv: RFC 4180 and real files', () => {
     expect([...d.labels]).toEqual([2, 0, 1, 0]);
     expect(d.classes).toBe(3);
     expect(() => parseCsv('x,kind\n1,a\n2,b\n', 'k.csv', { task: 'regression' })).toThrow(
-      /--task regression needs numbers, but the label column "kind" holds text/,
+      /task: 'regression' needs numbers, but the label column "kind" holds text/,
     );
     expect(() => parseCsv('x,kind\n1,a\n2,a\n', 'k.csv')).toThrow(
       /needs at least 2 distinct classes, found only class 'a'/,

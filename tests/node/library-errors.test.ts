@@ -71,3 +71,19 @@ describe('typed failures', () => {
     t.destroy();
   });
 });
+
+describe('library words', () => {
+  // Test that the library's messages name its options, not the command line's flags, and the CLI translates them.
+  it('CSV messages name options; the CLI maps them to flags', async () => {
+    const { inFlags } = await import('../../src/cli/common.ts');
+    const m = await badInput(() => lib.parseCsv('name,b,label\nann,2,0\nbob,3,1\n', 't.csv'));
+    expect(m).toMatch(/leave the column out with drop: \['name'\] \(or predict it with label: 'name'\)/);
+    expect(m).not.toMatch(/--/);
+    expect(inFlags(m)).toMatch(/leave the column out with --drop name \(or predict it with --label name\)/);
+    const r = await badInput(() => lib.parseCsv('a,kind\n1,x\n2,y\n', 't.csv', { task: 'regression' }));
+    expect(r).toMatch(/task: 'regression' needs numbers.*use task: 'classification' with one label column/);
+    expect(inFlags(r)).toMatch(/--task regression needs numbers.*use --task classification with one label column/);
+    const d = await badInput(() => lib.parseCsv('a,y\n1,0\n2,1\n', 't.csv', { drop: ['nope'] }));
+    expect(inFlags(d)).toMatch(/t\.csv: --drop "nope": no such column/);
+  });
+});
