@@ -34,3 +34,14 @@ export class TrainerError extends Error {
 }
 
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** `f()`, with any failure that is not already a TrainerError rethrown as 'bad-input' (its message after
+ *  `what`, the public call): for public functions whose arguments reach code that throws plain errors. */
+export function asBadInput<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TrainerError) throw e;
+    throw new TrainerError('bad-input', `${what}: ${messageOf(e)}`, { cause: e });
+  }
+}

@@ -32,6 +32,8 @@ export type {
   SweepTrialResult,
   TrainerOptions,
 } from './lib/trainer.ts';
+/** What predict takes: a Float32Array or Float64Array of rows × features, or an array of rows. */
+export type { PredictInput } from './lib/predict.ts';
 
 export {
   /** Finds the WebGPU adapter createTrainer would use: its name, buffer limits and matmul tune (run once

@@ -18,9 +18,23 @@ export function readInput(path: string, flag: string): Uint8Array {
   }
 }
 
+/** The library names its options (task: 'regression', drop: ['id']); the command line has flags. */
+const FLAG_WORDS: [RegExp, string][] = [
+  [/\btask: '(\w+)'/g, '--task $1'],
+  [/\bdrop: \['([^']*)'\]/g, '--drop $1'],
+  [/\blabel: '([^']*)'/g, '--label $1'],
+  [/\blabel: another column/g, '--label another column'],
+  [/: drop "/g, ': --drop "'],
+  [/\bno drop column\b/g, 'no --drop column'],
+  [/\bthe delimiter option\b/g, '--delimiter'],
+];
+
+/** A library message in the command line's words: its option names as the flags that set them. */
+export const inFlags = (message: string): string => FLAG_WORDS.reduce((m, [re, flag]) => m.replace(re, flag), message);
+
 /** Prints the error's first line (all of it with DEBUG=1) and gives the exit code of a failure, 1. */
 export function failed(e: unknown): number {
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = inFlags(e instanceof Error ? e.message : String(e));
   console.error(`error: ${process.env.DEBUG ? msg : msg.split('\n')[0]}`);
   return 1;
 }

@@ -1,7 +1,7 @@
 // Turns parsed options into a training job: data loaded and split, the model spec, its starting weights
 // and how the trainer fits it. Shared by the CPU path (runs in Node) and the GPU path (shipped to the browser).
 import { totalmem } from 'node:os';
-import { readInput } from './common.ts';
+import { inFlags, readInput } from './common.ts';
 import {
   checkSameRun,
   datasetInfo,
@@ -252,7 +252,7 @@ export function buildJob(opts: TrainOptions): Job {
     dataName: train.name,
     notes,
     task,
-    taskReason: reason,
+    taskReason: inFlags(reason),
     run,
     meta,
     params,

@@ -10,10 +10,12 @@
 // A text label column is a class label (classes numbered in sorted order); integer labels are classes
 // 0..k−1; non-integer numbers are regression targets. Every error names the file, the physical line
 // (a quoted field may span several) and the column, rather than giving a silently wrong number.
-import { chunkParser, sniffDelimiter, type ChunkParser } from './papa.ts';
+import { chunkParser, format, type ChunkParser } from './papa.ts';
+export { csvHeader } from './papa.ts';
 import type { Dataset } from './dataset.ts';
 import { Chunked } from './chunked.ts';
-import { MAX_CSV_CLASSES, classCount } from './labels.ts';
+import { MAX_CSV_CLASSES, classCount, wholeNumberTarget } from './labels.ts';
+import { TrainerError } from '../errors.ts';
 
 /** 'auto': regression when there are several label columns or the label holds non-integer numbers;
  *  classification for text or integer labels. */
@@ -58,7 +60,6 @@ const F32_MAX = 3.4028234663852886e38;
 const WINDOW = 1 << 20;
 /** Floats per chunk of the growing arrays: 1 MiB of float32. */
 const CHUNK = 1 << 18;
-const DELIMITER_CANDIDATES = [',', ';', '\t'];
 /** States of a plain row's column (CsvReader.plainRow): written, a plain decimal, anything else. */
 const DONE = 0;
 const PLAIN = 1;
@@ -126,7 +127,10 @@ export class CsvReader {
     this.expected = sizeHint;
     const d = options.delimiter;
     if (d !== undefined && (d.length !== 1 || d === '"' || d === '\n' || d === '\r'))
-      throw new Error(`${name}: the delimiter must be one character other than a quote or a line break, got '${d}'`);
+      throw new TrainerError(
+        'bad-input',
+        `${name}: the delimiter must be one character other than a quote or a line break, got '${d}'`,
+      );
   }
 
   push(text: string): void {
@@ -137,13 +141,15 @@ export class CsvReader {
   /** Parses what is left and builds the data set. */
   end(): CsvRead {
     this.parse(true);
-    if (!this.header) throw new Error(`${this.name}: empty file (expected a header row and data rows)`);
-    if (this.rows === 0) throw new Error(`${this.name}: header only, no data rows`);
+    if (!this.header)
+      throw new TrainerError('bad-input', `${this.name}: empty file (expected a header row and data rows)`);
+    if (this.rows === 0) throw new TrainerError('bad-input', `${this.name}: header only, no data rows`);
     return this.build();
   }
 
   private fail(line: number, m: string, col?: number): never {
-    throw new Error(
+    throw new TrainerError(
+      'bad-input',
       `${this.name} line ${line}${col === undefined ? '' : `, column "${this.header?.[col] ?? col + 1}"`}: ${m}`,
     );
   }
@@ -154,7 +160,8 @@ export class CsvReader {
       if (!final && text.length < WINDOW) return;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       if (!/\S/.test(text)) {
-        if (final) throw new Error(`${this.name}: empty file (expected a header row and data rows)`);
+        if (final)
+          throw new TrainerError('bad-input', `${this.name}: empty file (expected a header row and data rows)`);
         return;
       }
       this.start(text);
@@ -366,7 +373,7 @@ export class CsvReader {
     });
     const o = this.options;
     if (header.length < 2 && !o.features) {
-      const hint = o.delimiter === undefined ? '; no , ; or tab delimiter found (--delimiter sets one)' : '';
+      const hint = o.delimiter === undefined ? '; no , ; or tab delimiter found (the delimiter option sets one)' : '';
       this.fail(
         line,
         `need at least 2 columns (features, then the label), got ${header.length} (${header.join(',')})${hint}`,
@@ -380,7 +387,8 @@ export class CsvReader {
       if (/^-?\d+$/.test(s)) {
         const i = Number(s) < 0 ? header.length + Number(s) : Number(s);
         if (i >= 0 && i < header.length) return i;
-        throw new Error(
+        throw new TrainerError(
+          'bad-input',
           `${this.name}: no ${what} column ${s}: ${header.length} columns, indices 0..${header.length - 1} (or -1 for the last); ${list}`,
         );
       }
@@ -393,37 +401,43 @@ export class CsvReader {
       const i = find(ref, 'label');
       if (i === undefined) {
         if (o.labelOptional) continue;
-        throw new Error(`${this.name}: no label column "${String(ref)}" (${list})`);
+        throw new TrainerError('bad-input', `${this.name}: no label column "${String(ref)}" (${list})`);
       }
-      if (labelCols.includes(i)) throw new Error(`${this.name}: label column "${header[i]}" is named twice`);
+      if (labelCols.includes(i))
+        throw new TrainerError('bad-input', `${this.name}: label column "${header[i]}" is named twice`);
       labelCols.push(i);
     }
     if (o.labelOptional && labelCols.length > 0 && labelCols.length < refs.length) {
-      throw new Error(
+      throw new TrainerError(
+        'bad-input',
         `${this.name}: has some of the label columns (${labelCols.map((i) => header[i]).join(', ')}) but not all of ${refs.join(', ')}`,
       );
     }
     const dropped = new Set<number>();
     for (const ref of o.drop ?? []) {
-      const i = find(ref, '--drop');
-      if (i === undefined) throw new Error(`${this.name}: --drop "${String(ref)}": no such column (${list})`);
-      if (labelCols.includes(i)) throw new Error(`${this.name}: column "${header[i]}" is both the label and dropped`);
+      const i = find(ref, 'drop');
+      if (i === undefined)
+        throw new TrainerError('bad-input', `${this.name}: drop "${String(ref)}": no such column (${list})`);
+      if (labelCols.includes(i))
+        throw new TrainerError('bad-input', `${this.name}: column "${header[i]}" is both the label and dropped`);
       dropped.add(i);
     }
     let features: number[];
     if (o.features) {
       const missing = o.features.filter((f) => !header.includes(f));
       if (missing.length > 0)
-        throw new Error(
+        throw new TrainerError(
+          'bad-input',
           `${this.name}: missing the model's feature column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (the file has ${header.join(', ')})`,
         );
       features = o.features.map((f) => header.indexOf(f));
       const clash = features.find((f) => labelCols.includes(f));
       if (clash !== undefined)
-        throw new Error(`${this.name}: column "${header[clash]}" is both a feature and the label`);
+        throw new TrainerError('bad-input', `${this.name}: column "${header[clash]}" is both a feature and the label`);
     } else features = header.map((_, c) => c).filter((c) => !labelCols.includes(c) && !dropped.has(c));
     if (features.length === 0)
-      throw new Error(
+      throw new TrainerError(
+        'bad-input',
         `${this.name}: no feature columns left (${list}; label ${labelCols.map((i) => header[i]).join(', ')}${dropped.size ? `, dropped ${[...dropped].map((i) => header[i]).join(', ')}` : ''})`,
       );
     this.featAt = new Int32Array(header.length).fill(-1);
@@ -502,7 +516,7 @@ export class CsvReader {
         const col = this.header![c]!;
         this.fail(
           line,
-          `text in a feature column ('${s}'): features must be numbers; leave the column out with --drop ${col} (or predict it with --label ${col})`,
+          `text in a feature column ('${s}'): features must be numbers; leave the column out with drop: ['${col}'] (or predict it with label: '${col}')`,
           c,
         );
       }
@@ -530,7 +544,7 @@ export class CsvReader {
         if (!known && col.names.length >= MAX_CSV_CLASSES)
           this.fail(
             line,
-            `more than ${MAX_CSV_CLASSES} distinct values: an id or free-text column? (--drop ${col.name}, or --label another column)`,
+            `more than ${MAX_CSV_CLASSES} distinct values: an id or free-text column? (drop: ['${col.name}'], or label: another column)`,
             c,
           );
         e = { id, line };
@@ -566,31 +580,41 @@ export class CsvReader {
         delimiter,
       };
     const text = cols.find((c) => c.kind === 'text');
+    const values = cols.map((c) => c.values.finish());
+    // task 'auto' on one column of whole numbers: classes only when they look like classes (labels.ts).
+    const wholeTarget =
+      task === 'auto' && !text && cols.length === 1 && !cols[0]!.nonInteger && this.options.labelOptional !== true
+        ? wholeNumberTarget(values[0]!, `the label column "${cols[0]!.name}"`)
+        : undefined;
     const regression =
-      task === 'regression' || (task === 'auto' && (cols.length > 1 || (!text && cols[0]!.nonInteger !== undefined)));
+      task === 'regression' ||
+      wholeTarget !== undefined ||
+      (task === 'auto' && (cols.length > 1 || (!text && cols[0]!.nonInteger !== undefined)));
     if (regression) {
       if (text) {
         const why =
           task === 'regression'
-            ? '--task regression'
+            ? "task: 'regression'"
             : `several label columns (${cols.map((c) => c.name).join(', ')}) are regression targets, which`;
-        throw new Error(
-          `${name}: ${why} needs numbers, but the label column "${text.name}" holds text ('${text.names[0]}'): use --task classification with one label column`,
+        throw new TrainerError(
+          'bad-input',
+          `${name}: ${why} needs numbers, but the label column "${text.name}" holds text ('${text.names[0]}'): use task: 'classification' with one label column`,
         );
       }
       const t = cols.length;
       const y = new Float32Array(n * t);
-      cols.forEach((col, j) => {
-        const v = col.values.finish();
+      values.forEach((v, j) => {
         for (let r = 0; r < n; r++) y[r * t + j] = v[r]!;
       });
       const names = cols.map((c) => c.name);
       const reason =
         task === 'regression'
-          ? '--task regression'
-          : t > 1
-            ? `${t} label columns (${names.join(', ')})`
-            : `the label column "${names[0]}" holds non-integer numbers (line ${cols[0]!.nonInteger!.line}: ${cols[0]!.nonInteger!.value})`;
+          ? "task: 'regression'"
+          : wholeTarget !== undefined
+            ? wholeTarget
+            : t > 1
+              ? `${t} label columns (${names.join(', ')})`
+              : `the label column "${names[0]}" holds non-integer numbers (line ${cols[0]!.nonInteger!.line}: ${cols[0]!.nonInteger!.value})`;
       return {
         dataset: {
           ...base,
@@ -606,8 +630,9 @@ export class CsvReader {
       };
     }
     if (cols.length > 1)
-      throw new Error(
-        `${name}: --task classification takes one label column, got ${cols.length} (${cols.map((c) => c.name).join(', ')})`,
+      throw new TrainerError(
+        'bad-input',
+        `${name}: task: 'classification' takes one label column, got ${cols.length} (${cols.map((c) => c.name).join(', ')})`,
       );
     const col = cols[0]!;
     const where = (line: number) => `${name} line ${line}, column "${col.name}"`;
@@ -617,7 +642,8 @@ export class CsvReader {
       const classNames = this.options.classNames ? [...this.options.classNames] : [...col.names].sort();
       if (!this.options.classNames) {
         if (classNames.length < 2)
-          throw new Error(
+          throw new TrainerError(
+            'bad-input',
             `${name}: the label column "${col.name}" needs at least 2 distinct classes, found only class '${classNames[0]}'`,
           );
         const remap = col.names.map((s) => classNames.indexOf(s));
@@ -632,37 +658,22 @@ export class CsvReader {
     }
     // Integer classes 0..k−1 with every class present: the first row that breaks it is named.
     const bad = [col.nonInteger, col.negative].filter((b) => b !== undefined).sort((a, b) => a.line - b.line)[0];
-    if (bad) throw new Error(`${where(bad.line)}: label must be a non-negative integer, got ${bad.value}`);
+    if (bad)
+      throw new TrainerError('bad-input', `${where(bad.line)}: label must be a non-negative integer, got ${bad.value}`);
     if (col.tooLarge)
-      throw new Error(
-        `${where(col.tooLarge.line)}: label ${col.tooLarge.value} is too large (at most ${MAX_CSV_CLASSES - 1}; a numeric target? --task regression)`,
+      throw new TrainerError(
+        'bad-input',
+        `${where(col.tooLarge.line)}: label ${col.tooLarge.value} is too large (at most ${MAX_CSV_CLASSES - 1}; a numeric target? task: 'regression')`,
       );
-    const labels = Uint32Array.from(col.values.finish());
+    const labels = Uint32Array.from(values[0]!);
     const classes =
       this.options.labelOptional === true
         ? labels.reduce((m, l) => Math.max(m, l + 1), 0)
-        : classCount(labels, name, `the label column "${col.name}"`);
+        : classCount(labels, name, `the label column "${col.name}"`, "; for a numeric target, use task: 'regression'");
     const reason =
-      task === 'classification' ? '--task classification' : `the label column "${col.name}" holds integers`;
+      task === 'classification' ? "task: 'classification'" : `the label column "${col.name}" holds integers`;
     return { dataset: { ...base, classes, labels, labelName: col.name }, task: 'classification', reason, delimiter };
   }
-}
-
-/** The line break and delimiter of CSV text, from its first 64 KiB: '\n' (which also ends CRLF lines:
- *  the '\r' is trimmed with the cell) unless only '\r' occurs outside quotes; the delimiter as given, else
- *  sniffed among , ; and tab, else ','. */
-function format(text: string, delimiter: string | undefined): { newline: '\n' | '\r'; delimiter: string } {
-  const sample = text.slice(0, 1 << 16);
-  const bare = sample.replace(/"(?:[^"]|"")*"/g, '""'); // line breaks inside quotes do not count
-  const newline = bare.includes('\n') || !bare.includes('\r') ? '\n' : '\r';
-  return { newline, delimiter: delimiter ?? sniffDelimiter(sample, newline, DELIMITER_CANDIDATES) ?? ',' };
-}
-
-/** The first row of CSV text (pass at least its first line), names trimmed. */
-export function csvHeader(text: string, delimiter?: string): string[] {
-  const t = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const f = format(t, delimiter);
-  return (chunkParser(f.delimiter, f.newline).parse(t, 0, false).data[0] ?? []).map((s) => s.trim());
 }
 
 /** Reads CSV text: a header row, then rows; see CsvOptions for the columns and the task. `name`

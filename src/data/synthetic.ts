@@ -2,6 +2,7 @@
 // Rng(seed), so the same arguments always give the same bits. Classes are as balanced as n allows.
 import { Rng } from '../rng.ts';
 import type { Dataset } from './dataset.ts';
+import { TrainerError } from '../errors.ts';
 
 export type SyntheticName = 'spiral' | 'moons' | 'circles' | 'xor';
 export const SYNTHETIC_NAMES: readonly SyntheticName[] = ['spiral', 'moons', 'circles', 'xor'];
@@ -10,7 +11,7 @@ export const SYNTHETIC_NAMES: readonly SyntheticName[] = ['spiral', 'moons', 'ci
 export function spiral(n: number, classes = 3, noise = 0.2, seed = 1): Dataset {
   check('spiral', n, noise, seed);
   if (!Number.isInteger(classes) || classes < 2 || classes > n) {
-    throw new Error(`spiral: classes must be an integer in [2, n=${n}], got ${classes}`);
+    throw new TrainerError('bad-input', `spiral: classes must be an integer in [2, n=${n}], got ${classes}`);
   }
   const rng = new Rng(seed);
   const b = new Builder('spiral', n, classes);
@@ -46,7 +47,8 @@ export function moons(n: number, noise = 0.1, seed = 1): Dataset {
 /** A circle inside a larger one, as sklearn's make_circles: class 0 radius 1, class 1 radius `factor`. */
 export function circles(n: number, noise = 0.05, factor = 0.5, seed = 1): Dataset {
   check('circles', n, noise, seed);
-  if (!(factor >= 0 && factor < 1)) throw new Error(`circles: factor must be in [0, 1), got ${factor}`);
+  if (!(factor >= 0 && factor < 1))
+    throw new TrainerError('bad-input', `circles: factor must be in [0, 1), got ${factor}`);
   const rng = new Rng(seed);
   const b = new Builder('circles', n, 2);
   const outer = Math.floor(n / 2);
@@ -107,10 +109,12 @@ function share(n: number, k: number, j: number): number {
 }
 
 function check(what: string, n: number, noise: number, seed: number): void {
-  if (!Number.isInteger(n) || n < 2) throw new Error(`${what}: n must be an integer >= 2, got ${n}`);
+  if (!Number.isInteger(n) || n < 2)
+    throw new TrainerError('bad-input', `${what}: n must be an integer >= 2, got ${n}`);
   if (!(noise >= 0 && Number.isFinite(noise)))
-    throw new Error(`${what}: noise must be a finite number >= 0, got ${noise}`);
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`${what}: seed must be a non-negative integer, got ${seed}`);
+    throw new TrainerError('bad-input', `${what}: noise must be a finite number >= 0, got ${noise}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new TrainerError('bad-input', `${what}: seed must be a non-negative integer, got ${seed}`);
 }
 
 /** Fills a 2-feature data set row by row. */
@@ -134,7 +138,8 @@ class Builder {
     this.labels[this.row++] = label;
   }
   done(): Dataset {
-    if (this.row !== this.n) throw new Error(`${this.name}: generated ${this.row} rows, expected ${this.n}`);
+    if (this.row !== this.n)
+      throw new TrainerError('bad-input', `${this.name}: generated ${this.row} rows, expected ${this.n}`);
     return { name: this.name, n: this.n, features: 2, classes: this.classes, x: this.x, labels: this.labels };
   }
 }

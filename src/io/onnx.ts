@@ -29,6 +29,7 @@ import {
   type Params,
 } from '../model.ts';
 import { bytesField, floatField, intField, message, messageField, stringField } from './protobuf.ts';
+import { TrainerError, asBadInput } from '../errors.ts';
 
 export type { InputNormalization };
 
@@ -76,6 +77,10 @@ interface GraphNode {
 /** The ONNX file (ModelProto bytes) of a model with the given parameters; throws on parameters that do
  *  not fit the spec and on bad normalisation arrays, naming the tensor. */
 export function encodeOnnx(spec: ModelSpec, params: Params, options: OnnxOptions = {}): Uint8Array {
+  return asBadInput('onnx', () => buildOnnx(spec, params, options));
+}
+
+function buildOnnx(spec: ModelSpec, params: Params, options: OnnxOptions): Uint8Array {
   validateSpec(spec);
   checkParams(spec, params);
   const n0 = size(spec, 0);
@@ -125,7 +130,10 @@ export function encodeOnnx(spec: ModelSpec, params: Params, options: OnnxOptions
   const tn = options.targetNormalization;
   if (tn) {
     if (spec.loss !== 'mse')
-      throw new Error(`onnx: targetNormalization is for an 'mse' model, this one has '${spec.loss}'`);
+      throw new TrainerError(
+        'bad-input',
+        `onnx: targetNormalization is for an 'mse' model, this one has '${spec.loss}'`,
+      );
     checkNormalization(tn, size(spec, L), 'outputs');
     apply('Mul', 'output.scaled', [initializer('output.scale', [size(spec, L)], tn.scale)]);
     apply('Add', 'output.shifted', [initializer('output.shift', [size(spec, L)], tn.shift)]);
@@ -201,7 +209,8 @@ function tensor(name: string, dims: readonly number[], values: ArrayLike<number>
   const view = new DataView(raw.buffer);
   for (let i = 0; i < values.length; i++) {
     const v = Math.fround(values[i]!);
-    if (!Number.isFinite(v)) throw new Error(`onnx: ${name}[${i}] is ${values[i]}, not a finite float32`);
+    if (!Number.isFinite(v))
+      throw new TrainerError('bad-input', `onnx: ${name}[${i}] is ${values[i]}, not a finite float32`);
     view.setFloat32(i * 4, v, true);
   }
   return message(
@@ -247,29 +256,38 @@ function valueInfo(field: number, name: string, dims: readonly (number | string)
 function checkParams(spec: ModelSpec, params: Params): void {
   const L = layerCount(spec);
   if (params.length !== L)
-    throw new Error(`onnx: the spec [${spec.sizes.join(',')}] has ${L} layers but params has ${params.length}`);
+    throw new TrainerError(
+      'bad-input',
+      `onnx: the spec [${spec.sizes.join(',')}] has ${L} layers but params has ${params.length}`,
+    );
   params.forEach((p, l) => {
     if (hasBatchNorm(spec, l) && !p.bn)
-      throw new Error(
+      throw new TrainerError(
+        'bad-input',
         `onnx: ${tensorName(l, 'bn_gamma')} and the other bn_* tensors are missing: the spec has batch norm on layer ${l}`,
       );
     if (!hasBatchNorm(spec, l) && p.bn)
-      throw new Error(
+      throw new TrainerError(
+        'bad-input',
         `onnx: ${tensorName(l, 'bn_gamma')}: params has batch-norm tensors but the spec has none on layer ${l}`,
       );
     for (const [kind, t] of layerTensors(p)) {
       const shape = tensorShape(spec, l, kind);
       const n = shape.reduce((a, b) => a * b, 1);
       if (t.length !== n)
-        throw new Error(
+        throw new TrainerError(
+          'bad-input',
           `onnx: ${tensorName(l, kind)} has ${t.length} values, expected ${n} for shape [${shape.join(',')}]`,
         );
       const bad = t.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new Error(`onnx: ${tensorName(l, kind)}[${bad}] is ${t[bad]}`);
+      if (bad >= 0) throw new TrainerError('bad-input', `onnx: ${tensorName(l, kind)}[${bad}] is ${t[bad]}`);
     }
     const bad = p.bn ? p.bn.var.findIndex((v) => !(v >= 0)) : -1;
     if (bad >= 0)
-      throw new Error(`onnx: ${tensorName(l, 'bn_var')}[${bad}] is ${p.bn!.var[bad]}, a variance must be ≥ 0`);
+      throw new TrainerError(
+        'bad-input',
+        `onnx: ${tensorName(l, 'bn_var')}[${bad}] is ${p.bn!.var[bad]}, a variance must be ≥ 0`,
+      );
   });
 }
 
@@ -277,16 +295,23 @@ function checkParams(spec: ModelSpec, params: Params): void {
  *  follows). */
 function checkNormalization(norm: InputNormalization, n0: number, what = 'inputs'): void {
   if (norm.method !== 'standard' && norm.method !== 'minmax')
-    throw new Error(`onnx: normalization method must be 'standard' or 'minmax', got '${String(norm.method)}'`);
+    throw new TrainerError(
+      'bad-input',
+      `onnx: normalization method must be 'standard' or 'minmax', got '${String(norm.method)}'`,
+    );
   for (const [name, values] of [
     ['shift', norm.shift],
     ['scale', norm.scale],
   ] as const) {
     if (values.length !== n0)
-      throw new Error(`onnx: normalization ${name} has ${values.length} values but the model has ${n0} ${what}`);
+      throw new TrainerError(
+        'bad-input',
+        `onnx: normalization ${name} has ${values.length} values but the model has ${n0} ${what}`,
+      );
     const bad = values.findIndex((v) => !Number.isFinite(v) || (name === 'scale' && !(Math.fround(v) > 0)));
     if (bad >= 0)
-      throw new Error(
+      throw new TrainerError(
+        'bad-input',
         `onnx: normalization ${name}[${bad}] is ${values[bad]}, expected a finite number${name === 'scale' ? ' > 0 (as a float32)' : ''}`,
       );
   }
@@ -294,10 +319,15 @@ function checkNormalization(norm: InputNormalization, n0: number, what = 'inputs
 
 /** The input and output names must differ from each other and from every tensor and value inside. */
 function checkNames(inputName: string, outputName: string, inside: readonly string[]): void {
-  if (inputName === '' || outputName === '') throw new Error('onnx: the input and output names must not be empty');
-  if (inputName === outputName) throw new Error(`onnx: the input and output are both named '${inputName}'`);
+  if (inputName === '' || outputName === '')
+    throw new TrainerError('bad-input', 'onnx: the input and output names must not be empty');
+  if (inputName === outputName)
+    throw new TrainerError('bad-input', `onnx: the input and output are both named '${inputName}'`);
   for (const name of [inputName, outputName]) {
     if (inside.includes(name))
-      throw new Error(`onnx: the name '${name}' is already used by a tensor or value inside the graph`);
+      throw new TrainerError(
+        'bad-input',
+        `onnx: the name '${name}' is already used by a tensor or value inside the graph`,
+      );
   }
 }

@@ -3,6 +3,7 @@
 // followed by its value: a varint (wire type 0), a length-prefixed byte string (2: strings, bytes,
 // nested messages and packed arrays) or four little-endian bytes (5: float). Written by hand because a
 // generated encoder for onnx.proto would be a larger dependency than the whole exporter.
+import { TrainerError } from '../errors.ts';
 
 const VARINT = 0;
 const LEN = 2;
@@ -12,7 +13,7 @@ const I32 = 5;
  *  as protobuf writes them. */
 function varint(v: number | bigint): number[] {
   if (typeof v === 'number' && !Number.isSafeInteger(v))
-    throw new Error(`protobuf: ${v} is not an integer a varint can hold exactly`);
+    throw new TrainerError('bad-input', `protobuf: ${v} is not an integer a varint can hold exactly`);
   let x = BigInt.asUintN(64, BigInt(v));
   const out: number[] = [];
   while (x >= 0x80n) {

@@ -4,7 +4,7 @@
 import { subset, type Dataset, type GivenSplit } from '../data/dataset.ts';
 import { digitPixels, mnistFromDigits } from '../data/mnist-digits.ts';
 import { trainTestSplit } from '../data/split.ts';
-import { syntheticDataset, type SyntheticName } from '../data/synthetic.ts';
+import { SYNTHETIC_NAMES, syntheticDataset, type SyntheticName } from '../data/synthetic.ts';
 import { layerCount, size, type InputNormalization, type ModelSpec } from '../model.ts';
 import type { SplitData } from '../train/backend.ts';
 import { TrainerError } from '../errors.ts';
@@ -120,6 +120,12 @@ export function splitDataset(
   d: Dataset | GivenSplit,
   o: { readonly testSplit: number; readonly devSplit?: number; readonly seed: number },
 ): { train: Dataset; test: Dataset; dev?: Dataset } {
+  const bad = (m: string) => new TrainerError('bad-input', `splitDataset: ${m}`);
+  if (typeof d !== 'object' || d === null) throw bad('expected a Dataset (or { train, test })');
+  if (typeof o !== 'object' || o === null) throw bad('needs options { testSplit, seed } (and devSplit)');
+  if (!Number.isInteger(o.seed)) throw bad(`seed must be an integer, got ${o.seed}`);
+  if (o.devSplit !== undefined && !(o.devSplit >= 0 && o.devSplit < 1))
+    throw bad(`devSplit must be in [0, 1), got ${o.devSplit}`);
   const { train, test } = 'train' in d ? d : trainTestSplit(d, o.testSplit, o.seed);
   if (!o.devSplit) return { train, test };
   const inner = trainTestSplit(train, o.devSplit, o.seed + 1);
@@ -132,6 +138,11 @@ export const labeled = (d: Dataset): LabeledData => (d.y ? { x: d.x, y: d.y } : 
 /** A built-in 2-D toy set (spiral with 3 classes, moons, circles, xor), with the set's own default noise
  *  unless `noise` is given: the same name, size, seed and noise give the same rows everywhere. */
 export function toyDataset(name: SyntheticName, n: number, seed: number, noise?: number): Dataset {
+  if (!SYNTHETIC_NAMES.includes(name))
+    throw new TrainerError(
+      'bad-input',
+      `toyDataset: no toy set '${String(name)}'; the names are ${SYNTHETIC_NAMES.map((s) => `'${s}'`).join(', ')}`,
+    );
   return syntheticDataset(name, n, seed, noise);
 }
 

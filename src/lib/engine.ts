@@ -66,6 +66,11 @@ export class Engine {
    *  is the reference, a GPUDevice is borrowed. */
   static async open(device: DeviceChoice, options: EngineOptions): Promise<Engine> {
     if (device === 'cpu') return new Engine(undefined, false, options);
+    if (device !== 'gpu' && !isGpuDevice(device))
+      throw new TrainerError(
+        'bad-input',
+        `device must be 'gpu', 'cpu' or a GPUDevice, got ${typeof device === 'string' ? `'${device}'` : String(device)}`,
+      );
     if (device !== 'gpu') return new Engine(borrowed(device), false, options);
     try {
       return new Engine(await acquireDevice(), true, options);
@@ -191,4 +196,10 @@ export class Engine {
   destroy(): void {
     if (this.ownsDevice) this.ctx?.device.destroy();
   }
+}
+
+/** Whether `d` looks like a GPUDevice (duck-typed: Node has no GPUDevice class to test against). */
+function isGpuDevice(d: unknown): d is GPUDevice {
+  const o = d as Partial<GPUDevice> | null;
+  return typeof o === 'object' && o !== null && typeof o.createBuffer === 'function' && typeof o.queue === 'object';
 }

@@ -10,7 +10,7 @@ import {
 } from '../io/safetensors.ts';
 import { size, type InputNormalization, type ModelSpec, type Params } from '../model.ts';
 
-import { TrainerError, messageOf } from '../errors.ts';
+import { TrainerError, asBadInput, messageOf } from '../errors.ts';
 
 /** What a model file records besides the weights. Every field is optional. */
 export interface ModelInfo {
@@ -119,9 +119,13 @@ export function validateInfo(info: ModelInfo, spec: ModelSpec): ModelInfo {
 
 /** The model as a safetensors file (F32 tensors layers.{i}.*; metadata format, architecture, info). */
 export function encodeModel(m: SavedModel): Uint8Array {
-  const info = validateInfo(m.info, m.spec);
-  const keep = Object.keys(info).length > 0;
-  return paramsToSafetensors(m.spec, m.params, keep ? { info: JSON.stringify(info) } : {});
+  if (typeof m !== 'object' || m === null)
+    throw new TrainerError('bad-input', 'encodeModel: expected a model { spec, params, info }');
+  return asBadInput('encodeModel', () => {
+    const info = validateInfo(m.info ?? {}, m.spec);
+    const keep = Object.keys(info).length > 0;
+    return paramsToSafetensors(m.spec, m.params, keep ? { info: JSON.stringify(info) } : {});
+  });
 }
 
 /** Reads a model file written by encodeModel (or by older versions, without info). `name` (a file

@@ -212,6 +212,10 @@ export function modelInfoOf(o: TrainerOptions, spec: ModelSpec): { info: ModelIn
 /** Checks a fit's options. Throws TrainerError 'bad-input'. */
 export function checkFitOptions(o: FitOptions): void {
   const bad = (m: string) => new TrainerError('bad-input', `fit: ${m}`);
+  if (typeof o !== 'object' || o === null)
+    throw bad('needs options { epochs, batchSize, lr }, e.g. fit(data, { epochs: 10, batchSize: 32, lr: 0.01 })');
+  for (const k of ['epochs', 'batchSize', 'lr'] as const)
+    if (o[k] === undefined) throw bad(`needs ${k} (options { epochs, batchSize, lr })`);
   positiveInt(bad, 'epochs', o.epochs);
   positiveInt(bad, 'batchSize', o.batchSize);
   positiveInt(bad, 'evalEvery', o.evalEvery);
@@ -225,6 +229,9 @@ export function checkFitOptions(o: FitOptions): void {
  *  trial's L2, keep-prob, β's and seed (as dropout seed). Throws TrainerError 'bad-input'. */
 export function trialConfigs(base: TrainConfig, trials: readonly Trial[], o: SweepFitOptions): TrainConfig[] {
   const bad = (m: string) => new TrainerError('bad-input', `fitSweep: ${m}`);
+  if (typeof o !== 'object' || o === null) throw bad('needs options { epochs, batchSize }');
+  if (!Array.isArray(trials)) throw bad('trials must be an array of { hyper: { lr, … } }');
+  for (const k of ['epochs', 'batchSize'] as const) if (o[k] === undefined) throw bad(`needs ${k}`);
   positiveInt(bad, 'epochs', o.epochs);
   positiveInt(bad, 'batchSize', o.batchSize);
   positiveInt(bad, 'groupSize', o.groupSize);

@@ -8,19 +8,34 @@ import { TrainerError } from '../errors.ts';
 import type { ModelInfo } from './model-file.ts';
 import type { Evaluation, Prediction } from './options.ts';
 
+/** What predict takes: rows [rows][features] flat in a Float32Array or Float64Array, or an array of rows. */
+export type PredictInput = Float32Array | Float64Array | readonly (readonly number[] | Float32Array | Float64Array)[];
+
 /** predict's rows as one Float32Array [rows][features], every value checked finite. */
-export function predictRows(spec: ModelSpec, x: Float32Array | readonly (readonly number[])[]): Float32Array {
+export function predictRows(spec: ModelSpec, x: PredictInput): Float32Array {
   const n0 = size(spec, 0);
   const bad = (m: string) => new TrainerError('bad-input', `predict: ${m}`);
-  const flat =
-    x instanceof Float32Array
-      ? x
-      : Float32Array.from(
-          x.flatMap((row, i) => {
-            if (row.length !== n0) throw bad(`row ${i} has ${row.length} values, the model takes ${n0} features`);
-            return row;
-          }),
+  const wants = `give rows as a Float32Array or Float64Array of rows × ${n0} features, or an array of rows of ${n0} numbers`;
+  let flat: Float32Array;
+  if (x instanceof Float32Array) flat = x;
+  else if (x instanceof Float64Array) flat = Float32Array.from(x);
+  else if (Array.isArray(x)) {
+    flat = new Float32Array(x.length * n0);
+    x.forEach((row: unknown, i) => {
+      if (typeof row === 'number')
+        throw bad(
+          `x is an array of numbers, not of rows; ${wants} (one row: [[${x.slice(0, 3).join(', ')}${x.length > 3 ? ', …' : ''}]])`,
         );
+      if (!(Array.isArray(row) || row instanceof Float32Array || row instanceof Float64Array))
+        throw bad(`row ${i} is not an array of numbers; ${wants}`);
+      if (row.length !== n0) throw bad(`row ${i} has ${row.length} values, the model takes ${n0} features`);
+      for (let c = 0; c < n0; c++) {
+        const v: unknown = row[c];
+        if (typeof v !== 'number') throw bad(`x[${i}][${c}] is ${String(v)}, not a number`);
+        flat[i * n0 + c] = v;
+      }
+    });
+  } else throw bad(`x is ${x === null ? 'null' : typeof x}; ${wants}`);
   if (flat.length % n0 !== 0) throw bad(`${flat.length} values is not a whole number of rows of ${n0} features`);
   for (let i = 0; i < flat.length; i++)
     if (!Number.isFinite(flat[i]!))

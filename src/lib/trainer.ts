@@ -34,7 +34,7 @@ import {
   type SweepTrialResult,
   type TrainerOptions,
 } from './options.ts';
-import { predictRows, toEvaluation, toPrediction } from './predict.ts';
+import { predictRows, toEvaluation, toPrediction, type PredictInput } from './predict.ts';
 import { buildSpec } from './spec.ts';
 import type { Trial } from './sweep.ts';
 import { yielder, type Yielder } from './yielder.ts';
@@ -352,9 +352,9 @@ export class Trainer {
     }
   }
 
-  /** Outputs for raw rows x [rows][features] (or an array of rows), computed on the trainer's device in
+  /** Outputs for raw rows x [rows][features] (a Float32Array or Float64Array, or an array of rows), computed on the trainer's device in
    *  inference mode (batch norm with its running averages, no dropout). */
-  async predict(x: Float32Array | readonly (readonly number[])[]): Promise<Prediction> {
+  async predict(x: PredictInput): Promise<Prediction> {
     this.live();
     const flat = predictRows(this.spec, x);
     const rows = flat.length / this.spec.sizes[0]!;

@@ -133,7 +133,7 @@ const ROWS: [string, () => string[], number, RegExp][] = [
   ],
   [
     'negative label',
-    () => csv('neg.csv', 'a,label\n1,0\n2,-1\n'),
+    () => [...csv('neg.csv', 'a,label\n1,0\n2,-1\n'), '--task', 'classification'],
     1,
     /neg\.csv line 3, column "label": label must be a non-negative integer, got -1/,
   ],

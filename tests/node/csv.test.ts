@@ -26,10 +26,15 @@ describe('parseCsv', () => {
 
   // Test that labels with a gap (a class that never appears) are refused, naming the missing classes.
   it('refuses gaps in the classes', () => {
-    expect(() => parseCsv('a,y\n1,0\n2,3.0\n', 'gap.csv')).toThrow(
+    expect(() => parseCsv('a,y\n1,0\n2,3.0\n', 'gap.csv', { task: 'classification' })).toThrow(
       'gap.csv: labels must be 0..k-1 with every class present; the largest label is 3 but no row has label 1, 2',
     );
     expect(() => parseCsv('a,y\n1,1\n2,2\n', 'onebased.csv')).toThrow(/no row has label 0 \(1-based labels\?\)/);
+  });
+
+  // Test that task 'auto' reads whole numbers with gaps as a numeric target (issue 18), not as classes.
+  it('reads gaps as a target under task auto', () => {
+    expect(readCsv('a,y\n1,0\n2,3.0\n', 'gap.csv').task).toBe('regression');
   });
 
   // Test that a leading byte-order mark does not end up in the first column name.
@@ -53,12 +58,6 @@ describe('parseCsv', () => {
     ['an Inf cell', 'a,label\n1,0\n-inf,1\n', /line 3, column "a": value must be finite, got -inf/],
     ['a value overflowing float32', 'a,label\n1e39,0\n1,1\n', /line 2, column "a": value 1e39 does not fit in float32/],
     [
-      'a negative label',
-      'a,label\n1,0\n2,-1\n',
-      /line 3, column "label": label must be a non-negative integer, got -1/,
-    ],
-    ['a huge label', 'a,label\n1,0\n2,123456\n', /line 3, column "label": label 123456 is too large/],
-    [
       'a single class',
       'a,label\n1,1\n2,1\n',
       /label column "label" needs at least 2 distinct classes, found only class 1/,
@@ -67,11 +66,26 @@ describe('parseCsv', () => {
     [
       'a text feature column',
       'name,b,label\nann,2,0\nbob,3,1\n',
-      /line 2, column "name": text in a feature column \('ann'\): features must be numbers; leave the column out with --drop name/,
+      /line 2, column "name": text in a feature column \('ann'\): features must be numbers; leave the column out with drop: \['name'\]/,
     ],
     ['an unterminated quote', 'a,b,label\n1,2,0\n3,"4,1\n5,6,0\n', /line 3: a quoted field is never closed/],
     ['a duplicate column name', 'a,b,a\n1,2,0\n', /line 1: column 3 has the same name as column 1 \("a"\)/],
   ];
+  // Whole numbers that are not classes 0..k−1 are a target under task 'auto' (issue 18); as classes they fail.
+  const badClasses: [string, string, RegExp][] = [
+    [
+      'a negative label',
+      'a,label\n1,0\n2,-1\n',
+      /line 3, column "label": label must be a non-negative integer, got -1/,
+    ],
+    ['a huge label', 'a,label\n1,0\n2,123456\n', /line 3, column "label": label 123456 is too large/],
+  ];
+  for (const [what, text, message] of badClasses) {
+    // Test that task 'classification' rejects the labels with a message naming the line.
+    it(`rejects ${what} as a class`, () => {
+      expect(() => parseCsv(text, 'empty.csv', { task: 'classification' })).toThrow(message);
+    });
+  }
   for (const [what, text, message] of bad) {
     // Test that the parser rejects the file with a message naming where the problem is.
     it(`rejects ${what}`, () => {
@@ -153,7 +167,7 @@ describe('parseCsv: RFC 4180 and real files', () => {
     );
     expect(() => parseCsv(text, 'c.csv', { label: 9 })).toThrow(/no label column 9: 5 columns, indices 0\.\.4/);
     expect(() => parseCsv(text, 'c.csv', { drop: ['nope'] })).toThrow(
-      /--drop "nope": no such column \(the columns are id, y, a, b, z\)/,
+      /drop "nope": no such column \(the columns are id, y, a, b, z\)/,
     );
   });
 
@@ -164,7 +178,7 @@ describe('parseCsv: RFC 4180 and real files', () => {
     expect([...d.labels]).toEqual([2, 0, 1, 0]);
     expect(d.classes).toBe(3);
     expect(() => parseCsv('x,kind\n1,a\n2,b\n', 'k.csv', { task: 'regression' })).toThrow(
-      /--task regression needs numbers, but the label column "kind" holds text/,
+      /task: 'regression' needs numbers, but the label column "kind" holds text/,
     );
     expect(() => parseCsv('x,kind\n1,a\n2,a\n', 'k.csv')).toThrow(
       /needs at least 2 distinct classes, found only class 'a'/,
