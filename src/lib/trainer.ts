@@ -15,7 +15,7 @@ import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './c
 import { applyNormalization, type LabeledData } from './data.ts';
 import { planBuffers } from './budget.ts';
 import { TrainerError } from '../errors.ts';
-import { Engine } from './engine.ts';
+import { destroyedDuring, Engine } from './engine.ts';
 import { modelToOnnx } from './export.ts';
 import { runFit, type FitHost } from './fit.ts';
 import { runSweep, type SweepHost } from './fit-sweep.ts';
@@ -196,13 +196,14 @@ export class Trainer {
   private control(signal: AbortSignal | undefined, y: Yielder): LoopControl {
     let lastYield = 0;
     return {
-      shouldStop: () => signal?.aborted === true,
+      shouldStop: () => signal?.aborted === true || this.destroyed,
       waitIfPaused: async () => {
         if (performance.now() - lastYield > 15) {
           await y.next();
           lastYield = performance.now();
         }
-        while (this.pausedNow && !signal?.aborted) await new Promise<void>((r) => this.wakeups.push(r));
+        while (this.pausedNow && !signal?.aborted && !this.destroyed)
+          await new Promise<void>((r) => this.wakeups.push(r));
       },
     };
   }
@@ -220,8 +221,14 @@ export class Trainer {
       keep: (params) => (this.params = params),
       bind: (backend, sources) => {
         this.unbind();
+        if (this.destroyed) {
+          // Built while destroy() ran: freed here, since destroy() could not see it.
+          backend?.destroy();
+          throw destroyedDuring(undefined);
+        }
         if (backend) this.bound = { backend, sources: sources ?? new Map() };
       },
+      cancelled: () => this.destroyed,
       startParams: (seed) => o.model?.params ?? o.params ?? initParams(this.spec, seed),
       yieldNow: y.next,
     };
@@ -230,7 +237,8 @@ export class Trainer {
   /** Trains on `train` (raw rows: the model's normalisation is applied here). Resolves with the
    *  summary; a cancelled run resolves with the summary of the steps done. Throws TrainerError
    *  'diverged' or 'gpu-error' (the GPU rejected the run's work; 'too-large' when it ran out of memory):
-   *  the parameters are then the last good ones; 'device-lost', 'busy' or 'bad-input'. */
+   *  the parameters are then the last good ones; 'device-lost', 'busy' or 'bad-input'; 'destroyed'
+   *  when destroy() is called during the run (which it then ends, with no device acquired after it). */
   async fit(train: LabeledData, o: FitOptions): Promise<Summary> {
     this.live();
     if (this.running)
@@ -244,7 +252,11 @@ export class Trainer {
     const onAbort = () => this.wake();
     o.signal?.addEventListener('abort', onAbort);
     try {
-      return await runFit(this.host(y), train, o, this.control(o.signal, y));
+      const summary = await runFit(this.host(y), train, o, this.control(o.signal, y));
+      if (this.destroyed) throw destroyedDuring(undefined);
+      return summary;
+    } catch (e) {
+      throw this.destroyed ? destroyedDuring(e) : e;
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
       y.close();
@@ -260,7 +272,8 @@ export class Trainer {
    *  the trial's l2, keepProb and β's, fit with its lr. A trial whose training loss turns NaN or
    *  infinite is stopped at the end of that epoch (reported 'diverged', its parameters those it had
    *  then) without touching the others. Results come in trial order; rank them with rankTrials. The
-   *  trainer's own parameters are not changed (setParams(result.params) adopts a trial's). */
+   *  trainer's own parameters are not changed (setParams(result.params) adopts a trial's). Rejects with
+   *  'destroyed' when destroy() is called during the sweep. */
   async fitSweep(train: LabeledData, trials: readonly Trial[], o: SweepFitOptions): Promise<SweepTrialResult[]> {
     this.live();
     if (this.running) throw new TrainerError('busy', 'a fit is already running on this trainer');
@@ -268,7 +281,11 @@ export class Trainer {
     this.running = true;
     const y = yielder();
     try {
-      return await runSweep(this.host(y), train, trials, configs, o);
+      const results = await runSweep(this.host(y), train, trials, configs, o);
+      if (this.destroyed) throw destroyedDuring(undefined);
+      return results;
+    } catch (e) {
+      throw this.destroyed ? destroyedDuring(e) : e;
     } finally {
       y.close();
       this.running = false;
@@ -458,7 +475,8 @@ export class Trainer {
     return gradcheckRows(this.spec, params, this.config, train, Math.min(o.rows ?? 4, train.n), this.options.seed ?? 1);
   }
 
-  /** Frees the plan and, if the trainer acquired it, the device. Idempotent. */
+  /** Frees the plan and, if the trainer acquired it, the device. Idempotent. A running fit or fitSweep
+   *  stops and rejects with TrainerError 'destroyed' (the device's loss that follows is not recovered). */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
