@@ -7,10 +7,12 @@
 import type { PlanRows } from '../gpu/plan.ts';
 import { TrainingPlan } from '../gpu/plan.ts';
 import { initParams } from '../init.ts';
-import { cloneParams, layerCount, type ModelSpec, type Params } from '../model.ts';
+import { cloneParams, layerCount, size, type ModelSpec, type Params } from '../model.ts';
 import { forward, toParams64 } from '../reference/mlp.ts';
 import type { Split, SplitData, TrainBackend, TrainConfig } from '../train/backend.ts';
+import { classificationMetrics, trueClasses } from '../train/classification.ts';
 import type { LoopControl, Summary, TrainEvent } from '../train/loop.ts';
+import type { RegressionScale } from '../train/metrics.ts';
 import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
 import { applyNormalization, type LabeledData } from './data.ts';
 import { planBuffers } from './budget.ts';
@@ -350,7 +352,8 @@ export class Trainer {
     };
   }
 
-  /** Loss and accuracy (regression: RMSE, MAE, R²) of the current model over `data` (raw rows), forward only. */
+  /** Loss and accuracy (regression: RMSE, MAE, R²) of the current model over `data` (raw rows), forward
+   *  only; a classifier's also has its confusion matrix and precision, recall and F1 (per class, macro). */
   async evaluate(data: LabeledData): Promise<Evaluation> {
     this.live();
     const rows = this.data.split(data, 'evaluate');
@@ -358,15 +361,41 @@ export class Trainer {
       ? this.data.regressionScale({ train: rows, test: EMPTY_SPLIT, dev: EMPTY_SPLIT })
       : undefined;
     const split = this.bound?.sources.get(data);
-    if (split && !this.running) return toEvaluation(await this.bound!.backend.evaluate(split), scale);
+    if (split && !this.running) return this.evaluation(this.bound!.backend, split, rows, scale);
     if (rows.n === 0) throw new TrainerError('bad-input', 'evaluate: no rows');
     const batch = Math.min(rows.n, INFERENCE_BATCH);
     const backend = await this.backendFor(rows, EMPTY_SPLIT, batch, true, await this.getParams());
     try {
-      return toEvaluation(await backend.evaluate('train'), scale);
+      return await this.evaluation(backend, 'train', rows, scale);
     } finally {
       backend.destroy();
     }
+  }
+
+  /** `backend`'s evaluation of `split` (whose rows are `rows`), with a classifier's metrics of the
+   *  classes predicted on the same backend: the GPU plan's forward pass, or the reference's. */
+  private async evaluation(
+    backend: TrainBackend,
+    split: Split,
+    rows: SplitData,
+    scale: RegressionScale | undefined,
+  ): Promise<Evaluation> {
+    const e = toEvaluation(await backend.evaluate(split), scale);
+    if (this.regression) return e;
+    const z =
+      backend instanceof TrainingPlan
+        ? Float64Array.from(await backend.forwardRows(rows.x, rows.n))
+        : forward(
+            this.spec,
+            toParams64(await backend.readParams()),
+            Float64Array.from(rows.x),
+            rows.n,
+            undefined,
+            'eval',
+          ).a.at(-1)!;
+    const predicted = toPrediction(this.spec, this.info, false, z, rows.n).classes!;
+    const k = size(this.spec, layerCount(this.spec));
+    return { ...e, classification: classificationMetrics(trueClasses(rows.y, rows.n, k), predicted, Math.max(k, 2)) };
   }
 
   /** Outputs for raw rows x [rows][features] (or an array of rows), computed on the trainer's device in
