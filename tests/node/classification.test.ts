@@ -1,8 +1,13 @@
 // Classification metrics: a hand-checked confusion matrix with precision, recall and F1 (a class never
 // predicted has precision 0), evaluate() giving them for a classifier (consistent with its accuracy and
 // with predict's classes), and the CLI's --json summary carrying them.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classificationMetrics, createTrainer, labeled, splitDataset, toyDataset } from '../../src/index.ts';
+import { Rng } from '../../src/rng.ts';
+import { events, runTrain } from './cli.ts';
 
 describe('classificationMetrics', () => {
   // Test that known predictions give the confusion matrix and P/R/F1 worked out by hand, with class 2
@@ -61,5 +66,49 @@ describe('evaluate on a classifier', () => {
       expect(c.macro.f1).toBeGreaterThan(0);
     }
     t.destroy();
+  });
+});
+
+describe('train command: classification metrics', () => {
+  const args = ['--hidden', '8', '--epochs', '5', '--lr', '0.3', '--device', 'cpu'];
+
+  // Test that --json's summary line (the last) carries the test split's confusion matrix and per-class
+  // and macro precision, recall and F1, consistent with its test accuracy.
+  it('--device cpu --json has a classification field', () => {
+    const r = runTrain(['--data', 'moons', '--samples', '200', ...args, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const ev = events(r.stdout);
+    const summary = ev[ev.length - 1]!;
+    expect(summary.type).toBe('summary');
+    expect(ev.filter((e) => e.type === 'summary')).toHaveLength(1);
+    const c = summary.classification as { confusion: number[][]; perClass: { support: number }[]; macro: object };
+    expect(c.perClass).toHaveLength(2);
+    expect(Object.keys(c.macro).sort()).toEqual(['f1', 'precision', 'recall']);
+    const rows = c.confusion.flat().reduce((a, b) => a + b, 0);
+    expect(c.perClass.reduce((a, m) => a + m.support, 0)).toBe(rows);
+    expect((c.confusion[0]![0]! + c.confusion[1]![1]!) / rows).toBeCloseTo(summary.testAccuracy as number, 12);
+  });
+
+  // Test that a CSV run prints the per-class table with the data's class names, the macro line and
+  // the confusion matrix.
+  it('prints the per-class table with class names', () => {
+    const rng = new Rng(3);
+    const csv = join(mkdtempSync(join(tmpdir(), 'classes-')), 'pets.csv');
+    const lines = Array.from({ length: 120 }, (_, i) => {
+      const c = i % 3;
+      return `${(c + 0.3 * rng.normal()).toFixed(3)},${(0.3 * rng.normal()).toFixed(3)},${['cat', 'dog', 'hamster'][c]}`;
+    });
+    writeFileSync(csv, ['a,b,pet', ...lines].join('\n') + '\n');
+    const r = runTrain(['--data', csv, ...args]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/test classes \(precision = /);
+    expect(r.stdout).toMatch(/^ {2}class +precision +recall +F1 +support$/m);
+    for (const name of ['cat', 'dog', 'hamster', 'macro'])
+      expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +\\d\\.\\d{3} +\\d\\.\\d{3} +\\d\\.\\d{3}`, 'm'));
+    expect(r.stdout).toMatch(
+      /confusion matrix \(rows = true class, columns = predicted\):\n +cat +dog +hamster\n {2}cat /,
+    );
   });
 });
