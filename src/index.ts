@@ -45,6 +45,15 @@ export {
 export type { AdapterProbe } from './lib/adapter.ts';
 
 export {
+  /** The confusion matrix (rows = true class, columns = predicted) and precision, recall and F1 per
+   *  class and macro of predicted classes against true ones (0/0 taken as 0: a class never predicted
+   *  has precision 0); evaluate() gives them for a classifier. */
+  classificationMetrics,
+} from './train/classification.ts';
+/** evaluate()'s `classification`: confusion matrix, per-class and macro precision, recall and F1. */
+export type { ClassificationMetrics, ClassMetrics } from './train/classification.ts';
+
+export {
   /** Throws TrainerError 'too-large' naming the first buffer of a model (and a run's rows) past an
    *  adapter's limits, before anything is allocated; returns the largest buffer. */
   checkFits,

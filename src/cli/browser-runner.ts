@@ -10,7 +10,6 @@ import {
   type LoopPosition,
   type MatmulFamily,
   type Params,
-  type Summary,
   type SweepProgress,
   type TrainEvent,
   type TrainState,
@@ -19,7 +18,7 @@ import {
 import { runPage } from './page-runner.ts';
 import type { RunResult } from './run-job.ts';
 import type { Job } from './job.ts';
-import type { JobMeta, JobPart, SweepRow } from './protocol.ts';
+import type { JobMeta, JobPart, JobSummary, SweepRow } from './protocol.ts';
 import { loadTuneEntry, saveTuneEntry, tuneCachePath } from './tune-cache.ts';
 
 function bytesOf(a: Float32Array | Uint8Array | Uint32Array): Buffer {
@@ -130,7 +129,7 @@ export async function runInBrowser(
   let sweep: { rows: SweepRow[]; seconds: number; adapter: string } | undefined;
   const cache = tuneCachePath();
   try {
-    const summary = await runPage<Summary | undefined>({
+    const summary = await runPage<JobSummary | undefined>({
       path: '/src/cli/runner.html',
       plugin: jobPlugin(
         job,
@@ -147,7 +146,7 @@ export async function runInBrowser(
       },
       expose: (done, fail) => ({
         __jobEvent: (e: TrainEvent) => emit(e),
-        __jobDone: (s: Summary) => done(s),
+        __jobDone: (s: JobSummary) => done(s),
         __jobError: (m: string) => fail(new Error(m)),
         __tuneLoad: (adapter: string) => loadTuneEntry(cache, adapter),
         __tuneSave: ({ adapter, entry }: { adapter: string; entry: TuneEntry }) => saveTuneEntry(cache, adapter, entry),

@@ -1,6 +1,7 @@
 // What the command line and the page it drives exchange over the local job server.
 import type {
   AutotuneResult,
+  ClassificationMetrics,
   FitOptions,
   LoopPosition,
   MatmulFamily,
@@ -69,10 +70,14 @@ export const JOB_PARTS = [
 ] as const;
 export type JobPart = (typeof JOB_PARTS)[number];
 
+/** A finished run's summary; a classifier's also has its confusion matrix and precision, recall and F1
+ *  (per class and macro) on the test rows (the training rows when there are none). */
+export type JobSummary = Summary & { readonly classification?: ClassificationMetrics };
+
 /** Functions the CLI exposes on the page's window (Playwright exposeFunction). */
 export interface RunnerHooks {
   __jobEvent(e: TrainEvent): Promise<void>;
-  __jobDone(summary: Summary): Promise<void>;
+  __jobDone(summary: JobSummary): Promise<void>;
   __jobError(message: string): Promise<void>;
   /** The CLI's cached tune entry for an adapter (anything; the page validates it). */
   __tuneLoad(adapter: string): Promise<unknown>;

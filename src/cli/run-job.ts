@@ -11,13 +11,12 @@ import {
   type FitCheckpoint,
   type LabeledData,
   type Params,
-  type Summary,
   type SweepProgress,
   type TrainEvent,
   type TrainState,
   type TuneStore,
 } from '../index.ts';
-import type { JobMeta, SweepRow } from './protocol.ts';
+import type { JobMeta, JobSummary, SweepRow } from './protocol.ts';
 
 export interface JobData {
   readonly train: LabeledData;
@@ -39,7 +38,7 @@ export interface JobHooks {
 /** The outcome of a run: a summary when it finished, an error when it did not, and the model file it
  *  ended with whenever there is one. */
 export interface RunResult {
-  readonly summary?: Summary;
+  readonly summary?: JobSummary;
   readonly error?: string;
   readonly model?: Uint8Array;
   /** A sweep's trials in trial order, each with its model file; the adapter and the seconds it took. */
@@ -105,7 +104,10 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
         ? { resume: { position: meta.resume, params: data.params, state: data.resumeState ?? {} } }
         : {}),
     });
-    return { summary, model: await trainer.save() };
+    // The loop's summary has loss and accuracy; a classifier's class metrics come from evaluate.
+    const rows = meta.rows.test > 0 ? data.test : data.train;
+    const classification = trainer.regression ? undefined : (await trainer.evaluate(rows)).classification;
+    return { summary: { ...summary, ...(classification ? { classification } : {}) }, model: await trainer.save() };
   } catch (e) {
     // Diverged, or GPU work rejected: the trainer holds the last good weights, which are still saved.
     if (!(e instanceof DivergenceError || e instanceof GpuFailureError)) throw e;

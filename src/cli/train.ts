@@ -16,6 +16,7 @@ import {
   type TrainEvent,
 } from '../index.ts';
 import { failed, run, writeAtomic } from './common.ts';
+import { formatClassification } from './class-report.ts';
 import { runJob, type RunResult } from './run-job.ts';
 import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
 import { buildJob, type Job } from './job.ts';
@@ -142,7 +143,10 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const job = buildJob(opts);
-    const emit = printer(opts.json);
+    const print = printer(opts.json);
+    // With --json the summary line waits for the run's end, to carry a classifier's metrics.
+    let held: TrainEvent | undefined;
+    const emit = (e: TrainEvent) => (opts.json && e.type === 'summary' ? (held = e) : print(e));
     if (opts.data.kind === 'csv') {
       // What was read, once: the task and why, and the class numbering or the targets.
       const { classNames, targetNames } = job.meta.info;
@@ -176,7 +180,15 @@ async function main(argv: string[]): Promise<number> {
       );
       for (const note of job.notes) console.log(`data: ${note}`);
     }
-    const { model, error } = await train(opts, job, emit);
+    const { model, error, summary } = await train(opts, job, emit);
+    if (opts.json && (summary ?? held)) process.stdout.write(JSON.stringify(summary ?? held) + '\n');
+    if (!opts.json && summary?.classification)
+      for (const line of formatClassification(
+        summary.classification,
+        job.meta.rows.test > 0 ? 'test' : 'train',
+        job.meta.info.classNames,
+      ))
+        console.log(line);
     if (opts.save && model) {
       writeAtomic(opts.save, model);
       if (!opts.json) console.log(`saved ${error ? 'the last good ' : ''}weights to ${opts.save}`);

@@ -52,8 +52,17 @@ async function lostWithin(ctx: GpuContext, ms: number): Promise<string | undefin
   }
 }
 
+/** The error a run ends with when its trainer is destroyed under it (`e`: what the run saw then). */
+export function destroyedDuring(e: unknown): TrainerError {
+  if (e instanceof TrainerError && e.code === 'destroyed') return e;
+  return new TrainerError('destroyed', 'the trainer was destroyed during the run', e === undefined ? {} : { cause: e });
+}
+
 export class Engine {
   private readonly tunes = new WeakMap<GPUDevice, Promise<PlanOptions>>();
+  /** Set by destroy() before the device goes: the loss that follows is the owner's doing, not one to
+   *  recover from. */
+  private closed = false;
 
   private constructor(
     private ctx: GpuContext | undefined,
@@ -164,6 +173,7 @@ export class Engine {
   /** Why the device was lost, when `e` came from that (it must say so within 2 s) and the engine may
    *  replace it a `recoveries + 1`-th time; otherwise throws: `e`, or TrainerError 'device-lost'. */
   async lostReason(e: unknown, recoveries: number, maxRecoveries: number): Promise<string> {
+    if (this.closed) throw destroyedDuring(e);
     const ctx = this.ctx;
     const lost = ctx ? await lostWithin(ctx, 2000) : undefined;
     if (!ctx || lost === undefined) throw e;
@@ -183,17 +193,30 @@ export class Engine {
   /** Destroys the lost device and acquires a new one (TrainerError 'device-lost' when none comes). */
   async replaceDevice(lost: string): Promise<void> {
     this.ctx?.device.destroy();
-    this.ctx = await acquireDevice().catch((err: unknown) => {
+    const ctx = await acquireDevice().catch((err: unknown) => {
       throw new TrainerError(
         'device-lost',
         `the WebGPU device was lost (${lost}) and no new one could be had: ${messageOf(err)}`,
         { cause: err },
       );
     });
+    if (this.closed) {
+      // destroy() came while the new device was being acquired: it is released at once, not kept.
+      ctx.device.destroy();
+      throw destroyedDuring(undefined);
+    }
+    this.ctx = ctx;
   }
 
-  /** Destroys the device if the engine acquired it. */
+  /** True once destroy() has been called. */
+  get destroyed(): boolean {
+    return this.closed;
+  }
+
+  /** Destroys the device if the engine acquired it; a run on it then ends with 'destroyed', and no
+   *  device is acquired after this. */
   destroy(): void {
+    this.closed = true;
     if (this.ownsDevice) this.ctx?.device.destroy();
   }
 }

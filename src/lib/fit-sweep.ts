@@ -23,6 +23,8 @@ export interface SweepHost {
   startParams(seed: number): Params;
   /** Gives the event loop a turn (between epochs). */
   yieldNow(): Promise<void>;
+  /** True once the trainer is destroyed: the sweep stops at the next epoch's end. */
+  cancelled(): boolean;
 }
 
 /** Trials per plan: as many as keep the plan's largest buffer (N models × the largest per-model one)
@@ -95,7 +97,8 @@ export async function runSweep(
   const mean = meanOf(data.regression);
   const results: SweepTrialResult[] = [];
   const t0 = performance.now();
-  for (let g = 0; g < groups && !o.signal?.aborted; g++) {
+  const stop = () => o.signal?.aborted === true || host.cancelled();
+  for (let g = 0; g < groups && !stop(); g++) {
     const members = trials.slice(g * group, (g + 1) * group);
     const models = configs.slice(g * group, (g + 1) * group);
     const init = {
@@ -134,7 +137,7 @@ export async function runSweep(
           seconds: (performance.now() - t0) / 1000,
         });
         await host.yieldNow(); // let a page paint and a signal arrive between epochs
-        return o.signal?.aborted === true;
+        return stop();
       });
       members.forEach((t, m) => results.push(trialResult(t, r, m, data.regression)));
     } finally {

@@ -32,7 +32,7 @@ export interface FitHost {
   /** Makes them `params`. */
   keep(params: Params): void;
   /** Makes `backend` the trainer's current one (its splits answer evaluate), freeing the one before;
-   *  none: only that. */
+   *  none: only that. Throws TrainerError 'destroyed' (freeing `backend`) once the trainer is destroyed. */
   bind(backend?: TrainBackend, sources?: ReadonlyMap<LabeledData, Split>): void;
 }
 

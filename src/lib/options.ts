@@ -7,6 +7,7 @@ import type { MatmulFamily } from '../gpu/kernels.ts';
 import type { Params } from '../model.ts';
 import { resolveConfig, type OptimizerKind, type TrainConfig } from '../train/backend.ts';
 import type { FitCheckpoint } from '../train/checkpoint.ts';
+import type { ClassificationMetrics } from '../train/classification.ts';
 import type { LrDecay, TrainEvent } from '../train/loop.ts';
 import { TrainerError, messageOf } from '../errors.ts';
 import type { LabeledData } from './data.ts';
@@ -139,7 +140,9 @@ export interface SweepTrialResult extends TrialResult {
 
 /** Loss and accuracy of the model over some rows (loss without the L2 term, in training units: of the
  *  standardised targets with normalizeTarget). A regression model has RMSE, MAE (targets' units) and
- *  R² instead of an accuracy (NaN). */
+ *  R² instead of an accuracy (NaN). A classifier also has `classification`: the confusion matrix
+ *  (rows = true class, columns = predicted) and precision, recall and F1 per class and macro, from the
+ *  classes predict() would give for the rows. */
 export interface Evaluation {
   readonly loss: number;
   readonly accuracy: number;
@@ -147,6 +150,7 @@ export interface Evaluation {
   readonly rmse?: number;
   readonly mae?: number;
   readonly r2?: number;
+  readonly classification?: ClassificationMetrics;
 }
 
 /** predict's result. Classification: values are class probabilities [rows][classes] (two columns for a

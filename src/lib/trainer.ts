@@ -7,15 +7,17 @@
 import type { PlanRows } from '../gpu/plan.ts';
 import { TrainingPlan } from '../gpu/plan.ts';
 import { initParams } from '../init.ts';
-import { cloneParams, layerCount, type ModelSpec, type Params } from '../model.ts';
+import { cloneParams, layerCount, size, type ModelSpec, type Params } from '../model.ts';
 import { forward, toParams64 } from '../reference/mlp.ts';
 import type { Split, SplitData, TrainBackend, TrainConfig } from '../train/backend.ts';
+import { classificationMetrics, trueClasses } from '../train/classification.ts';
 import type { LoopControl, Summary, TrainEvent } from '../train/loop.ts';
+import type { RegressionScale } from '../train/metrics.ts';
 import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
 import { applyNormalization, type LabeledData } from './data.ts';
 import { planBuffers } from './budget.ts';
 import { TrainerError } from '../errors.ts';
-import { Engine } from './engine.ts';
+import { destroyedDuring, Engine } from './engine.ts';
 import { modelToOnnx } from './export.ts';
 import { runFit, type FitHost } from './fit.ts';
 import { runSweep, type SweepHost } from './fit-sweep.ts';
@@ -196,13 +198,14 @@ export class Trainer {
   private control(signal: AbortSignal | undefined, y: Yielder): LoopControl {
     let lastYield = 0;
     return {
-      shouldStop: () => signal?.aborted === true,
+      shouldStop: () => signal?.aborted === true || this.destroyed,
       waitIfPaused: async () => {
         if (performance.now() - lastYield > 15) {
           await y.next();
           lastYield = performance.now();
         }
-        while (this.pausedNow && !signal?.aborted) await new Promise<void>((r) => this.wakeups.push(r));
+        while (this.pausedNow && !signal?.aborted && !this.destroyed)
+          await new Promise<void>((r) => this.wakeups.push(r));
       },
     };
   }
@@ -220,8 +223,14 @@ export class Trainer {
       keep: (params) => (this.params = params),
       bind: (backend, sources) => {
         this.unbind();
+        if (this.destroyed) {
+          // Built while destroy() ran: freed here, since destroy() could not see it.
+          backend?.destroy();
+          throw destroyedDuring(undefined);
+        }
         if (backend) this.bound = { backend, sources: sources ?? new Map() };
       },
+      cancelled: () => this.destroyed,
       startParams: (seed) => o.model?.params ?? o.params ?? initParams(this.spec, seed),
       yieldNow: y.next,
     };
@@ -230,7 +239,8 @@ export class Trainer {
   /** Trains on `train` (raw rows: the model's normalisation is applied here). Resolves with the
    *  summary; a cancelled run resolves with the summary of the steps done. Throws TrainerError
    *  'diverged' or 'gpu-error' (the GPU rejected the run's work; 'too-large' when it ran out of memory):
-   *  the parameters are then the last good ones; 'device-lost', 'busy' or 'bad-input'. */
+   *  the parameters are then the last good ones; 'device-lost', 'busy' or 'bad-input'; 'destroyed'
+   *  when destroy() is called during the run (which it then ends, with no device acquired after it). */
   async fit(train: LabeledData, o: FitOptions): Promise<Summary> {
     this.live();
     if (this.running)
@@ -244,7 +254,11 @@ export class Trainer {
     const onAbort = () => this.wake();
     o.signal?.addEventListener('abort', onAbort);
     try {
-      return await runFit(this.host(y), train, o, this.control(o.signal, y));
+      const summary = await runFit(this.host(y), train, o, this.control(o.signal, y));
+      if (this.destroyed) throw destroyedDuring(undefined);
+      return summary;
+    } catch (e) {
+      throw this.destroyed ? destroyedDuring(e) : e;
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
       y.close();
@@ -260,7 +274,8 @@ export class Trainer {
    *  the trial's l2, keepProb and β's, fit with its lr. A trial whose training loss turns NaN or
    *  infinite is stopped at the end of that epoch (reported 'diverged', its parameters those it had
    *  then) without touching the others. Results come in trial order; rank them with rankTrials. The
-   *  trainer's own parameters are not changed (setParams(result.params) adopts a trial's). */
+   *  trainer's own parameters are not changed (setParams(result.params) adopts a trial's). Rejects with
+   *  'destroyed' when destroy() is called during the sweep. */
   async fitSweep(train: LabeledData, trials: readonly Trial[], o: SweepFitOptions): Promise<SweepTrialResult[]> {
     this.live();
     if (this.running) throw new TrainerError('busy', 'a fit is already running on this trainer');
@@ -268,7 +283,11 @@ export class Trainer {
     this.running = true;
     const y = yielder();
     try {
-      return await runSweep(this.host(y), train, trials, configs, o);
+      const results = await runSweep(this.host(y), train, trials, configs, o);
+      if (this.destroyed) throw destroyedDuring(undefined);
+      return results;
+    } catch (e) {
+      throw this.destroyed ? destroyedDuring(e) : e;
     } finally {
       y.close();
       this.running = false;
@@ -333,7 +352,8 @@ export class Trainer {
     };
   }
 
-  /** Loss and accuracy (regression: RMSE, MAE, R²) of the current model over `data` (raw rows), forward only. */
+  /** Loss and accuracy (regression: RMSE, MAE, R²) of the current model over `data` (raw rows), forward
+   *  only; a classifier's also has its confusion matrix and precision, recall and F1 (per class, macro). */
   async evaluate(data: LabeledData): Promise<Evaluation> {
     this.live();
     const rows = this.data.split(data, 'evaluate');
@@ -341,18 +361,45 @@ export class Trainer {
       ? this.data.regressionScale({ train: rows, test: EMPTY_SPLIT, dev: EMPTY_SPLIT })
       : undefined;
     const split = this.bound?.sources.get(data);
-    if (split && !this.running) return toEvaluation(await this.bound!.backend.evaluate(split), scale);
+    if (split && !this.running) return this.evaluation(this.bound!.backend, split, rows, scale);
     if (rows.n === 0) throw new TrainerError('bad-input', 'evaluate: no rows');
     const batch = Math.min(rows.n, INFERENCE_BATCH);
     const backend = await this.backendFor(rows, EMPTY_SPLIT, batch, true, await this.getParams());
     try {
-      return toEvaluation(await backend.evaluate('train'), scale);
+      return await this.evaluation(backend, 'train', rows, scale);
     } finally {
       backend.destroy();
     }
   }
 
-  /** Outputs for raw rows x [rows][features] (a Float32Array or Float64Array, or an array of rows), computed on the trainer's device in
+  /** `backend`'s evaluation of `split` (whose rows are `rows`), with a classifier's metrics of the
+   *  classes predicted on the same backend: the GPU plan's forward pass, or the reference's. */
+  private async evaluation(
+    backend: TrainBackend,
+    split: Split,
+    rows: SplitData,
+    scale: RegressionScale | undefined,
+  ): Promise<Evaluation> {
+    const e = toEvaluation(await backend.evaluate(split), scale);
+    if (this.regression) return e;
+    const z =
+      backend instanceof TrainingPlan
+        ? Float64Array.from(await backend.forwardRows(rows.x, rows.n))
+        : forward(
+            this.spec,
+            toParams64(await backend.readParams()),
+            Float64Array.from(rows.x),
+            rows.n,
+            undefined,
+            'eval',
+          ).a.at(-1)!;
+    const predicted = toPrediction(this.spec, this.info, false, z, rows.n).classes!;
+    const k = size(this.spec, layerCount(this.spec));
+    return { ...e, classification: classificationMetrics(trueClasses(rows.y, rows.n, k), predicted, Math.max(k, 2)) };
+  }
+
+  /** Outputs for raw rows x [rows][features] (a Float32Array or Float64Array, or an array of rows),
+   *  computed on the trainer's device in
    *  inference mode (batch norm with its running averages, no dropout). */
   async predict(x: PredictInput): Promise<Prediction> {
     this.live();
@@ -458,7 +505,8 @@ export class Trainer {
     return gradcheckRows(this.spec, params, this.config, train, Math.min(o.rows ?? 4, train.n), this.options.seed ?? 1);
   }
 
-  /** Frees the plan and, if the trainer acquired it, the device. Idempotent. */
+  /** Frees the plan and, if the trainer acquired it, the device. Idempotent. A running fit or fitSweep
+   *  stops and rejects with TrainerError 'destroyed' (the device's loss that follows is not recovered). */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
