@@ -10,8 +10,9 @@
 // A text label column is a class label (classes numbered in sorted order); integer labels are classes
 // 0..k−1; non-integer numbers are regression targets. Every error names the file, the physical line
 // (a quoted field may span several) and the column, rather than giving a silently wrong number.
-import { chunkParser, format, type ChunkParser } from './papa.ts';
-export { csvHeader } from './papa.ts';
+import { chunkParser, type ChunkParser } from './papa.ts';
+import { format } from './csv-format.ts';
+export { csvHeader } from './csv-format.ts';
 import type { Dataset } from './dataset.ts';
 import { Chunked } from './chunked.ts';
 import { MAX_CSV_CLASSES, classCount, wholeNumberTarget } from './labels.ts';
