@@ -378,13 +378,11 @@ describe('web app', () => {
     const cases: [string, string, string][] = [
       ['ragged.csv', 'a,b,label\n1,2,0\n3,4\n5,6,1\n', 'ragged.csv line 3: expected 3 columns (a,b,label), got 2'],
       ['text.csv', 'a,b,label\n1,2,0\n3,abc,1\n', `text.csv line 3, column "b": not a number: 'abc'`],
+      // 1-based labels: classes 1..k (whole numbers that are not classes 0..k−1 otherwise read as regression).
       [
         'label.csv',
-        'a,b,label\n1,2,0\n3,4,-1\n',
-        'text.csv line 3, column "label": label must be a non-negative integer, got -1'.replace(
-          'text.csv',
-          'label.csv',
-        ),
+        'a,b,label\n1,2,1\n3,4,2\n',
+        'label.csv: labels must be 0..k-1 with every class present; the largest label is 2 but no row has label 0 (1-based labels?)',
       ],
     ];
     for (const [name, text, message] of cases) {
