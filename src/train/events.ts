@@ -47,6 +47,8 @@ export type TrainEvent =
       readonly totalSteps: number;
       readonly loss: number;
       readonly accuracy: number;
+      /** Steps per second of the run so far, evaluations left out (never more than the steps whose
+       *  statistics are in over the time they took). */
       readonly stepsPerSecond: number;
       readonly seconds: number;
       /** Regression, over the period's training rows (R² against the training split's variance). */
