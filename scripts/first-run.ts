@@ -49,10 +49,16 @@ const ms = (x: number) => `${(x / 1000).toFixed(2)} s`;
 const chromium = spawnSync(chromiumPath(), ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '?';
 const load = () => loadavg()[0]!.toFixed(1);
 console.log(`first run, ${new Date().toISOString()}, ${chromium}, load ${load()}, repeat ${repeat}`);
+/** Every figure by row, for the medians at the end. */
+const figures = new Map<string, number[]>();
+const note = (row: string, seconds: number) => figures.set(row, [...(figures.get(row) ?? []), seconds]);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
 for (let i = 0; i < repeat; i++) {
   for (const matmul of ['auto', 'tune'] as const)
     for (const where of ['page', 'worker'] as const) {
       const r = await inBrowser(where, matmul);
+      note(`${where} matmul ${matmul}: createTrainer to first step`, r.firstStepMs / 1000);
       console.log(
         `load ${load()}: ${where.padEnd(6)} matmul ${matmul.padEnd(4)} createTrainer ${ms(r.createMs)}, plan ${ms(r.planMs)}, first step ${ms(r.firstStepMs)}, epoch ${ms(r.fitMs)} on ${r.adapter}; ${r.tune.join(' / ')}`,
       );
@@ -63,6 +69,9 @@ for (let i = 0; i < repeat; i++) {
       const cache = join(dir, 'autotune.json');
       const first = cliRun(cache, matmul);
       const cached = cliRun(cache, matmul);
+      note(`cli matmul ${matmul}: first run (empty cache)`, first.seconds);
+      note(`cli matmul ${matmul}: cached run`, cached.seconds);
+      note(`cli matmul ${matmul}: first minus cached`, first.seconds - cached.seconds);
       console.log(
         `load ${load()}: cli    matmul ${matmul.padEnd(4)} npm run train -- ${CLI_JOB.join(' ')}: empty cache ${first.seconds.toFixed(1)} s, warm cache ${cached.seconds.toFixed(1)} s (+${(first.seconds - cached.seconds).toFixed(1)} s); ${first.tune} / ${cached.tune}`,
       );
@@ -71,3 +80,6 @@ for (let i = 0; i < repeat; i++) {
     }
   }
 }
+console.log(`medians of ${repeat}:`);
+for (const [row, xs] of figures)
+  console.log(`  ${row}: ${median(xs).toFixed(2)} s (${xs.map((x) => x.toFixed(1)).join(', ')})`);
