@@ -68,8 +68,8 @@ export function destroyedDuring(e: unknown): TrainerError {
 export class Engine {
   /** The plans' options, settled once: a device replaced after a loss keeps the family. */
   private plan: Promise<PlanOptions> | undefined;
-  /** The device of an 'auto' engine on a guessed default, until tuneInBackground takes it. */
-  private tuneLater: GpuContext | undefined;
+  /** An 'auto' engine on a guessed default, until tuneInBackground starts the tune. */
+  private tuneLater = false;
   /** The tune tuneInBackground started (never rejects). */
   private background: Promise<void> = Promise.resolve();
   /** Set by destroy() before the device goes: the loss that follows is the owner's doing, not one to
@@ -148,7 +148,7 @@ export class Engine {
     }
     const adapter = ctx.adapterName;
     const known = await knownTune(adapter, tuneStore);
-    if (!known && !matmulDefaultMeasured(adapter)) this.tuneLater = ctx;
+    this.tuneLater = !known && !matmulDefaultMeasured(adapter);
     const result = known ?? defaultTune(adapter);
     onTune?.(result, describeTune(result, adapter));
     return result.family;
@@ -157,9 +157,10 @@ export class Engine {
   /** Starts the autotune an 'auto' engine left for later, once (the fit calls it after its first
    *  steps): its answer goes to the store and this page's memory for later trainers, and to onTune. */
   tuneInBackground(): void {
-    const ctx = this.tuneLater;
-    this.tuneLater = undefined;
-    if (!ctx || this.closed) return;
+    const ctx = this.ctx; // the device now: a lost one may have been replaced since the family was set
+    const later = this.tuneLater;
+    this.tuneLater = false;
+    if (!later || !ctx || this.closed) return;
     const { tuneStore, onTune } = this.options;
     // A tune cut short by destroy() timed a dead device: its answer must not reach the store.
     const store: TuneStore | undefined = tuneStore && {
