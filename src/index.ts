@@ -13,7 +13,8 @@
 // 'webgpu-mlp-trainer/node' (src/node.ts).
 
 export {
-  /** Makes a trainer (acquires a WebGPU device for device 'gpu'; runs the matmul autotune once). */
+  /** Makes a trainer (acquires a WebGPU device for device 'gpu'; picks its matmul kernels without timing
+   *  unless asked to: see TrainerOptions.matmul). */
   createTrainer,
   /** A model and where it trains: fit, evaluate, predict, save, exportOnnx, checkStep, gradcheck, destroy. */
   Trainer,
@@ -26,6 +27,7 @@ export type {
   FitCheckpoint,
   FitOptions,
   ManualSteps,
+  MatmulChoice,
   Prediction,
   SweepFitOptions,
   SweepProgress,
@@ -36,8 +38,9 @@ export type {
 export type { PredictInput } from './lib/predict.ts';
 
 export {
-  /** Finds the WebGPU adapter createTrainer would use: its name, buffer limits and matmul tune (run once
-   *  per adapter, kept in a tuneStore), so a page can show them before training. */
+  /** Finds the WebGPU adapter createTrainer would use: its name, buffer limits and matmul family (timed
+   *  only where that could change the default, once per adapter, kept in a tuneStore), so a page can
+   *  show them before training. */
   probeAdapter,
   /** A GPUDevice's buffer limits, as checkFits takes them. */
   adapterLimits,

@@ -11,28 +11,21 @@ export class AppGpu {
   private limits: AdapterLimits | undefined;
   private error = 'WebGPU not initialised yet';
   private ready: Promise<void> | undefined;
-  /** Settles when the page's first autotune is over (measured or read from IndexedDB). */
-  private tuned: Promise<void> = Promise.resolve();
 
-  /** The app's tune cache for the trainers: a trainer's tune waits for the one started at start, so the
-   *  adapter is timed once and every later trainer reads the answer. */
-  readonly tunes: TuneStore = {
-    load: async (adapter) => {
-      await this.tuned;
-      return tuneStore.load(adapter);
-    },
-    save: (adapter, entry) => tuneStore.save(adapter, entry),
-  };
+  /** The app's tune cache (IndexedDB, shared by the page's tabs and Workers). A trainer reads it and
+   *  never waits for the probe's tune: without an answer it starts on the adapter's default family. */
+  readonly tunes: TuneStore = tuneStore;
 
-  /** Finds the adapter and tells the page its name and limits; then, in the background, runs (or reads
-   *  from IndexedDB) the matmul autotune the trainers will use, so the page can show it before the first
-   *  run. A missing adapter is posted as an 'adapter' error; CPU runs still work. */
+  /** Finds the adapter and tells the page its name and limits; then, in the background, the matmul
+   *  family trainers will use (read from IndexedDB, the adapter's default, or timed where that could
+   *  change it), so the page can show it. A missing adapter is posted as an 'adapter' error; CPU runs
+   *  still work. */
   probe(): Promise<void> {
     this.ready = probeAdapter({ tuneStore }).then(
       (p) => {
         this.limits = p.limits;
         post({ type: 'adapter', name: p.name, limits: p.limits });
-        this.tuned = p.tune.then((t) => post({ type: 'tune', family: t.family, line: t.line }));
+        void p.tune.then((t) => post({ type: 'tune', family: t.family, line: t.line }));
       },
       (e: unknown) => {
         this.error = message(e);

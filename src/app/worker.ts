@@ -195,6 +195,15 @@ function fitEvents(trainer: Trainer, view: View, start: Start) {
   return { emit, checkpoint: (params: Params) => (lastParams = params), settled: () => busy };
 }
 
+/** `events` that also clear the 'compiling kernels' status once the plan is built (its 'start' event). */
+function stagesOf<E extends { emit: (e: TrainEvent) => void }>(events: E): E {
+  const emit = (e: TrainEvent) => {
+    if (e.type === 'start' && !model?.trainer.paused && !running?.stop.signal.aborted) setState('training');
+    events.emit(e);
+  };
+  return { ...events, emit };
+}
+
 /** Stores every checkpoint in IndexedDB, so a reload can continue the run; a failed write is told and
  *  the run goes on (the trainer keeps its checkpoint in memory). */
 function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number) {
@@ -232,14 +241,16 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
   setState('loading', saved ? `resuming ${s.data} at step ${saved.step}` : `preparing ${s.data}`);
   try {
     const st = await setup(s, files.data);
+    // What the wait is for, stage by stage: the device, then the plan's pipelines (seconds on SwiftShader).
+    if (s.device === 'gpu') setState('loading', 'acquiring the GPU device…');
     const { trainer, view, start } = await makeCurrent(s, st, async () => {
       const start = startOf(s, st, saved);
       if (!saved) await forgetSavedRun(); // a new run replaces the one a reload could continue
       return start;
     });
-    setState('training');
+    setState('training', s.device === 'gpu' ? 'compiling kernels and uploading the data…' : undefined);
     const stepsPerEpoch = Math.ceil(st.data.train.n / st.maxBatch);
-    const events = fitEvents(trainer, view, start);
+    const events = stagesOf(fitEvents(trainer, view, start));
     const save = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs);
     const summary = await trainer.fit(st.train, {
       epochs: s.epochs,

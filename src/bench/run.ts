@@ -337,7 +337,7 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
     `adapter: ${ctx.adapterName}; features: ${ctx.features.join(', ') || 'none'}; timestamp-query ${ctx.features.includes('timestamp-query') ? 'used' : 'not available: kernels timed by wall clock'}`,
   );
   const tuned = await autotuneMatmul(ctx);
-  log(describeTune(tuned));
+  log(describeTune(tuned, ctx.adapterName));
   const family = req.family ?? tuned.family;
   if (req.family) log(`matmul ${family} for our steps and kernels (--family; the autotune chose ${tuned.family})`);
   const steps: StepResult[] = [];

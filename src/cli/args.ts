@@ -15,6 +15,7 @@ import {
   type InputNormalization,
   type Loss,
   type LrDecay,
+  type MatmulChoice,
   type MatmulFamily,
   type OptimizerKind,
   type SweepSpec,
@@ -75,8 +76,9 @@ export interface TrainOptions {
   earlyStopping: number | undefined;
   /** Training steps per WebGPU submit; undefined: the plan's default for the adapter. */
   stepsPerSubmit: number | undefined;
-  /** Matmul kernel family on the GPU; 'auto': autotuned per adapter (cached). */
-  matmul: MatmulFamily | 'auto';
+  /** Matmul kernel family on the GPU; 'auto': the cached tune or the adapter's default, nothing timed
+   *  first; 'tune': timed before training unless cached. */
+  matmul: MatmulChoice;
   /** CSV columns: the label(s) by name or 0-based index (undefined: the last column), columns left out,
    *  the delimiter (undefined: sniffed), the task, and standardised regression targets. */
   label: string[] | undefined;
@@ -146,8 +148,10 @@ Training
   --eval-every N        report progress every N steps                       (default 50)
   --steps-per-submit K  training steps per WebGPU command buffer submit; results are
                         identical for every K                   (default: 1, per adapter)
-  --matmul KIND         tiled | tiled8 | blocked | auto: GPU matmul kernels; auto times each once per
-                        adapter and caches the answer in node_modules/.cache (default auto)
+  --matmul KIND         tiled | tiled8 | blocked | auto | tune: GPU matmul kernels; auto: the cached
+                        tune, else the adapter's default with nothing timed first (off SwiftShader
+                        the tune then runs during training, for later runs); tune: time each
+                        family before training; answers cached in node_modules/.cache (default auto)
   --gpu-data-budget B   GPU memory for the data, bytes (suffix K, M or G: 64M = 64 MiB); data
                         that does not fit is streamed in shards, results bit-identical (default 512M)
   --checkpoint FILE     save weights, position and RNG state there (atomically) every
@@ -235,7 +239,9 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
 };
 
 // The matmul families spelled out: the library has no list of them.
-const MATMUL_CHOICES = ['tiled', 'tiled8', 'blocked', 'auto'] as const satisfies readonly (MatmulFamily | 'auto')[];
+const MATMUL_CHOICES = ['tiled', 'tiled8', 'blocked', 'auto', 'tune'] as const satisfies readonly (
+  MatmulFamily | 'auto' | 'tune'
+)[];
 
 type Setter = (o: TrainOptions, value: string, flag: string) => void;
 

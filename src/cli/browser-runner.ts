@@ -8,7 +8,7 @@ import {
   paramsToSafetensors,
   type AutotuneResult,
   type LoopPosition,
-  type MatmulFamily,
+  type MatmulChoice as MatmulOption,
   type Params,
   type SweepProgress,
   type TrainEvent,
@@ -41,7 +41,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** The matmul family for the run (--matmul), and where an autotune's result goes. */
 export interface MatmulChoice {
-  readonly family: MatmulFamily | 'auto';
+  readonly family: MatmulOption;
   readonly onTune: (r: AutotuneResult, line: string) => void;
   /** A sweep's progress after every epoch of every group. */
   readonly onSweepProgress?: (p: SweepProgress) => void;

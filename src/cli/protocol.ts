@@ -4,7 +4,7 @@ import type {
   ClassificationMetrics,
   FitOptions,
   LoopPosition,
-  MatmulFamily,
+  MatmulChoice,
   ModelInfo,
   ModelSpec,
   OptimizerKind,
@@ -35,8 +35,8 @@ export interface JobMeta {
   /** fit's options without data, callbacks or resume. */
   readonly fit: Omit<FitOptions, 'test' | 'dev' | 'onEvent' | 'signal' | 'onCheckpoint' | 'resume'>;
   readonly rows: PlanRows;
-  /** --matmul: a family, or 'auto' (autotuned, cached through the __tune* hooks). */
-  readonly matmul: MatmulFamily | 'auto';
+  /** --matmul: a family, 'auto' or 'tune' (TrainerOptions.matmul; tunes cached through the __tune* hooks). */
+  readonly matmul: MatmulChoice;
   /** Training steps per submit (absent: the plan's default for the adapter). */
   readonly stepsPerSubmit?: number;
   /** --gpu-data-budget: GPU memory for data, bytes (absent: the library's default). */

@@ -114,7 +114,8 @@ async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void
     );
   }
   const { runInBrowser } = await import('./browser-runner.ts'); // loads Vite and Playwright only when needed
-  if (opts.matmul !== 'auto' && !opts.json) console.log(`matmul ${opts.matmul} (--matmul; no autotune)`);
+  if (opts.matmul !== 'auto' && opts.matmul !== 'tune' && !opts.json)
+    console.log(`matmul ${opts.matmul} (--matmul; no autotune)`);
   return runInBrowser(job, emit, onCheckpoint ? { write: onCheckpoint } : undefined, {
     family: opts.matmul,
     onTune: (r, line) =>

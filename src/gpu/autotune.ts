@@ -4,7 +4,9 @@
 // trusting preferredMatmul's name match. The answer is kept in memory per page and, through a
 // TuneStore, across runs: keyed by the adapter and a hash of the matmul shaders, so a kernel change
 // re-tunes. A few seconds on SwiftShader, nearly all pipeline compilation (about 1 s per pipeline there,
-// three per family), milliseconds of timing on a GPU.
+// three per family), milliseconds of timing on a GPU. Nothing waits for it: a trainer takes a known
+// answer (knownTune) or the adapter's default (defaultTune), and the tune runs after training has
+// started or on request (src/lib/engine.ts says when).
 import { BufferArena } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch } from './dispatch.ts';
@@ -14,7 +16,9 @@ import {
   actConstants,
   backwardMatmul,
   forwardMatmul,
+  matmulDefaultMeasured,
   matmulWorkgroups,
+  preferredMatmul,
   type MatmulFamily,
 } from './kernels.ts';
 import { PassTimer } from './pass-timer.ts';
@@ -24,8 +28,9 @@ export interface AutotuneResult {
   /** Milliseconds of each family's three products (forward, dW, dA) of SHAPE: timestamp-query when
    *  available, else wall time; the best of a few repeats after a warm-up. */
   readonly ms: Readonly<Record<MatmulFamily, number>>;
-  /** 'cached': read from the store (or this page's memory), nothing timed. */
-  readonly source: 'measured' | 'cached';
+  /** 'cached': read from the store (or this page's memory), nothing timed; 'default': the adapter's
+   *  default family (preferredMatmul), nothing timed and every time NaN. */
+  readonly source: 'measured' | 'cached' | 'default';
   /** Seconds the tune took here, pipeline compilation included. */
   readonly seconds: number;
 }
@@ -117,7 +122,9 @@ function warn(what: string, e: unknown, then: string): undefined {
   return undefined;
 }
 
+/** This page's tunes by key, in flight or settled; `settled` holds the finished ones. */
 const memory = new Map<string, Promise<AutotuneResult>>();
+const settled = new Map<string, AutotuneResult>();
 
 /** The matmul family for this context's adapter, tuned once per page and key (a replaced device
  *  of the same adapter asks again for free). */
@@ -127,13 +134,39 @@ export function autotuneMatmul(ctx: GpuContext, store?: TuneStore): Promise<Auto
   if (known) return known.then((r) => ({ ...r, source: 'cached', seconds: 0 }));
   const p = tuneWith(key, ctx.adapterName, store, () => measure(ctx));
   memory.set(key, p);
-  p.catch(() => memory.delete(key)); // a failed tune may be retried
+  p.then(
+    (r) => void settled.set(key, r),
+    () => memory.delete(key), // a failed tune may be retried
+  );
   return p;
+}
+
+/** The adapter's tune when one is known without timing anything: this page's finished one, else the
+ *  store's valid entry; undefined otherwise (a tune still running in this page is not waited for). */
+export async function knownTune(adapter: string, store: TuneStore | undefined): Promise<AutotuneResult | undefined> {
+  const key = tuneKey(adapter);
+  const mine = settled.get(key);
+  if (mine) return { ...mine, source: 'cached', seconds: 0 };
+  if (!store) return undefined;
+  const entry = validEntry(
+    await store.load(adapter).catch((e: unknown) => warn('reading', e, 'using the default')),
+    key,
+  );
+  return entry && { family: entry.family, ms: entry.ms, source: 'cached', seconds: 0 };
+}
+
+/** The adapter's default family (preferredMatmul) as a tune result: nothing timed, every time NaN. */
+export function defaultTune(adapter: string): AutotuneResult {
+  const ms = Object.fromEntries(FAMILIES.map((f) => [f, NaN])) as Record<MatmulFamily, number>;
+  return { family: preferredMatmul(adapter), ms, source: 'default', seconds: 0 };
 }
 
 /** Milliseconds of each family's forward, dW and dA products of TUNE_SHAPE, as the plan issues them. */
 async function measure(ctx: GpuContext): Promise<Record<MatmulFamily, number>> {
   const { rows, nIn, nOut } = TUNE_SHAPE;
+  // Timings of a lost (or destroyed) device are no answer: the tune then fails and stores nothing.
+  let lost = false;
+  void ctx.device.lost.then(() => (lost = true));
   const arena = new BufferArena(ctx.device, 'autotune');
   try {
     // Values in [-1, 1) with both signs, so ReLU and g' take both branches.
@@ -186,6 +219,7 @@ async function measure(ctx: GpuContext): Promise<Record<MatmulFamily, number>> {
       const ms = Object.fromEntries(FAMILIES.map((f) => [f, Infinity])) as Record<MatmulFamily, number>;
       // Families interleaved, so a burst of load elsewhere hits both alike.
       for (let r = 0; r < REPEATS; r++) for (const s of steps) ms[s.family] = Math.min(ms[s.family], await s.once());
+      if (lost) throw new Error(`the device (${ctx.adapterName}) was lost during the tune`);
       return ms;
     } finally {
       timer.destroy();
@@ -196,7 +230,11 @@ async function measure(ctx: GpuContext): Promise<Record<MatmulFamily, number>> {
 }
 
 /** One line for logs: the choice, each family's time and where it came from. */
-export function describeTune(r: AutotuneResult): string {
+export function describeTune(r: AutotuneResult, adapter: string): string {
+  if (r.source === 'default')
+    return matmulDefaultMeasured(adapter)
+      ? `matmul ${r.family} (the default for ${adapter}, where the autotune's answer is known: nothing timed)`
+      : `matmul ${r.family} (the default for ${adapter}, nothing timed; the autotune runs once training has started, for later trainers)`;
   const { rows, nIn, nOut } = TUNE_SHAPE;
   const times = FAMILIES.map((f) => `${f} ${r.ms[f].toFixed(2)} ms`).join(', ');
   return `matmul ${r.family} (autotune: ${times} for forward + dW + dA of ${rows} rows ${nIn}→${nOut}; ${r.source === 'cached' ? 'cached' : `measured in ${r.seconds.toFixed(1)} s`})`;

@@ -376,11 +376,18 @@ export const MATMUL_FAMILIES = {
   tiled8: { plain: 'matmulTiled8', biasAct: 'matmulTiled8BiasAct', actGrad: 'matmulTiled8ActGrad' },
 } as const satisfies Record<MatmulFamily, Record<string, KernelId>>;
 
-/** Matmul family for an adapter. Measured here (see README): on SwiftShader, a CPU emulation of
- *  Vulkan, workgroup barriers cost more than the staging saves and the blocked kernel is several times
- *  faster; GPUs with real shared memory get the tiled kernel. */
+/** Matmul family for an adapter, chosen without timing: a plan's default until a tune says otherwise.
+ *  On CPU emulations of Vulkan workgroup barriers cost more than the staging saves, so they get the
+ *  blocked kernels; GPUs with real shared memory get the tiled ones (not yet measured on one). */
 export function preferredMatmul(adapterName: string): MatmulFamily {
   return /swiftshader|llvmpipe|lavapipe/i.test(adapterName) ? 'blocked' : 'tiled';
+}
+
+/** Whether preferredMatmul is the autotune's measured answer for this adapter, so timing could not
+ *  change it: SwiftShader, where every tune so far picked blocked by 2-3× (README: blocked 17 ms,
+ *  tiled8 37-41 ms, tiled 52 ms). Elsewhere the default is a guess the autotune may overturn. */
+export function matmulDefaultMeasured(adapterName: string): boolean {
+  return /swiftshader/i.test(adapterName);
 }
 /** The vec4 kernels have one orientation each (no TRANS_* overrides) and need these dimensions
  *  divisible by 4 (their vec4 operands are contiguous along them). */

@@ -1,14 +1,23 @@
 // The WebGPU adapter as a front end shows it before any training: its name, the buffer limits a model
-// must fit, and the matmul family the autotune picks for it. A page asks once at start; the trainers
-// it makes later find the tune in this page's memory (or the store) and time nothing.
-import { autotuneMatmul, describeTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
+// must fit, and the matmul family its trainers will use. A page asks once at start; the tune is timed
+// only where it could change the default, and its answer reaches later trainers through this page's
+// memory or the store.
+import {
+  autotuneMatmul,
+  defaultTune,
+  describeTune,
+  knownTune,
+  type AutotuneResult,
+  type TuneStore,
+} from '../gpu/autotune.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
-import { preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
+import { matmulDefaultMeasured, preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
 import { TrainerError, messageOf } from '../errors.ts';
 import type { AdapterLimits } from './budget.ts';
 
-/** What probeAdapter finds. `tune` settles when the autotune is over (measured or read from the store)
- *  and never rejects: a failed tune gives the adapter's default family, with the reason in its line. */
+/** What probeAdapter finds. `tune` settles with the family trainers will use and never rejects: a
+ *  known tune, the adapter's default where timing could not change it, else the autotune's answer (a
+ *  failed one gives the default, with the reason in its line). */
 export interface AdapterProbe {
   readonly name: string;
   readonly limits: AdapterLimits;
@@ -31,20 +40,35 @@ export async function tuneOrDefault(
 ): Promise<{ result: AutotuneResult; line: string; failed: boolean }> {
   try {
     const result = await autotuneMatmul(ctx, store);
-    return { result, line: describeTune(result), failed: false };
+    return { result, line: describeTune(result, ctx.adapterName), failed: false };
   } catch (e) {
     const family = preferredMatmul(ctx.adapterName);
     return {
-      result: { family, ms: { tiled: NaN, blocked: NaN, tiled8: NaN }, source: 'measured', seconds: 0 },
+      result: { ...defaultTune(ctx.adapterName), source: 'measured' },
       line: `matmul ${family} (autotune failed: ${messageOf(e)})`,
       failed: true,
     };
   }
 }
 
-/** Requests a WebGPU device as createTrainer does, reads its adapter's name and limits, and starts the
- *  matmul autotune (kept in `tuneStore` and in this page's memory); the device is released once the tune
- *  settles. Throws TrainerError 'no-webgpu' when WebGPU or an adapter is missing. */
+/** The family trainers on this adapter will use, timing only where that could change it: a known tune
+ *  (this page's or the store's), else the default on an adapter whose answer is known, else the tune. */
+async function probeTune(
+  ctx: GpuContext,
+  store: TuneStore | undefined,
+): Promise<{ family: MatmulFamily; line: string }> {
+  const adapter = ctx.adapterName;
+  const known = await knownTune(adapter, store);
+  const result = known ?? (matmulDefaultMeasured(adapter) ? defaultTune(adapter) : undefined);
+  if (result) return { family: result.family, line: describeTune(result, adapter) };
+  const { result: tuned, line } = await tuneOrDefault(ctx, store);
+  return { family: tuned.family, line };
+}
+
+/** Requests a WebGPU device as createTrainer does, reads its adapter's name and limits, and starts
+ *  finding the matmul family (probeTune: timed only where that could change it, then kept in
+ *  `tuneStore` and in this page's memory); the device is released once that settles. Throws
+ *  TrainerError 'no-webgpu' when WebGPU or an adapter is missing. */
 export async function probeAdapter(o: { readonly tuneStore?: TuneStore } = {}): Promise<AdapterProbe> {
   let ctx: GpuContext;
   try {
@@ -52,8 +76,6 @@ export async function probeAdapter(o: { readonly tuneStore?: TuneStore } = {}): 
   } catch (e) {
     throw new TrainerError('no-webgpu', messageOf(e), { cause: e });
   }
-  const tune = tuneOrDefault(ctx, o.tuneStore)
-    .then(({ result, line }) => ({ family: result.family, line }))
-    .finally(() => ctx.device.destroy());
+  const tune = probeTune(ctx, o.tuneStore).finally(() => ctx.device.destroy());
   return { name: ctx.adapterName, limits: adapterLimits(ctx.device), tune };
 }

@@ -1,20 +1,27 @@
 // Where a trainer's work runs: the WebGPU device (acquired and owned, or the caller's, borrowed) or
-// the float64 CPU reference; the matmul autotune, once per device; the backends built on it, with
+// the float64 CPU reference; the matmul family, once per engine; the backends built on it, with
 // their fit checked first and their errors carrying a code; and a new device after a lost one.
-import { autotuneMatmul, describeTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
+//
+// The family never waits for timing unless asked to ('tune'): 'auto' takes a known tune (this page's
+// or the store's), else the adapter's default (preferredMatmul). Where that default is only a guess
+// (not SwiftShader, whose answer is known) the autotune runs once training has started
+// (tuneInBackground) and stores its answer for later trainers; this engine's plans keep their family,
+// so a trainer's runs are bit-identical whenever the tune ends.
+import { defaultTune, describeTune, knownTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
 import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
-import { preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
+import { matmulDefaultMeasured, type MatmulFamily } from '../gpu/kernels.ts';
 import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
 import type { ModelSpec } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
 import type { BackendInit, TrainBackend, TrainConfig } from '../train/backend.ts';
 import { TrainerError, messageOf } from '../errors.ts';
+import { tuneOrDefault } from './adapter.ts';
 import { checkFits } from './budget.ts';
-import type { DeviceChoice } from './options.ts';
+import type { DeviceChoice, MatmulChoice } from './options.ts';
 
 /** The options an engine reads (createTrainer's). */
 export interface EngineOptions {
-  readonly matmul?: MatmulFamily | 'auto';
+  readonly matmul?: MatmulChoice;
   readonly tuneStore?: TuneStore;
   readonly onTune?: (result: AutotuneResult, line: string) => void;
   readonly stepsPerSubmit?: number;
@@ -59,7 +66,12 @@ export function destroyedDuring(e: unknown): TrainerError {
 }
 
 export class Engine {
-  private readonly tunes = new WeakMap<GPUDevice, Promise<PlanOptions>>();
+  /** The plans' options, settled once: a device replaced after a loss keeps the family. */
+  private plan: Promise<PlanOptions> | undefined;
+  /** An 'auto' engine on a guessed default, until tuneInBackground starts the tune. */
+  private tuneLater = false;
+  /** The tune tuneInBackground started (never rejects). */
+  private background: Promise<void> = Promise.resolve();
   /** Set by destroy() before the device goes: the loss that follows is the owner's doing, not one to
    *  recover from. */
   private closed = false;
@@ -112,37 +124,57 @@ export class Engine {
     checkFits(spec, config, this.device, this.limits, this.adapter);
   }
 
-  /** Matmul family, steps per submit and data budget of every plan on the device (the autotune runs
-   *  once per device; a failed one leaves the adapter's default family and never stops training). */
+  /** Matmul family, steps per submit and data budget of every plan of this engine (resolved once:
+   *  see the header for when the family is timed). */
   planOptions(ctx: GpuContext): Promise<PlanOptions> {
-    let p = this.tunes.get(ctx.device);
-    if (p) return p;
     const o = this.options;
     const steps = {
       ...(o.stepsPerSubmit !== undefined ? { stepsPerSubmit: o.stepsPerSubmit } : {}),
       ...(o.gpuDataBudget !== undefined ? { dataBudgetBytes: o.gpuDataBudget } : {}),
     };
-    const family = o.matmul ?? 'auto';
-    const fallback = (e: unknown): PlanOptions => {
-      const matmul = preferredMatmul(ctx.adapterName);
-      const result: AutotuneResult = {
-        family: matmul,
-        ms: { tiled: NaN, blocked: NaN, tiled8: NaN },
-        source: 'measured',
-        seconds: 0,
-      };
-      o.onTune?.(result, `matmul ${matmul} (autotune failed: ${messageOf(e)})`);
-      return steps;
+    this.plan ??= this.matmulFor(ctx).then((matmul) => ({ ...steps, matmul }));
+    return this.plan;
+  }
+
+  /** The family for `matmul`: a named one as is; 'tune' timed now (or known), a failed tune giving the
+   *  default; 'auto' known or the default, leaving the tune for later where the default is a guess. */
+  private async matmulFor(ctx: GpuContext): Promise<MatmulFamily> {
+    const { matmul = 'auto', tuneStore, onTune } = this.options;
+    if (matmul !== 'auto' && matmul !== 'tune') return matmul;
+    if (matmul === 'tune') {
+      const { result, line } = await tuneOrDefault(ctx, tuneStore);
+      onTune?.(result, line);
+      return result.family;
+    }
+    const adapter = ctx.adapterName;
+    const known = await knownTune(adapter, tuneStore);
+    this.tuneLater = !known && !matmulDefaultMeasured(adapter);
+    const result = known ?? defaultTune(adapter);
+    onTune?.(result, describeTune(result, adapter));
+    return result.family;
+  }
+
+  /** Starts the autotune an 'auto' engine left for later, once (the fit calls it after its first
+   *  steps): its answer goes to the store and this page's memory for later trainers, and to onTune. */
+  tuneInBackground(): void {
+    const ctx = this.ctx; // the device now: a lost one may have been replaced since the family was set
+    const later = this.tuneLater;
+    this.tuneLater = false;
+    if (!later || !ctx || this.closed) return;
+    const { tuneStore, onTune } = this.options;
+    // A tune cut short by destroy() timed a dead device: its answer must not reach the store.
+    const store: TuneStore | undefined = tuneStore && {
+      load: (adapter) => tuneStore.load(adapter),
+      save: (adapter, entry) => (this.closed ? Promise.resolve() : tuneStore.save(adapter, entry)),
     };
-    p =
-      family !== 'auto'
-        ? Promise.resolve({ ...steps, matmul: family })
-        : autotuneMatmul(ctx, o.tuneStore).then((r) => {
-            o.onTune?.(r, describeTune(r));
-            return { ...steps, matmul: r.family };
-          }, fallback);
-    this.tunes.set(ctx.device, p);
-    return p;
+    this.background = tuneOrDefault(ctx, store).then(({ result, line }) => {
+      if (!this.closed) onTune?.(result, `${line}, for later trainers`);
+    });
+  }
+
+  /** Settles when the tune tuneInBackground started is over (at once when none); never rejects. */
+  backgroundTune(): Promise<void> {
+    return this.background;
   }
 
   /** A backend for these splits: checked against the device's limits first (TrainerError

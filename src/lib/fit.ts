@@ -52,6 +52,15 @@ function memoryEvent(plan: TrainingPlan, trainRows: number): TrainEvent {
 
 /** Trains on `train` (raw rows) with options already checked (checkFitOptions). */
 export async function runFit(host: FitHost, train: LabeledData, o: FitOptions, control: LoopControl): Promise<Summary> {
+  try {
+    return await fitOn(host, train, o, control);
+  } finally {
+    // A background tune ends with the fit, so a page or Worker closed after it has stored the answer.
+    await host.engine.backgroundTune();
+  }
+}
+
+async function fitOn(host: FitHost, train: LabeledData, o: FitOptions, control: LoopControl): Promise<Summary> {
   const { data } = host;
   data.fitScalings(train, 'fit: train');
   const tr = data.split(train, 'fit: train');
@@ -64,7 +73,11 @@ export async function runFit(host: FitHost, train: LabeledData, o: FitOptions, c
   const sources = new Map<LabeledData, Split>([[train, 'train']]);
   if (o.test) sources.set(o.test, 'test');
   if (o.dev) sources.set(o.dev, 'dev');
-  const emit = (e: TrainEvent) => o.onEvent?.(e);
+  const emit = (e: TrainEvent) => {
+    // Training has started: the time for a matmul tune left for later (none ran before the first step).
+    if (e.type === 'progress') host.engine.tuneInBackground();
+    o.onEvent?.(e);
+  };
   const loop = {
     epochs: o.epochs,
     batchSize: o.batchSize,

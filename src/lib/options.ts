@@ -51,11 +51,15 @@ export interface TrainerOptions extends SpecOptions {
   readonly info?: ModelInfo;
   /** Default 'gpu'. */
   readonly device?: DeviceChoice;
-  /** GPU matmul kernels: a family, or 'auto' (default): timed once per adapter, cached in tuneStore. */
-  readonly matmul?: MatmulFamily | 'auto';
+  /** GPU matmul kernels: a family; 'auto' (default): the adapter's stored tune, else its default family
+   *  with nothing timed before training (on adapters other than SwiftShader, whose answer is known, the
+   *  autotune then runs once the first fit has started, and later trainers use its answer); 'tune': the
+   *  autotune now, before the first plan, unless a stored answer exists. */
+  readonly matmul?: MatmulChoice;
   /** Where autotune results are kept between runs (default: this page's memory only). */
   readonly tuneStore?: TuneStore;
-  /** Called with the autotune's result and its log line. */
+  /** Called with the family the trainer's plans use (measured, cached or the default) and its log line;
+   *  again when a background tune ends, with the answer later trainers will use. */
   readonly onTune?: (result: AutotuneResult, line: string) => void;
   /** Training steps per WebGPU submit (results are identical for every value). */
   readonly stepsPerSubmit?: number;
@@ -63,6 +67,9 @@ export interface TrainerOptions extends SpecOptions {
    *  the device's buffer limits, are streamed to the GPU in shards, with bit-identical results. */
   readonly gpuDataBudget?: number;
 }
+
+/** How a trainer picks its GPU matmul kernels (TrainerOptions.matmul). */
+export type MatmulChoice = MatmulFamily | 'auto' | 'tune';
 
 /** Options of one fit. */
 export interface FitOptions {

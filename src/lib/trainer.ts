@@ -47,6 +47,7 @@ export type {
   Evaluation,
   FitOptions,
   ManualSteps,
+  MatmulChoice,
   Prediction,
   SweepFitOptions,
   SweepProgress,
@@ -102,7 +103,7 @@ export class Trainer {
     const data = new ModelData(spec, regression, info, o.normalize, o.normalizeTarget === true);
     const t = new Trainer(spec, config, o, engine, data, params);
     const ctx = engine.context;
-    if (ctx) await engine.planOptions(ctx); // the autotune, once per device, before the first fit
+    if (ctx) await engine.planOptions(ctx); // the matmul family: nothing timed unless matmul is 'tune'
     return t;
   }
 
@@ -516,8 +517,8 @@ export class Trainer {
   }
 }
 
-/** Makes a trainer: resolves the architecture, acquires the device (device 'gpu') and runs the matmul
- *  autotune once for it. Throws TrainerError 'no-webgpu' when WebGPU is missing, 'bad-input' for an
+/** Makes a trainer: resolves the architecture, acquires the device (device 'gpu') and picks its matmul
+ *  family, timing nothing unless `matmul` is 'tune' (TrainerOptions.matmul). Throws TrainerError 'no-webgpu' when WebGPU is missing, 'bad-input' for an
  *  invalid architecture or optimizer setting. */
 export function createTrainer(options: TrainerOptions): Promise<Trainer> {
   return Trainer.create(options);

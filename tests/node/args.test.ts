@@ -308,7 +308,7 @@ describe('parseTrainArgs', () => {
     [['--early-stopping', '0', '--dev-split', '0.1'], "--early-stopping: expected an integer >= 1, got '0'"],
     [['--steps-per-submit', '0'], "--steps-per-submit: expected an integer in [1, 1024], got '0'"],
     [['--steps-per-submit', '2000'], "--steps-per-submit: expected an integer in [1, 1024], got '2000'"],
-    [['--matmul', 'naive'], "--matmul: expected one of tiled, tiled8, blocked, auto, got 'naive'"],
+    [['--matmul', 'naive'], "--matmul: expected one of tiled, tiled8, blocked, auto, tune, got 'naive'"],
     [
       ['--data', 'd.csv', '--task', 'ranking'],
       "--task: expected one of auto, classification, regression, got 'ranking'",

@@ -4,8 +4,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MATMUL_SOURCES, tuneKey, tuneWith, type TuneEntry, type TuneStore } from '../../src/gpu/autotune.ts';
-import type { MatmulFamily } from '../../src/gpu/kernels.ts';
+import {
+  MATMUL_SOURCES,
+  defaultTune,
+  describeTune,
+  knownTune,
+  tuneKey,
+  tuneWith,
+  type TuneEntry,
+  type TuneStore,
+} from '../../src/gpu/autotune.ts';
+import { matmulDefaultMeasured, preferredMatmul, type MatmulFamily } from '../../src/gpu/kernels.ts';
 import { loadTuneEntry, saveTuneEntry } from '../../src/cli/tune-cache.ts';
 
 const ADAPTER = 'test vendor test device';
@@ -144,4 +153,34 @@ describe('CLI tune cache file', () => {
       expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ version: 1, adapters: { [ADAPTER]: entry } });
     });
   }
+});
+
+describe('a family without timing', () => {
+  // Test that knownTune answers from a valid stored entry, and otherwise (nothing stored, a stale or
+  // corrupt entry, a store that fails) says it knows nothing: it never measures and never writes.
+  it('knownTune reads the store and nothing else', async () => {
+    const hit = memoryStore({ key: KEY, family: 'tiled8', ms: { tiled: 5, blocked: 9, tiled8: 3 } });
+    expect(await knownTune(ADAPTER, hit.store)).toMatchObject({ family: 'tiled8', source: 'cached' });
+    for (const stored of [undefined, { key: 'stale', family: 'tiled', ms: TIMES }, 'corrupt']) {
+      const { store, calls } = memoryStore(stored);
+      expect(await knownTune(ADAPTER, store)).toBeUndefined();
+      expect(calls).toEqual({ load: 1, save: 0 });
+    }
+    expect(await knownTune(ADAPTER, memoryStore(undefined, 'load').store)).toBeUndefined();
+    expect(await knownTune(ADAPTER, undefined)).toBeUndefined();
+  });
+
+  // Test that the default is blocked on SwiftShader, where it is the measured answer (nothing to time), and
+  // a guess elsewhere (tiled on a GPU) that the log line says is left to the tune.
+  it('defaultTune is the known answer on SwiftShader and a guess elsewhere', () => {
+    const swiftshader = 'google swiftshader';
+    expect(defaultTune(swiftshader)).toMatchObject({ family: 'blocked', source: 'default', seconds: 0 });
+    expect(Object.values(defaultTune(swiftshader).ms).every(Number.isNaN)).toBe(true);
+    expect(matmulDefaultMeasured(swiftshader)).toBe(true);
+    expect(describeTune(defaultTune(swiftshader), swiftshader)).toMatch(/^matmul blocked .*nothing timed\)$/);
+    const gpu = 'nvidia hopper';
+    expect(matmulDefaultMeasured(gpu)).toBe(false);
+    expect(defaultTune(gpu).family).toBe(preferredMatmul(gpu));
+    expect(describeTune(defaultTune(gpu), gpu)).toMatch(/autotune runs once training has started/);
+  });
 });

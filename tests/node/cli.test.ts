@@ -1,5 +1,5 @@
 // The train command as a user runs it: exit codes, messages for bad input, JSON events, saved weights.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -182,15 +182,16 @@ describe('train command: training', () => {
     expect(summary.testAccuracy as number).toBeGreaterThan(0.85);
   });
 
-  // Test that the GPU run's matmul autotune goes through the CLI's cache file: a corrupt file is
-  // measured and rewritten, the next run reads it (the same family and times, nothing measured).
-  it('--device gpu autotunes once per adapter and caches it in the file', () => {
+  // Test that the GPU run's matmul autotune goes through the CLI's cache file: --matmul tune on a corrupt
+  // file measures and rewrites it, the next (default 'auto') run reads it (the same family and times,
+  // nothing measured or written).
+  it('--matmul tune autotunes once per adapter and caches it in the file; auto reads it', () => {
     const cache = join(dir, 'tune', 'autotune.json');
     mkdirSync(join(dir, 'tune'));
     writeFileSync(cache, '{"adapters": {"google swiftshader": {"key": "x"');
     const args = ['--data', 'xor', '--samples', '64', '--hidden', '8', '--epochs', '1', '--json'];
-    const runs = [1, 2].map(() => {
-      const r = runTrain(args, 240_000, { WEBGPU_MLP_TUNE_CACHE: cache });
+    const runs = [['--matmul', 'tune'], []].map((matmul) => {
+      const r = runTrain([...args, ...matmul], 240_000, { WEBGPU_MLP_TUNE_CACHE: cache });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const tune = events(r.stdout).filter((e) => e.type === 'autotune');
@@ -208,5 +209,29 @@ describe('train command: training', () => {
     expect(entries.length).toBe(1);
     expect(entries[0]).toMatchObject({ family: first.tune.family, ms: first.tune.ms });
     expect(entries[0]!.key).toMatch(/\| matmul shaders [0-9a-f]{8} \|/);
+  });
+
+  // Test that a GPU run with no cached tune starts on the adapter's default family with nothing timed
+  // first: on SwiftShader (whose answer is known) nothing is timed or written at all; elsewhere the tune
+  // comes after training has started and is cached for the next run.
+  it('--device gpu with an empty cache trains on the default family, timing nothing first', () => {
+    const cache = join(dir, 'empty-tune', 'autotune.json');
+    const r = runTrain(['--data', 'xor', '--samples', '64', '--hidden', '8', '--epochs', '1', '--json'], 240_000, {
+      WEBGPU_MLP_TUNE_CACHE: cache,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const all = events(r.stdout);
+    const tune = all.filter((e) => e.type === 'autotune');
+    expect(tune[0]).toMatchObject({ source: 'default' });
+    expect(all.findIndex((e) => e.type === 'autotune')).toBeLessThan(all.findIndex((e) => e.type === 'start'));
+    if (tune.length === 1) {
+      expect(String(all.at(-1)!.adapter)).toMatch(/swiftshader/i);
+      expect(existsSync(cache)).toBe(false);
+    } else {
+      expect(tune[1]).toMatchObject({ source: 'measured' });
+      expect(all.indexOf(tune[1]!)).toBeGreaterThan(all.findIndex((e) => e.type === 'start'));
+      expect(existsSync(cache)).toBe(true);
+    }
   });
 });
