@@ -4,7 +4,8 @@ import { defineConfig } from 'vite';
 // other or a shared chunk: index.js (src/index.ts, the main entry: WGSL that kernels import with `?raw`
 // inlined as strings, so using it fetches no files; papaparse, MIT, its header kept, bundled in, so the
 // package has no dependencies) and, with `--mode node`, node.js (src/node.ts, Node's file readers; node:
-// modules stay imports). Declarations come from `tsc -p tsconfig.lib.json` (npm run build:lib).
+// modules stay imports). Declarations come from `tsc -p tsconfig.lib.json`, bundled into one file per entry
+// by scripts/bundle-dts.mjs (npm run build:lib).
 export default defineConfig(({ mode }) => {
   const node = mode === 'node';
   return {

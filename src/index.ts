@@ -66,7 +66,7 @@ export {
   /** Bytes in words: "1.50 KiB", "37.3 GiB". */
   formatBytes,
 } from './lib/budget.ts';
-export type { AdapterLimits } from './lib/budget.ts';
+export type { AdapterLimits, FitRun } from './lib/budget.ts';
 export type { PlanRows } from './gpu/plan.ts';
 
 export {
@@ -96,6 +96,7 @@ export {
   MAX_TRIALS,
 } from './lib/sweep.ts';
 export type {
+  ExpandOptions,
   Hyperparameters,
   RankedTrial,
   SearchKind,
@@ -103,6 +104,7 @@ export type {
   SweepParam,
   SweepShape,
   SweepSpec,
+  SweepValues,
   Trial,
   TrialResult,
   TrialStatus,
@@ -263,7 +265,15 @@ export type { NamedBlob, ReadProgress } from './data/web-files.ts';
 export type { Loaded } from './data/arrays.ts';
 export type { RegressionMetrics } from './train/metrics.ts';
 
-export type { Activation, InputNormalization, LayerParams, Loss, ModelSpec, Params } from './model.ts';
+export type {
+  Activation,
+  BatchNormTensors,
+  InputNormalization,
+  LayerParams,
+  Loss,
+  ModelSpec,
+  Params,
+} from './model.ts';
 export type { OptimizerKind } from './train/backend.ts';
 export type { MatmulFamily } from './gpu/kernels.ts';
 export type { AutotuneResult, TuneEntry, TuneStore } from './gpu/autotune.ts';

@@ -37,4 +37,6 @@ export {
   loadMnist,
 } from './data/mnist.ts';
 
-export type { Loaded } from './data/arrays.ts';
+// From the main entry, types only (node.js imports nothing of it): the published node.d.ts then takes every
+// type its functions use from index.d.ts instead of a copy of its own.
+export type { Loaded } from './index.ts';

@@ -3,7 +3,7 @@
 // allocation deep in the plan, a dispatch the device silently drops (or a JS RangeError from a giant
 // Float32Array of weights). The GPU check is the plan's own (gpu/limits.ts over gpu/plan-layout.ts).
 import { MATMUL_FAMILIES, preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
-import { checkBuffers, checkLimits, formatBytes, type DeviceLimits } from '../gpu/limits.ts';
+import { checkBuffers, checkLimits, formatBytes, type DeviceLimits as AdapterLimits } from '../gpu/limits.ts';
 import { describePlan, planMemory, type PlanLayout, type PlanRows } from '../gpu/plan-layout.ts';
 import { dataLayout } from '../gpu/shards.ts';
 import { paramCount, type ModelSpec } from '../model.ts';
@@ -12,9 +12,10 @@ import { TrainerError } from '../errors.ts';
 
 export { formatBytes };
 
-/** The adapter's limits (a GPUSupportedLimits has them all); fields left out are taken at WebGPU's
- *  defaults. */
-export type AdapterLimits = DeviceLimits;
+// The adapter's limits (a GPUSupportedLimits has them all); fields left out are taken at WebGPU's
+// defaults. The plan's own interface under its public name, not an alias of it, so the published
+// declarations name no type a user cannot import.
+export type { AdapterLimits };
 
 /** Most parameters the float64 CPU reference (and the float32 copies around it) is asked to hold. */
 export const CPU_MAX_PARAMS = 50_000_000;

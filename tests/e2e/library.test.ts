@@ -143,6 +143,19 @@ const WORKER_TS = `import { trainMoons } from './moons.ts';
 void trainMoons().then((outcome) => postMessage(outcome));
 `;
 
+// Types through the node entry: its functions' results are the main entry's types.
+const NODE_ENTRY_TS = `import { createTrainer, labeled, type Dataset, type Loaded as MainLoaded } from '${NAME}';
+import { loadNpz, readCsvFile, type Loaded } from '${NAME}/node';
+
+export async function trainFile(path: string): Promise<number> {
+  const dataset: Dataset = readCsvFile(path, { label: 'label' }).dataset;
+  const { data }: MainLoaded = loadNpz('digits.npz') satisfies Loaded;
+  const trainer = await createTrainer({ inputs: dataset.features, classes: dataset.classes, device: 'cpu' });
+  await trainer.fit(labeled(dataset), { epochs: 1, batchSize: 8, lr: 0.1 });
+  return (await trainer.evaluate(labeled('test' in data ? data.test : data))).loss;
+}
+`;
+
 interface Outcome {
   adapter?: string;
   seconds?: { create: number; fit: number; total: number };
@@ -165,11 +178,16 @@ function readmeExample(): string {
 describe('packed library', () => {
   it('Test that the tarball holds only the library build, installs with no dependencies, and imports and trains on the CPU in Node', async () => {
     const paths = packed.files.map((f) => f.path).sort();
-    expect(paths.filter((p) => !p.startsWith('dist/lib/'))).toEqual(['README.md', 'package.json']);
+    expect(paths.filter((p) => !p.startsWith('dist/lib/'))).toEqual([
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+      'package.json',
+    ]);
+    // One declaration file per entry (tests/node/package.test.ts checks what they hold).
+    expect(paths.filter((p) => p.endsWith('.d.ts'))).toEqual(['dist/lib/index.d.ts', 'dist/lib/node.d.ts']);
     expect(paths).toContain('dist/lib/index.js');
-    expect(paths).toContain('dist/lib/types/index.d.ts');
     expect(paths).toContain('dist/lib/node.js');
-    expect(paths).toContain('dist/lib/types/node.d.ts');
     const installed = join(project, 'node_modules', NAME);
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.dependencies ?? {}).toEqual({});
@@ -179,8 +197,10 @@ describe('packed library', () => {
     expect(js).not.toMatch(/\?raw/);
     expect(js).not.toMatch(/\bfetch\(|new URL\(|import\s*\(|^import /m);
     expect(js).toContain('@compute @workgroup_size');
-    // The declarations import .js siblings (tsc keeps the sources' .ts otherwise).
-    expect(readFileSync(join(installed, 'dist/lib/types/index.d.ts'), 'utf8')).not.toMatch(/from '\.[^']*\.ts'/);
+    // node.d.ts takes the types it shares from index.d.ts, as './index.js' (no '.ts' specifier).
+    expect(readFileSync(join(installed, 'dist/lib/node.d.ts'), 'utf8')).toMatch(
+      /^import \{[^}]+\} from "\.\/index\.js";$/m,
+    );
     // Importing it in Node touches no GPU global; device 'cpu' (the float64 reference) trains there. The
     // second entry reads a CSV file by path.
     writeFileSync(join(project, 'xor.csv'), 'a,b,label\n0,0,no\n0,1,yes\n1,0,yes\n1,1,no\n');
@@ -307,9 +327,10 @@ console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await 
       const lines = example.trimEnd().split('\n').length;
       expect(lines).toBeGreaterThanOrEqual(15);
       expect(lines).toBeLessThanOrEqual(25);
-      // Strict tsc over the example and the packed .d.ts files (skipLibCheck off); TypeScript 7's DOM
-      // lib carries the WebGPU types the declarations name.
+      // Strict tsc over the example, a use of the node entry and the packed .d.ts files (skipLibCheck
+      // off); TypeScript 7's DOM lib carries the WebGPU types the declarations name, with nothing added.
       writeFileSync(join(project, 'example.ts'), example);
+      writeFileSync(join(project, 'node-entry.ts'), NODE_ENTRY_TS);
       writeFileSync(
         join(project, 'tsconfig.json'),
         JSON.stringify(
@@ -324,7 +345,7 @@ console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await 
               noEmit: true,
               skipLibCheck: false,
             },
-            files: ['example.ts'],
+            files: ['example.ts', 'node-entry.ts'],
           },
           null,
           2,
