@@ -213,8 +213,11 @@ export type { OnnxOptions } from './io/onnx.ts';
 export {
   /** Seeded test/dev split of a data set, the same in every front end. */
   splitDataset,
-  /** A Dataset's rows as fit input ({ x, labels }). */
+  /** A Dataset's rows as fit input ({ x, labels } or { x, y }, with its names: the first fit keeps them
+   *  in the model's info). */
   labeled,
+  /** The feature, class, label and target names a data set (or rows) carries, only those it has. */
+  dataNames,
   /** A built-in 2-D set: spiral, moons, circles or xor, with the set's default noise. */
   toyDataset,
   /** Per-feature statistics ('standard' or 'minmax') of rows x [n][features]. */
@@ -226,7 +229,7 @@ export {
   /** MNIST from the `mnist` package's ten parsed digits/{d}.json files (fetched by a page). */
   mnistDataset,
 } from './lib/data.ts';
-export type { LabeledData } from './lib/data.ts';
+export type { DataNames, LabeledData } from './lib/data.ts';
 export {
   /** Regression targets per row of a data set (0: classification). */
   targetCount,

@@ -2,6 +2,7 @@
 import type {
   AutotuneResult,
   ClassificationMetrics,
+  DataNames,
   FitOptions,
   LoopPosition,
   MatmulFamily,
@@ -25,7 +26,12 @@ export interface JobMeta {
   readonly normalize: 'standard' | 'minmax' | 'none';
   /** Standardise regression targets (--normalize-target). */
   readonly normalizeTarget?: boolean;
-  /** What the model file records besides the weights (names, the run's settings). */
+  /** What the model learns (createTrainer's task). */
+  readonly task: 'classification' | 'regression';
+  /** The training rows' names (they cross to the page as JSON, beside the rows' bytes, and reach the
+   *  model's info the library's way: on the rows fit takes). */
+  readonly names: DataNames;
+  /** What the model file records besides the weights and names: the run's settings. */
   readonly info: ModelInfo;
   readonly optimizer: OptimizerKind;
   readonly beta1: number;

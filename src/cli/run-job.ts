@@ -59,6 +59,7 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
     seed: meta.seed,
     normalize: meta.normalize,
     ...(meta.normalizeTarget ? { normalizeTarget: true } : {}),
+    task: meta.task,
     info: meta.info,
     optimizer: meta.optimizer,
     beta1: meta.beta1,

@@ -149,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
     const emit = (e: TrainEvent) => (opts.json && e.type === 'summary' ? (held = e) : print(e));
     if (opts.data.kind === 'csv') {
       // What was read, once: the task and why, and the class numbering or the targets.
-      const { classNames, targetNames } = job.meta.info;
+      const { classNames, targetNames } = job.meta.names;
       if (opts.json)
         process.stdout.write(
           JSON.stringify({
@@ -186,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
       for (const line of formatClassification(
         summary.classification,
         job.meta.rows.test > 0 ? 'test' : 'train',
-        job.meta.info.classNames,
+        job.meta.names.classNames,
       ))
         console.log(line);
     if (opts.save && model) {
