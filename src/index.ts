@@ -52,6 +52,8 @@ export {
 } from './train/classification.ts';
 /** evaluate()'s `classification`: confusion matrix, per-class and macro precision, recall and F1. */
 export type { ClassificationMetrics, ClassMetrics } from './train/classification.ts';
+/** evaluate()'s regression figures: `targets` (each in its own units) and `pooled` (with its units). */
+export type { PooledMetrics, RegressionMetrics, TargetMetrics } from './train/metrics.ts';
 
 export {
   /** Throws TrainerError 'too-large' naming the first buffer of a model (and a run's rows) past an
@@ -261,7 +263,6 @@ export {
 } from './data/web-files.ts';
 export type { NamedBlob, ReadProgress } from './data/web-files.ts';
 export type { Loaded } from './data/arrays.ts';
-export type { RegressionMetrics } from './train/metrics.ts';
 
 export type { Activation, InputNormalization, LayerParams, Loss, ModelSpec, Params } from './model.ts';
 export type { OptimizerKind } from './train/backend.ts';

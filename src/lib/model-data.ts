@@ -64,6 +64,7 @@ export class ModelData {
     return {
       outputs,
       unit: outputs === 1 && tn ? tn.scale[0]! : 1,
+      standardised: outputs > 1 && tn !== undefined,
       sst: part((d) => sumOfSquares(d.y, d.n, outputs)),
       rows: part((d) => d.n),
     };
