@@ -13,6 +13,7 @@ import type {
   Summary,
   SweepProgress,
   SweepTrialResult,
+  TargetMetrics,
   Trial,
   TrainEvent,
   TuneEntry,
@@ -77,8 +78,12 @@ export const JOB_PARTS = [
 export type JobPart = (typeof JOB_PARTS)[number];
 
 /** A finished run's summary; a classifier's also has its confusion matrix and precision, recall and F1
- *  (per class and macro) on the test rows (the training rows when there are none). */
-export type JobSummary = Summary & { readonly classification?: ClassificationMetrics };
+ *  (per class and macro), a model with several regression targets each target's RMSE, MAE and R² in
+ *  its units, on the test rows (the training rows when there are none). */
+export type JobSummary = Summary & {
+  readonly classification?: ClassificationMetrics;
+  readonly targets?: readonly TargetMetrics[];
+};
 
 /** Functions the CLI exposes on the page's window (Playwright exposeFunction). */
 export interface RunnerHooks {

@@ -1,9 +1,13 @@
 // Units of a regression model's metrics: with several standardised targets of very different scales,
 // evaluate() gives each target's RMSE, MAE and R² in that target's own units, and the pooled figures
 // under `pooled`, named with the units they are in.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTrainer } from '../../src/index.ts';
+import { createTrainer, type TargetMetrics } from '../../src/index.ts';
 import { Rng } from '../../src/rng.ts';
+import { events, runPredict, runTrain } from './cli.ts';
 
 const rng = new Rng(11);
 const n = 200;
@@ -91,5 +95,31 @@ describe('regression metrics per target, in their units', () => {
     } finally {
       t.destroy();
     }
+  });
+
+  // Test that `npm run train` with two label columns prints each target's figures in its units after the
+  // run and puts them in the --json summary, and that predict on the saved model's test split gives the
+  // same per-target figures.
+  it('the CLI reports each target in its units', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'target-units-'));
+    const csv = join(dir, 'two.csv');
+    const lines = Array.from({ length: n }, (_, r) => [x[2 * r], x[2 * r + 1], y[2 * r], y[2 * r + 1]].join(','));
+    writeFileSync(csv, ['a,b,small,large', ...lines].join('\n') + '\n');
+    const model = join(dir, 'two.safetensors');
+    const args = ['--data', csv, '--label', 'small,large', '--normalize-target', '--hidden', '8', '--epochs', '3'];
+    const common = [...args, '--batch-size', '32', '--lr', '0.01', '--optimizer', 'adam', '--device', 'cpu'];
+    const j = runTrain([...common, '--json', '--save', model]);
+    expect(j.stderr).toBe('');
+    const targets = events(j.stdout).at(-1)!.targets as TargetMetrics[];
+    expect(targets.map((t) => t.name)).toEqual(['small', 'large']);
+    expect(targets[1]!.rmse).toBeGreaterThan(50);
+    const text = runTrain(common);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toMatch(/final: train loss [\d.]+ \(pooled, standardised\) RMSE/);
+    expect(text.stdout).toContain('test targets, each in its own units:');
+    expect(text.stdout).toMatch(new RegExp(`\\n  large +${targets[1]!.rmse.toPrecision(4)} `));
+    const p = runPredict(['--model', model, '--split', 'test', '--json']);
+    expect(p.stderr).toBe('');
+    expect(events(p.stdout).at(-1)!.targets).toEqual(targets);
   });
 });
