@@ -236,7 +236,8 @@ export class Trainer {
     };
   }
 
-  /** Trains on `train` (raw rows: the model's normalisation is applied here). Resolves with the
+  /** Trains on `train` (raw rows: the model's normalisation is applied here; the names they carry,
+   *  labeled()'s, go into the model's info where it has none). Resolves with the
    *  summary; a cancelled run resolves with the summary of the steps done. Throws TrainerError
    *  'diverged' or 'gpu-error' (the GPU rejected the run's work; 'too-large' when it ran out of memory):
    *  the parameters are then the last good ones; 'device-lost', 'busy' or 'bad-input'; 'destroyed'
@@ -352,8 +353,9 @@ export class Trainer {
     };
   }
 
-  /** Loss and accuracy (regression: RMSE, MAE, R²) of the current model over `data` (raw rows), forward
-   *  only; a classifier's also has its confusion matrix and precision, recall and F1 (per class, macro). */
+  /** Loss and accuracy (regression: RMSE, MAE and R² per target in its units, and pooled) of the current
+   *  model over `data` (raw rows), forward only; a classifier's also has its confusion matrix and
+   *  precision, recall and F1 (per class, macro). See Evaluation for the units. */
   async evaluate(data: LabeledData): Promise<Evaluation> {
     this.live();
     const rows = this.data.split(data, 'evaluate');
