@@ -55,6 +55,8 @@ export {
 } from './train/classification.ts';
 /** evaluate()'s `classification`: confusion matrix, per-class and macro precision, recall and F1. */
 export type { ClassificationMetrics, ClassMetrics } from './train/classification.ts';
+/** evaluate()'s regression figures: `targets` (each in its own units) and `pooled` (with its units). */
+export type { PooledMetrics, RegressionMetrics, TargetMetrics } from './train/metrics.ts';
 
 export {
   /** Throws TrainerError 'too-large' naming the first buffer of a model (and a run's rows) past an
@@ -218,8 +220,11 @@ export type { OnnxOptions } from './io/onnx.ts';
 export {
   /** Seeded test/dev split of a data set, the same in every front end. */
   splitDataset,
-  /** A Dataset's rows as fit input ({ x, labels }). */
+  /** A Dataset's rows as fit input ({ x, labels } or { x, y }, with its names: the first fit keeps them
+   *  in the model's info). */
   labeled,
+  /** The feature, class, label and target names a data set (or rows) carries, only those it has. */
+  dataNames,
   /** A built-in 2-D set: spiral, moons, circles or xor, with the set's default noise. */
   toyDataset,
   /** Per-feature statistics ('standard' or 'minmax') of rows x [n][features]. */
@@ -231,7 +236,7 @@ export {
   /** MNIST from the `mnist` package's ten parsed digits/{d}.json files (fetched by a page). */
   mnistDataset,
 } from './lib/data.ts';
-export type { LabeledData } from './lib/data.ts';
+export type { DataNames, LabeledData } from './lib/data.ts';
 export {
   /** Regression targets per row of a data set (0: classification). */
   targetCount,
@@ -263,7 +268,6 @@ export {
 } from './data/web-files.ts';
 export type { NamedBlob, ReadProgress } from './data/web-files.ts';
 export type { Loaded } from './data/arrays.ts';
-export type { RegressionMetrics } from './train/metrics.ts';
 
 export type {
   Activation,

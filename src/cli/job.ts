@@ -4,7 +4,7 @@ import { totalmem } from 'node:os';
 import { inFlags, readInput } from './common.ts';
 import {
   checkSameRun,
-  datasetInfo,
+  dataNames,
   decodeCheckpoint,
   buildSpec,
   checkHostMemory,
@@ -218,7 +218,9 @@ export function buildJob(opts: TrainOptions): Job {
     seed: initSeed,
     normalize: opts.normalize,
     ...(opts.normalizeTarget ? { normalizeTarget: true } : {}),
-    info: { ...datasetInfo(train), trainedWith: run },
+    task,
+    names: dataNames(train),
+    info: { trainedWith: run },
     optimizer: opts.optimizer,
     beta1: opts.beta1,
     beta2: opts.beta2,

@@ -8,6 +8,7 @@ import { createTrainer, decodeModel, splitDataset, type Dataset, type GivenSplit
 import { loadNpyRows, readCsvFile, readCsvHeader } from '../node.ts';
 import { parseTrainArgs } from './args.ts';
 import { loadDataset } from './job.ts';
+import { formatTargets } from './target-report.ts';
 
 const USAGE = `Usage: npm run predict -- --model FILE [options]
 
@@ -223,13 +224,19 @@ async function main(argv: string[]): Promise<number> {
       }
       const summary: Record<string, unknown> = { type: 'summary', rows: p.rows, data: what, model: o.model };
       if (y && trainer.regression) {
-        // values in the targets' units, so RMSE and MAE are too
+        // values in the targets' units, so RMSE and MAE are too: one target's, or each of several
         const e = await trainer.evaluate({ x, y });
+        const several = e.rmse === undefined;
         Object.assign(summary, { loss: e.loss, rmse: e.rmse, mae: e.mae, r2: e.r2 });
-        if (!o.json)
+        if (several) Object.assign(summary, { targets: e.targets, pooled: e.pooled });
+        if (!o.json && !several)
           console.log(
             `${what}: RMSE ${e.rmse!.toPrecision(4)}  MAE ${e.mae!.toPrecision(4)}  R² ${e.r2!.toFixed(4)}  (loss ${e.loss.toFixed(4)})`,
           );
+        if (!o.json && several) {
+          console.log(`${what}: R² ${e.r2!.toFixed(4)} (pooled)  (loss ${e.loss.toFixed(4)})`);
+          for (const line of formatTargets(e.targets!, what)) console.log(line);
+        }
       } else if (labels && !regression) {
         // also an 'mse' classifier: the loss and accuracy as train reports them
         const e = await trainer.evaluate({ x, labels });

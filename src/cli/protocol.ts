@@ -2,6 +2,7 @@
 import type {
   AutotuneResult,
   ClassificationMetrics,
+  DataNames,
   FitOptions,
   LoopPosition,
   MatmulChoice,
@@ -12,6 +13,7 @@ import type {
   Summary,
   SweepProgress,
   SweepTrialResult,
+  TargetMetrics,
   Trial,
   TrainEvent,
   TuneEntry,
@@ -25,7 +27,12 @@ export interface JobMeta {
   readonly normalize: 'standard' | 'minmax' | 'none';
   /** Standardise regression targets (--normalize-target). */
   readonly normalizeTarget?: boolean;
-  /** What the model file records besides the weights (names, the run's settings). */
+  /** What the model learns (createTrainer's task). */
+  readonly task: 'classification' | 'regression';
+  /** The training rows' names (they cross to the page as JSON, beside the rows' bytes, and reach the
+   *  model's info the library's way: on the rows fit takes). */
+  readonly names: DataNames;
+  /** What the model file records besides the weights and names: the run's settings. */
   readonly info: ModelInfo;
   readonly optimizer: OptimizerKind;
   readonly beta1: number;
@@ -71,8 +78,12 @@ export const JOB_PARTS = [
 export type JobPart = (typeof JOB_PARTS)[number];
 
 /** A finished run's summary; a classifier's also has its confusion matrix and precision, recall and F1
- *  (per class and macro) on the test rows (the training rows when there are none). */
-export type JobSummary = Summary & { readonly classification?: ClassificationMetrics };
+ *  (per class and macro), a model with several regression targets each target's RMSE, MAE and R² in
+ *  its units, on the test rows (the training rows when there are none). */
+export type JobSummary = Summary & {
+  readonly classification?: ClassificationMetrics;
+  readonly targets?: readonly TargetMetrics[];
+};
 
 /** Functions the CLI exposes on the page's window (Playwright exposeFunction). */
 export interface RunnerHooks {

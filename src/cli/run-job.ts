@@ -59,6 +59,7 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
     seed: meta.seed,
     normalize: meta.normalize,
     ...(meta.normalizeTarget ? { normalizeTarget: true } : {}),
+    task: meta.task,
     info: meta.info,
     optimizer: meta.optimizer,
     beta1: meta.beta1,
@@ -104,10 +105,16 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
         ? { resume: { position: meta.resume, params: data.params, state: data.resumeState ?? {} } }
         : {}),
     });
-    // The loop's summary has loss and accuracy; a classifier's class metrics come from evaluate.
+    // The loop's summary has loss and accuracy (regression: pooled over the targets); a classifier's class
+    // metrics, and each of several targets' figures in its units, come from evaluate.
     const rows = meta.rows.test > 0 ? data.test : data.train;
-    const classification = trainer.regression ? undefined : (await trainer.evaluate(rows)).classification;
-    return { summary: { ...summary, ...(classification ? { classification } : {}) }, model: await trainer.save() };
+    const several = trainer.regression && meta.spec.sizes.at(-1)! > 1;
+    const e = !trainer.regression || several ? await trainer.evaluate(rows) : undefined;
+    const more = {
+      ...(e?.classification ? { classification: e.classification } : {}),
+      ...(several && e?.targets ? { targets: e.targets } : {}),
+    };
+    return { summary: { ...summary, ...more }, model: await trainer.save() };
   } catch (e) {
     // Diverged, or GPU work rejected: the trainer holds the last good weights, which are still saved.
     if (!(e instanceof DivergenceError || e instanceof GpuFailureError)) throw e;

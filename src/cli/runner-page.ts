@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const meta = (await (await fetch('/__job/meta.json')).json()) as JobMeta;
   const [tx, tl, vx, vl, dx, dl, init, resumeState, ty, vy, dy] = await Promise.all(JOB_PARTS.map(part));
   const params = init!.byteLength > 0 ? paramsFromSafetensors(new Uint8Array(init!), meta.spec) : undefined;
-  const regression = meta.info.task === 'regression';
+  const regression = meta.task === 'regression';
   const rows = (x: ArrayBuffer, labels: ArrayBuffer, y: ArrayBuffer) =>
     regression
       ? { x: new Float32Array(x), y: new Float32Array(y) }
@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   const result = await runJob(
     meta,
     {
-      train: rows(tx!, tl!, ty!),
+      // The training rows with their names, as labeled() gives them: the trainer keeps them in the model.
+      train: { ...rows(tx!, tl!, ty!), ...meta.names },
       test: rows(vx!, vl!, vy!),
       dev: rows(dx!, dl!, dy!),
       ...(params ? { params } : {}),

@@ -17,20 +17,29 @@ import {
 } from '../index.ts';
 import { failed, run, writeAtomic } from './common.ts';
 import { formatClassification } from './class-report.ts';
+import { formatTargets } from './target-report.ts';
 import { runJob, type RunResult } from './run-job.ts';
 import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
 import { buildJob, type Job } from './job.ts';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
-/** RMSE, MAE and R² of a regression run, or '' when there are none. */
-const metrics = (m: { rmse?: number | undefined; mae?: number | undefined; r2?: number | undefined }) =>
-  m.rmse === undefined
-    ? ''
-    : `RMSE ${m.rmse.toPrecision(4)}  MAE ${(m.mae ?? NaN).toPrecision(4)}  R² ${(m.r2 ?? NaN).toFixed(4)}`;
+type Figures = { rmse?: number | undefined; mae?: number | undefined; r2?: number | undefined };
 
-function printer(json: boolean): (e: TrainEvent) => void {
+/** How the events' RMSE and MAE are to be read: '' for one target (its units); with several, pooled
+ *  over them, and of the standardised values with --normalize-target (evaluate gives each target's). */
+function pooledLabel(job: Job): string {
+  if (job.task !== 'regression' || job.meta.spec.sizes.at(-1)! < 2) return '';
+  return job.meta.normalizeTarget ? '(pooled, standardised) ' : '(pooled) ';
+}
+
+function printer(json: boolean, pooled = ''): (e: TrainEvent) => void {
   if (json) return (e) => process.stdout.write(JSON.stringify(e) + '\n');
+  /** RMSE, MAE and R² of a regression run, or '' when there are none. */
+  const metrics = (m: Figures) =>
+    m.rmse === undefined
+      ? ''
+      : `${pooled}RMSE ${m.rmse.toPrecision(4)}  MAE ${(m.mae ?? NaN).toPrecision(4)}  R² ${(m.r2 ?? NaN).toFixed(4)}`;
   return (e) => {
     switch (e.type) {
       case 'start':
@@ -144,13 +153,14 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const job = buildJob(opts);
-    const print = printer(opts.json);
-    // With --json the summary line waits for the run's end, to carry a classifier's metrics.
+    const print = printer(opts.json, pooledLabel(job));
+    // With --json the summary line waits for the run's end, to carry a classifier's metrics (or each
+    // target's).
     let held: TrainEvent | undefined;
     const emit = (e: TrainEvent) => (opts.json && e.type === 'summary' ? (held = e) : print(e));
     if (opts.data.kind === 'csv') {
       // What was read, once: the task and why, and the class numbering or the targets.
-      const { classNames, targetNames } = job.meta.info;
+      const { classNames, targetNames } = job.meta.names;
       if (opts.json)
         process.stdout.write(
           JSON.stringify({
@@ -166,7 +176,12 @@ async function main(argv: string[]): Promise<number> {
         if (classNames) console.log(`classes: ${classNames.map((c, i) => `${c}=${i}`).join(', ')}`);
         if (targetNames)
           console.log(
-            `targets: ${targetNames.join(', ')}${opts.normalizeTarget ? ' (standardised for training; metrics in their units)' : ''}`,
+            `targets: ${targetNames.join(', ')}` +
+              (targetNames.length > 1
+                ? ` (${opts.normalizeTarget ? 'standardised for training; ' : ''}RMSE and MAE pooled over them while training, each in its units at the end)`
+                : opts.normalizeTarget
+                  ? ' (standardised for training; metrics in their units)'
+                  : ''),
           );
       }
     }
@@ -183,13 +198,11 @@ async function main(argv: string[]): Promise<number> {
     }
     const { model, error, summary } = await train(opts, job, emit);
     if (opts.json && (summary ?? held)) process.stdout.write(JSON.stringify(summary ?? held) + '\n');
+    const rowsName = job.meta.rows.test > 0 ? 'test' : 'train';
     if (!opts.json && summary?.classification)
-      for (const line of formatClassification(
-        summary.classification,
-        job.meta.rows.test > 0 ? 'test' : 'train',
-        job.meta.info.classNames,
-      ))
+      for (const line of formatClassification(summary.classification, rowsName, job.meta.names.classNames))
         console.log(line);
+    if (!opts.json && summary?.targets) for (const line of formatTargets(summary.targets, rowsName)) console.log(line);
     if (opts.save && model) {
       writeAtomic(opts.save, model);
       if (!opts.json) console.log(`saved ${error ? 'the last good ' : ''}weights to ${opts.save}`);
@@ -256,7 +269,7 @@ async function sweep(opts: TrainOptions): Promise<number> {
         `  ${p.seconds.toFixed(1)} s`,
     );
   };
-  const emit = printer(opts.json);
+  const emit = printer(opts.json, pooledLabel(job));
   let result: RunResult;
   if (opts.device === 'cpu') {
     result = await runJob(

@@ -5,7 +5,8 @@
 //   Gemm(transB=1) + Softmax|Sigmoid|nothing   the output layer, by loss ('ce' | 'bce' | 'mse')
 //   [Mul scale, Add shift]          regression targets standardised for training, back to their units
 // so the output is what predict() turns into classes: probabilities for 'ce' and 'bce', values for 'mse'.
-// The normalisation's method is recorded in the model's metadata_props ('normalization').
+// The normalisation's method is recorded in the model's metadata_props ('normalization'), beside any
+// entries the caller adds (the model's feature, class and target names, as JSON arrays).
 // Batch norm is folded into its Gemm with the running averages, as inference uses them (model.ts):
 // γ·(A·wⱼ − μⱼ)/√(σ²ⱼ + ε) + βⱼ = A·(sⱼ·wⱼ) + (βⱼ − sⱼ·μⱼ) with sⱼ = γⱼ/√(σ²ⱼ + ε); the layer's bias is
 // not used, as in training. Folded in float64, stored as float32 like every other tensor.
@@ -44,6 +45,8 @@ export interface OnnxOptions {
   readonly outputName?: string;
   /** ModelProto.producer_name (default 'webgpu-mlp-trainer'). */
   readonly producer?: string;
+  /** More metadata_props entries (modelToOnnx: featureNames, classNames, targetNames as JSON arrays). */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 const IR_VERSION = 8;
@@ -152,15 +155,9 @@ function buildOnnx(spec: ModelSpec, params: Params, options: OnnxOptions): Uint8
     stringField(MODEL.producerName, options.producer ?? 'webgpu-mlp-trainer'),
     messageField(MODEL.graph, ...graph),
     messageField(MODEL.opsetImport, intField(OPSET_ID.version, OPSET)),
-    ...(norm
-      ? [
-          messageField(
-            MODEL.metadataProps,
-            stringField(ENTRY.key, 'normalization'),
-            stringField(ENTRY.value, norm.method),
-          ),
-        ]
-      : []),
+    ...Object.entries({ ...(norm ? { normalization: norm.method } : {}), ...options.metadata }).map(([k, v]) =>
+      messageField(MODEL.metadataProps, stringField(ENTRY.key, k), stringField(ENTRY.value, v)),
+    ),
   );
 }
 

@@ -10,9 +10,23 @@ import type { SplitData } from '../train/backend.ts';
 import { TrainerError } from '../errors.ts';
 import { Rng } from '../rng.ts';
 
+/** Names rows can carry (a CSV's header and label column): the first fit takes those its model's info
+ *  lacks into it, so save, exportOnnx and the model's info have them. A Dataset has the same fields. */
+export interface DataNames {
+  /** Names of the feature columns, in order. */
+  readonly featureNames?: readonly string[];
+  /** Class names, index = label (classification). */
+  readonly classNames?: readonly string[];
+  /** Name of the label column. */
+  readonly labelName?: string;
+  /** Names of the target columns, index = output (regression). */
+  readonly targetNames?: readonly string[];
+}
+
 /** Rows for fit, evaluate or checkStep: features x [n][features] row-major, and either integer class
- *  labels (0..k−1) or targets y [n][outputs] in the output layer's layout (for 'mse'). */
-export interface LabeledData {
+ *  labels (0..k−1) or targets y [n][outputs] in the output layer's layout (for 'mse'); optionally the
+ *  names of its columns and classes (labeled() keeps a Dataset's). */
+export interface LabeledData extends DataNames {
   readonly x: Float32Array;
   readonly labels?: ArrayLike<number>;
   readonly y?: Float32Array;
@@ -132,8 +146,20 @@ export function splitDataset(
   return { train: inner.train, test, dev: inner.test };
 }
 
-/** Rows of a Dataset as fit/evaluate input: its class labels, or its regression targets. */
-export const labeled = (d: Dataset): LabeledData => (d.y ? { x: d.x, y: d.y } : { x: d.x, labels: d.labels });
+/** The names a Dataset (or rows) carries, only those it has. */
+export function dataNames(d: DataNames): DataNames {
+  return {
+    ...(d.featureNames ? { featureNames: d.featureNames } : {}),
+    ...(d.classNames ? { classNames: d.classNames } : {}),
+    ...(d.labelName !== undefined ? { labelName: d.labelName } : {}),
+    ...(d.targetNames ? { targetNames: d.targetNames } : {}),
+  };
+}
+
+/** Rows of a Dataset as fit/evaluate input: its class labels, or its regression targets, with the
+ *  names it has (feature, class, label and target names), which the first fit keeps in the model's info. */
+export const labeled = (d: Dataset): LabeledData =>
+  d.y ? { x: d.x, y: d.y, ...dataNames(d) } : { x: d.x, labels: d.labels, ...dataNames(d) };
 
 /** A built-in 2-D toy set (spiral with 3 classes, moons, circles, xor), with the set's own default noise
  *  unless `noise` is given: the same name, size, seed and noise give the same rows everywhere. */

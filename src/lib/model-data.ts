@@ -4,9 +4,9 @@
 import { layerCount, size, type InputNormalization, type ModelSpec } from '../model.ts';
 import type { Split, SplitData } from '../train/backend.ts';
 import { sumOfSquares, type RegressionScale } from '../train/metrics.ts';
-import { TrainerError } from '../errors.ts';
-import { fitNormalization, toSplit, type LabeledData } from './data.ts';
-import type { ModelInfo } from './model-file.ts';
+import { TrainerError, messageOf } from '../errors.ts';
+import { fitNormalization, toSplit, type DataNames, type LabeledData } from './data.ts';
+import { validateInfo, type ModelInfo } from './model-file.ts';
 
 export const EMPTY_SPLIT: SplitData = { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
 
@@ -26,10 +26,11 @@ export class ModelData {
     this.normalizeMethod = n === 'none' ? undefined : n;
   }
 
-  /** Fits the input (normalize) and target (normalizeTarget) scalings asked for and not had yet on
-   *  these raw training rows, so the first fit, checkStep or gradcheck sees the rows the training
-   *  will; later calls keep them. */
+  /** Takes the names the training rows carry into the info where it has none yet, and fits the input
+   *  (normalize) and target (normalizeTarget) scalings asked for and not had yet on these raw rows, so
+   *  the first fit, checkStep or gradcheck sees the rows the training will; later calls keep them. */
   fitScalings(train: LabeledData, what: string): void {
+    this.adoptNames(train, what);
     const inputs = this.normalizeMethod !== undefined && !this.info.normalization;
     const targets = this.normalizeTarget && !this.info.targetNormalization;
     if (!inputs && !targets) return;
@@ -63,9 +64,31 @@ export class ModelData {
     return {
       outputs,
       unit: outputs === 1 && tn ? tn.scale[0]! : 1,
+      standardised: outputs > 1 && tn !== undefined,
       sst: part((d) => sumOfSquares(d.y, d.n, outputs)),
       rows: part((d) => d.n),
     };
+  }
+
+  /** The rows' feature, label and class (regression: target) names, each one the info lacks: names
+   *  the caller gave in createTrainer's info, or a loaded model had, win. Names that do not fit the
+   *  model (a count that differs) throw, since they would misname its inputs or outputs. */
+  private adoptNames(train: LabeledData, what: string): void {
+    const info = this.info;
+    const take = (k: keyof DataNames) => (info[k] === undefined && train[k] !== undefined ? { [k]: train[k] } : {});
+    const names: ModelInfo = {
+      ...take('featureNames'),
+      ...take('labelName'),
+      ...take(this.regression ? 'targetNames' : 'classNames'),
+    };
+    if (Object.keys(names).length === 0) return;
+    try {
+      this.info = validateInfo({ ...info, ...names }, this.spec);
+    } catch (e) {
+      throw new TrainerError('bad-input', `${what}: the rows' names do not fit the model (${messageOf(e)})`, {
+        cause: e,
+      });
+    }
   }
 
   private checkTargets(data: LabeledData, what: string): void {

@@ -8,6 +8,7 @@ import type { Params } from '../model.ts';
 import { resolveConfig, type OptimizerKind, type TrainConfig } from '../train/backend.ts';
 import type { FitCheckpoint } from '../train/checkpoint.ts';
 import type { ClassificationMetrics } from '../train/classification.ts';
+import type { PooledMetrics, TargetMetrics } from '../train/metrics.ts';
 import type { LrDecay, TrainEvent } from '../train/loop.ts';
 import { TrainerError, messageOf } from '../errors.ts';
 import type { LabeledData } from './data.ts';
@@ -146,17 +147,30 @@ export interface SweepTrialResult extends TrialResult {
 }
 
 /** Loss and accuracy of the model over some rows (loss without the L2 term, in training units: of the
- *  standardised targets with normalizeTarget). A regression model has RMSE, MAE (targets' units) and
- *  R² instead of an accuracy (NaN). A classifier also has `classification`: the confusion matrix
- *  (rows = true class, columns = predicted) and precision, recall and F1 per class and macro, from the
- *  classes predict() would give for the rows. */
+ *  standardised targets with normalizeTarget). A regression model has, instead of an accuracy (NaN):
+ *  `targets`, each target's RMSE, MAE and R² in its own units; `pooled`, the figures over every
+ *  target's values together, with the units they are in; and `r2` (pooled), with `rmse` and `mae` too
+ *  when there is one target (in its units; several targets have no common unit, so no single RMSE or
+ *  MAE). A classifier also has `classification`: the confusion matrix (rows = true class, columns =
+ *  predicted) and precision, recall and F1 per class and macro, from the classes predict() would give
+ *  for the rows. */
 export interface Evaluation {
   readonly loss: number;
   readonly accuracy: number;
   readonly rows: number;
+  /** Regression with one target: RMSE and MAE in the target's units (pooled.rmse and pooled.mae). */
   readonly rmse?: number;
   readonly mae?: number;
+  /** Regression: R² pooled over the targets (for one, the usual R²). */
   readonly r2?: number;
+  /** Regression: RMSE, MAE and R² per target (index = output, with its name when the model's info has
+   *  it), each in that target's own units (normalizeTarget undone), computed in float64 from the
+   *  outputs predict() would give. */
+  readonly targets?: readonly TargetMetrics[];
+  /** Regression: RMSE, MAE and R² pooled over every target's values, from the loss's sums, in the
+   *  training units `units` names: the targets' own, or, for several standardised targets, the
+   *  standardised values'. */
+  readonly pooled?: PooledMetrics;
   readonly classification?: ClassificationMetrics;
 }
 

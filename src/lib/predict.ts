@@ -1,9 +1,9 @@
 // What predict and evaluate hand back: raw rows checked and flattened, the output layer's values turned
 // into probabilities and classes (or regression values in the targets' units), and a split's sums into
 // an Evaluation.
-import { layerCount, size, type ModelSpec } from '../model.ts';
+import { layerCount, size, type InputNormalization, type ModelSpec } from '../model.ts';
 import type { Stats } from '../train/backend.ts';
-import { regressionMetrics, type RegressionScale } from '../train/metrics.ts';
+import { regressionMetrics, type RegressionScale, type TargetMetrics } from '../train/metrics.ts';
 import { TrainerError } from '../errors.ts';
 import type { ModelInfo } from './model-file.ts';
 import type { Evaluation, Prediction } from './options.ts';
@@ -53,6 +53,12 @@ function argmax(z: Float64Array, rows: number, k: number, threshold: number): Ui
   });
 }
 
+/** A regression model's outputs z [rows][k] in the targets' units, in float64: standardised targets
+ *  (targetNormalization) turned back, z · scale + shift per output. */
+export function targetValues(z: Float64Array, tn: InputNormalization | undefined, k: number): Float64Array {
+  return tn ? z.map((v, i) => v * tn.scale[i % k]! + tn.shift[i % k]!) : z;
+}
+
 /** Probabilities (softmax or sigmoid, in float64) and classes from the output layer's values z;
  *  regression values back in the targets' units. */
 export function toPrediction(
@@ -63,13 +69,7 @@ export function toPrediction(
   rows: number,
 ): Prediction {
   const k = size(spec, layerCount(spec));
-  const tn = info.targetNormalization;
-  if (regression)
-    return {
-      rows,
-      columns: k,
-      values: tn ? Float32Array.from(z, (v, i) => v * tn.scale[i % k]! + tn.shift[i % k]!) : Float32Array.from(z),
-    };
+  if (regression) return { rows, columns: k, values: Float32Array.from(targetValues(z, info.targetNormalization, k)) };
   // A classifier trained with squared error on 0/1 or one-hot targets: its outputs are scores, not
   // probabilities; the class is the largest (one unit: above 0.5), as the loss kernel counts it.
   if (spec.loss === 'mse') return { rows, columns: k, values: Float32Array.from(z), classes: argmax(z, rows, k, 0.5) };
@@ -93,8 +93,17 @@ export function toPrediction(
   return { rows, columns: k, values, classes };
 }
 
-/** A split's sums as an Evaluation (regression: RMSE, MAE and R² of `scale`'s train split). */
-export function toEvaluation(s: Stats, scale: RegressionScale | undefined): Evaluation {
-  if (!scale) return { loss: s.lossSum / s.count, accuracy: s.correct / s.count, rows: s.count };
-  return { loss: s.lossSum / s.count, accuracy: NaN, rows: s.count, ...regressionMetrics(s, scale, 'train') };
+/** A split's sums as an Evaluation; regression: the pooled RMSE, MAE and R² of `scale`'s train split
+ *  (also as rmse, mae, r2 with one target; r2 alone with several, their units differing) and each
+ *  target's, `targets`. */
+export function toEvaluation(
+  s: Stats,
+  scale: RegressionScale | undefined,
+  targets: readonly TargetMetrics[] = [],
+): Evaluation {
+  const base = { loss: s.lossSum / s.count, rows: s.count };
+  if (!scale) return { ...base, accuracy: s.correct / s.count };
+  const m = regressionMetrics(s, scale, 'train');
+  const pooled = { ...m, units: scale.standardised ? ('standardised' as const) : ('targets' as const) };
+  return { ...base, accuracy: NaN, ...(scale.outputs === 1 ? m : { r2: m.r2 }), pooled, targets };
 }

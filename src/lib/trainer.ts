@@ -12,7 +12,7 @@ import { forward, toParams64 } from '../reference/mlp.ts';
 import type { Split, SplitData, TrainBackend, TrainConfig } from '../train/backend.ts';
 import { classificationMetrics, trueClasses } from '../train/classification.ts';
 import type { LoopControl, Summary, TrainEvent } from '../train/loop.ts';
-import type { RegressionScale } from '../train/metrics.ts';
+import { perTargetMetrics, type RegressionScale } from '../train/metrics.ts';
 import { checkStep, gradcheckRows, type GradCheckRow, type StepCheck } from './check-step.ts';
 import { applyNormalization, type LabeledData } from './data.ts';
 import { planBuffers } from './budget.ts';
@@ -36,7 +36,7 @@ import {
   type SweepTrialResult,
   type TrainerOptions,
 } from './options.ts';
-import { predictRows, toEvaluation, toPrediction, type PredictInput } from './predict.ts';
+import { predictRows, targetValues, toEvaluation, toPrediction, type PredictInput } from './predict.ts';
 import { buildSpec } from './spec.ts';
 import type { Trial } from './sweep.ts';
 import { yielder, type Yielder } from './yielder.ts';
@@ -237,7 +237,8 @@ export class Trainer {
     };
   }
 
-  /** Trains on `train` (raw rows: the model's normalisation is applied here). Resolves with the
+  /** Trains on `train` (raw rows: the model's normalisation is applied here; the names they carry,
+   *  labeled()'s, go into the model's info where it has none). Resolves with the
    *  summary; a cancelled run resolves with the summary of the steps done. Throws TrainerError
    *  'diverged' or 'gpu-error' (the GPU rejected the run's work; 'too-large' when it ran out of memory):
    *  the parameters are then the last good ones; 'device-lost', 'busy' or 'bad-input'; 'destroyed'
@@ -353,8 +354,9 @@ export class Trainer {
     };
   }
 
-  /** Loss and accuracy (regression: RMSE, MAE, R²) of the current model over `data` (raw rows), forward
-   *  only; a classifier's also has its confusion matrix and precision, recall and F1 (per class, macro). */
+  /** Loss and accuracy (regression: RMSE, MAE and R² per target in its units, and pooled) of the current
+   *  model over `data` (raw rows), forward only; a classifier's also has its confusion matrix and
+   *  precision, recall and F1 (per class, macro). See Evaluation for the units. */
   async evaluate(data: LabeledData): Promise<Evaluation> {
     this.live();
     const rows = this.data.split(data, 'evaluate');
@@ -362,27 +364,28 @@ export class Trainer {
       ? this.data.regressionScale({ train: rows, test: EMPTY_SPLIT, dev: EMPTY_SPLIT })
       : undefined;
     const split = this.bound?.sources.get(data);
-    if (split && !this.running) return this.evaluation(this.bound!.backend, split, rows, scale);
+    if (split && !this.running) return this.evaluation(this.bound!.backend, split, rows, data, scale);
     if (rows.n === 0) throw new TrainerError('bad-input', 'evaluate: no rows');
     const batch = Math.min(rows.n, INFERENCE_BATCH);
     const backend = await this.backendFor(rows, EMPTY_SPLIT, batch, true, await this.getParams());
     try {
-      return await this.evaluation(backend, 'train', rows, scale);
+      return await this.evaluation(backend, 'train', rows, data, scale);
     } finally {
       backend.destroy();
     }
   }
 
-  /** `backend`'s evaluation of `split` (whose rows are `rows`), with a classifier's metrics of the
-   *  classes predicted on the same backend: the GPU plan's forward pass, or the reference's. */
+  /** `backend`'s evaluation of `split` (whose rows are `rows`, from the caller's `data`), with what the
+   *  outputs on the same backend (the GPU plan's forward pass, or the reference's) give: a regression
+   *  model's metrics per target against the raw targets, a classifier's of the classes predicted. */
   private async evaluation(
     backend: TrainBackend,
     split: Split,
     rows: SplitData,
+    data: LabeledData,
     scale: RegressionScale | undefined,
   ): Promise<Evaluation> {
-    const e = toEvaluation(await backend.evaluate(split), scale);
-    if (this.regression) return e;
+    const stats = await backend.evaluate(split);
     const z =
       backend instanceof TrainingPlan
         ? Float64Array.from(await backend.forwardRows(rows.x, rows.n))
@@ -394,9 +397,15 @@ export class Trainer {
             undefined,
             'eval',
           ).a.at(-1)!;
-    const predicted = toPrediction(this.spec, this.info, false, z, rows.n).classes!;
     const k = size(this.spec, layerCount(this.spec));
-    return { ...e, classification: classificationMetrics(trueClasses(rows.y, rows.n, k), predicted, Math.max(k, 2)) };
+    if (this.regression) {
+      // The raw targets (split() checked them), not the standardised ones turned back.
+      const predicted = targetValues(z, this.info.targetNormalization, k);
+      return toEvaluation(stats, scale, perTargetMetrics(predicted, data.y!, rows.n, k, this.info.targetNames));
+    }
+    const predicted = toPrediction(this.spec, this.info, false, z, rows.n).classes!;
+    const classification = classificationMetrics(trueClasses(rows.y, rows.n, k), predicted, Math.max(k, 2));
+    return { ...toEvaluation(stats, scale), classification };
   }
 
   /** Outputs for raw rows x [rows][features] (a Float32Array or Float64Array, or an array of rows),

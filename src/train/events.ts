@@ -15,8 +15,10 @@ export interface Summary {
   /** Same over the test split; null when there is no test split. */
   readonly testLoss: number | null;
   readonly testAccuracy: number | null;
-  /** Regression: RMSE, MAE (targets' units) and R² of the final weights over the training split, and
-   *  over the test split when there is one. */
+  /** Regression: RMSE, MAE and R² of the final weights over the training split, and over the test split
+   *  when there is one, pooled over the targets as evaluate()'s `pooled`: in the target's units with one
+   *  target, of the standardised values with several standardised ones (evaluate gives each target's
+   *  in its units). */
   readonly trainRmse?: number;
   readonly trainMae?: number;
   readonly trainR2?: number;

@@ -11,12 +11,61 @@ export interface RegressionMetrics {
   readonly r2: number;
 }
 
+/** RMSE, MAE and R² of one regression target, in that target's own units (R² has none). */
+export interface TargetMetrics extends RegressionMetrics {
+  /** The target's name, when the model's info has it. */
+  readonly name?: string;
+}
+
+/** Each target's RMSE, MAE and R² from predictions and targets [n][outputs], both in the targets' units,
+ *  in float64 (R² about the rows' own mean of that target, as scikit-learn's r2_score 'raw_values'). */
+export function perTargetMetrics(
+  predicted: ArrayLike<number>,
+  y: ArrayLike<number>,
+  n: number,
+  outputs: number,
+  names?: readonly string[],
+): TargetMetrics[] {
+  return Array.from({ length: outputs }, (_, j) => {
+    let sse = 0;
+    let sae = 0;
+    let mean = 0;
+    for (let r = 0; r < n; r++) {
+      const e = predicted[r * outputs + j]! - y[r * outputs + j]!;
+      sse += e * e;
+      sae += Math.abs(e);
+      mean += y[r * outputs + j]!;
+    }
+    mean /= n;
+    let sst = 0;
+    for (let r = 0; r < n; r++) sst += (y[r * outputs + j]! - mean) ** 2;
+    const name = names?.[j];
+    return {
+      ...(name !== undefined ? { name } : {}),
+      rmse: Math.sqrt(sse / n),
+      mae: sae / n,
+      r2: sst > 0 ? 1 - sse / sst : NaN,
+    };
+  });
+}
+
+/** RMSE, MAE and R² pooled over every value of every target (SSE and SST summed over the targets:
+ *  R² is scikit-learn's 'variance_weighted'), and the units RMSE and MAE are in. */
+export interface PooledMetrics extends RegressionMetrics {
+  /** 'targets': the targets' own units (one target, or targets not standardised: with several, a
+   *  mix of their units when they differ); 'standardised': several targets standardised for training
+   *  (normalizeTarget), each error in standard deviations of its target's training rows. */
+  readonly units: 'targets' | 'standardised';
+}
+
 /** What turns Stats into metrics in the targets' units. */
 export interface RegressionScale {
   readonly outputs: number;
   /** Multiplies RMSE and MAE back into the targets' units: the standard deviation of a single
-   *  standardised target, else 1 (several standardised targets are reported standardised). */
+   *  standardised target, else 1 (several standardised targets are pooled standardised). */
   readonly unit: number;
+  /** Several targets standardised for training: pooled RMSE and MAE are of the standardised values. */
+  readonly standardised: boolean;
   /** SST of each split's targets (in training units) and its rows. */
   readonly sst: Readonly<Record<Split, number>>;
   readonly rows: Readonly<Record<Split, number>>;

@@ -238,6 +238,7 @@ console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await 
       'compactFraction',
       'compactNumber',
       'createTrainer',
+      'dataNames',
       'datasetInfo',
       'decodeCheckpoint',
       'decodeModel',
