@@ -7,20 +7,15 @@ import { initParams } from '../../src/init.ts';
 import { layerTensors, type ModelSpec, type Params } from '../../src/model.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
 import { Rng } from '../../src/rng.ts';
-import type { SplitData, TrainConfig } from '../../src/train/backend.ts';
+import type { TrainConfig } from '../../src/train/backend.ts';
 import { runGroup } from '../../src/train/group.ts';
 import { runTraining } from '../../src/train/loop.ts';
 import { shuffleSeed } from '../../src/train/schedule.ts';
+import { oneHotSplit } from './one-hot-split.ts';
 
 const spec: ModelSpec = { sizes: [3, 8, 6, 3], activation: 'relu', loss: 'ce' };
 
-function data(n: number, seed: number): SplitData {
-  const rng = new Rng(seed);
-  const x = Float32Array.from({ length: n * 3 }, () => rng.normal());
-  const y = new Float32Array(n * 3);
-  for (let r = 0; r < n; r++) y[r * 3 + rng.int(3)] = 1;
-  return { x, y, n };
-}
+const data = oneHotSplit;
 
 const train = data(37, 1);
 const dev = data(11, 2);

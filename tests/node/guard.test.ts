@@ -7,19 +7,13 @@ import { TrainerError } from '../../src/errors.ts';
 import { initParams } from '../../src/init.ts';
 import { layerTensors, type ModelSpec, type Params } from '../../src/model.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
-import { Rng } from '../../src/rng.ts';
-import type { SplitData, Stats, TrainBackend } from '../../src/train/backend.ts';
+import type { Stats, TrainBackend } from '../../src/train/backend.ts';
 import { DivergenceError, GpuFailureError, runTraining, type TrainEvent } from '../../src/train/loop.ts';
+import { oneHotSplit } from './one-hot-split.ts';
 
 const spec: ModelSpec = { sizes: [3, 8, 3], activation: 'relu', loss: 'ce' };
 
-function data(n: number, seed: number): SplitData {
-  const rng = new Rng(seed);
-  const x = Float32Array.from({ length: n * 3 }, () => rng.normal());
-  const y = new Float32Array(n * 3);
-  for (let r = 0; r < n; r++) y[r * 3 + rng.int(3)] = 1;
-  return { x, y, n };
-}
+const data = oneHotSplit;
 
 const train = data(37, 1); // 5 steps an epoch at batch 8
 const test = data(11, 2);
