@@ -19,6 +19,7 @@ import l2PenaltyWgsl from '../../shaders/l2_penalty.wgsl?raw';
 import dropoutWgsl from '../../shaders/dropout.wgsl?raw';
 import stepTableWgsl from '../../shaders/step_table.wgsl?raw';
 import batchNormWgsl from '../../shaders/batchnorm.wgsl?raw';
+import fusedStepWgsl from '../../shaders/fused_step.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
 
@@ -347,6 +348,22 @@ export const KERNELS = {
     entryPoint: 'bn_backward',
     bindings: [s(0, 'x'), u(1, 'bn'), r(8, 'a'), r(9, 'p_in'), s(10, 'g'), r(12, 'xhat_in'), r(13, 'istd_in')],
     uniform: BN_UNIFORM,
+  },
+  // Whole training steps of a small net, one workgroup a model (fused_step.wgsl, src/gpu/fused.ts); its
+  // CPU twin is the reference's whole step, trainStep in src/reference/mlp.ts.
+  fusedStep: {
+    name: 'trainStep',
+    file: 'fused_step.wgsl',
+    source: withActs(withTable(fusedStepWgsl)),
+    entryPoint: 'fused_step',
+    bindings: [r(0, 'x'), r(1, 'y'), r(2, 'index'), s(3, 'state'), s(4, 'scratch'), s(5, 'stats'), u(6, 'u'), ...TABLE],
+    uniform: [
+      ...(['steps', 'row0', 'block_rows', 'batch', 'n', 's_index', 's_state', 's_scratch'] as const).map(
+        (f) => [f, 'u32'] as const,
+      ),
+      ...(['s_stats', 'layers', 'params', 'models'] as const).map((f) => [f, 'u32'] as const),
+      ...Array.from({ length: 16 }, (_, i) => [`d${i}`, 'u32'] as const),
+    ],
   },
 } as const satisfies Record<string, KernelDesc>;
 export type KernelId = keyof typeof KERNELS;
