@@ -1,0 +1,98 @@
+// Steady-state ms a step of moons [2,16,16,1] tanh BCE batch 32 (800 rows, plain SGD): the layered plan
+// (TrainingPlan with the adapter's matmul family and steps per submit) against the fused kernel at K
+// steps a dispatch. The engines are built once and sampled in turn, round after round, so a change in
+// the machine's load (other processes on its cores) falls on all of them alike; each sample is STEPS
+// steps from the first submit to onSubmittedWorkDone, the first round is warm-up, and each figure is
+// the median of ROUNDS samples. Run: npx vitest run -c scripts/measure/fused.config.ts
+// (VITE_KS=10,50 picks the K's).
+import { it } from 'vitest';
+import { acquireDevice } from '../../src/gpu/device.ts';
+import { FusedTrainer } from '../../src/gpu/fused.ts';
+import { TrainingPlan } from '../../src/gpu/plan.ts';
+import { initParams } from '../../src/init.ts';
+import type { ModelSpec } from '../../src/model.ts';
+import { moons } from '../../src/data/synthetic.ts';
+import { resolveConfig } from '../../src/train/backend.ts';
+
+const SPEC: ModelSpec = { sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' };
+const N = 800;
+const BATCH = 32;
+const STEPS = 400;
+const ROUNDS = 7;
+const LR = 0.1;
+const KS = (import.meta.env.VITE_KS ?? '1,10,20,50,100').split(',').map(Number);
+
+/** The batch starts of consecutive steps over the split, wrapping at its end. */
+function starts(): () => { start: number; rows: number } {
+  let start = 0;
+  return () => {
+    const s = { start, rows: Math.min(BATCH, N - start) };
+    start = start + s.rows >= N ? 0 : start + s.rows;
+    return s;
+  };
+}
+
+const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+
+it('fused vs layered, moons [2,16,16,1] b32', async () => {
+  const ctx = await acquireDevice();
+  const d = moons(N, 0.1, 1);
+  const [x, y] = [d.x, Float32Array.from(d.labels)];
+  const params = initParams(SPEC, 1);
+  const data = { x, y, n: N };
+  const plan = await TrainingPlan.create(ctx, { spec: SPEC, params, train: data, test: data, maxBatch: BATCH });
+  const layeredNext = starts();
+  const engines: { name: string; run: (n: number) => void; destroy: () => void }[] = [
+    {
+      name: 'layered',
+      run: (n) => {
+        for (let i = 0; i < n; i++) {
+          const s = layeredNext();
+          plan.step(s.start, s.rows, LR);
+        }
+      },
+      destroy: () => plan.destroy(),
+    },
+  ];
+  for (const k of KS) {
+    const fused = await FusedTrainer.create(ctx, {
+      spec: SPEC,
+      configs: [resolveConfig({})],
+      batch: BATCH,
+      n: N,
+      stepsPerSubmit: k,
+      regression: false,
+      init: [params],
+      x,
+      y,
+    });
+    const next = starts();
+    let t = 0;
+    engines.push({
+      name: `fused K=${k}`,
+      run: (n) => {
+        for (let done = 0; done < n; done += k)
+          fused.run(Array.from({ length: Math.min(k, n - done) }, () => ({ ...next(), t: ++t, lrs: [LR] })));
+      },
+      destroy: () => fused.destroy(),
+    });
+  }
+  const samples = engines.map(() => [] as number[]);
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const [i, e] of engines.entries()) {
+      const t0 = performance.now();
+      e.run(STEPS);
+      await ctx.device.queue.onSubmittedWorkDone();
+      if (round > 0) samples[i]!.push((performance.now() - t0) / STEPS);
+    }
+  }
+  const layered = median(samples[0]!);
+  const lines = [`adapter: ${ctx.adapterName}; ms/step, median of ${ROUNDS} samples of ${STEPS} steps`];
+  for (const [i, e] of engines.entries()) {
+    const ms = median(samples[i]!);
+    lines.push(`${e.name.padEnd(14)} ${ms.toFixed(3)} ms/step  ${(layered / ms).toFixed(2)}x layered`);
+  }
+  console.log(lines.join('\n'));
+  for (const e of engines) e.destroy();
+  ctx.device.destroy();
+});
