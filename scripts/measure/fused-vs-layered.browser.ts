@@ -4,7 +4,7 @@
 // the machine's load (other processes on its cores) falls on all of them alike; each sample is STEPS
 // steps from the first submit to onSubmittedWorkDone, the first round is warm-up, and each figure is
 // the median of ROUNDS samples. Run: npx vitest run -c scripts/measure/fused.config.ts
-// (VITE_KS=10,50 picks the K's).
+// (VITE_KS=10,50 picks the K's, VITE_BATCH=8 the batch size).
 import { it } from 'vitest';
 import { acquireDevice } from '../../src/gpu/device.ts';
 import { FusedTrainer } from '../../src/gpu/fused.ts';
@@ -16,7 +16,7 @@ import { resolveConfig } from '../../src/train/backend.ts';
 
 const SPEC: ModelSpec = { sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' };
 const N = 800;
-const BATCH = 32;
+const BATCH = Number(import.meta.env.VITE_BATCH ?? 32);
 const STEPS = 400;
 const ROUNDS = 7;
 const LR = 0.1;
