@@ -4,10 +4,10 @@
 // the machine's load (other processes on its cores) falls on all of them alike; each sample is STEPS
 // steps from the first submit to onSubmittedWorkDone, the first round is warm-up, and each figure is
 // the median of ROUNDS samples. Run: npx vitest run -c scripts/measure/fused.config.ts
-// (VITE_KS=10,50 picks the K's, VITE_BATCH=8 the batch size).
+// (VITE_KS=10,50 picks the K's, VITE_BATCH=8 the batch size, VITE_VARIANTS=vec4 the kernels).
 import { it } from 'vitest';
 import { acquireDevice } from '../../src/gpu/device.ts';
-import { FusedTrainer } from '../../src/gpu/fused.ts';
+import { FusedTrainer, type FusedVariant } from '../../src/gpu/fused.ts';
 import { TrainingPlan } from '../../src/gpu/plan.ts';
 import { initParams } from '../../src/init.ts';
 import type { ModelSpec } from '../../src/model.ts';
@@ -21,6 +21,7 @@ const STEPS = 400;
 const ROUNDS = 7;
 const LR = 0.1;
 const KS = (import.meta.env.VITE_KS ?? '1,10,20,50,100').split(',').map(Number);
+const VARIANTS = (import.meta.env.VITE_VARIANTS ?? 'scalar,vec4').split(',') as FusedVariant[];
 
 /** The batch starts of consecutive steps over the split, wrapping at its end. */
 function starts(): () => { start: number; rows: number } {
@@ -54,7 +55,7 @@ it('fused vs layered, moons [2,16,16,1] b32', async () => {
       destroy: () => plan.destroy(),
     },
   ];
-  for (const k of KS) {
+  for (const [variant, k] of VARIANTS.flatMap((v) => KS.map((k) => [v, k] as const))) {
     const fused = await FusedTrainer.create(ctx, {
       spec: SPEC,
       configs: [resolveConfig({})],
@@ -62,6 +63,7 @@ it('fused vs layered, moons [2,16,16,1] b32', async () => {
       n: N,
       stepsPerSubmit: k,
       regression: false,
+      variant,
       init: [params],
       x,
       y,
@@ -69,7 +71,7 @@ it('fused vs layered, moons [2,16,16,1] b32', async () => {
     const next = starts();
     let t = 0;
     engines.push({
-      name: `fused K=${k}`,
+      name: `${variant} K=${k}`,
       run: (n) => {
         for (let done = 0; done < n; done += k)
           fused.run(Array.from({ length: Math.min(k, n - done) }, () => ({ ...next(), t: ++t, lrs: [LR] })));
@@ -90,7 +92,7 @@ it('fused vs layered, moons [2,16,16,1] b32', async () => {
   const lines = [`adapter: ${ctx.adapterName}; ms/step, median of ${ROUNDS} samples of ${STEPS} steps`];
   for (const [i, e] of engines.entries()) {
     const ms = median(samples[i]!);
-    lines.push(`${e.name.padEnd(14)} ${ms.toFixed(3)} ms/step  ${(layered / ms).toFixed(2)}x layered`);
+    lines.push(`${e.name.padEnd(16)} ${ms.toFixed(3)} ms/step  ${(layered / ms).toFixed(2)}x layered`);
   }
   console.log(lines.join('\n'));
   for (const e of engines) e.destroy();

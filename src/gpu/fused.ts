@@ -35,18 +35,30 @@ export function fusedRefusal(spec: ModelSpec, configs: readonly TrainConfig[]): 
   return undefined;
 }
 
-/** Floats of one model's parameters (weights [out][in] then bias, layer by layer). */
-export function fusedParamCount(spec: ModelSpec): number {
+/** The kernels of the fused step: 'scalar' (fused_step.wgsl, the readable baseline) and 'vec4'
+ *  (fused_step_vec4.wgsl: widths padded to multiples of 4, vec4 loads; the default). */
+export type FusedVariant = 'scalar' | 'vec4';
+const FUSED_KERNEL = { scalar: 'fusedStep', vec4: 'fusedStepVec4' } as const;
+
+/** Layer widths as a variant lays them out: padded to multiples of 4 for 'vec4'. */
+export function fusedWidths(spec: ModelSpec, variant: FusedVariant = 'vec4'): number[] {
+  return spec.sizes.map((n) => (variant === 'vec4' ? Math.ceil(n / 4) * 4 : n));
+}
+
+/** Floats of one model's parameters (weights [out][in] then bias, layer by layer, padded widths). */
+export function fusedParamCount(spec: ModelSpec, variant: FusedVariant = 'vec4'): number {
+  const w = fusedWidths(spec, variant);
   let p = 0;
-  for (let l = 0; l < layerCount(spec); l++) p += size(spec, l + 1) * (size(spec, l) + 1);
+  for (let l = 0; l + 1 < w.length; l++) p += w[l + 1]! * (w[l]! + 1);
   return p;
 }
 
 /** Floats of one model's scratch: activations of layers 0..L and dZ of 1..L for `batch` rows, then
- *  the rows' (loss, correct) pairs. */
-export function fusedScratchCount(spec: ModelSpec, batch: number): number {
-  const widths = spec.sizes.reduce((a, n) => a + n, 0);
-  return batch * (widths + widths - spec.sizes[0]! + 2);
+ *  the rows' (loss, correct) pairs (a vec4 each for 'vec4'). */
+export function fusedScratchCount(spec: ModelSpec, batch: number, variant: FusedVariant = 'vec4'): number {
+  const w = fusedWidths(spec, variant);
+  const widths = w.reduce((a, n) => a + n, 0);
+  return batch * (widths + widths - w[0]! + (variant === 'vec4' ? 4 : 2));
 }
 
 export interface FusedParams {
@@ -57,6 +69,8 @@ export interface FusedParams {
   readonly n: number;
   readonly stepsPerSubmit: number;
   readonly regression: boolean;
+  /** Default 'vec4'. */
+  readonly variant?: FusedVariant;
 }
 
 export interface FusedLayout {
@@ -69,8 +83,10 @@ export interface FusedLayout {
 export function fusedLayout(p: FusedParams): FusedLayout {
   const { spec, configs, batch, n } = p;
   const models = configs.length;
-  const P = fusedParamCount(spec);
-  const S = fusedScratchCount(spec, batch);
+  const variant = p.variant ?? 'vec4';
+  const P = fusedParamCount(spec, variant);
+  const S = fusedScratchCount(spec, batch, variant);
+  const unit = variant === 'vec4' ? 4 : 1; // the kernel's strides count vec4s or floats
   const table = new StepTable(p.stepsPerSubmit, configs.map(modelConstants));
   const buf = (name: string, floats: number): Omit<BufferSpec, 'fill'> => ({
     name,
@@ -89,7 +105,7 @@ export function fusedLayout(p: FusedParams): FusedLayout {
   ];
   const dims = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`d${i}`, spec.sizes[i] ?? 0]));
   const op: OpSpec = {
-    kernel: 'fusedStep',
+    kernel: FUSED_KERNEL[variant],
     constants: {
       ...actConstants(spec.activation),
       LOSS: LOSS_ID[spec.loss],
@@ -104,11 +120,11 @@ export function fusedLayout(p: FusedParams): FusedLayout {
       batch,
       n,
       s_index: n,
-      s_state: 4 * P,
-      s_scratch: S,
+      s_state: (4 * P) / unit,
+      s_scratch: S / unit,
       s_stats: p.stepsPerSubmit,
       layers: layerCount(spec),
-      params: P,
+      params: P / unit,
       models,
       ...dims,
     }),
@@ -127,7 +143,7 @@ export function checkFused(layout: FusedLayout, limits: DeviceLimits, adapter: s
   const wording = { subject, adapter, bytes: formatBytes };
   checkBuffers(layout.buffers, limits, wording);
   checkOps([layout.op], 1, layout.params.batch, limits, wording);
-  const wg = workgroupShape('fusedStep').size[0];
+  const wg = workgroupShape(layout.op.kernel).size[0];
   if (wg > limit(limits, 'maxComputeInvocationsPerWorkgroup'))
     throw new TrainerError('too-large', `${subject}: workgroup of ${wg}, over ${adapter}'s invocations per workgroup`);
 }
@@ -177,8 +193,9 @@ export class FusedTrainer {
       q.writeBuffer(buffers.x!, 0, init.x);
       q.writeBuffer(buffers.y!, 0, init.y);
       q.writeBuffer(buffers.models!, 0, packModels(init.configs.map(modelConstants)));
-      const P = fusedParamCount(init.spec);
-      init.init.forEach((params, m) => q.writeBuffer(buffers.state!, m * 4 * P * 4, packParams(params, P)));
+      const widths = fusedWidths(init.spec, init.variant);
+      const P = fusedParamCount(init.spec, init.variant);
+      init.init.forEach((params, m) => q.writeBuffer(buffers.state!, m * 4 * P * 4, packParams(params, widths)));
       const op = layout.op;
       const counters = new HostCounters();
       const dispatch = await Dispatch.create(
@@ -242,9 +259,10 @@ export class FusedTrainer {
 
   /** Model m's parameters (part 0 of its state) or the gradients its last step applied (part 1). */
   async readParams(model = 0, part: 0 | 1 = 0): Promise<Params> {
-    const P = fusedParamCount(this.layout.params.spec);
+    const { spec, variant } = this.layout.params;
+    const P = fusedParamCount(spec, variant);
     const bytes = await readBuffer(this.ctx.device, this.buffers.state!, P * 4, (model * 4 + part) * P * 4);
-    return unpackParams(this.layout.params.spec, new Float32Array(bytes));
+    return unpackParams(spec, new Float32Array(bytes), fusedWidths(spec, variant));
   }
 
   destroy(): void {
@@ -252,26 +270,31 @@ export class FusedTrainer {
   }
 }
 
-/** A model's parameters as the kernel lays them out: per layer, weights [out][in] then bias. */
-export function packParams(params: Params, P: number): Float32Array {
-  const out = new Float32Array(P);
+/** A model's parameters as the kernel lays them out for layer widths `widths` (the spec's, or padded:
+ *  the padding is zero): per layer, weights [out][in] then bias. */
+export function packParams(params: Params, widths: readonly number[]): Float32Array {
+  const out = new Float32Array(widths.slice(1).reduce((a, n, l) => a + n * (widths[l]! + 1), 0));
   let o = 0;
-  for (const l of params) {
-    out.set(l.weight, o);
-    out.set(l.bias, o + l.weight.length);
-    o += l.weight.length + l.bias.length;
-  }
-  if (o !== P) throw new Error(`fused: parameters hold ${o} values, the layout ${P}`);
+  params.forEach((layer, l) => {
+    const [nIn, nOut] = [layer.weight.length / layer.bias.length, layer.bias.length];
+    const [wIn, wOut] = [widths[l]!, widths[l + 1]!];
+    for (let j = 0; j < nOut; j++) out.set(layer.weight.subarray(j * nIn, (j + 1) * nIn), o + j * wIn);
+    out.set(layer.bias, o + wOut * wIn);
+    o += wOut * (wIn + 1);
+  });
   return out;
 }
 
-export function unpackParams(spec: ModelSpec, flat: Float32Array): Params {
+/** The spec's parameters out of the kernel's layout for `widths` (packParams reversed). */
+export function unpackParams(spec: ModelSpec, flat: Float32Array, widths: readonly number[] = spec.sizes): Params {
   const out: Params = [];
   let o = 0;
   for (let l = 0; l < layerCount(spec); l++) {
-    const [nIn, nOut] = [size(spec, l), size(spec, l + 1)];
-    out.push({ weight: flat.slice(o, o + nOut * nIn), bias: flat.slice(o + nOut * nIn, o + nOut * nIn + nOut) });
-    o += nOut * (nIn + 1);
+    const [nIn, nOut, wIn, wOut] = [size(spec, l), size(spec, l + 1), widths[l]!, widths[l + 1]!];
+    const weight = new Float32Array(nOut * nIn);
+    for (let j = 0; j < nOut; j++) weight.set(flat.subarray(o + j * wIn, o + j * wIn + nIn), j * nIn);
+    out.push({ weight, bias: flat.slice(o + wOut * wIn, o + wOut * wIn + nOut) });
+    o += wOut * (wIn + 1);
   }
   return out;
 }

@@ -5,7 +5,7 @@
 // own reference run and must be bit-identical to their solo fused runs.
 import { describe, expect, it } from 'vitest';
 import { assertClose, TOL } from '../../src/check.ts';
-import { FusedTrainer, type FusedInit } from '../../src/gpu/fused.ts';
+import { FusedTrainer, type FusedInit, type FusedVariant } from '../../src/gpu/fused.ts';
 import { liveBufferStats } from '../../src/gpu/arena.ts';
 import { initParams } from '../../src/init.ts';
 import { layerCount, tensorName, type ModelSpec, type Params } from '../../src/model.ts';
@@ -28,6 +28,7 @@ interface Case {
   /** One entry per model trained side by side in the dispatch. */
   readonly models: readonly { readonly lr: number; readonly config?: Partial<TrainConfig>; readonly seed?: number }[];
   readonly regression?: boolean;
+  readonly variant?: FusedVariant;
 }
 
 const MOONS: ModelSpec = { sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' };
@@ -186,6 +187,7 @@ interface RefModel {
 
 function fusedInit(c: Case, x: Float32Array, y: Float32Array, models: Case['models']): FusedInit {
   return {
+    variant: c.variant,
     spec: c.spec,
     configs: models.map((m) => resolveConfig(m.config ?? {})),
     batch: c.batch,
@@ -269,10 +271,10 @@ async function runCase(c: Case, check: boolean): Promise<Params[]> {
 }
 
 describe('fused step vs CPU reference, step by step', () => {
-  for (const c of CASES) {
+  for (const c of CASES.flatMap((c) => (['scalar', 'vec4'] as const).map((variant) => ({ ...c, variant })))) {
     // Test that K fused steps a dispatch agree with the reference in every step's loss, and after each
     // dispatch in the last step's gradients and every parameter.
-    it(c.label, async () => {
+    it(`${c.variant}: ${c.label}`, async () => {
       const together = await runCase(c, true);
       // Test that each model of the side-by-side run is bit-identical to its solo fused run.
       if (c.models.length > 1)

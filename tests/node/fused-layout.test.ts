@@ -8,6 +8,7 @@ import {
   fusedParamCount,
   fusedRefusal,
   fusedScratchCount,
+  fusedWidths,
   packParams,
   unpackParams,
   type FusedParams,
@@ -65,7 +66,7 @@ describe('fused envelope', () => {
   // Test that the device-limit check reads the fused op as data: its storage bindings, its grid.
   it('checks the op against the device limits', () => {
     expect(refusal(params(MOONS), { ...DEFAULT_LIMITS, maxStorageBuffersPerShaderStage: 7 })).toMatch(
-      /kernel fusedStep binds 8 storage buffers.*maxStorageBuffersPerShaderStage of 7/,
+      /kernel fusedStepVec4 binds 8 storage buffers.*maxStorageBuffersPerShaderStage of 7/,
     );
     const sweep = params(MOONS, { configs: Array.from({ length: 40 }, () => resolveConfig({})) });
     expect(refusal(sweep, { ...DEFAULT_LIMITS, maxComputeWorkgroupsPerDimension: 32 })).toMatch(
@@ -80,15 +81,27 @@ describe('fused envelope', () => {
 describe('fused sizes', () => {
   // Test that the parameter and scratch counts are what the kernel's offsets walk.
   it('counts parameters and scratch', () => {
-    expect(fusedParamCount(MOONS)).toBe(2 * 16 + 16 + 16 * 16 + 16 + 16 + 1);
+    expect(fusedParamCount(MOONS, 'scalar')).toBe(2 * 16 + 16 + 16 * 16 + 16 + 16 + 1);
     // Activations of layers 0..3 (35 a row), dZ of layers 1..3 (33 a row), (loss, correct) a row.
-    expect(fusedScratchCount(MOONS, 32)).toBe(32 * (35 + 33 + 2));
+    expect(fusedScratchCount(MOONS, 32, 'scalar')).toBe(32 * (35 + 33 + 2));
+    // vec4: widths [4,16,16,4]; a vec4 of statistics a row.
+    expect(fusedWidths(MOONS)).toEqual([4, 16, 16, 4]);
+    expect(fusedParamCount(MOONS)).toBe(16 * 5 + 16 * 17 + 4 * 17);
+    expect(fusedScratchCount(MOONS, 32)).toBe(32 * (40 + 36 + 4));
     expect(workgroupShape('fusedStep')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
+    expect(workgroupShape('fusedStepVec4')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
   });
 
   // Test that packing a model's parameters for the kernel and unpacking them give them back.
-  it('packs and unpacks parameters', () => {
+  it('packs and unpacks parameters, padding zero', () => {
     const p = initParams(MOONS, 3);
-    expect(unpackParams(MOONS, packParams(p, fusedParamCount(MOONS)))).toEqual(p);
+    for (const variant of ['scalar', 'vec4'] as const) {
+      const flat = packParams(p, fusedWidths(MOONS, variant));
+      expect(flat.length).toBe(fusedParamCount(MOONS, variant));
+      expect(unpackParams(MOONS, flat, fusedWidths(MOONS, variant))).toEqual(p);
+    }
+    // Layer 0 padded: row j holds w[j][0], w[j][1], 0, 0.
+    const flat = packParams(p, fusedWidths(MOONS));
+    expect([...flat.subarray(4, 8)]).toEqual([p[0]!.weight[2], p[0]!.weight[3], 0, 0]);
   });
 });
