@@ -72,26 +72,44 @@ fn grad4(a: vec4<f32>) -> vec4<f32> {
                    act_grad_from_output(a.w));
 }
 
-// Forward of one row: four outputs at a time, each a sum of dot products over the input vec4s in
-// ascending order, then + bias; hidden layers through ACT, the output layer linear.
-fn forward_row(o: ptr<function, Offsets>, sb: u32, pb: u32, r: u32) {
+// Forward of four rows rr (an invocation's block; a row past the batch is clamped to the last, whose
+// values it then computes and stores again, the same): four outputs at a time, each a sum of dot
+// products over the input vec4s in ascending order, then + bias; hidden layers through ACT, the output
+// layer linear. Each weight vec4 loaded serves the four rows.
+fn forward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
   let L = u.layers;
   for (var l = 0u; l < L; l++) {
     let nin4 = w4(l);
     let nout4 = w4(l + 1u);
     let w = pb + (*o).po[l];
-    let ain = sb + (*o).ao[l] + r * nin4;
-    let aout = sb + (*o).ao[l + 1u] + r * nout4;
+    let ain = vec4<u32>(sb + (*o).ao[l]) + rr * nin4;
+    let aout = vec4<u32>(sb + (*o).ao[l + 1u]) + rr * nout4;
     for (var j4 = 0u; j4 < nout4; j4++) {
       let wr = w + 4u * j4 * nin4;
-      var acc = vec4<f32>(0.0);
+      var acc0 = vec4<f32>(0.0);
+      var acc1 = vec4<f32>(0.0);
+      var acc2 = vec4<f32>(0.0);
+      var acc3 = vec4<f32>(0.0);
       for (var i4 = 0u; i4 < nin4; i4++) {
-        let a = scratch[ain + i4];
-        acc += vec4<f32>(dot(state[wr + i4], a), dot(state[wr + nin4 + i4], a),
-                         dot(state[wr + 2u * nin4 + i4], a), dot(state[wr + 3u * nin4 + i4], a));
+        let w0 = state[wr + i4];
+        let w1 = state[wr + nin4 + i4];
+        let w2 = state[wr + 2u * nin4 + i4];
+        let w3 = state[wr + 3u * nin4 + i4];
+        let a0 = scratch[ain.x + i4];
+        let a1 = scratch[ain.y + i4];
+        let a2 = scratch[ain.z + i4];
+        let a3 = scratch[ain.w + i4];
+        acc0 += vec4<f32>(dot(w0, a0), dot(w1, a0), dot(w2, a0), dot(w3, a0));
+        acc1 += vec4<f32>(dot(w0, a1), dot(w1, a1), dot(w2, a1), dot(w3, a1));
+        acc2 += vec4<f32>(dot(w0, a2), dot(w1, a2), dot(w2, a2), dot(w3, a2));
+        acc3 += vec4<f32>(dot(w0, a3), dot(w1, a3), dot(w2, a3), dot(w3, a3));
       }
-      acc += state[w + 4u * nout4 * nin4 + j4];
-      scratch[aout + j4] = select(acc, act4(acc), l + 1u < L);
+      let b = state[w + 4u * nout4 * nin4 + j4];
+      let hidden = l + 1u < L;
+      scratch[aout.x + j4] = select(acc0 + b, act4(acc0 + b), hidden);
+      scratch[aout.y + j4] = select(acc1 + b, act4(acc1 + b), hidden);
+      scratch[aout.z + j4] = select(acc2 + b, act4(acc2 + b), hidden);
+      scratch[aout.w + j4] = select(acc3 + b, act4(acc3 + b), hidden);
     }
   }
 }
@@ -148,35 +166,46 @@ fn loss_row(z0: u32, d0: u32, y0: u32, cols: u32, rows: u32) -> vec2<f32> {
   return vec2<f32>(loss / f32(cols), select(0.0, 1.0, correct));
 }
 
-// Backward of one row: four inputs at a time, dZ_l[i] = (Σ_j dZ_{l+1}[j]·W_l[j][i]) · g'(a_l[i]), j
-// ascending (the scalar kernel's order).
-fn backward_row(o: ptr<function, Offsets>, sb: u32, pb: u32, r: u32) {
+// Backward of four rows rr: four inputs at a time, dZ_l[i] = (Σ_j dZ_{l+1}[j]·W_l[j][i]) · g'(a_l[i]),
+// j ascending (the scalar kernel's order); each weight vec4 loaded serves the four rows.
+fn backward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
   for (var l = u.layers - 1u; l >= 1u; l--) {
     let nin4 = w4(l);
     let nout4 = w4(l + 1u);
     let w = pb + (*o).po[l];
-    let dout = sb + (*o).dl[l + 1u] + r * nout4;
-    let din = sb + (*o).dl[l] + r * nin4;
-    let a = sb + (*o).ao[l] + r * nin4;
+    let dout = vec4<u32>(sb + (*o).dl[l + 1u]) + rr * nout4;
+    let din = vec4<u32>(sb + (*o).dl[l]) + rr * nin4;
+    let a = vec4<u32>(sb + (*o).ao[l]) + rr * nin4;
     for (var i4 = 0u; i4 < nin4; i4++) {
-      var acc = vec4<f32>(0.0);
+      var acc0 = vec4<f32>(0.0);
+      var acc1 = vec4<f32>(0.0);
+      var acc2 = vec4<f32>(0.0);
+      var acc3 = vec4<f32>(0.0);
       for (var j4 = 0u; j4 < nout4; j4++) {
-        let d = scratch[dout + j4];
         let wr = w + 4u * j4 * nin4 + i4;
-        acc += state[wr] * d.x;
-        acc += state[wr + nin4] * d.y;
-        acc += state[wr + 2u * nin4] * d.z;
-        acc += state[wr + 3u * nin4] * d.w;
+        let wa = state[wr];
+        let wb = state[wr + nin4];
+        let wc = state[wr + 2u * nin4];
+        let wd = state[wr + 3u * nin4];
+        let d0 = scratch[dout.x + j4];
+        let d1 = scratch[dout.y + j4];
+        let d2 = scratch[dout.z + j4];
+        let d3 = scratch[dout.w + j4];
+        acc0 += wa * d0.x; acc0 += wb * d0.y; acc0 += wc * d0.z; acc0 += wd * d0.w;
+        acc1 += wa * d1.x; acc1 += wb * d1.y; acc1 += wc * d1.z; acc1 += wd * d1.w;
+        acc2 += wa * d2.x; acc2 += wb * d2.y; acc2 += wc * d2.z; acc2 += wd * d2.w;
+        acc3 += wa * d3.x; acc3 += wb * d3.y; acc3 += wc * d3.z; acc3 += wd * d3.w;
       }
-      scratch[din + i4] = acc * grad4(scratch[a + i4]);
+      scratch[din.x + i4] = acc0 * grad4(scratch[a.x + i4]);
+      scratch[din.y + i4] = acc1 * grad4(scratch[a.y + i4]);
+      scratch[din.z + i4] = acc2 * grad4(scratch[a.z + i4]);
+      scratch[din.w + i4] = acc3 * grad4(scratch[a.w + i4]);
     }
   }
 }
 
-fn row_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, r: u32) {
-  let sb = z * u.s_scratch;
-  let pb = z * u.s_state;
-  let src = index[z * u.s_index + start + r];
+// Gathers row r of the batch (its source row src) into layer 0's activations, padding 0.
+fn gather_row(o: ptr<function, Offsets>, sb: u32, r: u32, src: u32) {
   let n0 = dim(0u);
   let a0 = sb + (*o).ao[0] + r * w4(0u);
   for (var i4 = 0u; i4 < w4(0u); i4++) {
@@ -184,12 +213,27 @@ fn row_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, r: u32) {
     for (var q = 0u; q < 4u && 4u * i4 + q < n0; q++) { v[q] = x[src * n0 + 4u * i4 + q]; }
     scratch[a0 + i4] = v;
   }
-  forward_row(o, sb, pb, r);
+}
+
+// The loss of row r (source row src): dZ of the output layer and the row's statistics.
+fn loss_of_row(o: ptr<function, Offsets>, sb: u32, r: u32, src: u32, rows: u32) {
   let cols = dim(u.layers);
   let st = loss_row(sb + (*o).ao[u.layers] + r * w4(u.layers), sb + (*o).dl[u.layers] + r * w4(u.layers),
                     src * cols, cols, rows);
   scratch[sb + (*o).stat_o + r] = vec4<f32>(st, 0.0, 0.0);
-  backward_row(o, sb, pb, r);
+}
+
+// Phase A for the block of rows 4g..4g+3 (clamped to the batch).
+fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32) {
+  let sb = z * u.s_scratch;
+  let pb = z * u.s_state;
+  let rr = min(vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u));
+  let ib = z * u.s_index + start;
+  let src = vec4<u32>(index[ib + rr.x], index[ib + rr.y], index[ib + rr.z], index[ib + rr.w]);
+  for (var q = 0u; q < 4u; q++) { gather_row(o, sb, rr[q], src[q]); }
+  forward_rows(o, sb, pb, rr);
+  for (var q = 0u; q < 4u; q++) { loss_of_row(o, sb, rr[q], src[q], rows); }
+  backward_rows(o, sb, pb, rr);
 }
 
 // Phase B task t: the gradients of a 4-column strip of weight row j (rows ascending), padding masked
@@ -277,7 +321,7 @@ fn fused_step_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     let h = model_step(row, z);
     var penalty = 0.0;
     if (lid == 0u && models[z].half_lambda != 0.0) { penalty = l2_term(&o, z); }
-    for (var r = lid; r < rows; r += WG) { row_step(&o, z, start, rows, r); }
+    for (var g = lid; 4u * g < rows; g += WG) { rows_step(&o, z, start, rows, g); }
     storageBarrier();
     for (var t = lid; t < o.tasks; t += WG) { task_step(&o, z, rows, t, h); }
     if (lid == 0u) {
