@@ -10,7 +10,7 @@
 // Layout (vec4 units; n'_l = n_l rounded up to 4, w4(l) = n'_l / 4): state per model [param | grad |
 // v | s], `params` vec4s each, per layer weights [n'_out][w4(in)] then bias [w4(out)]; scratch per
 // model activations [rows][w4(l)] for l = 0..L, dZ of 1..L, then a (loss, correct, 0, 0) per row.
-// Phase B runs one task per invocation (strided): a 4-column strip of a real weight row, or 4 biases.
+// Phase B runs one task per invocation (strided): a 4×4 block of a weight matrix, or 4 biases.
 
 override LOSS: u32 = 0u;
 override REGRESSION: bool = false;
@@ -52,7 +52,7 @@ fn offsets() -> Offsets {
     a += u.batch * w4(l);
     if (l < u.layers) {
       p += w4(l + 1u) * (4u * w4(l) + 1u);
-      t += dim(l + 1u) * w4(l) + w4(l + 1u);
+      t += w4(l + 1u) * w4(l) + w4(l + 1u);
     }
   }
   for (var l = 1u; l <= u.layers; l++) {
@@ -236,37 +236,47 @@ fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32) {
   backward_rows(o, sb, pb, rr);
 }
 
-// Phase B task t: the gradients of a 4-column strip of weight row j (rows ascending), padding masked
-// to 0, or of 4 biases; then their update.
+// Phase B task t: the gradients of a 4×4 block of a weight matrix (rows j4·4.., columns i4·4..; one
+// dZ vec4 and one activation vec4 a batch row for 16 gradients, rows ascending; padded columns masked
+// to 0, padded rows are 0 with their dZ), or of 4 biases; then their update.
 fn task_step(o: ptr<function, Offsets>, z: u32, rows: u32, t: u32, h: vec4<f32>) {
   var l = 0u;
   while (l + 1u < u.layers && t >= (*o).to[l + 1u]) { l++; }
   let nin4 = w4(l);
   let nout4 = w4(l + 1u);
   let e = t - (*o).to[l];
-  let nw = dim(l + 1u) * nin4;
   let sb = z * u.s_scratch;
   let dz = sb + (*o).dl[l + 1u];
-  var g = vec4<f32>(0.0);
-  var decay = vec4<f32>(0.0);
-  var p = (*o).po[l];
-  if (e < nw) {
-    let j = e / nin4;
+  let pz = z * u.s_state + (*o).po[l];
+  if (e < nout4 * nin4) {
+    let j4 = e / nin4;
     let i4 = e % nin4;
     let a = sb + (*o).ao[l] + i4;
-    let dj = dz + j / 4u;
-    let q = j % 4u;
-    for (var r = 0u; r < rows; r++) { g += scratch[dj + r * nout4][q] * scratch[a + r * nin4]; }
+    var g0 = vec4<f32>(0.0);
+    var g1 = vec4<f32>(0.0);
+    var g2 = vec4<f32>(0.0);
+    var g3 = vec4<f32>(0.0);
+    for (var r = 0u; r < rows; r++) {
+      let d = scratch[dz + r * nout4 + j4];
+      let av = scratch[a + r * nin4];
+      g0 += d.x * av;
+      g1 += d.y * av;
+      g2 += d.z * av;
+      g3 += d.w * av;
+    }
     let i = vec4<u32>(4u * i4) + vec4<u32>(0u, 1u, 2u, 3u);
-    decay = select(vec4<f32>(0.0), vec4<f32>(1.0), i < vec4<u32>(dim(l)));
-    g *= decay;
-    p += j * nin4 + i4;
+    let decay = select(vec4<f32>(0.0), vec4<f32>(1.0), i < vec4<u32>(dim(l)));
+    let p = pz + 4u * j4 * nin4 + i4;
+    update(p, z, g0 * decay, decay, h);
+    update(p + nin4, z, g1 * decay, decay, h);
+    update(p + 2u * nin4, z, g2 * decay, decay, h);
+    update(p + 3u * nin4, z, g3 * decay, decay, h);
   } else {
-    let j4 = e - nw;
+    let j4 = e - nout4 * nin4;
+    var g = vec4<f32>(0.0);
     for (var r = 0u; r < rows; r++) { g += scratch[dz + r * nout4 + j4]; }
-    p += 4u * nout4 * nin4 + j4;
+    update(pz + 4u * nout4 * nin4 + j4, z, g, vec4<f32>(0.0), h);
   }
-  update(z * u.s_state + p, z, g, decay, h);
 }
 
 // The update of state vec4 i from gradient g (optimizer.wgsl's formulas; L2 on decay = 1 lanes).
