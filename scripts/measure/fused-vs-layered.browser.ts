@@ -13,8 +13,14 @@ import { initParams } from '../../src/init.ts';
 import type { ModelSpec } from '../../src/model.ts';
 import { moons } from '../../src/data/synthetic.ts';
 import { resolveConfig } from '../../src/train/backend.ts';
+import { Rng } from '../../src/rng.ts';
 
-const SPEC: ModelSpec = { sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' };
+// VITE_SIZES=30,16,8,1 VITE_ACT=relu times another net on random data (moons has 2 features).
+const SPEC: ModelSpec = {
+  sizes: (import.meta.env.VITE_SIZES ?? '2,16,16,1').split(',').map(Number),
+  activation: (import.meta.env.VITE_ACT ?? 'tanh') as ModelSpec['activation'],
+  loss: 'bce',
+};
 const N = 800;
 const BATCH = Number(import.meta.env.VITE_BATCH ?? 32);
 const STEPS = 400;
@@ -33,12 +39,22 @@ function starts(): () => { start: number; rows: number } {
   };
 }
 
+/** Moons for a 2-input net, else seeded random features with random 0/1 labels. */
+function dataset(): [Float32Array, Float32Array] {
+  if (SPEC.sizes[0] === 2) {
+    const d = moons(N, 0.1, 1);
+    return [d.x, Float32Array.from(d.labels)];
+  }
+  const rng = new Rng(1);
+  const x = Float32Array.from({ length: N * SPEC.sizes[0]! }, () => rng.next() * 2 - 1);
+  return [x, Float32Array.from({ length: N }, () => rng.int(2))];
+}
+
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 
-it('fused vs layered, moons [2,16,16,1] b32', async () => {
+it('fused vs layered', async () => {
   const ctx = await acquireDevice();
-  const d = moons(N, 0.1, 1);
-  const [x, y] = [d.x, Float32Array.from(d.labels)];
+  const [x, y] = dataset();
   const params = initParams(SPEC, 1);
   const data = { x, y, n: N };
   const plan = await TrainingPlan.create(ctx, { spec: SPEC, params, train: data, test: data, maxBatch: BATCH });
@@ -89,7 +105,9 @@ it('fused vs layered, moons [2,16,16,1] b32', async () => {
     }
   }
   const layered = median(samples[0]!);
-  const lines = [`adapter: ${ctx.adapterName}; ms/step, median of ${ROUNDS} samples of ${STEPS} steps`];
+  const lines = [
+    `adapter: ${ctx.adapterName}; [${SPEC.sizes.join(',')}] ${SPEC.activation} BCE b${BATCH}; ms/step, median of ${ROUNDS} samples of ${STEPS} steps`,
+  ];
   for (const [i, e] of engines.entries()) {
     const ms = median(samples[i]!);
     lines.push(`${e.name.padEnd(16)} ${ms.toFixed(3)} ms/step  ${(layered / ms).toFixed(2)}x layered`);
