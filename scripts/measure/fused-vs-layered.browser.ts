@@ -25,6 +25,8 @@ const N = 800;
 const BATCH = Number(import.meta.env.VITE_BATCH ?? 32);
 const STEPS = 400;
 const ROUNDS = 7;
+// VITE_MODELS=32 trains that many models side by side (a sweep) on both paths; ms/step is for all.
+const MODELS = Number(import.meta.env.VITE_MODELS ?? 1);
 const LR = 0.1;
 const KS = (import.meta.env.VITE_KS ?? '1,10,20,50,100').split(',').map(Number);
 const VARIANTS = (import.meta.env.VITE_VARIANTS ?? 'scalar,vec4').split(',') as FusedVariant[];
@@ -57,7 +59,11 @@ it('fused vs layered', async () => {
   const [x, y] = dataset();
   const params = initParams(SPEC, 1);
   const data = { x, y, n: N };
-  const plan = await TrainingPlan.create(ctx, { spec: SPEC, params, train: data, test: data, maxBatch: BATCH });
+  const plan = await TrainingPlan.create(
+    ctx,
+    { spec: SPEC, params, train: data, test: data, maxBatch: BATCH },
+    MODELS > 1 ? { models: Array.from({ length: MODELS }, () => ({})) } : {},
+  );
   const layeredNext = starts();
   const engines: { name: string; run: (n: number) => void; destroy: () => void }[] = [
     {
@@ -74,13 +80,13 @@ it('fused vs layered', async () => {
   for (const [variant, k] of VARIANTS.flatMap((v) => KS.map((k) => [v, k] as const))) {
     const fused = await FusedTrainer.create(ctx, {
       spec: SPEC,
-      configs: [resolveConfig({})],
+      configs: Array.from({ length: MODELS }, () => resolveConfig({})),
       batch: BATCH,
       n: N,
       stepsPerSubmit: k,
       regression: false,
       variant,
-      init: [params],
+      init: Array.from({ length: MODELS }, () => params),
       x,
       y,
     });
@@ -90,7 +96,13 @@ it('fused vs layered', async () => {
       name: `${variant} K=${k}`,
       run: (n) => {
         for (let done = 0; done < n; done += k)
-          fused.run(Array.from({ length: Math.min(k, n - done) }, () => ({ ...next(), t: ++t, lrs: [LR] })));
+          fused.run(
+            Array.from({ length: Math.min(k, n - done) }, () => ({
+              ...next(),
+              t: ++t,
+              lrs: Array<number>(MODELS).fill(LR),
+            })),
+          );
       },
       destroy: () => fused.destroy(),
     });
@@ -106,7 +118,7 @@ it('fused vs layered', async () => {
   }
   const layered = median(samples[0]!);
   const lines = [
-    `adapter: ${ctx.adapterName}; [${SPEC.sizes.join(',')}] ${SPEC.activation} BCE b${BATCH}; ms/step, median of ${ROUNDS} samples of ${STEPS} steps`,
+    `adapter: ${ctx.adapterName}; [${SPEC.sizes.join(',')}] ${SPEC.activation} BCE b${BATCH} × ${MODELS} model(s); ms/step, median of ${ROUNDS} samples of ${STEPS} steps`,
   ];
   for (const [i, e] of engines.entries()) {
     const ms = median(samples[i]!);
