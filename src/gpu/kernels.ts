@@ -19,6 +19,8 @@ import l2PenaltyWgsl from '../../shaders/l2_penalty.wgsl?raw';
 import dropoutWgsl from '../../shaders/dropout.wgsl?raw';
 import stepTableWgsl from '../../shaders/step_table.wgsl?raw';
 import batchNormWgsl from '../../shaders/batchnorm.wgsl?raw';
+import fusedStepWgsl from '../../shaders/fused_step.wgsl?raw';
+import fusedStepVec4Wgsl from '../../shaders/fused_step_vec4.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
 
@@ -164,6 +166,25 @@ const tiled8 = matmulEntry('matmul_tiled8.wgsl', matmulTiled8Source, 'tiled8', [
 const vec4NT = matmulEntry('matmul_vec4.wgsl', matmulVec4Source, 'vec4_nt', ['bias']);
 const vec4TN = matmulEntry('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_tn', ['aux']);
 const vec4NN = matmulEntry('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_nn', ['aux']);
+
+/** A fused-step kernel (fused_step*.wgsl, src/gpu/fused.ts): its CPU twin is the reference's whole
+ *  step, trainStep in src/reference/mlp.ts. */
+function fusedEntry(file: string, wgsl: string, entryPoint: string): KernelDesc {
+  return {
+    name: 'trainStep',
+    file,
+    source: withActs(withTable(wgsl)),
+    entryPoint,
+    bindings: [r(0, 'x'), r(1, 'y'), r(2, 'index'), s(3, 'state'), s(4, 'scratch'), s(5, 'stats'), u(6, 'u'), ...TABLE],
+    uniform: [
+      ...(['steps', 'row0', 'block_rows', 'batch', 'n', 's_index', 's_state', 's_scratch'] as const).map(
+        (f) => [f, 'u32'] as const,
+      ),
+      ...(['s_stats', 'layers', 'params', 'models'] as const).map((f) => [f, 'u32'] as const),
+      ...Array.from({ length: 16 }, (_, i) => [`d${i}`, 'u32'] as const),
+    ],
+  };
+}
 
 export const KERNELS = {
   matmulTiled: tiled('plain'),
@@ -348,6 +369,11 @@ export const KERNELS = {
     bindings: [s(0, 'x'), u(1, 'bn'), r(8, 'a'), r(9, 'p_in'), s(10, 'g'), r(12, 'xhat_in'), r(13, 'istd_in')],
     uniform: BN_UNIFORM,
   },
+  // Whole training steps of a small net, one workgroup a model (fused_step.wgsl, src/gpu/fused.ts); its
+  // CPU twin is the reference's whole step, trainStep in src/reference/mlp.ts.
+  fusedStep: fusedEntry('fused_step.wgsl', fusedStepWgsl, 'fused_step'),
+  // The same step with widths padded to 4 and vec4 loads (fused_step_vec4.wgsl): the fast variant.
+  fusedStepVec4: fusedEntry('fused_step_vec4.wgsl', fusedStepVec4Wgsl, 'fused_step_vec4'),
 } as const satisfies Record<string, KernelDesc>;
 export type KernelId = keyof typeof KERNELS;
 

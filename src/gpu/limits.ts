@@ -77,20 +77,32 @@ export function formatBytes(b: number): string {
 
 /** Throws TrainerError 'too-large' for the first buffer or op of the layout past a limit. */
 export function checkLimits(layout: PlanLayout, limits: DeviceLimits, wording: LimitWording): void {
+  checkBuffers(layout.buffers, limits, wording);
+  checkOps(layout.ops, layout.params.stepsPerSubmit, layout.params.maxBatch, limits, wording);
+}
+
+/** Throws TrainerError 'too-large' for the first op whose kernel (bindings, workgroup shape and
+ *  memory, uniform for `slots` steps per submit) or grid at `maxBatch` rows is past a limit. */
+export function checkOps(
+  ops: readonly OpSpec[],
+  slots: number,
+  maxBatch: number,
+  limits: DeviceLimits,
+  wording: LimitWording,
+): void {
   const refuse: Refuse = (text, name, max, unit = String) => {
     throw new TrainerError(
       'too-large',
       `${wording.subject}: ${text}, over ${wording.adapter}'s ${name} of ${unit(max)}`,
     );
   };
-  checkBuffers(layout.buffers, limits, wording);
   const kernels = new Set<KernelId>();
-  for (const op of layout.ops) {
+  for (const op of ops) {
     if (!kernels.has(op.kernel)) {
       kernels.add(op.kernel);
-      checkKernel(op, layout.params.stepsPerSubmit, limits, wording.bytes, refuse);
+      checkKernel(op, slots, limits, wording.bytes, refuse);
     }
-    checkGrid(op, layout.params.maxBatch, limits, refuse);
+    checkGrid(op, maxBatch, limits, refuse);
   }
 }
 

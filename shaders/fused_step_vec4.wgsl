@@ -1,0 +1,345 @@
+// The fused step of fused_step.wgsl (read that first: phases, barriers, step table), with every width
+// padded to a multiple of 4 and the parameters and scratch bound as vec4 arrays. On SwiftShader every
+// storage load with per-invocation addresses is a scalarised, bounds-checked gather, and the scalar
+// kernel spends two of them on each multiply-add; here the forward takes 5 vec4 loads per 16
+// multiply-adds (four weight rows against one activation vec4), the backward 5 per 16, and a weight
+// gradient strip of 4 columns 2 loads per 4 (docs/fused-plan.md).
+// Padding: a padded unit has zero weights and bias, so its Z is 0 (its activation g(0), which the next
+// layer's zero weights ignore) and its dZ is 0; the gradients of padded weight columns are masked to
+// 0, so every optimizer leaves the padding at 0. Real values are the scalar kernel's.
+// Layout (vec4 units; n'_l = n_l rounded up to 4, w4(l) = n'_l / 4): state per model [param | grad |
+// v | s], `params` vec4s each, per layer weights [n'_out][w4(in)] then bias [w4(out)]; scratch per
+// model activations [rows][w4(l)] for l = 0..L, dZ of 1..L, then a (loss, correct, 0, 0) per row.
+// Phase B runs one task per invocation (strided): a 4×4 block of a weight matrix, or 4 biases.
+
+override LOSS: u32 = 0u;
+override REGRESSION: bool = false;
+override OPT: u32 = 0u;
+
+const WG: u32 = 64u;
+
+struct Fused {
+  steps: u32, row0: u32, block_rows: u32, batch: u32,
+  n: u32, s_index: u32, s_state: u32, s_scratch: u32,
+  s_stats: u32, layers: u32, params: u32, models: u32,
+  dims: array<vec4<u32>, 4>,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<storage, read> index: array<u32>;
+@group(0) @binding(3) var<storage, read_write> state: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> scratch: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> stats: array<vec2<f32>>;
+@group(0) @binding(6) var<uniform> u: Fused;
+
+fn dim(l: u32) -> u32 { return u.dims[l / 4u][l % 4u]; }
+fn w4(l: u32) -> u32 { return (dim(l) + 3u) / 4u; }
+
+// po[l] layer l's weights, ao[l] its activations, dl[l] the dZ of layer l (l = 1..L), to[l] its first
+// phase-B task; tasks the model's task count, stat_o the rows' statistics.
+struct Offsets { po: array<u32, 16>, ao: array<u32, 16>, dl: array<u32, 16>, to: array<u32, 16>, tasks: u32, stat_o: u32 }
+
+fn offsets() -> Offsets {
+  var o: Offsets;
+  var p = 0u;
+  var a = 0u;
+  var t = 0u;
+  for (var l = 0u; l <= u.layers; l++) {
+    o.po[l] = p;
+    o.ao[l] = a;
+    o.to[l] = t;
+    a += u.batch * w4(l);
+    if (l < u.layers) {
+      p += w4(l + 1u) * (4u * w4(l) + 1u);
+      t += w4(l + 1u) * w4(l) + w4(l + 1u);
+    }
+  }
+  for (var l = 1u; l <= u.layers; l++) {
+    o.dl[l] = a;
+    a += u.batch * w4(l);
+  }
+  o.stat_o = a;
+  o.tasks = t;
+  return o;
+}
+
+fn act4(z: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(act_forward(z.x), act_forward(z.y), act_forward(z.z), act_forward(z.w));
+}
+fn grad4(a: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(act_grad_from_output(a.x), act_grad_from_output(a.y), act_grad_from_output(a.z),
+                   act_grad_from_output(a.w));
+}
+
+// Forward of four rows rr (an invocation's block; a row past the batch is clamped to the last, whose
+// values it then computes and stores again, the same): four outputs at a time, each a sum of dot
+// products over the input vec4s in ascending order, then + bias; hidden layers through ACT, the output
+// layer linear. Each weight vec4 loaded serves the four rows.
+fn forward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
+  let L = u.layers;
+  for (var l = 0u; l < L; l++) {
+    let nin4 = w4(l);
+    let nout4 = w4(l + 1u);
+    let w = pb + (*o).po[l];
+    let ain = vec4<u32>(sb + (*o).ao[l]) + rr * nin4;
+    let aout = vec4<u32>(sb + (*o).ao[l + 1u]) + rr * nout4;
+    for (var j4 = 0u; j4 < nout4; j4++) {
+      let wr = w + 4u * j4 * nin4;
+      var acc0 = vec4<f32>(0.0);
+      var acc1 = vec4<f32>(0.0);
+      var acc2 = vec4<f32>(0.0);
+      var acc3 = vec4<f32>(0.0);
+      for (var i4 = 0u; i4 < nin4; i4++) {
+        let w0 = state[wr + i4];
+        let w1 = state[wr + nin4 + i4];
+        let w2 = state[wr + 2u * nin4 + i4];
+        let w3 = state[wr + 3u * nin4 + i4];
+        let a0 = scratch[ain.x + i4];
+        let a1 = scratch[ain.y + i4];
+        let a2 = scratch[ain.z + i4];
+        let a3 = scratch[ain.w + i4];
+        acc0 += vec4<f32>(dot(w0, a0), dot(w1, a0), dot(w2, a0), dot(w3, a0));
+        acc1 += vec4<f32>(dot(w0, a1), dot(w1, a1), dot(w2, a1), dot(w3, a1));
+        acc2 += vec4<f32>(dot(w0, a2), dot(w1, a2), dot(w2, a2), dot(w3, a2));
+        acc3 += vec4<f32>(dot(w0, a3), dot(w1, a3), dot(w2, a3), dot(w3, a3));
+      }
+      let b = state[w + 4u * nout4 * nin4 + j4];
+      let hidden = l + 1u < L;
+      scratch[aout.x + j4] = select(acc0 + b, act4(acc0 + b), hidden);
+      scratch[aout.y + j4] = select(acc1 + b, act4(acc1 + b), hidden);
+      scratch[aout.z + j4] = select(acc2 + b, act4(acc2 + b), hidden);
+      scratch[aout.w + j4] = select(acc3 + b, act4(acc3 + b), hidden);
+    }
+  }
+}
+
+fn zv(z0: u32, j: u32) -> f32 { return scratch[z0 + j / 4u][j % 4u]; }
+
+// The output layer's loss for one row (loss.wgsl's formulas): dZ written a vec4 at a time, padding 0.
+fn loss_row(z0: u32, d0: u32, y0: u32, cols: u32, rows: u32) -> vec2<f32> {
+  let inv_rows = 1.0 / f32(rows);
+  if (LOSS == 0u) {
+    let zi = scratch[z0].x;
+    let yi = y[y0];
+    let loss = max(zi, 0.0) - zi * yi + log(1.0 + exp(-abs(zi)));
+    scratch[d0] = vec4<f32>((sigmoid(zi) - yi) * inv_rows, 0.0, 0.0, 0.0);
+    return vec2<f32>(loss, select(0.0, 1.0, (zi > 0.0) == (yi > 0.5)));
+  }
+  var zarg = 0u;
+  var yarg = 0u;
+  for (var j = 1u; j < cols; j++) {
+    if (zv(z0, j) > zv(z0, zarg)) { zarg = j; }
+    if (y[y0 + j] > y[y0 + yarg]) { yarg = j; }
+  }
+  var loss = 0.0;
+  var abs_sum = 0.0;
+  let zmax = zv(z0, zarg);
+  var s = 0.0;
+  if (LOSS == 1u) {
+    for (var j = 0u; j < cols; j++) { s += exp(zv(z0, j) - zmax); }
+  }
+  let lse = zmax + log(s);
+  let scale = 2.0 / (f32(rows) * f32(cols));
+  for (var j4 = 0u; j4 < (cols + 3u) / 4u; j4++) {
+    var d = vec4<f32>(0.0);
+    for (var q = 0u; q < 4u && 4u * j4 + q < cols; q++) {
+      let j = 4u * j4 + q;
+      let zj = zv(z0, j);
+      let yj = y[y0 + j];
+      if (LOSS == 1u) {
+        loss -= yj * (zj - lse);
+        d[q] = (exp(zj - lse) - yj) * inv_rows;
+      } else {
+        let e = zj - yj;
+        loss += e * e;
+        abs_sum += abs(e);
+        d[q] = scale * e;
+      }
+    }
+    scratch[d0 + j4] = d;
+  }
+  if (LOSS == 1u) { return vec2<f32>(loss, select(0.0, 1.0, zarg == yarg)); }
+  if (REGRESSION) { return vec2<f32>(loss / f32(cols), abs_sum); }
+  var correct = zarg == yarg;
+  if (cols == 1u) { correct = (zv(z0, 0u) > 0.5) == (y[y0] > 0.5); }
+  return vec2<f32>(loss / f32(cols), select(0.0, 1.0, correct));
+}
+
+// Backward of four rows rr: four inputs at a time, dZ_l[i] = (Σ_j dZ_{l+1}[j]·W_l[j][i]) · g'(a_l[i]),
+// j ascending (the scalar kernel's order); each weight vec4 loaded serves the four rows.
+fn backward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
+  for (var l = u.layers - 1u; l >= 1u; l--) {
+    let nin4 = w4(l);
+    let nout4 = w4(l + 1u);
+    let w = pb + (*o).po[l];
+    let dout = vec4<u32>(sb + (*o).dl[l + 1u]) + rr * nout4;
+    let din = vec4<u32>(sb + (*o).dl[l]) + rr * nin4;
+    let a = vec4<u32>(sb + (*o).ao[l]) + rr * nin4;
+    for (var i4 = 0u; i4 < nin4; i4++) {
+      var acc0 = vec4<f32>(0.0);
+      var acc1 = vec4<f32>(0.0);
+      var acc2 = vec4<f32>(0.0);
+      var acc3 = vec4<f32>(0.0);
+      for (var j4 = 0u; j4 < nout4; j4++) {
+        let wr = w + 4u * j4 * nin4 + i4;
+        let wa = state[wr];
+        let wb = state[wr + nin4];
+        let wc = state[wr + 2u * nin4];
+        let wd = state[wr + 3u * nin4];
+        let d0 = scratch[dout.x + j4];
+        let d1 = scratch[dout.y + j4];
+        let d2 = scratch[dout.z + j4];
+        let d3 = scratch[dout.w + j4];
+        acc0 += wa * d0.x; acc0 += wb * d0.y; acc0 += wc * d0.z; acc0 += wd * d0.w;
+        acc1 += wa * d1.x; acc1 += wb * d1.y; acc1 += wc * d1.z; acc1 += wd * d1.w;
+        acc2 += wa * d2.x; acc2 += wb * d2.y; acc2 += wc * d2.z; acc2 += wd * d2.w;
+        acc3 += wa * d3.x; acc3 += wb * d3.y; acc3 += wc * d3.z; acc3 += wd * d3.w;
+      }
+      scratch[din.x + i4] = acc0 * grad4(scratch[a.x + i4]);
+      scratch[din.y + i4] = acc1 * grad4(scratch[a.y + i4]);
+      scratch[din.z + i4] = acc2 * grad4(scratch[a.z + i4]);
+      scratch[din.w + i4] = acc3 * grad4(scratch[a.w + i4]);
+    }
+  }
+}
+
+// Gathers row r of the batch (its source row src) into layer 0's activations, padding 0.
+fn gather_row(o: ptr<function, Offsets>, sb: u32, r: u32, src: u32) {
+  let n0 = dim(0u);
+  let a0 = sb + (*o).ao[0] + r * w4(0u);
+  for (var i4 = 0u; i4 < w4(0u); i4++) {
+    var v = vec4<f32>(0.0);
+    for (var q = 0u; q < 4u && 4u * i4 + q < n0; q++) { v[q] = x[src * n0 + 4u * i4 + q]; }
+    scratch[a0 + i4] = v;
+  }
+}
+
+// The loss of row r (source row src): dZ of the output layer and the row's statistics.
+fn loss_of_row(o: ptr<function, Offsets>, sb: u32, r: u32, src: u32, rows: u32) {
+  let cols = dim(u.layers);
+  let st = loss_row(sb + (*o).ao[u.layers] + r * w4(u.layers), sb + (*o).dl[u.layers] + r * w4(u.layers),
+                    src * cols, cols, rows);
+  scratch[sb + (*o).stat_o + r] = vec4<f32>(st, 0.0, 0.0);
+}
+
+// Phase A for the block of rows 4g..4g+3 (clamped to the batch).
+fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32) {
+  let sb = z * u.s_scratch;
+  let pb = z * u.s_state;
+  let rr = min(vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u));
+  let ib = z * u.s_index + start;
+  let src = vec4<u32>(index[ib + rr.x], index[ib + rr.y], index[ib + rr.z], index[ib + rr.w]);
+  for (var q = 0u; q < 4u; q++) { gather_row(o, sb, rr[q], src[q]); }
+  forward_rows(o, sb, pb, rr);
+  for (var q = 0u; q < 4u; q++) { loss_of_row(o, sb, rr[q], src[q], rows); }
+  backward_rows(o, sb, pb, rr);
+}
+
+// Phase B task t: the gradients of a 4×4 block of a weight matrix (rows j4·4.., columns i4·4..; one
+// dZ vec4 and one activation vec4 a batch row for 16 gradients, rows ascending; padded columns masked
+// to 0, padded rows are 0 with their dZ), or of 4 biases; then their update.
+fn task_step(o: ptr<function, Offsets>, z: u32, rows: u32, t: u32, h: vec4<f32>) {
+  var l = 0u;
+  while (l + 1u < u.layers && t >= (*o).to[l + 1u]) { l++; }
+  let nin4 = w4(l);
+  let nout4 = w4(l + 1u);
+  let e = t - (*o).to[l];
+  let sb = z * u.s_scratch;
+  let dz = sb + (*o).dl[l + 1u];
+  let pz = z * u.s_state + (*o).po[l];
+  if (e < nout4 * nin4) {
+    let j4 = e / nin4;
+    let i4 = e % nin4;
+    let a = sb + (*o).ao[l] + i4;
+    var g0 = vec4<f32>(0.0);
+    var g1 = vec4<f32>(0.0);
+    var g2 = vec4<f32>(0.0);
+    var g3 = vec4<f32>(0.0);
+    for (var r = 0u; r < rows; r++) {
+      let d = scratch[dz + r * nout4 + j4];
+      let av = scratch[a + r * nin4];
+      g0 += d.x * av;
+      g1 += d.y * av;
+      g2 += d.z * av;
+      g3 += d.w * av;
+    }
+    let i = vec4<u32>(4u * i4) + vec4<u32>(0u, 1u, 2u, 3u);
+    let decay = select(vec4<f32>(0.0), vec4<f32>(1.0), i < vec4<u32>(dim(l)));
+    let p = pz + 4u * j4 * nin4 + i4;
+    update(p, z, g0 * decay, decay, h);
+    update(p + nin4, z, g1 * decay, decay, h);
+    update(p + 2u * nin4, z, g2 * decay, decay, h);
+    update(p + 3u * nin4, z, g3 * decay, decay, h);
+  } else {
+    let j4 = e - nout4 * nin4;
+    var g = vec4<f32>(0.0);
+    for (var r = 0u; r < rows; r++) { g += scratch[dz + r * nout4 + j4]; }
+    update(pz + 4u * nout4 * nin4 + j4, z, g, vec4<f32>(0.0), h);
+  }
+}
+
+// The update of state vec4 i from gradient g (optimizer.wgsl's formulas; L2 on decay = 1 lanes).
+fn update(i: u32, z: u32, g0: vec4<f32>, decay: vec4<f32>, h: vec4<f32>) {
+  let P = u.params;
+  let w = state[i];
+  let g = g0 + h.w * decay * w;
+  state[i + P] = g;
+  let beta1 = models[z].beta1;
+  let beta2 = models[z].beta2;
+  switch OPT {
+    case 1u: {
+      let vi = beta1 * state[i + 2u * P] + (1.0 - beta1) * g;
+      state[i + 2u * P] = vi;
+      state[i] = w - h.x * vi;
+    }
+    case 2u: {
+      let si = beta2 * state[i + 3u * P] + (1.0 - beta2) * g * g;
+      state[i + 3u * P] = si;
+      state[i] = w - h.x * g / (sqrt(si) + models[z].eps);
+    }
+    case 3u: {
+      let vi = beta1 * state[i + 2u * P] + (1.0 - beta1) * g;
+      let si = beta2 * state[i + 3u * P] + (1.0 - beta2) * g * g;
+      state[i + 2u * P] = vi;
+      state[i + 3u * P] = si;
+      state[i] = w - h.x * (vi / h.y) / (sqrt(si / h.z) + models[z].eps);
+    }
+    default: { state[i] = w - h.x * g; }
+  }
+}
+
+// (λ/2)·Σ‖W‖² of model z's weights (padding is 0), a dot product per vec4, layer by layer.
+fn l2_term(o: ptr<function, Offsets>, z: u32) -> f32 {
+  var s = 0.0;
+  for (var l = 0u; l < u.layers; l++) {
+    let w = z * u.s_state + (*o).po[l];
+    for (var e = 0u; e < 4u * w4(l + 1u) * w4(l); e++) { s += dot(state[w + e], state[w + e]); }
+  }
+  return models[z].half_lambda * s;
+}
+
+@compute @workgroup_size(WG)
+fn fused_step_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let z = wid.x;
+  if (z >= u.models || models[z].running == 0u) { return; }
+  var o = offsets();
+  for (var k = 0u; k < u.steps; k++) {
+    let row = u.row0 + k * u.block_rows;
+    let start = step_start(row);
+    let rows = min(u.batch, u.n - start);
+    let h = model_step(row, z);
+    var penalty = 0.0;
+    if (lid == 0u && models[z].half_lambda != 0.0) { penalty = l2_term(&o, z); }
+    for (var g = lid; 4u * g < rows; g += WG) { rows_step(&o, z, start, rows, g); }
+    storageBarrier();
+    for (var t = lid; t < o.tasks; t += WG) { task_step(&o, z, rows, t, h); }
+    if (lid == 0u) {
+      var s = vec2<f32>(0.0);
+      let so = z * u.s_scratch + o.stat_o;
+      for (var r = 0u; r < rows; r++) { s += scratch[so + r].xy; }
+      stats[z * u.s_stats + k] = vec2<f32>(s.x + penalty, s.y);
+    }
+    storageBarrier();
+  }
+}

@@ -1,0 +1,300 @@
+// The fused path for small nets: whole training steps, several per dispatch, one workgroup per model
+// (shaders/fused_step.wgsl; design, envelope and figures in docs/fused-plan.md). Described as data like
+// the layered plan (plan-layout.ts): a list of buffers and one op per submitted group, which the
+// device-limit check (limits.ts) reads before anything is allocated and the builder below allocates.
+import { TrainerError } from '../errors.ts';
+import { hasBatchNorm, layerCount, size, type ModelSpec, type Params } from '../model.ts';
+import type { TrainConfig } from '../train/backend.ts';
+import { BufferArena, readBuffer } from './arena.ts';
+import { HostCounters } from './counters.ts';
+import { Dispatch } from './dispatch.ts';
+import type { GpuContext } from './device.ts';
+import { OPT_ID, actConstants } from './kernels.ts';
+import { checkBuffers, checkOps, formatBytes, limit, type DeviceLimits } from './limits.ts';
+import type { BufferSpec, OpSpec } from './plan-layout.ts';
+import { MODEL_BYTES, StepTable, modelConstants, packModels } from './step-table.ts';
+import { workgroupShape } from './workgroup.ts';
+
+/** Widest layer (inputs included) the fused path takes: a row's thread does Σ n_l·n_{l+1}
+ *  multiply-adds a step, and a 64×64 layer's 4160 parameters over 64 threads are 65 sums each. */
+export const FUSED_MAX_WIDTH = 64;
+/** The kernel's uniform holds 16 widths n_0..n_L. */
+export const FUSED_MAX_LAYERS = 15;
+const LOSS_ID = { bce: 0, ce: 1, mse: 2 } as const;
+
+/** Why a configuration is outside the fused envelope, or undefined when it is inside. */
+export function fusedRefusal(spec: ModelSpec, configs: readonly TrainConfig[]): string | undefined {
+  const L = layerCount(spec);
+  if (L > FUSED_MAX_LAYERS) return `${L} layers, over the fused kernel's ${FUSED_MAX_LAYERS}`;
+  const wide = spec.sizes.findIndex((n) => n > FUSED_MAX_WIDTH);
+  if (wide >= 0) return `width ${spec.sizes[wide]} at sizes[${wide}], over the fused kernel's ${FUSED_MAX_WIDTH}`;
+  for (let l = 0; l < L; l++) if (hasBatchNorm(spec, l)) return 'batch norm (not yet in the fused kernel)';
+  if (configs.some((c) => c.keepProb < 1)) return 'dropout (not yet in the fused kernel)';
+  const kinds = new Set(configs.map((c) => c.optimizer));
+  if (kinds.size > 1) return `models with different optimizers (${[...kinds].join(', ')})`;
+  return undefined;
+}
+
+/** The kernels of the fused step: 'scalar' (fused_step.wgsl, the readable baseline) and 'vec4'
+ *  (fused_step_vec4.wgsl: widths padded to multiples of 4, vec4 loads; the default). */
+export type FusedVariant = 'scalar' | 'vec4';
+const FUSED_KERNEL = { scalar: 'fusedStep', vec4: 'fusedStepVec4' } as const;
+
+/** Layer widths as a variant lays them out: padded to multiples of 4 for 'vec4'. */
+export function fusedWidths(spec: ModelSpec, variant: FusedVariant = 'vec4'): number[] {
+  return spec.sizes.map((n) => (variant === 'vec4' ? Math.ceil(n / 4) * 4 : n));
+}
+
+/** Floats of one model's parameters (weights [out][in] then bias, layer by layer, padded widths). */
+export function fusedParamCount(spec: ModelSpec, variant: FusedVariant = 'vec4'): number {
+  const w = fusedWidths(spec, variant);
+  let p = 0;
+  for (let l = 0; l + 1 < w.length; l++) p += w[l + 1]! * (w[l]! + 1);
+  return p;
+}
+
+/** Floats of one model's scratch: activations of layers 0..L and dZ of 1..L for `batch` rows, then
+ *  the rows' (loss, correct) pairs (a vec4 each for 'vec4'). */
+export function fusedScratchCount(spec: ModelSpec, batch: number, variant: FusedVariant = 'vec4'): number {
+  const w = fusedWidths(spec, variant);
+  const widths = w.reduce((a, n) => a + n, 0);
+  return batch * (widths + widths - w[0]! + (variant === 'vec4' ? 4 : 2));
+}
+
+export interface FusedParams {
+  readonly spec: ModelSpec;
+  readonly configs: readonly TrainConfig[];
+  readonly batch: number;
+  /** Rows of the resident training split. */
+  readonly n: number;
+  readonly stepsPerSubmit: number;
+  readonly regression: boolean;
+  /** Default 'vec4'. */
+  readonly variant?: FusedVariant;
+}
+
+export interface FusedLayout {
+  readonly params: FusedParams;
+  readonly buffers: readonly Omit<BufferSpec, 'fill'>[];
+  readonly op: OpSpec;
+}
+
+/** The fused plan as data: its buffers and its one op (steps = the group's length, set per run). */
+export function fusedLayout(p: FusedParams): FusedLayout {
+  const { spec, configs, batch, n } = p;
+  const models = configs.length;
+  const variant = p.variant ?? 'vec4';
+  const P = fusedParamCount(spec, variant);
+  const S = fusedScratchCount(spec, batch, variant);
+  const unit = variant === 'vec4' ? 4 : 1; // the kernel's strides count vec4s or floats
+  const table = new StepTable(p.stepsPerSubmit, configs.map(modelConstants));
+  const buf = (name: string, floats: number): Omit<BufferSpec, 'fill'> => ({
+    name,
+    bytes: Math.max(16, floats * 4),
+    usage: 'storage',
+  });
+  const buffers = [
+    buf('x', n * spec.sizes[0]!),
+    buf('y', n * spec.sizes[spec.sizes.length - 1]!),
+    buf('index', models * n),
+    buf('state', models * 4 * P),
+    buf('scratch', models * S),
+    buf('stats', models * p.stepsPerSubmit * 2),
+    buf('table', table.bytes(p.stepsPerSubmit) / 4),
+    buf('models', (models * MODEL_BYTES) / 4),
+  ];
+  const dims = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`d${i}`, spec.sizes[i] ?? 0]));
+  const op: OpSpec = {
+    kernel: FUSED_KERNEL[variant],
+    constants: {
+      ...actConstants(spec.activation),
+      LOSS: LOSS_ID[spec.loss],
+      REGRESSION: Number(p.regression),
+      OPT: OPT_ID[configs[0]!.optimizer],
+    },
+    bindings: Object.fromEntries(buffers.map((b) => [b.name, b.name])),
+    uniform: (steps) => ({
+      steps,
+      row0: 0,
+      block_rows: table.blockRows,
+      batch,
+      n,
+      s_index: n,
+      s_state: (4 * P) / unit,
+      s_scratch: S / unit,
+      s_stats: p.stepsPerSubmit,
+      layers: layerCount(spec),
+      params: P / unit,
+      models,
+      ...dims,
+    }),
+    grid: () => [models, 1, 1],
+    where: `fused [${spec.sizes.join(',')}] batch ${batch} × ${models} model${models > 1 ? 's' : ''}`,
+  };
+  return { params: p, buffers, op };
+}
+
+/** Throws TrainerError 'too-large' (outside the envelope, or past a device limit) for a layout. */
+export function checkFused(layout: FusedLayout, limits: DeviceLimits, adapter: string): void {
+  const { spec, configs } = layout.params;
+  const subject = `fused plan [${spec.sizes.join(',')}] batch ${layout.params.batch}`;
+  const why = fusedRefusal(spec, configs);
+  if (why) throw new TrainerError('too-large', `${subject}: ${why}`);
+  const wording = { subject, adapter, bytes: formatBytes };
+  checkBuffers(layout.buffers, limits, wording);
+  checkOps([layout.op], 1, layout.params.batch, limits, wording);
+  const wg = workgroupShape(layout.op.kernel).size[0];
+  if (wg > limit(limits, 'maxComputeInvocationsPerWorkgroup'))
+    throw new TrainerError('too-large', `${subject}: workgroup of ${wg}, over ${adapter}'s invocations per workgroup`);
+}
+
+/** One step of a group: the batch's first row in the order, t (from 1) and each model's lr. */
+export interface FusedStepValues {
+  readonly start: number;
+  readonly t: number;
+  readonly lrs: ArrayLike<number>;
+}
+
+export interface FusedInit extends FusedParams {
+  /** One model's initial parameters per config. */
+  readonly init: readonly Params[];
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+}
+
+/** Per model, per step of the last group: (loss sum over the rows plus the L2 term, correct). */
+export type FusedStats = { readonly lossSum: number; readonly correct: number }[][];
+
+/** The fused plan on a device: buffers, the one dispatch, and read-back of what a test compares. */
+export class FusedTrainer {
+  private readonly table: StepTable;
+  private lastSteps = 0;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly layout: FusedLayout,
+    private readonly arena: BufferArena,
+    private readonly buffers: Readonly<Record<string, GPUBuffer>>,
+    private readonly dispatch: Dispatch,
+    readonly counters: HostCounters,
+  ) {
+    const p = layout.params;
+    this.table = new StepTable(p.stepsPerSubmit, p.configs.map(modelConstants));
+  }
+
+  static async create(ctx: GpuContext, init: FusedInit): Promise<FusedTrainer> {
+    const layout = fusedLayout(init);
+    checkFused(layout, ctx.device.limits, ctx.adapterName);
+    const arena = new BufferArena(ctx.device, 'fused');
+    try {
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+      const buffers = Object.fromEntries(layout.buffers.map((b) => [b.name, arena.create(b.name, b.bytes, usage)]));
+      const q = ctx.device.queue;
+      q.writeBuffer(buffers.x!, 0, init.x);
+      q.writeBuffer(buffers.y!, 0, init.y);
+      q.writeBuffer(buffers.models!, 0, packModels(init.configs.map(modelConstants)));
+      const widths = fusedWidths(init.spec, init.variant);
+      const P = fusedParamCount(init.spec, init.variant);
+      init.init.forEach((params, m) => q.writeBuffer(buffers.state!, m * 4 * P * 4, packParams(params, widths)));
+      const op = layout.op;
+      const counters = new HostCounters();
+      const dispatch = await Dispatch.create(
+        arena,
+        op.kernel,
+        { ...op.constants },
+        buffers,
+        op.uniform(1, 0),
+        1,
+        counters,
+      );
+      const t = new FusedTrainer(ctx, layout, arena, buffers, dispatch, counters);
+      for (let m = 0; m < init.configs.length; m++)
+        t.setOrder(
+          Uint32Array.from({ length: init.n }, (_, i) => i),
+          m,
+        );
+      return t;
+    } catch (e) {
+      arena.destroy();
+      throw e;
+    }
+  }
+
+  /** Model m's order of the training rows (a step's batch is rows start.. of it). */
+  setOrder(order: Uint32Array, model = 0): void {
+    const n = this.layout.params.n;
+    if (order.length !== n) throw new Error(`fused: order has ${order.length} rows, the split ${n}`);
+    this.ctx.device.queue.writeBuffer(this.buffers.index!, model * n * 4, order);
+  }
+
+  /** Encodes and submits one dispatch running `steps` (at most stepsPerSubmit) back to back. */
+  run(steps: readonly FusedStepValues[]): void {
+    const p = this.layout.params;
+    if (steps.length < 1 || steps.length > p.stepsPerSubmit)
+      throw new Error(`fused: ${steps.length} steps in one group, expected 1..${p.stepsPerSubmit}`);
+    steps.forEach((s, k) => this.table.set(k, s.start, s.t, Math.min(p.batch, p.n - s.start), s.lrs));
+    const q = this.ctx.device.queue;
+    q.writeBuffer(this.buffers.table!, 0, this.table.u32, 0, this.table.bytes(steps.length) / 4);
+    this.dispatch.setUniform(this.layout.op.uniform(steps.length, 0));
+    const enc = this.ctx.device.createCommandEncoder({ label: 'fused group' });
+    const pass = enc.beginComputePass({ label: 'fused group' });
+    this.dispatch.encode(pass, this.layout.op.grid(p.batch));
+    pass.end();
+    q.submit([enc.finish()]);
+    this.counters.submits++;
+    this.lastSteps = steps.length;
+  }
+
+  /** The last group's per-step statistics of every model. */
+  async readStats(): Promise<FusedStats> {
+    const p = this.layout.params;
+    const f = new Float32Array(await readBuffer(this.ctx.device, this.buffers.stats!));
+    return p.configs.map((_, m) =>
+      Array.from({ length: this.lastSteps }, (_, k) => {
+        const o = (m * p.stepsPerSubmit + k) * 2;
+        return { lossSum: f[o]!, correct: f[o + 1]! };
+      }),
+    );
+  }
+
+  /** Model m's parameters (part 0 of its state) or the gradients its last step applied (part 1). */
+  async readParams(model = 0, part: 0 | 1 = 0): Promise<Params> {
+    const { spec, variant } = this.layout.params;
+    const P = fusedParamCount(spec, variant);
+    const bytes = await readBuffer(this.ctx.device, this.buffers.state!, P * 4, (model * 4 + part) * P * 4);
+    return unpackParams(spec, new Float32Array(bytes), fusedWidths(spec, variant));
+  }
+
+  destroy(): void {
+    this.arena.destroy();
+  }
+}
+
+/** A model's parameters as the kernel lays them out for layer widths `widths` (the spec's, or padded:
+ *  the padding is zero): per layer, weights [out][in] then bias. */
+export function packParams(params: Params, widths: readonly number[]): Float32Array {
+  const out = new Float32Array(widths.slice(1).reduce((a, n, l) => a + n * (widths[l]! + 1), 0));
+  let o = 0;
+  params.forEach((layer, l) => {
+    const [nIn, nOut] = [layer.weight.length / layer.bias.length, layer.bias.length];
+    const [wIn, wOut] = [widths[l]!, widths[l + 1]!];
+    for (let j = 0; j < nOut; j++) out.set(layer.weight.subarray(j * nIn, (j + 1) * nIn), o + j * wIn);
+    out.set(layer.bias, o + wOut * wIn);
+    o += wOut * (wIn + 1);
+  });
+  return out;
+}
+
+/** The spec's parameters out of the kernel's layout for `widths` (packParams reversed). */
+export function unpackParams(spec: ModelSpec, flat: Float32Array, widths: readonly number[] = spec.sizes): Params {
+  const out: Params = [];
+  let o = 0;
+  for (let l = 0; l < layerCount(spec); l++) {
+    const [nIn, nOut, wIn, wOut] = [size(spec, l), size(spec, l + 1), widths[l]!, widths[l + 1]!];
+    const weight = new Float32Array(nOut * nIn);
+    for (let j = 0; j < nOut; j++) weight.set(flat.subarray(o + j * wIn, o + j * wIn + nIn), j * nIn);
+    out.push({ weight, bias: flat.slice(o + wOut * wIn, o + wOut * wIn + nOut) });
+    o += wOut * (wIn + 1);
+  }
+  return out;
+}

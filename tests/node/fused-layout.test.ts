@@ -1,0 +1,107 @@
+// The fused plan as data (src/gpu/fused.ts): its envelope, its sizes, and the device-limit check read
+// from the same layout, in Node (no GPU call).
+import { describe, expect, it } from 'vitest';
+import { TrainerError } from '../../src/errors.ts';
+import {
+  checkFused,
+  fusedLayout,
+  fusedParamCount,
+  fusedRefusal,
+  fusedScratchCount,
+  fusedWidths,
+  packParams,
+  unpackParams,
+  type FusedParams,
+} from '../../src/gpu/fused.ts';
+import { DEFAULT_LIMITS, type DeviceLimits } from '../../src/gpu/limits.ts';
+import { workgroupShape } from '../../src/gpu/workgroup.ts';
+import { initParams } from '../../src/init.ts';
+import type { ModelSpec } from '../../src/model.ts';
+import { resolveConfig } from '../../src/train/backend.ts';
+
+const MOONS: ModelSpec = { sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' };
+const params = (spec: ModelSpec, over: Partial<FusedParams> = {}): FusedParams => ({
+  spec,
+  configs: [resolveConfig({})],
+  batch: 32,
+  n: 800,
+  stepsPerSubmit: 20,
+  regression: false,
+  ...over,
+});
+
+function refusal(p: FusedParams, limits: DeviceLimits = DEFAULT_LIMITS): string | undefined {
+  try {
+    checkFused(fusedLayout(p), limits, 'the adapter');
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof TrainerError)) throw e;
+    expect(e.code).toBe('too-large');
+    return e.message;
+  }
+}
+
+describe('fused envelope', () => {
+  // Test that the nets the issue names are inside the envelope on WebGPU's default limits.
+  it('takes the small nets', () => {
+    for (const sizes of [
+      [2, 16, 16, 1],
+      [30, 16, 8, 1],
+      [4, 16, 3],
+      [64, 64, 64, 64, 10],
+    ])
+      expect(refusal(params({ ...MOONS, sizes }))).toBeUndefined();
+  });
+
+  // Test that what the kernel does not do yet, or cannot hold, is refused with the reason named.
+  it('refuses what it does not hold', () => {
+    expect(fusedRefusal({ ...MOONS, sizes: [65, 8, 1] }, [resolveConfig({})])).toMatch(/width 65 at sizes\[0\]/);
+    expect(fusedRefusal({ ...MOONS, sizes: Array<number>(17).fill(4) }, [resolveConfig({})])).toMatch(/16 layers/);
+    expect(fusedRefusal({ ...MOONS, batchNorm: true }, [resolveConfig({})])).toMatch(/batch norm/);
+    expect(fusedRefusal(MOONS, [resolveConfig({ keepProb: 0.8 })])).toMatch(/dropout/);
+    expect(fusedRefusal(MOONS, [resolveConfig({}), resolveConfig({ optimizer: 'adam' })])).toMatch(/optimizers/);
+    expect(refusal(params({ ...MOONS, batchNorm: true }))).toMatch(/^fused plan \[2,16,16,1\] batch 32: batch norm/);
+  });
+
+  // Test that the device-limit check reads the fused op as data: its storage bindings, its grid.
+  it('checks the op against the device limits', () => {
+    expect(refusal(params(MOONS), { ...DEFAULT_LIMITS, maxStorageBuffersPerShaderStage: 7 })).toMatch(
+      /kernel fusedStepVec4 binds 8 storage buffers.*maxStorageBuffersPerShaderStage of 7/,
+    );
+    const sweep = params(MOONS, { configs: Array.from({ length: 40 }, () => resolveConfig({})) });
+    expect(refusal(sweep, { ...DEFAULT_LIMITS, maxComputeWorkgroupsPerDimension: 32 })).toMatch(
+      /needs 40 workgroups along x/,
+    );
+    expect(
+      refusal(params(MOONS, { n: 5_000_000 }), { ...DEFAULT_LIMITS, maxStorageBufferBindingSize: 2 ** 24 }),
+    ).toMatch(/buffer 'x' needs/);
+  });
+});
+
+describe('fused sizes', () => {
+  // Test that the parameter and scratch counts are what the kernel's offsets walk.
+  it('counts parameters and scratch', () => {
+    expect(fusedParamCount(MOONS, 'scalar')).toBe(2 * 16 + 16 + 16 * 16 + 16 + 16 + 1);
+    // Activations of layers 0..3 (35 a row), dZ of layers 1..3 (33 a row), (loss, correct) a row.
+    expect(fusedScratchCount(MOONS, 32, 'scalar')).toBe(32 * (35 + 33 + 2));
+    // vec4: widths [4,16,16,4]; a vec4 of statistics a row.
+    expect(fusedWidths(MOONS)).toEqual([4, 16, 16, 4]);
+    expect(fusedParamCount(MOONS)).toBe(16 * 5 + 16 * 17 + 4 * 17);
+    expect(fusedScratchCount(MOONS, 32)).toBe(32 * (40 + 36 + 4));
+    expect(workgroupShape('fusedStep')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
+    expect(workgroupShape('fusedStepVec4')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
+  });
+
+  // Test that packing a model's parameters for the kernel and unpacking them give them back.
+  it('packs and unpacks parameters, padding zero', () => {
+    const p = initParams(MOONS, 3);
+    for (const variant of ['scalar', 'vec4'] as const) {
+      const flat = packParams(p, fusedWidths(MOONS, variant));
+      expect(flat.length).toBe(fusedParamCount(MOONS, variant));
+      expect(unpackParams(MOONS, flat, fusedWidths(MOONS, variant))).toEqual(p);
+    }
+    // Layer 0 padded: row j holds w[j][0], w[j][1], 0, 0.
+    const flat = packParams(p, fusedWidths(MOONS));
+    expect([...flat.subarray(4, 8)]).toEqual([p[0]!.weight[2], p[0]!.weight[3], 0, 0]);
+  });
+});
