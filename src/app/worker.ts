@@ -46,8 +46,14 @@ const files = new UserFiles();
 let model: { spec: ModelSpec; trainer: Trainer; dataName: string } | undefined;
 /** A loaded model file: the next training starts from its weights. */
 let loaded: { model: SavedModel; name: string } | undefined;
-/** The training or sweep running now (a sweep cannot be paused); `stop` ends it. */
-let running: { stop: AbortController; sweep: boolean } | undefined;
+/** The training or sweep running now (a sweep cannot be paused); `stop` ends it; a training's `save`
+ *  stores its latest checkpoint now (at pause). */
+let running: Running | undefined;
+interface Running {
+  readonly stop: AbortController;
+  readonly sweep: boolean;
+  save?: () => Promise<void>;
+}
 /** The last sweep: its settings and data, its trainer's info (the scalings fitted on its training rows)
  *  and every trial's result with its parameters, so that 'adopt' can make one the current model. */
 let lastSweep: { settings: Settings; st: Setup; info: ModelInfo; results: SweepTrialResult[] } | undefined;
@@ -204,9 +210,40 @@ function stagesOf<E extends { emit: (e: TrainEvent) => void }>(events: E): E {
   return { ...events, emit };
 }
 
-/** Stores every checkpoint in IndexedDB, so a reload can continue the run; a failed write is told and
- *  the run goes on (the trainer keeps its checkpoint in memory). */
+/** IndexedDB writes of a run's checkpoints at most this often: a reload loses at most this much
+ *  training, and a short epoch no longer waits for a write (docs/epoch-cost.md). The latest checkpoint
+ *  skipped is written at pause, stop and failure. */
+const SAVE_EVERY_MS = 1000;
+
+/** Stores the run's checkpoints in IndexedDB, so a reload can continue the run: at most one write every
+ *  SAVE_EVERY_MS, in the background (training does not wait for it), in order. `flush` writes the latest
+ *  checkpoint not yet written, `settled` does not; both resolve when every write is done. A failed write
+ *  is told and the run goes on (the trainer keeps its checkpoint in memory). */
 function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number) {
+  const store = storeCheckpoint(s, spec, totalSteps);
+  let unsaved: FitCheckpoint | undefined;
+  let lastWrite = -Infinity;
+  let writes: Promise<void> = Promise.resolve();
+  const write = (c: FitCheckpoint) => {
+    unsaved = undefined;
+    lastWrite = performance.now();
+    writes = writes.then(() => store(c));
+  };
+  return {
+    onCheckpoint: (c: FitCheckpoint): void => {
+      unsaved = c;
+      if (performance.now() - lastWrite >= SAVE_EVERY_MS) write(c);
+    },
+    flush: (): Promise<void> => {
+      if (unsaved) write(unsaved);
+      return writes;
+    },
+    settled: (): Promise<void> => writes,
+  };
+}
+
+/** Writes one checkpoint to IndexedDB and tells the page; a failed write is told, never thrown. */
+function storeCheckpoint(s: Settings, spec: ModelSpec, totalSteps: number) {
   return async (c: FitCheckpoint): Promise<void> => {
     const bytes = encodeCheckpoint({
       spec,
@@ -237,7 +274,9 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
       running.sweep ? 'a sweep is running: stop it first' : 'a training is already running: pause or stop it first',
     );
   const abort = new AbortController();
-  running = { stop: abort, sweep: false };
+  const run: Running = { stop: abort, sweep: false };
+  running = run;
+  let stored: ReturnType<typeof checkpointSaver> | undefined;
   setState('loading', saved ? `resuming ${s.data} at step ${saved.step}` : `preparing ${s.data}`);
   try {
     const st = await setup(s, files.data);
@@ -251,7 +290,9 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     setState('training', s.device === 'gpu' ? 'compiling kernels and uploading the data…' : undefined);
     const stepsPerEpoch = Math.ceil(st.data.train.n / st.maxBatch);
     const events = stagesOf(fitEvents(trainer, view, start));
-    const save = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs);
+    const saver = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs);
+    stored = saver;
+    run.save = saver.flush;
     const summary = await trainer.fit(st.train, {
       epochs: s.epochs,
       batchSize: s.batchSize,
@@ -262,7 +303,7 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
       checkpointEvery: Math.min(stepsPerEpoch, CHECKPOINT_MAX_STEPS),
       onCheckpoint: (c) => {
         events.checkpoint(c.params);
-        return save(c);
+        saver.onCheckpoint(c);
       },
       onEvent: events.emit,
       signal: abort.signal,
@@ -270,12 +311,16 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     });
     await events.settled();
     await refreshView(trainer, view, summary.epochs);
-    if (abort.signal.aborted) setState('stopped');
-    else {
+    if (abort.signal.aborted) {
+      await saver.flush(); // the run a reload continues
+      setState('stopped');
+    } else {
+      await saver.settled(); // no write may land after the forgetting
       await forgetSavedRun(); // finished: nothing to resume
       setState('done');
     }
   } catch (e) {
+    await stored?.flush(); // nothing lost on failure: the latest checkpoint is the run a reload continues
     setState('failed');
     throw e;
   } finally {
@@ -544,8 +589,10 @@ function control(type: 'pause' | 'resume' | 'stop'): void {
         : 'a sweep cannot be paused or resumed',
     );
   if (!running || !model) throw new Error(`nothing to ${type}: no training is running`);
-  if (type === 'pause') model.trainer.pause();
-  else model.trainer.resume();
+  if (type === 'pause') {
+    model.trainer.pause();
+    void running.save?.(); // a reload while paused continues from the latest checkpoint
+  } else model.trainer.resume();
   setState(type === 'pause' ? 'paused' : 'training');
 }
 

@@ -504,13 +504,15 @@ export class TrainingPlan implements TrainBackend {
   async readState(model = 0): Promise<TrainState> {
     this.ready();
     this.checkModel(model);
-    await this.watched.take();
-    const state: TrainState = { step: Float64Array.of(this.t) };
+    const step = this.t;
     const bytes = this.paramStride * 4;
-    for (const { name, buffer } of this.optimizerState) {
-      const all = new Float32Array(await readBuffer(this.ctx.device, buffer, (model + 1) * bytes));
-      state[name] = all.slice(model * this.paramStride);
-    }
+    // Every copy queued before anything is awaited: one wait on the GPU.
+    const reads = this.optimizerState.map(({ buffer }) => readBuffer(this.ctx.device, buffer, (model + 1) * bytes));
+    const [raw] = await Promise.all([Promise.all(reads), this.watched.take()]);
+    const state: TrainState = { step: Float64Array.of(step) };
+    this.optimizerState.forEach(({ name }, i) => {
+      state[name] = new Float32Array(raw[i]!).slice(model * this.paramStride);
+    });
     return state;
   }
 

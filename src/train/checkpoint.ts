@@ -34,9 +34,10 @@ export async function takeCheckpoint(
   backend: TrainBackend,
   position: LoopPosition,
 ): Promise<FitCheckpoint | undefined> {
-  const params = await backend.readParams();
+  // Both read-backs queued before either is awaited: one wait on the GPU.
+  const [params, state] = await Promise.all([backend.readParams(), backend.readState?.() ?? {}]);
   if (!params.every((p) => layerTensors(p).every(([, t]) => t.every(Number.isFinite)))) return undefined;
-  return { position, params, state: (await backend.readState?.()) ?? {} };
+  return { position, params, state };
 }
 
 export interface Checkpoint {

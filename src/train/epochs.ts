@@ -48,6 +48,10 @@ export interface EpochHooks {
   readonly onRequest?: (index: number) => void;
   /** A period's statistics, once they are in (a period late); throwing ends the run. */
   readonly onPeriod?: (p: Period) => Promise<void> | void;
+  /** After an epoch's last step, once its statistics are requested and before anything is awaited (the
+   *  checkpoint of afterStep included): where a caller queues the epoch's evaluations, so that their
+   *  read-back shares the GPU round trip of the statistics and the checkpoint. */
+  readonly queueEpochEnd?: (epoch: number) => void;
   /** After each epoch's statistics are in, with the epoch's learning rates: resolves true to end the run. */
   readonly onEpoch?: (epoch: number, step: number, lrs: Float64Array) => Promise<boolean>;
 }
@@ -100,19 +104,26 @@ export async function runEpochs(backend: TrainBackend, run: Epochs, hooks: Epoch
       step++;
       const next = start + run.batch;
       const at = step;
-      await hooks.afterStep?.(step, () =>
-        next >= run.trainRows
-          ? { step: at, epoch: e + 1, start: 0, rngState: rngs[0]!.state }
-          : { step: at, epoch: e, start: next, rngState: epochState },
-      );
-      if ((run.statsEvery !== undefined && step % run.statsEvery === 0) || next >= run.trainRows) {
-        const earlier = pending;
+      const last = next >= run.trainRows;
+      // Everything read after this step is queued before anything is awaited (the statistics, the
+      // epoch's evaluations, then the checkpoint's parameters), so one wait on the GPU covers them all.
+      const requested = (run.statsEvery !== undefined && step % run.statsEvery === 0) || last;
+      const earlier = requested ? pending : undefined;
+      if (requested) {
         const promise = backend.takeTrainStatsAll();
         // Awaited a period later; if an earlier read-back throws first (a lost device), this one must
         // not become an unhandled rejection.
         promise.catch(() => {});
         pending = { promise, index: ++index, epoch: e, from: periodStart, step };
         periodStart = step;
+      }
+      if (last) hooks.queueEpochEnd?.(e);
+      await hooks.afterStep?.(step, () =>
+        last
+          ? { step: at, epoch: e + 1, start: 0, rngState: rngs[0]!.state }
+          : { step: at, epoch: e, start: next, rngState: epochState },
+      );
+      if (requested) {
         if (earlier) await settle(earlier);
         // After the earlier period is settled (no step is queued in between, so the state is still
         // that at `step`): the guard's snapshot must not overwrite a slot that settling may restore.

@@ -96,7 +96,9 @@ function progressReporter(
 }
 
 /** After every epoch: the dev loss (kept for early stopping) and the test split's figures, as an
- *  'epoch' event. Resolves true when early stopping ends the run. */
+ *  'epoch' event. Resolves true when early stopping ends the run. `queue` starts the evaluations at the
+ *  epoch's last step, so they share the GPU round trip of its statistics and checkpoint (they only read
+ *  the parameters, so the figures are those of evaluating after the epoch). */
 function epochReporter(
   backend: TrainBackend,
   opts: LoopOptions,
@@ -108,18 +110,32 @@ function epochReporter(
   const mean = meanOf(reg);
   const devRows = opts.devRows ?? 0;
   const state = { best: { epoch: 0, loss: Infinity }, stoppedEarly: false };
+  let queued: Partial<Record<'dev' | 'test', Promise<Stats>>> = {};
+  const start = (split: 'dev' | 'test') => {
+    const p = backend.evaluate(split);
+    p.catch(() => {}); // awaited in onEpoch; a run that ends before then must not leave it unhandled
+    return p;
+  };
+  const queue = () => {
+    queued = { ...(devRows > 0 ? { dev: start('dev') } : {}), ...(testRows > 0 ? { test: start('test') } : {}) };
+  };
+  const take = (split: 'dev' | 'test') => {
+    const p = queued[split] ?? backend.evaluate(split);
+    delete queued[split];
+    return p;
+  };
   const onEpoch = async (epoch: number, step: number, lr: number): Promise<boolean> => {
     // Extra fields only when the toolbox options are used, so the main-line events stay as they were.
     const extra: { lr?: number; devLoss?: number; devAccuracy?: number } = opts.lrDecay ? { lr } : {};
     if (devRows > 0) {
-      const d = mean(await backend.evaluate('dev'));
+      const d = mean(await take('dev'));
       extra.devLoss = d.loss;
       extra.devAccuracy = d.accuracy;
       if (d.loss < state.best.loss) state.best = { epoch, loss: d.loss };
     }
     const base = { type: 'epoch', epoch, epochs: opts.epochs, step } as const;
     if (testRows > 0) {
-      const s = await backend.evaluate('test');
+      const s = await take('test');
       const t = mean(s);
       const m = reg ? regressionMetrics(s, reg, 'test') : undefined;
       emit({
@@ -138,7 +154,7 @@ function epochReporter(
       state.stoppedEarly = true;
     return state.stoppedEarly;
   };
-  return { onEpoch, state };
+  return { onEpoch, queue, state };
 }
 
 /** The summary of a run: the final weights evaluated over the training and test splits. */
@@ -150,8 +166,11 @@ async function summarize(
   dev: { best: { epoch: number; loss: number }; stoppedEarly: boolean },
 ): Promise<Summary> {
   const mean = meanOf(reg);
-  const trStats = await backend.evaluate('train');
-  const teStats = rows.test > 0 ? await backend.evaluate('test') : null;
+  // Both queued before either is awaited: one wait on the GPU.
+  const [trStats, teStats] = await Promise.all([
+    backend.evaluate('train'),
+    rows.test > 0 ? backend.evaluate('test') : null,
+  ]);
   const tr = mean(trStats);
   const te = teStats ? mean(teStats) : null;
   const trM = reg ? regressionMetrics(trStats, reg, 'train') : undefined;
@@ -267,6 +286,11 @@ export async function runTraining(
           const m = mean(s);
           guard.check(p, m.loss);
           progress(p, s, m);
+        },
+        queueEpochEnd: () => {
+          const start = performance.now();
+          epochs.queue();
+          aside.ms += performance.now() - start;
         },
         onEpoch: async (epoch, step, lrs) => {
           const start = performance.now();
