@@ -17,6 +17,7 @@
 
 override LOSS: u32 = 0u; // 0 bce (one output, from logits), 1 softmax ce, 2 mse (linear output)
 override REGRESSION: bool = false; // mse's second statistic is Σ|error| instead of 'correct'
+alias V = f32; // fused_update.wgsl
 override OPT: u32 = 0u; // as optimizer.wgsl: 0 sgd, 1 momentum, 2 rmsprop, 3 adam
 
 const WG: u32 = 64u;
@@ -180,33 +181,10 @@ fn param_step(o: ptr<function, Offsets>, z: u32, rows: u32, p: u32, h: vec4<f32>
   } else {
     for (var r = 0u; r < rows; r++) { g += scratch[d + r * nout]; }
   }
-  let P = u.params;
   let i = z * u.s_state + p;
   let w = state[i];
   g += h.w * select(0.0, 1.0, is_weight) * w;
-  state[i + P] = g;
-  let beta1 = models[z].beta1;
-  let beta2 = models[z].beta2;
-  switch OPT {
-    case 1u: {
-      let vi = beta1 * state[i + 2u * P] + (1.0 - beta1) * g;
-      state[i + 2u * P] = vi;
-      state[i] = w - h.x * vi;
-    }
-    case 2u: {
-      let si = beta2 * state[i + 3u * P] + (1.0 - beta2) * g * g;
-      state[i + 3u * P] = si;
-      state[i] = w - h.x * g / (sqrt(si) + models[z].eps);
-    }
-    case 3u: {
-      let vi = beta1 * state[i + 2u * P] + (1.0 - beta1) * g;
-      let si = beta2 * state[i + 3u * P] + (1.0 - beta2) * g * g;
-      state[i + 2u * P] = vi;
-      state[i + 3u * P] = si;
-      state[i] = w - h.x * (vi / h.y) / (sqrt(si / h.z) + models[z].eps);
-    }
-    default: { state[i] = w - h.x * g; }
-  }
+  apply_update(i, z, w, g, h);
 }
 
 // (λ/2)·Σ‖W‖² of model z's current weights (the loss's L2 term), summed layer by layer in order.

@@ -14,6 +14,7 @@
 
 override LOSS: u32 = 0u;
 override REGRESSION: bool = false;
+alias V = vec4<f32>; // fused_update.wgsl
 override OPT: u32 = 0u;
 
 const WG: u32 = 64u;
@@ -281,32 +282,8 @@ fn task_step(o: ptr<function, Offsets>, z: u32, rows: u32, t: u32, h: vec4<f32>)
 
 // The update of state vec4 i from gradient g (optimizer.wgsl's formulas; L2 on decay = 1 lanes).
 fn update(i: u32, z: u32, g0: vec4<f32>, decay: vec4<f32>, h: vec4<f32>) {
-  let P = u.params;
   let w = state[i];
-  let g = g0 + h.w * decay * w;
-  state[i + P] = g;
-  let beta1 = models[z].beta1;
-  let beta2 = models[z].beta2;
-  switch OPT {
-    case 1u: {
-      let vi = beta1 * state[i + 2u * P] + (1.0 - beta1) * g;
-      state[i + 2u * P] = vi;
-      state[i] = w - h.x * vi;
-    }
-    case 2u: {
-      let si = beta2 * state[i + 3u * P] + (1.0 - beta2) * g * g;
-      state[i + 3u * P] = si;
-      state[i] = w - h.x * g / (sqrt(si) + models[z].eps);
-    }
-    case 3u: {
-      let vi = beta1 * state[i + 2u * P] + (1.0 - beta1) * g;
-      let si = beta2 * state[i + 3u * P] + (1.0 - beta2) * g * g;
-      state[i + 2u * P] = vi;
-      state[i + 3u * P] = si;
-      state[i] = w - h.x * (vi / h.y) / (sqrt(si / h.z) + models[z].eps);
-    }
-    default: { state[i] = w - h.x * g; }
-  }
+  apply_update(i, z, w, g0 + h.w * decay * w, h);
 }
 
 // (λ/2)·Σ‖W‖² of model z's weights (padding is 0), a dot product per vec4, layer by layer.

@@ -21,6 +21,7 @@ import stepTableWgsl from '../../shaders/step_table.wgsl?raw';
 import batchNormWgsl from '../../shaders/batchnorm.wgsl?raw';
 import fusedStepWgsl from '../../shaders/fused_step.wgsl?raw';
 import fusedStepVec4Wgsl from '../../shaders/fused_step_vec4.wgsl?raw';
+import fusedUpdateWgsl from '../../shaders/fused_update.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
 
@@ -167,13 +168,13 @@ const vec4NT = matmulEntry('matmul_vec4.wgsl', matmulVec4Source, 'vec4_nt', ['bi
 const vec4TN = matmulEntry('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_tn', ['aux']);
 const vec4NN = matmulEntry('matmul_vec4_kn.wgsl', matmulVec4KnSource, 'vec4_nn', ['aux']);
 
-/** A fused-step kernel (fused_step*.wgsl, src/gpu/fused.ts): its CPU twin is the reference's whole
- *  step, trainStep in src/reference/mlp.ts. */
+/** A fused-step kernel (fused_step*.wgsl with the optimizer update of fused_update.wgsl, src/gpu/fused.ts):
+ *  its CPU twin is the reference's whole step, trainStep in src/reference/mlp.ts. */
 function fusedEntry(file: string, wgsl: string, entryPoint: string): KernelDesc {
   return {
     name: 'trainStep',
     file,
-    source: withActs(withTable(wgsl)),
+    source: withActs(withTable(fusedUpdateWgsl + '\n' + wgsl)),
     entryPoint,
     bindings: [r(0, 'x'), r(1, 'y'), r(2, 'index'), s(3, 'state'), s(4, 'scratch'), s(5, 'stats'), u(6, 'u'), ...TABLE],
     uniform: [
