@@ -55,6 +55,25 @@ describe('web app', () => {
     await page.context().close();
   });
 
+  it('Test that a bad setting marks its field and names it as labelled, and the mark clears when fixed', async () => {
+    const page = await open('data=xor');
+    const rows = page.locator('input[name=samples]');
+    await rows.fill('5');
+    await expect.poll(() => rows.getAttribute('aria-invalid')).toBe('true');
+    expect(await rows.getAttribute('class')).toContain('invalid');
+    const message = "rows must be an integer in [10, 1000000], got '5'";
+    expect(await page.locator('#samples-error').textContent()).toBe(message);
+    expect(await page.locator('#samples-error').isVisible()).toBe(true);
+    expect(await page.locator('#error').textContent()).toBe(`Settings: ${message}`);
+    await screenshot(page, 'settings-field-error');
+    await rows.fill('100');
+    await expect.poll(() => rows.getAttribute('aria-invalid')).toBeNull();
+    expect(await rows.getAttribute('class')).not.toContain('invalid');
+    expect(await page.locator('#samples-error').textContent()).toBe('');
+    expect(await page.locator('#error').textContent()).toBe('');
+    await page.context().close();
+  });
+
   it('Test that the page shows the matmul family beside the adapter: the default where the answer is known (SwiftShader: nothing timed), else measured on the first visit and read from IndexedDB after a reload', async () => {
     const page = await open('data=xor');
     const tuneLine = async () => {
@@ -293,7 +312,7 @@ describe('web app', () => {
     await page.locator('input[name=keepProb]').fill('1.5');
     await expect
       .poll(() => page.locator('#error').textContent())
-      .toBe(`Settings: keepProb must be a probability in (0, 1], got '1.5'`);
+      .toBe(`Settings: keep-prob must be a probability in (0, 1], got '1.5'`);
     await page.locator('input[name=keepProb]').fill('0.75');
     // The config reaches the GPU plan: one Adam step with L2 and dropout equals the reference's.
     await page.click('#check');
