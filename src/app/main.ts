@@ -208,11 +208,19 @@ buttons.gradcheck.addEventListener('click', () => {
   $('gradcheck-table').replaceChildren();
   send({ type: 'gradcheck', settings: s });
 });
+// The link gets a line of its own beside the button (the model summary stays); it goes after a while.
+const shareStatus = $('share-status');
+let shareTimer: ReturnType<typeof setTimeout> | undefined;
 buttons.share.addEventListener('click', () => {
   const url = location.href;
+  const show = (text: string) => {
+    shareStatus.textContent = text;
+    clearTimeout(shareTimer);
+    shareTimer = setTimeout(() => (shareStatus.textContent = ''), 15_000);
+  };
   navigator.clipboard.writeText(url).then(
-    () => (modelInfo.textContent = `Link copied: ${url}`),
-    () => (modelInfo.textContent = `Share this link: ${url}`),
+    () => show(`Link copied: ${url}`),
+    () => show(`Share this link: ${url}`),
   );
 });
 

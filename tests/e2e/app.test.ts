@@ -74,6 +74,19 @@ describe('web app', () => {
     await page.context().close();
   });
 
+  it('Test that Copy share link shows the link on a line of its own and keeps the model summary', async () => {
+    const page = await open('data=xor&samples=100&hidden=4&epochs=2&device=cpu');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    const summary = (await page.locator('#model-info').textContent()) ?? '';
+    expect(summary).toMatch(/^Model: sizes \[2, 4, 1\]/);
+    await page.click('#share');
+    await expect.poll(() => page.locator('#share-status').textContent()).toContain(page.url());
+    expect(await page.locator('#share-status').textContent()).toMatch(/^(Link copied|Share this link): /);
+    expect(await page.locator('#model-info').textContent()).toBe(summary);
+    await page.context().close();
+  });
+
   it('Test that the page shows the matmul family beside the adapter: the default where the answer is known (SwiftShader: nothing timed), else measured on the first visit and read from IndexedDB after a reload', async () => {
     const page = await open('data=xor');
     const tuneLine = async () => {
