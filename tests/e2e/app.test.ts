@@ -87,6 +87,41 @@ describe('web app', () => {
     await page.context().close();
   });
 
+  it('Test that the page has a favicon, a header that keeps its height once the adapter and run lines arrive, and legends that show the latest values before any hover', async () => {
+    const page = await open('data=xor&samples=100&hidden=4&epochs=2&device=cpu', () => {
+      document.addEventListener('DOMContentLoaded', () => {
+        (window as unknown as { __headerHeight: number }).__headerHeight = document
+          .querySelector('header')!
+          .getBoundingClientRect().height;
+      });
+    });
+    const failed: string[] = [];
+    page.on('response', (r) => void (r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`)));
+    await page.reload(); // with the listener on from the first request
+    await expectAdapter(page);
+    expect(await page.locator('link[rel=icon]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    await page.waitForFunction(() => (document.getElementById('matmul')?.textContent ?? '') !== '');
+    expect(await page.locator('#memory').textContent()).toContain('CPU reference');
+    const heights = await page.evaluate(() => [
+      (window as unknown as { __headerHeight: number }).__headerHeight,
+      document.querySelector('header')!.getBoundingClientRect().height,
+    ]);
+    expect(heights[1], 'header height after load vs at first paint').toBe(heights[0]);
+    expect(await page.locator('#matmul').isVisible()).toBe(false); // behind the one collapsible line
+    await page.locator('#device-details summary').click();
+    expect(await page.locator('#matmul').isVisible()).toBe(true);
+    for (const chart of ['#loss-chart', '#acc-chart']) {
+      const values = await page.locator(`${chart} .u-legend .u-value`).allTextContents();
+      expect(values.length, chart).toBe(3);
+      for (const v of values) expect(v, `${chart} legend: ${values.join(' / ')}`).toMatch(/^\d+(\.\d+)?%?$/);
+    }
+    await screenshot(page, 'header-legends');
+    expect(failed).toEqual([]);
+    await page.context().close();
+  });
+
   it('Test that the page shows the matmul family beside the adapter: the default where the answer is known (SwiftShader: nothing timed), else measured on the first visit and read from IndexedDB after a reload', async () => {
     const page = await open('data=xor');
     const tuneLine = async () => {
