@@ -55,11 +55,18 @@ export class Curves {
       [[], [], []],
       parent,
     );
+    this.markEmpty();
+  }
+
+  /** With no points the legend would read "epoch: train: test:" with blanks; it is hidden (keeping its room). */
+  private markEmpty(): void {
+    this.plot.root.classList.toggle('no-data', this.x.length === 0);
   }
 
   reset(): void {
     this.x.length = this.train.length = this.test.length = 0;
     this.plot.setData([[], [], []]);
+    this.markEmpty();
   }
 
   add(x: number, train: number | null, test: number | null): void {
@@ -74,5 +81,6 @@ export class Curves {
     if (!this.dirty) return;
     this.dirty = false;
     this.plot.setData([this.x, this.train, this.test] as uPlot.AlignedData);
+    this.markEmpty();
   }
 }

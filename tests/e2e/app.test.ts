@@ -99,6 +99,12 @@ describe('web app', () => {
     page.on('response', (r) => void (r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`)));
     await page.reload(); // with the listener on from the first request
     await expectAdapter(page);
+    // Before any run the legends are hidden (no "epoch: _ train: _"), and no table rule underlines their cells.
+    expect(await page.locator('#loss-chart .u-legend').isVisible()).toBe(false);
+    const border = await page.evaluate(
+      () => getComputedStyle(document.querySelector('#loss-chart .u-legend td')!).borderBottomStyle,
+    );
+    expect(border).toBe('none');
     expect(await page.locator('link[rel=icon]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
     await page.click('#start');
     expect(await waitForRunEnd(page, 60_000)).toBe('done');
@@ -113,6 +119,7 @@ describe('web app', () => {
     await page.locator('#device-details summary').click();
     expect(await page.locator('#matmul').isVisible()).toBe(true);
     for (const chart of ['#loss-chart', '#acc-chart']) {
+      expect(await page.locator(`${chart} .u-legend`).isVisible(), chart).toBe(true);
       const values = await page.locator(`${chart} .u-legend .u-value`).allTextContents();
       expect(values.length, chart).toBe(3);
       for (const v of values) expect(v, `${chart} legend: ${values.join(' / ')}`).toMatch(/^\d+(\.\d+)?%?$/);
