@@ -20,3 +20,15 @@ export function latest(column: readonly (number | null)[]): number | null {
   }
   return null;
 }
+
+/** Round ticks inside [lo, hi], with their step: the smallest of 1, 2 or 5 × 10^k that cuts the range
+ *  into at most `count` steps. */
+export function niceTicks(lo: number, hi: number, count: number): { values: number[]; step: number } {
+  const raw = (hi - lo) / Math.max(1, count);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * magnitude;
+  const values: number[] = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++)
+    values.push(Number((k * step).toPrecision(12)));
+  return { values, step };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latest, tickDecimals, tickLabels } from '../../src/app/chart-format.ts';
+import { latest, niceTicks, tickDecimals, tickLabels } from '../../src/app/chart-format.ts';
 
 describe('web app chart formats', () => {
   // Test that every tick of an axis has as many decimals as its step needs (not "0.00 / 0.500 / 1.00").
@@ -19,5 +19,16 @@ describe('web app chart formats', () => {
     expect(latest([])).toBeNull();
     expect(latest([null, null])).toBeNull();
     expect(latest([0.7, 0.5, null, 0.4, null])).toBe(0.4);
+  });
+
+  // Test that the scatter's ticks are round values inside the range, at most `count` steps apart.
+  it('picks round ticks for the scatter axes', () => {
+    expect(niceTicks(-0.13, 2.7, 5)).toEqual({ values: [0, 1, 2], step: 1 });
+    expect(niceTicks(0, 10, 5)).toEqual({ values: [0, 2, 4, 6, 8, 10], step: 2 });
+    expect(niceTicks(-3.2, -1.1, 8)).toEqual({ values: [-3, -2.5, -2, -1.5], step: 0.5 });
+    expect(niceTicks(1e4, 1.9e5, 5).step).toBe(5e4);
+    const { values, step } = niceTicks(0.301, 0.302, 5);
+    expect(step).toBeCloseTo(2e-4, 15);
+    expect(tickLabels(values, step, false)).toEqual(['0.3010', '0.3012', '0.3014', '0.3016', '0.3018', '0.3020']);
   });
 });
