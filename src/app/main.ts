@@ -5,7 +5,7 @@ import { formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import type { Predictions } from './predict.ts';
 import type { FromWorker, LayerCheck, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
-import { formatHidden, KEYS, parseSettings, settingsToQuery, type Settings } from './settings.ts';
+import { formatHidden, KEYS, parseSettings, settingsToQuery, type FieldError, type Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
 import { SweepPanel } from './sweep-panel.ts';
@@ -77,7 +77,7 @@ function showOptimizerFields(optimizer: string): void {
     .forEach((el) => (el.hidden = !(el.dataset.optimizers ?? '').split(' ').includes(optimizer)));
 }
 
-function readForm(): { settings: Settings; errors: string[] } {
+function readForm(): { settings: Settings; errors: string[]; fields: FieldError[] } {
   const q = new URLSearchParams();
   for (const [k, v] of new FormData(form)) if (typeof v === 'string') q.set(k, v);
   return parseSettings(q);
@@ -90,9 +90,35 @@ function showDataFields(data: string): void {
   form.querySelectorAll<HTMLElement>('[data-for="csv"]').forEach((el) => (el.hidden = data !== 'csv'));
 }
 
+/** Marks each bad field (aria-invalid, the .invalid class, its message under its label) and unmarks
+ *  the rest, so the banner is not the only place that says which field is wrong. */
+function markFields(fields: readonly FieldError[]): void {
+  for (const key of KEYS) {
+    const el = form.elements.namedItem(key);
+    if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement)) continue;
+    const bad = fields.find((f) => f.key === key);
+    el.classList.toggle('invalid', bad !== undefined);
+    if (bad) el.setAttribute('aria-invalid', 'true');
+    else el.removeAttribute('aria-invalid');
+    const note = document.getElementById(`${key}-error`) ?? (bad ? fieldNote(el, key) : undefined);
+    if (note) note.textContent = bad?.message ?? '';
+  }
+}
+
+/** The message line under a field's label, made the first time the field is wrong. */
+function fieldNote(el: HTMLInputElement | HTMLSelectElement, key: string): HTMLElement {
+  const note = document.createElement('p');
+  note.className = 'field-error';
+  note.id = `${key}-error`;
+  (el.closest('label') ?? el).after(note);
+  el.setAttribute('aria-describedby', note.id);
+  return note;
+}
+
 /** Settings from the form, or undefined after showing what is wrong. */
 function currentSettings(): Settings | undefined {
-  const { settings, errors } = readForm();
+  const { settings, errors, fields } = readForm();
+  markFields(fields);
   if (errors.length > 0) {
     showError(`Settings: ${errors.join('\n')}`);
     return undefined;
@@ -102,9 +128,10 @@ function currentSettings(): Settings | undefined {
 
 form.addEventListener('input', () => {
   checkSweepFields();
-  const { settings, errors } = readForm();
+  const { settings, errors, fields } = readForm();
   showDataFields(settings.data);
   showOptimizerFields(settings.optimizer);
+  markFields(fields);
   if (errors.length > 0) return showError(`Settings: ${errors.join('\n')}`);
   if (errorBox.textContent?.startsWith('Settings:')) clearError();
   history.replaceState(null, '', `${location.pathname}?${settingsToQuery(settings)}`);
@@ -181,11 +208,19 @@ buttons.gradcheck.addEventListener('click', () => {
   $('gradcheck-table').replaceChildren();
   send({ type: 'gradcheck', settings: s });
 });
+// The link gets a line of its own beside the button (the model summary stays); it goes after a while.
+const shareStatus = $('share-status');
+let shareTimer: ReturnType<typeof setTimeout> | undefined;
 buttons.share.addEventListener('click', () => {
   const url = location.href;
+  const show = (text: string) => {
+    shareStatus.textContent = text;
+    clearTimeout(shareTimer);
+    shareTimer = setTimeout(() => (shareStatus.textContent = ''), 15_000);
+  };
   navigator.clipboard.writeText(url).then(
-    () => (modelInfo.textContent = `Link copied: ${url}`),
-    () => (modelInfo.textContent = `Share this link: ${url}`),
+    () => show(`Link copied: ${url}`),
+    () => show(`Share this link: ${url}`),
   );
 });
 

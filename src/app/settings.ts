@@ -93,6 +93,34 @@ export const KEYS = [
 ] as const;
 export type Key = (typeof KEYS)[number];
 
+/** Each field as the form labels it (index.html), so a message names what the user sees, not the query key. */
+export const LABELS: Record<Key, string> = {
+  data: 'data set',
+  noise: 'noise',
+  samples: 'rows',
+  testSplit: 'test fraction',
+  hidden: 'hidden layers',
+  activation: 'activation',
+  batchNorm: 'batch norm',
+  loss: 'loss',
+  optimizer: 'optimizer',
+  lr: 'learning rate',
+  beta1: 'β1',
+  beta2: 'β2',
+  l2: 'L2 λ',
+  keepProb: 'keep-prob',
+  batchSize: 'batch size',
+  epochs: 'epochs',
+  seed: 'seed',
+  device: 'device',
+};
+
+/** One bad field: its key (to mark it in the form) and a message in the form's words. */
+export interface FieldError {
+  readonly key: Key;
+  readonly message: string;
+}
+
 /** Largest layer width accepted by the form; the adapter's limits are checked later, against real sizes. */
 const MAX_WIDTH = 1 << 20;
 
@@ -102,20 +130,20 @@ export function formatHidden(h: readonly number[]): string {
 
 function choice<T extends string>(key: Key, raw: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(raw))
-    throw new Error(`${key} must be one of ${allowed.join(', ')}, got '${raw}'`);
+    throw new Error(`${LABELS[key]} must be one of ${allowed.join(', ')}, got '${raw}'`);
   return raw as T;
 }
 
 function int(key: Key, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isInteger(v) || v < min || v > max)
-    throw new Error(`${key} must be an integer in [${min}, ${max}], got '${raw}'`);
+    throw new Error(`${LABELS[key]} must be an integer in [${min}, ${max}], got '${raw}'`);
   return v;
 }
 
 function real(key: Key, raw: string, ok: (v: number) => boolean, what: string): number {
   const v = raw.trim() === '' ? NaN : Number(raw);
-  if (!Number.isFinite(v) || !ok(v)) throw new Error(`${key} must be ${what}, got '${raw}'`);
+  if (!Number.isFinite(v) || !ok(v)) throw new Error(`${LABELS[key]} must be ${what}, got '${raw}'`);
   return v;
 }
 
@@ -123,7 +151,7 @@ function real(key: Key, raw: string, ok: (v: number) => boolean, what: string): 
 function bool(key: Key, raw: string): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  throw new Error(`${key} must be true or false, got '${raw}'`);
+  throw new Error(`${LABELS[key]} must be true or false, got '${raw}'`);
 }
 
 function hidden(raw: string): number[] {
@@ -131,21 +159,24 @@ function hidden(raw: string): number[] {
   return raw.split(',').map((s, i) => {
     const v = Number(s.trim());
     if (!Number.isInteger(v) || v < 1 || v > MAX_WIDTH)
-      throw new Error(`hidden layer ${i + 1} must be a width in [1, ${MAX_WIDTH}], got '${s.trim()}' (in '${raw}')`);
+      throw new Error(
+        `${LABELS.hidden}: layer ${i + 1} must be a width in [1, ${MAX_WIDTH}], got '${s.trim()}' (in '${raw}')`,
+      );
     return v;
   });
 }
 
-/** Reads settings from a query or a form; missing keys take their defaults. Collects one error per bad field. */
-export function parseSettings(q: URLSearchParams): { settings: Settings; errors: string[] } {
-  const errors: string[] = [];
+/** Reads settings from a query or a form; missing keys take their defaults. Collects one error per bad
+ *  field: `errors` as messages, `fields` with the key each belongs to (the page marks those fields). */
+export function parseSettings(q: URLSearchParams): { settings: Settings; errors: string[]; fields: FieldError[] } {
+  const fields: FieldError[] = [];
   const field = <T>(key: Key, parse: (raw: string) => T, fallback: T): T => {
     const raw = q.get(key);
     if (raw === null) return fallback;
     try {
       return parse(raw);
     } catch (e) {
-      errors.push(e instanceof Error ? e.message : String(e));
+      fields.push({ key, message: e instanceof Error ? e.message : String(e) });
       return fallback;
     }
   };
@@ -182,7 +213,7 @@ export function parseSettings(q: URLSearchParams): { settings: Settings; errors:
     seed: field('seed', (r) => int('seed', r, 0, 0xffffffff), d.seed),
     device: field('device', (r) => choice<DeviceChoice>('device', r, ['gpu', 'cpu']), d.device),
   };
-  return { settings, errors };
+  return { settings, errors: fields.map((f) => f.message), fields };
 }
 
 /** The query string for a share link; only values that differ from the defaults are written. */

@@ -1,6 +1,7 @@
 // The 2-D decision boundary (a coloured probability grid under the data points), the MNIST digit
 // grid with predictions (mistakes in red), and a regression's predicted-vs-true scatter. Drawn from
 // what the worker sends.
+import { niceTicks, tickLabels } from './chart-format.ts';
 import type { Predictions } from './predict.ts';
 import type { ViewData } from './protocol.ts';
 
@@ -140,9 +141,9 @@ export function drawScatter(
     g.setLineDash([]);
     g.fillStyle = '#555';
     g.font = '11px system-ui, sans-serif';
-    g.fillText(`true ${v.target} →`, W - 90, H - 6);
+    g.fillText(`true ${v.target} →`, W - 90, H - 20);
     g.fillText('↑ predicted', 4, 12);
-    g.fillText(`[${lo.toPrecision(3)}, ${hi.toPrecision(3)}]`, 4, H - 6);
+    drawScatterTicks(g, W, H, lo, hi);
   }
   for (let i = 0; i < t.length; i++) {
     const p = predicted?.[i];
@@ -156,6 +157,33 @@ export function drawScatter(
     g.fill();
   }
   return predicted && sst > 0 ? 1 - sse / sst : NaN;
+}
+
+/** Round ticks on both axes of the scatter (same range on each): marks on the bottom and left edges,
+ *  labels beside them, none so close to a corner that it runs into the other axis's labels. */
+function drawScatterTicks(g: CanvasRenderingContext2D, W: number, H: number, lo: number, hi: number): void {
+  const { values, step } = niceTicks(lo, hi, 5);
+  const labels = tickLabels(values, step, false);
+  g.strokeStyle = '#555';
+  values.forEach((val, i) => {
+    const x = ((val - lo) / (hi - lo)) * W;
+    const y = H - ((val - lo) / (hi - lo)) * H;
+    g.beginPath();
+    g.moveTo(x, H);
+    g.lineTo(x, H - 4);
+    g.moveTo(0, y);
+    g.lineTo(4, y);
+    g.stroke();
+    if (x > 24 && x < W - 24) {
+      g.textAlign = 'center';
+      g.fillText(labels[i]!, x, H - 6);
+    }
+    if (y > 24 && y < H - 24) {
+      g.textAlign = 'left';
+      g.fillText(labels[i]!, 6, y + 4);
+    }
+  });
+  g.textAlign = 'left';
 }
 
 /** One sweep trial's small chart: training loss (blue) and dev loss (red) per epoch on a y-scale shared

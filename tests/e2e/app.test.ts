@@ -55,6 +55,80 @@ describe('web app', () => {
     await page.context().close();
   });
 
+  it('Test that a bad setting marks its field and names it as labelled, and the mark clears when fixed', async () => {
+    const page = await open('data=xor');
+    const rows = page.locator('input[name=samples]');
+    await rows.fill('5');
+    await expect.poll(() => rows.getAttribute('aria-invalid')).toBe('true');
+    expect(await rows.getAttribute('class')).toContain('invalid');
+    const message = "rows must be an integer in [10, 1000000], got '5'";
+    expect(await page.locator('#samples-error').textContent()).toBe(message);
+    expect(await page.locator('#samples-error').isVisible()).toBe(true);
+    expect(await page.locator('#error').textContent()).toBe(`Settings: ${message}`);
+    await screenshot(page, 'settings-field-error');
+    await rows.fill('100');
+    await expect.poll(() => rows.getAttribute('aria-invalid')).toBeNull();
+    expect(await rows.getAttribute('class')).not.toContain('invalid');
+    expect(await page.locator('#samples-error').textContent()).toBe('');
+    expect(await page.locator('#error').textContent()).toBe('');
+    await page.context().close();
+  });
+
+  it('Test that Copy share link shows the link on a line of its own and keeps the model summary', async () => {
+    const page = await open('data=xor&samples=100&hidden=4&epochs=2&device=cpu');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    const summary = (await page.locator('#model-info').textContent()) ?? '';
+    expect(summary).toMatch(/^Model: sizes \[2, 4, 1\]/);
+    await page.click('#share');
+    await expect.poll(() => page.locator('#share-status').textContent()).toContain(page.url());
+    expect(await page.locator('#share-status').textContent()).toMatch(/^(Link copied|Share this link): /);
+    expect(await page.locator('#model-info').textContent()).toBe(summary);
+    await page.context().close();
+  });
+
+  it('Test that the page has a favicon, a header that keeps its height once the adapter and run lines arrive, and legends that show the latest values before any hover', async () => {
+    const page = await open('data=xor&samples=100&hidden=4&epochs=2&device=cpu', () => {
+      document.addEventListener('DOMContentLoaded', () => {
+        (window as unknown as { __headerHeight: number }).__headerHeight = document
+          .querySelector('header')!
+          .getBoundingClientRect().height;
+      });
+    });
+    const failed: string[] = [];
+    page.on('response', (r) => void (r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`)));
+    await page.reload(); // with the listener on from the first request
+    await expectAdapter(page);
+    // Before any run the legends are hidden (no "epoch: _ train: _"), and no table rule underlines their cells.
+    expect(await page.locator('#loss-chart .u-legend').isVisible()).toBe(false);
+    const border = await page.evaluate(
+      () => getComputedStyle(document.querySelector('#loss-chart .u-legend td')!).borderBottomStyle,
+    );
+    expect(border).toBe('none');
+    expect(await page.locator('link[rel=icon]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 60_000)).toBe('done');
+    await page.waitForFunction(() => (document.getElementById('matmul')?.textContent ?? '') !== '');
+    expect(await page.locator('#memory').textContent()).toContain('CPU reference');
+    const heights = await page.evaluate(() => [
+      (window as unknown as { __headerHeight: number }).__headerHeight,
+      document.querySelector('header')!.getBoundingClientRect().height,
+    ]);
+    expect(heights[1], 'header height after load vs at first paint').toBe(heights[0]);
+    expect(await page.locator('#matmul').isVisible()).toBe(false); // behind the one collapsible line
+    await page.locator('#device-details summary').click();
+    expect(await page.locator('#matmul').isVisible()).toBe(true);
+    for (const chart of ['#loss-chart', '#acc-chart']) {
+      expect(await page.locator(`${chart} .u-legend`).isVisible(), chart).toBe(true);
+      const values = await page.locator(`${chart} .u-legend .u-value`).allTextContents();
+      expect(values.length, chart).toBe(3);
+      for (const v of values) expect(v, `${chart} legend: ${values.join(' / ')}`).toMatch(/^\d+(\.\d+)?%?$/);
+    }
+    await screenshot(page, 'header-legends');
+    expect(failed).toEqual([]);
+    await page.context().close();
+  });
+
   it('Test that the page shows the matmul family beside the adapter: the default where the answer is known (SwiftShader: nothing timed), else measured on the first visit and read from IndexedDB after a reload', async () => {
     const page = await open('data=xor');
     const tuneLine = async () => {
@@ -293,7 +367,7 @@ describe('web app', () => {
     await page.locator('input[name=keepProb]').fill('1.5');
     await expect
       .poll(() => page.locator('#error').textContent())
-      .toBe(`Settings: keepProb must be a probability in (0, 1], got '1.5'`);
+      .toBe(`Settings: keep-prob must be a probability in (0, 1], got '1.5'`);
     await page.locator('input[name=keepProb]').fill('0.75');
     // The config reaches the GPU plan: one Adam step with L2 and dropout equals the reference's.
     await page.click('#check');

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkFits, formatBytes } from '../../src/lib/budget.ts';
 import {
   DEFAULTS,
+  KEYS,
+  LABELS,
   modelSpecFor,
   parseSettings,
   resolveLoss,
@@ -43,13 +46,31 @@ describe('web app settings', () => {
       new URLSearchParams('epochs=abc&hidden=16,x&lr=-1&data=iris&testSplit=1'),
     );
     expect(errors).toEqual([
-      "data must be one of spiral, moons, circles, xor, mnist, csv, got 'iris'",
-      "testSplit must be a fraction in [0, 1), got '1'",
-      "hidden layer 2 must be a width in [1, 1048576], got 'x' (in '16,x')",
-      "lr must be a number in (0, 100], got '-1'",
+      "data set must be one of spiral, moons, circles, xor, mnist, csv, got 'iris'",
+      "test fraction must be a fraction in [0, 1), got '1'",
+      "hidden layers: layer 2 must be a width in [1, 1048576], got 'x' (in '16,x')",
+      "learning rate must be a number in (0, 100], got '-1'",
       "epochs must be an integer in [1, 100000], got 'abc'",
     ]);
     expect(settings).toEqual(DEFAULTS);
+  });
+
+  // Test that messages name each field as the form labels it (rows, not samples), and say which field
+  // each belongs to, so the page can mark it.
+  it('names bad fields by their form labels', () => {
+    const html = readFileSync(new URL('../../index.html', import.meta.url), 'utf8');
+    for (const key of KEYS) {
+      const label = new RegExp(`<label[^>]*>\\s*([^<]*?)\\s*<(?:input|select) name="${key}"`).exec(html);
+      expect(label?.[1], `the form's label of ${key}`).toBe(LABELS[key]);
+    }
+    const { errors, fields } = parseSettings(new URLSearchParams('samples=5&testSplit=2&keepProb=0&lr=0'));
+    expect(errors).toEqual([
+      "rows must be an integer in [10, 1000000], got '5'",
+      "test fraction must be a fraction in [0, 1), got '2'",
+      "learning rate must be a number in (0, 100], got '0'",
+      "keep-prob must be a probability in (0, 1], got '0'",
+    ]);
+    expect(fields.map((f) => f.key)).toEqual(['samples', 'testSplit', 'lr', 'keepProb']);
   });
 
   // Test that the optimizer settings round-trip, reach the backend config, and bad ones are named.
@@ -69,10 +90,10 @@ describe('web app settings', () => {
     });
     expect(parseSettings(new URLSearchParams('optimizer=lbfgs&beta1=1&beta2=-0.1&l2=-1&keepProb=0')).errors).toEqual([
       "optimizer must be one of sgd, momentum, rmsprop, adam, got 'lbfgs'",
-      "beta1 must be a number in [0, 1), got '1'",
-      "beta2 must be a number in [0, 1), got '-0.1'",
-      "l2 must be a number in [0, 1e6], got '-1'",
-      "keepProb must be a probability in (0, 1], got '0'",
+      "β1 must be a number in [0, 1), got '1'",
+      "β2 must be a number in [0, 1), got '-0.1'",
+      "L2 λ must be a number in [0, 1e6], got '-1'",
+      "keep-prob must be a probability in (0, 1], got '0'",
     ]);
   });
 
@@ -94,7 +115,7 @@ describe('web app settings', () => {
     });
     expect(modelSpecFor(DEFAULTS, 784, 10)).toEqual({ sizes: [784, 32, 32, 10], activation: 'relu', loss: 'ce' });
     expect(parseSettings(new URLSearchParams('batchNorm=on')).errors).toEqual([
-      "batchNorm must be true or false, got 'on'",
+      "batch norm must be true or false, got 'on'",
     ]);
   });
 
