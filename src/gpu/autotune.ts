@@ -155,6 +155,17 @@ export async function knownTune(adapter: string, store: TuneStore | undefined): 
   return entry && { family: entry.family, ms: entry.ms, source: 'cached', seconds: 0 };
 }
 
+/** The family trainers take without timing anything: a known tune, else the adapter's default; `guess`
+ *  when that default was never measured on this adapter, so that a tune could change it. */
+export async function untimedTune(
+  adapter: string,
+  store: TuneStore | undefined,
+): Promise<{ readonly result: AutotuneResult; readonly guess: boolean }> {
+  const known = await knownTune(adapter, store);
+  if (known) return { result: known, guess: false };
+  return { result: defaultTune(adapter), guess: !matmulDefaultMeasured(adapter) };
+}
+
 /** The adapter's default family (preferredMatmul) as a tune result: nothing timed, every time NaN. */
 export function defaultTune(adapter: string): AutotuneResult {
   const ms = Object.fromEntries(FAMILIES.map((f) => [f, NaN])) as Record<MatmulFamily, number>;

@@ -6,12 +6,12 @@ import {
   autotuneMatmul,
   defaultTune,
   describeTune,
-  knownTune,
+  untimedTune,
   type AutotuneResult,
   type TuneStore,
 } from '../gpu/autotune.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
-import { matmulDefaultMeasured, preferredMatmul, type MatmulFamily } from '../gpu/kernels.ts';
+import type { MatmulFamily } from '../gpu/kernels.ts';
 import { TrainerError, messageOf } from '../errors.ts';
 import type { AdapterLimits } from './budget.ts';
 
@@ -42,10 +42,10 @@ export async function tuneOrDefault(
     const result = await autotuneMatmul(ctx, store);
     return { result, line: describeTune(result, ctx.adapterName), failed: false };
   } catch (e) {
-    const family = preferredMatmul(ctx.adapterName);
+    const result: AutotuneResult = { ...defaultTune(ctx.adapterName), source: 'measured' };
     return {
-      result: { ...defaultTune(ctx.adapterName), source: 'measured' },
-      line: `matmul ${family} (autotune failed: ${messageOf(e)})`,
+      result,
+      line: `matmul ${result.family} (autotune failed: ${messageOf(e)})`,
       failed: true,
     };
   }
@@ -58,9 +58,8 @@ async function probeTune(
   store: TuneStore | undefined,
 ): Promise<{ family: MatmulFamily; line: string }> {
   const adapter = ctx.adapterName;
-  const known = await knownTune(adapter, store);
-  const result = known ?? (matmulDefaultMeasured(adapter) ? defaultTune(adapter) : undefined);
-  if (result) return { family: result.family, line: describeTune(result, adapter) };
+  const { result, guess } = await untimedTune(adapter, store);
+  if (!guess) return { family: result.family, line: describeTune(result, adapter) };
   const { result: tuned, line } = await tuneOrDefault(ctx, store);
   return { family: tuned.family, line };
 }

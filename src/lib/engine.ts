@@ -7,9 +7,9 @@
 // (not SwiftShader, whose answer is known) the autotune runs once training has started
 // (tuneInBackground) and stores its answer for later trainers; this engine's plans keep their family,
 // so a trainer's runs are bit-identical whenever the tune ends.
-import { defaultTune, describeTune, knownTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
+import { describeTune, untimedTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
 import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
-import { matmulDefaultMeasured, type MatmulFamily } from '../gpu/kernels.ts';
+import type { MatmulFamily } from '../gpu/kernels.ts';
 import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
 import type { ModelSpec } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
@@ -147,9 +147,8 @@ export class Engine {
       return result.family;
     }
     const adapter = ctx.adapterName;
-    const known = await knownTune(adapter, tuneStore);
-    this.tuneLater = !known && !matmulDefaultMeasured(adapter);
-    const result = known ?? defaultTune(adapter);
+    const { result, guess } = await untimedTune(adapter, tuneStore);
+    this.tuneLater = guess;
     onTune?.(result, describeTune(result, adapter));
     return result.family;
   }

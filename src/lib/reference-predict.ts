@@ -28,13 +28,24 @@ export function referencePredict(
   const rows = x.length / n0;
   const nz = info.normalization;
   const input = nz ? applyNormalization(Float32Array.from(x), nz) : x;
+  return toPrediction(spec, info, info.task === 'regression', referenceOutputs(spec, params, input, rows), rows);
+}
+
+/** The output layer's values (logits for classification) of normalised rows x [rows][features] on the
+ *  float64 reference, in inference mode. */
+export function referenceOutputs(
+  spec: ModelSpec,
+  params: Params,
+  x: Float32Array | Float64Array,
+  rows: number,
+): Float64Array {
   const { a } = forward(
     spec,
     toParams64(params),
-    input instanceof Float64Array ? input : Float64Array.from(input),
+    x instanceof Float64Array ? x : Float64Array.from(x),
     rows,
     undefined,
     'eval',
   );
-  return toPrediction(spec, info, info.task === 'regression', a[a.length - 1]!, rows);
+  return a[a.length - 1]!;
 }

@@ -8,7 +8,7 @@ import type { PlanRows } from '../gpu/plan.ts';
 import { TrainingPlan } from '../gpu/plan.ts';
 import { initParams } from '../init.ts';
 import { cloneParams, layerCount, size, type ModelSpec, type Params } from '../model.ts';
-import { forward, toParams64 } from '../reference/mlp.ts';
+import { referenceOutputs } from './reference-predict.ts';
 import type { Split, SplitData, TrainBackend, TrainConfig } from '../train/backend.ts';
 import { classificationMetrics, trueClasses } from '../train/classification.ts';
 import type { LoopControl, Summary, TrainEvent } from '../train/loop.ts';
@@ -389,14 +389,7 @@ export class Trainer {
     const z =
       backend instanceof TrainingPlan
         ? Float64Array.from(await backend.forwardRows(rows.x, rows.n))
-        : forward(
-            this.spec,
-            toParams64(await backend.readParams()),
-            Float64Array.from(rows.x),
-            rows.n,
-            undefined,
-            'eval',
-          ).a.at(-1)!;
+        : referenceOutputs(this.spec, await backend.readParams(), rows.x, rows.n);
     const k = size(this.spec, layerCount(this.spec));
     if (this.regression) {
       // The raw targets (split() checked them), not the standardised ones turned back.
@@ -422,10 +415,7 @@ export class Trainer {
 
   /** The output layer's values (logits for classification) for normalised rows. */
   private async rawOutputs(x: Float32Array, rows: number): Promise<Float64Array> {
-    if (this.device === 'cpu') {
-      const { a } = forward(this.spec, toParams64(this.params), Float64Array.from(x), rows, undefined, 'eval');
-      return a[a.length - 1]!;
-    }
+    if (this.device === 'cpu') return referenceOutputs(this.spec, this.params, x, rows);
     if (this.running)
       throw new TrainerError(
         'busy',
