@@ -10,10 +10,9 @@ import { HostCounters } from './counters.ts';
 import { Dispatch } from './dispatch.ts';
 import type { GpuContext } from './device.ts';
 import { OPT_ID, actConstants } from './kernels.ts';
-import { checkBuffers, checkOps, formatBytes, limit, type DeviceLimits } from './limits.ts';
+import { checkBuffers, checkOps, formatBytes, type DeviceLimits } from './limits.ts';
 import type { BufferSpec, OpSpec } from './plan-layout.ts';
 import { MODEL_BYTES, StepTable, modelConstants, packModels } from './step-table.ts';
-import { workgroupShape } from './workgroup.ts';
 
 /** Widest layer (inputs included) the fused path takes: a row's thread does Σ n_l·n_{l+1}
  *  multiply-adds a step, and a 64×64 layer's 4160 parameters over 64 threads are 65 sums each. */
@@ -143,9 +142,6 @@ export function checkFused(layout: FusedLayout, limits: DeviceLimits, adapter: s
   const wording = { subject, adapter, bytes: formatBytes };
   checkBuffers(layout.buffers, limits, wording);
   checkOps([layout.op], 1, layout.params.batch, limits, wording);
-  const wg = workgroupShape(layout.op.kernel).size[0];
-  if (wg > limit(limits, 'maxComputeInvocationsPerWorkgroup'))
-    throw new TrainerError('too-large', `${subject}: workgroup of ${wg}, over ${adapter}'s invocations per workgroup`);
 }
 
 /** One step of a group: the batch's first row in the order, t (from 1) and each model's lr. */
