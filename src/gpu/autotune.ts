@@ -104,8 +104,7 @@ export async function tuneWith(
 ): Promise<AutotuneResult> {
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;
-  const stored =
-    store && validEntry(await store.load(adapter).catch((e: unknown) => warn('reading', e, 'measuring instead')), key);
+  const stored = await storedEntry(key, adapter, store, 'measuring instead');
   if (stored) return { family: stored.family, ms: stored.ms, source: 'cached', seconds: seconds() };
   const ms = await measure();
   const family = fastest(ms);
@@ -113,6 +112,16 @@ export async function tuneWith(
     ?.save(adapter, { key, family, ms })
     .catch((e: unknown) => warn('saving', e, 'the next run measures again'));
   return { family, ms, source: 'measured', seconds: seconds() };
+}
+
+/** The store's entry for `key` when valid; a failed read is warned of (`then`: what happens instead). */
+async function storedEntry(
+  key: string,
+  adapter: string,
+  store: TuneStore | undefined,
+  then: string,
+): Promise<TuneEntry | undefined> {
+  return store && validEntry(await store.load(adapter).catch((e: unknown) => warn('reading', e, then)), key);
 }
 
 function warn(what: string, e: unknown, then: string): undefined {
@@ -147,11 +156,7 @@ export async function knownTune(adapter: string, store: TuneStore | undefined): 
   const key = tuneKey(adapter);
   const mine = settled.get(key);
   if (mine) return { ...mine, source: 'cached', seconds: 0 };
-  if (!store) return undefined;
-  const entry = validEntry(
-    await store.load(adapter).catch((e: unknown) => warn('reading', e, 'using the default')),
-    key,
-  );
+  const entry = await storedEntry(key, adapter, store, 'using the default');
   return entry && { family: entry.family, ms: entry.ms, source: 'cached', seconds: 0 };
 }
 
