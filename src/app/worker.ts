@@ -223,16 +223,20 @@ function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number) {
   const store = storeCheckpoint(s, spec, totalSteps);
   let unsaved: FitCheckpoint | undefined;
   let lastWrite = -Infinity;
+  let writing = false;
   let writes: Promise<void> = Promise.resolve();
   const write = (c: FitCheckpoint) => {
     unsaved = undefined;
     lastWrite = performance.now();
-    writes = writes.then(() => store(c));
+    writing = true;
+    writes = writes.then(() => store(c)).finally(() => (writing = false));
   };
   return {
+    // While a write is in flight the checkpoint only waits as the latest unsaved one, so a write slower
+    // than SAVE_EVERY_MS never queues up stale checkpoints behind it.
     onCheckpoint: (c: FitCheckpoint): void => {
       unsaved = c;
-      if (performance.now() - lastWrite >= SAVE_EVERY_MS) write(c);
+      if (!writing && performance.now() - lastWrite >= SAVE_EVERY_MS) write(c);
     },
     flush: (): Promise<void> => {
       if (unsaved) write(unsaved);
@@ -276,7 +280,6 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
   const abort = new AbortController();
   const run: Running = { stop: abort, sweep: false };
   running = run;
-  let stored: ReturnType<typeof checkpointSaver> | undefined;
   setState('loading', saved ? `resuming ${s.data} at step ${saved.step}` : `preparing ${s.data}`);
   try {
     const st = await setup(s, files.data);
@@ -291,7 +294,6 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     const stepsPerEpoch = Math.ceil(st.data.train.n / st.maxBatch);
     const events = stagesOf(fitEvents(trainer, view, start));
     const saver = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs);
-    stored = saver;
     run.save = saver.flush;
     const summary = await trainer.fit(st.train, {
       epochs: s.epochs,
@@ -320,7 +322,7 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
       setState('done');
     }
   } catch (e) {
-    await stored?.flush(); // nothing lost on failure: the latest checkpoint is the run a reload continues
+    await run.save?.(); // nothing lost on failure: the latest checkpoint is the run a reload continues
     setState('failed');
     throw e;
   } finally {
