@@ -28,8 +28,7 @@ export interface Job {
   readonly dataName: string;
   /** How the values were read and where the test rows came from, for the log. */
   readonly notes: readonly string[];
-  /** What the model learns, and why (auto: from the label column). */
-  readonly task: 'classification' | 'regression';
+  /** Why the model learns meta.task (auto: from the label column). */
   readonly taskReason: string;
   /** Settings a checkpoint records; a resumed run must have the same. */
   readonly run: Record<string, string | number | boolean>;
@@ -253,7 +252,6 @@ export function buildJob(opts: TrainOptions): Job {
   return {
     dataName: train.name,
     notes,
-    task,
     taskReason: inFlags(reason),
     run,
     meta,

@@ -29,7 +29,7 @@ type Figures = { rmse?: number | undefined; mae?: number | undefined; r2?: numbe
 /** How the events' RMSE and MAE are to be read: '' for one target (its units); with several, pooled
  *  over them, and of the standardised values with --normalize-target (evaluate gives each target's). */
 function pooledLabel(job: Job): string {
-  if (job.task !== 'regression' || job.meta.spec.sizes.at(-1)! < 2) return '';
+  if (job.meta.task !== 'regression' || job.meta.spec.sizes.at(-1)! < 2) return '';
   return job.meta.normalizeTarget ? '(pooled, standardised) ' : '(pooled) ';
 }
 
@@ -165,14 +165,14 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(
           JSON.stringify({
             type: 'data',
-            task: job.task,
+            task: job.meta.task,
             reason: job.taskReason,
             ...(classNames ? { classNames } : {}),
             ...(targetNames ? { targetNames } : {}),
           }) + '\n',
         );
       else {
-        console.log(`task: ${job.task} (${job.taskReason})`);
+        console.log(`task: ${job.meta.task} (${job.taskReason})`);
         if (classNames) console.log(`classes: ${classNames.map((c, i) => `${c}=${i}`).join(', ')}`);
         if (targetNames)
           console.log(
