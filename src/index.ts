@@ -216,6 +216,13 @@ export {
   modelToOnnx,
 } from './lib/export.ts';
 export type { OnnxOptions } from './io/onnx.ts';
+export {
+  /** model.py, train.py, README.md and weights.safetensors for a model (decodeModel's result): the network
+   *  as a PyTorch nn.Module and the run that trained it as a script, continued or from scratch, on one
+   *  process or many (DistributedDataParallel). */
+  pytorchFiles,
+} from './lib/pytorch-export.ts';
+export type { PytorchExportOptions, PytorchFiles } from './lib/pytorch-export.ts';
 
 export {
   /** Seeded test/dev split of a data set, the same in every front end. */
