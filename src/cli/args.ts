@@ -56,6 +56,8 @@ export interface TrainOptions {
   save: string | undefined;
   /** Also write the trained model as ONNX. */
   exportOnnx: string | undefined;
+  /** Also write the model and its run as a PyTorch project (model.py, train.py) into this directory. */
+  exportPytorch: string | undefined;
   json: boolean;
   samples: number;
   evalEvery: number;
@@ -136,6 +138,9 @@ Model
   --save FILE           write the trained model to a .safetensors file (weights, architecture,
                         feature names, normalisation statistics: npm run predict reads it)
   --export-onnx FILE    also write the trained model as ONNX (opset 13, normalisation included)
+  --export-pytorch DIR  also write the model and this run as PyTorch code into DIR: model.py (an
+                        nn.Module), train.py (the run, continued or from scratch, on one process or
+                        DistributedDataParallel), README.md, weights.safetensors
 Training
   --epochs N            passes over the training split                      (default 15)
   --batch-size B        rows per SGD step                                   (default 64)
@@ -209,6 +214,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   init: undefined,
   save: undefined,
   exportOnnx: undefined,
+  exportPytorch: undefined,
   json: false,
   samples: 1000,
   evalEvery: 50,
@@ -262,6 +268,7 @@ const VALUED: Record<string, Setter> = {
   '--init': (o, v, f) => (o.init = path(v, f)),
   '--save': (o, v, f) => (o.save = path(v, f)),
   '--export-onnx': (o, v, f) => (o.exportOnnx = path(v, f)),
+  '--export-pytorch': (o, v, f) => (o.exportPytorch = path(v, f)),
   '--samples': (o, v, f) => (o.samples = int(v, f, 1)),
   '--eval-every': (o, v, f) => (o.evalEvery = int(v, f, 1)),
   '--checkpoint': (o, v, f) => (o.checkpoint = path(v, f)),

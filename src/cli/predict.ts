@@ -9,6 +9,7 @@ import { loadNpyRows, readCsvFile, readCsvHeader } from '../node.ts';
 import { parseTrainArgs } from './args.ts';
 import { loadDataset } from './job.ts';
 import { formatTargets } from './target-report.ts';
+import { writePytorchDir } from './pytorch-dir.ts';
 
 const USAGE = `Usage: npm run predict -- --model FILE [options]
 
@@ -23,6 +24,9 @@ const USAGE = `Usage: npm run predict -- --model FILE [options]
                     test set as given)                                              (default all)
   --out FILE        write the predictions as CSV: prediction, then one probability column per class
   --json            print one JSON line per row, then a summary line
+  --export-pytorch DIR  write the model and the run that trained it as PyTorch code into DIR instead:
+                    model.py (an nn.Module), train.py (the run continued, or from scratch, on one
+                    process or DistributedDataParallel), README.md, weights.safetensors
   --help            show this help`;
 
 interface PredictOptions {
@@ -32,6 +36,7 @@ interface PredictOptions {
   split: 'all' | 'train' | 'test' | 'dev';
   out: string | undefined;
   json: boolean;
+  exportPytorch: string | undefined;
 }
 
 function parse(argv: readonly string[]): PredictOptions | 'help' {
@@ -46,13 +51,14 @@ function parse(argv: readonly string[]): PredictOptions | 'help' {
     const eq = arg.indexOf('=');
     const flag = eq < 0 ? arg : arg.slice(0, eq);
     const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-    if (!['--model', '--data', '--labels', '--split', '--out'].includes(flag))
+    if (!['--model', '--data', '--labels', '--split', '--out', '--export-pytorch'].includes(flag))
       throw new Error(`unknown flag ${arg} (see --help)`);
     if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag} needs a value`);
     if (flag === '--model') o.model = value;
     if (flag === '--data') o.data = value;
     if (flag === '--labels') o.labels = value;
     if (flag === '--out') o.out = value;
+    if (flag === '--export-pytorch') o.exportPytorch = value;
     if (flag === '--split') {
       if (value !== 'all' && value !== 'train' && value !== 'test' && value !== 'dev')
         throw new Error(`--split: expected all, train, test or dev, got '${value}'`);
@@ -60,7 +66,15 @@ function parse(argv: readonly string[]): PredictOptions | 'help' {
     }
   }
   if (!o.model) throw new Error('--model FILE is required (see --help)');
-  return { model: o.model, data: o.data, labels: o.labels, split: o.split, out: o.out, json: o.json };
+  return {
+    model: o.model,
+    data: o.data,
+    labels: o.labels,
+    split: o.split,
+    out: o.out,
+    json: o.json,
+    exportPytorch: o.exportPytorch,
+  };
 }
 
 /** Rows of a CSV for this model: its feature columns by name (or position when the model has no
@@ -182,6 +196,13 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const m = decodeModel(readInput(o.model, '--model'), o.model);
+    if (o.exportPytorch) {
+      writePytorchDir(o.exportPytorch, m);
+      console.log(
+        `exported ${o.model} and the run that trained it as PyTorch code to ${o.exportPytorch} (see its README.md)`,
+      );
+      return 0;
+    }
     const { x, labels, y, what } = rowsFor(o, m);
     const trainer = await createTrainer({ model: m, device: 'cpu' });
     try {

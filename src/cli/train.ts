@@ -21,6 +21,7 @@ import { formatTargets } from './target-report.ts';
 import { runJob, type RunResult } from './run-job.ts';
 import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
 import { buildJob, type Job } from './job.ts';
+import { writePytorchDir } from './pytorch-dir.ts';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
@@ -211,6 +212,13 @@ async function main(argv: string[]): Promise<number> {
       writeAtomic(opts.exportOnnx, modelToOnnx(decodeModel(model, 'the trained model')));
       if (!opts.json)
         console.log(`exported ${error ? 'the last good weights' : 'the model'} as ONNX to ${opts.exportOnnx}`);
+    }
+    if (opts.exportPytorch && model) {
+      writePytorchDir(opts.exportPytorch, decodeModel(model, 'the trained model'), opts.epochs);
+      if (!opts.json)
+        console.log(
+          `exported ${error ? 'the last good weights' : 'the model'} and this run as PyTorch code to ${opts.exportPytorch} (see its README.md)`,
+        );
     }
     if (error) throw new Error(error);
     return 0;
