@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumLaunchOptions } from './src/cli/chromium.ts';
+import { requirePythonWithTorch } from './src/cli/python.ts';
 
 // Test projects: 'browser' runs kernel and end-to-end GPU tests in headless Chromium (WebGPU on
 // whatever adapter the machine has: SwiftShader on CI), 'node' runs parsers, the CPU reference and the CLI,
@@ -14,6 +15,10 @@ const browser = () => ({
   provider: playwright({ launchOptions: chromiumLaunchOptions() }),
   instances: [{ browser: 'chromium' as const }],
 });
+
+// The PyTorch export's tests run Python with torch: without it, stop at once with one line (as without
+// Chromium) rather than fail those tests one by one.
+requirePythonWithTorch();
 
 export default defineConfig({
   server: { host: '127.0.0.1' },
