@@ -15,6 +15,7 @@ our rules, small classes here say how (Optimizer below, BatchNorm and Dropout in
 import argparse
 import csv
 import gzip
+import io
 import json
 import math
 import os
@@ -117,13 +118,15 @@ def column_index(header, ref, what):
     return i % len(header)
 
 
-def sniff_delimiter(lines):
-    """Among , ; and tab: the one that splits the first rows into the same number (> 1) of fields."""
+def sniff_delimiter(text):
+    """Among , ; and tab: the one that splits the first rows into the same number (> 1) of fields, the
+    most if several do; else ','."""
     best, best_fields = ',', 1
     for d in [',', ';', '\t']:
-        counts = {len(r) for r in csv.reader(lines, delimiter=d) if r}
-        if len(counts) == 1 and counts.pop() > best_fields:
-            best, best_fields = d, len(next(csv.reader(lines[:1], delimiter=d)))
+        rows = [r for _, r in zip(range(10), csv.reader(io.StringIO(text[:65536], newline=''), delimiter=d))]
+        counts = {len(r) for r in rows if r}
+        if len(counts) == 1 and min(counts) > best_fields:
+            best, best_fields = d, min(counts)
     return best
 
 
@@ -134,9 +137,8 @@ def read_csv(path, label=None, drop=(), delimiter=None, task='auto', features=No
     Text labels are classes numbered in sorted order (or by `class_names`)."""
     with open(path, newline='', encoding='utf-8-sig') as f:
         text = f.read()
-    lines = text.splitlines()
-    delimiter = delimiter or sniff_delimiter(lines[:10])
-    rows = [r for r in csv.reader(text.splitlines(keepends=True), delimiter=delimiter) if any(c.strip() for c in r)]
+    delimiter = delimiter or sniff_delimiter(text)
+    rows = [r for r in csv.reader(io.StringIO(text, newline=''), delimiter=delimiter) if any(c.strip() for c in r)]
     header = [c.strip() for c in rows[0]]
     labels_at = [column_index(header, c, '--label') for c in (label or [-1])]
     if features:
