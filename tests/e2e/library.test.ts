@@ -264,6 +264,7 @@ console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await 
       'parseCsv',
       'parseSweepSpec',
       'probeAdapter',
+      'pytorchFiles',
       'rankTrials',
       'readArrayBlobs',
       'readCsvBlob',

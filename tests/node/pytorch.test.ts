@@ -312,19 +312,14 @@ describe('train.py on two ranks (DistributedDataParallel over gloo)', () => {
     overlappingCsv(data, 2000);
     const out = join(dir, 'ddp');
     const flags = ['--data', data, '--drop', 'id', '--hidden', '16,16', '--epochs', '4', '--lr', '0.1'];
+    const saved = join(dir, 'ddp-start.safetensors');
     const trained = runTrain([
       ...flags,
-      '--batch-size',
-      '32',
-      '--normalize',
-      'standard',
-      '--device',
-      'cpu',
-      '--json',
-      '--export-pytorch',
-      out,
+      ...['--batch-size', '32', '--normalize', 'standard', '--device', 'cpu', '--json'],
+      ...['--save', saved, '--export-pytorch', out],
     ]);
     expect(trained.code, trained.stderr).toBe(0);
+    expect(readFileSync(join(out, 'weights.safetensors'))).toEqual(readFileSync(saved));
     const summary = events(trained.stdout).find((e) => e.type === 'summary')!;
     const ours = summary.testAccuracy as number;
     const log = await ranks(out, ['--init', 'none', '--out', 'ddp.safetensors', '--eval-every', '100'], 2);
@@ -338,5 +333,20 @@ describe('train.py on two ranks (DistributedDataParallel over gloo)', () => {
     expect(ours).toBeGreaterThan(0.5);
     expect(ours).toBeLessThan(0.95);
     expect(Math.abs(theirs - ours)).toBeLessThanOrEqual(0.01);
+  });
+
+  // Test that npm run predict -- --export-pytorch writes a saved model's files: the same weights and
+  // script as the training run wrote, but for train.py's default epochs (the model file does not record them).
+  it('exports a saved model from npm run predict', () => {
+    const again = join(dir, 'from-predict');
+    const r = runPredict(['--model', join(dir, 'ddp-start.safetensors'), '--export-pytorch', again]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = join(dir, 'ddp');
+    expect(readFileSync(join(again, 'weights.safetensors'))).toEqual(readFileSync(join(out, 'weights.safetensors')));
+    expect(readFileSync(join(again, 'model.py'), 'utf8')).toBe(readFileSync(join(out, 'model.py'), 'utf8'));
+    const defaults = (file: string) => /^DEFAULTS = (.*)$/m.exec(readFileSync(file, 'utf8'))?.[1];
+    expect(defaults(join(again, 'train.py'))).toBe(
+      defaults(join(out, 'train.py'))!.replace('"epochs": 4', '"epochs": 15'),
+    );
   });
 });
