@@ -75,8 +75,10 @@ def shuffle_seed(seed):
 
 
 def init_weights(model, seed):
-    """Our init (src/init.ts): He sqrt(2/n_in) for relu and leaky_relu layers, Xavier sqrt(1/n_in) for the
-    others (the output layer too unless the loss is linear... it follows layerActivation), biases 0."""
+    """Our init (src/init.ts), drawn from Rng(seed) in the same order: normal weights scaled by He's
+    sqrt(2/n_in) for relu and leaky_relu layers and Xavier's sqrt(1/n_in) for the others (the output
+    layer's activation is the loss's: sigmoid for 'bce', linear otherwise), biases 0; batch norm's
+    gamma 1, beta 0, running mean 0 and variance 1 as built."""
     rng = Rng(seed)
     spec = model.spec
     last = len(spec['sizes']) - 2
@@ -212,8 +214,10 @@ def load_data(a, info):
     .npz's x_test), else None (then split off with --test-split)."""
     path = a.data
     if path.lower().endswith(('.csv', '.tsv')):
+        # Continuing, the model's own columns and classes: its features by name, its label column.
+        label = a.label or ([info['labelName']] if 'labelName' in info else info.get('targetNames'))
         x, labels, y, names = read_csv(
-            path, a.label, a.drop, a.delimiter, a.task, info.get('featureNames'), info.get('classNames')
+            path, label, a.drop, a.delimiter, a.task, info.get('featureNames'), info.get('classNames')
         )
         return {'all': (x, labels, y), 'names': names}
     if path.lower().endswith('.npz'):
@@ -467,12 +471,11 @@ def main(argv=None):
         model.layers.load_state_dict(start.layers.state_dict())
     else:
         init_weights(model, init_seed)
-    model.to(device)
     if a.batch_size % world != 0:
         raise SystemExit(f'--batch-size {a.batch_size} is the global batch: it must divide among {world} ranks')
-
-    x = model.normalize(torch.from_numpy(train[0]))
+    x = model.normalize(torch.from_numpy(train[0]))  # on the CPU; each batch moves to the device
     y = targets(train, spec, info.get('targetNormalization'))
+    model.to(device)
     net = Logits(model)
     if world > 1:
         # Averages the ranks' gradients (each the mean over its share of the batch) during backward, and
@@ -515,16 +518,30 @@ def main(argv=None):
                 lsum, csum, seen = 0.0, 0.0, 0
         say(f'epoch {epoch}/{a.epochs} done at {time.time() - t0:.1f} s: {evaluation(model, spec, test, info, regression, device)}  lr {lr:.3g}')
     if a.out and rank == 0:
-        record = {**DEFAULTS, 'data': a.data, 'seed': a.seed, 'testSplit': a.test_split, 'normalize': a.normalize,
-                  'batchSize': a.batch_size, 'lr': a.lr, 'optimizer': a.optimizer, 'l2': a.l2, 'keepProb': a.keep_prob}
-        record.pop('epochs', None)
-        if 'all' not in data:
-            record['testSplit'] = 'given'
-        save_model(model.cpu(), a.out, {**info, 'trainedWith': record})
+        save_model(model.cpu(), a.out, {**info, 'trainedWith': run_record(a, 'all' not in data)})
         say(f'saved the model to {a.out}')
     if world > 1:
         dist.destroy_process_group()
     return model
+
+
+def run_record(a, given):
+    """The model file's trainedWith, as our trainer records a run: what `npm run predict -- --split` needs
+    to find the same rows again, and the settings (the exported run's, with this run's flags over them)."""
+    record = {k: v for k, v in DEFAULTS.items() if k != 'epochs'}
+    record.update({
+        'data': a.data, 'testSplit': 'given' if given else a.test_split, 'normalize': a.normalize, 'seed': a.seed,
+        'batchSize': a.batch_size, 'lr': a.lr, 'shuffle': a.shuffle, 'optimizer': a.optimizer, 'beta1': a.beta1,
+        'beta2': a.beta2, 'l2': a.l2, 'keepProb': a.keep_prob, 'lrDecay': json.dumps(parse_decay(a.lr_decay), separators=(',', ':')),
+        'devSplit': a.dev_split,
+    })
+    optional = {'initSeed': a.init_seed, 'label': ','.join(a.label or []), 'drop': ','.join(a.drop),
+                'delimiter': a.delimiter}
+    for k, v in optional.items():
+        record.pop(k, None)
+        if v not in (None, ''):
+            record[k] = v
+    return record
 
 
 class Logits(torch.nn.Module):
@@ -545,13 +562,15 @@ def evaluation(model, spec, test, info, regression, device):
         return 'no test rows'
     model.eval()
     with torch.no_grad():
-        x = model.normalize(torch.from_numpy(test[0])).to(device)
+        x = model.normalize(torch.from_numpy(test[0]).to(device))
         y = targets(test, spec, info.get('targetNormalization')).to(device)
         z = model.logits(x)
         loss, correct = loss_of(spec, z, y).item(), correct_of(spec, z, y, regression)
     model.train()
     n = len(test[0])
-    return f'test loss {loss:.4f}  ' + (f'MAE {correct / n / spec["sizes"][-1]:.4g}' if regression else f'test acc {100 * correct / n:.2f}%')
+    units = ' (standardised)' if info.get('targetNormalization') else ''
+    mae = f'MAE{units} {correct / n / spec["sizes"][-1]:.4g}'
+    return f'test loss {loss:.4f}  ' + (mae if regression else f'test acc {100 * correct / n:.2f}%')
 
 
 SPEC_OF_EXPORT = {{spec}}
