@@ -17,8 +17,8 @@ const browser = () => ({
 });
 
 // The PyTorch export's tests run Python with torch: without it, stop at once with one line (as without
-// Chromium) rather than fail those tests one by one.
-requirePythonWithTorch();
+// Chromium) rather than fail those tests one by one. Tests only: building or serving the app needs no Python.
+if (process.env.VITEST) requirePythonWithTorch();
 
 export default defineConfig({
   server: { host: '127.0.0.1' },
