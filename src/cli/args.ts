@@ -182,8 +182,8 @@ Hyperparameter search
                         any MIN:MAX range: random search (needs --trials), drawn from --seed.
                         Unswept parameters take their flags' values. A trial's seed seeds its
                         init, shuffling and dropout; the data and splits come from --seed.
-                        --device cpu runs the trials one after another. --save and --export-onnx
-                        write the best trial's model
+                        --device cpu runs the trials one after another. --save, --export-onnx and
+                        --export-pytorch write the best trial's model
   --trials N            trials to draw, 1..${MAX_TRIALS}: random draws, or N distinct points of a grid
   --save-all DIR        also write every trial's model to DIR (trial-<n>.safetensors)
   --sweep-sequential    train the trials one after another, each alone (the same results; the

@@ -349,6 +349,10 @@ async function sweep(opts: TrainOptions): Promise<number> {
     writeAtomic(opts.exportOnnx, modelToOnnx(decodeModel(modelOf(best.trial.index), 'the best trial')));
     if (!opts.json) console.log(`exported the best trial as ONNX to ${opts.exportOnnx}`);
   }
+  if (opts.exportPytorch) {
+    writePytorchDir(opts.exportPytorch, decodeModel(modelOf(best.trial.index), 'the best trial'), opts.epochs);
+    if (!opts.json) console.log(`exported the best trial and its run as PyTorch code to ${opts.exportPytorch}`);
+  }
   if (opts.saveAll) {
     mkdirSync(opts.saveAll, { recursive: true });
     for (const r of s.rows)
