@@ -62,10 +62,22 @@ class Rng:
         return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
 
     def permutation(self, n):
+        """Seeded Fisher-Yates permutation of 0..n-1: j = floor(next() * (i + 1)) for i = n-1 down to 1.
+        The n-1 draws are made at once with numpy (the generator is a counter: state k is seed + k *
+        0x9E3779B9), the swaps one by one."""
+        if n < 2:
+            return np.arange(n, dtype=np.int64)
+        u64 = np.uint64
+        z = (u64(self.state) + np.arange(1, n, dtype=np.uint64) * u64(0x9E3779B9)) & u64(0xFFFFFFFF)
+        self.state = int(z[-1])
+        z = ((z ^ (z >> u64(16))) * u64(0x85EBCA6B)) & u64(0xFFFFFFFF)
+        z = ((z ^ (z >> u64(13))) * u64(0xC2B2AE35)) & u64(0xFFFFFFFF)
+        z = z ^ (z >> u64(16))
+        i = np.arange(n - 1, 0, -1, dtype=np.int64)
+        j = np.floor(z.astype(np.float64) / 4294967296 * (i + 1).astype(np.float64)).astype(np.int64)
         p = list(range(n))
-        for i in range(n - 1, 0, -1):
-            j = math.floor(self.next() * (i + 1))
-            p[i], p[j] = p[j], p[i]
+        for a, b in zip(i.tolist(), j.tolist()):
+            p[a], p[b] = p[b], p[a]
         return np.array(p, dtype=np.int64)
 
 
