@@ -4,7 +4,8 @@
 // the machine's load (other processes on its cores) falls on all of them alike; each sample is STEPS
 // steps from the first submit to onSubmittedWorkDone, the first round is warm-up, and each figure is
 // the median of ROUNDS samples. Run: npx vitest run -c scripts/measure/fused.config.ts
-// (VITE_KS=10,50 picks the K's, VITE_BATCH=8 the batch size, VITE_VARIANTS=vec4 the kernels).
+// (VITE_KS=10,50 picks the K's, VITE_BATCH=8 the batch size, VITE_VARIANTS=vec4 the kernels,
+// VITE_ROUNDS=11 the samples).
 import { it } from 'vitest';
 import { acquireDevice } from '../../src/gpu/device.ts';
 import { FusedTrainer, type FusedVariant } from '../../src/gpu/fused.ts';
@@ -24,7 +25,7 @@ const SPEC: ModelSpec = {
 const N = 800;
 const BATCH = Number(import.meta.env.VITE_BATCH ?? 32);
 const STEPS = 400;
-const ROUNDS = 7;
+const ROUNDS = Number(import.meta.env.VITE_ROUNDS ?? 7);
 // VITE_MODELS=32 trains that many models side by side (a sweep) on both paths; ms/step is for all.
 const MODELS = Number(import.meta.env.VITE_MODELS ?? 1);
 const LR = 0.1;
