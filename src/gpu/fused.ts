@@ -231,6 +231,7 @@ export class FusedTrainer {
     steps.forEach((s, k) => this.table.set(k, s.start, s.t, Math.min(p.batch, p.n - s.start), s.lrs));
     const q = this.ctx.device.queue;
     q.writeBuffer(this.buffers.table!, 0, this.table.u32, 0, this.table.bytes(steps.length) / 4);
+    this.counters.bufferWrites++;
     this.dispatch.setUniform(this.layout.op.uniform(steps.length, 0));
     const enc = this.ctx.device.createCommandEncoder({ label: 'fused group' });
     const pass = enc.beginComputePass({ label: 'fused group' });
