@@ -18,7 +18,10 @@ override REGRESSION: bool = false;
 alias V = vec4<f32>; // fused_update.wgsl
 override OPT: u32 = 0u;
 
-const WG: u32 = 64u;
+// Invocations of the model's workgroup: the host picks 8 or 64 (fusedWorkgroupSize in src/gpu/fused.ts);
+// the default is the largest, the figure the device-limit check reads. Results do not depend on it:
+// each row block and each gradient task has one owner whatever the stride.
+override WG: u32 = 64u;
 
 struct Fused {
   steps: u32, row0: u32, block_rows: u32, batch: u32,
