@@ -10,14 +10,18 @@
 // Layout (vec4 units; n'_l = n_l rounded up to 4, w4(l) = n'_l / 4): state per model [param | grad |
 // v | s], `params` vec4s each, per layer weights [n'_out][w4(in)] then bias [w4(out)]; scratch per
 // model activations [rows][w4(l)] for l = 0..L, dZ of 1..L, then a (loss, correct, 0, 0) per row.
-// Phase B runs one task per invocation (strided): a 4×4 block of a weight matrix, or 4 biases.
+// Phase B runs one task per invocation (strided): a 4×4 block of a weight matrix, plus the block's 4
+// biases in the blocks of column 0.
 
 override LOSS: u32 = 0u;
 override REGRESSION: bool = false;
 alias V = vec4<f32>; // fused_update.wgsl
 override OPT: u32 = 0u;
 
-const WG: u32 = 64u;
+// Invocations of the model's workgroup: the host picks 8 or 64 (fusedWorkgroupSize in src/gpu/fused.ts);
+// the default is the largest, the figure the device-limit check reads. Results do not depend on it:
+// each row block and each gradient task has one owner whatever the stride.
+override WG: u32 = 64u;
 
 struct Fused {
   steps: u32, row0: u32, block_rows: u32, batch: u32,
@@ -53,7 +57,7 @@ fn offsets() -> Offsets {
     a += u.batch * w4(l);
     if (l < u.layers) {
       p += w4(l + 1u) * (4u * w4(l) + 1u);
-      t += w4(l + 1u) * w4(l) + w4(l + 1u);
+      t += w4(l + 1u) * w4(l);
     }
   }
   for (var l = 1u; l <= u.layers; l++) {
@@ -106,11 +110,20 @@ fn forward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
         acc3 += vec4<f32>(dot(w0, a3), dot(w1, a3), dot(w2, a3), dot(w3, a3));
       }
       let b = state[w + 4u * nout4 * nin4 + j4];
-      let hidden = l + 1u < L;
-      scratch[aout.x + j4] = select(acc0 + b, act4(acc0 + b), hidden);
-      scratch[aout.y + j4] = select(acc1 + b, act4(acc1 + b), hidden);
-      scratch[aout.z + j4] = select(acc2 + b, act4(acc2 + b), hidden);
-      scratch[aout.w + j4] = select(acc3 + b, act4(acc3 + b), hidden);
+      var z0 = acc0 + b;
+      var z1 = acc1 + b;
+      var z2 = acc2 + b;
+      var z3 = acc3 + b;
+      if (l + 1u < L) {
+        z0 = act4(z0);
+        z1 = act4(z1);
+        z2 = act4(z2);
+        z3 = act4(z3);
+      }
+      scratch[aout.x + j4] = z0;
+      scratch[aout.y + j4] = z1;
+      scratch[aout.z + j4] = z2;
+      scratch[aout.w + j4] = z3;
     }
   }
 }
@@ -205,14 +218,16 @@ fn backward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
   }
 }
 
-// Gathers row r of the batch (its source row src) into layer 0's activations, padding 0.
-fn gather_row(o: ptr<function, Offsets>, sb: u32, r: u32, src: u32) {
+// Feature c of the row starting at x[b], or 0 for the padding past n0.
+fn xf(b: u32, c: u32, n0: u32) -> f32 { return select(0.0, x[b + min(c, n0 - 1u)], c < n0); }
+
+// Gathers source row src into layer 0's activations at a0 (w4(0) vec4s), padding 0.
+fn gather_row(a0: u32, src: u32) {
   let n0 = dim(0u);
-  let a0 = sb + (*o).ao[0] + r * w4(0u);
+  let b = src * n0;
   for (var i4 = 0u; i4 < w4(0u); i4++) {
-    var v = vec4<f32>(0.0);
-    for (var q = 0u; q < 4u && 4u * i4 + q < n0; q++) { v[q] = x[src * n0 + 4u * i4 + q]; }
-    scratch[a0 + i4] = v;
+    let c = 4u * i4;
+    scratch[a0 + i4] = vec4<f32>(xf(b, c, n0), xf(b, c + 1u, n0), xf(b, c + 2u, n0), xf(b, c + 3u, n0));
   }
 }
 
@@ -231,15 +246,23 @@ fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32) {
   let rr = min(vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u));
   let ib = z * u.s_index + start;
   let src = vec4<u32>(index[ib + rr.x], index[ib + rr.y], index[ib + rr.z], index[ib + rr.w]);
-  for (var q = 0u; q < 4u; q++) { gather_row(o, sb, rr[q], src[q]); }
+  let a0 = vec4<u32>(sb + (*o).ao[0]) + rr * w4(0u);
+  gather_row(a0.x, src.x);
+  gather_row(a0.y, src.y);
+  gather_row(a0.z, src.z);
+  gather_row(a0.w, src.w);
   forward_rows(o, sb, pb, rr);
-  for (var q = 0u; q < 4u; q++) { loss_of_row(o, sb, rr[q], src[q], rows); }
+  loss_of_row(o, sb, rr.x, src.x, rows);
+  loss_of_row(o, sb, rr.y, src.y, rows);
+  loss_of_row(o, sb, rr.z, src.z, rows);
+  loss_of_row(o, sb, rr.w, src.w, rows);
   backward_rows(o, sb, pb, rr);
 }
 
 // Phase B task t: the gradients of a 4×4 block of a weight matrix (rows j4·4.., columns i4·4..; one
 // dZ vec4 and one activation vec4 a batch row for 16 gradients, rows ascending; padded columns masked
-// to 0, padded rows are 0 with their dZ), or of 4 biases; then their update.
+// to 0, padded rows are 0 with their dZ), and in the blocks of column 0 (i4 = 0) the gradients of the
+// block's 4 biases from the same dZ loads; then their update.
 fn task_step(o: ptr<function, Offsets>, z: u32, rows: u32, t: u32, h: vec4<f32>) {
   var l = 0u;
   while (l + 1u < u.layers && t >= (*o).to[l + 1u]) { l++; }
@@ -249,35 +272,31 @@ fn task_step(o: ptr<function, Offsets>, z: u32, rows: u32, t: u32, h: vec4<f32>)
   let sb = z * u.s_scratch;
   let dz = sb + (*o).dl[l + 1u];
   let pz = z * u.s_state + (*o).po[l];
-  if (e < nout4 * nin4) {
-    let j4 = e / nin4;
-    let i4 = e % nin4;
-    let a = sb + (*o).ao[l] + i4;
-    var g0 = vec4<f32>(0.0);
-    var g1 = vec4<f32>(0.0);
-    var g2 = vec4<f32>(0.0);
-    var g3 = vec4<f32>(0.0);
-    for (var r = 0u; r < rows; r++) {
-      let d = scratch[dz + r * nout4 + j4];
-      let av = scratch[a + r * nin4];
-      g0 += d.x * av;
-      g1 += d.y * av;
-      g2 += d.z * av;
-      g3 += d.w * av;
-    }
-    let i = vec4<u32>(4u * i4) + vec4<u32>(0u, 1u, 2u, 3u);
-    let decay = select(vec4<f32>(0.0), vec4<f32>(1.0), i < vec4<u32>(dim(l)));
-    let p = pz + 4u * j4 * nin4 + i4;
-    update(p, z, g0 * decay, decay, h);
-    update(p + nin4, z, g1 * decay, decay, h);
-    update(p + 2u * nin4, z, g2 * decay, decay, h);
-    update(p + 3u * nin4, z, g3 * decay, decay, h);
-  } else {
-    let j4 = e - nout4 * nin4;
-    var g = vec4<f32>(0.0);
-    for (var r = 0u; r < rows; r++) { g += scratch[dz + r * nout4 + j4]; }
-    update(pz + 4u * nout4 * nin4 + j4, z, g, vec4<f32>(0.0), h);
+  let j4 = e / nin4;
+  let i4 = e % nin4;
+  let a = sb + (*o).ao[l] + i4;
+  var g0 = vec4<f32>(0.0);
+  var g1 = vec4<f32>(0.0);
+  var g2 = vec4<f32>(0.0);
+  var g3 = vec4<f32>(0.0);
+  var gb = vec4<f32>(0.0);
+  for (var r = 0u; r < rows; r++) {
+    let d = scratch[dz + r * nout4 + j4];
+    let av = scratch[a + r * nin4];
+    g0 += d.x * av;
+    g1 += d.y * av;
+    g2 += d.z * av;
+    g3 += d.w * av;
+    gb += d;
   }
+  let i = vec4<u32>(4u * i4) + vec4<u32>(0u, 1u, 2u, 3u);
+  let decay = select(vec4<f32>(0.0), vec4<f32>(1.0), i < vec4<u32>(dim(l)));
+  let p = pz + 4u * j4 * nin4 + i4;
+  update(p, z, g0 * decay, decay, h);
+  update(p + nin4, z, g1 * decay, decay, h);
+  update(p + 2u * nin4, z, g2 * decay, decay, h);
+  update(p + 3u * nin4, z, g3 * decay, decay, h);
+  if (i4 == 0u) { update(pz + 4u * nout4 * nin4 + j4, z, gb, vec4<f32>(0.0), h); }
 }
 
 // The update of state vec4 i from gradient g (optimizer.wgsl's formulas; L2 on decay = 1 lanes).

@@ -4,7 +4,8 @@
 // the machine's load (other processes on its cores) falls on all of them alike; each sample is STEPS
 // steps from the first submit to onSubmittedWorkDone, the first round is warm-up, and each figure is
 // the median of ROUNDS samples. Run: npx vitest run -c scripts/measure/fused.config.ts
-// (VITE_KS=10,50 picks the K's, VITE_BATCH=8 the batch size, VITE_VARIANTS=vec4 the kernels).
+// (VITE_KS=10,50 picks the K's, VITE_BATCH=8 the batch size, VITE_VARIANTS=vec4 the kernels,
+// VITE_ROUNDS=11 the samples).
 import { it } from 'vitest';
 import { acquireDevice } from '../../src/gpu/device.ts';
 import { FusedTrainer, type FusedVariant } from '../../src/gpu/fused.ts';
@@ -24,12 +25,13 @@ const SPEC: ModelSpec = {
 const N = 800;
 const BATCH = Number(import.meta.env.VITE_BATCH ?? 32);
 const STEPS = 400;
-const ROUNDS = 7;
+const ROUNDS = Number(import.meta.env.VITE_ROUNDS ?? 7);
 // VITE_MODELS=32 trains that many models side by side (a sweep) on both paths; ms/step is for all.
 const MODELS = Number(import.meta.env.VITE_MODELS ?? 1);
 const LR = 0.1;
 const KS = (import.meta.env.VITE_KS ?? '1,10,20,50,100').split(',').map(Number);
-const VARIANTS = (import.meta.env.VITE_VARIANTS ?? 'scalar,vec4').split(',') as FusedVariant[];
+// 'vec4@8' forces the vec4 kernel's workgroup size (else FusedTrainer picks it).
+const VARIANTS = (import.meta.env.VITE_VARIANTS ?? 'scalar,vec4').split(',');
 
 /** The batch starts of consecutive steps over the split, wrapping at its end. */
 function starts(): () => { start: number; rows: number } {
@@ -41,7 +43,7 @@ function starts(): () => { start: number; rows: number } {
   };
 }
 
-/** Moons for a 2-input net, else seeded random features with random 0/1 labels. */
+/** Moons for a 2-input net, else seeded random features with random 0/1 targets (one per output). */
 function dataset(): [Float32Array, Float32Array] {
   if (SPEC.sizes[0] === 2) {
     const d = moons(N, 0.1, 1);
@@ -49,7 +51,7 @@ function dataset(): [Float32Array, Float32Array] {
   }
   const rng = new Rng(1);
   const x = Float32Array.from({ length: N * SPEC.sizes[0]! }, () => rng.next() * 2 - 1);
-  return [x, Float32Array.from({ length: N }, () => rng.int(2))];
+  return [x, Float32Array.from({ length: N * SPEC.sizes.at(-1)! }, () => rng.int(2))];
 }
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
@@ -77,7 +79,8 @@ it('fused vs layered', async () => {
       destroy: () => plan.destroy(),
     },
   ];
-  for (const [variant, k] of VARIANTS.flatMap((v) => KS.map((k) => [v, k] as const))) {
+  for (const [name, k] of VARIANTS.flatMap((v) => KS.map((k) => [v, k] as const))) {
+    const [variant, wg] = name.split('@') as [FusedVariant, string | undefined];
     const fused = await FusedTrainer.create(ctx, {
       spec: SPEC,
       configs: Array.from({ length: MODELS }, () => resolveConfig({})),
@@ -86,6 +89,7 @@ it('fused vs layered', async () => {
       stepsPerSubmit: k,
       regression: false,
       variant,
+      ...(wg ? { workgroupSize: Number(wg) } : {}),
       init: Array.from({ length: MODELS }, () => params),
       x,
       y,
@@ -93,7 +97,7 @@ it('fused vs layered', async () => {
     const next = starts();
     let t = 0;
     engines.push({
-      name: `${variant} K=${k}`,
+      name: `${name} K=${k}`,
       run: (n) => {
         for (let done = 0; done < n; done += k)
           fused.run(

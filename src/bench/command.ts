@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MatmulFamily } from '../index.ts';
-import { ISSUE_CONFIGS, customConfig, sweepConfigs, type BenchConfig } from './configs.ts';
+import { ISSUE_CONFIGS, SMALL_CONFIGS, customConfig, sweepConfigs, type BenchConfig } from './configs.ts';
 import { ENGINES, type BenchRequest, type BenchResults, type Engine } from './protocol.ts';
 import { derive, htmlReport, textSummary } from './report.ts';
 
@@ -13,10 +13,13 @@ const FAMILIES = ['tiled', 'tiled8', 'blocked'] as const satisfies readonly Matm
 
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
 
-With no options: the four configurations of issue #6 on every engine, the host cost of our step on
-each of them, the width / depth / batch sweeps (WebGPU against the CPU reference), and matmul 1024³
-kernel by kernel. About 15 minutes on SwiftShader.
+With no options: the four configurations of issue #6 and the four small networks of issue 19 (moons,
+cancer-like, iris-like, the fused envelope's edge; our fused step timed too) on every engine, the host
+cost of our step on each of them, the width / depth / batch sweeps (WebGPU against the CPU reference),
+and matmul 1024³ kernel by kernel. About 15 minutes on SwiftShader.
 
+  --small              only the small networks: every engine and their host cost, no sweeps,
+                       per-layer kernels or matmul timings (a few minutes)
   --hidden W1,W2,...   time one configuration 784-W1-W2-...-10 instead (no sweeps)
   --batch-size B       its batch size                                      (default 64)
   --only T1,T2         keep only the configurations whose name contains one of these,
@@ -52,6 +55,7 @@ kernel by kernel. About 15 minutes on SwiftShader.
 export interface BenchOptions {
   hidden?: number[];
   only?: string[];
+  small: boolean;
   batch: number;
   steps?: number;
   stepsPerSubmit?: number[];
@@ -87,6 +91,7 @@ const int1 = (v: string, flag: string): number => {
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const o: BenchOptions = {
+    small: false,
     batch: 64,
     engines: [...ENGINES],
     sweep: true,
@@ -125,6 +130,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--batch-size':
         o.batch = int1(value(), flag);
         batchGiven = true;
+        break;
+      case '--small':
+        o.small = true;
         break;
       case '--only':
         o.only = value()
@@ -199,6 +207,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         throw new Error(`unknown flag ${flag} (see --help)`);
     }
   }
+  if (o.small && o.hidden) throw new Error('--small and --hidden each choose the configurations: give one');
   if (batchGiven && !o.hidden) throw new Error('--batch-size applies to the configuration given with --hidden');
   if (o.hostOnly && !o.hostCost) throw new Error('--host-only and --no-host-cost ask for opposite things');
   if (o.hostSteps !== undefined && !o.hostCost)
@@ -214,9 +223,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 const HOST_BLOCK_MS = 5000;
 
 export function benchRequest(o: BenchOptions): BenchRequest {
+  // --host-only keeps its issue configurations unless --small asks for the small ones.
   const all: BenchConfig[] = o.hidden
     ? [customConfig(o.hidden, o.batch)]
-    : [...ISSUE_CONFIGS, ...(o.sweep && !o.hostOnly ? sweepConfigs() : [])];
+    : o.small
+      ? [...SMALL_CONFIGS]
+      : [...ISSUE_CONFIGS, ...(o.hostOnly ? [] : SMALL_CONFIGS), ...(o.sweep && !o.hostOnly ? sweepConfigs() : [])];
   const configs = o.only ? all.filter((c) => o.only!.some((t) => c.name.includes(t))) : all;
   if (configs.length === 0)
     throw new Error(
@@ -229,8 +241,8 @@ export function benchRequest(o: BenchOptions): BenchRequest {
     blockMs: o.blockMs,
     repeats: o.repeats,
     maxStepMs: o.maxStepS * 1000,
-    matmulSizes: o.hostOnly ? [] : o.matmul,
-    kernels: o.kernels && !o.hostOnly,
+    matmulSizes: o.hostOnly || o.small ? [] : o.matmul,
+    kernels: o.kernels && !o.hostOnly && !o.small,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
     ...(o.family ? { family: o.family } : {}),
     ...(o.stepsPerSubmit && !o.hostOnly ? { stepsPerSubmit: o.stepsPerSubmit } : {}),

@@ -6,8 +6,9 @@ export interface BenchConfig {
   readonly name: string;
   readonly spec: ModelSpec;
   readonly batch: number;
-  /** 'issue': timed on every engine; the sweeps time our WebGPU plan against the CPU reference only. */
-  readonly group: 'issue' | 'width' | 'depth' | 'batch';
+  /** 'issue': timed on every engine; 'small': every engine and our fused step (issue 19); the sweeps
+   *  time our WebGPU plan against the CPU reference only. */
+  readonly group: 'issue' | 'small' | 'width' | 'depth' | 'batch';
   /** Timed steps per block (default: as many as fit in the block time); the biggest model needs 1. */
   readonly steps?: number;
 }
@@ -23,6 +24,22 @@ export const ISSUE_CONFIGS: readonly BenchConfig[] = [
   { name: '784-2048x3-10 b512', spec: mlp([784, 2048, 2048, 2048, 10]), batch: 512, group: 'issue', steps: 1 },
   // The course's cat classifier: 64×64×3 images, full batch of 209, sigmoid output with BCE.
   { name: '12288-20-7-5-1 b209', spec: mlp([12288, 20, 7, 5, 1], 'bce'), batch: 209, group: 'issue' },
+];
+
+/** Small networks inside the fused step's envelope (src/gpu/fused.ts, issue 19), the shapes of the
+ *  toy sets and tabular CSVs: moons, a breast-cancer-like net, an iris-like one, and the envelope's
+ *  edge (every width 64, the widest the fused kernel takes). Synthetic data of those shapes, one full
+ *  batch, as for the other configurations. */
+export const SMALL_CONFIGS: readonly BenchConfig[] = [
+  {
+    name: 'moons 2-16-16-1 b32',
+    spec: { sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' },
+    batch: 32,
+    group: 'small',
+  },
+  { name: 'cancer 30-16-8-1 b64', spec: mlp([30, 16, 8, 1], 'bce'), batch: 64, group: 'small' },
+  { name: 'iris 4-16-3 b16', spec: mlp([4, 16, 3]), batch: 16, group: 'small' },
+  { name: 'edge 64-64-64-10 b64', spec: mlp([64, 64, 64, 10]), batch: 64, group: 'small' },
 ];
 
 /** Sweeps around 784-W-W-10 batch 64: width, depth and batch size, one axis at a time. */

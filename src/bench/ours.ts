@@ -1,10 +1,13 @@
 // Our two engines under the bench's timing discipline, driven through the library as any user drives
 // it (createTrainer and its stepper): the WebGPU plan (one submit per stepsPerSubmit steps, synchronised
 // only at the end of a block) and the float64 CPU reference. Plus single matmul kernels, timed with
-// timestamp-query where the device has it: those use the kernels directly (src/gpu), below the library.
+// timestamp-query where the device has it, and the fused step of small nets (FusedTrainer): those use
+// the kernels directly (src/gpu), below the library.
 import { BufferArena } from '../gpu/arena.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { Dispatch } from '../gpu/dispatch.ts';
+import { FusedTrainer, type FusedStepValues } from '../gpu/fused.ts';
+import { resolveConfig } from '../train/backend.ts';
 import { PassTimer } from '../gpu/pass-timer.ts';
 import { matmulConstants, matmulWorkgroups, type KernelId } from '../gpu/kernels.ts';
 import {
@@ -88,6 +91,50 @@ async function libraryStepper(
     trainer.destroy();
     throw e;
   }
+}
+
+/** Steps per dispatch of the fused engine: a moons epoch is 25 steps of 32 rows; from ~20 on, the
+ *  dispatch's fixed cost is a few percent of the step (docs/fused-plan.md). */
+export const FUSED_STEPS_PER_DISPATCH = 20;
+
+/** The fused step (whole steps in one dispatch, src/gpu/fused.ts) on the same weights, data and
+ *  learning rate (plain SGD): step() queues a step and submits the queue as one dispatch every
+ *  FUSED_STEPS_PER_DISPATCH steps; sync() submits what is queued and waits for the queue. */
+export async function fusedStepper(
+  ctx: GpuContext,
+  init: BenchInit,
+  stepsPerDispatch = FUSED_STEPS_PER_DISPATCH,
+): Promise<Stepper> {
+  const { spec, train } = init;
+  const fused = await FusedTrainer.create(ctx, {
+    spec,
+    configs: [resolveConfig({})],
+    batch: init.maxBatch,
+    n: train.n,
+    stepsPerSubmit: stepsPerDispatch,
+    regression: false,
+    init: [init.params],
+    x: train.x,
+    y: train.y,
+  });
+  let queued: FusedStepValues[] = [];
+  let t = 0;
+  const flush = () => {
+    if (queued.length > 0) fused.run(queued);
+    queued = [];
+  };
+  return {
+    step: () => {
+      queued.push({ start: 0, t: ++t, lrs: [LR] });
+      if (queued.length === stepsPerDispatch) flush();
+    },
+    sync: async () => {
+      flush();
+      await ctx.device.queue.onSubmittedWorkDone();
+    },
+    destroy: () => fused.destroy(),
+    counters: () => fused.counters.snapshot(),
+  };
 }
 
 export interface KernelTime {

@@ -3,9 +3,17 @@
 import type { AutotuneResult, HostCounts, MatmulFamily } from '../index.ts';
 import type { BenchConfig } from './configs.ts';
 
-/** 'tfjs-wasm-plain': the plainest hand-written TF.js step on WASM (tfjs-plain.ts), the yardstick for 'tfjs-wasm'. */
-export type Engine = 'webgpu' | 'cpu-reference' | 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-wasm-plain';
-export const ENGINES: readonly Engine[] = ['webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-wasm-plain', 'cpu-reference'];
+/** 'tfjs-wasm-plain': the plainest hand-written TF.js step on WASM (tfjs-plain.ts), the yardstick for 'tfjs-wasm'.
+ *  'webgpu-fused': our fused step (src/gpu/fused.ts, whole steps in one dispatch), on 'small' configurations only. */
+export type Engine = 'webgpu' | 'webgpu-fused' | 'cpu-reference' | 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-wasm-plain';
+export const ENGINES: readonly Engine[] = [
+  'webgpu',
+  'webgpu-fused',
+  'tfjs-webgpu',
+  'tfjs-wasm',
+  'tfjs-wasm-plain',
+  'cpu-reference',
+];
 
 export interface BenchRequest {
   readonly configs: readonly BenchConfig[];
@@ -45,6 +53,8 @@ export interface HostCostRequest {
 /** Host cost of our WebGPU step on one configuration: JS time of step() and API calls per step. */
 export interface HostCostResult {
   readonly config: string;
+  /** 'webgpu-fused' for the fused step's host cost (small configurations); absent: the layered plan. */
+  readonly engine?: 'webgpu-fused';
   readonly sizes: readonly number[];
   readonly batch: number;
   readonly adapter: string;

@@ -15,6 +15,9 @@ export interface Derived {
   /** Per configuration: the bench's TF.js WASM step against the plain hand-written one (tfjs-plain.ts),
    *  bench / plain (median over the rounds they were timed in): near 1 when the bench gives TF.js its natural step. */
   readonly tfjsVsPlain: { config: string; benchMs: number; plainMs: number; ratio: number }[];
+  /** Per small configuration: the other engine's step time over our fused step's (> 1: fused is faster);
+   *  against our layered plan, timed in turns with it, the median of the per-round ratios. */
+  readonly fused: { config: string; vs: Engine; ratio: number }[];
 }
 
 const byEngine = (rows: StepResult[], config: string, engine: Engine) =>
@@ -79,7 +82,51 @@ export function derive(res: BenchResults, headline = 1024): Derived {
       : bench.msPerStep / plain.msPerStep;
     tfjsVsPlain.push({ config: cfg, benchMs: bench.msPerStep, plainMs: plain.msPerStep, ratio });
   }
-  return { speedups, crossover, peak, matmulShare, tfjsVsPlain };
+  return { speedups, crossover, peak, matmulShare, tfjsVsPlain, fused: fusedRatios(res.steps) };
+}
+
+/** Derived['fused']: each small configuration's fused step against every other engine timed on it. */
+function fusedRatios(steps: StepResult[]): Derived['fused'] {
+  const out: Derived['fused'] = [];
+  for (const cfg of [...new Set(steps.filter((r) => r.group === 'small').map((r) => r.config))]) {
+    const fused = byEngine(steps, cfg, 'webgpu-fused');
+    if (!fused) continue;
+    for (const vs of ['webgpu', 'tfjs-wasm', 'tfjs-wasm-plain', 'tfjs-webgpu', 'cpu-reference'] as const) {
+      const other = byEngine(steps, cfg, vs);
+      if (!other) continue;
+      const rounds = vs === 'webgpu' && other.blocksMs.length === fused.blocksMs.length && fused.blocksMs.length > 0;
+      const ratio = rounds
+        ? median(other.blocksMs.map((b, i) => b / fused.blocksMs[i]!))
+        : other.msPerStep / fused.msPerStep;
+      out.push({ config: cfg, vs, ratio });
+    }
+  }
+  return out;
+}
+
+/** The small configurations' table: every engine's ms per step, then the fused step's speed-ups. */
+function smallLines(res: BenchResults, d: Derived): string[] {
+  const cfgs = [...new Set(res.steps.filter((r) => r.group === 'small').map((r) => r.config))];
+  if (cfgs.length === 0) return [];
+  const engines: Engine[] = ['webgpu-fused', 'webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-wasm-plain', 'cpu-reference'];
+  const lines = [
+    '',
+    'Small networks, steady state (median ms per step; webgpu = the layered plan, timed in turns with the',
+  ];
+  lines.push('fused step; the last columns: how many times faster the fused step is):');
+  lines.push(
+    `  ${'config'.padEnd(22)}${engines.map((e) => e.padStart(16)).join('')}${'vs webgpu'.padStart(11)}${'vs wasm'.padStart(9)}`,
+  );
+  const ratio = (c: string, vs: Engine) => d.fused.find((f) => f.config === c && f.vs === vs)?.ratio;
+  for (const c of cfgs) {
+    const row = engines.map((e) => {
+      const r = byEngine(res.steps, c, e);
+      return (r ? (r.firstStepOnly ? '≤' : '') + r.msPerStep.toFixed(r.msPerStep < 1 ? 3 : 2) : '-').padStart(16);
+    });
+    const x = (v: number | undefined, w: number) => (v !== undefined ? `${v.toFixed(2)}×` : '-').padStart(w);
+    lines.push(`  ${c.padEnd(22)}${row.join('')}${x(ratio(c, 'webgpu'), 11)}${x(ratio(c, 'tfjs-wasm'), 9)}`);
+  }
+  return lines;
 }
 
 const wasmThreads = (res: BenchResults): string => {
@@ -100,10 +147,10 @@ export function textSummary(res: BenchResults, d: Derived): string {
       .map(([f, ms]) => `${f} ${ms.toFixed(2)} ms`)
       .join(', ')})`,
   );
-  if (res.steps.length > 0) {
+  if (res.steps.some((r) => r.group !== 'small')) {
     lines.push('');
     lines.push('Training step, steady state (median ms per step):');
-    const cfgs = [...new Set(res.steps.map((r) => r.config))];
+    const cfgs = [...new Set(res.steps.filter((r) => r.group !== 'small').map((r) => r.config))];
     const engines: Engine[] = ['webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-wasm-plain', 'cpu-reference'];
     lines.push(`  ${'config'.padEnd(22)}${engines.map((e) => e.padStart(16)).join('')}   GFLOP/step`);
     for (const c of cfgs) {
@@ -117,6 +164,7 @@ export function textSummary(res: BenchResults, d: Derived): string {
     lines.push('');
     lines.push('  (≤: first step only, compilation included; an upper bound on the steady state)');
   }
+  lines.push(...smallLines(res, d));
   lines.push(...hostLines(res.hostCost, res.hostFlat));
   if (res.submitSweep.length > 0) {
     lines.push('');
@@ -181,6 +229,9 @@ const count = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 export const countsText = (c: HostCounts): string =>
   `${count(c.dispatches)} dispatches, ${count(c.bindGroupSets)} bind-group sets, ${count(c.bufferWrites)} buffer writes, ${count(c.submits)} submits per step`;
 
+/** A host cost row's name: the configuration, marked when the fused step was measured. */
+const hostLabel = (r: HostCostResult): string => (r.engine ? `${r.config} fused` : r.config);
+
 /** The host cost table and the long-run line (nothing when neither was measured). */
 export function hostLines(host: readonly HostCostResult[], flat: HostFlatResult | undefined): string[] {
   const lines: string[] = [];
@@ -199,7 +250,7 @@ export function hostLines(host: readonly HostCostResult[], flat: HostFlatResult 
     );
     for (const r of host) {
       lines.push(
-        `  ${r.config.padEnd(22)}${r.jsMsPerStep.toFixed(4).padStart(11)}${`${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}`.padStart(16)}` +
+        `  ${hostLabel(r).padEnd(22)}${r.jsMsPerStep.toFixed(4).padStart(11)}${`${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}`.padStart(16)}` +
           `${r.meanMsPerStep.toFixed(4).padStart(8)}${`${r.blocksMs.length}×${r.stepsPerBlock}`.padStart(8)}${r.firstAfterDrainMs.toFixed(3).padStart(9)}${count(r.perStep.dispatches).padStart(12)}${count(r.perStep.bindGroupSets).padStart(13)}` +
           `${count(r.perStep.bufferWrites).padStart(8)}${count(r.perStep.submits).padStart(9)}${r.stepWallMs.toFixed(1).padStart(14)}`,
       );
@@ -227,6 +278,7 @@ export function hostLines(host: readonly HostCostResult[], flat: HostFlatResult 
 // ---- HTML with inline SVG: no scripts, no external files ----
 const COLORS: Record<Engine, string> = {
   webgpu: '#1f77b4',
+  'webgpu-fused': '#9467bd',
   'tfjs-webgpu': '#ff7f0e',
   'tfjs-wasm': '#2ca02c',
   'tfjs-wasm-plain': '#98df8a',
@@ -378,7 +430,7 @@ export function htmlReport(res: BenchResults, d: Derived, command: string): stri
     r.firstStepOnly ? 'first step only' : `${r.blocksMs.length}×${r.stepsPerBlock}`,
   ]);
   const hostRows = res.hostCost.map((r) => [
-    r.config,
+    hostLabel(r),
     r.adapter,
     r.jsMsPerStep.toFixed(4),
     r.meanMsPerStep.toFixed(4),

@@ -8,7 +8,14 @@ import { defaultStepsPerSubmit } from '../gpu/plan.ts';
 import { layerCount, size } from '../model.ts';
 import { stepFlops, type BenchConfig } from './configs.ts';
 import { hostFlatness, timeHost } from './host-cost.ts';
-import { benchInit, cpuReferenceStepper, timeMatmul, webgpuStepper } from './ours.ts';
+import {
+  FUSED_STEPS_PER_DISPATCH,
+  benchInit,
+  cpuReferenceStepper,
+  fusedStepper,
+  timeMatmul,
+  webgpuStepper,
+} from './ours.ts';
 import type {
   BenchRequest,
   BenchResults,
@@ -49,6 +56,17 @@ const orientationLabel = (tA: boolean, tB: boolean) => (tA ? 'Aᵀ·B' : tB ? 'A
 
 const webgpuAdapter = (ctx: GpuContext, family: MatmulFamily, perSubmit: number) =>
   `${ctx.adapterName} (${family} matmul, ${perSubmit} step${perSubmit > 1 ? 's' : ''} per submit)`;
+const fusedAdapter = (ctx: GpuContext) =>
+  `${ctx.adapterName} (fused step, ${FUSED_STEPS_PER_DISPATCH} steps per dispatch)`;
+
+/** The engines timed on a configuration: all asked for on 'issue' and 'small' ones (the fused step on
+ *  'small' ones only: the issue configurations are outside its envelope), our plan and the CPU
+ *  reference on the sweeps. */
+function enginesFor(cfg: BenchConfig, engines: readonly Engine[]): Engine[] {
+  if (cfg.group === 'small') return [...engines];
+  if (cfg.group === 'issue') return engines.filter((e) => e !== 'webgpu-fused');
+  return engines.filter((e) => e === 'webgpu' || e === 'cpu-reference');
+}
 
 async function stepEngine(
   ctx: GpuContext,
@@ -65,6 +83,10 @@ async function stepEngine(
     case 'webgpu':
       make = () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: perSubmit });
       adapter = webgpuAdapter(ctx, family, perSubmit);
+      break;
+    case 'webgpu-fused':
+      make = () => fusedStepper(ctx, init);
+      adapter = fusedAdapter(ctx);
       break;
     case 'cpu-reference':
       make = () => cpuReferenceStepper(init);
@@ -91,7 +113,9 @@ async function stepEngine(
     maxStepMs: req.maxStepMs,
     ...(steps !== undefined ? { steps } : {}),
   });
-  return stepResult(cfg, engine, adapter, t, engine === 'webgpu' ? perSubmit : undefined);
+  const perSubmitOf =
+    engine === 'webgpu' ? perSubmit : engine === 'webgpu-fused' ? FUSED_STEPS_PER_DISPATCH : undefined;
+  return stepResult(cfg, engine, adapter, t, perSubmitOf);
 }
 
 /** TF.js WASM as the bench writes it and the plain hand-written step (tfjs-plain.ts), timed in turns
@@ -110,6 +134,27 @@ async function tfjsWasmWithPlain(cfg: BenchConfig, req: BenchRequest): Promise<S
   return [
     stepResult(cfg, 'tfjs-wasm', await tfWasmLabel(false), bench!, undefined),
     stepResult(cfg, 'tfjs-wasm-plain', await tfWasmLabel(true), plain!, undefined),
+  ];
+}
+
+/** Our layered plan and our fused step on one small configuration, timed in turns (timeInterleaved), so
+ *  that their ratio holds under a drifting load. */
+async function layeredWithFused(
+  ctx: GpuContext,
+  family: MatmulFamily,
+  cfg: BenchConfig,
+  req: BenchRequest,
+): Promise<StepResult[]> {
+  const init = benchInit(cfg.spec, cfg.batch);
+  const perSubmit = defaultStepsPerSubmit(ctx.adapterName);
+  const steps = req.steps ?? cfg.steps;
+  const [layered, fused] = await timeInterleaved(
+    [() => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: perSubmit }), () => fusedStepper(ctx, init)],
+    { blockMs: req.blockMs, repeats: req.repeats, maxStepMs: req.maxStepMs, ...(steps !== undefined ? { steps } : {}) },
+  );
+  return [
+    stepResult(cfg, 'webgpu', webgpuAdapter(ctx, family, perSubmit), layered!, perSubmit),
+    stepResult(cfg, 'webgpu-fused', fusedAdapter(ctx), fused!, FUSED_STEPS_PER_DISPATCH),
   ];
 }
 
@@ -169,8 +214,8 @@ function fmt(r: StepResult): string {
 /** Steps per reported block of the long-run host cost check. */
 const HOST_REPORT_STEPS = 1000;
 
-/** Host cost of our step (host-cost.ts) on every issue configuration, then the long run on the first
- *  configuration when asked for. */
+/** Host cost of our step (host-cost.ts) on every issue and small configuration (the fused step too on
+ *  small ones), then the long run on the first configuration when asked for. */
 async function hostBench(
   ctx: GpuContext,
   family: MatmulFamily,
@@ -182,28 +227,38 @@ async function hostBench(
   const h = req.hostCost;
   if (!h) return { hostCost };
   const perSubmit = defaultStepsPerSubmit(ctx.adapterName);
-  const make = (cfg: BenchConfig) => {
+  const make = (cfg: BenchConfig, fused = false) => {
     const init = benchInit(cfg.spec, cfg.batch);
-    return () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: perSubmit });
+    return fused
+      ? () => fusedStepper(ctx, init)
+      : () => webgpuStepper(ctx, init, { matmul: family, stepsPerSubmit: perSubmit });
   };
-  for (const cfg of req.configs.filter((c) => c.group === 'issue')) {
+  // The layered plan on issue and small configurations, the fused step too on small ones.
+  const runs = req.configs.flatMap((cfg) =>
+    cfg.group === 'issue' || cfg.group === 'small'
+      ? [{ cfg, fused: false }, ...(cfg.group === 'small' ? [{ cfg, fused: true }] : [])]
+      : [],
+  );
+  for (const { cfg, fused } of runs) {
+    const engine = fused ? 'webgpu-fused' : 'webgpu';
     try {
-      const t = await timeHost(make(cfg), h);
+      const t = await timeHost(make(cfg, fused), h);
       const r: HostCostResult = {
         config: cfg.name,
+        ...(fused ? { engine: 'webgpu-fused' as const } : {}),
         sizes: cfg.spec.sizes,
         batch: cfg.batch,
-        adapter: webgpuAdapter(ctx, family, perSubmit),
-        stepsPerSubmit: perSubmit,
+        adapter: fused ? fusedAdapter(ctx) : webgpuAdapter(ctx, family, perSubmit),
+        stepsPerSubmit: fused ? FUSED_STEPS_PER_DISPATCH : perSubmit,
         ...t,
       };
       hostCost.push(r);
       log(
-        `host ${r.config.padEnd(22)} webgpu ${r.jsMsPerStep.toFixed(4).padStart(8)} ms JS/step (${r.blocksMs.length}×${r.stepsPerBlock} steps: ` +
+        `host ${r.config.padEnd(22)} ${engine} ${r.jsMsPerStep.toFixed(4).padStart(8)} ms JS/step (${r.blocksMs.length}×${r.stepsPerBlock} steps: ` +
           `${Math.min(...r.blocksMs).toFixed(4)}–${Math.max(...r.blocksMs).toFixed(4)}, mean ${r.meanMsPerStep.toFixed(4)}; lead ${r.firstAfterDrainMs.toFixed(3)} ms; step wall ${r.stepWallMs.toFixed(1)} ms)  ${countsText(r.perStep)}`,
       );
     } catch (e) {
-      const m = `${cfg.name} webgpu host cost: failed: ${e instanceof Error ? e.message : String(e)}`;
+      const m = `${cfg.name} ${engine} host cost: failed: ${e instanceof Error ? e.message : String(e)}`;
       notes.push(m);
       log(m);
     }
@@ -343,16 +398,19 @@ export async function runBenchmark(req: BenchRequest, env: BenchEnv): Promise<Be
   const steps: StepResult[] = [];
   const notes: string[] = [];
   for (const cfg of req.configs) {
-    const engines =
-      cfg.group === 'issue' ? req.engines : req.engines.filter((e) => e === 'webgpu' || e === 'cpu-reference');
+    const engines = enginesFor(cfg, req.engines);
     const paired = engines.includes('tfjs-wasm') && engines.includes('tfjs-wasm-plain');
+    const ours = engines.includes('webgpu') && engines.includes('webgpu-fused');
     for (const engine of engines) {
       if (paired && engine === 'tfjs-wasm-plain') continue; // timed in turns with tfjs-wasm
+      if (ours && engine === 'webgpu-fused') continue; // timed in turns with webgpu
       try {
         const rs =
           paired && engine === 'tfjs-wasm'
             ? await tfjsWasmWithPlain(cfg, req)
-            : [await stepEngine(ctx, family, engine, cfg, req)];
+            : ours && engine === 'webgpu'
+              ? await layeredWithFused(ctx, family, cfg, req)
+              : [await stepEngine(ctx, family, engine, cfg, req)];
         for (const r of rs) {
           steps.push(r);
           log(fmt(r));

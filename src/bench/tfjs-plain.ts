@@ -1,6 +1,7 @@
 // The yardstick for the bench's TF.js engine: the plainest training step a TF.js user would write,
 // as in TF.js's own core-API examples, sharing nothing with tfjs.ts but the library. Weights are
-// tf.variable [in][out], each layer tf.matMul + tf.add then tf.relu, the loss from tf.losses, and
+// tf.variable [in][out], each layer tf.matMul + tf.add then tf.relu (or the spec's tf.tanh, tf.sigmoid,
+// tf.leakyRelu: the small networks' moons net is tanh), the loss from tf.losses, and
 // tf.train.sgd's minimize over every trainable variable. Its own random data and He-initialised
 // weights: only the sizes matter for the time of a dense step. If tfjs.ts ever handicaps TF.js
 // (a transposed layout, an extra op), its step drifts away from this one in the same run.
@@ -10,8 +11,14 @@ import { LR } from './configs.ts';
 import type { Stepper } from './timing.ts';
 
 export function tfjsPlainStepper(spec: ModelSpec, batch: number, learningRate = LR): Promise<Stepper> {
-  if (spec.activation !== 'relu')
-    throw new Error(`the plain TF.js step has ReLU hidden layers, not ${spec.activation}`);
+  const acts: Record<ModelSpec['activation'], (h: tf.Tensor) => tf.Tensor> = {
+    relu: (h) => tf.relu(h),
+    tanh: (h) => tf.tanh(h),
+    sigmoid: (h) => tf.sigmoid(h),
+    leaky_relu: (h) => tf.leakyRelu(h, 0.01),
+    linear: (h) => h,
+  };
+  const act = acts[spec.activation];
   const sizes = spec.sizes;
   const nIn = sizes[0]!;
   const nOut = sizes[sizes.length - 1]!;
@@ -31,7 +38,7 @@ export function tfjsPlainStepper(spec: ModelSpec, batch: number, learningRate = 
     let h = input;
     weights.forEach((w, l) => {
       h = tf.add(tf.matMul(h, w), biases[l]!);
-      if (l < weights.length - 1) h = tf.relu(h);
+      if (l < weights.length - 1) h = act(h);
     });
     return h;
   };

@@ -60,6 +60,24 @@ export function fusedScratchCount(spec: ModelSpec, batch: number, variant: Fused
   return batch * (widths + widths - w[0]! + (variant === 'vec4' ? 4 : 2));
 }
 
+/** Multiply-adds of a step (batch × Σ n_l·n_{l+1} on padded widths) up to which a CPU-emulated adapter
+ *  gets the vec4 kernel's small workgroup. */
+export const FUSED_SMALL_WORK = 1 << 17;
+
+/** Invocations of the vec4 kernel's workgroup (its WG override; at most the shader's default 64). On a
+ *  CPU emulation of Vulkan (SwiftShader) a workgroup's 4-wide subgroups run as coroutines switched at
+ *  every barrier, and spread over the cores: for a small step the switches cost more than the
+ *  spreading gains, so 8 invocations (moons b32 ~1.4×, [30,16,8,1] b64 ~2.7× faster than 64); for a
+ *  big one 64 (the envelope's edge [64,64,64,10] b64: 2× faster than 8). Figures and the threshold's
+ *  measured points: docs/fused-plan.md. Elsewhere (GPUs) 64. Results are the same for every value. */
+export function fusedWorkgroupSize(spec: ModelSpec, batch: number, adapterName: string): number {
+  if (!/swiftshader|llvmpipe|lavapipe/i.test(adapterName)) return 64;
+  const w = fusedWidths(spec, 'vec4');
+  let macs = 0;
+  for (let l = 0; l + 1 < w.length; l++) macs += w[l]! * w[l + 1]!;
+  return batch * macs <= FUSED_SMALL_WORK ? 8 : 64;
+}
+
 export interface FusedParams {
   readonly spec: ModelSpec;
   readonly configs: readonly TrainConfig[];
@@ -70,6 +88,8 @@ export interface FusedParams {
   readonly regression: boolean;
   /** Default 'vec4'. */
   readonly variant?: FusedVariant;
+  /** The vec4 kernel's workgroup size (default 64; FusedTrainer.create picks fusedWorkgroupSize). */
+  readonly workgroupSize?: number;
 }
 
 export interface FusedLayout {
@@ -86,6 +106,11 @@ export function fusedLayout(p: FusedParams): FusedLayout {
   const P = fusedParamCount(spec, variant);
   const S = fusedScratchCount(spec, batch, variant);
   const unit = variant === 'vec4' ? 4 : 1; // the kernel's strides count vec4s or floats
+  const wg = p.workgroupSize ?? 64;
+  if (!Number.isInteger(wg) || wg < 1 || wg > 64)
+    throw new Error(
+      `fused: workgroupSize ${wg}, expected 1..64 (the vec4 kernel's default, which the limit check reads)`,
+    );
   const table = new StepTable(p.stepsPerSubmit, configs.map(modelConstants));
   const buf = (name: string, floats: number): Omit<BufferSpec, 'fill'> => ({
     name,
@@ -110,6 +135,7 @@ export function fusedLayout(p: FusedParams): FusedLayout {
       LOSS: LOSS_ID[spec.loss],
       REGRESSION: Number(p.regression),
       OPT: OPT_ID[configs[0]!.optimizer],
+      ...(variant === 'vec4' ? { WG: p.workgroupSize ?? 64 } : {}),
     },
     bindings: Object.fromEntries(buffers.map((b) => [b.name, b.name])),
     uniform: (steps) => ({
@@ -179,7 +205,10 @@ export class FusedTrainer {
   }
 
   static async create(ctx: GpuContext, init: FusedInit): Promise<FusedTrainer> {
-    const layout = fusedLayout(init);
+    const layout = fusedLayout({
+      ...init,
+      workgroupSize: init.workgroupSize ?? fusedWorkgroupSize(init.spec, init.batch, ctx.adapterName),
+    });
     checkFused(layout, ctx.device.limits, ctx.adapterName);
     const arena = new BufferArena(ctx.device, 'fused');
     try {
@@ -231,6 +260,7 @@ export class FusedTrainer {
     steps.forEach((s, k) => this.table.set(k, s.start, s.t, Math.min(p.batch, p.n - s.start), s.lrs));
     const q = this.ctx.device.queue;
     q.writeBuffer(this.buffers.table!, 0, this.table.u32, 0, this.table.bytes(steps.length) / 4);
+    this.counters.bufferWrites++;
     this.dispatch.setUniform(this.layout.op.uniform(steps.length, 0));
     const enc = this.ctx.device.createCommandEncoder({ label: 'fused group' });
     const pass = enc.beginComputePass({ label: 'fused group' });

@@ -52,10 +52,13 @@ export function parseWorkgroup(desc: Pick<KernelDesc, 'source' | 'entryPoint' | 
   return { size, storageBytes };
 }
 
-/** `const NAME: u32 = 64u;` and `const NAME = 64;` of a source (the only expressions a size may use). */
+/** `const NAME: u32 = 64u;` and `const NAME = 64;` of a source (the only expressions a size may use),
+ *  and an `override NAME: u32 = 64u;`'s default, which its kernel's host never raises (so the check
+ *  holds for every value the host picks). */
 function constants(src: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const c of src.matchAll(/\bconst\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(\d+)[iu]?\s*;/g)) out.set(c[1]!, Number(c[2]));
+  for (const c of src.matchAll(/\b(?:const|override)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(\d+)[iu]?\s*;/g))
+    out.set(c[1]!, Number(c[2]));
   return out;
 }
 

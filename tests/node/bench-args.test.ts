@@ -41,6 +41,28 @@ describe('bench arguments', () => {
     );
   });
 
+  // Test that --small keeps only the four small networks (no sweeps, kernels or matmuls) and that the
+  // default run adds them after the issue configurations, while --host-only keeps the issue ones alone.
+  it('--small', () => {
+    const small = benchRequest(parseBenchArgs(['--small']));
+    expect(small.configs.map((c) => c.name)).toEqual([
+      'moons 2-16-16-1 b32',
+      'cancer 30-16-8-1 b64',
+      'iris 4-16-3 b16',
+      'edge 64-64-64-10 b64',
+    ]);
+    expect(small.engines).toContain('webgpu-fused');
+    expect(small.matmulSizes).toEqual([]);
+    expect(small.kernels).toBe(false);
+    expect(
+      benchRequest(parseBenchArgs([]))
+        .configs.map((c) => c.group)
+        .slice(0, 8),
+    ).toEqual([...Array<string>(4).fill('issue'), ...Array<string>(4).fill('small')]);
+    expect(benchRequest(parseBenchArgs(['--small', '--host-only'])).configs).toHaveLength(4);
+    expect(() => parseBenchArgs(['--small', '--hidden', '64'])).toThrow('--small and --hidden');
+  });
+
   // Test that bad values are refused with the flag and the value named.
   it('rejects bad values', () => {
     expect(() => parseBenchArgs(['--family', 'fast'])).toThrow(

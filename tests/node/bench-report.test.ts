@@ -91,4 +91,27 @@ describe('bench report', () => {
     expect(lines).toContain('first 0.2000, last 0.4000 (last / first 2.00)');
     expect(hostLines([], undefined)).toEqual([]);
   });
+  // Test that the small networks get their own table: every engine's time and the fused step's speed-up
+  // over the layered plan as the median of the per-round ratios (they are timed in turns), over TF.js
+  // WASM from the medians; the issue table leaves them out.
+  it('small networks against the fused step', () => {
+    const small = (engine: Engine, blocksMs: number[]): StepResult => ({
+      ...step(engine, blocksMs),
+      config: 'moons 2-16-16-1 b32',
+      group: 'small',
+    });
+    const res = results([
+      step('webgpu', [10, 10, 10]),
+      small('webgpu-fused', [0.2, 0.4, 0.2]),
+      small('webgpu', [1, 2, 1.2]),
+      small('tfjs-wasm', [1.5, 1.5, 1.5]),
+    ]);
+    const d = derive(res);
+    expect(d.fused.find((f) => f.vs === 'webgpu')!.ratio).toBeCloseTo(5, 10);
+    expect(d.fused.find((f) => f.vs === 'tfjs-wasm')!.ratio).toBeCloseTo(7.5, 10);
+    const text = textSummary(res, d);
+    expect(text).toContain('Small networks');
+    expect(text).toMatch(/moons 2-16-16-1 b32 +0\.200 +1\.20 .* 5\.00× +7\.50×/);
+    expect(text.split('Small networks')[0]).not.toContain('moons');
+  });
 });
