@@ -182,6 +182,8 @@ function fitEvents(trainer: Trainer, view: View, start: Start) {
       return;
     }
     post({ type: 'event', event });
+    // A software adapter is named at the start of every run (the library's notice: what it is, what to try).
+    if (event.type === 'start' && event.software) post({ type: 'notice', text: `Slow adapter: ${event.software}` });
     if (event.type === 'progress' || event.type === 'checkpoint') lastStep = Math.max(lastStep, event.step);
     if (event.type === 'recovered') {
       const d = trainer.gpuDevice;
