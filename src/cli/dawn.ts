@@ -3,7 +3,8 @@
 // The library reads no other GPU global (src/gpu/flags.ts), so nothing else is installed. When there is
 // no adapter, the reason names what to install: the package, the Vulkan loader, or a GPU driver.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 interface DawnModule {
   create(flags: string[]): GPU;
@@ -40,15 +41,31 @@ export function noAdapterReason(host: DawnHost = REAL): string {
   return `Dawn found no Vulkan adapter: install the GPU's Vulkan driver (NVIDIA's driver; mesa-vulkan-drivers for AMD and Intel)${swift}`;
 }
 
-/** Loads the `webgpu` package (a name in a variable: it is optional, so the typecheck must not need it). */
+const MISSING = "--runtime node needs Dawn's Node bindings: npm i webgpu (a devDependency: npm ci installs it)";
+
+/** The package's dawn.node for this OS (the bundled bench and the device pack load it by path). */
+export function dawnNodePath(): string {
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('webgpu/package.json');
+  } catch (e) {
+    throw new Error(MISSING, { cause: e });
+  }
+  const arch = process.platform === 'darwin' ? 'universal' : process.arch;
+  return join(dirname(pkg), 'dist', `${process.platform}-${arch}`, 'dawn.node');
+}
+
+/** Loads the `webgpu` package, or the dawn.node named by WEBGPU_DAWN_NODE (the device pack has no
+ *  node_modules). The package's name is in a variable so that neither the typecheck nor a bundle needs it. */
 async function loadDawn(): Promise<DawnModule> {
+  const file = process.env.WEBGPU_DAWN_NODE;
+  if (file) return createRequire(import.meta.url)(file) as DawnModule;
   const name = 'webgpu';
   try {
     return (await import(name)) as DawnModule;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND')
-      throw new Error("--runtime node needs Dawn's Node bindings: npm i webgpu (an optional dependency)", { cause: e });
+    if (code === 'ERR_MODULE_NOT_FOUND') throw new Error(MISSING, { cause: e });
     throw new Error(`the webgpu package would not load: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
