@@ -12,6 +12,7 @@ import { buildJob } from '../../src/cli/job.ts';
 import { runJob } from '../../src/cli/run-job.ts';
 import { createTrainer, type LabeledData, type TrainEvent } from '../../src/index.ts';
 import { Rng } from '../../src/rng.ts';
+import { runTrain } from './cli.ts';
 
 // SwiftShader unless the machine names its own Vulkan driver; set before Dawn starts Vulkan.
 if (!process.env.VK_DRIVER_FILES && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD))
@@ -83,6 +84,23 @@ describe('Node runtime on Dawn', () => {
     assertClose('loss by step (Node on Dawn vs Chromium)', losses, fixture.losses.slice(0, 20), TOL.value);
     if (start?.type !== 'start') throw new Error('no start event');
     if (/swiftshader/i.test(start.adapter)) expect(start.software).toMatch(/software one \(SwiftShader/);
+  });
+});
+
+describe('npm run train -- --runtime node', () => {
+  // Test that the command trains on Dawn and, on a software adapter, says so right after the device line.
+  it('trains and warns of a software adapter at the start', () => {
+    const r = runTrain(['--runtime', 'node', '--data', 'xor', '--epochs', '1'], 240_000);
+    // SwiftShader's Vulkan driver prints 'error: XDG_RUNTIME_DIR is invalid…' (it looks for a display); not ours.
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error') && !l.includes('XDG_RUNTIME_DIR'));
+    expect(errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    const device = lines.findIndex((l) => l.startsWith('device gpu ('));
+    expect(device).toBeGreaterThanOrEqual(0);
+    if (/swiftshader/i.test(lines[device]!))
+      expect(lines[device + 1]).toMatch(/^warning: the WebGPU adapter .* is a software one \(SwiftShader/);
+    expect(r.stdout).toMatch(/^final: .* on gpu \(/m);
   });
 });
 
