@@ -3,14 +3,16 @@
 // float64 reference, and the default MNIST job's first 20 steps match the Chromium run's step by step
 // under the one tolerance rule. Without an adapter every test fails (beforeAll throws): CI installs
 // libvulkan1 and the package (.ci/run), so a missing one is a broken setup, not a reason to skip.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertClose, TOL } from '../../src/check.ts';
 import { parseTrainArgs } from '../../src/cli/args.ts';
 import { installDawn, noAdapterReason, SWIFTSHADER_ICD } from '../../src/cli/dawn.ts';
 import { buildJob } from '../../src/cli/job.ts';
 import { runJob } from '../../src/cli/run-job.ts';
-import { createTrainer, type LabeledData, type TrainEvent } from '../../src/index.ts';
+import { createTrainer, decodeModel, type LabeledData, type TrainEvent } from '../../src/index.ts';
 import { Rng } from '../../src/rng.ts';
 import { runTrain } from './cli.ts';
 
@@ -101,6 +103,30 @@ describe('npm run train -- --runtime node', () => {
     if (/swiftshader/i.test(lines[device]!))
       expect(lines[device + 1]).toMatch(/^warning: the WebGPU adapter .* is a software one \(SwiftShader/);
     expect(r.stdout).toMatch(/^final: .* on gpu \(/m);
+  });
+});
+
+describe('checkpoints across runtimes', () => {
+  // Test that a checkpoint written in Node resumes in the page, whose checkpoint resumes in Node, ending
+  // where an uninterrupted Node run ends (same SwiftShader; Dawn's versions differ, so under the rule).
+  it('Node → Chromium → Node ends where Node alone does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dawn-ckpt-'));
+    const f = (name: string) => join(dir, name);
+    const base = ['--data', 'spiral', '--samples', '300', '--hidden', '16', '--lr', '0.5', '--checkpoint-every', '5'];
+    const node = ['--runtime', 'node'];
+    // 240 training rows, batch 64: 4 steps an epoch; checkpoints every 5 steps.
+    expect(runTrain([...base, ...node, '--epochs', '6', '--save', f('full')]).code).toBe(0);
+    expect(runTrain([...base, ...node, '--epochs', '3', '--checkpoint', f('ck1')]).code).toBe(0);
+    const page = runTrain([...base, '--epochs', '5', '--resume', f('ck1'), '--checkpoint', f('ck2')]);
+    expect(page.stderr).toBe('');
+    expect(page.code).toBe(0);
+    expect(runTrain([...base, ...node, '--epochs', '6', '--resume', f('ck2'), '--save', f('resumed')]).code).toBe(0);
+    const full = decodeModel(new Uint8Array(readFileSync(f('full')))).params;
+    const resumed = decodeModel(new Uint8Array(readFileSync(f('resumed')))).params;
+    full.forEach((layer, i) => {
+      assertClose(`layers.${i}.weight`, resumed[i]!.weight, layer.weight, TOL.value);
+      assertClose(`layers.${i}.bias`, resumed[i]!.bias, layer.bias, TOL.value);
+    });
   });
 });
 
