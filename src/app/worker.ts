@@ -176,12 +176,19 @@ function fitEvents(trainer: Trainer, view: View, start: Start) {
   let lastStep = start.resume?.position.step ?? 0;
   let lastParams = start.params;
   let busy: Promise<void> | undefined;
+  let softwareNamed = false;
   const emit = (event: TrainEvent) => {
     if (event.type === 'memory') {
       post({ type: 'memory', bytes: event.bytes, largest: event.largest });
       return;
     }
     post({ type: 'event', event });
+    // A software adapter is named at the start of every run (the library's notice: what it is, what to try);
+    // not again on a replaced device's start, whose device-loss notice must stay.
+    if (event.type === 'start' && event.software && !softwareNamed) {
+      softwareNamed = true;
+      post({ type: 'notice', text: `Slow adapter: ${event.software}` });
+    }
     if (event.type === 'progress' || event.type === 'checkpoint') lastStep = Math.max(lastStep, event.step);
     if (event.type === 'recovered') {
       const d = trainer.gpuDevice;

@@ -21,6 +21,7 @@ import {
 import { Rng } from '../rng.ts';
 import { LR } from './configs.ts';
 import { sampleMedian, type Stepper } from './timing.ts';
+import { GPUBufferUsage } from '../gpu/flags.ts';
 
 /** Rows in the output layer's layout: features x, targets y. */
 interface Rows {

@@ -99,6 +99,10 @@ export interface TrainOptions {
   saveAll: string | undefined;
   /** --sweep-sequential: the trials one after another, each alone (the baseline a sweep is timed against). */
   sweepSequential: boolean;
+  /** Where --device gpu runs: a headless browser (the page's WebGPU) or Node on Dawn (npm package webgpu). */
+  runtime: 'browser' | 'node';
+  /** --browser: a path, or chrome | chromium | msedge (undefined: CHROMIUM_PATH, else the first found). */
+  browser: string | undefined;
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -150,6 +154,10 @@ Training
                         a sweep trial's seed, to rerun one trial alone      (default --seed)
   --no-shuffle          visit training rows in the same order every epoch
   --device DEV          gpu | cpu (the float64 reference)                   (default gpu)
+  --runtime R           browser | node: where --device gpu runs: headless Chrome/Chromium/Edge, or
+                        Node on Dawn (npm i webgpu; Linux: Vulkan, libvulkan1) (default browser)
+  --browser B           PATH | chrome | chromium | msedge: the browser for --runtime browser
+                        (default: CHROMIUM_PATH, else the first installed)
   --eval-every N        report progress every N steps                       (default 50)
   --steps-per-submit K  training steps per WebGPU command buffer submit; results are
                         identical for every K                   (default: 1, per adapter)
@@ -242,6 +250,8 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   trials: undefined,
   saveAll: undefined,
   sweepSequential: false,
+  runtime: 'browser',
+  browser: undefined,
 };
 
 // The matmul families spelled out: the library has no list of them.
@@ -292,6 +302,8 @@ const VALUED: Record<string, Setter> = {
   '--sweep': (o, v, f) => (o.sweep = parseSweepSpec(v, f)),
   '--trials': (o, v, f) => (o.trials = int(v, f, 1, MAX_TRIALS)),
   '--save-all': (o, v, f) => (o.saveAll = path(v, f)),
+  '--runtime': (o, v, f) => (o.runtime = oneOf(v, f, ['browser', 'node'] as const)),
+  '--browser': (o, v) => (o.browser = v),
 };
 
 const SWITCHES: Record<string, (o: TrainOptions) => void> = {
@@ -343,6 +355,9 @@ export function parseTrainArgs(argv: readonly string[]): TrainOptions {
   if (csvOnly.length > 0 && o.data.kind !== 'csv') throw new Error(`${csvOnly.join(', ')}: for --data PATH.csv only`);
   if (o.gpuDataBudget !== undefined && o.device === 'cpu')
     throw new Error('--gpu-data-budget is for --device gpu (the CPU reference reads the rows where they are)');
+  if (o.device === 'cpu' && (seen.has('--runtime') || seen.has('--browser')))
+    throw new Error('--runtime and --browser are for --device gpu (the CPU reference runs in Node)');
+  if (o.runtime === 'node' && seen.has('--browser')) throw new Error('--browser is for --runtime browser');
   checkSweep(o, seen);
   return o;
 }

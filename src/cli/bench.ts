@@ -64,13 +64,28 @@ export function runBench(req: BenchRequest, log: (line: string) => void): Promis
   });
 }
 
+/** --runtime browser | node, taken out of argv (the rest are the bench's own options). */
+function takeRuntime(argv: string[]): 'browser' | 'node' {
+  const i = argv.findIndex((a) => a === '--runtime' || a.startsWith('--runtime='));
+  if (i < 0) return 'browser';
+  const value = argv[i]!.includes('=') ? argv[i]!.slice('--runtime='.length) : argv[i + 1];
+  argv.splice(i, argv[i]!.includes('=') ? 1 : 2);
+  if (value !== 'browser' && value !== 'node') throw new Error(`--runtime: expected browser or node, got ${value}`);
+  return value;
+}
+
 async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  let runtime: 'browser' | 'node';
   let opts: BenchOptions;
   let req: BenchRequest;
   try {
-    opts = parseBenchArgs(process.argv.slice(2));
+    runtime = takeRuntime(argv);
+    opts = parseBenchArgs(argv);
     if (opts.help) {
-      console.log(BENCH_USAGE);
+      console.log(
+        `${BENCH_USAGE}\n  --runtime R          browser | node: headless Chromium, or Node on Dawn (npm i webgpu)`,
+      );
       return 0;
     }
     req = benchRequest(opts);
@@ -79,6 +94,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  if (runtime === 'node') return (await import('./bench-dawn.ts')).benchInNode(argv);
   const results = await runBench(req, (line) => {
     if (!opts.json) console.log(line);
     else console.error(line);

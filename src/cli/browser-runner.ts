@@ -123,6 +123,7 @@ export async function runInBrowser(
   emit: (e: TrainEvent) => void,
   checkpoints?: CheckpointSink,
   matmul: MatmulChoice = { family: 'auto', onTune: () => {} },
+  browser?: string,
 ): Promise<RunResult> {
   let model: Uint8Array | undefined;
   const trialModels: Uint8Array[] = [];
@@ -131,6 +132,7 @@ export async function runInBrowser(
   try {
     const summary = await runPage<JobSummary | undefined>({
       path: '/src/cli/runner.html',
+      ...(browser !== undefined ? { browser } : {}),
       plugin: jobPlugin(
         job,
         matmul.family,

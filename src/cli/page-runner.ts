@@ -21,9 +21,12 @@ export interface PageRun<T> {
   readonly vite?: InlineConfig;
   /** No Playwright action timeout (runs that take longer than its default). */
   readonly noTimeout?: boolean;
+  /** --browser: a path or chrome | chromium | msedge (undefined: chromium.ts's default search). */
+  readonly browser?: string;
 }
 
 export async function runPage<T>(run: PageRun<T>): Promise<T> {
+  const launch = chromiumLaunchOptions(run.browser); // no browser found: fails before a server is started
   const server = await createServer({
     configFile: false,
     root: ROOT,
@@ -35,7 +38,7 @@ export async function runPage<T>(run: PageRun<T>): Promise<T> {
   });
   await server.listen();
   const { port } = server.httpServer!.address() as AddressInfo;
-  const browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true });
+  const browser = await chromium.launch({ ...launch, headless: true });
   try {
     const page = await browser.newPage();
     if (run.noTimeout) page.setDefaultTimeout(0);

@@ -47,6 +47,7 @@ function printer(json: boolean, pooled = ''): (e: TrainEvent) => void {
         console.log(
           `device ${e.device} (${e.adapter}): ${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps`,
         );
+        if (e.software) console.log(`warning: ${e.software} (see also --browser and --runtime node)`);
         break;
       case 'progress':
         console.log(
@@ -107,6 +108,13 @@ export function writeCheckpoint(opts: TrainOptions, job: Job, c: FitCheckpoint):
   );
 }
 
+/** The GPU route --runtime names, loaded only when needed: Vite and Playwright for the browser, Dawn for Node. */
+async function gpuRunner(opts: TrainOptions): Promise<typeof import('./node-runner.ts').runInNode> {
+  if (opts.runtime === 'node') return (await import('./node-runner.ts')).runInNode;
+  const { runInBrowser } = await import('./browser-runner.ts');
+  return (job, emit, checkpoints, matmul) => runInBrowser(job, emit, checkpoints, matmul, opts.browser);
+}
+
 async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
   const onCheckpoint = opts.checkpoint ? (c: FitCheckpoint) => writeCheckpoint(opts, job, c) : undefined;
   if (opts.device === 'cpu') {
@@ -123,10 +131,9 @@ async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void
       { emit, ...(onCheckpoint ? { onCheckpoint } : {}) },
     );
   }
-  const { runInBrowser } = await import('./browser-runner.ts'); // loads Vite and Playwright only when needed
   if (opts.matmul !== 'auto' && opts.matmul !== 'tune' && !opts.json)
     console.log(`matmul ${opts.matmul} (--matmul; no autotune)`);
-  return runInBrowser(job, emit, onCheckpoint ? { write: onCheckpoint } : undefined, {
+  return (await gpuRunner(opts))(job, emit, onCheckpoint ? { write: onCheckpoint } : undefined, {
     family: opts.matmul,
     onTune: (r, line) =>
       opts.json ? process.stdout.write(JSON.stringify({ type: 'autotune', ...r }) + '\n') : console.log(line),
@@ -290,8 +297,9 @@ async function sweep(opts: TrainOptions): Promise<number> {
       },
     );
   } else {
-    const { runInBrowser } = await import('./browser-runner.ts');
-    result = await runInBrowser(job, emit, undefined, {
+    result = await (
+      await gpuRunner(opts)
+    )(job, emit, undefined, {
       family: opts.matmul,
       onSweepProgress,
       onTune: (r, line) =>

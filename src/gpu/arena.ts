@@ -1,5 +1,6 @@
 // Owner of GPU buffers: everything a plan or a test creates goes through an arena, and destroy()
 // frees it all (idempotently). Live counts are observable so tests can assert that nothing leaks.
+import { GPUBufferUsage, GPUMapMode } from './flags.ts';
 
 let liveBuffers = 0;
 let liveBytes = 0;

@@ -5,6 +5,36 @@ export interface GpuContext {
   readonly device: GPUDevice;
   readonly adapterName: string;
   readonly features: readonly string[];
+  /** Set when the adapter is a software one (softwareAdapter's notice). */
+  readonly software?: string;
+}
+
+/** What a fallback adapter's info may carry beyond the spec's GPUAdapterInfo fields in @webgpu/types. */
+type AdapterInfoLike = GPUAdapterInfo & { readonly isFallbackAdapter?: boolean; readonly type?: string };
+
+/**
+ * A notice when the adapter renders on the CPU, else undefined: SwiftShader or Mesa's llvmpipe/lavapipe
+ * by name, or any adapter that says it is a fallback one (`isFallbackAdapter`, on the info in current
+ * browsers and Dawn, on the adapter in older ones) or of a CPU type. Such an adapter trains correctly but
+ * many times slower, and a user whose GPU is not exposed sees nothing else to tell them.
+ */
+export function softwareAdapter(info: AdapterInfoLike, adapterFallback = false): string | undefined {
+  const name = adapterName(info);
+  const what = /swiftshader/i.test(name)
+    ? 'SwiftShader, a CPU implementation of Vulkan'
+    : /llvmpipe|lavapipe/i.test(name)
+      ? "Mesa's CPU renderer"
+      : info.isFallbackAdapter || adapterFallback
+        ? 'a fallback adapter'
+        : /cpu/i.test(info.type ?? '')
+          ? 'a CPU adapter'
+          : undefined;
+  if (!what) return undefined;
+  return (
+    `the WebGPU adapter (${name}) is a software one (${what}): training runs on the CPU, many times slower ` +
+    `than on a GPU. To use the GPU: enable hardware acceleration in the browser (chrome://gpu lists WebGPU ` +
+    `as hardware accelerated), or install the GPU's driver (on Linux with Vulkan support)`
+  );
 }
 
 export function adapterName(info: GPUAdapterInfo): string {
@@ -34,5 +64,12 @@ export async function acquireDevice(): Promise<GpuContext> {
   device.addEventListener('uncapturederror', (e) => {
     console.error(`WebGPU uncaptured error: ${(e as GPUUncapturedErrorEvent).error.message}`);
   });
-  return { device, adapterName: adapterName(adapter.info), features: requiredFeatures };
+  const fallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  const software = softwareAdapter(adapter.info, fallback);
+  return {
+    device,
+    adapterName: adapterName(adapter.info),
+    features: requiredFeatures,
+    ...(software ? { software } : {}),
+  };
 }

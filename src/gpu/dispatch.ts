@@ -64,7 +64,8 @@ export class Dispatch {
         const name = desc.unused?.[b.name] ?? b.name;
         const ref = buffers[name];
         if (!ref) throw new Error(`kernel ${desc.name} (${desc.entryPoint}): no buffer given for binding '${name}'`);
-        return { binding: b.binding, resource: ref instanceof GPUBuffer ? { buffer: ref } : ref };
+        // A plain GPUBuffer has no `buffer` field (no global GPUBuffer class to test against: Dawn in Node has none).
+        return { binding: b.binding, resource: 'buffer' in ref ? ref : { buffer: ref } };
       });
       return device.createBindGroup({
         label: `${desc.name}.${desc.entryPoint}${slots > 1 ? ` slot ${slot}` : ''}`,

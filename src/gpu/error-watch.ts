@@ -39,7 +39,8 @@ export function watch(device: GPUDevice, work: () => void): Promise<GPUError | n
  *  of memory, 'gpu-error' for work the GPU rejected. */
 export function throwIfFailed(error: GPUError | null, what: string): void {
   if (!error) return;
-  if (typeof GPUOutOfMemoryError !== 'undefined' && error instanceof GPUOutOfMemoryError) {
+  // By class name: Dawn in Node has no GPUOutOfMemoryError global to test against.
+  if (error.constructor.name === 'GPUOutOfMemoryError') {
     throw new TrainerError('too-large', `${what}: the GPU ran out of memory (${error.message})`);
   }
   throw new TrainerError('gpu-error', `${what}: the GPU rejected the work (${error.message})`);

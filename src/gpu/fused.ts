@@ -13,6 +13,7 @@ import { OPT_ID, actConstants } from './kernels.ts';
 import { checkBuffers, checkOps, formatBytes, type DeviceLimits } from './limits.ts';
 import type { BufferSpec, OpSpec } from './plan-layout.ts';
 import { MODEL_BYTES, StepTable, modelConstants, packModels } from './step-table.ts';
+import { GPUBufferUsage } from './flags.ts';
 
 /** Widest layer (inputs included) the fused path takes: a row's thread does Σ n_l·n_{l+1}
  *  multiply-adds a step, and a 64×64 layer's 4160 parameters over 64 threads are 65 sums each. */

@@ -24,6 +24,7 @@ import fusedStepVec4Wgsl from '../../shaders/fused_step_vec4.wgsl?raw';
 import fusedUpdateWgsl from '../../shaders/fused_update.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
+import { GPUShaderStage } from './flags.ts';
 
 export type BindingKind = 'storage' | 'read-only-storage' | 'uniform';
 export interface Binding {

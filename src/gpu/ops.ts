@@ -19,6 +19,7 @@ import {
   type MatmulFamily,
   type Workgroups,
 } from './kernels.ts';
+import { GPUBufferUsage } from './flags.ts';
 
 async function runOnce(
   device: GPUDevice,

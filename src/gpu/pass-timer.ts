@@ -2,6 +2,7 @@
 // submit to onSubmittedWorkDone. Shared by the matmul autotune and the benchmark.
 import type { BufferArena } from './arena.ts';
 import type { GpuContext } from './device.ts';
+import { GPUBufferUsage, GPUMapMode } from './flags.ts';
 
 export class PassTimer {
   readonly timer: 'timestamp-query' | 'wall';

@@ -8,6 +8,7 @@ import type { HostCounters } from './counters.ts';
 import { Dispatch, type BufferRef } from './dispatch.ts';
 import type { Workgroups } from './kernels.ts';
 import type { BufferSpec, OpSpec, PlanLayout } from './plan-layout.ts';
+import { GPUBufferUsage } from './flags.ts';
 
 /** One kernel invocation of a step, with its uniform and grid for a row count and a uniform slot
  *  (what changes from step to step, the batch's start, t and the learning rates, is in the step

@@ -2,6 +2,7 @@
 // its own mappable staging buffer, taken from a pool, so a request never waits for an earlier one and
 // never stalls the queue: the trainer keeps submitting steps while the map is pending.
 import type { BufferArena } from './arena.ts';
+import { GPUBufferUsage, GPUMapMode } from './flags.ts';
 
 export class ReadbackPool {
   private readonly free: GPUBuffer[] = [];

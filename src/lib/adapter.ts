@@ -21,6 +21,9 @@ import type { AdapterLimits } from './budget.ts';
 export interface AdapterProbe {
   readonly name: string;
   readonly limits: AdapterLimits;
+  /** Set when the adapter is a software one (SwiftShader, a fallback or CPU adapter): what it is, that
+   *  training will be slow, and what to try; a front end shows it before training. */
+  readonly software?: string;
   readonly tune: Promise<{ readonly family: MatmulFamily; readonly line: string }>;
 }
 
@@ -76,5 +79,10 @@ export async function probeAdapter(o: { readonly tuneStore?: TuneStore } = {}): 
     throw new TrainerError('no-webgpu', messageOf(e), { cause: e });
   }
   const tune = probeTune(ctx, o.tuneStore).finally(() => ctx.device.destroy());
-  return { name: ctx.adapterName, limits: adapterLimits(ctx.device), tune };
+  return {
+    name: ctx.adapterName,
+    limits: adapterLimits(ctx.device),
+    ...(ctx.software ? { software: ctx.software } : {}),
+    tune,
+  };
 }

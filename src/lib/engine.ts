@@ -8,7 +8,7 @@
 // (tuneInBackground) and stores its answer for later trainers; this engine's plans keep their family,
 // so a trainer's runs are bit-identical whenever the tune ends.
 import { describeTune, untimedTune, type AutotuneResult, type TuneStore } from '../gpu/autotune.ts';
-import { acquireDevice, adapterName, type GpuContext } from '../gpu/device.ts';
+import { acquireDevice, adapterName, softwareAdapter, type GpuContext } from '../gpu/device.ts';
 import type { MatmulFamily } from '../gpu/kernels.ts';
 import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
 import type { ModelSpec } from '../model.ts';
@@ -41,10 +41,12 @@ export interface BackendOptions {
 /** A GpuContext for a device the caller owns. */
 function borrowed(device: GPUDevice): GpuContext {
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  const software = info ? softwareAdapter(info) : undefined;
   return {
     device,
     adapterName: info ? adapterName(info) : 'caller-supplied WebGPU device',
     features: [...device.features],
+    ...(software ? { software } : {}),
   };
 }
 

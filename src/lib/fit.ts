@@ -76,7 +76,9 @@ async function fitOn(host: FitHost, train: LabeledData, o: FitOptions, control: 
   const emit = (e: TrainEvent) => {
     // Training has started: the time for a matmul tune left for later (none ran before the first step).
     if (e.type === 'progress') host.engine.tuneInBackground();
-    o.onEvent?.(e);
+    // A software adapter is named at the start of every run, whichever backend the loop drives.
+    const software = e.type === 'start' ? host.engine.context?.software : undefined;
+    o.onEvent?.(e.type === 'start' && software ? { ...e, software } : e);
   };
   const loop = {
     epochs: o.epochs,

@@ -36,6 +36,8 @@ export type TrainEvent =
       readonly type: 'start';
       readonly device: 'gpu' | 'cpu';
       readonly adapter: string;
+      /** Set when the adapter is a software one: what it is, that training will be slow, what to try. */
+      readonly software?: string;
       readonly trainRows: number;
       readonly testRows: number;
       readonly batchSize: number;

@@ -49,7 +49,21 @@ describe('parseTrainArgs', () => {
       trials: undefined,
       saveAll: undefined,
       sweepSequential: false,
+      runtime: 'browser',
+      browser: undefined,
     });
+  });
+
+  // Test that --runtime and --browser parse in both forms, and are refused where they mean nothing.
+  it('parses --runtime and --browser', () => {
+    expect(parseTrainArgs(['--runtime', 'node'])).toMatchObject({ runtime: 'node', browser: undefined });
+    expect(parseTrainArgs(['--browser=chrome'])).toMatchObject({ runtime: 'browser', browser: 'chrome' });
+    expect(parseTrainArgs(['--runtime=browser', '--browser', '/opt/x/chrome']).browser).toBe('/opt/x/chrome');
+    expect(() => parseTrainArgs(['--runtime', 'deno'])).toThrow('--runtime');
+    expect(() => parseTrainArgs(['--runtime', 'node', '--browser', 'chrome'])).toThrow(
+      '--browser is for --runtime browser',
+    );
+    expect(() => parseTrainArgs(['--device', 'cpu', '--runtime', 'node'])).toThrow('for --device gpu');
   });
 
   // Test that the CSV flags parse: labels and dropped columns as lists, delimiter names, the task.
@@ -177,6 +191,8 @@ describe('parseTrainArgs', () => {
       trials: undefined,
       saveAll: undefined,
       sweepSequential: false,
+      runtime: 'browser',
+      browser: undefined,
     });
   });
 
