@@ -3,8 +3,10 @@
 // per animation frame, so it stays responsive while a run is going.
 import { formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
+import { onCheck, onGradcheck } from './check-views.ts';
+import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
-import type { FromWorker, LayerCheck, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
+import type { FromWorker, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
 import { formatHidden, KEYS, parseSettings, settingsToQuery, type FieldError, type Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
@@ -139,6 +141,8 @@ form.addEventListener('input', () => {
 
 // ---- Run state and buttons ----
 let state: RunState = 'idle';
+/** The live steps/s and time left, over a window of wall time (read-backs arrive in bursts). */
+let rate = new RateEstimator();
 let hasModel = false;
 /** The picked or dropped files (a CSV is read again when another label column is chosen) and the
  *  loaded data's name. */
@@ -147,6 +151,7 @@ let csvName: string | undefined;
 const csvLabel = $<HTMLSelectElement>('csv-label');
 
 function setState(s: RunState, detail?: string): void {
+  if (state === 'paused' && s === 'training') rate.reset(); // the pause is not training time
   state = s;
   status.dataset.state = s;
   status.textContent = detail ? `${s}: ${detail}` : s;
@@ -433,6 +438,7 @@ function onEvent(e: TrainEvent): void {
   switch (e.type) {
     case 'start':
       stepsPerEpoch = e.stepsPerEpoch;
+      rate = new RateEstimator(e.stepsPerEpoch);
       progress.max = e.totalSteps;
       progress.value = 0;
       progressText.textContent = `0 / ${e.totalSteps} steps`;
@@ -441,9 +447,14 @@ function onEvent(e: TrainEvent): void {
       lossChart.add(e.step / stepsPerEpoch, e.loss, null);
       if (!regression) accChart.add(e.step / stepsPerEpoch, e.accuracy, null);
       progress.value = e.step;
-      const left = e.stepsPerSecond > 0 ? (e.totalSteps - e.step) / e.stepsPerSecond : NaN;
+      rate.add(e.step, e.seconds);
+      const r = rate.rate;
+      const left = rate.secondsLeft(e.totalSteps);
       progressText.textContent =
-        `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${e.stepsPerSecond.toFixed(0)} steps/s · ${Number.isFinite(left) ? seconds(left) : '?'} left` +
+        `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ` +
+        (r === undefined || left === undefined
+          ? 'measuring steps/s…'
+          : `${r.toFixed(0)} steps/s · ${seconds(left)} left`) +
         (regression ? ` · train ${metrics(e.rmse, e.mae, e.r2)}` : '');
       break;
     }
@@ -501,76 +512,6 @@ function memoryLine(bytes: number, largest: { name: string; bytes: number }, est
     (limits
       ? `, ${((100 * largest.bytes) / Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)).toPrecision(2)}% of the adapter's per-buffer limit`
       : '')
-  );
-}
-
-function tableRow(cells: string[], tag: 'th' | 'td', cls = ''): HTMLTableRowElement {
-  const tr = document.createElement('tr');
-  if (cls) tr.className = cls;
-  for (const c of cells) {
-    const td = document.createElement(tag);
-    td.textContent = c;
-    tr.append(td);
-  }
-  return tr;
-}
-
-function onGradcheck(m: Extract<FromWorker, { type: 'gradcheck' }>): void {
-  const allOk = m.results.every((r) => r.ok);
-  const title = $('gradcheck-title');
-  const reg = [m.l2 > 0 ? `L2 λ=${m.l2}` : '', m.keepProb < 1 ? `dropout keep=${m.keepProb}` : '']
-    .filter(Boolean)
-    .join(', ');
-  title.textContent =
-    `Gradient check (float64, sizes [${m.spec.sizes.join(',')}], ${m.spec.activation}, ${m.spec.loss}${reg ? `, ${reg}` : ''}; ${m.rows} rows, initial weights, ${m.seconds.toFixed(1)} s): ` +
-    (allOk
-      ? `every tensor below ${m.threshold}`
-      : `ABOVE ${m.threshold}: backprop disagrees with the numerical gradient`);
-  title.className = allOk ? 'ok' : 'bad';
-  $('gradcheck-table').replaceChildren(
-    tableRow(['layer', 'tensor', 'relative difference', `< ${m.threshold}`], 'th'),
-    ...m.results.map((r) =>
-      tableRow([String(r.layer), r.name, r.relDiff.toExponential(2), r.ok ? 'yes' : 'NO'], 'td', r.ok ? 'ok' : 'bad'),
-    ),
-  );
-}
-
-function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
-  const allOk = m.layers.every((l) => l.ok);
-  const title = $('check-title');
-  title.textContent = `Check this step on ${m.adapter}: ${m.rows} rows, loss GPU ${m.gpuLoss.toPrecision(7)} vs CPU ${m.cpuLoss.toPrecision(7)} — ${allOk ? 'all layers within tolerance' : 'MISMATCH'}`;
-  title.className = allOk ? 'ok' : 'bad';
-  const table = $('check-table');
-  const row = tableRow;
-  const e = (v: number) => v.toExponential(2);
-  // Batch norm adds dγ, dβ and, after the step, γ, β and the running mean and var (the output layer has none).
-  const bnHead = m.spec.batchNorm
-    ? ['max |Δdγ|', 'max |Δdβ|', 'max |Δγ| after', 'max |Δβ| after', 'max |Δμ run| after', 'max |Δσ² run| after']
-    : [];
-  const bnCells = (l: LayerCheck) =>
-    !m.spec.batchNorm
-      ? []
-      : l.bn
-        ? [l.bn.dGamma, l.bn.dBeta, l.bn.gammaAfter, l.bn.betaAfter, l.bn.meanAfter, l.bn.varAfter].map(e)
-        : bnHead.map(() => '—');
-  table.replaceChildren(
-    row(['layer', 'W shape', 'max |ΔdW|', 'max |Δdb|', 'max |ΔW| after', 'max |Δb| after', ...bnHead, ''], 'th'),
-    ...m.layers.map((l) =>
-      row(
-        [
-          String(l.layer),
-          l.shape,
-          e(l.dW),
-          e(l.db),
-          e(l.weightAfter),
-          e(l.biasAfter),
-          ...bnCells(l),
-          l.ok ? 'ok' : 'outside tolerance',
-        ],
-        'td',
-        l.ok ? 'ok' : 'bad',
-      ),
-    ),
   );
 }
 
