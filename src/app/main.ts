@@ -7,7 +7,16 @@ import { onCheck, onGradcheck } from './check-views.ts';
 import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
 import type { FromWorker, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
-import { formatHidden, KEYS, parseSettings, settingsToQuery, type FieldError, type Settings } from './settings.ts';
+import {
+  DEFAULTS,
+  formatHidden,
+  KEYS,
+  parseSettings,
+  regressionSettings,
+  settingsToQuery,
+  type FieldError,
+  type Settings,
+} from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
 import { SweepPanel } from './sweep-panel.ts';
@@ -375,6 +384,17 @@ function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
   const rows = m.testRows !== undefined ? `${m.rows} train + ${m.testRows} test rows (as given)` : `${m.rows} rows`;
   $('csv-name').textContent =
     `${m.name}: ${rows}, ${m.features} features, ${what}${m.label === '' && m.reason ? ` · ${m.reason}` : ''}`;
+  if (m.task === 'regression') useRegressionDefaults();
+}
+
+/** A regression gets an optimizer and learning rate that converge on standardised targets, unless the
+ *  form already has ones the user chose; the page says so. */
+function useRegressionDefaults(): void {
+  const next = regressionSettings(readForm().settings);
+  if (!next) return;
+  fillForm(next);
+  history.replaceState(null, '', `${location.pathname}?${settingsToQuery(next)}`);
+  notice.textContent = `Regression: optimizer Adam, learning rate ${next.lr} (SGD at ${DEFAULTS.lr} diverges on standardised targets).`;
 }
 
 $<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
@@ -473,6 +493,17 @@ function onEvent(e: TrainEvent): void {
   schedule();
 }
 
+/** A diverged run: no figure computed from its weights stays beside the error (the last progress line's
+ *  R² of a model on its way to infinity), and the scatter says why it has no predictions. */
+function onDiverged(): void {
+  progressText.textContent = 'diverged (the error above says where): no figures from a diverged model';
+  pendingValues = undefined;
+  if (view.kind === 'scatter') {
+    drawScatter($<HTMLCanvasElement>('scatter'), view, undefined);
+    $('scatter-r2').textContent = 'no predictions: the run diverged';
+  }
+}
+
 function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   hasModel = true;
   lossChart.reset();
@@ -553,6 +584,7 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
       if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
       if (m.context === 'sweep') sweepError.textContent = m.message; // next to the sweep's fields, and above
+      if (m.code === 'diverged') onDiverged();
       return showError(
         `${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'sweep' ? 'Sweep' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`,
       );

@@ -11,6 +11,7 @@ import type {
   SweepProgress,
   SweepTrialResult,
   Trial,
+  TrainerErrorCode,
   TrainEvent,
 } from '../index.ts';
 import type { Bounds, Predictions } from './predict.ts';
@@ -83,7 +84,13 @@ export type FromWorker =
   /** The adapter's matmul autotune (describeTune's line), once per device. */
   | { readonly type: 'tune'; readonly family: MatmulFamily; readonly line: string }
   | { readonly type: 'state'; readonly state: RunState; readonly detail?: string }
-  | { readonly type: 'error'; readonly context: ErrorContext; readonly message: string }
+  /** `code`: the library's TrainerError code, when it was one ('diverged': no figure of the run stands). */
+  | {
+      readonly type: 'error';
+      readonly context: ErrorContext;
+      readonly message: string;
+      readonly code?: TrainerErrorCode;
+    }
   /** The picked file's header, before its rows are read (fills the label-column chooser). */
   | { readonly type: 'csv-header'; readonly name: string; readonly columns: readonly string[] }
   /** Bytes of the picked file read so far. */

@@ -19,6 +19,7 @@ import {
   sameSpec,
   specDifference,
   trialInfo,
+  TrainerError,
   type Evaluation,
   type FitCheckpoint,
   type ModelInfo,
@@ -29,6 +30,7 @@ import {
   type Trainer,
   type TrainEvent,
 } from '../index.ts';
+import { inFormWords } from './form-words.ts';
 import { AppGpu } from './gpu.ts';
 import { message, post, setState } from './post.ts';
 import type { ErrorContext, SplitFigures, ToWorker } from './protocol.ts';
@@ -641,5 +643,12 @@ async function handle(m: ToWorker): Promise<void> {
 
 self.addEventListener('message', (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
-  handle(m).catch((e: unknown) => post({ type: 'error', context: CONTEXT[m.type], message: message(e) }));
+  handle(m).catch((e: unknown) =>
+    post({
+      type: 'error',
+      context: CONTEXT[m.type],
+      message: inFormWords(message(e)),
+      ...(e instanceof TrainerError ? { code: e.code } : {}),
+    }),
+  );
 });
