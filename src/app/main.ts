@@ -4,6 +4,7 @@
 import { formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
+import { dataLine, memoryLine, metrics, modelLine, pct, savedRunLine, seconds } from './lines.ts';
 import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
 import type { FromWorker, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
@@ -46,6 +47,8 @@ const buttons = {
   resumeSaved: $<HTMLButtonElement>('resume-saved'),
 };
 const notice = $('notice');
+/** A line above the charts when they show something other than the latest training (a sweep, a trial). */
+const chartsNote = $('charts-note');
 const lossChart = new Curves($('loss-chart'), 'Loss', 'mean loss', false);
 const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 
@@ -79,6 +82,7 @@ function fillForm(s: Settings): void {
   }
   showDataFields(s.data);
   showOptimizerFields(s.optimizer);
+  formData = s.data;
 }
 
 /** β1 and β2 only for the optimizers that use them. */
@@ -137,12 +141,26 @@ function currentSettings(): Settings | undefined {
   return settings;
 }
 
+/** The data set the form had at its last change. */
+let formData = '';
+
+/** The views drawn from the previous data (boundary, predicted vs true, digits) go when the data
+ *  changes; the charts and the model line stay, since they describe the model, which stays. */
+function clearDataViews(): void {
+  view = { kind: 'none' };
+  pendingPredictions = undefined;
+  pendingValues = undefined;
+  for (const id of ['boundary-panel', 'scatter-panel', 'digits-panel']) $(id).hidden = true;
+}
+
 form.addEventListener('input', () => {
   checkSweepFields();
   const { settings, errors, fields } = readForm();
   showDataFields(settings.data);
   showOptimizerFields(settings.optimizer);
   markFields(fields);
+  if (settings.data !== formData) clearDataViews(); // the boundary of the data set left behind
+  formData = settings.data;
   if (errors.length > 0) return showError(`Settings: ${errors.join('\n')}`);
   if (errorBox.textContent?.startsWith('Settings:')) clearError();
   history.replaceState(null, '', `${location.pathname}?${settingsToQuery(settings)}`);
@@ -150,6 +168,8 @@ form.addEventListener('input', () => {
 
 // ---- Run state and buttons ----
 let state: RunState = 'idle';
+/** The run a reload can continue, offered while no run is going. */
+let savedRun: SavedRunInfo | undefined;
 /** The live steps/s and time left, over a window of wall time (read-backs arrive in bursts). */
 let rate = new RateEstimator();
 let hasModel = false;
@@ -159,12 +179,25 @@ let csvFiles: File[] = [];
 let csvName: string | undefined;
 const csvLabel = $<HTMLSelectElement>('csv-label');
 
+const isBusy = (s: RunState) =>
+  s === 'loading' || s === 'training' || s === 'sweeping' || s === 'paused' || s === 'stopping';
+
+/** From a click until the first step: the previous run's line goes, and the bar waits without a value
+ *  (the status line says what for: the device, the kernels, the data). */
+function waitForFirstStep(): void {
+  progress.removeAttribute('value');
+  progressText.textContent = '';
+}
+
 function setState(s: RunState, detail?: string): void {
   if (state === 'paused' && s === 'training') rate.reset(); // the pause is not training time
   state = s;
   status.dataset.state = s;
   status.textContent = detail ? `${s}: ${detail}` : s;
-  const busy = s === 'loading' || s === 'training' || s === 'sweeping' || s === 'paused' || s === 'stopping';
+  const busy = isBusy(s);
+  // The bar waits (indeterminate) from a click until the first step; a run that ends before then empties it.
+  if (!busy && !progress.hasAttribute('value')) progress.value = 0;
+  $('saved-run').hidden = !savedRun || busy; // the run in progress is not a run to resume
   buttons.start.disabled = busy;
   buttons.pause.disabled = s !== 'training';
   buttons.resume.disabled = s !== 'paused';
@@ -182,6 +215,8 @@ buttons.start.addEventListener('click', () => {
   if (!s) return;
   if (s.data === 'csv' && !csvName) return showError('data is CSV: choose a CSV file first');
   notice.textContent = '';
+  chartsNote.textContent = '';
+  waitForFirstStep();
   setState('loading');
   send({ type: 'train', settings: s });
 });
@@ -191,6 +226,8 @@ buttons.resumeSaved.addEventListener('click', () => {
   notice.textContent = '';
   fillForm(savedRun.settings);
   history.replaceState(null, '', `${location.pathname}?${settingsToQuery(savedRun.settings)}`);
+  chartsNote.textContent = '';
+  waitForFirstStep();
   setState('loading');
   send({ type: 'resume-saved' });
 });
@@ -290,6 +327,7 @@ sweepForm.addEventListener('submit', (ev) => {
   if (!checkSweepFields(true)) return;
   if (s.data === 'csv' && !csvName) return void (sweepError.textContent = 'data is CSV: choose a CSV file first');
   notice.textContent = '';
+  waitForFirstStep();
   setState('loading');
   send({ type: 'sweep', settings: s, spec: sweepSpec.value, trials: sweepTrialsField.value });
 });
@@ -310,6 +348,13 @@ function onSweepProgress(p: Extract<FromWorker, { type: 'sweep-progress' }>['pro
 
 function onAdopted(m: Extract<FromWorker, { type: 'adopted' }>): void {
   sweepPanel.adopted(m.trial);
+  // The form makes this trial again (its lr, seed, …), and the charts show its curves from the sweep.
+  fillForm(m.settings);
+  history.replaceState(null, '', `${location.pathname}?${settingsToQuery(m.settings)}`);
+  const curves = sweepPanel.curves(m.trial);
+  curves?.train.forEach((loss, i) => lossChart.add(i + 1, loss, curves.dev[i] ?? null));
+  chartsNote.textContent = `Trial ${m.trial}'s loss per epoch from the sweep (test: its dev rows' loss); accuracy comes with the next training.`;
+  schedule();
   const fig = (f: SplitFigures) =>
     regression
       ? `loss ${f.loss.toPrecision(4)}, R² ${f.r2 === undefined ? 'n/a' : f.r2.toFixed(3)}`
@@ -328,6 +373,7 @@ function readFiles(files: File[], label?: string): void {
 function pickFiles(files: File[]): void {
   if (files.length === 0) return;
   csvFiles = files;
+  clearDataViews();
   csvLabel.replaceChildren(new Option('(reading…)', ''));
   csvLabel.disabled = true;
   readFiles(files);
@@ -366,10 +412,6 @@ function onCsvHeader(columns: readonly string[]): void {
   csvLabel.disabled = false;
 }
 
-const NAMES_SHOWN = 10;
-const nameList = (names: readonly string[]) =>
-  names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? `, … (${names.length})` : '');
-
 function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
   csvName = m.name;
   if (m.label === '') {
@@ -377,13 +419,7 @@ function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
     csvLabel.replaceChildren(new Option('(given with the arrays)', ''));
     csvLabel.disabled = true;
   }
-  const what =
-    m.task === 'regression'
-      ? `regression on "${m.label}" (${m.reason})`
-      : `${m.classes} classes${m.classNames ? ` (${nameList(m.classNames)})` : ''}${m.label ? ` in "${m.label}"` : ''}`;
-  const rows = m.testRows !== undefined ? `${m.rows} train + ${m.testRows} test rows (as given)` : `${m.rows} rows`;
-  $('csv-name').textContent =
-    `${m.name}: ${rows}, ${m.features} features, ${what}${m.label === '' && m.reason ? ` · ${m.reason}` : ''}`;
+  $('csv-name').textContent = dataLine(m);
   if (m.task === 'regression') useRegressionDefaults();
 }
 
@@ -447,13 +483,6 @@ function schedule(): void {
   });
 }
 
-const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
-const num = (v: number | undefined) => (v === undefined ? 'n/a' : v.toPrecision(3));
-/** RMSE, MAE and R² of a regression, where a classifier shows its accuracy. */
-const metrics = (rmse: number | undefined, mae: number | undefined, r2: number | undefined) =>
-  `RMSE ${num(rmse)}, MAE ${num(mae)}, R² ${r2 === undefined ? 'n/a' : r2.toFixed(3)}`;
-const seconds = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
-
 function onEvent(e: TrainEvent): void {
   switch (e.type) {
     case 'start':
@@ -508,6 +537,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   hasModel = true;
   lossChart.reset();
   accChart.reset();
+  chartsNote.textContent = '';
   view = m.view;
   regression = m.task === 'regression';
   pendingValues = undefined;
@@ -522,41 +552,20 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
     $('scatter-r2').textContent = '';
     drawScatter($<HTMLCanvasElement>('scatter'), view, undefined);
   }
-  const task = regression
-    ? `regression of ${m.targetNames ? m.targetNames.join(', ') : 'the targets'}`
-    : m.classNames
-      ? `classes: ${nameList(m.classNames)}`
-      : '';
-  modelInfo.textContent =
-    `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}${m.spec.batchNorm ? ' + batch norm' : ''}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
-    `${task ? `${task} · ` : ''}${m.trainRows} train / ${m.devRows > 0 ? `${m.devRows} dev / ` : ''}${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
+  modelInfo.textContent = modelLine(m);
   $('memory').textContent = m.memory
-    ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated)
+    ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated, limits)
     : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
   setState(state);
 }
 
-/** The run's GPU memory: the plan's layout before allocation ('estimated'), then the bytes it holds. */
-function memoryLine(bytes: number, largest: { name: string; bytes: number }, estimated: boolean): string {
-  return (
-    `GPU memory for this run: ${formatBytes(bytes)}${estimated ? " (estimated from the plan's layout)" : ''} · largest buffer '${largest.name}' ${formatBytes(largest.bytes)}` +
-    (limits
-      ? `, ${((100 * largest.bytes) / Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)).toPrecision(2)}% of the adapter's per-buffer limit`
-      : '')
-  );
-}
-
 let limits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | undefined;
-let savedRun: SavedRunInfo | undefined;
 
 function onSavedRun(info: SavedRunInfo | null): void {
   savedRun = info ?? undefined;
-  $('saved-run').hidden = !info;
+  $('saved-run').hidden = !info || isBusy(state);
   if (!info) return;
-  const s = info.settings;
-  $('saved-run-text').textContent =
-    `Last run: step ${info.step} of ${info.totalSteps} (epoch ${Math.min(info.epoch, s.epochs)} of ${s.epochs}), saved ${new Date(info.savedAt).toLocaleString()} · ` +
-    `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}${s.batchNorm ? ' + batch norm' : ''}, ${s.optimizer} lr ${s.lr}${s.l2 > 0 ? `, L2 ${s.l2}` : ''}${s.keepProb < 1 ? `, keep-prob ${s.keepProb}` : ''}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`;
+  $('saved-run-text').textContent = savedRunLine(info);
 }
 
 worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
@@ -580,7 +589,10 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
         $('adapter').dataset.state = 'error';
         return;
       }
-      if (m.context === 'csv') $('csv-name').textContent = 'choose or drop…';
+      if (m.context === 'csv') {
+        $('csv-name').textContent = 'choose or drop…';
+        if (!csvName && csvLabel.disabled) csvLabel.replaceChildren(new Option('(pick a file)', ''));
+      }
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
       if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
       if (m.context === 'sweep') sweepError.textContent = m.message; // next to the sweep's fields, and above
@@ -600,8 +612,14 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       return onReady(m);
     case 'event':
       return onEvent(m.event);
+    case 'history':
+      for (const p of m.points) {
+        lossChart.add(p.x, p.loss, p.testLoss);
+        if (!regression) accChart.add(p.x, p.accuracy, p.testAccuracy);
+      }
+      return schedule();
     case 'memory':
-      $('memory').textContent = memoryLine(m.bytes, m.largest, false);
+      $('memory').textContent = memoryLine(m.bytes, m.largest, false, limits);
       return;
     case 'view':
       pendingPredictions = m.predictions;
@@ -637,6 +655,10 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       return;
     case 'sweep-start':
       sweepError.textContent = '';
+      lossChart.reset();
+      accChart.reset();
+      chartsNote.textContent =
+        "A sweep trains many models at once: each trial's curves are in the Hyperparameter search panel below; 'use this one' brings a trial's here.";
       sweepPanel.start(m);
       progress.value = 0;
       progressText.textContent = '';

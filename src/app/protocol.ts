@@ -14,6 +14,7 @@ import type {
   TrainerErrorCode,
   TrainEvent,
 } from '../index.ts';
+import type { ChartPoint } from './history.ts';
 import type { Bounds, Predictions } from './predict.ts';
 import type { Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
@@ -131,6 +132,8 @@ export type FromWorker =
       readonly targetNames?: readonly string[];
     }
   | { readonly type: 'event'; readonly event: TrainEvent }
+  /** A resumed run's chart points from before the reload (after its 'ready', before its events). */
+  | { readonly type: 'history'; readonly points: readonly ChartPoint[] }
   /** The bytes the run's plan really holds, once it is built (its own arena's count). */
   | {
       readonly type: 'memory';
@@ -199,6 +202,8 @@ export type FromWorker =
   | {
       readonly type: 'adopted';
       readonly trial: number;
+      /** The settings that make this trial: the sweep's with the trial's hyperparameters (lr, seed, …). */
+      readonly settings: Settings;
       readonly train: SplitFigures;
       readonly dev: SplitFigures;
       readonly test: SplitFigures | null;

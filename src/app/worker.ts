@@ -32,6 +32,7 @@ import {
 } from '../index.ts';
 import { inFormWords } from './form-words.ts';
 import { AppGpu } from './gpu.ts';
+import { RunHistory } from './history.ts';
 import { message, post, setState } from './post.ts';
 import type { ErrorContext, SplitFigures, ToWorker } from './protocol.ts';
 import { runRecord, type Settings } from './settings.ts';
@@ -221,8 +222,8 @@ const SAVE_EVERY_MS = 1000;
  *  SAVE_EVERY_MS, in the background (training does not wait for it), in order. `flush` writes the latest
  *  checkpoint not yet written, `settled` does not; both resolve when every write is done. A failed write
  *  is told and the run goes on (the trainer keeps its checkpoint in memory). */
-function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number) {
-  const store = storeCheckpoint(s, spec, totalSteps);
+function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number, history: RunHistory) {
+  const store = storeCheckpoint(s, spec, totalSteps, history);
   let unsaved: FitCheckpoint | undefined;
   let lastWrite = -Infinity;
   let writing = false;
@@ -249,7 +250,7 @@ function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number) {
 }
 
 /** Writes one checkpoint to IndexedDB and tells the page; a failed write is told, never thrown. */
-function storeCheckpoint(s: Settings, spec: ModelSpec, totalSteps: number) {
+function storeCheckpoint(s: Settings, spec: ModelSpec, totalSteps: number, history: RunHistory) {
   return async (c: FitCheckpoint): Promise<void> => {
     const bytes = encodeCheckpoint({
       spec,
@@ -266,7 +267,7 @@ function storeCheckpoint(s: Settings, spec: ModelSpec, totalSteps: number) {
       savedAt: Date.now(),
     };
     try {
-      await saveRun({ ...info, bytes });
+      await saveRun({ ...info, bytes, history: history.points.slice() });
       post({ type: 'saved-run', info });
     } catch (e) {
       post({ type: 'error', context: 'storage', message: `checkpoint at step ${info.step} not saved: ${message(e)}` });
@@ -295,7 +296,10 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     setState('training', s.device === 'gpu' ? 'compiling kernels and uploading the data…' : undefined);
     const stepsPerEpoch = Math.ceil(st.data.train.n / st.maxBatch);
     const events = stagesOf(fitEvents(trainer, view, start));
-    const saver = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs);
+    // The curves from before a reload come back with the run they belong to.
+    const history = new RunHistory(stepsPerEpoch, saved?.history, start.resume?.position.step ?? 0);
+    if (history.points.length > 0) post({ type: 'history', points: history.points });
+    const saver = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs, history);
     run.save = saver.flush;
     const summary = await trainer.fit(st.train, {
       epochs: s.epochs,
@@ -309,7 +313,10 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
         events.checkpoint(c.params);
         saver.onCheckpoint(c);
       },
-      onEvent: events.emit,
+      onEvent: (e) => {
+        history.add(e);
+        events.emit(e);
+      },
       signal: abort.signal,
       ...(start.resume ? { resume: start.resume } : {}),
     });
@@ -447,7 +454,7 @@ async function adopt(index: number): Promise<void> {
   const dev = figures(await trainer.evaluate(st.dev!));
   const test = st.data.test.n > 0 ? figures(await trainer.evaluate(st.test)) : null;
   await refreshView(trainer, view, 0);
-  post({ type: 'adopted', trial: index, train, dev, test });
+  post({ type: 'adopted', trial: index, settings: ts, train, dev, test });
   setState('done', `using trial ${index} of the sweep`);
 }
 

@@ -74,12 +74,20 @@ const pick = (page: Page, name: string, text: string) =>
 describe('web app data', () => {
   it('Test that an iris-like CSV (BOM, quoted header, CRLF, text classes) trains from the page, the class names show, and the saved model keeps them', async () => {
     const page = await open('data=csv&samples=1000&hidden=8&activation=tanh&lr=0.1&epochs=30');
+    // A PNG picked by mistake is named as one, not read as a table with a 'PNG' column.
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    await page.setInputFiles('#csv-file', { name: 'photo.png', mimeType: 'image/png', buffer: png });
+    await expect
+      .poll(() => page.locator('#error').textContent())
+      .toContain('photo.png is a PNG image, not a table of text');
+    expect(await page.locator('#csv-label option').allTextContents()).toEqual(['(pick a file)']);
     await pick(page, 'iris.csv', irisCsv());
     await expect
       .poll(() => page.locator('#csv-name').textContent())
       .toContain('iris.csv: 150 rows, 4 features, 3 classes (setosa, versicolor, virginica) in "species"');
     // The label chooser holds the header's columns, the last one chosen.
     expect(await page.locator('#csv-label option').allTextContents()).toEqual([...IRIS_FEATURES, 'species']);
+    expect(await page.locator('#error').textContent()).toBe('');
     expect(await page.locator('#csv-label').inputValue()).toBe('species');
     const parsed = (await workerLog(page)).filter((m) => m.type === 'csv-progress').at(-1);
     expect(

@@ -226,6 +226,10 @@ describe('web app', () => {
     const spec = specFromSafetensors(savedModel);
     expect(spec).toEqual({ sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' });
     expect(paramsFromSafetensors(savedModel, spec!).map((l) => l.weight.length)).toEqual([32, 256, 16]);
+
+    // Another data set: the moons' boundary goes (it would stand for data no longer chosen).
+    await page.selectOption('select[name=data]', 'csv');
+    expect(await page.locator('#boundary-panel').isHidden()).toBe(true);
     await page.context().close();
   });
 
@@ -436,10 +440,46 @@ describe('web app', () => {
     await screenshot(page, 'paused-with-error');
     await page.click('#resume');
     await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThan(held);
+    // The run in progress is not offered as a run to resume, paused or not; once stopped it is.
+    expect(await page.locator('#saved-run').isHidden()).toBe(true);
     await page.click('#stop');
     expect(await waitForRunEnd(page, 30_000)).toBe('stopped');
     const { summary } = runEvents(await workerLog(page));
     expect(summary!.steps).toBeLessThan(400 * Math.ceil(480 / 16));
+    await expect.poll(() => page.locator('#saved-run').isVisible()).toBe(true);
+    expect(await page.locator('#progress-text').textContent()).toContain('steps in');
+
+    // Start again: from the click to the first step the stopped run's line is gone, the bar waits
+    // without a value, and the status says what the wait is for.
+    const waits = await page.evaluate(() => {
+      const status = document.getElementById('status')!;
+      const bar = document.getElementById('progress') as HTMLProgressElement;
+      const line = document.getElementById('progress-text')!;
+      const seen = () => ({ status: status.textContent ?? '', bar: bar.position, line: line.textContent ?? '' });
+      const w = window as unknown as { __waits: ReturnType<typeof seen>[] };
+      w.__waits = [];
+      new MutationObserver(() => w.__waits.push(seen())).observe(status, { childList: true, subtree: true });
+      document.getElementById('start')!.click();
+      return seen();
+    });
+    expect(waits).toEqual({ status: 'loading', bar: -1, line: '' });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'training', null, {
+      timeout: 60_000,
+    });
+    const before = await page.evaluate(() => {
+      const w = (window as unknown as { __waits: { status: string; bar: number; line: string }[] }).__waits;
+      return w.slice(
+        0,
+        w.findIndex((x) => x.status === 'training'),
+      );
+    });
+    expect(before.map((x) => x.status)).toEqual(
+      expect.arrayContaining(['loading: preparing spiral', 'training: compiling kernels and uploading the data…']),
+    );
+    for (const x of before) expect(x, 'before the first step').toMatchObject({ bar: -1, line: '' });
+    expect(await page.locator('#saved-run').isHidden()).toBe(true);
+    await page.click('#stop');
+    expect(await waitForRunEnd(page, 30_000)).toBe('stopped');
     await page.context().close();
   });
 
@@ -564,6 +604,9 @@ describe('checkpoints and device loss', () => {
     expect(at).toBeLessThan(LONG_STEPS);
     expect(await page.locator('#saved-run-text').textContent()).toContain(`step ${at} of ${LONG_STEPS}`);
     expect(await page.locator('input[name=hidden]').inputValue()).toBe('32,32'); // defaults until resumed
+    // Offered without scrolling, on a 1280×800 screen.
+    const box = await page.locator('#resume-saved').boundingBox();
+    expect(box && box.y + box.height).toBeLessThanOrEqual(800);
     await screenshot(page, 'resume-offered');
     await page.click('#resume-saved');
     expect(await page.locator('input[name=hidden]').inputValue()).toBe('16');
@@ -574,6 +617,12 @@ describe('checkpoints and device loss', () => {
     expect(ready?.type === 'ready' && ready.initFrom).toBe(
       `checkpoint at step ${at} (epoch ${at / 15 + 1}) of the saved run`,
     );
+    // The curves from before the reload come back: the points up to the checkpoint, before the run's own.
+    const history = log.find((m) => m.type === 'history');
+    if (history?.type !== 'history') throw new Error('no chart points from before the reload');
+    expect(history.points.filter((p) => p.loss !== null).length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...history.points.map((p) => p.step))).toBeLessThanOrEqual(at);
+    expect(log.indexOf(history)).toBeLessThan(log.findIndex((m) => m.type === 'event'));
     const { progress, summary } = runEvents(log);
     expect(progress[0]!.step).toBeGreaterThan(at);
     expect(summary!.steps).toBe(LONG_STEPS);
