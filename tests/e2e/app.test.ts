@@ -483,6 +483,30 @@ describe('web app', () => {
     await page.context().close();
   });
 
+  it('Test that Stop is answered at once at hidden 1024,1024 (no view of the run computed on its thread holds it)', async () => {
+    const page = await open('data=spiral&samples=200&hidden=1024,1024&epochs=500&batchSize=32');
+    await page.click('#start');
+    // Past the first epoch, after which the boundary is refreshed from a checkpoint (64×64 points on the
+    // float64 reference held the training thread, and Stop with it, for seconds; the grid's final
+    // prediction on the GPU took 17 s).
+    await expect
+      .poll(async () => runEvents(await workerLog(page)).epochs.length, { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(1);
+    const t0 = Date.now();
+    await page.click('#stop');
+    await page.waitForFunction(
+      () => ['stopping', 'stopped'].includes(document.getElementById('status')?.dataset.state ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
+    const answered = Date.now() - t0;
+    expect(await waitForRunEnd(page, 60_000)).toBe('stopped');
+    const ended = Date.now() - t0;
+    expect(answered, 'ms from Stop to "stopping"').toBeLessThan(1000);
+    expect(ended, 'ms from Stop to "stopped"').toBeLessThan(10_000);
+    await page.context().close();
+  });
+
   it('Test that the CPU reference device trains from the page too', async () => {
     const page = await open('data=xor&samples=200&hidden=8&epochs=40&lr=0.5&device=cpu');
     await page.click('#start');
