@@ -4,6 +4,8 @@
 import { formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
+import { markFields, showDataFields, showOptimizerFields } from './form-view.ts';
+import { estimateLine, estimateSeconds, keepRate, measuredRate, rateOf, type DataShape } from './estimate.ts';
 import { dataLine, memoryLine, metrics, modelLine, pct, savedRunLine, seconds } from './lines.ts';
 import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
@@ -80,16 +82,9 @@ function fillForm(s: Settings): void {
     else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement)
       el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key] ?? '');
   }
-  showDataFields(s.data);
-  showOptimizerFields(s.optimizer);
+  showDataFields(form, s.data);
+  showOptimizerFields(form, s.optimizer);
   formData = s.data;
-}
-
-/** β1 and β2 only for the optimizers that use them. */
-function showOptimizerFields(optimizer: string): void {
-  form
-    .querySelectorAll<HTMLElement>('[data-optimizers]')
-    .forEach((el) => (el.hidden = !(el.dataset.optimizers ?? '').split(' ').includes(optimizer)));
 }
 
 function readForm(): { settings: Settings; errors: string[]; fields: FieldError[] } {
@@ -98,47 +93,39 @@ function readForm(): { settings: Settings; errors: string[]; fields: FieldError[
   return parseSettings(q);
 }
 
-function showDataFields(data: string): void {
-  form
-    .querySelectorAll<HTMLElement>('[data-for="synthetic"]')
-    .forEach((el) => (el.hidden = data === 'mnist' || data === 'csv'));
-  form.querySelectorAll<HTMLElement>('[data-for="csv"]').forEach((el) => (el.hidden = data !== 'csv'));
-}
-
-/** Marks each bad field (aria-invalid, the .invalid class, its message under its label) and unmarks
- *  the rest, so the banner is not the only place that says which field is wrong. */
-function markFields(fields: readonly FieldError[]): void {
-  for (const key of KEYS) {
-    const el = form.elements.namedItem(key);
-    if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement)) continue;
-    const bad = fields.find((f) => f.key === key);
-    el.classList.toggle('invalid', bad !== undefined);
-    if (bad) el.setAttribute('aria-invalid', 'true');
-    else el.removeAttribute('aria-invalid');
-    const note = document.getElementById(`${key}-error`) ?? (bad ? fieldNote(el, key) : undefined);
-    if (note) note.textContent = bad?.message ?? '';
-  }
-}
-
-/** The message line under a field's label, made the first time the field is wrong. */
-function fieldNote(el: HTMLInputElement | HTMLSelectElement, key: string): HTMLElement {
-  const note = document.createElement('p');
-  note.className = 'field-error';
-  note.id = `${key}-error`;
-  (el.closest('label') ?? el).after(note);
-  el.setAttribute('aria-describedby', note.id);
-  return note;
-}
-
 /** Settings from the form, or undefined after showing what is wrong. */
 function currentSettings(): Settings | undefined {
   const { settings, errors, fields } = readForm();
-  markFields(fields);
+  markFields(form, fields);
   if (errors.length > 0) {
     showError(`Settings: ${errors.join('\n')}`);
     return undefined;
   }
   return settings;
+}
+
+// ---- How long a run will take ----
+let adapterName = '';
+/** The loaded file's inputs, outputs and rows. */
+let csvShape: DataShape | undefined;
+/** Multiply-adds of the current run's step, to measure the adapter's rate by. */
+let runMacsPerStep = 0;
+
+function dataShape(s: Settings): DataShape | undefined {
+  if (s.data === 'csv') return csvShape;
+  if (s.data === 'mnist') return { inputs: 784, outputs: 10, rows: 70_000 };
+  return { inputs: 2, outputs: s.data === 'spiral' ? 3 : 1, rows: s.samples };
+}
+
+/** Warns, next to Start, about a WebGPU run that will take minutes on this adapter. */
+function showEstimate(): void {
+  const { settings: s, errors } = readForm();
+  const d = dataShape(s);
+  const r = rateOf(adapterName);
+  $('estimate').textContent =
+    errors.length === 0 && d && adapterName && s.device === 'gpu'
+      ? estimateLine(estimateSeconds(s, d, r.rate), adapterName, r.measured)
+      : '';
 }
 
 /** The data set the form had at its last change. */
@@ -156,11 +143,12 @@ function clearDataViews(): void {
 form.addEventListener('input', () => {
   checkSweepFields();
   const { settings, errors, fields } = readForm();
-  showDataFields(settings.data);
-  showOptimizerFields(settings.optimizer);
-  markFields(fields);
+  showDataFields(form, settings.data);
+  showOptimizerFields(form, settings.optimizer);
+  markFields(form, fields);
   if (settings.data !== formData) clearDataViews(); // the boundary of the data set left behind
   formData = settings.data;
+  showEstimate();
   if (errors.length > 0) return showError(`Settings: ${errors.join('\n')}`);
   if (errorBox.textContent?.startsWith('Settings:')) clearError();
   history.replaceState(null, '', `${location.pathname}?${settingsToQuery(settings)}`);
@@ -420,6 +408,8 @@ function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
     csvLabel.disabled = true;
   }
   $('csv-name').textContent = dataLine(m);
+  csvShape = { inputs: m.features, outputs: m.task === 'regression' ? 1 : m.classes, rows: m.rows + (m.testRows ?? 0) };
+  showEstimate();
   if (m.task === 'regression') useRegressionDefaults();
 }
 
@@ -511,13 +501,16 @@ function onEvent(e: TrainEvent): void {
       if (e.testLoss !== null) lossChart.add(e.step / stepsPerEpoch, null, e.testLoss);
       if (e.testAccuracy !== null && !regression) accChart.add(e.step / stepsPerEpoch, null, e.testAccuracy);
       break;
-    case 'summary':
+    case 'summary': {
+      const rate = e.device === 'gpu' ? measuredRate(runMacsPerStep, e.stepsPerSecond) : undefined;
+      if (rate && adapterName) keepRate(adapterName, rate);
       progressText.textContent =
         `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(0)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) · ` +
         (regression
           ? `train loss ${e.loss.toPrecision(3)}, ${metrics(e.trainRmse, e.trainMae, e.trainR2)} · test ${e.testLoss === null ? 'n/a' : metrics(e.testRmse, e.testMae, e.testR2)}`
           : `train loss ${e.loss.toPrecision(3)}, acc ${pct(e.trainAccuracy)} · test acc ${pct(e.testAccuracy)}`);
       break;
+    }
   }
   schedule();
 }
@@ -553,6 +546,9 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
     drawScatter($<HTMLCanvasElement>('scatter'), view, undefined);
   }
   modelInfo.textContent = modelLine(m);
+  const sizes = m.spec.sizes;
+  runMacsPerStep =
+    3 * Math.min(readForm().settings.batchSize, m.trainRows) * sizes.slice(1).reduce((a, n, i) => a + n * sizes[i]!, 0);
   $('memory').textContent = m.memory
     ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated, limits)
     : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
@@ -577,7 +573,8 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       $('adapter').textContent =
         `Adapter: ${m.name} · max buffer ${formatBytes(m.limits.maxBufferSize)} · max storage binding ${formatBytes(m.limits.maxStorageBufferBindingSize)}`;
       $('adapter').dataset.state = 'ok';
-      return;
+      adapterName = m.name;
+      return showEstimate();
     case 'tune':
       $('matmul').textContent = m.line;
       return;

@@ -484,7 +484,12 @@ describe('web app', () => {
   });
 
   it('Test that Stop is answered at once at hidden 1024,1024 (no view of the run computed on its thread holds it)', async () => {
-    const page = await open('data=spiral&samples=200&hidden=1024,1024&epochs=500&batchSize=32');
+    const page = await open('data=spiral&samples=200&hidden=1024,1024&epochs=5000&batchSize=32');
+    // Warned before it starts: 25,000 steps of 100 M multiply-adds (about half a second each on SwiftShader).
+    await expect
+      .poll(() => page.locator('#estimate').textContent())
+      .toMatch(/^This run should take about [\d.]+ (min|h) on /);
+    await screenshot(page, 'estimate-warning');
     await page.click('#start');
     // Past the first epoch, after which the boundary is refreshed from a checkpoint (64×64 points on the
     // float64 reference held the training thread, and Stop with it, for seconds; the grid's final
