@@ -67,3 +67,19 @@ export function rateOf(adapter: string): { rate: number; measured: boolean } {
 export function keepRate(adapter: string, rate: number): void {
   globalThis.localStorage?.setItem(RATE_KEY + adapter, String(rate));
 }
+
+/** What the page knows of the settings' data: a file's shape once read, MNIST's, a 2-D set's. */
+export function dataShapeOf(s: Settings, file: DataShape | undefined): DataShape | undefined {
+  if (s.data === 'csv') return file;
+  if (s.data === 'mnist') return { inputs: 784, outputs: 10, rows: 70_000 };
+  return { inputs: 2, outputs: s.data === 'spiral' ? 3 : 1, rows: s.samples };
+}
+
+/** The warning for a WebGPU run of these settings on `adapter` ('' for a short one, or when the data's
+ *  shape or the adapter is not known yet). */
+export function warningFor(s: Settings, file: DataShape | undefined, adapter: string): string {
+  const d = dataShapeOf(s, file);
+  if (!d || !adapter || s.device !== 'gpu') return '';
+  const r = rateOf(adapter);
+  return estimateLine(estimateSeconds(s, d, r.rate), adapter, r.measured);
+}

@@ -41,3 +41,24 @@ function fieldNote(el: HTMLInputElement | HTMLSelectElement, key: string): HTMLE
   el.setAttribute('aria-describedby', note.id);
   return note;
 }
+
+/** Files dropped anywhere on the page: the data set becomes "your files" (the form's input event lets
+ *  the URL and the visible fields follow), then they are read as if picked. */
+export function acceptDrops(form: HTMLFormElement, pick: (files: File[]) => void): void {
+  document.addEventListener('dragover', (ev) => {
+    if (!ev.dataTransfer?.types.includes('Files')) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = 'copy';
+  });
+  document.addEventListener('drop', (ev) => {
+    const files = [...(ev.dataTransfer?.files ?? [])];
+    if (files.length === 0) return;
+    ev.preventDefault();
+    const data = form.elements.namedItem('data');
+    if (data instanceof HTMLSelectElement && data.value !== 'csv') {
+      data.value = 'csv';
+      form.dispatchEvent(new Event('input'));
+    }
+    pick(files);
+  });
+}

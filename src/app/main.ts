@@ -4,8 +4,8 @@
 import { formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
-import { markFields, showDataFields, showOptimizerFields } from './form-view.ts';
-import { estimateLine, estimateSeconds, keepRate, measuredRate, rateOf, type DataShape } from './estimate.ts';
+import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
+import { keepRate, measuredRate, warningFor, type DataShape } from './estimate.ts';
 import { dataLine, memoryLine, metrics, modelLine, pct, savedRunLine, seconds } from './lines.ts';
 import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
@@ -111,21 +111,22 @@ let csvShape: DataShape | undefined;
 /** Multiply-adds of the current run's step, to measure the adapter's rate by. */
 let runMacsPerStep = 0;
 
-function dataShape(s: Settings): DataShape | undefined {
-  if (s.data === 'csv') return csvShape;
-  if (s.data === 'mnist') return { inputs: 784, outputs: 10, rows: 70_000 };
-  return { inputs: 2, outputs: s.data === 'spiral' ? 3 : 1, rows: s.samples };
-}
-
 /** Warns, next to Start, about a WebGPU run that will take minutes on this adapter. */
 function showEstimate(): void {
-  const { settings: s, errors } = readForm();
-  const d = dataShape(s);
-  const r = rateOf(adapterName);
-  $('estimate').textContent =
-    errors.length === 0 && d && adapterName && s.device === 'gpu'
-      ? estimateLine(estimateSeconds(s, d, r.rate), adapterName, r.measured)
-      : '';
+  const { settings, errors } = readForm();
+  $('estimate').textContent = errors.length === 0 ? warningFor(settings, csvShape, adapterName) : '';
+}
+
+/** The data drawn now, by a preview or a model's view ('' after a new file: draw it again). */
+let previewOf = '';
+const dataKey = (s: Settings) => [s.data, s.noise, s.samples, s.testSplit, s.seed, csvName].join('|');
+
+/** Asks the worker for the data's view when the data settings changed since it was drawn. */
+function requestPreview(s: Settings): void {
+  const key = dataKey(s);
+  if (key === previewOf || isBusy(state)) return;
+  previewOf = key;
+  send({ type: 'preview', settings: s });
 }
 
 /** The data set the form had at its last change. */
@@ -148,6 +149,7 @@ form.addEventListener('input', () => {
   markFields(form, fields);
   if (settings.data !== formData) clearDataViews(); // the boundary of the data set left behind
   formData = settings.data;
+  if (errors.length === 0) requestPreview(settings);
   showEstimate();
   if (errors.length > 0) return showError(`Settings: ${errors.join('\n')}`);
   if (errorBox.textContent?.startsWith('Settings:')) clearError();
@@ -374,23 +376,7 @@ $<HTMLInputElement>('csv-file').addEventListener('change', (ev) => {
 csvLabel.addEventListener('change', () => {
   if (csvFiles.length > 0) readFiles(csvFiles, csvLabel.value);
 });
-// Files dropped anywhere on the page: data set "your files", then read as if picked.
-document.addEventListener('dragover', (ev) => {
-  if (!ev.dataTransfer?.types.includes('Files')) return;
-  ev.preventDefault();
-  ev.dataTransfer.dropEffect = 'copy';
-});
-document.addEventListener('drop', (ev) => {
-  const files = [...(ev.dataTransfer?.files ?? [])];
-  if (files.length === 0) return;
-  ev.preventDefault();
-  const data = form.elements.namedItem('data');
-  if (data instanceof HTMLSelectElement && data.value !== 'csv') {
-    data.value = 'csv';
-    form.dispatchEvent(new Event('input')); // the URL and the visible fields follow
-  }
-  pickFiles(files);
-});
+acceptDrops(form, pickFiles);
 
 /** Fills the label chooser from the header; the choice stays when the same columns come back. */
 function onCsvHeader(columns: readonly string[]): void {
@@ -408,6 +394,8 @@ function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
     csvLabel.disabled = true;
   }
   $('csv-name').textContent = dataLine(m);
+  previewOf = '';
+  requestPreview(readForm().settings);
   csvShape = { inputs: m.features, outputs: m.task === 'regression' ? 1 : m.classes, rows: m.rows + (m.testRows ?? 0) };
   showEstimate();
   if (m.task === 'regression') useRegressionDefaults();
@@ -526,8 +514,25 @@ function onDiverged(): void {
   }
 }
 
+/** The data before training: its points (the boundary panel, without a boundary) or digits. */
+function onPreview(v: ViewData): void {
+  if (isBusy(state)) return; // a run's own view is coming
+  view = v;
+  pendingPredictions = undefined;
+  $('boundary-panel').hidden = v.kind !== 'points';
+  $('digits-panel').hidden = v.kind !== 'digits';
+  $('boundary-title').textContent = 'The data: training points, test points outlined (Start draws the boundary)';
+  if (v.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), v, undefined);
+  if (v.kind === 'digits') {
+    drawDigits($('digits'), v);
+    $('digits-wrong').textContent = 'before training';
+  }
+}
+
 function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   hasModel = true;
+  previewOf = dataKey(readForm().settings); // the model's view of this data replaces the preview
+  $('boundary-title').textContent = 'Decision boundary (test points outlined)';
   lossChart.reset();
   accChart.reset();
   chartsNote.textContent = '';
@@ -609,6 +614,8 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       return onReady(m);
     case 'event':
       return onEvent(m.event);
+    case 'preview':
+      return onPreview(m.view);
     case 'history':
       for (const p of m.points) {
         lossChart.add(p.x, p.loss, p.testLoss);
@@ -678,3 +685,4 @@ if (initial.errors.length > 0)
   showError(`Settings in the link: ${initial.errors.join('\n')} (defaults used for those)`);
 setState('idle');
 send({ type: 'init' });
+requestPreview(initial.settings);

@@ -40,6 +40,8 @@ export type ToWorker =
   | { readonly type: 'adopt'; readonly trial: number }
   /** Continue the run saved in IndexedDB, with its own settings. */
   | { readonly type: 'resume-saved' }
+  /** The data's view before any training (a 2-D set's points, a file's digits): 'preview' answers. */
+  | { readonly type: 'preview'; readonly settings: Settings }
   /** Test hook: destroys the worker's GPU device, as a driver reset would. */
   | { readonly type: 'debug-lose-device' };
 
@@ -132,6 +134,8 @@ export type FromWorker =
       readonly targetNames?: readonly string[];
     }
   | { readonly type: 'event'; readonly event: TrainEvent }
+  /** The settings' data as the page draws it before training (points or digits, no predictions). */
+  | { readonly type: 'preview'; readonly view: ViewData }
   /** A resumed run's chart points from before the reload (after its 'ready', before its events). */
   | { readonly type: 'history'; readonly points: readonly ChartPoint[] }
   /** The bytes the run's plan really holds, once it is built (its own arena's count). */

@@ -558,6 +558,17 @@ async function gradcheck(s: Settings): Promise<void> {
   }
 }
 
+// ---- The data before training ----
+/** The data's points or digits, so the page shows the data before it trains (built-in 2-D sets and
+ *  loaded files only: MNIST is read when a run starts). Best effort: data that cannot be set up yet
+ *  (no file, a bad label) shows nothing, and the run says why. */
+async function preview(s: Settings): Promise<void> {
+  if (s.data === 'mnist' || (s.data === 'csv' && !files.data)) return;
+  const st = await setup(s, files.data).catch(() => undefined);
+  const v = st && cloneView(viewData(st).view);
+  if (v && (v.kind === 'points' || v.kind === 'digits')) post({ type: 'preview', view: v }, transfers(v));
+}
+
 // ---- Messages ----
 const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   init: 'adapter',
@@ -574,6 +585,7 @@ const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   check: 'check',
   gradcheck: 'gradcheck',
   'resume-saved': 'train',
+  preview: 'csv',
   'debug-lose-device': 'control',
 };
 
@@ -634,6 +646,8 @@ async function handle(m: ToWorker): Promise<void> {
       return check(m.settings);
     case 'gradcheck':
       return gradcheck(m.settings);
+    case 'preview':
+      return preview(m.settings);
     case 'resume-saved': {
       const saved = await latestRun();
       if (!saved) throw new Error('there is no saved run to resume');

@@ -47,6 +47,12 @@ describe('web app', () => {
   it('Test that the page finds the adapter and reads its settings from the URL and writes them back', async () => {
     const page = await open('data=xor&hidden=8,4&epochs=7&lr=0.25');
     expect(await page.locator('select[name=data]').inputValue()).toBe('xor');
+    // The data before any training: the xor points, drawn without a boundary.
+    await expect.poll(() => page.locator('#boundary-panel').isVisible()).toBe(true);
+    expect(await page.locator('#boundary-title').textContent()).toContain('The data: training points');
+    const preview = (await workerLog(page)).find((m) => m.type === 'preview');
+    expect(preview?.type === 'preview' && preview.view.kind === 'points' && preview.view.labels.length).toBe(1000);
+    await screenshot(page, 'data-first');
     expect(await page.locator('input[name=hidden]').inputValue()).toBe('8,4');
     expect(await page.locator('input[name=epochs]').inputValue()).toBe('7');
     await page.locator('input[name=epochs]').fill('9');
