@@ -4,6 +4,7 @@
 import { formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
+import { drawConfusion } from './confusion-view.ts';
 import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
 import { keepRate, measuredRate, warningFor, type DataShape } from './estimate.ts';
 import { dataLine, memoryLine, metrics, modelLine, pct, savedRunLine, seconds } from './lines.ts';
@@ -138,7 +139,7 @@ function clearDataViews(): void {
   view = { kind: 'none' };
   pendingPredictions = undefined;
   pendingValues = undefined;
-  for (const id of ['boundary-panel', 'scatter-panel', 'digits-panel']) $(id).hidden = true;
+  for (const id of ['boundary-panel', 'scatter-panel', 'digits-panel', 'confusion-panel']) $(id).hidden = true;
 }
 
 form.addEventListener('input', () => {
@@ -172,11 +173,21 @@ const csvLabel = $<HTMLSelectElement>('csv-label');
 const isBusy = (s: RunState) =>
   s === 'loading' || s === 'training' || s === 'sweeping' || s === 'paused' || s === 'stopping';
 
-/** From a click until the first step: the previous run's line goes, and the bar waits without a value
- *  (the status line says what for: the device, the kernels, the data). */
+/** From a click until the first step: the previous run's line goes, and the bar waits (empty, dimmed,
+ *  aria-busy) while the status line says what for: the device, the kernels, the data. Not animated: a
+ *  value-less <progress>'s animation, or an opacity pulse, cost main-thread tasks over 100 ms on
+ *  SwiftShader while the kernels compile. */
 function waitForFirstStep(): void {
-  progress.removeAttribute('value');
+  progress.value = 0;
+  progress.classList.add('waiting');
+  progress.setAttribute('aria-busy', 'true');
   progressText.textContent = '';
+}
+
+/** The bar stops waiting: the first step, or the end of a run that had none. */
+function stopWaiting(): void {
+  progress.classList.remove('waiting');
+  progress.removeAttribute('aria-busy');
 }
 
 function setState(s: RunState, detail?: string): void {
@@ -185,8 +196,7 @@ function setState(s: RunState, detail?: string): void {
   status.dataset.state = s;
   status.textContent = detail ? `${s}: ${detail}` : s;
   const busy = isBusy(s);
-  // The bar waits (indeterminate) from a click until the first step; a run that ends before then empties it.
-  if (!busy && !progress.hasAttribute('value')) progress.value = 0;
+  if (!busy) stopWaiting(); // a run that ended before its first step
   $('saved-run').hidden = !savedRun || busy; // the run in progress is not a run to resume
   buttons.start.disabled = busy;
   buttons.pause.disabled = s !== 'training';
@@ -466,6 +476,7 @@ function onEvent(e: TrainEvent): void {
     case 'start':
       stepsPerEpoch = e.stepsPerEpoch;
       rate = new RateEstimator(e.stepsPerEpoch);
+      stopWaiting();
       progress.max = e.totalSteps;
       progress.value = 0;
       progressText.textContent = `0 / ${e.totalSteps} steps`;
@@ -542,6 +553,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   $('boundary-panel').hidden = view.kind !== 'points';
   $('digits-panel').hidden = view.kind !== 'digits';
   $('scatter-panel').hidden = view.kind !== 'scatter';
+  $('confusion-panel').hidden = true; // until this model's run ends
   $('acc-panel').hidden = regression; // RMSE, MAE and R² are in the progress line instead
   if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
   if (view.kind === 'digits') drawDigits($('digits'), view);
@@ -616,6 +628,10 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       return onEvent(m.event);
     case 'preview':
       return onPreview(m.view);
+    case 'confusion':
+      $('confusion-panel').hidden = false;
+      $('confusion-split').textContent = `${m.split} rows`;
+      return drawConfusion($<HTMLTableElement>('confusion-table'), m.metrics, m.classNames);
     case 'history':
       for (const p of m.points) {
         lossChart.add(p.x, p.loss, p.testLoss);
@@ -659,6 +675,7 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       return;
     case 'sweep-start':
       sweepError.textContent = '';
+      stopWaiting();
       lossChart.reset();
       accChart.reset();
       chartsNote.textContent =

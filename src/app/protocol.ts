@@ -2,6 +2,7 @@
 // the model; the page only sends settings and clicks and draws what comes back.
 import type {
   AdapterLimits,
+  ClassificationMetrics,
   GradCheckRow,
   LayerCheck,
   MatmulFamily,
@@ -136,6 +137,13 @@ export type FromWorker =
   | { readonly type: 'event'; readonly event: TrainEvent }
   /** The settings' data as the page draws it before training (points or digits, no predictions). */
   | { readonly type: 'preview'; readonly view: ViewData }
+  /** A classifier's confusion matrix after its run, on the test rows (train when there are none). */
+  | {
+      readonly type: 'confusion';
+      readonly split: 'test' | 'train';
+      readonly metrics: ClassificationMetrics;
+      readonly classNames?: readonly string[];
+    }
   /** A resumed run's chart points from before the reload (after its 'ready', before its events). */
   | { readonly type: 'history'; readonly points: readonly ChartPoint[] }
   /** The bytes the run's plan really holds, once it is built (its own arena's count). */

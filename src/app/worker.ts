@@ -322,6 +322,7 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     });
     await events.settled();
     await refreshView(trainer, view, summary.epochs);
+    await postConfusion(trainer, st);
     if (abort.signal.aborted) {
       await saver.flush(); // the run a reload continues
       setState('stopped');
@@ -337,6 +338,15 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
   } finally {
     running = undefined;
   }
+}
+
+/** A classifier's confusion matrix on the test rows (the training rows when there are none). */
+async function postConfusion(trainer: Trainer, st: Setup): Promise<void> {
+  if (st.data.targets > 0) return;
+  const split = st.data.test.n > 0 ? 'test' : 'train';
+  const metrics = (await trainer.evaluate(split === 'test' ? st.test : st.train)).classification;
+  const { classNames } = st.info;
+  if (metrics) post({ type: 'confusion', split, metrics, ...(classNames ? { classNames } : {}) });
 }
 
 // ---- Sweeps ----

@@ -208,6 +208,15 @@ describe('web app', () => {
     expect(summary!.testAccuracy!).toBeGreaterThan(0.9);
     moonsSummary = summary;
     await expect.poll(() => page.locator('#boundary-panel').isVisible()).toBe(true);
+    // The confusion matrix of the 80 test rows: its diagonal is the test accuracy.
+    const confusion = (await workerLog(page)).find((m) => m.type === 'confusion');
+    if (confusion?.type !== 'confusion') throw new Error('no confusion matrix after the run');
+    expect(confusion.split).toBe('test');
+    const cells = confusion.metrics.confusion;
+    expect(cells.flat().reduce((a, b) => a + b, 0)).toBe(80);
+    expect(Math.abs((cells[0]![0]! + cells[1]![1]!) / 80 - summary!.testAccuracy!)).toBeLessThanOrEqual(1 / 80);
+    await expect.poll(() => page.locator('#confusion-panel').isVisible()).toBe(true);
+    expect(await page.locator('#confusion-table tr').count()).toBe(4); // head, two classes, precision
     const longTasks = await page.evaluate(
       (from) =>
         (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter(
@@ -456,24 +465,28 @@ describe('web app', () => {
     expect(await page.locator('#progress-text').textContent()).toContain('steps in');
 
     // Start again: from the click to the first step the stopped run's line is gone, the bar waits
-    // without a value, and the status says what the wait is for.
+    // (empty, pulsing, aria-busy), and the status says what the wait is for.
     const waits = await page.evaluate(() => {
       const status = document.getElementById('status')!;
       const bar = document.getElementById('progress') as HTMLProgressElement;
       const line = document.getElementById('progress-text')!;
-      const seen = () => ({ status: status.textContent ?? '', bar: bar.position, line: line.textContent ?? '' });
+      const seen = () => ({
+        status: status.textContent ?? '',
+        bar: bar.classList.contains('waiting') && bar.getAttribute('aria-busy') === 'true' ? 'waiting' : bar.value,
+        line: line.textContent ?? '',
+      });
       const w = window as unknown as { __waits: ReturnType<typeof seen>[] };
       w.__waits = [];
       new MutationObserver(() => w.__waits.push(seen())).observe(status, { childList: true, subtree: true });
       document.getElementById('start')!.click();
       return seen();
     });
-    expect(waits).toEqual({ status: 'loading', bar: -1, line: '' });
+    expect(waits).toEqual({ status: 'loading', bar: 'waiting', line: '' });
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'training', null, {
       timeout: 60_000,
     });
     const before = await page.evaluate(() => {
-      const w = (window as unknown as { __waits: { status: string; bar: number; line: string }[] }).__waits;
+      const w = (window as unknown as { __waits: { status: string; bar: string | number; line: string }[] }).__waits;
       return w.slice(
         0,
         w.findIndex((x) => x.status === 'training'),
@@ -482,7 +495,7 @@ describe('web app', () => {
     expect(before.map((x) => x.status)).toEqual(
       expect.arrayContaining(['loading: preparing spiral', 'training: compiling kernels and uploading the data…']),
     );
-    for (const x of before) expect(x, 'before the first step').toMatchObject({ bar: -1, line: '' });
+    for (const x of before) expect(x, 'before the first step').toMatchObject({ bar: 'waiting', line: '' });
     expect(await page.locator('#saved-run').isHidden()).toBe(true);
     await page.click('#stop');
     expect(await waitForRunEnd(page, 30_000)).toBe('stopped');
