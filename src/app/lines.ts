@@ -1,7 +1,7 @@
 // The page's lines of text about the data, the model, its memory and a saved run, and the number
 // formats of the progress line: pure, apart from the DOM, so main.ts only places them.
 import { formatBytes, type AdapterLimits } from '../index.ts';
-import type { FromWorker } from './protocol.ts';
+import type { ErrorContext, FromWorker, SplitFigures } from './protocol.ts';
 import { formatHidden } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
 
@@ -63,3 +63,23 @@ export function savedRunLine(info: SavedRunInfo): string {
     `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}${s.batchNorm ? ' + batch norm' : ''}, ${s.optimizer} lr ${s.lr}${s.l2 > 0 ? `, L2 ${s.l2}` : ''}${s.keepProb < 1 ? `, keep-prob ${s.keepProb}` : ''}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`
   );
 }
+
+/** What the page calls each source of errors, before the message. */
+export const ERROR_TITLES: Record<ErrorContext, string> = {
+  adapter: 'Adapter',
+  csv: 'CSV',
+  load: 'Load model',
+  train: 'Training',
+  sweep: 'Sweep',
+  check: 'Check',
+  save: 'Save',
+  storage: 'Saved run',
+  gradcheck: 'Gradient check',
+  control: 'Control',
+};
+
+/** A split's loss with its R² (regression) or accuracy. */
+export const splitFigures = (f: SplitFigures, regression: boolean): string =>
+  regression
+    ? `loss ${f.loss.toPrecision(4)}, R² ${f.r2 === undefined ? 'n/a' : f.r2.toFixed(3)}`
+    : `loss ${f.loss.toPrecision(4)}, acc ${pct(f.accuracy)}`;

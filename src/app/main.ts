@@ -7,6 +7,7 @@ import { onCheck, onGradcheck } from './check-views.ts';
 import { drawConfusion } from './confusion-view.ts';
 import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
 import { keepRate, measuredRate, warningFor, type DataShape } from './estimate.ts';
+import { ERROR_TITLES, splitFigures } from './lines.ts';
 import { dataLine, memoryLine, metrics, modelLine, pct, savedRunLine, seconds } from './lines.ts';
 import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
@@ -173,10 +174,8 @@ const csvLabel = $<HTMLSelectElement>('csv-label');
 const isBusy = (s: RunState) =>
   s === 'loading' || s === 'training' || s === 'sweeping' || s === 'paused' || s === 'stopping';
 
-/** From a click until the first step: the previous run's line goes, and the bar waits (empty, dimmed,
- *  aria-busy) while the status line says what for: the device, the kernels, the data. Not animated: a
- *  value-less <progress>'s animation, or an opacity pulse, cost main-thread tasks over 100 ms on
- *  SwiftShader while the kernels compile. */
+/** From a click until the first step: the last run's line goes, the bar waits (empty, dimmed, aria-busy;
+ *  not animated: that cost main-thread tasks over 100 ms on SwiftShader) and the status says what for. */
 function waitForFirstStep(): void {
   progress.value = 0;
   progress.classList.add('waiting');
@@ -355,10 +354,7 @@ function onAdopted(m: Extract<FromWorker, { type: 'adopted' }>): void {
   curves?.train.forEach((loss, i) => lossChart.add(i + 1, loss, curves.dev[i] ?? null));
   chartsNote.textContent = `Trial ${m.trial}'s loss per epoch from the sweep (test: its dev rows' loss); accuracy comes with the next training.`;
   schedule();
-  const fig = (f: SplitFigures) =>
-    regression
-      ? `loss ${f.loss.toPrecision(4)}, R² ${f.r2 === undefined ? 'n/a' : f.r2.toFixed(3)}`
-      : `loss ${f.loss.toPrecision(4)}, acc ${pct(f.accuracy)}`;
+  const fig = (f: SplitFigures) => splitFigures(f, regression);
   progressText.textContent = `sweep trial ${m.trial} in use · train ${fig(m.train)} · dev ${fig(m.dev)} · test ${m.test ? fig(m.test) : 'n/a'}`;
 }
 
@@ -611,9 +607,7 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
       if (m.context === 'sweep') sweepError.textContent = m.message; // next to the sweep's fields, and above
       if (m.code === 'diverged') onDiverged();
-      return showError(
-        `${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'sweep' ? 'Sweep' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`,
-      );
+      return showError(`${ERROR_TITLES[m.context]}: ${m.message}`);
     case 'csv-header':
       return onCsvHeader(m.columns);
     case 'csv-progress':
