@@ -1,6 +1,7 @@
 // The confusion matrix of a classifier on the test rows (training rows when there are none), with each
 // class's recall at the end of its row and precision under its column: which classes the model mixes up.
 import type { ClassificationMetrics } from '../index.ts';
+import type { FromWorker } from './protocol.ts';
 
 const cell = (tag: 'th' | 'td', text: string, title = ''): HTMLTableCellElement => {
   const c = document.createElement(tag);
@@ -41,4 +42,11 @@ export function drawConfusion(
   const foot = document.createElement('tr');
   foot.append(cell('th', 'precision'), ...m.perClass.map((c) => cell('td', pct(c.precision))), cell('td', ''));
   table.replaceChildren(head, ...rows, foot);
+}
+
+/** The panel for a run's matrix: shown, titled with its split, filled. */
+export function showConfusion(m: Extract<FromWorker, { type: 'confusion' }>): void {
+  document.getElementById('confusion-panel')!.hidden = false;
+  document.getElementById('confusion-split')!.textContent = `${m.split} rows`;
+  drawConfusion(document.getElementById('confusion-table') as HTMLTableElement, m.metrics, m.classNames);
 }

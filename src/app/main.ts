@@ -4,14 +4,15 @@
 import { formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
-import { drawConfusion } from './confusion-view.ts';
+import { showConfusion } from './confusion-view.ts';
+import { Probe } from './probe-view.ts';
 import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
 import { keepRate, measuredRate, warningFor, type DataShape } from './estimate.ts';
 import { ERROR_TITLES, splitFigures } from './lines.ts';
 import { dataLine, memoryLine, metrics, modelLine, pct, savedRunLine, seconds } from './lines.ts';
 import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
-import type { FromWorker, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
+import { isBusy, type FromWorker, type RunState, type SplitFigures, type ToWorker, type ViewData } from './protocol.ts';
 import {
   DEFAULTS,
   formatHidden,
@@ -53,6 +54,7 @@ const buttons = {
 const notice = $('notice');
 /** A line above the charts when they show something other than the latest training (a sweep, a trial). */
 const chartsNote = $('charts-note');
+const probe = new Probe($<HTMLCanvasElement>('boundary'), $('probe'), (x, y) => send({ type: 'probe', x, y }));
 const lossChart = new Curves($('loss-chart'), 'Loss', 'mean loss', false);
 const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 
@@ -141,6 +143,7 @@ function clearDataViews(): void {
   pendingPredictions = undefined;
   pendingValues = undefined;
   for (const id of ['boundary-panel', 'scatter-panel', 'digits-panel', 'confusion-panel']) $(id).hidden = true;
+  probe.setView(undefined);
 }
 
 form.addEventListener('input', () => {
@@ -170,9 +173,6 @@ let hasModel = false;
 let csvFiles: File[] = [];
 let csvName: string | undefined;
 const csvLabel = $<HTMLSelectElement>('csv-label');
-
-const isBusy = (s: RunState) =>
-  s === 'loading' || s === 'training' || s === 'sweeping' || s === 'paused' || s === 'stopping';
 
 /** From a click until the first step: the last run's line goes, the bar waits (empty, dimmed, aria-busy;
  *  not animated: that cost main-thread tasks over 100 ms on SwiftShader) and the status says what for. */
@@ -550,6 +550,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   $('digits-panel').hidden = view.kind !== 'digits';
   $('scatter-panel').hidden = view.kind !== 'scatter';
   $('confusion-panel').hidden = true; // until this model's run ends
+  probe.setView(view);
   $('acc-panel').hidden = regression; // RMSE, MAE and R² are in the progress line instead
   if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
   if (view.kind === 'digits') drawDigits($('digits'), view);
@@ -623,9 +624,9 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
     case 'preview':
       return onPreview(m.view);
     case 'confusion':
-      $('confusion-panel').hidden = false;
-      $('confusion-split').textContent = `${m.split} rows`;
-      return drawConfusion($<HTMLTableElement>('confusion-table'), m.metrics, m.classNames);
+      return showConfusion(m);
+    case 'probe':
+      return probe.show(m);
     case 'history':
       for (const p of m.points) {
         lossChart.add(p.x, p.loss, p.testLoss);

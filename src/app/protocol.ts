@@ -41,6 +41,8 @@ export type ToWorker =
   | { readonly type: 'adopt'; readonly trial: number }
   /** Continue the run saved in IndexedDB, with its own settings. */
   | { readonly type: 'resume-saved' }
+  /** The current model's output at a point of a 2-D set's plane (a click on the boundary). */
+  | { readonly type: 'probe'; readonly x: number; readonly y: number }
   /** The data's view before any training (a 2-D set's points, a file's digits): 'preview' answers. */
   | { readonly type: 'preview'; readonly settings: Settings }
   /** Test hook: destroys the worker's GPU device, as a driver reset would. */
@@ -61,6 +63,10 @@ export type ViewData =
     }
   | { readonly kind: 'digits'; readonly pixels: Uint8Array; readonly labels: Uint8Array }
   | { readonly kind: 'none' };
+
+/** A run or sweep holds the trainer in these states. */
+export const isBusy = (s: RunState): boolean =>
+  s === 'loading' || s === 'training' || s === 'sweeping' || s === 'paused' || s === 'stopping';
 
 export type RunState =
   'idle' | 'loading' | 'training' | 'sweeping' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
@@ -137,6 +143,8 @@ export type FromWorker =
   | { readonly type: 'event'; readonly event: TrainEvent }
   /** The settings' data as the page draws it before training (points or digits, no predictions). */
   | { readonly type: 'preview'; readonly view: ViewData }
+  /** predict's answer at a probed point: its class and each class's probability. */
+  | { readonly type: 'probe'; readonly x: number; readonly y: number; readonly cls: number; readonly values: number[] }
   /** A classifier's confusion matrix after its run, on the test rows (train when there are none). */
   | {
       readonly type: 'confusion';

@@ -596,6 +596,7 @@ const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   gradcheck: 'gradcheck',
   'resume-saved': 'train',
   preview: 'csv',
+  probe: 'control',
   'debug-lose-device': 'control',
 };
 
@@ -658,6 +659,11 @@ async function handle(m: ToWorker): Promise<void> {
       return gradcheck(m.settings);
     case 'preview':
       return preview(m.settings);
+    case 'probe': {
+      if (!model || model.trainer.busy) throw new Error('try the model once the run has ended');
+      const p = await model.trainer.predict(new Float32Array([m.x, m.y]));
+      return post({ type: 'probe', x: m.x, y: m.y, cls: p.classes?.[0] ?? 0, values: Array.from(p.values) });
+    }
     case 'resume-saved': {
       const saved = await latestRun();
       if (!saved) throw new Error('there is no saved run to resume');

@@ -217,6 +217,15 @@ describe('web app', () => {
     expect(Math.abs((cells[0]![0]! + cells[1]![1]!) / 80 - summary!.testAccuracy!)).toBeLessThanOrEqual(1 / 80);
     await expect.poll(() => page.locator('#confusion-panel').isVisible()).toBe(true);
     expect(await page.locator('#confusion-table tr').count()).toBe(4); // head, two classes, precision
+    // Try the model: a click on the plane gets predict's class and probabilities at that point.
+    await page.locator('#boundary').click({ position: { x: 80, y: 240 } });
+    await expect.poll(() => page.locator('#probe').textContent()).toMatch(/^At \(-?[\d.]+, -?[\d.]+\): class [01] · /);
+    const probe = (await workerLog(page)).find((m) => m.type === 'probe');
+    if (probe?.type !== 'probe') throw new Error('no probe answer');
+    expect(probe.values.length).toBe(2); // a sigmoid model's 1 − p, p
+    expect(probe.values[0]! + probe.values[1]!).toBeCloseTo(1, 5);
+    expect(probe.cls).toBe(probe.values[1]! > probe.values[0]! ? 1 : 0);
+    await screenshot(page, 'moons-probed');
     const longTasks = await page.evaluate(
       (from) =>
         (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter(
