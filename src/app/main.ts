@@ -3,9 +3,26 @@
 // per animation frame, so it stays responsive while a run is going.
 import { formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
+import { onCheck, onGradcheck } from './check-views.ts';
+import { showConfusion } from './confusion-view.ts';
+import { Probe } from './probe-view.ts';
+import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
+import { keepRate, measuredRate, warningFor, type DataShape } from './estimate.ts';
+import { ERROR_TITLES, splitFigures } from './lines.ts';
+import { dataLine, memoryLine, metrics, modelLine, pct, savedRunLine, seconds } from './lines.ts';
+import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
-import type { FromWorker, LayerCheck, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
-import { formatHidden, KEYS, parseSettings, settingsToQuery, type FieldError, type Settings } from './settings.ts';
+import { isBusy, type FromWorker, type RunState, type SplitFigures, type ToWorker, type ViewData } from './protocol.ts';
+import {
+  DEFAULTS,
+  formatHidden,
+  KEYS,
+  parseSettings,
+  regressionSettings,
+  settingsToQuery,
+  type FieldError,
+  type Settings,
+} from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
 import { SweepPanel } from './sweep-panel.ts';
@@ -35,6 +52,9 @@ const buttons = {
   resumeSaved: $<HTMLButtonElement>('resume-saved'),
 };
 const notice = $('notice');
+/** A line above the charts when they show something other than the latest training (a sweep, a trial). */
+const chartsNote = $('charts-note');
+const probe = new Probe($<HTMLCanvasElement>('boundary'), $('probe'), (x, y) => send({ type: 'probe', x, y }));
 const lossChart = new Curves($('loss-chart'), 'Loss', 'mean loss', false);
 const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 
@@ -66,15 +86,9 @@ function fillForm(s: Settings): void {
     else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement)
       el.value = key === 'hidden' ? formatHidden(s.hidden) : String(s[key] ?? '');
   }
-  showDataFields(s.data);
-  showOptimizerFields(s.optimizer);
-}
-
-/** β1 and β2 only for the optimizers that use them. */
-function showOptimizerFields(optimizer: string): void {
-  form
-    .querySelectorAll<HTMLElement>('[data-optimizers]')
-    .forEach((el) => (el.hidden = !(el.dataset.optimizers ?? '').split(' ').includes(optimizer)));
+  showDataFields(form, s.data);
+  showOptimizerFields(form, s.optimizer);
+  formData = s.data;
 }
 
 function readForm(): { settings: Settings; errors: string[]; fields: FieldError[] } {
@@ -83,42 +97,10 @@ function readForm(): { settings: Settings; errors: string[]; fields: FieldError[
   return parseSettings(q);
 }
 
-function showDataFields(data: string): void {
-  form
-    .querySelectorAll<HTMLElement>('[data-for="synthetic"]')
-    .forEach((el) => (el.hidden = data === 'mnist' || data === 'csv'));
-  form.querySelectorAll<HTMLElement>('[data-for="csv"]').forEach((el) => (el.hidden = data !== 'csv'));
-}
-
-/** Marks each bad field (aria-invalid, the .invalid class, its message under its label) and unmarks
- *  the rest, so the banner is not the only place that says which field is wrong. */
-function markFields(fields: readonly FieldError[]): void {
-  for (const key of KEYS) {
-    const el = form.elements.namedItem(key);
-    if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement)) continue;
-    const bad = fields.find((f) => f.key === key);
-    el.classList.toggle('invalid', bad !== undefined);
-    if (bad) el.setAttribute('aria-invalid', 'true');
-    else el.removeAttribute('aria-invalid');
-    const note = document.getElementById(`${key}-error`) ?? (bad ? fieldNote(el, key) : undefined);
-    if (note) note.textContent = bad?.message ?? '';
-  }
-}
-
-/** The message line under a field's label, made the first time the field is wrong. */
-function fieldNote(el: HTMLInputElement | HTMLSelectElement, key: string): HTMLElement {
-  const note = document.createElement('p');
-  note.className = 'field-error';
-  note.id = `${key}-error`;
-  (el.closest('label') ?? el).after(note);
-  el.setAttribute('aria-describedby', note.id);
-  return note;
-}
-
 /** Settings from the form, or undefined after showing what is wrong. */
 function currentSettings(): Settings | undefined {
   const { settings, errors, fields } = readForm();
-  markFields(fields);
+  markFields(form, fields);
   if (errors.length > 0) {
     showError(`Settings: ${errors.join('\n')}`);
     return undefined;
@@ -126,12 +108,54 @@ function currentSettings(): Settings | undefined {
   return settings;
 }
 
+// ---- How long a run will take ----
+let adapterName = '';
+/** The loaded file's inputs, outputs and rows. */
+let csvShape: DataShape | undefined;
+/** Multiply-adds of the current run's step, to measure the adapter's rate by. */
+let runMacsPerStep = 0;
+
+/** Warns, next to Start, about a WebGPU run that will take minutes on this adapter. */
+function showEstimate(): void {
+  const { settings, errors } = readForm();
+  $('estimate').textContent = errors.length === 0 ? warningFor(settings, csvShape, adapterName) : '';
+}
+
+/** The data drawn now, by a preview or a model's view ('' after a new file: draw it again). */
+let previewOf = '';
+const dataKey = (s: Settings) => [s.data, s.noise, s.samples, s.testSplit, s.seed, csvName].join('|');
+
+/** Asks the worker for the data's view when the data settings changed since it was drawn. */
+function requestPreview(s: Settings): void {
+  const key = dataKey(s);
+  if (key === previewOf || isBusy(state)) return;
+  previewOf = key;
+  send({ type: 'preview', settings: s });
+}
+
+/** The data set the form had at its last change. */
+let formData = '';
+
+/** The views drawn from the previous data (boundary, predicted vs true, digits) go when the data
+ *  changes; the charts and the model line stay, since they describe the model, which stays. */
+function clearDataViews(): void {
+  view = { kind: 'none' };
+  pendingPredictions = undefined;
+  pendingValues = undefined;
+  for (const id of ['boundary-panel', 'scatter-panel', 'digits-panel', 'confusion-panel']) $(id).hidden = true;
+  probe.setView(undefined);
+}
+
 form.addEventListener('input', () => {
   checkSweepFields();
   const { settings, errors, fields } = readForm();
-  showDataFields(settings.data);
-  showOptimizerFields(settings.optimizer);
-  markFields(fields);
+  showDataFields(form, settings.data);
+  showOptimizerFields(form, settings.optimizer);
+  markFields(form, fields);
+  if (settings.data !== formData) clearDataViews(); // the boundary of the data set left behind
+  formData = settings.data;
+  if (errors.length === 0) requestPreview(settings);
+  showEstimate();
   if (errors.length > 0) return showError(`Settings: ${errors.join('\n')}`);
   if (errorBox.textContent?.startsWith('Settings:')) clearError();
   history.replaceState(null, '', `${location.pathname}?${settingsToQuery(settings)}`);
@@ -139,6 +163,10 @@ form.addEventListener('input', () => {
 
 // ---- Run state and buttons ----
 let state: RunState = 'idle';
+/** The run a reload can continue, offered while no run is going. */
+let savedRun: SavedRunInfo | undefined;
+/** The live steps/s and time left, over a window of wall time (read-backs arrive in bursts). */
+let rate = new RateEstimator();
 let hasModel = false;
 /** The picked or dropped files (a CSV is read again when another label column is chosen) and the
  *  loaded data's name. */
@@ -146,11 +174,29 @@ let csvFiles: File[] = [];
 let csvName: string | undefined;
 const csvLabel = $<HTMLSelectElement>('csv-label');
 
+/** From a click until the first step: the last run's line goes, the bar waits (empty, dimmed, aria-busy;
+ *  not animated: that cost main-thread tasks over 100 ms on SwiftShader) and the status says what for. */
+function waitForFirstStep(): void {
+  progress.value = 0;
+  progress.classList.add('waiting');
+  progress.setAttribute('aria-busy', 'true');
+  progressText.textContent = '';
+}
+
+/** The bar stops waiting: the first step, or the end of a run that had none. */
+function stopWaiting(): void {
+  progress.classList.remove('waiting');
+  progress.removeAttribute('aria-busy');
+}
+
 function setState(s: RunState, detail?: string): void {
+  if (state === 'paused' && s === 'training') rate.reset(); // the pause is not training time
   state = s;
   status.dataset.state = s;
   status.textContent = detail ? `${s}: ${detail}` : s;
-  const busy = s === 'loading' || s === 'training' || s === 'sweeping' || s === 'paused' || s === 'stopping';
+  const busy = isBusy(s);
+  if (!busy) stopWaiting(); // a run that ended before its first step
+  $('saved-run').hidden = !savedRun || busy; // the run in progress is not a run to resume
   buttons.start.disabled = busy;
   buttons.pause.disabled = s !== 'training';
   buttons.resume.disabled = s !== 'paused';
@@ -168,6 +214,8 @@ buttons.start.addEventListener('click', () => {
   if (!s) return;
   if (s.data === 'csv' && !csvName) return showError('data is CSV: choose a CSV file first');
   notice.textContent = '';
+  chartsNote.textContent = '';
+  waitForFirstStep();
   setState('loading');
   send({ type: 'train', settings: s });
 });
@@ -177,6 +225,8 @@ buttons.resumeSaved.addEventListener('click', () => {
   notice.textContent = '';
   fillForm(savedRun.settings);
   history.replaceState(null, '', `${location.pathname}?${settingsToQuery(savedRun.settings)}`);
+  chartsNote.textContent = '';
+  waitForFirstStep();
   setState('loading');
   send({ type: 'resume-saved' });
 });
@@ -276,6 +326,7 @@ sweepForm.addEventListener('submit', (ev) => {
   if (!checkSweepFields(true)) return;
   if (s.data === 'csv' && !csvName) return void (sweepError.textContent = 'data is CSV: choose a CSV file first');
   notice.textContent = '';
+  waitForFirstStep();
   setState('loading');
   send({ type: 'sweep', settings: s, spec: sweepSpec.value, trials: sweepTrialsField.value });
 });
@@ -296,10 +347,14 @@ function onSweepProgress(p: Extract<FromWorker, { type: 'sweep-progress' }>['pro
 
 function onAdopted(m: Extract<FromWorker, { type: 'adopted' }>): void {
   sweepPanel.adopted(m.trial);
-  const fig = (f: SplitFigures) =>
-    regression
-      ? `loss ${f.loss.toPrecision(4)}, R² ${f.r2 === undefined ? 'n/a' : f.r2.toFixed(3)}`
-      : `loss ${f.loss.toPrecision(4)}, acc ${pct(f.accuracy)}`;
+  // The form makes this trial again (its lr, seed, …), and the charts show its curves from the sweep.
+  fillForm(m.settings);
+  history.replaceState(null, '', `${location.pathname}?${settingsToQuery(m.settings)}`);
+  const curves = sweepPanel.curves(m.trial);
+  curves?.train.forEach((loss, i) => lossChart.add(i + 1, loss, curves.dev[i] ?? null));
+  chartsNote.textContent = `Trial ${m.trial}'s loss per epoch from the sweep (test: its dev rows' loss); accuracy comes with the next training.`;
+  schedule();
+  const fig = (f: SplitFigures) => splitFigures(f, regression);
   progressText.textContent = `sweep trial ${m.trial} in use · train ${fig(m.train)} · dev ${fig(m.dev)} · test ${m.test ? fig(m.test) : 'n/a'}`;
 }
 
@@ -314,6 +369,7 @@ function readFiles(files: File[], label?: string): void {
 function pickFiles(files: File[]): void {
   if (files.length === 0) return;
   csvFiles = files;
+  clearDataViews();
   csvLabel.replaceChildren(new Option('(reading…)', ''));
   csvLabel.disabled = true;
   readFiles(files);
@@ -326,23 +382,7 @@ $<HTMLInputElement>('csv-file').addEventListener('change', (ev) => {
 csvLabel.addEventListener('change', () => {
   if (csvFiles.length > 0) readFiles(csvFiles, csvLabel.value);
 });
-// Files dropped anywhere on the page: data set "your files", then read as if picked.
-document.addEventListener('dragover', (ev) => {
-  if (!ev.dataTransfer?.types.includes('Files')) return;
-  ev.preventDefault();
-  ev.dataTransfer.dropEffect = 'copy';
-});
-document.addEventListener('drop', (ev) => {
-  const files = [...(ev.dataTransfer?.files ?? [])];
-  if (files.length === 0) return;
-  ev.preventDefault();
-  const data = form.elements.namedItem('data');
-  if (data instanceof HTMLSelectElement && data.value !== 'csv') {
-    data.value = 'csv';
-    form.dispatchEvent(new Event('input')); // the URL and the visible fields follow
-  }
-  pickFiles(files);
-});
+acceptDrops(form, pickFiles);
 
 /** Fills the label chooser from the header; the choice stays when the same columns come back. */
 function onCsvHeader(columns: readonly string[]): void {
@@ -352,10 +392,6 @@ function onCsvHeader(columns: readonly string[]): void {
   csvLabel.disabled = false;
 }
 
-const NAMES_SHOWN = 10;
-const nameList = (names: readonly string[]) =>
-  names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? `, … (${names.length})` : '');
-
 function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
   csvName = m.name;
   if (m.label === '') {
@@ -363,13 +399,22 @@ function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
     csvLabel.replaceChildren(new Option('(given with the arrays)', ''));
     csvLabel.disabled = true;
   }
-  const what =
-    m.task === 'regression'
-      ? `regression on "${m.label}" (${m.reason})`
-      : `${m.classes} classes${m.classNames ? ` (${nameList(m.classNames)})` : ''}${m.label ? ` in "${m.label}"` : ''}`;
-  const rows = m.testRows !== undefined ? `${m.rows} train + ${m.testRows} test rows (as given)` : `${m.rows} rows`;
-  $('csv-name').textContent =
-    `${m.name}: ${rows}, ${m.features} features, ${what}${m.label === '' && m.reason ? ` · ${m.reason}` : ''}`;
+  $('csv-name').textContent = dataLine(m);
+  previewOf = '';
+  requestPreview(readForm().settings);
+  csvShape = { inputs: m.features, outputs: m.task === 'regression' ? 1 : m.classes, rows: m.rows + (m.testRows ?? 0) };
+  showEstimate();
+  if (m.task === 'regression') useRegressionDefaults();
+}
+
+/** A regression gets an optimizer and learning rate that converge on standardised targets, unless the
+ *  form already has ones the user chose; the page says so. */
+function useRegressionDefaults(): void {
+  const next = regressionSettings(readForm().settings);
+  if (!next) return;
+  fillForm(next);
+  history.replaceState(null, '', `${location.pathname}?${settingsToQuery(next)}`);
+  notice.textContent = `Regression: optimizer Adam, learning rate ${next.lr} (SGD at ${DEFAULTS.lr} diverges on standardised targets).`;
 }
 
 $<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
@@ -422,17 +467,12 @@ function schedule(): void {
   });
 }
 
-const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
-const num = (v: number | undefined) => (v === undefined ? 'n/a' : v.toPrecision(3));
-/** RMSE, MAE and R² of a regression, where a classifier shows its accuracy. */
-const metrics = (rmse: number | undefined, mae: number | undefined, r2: number | undefined) =>
-  `RMSE ${num(rmse)}, MAE ${num(mae)}, R² ${r2 === undefined ? 'n/a' : r2.toFixed(3)}`;
-const seconds = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
-
 function onEvent(e: TrainEvent): void {
   switch (e.type) {
     case 'start':
       stepsPerEpoch = e.stepsPerEpoch;
+      rate = new RateEstimator(e.stepsPerEpoch);
+      stopWaiting();
       progress.max = e.totalSteps;
       progress.value = 0;
       progressText.textContent = `0 / ${e.totalSteps} steps`;
@@ -441,9 +481,14 @@ function onEvent(e: TrainEvent): void {
       lossChart.add(e.step / stepsPerEpoch, e.loss, null);
       if (!regression) accChart.add(e.step / stepsPerEpoch, e.accuracy, null);
       progress.value = e.step;
-      const left = e.stepsPerSecond > 0 ? (e.totalSteps - e.step) / e.stepsPerSecond : NaN;
+      rate.add(e.step, e.seconds);
+      const r = rate.rate;
+      const left = rate.secondsLeft(e.totalSteps);
       progressText.textContent =
-        `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${e.stepsPerSecond.toFixed(0)} steps/s · ${Number.isFinite(left) ? seconds(left) : '?'} left` +
+        `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ` +
+        (r === undefined || left === undefined
+          ? 'measuring steps/s…'
+          : `${r.toFixed(0)} steps/s · ${seconds(left)} left`) +
         (regression ? ` · train ${metrics(e.rmse, e.mae, e.r2)}` : '');
       break;
     }
@@ -451,27 +496,61 @@ function onEvent(e: TrainEvent): void {
       if (e.testLoss !== null) lossChart.add(e.step / stepsPerEpoch, null, e.testLoss);
       if (e.testAccuracy !== null && !regression) accChart.add(e.step / stepsPerEpoch, null, e.testAccuracy);
       break;
-    case 'summary':
+    case 'summary': {
+      const rate = e.device === 'gpu' ? measuredRate(runMacsPerStep, e.stepsPerSecond) : undefined;
+      if (rate && adapterName) keepRate(adapterName, rate);
       progressText.textContent =
         `${e.steps} steps in ${e.seconds.toFixed(1)} s (${e.stepsPerSecond.toFixed(0)} steps/s, ${e.samplesPerSecond.toFixed(0)} samples/s) · ` +
         (regression
           ? `train loss ${e.loss.toPrecision(3)}, ${metrics(e.trainRmse, e.trainMae, e.trainR2)} · test ${e.testLoss === null ? 'n/a' : metrics(e.testRmse, e.testMae, e.testR2)}`
           : `train loss ${e.loss.toPrecision(3)}, acc ${pct(e.trainAccuracy)} · test acc ${pct(e.testAccuracy)}`);
       break;
+    }
   }
   schedule();
 }
 
+/** A diverged run: no figure computed from its weights stays beside the error (the last progress line's
+ *  R² of a model on its way to infinity), and the scatter says why it has no predictions. */
+function onDiverged(): void {
+  progressText.textContent = 'diverged (the error above says where): no figures from a diverged model';
+  pendingValues = undefined;
+  if (view.kind === 'scatter') {
+    drawScatter($<HTMLCanvasElement>('scatter'), view, undefined);
+    $('scatter-r2').textContent = 'no predictions: the run diverged';
+  }
+}
+
+/** The data before training: its points (the boundary panel, without a boundary) or digits. */
+function onPreview(v: ViewData): void {
+  if (isBusy(state)) return; // a run's own view is coming
+  view = v;
+  pendingPredictions = undefined;
+  $('boundary-panel').hidden = v.kind !== 'points';
+  $('digits-panel').hidden = v.kind !== 'digits';
+  $('boundary-title').textContent = 'The data: training points, test points outlined (Start draws the boundary)';
+  if (v.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), v, undefined);
+  if (v.kind === 'digits') {
+    drawDigits($('digits'), v);
+    $('digits-wrong').textContent = 'before training';
+  }
+}
+
 function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   hasModel = true;
+  previewOf = dataKey(readForm().settings); // the model's view of this data replaces the preview
+  $('boundary-title').textContent = 'Decision boundary (test points outlined)';
   lossChart.reset();
   accChart.reset();
+  chartsNote.textContent = '';
   view = m.view;
   regression = m.task === 'regression';
   pendingValues = undefined;
   $('boundary-panel').hidden = view.kind !== 'points';
   $('digits-panel').hidden = view.kind !== 'digits';
   $('scatter-panel').hidden = view.kind !== 'scatter';
+  $('confusion-panel').hidden = true; // until this model's run ends
+  probe.setView(view);
   $('acc-panel').hidden = regression; // RMSE, MAE and R² are in the progress line instead
   if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
   if (view.kind === 'digits') drawDigits($('digits'), view);
@@ -480,111 +559,23 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
     $('scatter-r2').textContent = '';
     drawScatter($<HTMLCanvasElement>('scatter'), view, undefined);
   }
-  const task = regression
-    ? `regression of ${m.targetNames ? m.targetNames.join(', ') : 'the targets'}`
-    : m.classNames
-      ? `classes: ${nameList(m.classNames)}`
-      : '';
-  modelInfo.textContent =
-    `Model: sizes [${m.spec.sizes.join(', ')}], ${m.spec.activation}${m.spec.batchNorm ? ' + batch norm' : ''}, loss ${m.spec.loss} · ${m.params.toLocaleString('en')} parameters (${formatBytes(4 * m.params)}) · ` +
-    `${task ? `${task} · ` : ''}${m.trainRows} train / ${m.devRows > 0 ? `${m.devRows} dev / ` : ''}${m.testRows} test rows · ${m.device === 'gpu' ? 'WebGPU' : 'CPU reference'} · start: ${m.initFrom}`;
+  modelInfo.textContent = modelLine(m);
+  const sizes = m.spec.sizes;
+  runMacsPerStep =
+    3 * Math.min(readForm().settings.batchSize, m.trainRows) * sizes.slice(1).reduce((a, n, i) => a + n * sizes[i]!, 0);
   $('memory').textContent = m.memory
-    ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated)
+    ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated, limits)
     : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;
   setState(state);
 }
 
-/** The run's GPU memory: the plan's layout before allocation ('estimated'), then the bytes it holds. */
-function memoryLine(bytes: number, largest: { name: string; bytes: number }, estimated: boolean): string {
-  return (
-    `GPU memory for this run: ${formatBytes(bytes)}${estimated ? " (estimated from the plan's layout)" : ''} · largest buffer '${largest.name}' ${formatBytes(largest.bytes)}` +
-    (limits
-      ? `, ${((100 * largest.bytes) / Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)).toPrecision(2)}% of the adapter's per-buffer limit`
-      : '')
-  );
-}
-
-function tableRow(cells: string[], tag: 'th' | 'td', cls = ''): HTMLTableRowElement {
-  const tr = document.createElement('tr');
-  if (cls) tr.className = cls;
-  for (const c of cells) {
-    const td = document.createElement(tag);
-    td.textContent = c;
-    tr.append(td);
-  }
-  return tr;
-}
-
-function onGradcheck(m: Extract<FromWorker, { type: 'gradcheck' }>): void {
-  const allOk = m.results.every((r) => r.ok);
-  const title = $('gradcheck-title');
-  const reg = [m.l2 > 0 ? `L2 λ=${m.l2}` : '', m.keepProb < 1 ? `dropout keep=${m.keepProb}` : '']
-    .filter(Boolean)
-    .join(', ');
-  title.textContent =
-    `Gradient check (float64, sizes [${m.spec.sizes.join(',')}], ${m.spec.activation}, ${m.spec.loss}${reg ? `, ${reg}` : ''}; ${m.rows} rows, initial weights, ${m.seconds.toFixed(1)} s): ` +
-    (allOk
-      ? `every tensor below ${m.threshold}`
-      : `ABOVE ${m.threshold}: backprop disagrees with the numerical gradient`);
-  title.className = allOk ? 'ok' : 'bad';
-  $('gradcheck-table').replaceChildren(
-    tableRow(['layer', 'tensor', 'relative difference', `< ${m.threshold}`], 'th'),
-    ...m.results.map((r) =>
-      tableRow([String(r.layer), r.name, r.relDiff.toExponential(2), r.ok ? 'yes' : 'NO'], 'td', r.ok ? 'ok' : 'bad'),
-    ),
-  );
-}
-
-function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
-  const allOk = m.layers.every((l) => l.ok);
-  const title = $('check-title');
-  title.textContent = `Check this step on ${m.adapter}: ${m.rows} rows, loss GPU ${m.gpuLoss.toPrecision(7)} vs CPU ${m.cpuLoss.toPrecision(7)} — ${allOk ? 'all layers within tolerance' : 'MISMATCH'}`;
-  title.className = allOk ? 'ok' : 'bad';
-  const table = $('check-table');
-  const row = tableRow;
-  const e = (v: number) => v.toExponential(2);
-  // Batch norm adds dγ, dβ and, after the step, γ, β and the running mean and var (the output layer has none).
-  const bnHead = m.spec.batchNorm
-    ? ['max |Δdγ|', 'max |Δdβ|', 'max |Δγ| after', 'max |Δβ| after', 'max |Δμ run| after', 'max |Δσ² run| after']
-    : [];
-  const bnCells = (l: LayerCheck) =>
-    !m.spec.batchNorm
-      ? []
-      : l.bn
-        ? [l.bn.dGamma, l.bn.dBeta, l.bn.gammaAfter, l.bn.betaAfter, l.bn.meanAfter, l.bn.varAfter].map(e)
-        : bnHead.map(() => '—');
-  table.replaceChildren(
-    row(['layer', 'W shape', 'max |ΔdW|', 'max |Δdb|', 'max |ΔW| after', 'max |Δb| after', ...bnHead, ''], 'th'),
-    ...m.layers.map((l) =>
-      row(
-        [
-          String(l.layer),
-          l.shape,
-          e(l.dW),
-          e(l.db),
-          e(l.weightAfter),
-          e(l.biasAfter),
-          ...bnCells(l),
-          l.ok ? 'ok' : 'outside tolerance',
-        ],
-        'td',
-        l.ok ? 'ok' : 'bad',
-      ),
-    ),
-  );
-}
-
 let limits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | undefined;
-let savedRun: SavedRunInfo | undefined;
 
 function onSavedRun(info: SavedRunInfo | null): void {
   savedRun = info ?? undefined;
-  $('saved-run').hidden = !info;
+  $('saved-run').hidden = !info || isBusy(state);
   if (!info) return;
-  const s = info.settings;
-  $('saved-run-text').textContent =
-    `Last run: step ${info.step} of ${info.totalSteps} (epoch ${Math.min(info.epoch, s.epochs)} of ${s.epochs}), saved ${new Date(info.savedAt).toLocaleString()} · ` +
-    `${s.data}, hidden [${formatHidden(s.hidden)}], ${s.activation}${s.batchNorm ? ' + batch norm' : ''}, ${s.optimizer} lr ${s.lr}${s.l2 > 0 ? `, L2 ${s.l2}` : ''}${s.keepProb < 1 ? `, keep-prob ${s.keepProb}` : ''}, batch ${s.batchSize}, seed ${s.seed}, ${s.device === 'gpu' ? 'WebGPU' : 'CPU reference'}`;
+  $('saved-run-text').textContent = savedRunLine(info);
 }
 
 worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
@@ -596,7 +587,8 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       $('adapter').textContent =
         `Adapter: ${m.name} · max buffer ${formatBytes(m.limits.maxBufferSize)} · max storage binding ${formatBytes(m.limits.maxStorageBufferBindingSize)}`;
       $('adapter').dataset.state = 'ok';
-      return;
+      adapterName = m.name;
+      return showEstimate();
     case 'tune':
       $('matmul').textContent = m.line;
       return;
@@ -608,13 +600,15 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
         $('adapter').dataset.state = 'error';
         return;
       }
-      if (m.context === 'csv') $('csv-name').textContent = 'choose or drop…';
+      if (m.context === 'csv') {
+        $('csv-name').textContent = 'choose or drop…';
+        if (!csvName && csvLabel.disabled) csvLabel.replaceChildren(new Option('(pick a file)', ''));
+      }
       if (m.context === 'check') $('check-title').textContent = 'Check this step: failed';
       if (m.context === 'gradcheck') $('gradcheck-title').textContent = 'Gradient check: failed';
       if (m.context === 'sweep') sweepError.textContent = m.message; // next to the sweep's fields, and above
-      return showError(
-        `${m.context === 'csv' ? 'CSV' : m.context === 'load' ? 'Load model' : m.context === 'train' ? 'Training' : m.context === 'sweep' ? 'Sweep' : m.context === 'check' ? 'Check' : m.context === 'save' ? 'Save' : m.context === 'storage' ? 'Saved run' : m.context === 'gradcheck' ? 'Gradient check' : 'Control'}: ${m.message}`,
-      );
+      if (m.code === 'diverged') onDiverged();
+      return showError(`${ERROR_TITLES[m.context]}: ${m.message}`);
     case 'csv-header':
       return onCsvHeader(m.columns);
     case 'csv-progress':
@@ -627,8 +621,20 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       return onReady(m);
     case 'event':
       return onEvent(m.event);
+    case 'preview':
+      return onPreview(m.view);
+    case 'confusion':
+      return showConfusion(m);
+    case 'probe':
+      return probe.show(m);
+    case 'history':
+      for (const p of m.points) {
+        lossChart.add(p.x, p.loss, p.testLoss);
+        if (!regression) accChart.add(p.x, p.accuracy, p.testAccuracy);
+      }
+      return schedule();
     case 'memory':
-      $('memory').textContent = memoryLine(m.bytes, m.largest, false);
+      $('memory').textContent = memoryLine(m.bytes, m.largest, false, limits);
       return;
     case 'view':
       pendingPredictions = m.predictions;
@@ -664,6 +670,11 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       return;
     case 'sweep-start':
       sweepError.textContent = '';
+      stopWaiting();
+      lossChart.reset();
+      accChart.reset();
+      chartsNote.textContent =
+        "A sweep trains many models at once: each trial's curves are in the Hyperparameter search panel below; 'use this one' brings a trial's here.";
       sweepPanel.start(m);
       progress.value = 0;
       progressText.textContent = '';
@@ -686,3 +697,4 @@ if (initial.errors.length > 0)
   showError(`Settings in the link: ${initial.errors.join('\n')} (defaults used for those)`);
 setState('idle');
 send({ type: 'init' });
+requestPreview(initial.settings);

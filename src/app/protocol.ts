@@ -2,6 +2,7 @@
 // the model; the page only sends settings and clicks and draws what comes back.
 import type {
   AdapterLimits,
+  ClassificationMetrics,
   GradCheckRow,
   LayerCheck,
   MatmulFamily,
@@ -11,8 +12,10 @@ import type {
   SweepProgress,
   SweepTrialResult,
   Trial,
+  TrainerErrorCode,
   TrainEvent,
 } from '../index.ts';
+import type { ChartPoint } from './history.ts';
 import type { Bounds, Predictions } from './predict.ts';
 import type { Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
@@ -38,6 +41,10 @@ export type ToWorker =
   | { readonly type: 'adopt'; readonly trial: number }
   /** Continue the run saved in IndexedDB, with its own settings. */
   | { readonly type: 'resume-saved' }
+  /** The current model's output at a point of a 2-D set's plane (a click on the boundary). */
+  | { readonly type: 'probe'; readonly x: number; readonly y: number }
+  /** The data's view before any training (a 2-D set's points, a file's digits): 'preview' answers. */
+  | { readonly type: 'preview'; readonly settings: Settings }
   /** Test hook: destroys the worker's GPU device, as a driver reset would. */
   | { readonly type: 'debug-lose-device' };
 
@@ -56,6 +63,10 @@ export type ViewData =
     }
   | { readonly kind: 'digits'; readonly pixels: Uint8Array; readonly labels: Uint8Array }
   | { readonly kind: 'none' };
+
+/** A run or sweep holds the trainer in these states. */
+export const isBusy = (s: RunState): boolean =>
+  s === 'loading' || s === 'training' || s === 'sweeping' || s === 'paused' || s === 'stopping';
 
 export type RunState =
   'idle' | 'loading' | 'training' | 'sweeping' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
@@ -83,7 +94,13 @@ export type FromWorker =
   /** The adapter's matmul autotune (describeTune's line), once per device. */
   | { readonly type: 'tune'; readonly family: MatmulFamily; readonly line: string }
   | { readonly type: 'state'; readonly state: RunState; readonly detail?: string }
-  | { readonly type: 'error'; readonly context: ErrorContext; readonly message: string }
+  /** `code`: the library's TrainerError code, when it was one ('diverged': no figure of the run stands). */
+  | {
+      readonly type: 'error';
+      readonly context: ErrorContext;
+      readonly message: string;
+      readonly code?: TrainerErrorCode;
+    }
   /** The picked file's header, before its rows are read (fills the label-column chooser). */
   | { readonly type: 'csv-header'; readonly name: string; readonly columns: readonly string[] }
   /** Bytes of the picked file read so far. */
@@ -124,6 +141,19 @@ export type FromWorker =
       readonly targetNames?: readonly string[];
     }
   | { readonly type: 'event'; readonly event: TrainEvent }
+  /** The settings' data as the page draws it before training (points or digits, no predictions). */
+  | { readonly type: 'preview'; readonly view: ViewData }
+  /** predict's answer at a probed point: its class and each class's probability. */
+  | { readonly type: 'probe'; readonly x: number; readonly y: number; readonly cls: number; readonly values: number[] }
+  /** A classifier's confusion matrix after its run, on the test rows (train when there are none). */
+  | {
+      readonly type: 'confusion';
+      readonly split: 'test' | 'train';
+      readonly metrics: ClassificationMetrics;
+      readonly classNames?: readonly string[];
+    }
+  /** A resumed run's chart points from before the reload (after its 'ready', before its events). */
+  | { readonly type: 'history'; readonly points: readonly ChartPoint[] }
   /** The bytes the run's plan really holds, once it is built (its own arena's count). */
   | {
       readonly type: 'memory';
@@ -192,6 +222,8 @@ export type FromWorker =
   | {
       readonly type: 'adopted';
       readonly trial: number;
+      /** The settings that make this trial: the sweep's with the trial's hyperparameters (lr, seed, …). */
+      readonly settings: Settings;
       readonly train: SplitFigures;
       readonly dev: SplitFigures;
       readonly test: SplitFigures | null;

@@ -3,6 +3,7 @@
 // the one before. IndexedDB commits a transaction entirely or not at all, so a page closed mid-write
 // leaves the previous checkpoint as 'latest', never a half-written one.
 import type { TuneEntry, TuneStore } from '../index.ts';
+import type { ChartPoint } from './history.ts';
 import type { Settings } from './settings.ts';
 
 const DB = 'webgpu-mlp-trainer';
@@ -22,11 +23,14 @@ export interface SavedRunInfo {
 export interface SavedRun extends SavedRunInfo {
   /** encodeCheckpoint bytes: weights, optimizer state, step, position, shuffling RNG state. */
   readonly bytes: Uint8Array;
+  /** The run's chart points so far (absent in runs saved before they were kept). */
+  readonly history?: readonly ChartPoint[];
 }
 
 interface Pointer {
   readonly id: number;
   readonly info: SavedRunInfo;
+  readonly history?: readonly ChartPoint[];
 }
 
 const done = <T>(req: IDBRequest<T>): Promise<T> =>
@@ -68,8 +72,8 @@ export async function saveRun(run: SavedRun): Promise<void> {
   const previous = done(meta.get(LATEST) as IDBRequest<Pointer | undefined>);
   const id = await done(records.add(run.bytes));
   const old = await previous;
-  const { bytes: _bytes, ...info } = run;
-  meta.put({ id: Number(id), info } satisfies Pointer, LATEST);
+  const { bytes: _bytes, history, ...info } = run;
+  meta.put({ id: Number(id), info, ...(history ? { history } : {}) } satisfies Pointer, LATEST);
   if (old) records.delete(old.id);
   await ok;
 }
@@ -92,7 +96,7 @@ export async function latestRun(): Promise<SavedRun | undefined> {
     throw new Error(
       `IndexedDB ${DB}: the latest checkpoint (record ${pointer.id}, step ${pointer.info.step}) is missing its bytes`,
     );
-  return { ...pointer.info, bytes };
+  return { ...pointer.info, bytes, ...(pointer.history ? { history: pointer.history } : {}) };
 }
 
 /** Forgets the saved run (a finished run needs no resume). */

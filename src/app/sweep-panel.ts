@@ -149,6 +149,12 @@ export class SweepPanel {
     this.setBusy(this.busy);
   }
 
+  /** A trial's training and dev loss per epoch so far (NaN where it had none). */
+  curves(trial: number): { train: readonly number[]; dev: readonly number[] } | undefined {
+    const c = this.charts.find((x) => x.trial.index === trial);
+    return c && { train: c.train, dev: c.dev };
+  }
+
   /** The trial the app now uses, marked in the table and among the charts. */
   adopted(trial: number): void {
     for (const c of this.charts) c.figure.classList.toggle('adopted', c.trial.index === trial);

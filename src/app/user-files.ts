@@ -3,6 +3,7 @@
 // --task auto does: text or integer labels are classes, non-integer numbers a regression target), or
 // MNIST-layout IDX files or an .npz as arrays. A newer pick replaces a read still going.
 import { isArrayFiles, readArrayBlobs, readCsvBlob, readCsvBlobHeader } from '../index.ts';
+import { binaryKind, HEAD_BYTES } from './file-kind.ts';
 import { post } from './post.ts';
 import type { UserData } from './setup.ts';
 
@@ -42,6 +43,12 @@ export class UserFiles {
     if (files.length > 1)
       throw new Error(
         `${files.map((f) => f.name).join(', ')}: several files are read only as MNIST-layout IDX files; pick one CSV/TSV file`,
+      );
+    const kind = binaryKind(new Uint8Array(await first.slice(0, HEAD_BYTES).arrayBuffer()));
+    if (stale()) return;
+    if (kind)
+      throw new Error(
+        `${name} is ${kind}, not a table of text: pick a CSV or TSV file, MNIST-layout IDX files or an .npz archive`,
       );
     const columns = await readCsvBlobHeader(first);
     if (stale()) return;

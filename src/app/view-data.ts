@@ -2,7 +2,7 @@
 // grid, test digits, or predicted-vs-true values of a regression) and, as training goes on, the model's
 // predictions for it — from the trainer when it is idle, from a checkpoint's weights on the float64
 // reference while a fit holds the GPU.
-import { referencePredict, type Params, type Trainer } from '../index.ts';
+import { referencePredict, type ModelSpec, type Params, type Trainer } from '../index.ts';
 import { boundaryGrid, boundsOf, classConfidence, predict } from './predict.ts';
 import { post } from './post.ts';
 import type { ViewData } from './protocol.ts';
@@ -10,6 +10,41 @@ import type { Setup } from './setup.ts';
 
 /** Test rows in the regression view's scatter. */
 const SCATTER_ROWS = 500;
+
+/** Multiply-adds a mid-run refresh may cost on the float64 reference (about a tenth of a second in a
+ *  Worker): it runs on the training's own thread, so a costlier one held every message, Stop included,
+ *  until it ended (21 s at hidden 1024,1024 for the 64×64 boundary grid). Costlier views wait for the
+ *  end of the run, where the trainer predicts them on the GPU. */
+const MID_RUN_MACS = 5e7;
+
+/** Rows a refresh of this view predicts. */
+function viewRows(view: ViewData, rows: Float32Array | undefined, inputs: number): number {
+  return view.kind === 'points' ? view.res * view.res : rows ? rows.length / inputs : 0;
+}
+
+/** Multiply-adds of one row through the model. */
+function macsPerRow(spec: ModelSpec): number {
+  const s = spec.sizes;
+  let macs = 0;
+  for (let i = 0; i + 1 < s.length; i++) macs += s[i]! * s[i + 1]!;
+  return macs;
+}
+
+/** Whether a refresh from a checkpoint's weights (on the float64 reference, during a fit) is cheap
+ *  enough to run between steps: MID_RUN_MACS or fewer multiply-adds. */
+export function midRunAffordable(spec: ModelSpec, { view, rows }: View): boolean {
+  return viewRows(view, rows, spec.sizes[0]!) * macsPerRow(spec) <= MID_RUN_MACS;
+}
+
+/** Multiply-adds of the boundary grid's prediction at the end of a run (on the GPU; about a second on
+ *  SwiftShader): a large model gets a coarser grid, or Stop would wait for the grid (17 s at hidden
+ *  1024,1024 with 64×64 points). */
+const GRID_MACS = 3e8;
+
+/** The boundary grid's points per side for this model: 64, fewer (down to 16) for large models. */
+export function boundaryRes(spec: ModelSpec): number {
+  return Math.max(16, Math.min(64, Math.floor(Math.sqrt(GRID_MACS / macsPerRow(spec)))));
+}
 
 /** A view and the raw rows its predictions are for (none for the boundary grid, made from its bounds). */
 export interface View {
@@ -43,7 +78,7 @@ export function viewData(st: Setup): View {
         testFrom: data.train.n + dev.n,
         classes: data.classes,
         bounds: boundsOf(all),
-        res: 64,
+        res: boundaryRes(st.spec),
       },
       rows: undefined,
     };
@@ -85,8 +120,9 @@ export function cloneView(v: ViewData): ViewData {
 /** Posts the view's predictions from the trainer's current weights (its predict), or from a
  *  checkpoint's `params` on the float64 reference with the trainer's normalisations: a regression's
  *  first output in the targets' units, else a class and confidence per row. */
-export async function refreshView(trainer: Trainer, { view, rows }: View, epoch: number, params?: Params) {
-  if (view.kind === 'none') return;
+export async function refreshView(trainer: Trainer, v: View, epoch: number, params?: Params) {
+  const { view, rows } = v;
+  if (view.kind === 'none' || (params && !midRunAffordable(trainer.spec, v))) return;
   const { spec, info } = trainer;
   if (view.kind === 'scatter') {
     const p = params ? referencePredict({ spec, params, info }, rows!) : await trainer.predict(rows!);

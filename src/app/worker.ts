@@ -19,6 +19,7 @@ import {
   sameSpec,
   specDifference,
   trialInfo,
+  TrainerError,
   type Evaluation,
   type FitCheckpoint,
   type ModelInfo,
@@ -29,7 +30,9 @@ import {
   type Trainer,
   type TrainEvent,
 } from '../index.ts';
+import { inFormWords } from './form-words.ts';
 import { AppGpu } from './gpu.ts';
+import { RunHistory } from './history.ts';
 import { message, post, setState } from './post.ts';
 import type { ErrorContext, SplitFigures, ToWorker } from './protocol.ts';
 import { runRecord, type Settings } from './settings.ts';
@@ -226,8 +229,8 @@ const SAVE_EVERY_MS = 1000;
  *  SAVE_EVERY_MS, in the background (training does not wait for it), in order. `flush` writes the latest
  *  checkpoint not yet written, `settled` does not; both resolve when every write is done. A failed write
  *  is told and the run goes on (the trainer keeps its checkpoint in memory). */
-function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number) {
-  const store = storeCheckpoint(s, spec, totalSteps);
+function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number, history: RunHistory) {
+  const store = storeCheckpoint(s, spec, totalSteps, history);
   let unsaved: FitCheckpoint | undefined;
   let lastWrite = -Infinity;
   let writing = false;
@@ -254,7 +257,7 @@ function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number) {
 }
 
 /** Writes one checkpoint to IndexedDB and tells the page; a failed write is told, never thrown. */
-function storeCheckpoint(s: Settings, spec: ModelSpec, totalSteps: number) {
+function storeCheckpoint(s: Settings, spec: ModelSpec, totalSteps: number, history: RunHistory) {
   return async (c: FitCheckpoint): Promise<void> => {
     const bytes = encodeCheckpoint({
       spec,
@@ -271,7 +274,7 @@ function storeCheckpoint(s: Settings, spec: ModelSpec, totalSteps: number) {
       savedAt: Date.now(),
     };
     try {
-      await saveRun({ ...info, bytes });
+      await saveRun({ ...info, bytes, history: history.points.slice() });
       post({ type: 'saved-run', info });
     } catch (e) {
       post({ type: 'error', context: 'storage', message: `checkpoint at step ${info.step} not saved: ${message(e)}` });
@@ -300,7 +303,10 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     setState('training', s.device === 'gpu' ? 'compiling kernels and uploading the data…' : undefined);
     const stepsPerEpoch = Math.ceil(st.data.train.n / st.maxBatch);
     const events = stagesOf(fitEvents(trainer, view, start));
-    const saver = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs);
+    // The curves from before a reload come back with the run they belong to.
+    const history = new RunHistory(stepsPerEpoch, saved?.history, start.resume?.position.step ?? 0);
+    if (history.points.length > 0) post({ type: 'history', points: history.points });
+    const saver = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs, history);
     run.save = saver.flush;
     const summary = await trainer.fit(st.train, {
       epochs: s.epochs,
@@ -314,12 +320,16 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
         events.checkpoint(c.params);
         saver.onCheckpoint(c);
       },
-      onEvent: events.emit,
+      onEvent: (e) => {
+        history.add(e);
+        events.emit(e);
+      },
       signal: abort.signal,
       ...(start.resume ? { resume: start.resume } : {}),
     });
     await events.settled();
     await refreshView(trainer, view, summary.epochs);
+    await postConfusion(trainer, st);
     if (abort.signal.aborted) {
       await saver.flush(); // the run a reload continues
       setState('stopped');
@@ -335,6 +345,15 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
   } finally {
     running = undefined;
   }
+}
+
+/** A classifier's confusion matrix on the test rows (the training rows when there are none). */
+async function postConfusion(trainer: Trainer, st: Setup): Promise<void> {
+  if (st.data.targets > 0) return;
+  const split = st.data.test.n > 0 ? 'test' : 'train';
+  const metrics = (await trainer.evaluate(split === 'test' ? st.test : st.train)).classification;
+  const { classNames } = st.info;
+  if (metrics) post({ type: 'confusion', split, metrics, ...(classNames ? { classNames } : {}) });
 }
 
 // ---- Sweeps ----
@@ -452,7 +471,7 @@ async function adopt(index: number): Promise<void> {
   const dev = figures(await trainer.evaluate(st.dev!));
   const test = st.data.test.n > 0 ? figures(await trainer.evaluate(st.test)) : null;
   await refreshView(trainer, view, 0);
-  post({ type: 'adopted', trial: index, train, dev, test });
+  post({ type: 'adopted', trial: index, settings: ts, train, dev, test });
   setState('done', `using trial ${index} of the sweep`);
 }
 
@@ -556,6 +575,17 @@ async function gradcheck(s: Settings): Promise<void> {
   }
 }
 
+// ---- The data before training ----
+/** The data's points or digits, so the page shows the data before it trains (built-in 2-D sets and
+ *  loaded files only: MNIST is read when a run starts). Best effort: data that cannot be set up yet
+ *  (no file, a bad label) shows nothing, and the run says why. */
+async function preview(s: Settings): Promise<void> {
+  if (s.data === 'mnist' || (s.data === 'csv' && !files.data)) return;
+  const st = await setup(s, files.data).catch(() => undefined);
+  const v = st && cloneView(viewData(st).view);
+  if (v && (v.kind === 'points' || v.kind === 'digits')) post({ type: 'preview', view: v }, transfers(v));
+}
+
 // ---- Messages ----
 const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   init: 'adapter',
@@ -572,6 +602,8 @@ const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   check: 'check',
   gradcheck: 'gradcheck',
   'resume-saved': 'train',
+  preview: 'csv',
+  probe: 'control',
   'debug-lose-device': 'control',
 };
 
@@ -632,6 +664,13 @@ async function handle(m: ToWorker): Promise<void> {
       return check(m.settings);
     case 'gradcheck':
       return gradcheck(m.settings);
+    case 'preview':
+      return preview(m.settings);
+    case 'probe': {
+      if (!model || model.trainer.busy) throw new Error('try the model once the run has ended');
+      const p = await model.trainer.predict(new Float32Array([m.x, m.y]));
+      return post({ type: 'probe', x: m.x, y: m.y, cls: p.classes?.[0] ?? 0, values: Array.from(p.values) });
+    }
     case 'resume-saved': {
       const saved = await latestRun();
       if (!saved) throw new Error('there is no saved run to resume');
@@ -648,5 +687,12 @@ async function handle(m: ToWorker): Promise<void> {
 
 self.addEventListener('message', (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
-  handle(m).catch((e: unknown) => post({ type: 'error', context: CONTEXT[m.type], message: message(e) }));
+  handle(m).catch((e: unknown) =>
+    post({
+      type: 'error',
+      context: CONTEXT[m.type],
+      message: inFormWords(message(e)),
+      ...(e instanceof TrainerError ? { code: e.code } : {}),
+    }),
+  );
 });

@@ -74,12 +74,20 @@ const pick = (page: Page, name: string, text: string) =>
 describe('web app data', () => {
   it('Test that an iris-like CSV (BOM, quoted header, CRLF, text classes) trains from the page, the class names show, and the saved model keeps them', async () => {
     const page = await open('data=csv&samples=1000&hidden=8&activation=tanh&lr=0.1&epochs=30');
+    // A PNG picked by mistake is named as one, not read as a table with a 'PNG' column.
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    await page.setInputFiles('#csv-file', { name: 'photo.png', mimeType: 'image/png', buffer: png });
+    await expect
+      .poll(() => page.locator('#error').textContent())
+      .toContain('photo.png is a PNG image, not a table of text');
+    expect(await page.locator('#csv-label option').allTextContents()).toEqual(['(pick a file)']);
     await pick(page, 'iris.csv', irisCsv());
     await expect
       .poll(() => page.locator('#csv-name').textContent())
       .toContain('iris.csv: 150 rows, 4 features, 3 classes (setosa, versicolor, virginica) in "species"');
     // The label chooser holds the header's columns, the last one chosen.
     expect(await page.locator('#csv-label option').allTextContents()).toEqual([...IRIS_FEATURES, 'species']);
+    expect(await page.locator('#error').textContent()).toBe('');
     expect(await page.locator('#csv-label').inputValue()).toBe('species');
     const parsed = (await workerLog(page)).filter((m) => m.type === 'csv-progress').at(-1);
     expect(
@@ -112,14 +120,36 @@ describe('web app data', () => {
     await page.context().close();
   });
 
-  it('Test that a CSV with a non-integer label trains as regression: RMSE, MAE and R² in the page, a predicted-vs-true view, the task in the saved model, which loads back with its R²', async () => {
-    const page = await open(
-      'data=csv&samples=1000&hidden=32,32&activation=tanh&optimizer=adam&lr=0.01&batchSize=32&epochs=40',
-    );
+  it('Test that a CSV with a non-integer label trains as regression with the regression defaults (Adam, 0.01; a diverged run shows no figures and speaks of the learning rate): RMSE, MAE and R² in the page, a predicted-vs-true view, the task in the saved model, which loads back with its R²', async () => {
+    const page = await open('data=csv&samples=1000&hidden=32,32&activation=tanh&batchSize=32&epochs=40');
     await pick(page, 'wave.csv', regressionCsv(500));
     await expect
       .poll(() => page.locator('#csv-name').textContent())
       .toContain('wave.csv: 500 rows, 2 features, regression on "y"');
+    // The form had the classification defaults (SGD, 0.3): a regression gets Adam at 0.01, and says so.
+    expect(await page.locator('select[name=optimizer]').inputValue()).toBe('adam');
+    expect(await page.locator('input[name=lr]').inputValue()).toBe('0.01');
+    expect(await page.locator('#notice').textContent()).toContain('Regression: optimizer Adam, learning rate 0.01');
+    await page.waitForFunction(() => location.search.includes('optimizer=adam') && location.search.includes('lr=0.01'));
+
+    // SGD at 3 diverges: the error names the form's field, and no figure of the diverged model stays.
+    await page.selectOption('select[name=optimizer]', 'sgd');
+    await page.fill('input[name=lr]', '3');
+    await page.click('#start');
+    await expect // the state comes first, then the error
+      .poll(() => page.locator('#error').textContent(), { timeout: 60_000 })
+      .toContain('try a lower learning rate)');
+    const error = (await page.locator('#error').textContent()) ?? '';
+    expect(error).toContain('try a lower learning rate)');
+    expect(error).not.toMatch(/\blr\b|--/);
+    const line = (await page.locator('#progress-text').textContent()) ?? '';
+    expect(line).toContain('no figures from a diverged model');
+    expect(line).not.toMatch(/R²|RMSE|steps\/s/);
+    expect(await page.locator('#scatter-r2').textContent()).toBe('no predictions: the run diverged');
+    await screenshot(page, 'regression-diverged');
+    await page.selectOption('select[name=optimizer]', 'adam');
+    await page.fill('input[name=lr]', '0.01');
+
     await page.click('#start');
     expect(await waitForRunEnd(page, 120_000)).toBe('done');
     const log = await workerLog(page);

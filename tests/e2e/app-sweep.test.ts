@@ -45,6 +45,8 @@ describe('web app sweep', () => {
     await page.fill('#sweep-spec', 'lr=0.1,0.5, seed=1..2');
     await expect.poll(() => page.locator('#sweep-summary').textContent()).toBe('4 trials (the whole grid)');
     await page.click('#sweep-run');
+    // The main charts say why they stay empty during a sweep.
+    await expect.poll(() => page.locator('#charts-note').textContent()).toContain("each trial's curves are in");
     expect(await waitForRunEnd(page, 120_000)).toBe('done');
 
     const log = await workerLog(page);
@@ -110,6 +112,12 @@ describe('web app sweep', () => {
     expect(await page.locator('#sweep-charts figure.adopted').getAttribute('data-trial')).toBe(
       String(best.trial.index),
     );
+    // The form makes that trial again (its learning rate and seed), and the loss chart shows its curves.
+    expect(await page.locator('input[name=lr]').inputValue()).toBe(String(best.trial.hyper.lr));
+    expect(await page.locator('input[name=seed]').inputValue()).toBe(String(best.trial.hyper.seed));
+    await page.waitForFunction((seed) => location.search.includes(`seed=${seed}`) || seed === 1, best.trial.hyper.seed);
+    await expect.poll(() => page.locator('#loss-chart .no-data').count()).toBe(0);
+    expect(await page.locator('#charts-note').textContent()).toContain(`Trial ${best.trial.index}'s loss per epoch`);
     const pending = page.waitForEvent('download');
     await page.click('#save');
     const file = decodeModel(readBytes(await (await pending).path()), 'the adopted trial');

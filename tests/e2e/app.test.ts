@@ -47,6 +47,12 @@ describe('web app', () => {
   it('Test that the page finds the adapter and reads its settings from the URL and writes them back', async () => {
     const page = await open('data=xor&hidden=8,4&epochs=7&lr=0.25');
     expect(await page.locator('select[name=data]').inputValue()).toBe('xor');
+    // The data before any training: the xor points, drawn without a boundary.
+    await expect.poll(() => page.locator('#boundary-panel').isVisible()).toBe(true);
+    expect(await page.locator('#boundary-title').textContent()).toContain('The data: training points');
+    const preview = (await workerLog(page)).find((m) => m.type === 'preview');
+    expect(preview?.type === 'preview' && preview.view.kind === 'points' && preview.view.labels.length).toBe(1000);
+    await screenshot(page, 'data-first');
     expect(await page.locator('input[name=hidden]').inputValue()).toBe('8,4');
     expect(await page.locator('input[name=epochs]').inputValue()).toBe('7');
     await page.locator('input[name=epochs]').fill('9');
@@ -202,6 +208,24 @@ describe('web app', () => {
     expect(summary!.testAccuracy!).toBeGreaterThan(0.9);
     moonsSummary = summary;
     await expect.poll(() => page.locator('#boundary-panel').isVisible()).toBe(true);
+    // The confusion matrix of the 80 test rows: its diagonal is the test accuracy.
+    const confusion = (await workerLog(page)).find((m) => m.type === 'confusion');
+    if (confusion?.type !== 'confusion') throw new Error('no confusion matrix after the run');
+    expect(confusion.split).toBe('test');
+    const cells = confusion.metrics.confusion;
+    expect(cells.flat().reduce((a, b) => a + b, 0)).toBe(80);
+    expect(Math.abs((cells[0]![0]! + cells[1]![1]!) / 80 - summary!.testAccuracy!)).toBeLessThanOrEqual(1 / 80);
+    await expect.poll(() => page.locator('#confusion-panel').isVisible()).toBe(true);
+    expect(await page.locator('#confusion-table tr').count()).toBe(4); // head, two classes, precision
+    // Try the model: a click on the plane gets predict's class and probabilities at that point.
+    await page.locator('#boundary').click({ position: { x: 80, y: 240 } });
+    await expect.poll(() => page.locator('#probe').textContent()).toMatch(/^At \(-?[\d.]+, -?[\d.]+\): class [01] · /);
+    const probe = (await workerLog(page)).find((m) => m.type === 'probe');
+    if (probe?.type !== 'probe') throw new Error('no probe answer');
+    expect(probe.values.length).toBe(2); // a sigmoid model's 1 − p, p
+    expect(probe.values[0]! + probe.values[1]!).toBeCloseTo(1, 5);
+    expect(probe.cls).toBe(probe.values[1]! > probe.values[0]! ? 1 : 0);
+    await screenshot(page, 'moons-probed');
     const longTasks = await page.evaluate(
       (from) =>
         (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter(
@@ -226,6 +250,10 @@ describe('web app', () => {
     const spec = specFromSafetensors(savedModel);
     expect(spec).toEqual({ sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' });
     expect(paramsFromSafetensors(savedModel, spec!).map((l) => l.weight.length)).toEqual([32, 256, 16]);
+
+    // Another data set: the moons' boundary goes (it would stand for data no longer chosen).
+    await page.selectOption('select[name=data]', 'csv');
+    expect(await page.locator('#boundary-panel').isHidden()).toBe(true);
     await page.context().close();
   });
 
@@ -436,10 +464,79 @@ describe('web app', () => {
     await screenshot(page, 'paused-with-error');
     await page.click('#resume');
     await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThan(held);
+    // The run in progress is not offered as a run to resume, paused or not; once stopped it is.
+    expect(await page.locator('#saved-run').isHidden()).toBe(true);
     await page.click('#stop');
     expect(await waitForRunEnd(page, 30_000)).toBe('stopped');
     const { summary } = runEvents(await workerLog(page));
     expect(summary!.steps).toBeLessThan(400 * Math.ceil(480 / 16));
+    await expect.poll(() => page.locator('#saved-run').isVisible()).toBe(true);
+    expect(await page.locator('#progress-text').textContent()).toContain('steps in');
+
+    // Start again: from the click to the first step the stopped run's line is gone, the bar waits
+    // (empty, pulsing, aria-busy), and the status says what the wait is for.
+    const waits = await page.evaluate(() => {
+      const status = document.getElementById('status')!;
+      const bar = document.getElementById('progress') as HTMLProgressElement;
+      const line = document.getElementById('progress-text')!;
+      const seen = () => ({
+        status: status.textContent ?? '',
+        bar: bar.classList.contains('waiting') && bar.getAttribute('aria-busy') === 'true' ? 'waiting' : bar.value,
+        line: line.textContent ?? '',
+      });
+      const w = window as unknown as { __waits: ReturnType<typeof seen>[] };
+      w.__waits = [];
+      new MutationObserver(() => w.__waits.push(seen())).observe(status, { childList: true, subtree: true });
+      document.getElementById('start')!.click();
+      return seen();
+    });
+    expect(waits).toEqual({ status: 'loading', bar: 'waiting', line: '' });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'training', null, {
+      timeout: 60_000,
+    });
+    const before = await page.evaluate(() => {
+      const w = (window as unknown as { __waits: { status: string; bar: string | number; line: string }[] }).__waits;
+      return w.slice(
+        0,
+        w.findIndex((x) => x.status === 'training'),
+      );
+    });
+    expect(before.map((x) => x.status)).toEqual(
+      expect.arrayContaining(['loading: preparing spiral', 'training: compiling kernels and uploading the data…']),
+    );
+    for (const x of before) expect(x, 'before the first step').toMatchObject({ bar: 'waiting', line: '' });
+    expect(await page.locator('#saved-run').isHidden()).toBe(true);
+    await page.click('#stop');
+    expect(await waitForRunEnd(page, 30_000)).toBe('stopped');
+    await page.context().close();
+  });
+
+  it('Test that Stop is answered at once at hidden 1024,1024 (no view of the run computed on its thread holds it)', async () => {
+    const page = await open('data=spiral&samples=200&hidden=1024,1024&epochs=5000&batchSize=32');
+    // Warned before it starts: 25,000 steps of 100 M multiply-adds (about half a second each on SwiftShader).
+    await expect
+      .poll(() => page.locator('#estimate').textContent())
+      .toMatch(/^This run should take about [\d.]+ (min|h) on /);
+    await screenshot(page, 'estimate-warning');
+    await page.click('#start');
+    // Past the first epoch, after which the boundary is refreshed from a checkpoint (64×64 points on the
+    // float64 reference held the training thread, and Stop with it, for seconds; the grid's final
+    // prediction on the GPU took 17 s).
+    await expect
+      .poll(async () => runEvents(await workerLog(page)).epochs.length, { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(1);
+    const t0 = Date.now();
+    await page.click('#stop');
+    await page.waitForFunction(
+      () => ['stopping', 'stopped'].includes(document.getElementById('status')?.dataset.state ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
+    const answered = Date.now() - t0;
+    expect(await waitForRunEnd(page, 60_000)).toBe('stopped');
+    const ended = Date.now() - t0;
+    expect(answered, 'ms from Stop to "stopping"').toBeLessThan(1000);
+    expect(ended, 'ms from Stop to "stopped"').toBeLessThan(10_000);
     await page.context().close();
   });
 
@@ -564,6 +661,9 @@ describe('checkpoints and device loss', () => {
     expect(at).toBeLessThan(LONG_STEPS);
     expect(await page.locator('#saved-run-text').textContent()).toContain(`step ${at} of ${LONG_STEPS}`);
     expect(await page.locator('input[name=hidden]').inputValue()).toBe('32,32'); // defaults until resumed
+    // Offered without scrolling, on a 1280×800 screen.
+    const box = await page.locator('#resume-saved').boundingBox();
+    expect(box && box.y + box.height).toBeLessThanOrEqual(800);
     await screenshot(page, 'resume-offered');
     await page.click('#resume-saved');
     expect(await page.locator('input[name=hidden]').inputValue()).toBe('16');
@@ -574,6 +674,12 @@ describe('checkpoints and device loss', () => {
     expect(ready?.type === 'ready' && ready.initFrom).toBe(
       `checkpoint at step ${at} (epoch ${at / 15 + 1}) of the saved run`,
     );
+    // The curves from before the reload come back: the points up to the checkpoint, before the run's own.
+    const history = log.find((m) => m.type === 'history');
+    if (history?.type !== 'history') throw new Error('no chart points from before the reload');
+    expect(history.points.filter((p) => p.loss !== null).length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...history.points.map((p) => p.step))).toBeLessThanOrEqual(at);
+    expect(log.indexOf(history)).toBeLessThan(log.findIndex((m) => m.type === 'event'));
     const { progress, summary } = runEvents(log);
     expect(progress[0]!.step).toBeGreaterThan(at);
     expect(summary!.steps).toBe(LONG_STEPS);
