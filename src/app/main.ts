@@ -1,7 +1,7 @@
 // The page: settings form (mirrored in the URL), buttons, and the live views. All training, data
 // loading and model files are handled by the worker (worker.ts); this thread only draws, at most once
 // per animation frame, so it stays responsive while a run is going.
-import { formatBytes, type TrainEvent } from '../index.ts';
+import { describePath, formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import type { Predictions } from './predict.ts';
 import type { FromWorker, LayerCheck, RunState, SplitFigures, ToWorker, ViewData } from './protocol.ts';
@@ -388,6 +388,8 @@ $<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
 
 // ---- Live views ----
 let stepsPerEpoch = 1;
+/** The GPU path the run takes, as its progress line names it ('' on the CPU). */
+let planName = '';
 let view: ViewData = { kind: 'none' };
 let pendingPredictions: Predictions | undefined;
 let pendingValues: Float32Array | undefined;
@@ -433,9 +435,10 @@ function onEvent(e: TrainEvent): void {
   switch (e.type) {
     case 'start':
       stepsPerEpoch = e.stepsPerEpoch;
+      planName = e.plan ? ` · plan ${describePath(e.plan)}` : '';
       progress.max = e.totalSteps;
       progress.value = 0;
-      progressText.textContent = `0 / ${e.totalSteps} steps`;
+      progressText.textContent = `0 / ${e.totalSteps} steps${planName}`;
       break;
     case 'progress': {
       lossChart.add(e.step / stepsPerEpoch, e.loss, null);
@@ -444,7 +447,8 @@ function onEvent(e: TrainEvent): void {
       const left = e.stepsPerSecond > 0 ? (e.totalSteps - e.step) / e.stepsPerSecond : NaN;
       progressText.textContent =
         `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${e.stepsPerSecond.toFixed(0)} steps/s · ${Number.isFinite(left) ? seconds(left) : '?'} left` +
-        (regression ? ` · train ${metrics(e.rmse, e.mae, e.r2)}` : '');
+        (regression ? ` · train ${metrics(e.rmse, e.mae, e.r2)}` : '') +
+        planName;
       break;
     }
     case 'epoch':

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   compactNumber,
   decodeModel,
+  describePath,
   encodeCheckpoint,
   expandTrials,
   formatSweepTable,
@@ -44,7 +45,8 @@ function printer(json: boolean, pooled = ''): (e: TrainEvent) => void {
     switch (e.type) {
       case 'start':
         console.log(
-          `device ${e.device} (${e.adapter}): ${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps`,
+          `device ${e.device} (${e.adapter}): ${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps` +
+            (e.plan ? `, plan ${describePath(e.plan)}` : ''),
         );
         break;
       case 'progress':

@@ -40,6 +40,7 @@ describe('parseTrainArgs', () => {
       earlyStopping: undefined,
       stepsPerSubmit: undefined,
       matmul: 'auto',
+      plan: 'auto',
       label: undefined,
       drop: [],
       delimiter: undefined,
@@ -131,6 +132,8 @@ describe('parseTrainArgs', () => {
       '8',
       '--matmul',
       'tiled',
+      '--plan',
+      'fused',
     ]);
     expect(o).toEqual({
       data: { kind: 'synthetic', name: 'spiral' },
@@ -168,6 +171,7 @@ describe('parseTrainArgs', () => {
       earlyStopping: 4,
       stepsPerSubmit: 8,
       matmul: 'tiled',
+      plan: 'fused',
       label: undefined,
       drop: [],
       delimiter: undefined,
@@ -309,6 +313,7 @@ describe('parseTrainArgs', () => {
     [['--steps-per-submit', '0'], "--steps-per-submit: expected an integer in [1, 1024], got '0'"],
     [['--steps-per-submit', '2000'], "--steps-per-submit: expected an integer in [1, 1024], got '2000'"],
     [['--matmul', 'naive'], "--matmul: expected one of tiled, tiled8, blocked, auto, tune, got 'naive'"],
+    [['--plan', 'kernels'], "--plan: expected one of auto, fused, layered, got 'kernels'"],
     [
       ['--data', 'd.csv', '--task', 'ranking'],
       "--task: expected one of auto, classification, regression, got 'ranking'",
