@@ -205,7 +205,7 @@ export class Engine {
       const planOptions = await this.planOptions(this.ctx);
       const options = { ...planOptions, ...models };
       if (o.inference) return await TrainingPlan.create(this.ctx, init, { ...options, inference: true });
-      const path = this.pathFor(this.ctx, init, o.models ?? [resolveConfig(init.config)]);
+      const path = this.pathFor(this.ctx, init, o.models ?? [resolveConfig(init.config)], o.models !== undefined);
       if (path.kind === 'fused') {
         const steps = this.options.stepsPerSubmit;
         return await FusedBackend.create(this.ctx, init, {
@@ -225,9 +225,16 @@ export class Engine {
   }
 
   /** The GPU path of a training backend for `init` and these configurations (plan-choice.ts). */
-  private pathFor(ctx: GpuContext, init: BackendInit, configs: readonly TrainConfig[]): PlanPath {
+  private pathFor(ctx: GpuContext, init: BackendInit, configs: readonly TrainConfig[], sweep: boolean): PlanPath {
     const rows = { train: init.train.n, test: init.test.n, dev: init.dev?.n ?? 0 };
-    const subject = { spec: init.spec, configs, maxBatch: init.maxBatch, rows, regression: init.regression === true };
+    const subject = {
+      spec: init.spec,
+      configs,
+      sweep,
+      maxBatch: init.maxBatch,
+      rows,
+      regression: init.regression === true,
+    };
     return choosePath(
       this.options.plan ?? 'auto',
       subject,

@@ -14,10 +14,13 @@ import type { PlanPath, TrainConfig } from '../train/backend.ts';
 export type PlanChoice = 'auto' | 'fused' | 'layered';
 export const PLAN_CHOICES: readonly PlanChoice[] = ['auto', 'fused', 'layered'];
 
-/** What the choice reads: the net, each model's configuration, the batch and the splits' rows. */
+/** What the choice reads: the net, each model's configuration (several, or `sweep`: a sweep's group),
+ *  the batch and the splits' rows. */
 export interface PathSubject {
   readonly spec: ModelSpec;
   readonly configs: readonly TrainConfig[];
+  /** A sweep's group of trials (also one alone, so its sequential baseline takes the same path). */
+  readonly sweep?: boolean;
   readonly maxBatch: number;
   readonly rows: { readonly train: number; readonly test: number; readonly dev: number };
   readonly regression: boolean;
@@ -44,9 +47,9 @@ function refusal(choice: PlanChoice, s: PathSubject, limits: GPUSupportedLimits,
     if (e instanceof TrainerError) return { why: e.message, code: e.code };
     throw e;
   }
-  if (s.configs.length > 1 && choice === 'auto')
+  if (s.sweep && choice === 'auto')
     return {
-      why: `${s.configs.length} models side by side (faster on the layered plan today)`,
+      why: `a sweep's ${s.configs.length} model${s.configs.length > 1 ? 's' : ''} side by side (faster on the layered plan today)`,
       code: 'bad-input' as const,
     };
   return undefined;

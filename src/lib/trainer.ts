@@ -354,7 +354,9 @@ export class Trainer {
       destroy: () => {
         if (this.bound?.backend === backend) this.unbind();
       },
-      ...(backend instanceof TrainingPlan ? { counters: () => backend.counters } : {}),
+      ...(backend instanceof TrainingPlan || backend instanceof FusedBackend
+        ? { counters: () => backend.counters }
+        : {}),
     };
   }
 

@@ -147,6 +147,7 @@ describe('GPU errors', () => {
       device,
       matmul: 'blocked',
       stepsPerSubmit: 3,
+      plan: 'layered', // the layered plan's error scopes (the fused path has none yet)
     });
     const inject = injector(device);
     try {
