@@ -6,6 +6,7 @@
 // configurations and the device's limits only, never from a timing, so a first run is as fast as later.
 import { TrainerError } from '../errors.ts';
 import { checkFused, fusedLayout, fusedRefusal } from '../gpu/fused.ts';
+import type { DeviceLimits } from '../gpu/limits.ts';
 import { dataLayout } from '../gpu/shards.ts';
 import type { ModelSpec } from '../model.ts';
 import type { PlanPath, TrainConfig } from '../train/backend.ts';
@@ -28,7 +29,7 @@ export interface PathSubject {
 
 /** Why the fused path does not train `s` on a device with `limits` (undefined: it does), with the
  *  error code 'fused' fails with. Several models are refused only for 'auto'. */
-function refusal(choice: PlanChoice, s: PathSubject, limits: GPUSupportedLimits, adapter: string, budget?: number) {
+function refusal(choice: PlanChoice, s: PathSubject, limits: DeviceLimits, adapter: string, budget?: number) {
   const why = fusedRefusal(s.spec, s.configs);
   if (why) return { why, code: 'bad-input' as const };
   if (dataLayout(s.spec, s.rows, s.maxBatch, limits, budget).mode !== 'resident')
@@ -60,7 +61,7 @@ function refusal(choice: PlanChoice, s: PathSubject, limits: GPUSupportedLimits,
 export function choosePath(
   choice: PlanChoice,
   s: PathSubject,
-  limits: GPUSupportedLimits,
+  limits: DeviceLimits,
   adapter: string,
   dataBudget?: number,
 ): PlanPath {
