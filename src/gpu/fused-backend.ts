@@ -23,6 +23,7 @@ import type { TrainState } from '../train/checkpoint.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { FusedTrainer, fusedParamCount, fusedWidths, packParams, unpackParams, type FusedStepValues } from './fused.ts';
+import { GroupWatch } from './group-watch.ts';
 import { limit } from './limits.ts';
 import { parameterSlots, type LayerSlots, type PlanOptions } from './plan-layout.ts';
 import { TrainingPlan } from './plan.ts';
@@ -86,6 +87,9 @@ export class FusedBackend implements TrainBackend {
   /** Training steps taken (Adam's t of the next step is t + 1). */
   private t = 0;
   private destroyed = false;
+  /** GPU errors of the groups (as the layered plan watches its own): read-backs throw 'gpu-error'
+   *  rather than hand out what rejected work left behind. */
+  private readonly watched: GroupWatch;
   /** Per model, per step of the last period taken: (lossSum, correct) of each step. */
   lastPeriod: { readonly lossSum: number; readonly correct: number }[][] = [];
 
@@ -109,6 +113,7 @@ export class FusedBackend implements TrainBackend {
     this.parked = this.arena.create('parked', models * 4 * this.P * 4, usage);
     this.running = p.configs.map(() => true);
     this.readback = new ReadbackPool(this.arena, this.fused.buffer('stats').size);
+    this.watched = new GroupWatch(p.ctx.device);
   }
 
   /** The fused trainer (limits checked first: TrainerError 'too-large') and the evaluation plan. */
@@ -199,14 +204,23 @@ export class FusedBackend implements TrainBackend {
   flush(): void {
     if (this.pending.length === 0) return;
     const steps = this.pending.splice(0);
-    this.fused.run(steps);
-    const { device } = this.ctx;
-    const enc = device.createCommandEncoder({ label: 'fused group stats' });
-    const state = this.fused.buffer('state');
-    const bytes = 4 * this.P * 4;
-    this.running.forEach((on, m) => on || enc.copyBufferToBuffer(this.parked, m * bytes, state, m * bytes, bytes));
-    const read = this.readback.copy(enc, this.fused.buffer('stats'));
-    device.queue.submit([enc.finish()]);
+    const first = steps[0]!.t;
+    let read: () => Promise<Float32Array>;
+    this.watched.beforeStep();
+    try {
+      this.fused.run(steps);
+      const { device } = this.ctx;
+      const enc = device.createCommandEncoder({ label: 'fused group stats' });
+      const state = this.fused.buffer('state');
+      const bytes = 4 * this.P * 4;
+      this.running.forEach((on, m) => on || enc.copyBufferToBuffer(this.parked, m * bytes, state, m * bytes, bytes));
+      read = this.readback.copy(enc, this.fused.buffer('stats'));
+      device.queue.submit([enc.finish()]);
+    } finally {
+      // Named as the layered plan names its groups: the error says which steps were rejected.
+      const last = first + steps.length - 1;
+      this.watched.afterGroup(last > first ? `training steps ${first}..${last}` : `training step ${first}`);
+    }
     const values = read();
     values.catch(() => {}); // awaited by takeTrainStatsAll; a run ended before then must not leave it unhandled
     this.reads.push({ values, steps: steps.length });
@@ -221,7 +235,7 @@ export class FusedBackend implements TrainBackend {
     const reads = this.reads.splice(0);
     const count = this.pendingRows;
     this.pendingRows = 0;
-    const values = await Promise.all(reads.map((r) => r.values));
+    const [values] = await Promise.all([Promise.all(reads.map((r) => r.values)), this.watched.take()]);
     const K = this.stepsPerSubmit;
     this.lastPeriod = this.configs.map((_, m) =>
       reads.flatMap((r, g) =>
@@ -268,7 +282,8 @@ export class FusedBackend implements TrainBackend {
   async readParams(model = 0): Promise<Params> {
     this.ready();
     this.checkModel(model);
-    return this.fused.readParams(model, 0);
+    const [params] = await Promise.all([this.fused.readParams(model, 0), this.watched.take()]);
+    return params;
   }
 
   setParams(params: Params, model = 0): void {
@@ -302,6 +317,7 @@ export class FusedBackend implements TrainBackend {
 
   restore(slot: number): void {
     this.copy('restore', this.snapshotRanges(slot, 'from'));
+    this.watched.clear(); // a snapshot the caller knows good: rejected groups after it are undone
   }
 
   restoreModel(slot: number, model: number): void {
@@ -345,9 +361,8 @@ export class FusedBackend implements TrainBackend {
     const state: TrainState = { step: Float64Array.of(step) };
     if (names.length === 0) return state;
     const P = this.P;
-    const raw = new Float32Array(
-      await readBuffer(this.ctx.device, this.fused.buffer('state'), 2 * P * 4, (model * 4 + 2) * P * 4),
-    );
+    const bytes = readBuffer(this.ctx.device, this.fused.buffer('state'), 2 * P * 4, (model * 4 + 2) * P * 4);
+    const raw = new Float32Array((await Promise.all([bytes, this.watched.take()]))[0]);
     names.forEach((name, i) => (state[name] = this.toLayered(raw.subarray(i * P, (i + 1) * P))));
     return state;
   }
@@ -393,6 +408,7 @@ export class FusedBackend implements TrainBackend {
     if (this.destroyed) return;
     this.destroyed = true;
     this.pending.length = 0; // steps never submitted: nothing will read their results
+    this.watched.afterGroup('dropped steps'); // its scopes are popped all the same
     this.fused.destroy();
     this.evaluation.destroy();
     this.arena.destroy();
