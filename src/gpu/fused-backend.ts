@@ -158,6 +158,19 @@ export class FusedBackend implements TrainBackend {
     return this.ctx.adapterName;
   }
 
+  /** The buffers the backend holds (the fused step's, the evaluation plan's, its own), by name. */
+  memory(): { name: string; bytes: number }[] {
+    return [...this.fused.memory(), ...this.evaluation.memory(), ...this.arena.list()];
+  }
+
+  /** Bytes of every buffer the backend holds. */
+  get bytes(): number {
+    return this.memory().reduce((a, b) => a + b.bytes, 0);
+  }
+
+  /** Where the data is: always resident (sharded data never takes the fused path). */
+  readonly layout = { mode: 'resident' } as const;
+
   /** Dispatches and submits of the fused steps so far (a copy). */
   get counters() {
     return this.fused.counters.snapshot();

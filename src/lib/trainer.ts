@@ -195,7 +195,7 @@ export class Trainer {
   /** Bytes of GPU memory the trainer's current plan holds (0 on the CPU or with no plan). */
   get gpuBytes(): number {
     const b = this.bound?.backend;
-    return b instanceof TrainingPlan ? b.bytes : 0;
+    return b instanceof TrainingPlan || b instanceof FusedBackend ? b.bytes : 0;
   }
 
   /** Pause and stop of a running fit: the signal, pause(), and a turn for the event loop every 15 ms. */
