@@ -159,8 +159,9 @@ Training
   --plan PLAN           auto | fused | layered: the GPU path; fused runs whole training steps of a
                         small net (widths <= 64, <= 15 layers, no dropout or batch norm) in one
                         dispatch, layered a dispatch per layer and phase (every net); auto: fused
-                        inside that envelope for one model, else layered; the run line names the
-                        path taken and why                                  (default auto)
+                        inside that envelope for one model of at most 5120 multiply-adds a row
+                        (where fused is the faster), else layered; the run line names the path
+                        taken and why                                       (default auto)
   --gpu-data-budget B   GPU memory for the data, bytes (suffix K, M or G: 64M = 64 MiB); data
                         that does not fit is streamed in shards, results bit-identical (default 512M)
   --checkpoint FILE     save weights, position and RNG state there (atomically) every

@@ -72,7 +72,8 @@ export interface TrainerOptions extends SpecOptions {
   /** How training runs on the GPU: 'fused' (whole training steps of a small net in one dispatch; nets
    *  with every width ≤ 64, ≤ 15 layers, no dropout or batch norm, data resident), 'layered' (a
    *  dispatch per layer and phase: every net), or 'auto' (default): fused when the net is inside that
-   *  envelope and one model trains, else layered. 'fused' outside the envelope throws TrainerError
+   *  envelope, at most 5120 multiply-adds a row (Σ n_l·n_{l+1}: where fused is the faster) and one
+   *  model trains (not a sweep), else layered. 'fused' outside the envelope throws TrainerError
    *  naming the reason; a sweep with 'fused' trains its trials as workgroups of one dispatch. The
    *  path taken is in the fit's 'start' event (`plan`). */
   readonly plan?: PlanChoice;

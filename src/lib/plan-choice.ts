@@ -1,6 +1,7 @@
 // Which GPU path trains a net: the fused small-net kernel (src/gpu/fused.ts, docs/fused-plan.md) or the
 // layered plan (src/gpu/plan.ts). 'auto' takes the fused one when the net is inside its envelope, the
-// device's limits take its layout, the data is resident and there is one model (a sweep of many models
+// device's limits take its layout, the data is resident, the net is small enough for the fused step to
+// be the faster (FUSED_AUTO_MAX_MACS) and there is one model (a sweep of many models
 // is faster on the layered plan today: docs/fused-plan.md, "Sweeps are not faster yet"); 'fused' insists
 // and fails naming the reason; 'layered' is the plan as it always was. Decided from the spec, the
 // configurations and the device's limits only, never from a timing, so a first run is as fast as later.
@@ -10,6 +11,16 @@ import type { DeviceLimits } from '../gpu/limits.ts';
 import { dataLayout } from '../gpu/shards.ts';
 import type { ModelSpec } from '../model.ts';
 import type { PlanPath, TrainConfig } from '../train/backend.ts';
+
+/** Most multiply-adds a row (Σ n_l·n_{l+1} over the layers) for which 'auto' takes the fused path: one
+ *  64×64 layer and small ones. Measured on SwiftShader (vec4 kernel, K = 20, docs/fused-plan.md): the
+ *  fused step is 1.5× the layered one at [64,64,1] (4160) and 1.1× at [32,32,32,1] (2080), but 0.8× at
+ *  the envelope's edge [64,64,64,1] (8256), where 'fused' must be asked for. A rule from the net's
+ *  shape, never a timing: a first run takes the same path as later ones. */
+export const FUSED_AUTO_MAX_MACS = 64 * 64 + 64 * 16;
+
+/** Multiply-adds of one row's forward pass. */
+const macsPerRow = (spec: ModelSpec) => spec.sizes.slice(1).reduce((a, n, l) => a + n * spec.sizes[l]!, 0);
 
 /** How a trainer picks its GPU path (TrainerOptions.plan). */
 export type PlanChoice = 'auto' | 'fused' | 'layered';
@@ -48,6 +59,12 @@ function refusal(choice: PlanChoice, s: PathSubject, limits: DeviceLimits, adapt
     if (e instanceof TrainerError) return { why: e.message, code: e.code };
     throw e;
   }
+  const macs = macsPerRow(s.spec);
+  if (macs > FUSED_AUTO_MAX_MACS && choice === 'auto')
+    return {
+      why: `${macs} multiply-adds a row, over the ${FUSED_AUTO_MAX_MACS} up to which the fused step is the faster`,
+      code: 'bad-input' as const,
+    };
   if (s.sweep && choice === 'auto')
     return {
       why: `a sweep's ${s.configs.length} model${s.configs.length > 1 ? 's' : ''} side by side (faster on the layered plan today)`,

@@ -34,7 +34,9 @@ describe('plan choice', () => {
   // Test that 'auto' takes the fused path inside the envelope and the layered plan, naming why, outside.
   it("'auto'", () => {
     expect(path('auto', subject([2, 16, 16, 1]))).toEqual({ kind: 'fused' });
-    expect(path('auto', subject([64, 64, 64, 10]))).toEqual({ kind: 'fused' });
+    expect(path('auto', subject([64, 64, 10]))).toEqual({ kind: 'fused' });
+    expect(path('auto', subject([64, 64, 64, 10])).reason).toMatch(/^8832 multiply-adds a row, over the 5120/);
+    expect(path('fused', subject([64, 64, 64, 10]))).toEqual({ kind: 'fused' });
     expect(path('auto', subject([784, 128, 10])).reason).toMatch(/^width 784 at sizes\[0\]/);
     expect(path('auto', subject([2, 16, 1], {}, { keepProb: 0.8 })).reason).toMatch(/dropout/);
     const bn = {
