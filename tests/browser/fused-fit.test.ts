@@ -52,7 +52,8 @@ describe('fused path through the library', () => {
   it("plan 'fused' vs the CPU reference, every step", async () => {
     const g = await run({ ...options, device: gpu().device, plan: 'fused' }, { ...fit, evalEvery: 1 });
     const c = await run({ ...options, device: 'cpu' }, { ...fit, evalEvery: 1 });
-    expect(g.events[0]).toMatchObject({ type: 'start', plan: { kind: 'fused' } });
+    expect(g.events.find((e) => e.type === 'start')).toMatchObject({ plan: { kind: 'fused' } });
+    expect(g.events.find((e) => e.type === 'memory')).toMatchObject({ data: { mode: 'resident' } });
     expect(losses(g.events)).toHaveLength(12);
     losses(c.events).forEach((l, i) => assertClose(`step ${i + 1} loss`, [losses(g.events)[i]!], [l], TOL.value));
     for (let l = 0; l < layerCount(spec); l++) {
