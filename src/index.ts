@@ -128,6 +128,16 @@ export {
   GpuFailureError,
 } from './train/loop.ts';
 export type { LrDecay, Summary, TrainEvent } from './train/loop.ts';
+/** How a trainer picks its GPU path (TrainerOptions.plan), and the path a fit took (its 'start' event's
+ *  `plan`). */
+export type { PlanChoice } from './lib/plan-choice.ts';
+export type { PlanPath } from './train/backend.ts';
+export {
+  /** The choices of TrainerOptions.plan: 'auto', 'fused', 'layered'. */
+  PLAN_CHOICES,
+  /** A path as a run line names it: "fused", or "layered (reason)". */
+  describePath,
+} from './lib/plan-choice.ts';
 
 export {
   /** The architecture createTrainer builds from its options (a spec, a model, or inputs, hidden widths and

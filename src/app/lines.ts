@@ -1,9 +1,10 @@
 // The page's lines of text about the data, the model, its memory and a saved run, and the number
 // formats of the progress line: pure, apart from the DOM, so main.ts only places them.
-import { formatBytes, type AdapterLimits } from '../index.ts';
+import { formatBytes, type AdapterLimits, type TrainEvent } from '../index.ts';
 import type { ErrorContext, FromWorker, SplitFigures } from './protocol.ts';
 import { formatHidden } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
+import type { RateEstimator } from './rate.ts';
 
 export const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
 export const num = (v: number | undefined) => (v === undefined ? 'n/a' : v.toPrecision(3));
@@ -83,3 +84,16 @@ export const splitFigures = (f: SplitFigures, regression: boolean): string =>
   regression
     ? `loss ${f.loss.toPrecision(4)}, R² ${f.r2 === undefined ? 'n/a' : f.r2.toFixed(3)}`
     : `loss ${f.loss.toPrecision(4)}, acc ${pct(f.accuracy)}`;
+
+/** The live progress line: where the run is, its rate and time left over the estimator's window
+ *  ("measuring" until the window holds enough), and a regression's training figures. */
+export function progressLine(e: Extract<TrainEvent, { type: 'progress' }>, rate: RateEstimator, regression: boolean) {
+  const r = rate.rate;
+  const left = rate.secondsLeft(e.totalSteps);
+  const pace =
+    r === undefined || left === undefined ? 'measuring steps/s…' : `${r.toFixed(0)} steps/s · ${seconds(left)} left`;
+  return (
+    `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${pace}` +
+    (regression ? ` · train ${metrics(e.rmse, e.mae, e.r2)}` : '')
+  );
+}

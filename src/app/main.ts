@@ -1,7 +1,7 @@
 // The page: settings form (mirrored in the URL), buttons, and the live views. All training, data
 // loading and model files are handled by the worker (worker.ts); this thread only draws, at most once
 // per animation frame, so it stays responsive while a run is going.
-import { formatBytes, type TrainEvent } from '../index.ts';
+import { describePath, formatBytes, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
 import { showConfusion } from './confusion-view.ts';
@@ -9,7 +9,7 @@ import { Probe } from './probe-view.ts';
 import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
 import { keepRate, measuredRate, warningFor, type DataShape } from './estimate.ts';
 import { ERROR_TITLES, splitFigures } from './lines.ts';
-import { dataLine, memoryLine, metrics, modelLine, pct, savedRunLine, seconds } from './lines.ts';
+import { dataLine, memoryLine, metrics, modelLine, pct, progressLine, savedRunLine, seconds } from './lines.ts';
 import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
 import { isBusy, type FromWorker, type RunState, type SplitFigures, type ToWorker, type ViewData } from './protocol.ts';
@@ -433,6 +433,8 @@ $<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
 
 // ---- Live views ----
 let stepsPerEpoch = 1;
+/** The GPU path the run takes, as its progress line names it ('' on the CPU). */
+let planName = '';
 let view: ViewData = { kind: 'none' };
 let pendingPredictions: Predictions | undefined;
 let pendingValues: Float32Array | undefined;
@@ -473,23 +475,17 @@ function onEvent(e: TrainEvent): void {
       stepsPerEpoch = e.stepsPerEpoch;
       rate = new RateEstimator(e.stepsPerEpoch);
       stopWaiting();
+      planName = e.plan ? ` · plan ${describePath(e.plan)}` : '';
       progress.max = e.totalSteps;
       progress.value = 0;
-      progressText.textContent = `0 / ${e.totalSteps} steps`;
+      progressText.textContent = `0 / ${e.totalSteps} steps${planName}`;
       break;
     case 'progress': {
       lossChart.add(e.step / stepsPerEpoch, e.loss, null);
       if (!regression) accChart.add(e.step / stepsPerEpoch, e.accuracy, null);
       progress.value = e.step;
       rate.add(e.step, e.seconds);
-      const r = rate.rate;
-      const left = rate.secondsLeft(e.totalSteps);
-      progressText.textContent =
-        `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ` +
-        (r === undefined || left === undefined
-          ? 'measuring steps/s…'
-          : `${r.toFixed(0)} steps/s · ${seconds(left)} left`) +
-        (regression ? ` · train ${metrics(e.rmse, e.mae, e.r2)}` : '');
+      progressText.textContent = progressLine(e, rate, regression) + planName;
       break;
     }
     case 'epoch':

@@ -74,6 +74,8 @@ export function makeTrainer(
     normalize: s.data === 'csv' ? 'standard' : 'none',
     device: s.device,
     tuneStore: tunes,
+    // The fused kernel for a small net, the layered plan otherwise; the progress line names the path.
+    plan: 'auto',
     info: st.info,
     ...(st.data.targets > 0 ? { task: 'regression' as const, normalizeTarget: true } : {}),
     ...(from ? { model: { ...from, params: params ?? from.params } } : {}),

@@ -66,7 +66,9 @@ export async function webgpuStepper(
   init: BenchInit,
   options: { matmul: MatmulFamily; stepsPerSubmit: number },
 ): Promise<Stepper> {
-  return libraryStepper(init, { device: ctx.device, ...options });
+  // The layered plan, as this engine has always been measured ('auto' would take the fused path for
+  // a small net; the fused step is its own engine).
+  return libraryStepper(init, { device: ctx.device, plan: 'layered', ...options });
 }
 
 /** The float64 reference, through the library too. */
@@ -76,7 +78,7 @@ export function cpuReferenceStepper(init: BenchInit): Promise<Stepper> {
 
 async function libraryStepper(
   init: BenchInit,
-  options: Pick<TrainerOptions, 'device' | 'matmul' | 'stepsPerSubmit'>,
+  options: Pick<TrainerOptions, 'device' | 'matmul' | 'stepsPerSubmit' | 'plan'>,
 ): Promise<Stepper> {
   const trainer = await createTrainer({ spec: init.spec, params: init.params, ...options });
   try {

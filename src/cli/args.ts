@@ -16,6 +16,8 @@ import {
   type Loss,
   type LrDecay,
   type MatmulChoice,
+  type PlanChoice,
+  PLAN_CHOICES,
   type MatmulFamily,
   type OptimizerKind,
   type SweepSpec,
@@ -81,6 +83,8 @@ export interface TrainOptions {
   /** Matmul kernel family on the GPU; 'auto': the cached tune or the adapter's default, nothing timed
    *  first; 'tune': timed before training unless cached. */
   matmul: MatmulChoice;
+  /** The GPU path: 'auto' (fused inside its envelope, else layered), 'fused' or 'layered'. */
+  plan: PlanChoice;
   /** CSV columns: the label(s) by name or 0-based index (undefined: the last column), columns left out,
    *  the delimiter (undefined: sniffed), the task, and standardised regression targets. */
   label: string[] | undefined;
@@ -165,6 +169,12 @@ Training
                         tune, else the adapter's default with nothing timed first (off SwiftShader
                         the tune then runs during training, for later runs); tune: time each
                         family before training; answers cached in node_modules/.cache (default auto)
+  --plan PLAN           auto | fused | layered: the GPU path; fused runs whole training steps of a
+                        small net (widths <= 64, <= 15 layers, no dropout or batch norm) in one
+                        dispatch, layered a dispatch per layer and phase (every net); auto: fused
+                        inside that envelope for one model of at most 5120 multiply-adds a row
+                        (where fused is the faster), else layered; the run line names the path
+                        taken and why                                       (default auto)
   --gpu-data-budget B   GPU memory for the data, bytes (suffix K, M or G: 64M = 64 MiB); data
                         that does not fit is streamed in shards, results bit-identical (default 512M)
   --checkpoint FILE     save weights, position and RNG state there (atomically) every
@@ -240,6 +250,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   earlyStopping: undefined,
   stepsPerSubmit: undefined,
   matmul: 'auto',
+  plan: 'auto',
   label: undefined,
   drop: [],
   delimiter: undefined,
@@ -294,6 +305,7 @@ const VALUED: Record<string, Setter> = {
   '--early-stopping': (o, v, f) => (o.earlyStopping = int(v, f, 1)),
   '--steps-per-submit': (o, v, f) => (o.stepsPerSubmit = int(v, f, 1, 1024)),
   '--matmul': (o, v, f) => (o.matmul = oneOf(v, f, MATMUL_CHOICES)),
+  '--plan': (o, v, f) => (o.plan = oneOf(v, f, PLAN_CHOICES)),
   '--label': (o, v, f) => (o.label = columns(v, f)),
   '--drop': (o, v, f) => (o.drop = columns(v, f)),
   '--delimiter': (o, v, f) => (o.delimiter = delimiter(v, f)),

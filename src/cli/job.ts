@@ -238,6 +238,7 @@ export function buildJob(opts: TrainOptions): Job {
     },
     rows: { train: train.n, test: test.n, dev: dev?.n ?? 0 },
     matmul: opts.matmul,
+    plan: opts.plan,
     ...(opts.stepsPerSubmit !== undefined ? { stepsPerSubmit: opts.stepsPerSubmit } : {}),
     ...(opts.gpuDataBudget !== undefined ? { gpuDataBudget: opts.gpuDataBudget } : {}),
     ...(resume ? { resume } : {}),

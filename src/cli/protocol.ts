@@ -6,6 +6,7 @@ import type {
   FitOptions,
   LoopPosition,
   MatmulChoice,
+  PlanChoice,
   ModelInfo,
   ModelSpec,
   OptimizerKind,
@@ -44,6 +45,8 @@ export interface JobMeta {
   readonly rows: PlanRows;
   /** --matmul: a family, 'auto' or 'tune' (TrainerOptions.matmul; tunes cached through the __tune* hooks). */
   readonly matmul: MatmulChoice;
+  /** --plan: the GPU path (TrainerOptions.plan). */
+  readonly plan: PlanChoice;
   /** Training steps per submit (absent: the plan's default for the adapter). */
   readonly stepsPerSubmit?: number;
   /** --gpu-data-budget: GPU memory for data, bytes (absent: the library's default). */

@@ -68,6 +68,7 @@ export async function runJob(meta: JobMeta, data: JobData, device: 'gpu' | 'cpu'
     keepProb: meta.keepProb,
     device,
     matmul: meta.matmul,
+    plan: meta.plan,
     ...(meta.stepsPerSubmit !== undefined ? { stepsPerSubmit: meta.stepsPerSubmit } : {}),
     ...(meta.gpuDataBudget !== undefined ? { gpuDataBudget: meta.gpuDataBudget } : {}),
     ...(hooks.tuneStore ? { tuneStore: hooks.tuneStore } : {}),

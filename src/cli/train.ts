@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   compactNumber,
   decodeModel,
+  describePath,
   encodeCheckpoint,
   expandTrials,
   formatSweepTable,
@@ -45,7 +46,8 @@ function printer(json: boolean, pooled = ''): (e: TrainEvent) => void {
     switch (e.type) {
       case 'start':
         console.log(
-          `device ${e.device} (${e.adapter}): ${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps`,
+          `device ${e.device} (${e.adapter}): ${e.trainRows} train / ${e.testRows} test rows, batch ${e.batchSize}, ${e.totalSteps} steps` +
+            (e.plan ? `, plan ${describePath(e.plan)}` : ''),
         );
         if (e.software) console.log(`warning: ${e.software} (see also --browser and --runtime node)`);
         break;

@@ -292,6 +292,19 @@ export class FusedTrainer {
     return unpackParams(spec, new Float32Array(bytes), fusedWidths(spec, variant));
   }
 
+  /** The buffers this trainer holds by name with their sizes, in creation order. */
+  memory(): { name: string; bytes: number }[] {
+    return this.arena.list();
+  }
+
+  /** The layout's buffer `name` (state, stats, …): the fused backend (fused-backend.ts) copies the
+   *  state for snapshots and evaluations and reads the stats of each group. */
+  buffer(name: string): GPUBuffer {
+    const b = this.buffers[name];
+    if (!b) throw new Error(`fused: no buffer '${name}' (the layout has ${Object.keys(this.buffers).join(', ')})`);
+    return b;
+  }
+
   destroy(): void {
     this.arena.destroy();
   }

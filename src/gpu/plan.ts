@@ -19,7 +19,7 @@
 import { TrainerError } from '../errors.ts';
 import { fromTensors, layerCount, layerTensors, size, type ModelSpec, type Params } from '../model.ts';
 import type { TrainState } from '../train/checkpoint.ts';
-import type { BackendInit, Split, SplitData, Stats, TrainBackend } from '../train/backend.ts';
+import type { BackendInit, PlanPath, Split, SplitData, Stats, TrainBackend } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { HostCounters, type HostCounts } from './counters.ts';
 import type { GpuContext } from './device.ts';
@@ -98,6 +98,8 @@ export function checkPlan(ctx: GpuContext, subject: PlanSubject, options: PlanOp
 
 export class TrainingPlan implements TrainBackend {
   readonly device = 'gpu' as const;
+  /** Why the layered plan was taken (set by the engine that chose it; see plan-choice.ts). */
+  path: PlanPath = { kind: 'layered' };
   readonly ctx: GpuContext;
   readonly spec: ModelSpec;
   readonly maxBatch: number;
@@ -608,6 +610,13 @@ export class TrainingPlan implements TrainBackend {
       result.set(new Float32Array(raw), start * out);
     }
     return result;
+  }
+
+  /** The parameter buffer (model m at m × paramStride floats, each tensor at parameterSlots' offset),
+   *  for a caller that fills it on the GPU: the fused path copies its parameters in to evaluate. */
+  get parameterBuffer(): GPUBuffer {
+    this.ready();
+    return this.paramBuffer;
   }
 
   /** Bytes of every buffer the plan holds (its own arena's count). */

@@ -13,11 +13,19 @@ import type { MatmulFamily } from '../gpu/kernels.ts';
 import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
 import type { ModelSpec } from '../model.ts';
 import { CpuBackend } from '../reference/backend.ts';
-import type { BackendInit, TrainBackend, TrainConfig } from '../train/backend.ts';
+import {
+  resolveConfig,
+  type BackendInit,
+  type PlanPath,
+  type TrainBackend,
+  type TrainConfig,
+} from '../train/backend.ts';
+import { FusedBackend } from '../gpu/fused-backend.ts';
 import { TrainerError, messageOf } from '../errors.ts';
 import { tuneOrDefault } from './adapter.ts';
 import { checkFits } from './budget.ts';
 import type { DeviceChoice, MatmulChoice } from './options.ts';
+import { choosePath, type PlanChoice } from './plan-choice.ts';
 
 /** The options an engine reads (createTrainer's). */
 export interface EngineOptions {
@@ -26,6 +34,8 @@ export interface EngineOptions {
   readonly onTune?: (result: AutotuneResult, line: string) => void;
   readonly stepsPerSubmit?: number;
   readonly gpuDataBudget?: number;
+  /** The GPU path of training backends (default 'auto'; plan-choice.ts). */
+  readonly plan?: PlanChoice;
 }
 
 /** How a backend is built beyond its BackendInit. */
@@ -194,13 +204,46 @@ export class Engine {
     const models = o.models ? { models: o.models } : {};
     try {
       if (!this.ctx) return CpuBackend.create(init, models);
-      const options = { ...(await this.planOptions(this.ctx)), ...models };
-      return await TrainingPlan.create(this.ctx, init, o.inference ? { ...options, inference: true } : options);
+      const planOptions = await this.planOptions(this.ctx);
+      const options = { ...planOptions, ...models };
+      if (o.inference) return await TrainingPlan.create(this.ctx, init, { ...options, inference: true });
+      const path = this.pathFor(this.ctx, init, o.models ?? [resolveConfig(init.config)], o.models !== undefined);
+      if (path.kind === 'fused') {
+        const steps = this.options.stepsPerSubmit;
+        return await FusedBackend.create(this.ctx, init, {
+          ...models,
+          ...(steps !== undefined ? { stepsPerSubmit: steps } : {}),
+          evaluation: planOptions,
+        });
+      }
+      const plan = await TrainingPlan.create(this.ctx, init, options);
+      plan.path = path;
+      return plan;
     } catch (e) {
       if (e instanceof TrainerError) throw e;
       const m = messageOf(e);
       throw new TrainerError('bad-input', o.what ? `${o.what}: ${m}` : m, { cause: e });
     }
+  }
+
+  /** The GPU path of a training backend for `init` and these configurations (plan-choice.ts). */
+  private pathFor(ctx: GpuContext, init: BackendInit, configs: readonly TrainConfig[], sweep: boolean): PlanPath {
+    const rows = { train: init.train.n, test: init.test.n, dev: init.dev?.n ?? 0 };
+    const subject = {
+      spec: init.spec,
+      configs,
+      sweep,
+      maxBatch: init.maxBatch,
+      rows,
+      regression: init.regression === true,
+    };
+    return choosePath(
+      this.options.plan ?? 'auto',
+      subject,
+      ctx.device.limits,
+      ctx.adapterName,
+      this.options.gpuDataBudget,
+    );
   }
 
   /** Why the device was lost, when `e` came from that (it must say so within 2 s) and the engine may

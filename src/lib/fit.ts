@@ -1,6 +1,7 @@
 // The fit driver: a trainer's rows made into splits, a backend built for them, the shared training
 // loop run on it with checkpoints kept in memory, and, when the WebGPU device is lost mid-run, a new
 // device and the run resumed from the last checkpoint (bit-identical to an uninterrupted run).
+import { FusedBackend } from '../gpu/fused-backend.ts';
 import { TrainingPlan } from '../gpu/plan.ts';
 import type { ModelSpec, Params } from '../model.ts';
 import type { Split, TrainBackend, TrainConfig } from '../train/backend.ts';
@@ -37,7 +38,7 @@ export interface FitHost {
 }
 
 /** The 'memory' event of a plan: the GPU memory it holds, and whether its data is resident or sharded. */
-function memoryEvent(plan: TrainingPlan, trainRows: number): TrainEvent {
+function memoryEvent(plan: TrainingPlan | FusedBackend, trainRows: number): TrainEvent {
   const list = plan.memory();
   const largest = list.reduce((a, b) => (b.bytes > a.bytes ? b : a), { name: 'none', bytes: 0 });
   const l = plan.layout;
@@ -108,7 +109,7 @@ async function fitOn(host: FitHost, train: LabeledData, o: FitOptions, control: 
     });
     host.bind(backend, sources);
     if (last && backend.writeState && Object.keys(last.state).length > 0) backend.writeState(last.state);
-    if (backend instanceof TrainingPlan) emit(memoryEvent(backend, tr.n));
+    if (backend instanceof TrainingPlan || backend instanceof FusedBackend) emit(memoryEvent(backend, tr.n));
     try {
       const summary = await runTraining(backend, tr.n, te.n, loop, emit, {
         control,

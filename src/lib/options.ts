@@ -16,6 +16,8 @@ import { validateInfo, type ModelInfo, type SavedModel } from './model-file.ts';
 import type { SpecOptions } from './spec.ts';
 import type { ModelSpec } from '../model.ts';
 import type { Hyperparameters, Trial, TrialResult } from './sweep.ts';
+import { PLAN_CHOICES, type PlanChoice } from './plan-choice.ts';
+import { fusedRefusal } from '../gpu/fused.ts';
 
 /** Where training runs: 'gpu' (WebGPU; the trainer acquires a device and replaces it if it is lost),
  *  'cpu' (the float64 reference, no GPU needed), or a GPUDevice of the caller's (used as is, never
@@ -67,6 +69,14 @@ export interface TrainerOptions extends SpecOptions {
   /** GPU memory for data, in bytes (default 512 MiB): data sets that do not fit it, or that are past
    *  the device's buffer limits, are streamed to the GPU in shards, with bit-identical results. */
   readonly gpuDataBudget?: number;
+  /** How training runs on the GPU: 'fused' (whole training steps of a small net in one dispatch; nets
+   *  with every width ≤ 64, ≤ 15 layers, no dropout or batch norm, data resident), 'layered' (a
+   *  dispatch per layer and phase: every net), or 'auto' (default): fused when the net is inside that
+   *  envelope, at most 5120 multiply-adds a row (Σ n_l·n_{l+1}: where fused is the faster) and one
+   *  model trains (not a sweep), else layered. 'fused' outside the envelope throws TrainerError
+   *  naming the reason; a sweep with 'fused' trains its trials as workgroups of one dispatch. The
+   *  path taken is in the fit's 'start' event (`plan`). */
+  readonly plan?: PlanChoice;
 }
 
 /** How a trainer picks its GPU matmul kernels (TrainerOptions.matmul). */
@@ -232,6 +242,20 @@ export function modelInfoOf(o: TrainerOptions, spec: ModelSpec): { info: ModelIn
   if (o.normalizeTarget && !regression)
     throw bad("normalizeTarget is for regression (give outputs, or task: 'regression')");
   return { info: validateInfo(regression ? { ...given, task: 'regression' } : given, spec), regression };
+}
+
+/** Checks the plan option: a known choice, and for 'fused' a net and configuration inside the fused
+ *  envelope (the device's limits are checked when the fit builds its backend). Throws TrainerError
+ *  'bad-input' naming the reason. */
+export function checkPlanOption(o: TrainerOptions, spec: ModelSpec, config: TrainConfig): void {
+  if (o.plan === undefined) return;
+  if (!PLAN_CHOICES.includes(o.plan))
+    throw new TrainerError(
+      'bad-input',
+      `createTrainer: plan must be 'auto', 'fused' or 'layered', got '${String(o.plan)}'`,
+    );
+  const why = o.plan === 'fused' ? fusedRefusal(spec, [config]) : undefined;
+  if (why) throw new TrainerError('bad-input', `createTrainer: plan 'fused': ${why}`);
 }
 
 /** Checks a fit's options. Throws TrainerError 'bad-input'. */

@@ -6,6 +6,7 @@
 // parameters and info, the backend of the last run, and the pause and busy state.
 import type { PlanRows } from '../gpu/plan.ts';
 import { TrainingPlan } from '../gpu/plan.ts';
+import { FusedBackend } from '../gpu/fused-backend.ts';
 import { initParams } from '../init.ts';
 import { cloneParams, layerCount, size, type ModelSpec, type Params } from '../model.ts';
 import { referenceOutputs } from './reference-predict.ts';
@@ -26,6 +27,7 @@ import { encodeModel, type ModelInfo, type SavedModel } from './model-file.ts';
 import {
   checkFitOptions,
   modelInfoOf,
+  checkPlanOption,
   trainConfigOf,
   trialConfigs,
   type Evaluation,
@@ -91,6 +93,7 @@ export class Trainer {
     const spec = buildSpec(o);
     const config = trainConfigOf(o);
     const { info, regression } = modelInfoOf(o, spec);
+    checkPlanOption(o, spec, config);
     // Every check of the options comes before a device is acquired, so a bad option leaks none.
     const engine = await Engine.open(o.device ?? 'gpu', o);
     try {
@@ -192,7 +195,7 @@ export class Trainer {
   /** Bytes of GPU memory the trainer's current plan holds (0 on the CPU or with no plan). */
   get gpuBytes(): number {
     const b = this.bound?.backend;
-    return b instanceof TrainingPlan ? b.bytes : 0;
+    return b instanceof TrainingPlan || b instanceof FusedBackend ? b.bytes : 0;
   }
 
   /** Pause and stop of a running fit: the signal, pause(), and a turn for the event loop every 15 ms. */
@@ -344,13 +347,16 @@ export class Trainer {
     return {
       step: () => backend.step(0, rows, o.lr),
       sync: async () => {
-        if (backend instanceof TrainingPlan) backend.flush(); // a partly filled group is submitted first
+        // A partly filled group is submitted first.
+        if (backend instanceof TrainingPlan || backend instanceof FusedBackend) backend.flush();
         await device?.queue.onSubmittedWorkDone();
       },
       destroy: () => {
         if (this.bound?.backend === backend) this.unbind();
       },
-      ...(backend instanceof TrainingPlan ? { counters: () => backend.counters } : {}),
+      ...(backend instanceof TrainingPlan || backend instanceof FusedBackend
+        ? { counters: () => backend.counters }
+        : {}),
     };
   }
 

@@ -92,6 +92,13 @@ export interface Stats {
 export const SNAPSHOT_SLOTS = 3;
 export type Split = 'train' | 'test' | 'dev';
 
+/** Which GPU path a backend takes: the fused small-net kernel (src/gpu/fused.ts), or the layered plan
+ *  (src/gpu/plan.ts), with the reason when the fused one was not taken. */
+export interface PlanPath {
+  readonly kind: 'fused' | 'layered';
+  readonly reason?: string;
+}
+
 /** One training engine (WebGPU or the CPU reference) holding `models` models of one architecture,
  *  trained side by side (each its own parameters, optimizer state, configuration and order; they step
  *  together). Driven by the shared epoch loop in epochs.ts; a fit is the one-model case. */
@@ -101,6 +108,8 @@ export interface TrainBackend {
   readonly adapter: string;
   /** Models trained side by side (1 unless the backend was built with several configurations). */
   readonly models: number;
+  /** On the GPU, the path taken (absent on the CPU reference). */
+  readonly path?: PlanPath;
   /** Order in which model `model` (default 0) visits the training rows from now on (a permutation of
    *  0..train.n-1). */
   setOrder(order: Uint32Array, model?: number): void;

@@ -1,5 +1,6 @@
 // The events of a fit, in order: start, memory (GPU), progress every N steps, epoch, checkpoint,
 // recovered (after a lost device), and the summary at the end.
+import type { PlanPath } from './backend.ts';
 export interface Summary {
   readonly type: 'summary';
   readonly device: 'gpu' | 'cpu';
@@ -43,6 +44,8 @@ export type TrainEvent =
       readonly batchSize: number;
       readonly stepsPerEpoch: number;
       readonly totalSteps: number;
+      /** On the GPU, the path taken: the fused kernel, or the layered plan with the reason. */
+      readonly plan?: PlanPath;
     }
   | {
       readonly type: 'progress';

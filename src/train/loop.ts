@@ -250,6 +250,7 @@ export async function runTraining(
     batchSize: batch,
     stepsPerEpoch,
     totalSteps,
+    ...(backend.path ? { plan: backend.path } : {}),
   });
   const t0 = performance.now();
   const resume = hooks.resume;

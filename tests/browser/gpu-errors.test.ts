@@ -138,54 +138,56 @@ describe('GPU errors', () => {
   // checkpoint at step 15, which is not handed out), without a summary; the trainer's parameters
   // (getParams, save) are then those of the checkpoint at the last good step, and the next fit on the
   // same device trains normally.
-  it('a fit through the trainer rejects and keeps the last good weights', async () => {
-    const device = gpu().device;
-    const data = labeled(moons);
-    const trainer = await createTrainer({
-      spec,
-      params: initParams(spec, 2),
-      device,
-      matmul: 'blocked',
-      stepsPerSubmit: 3,
+  for (const plan of ['layered', 'fused'] as const)
+    it(`a fit through the trainer rejects and keeps the last good weights (${plan})`, async () => {
+      const device = gpu().device;
+      const data = labeled(moons);
+      const trainer = await createTrainer({
+        spec,
+        params: initParams(spec, 2),
+        device,
+        matmul: 'blocked',
+        stepsPerSubmit: 3,
+        plan,
+      });
+      const inject = injector(device);
+      try {
+        const events: TrainEvent[] = [];
+        const after = new Map<number, Params>();
+        const fit = { epochs: 3, batchSize: 20, lr: 0.5, evalEvery: 5, checkpointEvery: 5 };
+        const err = await trainer
+          .fit(data, {
+            ...fit,
+            onEvent: (e) => {
+              events.push(e);
+              if (e.type === 'progress' && e.step === 10) inject.arm(); // the next watched group: 11..13
+            },
+            onCheckpoint: (c) => void after.set(c.position.step, c.params),
+          })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(err).toBeInstanceOf(TrainerError);
+        const e = err as GpuFailureError;
+        expect(e.code).toBe('gpu-error');
+        expect(inject.state.injected).toBe(1);
+        expect(events.some((x) => x.type === 'summary' || x.type === 'recovered')).toBe(false);
+        expect(e.message).toMatch(/^training steps 11\.\.13: the GPU rejected the work/);
+        expect(events.flatMap((x) => (x.type === 'progress' ? [x.step] : []))).toEqual([5, 10]);
+        expect(events.flatMap((x) => (x.type === 'checkpoint' ? [x.step] : []))).toEqual([5, 10]);
+        expect(e.goodStep).toBe(5);
+        const good = after.get(5)!;
+        expect(bits(await trainer.getParams())).toEqual(bits(good));
+        expect(bits(decodeModel(await trainer.save()).params)).toEqual(bits(good));
+        expect(inject.state.depth).toBe(0);
+        const summary = await trainer.fit(data, { epochs: 2, batchSize: 20, lr: 0.5 });
+        expect(summary.trainAccuracy).toBeGreaterThan(0.75);
+      } finally {
+        inject.remove();
+        trainer.destroy();
+      }
     });
-    const inject = injector(device);
-    try {
-      const events: TrainEvent[] = [];
-      const after = new Map<number, Params>();
-      const fit = { epochs: 3, batchSize: 20, lr: 0.5, evalEvery: 5, checkpointEvery: 5 };
-      const err = await trainer
-        .fit(data, {
-          ...fit,
-          onEvent: (e) => {
-            events.push(e);
-            if (e.type === 'progress' && e.step === 10) inject.arm(); // the next watched group: 11..13
-          },
-          onCheckpoint: (c) => void after.set(c.position.step, c.params),
-        })
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-      expect(err).toBeInstanceOf(TrainerError);
-      const e = err as GpuFailureError;
-      expect(e.code).toBe('gpu-error');
-      expect(inject.state.injected).toBe(1);
-      expect(events.some((x) => x.type === 'summary' || x.type === 'recovered')).toBe(false);
-      expect(e.message).toMatch(/^training steps 11\.\.13: the GPU rejected the work/);
-      expect(events.flatMap((x) => (x.type === 'progress' ? [x.step] : []))).toEqual([5, 10]);
-      expect(events.flatMap((x) => (x.type === 'checkpoint' ? [x.step] : []))).toEqual([5, 10]);
-      expect(e.goodStep).toBe(5);
-      const good = after.get(5)!;
-      expect(bits(await trainer.getParams())).toEqual(bits(good));
-      expect(bits(decodeModel(await trainer.save()).params)).toEqual(bits(good));
-      expect(inject.state.depth).toBe(0);
-      const summary = await trainer.fit(data, { epochs: 2, batchSize: 20, lr: 0.5 });
-      expect(summary.trainAccuracy).toBeGreaterThan(0.75);
-    } finally {
-      inject.remove();
-      trainer.destroy();
-    }
-  });
 
   // Test that an error injected into an evaluation, and into a prediction, rejects the call with
   // 'gpu-error' (not a figure from the rejected work), and that the same calls afterwards give the

@@ -112,7 +112,7 @@ describe('host counters', () => {
   // Test that Trainer.stepper exposes the plan's counters on the GPU and none on the CPU reference.
   it('Trainer.stepper', async () => {
     const d = data();
-    const g = await createTrainer({ spec, device: gpu().device, matmul: 'blocked' });
+    const g = await createTrainer({ spec, device: gpu().device, matmul: 'blocked', plan: 'layered' });
     const c = await createTrainer({ spec, device: 'cpu' });
     try {
       const steps = await g.stepper({ x: d.x, y: d.y }, { batchSize: BATCH, lr: 0.1 });

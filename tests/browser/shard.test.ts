@@ -151,6 +151,7 @@ describe('training data streamed in shards', () => {
         optimizer: 'momentum',
         device: gpu().device,
         matmul: 'blocked',
+        plan: 'layered', // resident and sharded on the same path (sharded data is never fused)
         ...(gpuDataBudget ? { gpuDataBudget } : {}),
       });
       try {

@@ -45,7 +45,7 @@ describe('fitSweep', () => {
   const cases: [string, TrainerOptions, Partial<Hyperparameters>[]][] = [
     [
       'sgd, learning rates and seeds',
-      { inputs: 2, hidden: [16, 16], classes: 2, matmul: 'blocked' },
+      { inputs: 2, hidden: [16, 16], classes: 2, matmul: 'blocked', plan: 'layered' },
       [
         { lr: 0.5, seed: 1 },
         { lr: 0.05, seed: 2 },
@@ -55,8 +55,25 @@ describe('fitSweep', () => {
       ],
     ],
     [
+      'sgd, learning rates and seeds, fused',
+      { inputs: 2, hidden: [16, 16], classes: 2, matmul: 'blocked', plan: 'fused' },
+      [
+        { lr: 0.5, seed: 1 },
+        { lr: 0.05, seed: 2 },
+        { lr: 0.2, seed: 3 },
+      ],
+    ],
+    [
       'adam with L2 and dropout, standard normalisation',
-      { inputs: 2, hidden: [12, 8], classes: 2, optimizer: 'adam', normalize: 'standard', matmul: 'blocked' },
+      {
+        inputs: 2,
+        hidden: [12, 8],
+        classes: 2,
+        optimizer: 'adam',
+        normalize: 'standard',
+        matmul: 'blocked',
+        plan: 'layered',
+      },
       [
         { lr: 0.01, l2: 0.01, keepProb: 0.8, seed: 2 },
         { lr: 0.003, l2: 0, keepProb: 1, beta1: 0.8, seed: 3 },
@@ -90,27 +107,35 @@ describe('fitSweep', () => {
   }
 
   // Test that a trial whose learning rate blows it up is reported as diverged (no dev loss) while the
-  // trials beside it still end exactly as their solo runs.
-  it('reports a diverging trial without disturbing the others', async () => {
-    const base: TrainerOptions = { inputs: 2, hidden: [16, 16], classes: 2, optimizer: 'adam', matmul: 'blocked' };
-    const list = trials([
-      { lr: 0.01, seed: 1 },
-      { lr: 1e30, seed: 2 },
-      { lr: 0.02, seed: 3 },
-    ]);
-    const fit = { epochs: 3, batchSize: 16 };
-    const t = await createTrainer({ ...base, device: gpu().device });
-    try {
-      const r = await t.fitSweep(train, list, { ...fit, dev });
-      expect(r.map((x) => x.status.kind)).toEqual(['ok', 'diverged', 'ok']);
-      expect(r[1]!.status).toEqual({ kind: 'diverged', epoch: 1 });
-      expect(r[1]!.devLoss).toBeNull();
-      expect(bits(r[0]!.params)).toEqual(bits(await solo(base, list[0]!, fit)));
-      expect(bits(r[2]!.params)).toEqual(bits(await solo(base, list[2]!, fit)));
-    } finally {
-      t.destroy();
-    }
-  });
+  // trials beside it still end exactly as their solo runs (on either path).
+  for (const plan of ['layered', 'fused'] as const)
+    it(`reports a diverging trial without disturbing the others (${plan})`, async () => {
+      const base: TrainerOptions = {
+        inputs: 2,
+        hidden: [16, 16],
+        classes: 2,
+        optimizer: 'adam',
+        matmul: 'blocked',
+        plan,
+      };
+      const list = trials([
+        { lr: 0.01, seed: 1 },
+        { lr: 1e30, seed: 2 },
+        { lr: 0.02, seed: 3 },
+      ]);
+      const fit = { epochs: 3, batchSize: 16 };
+      const t = await createTrainer({ ...base, device: gpu().device });
+      try {
+        const r = await t.fitSweep(train, list, { ...fit, dev });
+        expect(r.map((x) => x.status.kind)).toEqual(['ok', 'diverged', 'ok']);
+        expect(r[1]!.status).toEqual({ kind: 'diverged', epoch: 1 });
+        expect(r[1]!.devLoss).toBeNull();
+        expect(bits(r[0]!.params)).toEqual(bits(await solo(base, list[0]!, fit)));
+        expect(bits(r[2]!.params)).toEqual(bits(await solo(base, list[2]!, fit)));
+      } finally {
+        t.destroy();
+      }
+    });
 
   it('refuses bad input with a clear error', async () => {
     const t = await createTrainer({ inputs: 2, hidden: [4], classes: 2, matmul: 'blocked', device: gpu().device });

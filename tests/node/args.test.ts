@@ -40,6 +40,7 @@ describe('parseTrainArgs', () => {
       earlyStopping: undefined,
       stepsPerSubmit: undefined,
       matmul: 'auto',
+      plan: 'auto',
       label: undefined,
       drop: [],
       delimiter: undefined,
@@ -145,6 +146,8 @@ describe('parseTrainArgs', () => {
       '8',
       '--matmul',
       'tiled',
+      '--plan',
+      'fused',
     ]);
     expect(o).toEqual({
       data: { kind: 'synthetic', name: 'spiral' },
@@ -182,6 +185,7 @@ describe('parseTrainArgs', () => {
       earlyStopping: 4,
       stepsPerSubmit: 8,
       matmul: 'tiled',
+      plan: 'fused',
       label: undefined,
       drop: [],
       delimiter: undefined,
@@ -325,6 +329,7 @@ describe('parseTrainArgs', () => {
     [['--steps-per-submit', '0'], "--steps-per-submit: expected an integer in [1, 1024], got '0'"],
     [['--steps-per-submit', '2000'], "--steps-per-submit: expected an integer in [1, 1024], got '2000'"],
     [['--matmul', 'naive'], "--matmul: expected one of tiled, tiled8, blocked, auto, tune, got 'naive'"],
+    [['--plan', 'kernels'], "--plan: expected one of auto, fused, layered, got 'kernels'"],
     [
       ['--data', 'd.csv', '--task', 'ranking'],
       "--task: expected one of auto, classification, regression, got 'ranking'",

@@ -182,6 +182,16 @@ describe('train command: training', () => {
     expect(summary.testAccuracy as number).toBeGreaterThan(0.85);
   });
 
+  // Test that --plan fused trains on the fused path and the JSON start line names it.
+  it('--plan fused names the path in the start line', () => {
+    const args = ['--data', 'moons', '--samples', '200', '--hidden', '8,8', '--epochs', '2', '--batch-size', '32'];
+    const r = runTrain([...args, '--json', '--plan', 'fused']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(events(r.stdout).find((e) => e.type === 'start')).toMatchObject({ plan: { kind: 'fused' } });
+    expect(events(r.stdout).at(-1)!.trainAccuracy as number).toBeGreaterThan(0.7);
+  });
+
   // Test that the GPU run's matmul autotune goes through the CLI's cache file: --matmul tune on a corrupt
   // file measures and rewrites it, the next (default 'auto') run reads it (the same family and times,
   // nothing measured or written).

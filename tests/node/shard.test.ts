@@ -86,6 +86,8 @@ describe('--gpu-data-budget', () => {
       '16,16',
       '--matmul',
       'blocked',
+      '--plan',
+      'layered', // resident and sharded on the same path (sharded data is never fused)
       '--json',
     ];
     const resident = runTrain([...base, '--save', join(dir, 'resident.safetensors')]);
