@@ -32,6 +32,8 @@ const LOWER = [
   'src/errors.ts',
 ];
 
+const GPU_FLAG_GLOBAL = /\b(GPUBufferUsage|GPUMapMode|GPUShaderStage)\./;
+
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
@@ -134,6 +136,12 @@ for (const path of files(join(root, 'src'))) {
       problems.push(`${file}: imports ${target}, a layer above it`);
     }
   }
+  // Dawn in Node installs no GPU flag globals: the library's own copies (src/gpu/flags.ts) must be imported.
+  const flag = GPU_FLAG_GLOBAL.exec(code);
+  if (flag && file !== 'src/gpu/flags.ts' && !importsOf(ast).some((s) => s.endsWith('/flags.ts')))
+    problems.push(
+      `${file}: reads the global ${flag[1]}; import it from src/gpu/flags.ts (Dawn in Node has no such global)`,
+    );
 }
 
 if (process.argv.includes('--report')) {

@@ -21,6 +21,7 @@ import {
 } from '../train/backend.ts';
 import type { TrainState } from '../train/checkpoint.ts';
 import { BufferArena, readBuffer } from './arena.ts';
+import { GPUBufferUsage } from './flags.ts';
 import type { GpuContext } from './device.ts';
 import { FusedTrainer, fusedParamCount, fusedWidths, packParams, unpackParams, type FusedStepValues } from './fused.ts';
 import { GroupWatch } from './group-watch.ts';

@@ -6,7 +6,6 @@ import * as ort from 'onnxruntime-web';
 import type { SavedModel } from '../../src/lib/model-file.ts';
 import { encodeOnnx, type InputNormalization, type OnnxOptions } from '../../src/io/onnx.ts';
 import { compare } from '../../src/check.ts';
-import { initParams } from '../../src/init.ts';
 import {
   HIDDEN_ACTIVATIONS,
   LOSSES,
@@ -17,7 +16,7 @@ import {
   type Params,
 } from '../../src/model.ts';
 import { forward, toParams64 } from '../../src/reference/mlp.ts';
-import { Rng } from '../../src/rng.ts';
+import { randomNormalization, randomParams, randomRows } from './random-params.ts';
 
 // One thread: no worker threads to start or leave behind, and the machine is shared.
 ort.env.wasm.numThreads = 1;
@@ -27,40 +26,6 @@ const ATOL = 1e-5;
 const ROWS = 37;
 let maxDiff = 0;
 afterAll(() => console.log(`onnx vs float64 reference: largest |diff| ${maxDiff.toExponential(2)}`));
-
-/** Parameters with every tensor away from its initial value: biases and batch norm's γ, β, running
- *  mean and variance drawn at random (a batch-normalised layer's bias too, which must be ignored). */
-function randomParams(spec: ModelSpec, seed: number): Params {
-  const rng = new Rng(seed + 1000);
-  const uniform = (t: Float32Array, lo: number, hi: number): void =>
-    t.forEach((_, i) => (t[i] = lo + (hi - lo) * rng.next()));
-  const params = initParams(spec, seed);
-  for (const p of params) {
-    uniform(p.bias, -0.5, 0.5);
-    if (p.bn) {
-      uniform(p.bn.gamma, -1.5, 1.5);
-      uniform(p.bn.beta, -0.5, 0.5);
-      uniform(p.bn.mean, -1, 1);
-      uniform(p.bn.var, 0.1, 3);
-    }
-  }
-  return params;
-}
-
-/** Rows of float32-exact features, so the runtime and the reference read the same numbers. */
-function randomRows(n0: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: ROWS * n0 }, () => 2 * rng.normal() + 0.5);
-}
-
-function randomNormalization(method: InputNormalization['method'], n0: number, seed: number): InputNormalization {
-  const rng = new Rng(seed + 2000);
-  return {
-    method,
-    shift: Array.from({ length: n0 }, () => rng.normal()),
-    scale: Array.from({ length: n0 }, () => 0.5 + 2.5 * rng.next()),
-  };
-}
 
 /** What the graph should output for x[rows][n0], from the float64 reference. */
 function expected(
@@ -97,7 +62,7 @@ async function checkExport(name: string, spec: ModelSpec, seed: number, options:
   const params = randomParams(spec, seed);
   const n0 = size(spec, 0);
   const k = size(spec, layerCount(spec));
-  const x = randomRows(n0, seed);
+  const x = randomRows(ROWS, n0, seed);
   const want = expected(spec, params, x, ROWS, options.normalization);
   const session = await ort.InferenceSession.create(encodeOnnx(spec, params, options));
   try {
@@ -242,7 +207,7 @@ async function againstPredict(
 ): Promise<void> {
   const { createTrainer } = await import('../../src/lib/trainer.ts');
   const trainer = await createTrainer({ model, device: 'cpu' });
-  const x = randomRows(5, seed);
+  const x = randomRows(ROWS, 5, seed);
   const want = expected((await trainer.predict(x)).values);
   const session = await ort.InferenceSession.create(await trainer.exportOnnx());
   try {

@@ -14,19 +14,13 @@ import { readCsvFile } from '../../src/node.ts';
 import { decodeModel, encodeModel, type ModelInfo, type SavedModel } from '../../src/lib/model-file.ts';
 import { pytorchFiles } from '../../src/lib/pytorch-export.ts';
 import { referencePredict } from '../../src/lib/reference-predict.ts';
-import {
-  HIDDEN_ACTIVATIONS,
-  LOSSES,
-  layerTensors,
-  type InputNormalization,
-  type ModelSpec,
-  type Params,
-} from '../../src/model.ts';
+import { HIDDEN_ACTIVATIONS, LOSSES, layerTensors, type ModelSpec, type Params } from '../../src/model.ts';
 import { toParams64, trainStep, zeroState } from '../../src/reference/mlp.ts';
 import { Rng } from '../../src/rng.ts';
 import { OPTIMIZERS, resolveConfig, type OptimizerKind } from '../../src/train/backend.ts';
 import { requirePythonWithTorch } from '../../src/cli/python.ts';
 import { events, runPredict, runTrain } from './cli.ts';
+import { randomNormalization, randomParams, randomRows } from './random-params.ts';
 
 const PYTHON = requirePythonWithTorch();
 const dir = mkdtempSync(join(tmpdir(), 'pytorch-export-'));
@@ -49,38 +43,6 @@ function exportTo(name: string, model: SavedModel, epochs?: number): string {
     writeFileSync(join(out, file), content);
   }
   return out;
-}
-
-/** Parameters with every tensor away from its initial value (as the ONNX test draws them). */
-function randomParams(spec: ModelSpec, seed: number): Params {
-  const rng = new Rng(seed + 1000);
-  const uniform = (t: Float32Array, lo: number, hi: number): void =>
-    t.forEach((_, i) => (t[i] = lo + (hi - lo) * rng.next()));
-  const params = initParams(spec, seed);
-  for (const p of params) {
-    uniform(p.bias, -0.5, 0.5);
-    if (p.bn) {
-      uniform(p.bn.gamma, -1.5, 1.5);
-      uniform(p.bn.beta, -0.5, 0.5);
-      uniform(p.bn.mean, -1, 1);
-      uniform(p.bn.var, 0.1, 3);
-    }
-  }
-  return params;
-}
-
-function randomRows(rows: number, n0: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: rows * n0 }, () => 2 * rng.normal() + 0.5);
-}
-
-function randomNormalization(method: InputNormalization['method'], n0: number, seed: number): InputNormalization {
-  const rng = new Rng(seed + 2000);
-  return {
-    method,
-    shift: Array.from({ length: n0 }, () => rng.normal()),
-    scale: Array.from({ length: n0 }, () => 0.5 + 2.5 * rng.next()),
-  };
 }
 
 const f32 = (path: string): Float32Array => {
