@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { slowDawnPoll } from './dawn-poll.ts';
 
 interface DawnModule {
   create(flags: string[]): GPU;
@@ -79,6 +80,7 @@ let installed: GPU | undefined;
  */
 export async function installDawn(flags: readonly string[] = []): Promise<GPU> {
   if (installed) return installed;
+  slowDawnPoll(); // before the first promise: dawn.node's own poll would spin a core (dawn-poll.ts)
   const gpu = (await loadDawn()).create([...flags]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error(noAdapterReason());

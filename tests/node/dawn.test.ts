@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assertClose, TOL } from '../../src/check.ts';
 import { parseTrainArgs } from '../../src/cli/args.ts';
 import { installDawn, noAdapterReason, SWIFTSHADER_ICD } from '../../src/cli/dawn.ts';
+import { isDawnPoll } from '../../src/cli/dawn-poll.ts';
 import { buildJob } from '../../src/cli/job.ts';
 import { runJob } from '../../src/cli/run-job.ts';
 import { createTrainer, decodeModel, type LabeledData, type TrainEvent } from '../../src/index.ts';
@@ -61,6 +62,33 @@ describe('Node runtime on Dawn', () => {
       trainer.destroy();
       device.destroy();
     }
+  });
+
+  // Test that dawn.node still polls through setImmediate with the callback isDawnPoll recognises, and that
+  // installDawn sends that callback to a timer (a sleep) and any other to setImmediate (dawn-poll.ts).
+  it('polls for a pending promise on a timer, not a setImmediate spin', async () => {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const device = await adapter!.requestDevice();
+    const installed = globalThis.setImmediate;
+    const polls: string[] = [];
+    const spy = (fn: (...args: unknown[]) => void, ...args: unknown[]) => {
+      const handle = installed(fn, ...args);
+      if (isDawnPoll(fn)) polls.push(handle.constructor.name);
+      return handle;
+    };
+    globalThis.setImmediate = Object.assign(spy, { __promisify__: installed.__promisify__ }) as typeof setImmediate;
+    try {
+      // The first wait may ride on a poll queued before the spy (requestDevice's); the next ones start their own.
+      for (let i = 0; i < 3; i++) await device.queue.onSubmittedWorkDone();
+    } finally {
+      globalThis.setImmediate = installed;
+      device.destroy();
+    }
+    expect(polls.length).toBeGreaterThan(0);
+    expect(new Set(polls)).toEqual(new Set(['Timeout']));
+    // A function of ours and a promise's native resolve function still run as Immediates.
+    expect(setImmediate(() => {}).constructor.name).toBe('Immediate');
+    await new Promise((resolve) => expect(setImmediate(resolve).constructor.name).toBe('Immediate'));
   });
 
   // Test that the default MNIST job's first 20 steps in Node match the Chromium run's (the fixture's
