@@ -2,11 +2,12 @@
 // pending, its AsyncRunner calls instance.ProcessEvents() from a setImmediate callback that queues the
 // next setImmediate, a spin of 15,000–27,000 calls a second that keeps Node's main thread busy. The
 // epoch loop always has a read-back pending, so the spin lasts the whole run; on SwiftShader, whose
-// worker threads are the GPU, it took the CPU they needed: the default MNIST epoch ran at 2.2 steps/s
-// against Chromium's 6.0 on this 2-core machine. dawn.node looks setImmediate up on globalThis at each
-// call, so routing its callback through a 1 ms timer (Node's shortest) makes the poll a sleep: ~600
-// calls a second, and 6.6 steps/s on the same job (README, Node runtime). A read-back settles at most
-// 1 ms late; the loop waits on one a period after requesting it, so the queue stays full meanwhile.
+// worker threads are the GPU, it takes the CPU they need. dawn.node looks setImmediate up on globalThis
+// at each call, so routing its callback through a 1 ms timer (Node's shortest) makes the poll a sleep:
+// ~600 calls a second, and the default MNIST job 1.4–3× faster on this 2-core machine (README, Node
+// runtime). A read-back settles at most 1 ms late; the loop waits on one a period after requesting it,
+// so the queue stays full meanwhile. installDawn does this on a fallback (CPU) adapter only: on a GPU
+// the spin costs a core the GPU does not need, and settles each read-back sooner (not measured here).
 
 /** The wait between two of Dawn's event polls while a promise is pending. */
 export const DAWN_POLL_MS = 1;
