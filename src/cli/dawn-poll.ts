@@ -4,7 +4,7 @@
 // epoch loop always has a read-back pending, so the spin lasts the whole run; on SwiftShader, whose
 // worker threads are the GPU, it takes the CPU they need. dawn.node looks setImmediate up on globalThis
 // at each call, so routing its callback through a 1 ms timer (Node's shortest) makes the poll a sleep:
-// ~600 calls a second, and the default MNIST job 1.4–3× faster on this 2-core machine (README, Node
+// ~600 calls a second, and the default MNIST job 1.4–2.9× faster on this 2-core machine (README, Node
 // runtime). A read-back settles at most 1 ms late; the loop waits on one a period after requesting it,
 // so the queue stays full meanwhile. installDawn does this on a fallback (CPU) adapter only: on a GPU
 // the spin costs a core the GPU does not need, and settles each read-back sooner (not measured here).
