@@ -133,6 +133,25 @@ describe('npm run train -- --runtime node', () => {
       expect(lines[device + 1]).toMatch(/^warning: the WebGPU adapter .* is a software one \(SwiftShader/);
     expect(r.stdout).toMatch(/^final: .* on gpu \(/m);
   });
+  // Test that a net within the fused kernel's widths trains on the fused path in Node (it once read the
+  // page's GPUBufferUsage global, which Node lacks).
+  it('trains a small net on the fused path', () => {
+    const r = runTrain([
+      '--runtime',
+      'node',
+      '--data',
+      'spiral',
+      '--samples',
+      '300',
+      '--hidden',
+      '16',
+      '--epochs',
+      '1',
+    ]);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('error') && !l.includes('XDG_RUNTIME_DIR'))).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^device gpu \(.*plan fused/m);
+  });
 });
 
 describe('checkpoints across runtimes', () => {
