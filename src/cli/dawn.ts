@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { slowDawnPoll } from './dawn-poll.ts';
 
 interface DawnModule {
   create(flags: string[]): GPU;
@@ -82,6 +83,9 @@ export async function installDawn(flags: readonly string[] = []): Promise<GPU> {
   const gpu = (await loadDawn()).create([...flags]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error(noAdapterReason());
+  // On a CPU adapter dawn.node's spinning poll takes the cores the device itself runs on (dawn-poll.ts);
+  // on a GPU it costs only an idle core and settles promises soonest, so it stays.
+  if (adapter.info.isFallbackAdapter) slowDawnPoll();
   // Node 20 has no navigator; Node 21+ has one without gpu.
   if (typeof navigator === 'undefined')
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });

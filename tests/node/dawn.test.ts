@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assertClose, TOL } from '../../src/check.ts';
 import { parseTrainArgs } from '../../src/cli/args.ts';
 import { installDawn, noAdapterReason, SWIFTSHADER_ICD } from '../../src/cli/dawn.ts';
+import { isDawnPoll } from '../../src/cli/dawn-poll.ts';
 import { buildJob } from '../../src/cli/job.ts';
 import { runJob } from '../../src/cli/run-job.ts';
 import { createTrainer, decodeModel, type LabeledData, type TrainEvent } from '../../src/index.ts';
@@ -63,6 +64,34 @@ describe('Node runtime on Dawn', () => {
     }
   });
 
+  // Test that dawn.node still polls through setImmediate with the callback isDawnPoll recognises, and that
+  // on a CPU adapter installDawn sends that callback to a timer (a sleep), any other to setImmediate.
+  it('polls for a pending promise on a timer on a CPU adapter, not a setImmediate spin', async () => {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const device = await adapter!.requestDevice();
+    const installed = globalThis.setImmediate;
+    const polls: string[] = [];
+    const spy = (fn: (...args: unknown[]) => void, ...args: unknown[]) => {
+      const handle = installed(fn, ...args);
+      if (isDawnPoll(fn)) polls.push(handle.constructor.name);
+      return handle;
+    };
+    globalThis.setImmediate = Object.assign(spy, { __promisify__: installed.__promisify__ }) as typeof setImmediate;
+    try {
+      // The first wait may ride on a poll queued before the spy (requestDevice's); the next ones start their own.
+      for (let i = 0; i < 3; i++) await device.queue.onSubmittedWorkDone();
+    } finally {
+      globalThis.setImmediate = installed;
+      device.destroy();
+    }
+    expect(polls.length).toBeGreaterThan(0);
+    // Slowed on a CPU adapter only (SwiftShader here); a GPU keeps Dawn's own setImmediate poll.
+    expect(new Set(polls)).toEqual(new Set([adapter!.info.isFallbackAdapter ? 'Timeout' : 'Immediate']));
+    // A function of ours and a promise's native resolve function still run as Immediates.
+    expect(setImmediate(() => {}).constructor.name).toBe('Immediate');
+    await new Promise((resolve) => expect(setImmediate(resolve).constructor.name).toBe('Immediate'));
+  });
+
   // Test that the default MNIST job's first 20 steps in Node match the Chromium run's (the fixture's
   // header has the command that made it), loss by loss, and that the start event names a software adapter.
   it("matches the Chromium run's first 20 steps of the default MNIST job", async () => {
@@ -103,6 +132,25 @@ describe('npm run train -- --runtime node', () => {
     if (/swiftshader/i.test(lines[device]!))
       expect(lines[device + 1]).toMatch(/^warning: the WebGPU adapter .* is a software one \(SwiftShader/);
     expect(r.stdout).toMatch(/^final: .* on gpu \(/m);
+  });
+  // Test that a net within the fused kernel's widths trains on the fused path in Node (it once read the
+  // page's GPUBufferUsage global, which Node lacks).
+  it('trains a small net on the fused path', () => {
+    const r = runTrain([
+      '--runtime',
+      'node',
+      '--data',
+      'spiral',
+      '--samples',
+      '300',
+      '--hidden',
+      '16',
+      '--epochs',
+      '1',
+    ]);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('error') && !l.includes('XDG_RUNTIME_DIR'))).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^device gpu \(.*plan fused/m);
   });
 });
 
