@@ -23,7 +23,6 @@ import type { TrainState } from '../train/checkpoint.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { GPUBufferUsage } from './flags.ts';
 import type { GpuContext } from './device.ts';
-import { GPUBufferUsage } from './flags.ts';
 import { FusedTrainer, fusedParamCount, fusedWidths, packParams, unpackParams, type FusedStepValues } from './fused.ts';
 import { GroupWatch } from './group-watch.ts';
 import { limit } from './limits.ts';
