@@ -19,7 +19,7 @@ import {
   type TrainBackend,
   type TrainConfig,
 } from '../train/backend.ts';
-import type { TrainState } from '../train/checkpoint.ts';
+import { stateStep, type TrainState } from '../train/checkpoint.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { GPUBufferUsage } from './flags.ts';
 import type { GpuContext } from './device.ts';
@@ -383,9 +383,7 @@ export class FusedBackend implements TrainBackend {
 
   writeState(state: TrainState): void {
     this.ready();
-    const step = state.step;
-    if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0)
-      throw new Error('fused backend writeState: state.step must be one non-negative integer (F64)');
+    const step = stateStep(state, 'fused backend writeState');
     if (this.models > 1) throw new Error('fused backend writeState: a run of several models does not resume');
     const q = this.ctx.device.queue;
     this.momentNames().forEach((name, i) => {
@@ -396,7 +394,7 @@ export class FusedBackend implements TrainBackend {
         );
       q.writeBuffer(this.fused.buffer('state'), (2 + i) * this.P * 4, this.fromLayered(data));
     });
-    this.t = step[0]!;
+    this.t = step;
   }
 
   /** One model's tensor in the fused layout, as the layered plan lays it out (padding 0). */

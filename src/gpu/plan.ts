@@ -18,7 +18,7 @@
 // TrainerError 'gpu-error' rather than return what a dropped dispatch left behind.
 import { TrainerError } from '../errors.ts';
 import { fromTensors, layerCount, layerTensors, size, type ModelSpec, type Params } from '../model.ts';
-import type { TrainState } from '../train/checkpoint.ts';
+import { stateStep, type TrainState } from '../train/checkpoint.ts';
 import type { BackendInit, PlanPath, Split, SplitData, Stats, TrainBackend } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { HostCounters, type HostCounts } from './counters.ts';
@@ -520,9 +520,7 @@ export class TrainingPlan implements TrainBackend {
 
   writeState(state: TrainState): void {
     this.ready();
-    const step = state.step;
-    if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0)
-      throw new Error('plan.writeState: state.step must be one non-negative integer (F64)');
+    const step = stateStep(state, 'plan.writeState');
     if (this.models > 1) throw new Error('plan.writeState: a plan of several models does not resume from a checkpoint');
     for (const { name, buffer } of this.optimizerState) {
       const data = state[name];
@@ -533,7 +531,7 @@ export class TrainingPlan implements TrainBackend {
       }
       this.ctx.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     }
-    this.t = step[0]!;
+    this.t = step;
   }
 
   snapshot(slot: number): void {

@@ -4,7 +4,7 @@
 // configuration and order, as each model of a multi-model TrainingPlan does.
 
 import { layerCount, layerTensors, size, tensorName, type ModelSpec, type Params } from '../model.ts';
-import type { TrainState } from '../train/checkpoint.ts';
+import { stateStep, type TrainState } from '../train/checkpoint.ts';
 import {
   SNAPSHOT_SLOTS,
   resolveConfig,
@@ -203,9 +203,7 @@ export class CpuBackend implements TrainBackend {
   writeState(state: TrainState): void {
     this.live();
     if (this.list.length > 1) throw new Error('CpuBackend.writeState: a backend of several models does not resume');
-    const step = state.step;
-    if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0)
-      throw new Error('CpuBackend.writeState: state.step must be one non-negative integer (F64)');
+    const step = stateStep(state, 'CpuBackend.writeState');
     for (const [prefix, params] of stateTensors(this.list[0]!)) {
       params.forEach((p, l) => {
         for (const [kind, dst] of layerTensors(p)) {
@@ -218,7 +216,7 @@ export class CpuBackend implements TrainBackend {
         }
       });
     }
-    this.t = step[0]!;
+    this.t = step;
   }
 
   snapshot(slot: number): void {

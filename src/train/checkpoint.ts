@@ -20,6 +20,15 @@ export interface LoopPosition {
 /** Extra exact training state by name: optimizer moments, or the CPU reference's float64 weights. */
 export type TrainState = Record<string, Float32Array | Float64Array>;
 
+/** A backend's step count from `state` (readState's `step`: one non-negative integer as float64), checked
+ *  before writeState touches anything; `owner` names the backend in the error. */
+export function stateStep(state: TrainState, owner: string): number {
+  const step = state.step;
+  if (!(step instanceof Float64Array) || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0)
+    throw new Error(`${owner}: state.step must be one non-negative integer (F64)`);
+  return step[0]!;
+}
+
 /** A point a run can continue from bit-for-bit: where it stands, its parameters and exact state. */
 export interface FitCheckpoint {
   readonly position: LoopPosition;
