@@ -236,6 +236,7 @@ export class Engine {
       maxBatch: init.maxBatch,
       rows,
       regression: init.regression === true,
+      ...(this.options.stepsPerSubmit !== undefined ? { stepsPerSubmit: this.options.stepsPerSubmit } : {}),
     };
     return choosePath(
       this.options.plan ?? 'auto',

@@ -6,7 +6,8 @@
 // and fails naming the reason; 'layered' is the plan as it always was. Decided from the spec, the
 // configurations and the device's limits only, never from a timing, so a first run is as fast as later.
 import { TrainerError } from '../errors.ts';
-import { checkFused, fusedLayout, fusedRefusal } from '../gpu/fused.ts';
+import { FUSED_GROUP_STEPS } from '../gpu/fused-backend.ts';
+import { checkFused, fusedLayout, fusedRefusal, fusedWorkgroupSize } from '../gpu/fused.ts';
 import type { DeviceLimits } from '../gpu/limits.ts';
 import { dataLayout } from '../gpu/shards.ts';
 import type { ModelSpec } from '../model.ts';
@@ -36,6 +37,8 @@ export interface PathSubject {
   readonly maxBatch: number;
   readonly rows: { readonly train: number; readonly test: number; readonly dev: number };
   readonly regression: boolean;
+  /** Steps a fused dispatch holds (the trainer's stepsPerSubmit; default FUSED_GROUP_STEPS). */
+  readonly stepsPerSubmit?: number;
 }
 
 /** Why the fused path does not train `s` on a device with `limits` (undefined: it does), with the
@@ -50,8 +53,10 @@ function refusal(choice: PlanChoice, s: PathSubject, limits: DeviceLimits, adapt
     configs: s.configs,
     batch: s.maxBatch,
     n: s.rows.train,
-    stepsPerSubmit: 1,
+    // What FusedBackend.create will build, so that the layout checked here is the one that runs.
+    stepsPerSubmit: s.stepsPerSubmit ?? FUSED_GROUP_STEPS,
     regression: s.regression,
+    workgroupSize: fusedWorkgroupSize(s.spec, s.maxBatch, adapter),
   });
   try {
     checkFused(layout, limits, adapter);
