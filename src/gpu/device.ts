@@ -12,6 +12,10 @@ export interface GpuContext {
 /** What a fallback adapter's info may carry beyond the spec's GPUAdapterInfo fields in @webgpu/types. */
 type AdapterInfoLike = GPUAdapterInfo & { readonly isFallbackAdapter?: boolean; readonly type?: string };
 
+/** Whether an adapter of this name runs Vulkan on the CPU (SwiftShader, Mesa's llvmpipe/lavapipe): the
+ *  adapters whose costs (barriers, per-lane loads) set the matmul family and the fused workgroup size. */
+export const cpuEmulated = (adapterName: string): boolean => /swiftshader|llvmpipe|lavapipe/i.test(adapterName);
+
 /**
  * A notice when the adapter renders on the CPU, else undefined: SwiftShader or Mesa's llvmpipe/lavapipe
  * by name, or any adapter that says it is a fallback one (`isFallbackAdapter`, on the info in current

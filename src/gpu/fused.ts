@@ -8,7 +8,7 @@ import type { TrainConfig } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { HostCounters } from './counters.ts';
 import { Dispatch } from './dispatch.ts';
-import type { GpuContext } from './device.ts';
+import { cpuEmulated, type GpuContext } from './device.ts';
 import { OPT_ID, actConstants } from './kernels.ts';
 import { checkBuffers, checkOps, formatBytes, type DeviceLimits } from './limits.ts';
 import type { BufferSpec, OpSpec } from './plan-layout.ts';
@@ -72,7 +72,7 @@ export const FUSED_SMALL_WORK = 1 << 17;
  *  big one 64 (the envelope's edge [64,64,64,10] b64: 2× faster than 8). Figures and the threshold's
  *  measured points: docs/fused-plan.md. Elsewhere (GPUs) 64. Results are the same for every value. */
 export function fusedWorkgroupSize(spec: ModelSpec, batch: number, adapterName: string): number {
-  if (!/swiftshader|llvmpipe|lavapipe/i.test(adapterName)) return 64;
+  if (!cpuEmulated(adapterName)) return 64;
   const w = fusedWidths(spec, 'vec4');
   let macs = 0;
   for (let l = 0; l + 1 < w.length; l++) macs += w[l]! * w[l + 1]!;

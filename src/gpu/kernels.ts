@@ -24,6 +24,7 @@ import fusedStepVec4Wgsl from '../../shaders/fused_step_vec4.wgsl?raw';
 import fusedUpdateWgsl from '../../shaders/fused_update.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
+import { cpuEmulated } from './device.ts';
 import { GPUShaderStage } from './flags.ts';
 
 export type BindingKind = 'storage' | 'read-only-storage' | 'uniform';
@@ -408,7 +409,7 @@ export const MATMUL_FAMILIES = {
  *  On CPU emulations of Vulkan workgroup barriers cost more than the staging saves, so they get the
  *  blocked kernels; GPUs with real shared memory get the tiled ones (not yet measured on one). */
 export function preferredMatmul(adapterName: string): MatmulFamily {
-  return /swiftshader|llvmpipe|lavapipe/i.test(adapterName) ? 'blocked' : 'tiled';
+  return cpuEmulated(adapterName) ? 'blocked' : 'tiled';
 }
 
 /** Whether preferredMatmul is the autotune's measured answer for this adapter, so timing could not
