@@ -23,6 +23,7 @@ import {
 import { loadIdxDir, loadMnist, loadNpyPair, loadNpz, readCsvFile, type Loaded } from '../node.ts';
 import type { DataSource, TrainOptions } from './args.ts';
 import type { JobMeta } from './protocol.ts';
+import type { JobData } from './run-job.ts';
 
 export interface Job {
   readonly dataName: string;
@@ -43,6 +44,16 @@ export interface Job {
   /** Exact backend state saved with the checkpoint being resumed (CPU reference: float64 weights). */
   readonly resumeState?: TrainState;
 }
+
+/** What runJob trains on in this process (CPU reference, or Node on Dawn): the rows, the starting
+ *  weights and the state a resumed run continues from. */
+export const jobData = (job: Job): JobData => ({
+  train: job.train,
+  test: job.test,
+  dev: job.dev,
+  ...(job.params ? { params: job.params } : {}),
+  ...(job.resumeState ? { resumeState: job.resumeState } : {}),
+});
 
 /** The rows of --data: one set for the seeded split, or train and test rows as the source gives them
  *  (IDX t10k files, an .npz's x_test), with notes on how the values were read. */

@@ -4,7 +4,7 @@
 import type { TuneStore } from '../index.ts';
 import type { CheckpointSink, MatmulChoice } from './browser-runner.ts';
 import { installDawn } from './dawn.ts';
-import type { Job } from './job.ts';
+import { jobData, type Job } from './job.ts';
 import { runJob, type RunResult } from './run-job.ts';
 import { loadTuneEntry, saveTuneEntry, tuneCachePath } from './tune-cache.ts';
 import type { TrainEvent } from '../index.ts';
@@ -21,22 +21,11 @@ export async function runInNode(
     load: (adapter) => Promise.resolve(loadTuneEntry(cache, adapter)),
     save: (adapter, entry) => Promise.resolve(saveTuneEntry(cache, adapter, entry)),
   };
-  return runJob(
-    { ...job.meta, matmul: matmul.family },
-    {
-      train: job.train,
-      test: job.test,
-      dev: job.dev,
-      ...(job.params ? { params: job.params } : {}),
-      ...(job.resumeState ? { resumeState: job.resumeState } : {}),
-    },
-    'gpu',
-    {
-      emit,
-      ...(checkpoints ? { onCheckpoint: (c) => checkpoints.write(c) } : {}),
-      tuneStore,
-      onTune: matmul.onTune,
-      ...(matmul.onSweepProgress ? { onSweepProgress: matmul.onSweepProgress } : {}),
-    },
-  );
+  return runJob({ ...job.meta, matmul: matmul.family }, jobData(job), 'gpu', {
+    emit,
+    ...(checkpoints ? { onCheckpoint: (c) => checkpoints.write(c) } : {}),
+    tuneStore,
+    onTune: matmul.onTune,
+    ...(matmul.onSweepProgress ? { onSweepProgress: matmul.onSweepProgress } : {}),
+  });
 }

@@ -21,7 +21,7 @@ import { formatClassification } from './class-report.ts';
 import { formatTargets } from './target-report.ts';
 import { runJob, type RunResult } from './run-job.ts';
 import { parseTrainArgs, TRAIN_USAGE, type TrainOptions } from './args.ts';
-import { buildJob, type Job } from './job.ts';
+import { buildJob, jobData, type Job } from './job.ts';
 import { writePytorchDir } from './pytorch-dir.ts';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
@@ -120,18 +120,7 @@ async function gpuRunner(opts: TrainOptions): Promise<typeof import('./node-runn
 async function train(opts: TrainOptions, job: Job, emit: (e: TrainEvent) => void): Promise<RunResult> {
   const onCheckpoint = opts.checkpoint ? (c: FitCheckpoint) => writeCheckpoint(opts, job, c) : undefined;
   if (opts.device === 'cpu') {
-    return runJob(
-      job.meta,
-      {
-        train: job.train,
-        test: job.test,
-        dev: job.dev,
-        ...(job.params ? { params: job.params } : {}),
-        ...(job.resumeState ? { resumeState: job.resumeState } : {}),
-      },
-      'cpu',
-      { emit, ...(onCheckpoint ? { onCheckpoint } : {}) },
-    );
+    return runJob(job.meta, jobData(job), 'cpu', { emit, ...(onCheckpoint ? { onCheckpoint } : {}) });
   }
   if (opts.matmul !== 'auto' && opts.matmul !== 'tune' && !opts.json)
     console.log(`matmul ${opts.matmul} (--matmul; no autotune)`);
@@ -291,7 +280,7 @@ async function sweep(opts: TrainOptions): Promise<number> {
   if (opts.device === 'cpu') {
     result = await runJob(
       job.meta,
-      { train: job.train, test: job.test, dev: job.dev, ...(job.params ? { params: job.params } : {}) },
+      jobData(job), // a sweep has no resume state: --resume is refused with --sweep
       'cpu',
       {
         emit,
