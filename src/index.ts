@@ -165,6 +165,8 @@ export {
 export {
   /** Trainable parameters of an architecture. */
   paramCount,
+  /** Multiply-adds of one row's forward pass through layers of given widths. */
+  forwardMacs,
   /** The hidden activations: relu, sigmoid, tanh, leaky_relu. */
   HIDDEN_ACTIVATIONS,
   /** The output-and-cost choices: bce, ce, mse. */

@@ -123,6 +123,14 @@ export function layerActivation(spec: ModelSpec, l: number): Activation {
   return spec.loss === 'bce' ? 'sigmoid' : 'linear'; // 'ce' applies softmax inside the loss
 }
 
+/** Multiply-adds of one row's forward pass through layers of these widths (Σ n_l·n_{l+1}): a step's cost
+ *  is about three times that a row (forward, backward, weight gradients). */
+export function forwardMacs(sizes: readonly number[]): number {
+  let macs = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) macs += sizes[l]! * sizes[l + 1]!;
+  return macs;
+}
+
 export function paramCount(spec: ModelSpec): number {
   let n = 0;
   for (let l = 0; l < layerCount(spec); l++)

@@ -3,6 +3,7 @@
 // and each epoch evaluates the test rows once. The rate is the one measured by the last run on this
 // adapter that was large enough to show it, else a prior (SwiftShader's measured at hidden 1024,1024:
 // 0.6 s a step of 32 rows). The page warns when a run will take minutes.
+import { forwardMacs } from '../index.ts';
 import type { Settings } from './settings.ts';
 
 /** Seconds a step costs beyond its arithmetic (dispatch, submit, read-back): the default spiral run's
@@ -21,10 +22,7 @@ export interface DataShape {
 
 /** Multiply-adds of one row's forward pass through the model these settings make. */
 export function macsPerRow(s: Settings, d: DataShape): number {
-  const sizes = [d.inputs, ...s.hidden, d.outputs];
-  let macs = 0;
-  for (let i = 0; i + 1 < sizes.length; i++) macs += sizes[i]! * sizes[i + 1]!;
-  return macs;
+  return forwardMacs([d.inputs, ...s.hidden, d.outputs]);
 }
 
 /** Seconds the run should take at `rate` multiply-adds a second. */

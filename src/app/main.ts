@@ -1,7 +1,7 @@
 // The page: settings form (mirrored in the URL), buttons, and the live views. All training, data
 // loading and model files are handled by the worker (worker.ts); this thread only draws, at most once
 // per animation frame, so it stays responsive while a run is going.
-import { describePath, formatBytes, type TrainEvent } from '../index.ts';
+import { describePath, formatBytes, forwardMacs, type TrainEvent } from '../index.ts';
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
 import { showConfusion } from './confusion-view.ts';
@@ -556,9 +556,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
     drawScatter($<HTMLCanvasElement>('scatter'), view, undefined);
   }
   modelInfo.textContent = modelLine(m);
-  const sizes = m.spec.sizes;
-  runMacsPerStep =
-    3 * Math.min(readForm().settings.batchSize, m.trainRows) * sizes.slice(1).reduce((a, n, i) => a + n * sizes[i]!, 0);
+  runMacsPerStep = 3 * Math.min(readForm().settings.batchSize, m.trainRows) * forwardMacs(m.spec.sizes);
   $('memory').textContent = m.memory
     ? memoryLine(m.memory.bytes, m.memory.largest, m.memory.estimated, limits)
     : `CPU reference: ${formatBytes(8 * m.params)} of float64 parameters`;

@@ -2,7 +2,7 @@
 // grid, test digits, or predicted-vs-true values of a regression) and, as training goes on, the model's
 // predictions for it — from the trainer when it is idle, from a checkpoint's weights on the float64
 // reference while a fit holds the GPU.
-import { referencePredict, type ModelSpec, type Params, type Trainer } from '../index.ts';
+import { forwardMacs, referencePredict, type ModelSpec, type Params, type Trainer } from '../index.ts';
 import { boundaryGrid, boundsOf, classConfidence, predict } from './predict.ts';
 import { post } from './post.ts';
 import type { ViewData } from './protocol.ts';
@@ -22,18 +22,10 @@ function viewRows(view: ViewData, rows: Float32Array | undefined, inputs: number
   return view.kind === 'points' ? view.res * view.res : rows ? rows.length / inputs : 0;
 }
 
-/** Multiply-adds of one row through the model. */
-function macsPerRow(spec: ModelSpec): number {
-  const s = spec.sizes;
-  let macs = 0;
-  for (let i = 0; i + 1 < s.length; i++) macs += s[i]! * s[i + 1]!;
-  return macs;
-}
-
 /** Whether a refresh from a checkpoint's weights (on the float64 reference, during a fit) is cheap
  *  enough to run between steps: MID_RUN_MACS or fewer multiply-adds. */
 export function midRunAffordable(spec: ModelSpec, { view, rows }: View): boolean {
-  return viewRows(view, rows, spec.sizes[0]!) * macsPerRow(spec) <= MID_RUN_MACS;
+  return viewRows(view, rows, spec.sizes[0]!) * forwardMacs(spec.sizes) <= MID_RUN_MACS;
 }
 
 /** Multiply-adds of the boundary grid's prediction at the end of a run (on the GPU; about a second on
@@ -43,7 +35,7 @@ const GRID_MACS = 3e8;
 
 /** The boundary grid's points per side for this model: 64, fewer (down to 16) for large models. */
 export function boundaryRes(spec: ModelSpec): number {
-  return Math.max(16, Math.min(64, Math.floor(Math.sqrt(GRID_MACS / macsPerRow(spec)))));
+  return Math.max(16, Math.min(64, Math.floor(Math.sqrt(GRID_MACS / forwardMacs(spec.sizes)))));
 }
 
 /** A view and the raw rows its predictions are for (none for the boundary grid, made from its bounds). */

@@ -3,7 +3,7 @@
 // the layered plan (plan-layout.ts): a list of buffers and one op per submitted group, which the
 // device-limit check (limits.ts) reads before anything is allocated and the builder below allocates.
 import { TrainerError } from '../errors.ts';
-import { hasBatchNorm, layerCount, size, type ModelSpec, type Params } from '../model.ts';
+import { forwardMacs, hasBatchNorm, layerCount, size, type ModelSpec, type Params } from '../model.ts';
 import type { TrainConfig } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { HostCounters } from './counters.ts';
@@ -73,10 +73,7 @@ export const FUSED_SMALL_WORK = 1 << 17;
  *  measured points: docs/fused-plan.md. Elsewhere (GPUs) 64. Results are the same for every value. */
 export function fusedWorkgroupSize(spec: ModelSpec, batch: number, adapterName: string): number {
   if (!cpuEmulated(adapterName)) return 64;
-  const w = fusedWidths(spec, 'vec4');
-  let macs = 0;
-  for (let l = 0; l + 1 < w.length; l++) macs += w[l]! * w[l + 1]!;
-  return batch * macs <= FUSED_SMALL_WORK ? 8 : 64;
+  return batch * forwardMacs(fusedWidths(spec, 'vec4')) <= FUSED_SMALL_WORK ? 8 : 64;
 }
 
 export interface FusedParams {

@@ -10,7 +10,7 @@ import { FUSED_GROUP_STEPS } from '../gpu/fused-backend.ts';
 import { checkFused, fusedLayout, fusedRefusal, fusedWorkgroupSize } from '../gpu/fused.ts';
 import type { DeviceLimits } from '../gpu/limits.ts';
 import { dataLayout } from '../gpu/shards.ts';
-import type { ModelSpec } from '../model.ts';
+import { forwardMacs, type ModelSpec } from '../model.ts';
 import type { PlanPath, TrainConfig } from '../train/backend.ts';
 
 /** Most multiply-adds a row (Σ n_l·n_{l+1} over the layers) for which 'auto' takes the fused path: one
@@ -19,9 +19,6 @@ import type { PlanPath, TrainConfig } from '../train/backend.ts';
  *  the envelope's edge [64,64,64,1] (8256), where 'fused' must be asked for. A rule from the net's
  *  shape, never a timing: a first run takes the same path as later ones. */
 export const FUSED_AUTO_MAX_MACS = 64 * 64 + 64 * 16;
-
-/** Multiply-adds of one row's forward pass. */
-const macsPerRow = (spec: ModelSpec) => spec.sizes.slice(1).reduce((a, n, l) => a + n * spec.sizes[l]!, 0);
 
 /** How a trainer picks its GPU path (TrainerOptions.plan). */
 export type PlanChoice = 'auto' | 'fused' | 'layered';
@@ -64,7 +61,7 @@ function refusal(choice: PlanChoice, s: PathSubject, limits: DeviceLimits, adapt
     if (e instanceof TrainerError) return { why: e.message, code: e.code };
     throw e;
   }
-  const macs = macsPerRow(s.spec);
+  const macs = forwardMacs(s.spec.sizes);
   if (macs > FUSED_AUTO_MAX_MACS && choice === 'auto')
     return {
       why: `${macs} multiply-adds a row, over the ${FUSED_AUTO_MAX_MACS} up to which the fused step is the faster`,

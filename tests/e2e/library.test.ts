@@ -252,6 +252,7 @@ console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await 
       'fitNormalization',
       'formatBytes',
       'formatSweepTable',
+      'forwardMacs',
       'gradcheckSuite',
       'ineffectiveAxis',
       'initParams',
