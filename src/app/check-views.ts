@@ -42,7 +42,7 @@ export function onGradcheck(m: Extract<FromWorker, { type: 'gradcheck' }>): void
 export function onCheck(m: Extract<FromWorker, { type: 'check' }>): void {
   const allOk = m.layers.every((l) => l.ok);
   const title = $('check-title');
-  title.textContent = `Check this step on ${m.adapter}: ${m.rows} rows, loss GPU ${m.gpuLoss.toPrecision(7)} vs CPU ${m.cpuLoss.toPrecision(7)} — ${allOk ? 'all layers within tolerance' : 'MISMATCH'}`;
+  title.textContent = `Check this step (${m.path} step) on ${m.adapter}: ${m.rows} rows, loss GPU ${m.gpuLoss.toPrecision(7)} vs CPU ${m.cpuLoss.toPrecision(7)} — ${allOk ? 'all layers within tolerance' : 'MISMATCH'}`;
   title.className = allOk ? 'ok' : 'bad';
   const table = $('check-table');
   const row = tableRow;

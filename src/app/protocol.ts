@@ -183,6 +183,8 @@ export type FromWorker =
       readonly cpuLoss: number;
       readonly layers: readonly LayerCheck[];
       readonly adapter: string;
+      /** The path whose step was checked: the one training takes ('fused' or 'layered (reason)'). */
+      readonly path: string;
     }
   | {
       readonly type: 'gradcheck';

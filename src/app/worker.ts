@@ -12,6 +12,7 @@ import {
   compactNumber,
   decodeCheckpoint,
   decodeModel,
+  describePath,
   describeSpec,
   encodeCheckpoint,
   initParams,
@@ -542,6 +543,7 @@ async function check(s: Settings): Promise<void> {
       cpuLoss: r.cpuLoss,
       layers: r.layers,
       adapter: r.adapter,
+      path: describePath(r.path),
     });
   } finally {
     checker.destroy();

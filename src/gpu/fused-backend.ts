@@ -300,6 +300,15 @@ export class FusedBackend implements TrainBackend {
     return params;
   }
 
+  /** Model `model`'s gradients of the last step (the kernel keeps them regularised: L2 folded in, as the
+   *  layered plan's optimizer step and the reference's dW have them). */
+  async readGrads(model = 0): Promise<Params> {
+    this.ready();
+    this.checkModel(model);
+    const [grads] = await Promise.all([this.fused.readParams(model, 1), this.watched.take()]);
+    return grads;
+  }
+
   setParams(params: Params, model = 0): void {
     this.ready();
     this.checkModel(model);

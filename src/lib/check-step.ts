@@ -2,12 +2,10 @@
 // and on the float64 reference from the same weights and rows, compared tensor by tensor with the
 // project's tolerance rule; and the course's gradient check of float64 backprop.
 import { compare, TOL } from '../check.ts';
-import type { GpuContext } from '../gpu/device.ts';
-import { TrainingPlan, type PlanOptions } from '../gpu/plan.ts';
 import { hasBatchNorm, layerCount, size, type ModelSpec, type Params } from '../model.ts';
 import { GRADCHECK_THRESHOLD, gradientCheck, gradientCheckSuite } from '../reference/gradcheck.ts';
 import { toParams64, trainStep, zeroState } from '../reference/mlp.ts';
-import type { SplitData, TrainConfig } from '../train/backend.ts';
+import type { BackendInit, PlanPath, SplitData, TrainBackend, TrainConfig } from '../train/backend.ts';
 
 /** The largest absolute differences of a batch-normalised layer: dγ, dβ, and γ, β, running mean and var after the step. */
 export interface BatchNormCheck {
@@ -38,6 +36,8 @@ export interface StepCheck {
   readonly cpuLoss: number;
   readonly layers: readonly LayerCheck[];
   readonly adapter: string;
+  /** The GPU path that took the step: the one the trainer trains on (fused or layered). */
+  readonly path: PlanPath;
   /** Every layer within tolerance. */
   readonly ok: boolean;
 }
@@ -48,44 +48,41 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** One step of `rows` rows (the first ones of `train`) at learning rate lr on the GPU and on the
- *  reference, from `params`. */
+/** How the check gets its GPU backend: the trainer's own choice of path (engine.backend), so the step
+ *  checked is the step the trainer trains with. */
+export type StepBackend = (init: BackendInit) => Promise<TrainBackend>;
+
+/** The GPU's side of the check: one step of `rows` rows at lr, its loss, gradients and parameters after. */
+async function gpuStep(build: StepBackend, init: BackendInit, lr: number) {
+  const backend = await build(init);
+  try {
+    if (!backend.readGrads || !backend.path)
+      throw new Error(`checkStep: the ${backend.device} backend (${backend.adapter}) cannot hand out its gradients`);
+    backend.step(0, init.maxBatch, lr);
+    const stats = await backend.takeTrainStats();
+    const grads = await backend.readGrads();
+    const after = await backend.readParams();
+    return { loss: stats.lossSum / stats.count, grads, after, path: backend.path, adapter: backend.adapter };
+  } finally {
+    backend.destroy();
+  }
+}
+
+/** One step of `rows` rows (the first ones of `train`) at learning rate lr on the GPU, through the
+ *  backend `build` makes, and on the reference, from `params`. */
 export async function checkStep(
-  ctx: GpuContext,
+  build: StepBackend,
   spec: ModelSpec,
   params: Params,
   config: TrainConfig,
   train: SplitData,
   rows: number,
   lr: number,
-  planOptions: PlanOptions,
   regression = false,
 ): Promise<StepCheck> {
-  const plan = await TrainingPlan.create(
-    ctx,
-    {
-      spec,
-      params,
-      train,
-      test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
-      maxBatch: rows,
-      config,
-      regression,
-    },
-    planOptions,
-  );
-  let gpuLoss: number;
-  let grads: Params;
-  let after: Params;
-  try {
-    plan.step(0, rows, lr);
-    const stats = await plan.takeTrainStats();
-    gpuLoss = stats.lossSum / stats.count;
-    grads = await plan.readGrads();
-    after = await plan.readParams();
-  } finally {
-    plan.destroy();
-  }
+  const empty = { x: new Float32Array(0), y: new Float32Array(0), n: 0 };
+  const init = { spec, params, train, test: empty, maxBatch: rows, config, regression };
+  const { loss: gpuLoss, grads, after, path, adapter } = await gpuStep(build, init, lr);
   const n0 = size(spec, 0);
   const nL = size(spec, layerCount(spec));
   const p64 = toParams64(params);
@@ -142,7 +139,7 @@ export async function checkStep(
     };
     return { ...row, bn, ok: mismatches.every((m) => m === undefined) };
   });
-  return { rows, gpuLoss, cpuLoss: ref.loss, layers, adapter: ctx.adapterName, ok: layers.every((l) => l.ok) };
+  return { rows, gpuLoss, cpuLoss: ref.loss, layers, adapter, path, ok: layers.every((l) => l.ok) };
 }
 
 /** One tensor of the gradient check: the course's ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂), ok below the threshold. */

@@ -10,7 +10,7 @@ import { FusedBackend } from '../gpu/fused-backend.ts';
 import { initParams } from '../init.ts';
 import { cloneParams, layerCount, size, type ModelSpec, type Params } from '../model.ts';
 import { referenceOutputs } from './reference-predict.ts';
-import type { Split, SplitData, TrainBackend, TrainConfig } from '../train/backend.ts';
+import type { BackendInit, Split, SplitData, TrainBackend, TrainConfig } from '../train/backend.ts';
 import { classificationMetrics, trueClasses } from '../train/classification.ts';
 import type { LoopControl, Summary, TrainEvent } from '../train/loop.ts';
 import { perTargetMetrics, type RegressionScale } from '../train/metrics.ts';
@@ -495,8 +495,8 @@ export class Trainer {
     const rows = Math.min(o.rows ?? 64, train.n);
     if (rows < 1) throw new TrainerError('bad-input', 'checkStep: no rows');
     const params = this.running ? cloneParams(this.params) : await this.getParams();
-    const options = await this.engine.planOptions(ctx);
-    return checkStep(ctx, this.spec, params, this.config, train, rows, o.lr, options, this.regression);
+    const build = (init: BackendInit) => this.engine.backend(init, { what: 'checkStep' });
+    return checkStep(build, this.spec, params, this.config, train, rows, o.lr, this.regression);
   }
 
   /** The course's gradient check (float64 backprop against central differences) of the current

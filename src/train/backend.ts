@@ -128,6 +128,9 @@ export interface TrainBackend {
   evaluateAll(split: Split): Promise<Stats[]>;
   /** Model `model`'s (default 0) current parameters as float32. */
   readParams(model?: number): Promise<Params>;
+  /** On the GPU: model `model`'s (default 0) gradients of the last step, laid out like the parameters
+   *  (what "check this step" compares with the reference). */
+  readGrads?(model?: number): Promise<Params>;
   /** Replaces model `model`'s (default 0) parameters. */
   setParams(params: Params, model?: number): void;
   /** Stops model `model` (or lets it run again): a stopped model's steps leave its parameters and

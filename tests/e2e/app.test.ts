@@ -292,7 +292,7 @@ describe('web app', () => {
     await page.context().close();
   });
 
-  it('Test that check-this-step compares one GPU step with the CPU reference layer by layer', async () => {
+  it('Test that check-this-step compares one GPU step (the path training takes) with the CPU reference layer by layer', async () => {
     const page = await open(MOONS);
     await page.click('#check');
     await page.waitForFunction(() => document.getElementById('check-title')?.textContent?.includes('loss GPU'), null, {
@@ -302,6 +302,8 @@ describe('web app', () => {
     if (check?.type !== 'check') throw new Error('no check message');
     expect(check.layers.length).toBe(3);
     for (const l of check.layers) expect(l.ok, JSON.stringify(l)).toBe(true);
+    expect(check.path).toBe('fused'); // moons [2,16,16,1]: inside the fused kernel's envelope
+    expect(await page.locator('#check-title').textContent()).toContain('(fused step)');
     expect(await page.locator('#check-table tr').count()).toBe(4);
     await screenshot(page, 'check-step');
     await page.context().close();
