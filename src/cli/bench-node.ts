@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
+import { slowDawnPoll } from './dawn-poll.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_USAGE, benchRequest, parseBenchArgs, saveResults } from '../bench/command.ts';
@@ -73,6 +74,9 @@ async function main(): Promise<number> {
   const dawn = createRequire(import.meta.url)(node.dawn) as DawnModule;
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create(node.dawnFlags);
+  // As installDawn does (dawn.ts): on a CPU adapter, Dawn's spinning poll would take the cores the
+  // device runs on, and time the spin rather than the kernels.
+  if ((await gpu.requestAdapter({ powerPreference: 'high-performance' }))?.info.isFallbackAdapter) slowDawnPoll();
   // Node 20 has no navigator; Node 21+ has one without gpu.
   if (typeof navigator === 'undefined')
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
