@@ -315,7 +315,8 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
       lr: s.lr,
       seed: s.seed,
       test: st.test,
-      evalEvery: Math.max(1, Math.min(50, Math.round(stepsPerEpoch / 4))),
+      // Once an epoch (at most every 50 steps): a fused group is a whole epoch, one submit, one read-back.
+      evalEvery: Math.min(50, stepsPerEpoch),
       checkpointEvery: Math.min(stepsPerEpoch, CHECKPOINT_MAX_STEPS),
       onCheckpoint: (c) => {
         events.checkpoint(c.params);

@@ -160,7 +160,9 @@ export class TrainingPlan implements TrainBackend {
     this.snapshots = layout.buffers.filter((b) => b.usage === 'copy').map((b) => buffer(b.name));
     this.trainStats = buffer('trainStats');
     this.evalStats = buffer('evalStats');
-    this.readback = new ReadbackPool(parts.arena, layout.models * 8);
+    // Statistics and evaluations share the pool: the loop keeps two periods' statistics and, with an
+    // epoch's end finished a period late, two epochs' dev and test evaluations in flight.
+    this.readback = new ReadbackPool(parts.arena, layout.models * 8, 6);
     this.io = { input: buffer('A0'), output: buffer(`A${layerCount(spec)}`) };
     this.splitRows = { ...rows };
     const mirror = new StepTable(this.stepsPerSubmit, layout.constants);

@@ -6,8 +6,9 @@ import { GPUBufferUsage, GPUMapMode } from './flags.ts';
 
 export class ReadbackPool {
   private readonly free: GPUBuffer[] = [];
-  /** `preallocate` staging buffers are made up front (the training loop keeps at most two reads in
-   *  flight), so steady-state training allocates nothing; the pool grows only if more overlap. */
+  /** `preallocate` staging buffers are made up front (as many as the training loop keeps in flight:
+   *  two periods' statistics, and evaluations where they share the pool), so steady-state training
+   *  allocates nothing; the pool grows only if more overlap. */
   constructor(
     private readonly arena: BufferArena,
     private readonly bytes: number,

@@ -105,9 +105,11 @@ export interface FitOptions {
   /** Ends the run after the current step; fit then resolves with the summary of the steps done. */
   readonly signal?: AbortSignal;
   /** Steps between checkpoints (default: an epoch, at most 200 steps). A lost GPU device costs at most
-   *  this many steps: training goes on from the last checkpoint on a new device. */
+   *  this many steps and a statistics period: training goes on from the last checkpoint handed over, on
+   *  a new device. */
   readonly checkpointEvery?: number;
-  /** Called with every checkpoint (position, parameters, exact training state). */
+  /** Called with every checkpoint (position, parameters, exact training state): read at its step,
+   *  handed over a statistics period later (training does not wait for the read). */
   readonly onCheckpoint?: (c: FitCheckpoint) => Promise<void> | void;
   /** Continue a run from a checkpoint: the run's settings must be those it was written with. */
   readonly resume?: FitCheckpoint;

@@ -203,6 +203,7 @@ export class Trainer {
     let lastYield = 0;
     return {
       shouldStop: () => signal?.aborted === true || this.destroyed,
+      paused: () => this.pausedNow,
       waitIfPaused: async () => {
         if (performance.now() - lastYield > 15) {
           await y.next();

@@ -2,8 +2,9 @@
 // side, each with its own shuffling generator and learning rate. A fit is the N = 1 case (loop.ts adds
 // progress, the divergence guard, checkpoints, evaluations and early stopping through the hooks); a
 // sweep's group of trials the N-model case (group.ts). It never waits on the GPU inside a step: the
-// statistics of period k are requested at its last step and awaited only at the end of period k + 1
-// (or of the epoch), so the queue stays full while the read-back is in flight.
+// statistics of period k are requested at its last step and awaited only at the end of period k + 1,
+// so the queue stays full while the read-back is in flight; an epoch's end too, where onEpoch cannot
+// end the run (lateEpochEnd).
 import type { LoopPosition } from './checkpoint.ts';
 import type { Stats, TrainBackend } from './backend.ts';
 import { learningRate, shuffleRng, type LrDecay } from './schedule.ts';
@@ -34,15 +35,22 @@ export interface Period {
   readonly from: number;
   readonly step: number;
   readonly stats: readonly Stats[];
+  /** performance.now() when the statistics came in (as the loop saw it: it is told at its next await),
+   *  not when it reported them (a period later). */
+  readonly inAt: number;
 }
 
 /** What a run does around the loop. Every hook is optional. */
 export interface EpochHooks {
-  /** Before every step: resolves true to end the run there (the epoch's statistics are still read,
-   *  onEpoch is not called). Also where a caller waits while paused. */
-  readonly stopBeforeStep?: () => Promise<boolean>;
-  /** After every step, with where a run continuing after it starts (model 0's generator). */
-  readonly afterStep?: (step: number, position: () => LoopPosition) => Promise<void>;
+  /** Before every step: resolves true to end the run there (what was queued before is still finished:
+   *  the statistics read, the last whole epoch's onEpoch; this epoch's is not called). Also where a
+   *  caller waits while paused: `finishLate` finishes everything queued so far first (so a pause shows
+   *  the last epoch's events and keeps its checkpoint). */
+  readonly stopBeforeStep?: (finishLate: () => Promise<void>) => Promise<boolean>;
+  /** After every step, with where a run continuing after it starts (model 0's generator): may queue
+   *  read-backs of the state at this step (a checkpoint) and return what to do with them once they are
+   *  in, which the loop runs a period late, never before the next statistics request. */
+  readonly afterStep?: (step: number, position: () => LoopPosition) => Late | undefined;
   /** When the `index`-th period's statistics have been requested and the period before it settled
    *  (onPeriod), before the next step is queued. */
   readonly onRequest?: (index: number) => void;
@@ -52,9 +60,19 @@ export interface EpochHooks {
    *  checkpoint of afterStep included): where a caller queues the epoch's evaluations, so that their
    *  read-back shares the GPU round trip of the statistics and the checkpoint. */
   readonly queueEpochEnd?: (epoch: number) => void;
-  /** After each epoch's statistics are in, with the epoch's learning rates: resolves true to end the run. */
+  /** After each epoch's statistics are in, with the epoch's last step and learning rates: resolves true
+   *  to end the run. */
   readonly onEpoch?: (epoch: number, step: number, lrs: Float64Array) => Promise<boolean>;
+  /** onEpoch never ends the run (it resolves false): then an epoch's end (its statistics, onEpoch, its
+   *  checkpoint) is finished a period late like any period, with the next epoch's first steps queued,
+   *  so the GPU never idles for its round trip. Without it, the loop finishes an epoch's end before
+   *  queueing the next one: an onEpoch that may stop the run (early stopping, a sweep's group) must not
+   *  find steps queued past its epoch. */
+  readonly lateEpochEnd?: boolean;
 }
+
+/** What to do once read-backs queued at some step are in (hand over a checkpoint, report a period). */
+export type Late = () => Promise<void>;
 
 export interface EpochsDone {
   /** Steps done, counting those before a resumed position. */
@@ -65,14 +83,11 @@ export interface EpochsDone {
   readonly stopped: boolean;
 }
 
-interface Pending {
-  readonly promise: Promise<Stats[]>;
-  readonly index: number;
-  readonly epoch: number;
-  readonly from: number;
-  readonly step: number;
-}
-
+// Nothing inside a step waits on the GPU. Every read-back is queued at its step (statistics, the
+// epoch's evaluations, a checkpoint's parameters) with what to do once it is in; those are finished in
+// the order they were queued at the next statistics request, so the host waits for period k while the
+// GPU has period k + 1 queued. An epoch's end is finished there too when hooks.lateEpochEnd says onEpoch
+// cannot end the run (else at once, as the epoch ends), and everything is finished at the run's end.
 export async function runEpochs(backend: TrainBackend, run: Epochs, hooks: EpochHooks = {}): Promise<EpochsDone> {
   const { models } = backend;
   if (run.lr.length !== models || run.seeds.length !== models)
@@ -84,14 +99,33 @@ export async function runEpochs(backend: TrainBackend, run: Epochs, hooks: Epoch
   let step = resume?.step ?? 0;
   let periodStart = step;
   let index = 0;
-  let pending: Pending | undefined;
   let epoch = 0;
   let stopped = false;
-  const settle = async (p: Pending) => {
-    const stats = await p.promise;
-    await hooks.onPeriod?.({ index: p.index, epoch: p.epoch, from: p.from, step: p.step, stats });
+  let ended = false;
+  const late: Late[] = [];
+  const finishLate = async () => {
+    for (let next = late.shift(); next; next = late.shift()) await next();
   };
-  for (let e = resume?.epoch ?? 1; e <= run.epochs; e++) {
+  /** Requests the statistics of the period ending at this step; returns its settling. */
+  const request = (e: number): Late => {
+    const arrived = backend.takeTrainStatsAll().then((stats) => ({ stats, inAt: performance.now() }));
+    // Awaited a period later; if an earlier read-back throws first (a lost device), this one must not
+    // become an unhandled rejection.
+    arrived.catch(() => {});
+    const p = { index: ++index, epoch: e, from: periodStart, step };
+    periodStart = step;
+    return async () => hooks.onPeriod?.({ ...p, ...(await arrived) });
+  };
+  /** Epoch e's end (at step `at`, with these learning rates): onEpoch, which may end the run. */
+  const epochEnd =
+    (e: number, at: number, rates: Float64Array): Late =>
+    async () => {
+      if (!(await hooks.onEpoch?.(e, at, rates))) return;
+      if (hooks.lateEpochEnd)
+        throw new Error(`runEpochs: onEpoch ended the run after epoch ${e}, but lateEpochEnd was set`);
+      ended = true;
+    };
+  for (let e = resume?.epoch ?? 1; e <= run.epochs && !ended; e++) {
     epoch = e;
     const resuming = resume !== undefined && e === resume.epoch;
     if (resuming) rngs[0]!.state = resume.rngState;
@@ -99,7 +133,7 @@ export async function runEpochs(backend: TrainBackend, run: Epochs, hooks: Epoch
     for (let m = 0; m < models; m++) lrs[m] = learningRate(run.lr[m]!, e, run.lrDecay);
     if (run.shuffle) rngs.forEach((r, m) => backend.setOrder(r.permutation(run.trainRows), m));
     for (let start = resuming ? resume.start : 0; start < run.trainRows; start += run.batch) {
-      if (hooks.stopBeforeStep && (stopped = await hooks.stopBeforeStep())) break;
+      if (hooks.stopBeforeStep && (stopped = await hooks.stopBeforeStep(finishLate))) break;
       backend.step(start, Math.min(run.batch, run.trainRows - start), lrs);
       step++;
       const next = start + run.batch;
@@ -108,33 +142,26 @@ export async function runEpochs(backend: TrainBackend, run: Epochs, hooks: Epoch
       // Everything read after this step is queued before anything is awaited (the statistics, the
       // epoch's evaluations, then the checkpoint's parameters), so one wait on the GPU covers them all.
       const requested = (run.statsEvery !== undefined && step % run.statsEvery === 0) || last;
-      const earlier = requested ? pending : undefined;
-      if (requested) {
-        const promise = backend.takeTrainStatsAll();
-        // Awaited a period later; if an earlier read-back throws first (a lost device), this one must
-        // not become an unhandled rejection.
-        promise.catch(() => {});
-        pending = { promise, index: ++index, epoch: e, from: periodStart, step };
-        periodStart = step;
-      }
+      const settle = requested ? request(e) : undefined;
       if (last) hooks.queueEpochEnd?.(e);
-      await hooks.afterStep?.(step, () =>
+      const handOver = hooks.afterStep?.(step, () =>
         last
           ? { step: at, epoch: e + 1, start: 0, rngState: rngs[0]!.state }
           : { step: at, epoch: e, start: next, rngState: epochState },
       );
-      if (requested) {
-        if (earlier) await settle(earlier);
-        // After the earlier period is settled (no step is queued in between, so the state is still
-        // that at `step`): the guard's snapshot must not overwrite a slot that settling may restore.
+      if (settle) {
+        // The period before, a period late. Then the guard's snapshot (no step is queued in between,
+        // so the state is still that at `step`): it must not overwrite a slot that settling may restore.
+        await finishLate();
         hooks.onRequest?.(index);
+        late.push(settle);
       }
+      if (handOver) late.push(handOver);
+      if (last) late.push(epochEnd(e, at, Float64Array.from(lrs)));
     }
-    // What follows an epoch waits for the queue anyway, so settle its statistics first.
-    if (pending) await settle(pending);
-    pending = undefined;
     if (stopped) break;
-    if (await hooks.onEpoch?.(e, step, lrs)) break;
+    if (!hooks.lateEpochEnd) await finishLate();
   }
+  await finishLate();
   return { step, epoch, stopped };
 }

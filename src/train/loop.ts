@@ -39,6 +39,8 @@ export interface LoopControl {
   shouldStop(): boolean;
   /** Resolves when training may go on (at once unless paused); also where a caller yields to its event loop. */
   waitIfPaused(): Promise<void>;
+  /** True while paused: the loop then reports everything queued before it waits. */
+  paused?(): boolean;
 }
 
 /** Optional extras of a run: pause/stop control, continue from a checkpoint, be handed one every N steps. */
@@ -46,7 +48,8 @@ export interface LoopHooks {
   readonly control?: LoopControl;
   readonly resume?: LoopPosition;
   readonly checkpointEvery?: number;
-  /** Called with finite parameters after every checkpointEvery-th step (the GPU queue is drained first). */
+  /** Called with finite parameters and the position of every checkpointEvery-th step: read at that step,
+   *  handed over a period later (no drain of the GPU queue). */
   readonly onCheckpoint?: (c: FitCheckpoint) => Promise<void> | void;
 }
 
@@ -60,15 +63,35 @@ function meanOf(regression: RegressionScale | undefined): Mean {
   });
 }
 
-/** Time spent outside training steps (evaluations after each epoch), kept out of the steps-per-second figure. */
-interface Aside {
-  ms: number;
+/** Time spent outside training steps (queuing and awaiting each epoch's evaluations), kept out of the
+ *  steps-per-second figure. Kept as spans, because a rate is taken as of the time its period's
+ *  statistics came in, and an epoch's end reported a period late may have run after that time. */
+class Aside {
+  /** Milliseconds of the spans already folded (those that ended before a time asked about). */
+  private folded = 0;
+  private readonly spans: { start: number; end: number }[] = [];
+
+  add(start: number, end: number): void {
+    this.spans.push({ start, end });
+  }
+
+  /** Milliseconds aside before `t` (asked about at times that never go back: a period's statistics come
+   *  in after the period before's). */
+  before(t: number): number {
+    while (this.spans.length > 0 && this.spans[0]!.end <= t) {
+      const s = this.spans.shift()!;
+      this.folded += s.end - s.start;
+    }
+    return this.spans.reduce((a, s) => a + Math.max(0, Math.min(s.end, t) - s.start), this.folded);
+  }
 }
 
 /** Emits a progress event for each period. Its steps per second are those of the run so far, evaluations
- *  left out, counting only the steps whose statistics are in: a period's read-back settles a period late
- *  and the last two of an epoch settle together, so a rate between two readings would overstate (tens of
- *  thousands of steps/s at every epoch's end); this one never does, and is exact at an epoch's end. */
+ *  left out, as of the time the period's statistics came in (counting only the steps whose statistics
+ *  are in then): a rate between two readings would overstate (the last two of an epoch could settle
+ *  together: tens of thousands of steps/s), and one at the time of reporting would understate (a
+ *  period's statistics are reported a period late, with the next period's steps queued); this one
+ *  never overstates, and is exact when the steps take all the time. */
 function progressReporter(
   emit: (e: TrainEvent) => void,
   t0: number,
@@ -78,8 +101,7 @@ function progressReporter(
   reg: RegressionScale | undefined,
 ): (p: Period, s: Stats, m: { loss: number; accuracy: number }) => void {
   return (p, s, m) => {
-    const now = performance.now();
-    const rate = ((p.step - step) / (now - t0 - aside.ms)) * 1000;
+    const rate = ((p.step - step) / (p.inAt - t0 - aside.before(p.inAt))) * 1000;
     const metrics = reg && s.count > 0 ? regressionMetrics(s, reg, 'train', true) : undefined;
     emit({
       type: 'progress',
@@ -89,7 +111,7 @@ function progressReporter(
       loss: m.loss,
       accuracy: m.accuracy,
       stepsPerSecond: rate,
-      seconds: (now - t0) / 1000,
+      seconds: (performance.now() - t0) / 1000,
       ...metrics,
     });
   };
@@ -205,7 +227,9 @@ function callerHooks(
   return {
     ...(control
       ? {
-          stopBeforeStep: async () => {
+          stopBeforeStep: async (finishLate: () => Promise<void>) => {
+            // A pause waits with every event so far out and the latest checkpoint handed over.
+            if (control.paused?.()) await finishLate();
             await control.waitIfPaused();
             return control.shouldStop();
           },
@@ -213,12 +237,18 @@ function callerHooks(
       : {}),
     ...(onCheckpoint && every
       ? {
-          afterStep: async (step: number, position: () => LoopPosition) => {
-            if (step % every !== 0) return;
-            const c = await takeCheckpoint(backend, position());
-            if (!c) return;
-            await onCheckpoint(c);
-            emit({ type: 'checkpoint', step });
+          afterStep: (step: number, position: () => LoopPosition) => {
+            if (step % every !== 0) return undefined;
+            // Queued now, so the copy holds the parameters and position at this step whatever is queued
+            // after it; handed over (if finite) when the loop finishes it, a period late.
+            const read = takeCheckpoint(backend, position());
+            read.catch(() => {}); // awaited below; a run that ends before then must not leave it unhandled
+            return async () => {
+              const c = await read;
+              if (!c) return;
+              await onCheckpoint(c);
+              emit({ type: 'checkpoint', step });
+            };
           },
         }
       : {}),
@@ -262,7 +292,7 @@ export async function runTraining(
   const firstStep = resume?.step ?? 0;
   const mean = meanOf(reg);
   const guard = new DivergenceGuard(backend, firstStep);
-  const aside: Aside = { ms: 0 };
+  const aside = new Aside();
   const progress = progressReporter(emit, t0, aside, firstStep, totalSteps, reg);
   const epochs = epochReporter(backend, opts, testRows, emit, t0);
   const epochsAndSummary = async (): Promise<Summary> => {
@@ -291,12 +321,14 @@ export async function runTraining(
         queueEpochEnd: () => {
           const start = performance.now();
           epochs.queue();
-          aside.ms += performance.now() - start;
+          aside.add(start, performance.now());
         },
+        // Only early stopping ends a run from onEpoch; without it, an epoch's end is reported a period late.
+        lateEpochEnd: opts.earlyStopping === undefined,
         onEpoch: async (epoch, step, lrs) => {
           const start = performance.now();
           const stop = await epochs.onEpoch(epoch, step, lrs[0]!);
-          aside.ms += performance.now() - start;
+          aside.add(start, performance.now());
           return stop;
         },
       },

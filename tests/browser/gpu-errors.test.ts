@@ -108,7 +108,9 @@ describe('GPU errors', () => {
       const hooks = { checkpointEvery: 8, onCheckpoint: (c: FitCheckpoint) => void checkpoints.push(c.position.step) };
       const emit = (e: TrainEvent) => {
         events.push(e);
-        if (e.type === 'progress' && e.step === 10) inject.arm(); // the next watched group: step 11
+        // Step 5's progress comes at step 10's statistics request (a period late), before step 11 is
+        // queued: the next watched group is step 11's.
+        if (e.type === 'progress' && e.step === 5) inject.arm();
       };
       const err = await runTraining(plan, 200, 0, opts, emit, hooks).then(
         () => undefined,
@@ -160,7 +162,8 @@ describe('GPU errors', () => {
             ...fit,
             onEvent: (e) => {
               events.push(e);
-              if (e.type === 'progress' && e.step === 10) inject.arm(); // the next watched group: 11..13
+              // Step 5's progress comes at step 10's request, before step 11: the next watched group is 11..13.
+              if (e.type === 'progress' && e.step === 5) inject.arm();
             },
             onCheckpoint: (c) => void after.set(c.position.step, c.params),
           })

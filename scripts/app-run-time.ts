@@ -1,0 +1,65 @@
+// Times the web app's default run (spiral, [2,32,32,3] relu, batch 32, 40 epochs = 1000 steps) in
+// headless Chromium from the click on Start, by the worker's messages as the page receives them: to
+// 'ready' (the trainer made), to the 'start' event (the plan built: pipelines compiled, data uploaded),
+// to the first progress, to the summary and to the 'done' status. A measurement, not a test.
+// Usage: npx tsx --import ./scripts/raw-import.mjs scripts/app-run-time.ts [runs]
+import { loadavg } from 'node:os';
+import { openApp, startSite, waitForRunEnd } from '../tests/e2e/site.ts';
+
+const runs = Number(process.argv[2] ?? 3);
+const site = await startSite();
+/** Before the page's scripts: every message from the app's Worker, timed as the page receives it. */
+const init = () => {
+  const W = window.Worker;
+  const marks: { t: number; type: string; event?: string; state?: string }[] = [];
+  (window as unknown as { __marks: typeof marks }).__marks = marks;
+  window.Worker = class extends W {
+    constructor(url: string | URL, o?: WorkerOptions) {
+      super(url, o);
+      this.addEventListener('message', (m: MessageEvent) => {
+        const d = m.data as { type: string; event?: { type: string }; state?: string };
+        marks.push({
+          t: performance.now(),
+          type: d.type,
+          ...(d.event ? { event: d.event.type } : {}),
+          ...(d.state ? { state: d.state } : {}),
+        });
+      });
+    }
+  } as typeof Worker;
+};
+try {
+  for (let r = 0; r < runs; r++) {
+    const page = await openApp(site, '', { init });
+    const t0 = await page.evaluate(() => performance.now());
+    await page.click('#start');
+    await waitForRunEnd(page, 180_000);
+    const marks = await page.evaluate(
+      () => (window as unknown as { __marks: { t: number; type: string; event?: string; state?: string }[] }).__marks,
+    );
+    const at = (f: (m: (typeof marks)[number]) => boolean) => {
+      const m = marks.find((x) => x.t >= t0 && f(x));
+      return m ? Math.round(m.t - t0) : null;
+    };
+    const count = (e: string) => marks.filter((m) => m.t >= t0 && m.event === e).length;
+    console.log(
+      JSON.stringify({
+        run: r + 1,
+        time: new Date().toISOString().slice(11, 19),
+        load: loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' '),
+        readyMs: at((m) => m.type === 'ready'),
+        startMs: at((m) => m.event === 'start'),
+        firstProgressMs: at((m) => m.event === 'progress'),
+        summaryMs: at((m) => m.event === 'summary'),
+        doneMs: at((m) => m.type === 'state' && (m.state === 'done' || m.state === 'stopped')),
+        progress: count('progress'),
+        messages: marks.filter((m) => m.t >= t0).length,
+      }),
+    );
+    await page.context().close();
+  }
+} finally {
+  await site.close();
+}
