@@ -49,6 +49,24 @@ describe('plan choice', () => {
     expect(path('layered', subject([2, 16, 1]))).toEqual({ kind: 'layered', reason: 'asked for' });
   });
 
+  // Test that on a CPU-emulated adapter 'auto' takes the fused path for a sweep's group too (the lane
+  // kernel from 2 models: no slower than the layered plan there), one alone included; on others not.
+  it("'auto' for a sweep on a CPU-emulated adapter", () => {
+    const sweep = (models: number) =>
+      subject([2, 16, 16, 1], {
+        sweep: true,
+        configs: Array.from({ length: models }, (_, i) => resolveConfig({ l2: i / 100 })),
+      });
+    for (const n of [1, 2, 32])
+      expect(choosePath('auto', sweep(n), DEFAULT_LIMITS, 'google swiftshader'), `${n} models`).toEqual({
+        kind: 'fused',
+      });
+    expect(path('auto', sweep(32)).reason).toMatch(/^a sweep's 32 models side by side/);
+    expect(
+      choosePath('auto', subject([64, 64, 64, 10], { sweep: true }), DEFAULT_LIMITS, 'google swiftshader').reason,
+    ).toMatch(/multiply-adds a row/);
+  });
+
   // Test that 'fused' takes a sweep (N workgroups) and throws outside the envelope, naming the reason.
   it("'fused'", () => {
     const two = subject([2, 16, 1], { sweep: true, configs: [resolveConfig({}), resolveConfig({ l2: 0.1 })] });
