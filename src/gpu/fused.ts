@@ -88,6 +88,13 @@ export function fusedWorkgroupSize(
 
 /** Models side by side from which a CPU-emulated adapter trains them with the lane kernel. */
 export const FUSED_LANE_MIN_MODELS = 2;
+/** Multiply-adds of a step (batch × Σ n_l·n_{l+1} on padded widths) up to which the lane kernel serves a
+ *  CPU-emulated adapter: one invocation does a model's whole step, so its cost grows with the step's
+ *  work where the vec4 kernel's spreads it. Measured points (docs/fused-plan.md): moons b32 12k (lane
+ *  1.5× the vec4 kernel at 4 models, 1.7× at 32, and no slower than the layered plan), [30,16,8,1] b64
+ *  43k (lane = vec4 at 8 models, both 0.77× the layered plan), the edge [64,64,64,10] b64 573k (lane 5×
+ *  slower alone). */
+export const FUSED_LANE_MAX_WORK = 1 << 14;
 /** The lane kernel's workgroup on a CPU-emulated adapter: one SwiftShader subgroup, 4 lanes = 4 models
  *  (1 a workgroup leaves 3 of its 4 lanes idle: 4× slower at 32 models). */
 export const FUSED_LANE_WORKGROUP = 4;
@@ -97,10 +104,16 @@ export const FUSED_LANE_WORKGROUP = 4;
  *  coroutines, and a second workgroup in the dispatch puts them on the worker threads' schedule: one
  *  vec4 model costs ~0.3 ms a moons step alone, but ~0.45 ms a model-step from 2 models on, more than
  *  the layered plan's many-model dispatches. The lane kernel (no barrier, 4 models a subgroup) costs
- *  ~0.9 ms for 1 to 4 models and ~0.27 ms a model-step at 32 (docs/fused-plan.md, "The lane kernel").
- *  GPUs keep the workgroup kernel. */
-export function fusedVariant(models: number, adapterName: string): FusedVariant {
-  return cpuEmulated(adapterName) && models >= FUSED_LANE_MIN_MODELS ? 'lane' : 'vec4';
+ *  ~0.9 ms for 1 to 4 models and ~0.27 ms a model-step at 32 (docs/fused-plan.md, "The lane kernel"),
+ *  for a small step (laneSized). GPUs keep the workgroup kernel. */
+export function fusedVariant(spec: ModelSpec, batch: number, models: number, adapterName: string): FusedVariant {
+  return models >= FUSED_LANE_MIN_MODELS && laneSized(spec, batch, adapterName) ? 'lane' : 'vec4';
+}
+
+/** Whether the lane kernel serves this net and batch on this adapter (a CPU-emulated one, a step of at
+ *  most FUSED_LANE_MAX_WORK): there 'auto' also trains a sweep's models on the fused path. */
+export function laneSized(spec: ModelSpec, batch: number, adapterName: string): boolean {
+  return cpuEmulated(adapterName) && batch * forwardMacs(fusedWidths(spec, 'vec4')) <= FUSED_LANE_MAX_WORK;
 }
 
 export interface FusedParams {
@@ -231,7 +244,7 @@ export class FusedTrainer {
   }
 
   static async create(ctx: GpuContext, init: FusedInit): Promise<FusedTrainer> {
-    const variant = init.variant ?? fusedVariant(init.configs.length, ctx.adapterName);
+    const variant = init.variant ?? fusedVariant(init.spec, init.batch, init.configs.length, ctx.adapterName);
     const layout = fusedLayout({
       ...init,
       variant,

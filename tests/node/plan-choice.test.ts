@@ -49,8 +49,9 @@ describe('plan choice', () => {
     expect(path('layered', subject([2, 16, 1]))).toEqual({ kind: 'layered', reason: 'asked for' });
   });
 
-  // Test that on a CPU-emulated adapter 'auto' takes the fused path for a sweep's group too (the lane
-  // kernel from 2 models: no slower than the layered plan there), one alone included; on others not.
+  // Test that on a CPU-emulated adapter 'auto' takes the fused path for a sweep's group of a small step
+  // too (the lane kernel from 2 models: no slower than the layered plan there), one alone included; for
+  // a bigger step or on other adapters not.
   it("'auto' for a sweep on a CPU-emulated adapter", () => {
     const sweep = (models: number) =>
       subject([2, 16, 16, 1], {
@@ -65,6 +66,8 @@ describe('plan choice', () => {
     expect(
       choosePath('auto', subject([64, 64, 64, 10], { sweep: true }), DEFAULT_LIMITS, 'google swiftshader').reason,
     ).toMatch(/multiply-adds a row/);
+    const cancer = subject([30, 16, 8, 1], { sweep: true, maxBatch: 64 });
+    expect(choosePath('auto', cancer, DEFAULT_LIMITS, 'google swiftshader').reason).toMatch(/^a sweep's 1 model /);
   });
 
   // Test that 'fused' takes a sweep (N workgroups) and throws outside the envelope, naming the reason.
