@@ -86,12 +86,13 @@ export function fusedWorkgroupSize(
   return batch * forwardMacs(fusedWidths(spec, 'vec4')) <= FUSED_SMALL_WORK ? 8 : 64;
 }
 
-/** Models side by side from which a CPU-emulated adapter trains them with the lane kernel. */
-export const FUSED_LANE_MIN_MODELS = 2;
+/** Models side by side from which a CPU-emulated adapter trains them with the lane kernel: it was
+ *  1.5× the vec4 kernel at 4 moons models, but 0.45× at 2 (one run, load 11; docs/fused-plan.md). */
+export const FUSED_LANE_MIN_MODELS = 4;
 /** Multiply-adds of a step (batch × Σ n_l·n_{l+1} on padded widths) up to which the lane kernel serves a
  *  CPU-emulated adapter: one invocation does a model's whole step, so its cost grows with the step's
  *  work where the vec4 kernel's spreads it. Measured points (docs/fused-plan.md): moons b32 12k (lane
- *  1.5× the vec4 kernel at 4 models, 1.7× at 32, and no slower than the layered plan), [30,16,8,1] b64
+ *  1.5× the vec4 kernel at 4 models, 1.25–1.8× at 32), [30,16,8,1] b64
  *  43k (lane = vec4 at 8 models, both 0.77× the layered plan), the edge [64,64,64,10] b64 573k (lane 5×
  *  slower alone). */
 export const FUSED_LANE_MAX_WORK = 1 << 14;
@@ -99,19 +100,19 @@ export const FUSED_LANE_MAX_WORK = 1 << 14;
  *  (1 a workgroup leaves 3 of its 4 lanes idle: 4× slower at 32 models). */
 export const FUSED_LANE_WORKGROUP = 4;
 
-/** The fused kernel for `models` side by side on an adapter, from the adapter and the model count only
- *  (never a timing). On a CPU emulation of Vulkan a workgroup's barriers switch its subgroups'
+/** The fused kernel for `models` side by side on an adapter, from the adapter, the step's size and the
+ *  model count only (never a timing). On a CPU emulation of Vulkan a workgroup's barriers switch its subgroups'
  *  coroutines, and a second workgroup in the dispatch puts them on the worker threads' schedule: one
  *  vec4 model costs ~0.3 ms a moons step alone, but ~0.45 ms a model-step from 2 models on, more than
  *  the layered plan's many-model dispatches. The lane kernel (no barrier, 4 models a subgroup) costs
- *  ~0.9 ms for 1 to 4 models and ~0.27 ms a model-step at 32 (docs/fused-plan.md, "The lane kernel"),
- *  for a small step (laneSized). GPUs keep the workgroup kernel. */
+ *  ~0.8–0.9 ms for 1 to 4 models and ~0.27 ms a model-step at 32 (docs/fused-plan.md, "The lane
+ *  kernel"), for a small step (laneSized). GPUs keep the workgroup kernel. */
 export function fusedVariant(spec: ModelSpec, batch: number, models: number, adapterName: string): FusedVariant {
   return models >= FUSED_LANE_MIN_MODELS && laneSized(spec, batch, adapterName) ? 'lane' : 'vec4';
 }
 
 /** Whether the lane kernel serves this net and batch on this adapter (a CPU-emulated one, a step of at
- *  most FUSED_LANE_MAX_WORK): there 'auto' also trains a sweep's models on the fused path. */
+ *  most FUSED_LANE_MAX_WORK), for 4 models or more. */
 export function laneSized(spec: ModelSpec, batch: number, adapterName: string): boolean {
   return cpuEmulated(adapterName) && batch * forwardMacs(fusedWidths(spec, 'vec4')) <= FUSED_LANE_MAX_WORK;
 }

@@ -95,12 +95,13 @@ describe('fused sizes', () => {
     expect(workgroupShape('fusedStepLane')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
   });
 
-  // Test that the lane kernel is picked on a CPU-emulated adapter for 2 models or more of a small step
+  // Test that the lane kernel is picked on a CPU-emulated adapter for 4 models or more of a small step
   // only, in workgroups of 4 (one SwiftShader subgroup), and that its grid is an invocation a model.
   it('picks the lane kernel by adapter, models and size', () => {
     const cpu = 'google swiftshader';
     expect(fusedVariant(MOONS, 32, 1, cpu)).toBe('vec4');
-    expect(fusedVariant(MOONS, 32, 2, cpu)).toBe('lane');
+    expect(fusedVariant(MOONS, 32, 3, cpu)).toBe('vec4');
+    expect(fusedVariant(MOONS, 32, 4, cpu)).toBe('lane');
     expect(fusedVariant(MOONS, 32, 32, cpu)).toBe('lane');
     expect(fusedVariant(MOONS, 32, 32, 'nvidia h200')).toBe('vec4');
     const cancer: ModelSpec = { sizes: [30, 16, 8, 1], activation: 'relu', loss: 'bce' };
