@@ -49,20 +49,19 @@ describe('plan choice', () => {
     expect(path('layered', subject([2, 16, 1]))).toEqual({ kind: 'layered', reason: 'asked for' });
   });
 
-  // Test that on a CPU-emulated adapter too 'auto' keeps a sweep's groups on the layered plan (the lane
-  // kernel is about even with it there: docs/fused-plan.md), while 'fused' takes them (the lane kernel's
-  // layout for 4 and 32 models passes the limit check).
-  it("'auto' and 'fused' for a sweep on a CPU-emulated adapter", () => {
+  // Test that on a CPU-emulated adapter 'auto' takes the fused path for a sweep's groups of a small step
+  // (the lane kernel from 4 models), one alone included; for a bigger step or on other adapters not.
+  it("'auto' for a sweep on a CPU-emulated adapter", () => {
     const sweep = (models: number) =>
       subject([2, 16, 16, 1], {
         sweep: true,
         configs: Array.from({ length: models }, (_, i) => resolveConfig({ l2: i / 100 })),
       });
-    for (const n of [1, 4, 32]) {
-      const cpu = (choice: PlanChoice) => choosePath(choice, sweep(n), DEFAULT_LIMITS, 'google swiftshader');
-      expect(cpu('auto').reason, `${n} models`).toMatch(/^a sweep's \d+ models? side by side/);
-      expect(cpu('fused'), `${n} models`).toEqual({ kind: 'fused' });
-    }
+    const cpu = (s: PathSubject) => choosePath('auto', s, DEFAULT_LIMITS, 'google swiftshader');
+    for (const n of [1, 4, 32]) expect(cpu(sweep(n)), `${n} models`).toEqual({ kind: 'fused' });
+    expect(path('auto', sweep(32)).reason).toMatch(/^a sweep's 32 models side by side/);
+    expect(cpu(subject([30, 16, 8, 1], { sweep: true, maxBatch: 64 })).reason).toMatch(/^a sweep's 1 model /);
+    expect(cpu(subject([64, 64, 64, 10], { sweep: true })).reason).toMatch(/multiply-adds a row/);
   });
 
   // Test that 'fused' takes a sweep (N workgroups) and throws outside the envelope, naming the reason.
