@@ -86,8 +86,9 @@ export function fusedWorkgroupSize(
   return batch * forwardMacs(fusedWidths(spec, 'vec4')) <= FUSED_SMALL_WORK ? 8 : 64;
 }
 
-/** Models side by side from which a CPU-emulated adapter trains them with the lane kernel: it was
- *  1.5× the vec4 kernel at 4 moons models, but 0.45× at 2 (one run, load 11; docs/fused-plan.md). */
+/** Models side by side from which a CPU-emulated adapter trains them with the lane kernel. Against the
+ *  vec4 kernel on moons (docs/fused-plan.md): 0.44× at 2 models and 1.5× at 4 under load, 0.63× at 4
+ *  and 1.14× at 32 on a quiet machine; results are the same bits either way. */
 export const FUSED_LANE_MIN_MODELS = 4;
 /** Multiply-adds of a step (batch × Σ n_l·n_{l+1} on padded widths) up to which the lane kernel serves a
  *  CPU-emulated adapter: one invocation does a model's whole step, so its cost grows with the step's
