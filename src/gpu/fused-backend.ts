@@ -137,7 +137,9 @@ export class FusedBackend implements TrainBackend {
       const evaluation = await TrainingPlan.create(
         ctx,
         { ...init, config: configs[0]!, maxBatch: Math.min(rows, EVAL_CHUNK_ROWS) },
-        { ...o.evaluation, inference: true },
+        // Several models: one many-model plan evaluates them all in one pass (bit-identical per model to
+        // a one-model plan), instead of a copy and an evaluation each.
+        { ...o.evaluation, inference: true, ...(configs.length > 1 ? { models: configs } : {}) },
       );
       try {
         return new FusedBackend({ ctx, init, configs, fused, evaluation, stepsPerSubmit });
@@ -270,26 +272,25 @@ export class FusedBackend implements TrainBackend {
     return (await this.evaluateAll(split))[0]!;
   }
 
-  /** Each model's parameters copied into the evaluation plan in turn, each evaluation queued before
-   *  anything is awaited. */
+  /** Every model's parameters copied into the evaluation plan (one model each), then one evaluation
+   *  of all of them. */
   async evaluateAll(split: Split): Promise<Stats[]> {
     this.ready();
-    const results: Promise<Stats>[] = [];
-    for (let m = 0; m < this.models; m++) {
-      this.loadEvaluation(m);
-      results.push(this.evaluation.evaluate(split));
-    }
-    return Promise.all(results);
+    this.loadEvaluation();
+    return this.evaluation.evaluateAll(split);
   }
 
-  /** Copies model m's parameters into the evaluation plan's parameter buffer (GPU to GPU). */
-  private loadEvaluation(model: number): void {
+  /** Copies each model's parameters into its place in the evaluation plan's parameter buffer (model m
+   *  at m × the layered parameter stride), GPU to GPU, in one submit. */
+  private loadEvaluation(): void {
     const target = this.evaluation.parameterBuffer;
     const enc = this.ctx.device.createCommandEncoder({ label: 'fused params to evaluation' });
-    const base = model * 4 * this.P;
     const state = this.fused.buffer('state');
-    for (const [src, dst, n] of this.toEvaluation)
-      enc.copyBufferToBuffer(state, (base + src) * 4, target, dst * 4, n * 4);
+    for (let m = 0; m < this.models; m++) {
+      const [base, to] = [m * 4 * this.P, m * this.slots.floats];
+      for (const [src, dst, n] of this.toEvaluation)
+        enc.copyBufferToBuffer(state, (base + src) * 4, target, (to + dst) * 4, n * 4);
+    }
     this.ctx.device.queue.submit([enc.finish()]);
   }
 

@@ -35,14 +35,18 @@ export function fusedRefusal(spec: ModelSpec, configs: readonly TrainConfig[]): 
   return undefined;
 }
 
-/** The kernels of the fused step: 'scalar' (fused_step.wgsl, the readable baseline) and 'vec4'
- *  (fused_step_vec4.wgsl: widths padded to multiples of 4, vec4 loads; the default). */
-export type FusedVariant = 'scalar' | 'vec4';
-const FUSED_KERNEL = { scalar: 'fusedStep', vec4: 'fusedStepVec4' } as const;
+/** The kernels of the fused step: 'scalar' (fused_step.wgsl, the readable baseline), 'vec4'
+ *  (fused_step_vec4.wgsl: widths padded to multiples of 4, vec4 loads; the default) and 'lane'
+ *  (fused_step_lane.wgsl: the vec4 step with one invocation a model and no barrier; the vec4 layout). */
+export type FusedVariant = 'scalar' | 'vec4' | 'lane';
+const FUSED_KERNEL = { scalar: 'fusedStep', vec4: 'fusedStepVec4', lane: 'fusedStepLane' } as const;
 
-/** Layer widths as a variant lays them out: padded to multiples of 4 for 'vec4'. */
+/** Whether a variant pads widths to multiples of 4 and binds vec4 arrays (the vec4 layout). */
+const padded = (variant: FusedVariant): boolean => variant !== 'scalar';
+
+/** Layer widths as a variant lays them out: padded to multiples of 4 for 'vec4' and 'lane'. */
 export function fusedWidths(spec: ModelSpec, variant: FusedVariant = 'vec4'): number[] {
-  return spec.sizes.map((n) => (variant === 'vec4' ? Math.ceil(n / 4) * 4 : n));
+  return spec.sizes.map((n) => (padded(variant) ? Math.ceil(n / 4) * 4 : n));
 }
 
 /** Floats of one model's parameters (weights [out][in] then bias, layer by layer, padded widths). */
@@ -58,7 +62,7 @@ export function fusedParamCount(spec: ModelSpec, variant: FusedVariant = 'vec4')
 export function fusedScratchCount(spec: ModelSpec, batch: number, variant: FusedVariant = 'vec4'): number {
   const w = fusedWidths(spec, variant);
   const widths = w.reduce((a, n) => a + n, 0);
-  return batch * (widths + widths - w[0]! + (variant === 'vec4' ? 4 : 2));
+  return batch * (widths + widths - w[0]! + (padded(variant) ? 4 : 2));
 }
 
 /** Multiply-adds of a step (batch × Σ n_l·n_{l+1} on padded widths) up to which a CPU-emulated adapter
@@ -71,9 +75,47 @@ export const FUSED_SMALL_WORK = 1 << 17;
  *  spreading gains, so 8 invocations (moons b32 ~1.4×, [30,16,8,1] b64 ~2.7× faster than 64); for a
  *  big one 64 (the envelope's edge [64,64,64,10] b64: 2× faster than 8). Figures and the threshold's
  *  measured points: docs/fused-plan.md. Elsewhere (GPUs) 64. Results are the same for every value. */
-export function fusedWorkgroupSize(spec: ModelSpec, batch: number, adapterName: string): number {
+export function fusedWorkgroupSize(
+  spec: ModelSpec,
+  batch: number,
+  adapterName: string,
+  variant: FusedVariant = 'vec4',
+): number {
   if (!cpuEmulated(adapterName)) return 64;
+  if (variant === 'lane') return FUSED_LANE_WORKGROUP;
   return batch * forwardMacs(fusedWidths(spec, 'vec4')) <= FUSED_SMALL_WORK ? 8 : 64;
+}
+
+/** Models side by side from which a CPU-emulated adapter trains them with the lane kernel. Against the
+ *  vec4 kernel on moons (docs/fused-plan.md): 0.44× at 2 models and 1.5× at 4 under load, 0.63× at 4
+ *  and 1.14× at 32 on a quiet machine; results are the same bits either way. */
+export const FUSED_LANE_MIN_MODELS = 4;
+/** Multiply-adds of a step (batch × Σ n_l·n_{l+1} on padded widths) up to which the lane kernel serves a
+ *  CPU-emulated adapter: one invocation does a model's whole step, so its cost grows with the step's
+ *  work where the vec4 kernel's spreads it. Measured points (docs/fused-plan.md): moons b32 12k (lane
+ *  1.5× the vec4 kernel at 4 models, 1.25–1.8× at 32), [30,16,8,1] b64
+ *  43k (lane = vec4 at 8 models, both 0.77× the layered plan), the edge [64,64,64,10] b64 573k (lane 5×
+ *  slower alone). */
+export const FUSED_LANE_MAX_WORK = 1 << 14;
+/** The lane kernel's workgroup on a CPU-emulated adapter: one SwiftShader subgroup, 4 lanes = 4 models
+ *  (1 a workgroup leaves 3 of its 4 lanes idle: 4× slower at 32 models). */
+export const FUSED_LANE_WORKGROUP = 4;
+
+/** The fused kernel for `models` side by side on an adapter, from the adapter, the step's size and the
+ *  model count only (never a timing). On a CPU emulation of Vulkan a workgroup's barriers switch its subgroups'
+ *  coroutines, and a second workgroup in the dispatch puts them on the worker threads' schedule: one
+ *  vec4 model costs ~0.3 ms a moons step alone, but ~0.45 ms a model-step from 2 models on, more than
+ *  the layered plan's many-model dispatches. The lane kernel (no barrier, 4 models a subgroup) costs
+ *  ~0.8–0.9 ms for 1 to 4 models and ~0.27 ms a model-step at 32 (docs/fused-plan.md, "The lane
+ *  kernel"), for a small step (laneSized). GPUs keep the workgroup kernel. */
+export function fusedVariant(spec: ModelSpec, batch: number, models: number, adapterName: string): FusedVariant {
+  return models >= FUSED_LANE_MIN_MODELS && laneSized(spec, batch, adapterName) ? 'lane' : 'vec4';
+}
+
+/** Whether the lane kernel serves this net and batch on this adapter (a CPU-emulated one, a step of at
+ *  most FUSED_LANE_MAX_WORK), for 4 models or more. */
+export function laneSized(spec: ModelSpec, batch: number, adapterName: string): boolean {
+  return cpuEmulated(adapterName) && batch * forwardMacs(fusedWidths(spec, 'vec4')) <= FUSED_LANE_MAX_WORK;
 }
 
 export interface FusedParams {
@@ -84,9 +126,9 @@ export interface FusedParams {
   readonly n: number;
   readonly stepsPerSubmit: number;
   readonly regression: boolean;
-  /** Default 'vec4'. */
+  /** Default 'vec4' (FusedTrainer.create picks fusedVariant). */
   readonly variant?: FusedVariant;
-  /** The vec4 kernel's workgroup size (default 64; FusedTrainer.create picks fusedWorkgroupSize). */
+  /** The vec4 or lane kernel's workgroup size (default 64; FusedTrainer.create picks fusedWorkgroupSize). */
   readonly workgroupSize?: number;
 }
 
@@ -103,7 +145,7 @@ export function fusedLayout(p: FusedParams): FusedLayout {
   const variant = p.variant ?? 'vec4';
   const P = fusedParamCount(spec, variant);
   const S = fusedScratchCount(spec, batch, variant);
-  const unit = variant === 'vec4' ? 4 : 1; // the kernel's strides count vec4s or floats
+  const unit = padded(variant) ? 4 : 1; // the kernel's strides count vec4s or floats
   const wg = p.workgroupSize ?? 64;
   if (!Number.isInteger(wg) || wg < 1 || wg > 64)
     throw new Error(
@@ -133,7 +175,7 @@ export function fusedLayout(p: FusedParams): FusedLayout {
       LOSS: LOSS_ID[spec.loss],
       REGRESSION: Number(p.regression),
       OPT: OPT_ID[configs[0]!.optimizer],
-      ...(variant === 'vec4' ? { WG: p.workgroupSize ?? 64 } : {}),
+      ...(padded(variant) ? { WG: wg } : {}),
     },
     bindings: Object.fromEntries(buffers.map((b) => [b.name, b.name])),
     uniform: (steps) => ({
@@ -151,7 +193,8 @@ export function fusedLayout(p: FusedParams): FusedLayout {
       models,
       ...dims,
     }),
-    grid: () => [models, 1, 1],
+    // A workgroup a model; the lane kernel: an invocation a model.
+    grid: () => [variant === 'lane' ? Math.ceil(models / wg) : models, 1, 1],
     where: `fused [${spec.sizes.join(',')}] batch ${batch} × ${models} model${models > 1 ? 's' : ''}`,
   };
   return { params: p, buffers, op };
@@ -203,9 +246,11 @@ export class FusedTrainer {
   }
 
   static async create(ctx: GpuContext, init: FusedInit): Promise<FusedTrainer> {
+    const variant = init.variant ?? fusedVariant(init.spec, init.batch, init.configs.length, ctx.adapterName);
     const layout = fusedLayout({
       ...init,
-      workgroupSize: init.workgroupSize ?? fusedWorkgroupSize(init.spec, init.batch, ctx.adapterName),
+      variant,
+      workgroupSize: init.workgroupSize ?? fusedWorkgroupSize(init.spec, init.batch, ctx.adapterName, variant),
     });
     checkFused(layout, ctx.device.limits, ctx.adapterName);
     const arena = new BufferArena(ctx.device, 'fused');
@@ -216,8 +261,8 @@ export class FusedTrainer {
       q.writeBuffer(buffers.x!, 0, init.x);
       q.writeBuffer(buffers.y!, 0, init.y);
       q.writeBuffer(buffers.models!, 0, packModels(init.configs.map(modelConstants)));
-      const widths = fusedWidths(init.spec, init.variant);
-      const P = fusedParamCount(init.spec, init.variant);
+      const widths = fusedWidths(init.spec, variant);
+      const P = fusedParamCount(init.spec, variant);
       init.init.forEach((params, m) => q.writeBuffer(buffers.state!, m * 4 * P * 4, packParams(params, widths)));
       const op = layout.op;
       const counters = new HostCounters();

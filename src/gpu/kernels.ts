@@ -21,6 +21,7 @@ import stepTableWgsl from '../../shaders/step_table.wgsl?raw';
 import batchNormWgsl from '../../shaders/batchnorm.wgsl?raw';
 import fusedStepWgsl from '../../shaders/fused_step.wgsl?raw';
 import fusedStepVec4Wgsl from '../../shaders/fused_step_vec4.wgsl?raw';
+import fusedStepLaneWgsl from '../../shaders/fused_step_lane.wgsl?raw';
 import fusedUpdateWgsl from '../../shaders/fused_update.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
@@ -377,6 +378,9 @@ export const KERNELS = {
   fusedStep: fusedEntry('fused_step.wgsl', fusedStepWgsl, 'fused_step'),
   // The same step with widths padded to 4 and vec4 loads (fused_step_vec4.wgsl): the fast variant.
   fusedStepVec4: fusedEntry('fused_step_vec4.wgsl', fusedStepVec4Wgsl, 'fused_step_vec4'),
+  // The vec4 step with one invocation a model and no barrier (fused_step_lane.wgsl, appended to the vec4
+  // kernel's source, whose functions it calls): for CPU-emulated adapters.
+  fusedStepLane: fusedEntry('fused_step_lane.wgsl', fusedStepVec4Wgsl + '\n' + fusedStepLaneWgsl, 'fused_step_lane'),
 } as const satisfies Record<string, KernelDesc>;
 export type KernelId = keyof typeof KERNELS;
 

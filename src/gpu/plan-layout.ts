@@ -210,7 +210,8 @@ export function parameterSlots(spec: ModelSpec, offsetAlignment: number): { slot
 export function planLayout(p: LayoutParams): PlanLayout {
   const N = p.configs.length;
   const config = sharedConfig(p.configs);
-  if (N > 1 && p.inference) throw new Error('plan: an inference-only plan has one model');
+  // An inference plan of N models (the fused sweep's evaluation, fused-backend.ts) is the forward ops,
+  // which take the model index like the training plan's, without backward, update or moments.
   if (N > 1 && p.data.mode !== 'resident')
     throw new Error(
       `plan: ${N} models need their data resident; it does not fit the data budget (streamed data serves one model)`,

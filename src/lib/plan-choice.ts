@@ -1,13 +1,15 @@
 // Which GPU path trains a net: the fused small-net kernel (src/gpu/fused.ts, docs/fused-plan.md) or the
 // layered plan (src/gpu/plan.ts). 'auto' takes the fused one when the net is inside its envelope, the
 // device's limits take its layout, the data is resident, the net is small enough for the fused step to
-// be the faster (FUSED_AUTO_MAX_MACS) and there is one model (a sweep of many models
-// is faster on the layered plan today: docs/fused-plan.md, "Sweeps are not faster yet"); 'fused' insists
+// be the faster (FUSED_AUTO_MAX_MACS) and there is one model, or a sweep's group on a CPU-emulated adapter
+// with a step small enough for the lane kernel (laneSized: the 32-trial moons sweep 1.34× faster than the
+// layered plan on a quiet machine, about even under load; elsewhere, GPUs included, sweeps stay layered
+// until measured: docs/fused-plan.md, "The lane kernel"); 'fused' insists
 // and fails naming the reason; 'layered' is the plan as it always was. Decided from the spec, the
 // configurations and the device's limits only, never from a timing, so a first run is as fast as later.
 import { TrainerError } from '../errors.ts';
 import { FUSED_GROUP_STEPS } from '../gpu/fused-backend.ts';
-import { checkFused, fusedLayout, fusedRefusal, fusedWorkgroupSize } from '../gpu/fused.ts';
+import { checkFused, fusedLayout, fusedRefusal, fusedVariant, fusedWorkgroupSize, laneSized } from '../gpu/fused.ts';
 import type { DeviceLimits } from '../gpu/limits.ts';
 import { dataLayout } from '../gpu/shards.ts';
 import { forwardMacs, type ModelSpec } from '../model.ts';
@@ -45,6 +47,7 @@ function refusal(choice: PlanChoice, s: PathSubject, limits: DeviceLimits, adapt
   if (why) return { why, code: 'bad-input' as const };
   if (dataLayout(s.spec, s.rows, s.maxBatch, limits, budget).mode !== 'resident')
     return { why: 'the data is streamed in shards (past the GPU data budget)', code: 'too-large' as const };
+  const variant = fusedVariant(s.spec, s.maxBatch, s.configs.length, adapter);
   const layout = fusedLayout({
     spec: s.spec,
     configs: s.configs,
@@ -53,7 +56,8 @@ function refusal(choice: PlanChoice, s: PathSubject, limits: DeviceLimits, adapt
     // What FusedBackend.create will build, so that the layout checked here is the one that runs.
     stepsPerSubmit: s.stepsPerSubmit ?? FUSED_GROUP_STEPS,
     regression: s.regression,
-    workgroupSize: fusedWorkgroupSize(s.spec, s.maxBatch, adapter),
+    variant,
+    workgroupSize: fusedWorkgroupSize(s.spec, s.maxBatch, adapter, variant),
   });
   try {
     checkFused(layout, limits, adapter);
@@ -67,9 +71,9 @@ function refusal(choice: PlanChoice, s: PathSubject, limits: DeviceLimits, adapt
       why: `${macs} multiply-adds a row, over the ${FUSED_AUTO_MAX_MACS} up to which the fused step is the faster`,
       code: 'bad-input' as const,
     };
-  if (s.sweep && choice === 'auto')
+  if (s.sweep && choice === 'auto' && !laneSized(s.spec, s.maxBatch, adapter))
     return {
-      why: `a sweep's ${s.configs.length} model${s.configs.length > 1 ? 's' : ''} side by side (faster on the layered plan today)`,
+      why: `a sweep's ${s.configs.length} model${s.configs.length > 1 ? 's' : ''} side by side (faster on the layered plan for this net on this adapter)`,
       code: 'bad-input' as const,
     };
   return undefined;

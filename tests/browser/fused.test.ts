@@ -29,6 +29,8 @@ interface Case {
   readonly models: readonly { readonly lr: number; readonly config?: Partial<TrainConfig>; readonly seed?: number }[];
   readonly regression?: boolean;
   readonly variant?: FusedVariant;
+  /** The kernel's workgroup size (default: FusedTrainer.create's pick for the adapter). */
+  readonly workgroupSize?: number;
 }
 
 const MOONS: ModelSpec = { sizes: [2, 16, 16, 1], activation: 'tanh', loss: 'bce' };
@@ -188,6 +190,7 @@ interface RefModel {
 function fusedInit(c: Case, x: Float32Array, y: Float32Array, models: Case['models']): FusedInit {
   return {
     variant: c.variant,
+    ...(c.workgroupSize ? { workgroupSize: c.workgroupSize } : {}),
     spec: c.spec,
     configs: models.map((m) => resolveConfig(m.config ?? {})),
     batch: c.batch,
@@ -271,7 +274,7 @@ async function runCase(c: Case, check: boolean): Promise<Params[]> {
 }
 
 describe('fused step vs CPU reference, step by step', () => {
-  for (const c of CASES.flatMap((c) => (['scalar', 'vec4'] as const).map((variant) => ({ ...c, variant })))) {
+  for (const c of CASES.flatMap((c) => (['scalar', 'vec4', 'lane'] as const).map((variant) => ({ ...c, variant })))) {
     // Test that K fused steps a dispatch agree with the reference in every step's loss, and after each
     // dispatch in the last step's gradients and every parameter.
     it(`${c.variant}: ${c.label}`, async () => {
@@ -282,6 +285,24 @@ describe('fused step vs CPU reference, step by step', () => {
           const [solo] = await runCase({ ...c, models: [{ ...model, seed: model.seed ?? 7 + m }] }, false);
           expect(solo, `model ${m} solo`).toEqual(together[m]);
         }
+    });
+  }
+});
+
+describe('lane kernel', () => {
+  const labels = ['moons [2,16,16,1] tanh BCE b32, 4', '[4,16,3] relu CE b100', 'regression', 'deep', 'three models'];
+  for (const c of labels.map((l) => CASES.find((c) => c.label.startsWith(l))!)) {
+    // Test that the lane kernel (one invocation a model, fused_step_lane.wgsl) computes the vec4 kernel's
+    // parameters bit for bit, whatever its workgroup size: 1, 2 (three models over two workgroups, the
+    // last partial) and the adapter's pick. So a sweep's trials on the lane kernel equal their solo
+    // fits on the vec4 kernel.
+    it(`equals the vec4 kernel bit for bit: ${c.label}`, async () => {
+      const vec4 = await runCase({ ...c, variant: 'vec4' }, false);
+      for (const workgroupSize of [undefined, 1, 2])
+        expect(
+          await runCase({ ...c, variant: 'lane', ...(workgroupSize ? { workgroupSize } : {}) }, false),
+          `lane@${workgroupSize ?? 'pick'}`,
+        ).toEqual(vec4);
     });
   }
 });

@@ -42,7 +42,7 @@ async function solo(base: TrainerOptions, t: Trial, fit: { epochs: number; batch
 }
 
 describe('fitSweep', () => {
-  const cases: [string, TrainerOptions, Partial<Hyperparameters>[]][] = [
+  const cases: [string, TrainerOptions, Partial<Hyperparameters>[], number?][] = [
     [
       'sgd, learning rates and seeds',
       { inputs: 2, hidden: [16, 16], classes: 2, matmul: 'blocked', plan: 'layered' },
@@ -63,6 +63,20 @@ describe('fitSweep', () => {
         { lr: 0.2, seed: 3 },
       ],
     ],
+    // Groups of 4 on a CPU-emulated adapter take the lane kernel (fusedVariant), the group of 1 and the
+    // solo fits the vec4 kernel.
+    [
+      'sgd, learning rates and seeds, fused, groups of 4',
+      { inputs: 2, hidden: [16, 16], classes: 2, matmul: 'blocked', plan: 'fused' },
+      [
+        { lr: 0.5, seed: 1 },
+        { lr: 0.05, seed: 2 },
+        { lr: 0.2, seed: 3 },
+        { lr: 0.9, seed: 1 },
+        { lr: 0.01, seed: 5 },
+      ],
+      4,
+    ],
     [
       'adam with L2 and dropout, standard normalisation',
       {
@@ -81,15 +95,15 @@ describe('fitSweep', () => {
       ],
     ],
   ];
-  for (const [label, base, hs] of cases) {
-    // Test that each trial's final weights equal its solo fit's, bit for bit (here in groups of 2, so a
-    // group with an odd count too), and that the sequential baseline gives the same.
+  for (const [label, base, hs, groupSize = 2] of cases) {
+    // Test that each trial's final weights equal its solo fit's, bit for bit (here in groups of 2, or as
+    // the case says, so a group with an odd count too), and that the sequential baseline gives the same.
     it(`each trial ends as its solo run (${label})`, async () => {
       const list = trials(hs);
       const fit = { epochs: 4, batchSize: 16 };
       const t = await createTrainer({ ...base, device: gpu().device });
       try {
-        const together = await t.fitSweep(train, list, { ...fit, dev, groupSize: 2 });
+        const together = await t.fitSweep(train, list, { ...fit, dev, groupSize });
         const oneByOne = await t.fitSweep(train, list, { ...fit, dev, sequential: true });
         expect(together.map((r) => r.trial.index)).toEqual(list.map((x) => x.index));
         for (let i = 0; i < list.length; i++) {

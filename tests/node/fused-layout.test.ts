@@ -8,7 +8,9 @@ import {
   fusedParamCount,
   fusedRefusal,
   fusedScratchCount,
+  fusedVariant,
   fusedWidths,
+  fusedWorkgroupSize,
   packParams,
   unpackParams,
   type FusedParams,
@@ -90,6 +92,27 @@ describe('fused sizes', () => {
     expect(fusedScratchCount(MOONS, 32)).toBe(32 * (40 + 36 + 4));
     expect(workgroupShape('fusedStep')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
     expect(workgroupShape('fusedStepVec4')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
+    expect(workgroupShape('fusedStepLane')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
+  });
+
+  // Test that the lane kernel is picked on a CPU-emulated adapter for 4 models or more of a small step
+  // only, in workgroups of 4 (one SwiftShader subgroup), and that its grid is an invocation a model.
+  it('picks the lane kernel by adapter, models and size', () => {
+    const cpu = 'google swiftshader';
+    expect(fusedVariant(MOONS, 32, 1, cpu)).toBe('vec4');
+    expect(fusedVariant(MOONS, 32, 3, cpu)).toBe('vec4');
+    expect(fusedVariant(MOONS, 32, 4, cpu)).toBe('lane');
+    expect(fusedVariant(MOONS, 32, 32, cpu)).toBe('lane');
+    expect(fusedVariant(MOONS, 32, 32, 'nvidia h200')).toBe('vec4');
+    const cancer: ModelSpec = { sizes: [30, 16, 8, 1], activation: 'relu', loss: 'bce' };
+    expect(fusedVariant(cancer, 64, 32, cpu)).toBe('vec4');
+    expect(fusedWorkgroupSize(MOONS, 32, cpu, 'lane')).toBe(4);
+    expect(fusedWorkgroupSize(MOONS, 32, cpu, 'vec4')).toBe(8);
+    const configs = Array.from({ length: 9 }, () => resolveConfig({}));
+    const lane = fusedLayout(params(MOONS, { configs, variant: 'lane', workgroupSize: 4 }));
+    expect(lane.op.grid(32)).toEqual([3, 1, 1]);
+    expect(lane.op.constants).toMatchObject({ WG: 4 });
+    expect(fusedLayout(params(MOONS, { configs, variant: 'vec4' })).op.grid(32)).toEqual([9, 1, 1]);
   });
 
   // Test that packing a model's parameters for the kernel and unpacking them give them back.

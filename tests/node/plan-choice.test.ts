@@ -49,6 +49,21 @@ describe('plan choice', () => {
     expect(path('layered', subject([2, 16, 1]))).toEqual({ kind: 'layered', reason: 'asked for' });
   });
 
+  // Test that on a CPU-emulated adapter 'auto' takes the fused path for a sweep's groups of a small step
+  // (the lane kernel from 4 models), one alone included; for a bigger step or on other adapters not.
+  it("'auto' for a sweep on a CPU-emulated adapter", () => {
+    const sweep = (models: number) =>
+      subject([2, 16, 16, 1], {
+        sweep: true,
+        configs: Array.from({ length: models }, (_, i) => resolveConfig({ l2: i / 100 })),
+      });
+    const cpu = (s: PathSubject) => choosePath('auto', s, DEFAULT_LIMITS, 'google swiftshader');
+    for (const n of [1, 4, 32]) expect(cpu(sweep(n)), `${n} models`).toEqual({ kind: 'fused' });
+    expect(path('auto', sweep(32)).reason).toMatch(/^a sweep's 32 models side by side/);
+    expect(cpu(subject([30, 16, 8, 1], { sweep: true, maxBatch: 64 })).reason).toMatch(/^a sweep's 1 model /);
+    expect(cpu(subject([64, 64, 64, 10], { sweep: true })).reason).toMatch(/multiply-adds a row/);
+  });
+
   // Test that 'fused' takes a sweep (N workgroups) and throws outside the envelope, naming the reason.
   it("'fused'", () => {
     const two = subject([2, 16, 1], { sweep: true, configs: [resolveConfig({}), resolveConfig({ l2: 0.1 })] });

@@ -1,0 +1,30 @@
+// The lane kernel: the fused step of fused_step_vec4.wgsl (whose functions it reuses: its source is
+// appended to that file's) with ONE invocation owning a whole model, so nothing is shared between
+// invocations and the step needs no barrier. The invocation runs, in order, what the vec4 kernel's
+// workgroup runs in parallel: phase A for every block of four rows (ascending), then every phase-B task
+// (ascending), then the step's statistics; a sum has the same owner and order as in the vec4 kernel,
+// so the results are the vec4 kernel's. N models are N invocations: grid ceil(N / WG).
+// Why (docs/fused-plan.md, "The lane kernel"): SwiftShader runs a workgroup with barriers as coroutines of
+// 4-wide subgroups switched at every barrier; here each subgroup of 4 lanes is 4 models, which run in
+// SIMD without a switch.
+
+@compute @workgroup_size(WG)
+fn fused_step_lane(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let z = gid.x;
+  if (z >= u.models || models[z].running == 0u) { return; }
+  var o = offsets();
+  for (var k = 0u; k < u.steps; k++) {
+    let row = u.row0 + k * u.block_rows;
+    let start = step_start(row);
+    let rows = min(u.batch, u.n - start);
+    let h = model_step(row, z);
+    var penalty = 0.0;
+    if (models[z].half_lambda != 0.0) { penalty = l2_term(&o, z); }
+    for (var g = 0u; 4u * g < rows; g++) { rows_step(&o, z, start, rows, g); }
+    for (var t = 0u; t < o.tasks; t++) { task_step(&o, z, rows, t, h); }
+    var s = vec2<f32>(0.0);
+    let so = z * u.s_scratch + o.stat_o;
+    for (var r = 0u; r < rows; r++) { s += scratch[so + r].xy; }
+    stats[z * u.s_stats + k] = vec2<f32>(s.x + penalty, s.y);
+  }
+}
