@@ -179,6 +179,18 @@ export {
 export type { TrainConfig } from './train/backend.ts';
 
 export {
+  /** Two filter-normalised Gaussian directions for a model's weights (Li et al. 2018): each weight row
+   *  scaled to the norm of the weights' row, biases zero. Trainer.lossSurface draws them. */
+  surfaceDirections,
+  /** A direction rescaled filter by filter (row by row of each weight matrix) to given weights, biases zero. */
+  filterNormalize,
+  /** Weights as (α, β) on the plane θ + α·d1 + β·d2: the least-squares projection. */
+  projectOntoPlane,
+} from './lib/landscape.ts';
+/** What Trainer.lossSurface takes and gives. */
+export type { LossSurface, SurfaceOptions } from './lib/landscape.ts';
+
+export {
   /** Outputs of a model's weights for raw rows on the float64 reference, without a trainer or a device
    *  (what Trainer.predict gives; for a few thousand rows). */
   referencePredict,

@@ -22,6 +22,7 @@ import batchNormWgsl from '../../shaders/batchnorm.wgsl?raw';
 import fusedStepWgsl from '../../shaders/fused_step.wgsl?raw';
 import fusedStepVec4Wgsl from '../../shaders/fused_step_vec4.wgsl?raw';
 import fusedUpdateWgsl from '../../shaders/fused_update.wgsl?raw';
+import landscapeWgsl from '../../shaders/landscape.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
 import { cpuEmulated } from './device.ts';
@@ -377,6 +378,19 @@ export const KERNELS = {
   fusedStep: fusedEntry('fused_step.wgsl', fusedStepWgsl, 'fused_step'),
   // The same step with widths padded to 4 and vec4 loads (fused_step_vec4.wgsl): the fast variant.
   fusedStepVec4: fusedEntry('fused_step_vec4.wgsl', fusedStepVec4Wgsl, 'fused_step_vec4'),
+  // The mean cost of one model at many points θ + α·d1 + β·d2, forward only, one workgroup a point
+  // (landscape.wgsl, src/gpu/landscape.ts); its CPU twin is landscape in src/reference/landscape.ts.
+  landscape: {
+    name: 'landscape',
+    file: 'landscape.wgsl',
+    source: withActs(landscapeWgsl),
+    entryPoint: 'landscape',
+    bindings: [r(0, 'basis'), r(1, 'coords'), r(2, 'x'), r(3, 'y'), s(4, 'cost'), u(5, 'u')],
+    uniform: [
+      ...(['n', 'points', 'layers', 'params'] as const).map((f) => [f, 'u32'] as const),
+      ...Array.from({ length: 16 }, (_, i) => [`d${i}`, 'u32'] as const),
+    ],
+  },
 } as const satisfies Record<string, KernelDesc>;
 export type KernelId = keyof typeof KERNELS;
 
@@ -556,6 +570,9 @@ export const columnWorkgroups = (cols: number): Workgroups => foldedWorkgroups(c
 
 /** One thread per row (loss.wgsl) or per model (reduce.wgsl): 64 per workgroup. */
 export const rowWorkgroups = (rows: number): Workgroups => foldedWorkgroups(rows, 64);
+
+/** One workgroup per point (landscape.wgsl), folded like the rest. */
+export const pointWorkgroups = (points: number): Workgroups => foldedWorkgroups(points, 1);
 
 // ---- pipelines, compiled once per (device, kernel, constants) ----
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
