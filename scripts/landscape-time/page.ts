@@ -1,5 +1,5 @@
 // The page half of scripts/landscape-time.ts: the app's default spiral net (1000 rows, hidden 32,32
-// relu), trained a few epochs, then Trainer.lossSurface (41×41 points) timed: the first call (which
+// relu, 3 classes: softmax CE), trained a few epochs, then Trainer.lossSurface (41×41 points) timed: the first call (which
 // compiles the kernel) and `repeat` more, each from the call to the costs read back.
 import { createTrainer, labeled, toyDataset } from '../../src/index.ts';
 
@@ -19,7 +19,7 @@ const hooks = window as unknown as Window & {
 
 async function measure(repeat: number): Promise<SurfaceTime> {
   const data = labeled(toyDataset('spiral', 1000, 1));
-  const trainer = await createTrainer({ inputs: 2, hidden: [32, 32], classes: 2, activation: 'relu', seed: 1 });
+  const trainer = await createTrainer({ inputs: 2, hidden: [32, 32], classes: 3, activation: 'relu', seed: 1 });
   try {
     await trainer.fit(data, { epochs: 5, batchSize: 32, lr: 0.3 });
     const time = async () => {

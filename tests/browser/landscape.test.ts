@@ -40,11 +40,14 @@ function referenceAt(
 
 describe('loss landscape', () => {
   // Test that points of the 41×41 landscape of the app's default spiral net (1000 rows, hidden 32,32 relu,
-  // BCE) equal the reference's cost at those weights: the centre, the four corners and inner points.
-  it('spiral [2,32,32,1]: centre, corners and inner points of the 41×41 grid match the reference', async () => {
-    const spec: ModelSpec = { sizes: [2, 32, 32, 1], activation: 'relu', loss: 'bce' };
+  // three classes: softmax CE) equal the reference's cost at those weights: the centre, the four corners
+  // and inner points.
+  it('spiral [2,32,32,3]: centre, corners and inner points of the 41×41 grid match the reference', async () => {
+    const spec: ModelSpec = { sizes: [2, 32, 32, 3], activation: 'relu', loss: 'ce' };
     const data = toyDataset('spiral', 1000, 1);
-    const y = Float32Array.from(data.labels);
+    expect(data.classes).toBe(3);
+    const y = new Float32Array(data.n * 3);
+    data.labels.forEach((c, r) => (y[r * 3 + c] = 1));
     const theta = weights(spec, 3);
     const s = await lossSurface(gpu(), spec, theta, { x: data.x, y, n: data.n });
     expect(s.size).toBe(41);
