@@ -23,6 +23,7 @@ import fusedStepWgsl from '../../shaders/fused_step.wgsl?raw';
 import fusedStepVec4Wgsl from '../../shaders/fused_step_vec4.wgsl?raw';
 import fusedUpdateWgsl from '../../shaders/fused_update.wgsl?raw';
 import landscapeWgsl from '../../shaders/landscape.wgsl?raw';
+import landscapeVec4Wgsl from '../../shaders/landscape_vec4.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
 import { cpuEmulated } from './device.ts';
@@ -388,6 +389,18 @@ export const KERNELS = {
     bindings: [r(0, 'basis'), r(1, 'coords'), r(2, 'x'), r(3, 'y'), s(4, 'cost'), u(5, 'u')],
     uniform: [
       ...(['n', 'points', 'layers', 'params'] as const).map((f) => [f, 'u32'] as const),
+      ...Array.from({ length: 16 }, (_, i) => [`d${i}`, 'u32'] as const),
+    ],
+  },
+  // The same with widths padded to 4 and vec4 loads (landscape_vec4.wgsl): the fast variant, the default.
+  landscapeVec4: {
+    name: 'landscape',
+    file: 'landscape_vec4.wgsl',
+    source: withActs(landscapeVec4Wgsl),
+    entryPoint: 'landscape_vec4',
+    bindings: [r(0, 'basis'), r(1, 'coords'), r(2, 'x'), r(3, 'y'), s(4, 'cost'), u(5, 'u')],
+    uniform: [
+      ...(['n', 'points', 'layers', 'params', 'cols', 'pad0', 'pad1', 'pad2'] as const).map((f) => [f, 'u32'] as const),
       ...Array.from({ length: 16 }, (_, i) => [`d${i}`, 'u32'] as const),
     ],
   },

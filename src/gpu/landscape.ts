@@ -1,14 +1,16 @@
 // The loss landscape on the GPU: the mean cost of one model at many points θ + α·d1 + β·d2 in one
-// dispatch of landscape.wgsl (one workgroup a point; 41×41 = 1,681 for the app's surface). Described as
+// dispatch (one workgroup a point; 41×41 = 1,681 for the app's surface): landscape.wgsl, the readable
+// baseline, or landscape_vec4.wgsl (widths padded to 4, vec4 loads: the default, faster). Described as
 // data like the fused plan (fused.ts): its buffers and its one op, which the device-limit check
 // (limits.ts) reads before anything is allocated. Forward only, no training state: each call allocates,
 // dispatches, reads the costs back and frees everything.
 import { TrainerError } from '../errors.ts';
-import { hasBatchNorm, layerCount, type ModelSpec } from '../model.ts';
+import { hasBatchNorm, layerCount, type ModelSpec, type Params } from '../model.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import type { GpuContext } from './device.ts';
 import { Dispatch } from './dispatch.ts';
 import { throwIfFailed, watch } from './error-watch.ts';
+import { fusedWidths, packParams } from './fused.ts';
 import { actConstants, pointWorkgroups } from './kernels.ts';
 import { checkBuffers, checkOps, formatBytes, type DeviceLimits } from './limits.ts';
 import type { BufferSpec, OpSpec } from './plan-layout.ts';
@@ -21,10 +23,19 @@ export const LANDSCAPE_MAX_PARAMS = 3840;
 export const LANDSCAPE_MAX_LAYERS = 15;
 const LOSS_ID = { bce: 0, ce: 1, mse: 2 } as const;
 
-/** Parameters of a model as the kernel lays them out (per layer weights [out][in] then bias). */
-export function landscapeParamCount(spec: ModelSpec): number {
+/** The kernels: 'scalar' (landscape.wgsl) and 'vec4' (landscape_vec4.wgsl, widths padded to 4; the default). */
+export type LandscapeVariant = 'scalar' | 'vec4';
+const KERNEL = { scalar: 'landscape', vec4: 'landscapeVec4' } as const;
+
+/** Layer widths as a variant lays them out (fused.ts's padding: to multiples of 4 for 'vec4'). */
+export const landscapeWidths = (spec: ModelSpec, variant: LandscapeVariant = 'vec4'): number[] =>
+  fusedWidths(spec, variant);
+
+/** Parameters of a model as a kernel lays them out (per layer weights [out][in] then bias, padded widths). */
+export function landscapeParamCount(spec: ModelSpec, variant: LandscapeVariant = 'vec4'): number {
+  const w = landscapeWidths(spec, variant);
   let p = 0;
-  for (let l = 0; l < layerCount(spec); l++) p += spec.sizes[l + 1]! * (spec.sizes[l]! + 1);
+  for (let l = 0; l + 1 < w.length; l++) p += w[l + 1]! * (w[l]! + 1);
   return p;
 }
 
@@ -36,7 +47,8 @@ export function landscapeRefusal(spec: ModelSpec): string | undefined {
   if (wide >= 0)
     return `width ${spec.sizes[wide]} at sizes[${wide}], over the landscape kernel's ${LANDSCAPE_MAX_WIDTH}`;
   const P = landscapeParamCount(spec);
-  if (P > LANDSCAPE_MAX_PARAMS) return `${P} parameters, over the landscape kernel's ${LANDSCAPE_MAX_PARAMS}`;
+  if (P > LANDSCAPE_MAX_PARAMS)
+    return `${P} parameters (widths padded to 4), over the landscape kernel's ${LANDSCAPE_MAX_PARAMS}`;
   for (let l = 0; l < L; l++) if (hasBatchNorm(spec, l)) return 'batch norm (not in the landscape kernel)';
   return undefined;
 }
@@ -47,6 +59,8 @@ export interface LandscapeParams {
   readonly n: number;
   /** Points (α, β). */
   readonly points: number;
+  /** Default 'vec4'. */
+  readonly variant?: LandscapeVariant;
 }
 
 export interface LandscapeLayout {
@@ -58,7 +72,10 @@ export interface LandscapeLayout {
 /** The landscape as data: its buffers and its one op. */
 export function landscapeLayout(p: LandscapeParams): LandscapeLayout {
   const { spec, n, points } = p;
-  const P = landscapeParamCount(spec);
+  const variant = p.variant ?? 'vec4';
+  const widths = landscapeWidths(spec, variant);
+  const P = landscapeParamCount(spec, variant);
+  const cols = spec.sizes[spec.sizes.length - 1]!;
   const buf = (name: string, floats: number): Omit<BufferSpec, 'fill'> => ({
     name,
     bytes: Math.max(16, floats * 4),
@@ -67,18 +84,18 @@ export function landscapeLayout(p: LandscapeParams): LandscapeLayout {
   const buffers = [
     buf('basis', 3 * P),
     buf('coords', 2 * points),
-    buf('x', n * spec.sizes[0]!),
-    buf('y', n * spec.sizes[spec.sizes.length - 1]!),
+    buf('x', n * widths[0]!),
+    buf('y', n * cols),
     buf('cost', points),
   ];
-  const dims = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`d${i}`, spec.sizes[i] ?? 0]));
+  const dims = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`d${i}`, widths[i] ?? 0]));
   const op: OpSpec = {
-    kernel: 'landscape',
+    kernel: KERNEL[variant],
     constants: { ...actConstants(spec.activation), LOSS: LOSS_ID[spec.loss] },
     bindings: Object.fromEntries(buffers.map((b) => [b.name, b.name])),
-    uniform: () => ({ n, points, layers: layerCount(spec), params: P, ...dims }),
+    uniform: () => ({ n, points, layers: layerCount(spec), params: P, cols, pad0: 0, pad1: 0, pad2: 0, ...dims }),
     grid: () => pointWorkgroups(points),
-    where: `landscape [${spec.sizes.join(',')}] × ${points} points over ${n} rows`,
+    where: `landscape${variant === 'vec4' ? ' vec4' : ''} [${spec.sizes.join(',')}] × ${points} points over ${n} rows`,
   };
   return { params: p, buffers, op };
 }
@@ -98,38 +115,57 @@ export function checkLandscape(layout: LandscapeLayout, limits: DeviceLimits, ad
 
 export interface LandscapeInput {
   readonly spec: ModelSpec;
-  /** θ, d1 and d2 one after the other, each landscapeParamCount(spec) floats in the kernel's layout. */
-  readonly basis: Float32Array;
+  /** The plane: its centre θ and its directions. */
+  readonly theta: Params;
+  readonly d1: Params;
+  readonly d2: Params;
   /** (α, β) per point. */
   readonly coords: Float32Array;
   /** Rows [n][n_0] (normalised as the model sees them) and targets [n][n_L] (one-hot, 0/1 or values). */
   readonly x: Float32Array;
   readonly y: Float32Array;
   readonly n: number;
+  /** Default 'vec4'. */
+  readonly variant?: LandscapeVariant;
+}
+
+/** Rows of `cols` values each, widened to `width` with zeros (the vec4 kernel's padded inputs). */
+function padRows(x: Float32Array, n: number, cols: number, width: number): Float32Array {
+  if (width === cols) return x;
+  const out = new Float32Array(n * width);
+  for (let r = 0; r < n; r++) out.set(x.subarray(r * cols, (r + 1) * cols), r * width);
+  return out;
 }
 
 /** The mean cost at every point, computed by one dispatch; GPU errors are thrown naming the kernel. */
 export async function landscapeCosts(ctx: GpuContext, input: LandscapeInput): Promise<Float32Array> {
   const { spec, n } = input;
+  const variant = input.variant ?? 'vec4';
   const points = input.coords.length / 2;
-  const layout = landscapeLayout({ spec, n, points });
+  const layout = landscapeLayout({ spec, n, points, variant });
   checkLandscape(layout, ctx.device.limits, ctx.adapterName);
-  const P = landscapeParamCount(spec);
-  const sizes = { basis: 3 * P, x: n * spec.sizes[0]!, y: n * spec.sizes[layerCount(spec)]! };
-  for (const [name, want] of Object.entries(sizes)) {
-    const got = input[name as keyof typeof sizes].length;
+  const [n0, cols] = [spec.sizes[0]!, spec.sizes[layerCount(spec)]!];
+  for (const [name, got, want] of [
+    ['x', input.x.length, n * n0],
+    ['y', input.y.length, n * cols],
+  ] as const)
     if (got !== want)
       throw new TrainerError('bad-input', `${layout.op.where}: ${name} has ${got} floats, expected ${want}`);
-  }
+  const widths = landscapeWidths(spec, variant);
+  const P = landscapeParamCount(spec, variant);
+  const basis = new Float32Array(3 * P);
+  [input.theta, input.d1, input.d2].forEach((p, k) => basis.set(packParams(p, widths), k * P));
+  const data: Record<string, Float32Array> = {
+    basis,
+    coords: input.coords,
+    x: padRows(input.x, n, n0, widths[0]!),
+    y: input.y,
+    cost: new Float32Array(points),
+  };
   const device = ctx.device;
   const arena = new BufferArena(device, 'landscape');
   try {
-    const data: Record<string, Float32Array> = { basis: input.basis, coords: input.coords, x: input.x, y: input.y };
-    const buffers: Record<string, GPUBuffer> = {};
-    for (const b of layout.buffers)
-      buffers[b.name] = data[b.name]
-        ? arena.upload(b.name, data[b.name]!)
-        : arena.upload(b.name, new Float32Array(points));
+    const buffers = Object.fromEntries(layout.buffers.map((b) => [b.name, arena.upload(b.name, data[b.name]!)]));
     const op = layout.op;
     const dispatch = await Dispatch.create(arena, op.kernel, { ...op.constants }, buffers, op.uniform(n, 0));
     const error = await watch(device, () => {
@@ -139,7 +175,7 @@ export async function landscapeCosts(ctx: GpuContext, input: LandscapeInput): Pr
       pass.end();
       device.queue.submit([enc.finish()]);
     });
-    throwIfFailed(error, `kernel landscape (${op.where})`);
+    throwIfFailed(error, `kernel ${op.kernel} (${op.where})`);
     return new Float32Array(await readBuffer(device, buffers.cost!, points * 4));
   } finally {
     arena.destroy();

@@ -5,11 +5,10 @@
 // proportion to its own scale and the picture does not depend on how the weights happen to be scaled.
 // The biases are zero in both directions (the paper's choice for biases and batch norm: they stay at
 // θ's values over the whole plane). The cost is the mean data loss (no L2 term) over the rows given.
-// On a GPU trainer every point is one workgroup of one dispatch (src/gpu/landscape.ts); on the CPU the
+// On a GPU trainer every point is one workgroup of one dispatch (src/gpu/landscape.ts, the vec4 kernel); on the CPU the
 // float64 reference computes it (src/reference/landscape.ts).
 import { TrainerError } from '../errors.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import { packParams } from '../gpu/fused.ts';
 import { landscapeCosts } from '../gpu/landscape.ts';
 import { layerCount, type ModelSpec, type Params } from '../model.ts';
 import { landscape } from '../reference/landscape.ts';
@@ -144,10 +143,6 @@ export async function lossSurface(
     const cost = landscape(spec, toParams64(params), toParams64(d1), toParams64(d2), coords, x, y, rows.n);
     return { size, axis, cost: Float32Array.from(cost), d1, d2, path, device: 'cpu' };
   }
-  const widths = spec.sizes;
-  const P = packParams(params, widths).length;
-  const basis = new Float32Array(3 * P);
-  [params, d1, d2].forEach((p, k) => basis.set(packParams(p, widths), k * P));
-  const cost = await landscapeCosts(ctx, { spec, basis, coords, x: rows.x, y: rows.y, n: rows.n });
+  const cost = await landscapeCosts(ctx, { spec, theta: params, d1, d2, coords, x: rows.x, y: rows.y, n: rows.n });
   return { size, axis, cost, d1, d2, path, device: 'gpu' };
 }

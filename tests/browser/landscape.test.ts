@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { assertClose, TOL } from '../../src/check.ts';
 import { initParams } from '../../src/init.ts';
-import { lossSurface } from '../../src/lib/landscape.ts';
+import { landscapeCosts } from '../../src/gpu/landscape.ts';
+import { lossSurface, surfaceAxis, surfaceCoords, surfaceDirections } from '../../src/lib/landscape.ts';
 import { toyDataset } from '../../src/lib/data.ts';
 import type { ModelSpec, Params } from '../../src/model.ts';
 import { landscape } from '../../src/reference/landscape.ts';
@@ -70,30 +71,33 @@ describe('loss landscape', () => {
     expect(Math.max(...actual.slice(1, 5))).toBeGreaterThan(actual[0]!);
   });
 
-  // Test every loss and hidden activation at every point of a small grid, with widths 1, 3 and the
-  // kernel's widest (64), and a row count not a multiple of the workgroup (65 = 64 + 1).
+  // Test every loss and hidden activation at every point of a small grid on both kernels, with widths 1,
+  // 3, 5 and 7 (padded to 4 and 8 by the vec4 kernel), the widest (64), and a row count not a multiple
+  // of the workgroup (65 = 64 + 1).
   const cases: { label: string; spec: ModelSpec; n: number }[] = [
     { label: 'ce 3 classes tanh', spec: { sizes: [4, 7, 3], activation: 'tanh', loss: 'ce' }, n: 65 },
     { label: 'mse 2 targets sigmoid', spec: { sizes: [3, 5, 1, 2], activation: 'sigmoid', loss: 'mse' }, n: 37 },
     { label: 'bce leaky_relu width 64', spec: { sizes: [64, 8, 1], activation: 'leaky_relu', loss: 'bce' }, n: 1 },
     { label: 'bce no hidden layer', spec: { sizes: [2, 1], activation: 'relu', loss: 'bce' }, n: 64 },
   ];
-  for (const c of cases) {
-    it(`${c.label}: every point of a 5×5 grid matches the reference`, async () => {
-      const rng = new Rng(9);
-      const { spec, n } = c;
-      const k = spec.sizes[spec.sizes.length - 1]!;
-      const x = randomArray(n * spec.sizes[0]!, rng);
-      const y = new Float32Array(n * k);
-      for (let r = 0; r < n; r++) {
-        if (spec.loss === 'mse') for (let j = 0; j < k; j++) y[r * k + j] = rng.next() * 2 - 1;
-        else if (spec.loss === 'ce') y[r * k + rng.int(k)] = 1;
-        else y[r] = rng.int(2);
-      }
-      const theta = weights(spec, 5);
-      const s = await lossSurface(gpu(), spec, theta, { x, y, n }, { size: 5, range: 0.8, seed: 2 });
-      const coords = Array.from({ length: 25 }, (_, p) => [s.axis[p % 5]!, s.axis[Math.floor(p / 5)]!]).flat();
-      assertClose(c.label, s.cost, referenceAt(spec, theta, s.d1, s.d2, coords, x, y, n), TOL.value);
-    });
-  }
+  for (const c of cases)
+    for (const variant of ['scalar', 'vec4'] as const) {
+      it(`${c.label}, ${variant}: every point of a 5×5 grid matches the reference`, async () => {
+        const rng = new Rng(9);
+        const { spec, n } = c;
+        const k = spec.sizes[spec.sizes.length - 1]!;
+        const x = randomArray(n * spec.sizes[0]!, rng);
+        const y = new Float32Array(n * k);
+        for (let r = 0; r < n; r++) {
+          if (spec.loss === 'mse') for (let j = 0; j < k; j++) y[r * k + j] = rng.next() * 2 - 1;
+          else if (spec.loss === 'ce') y[r * k + rng.int(k)] = 1;
+          else y[r] = rng.int(2);
+        }
+        const theta = weights(spec, 5);
+        const [d1, d2] = surfaceDirections(spec, theta, 2);
+        const coords = surfaceCoords(surfaceAxis(5, 0.8));
+        const cost = await landscapeCosts(gpu(), { spec, theta, d1, d2, coords, x, y, n, variant });
+        assertClose(`${c.label} ${variant}`, cost, referenceAt(spec, theta, d1, d2, [...coords], x, y, n), TOL.value);
+      });
+    }
 });
