@@ -16,7 +16,8 @@ export {
   /** Makes a trainer (acquires a WebGPU device for device 'gpu'; picks its matmul kernels without timing
    *  unless asked to: see TrainerOptions.matmul). */
   createTrainer,
-  /** A model and where it trains: fit, evaluate, predict, save, exportOnnx, checkStep, gradcheck, destroy. */
+  /** A model and where it trains: fit, evaluate, predict, save, exportOnnx, checkStep, gradcheck, lossSurface,
+   *  destroy. */
   Trainer,
   /** Steps between in-memory checkpoints when none is asked for (an epoch, at most this many). */
   DEFAULT_CHECKPOINT_STEPS,
