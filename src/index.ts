@@ -16,7 +16,8 @@ export {
   /** Makes a trainer (acquires a WebGPU device for device 'gpu'; picks its matmul kernels without timing
    *  unless asked to: see TrainerOptions.matmul). */
   createTrainer,
-  /** A model and where it trains: fit, evaluate, predict, save, exportOnnx, checkStep, gradcheck, destroy. */
+  /** A model and where it trains: fit, evaluate, predict, save, exportOnnx, checkStep, gradcheck, lossSurface,
+   *  destroy. */
   Trainer,
   /** Steps between in-memory checkpoints when none is asked for (an epoch, at most this many). */
   DEFAULT_CHECKPOINT_STEPS,
@@ -177,6 +178,18 @@ export {
   OPTIMIZERS,
 } from './train/backend.ts';
 export type { TrainConfig } from './train/backend.ts';
+
+export {
+  /** Two filter-normalised Gaussian directions for a model's weights (Li et al. 2018): each weight row
+   *  scaled to the norm of the weights' row, biases zero. Trainer.lossSurface draws them. */
+  surfaceDirections,
+  /** A direction rescaled filter by filter (row by row of each weight matrix) to given weights, biases zero. */
+  filterNormalize,
+  /** Weights as (α, β) on the plane θ + α·d1 + β·d2: the least-squares projection. */
+  projectOntoPlane,
+} from './lib/landscape.ts';
+/** What Trainer.lossSurface takes and gives. */
+export type { LossSurface, SurfaceOptions } from './lib/landscape.ts';
 
 export {
   /** Outputs of a model's weights for raw rows on the float64 reference, without a trainer or a device

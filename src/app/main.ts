@@ -26,6 +26,7 @@ import {
 import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
 import { SweepPanel } from './sweep-panel.ts';
+import { SurfaceView } from './surface-view.ts';
 import { drawBoundary, drawDigits, drawScatter, updateDigits } from './views.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -60,6 +61,7 @@ const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+new SurfaceView(worker, $);
 
 /** Every message from the worker, for tests and for poking at from the console; loseDevice() destroys
  *  the worker's GPU device (what a driver reset does) to exercise the recovery. */

@@ -48,6 +48,10 @@ export type ToWorker =
   /** Test hook: destroys the worker's GPU device, as a driver reset would. */
   | { readonly type: 'debug-lose-device' };
 
+/** The loss surface around the current model's weights, with its run's path: 'surface' answers. Handled
+ *  by src/app/surface-worker.ts's own listener, beside the worker's. */
+export type ToSurface = { readonly type: 'surface' };
+
 /** What the page draws for a data set: its points (2 features), digits (MNIST), predicted vs true
  *  values of test rows (regression), or nothing. */
 export type ViewData =
@@ -73,7 +77,7 @@ export type RunState =
 
 /** Where an error came from, so the page shows it next to the right control. */
 export type ErrorContext =
-  'adapter' | 'csv' | 'train' | 'sweep' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage';
+  'adapter' | 'csv' | 'train' | 'sweep' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage' | 'surface';
 
 export type { BatchNormCheck, GradCheckRow, LayerCheck } from '../index.ts';
 
@@ -231,4 +235,16 @@ export type FromWorker =
       readonly test: SplitFigures | null;
     }
   /** Something the user should know that is not an error (a recovered device). */
-  | { readonly type: 'notice'; readonly text: string };
+  | { readonly type: 'notice'; readonly text: string }
+  /** The loss surface (src/app/surface-worker.ts): size × size costs at α = axis[j], β = axis[i] (index
+   *  i·size + j), the run's checkpoints as (α, β), over `rows` training rows, computed in `ms`. */
+  | {
+      readonly type: 'surface';
+      readonly size: number;
+      readonly axis: readonly number[];
+      readonly cost: Float32Array;
+      readonly path: readonly { readonly alpha: number; readonly beta: number }[];
+      readonly rows: number;
+      readonly device: 'gpu' | 'cpu';
+      readonly ms: number;
+    };

@@ -23,6 +23,8 @@ import fusedStepWgsl from '../../shaders/fused_step.wgsl?raw';
 import fusedStepVec4Wgsl from '../../shaders/fused_step_vec4.wgsl?raw';
 import fusedStepLaneWgsl from '../../shaders/fused_step_lane.wgsl?raw';
 import fusedUpdateWgsl from '../../shaders/fused_update.wgsl?raw';
+import landscapeWgsl from '../../shaders/landscape.wgsl?raw';
+import landscapeVec4Wgsl from '../../shaders/landscape_vec4.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
 import type { OptimizerKind } from '../train/backend.ts';
 import { cpuEmulated } from './device.ts';
@@ -381,6 +383,31 @@ export const KERNELS = {
   // The vec4 step with one invocation a model and no barrier (fused_step_lane.wgsl, appended to the vec4
   // kernel's source, whose functions it calls): for CPU-emulated adapters.
   fusedStepLane: fusedEntry('fused_step_lane.wgsl', fusedStepVec4Wgsl + '\n' + fusedStepLaneWgsl, 'fused_step_lane'),
+  // The mean cost of one model at many points θ + α·d1 + β·d2, forward only, one workgroup a point
+  // (landscape.wgsl, src/gpu/landscape.ts); its CPU twin is landscape in src/reference/landscape.ts.
+  landscape: {
+    name: 'landscape',
+    file: 'landscape.wgsl',
+    source: withActs(landscapeWgsl),
+    entryPoint: 'landscape',
+    bindings: [r(0, 'basis'), r(1, 'coords'), r(2, 'x'), r(3, 'y'), s(4, 'cost'), u(5, 'u')],
+    uniform: [
+      ...(['n', 'points', 'layers', 'params'] as const).map((f) => [f, 'u32'] as const),
+      ...Array.from({ length: 16 }, (_, i) => [`d${i}`, 'u32'] as const),
+    ],
+  },
+  // The same with widths padded to 4 and vec4 loads (landscape_vec4.wgsl): the fast variant, the default.
+  landscapeVec4: {
+    name: 'landscape',
+    file: 'landscape_vec4.wgsl',
+    source: withActs(landscapeVec4Wgsl),
+    entryPoint: 'landscape_vec4',
+    bindings: [r(0, 'basis'), r(1, 'coords'), r(2, 'x'), r(3, 'y'), s(4, 'cost'), u(5, 'u')],
+    uniform: [
+      ...(['n', 'points', 'layers', 'params', 'cols', 'pad0', 'pad1', 'pad2'] as const).map((f) => [f, 'u32'] as const),
+      ...Array.from({ length: 16 }, (_, i) => [`d${i}`, 'u32'] as const),
+    ],
+  },
 } as const satisfies Record<string, KernelDesc>;
 export type KernelId = keyof typeof KERNELS;
 
@@ -560,6 +587,9 @@ export const columnWorkgroups = (cols: number): Workgroups => foldedWorkgroups(c
 
 /** One thread per row (loss.wgsl) or per model (reduce.wgsl): 64 per workgroup. */
 export const rowWorkgroups = (rows: number): Workgroups => foldedWorkgroups(rows, 64);
+
+/** One workgroup per point (landscape.wgsl), folded like the rest. */
+export const pointWorkgroups = (points: number): Workgroups => foldedWorkgroups(points, 1);
 
 // ---- pipelines, compiled once per (device, kernel, constants) ----
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();

@@ -24,6 +24,7 @@ import { runFit, type FitHost } from './fit.ts';
 import { runSweep, type SweepHost } from './fit-sweep.ts';
 import { EMPTY_SPLIT, ModelData } from './model-data.ts';
 import { encodeModel, type ModelInfo, type SavedModel } from './model-file.ts';
+import { lossSurface, type LossSurface, type SurfaceOptions } from './landscape.ts';
 import {
   checkFitOptions,
   modelInfoOf,
@@ -447,6 +448,17 @@ export class Trainer {
     // While a fit is paused its backend is idle between steps, so its parameters can be read too.
     if (b && (!this.running || this.pausedNow)) this.params = await b.readParams();
     return cloneParams(this.params);
+  }
+
+  /** The cost over a plane through the current weights along two filter-normalised random directions
+   *  (a 41×41 grid of α, β in [−1, 1] by default), the mean data loss over `data` at each point, and
+   *  `path`'s weights projected onto the plane: one dispatch on the GPU, the float64 reference on the
+   *  CPU. Between fits or while one is paused. See LossSurface. */
+  async lossSurface(data: LabeledData, o: SurfaceOptions = {}): Promise<LossSurface> {
+    this.live();
+    if (this.running && !this.pausedNow) throw new TrainerError('busy', 'lossSurface during a fit: pause it first');
+    const rows = this.data.split(data, 'lossSurface');
+    return lossSurface(this.engine.context, this.spec, await this.getParams(), rows, o);
   }
 
   /** Replaces the parameters (checked against the architecture when next used). */
