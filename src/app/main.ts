@@ -8,7 +8,8 @@ import { showConfusion } from './confusion-view.ts';
 import { Probe } from './probe-view.ts';
 import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
 import { keepRate, measuredRate, warningFor, type DataShape } from './estimate.ts';
-import { ERROR_TITLES, splitFigures } from './lines.ts';
+import { download } from './download.ts';
+import { ERROR_TITLES, loadedLine, splitFigures } from './lines.ts';
 import { dataLine, memoryLine, metrics, modelLine, pct, progressLine, savedRunLine, seconds } from './lines.ts';
 import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
@@ -26,6 +27,7 @@ import {
 import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
 import { SweepPanel } from './sweep-panel.ts';
+import { TryViews } from './try-views.ts';
 import { drawBoundary, drawDigits, drawScatter, updateDigits } from './views.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -60,6 +62,7 @@ const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+const tryViews = new TryViews(send);
 
 /** Every message from the worker, for tests and for poking at from the console; loseDevice() destroys
  *  the worker's GPU device (what a driver reset does) to exercise the recovery. */
@@ -144,6 +147,7 @@ function clearDataViews(): void {
   pendingValues = undefined;
   for (const id of ['boundary-panel', 'scatter-panel', 'digits-panel', 'confusion-panel']) $(id).hidden = true;
   probe.setView(undefined);
+  tryViews.clear();
 }
 
 form.addEventListener('input', () => {
@@ -206,6 +210,7 @@ function setState(s: RunState, detail?: string): void {
   buttons.resumeSaved.disabled = busy;
   sweepRun.disabled = busy;
   sweepPanel.setBusy(busy);
+  tryViews.busy(busy);
 }
 
 buttons.start.addEventListener('click', () => {
@@ -547,6 +552,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   $('scatter-panel').hidden = view.kind !== 'scatter';
   $('confusion-panel').hidden = true; // until this model's run ends
   probe.setView(view);
+  tryViews.ready(view);
   $('acc-panel').hidden = regression; // RMSE, MAE and R² are in the progress line instead
   if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
   if (view.kind === 'digits') drawDigits($('digits'), view);
@@ -575,6 +581,7 @@ function onSavedRun(info: SavedRunInfo | null): void {
 worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
   log.push(m);
+  if (tryViews.handle(m)) return;
   switch (m.type) {
     case 'adapter':
       limits = m.limits;
@@ -636,22 +643,11 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
     case 'view-values':
       pendingValues = m.values;
       return schedule();
-    case 'saved': {
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(new Blob([m.bytes.slice()], { type: 'application/octet-stream' }));
-      a.download = m.name;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-      return;
-    }
+    case 'saved':
+      return download(m.name, m.bytes);
     case 'loaded':
       buttons.forget.hidden = false;
-      modelInfo.textContent =
-        `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, ` +
-        (m.trainR2 !== undefined
-          ? `train R² ${m.trainR2.toFixed(3)}, test R² ${m.testR2 == null ? 'n/a' : m.testR2.toFixed(3)}`
-          : `train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)}`) +
-        ' · the next run starts from these weights';
+      modelInfo.textContent = loadedLine(m);
       return;
     case 'check':
       return onCheck(m);

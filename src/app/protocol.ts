@@ -19,6 +19,7 @@ import type { ChartPoint } from './history.ts';
 import type { Bounds, Predictions } from './predict.ts';
 import type { Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
+import type { TryAnswer, TryRequest } from './try-model.ts';
 
 export type ToWorker =
   | { readonly type: 'init' }
@@ -45,6 +46,8 @@ export type ToWorker =
   | { readonly type: 'probe'; readonly x: number; readonly y: number }
   /** The data's view before any training (a 2-D set's points, a file's digits): 'preview' answers. */
   | { readonly type: 'preview'; readonly settings: Settings }
+  /** Try the current model on the page's own input (src/app/try-model.ts). */
+  | { readonly type: 'try'; readonly request: TryRequest }
   /** Test hook: destroys the worker's GPU device, as a driver reset would. */
   | { readonly type: 'debug-lose-device' };
 
@@ -90,6 +93,7 @@ export interface SplitFigures {
 }
 
 export type FromWorker =
+  | TryAnswer
   | { readonly type: 'adapter'; readonly name: string; readonly limits: AdapterLimits }
   /** The adapter's matmul autotune (describeTune's line), once per device. */
   | { readonly type: 'tune'; readonly family: MatmulFamily; readonly line: string }

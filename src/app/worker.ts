@@ -30,7 +30,7 @@ import {
   type Trainer,
   type TrainEvent,
 } from '../index.ts';
-import { inFormWords } from './form-words.ts';
+import { batchNormHint, inFormWords } from './form-words.ts';
 import { AppGpu } from './gpu.ts';
 import { RunHistory } from './history.ts';
 import { message, post, setState } from './post.ts';
@@ -39,6 +39,7 @@ import { runRecord, type Settings } from './settings.ts';
 import { dataNames, makeTrainer, setup, type Setup } from './setup.ts';
 import { clearRuns, latestRun, latestRunInfo, saveRun, type SavedRun, type SavedRunInfo } from './store.ts';
 import { SWEEP_DEV_SPLIT, sweepTrials } from './sweep.ts';
+import { answerTry, noteData } from './try-model.ts';
 import { UserFiles } from './user-files.ts';
 import { cloneView, refreshView, transfers, viewData, type View } from './view-data.ts';
 
@@ -89,6 +90,7 @@ async function makeCurrent(
   replaceModel(undefined);
   const trainer = await makeTrainer(s, st, gpu.tunes, from.params, from.from);
   model = { spec: st.spec, trainer, dataName: st.data.name };
+  noteData(st);
   const view = viewData(st);
   postReady(st, trainer, largest, view, from.initFrom);
   return { trainer, view, start: from };
@@ -131,13 +133,6 @@ function postReady(
     },
     transfers(v),
   );
-}
-
-/** Why a file's model does not fit the settings when only batch norm differs, and what to do. */
-function batchNormHint(file: ModelSpec, subject = 'the file'): string {
-  return file.batchNorm === true
-    ? `${subject} is a batch-norm model (it has bn_gamma/bn_beta/bn_mean/bn_var tensors), the settings make one without batch norm: tick batch norm`
-    : `${subject} has no batch norm, the settings make a batch-norm model: untick batch norm`;
 }
 
 // ---- Training ----
@@ -604,6 +599,7 @@ const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   'resume-saved': 'train',
   preview: 'csv',
   probe: 'control',
+  try: 'control',
   'debug-lose-device': 'control',
 };
 
@@ -666,11 +662,10 @@ async function handle(m: ToWorker): Promise<void> {
       return gradcheck(m.settings);
     case 'preview':
       return preview(m.settings);
-    case 'probe': {
-      if (!model || model.trainer.busy) throw new Error('try the model once the run has ended');
-      const p = await model.trainer.predict(new Float32Array([m.x, m.y]));
-      return post({ type: 'probe', x: m.x, y: m.y, cls: p.classes?.[0] ?? 0, values: Array.from(p.values) });
-    }
+    case 'probe':
+      return answerTry({ kind: 'probe', x: m.x, y: m.y }, model?.trainer);
+    case 'try':
+      return answerTry(m.request, model?.trainer);
     case 'resume-saved': {
       const saved = await latestRun();
       if (!saved) throw new Error('there is no saved run to resume');

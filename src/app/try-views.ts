@@ -1,0 +1,49 @@
+// The page's "try the model" views beside the run (draw a digit, …): made here from their panels and
+// given the worker's answers, so main.ts only tells them when a model is ready, when a run holds the
+// model, and when the data changed.
+import { DigitPad } from './draw-view.ts';
+import type { FromWorker, ToWorker, ViewData } from './protocol.ts';
+
+const byId = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page is missing #${id}`);
+  return el as T;
+};
+
+export class TryViews {
+  private readonly pad: DigitPad;
+
+  constructor(send: (m: ToWorker) => void) {
+    this.pad = new DigitPad(
+      byId('draw-panel'),
+      byId<HTMLCanvasElement>('draw-pad'),
+      byId('draw-out'),
+      byId('draw-bars'),
+      byId<HTMLCanvasElement>('draw-seen'),
+      (ink) => send({ type: 'try', request: { kind: 'digit', ink } }),
+    );
+    byId('draw-clear').addEventListener('click', () => this.pad.clear());
+  }
+
+  /** A model is ready: the views that suit its data show. */
+  ready(view: ViewData): void {
+    this.pad.setModel(view.kind === 'digits');
+  }
+
+  /** A run or sweep holds the model (true) or has let it go. */
+  busy(busy: boolean): void {
+    this.pad.setBusy(busy);
+  }
+
+  /** The data changed: the model's views go until the next model. */
+  clear(): void {
+    this.pad.setModel(false);
+  }
+
+  /** Takes the worker's answers to these views; false for any other message. */
+  handle(m: FromWorker): boolean {
+    if (m.type !== 'digit') return false;
+    this.pad.show(m);
+    return true;
+  }
+}
