@@ -5,10 +5,11 @@ import { describePath, formatBytes, forwardMacs, type TrainEvent } from '../inde
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
 import { showConfusion } from './confusion-view.ts';
+import { ModelLoader } from './model-load-view.ts';
 import { Probe } from './probe-view.ts';
 import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
 import { keepRate, measuredRate, warningFor, type DataShape } from './estimate.ts';
-import { download } from './download.ts';
+import { download, shareButton } from './download.ts';
 import { ERROR_TITLES, loadedLine, splitFigures } from './lines.ts';
 import { dataLine, memoryLine, metrics, modelLine, pct, progressLine, savedRunLine, seconds } from './lines.ts';
 import { RateEstimator } from './rate.ts';
@@ -263,21 +264,7 @@ buttons.gradcheck.addEventListener('click', () => {
   $('gradcheck-table').replaceChildren();
   send({ type: 'gradcheck', settings: s });
 });
-// The link gets a line of its own beside the button (the model summary stays); it goes after a while.
-const shareStatus = $('share-status');
-let shareTimer: ReturnType<typeof setTimeout> | undefined;
-buttons.share.addEventListener('click', () => {
-  const url = location.href;
-  const show = (text: string) => {
-    shareStatus.textContent = text;
-    clearTimeout(shareTimer);
-    shareTimer = setTimeout(() => (shareStatus.textContent = ''), 15_000);
-  };
-  navigator.clipboard.writeText(url).then(
-    () => show(`Link copied: ${url}`),
-    () => show(`Share this link: ${url}`),
-  );
-});
+shareButton(buttons.share, $('share-status'));
 
 // ---- Hyperparameter search ----
 const sweepForm = $<HTMLFormElement>('sweep-form');
@@ -410,6 +397,7 @@ function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
   csvShape = { inputs: m.features, outputs: m.task === 'regression' ? 1 : m.classes, rows: m.rows + (m.testRows ?? 0) };
   showEstimate();
   if (m.task === 'regression') useRegressionDefaults();
+  loader.onData();
 }
 
 /** A regression gets an optimizer and learning rate that converge on standardised targets, unless the
@@ -422,18 +410,24 @@ function useRegressionDefaults(): void {
   notice.textContent = `Regression: optimizer Adam, learning rate ${next.lr} (SGD at ${DEFAULTS.lr} diverges on standardised targets).`;
 }
 
-$<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
-  const input = ev.target as HTMLInputElement;
-  const file = input.files?.[0];
-  if (!file) return;
-  clearError();
-  const s = currentSettings();
-  input.value = '';
-  if (!s) return;
-  file.arrayBuffer().then(
-    (buf) => send({ type: 'load', name: file.name, bytes: new Uint8Array(buf), settings: s }, [buf]),
-    (e: unknown) => showError(`${file.name}: cannot read the file (${String(e)})`),
-  );
+const loader = new ModelLoader($<HTMLInputElement>('model-file'), {
+  settings: currentSettings,
+  setSettings: (s) => {
+    fillForm(s);
+    history.replaceState(null, '', `${location.pathname}?${settingsToQuery(s)}`);
+  },
+  send,
+  error: showError,
+  notice: (text) => (notice.textContent = text),
+  csv: () =>
+    csvFiles.length === 0 || csvLabel.disabled
+      ? undefined
+      : {
+          header: [...csvLabel.options].map((o) => o.value),
+          label: csvLabel.value,
+          ready: csvName !== undefined,
+          read: (l) => readFiles(csvFiles, (csvLabel.value = l)),
+        },
 });
 
 // ---- Live views ----

@@ -6,10 +6,12 @@ import { post } from './post.ts';
 import type { Setup } from './setup.ts';
 
 /** What the page asks of the current model: its output at a point of a 2-D set's plane (a click on the
- *  boundary), or for a drawn digit (`ink`: 28×28 values in [0, 1]). */
+ *  boundary), or for a drawn digit (`ink`: 28×28 values in [0, 1]), or the model in another format. */
 export type TryRequest =
   | { readonly kind: 'probe'; readonly x: number; readonly y: number }
-  | { readonly kind: 'digit'; readonly ink: Float32Array };
+  | { readonly kind: 'digit'; readonly ink: Float32Array }
+  /** The model as ONNX, answered as a file to download ('saved'). */
+  | { readonly kind: 'onnx' };
 
 /** The answers: `pixels` are the rows given to predict (the ink in the data's pixel range). */
 export type TryAnswer = {
@@ -31,7 +33,15 @@ export function noteData(st: Setup): void {
   pixelMax = max > 0 ? max : 1;
 }
 
-export async function answerTry(r: TryRequest, trainer: Trainer | undefined): Promise<void> {
+/** The worker's current model. */
+interface Current {
+  readonly trainer: Trainer;
+  readonly dataName: string;
+}
+
+export async function answerTry(r: TryRequest, model: Current | undefined): Promise<void> {
+  if (r.kind === 'onnx') return onnx(model);
+  const trainer = model?.trainer;
   if (!trainer || trainer.busy) throw new Error('try the model once the run has ended');
   if (r.kind === 'probe') {
     const p = await trainer.predict(new Float32Array([r.x, r.y]));
@@ -43,4 +53,14 @@ export async function answerTry(r: TryRequest, trainer: Trainer | undefined): Pr
   const pixels = r.ink.map((v) => v * pixelMax);
   const p = await trainer.predict(pixels);
   post({ type: 'digit', pixels, cls: p.classes?.[0] ?? 0, values: Array.from(p.values) });
+}
+
+/** The model as ONNX (the library's export: normalisation, layers, softmax or sigmoid), named as Save
+ *  names its safetensors file. */
+async function onnx(model: Current | undefined): Promise<void> {
+  if (!model) throw new Error('nothing to export yet: train or load a model first');
+  const { trainer, dataName } = model;
+  if (trainer.busy && !trainer.paused) throw new Error('a training is running: pause or stop it before exporting');
+  const bytes = await trainer.exportOnnx();
+  post({ type: 'saved', name: `mlp-${dataName}-${trainer.spec.sizes.join('x')}.onnx`, bytes }, [bytes.buffer]);
 }

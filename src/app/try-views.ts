@@ -12,6 +12,7 @@ const byId = <T extends HTMLElement>(id: string): T => {
 
 export class TryViews {
   private readonly pad: DigitPad;
+  private readonly onnx: HTMLButtonElement;
 
   constructor(send: (m: ToWorker) => void) {
     this.pad = new DigitPad(
@@ -23,11 +24,14 @@ export class TryViews {
       (ink) => send({ type: 'try', request: { kind: 'digit', ink } }),
     );
     byId('draw-clear').addEventListener('click', () => this.pad.clear());
+    this.onnx = byId<HTMLButtonElement>('save-onnx');
+    this.onnx.addEventListener('click', () => send({ type: 'try', request: { kind: 'onnx' } }));
   }
 
   /** A model is ready: the views that suit its data show. */
   ready(view: ViewData): void {
     this.pad.setModel(view.kind === 'digits');
+    this.onnx.disabled = false;
   }
 
   /** A run or sweep holds the model (true) or has let it go. */

@@ -663,9 +663,9 @@ async function handle(m: ToWorker): Promise<void> {
     case 'preview':
       return preview(m.settings);
     case 'probe':
-      return answerTry({ kind: 'probe', x: m.x, y: m.y }, model?.trainer);
+      return answerTry({ kind: 'probe', x: m.x, y: m.y }, model);
     case 'try':
-      return answerTry(m.request, model?.trainer);
+      return answerTry(m.request, model);
     case 'resume-saved': {
       const saved = await latestRun();
       if (!saved) throw new Error('there is no saved run to resume');

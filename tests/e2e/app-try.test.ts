@@ -2,9 +2,13 @@
 // predict). Screenshots go to test-results/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
+import * as ort from 'onnxruntime-web';
 import { createTrainer } from '../../src/index.ts';
-import { decodeModel } from '../../src/lib/model-file.ts';
+import { decodeModel, type SavedModel } from '../../src/lib/model-file.ts';
 import { openApp, readBytes, screenshot, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
+
+// One thread: no worker threads to start or leave behind, and the machine is shared.
+ort.env.wasm.numThreads = 1;
 
 let site: Site;
 
@@ -31,6 +35,22 @@ async function stroke(page: Page, selector: string, points: [number, number][]):
   for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 6 });
   await page.mouse.up();
 }
+
+/** The library's predict (float64, on the CPU) for a saved model's rows. */
+async function cpuPredict(model: SavedModel, x: Float32Array) {
+  const cpu = await createTrainer({ model, device: 'cpu' });
+  try {
+    return await cpu.predict(x);
+  } finally {
+    cpu.destroy();
+  }
+}
+
+const pickCsv = (page: Page, name: string, text: string) =>
+  page.setInputFiles('#csv-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+
+const fieldValues = (page: Page, names: string[]) =>
+  Promise.all(names.map((n) => page.locator(`[name=${n}]`).inputValue()));
 
 type Digit = Extract<Awaited<ReturnType<typeof workerLog>>[number], { type: 'digit' }>;
 const digits = async (page: Page): Promise<Digit[]> =>
@@ -65,15 +85,118 @@ describe('web app: try the model', () => {
     // The library's predict on the same pixels, from the model file the page saves (float64 on the CPU
     // against the page's float32 on WebGPU): the same class, the probabilities within the tolerance rule.
     const saved = decodeModel((await download(page, '#save')).bytes, 'the saved model');
-    const cpu = await createTrainer({ model: saved, device: 'cpu' });
-    const p = await cpu.predict(pixels);
-    cpu.destroy();
+    const p = await cpuPredict(saved, pixels);
     expect(p.classes![0]).toBe(last.cls);
     p.values.forEach((v, k) => expect(Math.abs(last.values[k]! - v)).toBeLessThanOrEqual(1e-4 + 1e-3 * Math.abs(v)));
     await screenshot(page, 'digit-drawn');
     // Clear wipes the drawing and the answer.
     await page.click('#draw-clear');
     expect(await out.getAttribute('data-class')).toBeNull();
+    await page.context().close();
+  });
+
+  it('Test that a model file sets the form from its architecture and settings and loads, and Download ONNX gives the model that onnxruntime runs as predict does', async () => {
+    const fields = ['data', 'samples', 'hidden', 'activation', 'lr', 'l2', 'batchSize', 'epochs', 'seed'];
+    const trained = await openApp(
+      site,
+      'data=moons&samples=300&hidden=12,6&activation=tanh&lr=0.2&l2=0.001&batchSize=16&epochs=8&seed=3',
+    );
+    const want = await fieldValues(trained, fields);
+    await trained.click('#start');
+    expect(await waitForRunEnd(trained, 90_000)).toBe('done');
+    const file = await download(trained, '#save');
+    const onnx = await download(trained, '#save-onnx');
+    expect(onnx.name).toBe('mlp-moons-2x12x6x1.onnx');
+    await trained.context().close();
+    // ONNX, run by onnxruntime, against the library's predict on the same rows.
+    const model = decodeModel(file.bytes, file.name);
+    const x = Float32Array.from({ length: 2 * 9 }, (_, i) => Math.sin(1.7 * i) * 1.5);
+    const session = await ort.InferenceSession.create(new Uint8Array(onnx.bytes));
+    const out = await session.run({ input: new ort.Tensor('float32', x, [9, 2]) });
+    const p = await cpuPredict(model, x);
+    const got = out.output!.data as Float32Array;
+    expect(got.length).toBe(9);
+    // The graph outputs the sigmoid p; predict gives 1 − p, p per row.
+    got.forEach((v, r) => expect(Math.abs(v - p.values[2 * r + 1]!)).toBeLessThanOrEqual(1e-5));
+    // A page at the defaults (spiral, hidden 32,32, relu…): the file sets the form, then loads.
+    const page = await openApp(site, '');
+    await page.setInputFiles('#model-file', {
+      name: file.name,
+      mimeType: 'application/octet-stream',
+      buffer: file.bytes,
+    });
+    await expect.poll(() => fieldValues(page, fields)).toEqual(want);
+    await page.waitForFunction(() => location.search.includes('hidden=12%2C6'));
+    await expect
+      .poll(() => page.locator('#model-info').textContent(), { timeout: 30_000 })
+      .toContain(`Loaded ${file.name}`);
+    expect(await page.locator('#notice').textContent()).toBe(
+      `The form now has ${file.name}'s architecture and settings.`,
+    );
+    const loaded = (await workerLog(page)).find((m) => m.type === 'loaded');
+    expect(loaded?.type === 'loaded' && loaded.spec.sizes).toEqual([2, 12, 6, 1]);
+    await screenshot(page, 'model-loaded');
+    await page.context().close();
+  });
+
+  it('Test that a CSV model file chooses its label column and loads, and a file without one of its columns is refused by name', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => {
+      const k = i % 2;
+      const a = (k ? 1 : -1) + 0.3 * Math.sin(i),
+        b = 0.5 * Math.cos(3 * i),
+        c = 0.1 * i + 0.25;
+      return `${a.toFixed(3)},${b.toFixed(3)},${k ? 'yes' : 'no'},${c.toFixed(3)}`;
+    });
+    const csv = ['a,b,kind,c', ...rows].join('\n') + '\n';
+    const trained = await openApp(site, 'data=csv&hidden=4&epochs=5&lr=0.1');
+    await pickCsv(trained, 'kinds.csv', csv);
+    await expect.poll(() => trained.locator('#csv-label').isDisabled()).toBe(false);
+    await trained.selectOption('#csv-label', 'kind');
+    await expect.poll(() => trained.locator('#csv-name').textContent()).toContain('2 classes (no, yes) in "kind"');
+    await trained.click('#start');
+    expect(await waitForRunEnd(trained, 90_000)).toBe('done');
+    const file = await download(trained, '#save');
+    await trained.context().close();
+    expect(decodeModel(file.bytes, file.name).info.featureNames).toEqual(['a', 'b', 'c']);
+    // A fresh page reads the file with its default label, the last column: c, which leaves the text
+    // column kind as an input, and fails.
+    const page = await openApp(site, 'data=csv');
+    await pickCsv(page, 'kinds.csv', csv);
+    await expect.poll(() => page.locator('#error').textContent()).toContain('kind');
+    expect(await page.locator('#csv-label').inputValue()).toBe('c');
+    await page.setInputFiles('#model-file', {
+      name: file.name,
+      mimeType: 'application/octet-stream',
+      buffer: file.bytes,
+    });
+    await expect
+      .poll(() => page.locator('#model-info').textContent(), { timeout: 30_000 })
+      .toContain(`Loaded ${file.name}`);
+    expect(await page.locator('#csv-label').inputValue()).toBe('kind');
+    expect(await fieldValues(page, ['hidden', 'epochs', 'lr'])).toEqual(['4', '5', '0.1']);
+    // A file without the column b: refused, naming it.
+    await pickCsv(
+      page,
+      'no-b.csv',
+      [
+        'a,kind,c',
+        ...rows.map((r) =>
+          r
+            .split(',')
+            .filter((_, i) => i !== 1)
+            .join(','),
+        ),
+      ].join('\n'),
+    );
+    await expect.poll(() => page.locator('#csv-label option').allTextContents()).toEqual(['a', 'kind', 'c']);
+    await page.setInputFiles('#model-file', {
+      name: file.name,
+      mimeType: 'application/octet-stream',
+      buffer: file.bytes,
+    });
+    await expect
+      .poll(() => page.locator('#error').textContent())
+      .toBe(`Load model: ${file.name} does not fit the data file: the file has no column "b"`);
     await page.context().close();
   });
 });
