@@ -28,7 +28,7 @@ import {
 import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
 import { SweepPanel } from './sweep-panel.ts';
-import { TryViews } from './try-views.ts';
+import { PlayViews } from './play-views.ts';
 import { drawBoundary, drawDigits, drawScatter, updateDigits } from './views.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -63,7 +63,7 @@ const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
-const tryViews = new TryViews(send);
+const playViews = new PlayViews(send);
 
 /** Every message from the worker, for tests and for poking at from the console; loseDevice() destroys
  *  the worker's GPU device (what a driver reset does) to exercise the recovery. */
@@ -148,7 +148,7 @@ function clearDataViews(): void {
   pendingValues = undefined;
   for (const id of ['boundary-panel', 'scatter-panel', 'digits-panel', 'confusion-panel']) $(id).hidden = true;
   probe.setView(undefined);
-  tryViews.clear();
+  playViews.clear();
 }
 
 form.addEventListener('input', () => {
@@ -211,7 +211,7 @@ function setState(s: RunState, detail?: string): void {
   buttons.resumeSaved.disabled = busy;
   sweepRun.disabled = busy;
   sweepPanel.setBusy(busy);
-  tryViews.busy(busy);
+  playViews.busy(busy);
 }
 
 buttons.start.addEventListener('click', () => {
@@ -546,7 +546,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   $('scatter-panel').hidden = view.kind !== 'scatter';
   $('confusion-panel').hidden = true; // until this model's run ends
   probe.setView(view);
-  tryViews.ready(view);
+  playViews.ready(view);
   $('acc-panel').hidden = regression; // RMSE, MAE and R² are in the progress line instead
   if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
   if (view.kind === 'digits') drawDigits($('digits'), view);
@@ -575,7 +575,7 @@ function onSavedRun(info: SavedRunInfo | null): void {
 worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
   log.push(m);
-  if (tryViews.handle(m)) return;
+  if (playViews.handle(m)) return;
   switch (m.type) {
     case 'adapter':
       limits = m.limits;

@@ -3,6 +3,7 @@
 import type {
   AdapterLimits,
   ClassificationMetrics,
+  CsvProfile,
   GradCheckRow,
   LayerCheck,
   MatmulFamily,
@@ -107,6 +108,8 @@ export type FromWorker =
     }
   /** The picked file's header, before its rows are read (fills the label-column chooser). */
   | { readonly type: 'csv-header'; readonly name: string; readonly columns: readonly string[] }
+  /** The picked CSV's first rows and column summary (profileCsv over its first MiB), before it is read. */
+  | { readonly type: 'csv-profile'; readonly name: string; readonly profile: CsvProfile }
   /** Bytes of the picked file read so far. */
   | { readonly type: 'csv-progress'; readonly name: string; readonly bytes: number; readonly total: number }
   /** The user's data, read: `label` is '' for arrays (IDX, .npz), `testRows` when a test set came with it. */

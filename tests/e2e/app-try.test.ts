@@ -199,4 +199,30 @@ describe('web app: try the model', () => {
       .toBe(`Load model: ${file.name} does not fit the data file: the file has no column "b"`);
     await page.context().close();
   });
+
+  it('Test that a picked CSV shows its first rows and each column’s type, range and missing cells before training, also when the reader refuses it', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i % 7},${(0.5 * i).toFixed(1)},${i % 2 ? 'yes' : 'no'},${-i}`);
+    rows[2] = '2,,yes,-2'; // a gap, and text among the features (the label is the last column): refused
+    const page = await openApp(site, 'data=csv');
+    await pickCsv(page, 'gap.csv', ['a,b,kind,c', ...rows].join('\n') + '\n');
+    await expect.poll(() => page.locator('#profile-panel').isVisible()).toBe(true);
+    expect(await page.locator('#profile-title').textContent()).toBe(
+      'gap.csv: the first 5 rows, and each column over all 40 rows',
+    );
+    expect(await page.locator('#profile-rows tr').count()).toBe(6);
+    expect(await page.locator('#profile-rows td.missing').count()).toBe(1);
+    const table = await page
+      .locator('#profile-columns tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    expect(table).toEqual([
+      ['column', 'type', 'values', 'missing', 'distinct'],
+      ['a', 'integer', '0 … 6', '0', '7'],
+      ['b', 'number', '0 … 19.5', '1', '39'],
+      ['kind', 'text', '"no", "yes"', '0', '2'],
+      ['c', 'integer', '-39 … 0', '0', '40'],
+    ]);
+    await expect.poll(() => page.locator('#error').textContent()).toContain('column "kind": text in a feature column');
+    await screenshot(page, 'csv-profile');
+    await page.context().close();
+  });
 });

@@ -267,6 +267,7 @@ console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await 
       'parseCsv',
       'parseSweepSpec',
       'probeAdapter',
+      'profileCsv',
       'pytorchFiles',
       'rankTrials',
       'readArrayBlobs',

@@ -1,6 +1,7 @@
-// The page's "try the model" views beside the run (draw a digit, …): made here from their panels and
-// given the worker's answers, so main.ts only tells them when a model is ready, when a run holds the
-// model, and when the data changed.
+// The playground's views beside the run (a CSV's profile, draw a digit, ONNX download…): made here from
+// their panels and given the worker's messages, so main.ts only tells them when a model is ready, when
+// a run holds the model, and when the data changed.
+import { showProfile } from './data-view.ts';
 import { DigitPad } from './draw-view.ts';
 import type { FromWorker, ToWorker, ViewData } from './protocol.ts';
 
@@ -10,7 +11,7 @@ const byId = <T extends HTMLElement>(id: string): T => {
   return el as T;
 };
 
-export class TryViews {
+export class PlayViews {
   private readonly pad: DigitPad;
   private readonly onnx: HTMLButtonElement;
 
@@ -42,12 +43,14 @@ export class TryViews {
   /** The data changed: the model's views go until the next model. */
   clear(): void {
     this.pad.setModel(false);
+    byId('profile-panel').hidden = true;
   }
 
   /** Takes the worker's answers to these views; false for any other message. */
   handle(m: FromWorker): boolean {
-    if (m.type !== 'digit') return false;
-    this.pad.show(m);
+    if (m.type === 'digit') this.pad.show(m);
+    else if (m.type === 'csv-profile') showProfile(byId('profile-panel'), m);
+    else return false;
     return true;
   }
 }
