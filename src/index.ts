@@ -280,6 +280,14 @@ export {
   profileCsv,
 } from './data/csv-profile.ts';
 export type { CsvColumnSummary, CsvProfile } from './data/csv-profile.ts';
+export {
+  /** A prediction as a table: header and rows as text (a classifier's class by name, then one probability
+   *  per class; one value per output otherwise), as `npm run predict -- --out` writes it. */
+  predictionTable,
+  /** predictionTable as CSV text. */
+  predictionsCsv,
+} from './lib/predictions-csv.ts';
+export type { PredictionTable } from './lib/predictions-csv.ts';
 
 export {
   /** Whether picked files are an array source (MNIST-layout IDX files, an .npz) rather than a CSV. */

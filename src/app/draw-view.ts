@@ -119,7 +119,7 @@ export class DigitPad {
   }
 
   /** The model's answer: its class, and a bar per class for its probability. */
-  show(m: TryAnswer): void {
+  show(m: Extract<TryAnswer, { type: 'digit' }>): void {
     this.inFlight = false;
     const best = m.values[m.cls] ?? 0;
     this.out.textContent = `The model says ${m.cls} (${(100 * best).toFixed(1)}%)`;

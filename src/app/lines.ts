@@ -77,6 +77,7 @@ export const ERROR_TITLES: Record<ErrorContext, string> = {
   storage: 'Saved run',
   gradcheck: 'Gradient check',
   control: 'Control',
+  try: 'Try the model',
 };
 
 /** A split's loss with its R² (regression) or accuracy. */

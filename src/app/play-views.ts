@@ -3,6 +3,7 @@
 // a run holds the model, and when the data changed.
 import { showProfile } from './data-view.ts';
 import { DigitPad } from './draw-view.ts';
+import { RowsView } from './rows-view.ts';
 import type { FromWorker, ToWorker, ViewData } from './protocol.ts';
 
 const byId = <T extends HTMLElement>(id: string): T => {
@@ -14,6 +15,7 @@ const byId = <T extends HTMLElement>(id: string): T => {
 export class PlayViews {
   private readonly pad: DigitPad;
   private readonly onnx: HTMLButtonElement;
+  private readonly rows: RowsView;
 
   constructor(send: (m: ToWorker) => void) {
     this.pad = new DigitPad(
@@ -25,6 +27,14 @@ export class PlayViews {
       (ink) => send({ type: 'try', request: { kind: 'digit', ink } }),
     );
     byId('draw-clear').addEventListener('click', () => this.pad.clear());
+    this.rows = new RowsView(
+      byId('rows-panel'),
+      byId<HTMLInputElement>('rows-file'),
+      byId('rows-out'),
+      byId<HTMLTableElement>('rows-table'),
+      byId<HTMLButtonElement>('rows-save'),
+      (file) => send({ type: 'try', request: { kind: 'rows', file } }),
+    );
     this.onnx = byId<HTMLButtonElement>('save-onnx');
     this.onnx.addEventListener('click', () => send({ type: 'try', request: { kind: 'onnx' } }));
   }
@@ -33,6 +43,7 @@ export class PlayViews {
   ready(view: ViewData): void {
     this.pad.setModel(view.kind === 'digits');
     this.onnx.disabled = false;
+    this.rows.setModel(true);
   }
 
   /** A run or sweep holds the model (true) or has let it go. */
@@ -49,6 +60,7 @@ export class PlayViews {
   /** Takes the worker's answers to these views; false for any other message. */
   handle(m: FromWorker): boolean {
     if (m.type === 'digit') this.pad.show(m);
+    else if (m.type === 'rows') this.rows.show(m);
     else if (m.type === 'csv-profile') showProfile(byId('profile-panel'), m);
     else return false;
     return true;

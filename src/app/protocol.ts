@@ -77,7 +77,7 @@ export type RunState =
 
 /** Where an error came from, so the page shows it next to the right control. */
 export type ErrorContext =
-  'adapter' | 'csv' | 'train' | 'sweep' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage';
+  'adapter' | 'csv' | 'train' | 'sweep' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage' | 'try';
 
 export type { BatchNormCheck, GradCheckRow, LayerCheck } from '../index.ts';
 

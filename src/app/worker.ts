@@ -599,7 +599,7 @@ const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   'resume-saved': 'train',
   preview: 'csv',
   probe: 'control',
-  try: 'control',
+  try: 'try',
   'debug-lose-device': 'control',
 };
 

@@ -197,6 +197,15 @@ describe('web app: try the model', () => {
     await expect
       .poll(() => page.locator('#error').textContent())
       .toBe(`Load model: ${file.name} does not fit the data file: the file has no column "b"`);
+    // Rows to predict without the column b: the library's reader names it.
+    await page.setInputFiles('#rows-file', {
+      name: 'no-b.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('a,kind,c\n1,yes,2\n'),
+    });
+    await expect
+      .poll(() => page.locator('#error').textContent())
+      .toContain(`no-b.csv: missing the model's feature column "b"`);
     await page.context().close();
   });
 
@@ -223,6 +232,66 @@ describe('web app: try the model', () => {
     ]);
     await expect.poll(() => page.locator('#error').textContent()).toContain('column "kind": text in a feature column');
     await screenshot(page, 'csv-profile');
+    await page.context().close();
+  });
+
+  it('Test that rows picked as a CSV get predict’s classes and probabilities in a table and a CSV to download, with the accuracy when labelled', async () => {
+    const page = await openApp(site, 'data=moons&samples=300&hidden=8&activation=tanh&lr=0.5&batchSize=32&epochs=10');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 90_000)).toBe('done');
+    await expect.poll(() => page.locator('#rows-panel').isVisible()).toBe(true);
+    const points = [
+      [-1, 0.5],
+      [0, 1],
+      [1, 0],
+      [2, 0.2],
+      [0.5, -0.4],
+      [1.5, -0.5],
+      [-0.8, 0.2],
+      [0.2, 0.9],
+      [1.8, -0.1],
+      [0.9, 0.6],
+      [1, -0.5],
+      [-0.5, 0.9],
+    ];
+    const labels = [0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0];
+    const csv = ['x,y,label', ...points.map(([a, b], i) => `${a},${b},${labels[i]}`)].join('\n') + '\n';
+    await page.setInputFiles('#rows-file', { name: 'points.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await expect
+      .poll(() => page.locator('#rows-out').textContent(), { timeout: 20_000 })
+      .toMatch(/^12 predictions · accuracy /);
+    expect(await page.locator('#rows-table tr').count()).toBe(11); // header, the first 10
+    expect(await page.locator('#rows-table th').allTextContents()).toEqual(['x', 'y', 'prediction', '0', '1']);
+    const got = await download(page, '#rows-save');
+    expect(got.name).toBe('points-predictions.csv');
+    const model = decodeModel((await download(page, '#save')).bytes, 'the model');
+    const p = await cpuPredict(model, Float32Array.from(points.flat()));
+    const lines = got.bytes.toString().trim().split('\n');
+    expect(lines[0]).toBe('prediction,0,1');
+    expect(lines.length).toBe(13);
+    lines.slice(1).forEach((line, r) => {
+      const [cls, ...probs] = line.split(',');
+      expect(Number(cls)).toBe(p.classes![r]);
+      probs.forEach((v, k) =>
+        expect(Math.abs(Number(v) - p.values[2 * r + k]!)).toBeLessThanOrEqual(1e-4 + 1e-3 * p.values[2 * r + k]!),
+      );
+    });
+    const right = labels.filter((l, r) => l === p.classes![r]).length;
+    expect(await page.locator('#rows-out').textContent()).toBe(
+      `12 predictions · accuracy ${((100 * right) / 12).toFixed(1)}% (${right} of 12) on these rows · the first 10 shown`,
+    );
+    await screenshot(page, 'rows-predicted');
+    // A file whose columns do not fit a model without column names: refused, saying why.
+    await page.setInputFiles('#rows-file', {
+      name: 'wide.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('a,b,c,d\n1,2,3,4\n'),
+    });
+    await expect
+      .poll(() => page.locator('#error').textContent())
+      .toBe(
+        'Try the model: wide.csv: 4 columns; the model takes 2 inputs (and optionally a label last), and records no column names to pick them by',
+      );
     await page.context().close();
   });
 });

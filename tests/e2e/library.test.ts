@@ -266,6 +266,8 @@ console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await 
       'paramsToSafetensors',
       'parseCsv',
       'parseSweepSpec',
+      'predictionTable',
+      'predictionsCsv',
       'probeAdapter',
       'profileCsv',
       'pytorchFiles',
