@@ -546,7 +546,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   $('scatter-panel').hidden = view.kind !== 'scatter';
   $('confusion-panel').hidden = true; // until this model's run ends
   probe.setView(view);
-  playViews.ready(view);
+  playViews.ready(m, readForm().settings);
   $('acc-panel').hidden = regression; // RMSE, MAE and R² are in the progress line instead
   if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
   if (view.kind === 'digits') drawDigits($('digits'), view);

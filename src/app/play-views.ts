@@ -3,8 +3,10 @@
 // a run holds the model, and when the data changed.
 import { showProfile } from './data-view.ts';
 import { DigitPad } from './draw-view.ts';
+import { drawLayers, layerRows } from './layer-summary.ts';
 import { RowsView } from './rows-view.ts';
-import type { FromWorker, ToWorker, ViewData } from './protocol.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+import type { Settings } from './settings.ts';
 
 const byId = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -39,9 +41,13 @@ export class PlayViews {
     this.onnx.addEventListener('click', () => send({ type: 'try', request: { kind: 'onnx' } }));
   }
 
-  /** A model is ready: the views that suit its data show. */
-  ready(view: ViewData): void {
-    this.pad.setModel(view.kind === 'digits');
+  /** A model is ready: its layer summary, and the views that suit its data. */
+  ready(m: Extract<FromWorker, { type: 'ready' }>, s: Settings): void {
+    this.pad.setModel(m.view.kind === 'digits');
+    const batch = Math.min(s.batchSize, m.trainRows);
+    drawLayers(byId<HTMLTableElement>('layers-table'), layerRows(m.spec, batch, s.optimizer));
+    byId('layers-title').textContent = `The model, layer by layer (float32; a batch of ${batch} rows, ${s.optimizer})`;
+    byId('layers-panel').hidden = false;
     this.onnx.disabled = false;
     this.rows.setModel(true);
   }

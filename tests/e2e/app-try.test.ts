@@ -240,6 +240,20 @@ describe('web app: try the model', () => {
     await page.click('#start');
     expect(await waitForRunEnd(page, 90_000)).toBe('done');
     await expect.poll(() => page.locator('#rows-panel').isVisible()).toBe(true);
+    // The model, layer by layer: input, two dense layers, the total (33 parameters: 2·8 + 8 + 8 + 1).
+    expect(await page.locator('#layers-title').textContent()).toBe(
+      'The model, layer by layer (float32; a batch of 32 rows, sgd)',
+    );
+    const layers = await page
+      .locator('#layers-table tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    expect(layers.map((r) => r.slice(0, 4))).toEqual([
+      ['layer', 'output', 'tensors', 'parameters'],
+      ['input', '[32, 2]', '', ''],
+      ['1: dense, tanh', '[32, 8]', 'W [8, 2], b [8]', '24'],
+      ['2: dense, sigmoid', '[32, 1]', 'W [1, 8], b [1]', '9'],
+      ['total', '', '', '33'],
+    ]);
     const points = [
       [-1, 0.5],
       [0, 1],
