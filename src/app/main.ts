@@ -5,6 +5,7 @@ import { describePath, formatBytes, forwardMacs, type TrainEvent } from '../inde
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
 import { showConfusion } from './confusion-view.ts';
+import { addHints } from './hints.ts';
 import { ModelLoader } from './model-load-view.ts';
 import { Probe } from './probe-view.ts';
 import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
@@ -675,6 +676,7 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
 worker.addEventListener('error', (e) => showError(`The training worker failed: ${e.message}`));
 
 // ---- Start ----
+addHints(form);
 const initial = parseSettings(new URLSearchParams(location.search));
 fillForm(initial.settings);
 if (initial.errors.length > 0)

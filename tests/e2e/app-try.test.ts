@@ -5,6 +5,7 @@ import type { Page } from 'playwright';
 import * as ort from 'onnxruntime-web';
 import { createTrainer } from '../../src/index.ts';
 import { decodeModel, type SavedModel } from '../../src/lib/model-file.ts';
+import { HINTS } from '../../src/app/hints.ts';
 import { openApp, readBytes, screenshot, startSite, waitForRunEnd, workerLog, type Site } from './site.ts';
 
 // One thread: no worker threads to start or leave behind, and the machine is shared.
@@ -306,6 +307,40 @@ describe('web app: try the model', () => {
       .toBe(
         'Try the model: wide.csv: 4 columns; the model takes 2 inputs (and optionally a label last), and records no column names to pick them by',
       );
+    await page.context().close();
+  });
+
+  it('Test that each field has a plain-words hint that shows and hides with it, the long paragraphs wait behind a "?", and the adapter is one collapsed line', async () => {
+    const page = await openApp(site, 'data=spiral');
+    const visible = (sel: string) => page.locator(sel).isVisible();
+    for (const key of ['data', 'noise', 'samples', 'hidden', 'lr', 'l2', 'keepProb', 'epochs', 'device'] as const) {
+      expect(await page.locator(`#${key}-hint`).textContent()).toBe(HINTS[key]);
+      expect(await visible(`#${key}-hint`)).toBe(true);
+      expect(await page.locator(`[name=${key}]`).getAttribute('aria-describedby')).toBe(`${key}-hint`);
+    }
+    // β1 only with the optimizers that use it, noise only for the 2-D sets: their hints go with them.
+    expect(await visible('#beta1-hint')).toBe(false);
+    await page.selectOption('select[name=optimizer]', 'adam');
+    await expect.poll(() => visible('#beta1-hint')).toBe(true);
+    // A bad value: its message and its hint both describe the field.
+    await page.locator('input[name=lr]').fill('-1');
+    await expect.poll(() => page.locator('input[name=lr]').getAttribute('aria-describedby')).toBe('lr-error lr-hint');
+    // The data-file paragraph: only for files, and behind its "?".
+    const csvMore = page.locator('details.more[data-for=csv]');
+    expect(await csvMore.isVisible()).toBe(false);
+    await page.selectOption('select[name=data]', 'csv');
+    await expect.poll(() => csvMore.isVisible()).toBe(true);
+    expect(await visible('#noise-hint')).toBe(false);
+    expect(await csvMore.locator('p').isVisible()).toBe(false);
+    await csvMore.locator('summary').click();
+    expect(await csvMore.locator('p').textContent()).toContain('CSV or TSV with a header row');
+    expect(await csvMore.locator('p').isVisible()).toBe(true);
+    const sweepMore = page.locator('#sweep-form details.more p');
+    expect(await sweepMore.isVisible()).toBe(false);
+    // The adapter: one line, its details folded away.
+    expect(await page.locator('#device-details').getAttribute('open')).toBeNull();
+    expect((await page.locator('#device-details').boundingBox())!.height).toBeLessThan(30);
+    await screenshot(page, 'hints');
     await page.context().close();
   });
 });
