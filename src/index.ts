@@ -287,6 +287,20 @@ export {
   parseCsv,
 } from './data/csv.ts';
 export type { ColumnRef, CsvOptions, CsvRead, CsvTask } from './data/csv.ts';
+export {
+  /** A CSV's first rows and each column's type, range and missing cells, from its text (or the start of
+   *  it): any cell is taken, so a column the reader would refuse shows what is in it. */
+  profileCsv,
+} from './data/csv-profile.ts';
+export type { CsvColumnSummary, CsvProfile } from './data/csv-profile.ts';
+export {
+  /** A prediction as a table: header and rows as text (a classifier's class by name, then one probability
+   *  per class; one value per output otherwise), as `npm run predict -- --out` writes it. */
+  predictionTable,
+  /** predictionTable as CSV text. */
+  predictionsCsv,
+} from './lib/predictions-csv.ts';
+export type { PredictionTable } from './lib/predictions-csv.ts';
 
 export {
   /** Whether picked files are an array source (MNIST-layout IDX files, an .npz) rather than a CSV. */

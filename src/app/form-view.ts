@@ -38,7 +38,7 @@ function fieldNote(el: HTMLInputElement | HTMLSelectElement, key: string): HTMLE
   note.className = 'field-error';
   note.id = `${key}-error`;
   (el.closest('label') ?? el).after(note);
-  el.setAttribute('aria-describedby', note.id);
+  el.setAttribute('aria-describedby', `${note.id} ${el.getAttribute('aria-describedby') ?? ''}`.trim()); // and its hint
   return note;
 }
 

@@ -19,3 +19,10 @@ const FORM_WORDS: [RegExp, string][] = [
 /** A library message in the form's words. */
 export const inFormWords = (message: string): string =>
   FORM_WORDS.reduce((m, [re, words]) => m.replace(re, words), message);
+
+/** Why a file's model does not fit the settings when only batch norm differs, and what to do. */
+export function batchNormHint(file: { readonly batchNorm?: boolean }, subject = 'the file'): string {
+  return file.batchNorm === true
+    ? `${subject} is a batch-norm model (it has bn_gamma/bn_beta/bn_mean/bn_var tensors), the settings make one without batch norm: tick batch norm`
+    : `${subject} has no batch norm, the settings make a batch-norm model: untick batch norm`;
+}

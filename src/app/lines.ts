@@ -78,6 +78,7 @@ export const ERROR_TITLES: Record<ErrorContext, string> = {
   gradcheck: 'Gradient check',
   control: 'Control',
   surface: 'Loss surface',
+  try: 'Try the model',
 };
 
 /** A split's loss with its R² (regression) or accuracy. */
@@ -96,5 +97,16 @@ export function progressLine(e: Extract<TrainEvent, { type: 'progress' }>, rate:
   return (
     `epoch ${e.epoch} · step ${e.step} / ${e.totalSteps} · ${pace}` +
     (regression ? ` · train ${metrics(e.rmse, e.mae, e.r2)}` : '')
+  );
+}
+
+/** A loaded model file: its sizes and its figures on the settings' data. */
+export function loadedLine(m: Extract<FromWorker, { type: 'loaded' }>): string {
+  return (
+    `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, ` +
+    (m.trainR2 !== undefined
+      ? `train R² ${m.trainR2.toFixed(3)}, test R² ${m.testR2 == null ? 'n/a' : m.testR2.toFixed(3)}`
+      : `train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)}`) +
+    ' · the next run starts from these weights'
   );
 }

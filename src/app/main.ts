@@ -5,10 +5,13 @@ import { describePath, formatBytes, forwardMacs, type TrainEvent } from '../inde
 import { Curves } from './charts.ts';
 import { onCheck, onGradcheck } from './check-views.ts';
 import { showConfusion } from './confusion-view.ts';
+import { addHints } from './hints.ts';
+import { ModelLoader } from './model-load-view.ts';
 import { Probe } from './probe-view.ts';
 import { acceptDrops, markFields, showDataFields, showOptimizerFields } from './form-view.ts';
 import { keepRate, measuredRate, warningFor, type DataShape } from './estimate.ts';
-import { ERROR_TITLES, splitFigures } from './lines.ts';
+import { download, shareButton } from './download.ts';
+import { ERROR_TITLES, loadedLine, splitFigures } from './lines.ts';
 import { dataLine, memoryLine, metrics, modelLine, pct, progressLine, savedRunLine, seconds } from './lines.ts';
 import { RateEstimator } from './rate.ts';
 import type { Predictions } from './predict.ts';
@@ -27,6 +30,7 @@ import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
 import { SweepPanel } from './sweep-panel.ts';
 import { SurfaceView } from './surface-view.ts';
+import { PlayViews } from './play-views.ts';
 import { drawBoundary, drawDigits, drawScatter, updateDigits } from './views.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -62,6 +66,7 @@ const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
 new SurfaceView(worker, $);
+const playViews = new PlayViews(send);
 
 /** Every message from the worker, for tests and for poking at from the console; loseDevice() destroys
  *  the worker's GPU device (what a driver reset does) to exercise the recovery. */
@@ -146,6 +151,7 @@ function clearDataViews(): void {
   pendingValues = undefined;
   for (const id of ['boundary-panel', 'scatter-panel', 'digits-panel', 'confusion-panel']) $(id).hidden = true;
   probe.setView(undefined);
+  playViews.clear();
 }
 
 form.addEventListener('input', () => {
@@ -208,6 +214,7 @@ function setState(s: RunState, detail?: string): void {
   buttons.resumeSaved.disabled = busy;
   sweepRun.disabled = busy;
   sweepPanel.setBusy(busy);
+  playViews.busy(busy);
 }
 
 buttons.start.addEventListener('click', () => {
@@ -260,21 +267,7 @@ buttons.gradcheck.addEventListener('click', () => {
   $('gradcheck-table').replaceChildren();
   send({ type: 'gradcheck', settings: s });
 });
-// The link gets a line of its own beside the button (the model summary stays); it goes after a while.
-const shareStatus = $('share-status');
-let shareTimer: ReturnType<typeof setTimeout> | undefined;
-buttons.share.addEventListener('click', () => {
-  const url = location.href;
-  const show = (text: string) => {
-    shareStatus.textContent = text;
-    clearTimeout(shareTimer);
-    shareTimer = setTimeout(() => (shareStatus.textContent = ''), 15_000);
-  };
-  navigator.clipboard.writeText(url).then(
-    () => show(`Link copied: ${url}`),
-    () => show(`Share this link: ${url}`),
-  );
-});
+shareButton(buttons.share, $('share-status'));
 
 // ---- Hyperparameter search ----
 const sweepForm = $<HTMLFormElement>('sweep-form');
@@ -407,6 +400,7 @@ function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
   csvShape = { inputs: m.features, outputs: m.task === 'regression' ? 1 : m.classes, rows: m.rows + (m.testRows ?? 0) };
   showEstimate();
   if (m.task === 'regression') useRegressionDefaults();
+  loader.onData();
 }
 
 /** A regression gets an optimizer and learning rate that converge on standardised targets, unless the
@@ -419,18 +413,24 @@ function useRegressionDefaults(): void {
   notice.textContent = `Regression: optimizer Adam, learning rate ${next.lr} (SGD at ${DEFAULTS.lr} diverges on standardised targets).`;
 }
 
-$<HTMLInputElement>('model-file').addEventListener('change', (ev) => {
-  const input = ev.target as HTMLInputElement;
-  const file = input.files?.[0];
-  if (!file) return;
-  clearError();
-  const s = currentSettings();
-  input.value = '';
-  if (!s) return;
-  file.arrayBuffer().then(
-    (buf) => send({ type: 'load', name: file.name, bytes: new Uint8Array(buf), settings: s }, [buf]),
-    (e: unknown) => showError(`${file.name}: cannot read the file (${String(e)})`),
-  );
+const loader = new ModelLoader($<HTMLInputElement>('model-file'), {
+  settings: currentSettings,
+  setSettings: (s) => {
+    fillForm(s);
+    history.replaceState(null, '', `${location.pathname}?${settingsToQuery(s)}`);
+  },
+  send,
+  error: showError,
+  notice: (text) => (notice.textContent = text),
+  csv: () =>
+    csvFiles.length === 0 || csvLabel.disabled
+      ? undefined
+      : {
+          header: [...csvLabel.options].map((o) => o.value),
+          label: csvLabel.value,
+          ready: csvName !== undefined,
+          read: (l) => readFiles(csvFiles, (csvLabel.value = l)),
+        },
 });
 
 // ---- Live views ----
@@ -549,6 +549,7 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>): void {
   $('scatter-panel').hidden = view.kind !== 'scatter';
   $('confusion-panel').hidden = true; // until this model's run ends
   probe.setView(view);
+  playViews.ready(m, readForm().settings);
   $('acc-panel').hidden = regression; // RMSE, MAE and R² are in the progress line instead
   if (view.kind === 'points') drawBoundary($<HTMLCanvasElement>('boundary'), view, undefined);
   if (view.kind === 'digits') drawDigits($('digits'), view);
@@ -577,6 +578,7 @@ function onSavedRun(info: SavedRunInfo | null): void {
 worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
   log.push(m);
+  if (playViews.handle(m)) return;
   switch (m.type) {
     case 'adapter':
       limits = m.limits;
@@ -638,22 +640,11 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
     case 'view-values':
       pendingValues = m.values;
       return schedule();
-    case 'saved': {
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(new Blob([m.bytes.slice()], { type: 'application/octet-stream' }));
-      a.download = m.name;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-      return;
-    }
+    case 'saved':
+      return download(m.name, m.bytes);
     case 'loaded':
       buttons.forget.hidden = false;
-      modelInfo.textContent =
-        `Loaded ${m.name}: sizes [${m.spec.sizes.join(', ')}] · train loss ${m.loss.toPrecision(4)}, ` +
-        (m.trainR2 !== undefined
-          ? `train R² ${m.trainR2.toFixed(3)}, test R² ${m.testR2 == null ? 'n/a' : m.testR2.toFixed(3)}`
-          : `train acc ${pct(m.trainAccuracy)}, test acc ${pct(m.testAccuracy)}`) +
-        ' · the next run starts from these weights';
+      modelInfo.textContent = loadedLine(m);
       return;
     case 'check':
       return onCheck(m);
@@ -687,6 +678,7 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
 worker.addEventListener('error', (e) => showError(`The training worker failed: ${e.message}`));
 
 // ---- Start ----
+addHints(form);
 const initial = parseSettings(new URLSearchParams(location.search));
 fillForm(initial.settings);
 if (initial.errors.length > 0)

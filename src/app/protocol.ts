@@ -3,6 +3,7 @@
 import type {
   AdapterLimits,
   ClassificationMetrics,
+  CsvProfile,
   GradCheckRow,
   LayerCheck,
   MatmulFamily,
@@ -19,6 +20,7 @@ import type { ChartPoint } from './history.ts';
 import type { Bounds, Predictions } from './predict.ts';
 import type { Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
+import type { TryAnswer, TryRequest } from './try-model.ts';
 
 export type ToWorker =
   | { readonly type: 'init' }
@@ -45,6 +47,8 @@ export type ToWorker =
   | { readonly type: 'probe'; readonly x: number; readonly y: number }
   /** The data's view before any training (a 2-D set's points, a file's digits): 'preview' answers. */
   | { readonly type: 'preview'; readonly settings: Settings }
+  /** Try the current model on the page's own input (src/app/try-model.ts). */
+  | { readonly type: 'try'; readonly request: TryRequest }
   /** Test hook: destroys the worker's GPU device, as a driver reset would. */
   | { readonly type: 'debug-lose-device' };
 
@@ -77,7 +81,18 @@ export type RunState =
 
 /** Where an error came from, so the page shows it next to the right control. */
 export type ErrorContext =
-  'adapter' | 'csv' | 'train' | 'sweep' | 'load' | 'save' | 'check' | 'gradcheck' | 'control' | 'storage' | 'surface';
+  | 'adapter'
+  | 'csv'
+  | 'train'
+  | 'sweep'
+  | 'load'
+  | 'save'
+  | 'check'
+  | 'gradcheck'
+  | 'control'
+  | 'storage'
+  | 'surface'
+  | 'try';
 
 export type { BatchNormCheck, GradCheckRow, LayerCheck } from '../index.ts';
 
@@ -94,6 +109,7 @@ export interface SplitFigures {
 }
 
 export type FromWorker =
+  | TryAnswer
   | { readonly type: 'adapter'; readonly name: string; readonly limits: AdapterLimits }
   /** The adapter's matmul autotune (describeTune's line), once per device. */
   | { readonly type: 'tune'; readonly family: MatmulFamily; readonly line: string }
@@ -107,6 +123,8 @@ export type FromWorker =
     }
   /** The picked file's header, before its rows are read (fills the label-column chooser). */
   | { readonly type: 'csv-header'; readonly name: string; readonly columns: readonly string[] }
+  /** The picked CSV's first rows and column summary (profileCsv over its first MiB), before it is read. */
+  | { readonly type: 'csv-profile'; readonly name: string; readonly profile: CsvProfile }
   /** Bytes of the picked file read so far. */
   | { readonly type: 'csv-progress'; readonly name: string; readonly bytes: number; readonly total: number }
   /** The user's data, read: `label` is '' for arrays (IDX, .npz), `testRows` when a test set came with it. */

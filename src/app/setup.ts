@@ -16,7 +16,7 @@ import {
   type TuneStore,
 } from '../index.ts';
 import { loadDataset, prepare, type Prepared } from './data.ts';
-import { modelSpecFor, type Settings } from './settings.ts';
+import { modelSpecFor, runRecord, type Settings } from './settings.ts';
 
 export interface Setup {
   readonly data: Prepared;
@@ -76,7 +76,9 @@ export function makeTrainer(
     tuneStore: tunes,
     // The fused kernel for a small net, the layered plan otherwise; the progress line names the path.
     plan: 'auto',
-    info: st.info,
+    // The run's settings go into the model file, so loading it sets the form (src/app/model-settings.ts);
+    // a model that comes with a record (a sweep trial's: its hyperparameters, the data's seed) keeps it.
+    info: { ...st.info, trainedWith: from?.info.trainedWith ?? runRecord(s) },
     ...(st.data.targets > 0 ? { task: 'regression' as const, normalizeTarget: true } : {}),
     ...(from ? { model: { ...from, params: params ?? from.params } } : {}),
   };

@@ -2,10 +2,13 @@
 // File readers: one CSV/TSV file (its header first, for the label chooser; the task decided as the CLI's
 // --task auto does: text or integer labels are classes, non-integer numbers a regression target), or
 // MNIST-layout IDX files or an .npz as arrays. A newer pick replaces a read still going.
-import { isArrayFiles, readArrayBlobs, readCsvBlob, readCsvBlobHeader } from '../index.ts';
+import { isArrayFiles, profileCsv, readArrayBlobs, readCsvBlob, readCsvBlobHeader } from '../index.ts';
 import { binaryKind, HEAD_BYTES } from './file-kind.ts';
 import { post } from './post.ts';
 import type { UserData } from './setup.ts';
+
+/** The start of a CSV that its profile (first rows, column summary) covers: a fraction of a second. */
+const PROFILE_BYTES = 1 << 20;
 
 export class UserFiles {
   /** The last files read in full (undefined while a read goes on, or after one failed). */
@@ -53,6 +56,9 @@ export class UserFiles {
     const columns = await readCsvBlobHeader(first);
     if (stale()) return;
     post({ type: 'csv-header', name, columns });
+    const head = await first.slice(0, PROFILE_BYTES).text();
+    if (stale()) return;
+    post({ type: 'csv-profile', name, profile: profileCsv(head, { complete: first.size <= PROFILE_BYTES }) });
     const r = await readCsvBlob(first, label !== undefined ? { label } : {}, onProgress, stale);
     if (!r) return; // a newer pick replaced this one
     if (r.task === 'none') throw new Error(`${name}: no label column`);

@@ -31,7 +31,7 @@ import {
   type Trainer,
   type TrainEvent,
 } from '../index.ts';
-import { inFormWords } from './form-words.ts';
+import { batchNormHint, inFormWords } from './form-words.ts';
 import { AppGpu } from './gpu.ts';
 import { RunHistory } from './history.ts';
 import { message, post, setState } from './post.ts';
@@ -41,6 +41,7 @@ import { dataNames, makeTrainer, setup, type Setup } from './setup.ts';
 import { clearRuns, latestRun, latestRunInfo, saveRun, type SavedRun, type SavedRunInfo } from './store.ts';
 import { SWEEP_DEV_SPLIT, sweepTrials } from './sweep.ts';
 import { surfaceRun } from './surface-worker.ts';
+import { answerTry, noteData } from './try-model.ts';
 import { UserFiles } from './user-files.ts';
 import { cloneView, refreshView, transfers, viewData, type View } from './view-data.ts';
 
@@ -91,6 +92,7 @@ async function makeCurrent(
   replaceModel(undefined);
   const trainer = await makeTrainer(s, st, gpu.tunes, from.params, from.from);
   model = { spec: st.spec, trainer, dataName: st.data.name };
+  noteData(st);
   const view = viewData(st);
   postReady(st, trainer, largest, view, from.initFrom);
   return { trainer, view, start: from };
@@ -133,13 +135,6 @@ function postReady(
     },
     transfers(v),
   );
-}
-
-/** Why a file's model does not fit the settings when only batch norm differs, and what to do. */
-function batchNormHint(file: ModelSpec, subject = 'the file'): string {
-  return file.batchNorm === true
-    ? `${subject} is a batch-norm model (it has bn_gamma/bn_beta/bn_mean/bn_var tensors), the settings make one without batch norm: tick batch norm`
-    : `${subject} has no batch norm, the settings make a batch-norm model: untick batch norm`;
 }
 
 // ---- Training ----
@@ -608,6 +603,7 @@ const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   'resume-saved': 'train',
   preview: 'csv',
   probe: 'control',
+  try: 'try',
   'debug-lose-device': 'control',
 };
 
@@ -670,11 +666,10 @@ async function handle(m: ToWorker): Promise<void> {
       return gradcheck(m.settings);
     case 'preview':
       return preview(m.settings);
-    case 'probe': {
-      if (!model || model.trainer.busy) throw new Error('try the model once the run has ended');
-      const p = await model.trainer.predict(new Float32Array([m.x, m.y]));
-      return post({ type: 'probe', x: m.x, y: m.y, cls: p.classes?.[0] ?? 0, values: Array.from(p.values) });
-    }
+    case 'probe':
+      return answerTry({ kind: 'probe', x: m.x, y: m.y }, model);
+    case 'try':
+      return answerTry(m.request, model);
     case 'resume-saved': {
       const saved = await latestRun();
       if (!saved) throw new Error('there is no saved run to resume');

@@ -4,7 +4,15 @@
 // finds the exact train/test/dev rows of the training run again (from the model file's record of it).
 // Exit codes: 0 ok, 1 failure, 2 bad arguments.
 import { failed, readInput, run, writeAtomic } from './common.ts';
-import { createTrainer, decodeModel, splitDataset, type Dataset, type GivenSplit, type SavedModel } from '../index.ts';
+import {
+  createTrainer,
+  decodeModel,
+  predictionsCsv,
+  splitDataset,
+  type Dataset,
+  type GivenSplit,
+  type SavedModel,
+} from '../index.ts';
 import { loadNpyRows, readCsvFile, readCsvHeader } from '../node.ts';
 import { parseTrainArgs } from './args.ts';
 import { loadDataset } from './job.ts';
@@ -179,8 +187,6 @@ function joined(a: Dataset, b: Dataset): { x: Float32Array; labels: Uint32Array 
   return { x, labels };
 }
 
-const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-
 async function main(argv: string[]): Promise<number> {
   let o: PredictOptions;
   try {
@@ -235,14 +241,7 @@ async function main(argv: string[]): Promise<number> {
           );
         }
       }
-      if (o.out) {
-        const lines = [(regression ? names : ['prediction', ...names]).map(csvCell).join(',')];
-        for (let r = 0; r < p.rows; r++) {
-          const values = Array.from(p.values.subarray(r * k, (r + 1) * k), (v) => String(Math.fround(v)));
-          lines.push(regression ? values.join(',') : [csvCell(label(p.classes![r]!)), ...values].join(','));
-        }
-        writeAtomic(o.out, lines.join('\n') + '\n');
-      }
+      if (o.out) writeAtomic(o.out, predictionsCsv(p, m));
       const summary: Record<string, unknown> = { type: 'summary', rows: p.rows, data: what, model: o.model };
       if (y && trainer.regression) {
         // values in the targets' units, so RMSE and MAE are too: one target's, or each of several

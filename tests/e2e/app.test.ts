@@ -2,6 +2,7 @@
 // machine has: SwiftShader on CI, so the runs are small). Screenshots go to test-results/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
+import { encodeModel, initParams } from '../../src/index.ts';
 import { paramsFromSafetensors, specFromSafetensors } from '../../src/io/safetensors.ts';
 import {
   expectAdapter,
@@ -280,15 +281,26 @@ describe('web app', () => {
     });
     await expect.poll(() => page.locator('#error').textContent()).toMatch(/^Load model: junk\.safetensors: /);
 
-    // The same file against another architecture.
+    // The same file in a page set to another architecture: the form takes the file's (issue 20: it no
+    // longer has to be matched by hand) and the model loads.
     await page.locator('input[name=hidden]').fill('8');
     await page.setInputFiles('#model-file', {
       name: 'moons.safetensors',
       mimeType: 'application/octet-stream',
       buffer: savedModel!,
     });
+    await expect.poll(() => page.locator('input[name=hidden]').inputValue()).toBe('16,16');
+    await expect.poll(async () => (await workerLog(page)).filter((m) => m.type === 'loaded').length).toBe(2);
+
+    // A file the settings' data cannot feed (3 inputs, no record of its data): a clear error.
+    const threeSpec = { sizes: [3, 16, 16, 1], activation: 'tanh', loss: 'bce' } as const;
+    await page.setInputFiles('#model-file', {
+      name: 'three.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(encodeModel({ spec: threeSpec, params: initParams(threeSpec, 1), info: {} })),
+    });
     await expect.poll(() => page.locator('#error').textContent()).toContain('does not fit');
-    expect(await page.locator('#error').textContent()).toContain('sizes [2,16,16,1]');
+    expect(await page.locator('#error').textContent()).toContain('sizes [3,16,16,1]');
     await page.context().close();
   });
 
@@ -338,23 +350,17 @@ describe('web app', () => {
     ).toBe(true);
     await page.context().close();
 
-    // A fresh page without batch norm: the file does not fit, and the message says batch norm is why.
+    // A fresh page without batch norm: the file ticks the box (the form takes the file's architecture,
+    // issue 20), the URL follows, and the file loads with the accuracy the run ended with.
     const fresh = await open(MOONS_PLAIN);
     expect(await fresh.locator('input[name=batchNorm]').isChecked()).toBe(false);
-    const pick = () =>
-      fresh.setInputFiles('#model-file', {
-        name: 'moons-bn.safetensors',
-        mimeType: 'application/octet-stream',
-        buffer: file,
-      });
-    await pick();
-    await expect
-      .poll(() => fresh.locator('#error').textContent())
-      .toContain('moons-bn.safetensors does not fit: only batch norm differs');
-    // Ticking the box puts it in the URL; the file then loads with the accuracy the run ended with.
-    await fresh.check('input[name=batchNorm]');
+    await fresh.setInputFiles('#model-file', {
+      name: 'moons-bn.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: file,
+    });
     await fresh.waitForFunction(() => location.search.includes('batchNorm=true'));
-    await pick();
+    expect(await fresh.locator('input[name=batchNorm]').isChecked()).toBe(true);
     await fresh.waitForFunction(() => (document.getElementById('model-info')?.textContent ?? '').startsWith('Loaded'));
     const loaded = (await workerLog(fresh)).find((m) => m.type === 'loaded');
     if (loaded?.type !== 'loaded') throw new Error('no loaded message');
@@ -377,6 +383,12 @@ describe('web app', () => {
     expect(await fresh.locator('#check-table tr').count()).toBe(4);
     expect(await fresh.locator('#check-table th').allTextContents()).toContain('max |Δdγ|');
     await screenshot(fresh, 'check-step-batchnorm');
+    // Unticked again, the loaded model cannot start a run, and the message says batch norm is why.
+    await fresh.uncheck('input[name=batchNorm]');
+    await fresh.click('#start');
+    await expect
+      .poll(() => fresh.locator('#error').textContent())
+      .toContain('the loaded model moons-bn.safetensors differs only in batch norm: it is a batch-norm model');
     await fresh.context().close();
   });
 
