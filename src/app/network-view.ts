@@ -68,7 +68,8 @@ export class NetworkView {
     });
     d.layers.forEach((l, i) => this.units(ctx, d, l, i, columns[i]!, side));
     this.updates++;
-    this.canvas.dataset['updates'] = String(this.updates);
+    this.canvas.dataset['updates'] = String(this.updates); // for tests: redraws so far, columns drawn
+    this.canvas.dataset['columns'] = String(columns.length);
   }
 
   /** The weights into layer `l`'s drawn units from the previous column's. */
