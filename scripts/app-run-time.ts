@@ -2,11 +2,19 @@
 // headless Chromium from the click on Start, by the worker's messages as the page receives them: to
 // 'ready' (the trainer made), to the 'start' event (the plan built: pipelines compiled, data uploaded),
 // to the first progress, to the summary and to the 'done' status. A measurement, not a test.
-// Usage: npx tsx --import ./scripts/raw-import.mjs scripts/app-run-time.ts [runs]
+// `--network both` times each run with the live network view on and off ("Live network view" unticked
+// before Start), interleaved on, off, on, off…; `on` (the page's default) or `off` only one way.
+// Usage: npx tsx --import ./scripts/raw-import.mjs scripts/app-run-time.ts [runs] [--network on|off|both]
 import { loadavg } from 'node:os';
 import { openApp, startSite, waitForRunEnd } from '../tests/e2e/site.ts';
 
-const runs = Number(process.argv[2] ?? 3);
+const args = process.argv.slice(2);
+const flag = args.indexOf('--network');
+const network = flag >= 0 ? args.splice(flag, 2)[1] : 'on';
+if (network !== 'on' && network !== 'off' && network !== 'both')
+  throw new Error(`--network must be on, off or both, got ${network}`);
+const runs = Number(args[0] ?? 3);
+const modes = network === 'both' ? ['on', 'off'] : [network];
 const site = await startSite();
 /** Before the page's scripts: every message from the app's Worker, timed as the page receives it. */
 const init = () => {
@@ -29,8 +37,16 @@ const init = () => {
   } as typeof Worker;
 };
 try {
-  for (let r = 0; r < runs; r++) {
+  for (let i = 0; i < runs * modes.length; i++) {
+    const [r, view] = [Math.floor(i / modes.length), modes[i % modes.length]!];
     const page = await openApp(site, '', { init });
+    // The box sits in the network panel, hidden until the first view: ticked off as a change would be.
+    if (view === 'off')
+      await page.evaluate(() => {
+        const box = document.getElementById('network-live') as HTMLInputElement;
+        box.checked = false;
+        box.dispatchEvent(new Event('change'));
+      });
     const t0 = await page.evaluate(() => performance.now());
     await page.click('#start');
     await waitForRunEnd(page, 180_000);
@@ -45,6 +61,7 @@ try {
     console.log(
       JSON.stringify({
         run: r + 1,
+        network: view,
         time: new Date().toISOString().slice(11, 19),
         load: loadavg()
           .map((x) => x.toFixed(1))
@@ -55,6 +72,7 @@ try {
         summaryMs: at((m) => m.event === 'summary'),
         doneMs: at((m) => m.type === 'state' && (m.state === 'done' || m.state === 'stopped')),
         progress: count('progress'),
+        networkViews: marks.filter((m) => m.t >= t0 && m.type === 'network').length,
         messages: marks.filter((m) => m.t >= t0).length,
       }),
     );

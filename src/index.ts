@@ -195,6 +195,9 @@ export {
   /** Outputs of a model's weights for raw rows on the float64 reference, without a trainer or a device
    *  (what Trainer.predict gives; for a few thousand rows). */
   referencePredict,
+  /** Every layer's values (normalised inputs, hidden activations, output logits) for raw rows on the
+   *  float64 reference: what each unit computes, for drawing a network. */
+  referenceActivations,
 } from './lib/reference-predict.ts';
 
 export {

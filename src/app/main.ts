@@ -29,6 +29,7 @@ import {
 import type { SavedRunInfo } from './store.ts';
 import { sweepTrials } from './sweep.ts';
 import { SweepPanel } from './sweep-panel.ts';
+import { NetworkView } from './network-view.ts';
 import { SurfaceView } from './surface-view.ts';
 import { PlayViews } from './play-views.ts';
 import { drawBoundary, drawDigits, drawScatter, updateDigits } from './views.ts';
@@ -66,6 +67,7 @@ const accChart = new Curves($('acc-chart'), 'Accuracy', 'accuracy', true);
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
 new SurfaceView(worker, $);
+new NetworkView(worker, $);
 const playViews = new PlayViews(send);
 
 /** Every message from the worker, for tests and for poking at from the console; loseDevice() destroys

@@ -17,6 +17,7 @@ import type {
   TrainEvent,
 } from '../index.ts';
 import type { ChartPoint } from './history.ts';
+import type { NetworkData } from './network-data.ts';
 import type { Bounds, Predictions } from './predict.ts';
 import type { Settings } from './settings.ts';
 import type { SavedRunInfo } from './store.ts';
@@ -55,6 +56,10 @@ export type ToWorker =
 /** The loss surface around the current model's weights, with its run's path: 'surface' answers. Handled
  *  by src/app/surface-worker.ts's own listener, beside the worker's. */
 export type ToSurface = { readonly type: 'surface' };
+
+/** The "Live network view" checkbox: the worker posts 'network' at a run's checkpoints only while on.
+ *  Handled by src/app/network-worker.ts's own listener. */
+export type ToNetwork = { readonly type: 'network-live'; readonly on: boolean };
 
 /** What the page draws for a data set: its points (2 features), digits (MNIST), predicted vs true
  *  values of test rows (regression), or nothing. */
@@ -183,6 +188,8 @@ export type FromWorker =
       readonly largest: { readonly name: string; readonly bytes: number };
     }
   | { readonly type: 'view'; readonly epoch: number; readonly predictions: Predictions }
+  /** The network view of a run's latest checkpoint (src/app/network-worker.ts), at most a few a second. */
+  | { readonly type: 'network'; readonly data: NetworkData }
   /** Regression: the predicted values of the scatter view's rows (targets' units). */
   | { readonly type: 'view-values'; readonly epoch: number; readonly values: Float32Array }
   | { readonly type: 'saved'; readonly name: string; readonly bytes: Uint8Array }

@@ -40,6 +40,7 @@ import { runRecord, type Settings } from './settings.ts';
 import { dataNames, makeTrainer, setup, type Setup } from './setup.ts';
 import { clearRuns, latestRun, latestRunInfo, saveRun, type SavedRun, type SavedRunInfo } from './store.ts';
 import { SWEEP_DEV_SPLIT, sweepTrials } from './sweep.ts';
+import { networkRun } from './network-worker.ts';
 import { surfaceRun } from './surface-worker.ts';
 import { answerTry, noteData } from './try-model.ts';
 import { UserFiles } from './user-files.ts';
@@ -299,7 +300,8 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     });
     setState('training', s.device === 'gpu' ? 'compiling kernels and uploading the data…' : undefined);
     const stepsPerEpoch = Math.ceil(st.data.train.n / st.maxBatch);
-    const events = stagesOf(surfaceRun.track(fitEvents(trainer, view, start), trainer, st.train, start.params));
+    const drawn = networkRun.track(fitEvents(trainer, view, start), trainer, view, start.params);
+    const events = stagesOf(surfaceRun.track(drawn, trainer, st.train, start.params));
     // The curves from before a reload come back with the run they belong to.
     const history = new RunHistory(stepsPerEpoch, saved?.history, start.resume?.position.step ?? 0);
     if (history.points.length > 0) post({ type: 'history', points: history.points });

@@ -49,3 +49,23 @@ export function referenceOutputs(
   );
   return a[a.length - 1]!;
 }
+
+/** Every layer's values of a model for raw rows x [rows][features] on the float64 reference, in inference
+ *  mode, with info's normalisation applied: [0] the normalised inputs, [1..L−1] each hidden layer's
+ *  activations g(z) (after batch norm), [L] the output layer's values (logits for classification),
+ *  each [rows][n_l]. For drawing what each unit computes (the web app's network view). */
+export function referenceActivations(
+  model: { readonly spec: ModelSpec; readonly params: Params; readonly info?: ModelInfo },
+  x: Float32Array | Float64Array,
+): Float64Array[] {
+  const { spec, params, info = {} } = model;
+  const n0 = size(spec, 0);
+  if (x.length % n0 !== 0)
+    throw new TrainerError(
+      'bad-input',
+      `referenceActivations: ${x.length} values is not a whole number of rows of ${n0} features`,
+    );
+  const nz = info.normalization;
+  const input = Float64Array.from(nz ? applyNormalization(Float32Array.from(x), nz) : x);
+  return forward(spec, toParams64(params), input, x.length / n0, undefined, 'eval').a;
+}
