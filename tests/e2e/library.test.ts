@@ -277,6 +277,7 @@ console.log(JSON.stringify({ exports: Object.keys(lib).sort(), accuracy: (await 
       'readArrayBlobs',
       'readCsvBlob',
       'readCsvBlobHeader',
+      'referenceActivations',
       'referencePredict',
       'sameSpec',
       'specDifference',
