@@ -4,13 +4,17 @@
 // the normalised feature for an input, the activation g(z) for a hidden unit, the class probability
 // (a regression's value) for an output. The grid is a forward pass on the library's float64 reference:
 // 24×24 rows of the default spiral net are about 0.6 M multiply-adds, a few ms in the worker.
-import { referenceActivations, type Loss, type ModelInfo, type ModelSpec, type Params } from '../index.ts';
+import { forwardMacs, referenceActivations, type Loss, type ModelInfo, type ModelSpec, type Params } from '../index.ts';
 import { boundaryGrid, type Bounds } from './predict.ts';
 
 /** Units drawn per layer; a wider layer says "+N more". */
 export const MAX_UNITS = 16;
 /** Grid points per side of a unit's heatmap. */
 export const NETWORK_RES = 24;
+/** The most multiply-adds one update's heatmaps may cost (the grid's forward pass on the float64
+ *  reference, on the worker's thread, which also answers Stop): ~4M is some 30 ms; the default spiral
+ *  net needs 0.7M, a [2,1024,1024,3] net 600M (about a second: no heatmaps, the weights only). */
+export const NETWORK_MAX_MACS = 4_000_000;
 
 export interface NetworkLayer {
   /** Units of the layer. */
@@ -30,6 +34,8 @@ export interface NetworkData {
   readonly layers: readonly NetworkLayer[];
   /** The output layer's values are probabilities in [0, 1] (classification), else values. */
   readonly probabilities: boolean;
+  /** A 2-D net too large for live heatmaps (over NETWORK_MAX_MACS an update): weights only. */
+  readonly tooLarge: boolean;
 }
 
 /** Units drawn of a layer of n units. */
@@ -83,7 +89,9 @@ export function networkData(
   const { sizes } = spec;
   const L = sizes.length - 1;
   const rows = res * res;
-  const a = bounds && sizes[0] === 2 ? referenceActivations({ spec, params, info }, boundaryGrid(bounds, res)) : [];
+  const tooLarge = sizes[0] === 2 && forwardMacs(sizes) * rows > NETWORK_MAX_MACS;
+  const plane = bounds && sizes[0] === 2 && !tooLarge;
+  const a = plane ? referenceActivations({ spec, params, info }, boundaryGrid(bounds, res)) : [];
   const layers = sizes.map((n, l): NetworkLayer => {
     const shown = shownUnits(n, cap);
     const values = a[l] && l === L ? outputValues(a[l], rows, n, spec.loss) : a[l];
@@ -95,7 +103,7 @@ export function networkData(
       grids: values ? unitGrids(values, rows, n, shown) : undefined,
     };
   });
-  return { res, layers, probabilities: spec.loss !== 'mse' };
+  return { res, layers, probabilities: spec.loss !== 'mse', tooLarge };
 }
 
 /** The buffers of a network view, for posting without a copy. */

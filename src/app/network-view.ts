@@ -67,6 +67,10 @@ export class NetworkView {
       if (i > 0) this.lines(ctx, l, columns[i - 1]!, columns[i]!, side);
     });
     d.layers.forEach((l, i) => this.units(ctx, d, l, i, columns[i]!, side));
+    if (d.tooLarge) {
+      ctx.fillStyle = '#555';
+      ctx.fillText('weights only: this net is too large to redraw its units live', 4, height - 4);
+    }
     this.updates++;
     this.canvas.dataset['updates'] = String(this.updates); // for tests: redraws so far, columns drawn
     this.canvas.dataset['columns'] = String(columns.length);

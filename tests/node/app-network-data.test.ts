@@ -3,7 +3,7 @@
 // two hidden layers, with the input normalisation; and a wide layer is capped at MAX_UNITS.
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec, Params } from '../../src/index.ts';
-import { MAX_UNITS, networkData, shownUnits } from '../../src/app/network-data.ts';
+import { MAX_UNITS, NETWORK_MAX_MACS, NETWORK_RES, networkData, shownUnits } from '../../src/app/network-data.ts';
 import { boundaryGrid } from '../../src/app/predict.ts';
 
 const layer = (weight: number[], bias: number[]) => ({
@@ -102,5 +102,25 @@ describe('network view data', () => {
     );
     expect(flat.layers.every((l) => l.grids === undefined)).toBe(true);
     expect(flat.layers[1]!.weights!.length).toBe(MAX_UNITS * 5);
+  });
+
+  // Test that a 2-D net whose grid forward pass would hold the worker's thread (Stop is answered there)
+  // gets its weights but no heatmaps, and one just under the bound gets them.
+  it('draws weights only for a net over NETWORK_MAX_MACS an update', () => {
+    const seq = (k: number) => Array.from({ length: k }, (_, i) => ((i % 5) - 2) / 10);
+    const net = (n: number): [ModelSpec, Params] => [
+      { sizes: [2, n, n, 3], activation: 'relu', loss: 'ce' },
+      [layer(seq(2 * n), seq(n)), layer(seq(n * n), seq(n)), layer(seq(3 * n), seq(3))],
+    ];
+    const macs = (n: number) => (2 * n + n * n + 3 * n) * NETWORK_RES * NETWORK_RES;
+    expect(macs(80)).toBeLessThanOrEqual(NETWORK_MAX_MACS);
+    expect(macs(96)).toBeGreaterThan(NETWORK_MAX_MACS);
+    const small = networkData(...net(80), {}, bounds);
+    expect(small.tooLarge).toBe(false);
+    expect(small.layers[2]!.grids!.length).toBe(MAX_UNITS * NETWORK_RES * NETWORK_RES);
+    const large = networkData(...net(96), {}, bounds);
+    expect(large.tooLarge).toBe(true);
+    expect(large.layers.every((l) => l.grids === undefined)).toBe(true);
+    expect(large.layers[2]!.weights!.length).toBe(MAX_UNITS * MAX_UNITS);
   });
 });
