@@ -10,6 +10,23 @@ import type { ModelInfo } from './model-file.ts';
 import type { Prediction } from './options.ts';
 import { toPrediction } from './predict.ts';
 
+/** Every layer's values on the float64 reference, in inference mode, of raw rows x with info's
+ *  normalisation applied; `what` names the caller in the error for rows of the wrong width. */
+function rawForward(
+  model: { readonly spec: ModelSpec; readonly params: Params; readonly info?: ModelInfo },
+  x: Float32Array | Float64Array,
+  what: string,
+): { a: Float64Array[]; rows: number } {
+  const { spec, params, info = {} } = model;
+  const n0 = size(spec, 0);
+  if (x.length % n0 !== 0)
+    throw new TrainerError('bad-input', `${what}: ${x.length} values is not a whole number of rows of ${n0} features`);
+  const nz = info.normalization;
+  const input = Float64Array.from(nz ? applyNormalization(Float32Array.from(x), nz) : x);
+  const rows = x.length / n0;
+  return { a: forward(spec, toParams64(params), input, rows, undefined, 'eval').a, rows };
+}
+
 /** Outputs of a model for raw rows x [rows][features] on the float64 reference, in inference mode (batch
  *  norm with its running averages, no dropout), so each row's prediction is its own: what
  *  Trainer.predict gives, with info's normalisations applied (a regression model, info.task, in the
@@ -18,17 +35,9 @@ export function referencePredict(
   model: { readonly spec: ModelSpec; readonly params: Params; readonly info?: ModelInfo },
   x: Float32Array | Float64Array,
 ): Prediction {
-  const { spec, params, info = {} } = model;
-  const n0 = size(spec, 0);
-  if (x.length % n0 !== 0)
-    throw new TrainerError(
-      'bad-input',
-      `referencePredict: ${x.length} values is not a whole number of rows of ${n0} features`,
-    );
-  const rows = x.length / n0;
-  const nz = info.normalization;
-  const input = nz ? applyNormalization(Float32Array.from(x), nz) : x;
-  return toPrediction(spec, info, info.task === 'regression', referenceOutputs(spec, params, input, rows), rows);
+  const { spec, info = {} } = model;
+  const { a, rows } = rawForward(model, x, 'referencePredict');
+  return toPrediction(spec, info, info.task === 'regression', a[a.length - 1]!, rows);
 }
 
 /** The output layer's values (logits for classification) of normalised rows x [rows][features] on the
@@ -58,14 +67,5 @@ export function referenceActivations(
   model: { readonly spec: ModelSpec; readonly params: Params; readonly info?: ModelInfo },
   x: Float32Array | Float64Array,
 ): Float64Array[] {
-  const { spec, params, info = {} } = model;
-  const n0 = size(spec, 0);
-  if (x.length % n0 !== 0)
-    throw new TrainerError(
-      'bad-input',
-      `referenceActivations: ${x.length} values is not a whole number of rows of ${n0} features`,
-    );
-  const nz = info.normalization;
-  const input = Float64Array.from(nz ? applyNormalization(Float32Array.from(x), nz) : x);
-  return forward(spec, toParams64(params), input, x.length / n0, undefined, 'eval').a;
+  return rawForward(model, x, 'referenceActivations').a;
 }
