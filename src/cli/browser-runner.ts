@@ -147,13 +147,13 @@ export async function runInBrowser(
         optimizeDeps: { noDiscovery: true, include: ['papaparse'] },
       },
       expose: (done, fail) => ({
-        __jobEvent: (e: TrainEvent) => emit(e),
+        __jobEvents: (events: TrainEvent[]) => events.forEach(emit),
         __jobDone: (s: JobSummary) => done(s),
         __jobError: (m: string) => fail(new Error(m)),
         __tuneLoad: (adapter: string) => loadTuneEntry(cache, adapter),
         __tuneSave: ({ adapter, entry }: { adapter: string; entry: TuneEntry }) => saveTuneEntry(cache, adapter, entry),
         __jobTune: ({ result, line }: { result: AutotuneResult; line: string }) => matmul.onTune(result, line),
-        __jobSweepProgress: (p: SweepProgress) => matmul.onSweepProgress?.(p),
+        __jobSweepProgress: (reports: SweepProgress[]) => reports.forEach((p) => matmul.onSweepProgress?.(p)),
         __jobSweepDone: (s: { rows: SweepRow[]; seconds: number; adapter: string }) => {
           sweep = s;
           done(undefined);

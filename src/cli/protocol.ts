@@ -90,7 +90,8 @@ export type JobSummary = Summary & {
 
 /** Functions the CLI exposes on the page's window (Playwright exposeFunction). */
 export interface RunnerHooks {
-  __jobEvent(e: TrainEvent): Promise<void>;
+  /** The run's events in order, batched (src/cli/batch.ts: one call carries up to BATCH_MS of them). */
+  __jobEvents(events: TrainEvent[]): Promise<void>;
   __jobDone(summary: JobSummary): Promise<void>;
   __jobError(message: string): Promise<void>;
   /** The CLI's cached tune entry for an adapter (anything; the page validates it). */
@@ -98,6 +99,7 @@ export interface RunnerHooks {
   __tuneSave(arg: { adapter: string; entry: TuneEntry }): Promise<void>;
   /** The tune the run uses and its log line (describeTune; the CLI cannot load the kernel registry). */
   __jobTune(arg: { result: AutotuneResult; line: string }): Promise<void>;
-  __jobSweepProgress(p: SweepProgress): Promise<void>;
+  /** A sweep's progress reports in order, batched as the events are. */
+  __jobSweepProgress(reports: SweepProgress[]): Promise<void>;
   __jobSweepDone(arg: { rows: SweepRow[]; seconds: number; adapter: string }): Promise<void>;
 }

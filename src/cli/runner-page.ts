@@ -1,11 +1,23 @@
 // The browser half of `npm run train --device gpu`: fetches the job from the local server, trains it
-// through the library (runJob: the same route as --device cpu), streams events back through functions
-// the CLI exposed, and posts the model file.
-import { decodeCheckpoint, encodeCheckpoint, paramsFromSafetensors, type TuneStore } from '../index.ts';
+// through the library (runJob: the same route as --device cpu), streams events back in batches through
+// functions the CLI exposed, and posts the model file.
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  paramsFromSafetensors,
+  type SweepProgress,
+  type TrainEvent,
+  type TuneStore,
+} from '../index.ts';
+import { batcher } from './batch.ts';
 import { JOB_PARTS, type JobMeta, type RunnerHooks } from './protocol.ts';
 import { runJob } from './run-job.ts';
 
 const hooks = window as unknown as Window & RunnerHooks;
+/** The run's events and a sweep's progress go to the CLI in batches, flushed before the end is told. */
+const events = batcher((es: TrainEvent[]) => hooks.__jobEvents(es));
+const sweepProgress = batcher((ps: SweepProgress[]) => hooks.__jobSweepProgress(ps));
+const flushAll = () => Promise.all([events.flush(), sweepProgress.flush()]);
 
 async function part(name: string): Promise<ArrayBuffer> {
   const res = await fetch(`/__job/${name}`);
@@ -48,15 +60,17 @@ async function main(): Promise<void> {
     },
     'gpu',
     {
-      emit: (e) => void hooks.__jobEvent(e),
+      // The start line at once (the CLI prints the path taken before the first step); the rest batched.
+      emit: (e) => events.push(e, e.type === 'start'),
       onCheckpoint: async (c) => {
         if (meta.postCheckpoints) await post('/__job/checkpoint', encodeCheckpoint({ spec: meta.spec, ...c, run: {} }));
       },
       tuneStore,
       onTune: (result, line) => void hooks.__jobTune({ result, line }),
-      onSweepProgress: (p) => void hooks.__jobSweepProgress(p),
+      onSweepProgress: (p) => sweepProgress.push(p),
     },
   );
+  await flushAll();
   if (result.sweep) {
     const { rows, models, seconds, adapter } = result.sweep;
     for (let i = 0; i < models.length; i++) await post(`/__job/trial/${i}`, models[i]!);
@@ -69,4 +83,7 @@ async function main(): Promise<void> {
 }
 
 // The first line is the message the CLI prints; the stack follows for DEBUG=1.
-main().catch((e: unknown) => void hooks.__jobError(e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e)));
+main().catch(async (e: unknown) => {
+  await flushAll().catch(() => {});
+  await hooks.__jobError(e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e));
+});
