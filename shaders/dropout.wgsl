@@ -1,7 +1,5 @@
-// Inverted dropout with masks that are never stored: unit (row, col) of hidden layer `layer` at
-// training step `step` is kept when the top 24 bits of hash(seed, step, layer, row·cols + col) are
-// below `threshold` = round(keepProb · 2^24). Seed, threshold and 1/keepProb are the model's, the step
-// the table's (step_table.wgsl); model z has its tensors s_x apart.
+// Inverted dropout with masks that are never stored (dropout_mask.wgsl, prepended): unit (row, col) of
+// hidden layer `layer` at the table's step (step_table.wgsl); model z has its tensors s_x apart.
 // Several models run as one flat range: element I of the dispatch is element I % count of model
 // I / count (s_models of them; 0 for one). The same integer hash is written out in the CPU
 // reference (src/reference/ops.ts dropoutForward), so a GPU step with dropout is checked exactly.
@@ -15,13 +13,6 @@ struct Drop { rows: u32, cols: u32, layer: u32, row: u32, s_x: u32, s_models: u3
 @group(0) @binding(2) var<uniform> drop: Drop;
 @group(0) @binding(3) var<storage, read_write> x: array<f32>;
 
-// PCG hash (Jarzynski & Olano, "Hash Functions for GPU Rendering", 2020): one u32 in, one out.
-fn pcg(v: u32) -> u32 {
-  let state = v * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
-
 // (element, model) of a thread, or a model past the last when the thread has none.
 fn element(gid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
   let f = gid.x + gid.y * nwg.x * 256u;
@@ -30,11 +21,7 @@ fn element(gid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
   return vec2<u32>(f - z * count, z);
 }
 
-fn keep_scale(i: u32, z: u32) -> f32 {
-  let m = models[z];
-  let h = pcg(pcg(pcg(pcg(m.seed) ^ step_t(drop.row)) ^ drop.layer) ^ i);
-  return select(0.0, m.scale, (h >> 8u) < m.threshold);
-}
+fn keep_scale(i: u32, z: u32) -> f32 { return dropout_factor(z, step_t(drop.row), drop.layer, i); }
 
 @compute @workgroup_size(256)
 fn dropout_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -19,6 +19,11 @@ override LOSS: u32 = 0u; // 0 bce (one output, from logits), 1 softmax ce, 2 mse
 override REGRESSION: bool = false; // mse's second statistic is Σ|error| instead of 'correct'
 alias V = f32; // fused_update.wgsl
 override OPT: u32 = 0u; // as optimizer.wgsl: 0 sgd, 1 momentum, 2 rmsprop, 3 adam
+// Inverted dropout on the hidden layers (dropout_mask.wgsl: the layered plan's masks). A hidden layer's
+// activations region then holds the masked values (the next layer's input, and its weight gradients'),
+// and its dZ region holds the unmasked ones from the forward pass until the backward pass, which reads
+// them for g' and overwrites them with dZ = (dA · mask/keepProb) · g'(A), the layered plan's order.
+override DROPOUT: bool = false;
 
 const WG: u32 = 64u;
 // Layer widths n_0..n_L live in the uniform, four to a row: at most 15 layers.
@@ -65,8 +70,9 @@ fn offsets() -> Offsets {
 }
 
 // Forward of one row through every layer: Z = (Σ_i W[j][i]·a[i]) + b[j] (the product first, then the
-// bias, as the reference does), hidden layers through ACT, the output layer left linear.
-fn forward_row(o: ptr<function, Offsets>, sb: u32, pb: u32, r: u32) {
+// bias, as the reference does), hidden layers through ACT (and dropout), the output layer left linear.
+// z is the model, t the step (dropout's masks).
+fn forward_row(o: ptr<function, Offsets>, sb: u32, pb: u32, r: u32, z: u32, t: u32) {
   let L = u.layers;
   for (var l = 0u; l < L; l++) {
     let nin = dim(l);
@@ -78,7 +84,15 @@ fn forward_row(o: ptr<function, Offsets>, sb: u32, pb: u32, r: u32) {
       var acc = 0.0;
       for (var i = 0u; i < nin; i++) { acc += state[w + j * nin + i] * scratch[ain + i]; }
       acc += state[w + nout * nin + j];
-      scratch[aout + j] = select(acc, act_forward(acc), l + 1u < L);
+      if (l + 1u == L) {
+        scratch[aout + j] = acc;
+      } else if (DROPOUT) {
+        let a = act_forward(acc);
+        scratch[sb + (*o).dl[l + 1u] + r * nout + j] = a;
+        scratch[aout + j] = a * dropout_factor(z, t, l + 1u, r * nout + j);
+      } else {
+        scratch[aout + j] = act_forward(acc);
+      }
     }
   }
 }
@@ -129,8 +143,8 @@ fn loss_row(z0: u32, d0: u32, y0: u32, cols: u32, rows: u32) -> vec2<f32> {
 }
 
 // Backward of one row: dZ_l[i] = (Σ_j dZ_{l+1}[j]·W_l[j][i]) · g'(a_l[i]) for l = L-1 down to 1,
-// j ascending.
-fn backward_row(o: ptr<function, Offsets>, sb: u32, pb: u32, r: u32) {
+// j ascending; with dropout (Σ ·)·mask/keepProb · g' of the unmasked a_l kept in dZ_l's place.
+fn backward_row(o: ptr<function, Offsets>, sb: u32, pb: u32, r: u32, z: u32, t: u32) {
   for (var l = u.layers - 1u; l >= 1u; l--) {
     let nin = dim(l);
     let nout = dim(l + 1u);
@@ -141,26 +155,30 @@ fn backward_row(o: ptr<function, Offsets>, sb: u32, pb: u32, r: u32) {
     for (var i = 0u; i < nin; i++) {
       var acc = 0.0;
       for (var j = 0u; j < nout; j++) { acc += scratch[dout + j] * state[w + j * nin + i]; }
-      scratch[din + i] = acc * act_grad_from_output(scratch[a + i]);
+      if (DROPOUT) {
+        scratch[din + i] = acc * dropout_factor(z, t, l, r * nin + i) * act_grad_from_output(scratch[din + i]);
+      } else {
+        scratch[din + i] = acc * act_grad_from_output(scratch[a + i]);
+      }
     }
   }
 }
 
 // Phase A for row r of the batch: gather, forward, loss, backward; the row's (loss, correct) to scratch.
-fn row_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, r: u32) {
+fn row_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, r: u32, t: u32) {
   let sb = z * u.s_scratch;
   let pb = z * u.s_state;
   let src = index[z * u.s_index + start + r];
   let n0 = dim(0u);
   for (var i = 0u; i < n0; i++) { scratch[sb + (*o).ao[0] + r * n0 + i] = x[src * n0 + i]; }
-  forward_row(o, sb, pb, r);
+  forward_row(o, sb, pb, r, z, t);
   let cols = dim(u.layers);
   let z0 = sb + (*o).ao[u.layers] + r * cols;
   let d0 = sb + (*o).dl[u.layers] + r * cols;
   let st = loss_row(z0, d0, src * cols, cols, rows);
   scratch[sb + (*o).stat_o + 2u * r] = st.x;
   scratch[sb + (*o).stat_o + 2u * r + 1u] = st.y;
-  backward_row(o, sb, pb, r);
+  backward_row(o, sb, pb, r, z, t);
 }
 
 // Phase B for parameter p: gradient summed over rows 0..rows-1 in order, L2 on weights, the update.
@@ -211,7 +229,7 @@ fn fused_step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
     let h = model_step(row, z);
     var penalty = 0.0;
     if (lid == 0u && models[z].half_lambda != 0.0) { penalty = l2_term(&o, z); }
-    for (var r = lid; r < rows; r += WG) { row_step(&o, z, start, rows, r); }
+    for (var r = lid; r < rows; r += WG) { row_step(&o, z, start, rows, r, step_t(row)); }
     storageBarrier();
     for (var p = lid; p < u.params; p += WG) { param_step(&o, z, rows, p, h); }
     if (lid == 0u) {

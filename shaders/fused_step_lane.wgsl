@@ -20,7 +20,7 @@ fn fused_step_lane(@builtin(global_invocation_id) gid: vec3<u32>) {
     let h = model_step(row, z);
     var penalty = 0.0;
     if (models[z].half_lambda != 0.0) { penalty = l2_term(&o, z); }
-    for (var g = 0u; 4u * g < rows; g++) { rows_step(&o, z, start, rows, g); }
+    for (var g = 0u; 4u * g < rows; g++) { rows_step(&o, z, start, rows, g, step_t(row)); }
     for (var t = 0u; t < o.tasks; t++) { task_step(&o, z, rows, t, h); }
     var s = vec2<f32>(0.0);
     let so = z * u.s_scratch + o.stat_o;

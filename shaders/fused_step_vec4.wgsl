@@ -17,6 +17,10 @@ override LOSS: u32 = 0u;
 override REGRESSION: bool = false;
 alias V = vec4<f32>; // fused_update.wgsl
 override OPT: u32 = 0u;
+// Dropout as in fused_step.wgsl: masked activations in a hidden layer's region, the unmasked ones in its
+// dZ region until the backward pass. Mask index row·n_l + unit with the real width n_l (the layered
+// plan's); padded units get factor 0.
+override DROPOUT: bool = false;
 
 // Invocations of the model's workgroup: the host picks 8 or 64 (fusedWorkgroupSize in src/gpu/fused.ts);
 // the default is the largest, the figure the device-limit check reads. Results do not depend on it:
@@ -77,11 +81,20 @@ fn grad4(a: vec4<f32>) -> vec4<f32> {
                    act_grad_from_output(a.w));
 }
 
+// Dropout's factors (dropout_mask.wgsl) of units 4·j4.. of hidden layer l in batch row r of model z at
+// step t.
+fn drop4(z: u32, t: u32, l: u32, r: u32, j4: u32) -> vec4<f32> {
+  var f = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u && 4u * j4 + q < dim(l); q++) { f[q] = dropout_factor(z, t, l, r * dim(l) + 4u * j4 + q); }
+  return f;
+}
+
 // Forward of four rows rr (an invocation's block; a row past the batch is clamped to the last, whose
 // values it then computes and stores again, the same): four outputs at a time, each a sum of dot
-// products over the input vec4s in ascending order, then + bias; hidden layers through ACT, the output
-// layer linear. Each weight vec4 loaded serves the four rows.
-fn forward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
+// products over the input vec4s in ascending order, then + bias; hidden layers through ACT (and
+// dropout: z is the model, t the step), the output layer linear. Each weight vec4 loaded serves the
+// four rows.
+fn forward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>, z: u32, t: u32) {
   let L = u.layers;
   for (var l = 0u; l < L; l++) {
     let nin4 = w4(l);
@@ -119,6 +132,17 @@ fn forward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
         z1 = act4(z1);
         z2 = act4(z2);
         z3 = act4(z3);
+        if (DROPOUT) {
+          let keep = vec4<u32>(sb + (*o).dl[l + 1u]) + rr * nout4 + vec4<u32>(j4);
+          scratch[keep.x] = z0;
+          scratch[keep.y] = z1;
+          scratch[keep.z] = z2;
+          scratch[keep.w] = z3;
+          z0 *= drop4(z, t, l + 1u, rr.x, j4);
+          z1 *= drop4(z, t, l + 1u, rr.y, j4);
+          z2 *= drop4(z, t, l + 1u, rr.z, j4);
+          z3 *= drop4(z, t, l + 1u, rr.w, j4);
+        }
       }
       scratch[aout.x + j4] = z0;
       scratch[aout.y + j4] = z1;
@@ -181,8 +205,10 @@ fn loss_row(z0: u32, d0: u32, y0: u32, cols: u32, rows: u32) -> vec2<f32> {
 }
 
 // Backward of four rows rr: four inputs at a time, dZ_l[i] = (Σ_j dZ_{l+1}[j]·W_l[j][i]) · g'(a_l[i]),
-// j ascending (the scalar kernel's order); each weight vec4 loaded serves the four rows.
-fn backward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
+// j ascending (the scalar kernel's order); each weight vec4 loaded serves the four rows. With dropout
+// (Σ ·)·mask/keepProb · g' of the unmasked a_l, which sits where dZ_l goes: all four rows' are read
+// before any is written (a clamped row repeats another's place).
+fn backward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>, z: u32, t: u32) {
   for (var l = u.layers - 1u; l >= 1u; l--) {
     let nin4 = w4(l);
     let nout4 = w4(l + 1u);
@@ -210,10 +236,21 @@ fn backward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>) {
         acc2 += wa * d2.x; acc2 += wb * d2.y; acc2 += wc * d2.z; acc2 += wd * d2.w;
         acc3 += wa * d3.x; acc3 += wb * d3.y; acc3 += wc * d3.z; acc3 += wd * d3.w;
       }
-      scratch[din.x + i4] = acc0 * grad4(scratch[a.x + i4]);
-      scratch[din.y + i4] = acc1 * grad4(scratch[a.y + i4]);
-      scratch[din.z + i4] = acc2 * grad4(scratch[a.z + i4]);
-      scratch[din.w + i4] = acc3 * grad4(scratch[a.w + i4]);
+      if (DROPOUT) {
+        let g0 = grad4(scratch[din.x + i4]);
+        let g1 = grad4(scratch[din.y + i4]);
+        let g2 = grad4(scratch[din.z + i4]);
+        let g3 = grad4(scratch[din.w + i4]);
+        scratch[din.x + i4] = acc0 * drop4(z, t, l, rr.x, i4) * g0;
+        scratch[din.y + i4] = acc1 * drop4(z, t, l, rr.y, i4) * g1;
+        scratch[din.z + i4] = acc2 * drop4(z, t, l, rr.z, i4) * g2;
+        scratch[din.w + i4] = acc3 * drop4(z, t, l, rr.w, i4) * g3;
+      } else {
+        scratch[din.x + i4] = acc0 * grad4(scratch[a.x + i4]);
+        scratch[din.y + i4] = acc1 * grad4(scratch[a.y + i4]);
+        scratch[din.z + i4] = acc2 * grad4(scratch[a.z + i4]);
+        scratch[din.w + i4] = acc3 * grad4(scratch[a.w + i4]);
+      }
     }
   }
 }
@@ -240,7 +277,7 @@ fn loss_of_row(o: ptr<function, Offsets>, sb: u32, r: u32, src: u32, rows: u32) 
 }
 
 // Phase A for the block of rows 4g..4g+3 (clamped to the batch).
-fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32) {
+fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32, t: u32) {
   let sb = z * u.s_scratch;
   let pb = z * u.s_state;
   let rr = min(vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u));
@@ -251,12 +288,12 @@ fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32) {
   gather_row(a0.y, src.y);
   gather_row(a0.z, src.z);
   gather_row(a0.w, src.w);
-  forward_rows(o, sb, pb, rr);
+  forward_rows(o, sb, pb, rr, z, t);
   loss_of_row(o, sb, rr.x, src.x, rows);
   loss_of_row(o, sb, rr.y, src.y, rows);
   loss_of_row(o, sb, rr.z, src.z, rows);
   loss_of_row(o, sb, rr.w, src.w, rows);
-  backward_rows(o, sb, pb, rr);
+  backward_rows(o, sb, pb, rr, z, t);
 }
 
 // Phase B task t: the gradients of a 4×4 block of a weight matrix (rows j4·4.., columns i4·4..; one
@@ -327,7 +364,7 @@ fn fused_step_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     let h = model_step(row, z);
     var penalty = 0.0;
     if (lid == 0u && models[z].half_lambda != 0.0) { penalty = l2_term(&o, z); }
-    for (var g = lid; 4u * g < rows; g += WG) { rows_step(&o, z, start, rows, g); }
+    for (var g = lid; 4u * g < rows; g += WG) { rows_step(&o, z, start, rows, g, step_t(row)); }
     storageBarrier();
     for (var t = lid; t < o.tasks; t += WG) { task_step(&o, z, rows, t, h); }
     if (lid == 0u) {

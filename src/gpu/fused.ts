@@ -29,7 +29,6 @@ export function fusedRefusal(spec: ModelSpec, configs: readonly TrainConfig[]): 
   const wide = spec.sizes.findIndex((n) => n > FUSED_MAX_WIDTH);
   if (wide >= 0) return `width ${spec.sizes[wide]} at sizes[${wide}], over the fused kernel's ${FUSED_MAX_WIDTH}`;
   for (let l = 0; l < L; l++) if (hasBatchNorm(spec, l)) return 'batch norm (not yet in the fused kernel)';
-  if (configs.some((c) => c.keepProb < 1)) return 'dropout (not yet in the fused kernel)';
   const kinds = new Set(configs.map((c) => c.optimizer));
   if (kinds.size > 1) return `models with different optimizers (${[...kinds].join(', ')})`;
   return undefined;
@@ -175,6 +174,8 @@ export function fusedLayout(p: FusedParams): FusedLayout {
       LOSS: LOSS_ID[spec.loss],
       REGRESSION: Number(p.regression),
       OPT: OPT_ID[configs[0]!.optimizer],
+      // Dropout's masks when any model drops units (a model with keepProb 1 keeps every unit, factor 1).
+      DROPOUT: Number(configs.some((c) => c.keepProb < 1)),
       ...(padded(variant) ? { WG: wg } : {}),
     },
     bindings: Object.fromEntries(buffers.map((b) => [b.name, b.name])),

@@ -17,6 +17,7 @@ import gatherWgsl from '../../shaders/gather.wgsl?raw';
 import optimizerWgsl from '../../shaders/optimizer.wgsl?raw';
 import l2PenaltyWgsl from '../../shaders/l2_penalty.wgsl?raw';
 import dropoutWgsl from '../../shaders/dropout.wgsl?raw';
+import dropoutMaskWgsl from '../../shaders/dropout_mask.wgsl?raw';
 import stepTableWgsl from '../../shaders/step_table.wgsl?raw';
 import batchNormWgsl from '../../shaders/batchnorm.wgsl?raw';
 import fusedStepWgsl from '../../shaders/fused_step.wgsl?raw';
@@ -179,7 +180,7 @@ function fusedEntry(file: string, wgsl: string, entryPoint: string): KernelDesc 
   return {
     name: 'trainStep',
     file,
-    source: withActs(withTable(fusedUpdateWgsl + '\n' + wgsl)),
+    source: withActs(withTable(fusedUpdateWgsl + '\n' + dropoutMaskWgsl + '\n' + wgsl)),
     entryPoint,
     bindings: [r(0, 'x'), r(1, 'y'), r(2, 'index'), s(3, 'state'), s(4, 'scratch'), s(5, 'stats'), u(6, 'u'), ...TABLE],
     uniform: [
@@ -338,7 +339,7 @@ export const KERNELS = {
   dropoutForward: {
     name: 'dropoutForward',
     file: 'dropout.wgsl',
-    source: withTable(dropoutWgsl),
+    source: withTable(dropoutMaskWgsl + '\n' + dropoutWgsl),
     entryPoint: 'dropout_forward',
     bindings: [r(0, 'src'), s(1, 'dst'), u(2, 'drop'), ...TABLE],
     uniform: DROP_UNIFORM,
@@ -346,7 +347,7 @@ export const KERNELS = {
   dropoutBackward: {
     name: 'dropoutBackward',
     file: 'dropout.wgsl',
-    source: withTable(dropoutWgsl),
+    source: withTable(dropoutMaskWgsl + '\n' + dropoutWgsl),
     entryPoint: 'dropout_backward',
     bindings: [s(3, 'x'), u(2, 'drop'), ...TABLE],
     uniform: DROP_UNIFORM,

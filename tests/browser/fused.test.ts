@@ -150,6 +150,26 @@ const CASES: Case[] = [
     k: 3,
     models: [{ lr: 0.05 }],
   },
+  // Dropout (dropout_mask.wgsl, the reference's dropoutMask): 90 rows in batches of 32, so the last batch
+  // of 26 rows ends in a block of four with two clamped rows (the vec4 kernel's repeated places).
+  {
+    label: 'dropout 0.8, moons [2,16,16,1] tanh BCE b32',
+    spec: MOONS,
+    n: 90,
+    batch: 32,
+    steps: 6,
+    k: 3,
+    models: [{ lr: 0.5, config: { keepProb: 0.8, dropoutSeed: 3 } }],
+  },
+  {
+    label: 'dropout 0.6 + adam + L2, deep [5,10,7,10,3] relu CE b18',
+    spec: { sizes: [5, 10, 7, 10, 3], activation: 'relu', loss: 'ce' },
+    n: 50,
+    batch: 18,
+    steps: 6,
+    k: 2,
+    models: [{ lr: 0.01, config: { optimizer: 'adam', l2: 0.2, keepProb: 0.6, dropoutSeed: 9 } }],
+  },
   // Three models in one dispatch (a sweep): lr × L2 on Adam.
   {
     label: 'three models side by side, adam',
@@ -162,6 +182,20 @@ const CASES: Case[] = [
       { lr: 0.01, config: { optimizer: 'adam' } },
       { lr: 0.03, config: { optimizer: 'adam', l2: 0.3 } },
       { lr: 0.003, config: { optimizer: 'adam', beta1: 0.8 } },
+    ],
+  },
+  // Three models with dropout, one keeping every unit: each equals its solo run (with no dropout at all).
+  {
+    label: 'three models side by side, dropout 0.7 / none / 0.5',
+    spec: MOONS,
+    n: 100,
+    batch: 30,
+    steps: 6,
+    k: 3,
+    models: [
+      { lr: 0.3, config: { keepProb: 0.7, dropoutSeed: 1 } },
+      { lr: 0.3 },
+      { lr: 0.1, config: { keepProb: 0.5, dropoutSeed: 2 } },
     ],
   },
 ];
@@ -290,7 +324,15 @@ describe('fused step vs CPU reference, step by step', () => {
 });
 
 describe('lane kernel', () => {
-  const labels = ['moons [2,16,16,1] tanh BCE b32, 4', '[4,16,3] relu CE b100', 'regression', 'deep', 'three models'];
+  const labels = [
+    'moons [2,16,16,1] tanh BCE b32, 4',
+    '[4,16,3] relu CE b100',
+    'regression',
+    'deep',
+    'three models side by side, adam',
+    'dropout 0.6',
+    'three models side by side, dropout',
+  ];
   for (const c of labels.map((l) => CASES.find((c) => c.label.startsWith(l))!)) {
     // Test that the lane kernel (one invocation a model, fused_step_lane.wgsl) computes the vec4 kernel's
     // parameters bit for bit, whatever its workgroup size: 1, 2 (three models over two workgroups, the
