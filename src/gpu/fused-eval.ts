@@ -20,9 +20,15 @@ import { checkBuffers, checkOps, formatBytes, type DeviceLimits } from './limits
 import type { BufferSpec, OpSpec } from './plan-layout.ts';
 import { ReadbackPool } from './readback.ts';
 
-/** Rows of one chunk: shaders/fused_eval.wgsl's EVAL_CHUNK (its workgroup memory holds two chunks'
- *  statistics; tests/browser/fused-eval.test.ts checks the two agree). */
+/** Rows of one chunk (the kernel's u.batch): each model's scratch holds a chunk's activations and two
+ *  chunks' row statistics. */
 export const FUSED_EVAL_CHUNK = 256;
+
+/** Floats of one model's scratch: the step's layout for a batch of a chunk (activations, dZ, a vec4 of
+ *  statistics a row), then a second chunk of row statistics (the kernel alternates the two). */
+export function fusedEvalScratchCount(spec: ModelSpec): number {
+  return fusedScratchCount(spec, FUSED_EVAL_CHUNK, 'vec4') + 4 * FUSED_EVAL_CHUNK;
+}
 
 /** Multiply-adds of a chunk (EVAL_CHUNK × Σ n_l·n_{l+1} on padded widths) up to which a CPU-emulated
  *  adapter gets 8 invocations a workgroup rather than 64 (the training step's reasoning, fused.ts
@@ -58,7 +64,7 @@ export interface FusedEvalLayout {
 export function fusedEvalLayout(p: FusedEvalParams): FusedEvalLayout {
   const { spec, models } = p;
   const P = fusedParamCount(spec, 'vec4');
-  const S = fusedScratchCount(spec, FUSED_EVAL_CHUNK, 'vec4');
+  const S = fusedEvalScratchCount(spec);
   const buf = (name: string, floats: number): Omit<BufferSpec, 'fill'> => ({
     name,
     bytes: Math.max(16, floats * 4),
