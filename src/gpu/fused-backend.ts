@@ -3,11 +3,11 @@
 // one step-table write, one submit); a group ends when it holds stepsPerSubmit steps or when anything
 // else touches the state (statistics, snapshots, evaluations, read-backs). Each group's per-step
 // statistics are copied out right after its dispatch and summed on the host when the loop takes them,
-// a period late as with the layered plan. Evaluations run the fused evaluation kernel (fused-eval.ts: one
-// dispatch a split, reading the weights in place); where a split is past a device limit for it, the
-// layered plan's evaluation forward pass instead (an inference plan over the same splits, the fused
-// parameters copied in on the GPU, no read-back). Checkpoints carry the optimizer moments in the layered plan's layout, so a checkpoint of
-// either path resumes on either, bit for bit.
+// a period late as with the layered plan. Evaluations run the fused evaluation kernel (fused-eval.ts:
+// one dispatch a split, reading the weights in place); where a split is past a device limit for it,
+// the layered plan's evaluation forward pass instead (an inference plan over the same splits, the
+// fused parameters copied in on the GPU, no read-back). Checkpoints carry the optimizer moments in the
+// layered plan's layout, so a checkpoint of either path resumes on either, bit for bit.
 import type { Params } from '../model.ts';
 import { layerCount, size } from '../model.ts';
 import {
