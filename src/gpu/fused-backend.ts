@@ -3,10 +3,11 @@
 // one step-table write, one submit); a group ends when it holds stepsPerSubmit steps or when anything
 // else touches the state (statistics, snapshots, evaluations, read-backs). Each group's per-step
 // statistics are copied out right after its dispatch and summed on the host when the loop takes them,
-// a period late as with the layered plan. Evaluations run the layered plan's evaluation forward pass (an
-// inference plan over the same splits, tested code) on the fused parameters, copied in on the GPU (no
-// read-back). Checkpoints carry the optimizer moments in the layered plan's layout, so a checkpoint of
-// either path resumes on either, bit for bit.
+// a period late as with the layered plan. Evaluations run the fused evaluation kernel (fused-eval.ts:
+// one dispatch a split, reading the weights in place); where a split is past a device limit for it,
+// the layered plan's evaluation forward pass instead (an inference plan over the same splits, the
+// fused parameters copied in on the GPU, no read-back). Checkpoints carry the optimizer moments in the
+// layered plan's layout, so a checkpoint of either path resumes on either, bit for bit.
 import type { Params } from '../model.ts';
 import { layerCount, size } from '../model.ts';
 import {
@@ -23,6 +24,8 @@ import { stateStep, type TrainState } from '../train/checkpoint.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { GPUBufferUsage } from './flags.ts';
 import type { GpuContext } from './device.ts';
+import { watch } from './error-watch.ts';
+import { FusedEvaluation, tooLarge } from './fused-eval.ts';
 import { FusedTrainer, fusedParamCount, fusedWidths, packParams, unpackParams, type FusedStepValues } from './fused.ts';
 import { GroupWatch } from './group-watch.ts';
 import { limit } from './limits.ts';
@@ -41,20 +44,26 @@ export interface FusedBackendOptions {
   readonly models?: readonly TrainConfig[];
   /** Most steps in one dispatch (default FUSED_GROUP_STEPS). */
   readonly stepsPerSubmit?: number;
-  /** Options of the evaluation plan (matmul family, data budget). */
+  /** Options of the layered evaluation plan (matmul family, data budget), where it is used. */
   readonly evaluation?: PlanOptions;
+  /** Evaluate with the layered plan even where the fused evaluation fits (comparisons, measurements). */
+  readonly layeredEvaluation?: boolean;
 }
+
+/** How the backend evaluates: the fused kernel, or the layered plan where a split does not fit it. */
+type Evaluation =
+  { readonly kind: 'fused'; readonly e: FusedEvaluation } | { readonly kind: 'layered'; readonly plan: TrainingPlan };
 
 /** A copy of floats from the fused state (padded layout) to the layered parameter layout. */
 type Range = readonly [src: number, dst: number, floats: number];
 
-/** What the fused backend is made of: the fused trainer, the evaluation plan, its own buffers. */
+/** What the fused backend is made of: the fused trainer, the evaluation, its own buffers. */
 interface Parts {
   readonly ctx: GpuContext;
   readonly init: BackendInit;
   readonly configs: readonly TrainConfig[];
   readonly fused: FusedTrainer;
-  readonly evaluation: TrainingPlan;
+  readonly evaluation: Evaluation;
   readonly stepsPerSubmit: number;
 }
 
@@ -64,7 +73,7 @@ export class FusedBackend implements TrainBackend {
   readonly stepsPerSubmit: number;
   private readonly ctx: GpuContext;
   private readonly fused: FusedTrainer;
-  private readonly evaluation: TrainingPlan;
+  private readonly evaluation: Evaluation;
   private readonly configs: readonly TrainConfig[];
   private readonly spec: BackendInit['spec'];
   private readonly batch: number;
@@ -117,7 +126,7 @@ export class FusedBackend implements TrainBackend {
     this.watched = new GroupWatch(p.ctx.device);
   }
 
-  /** The fused trainer (limits checked first: TrainerError 'too-large') and the evaluation plan. */
+  /** The fused trainer (limits checked first: TrainerError 'too-large') and the evaluation. */
   static async create(ctx: GpuContext, init: BackendInit, o: FusedBackendOptions = {}): Promise<FusedBackend> {
     const configs = o.models ?? [resolveConfig(init.config)];
     const stepsPerSubmit = o.stepsPerSubmit ?? FUSED_GROUP_STEPS;
@@ -133,18 +142,11 @@ export class FusedBackend implements TrainBackend {
       y: init.train.y,
     });
     try {
-      const rows = Math.max(init.train.n, init.test.n, init.dev?.n ?? 0);
-      const evaluation = await TrainingPlan.create(
-        ctx,
-        { ...init, config: configs[0]!, maxBatch: Math.min(rows, EVAL_CHUNK_ROWS) },
-        // Several models: one many-model plan evaluates them all in one pass (bit-identical per model to
-        // a one-model plan), instead of a copy and an evaluation each.
-        { ...o.evaluation, inference: true, ...(configs.length > 1 ? { models: configs } : {}) },
-      );
+      const evaluation = await createEvaluation(ctx, init, configs, fused, o);
       try {
         return new FusedBackend({ ctx, init, configs, fused, evaluation, stepsPerSubmit });
       } catch (e) {
-        evaluation.destroy();
+        destroyEvaluation(evaluation);
         throw e;
       }
     } catch (e) {
@@ -161,9 +163,15 @@ export class FusedBackend implements TrainBackend {
     return this.ctx.adapterName;
   }
 
-  /** The buffers the backend holds (the fused step's, the evaluation plan's, its own), by name. */
+  /** The buffers the backend holds (the fused step's, the evaluation's, its own), by name. */
   memory(): { name: string; bytes: number }[] {
-    return [...this.fused.memory(), ...this.evaluation.memory(), ...this.arena.list()];
+    const ev = this.evaluation;
+    return [...this.fused.memory(), ...(ev.kind === 'fused' ? ev.e : ev.plan).memory(), ...this.arena.list()];
+  }
+
+  /** Which evaluation the backend runs: 'fused' (the kernel) or 'layered' (a split past its limits). */
+  get evaluationKind(): Evaluation['kind'] {
+    return this.evaluation.kind;
   }
 
   /** Bytes of every buffer the backend holds. */
@@ -272,18 +280,27 @@ export class FusedBackend implements TrainBackend {
     return (await this.evaluateAll(split))[0]!;
   }
 
-  /** Every model's parameters copied into the evaluation plan (one model each), then one evaluation
-   *  of all of them. */
+  /** One fused evaluation dispatch of every model, its sums read back with one mapAsync, watched whole
+   *  as the layered plan watches its evaluations; or, on the layered fallback, every model's parameters
+   *  copied into the evaluation plan (one model each), then one evaluation of all of them. */
   async evaluateAll(split: Split): Promise<Stats[]> {
     this.ready();
-    this.loadEvaluation();
-    return this.evaluation.evaluateAll(split);
+    const ev = this.evaluation;
+    if (ev.kind === 'layered') {
+      this.loadEvaluation(ev.plan);
+      return ev.plan.evaluateAll(split);
+    }
+    let read: (() => Promise<Float32Array>) | undefined;
+    const error = watch(this.ctx.device, () => (read = ev.e.record(split)));
+    const [v] = await Promise.all([read!(), this.watched.take({ what: `evaluate ${split}`, error })]);
+    const count = ev.e.rows(split);
+    return this.configs.map((_, m) => ({ lossSum: v[2 * m]!, correct: v[2 * m + 1]!, count }));
   }
 
   /** Copies each model's parameters into its place in the evaluation plan's parameter buffer (model m
    *  at m × the layered parameter stride), GPU to GPU, in one submit. */
-  private loadEvaluation(): void {
-    const target = this.evaluation.parameterBuffer;
+  private loadEvaluation(plan: TrainingPlan): void {
+    const target = plan.parameterBuffer;
     const enc = this.ctx.device.createCommandEncoder({ label: 'fused params to evaluation' });
     const state = this.fused.buffer('state');
     for (let m = 0; m < this.models; m++) {
@@ -432,9 +449,43 @@ export class FusedBackend implements TrainBackend {
     this.pending.length = 0; // steps never submitted: nothing will read their results
     this.watched.afterGroup('dropped steps'); // its scopes are popped all the same
     this.fused.destroy();
-    this.evaluation.destroy();
+    destroyEvaluation(this.evaluation);
     this.arena.destroy();
   }
+}
+
+/** The fused evaluation, or where it is refused ('too-large': a split past a device limit for it) or
+ *  not wanted, the layered evaluation plan. */
+async function createEvaluation(
+  ctx: GpuContext,
+  init: BackendInit,
+  configs: readonly TrainConfig[],
+  fused: FusedTrainer,
+  o: FusedBackendOptions,
+): Promise<Evaluation> {
+  if (o.layeredEvaluation !== true) {
+    const regression = init.regression === true;
+    const m = { spec: init.spec, models: configs.length, regression, test: init.test, dev: init.dev };
+    try {
+      return { kind: 'fused', e: await FusedEvaluation.create(ctx, fused, m) };
+    } catch (e) {
+      if (!tooLarge(e)) throw e;
+    }
+  }
+  const rows = Math.max(init.train.n, init.test.n, init.dev?.n ?? 0);
+  const plan = await TrainingPlan.create(
+    ctx,
+    { ...init, config: configs[0]!, maxBatch: Math.min(rows, EVAL_CHUNK_ROWS) },
+    // Several models: one many-model plan evaluates them all in one pass (bit-identical per model to
+    // a one-model plan), instead of a copy and an evaluation each.
+    { ...o.evaluation, inference: true, ...(configs.length > 1 ? { models: configs } : {}) },
+  );
+  return { kind: 'layered', plan };
+}
+
+function destroyEvaluation(ev: Evaluation): void {
+  if (ev.kind === 'fused') ev.e.destroy();
+  else ev.plan.destroy();
 }
 
 /** The copies that lay one model's fused parameters (padded widths) out as the layered plan's: a weight

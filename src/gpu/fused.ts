@@ -20,7 +20,8 @@ import { GPUBufferUsage } from './flags.ts';
 export const FUSED_MAX_WIDTH = 64;
 /** The kernel's uniform holds 16 widths n_0..n_L. */
 export const FUSED_MAX_LAYERS = 15;
-const LOSS_ID = { bce: 0, ce: 1, mse: 2 } as const;
+/** The fused kernels' LOSS override (as loss.wgsl's entry points). */
+export const LOSS_ID = { bce: 0, ce: 1, mse: 2 } as const;
 
 /** Why a configuration is outside the fused envelope, or undefined when it is inside. */
 export function fusedRefusal(spec: ModelSpec, configs: readonly TrainConfig[]): string | undefined {

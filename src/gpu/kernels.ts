@@ -24,6 +24,7 @@ import fusedStepWgsl from '../../shaders/fused_step.wgsl?raw';
 import fusedStepVec4Wgsl from '../../shaders/fused_step_vec4.wgsl?raw';
 import fusedStepLaneWgsl from '../../shaders/fused_step_lane.wgsl?raw';
 import fusedUpdateWgsl from '../../shaders/fused_update.wgsl?raw';
+import fusedEvalWgsl from '../../shaders/fused_eval.wgsl?raw';
 import landscapeWgsl from '../../shaders/landscape.wgsl?raw';
 import landscapeVec4Wgsl from '../../shaders/landscape_vec4.wgsl?raw';
 import { LEAKY_SLOPE, type Activation } from '../model.ts';
@@ -384,6 +385,16 @@ export const KERNELS = {
   // The vec4 step with one invocation a model and no barrier (fused_step_lane.wgsl, appended to the vec4
   // kernel's source, whose functions it calls): for CPU-emulated adapters.
   fusedStepLane: fusedEntry('fused_step_lane.wgsl', fusedStepVec4Wgsl + '\n' + fusedStepLaneWgsl, 'fused_step_lane'),
+  // A forward pass over a whole split, loss and accuracy sums per model, one workgroup a model, on the
+  // fused step's state (fused_eval.wgsl, appended to the vec4 kernel's source; src/gpu/fused-eval.ts);
+  // its CPU twin is the reference's evaluation (CpuBackend.evaluateAll: forward, then lossAndGrad).
+  fusedEval: {
+    ...fusedEntry('fused_eval.wgsl', fusedStepVec4Wgsl + '\n' + fusedEvalWgsl, 'fused_eval'),
+    name: 'evaluate',
+    // `models`: the step's dropout code, which the evaluation shares but never runs (DROPOUT false),
+    // still names it.
+    bindings: [r(0, 'x'), r(1, 'y'), s(3, 'state'), s(4, 'scratch'), s(5, 'stats'), u(6, 'u'), r(15, 'models')],
+  },
   // The mean cost of one model at many points θ + α·d1 + β·d2, forward only, one workgroup a point
   // (landscape.wgsl, src/gpu/landscape.ts); its CPU twin is landscape in src/reference/landscape.ts.
   landscape: {

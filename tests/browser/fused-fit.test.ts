@@ -135,8 +135,10 @@ describe('fused path through the library', () => {
     expect(await refused({ inputs: 2, hidden: [16], classes: 2, batchNorm: true })).toMatch(/batch norm/);
   });
 
-  // Test that the fused backend's evaluation (the layered forward pass on its parameters, copied on the
-  // GPU from the padded layout) equals a layered plan's evaluation of the same parameters, after steps.
+  // Test that the fused backend's evaluation (the fused evaluation kernel) equals a layered plan's
+  // evaluation of the same parameters after steps, within the tolerance rule, and so does its layered
+  // fallback (the layered forward pass on its parameters, copied on the GPU from the padded layout; in
+  // chunks of its own size, so not to the bit).
   it('evaluate on the fused path equals the layered evaluation', async () => {
     const rng = new Rng(8);
     const s: ModelSpec = { sizes: [3, 10, 5, 3], activation: 'relu', loss: 'ce' };
@@ -147,24 +149,31 @@ describe('fused path through the library', () => {
     };
     const init = { spec: s, params: initParams(s, 2), train: split(50), test: split(37), maxBatch: 16 };
     const fused = await FusedBackend.create(gpu(), init);
+    const fallback = await FusedBackend.create(gpu(), init, { layeredEvaluation: true });
     try {
-      for (let i = 0; i < 4; i++) fused.step(i * 16, Math.min(16, 50 - i * 16), 0.1);
+      expect([fused.evaluationKind, fallback.evaluationKind]).toEqual(['fused', 'layered']);
+      for (const b of [fused, fallback]) for (let i = 0; i < 4; i++) b.step(i * 16, Math.min(16, 50 - i * 16), 0.1);
       const [test, train] = await Promise.all([fused.evaluate('test'), fused.evaluate('train')]);
       const layered = await TrainingPlan.create(gpu(), { ...init, params: await fused.readParams() });
       try {
-        for (const [name, got, want] of [
-          ['test', test, await layered.evaluate('test')],
-          ['train', train, await layered.evaluate('train')],
+        expect(await fallback.readParams()).toEqual(await fused.readParams());
+        for (const [name, got, want, viaFallback] of [
+          ['test', test, await layered.evaluate('test'), await fallback.evaluate('test')],
+          ['train', train, await layered.evaluate('train'), await fallback.evaluate('train')],
         ] as const) {
           assertClose(`${name} loss`, [got.lossSum], [want.lossSum], TOL.value);
           expect(got.correct, `${name} correct`).toBe(want.correct);
           expect(got.count).toBe(want.count);
+          assertClose(`${name} loss via the layered fallback`, [viaFallback.lossSum], [want.lossSum], TOL.value);
+          expect(viaFallback.correct, `${name} correct via the layered fallback`).toBe(want.correct);
+          expect(viaFallback.count).toBe(want.count);
         }
       } finally {
         layered.destroy();
       }
     } finally {
       fused.destroy();
+      fallback.destroy();
     }
   });
 });
