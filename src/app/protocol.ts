@@ -263,8 +263,9 @@ export type FromWorker =
     }
   /** Something the user should know that is not an error (a recovered device). */
   | { readonly type: 'notice'; readonly text: string }
-  /** The kernels of the form's run are compiled (src/app/warm.ts): Start will not wait for them. */
-  | { readonly type: 'warmed' }
+  /** The kernels of the form's run (a net of these layer sizes) are compiled (src/app/warm.ts): Start
+   *  will not wait for them. */
+  | { readonly type: 'warmed'; readonly sizes: readonly number[] }
   /** The loss surface (src/app/surface-worker.ts): size × size costs at α = axis[j], β = axis[i] (index
    *  i·size + j), the run's checkpoints as (α, β), over `rows` training rows, computed in `ms`. */
   | {

@@ -53,7 +53,7 @@ export class Warmup {
       if (shape === this.done?.shape && device === this.done.device) return;
       await trainer.prepare({ batchSize: st.maxBatch, rows });
       this.done = { shape, device };
-      post({ type: 'warmed' });
+      post({ type: 'warmed', sizes: st.spec.sizes });
     } finally {
       trainer.destroy();
     }
