@@ -3,8 +3,9 @@
 // its kernels compiled (seconds on SwiftShader: docs/epoch-cost.md, "The app's default run"). Best
 // effort and silent: settings that cannot be set up yet (no file, MNIST not fetched) or a GPU that
 // fails just leave the compiling to the run, which says what is wrong. One warm-up at a time; the
-// settings asked for last are the next, and a training that starts meanwhile goes first (the warm-up
-// waits for no one, and a run's kernels that are still compiling are the same promises it waits on).
+// settings asked for last are the next. A run waits for the warm-up under way (idle) before it builds
+// anything: plans built at once on one device would share its error scopes, and a run's out-of-memory
+// error could be caught by the warm-up's; its kernels are the ones the warm-up is compiling anyway.
 import type { AppGpu } from './gpu.ts';
 import { post } from './post.ts';
 import type { Settings } from './settings.ts';
@@ -14,7 +15,7 @@ export class Warmup {
   /** The plan last prepared (its shape) and its device, so that a change elsewhere in the form (the
    *  learning rate, the epochs) does not prepare it again. */
   private done: { readonly shape: string; readonly device: GPUDevice | undefined } | undefined;
-  private running = false;
+  private running: Promise<void> | undefined;
   private next: { readonly s: Settings; readonly user: UserData | undefined } | undefined;
 
   constructor(
@@ -27,18 +28,18 @@ export class Warmup {
   request(s: Settings, user: UserData | undefined): void {
     if (s.device !== 'gpu' || s.data === 'mnist' || (s.data === 'csv' && !user)) return;
     this.next = { s, user };
-    if (!this.running) void this.drain();
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Settles when no warm-up runs (at once when none does); never rejects. */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      for (let n = this.next; n && !this.busy(); n = this.next) {
-        this.next = undefined;
-        await this.prepare(n.s, n.user).catch(() => {});
-      }
-    } finally {
-      this.running = false;
+    for (let n = this.next; n && !this.busy(); n = this.next) {
+      this.next = undefined;
+      await this.prepare(n.s, n.user).catch(() => {});
     }
   }
 

@@ -91,6 +91,7 @@ async function makeCurrent(
   start: () => Promise<Start>,
 ): Promise<{ trainer: Trainer; view: View; start: Start }> {
   const largest = await gpu.budget(s, st);
+  await warmup.idle(); // one plan built at a time on the shared device (warm.ts)
   const from = await start();
   replaceModel(undefined);
   const trainer = await makeTrainer(s, st, gpu, from.params, from.from);
@@ -320,6 +321,7 @@ async function sweep(s: Settings, specText: string, trialsText: string): Promise
         `sweep: no dev rows: ${SWEEP_DEV_SPLIT * 100}% of ${st.data.train.n + devRows} training rows is none; use more rows`,
       );
     await gpu.budget(s, st);
+    await warmup.idle();
     lastSweep = undefined; // a new sweep's results replace the last one's
     trainer = await makeTrainer(s, st, gpu, undefined);
     post({
@@ -471,6 +473,7 @@ async function check(s: Settings): Promise<void> {
   const file = loaded && sameSpec(loaded.model.spec, spec) ? loaded.model : undefined;
   const from = current ?? file;
   const params = from?.params ?? initParams(spec, s.seed);
+  await warmup.idle();
   const checker = await makeTrainer({ ...s, device: 'gpu' }, st, gpu, params, from);
   try {
     const r = await checker.checkStep(st.train, { lr: s.lr, rows: st.maxBatch });

@@ -8,6 +8,10 @@
 // The session owns its device: it destroys it in destroy(), and when the device is lost it acquires a
 // new one (once, whichever of its trainers or its own watch asks first), so a fit on a session recovers
 // from a device loss as one on a device of its own does.
+//
+// A device has one stack of error scopes, and building a plan keeps its scopes open while its kernels
+// compile: build one trainer's plan at a time on a session (the web app waits for its warm-up before a
+// run), or an out-of-memory error of one could be reported to the other.
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { TrainerError, messageOf } from '../errors.ts';
 
