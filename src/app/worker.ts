@@ -91,7 +91,6 @@ async function makeCurrent(
   start: () => Promise<Start>,
 ): Promise<{ trainer: Trainer; view: View; start: Start }> {
   const largest = await gpu.budget(s, st);
-  await warmup.idle(); // one plan built at a time on the shared device (warm.ts)
   const from = await start();
   replaceModel(undefined);
   const trainer = await makeTrainer(s, st, gpu, from.params, from.from);
@@ -248,6 +247,7 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     if (history.points.length > 0) post({ type: 'history', points: history.points });
     const saver = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs, history);
     run.save = saver.flush;
+    await warmup.idle(); // one plan built at a time on the shared device (warm.ts)
     const summary = await trainer.fit(st.train, {
       epochs: s.epochs,
       batchSize: s.batchSize,
@@ -321,7 +321,6 @@ async function sweep(s: Settings, specText: string, trialsText: string): Promise
         `sweep: no dev rows: ${SWEEP_DEV_SPLIT * 100}% of ${st.data.train.n + devRows} training rows is none; use more rows`,
       );
     await gpu.budget(s, st);
-    await warmup.idle();
     lastSweep = undefined; // a new sweep's results replace the last one's
     trainer = await makeTrainer(s, st, gpu, undefined);
     post({
@@ -340,6 +339,7 @@ async function sweep(s: Settings, specText: string, trialsText: string): Promise
         'sweeping',
         `${plan.trials.length} trials on ${trainer.device === 'gpu' ? 'WebGPU' : 'the CPU reference'}`,
       );
+    await warmup.idle(); // one plan built at a time on the shared device (warm.ts)
     const t0 = performance.now();
     const results = await trainer.fitSweep(st.train, plan.trials, {
       epochs: s.epochs,
@@ -409,6 +409,7 @@ async function adopt(index: number): Promise<void> {
     from: { spec: st.spec, params: r.params, info: trialInfo(sw.info, r.trial) },
     initFrom: `trial ${index} of the sweep (lr ${compactNumber(h.lr)}, l2 ${compactNumber(h.l2)}, seed ${h.seed})`,
   }));
+  await warmup.idle();
   const train = figures(await trainer.evaluate(st.train));
   const dev = figures(await trainer.evaluate(st.dev!));
   const test = st.data.test.n > 0 ? figures(await trainer.evaluate(st.test)) : null;
@@ -435,6 +436,7 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
     initFrom: `weights from ${name}`,
   }));
   loaded = { model: file, name };
+  await warmup.idle();
   const tr = await trainer.evaluate(st.train);
   const te = st.data.test.n > 0 ? await trainer.evaluate(st.test) : null;
   await refreshView(trainer, view, 0);
