@@ -1,6 +1,6 @@
 // The warm-up before Start: the plan the form's settings would train with is built once on rows of
 // zeros (Trainer.prepare) on the worker's shared device, while the user reads the page, so Start finds
-// its kernels compiled (seconds on SwiftShader: docs/epoch-cost.md, "The app's default run"). Best
+// its kernels compiled (seconds on SwiftShader: docs/epoch-cost.md, "kernels compiled before Start"). Best
 // effort and silent: settings that cannot be set up yet (no file, MNIST not fetched) or a GPU that
 // fails just leave the compiling to the run, which says what is wrong. One warm-up at a time; the
 // settings asked for last are the next. A run waits for the warm-up under way (idle) before it builds
@@ -10,6 +10,16 @@ import type { AppGpu } from './gpu.ts';
 import { post } from './post.ts';
 import type { Settings } from './settings.ts';
 import { makeTrainer, setup, type UserData } from './setup.ts';
+
+/** Input values of a user's data past which there is no warm-up: its plan would hold as much GPU memory
+ *  in zeros (64 MiB here), and a run that long does not notice the seconds of compiling. */
+const MAX_WARM_VALUES = 16 * 1024 * 1024;
+
+/** Input values (rows × features) of the user's data, its own test rows included. */
+function values(user: UserData): number {
+  const d = user.data;
+  return 'train' in d ? d.train.x.length + d.test.x.length : d.x.length;
+}
 
 export class Warmup {
   /** The plan last prepared (its shape) and its device, so that a change elsewhere in the form (the
@@ -26,7 +36,8 @@ export class Warmup {
 
   /** Prepares the plan of these settings' run, after the warm-up under way if there is one. */
   request(s: Settings, user: UserData | undefined): void {
-    if (s.device !== 'gpu' || s.data === 'mnist' || (s.data === 'csv' && !user)) return;
+    if (s.device !== 'gpu' || s.data === 'mnist') return;
+    if (s.data === 'csv' && (!user || values(user) > MAX_WARM_VALUES)) return;
     this.next = { s, user };
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
