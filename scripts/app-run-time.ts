@@ -4,11 +4,16 @@
 // to the first progress, to the summary and to the 'done' status. A measurement, not a test.
 // `--network both` times each run with the live network view on and off ("Live network view" unticked
 // before Start), interleaved on, off, on, off…; `on` (the page's default) or `off` only one way.
-// Usage: npx tsx --import ./scripts/raw-import.mjs scripts/app-run-time.ts [runs] [--network on|off|both]
+// `--warm` waits, before the click, until the worker says the form's kernels are compiled ('warmed',
+// src/app/warm.ts), as a user who reads the page for a few seconds would; `warmedMs` is that wait from
+// the adapter line. Without it the click comes as soon as the adapter shows (the warm-up may be under way).
+// Usage: npx tsx --import ./scripts/raw-import.mjs scripts/app-run-time.ts [runs] [--network on|off|both] [--warm]
 import { loadavg } from 'node:os';
 import { openApp, startSite, waitForRunEnd } from '../tests/e2e/site.ts';
 
 const args = process.argv.slice(2);
+const warm = args.includes('--warm');
+if (warm) args.splice(args.indexOf('--warm'), 1);
 const flag = args.indexOf('--network');
 const network = flag >= 0 ? args.splice(flag, 2)[1] : 'on';
 if (network !== 'on' && network !== 'off' && network !== 'both')
@@ -42,6 +47,8 @@ try {
     const page = await openApp(site, '', { init });
     // Unticked before Start, as a user would.
     if (view === 'off') await page.uncheck('#network-live');
+    const opened = await page.evaluate(() => performance.now());
+    if (warm) await page.waitForSelector('#start[data-warm="ready"]', { state: 'attached', timeout: 60_000 });
     const t0 = await page.evaluate(() => performance.now());
     await page.click('#start');
     await waitForRunEnd(page, 180_000);
@@ -57,6 +64,7 @@ try {
       JSON.stringify({
         run: r + 1,
         network: view,
+        ...(warm ? { warmedMs: Math.round(t0 - opened) } : {}),
         time: new Date().toISOString().slice(11, 19),
         load: loadavg()
           .map((x) => x.toFixed(1))

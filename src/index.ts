@@ -49,6 +49,15 @@ export {
 export type { AdapterProbe } from './lib/adapter.ts';
 
 export {
+  /** Opens a GpuSession: one WebGPU device for many trainers (`device: session`), kept with its compiled
+   *  kernels, so a later trainer's first fit does not compile them again (Trainer.prepare compiles a
+   *  plan's before its data is there); a lost device is replaced by the session. */
+  openGpu,
+  /** A WebGPU device shared by trainers: `device`, `adapter`, `destroy()` (the session owns the device). */
+  GpuSession,
+} from './lib/gpu-session.ts';
+
+export {
   /** The confusion matrix (rows = true class, columns = predicted) and precision, recall and F1 per
    *  class and macro of predicted classes against true ones (0/0 taken as 0: a class never predicted
    *  has precision 0); evaluate() gives them for a classifier. */

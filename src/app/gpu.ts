@@ -1,7 +1,16 @@
 // The adapter as the page shows it, found once at start (the library's probeAdapter: name, buffer
-// limits, matmul tune), and the budget every run is checked against before a trainer is made. Each
-// trainer acquires its own device; this only reads the adapter.
-import { checkFits, probeAdapter, type AdapterLimits, type TuneStore } from '../index.ts';
+// limits, matmul tune), the budget every run is checked against before a trainer is made, and the
+// device the worker's GPU trainers share (a GpuSession, opened at start): its compiled kernels stay
+// from run to run and from the warm-up before Start (warm.ts), and it replaces a lost device.
+import {
+  checkFits,
+  openGpu,
+  probeAdapter,
+  type AdapterLimits,
+  type DeviceChoice,
+  type GpuSession,
+  type TuneStore,
+} from '../index.ts';
 import { message, post } from './post.ts';
 import { trainConfig, type Settings } from './settings.ts';
 import type { Setup } from './setup.ts';
@@ -11,6 +20,7 @@ export class AppGpu {
   private limits: AdapterLimits | undefined;
   private error = 'WebGPU not initialised yet';
   private ready: Promise<void> | undefined;
+  private session: Promise<GpuSession> | undefined;
 
   /** The app's tune cache (IndexedDB, shared by the page's tabs and Workers). A trainer reads it and
    *  never waits for the probe's tune: without an answer it starts on the adapter's default family. */
@@ -21,6 +31,8 @@ export class AppGpu {
    *  change it), so the page can show it. A missing adapter is posted as an 'adapter' error; CPU runs
    *  still work. */
   probe(): Promise<void> {
+    this.session = openGpu();
+    this.session.catch(() => {}); // the probe tells the page; a GPU run then fails its budget
     this.ready = probeAdapter({ tuneStore }).then(
       (p) => {
         this.limits = p.limits;
@@ -34,6 +46,13 @@ export class AppGpu {
       },
     );
     return this.ready;
+  }
+
+  /** Where a trainer for these settings runs: the shared session's device, or the CPU reference. */
+  async device(s: Settings): Promise<DeviceChoice> {
+    if (s.device === 'cpu') return 'cpu';
+    if (!this.session) throw new Error('the GPU device is not available: WebGPU not initialised yet');
+    return this.session;
   }
 
   /** The largest buffer of the run; throws before anything is allocated when one is over the limits. */

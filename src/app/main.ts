@@ -165,6 +165,7 @@ form.addEventListener('input', () => {
   if (settings.data !== formData) clearDataViews(); // the boundary of the data set left behind
   formData = settings.data;
   if (errors.length === 0) requestPreview(settings);
+  if (errors.length === 0) send({ type: 'warm', settings }); // the kernels compile before Start
   showEstimate();
   if (errors.length > 0) return showError(`Settings: ${errors.join('\n')}`);
   if (errorBox.textContent?.startsWith('Settings:')) clearError();
@@ -399,6 +400,7 @@ function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
   $('csv-name').textContent = dataLine(m);
   previewOf = '';
   requestPreview(readForm().settings);
+  send({ type: 'warm', settings: readForm().settings });
   csvShape = { inputs: m.features, outputs: m.task === 'regression' ? 1 : m.classes, rows: m.rows + (m.testRows ?? 0) };
   showEstimate();
   if (m.task === 'regression') useRegressionDefaults();
@@ -657,6 +659,9 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
     case 'notice':
       notice.textContent = m.text;
       return;
+    case 'warmed':
+      $('start').dataset.warm = 'ready'; // nothing to show: Start simply starts sooner
+      return;
     case 'sweep-start':
       sweepError.textContent = '';
       stopWaiting();
@@ -688,3 +693,4 @@ if (initial.errors.length > 0)
 setState('idle');
 send({ type: 'init' });
 requestPreview(initial.settings);
+send({ type: 'warm', settings: initial.settings });

@@ -48,6 +48,8 @@ export type ToWorker =
   | { readonly type: 'probe'; readonly x: number; readonly y: number }
   /** The data's view before any training (a 2-D set's points, a file's digits): 'preview' answers. */
   | { readonly type: 'preview'; readonly settings: Settings }
+  /** The form's settings now: the worker compiles their plan's kernels before Start (src/app/warm.ts). */
+  | { readonly type: 'warm'; readonly settings: Settings }
   /** Try the current model on the page's own input (src/app/try-model.ts). */
   | { readonly type: 'try'; readonly request: TryRequest }
   /** Test hook: destroys the worker's GPU device, as a driver reset would. */
@@ -261,6 +263,9 @@ export type FromWorker =
     }
   /** Something the user should know that is not an error (a recovered device). */
   | { readonly type: 'notice'; readonly text: string }
+  /** The kernels of the form's run (a net of these layer sizes) are compiled (src/app/warm.ts): Start
+   *  will not wait for them. */
+  | { readonly type: 'warmed'; readonly sizes: readonly number[] }
   /** The loss surface (src/app/surface-worker.ts): size × size costs at α = axis[j], β = axis[i] (index
    *  i·size + j), the run's checkpoints as (α, β), over `rows` training rows, computed in `ms`. */
   | {

@@ -13,8 +13,8 @@ import {
   type SavedModel,
   type Trainer,
   type TrainerOptions,
-  type TuneStore,
 } from '../index.ts';
+import type { AppGpu } from './gpu.ts';
 import { loadDataset, prepare, type Prepared } from './data.ts';
 import { modelSpecFor, runRecord, type Settings } from './settings.ts';
 
@@ -51,14 +51,14 @@ export async function setup(s: Settings, user: UserData | undefined, devSplit = 
   };
 }
 
-/** The trainer for these settings: device, optimizer, regularisation, CSV standardisation (of the
+/** The trainer for these settings: device (the worker's shared one, or the CPU), optimizer, regularisation, CSV standardisation (of the
  *  features, and of regression targets: metrics and predictions stay in the targets' units). Without
  *  `params` it starts from the seed's init (a sweep's trials: each from its own seed's); `from`, a model
  *  file or a trial's model, brings its scalings. */
-export function makeTrainer(
+export async function makeTrainer(
   s: Settings,
   st: Setup,
-  tunes: TuneStore,
+  gpu: AppGpu,
   params: Params | undefined,
   from?: SavedModel,
 ): Promise<Trainer> {
@@ -72,8 +72,8 @@ export function makeTrainer(
     l2: s.l2,
     keepProb: s.keepProb,
     normalize: s.data === 'csv' ? 'standard' : 'none',
-    device: s.device,
-    tuneStore: tunes,
+    device: await gpu.device(s),
+    tuneStore: gpu.tunes,
     // The fused kernel for a small net, the layered plan otherwise; the progress line names the path.
     plan: 'auto',
     // The run's settings go into the model file, so loading it sets the form (src/app/model-settings.ts);

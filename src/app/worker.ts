@@ -14,7 +14,6 @@ import {
   decodeModel,
   describePath,
   describeSpec,
-  encodeCheckpoint,
   initParams,
   paramCount,
   sameSpec,
@@ -32,23 +31,26 @@ import {
   type TrainEvent,
 } from '../index.ts';
 import { batchNormHint, inFormWords } from './form-words.ts';
+import { checkpointSaver } from './checkpoint-saver.ts';
 import { AppGpu } from './gpu.ts';
 import { RunHistory } from './history.ts';
 import { message, post, setState } from './post.ts';
 import type { ErrorContext, SplitFigures, ToWorker } from './protocol.ts';
 import { runRecord, type Settings } from './settings.ts';
 import { dataNames, makeTrainer, setup, type Setup } from './setup.ts';
-import { clearRuns, latestRun, latestRunInfo, saveRun, type SavedRun, type SavedRunInfo } from './store.ts';
+import { clearRuns, latestRun, latestRunInfo, type SavedRun } from './store.ts';
 import { SWEEP_DEV_SPLIT, sweepTrials } from './sweep.ts';
 import { networkRun } from './network-worker.ts';
 import { surfaceRun } from './surface-worker.ts';
 import { answerTry, noteData } from './try-model.ts';
 import { UserFiles } from './user-files.ts';
+import { Warmup } from './warm.ts';
 import { cloneView, refreshView, transfers, viewData, type View } from './view-data.ts';
 
 // ---- State ----
 const gpu = new AppGpu();
 const files = new UserFiles();
+const warmup = new Warmup(gpu, () => running !== undefined);
 /** The latest trained, adopted or loaded model and its trainer, kept for save, check and views. */
 let model: { spec: ModelSpec; trainer: Trainer; dataName: string } | undefined;
 /** A loaded model file: the next training starts from its weights. */
@@ -91,7 +93,7 @@ async function makeCurrent(
   const largest = await gpu.budget(s, st);
   const from = await start();
   replaceModel(undefined);
-  const trainer = await makeTrainer(s, st, gpu.tunes, from.params, from.from);
+  const trainer = await makeTrainer(s, st, gpu, from.params, from.from);
   model = { spec: st.spec, trainer, dataName: st.data.name };
   noteData(st);
   const view = viewData(st);
@@ -218,68 +220,6 @@ function stagesOf<E extends { emit: (e: TrainEvent) => void }>(events: E): E {
   return { ...events, emit };
 }
 
-/** IndexedDB writes of a run's checkpoints at most this often: a reload loses at most this much
- *  training, and a short epoch no longer waits for a write (docs/epoch-cost.md). The latest checkpoint
- *  skipped is written at pause, stop and failure. */
-const SAVE_EVERY_MS = 1000;
-
-/** Stores the run's checkpoints in IndexedDB, so a reload can continue the run: at most one write every
- *  SAVE_EVERY_MS, in the background (training does not wait for it), in order. `flush` writes the latest
- *  checkpoint not yet written, `settled` does not; both resolve when every write is done. A failed write
- *  is told and the run goes on (the trainer keeps its checkpoint in memory). */
-function checkpointSaver(s: Settings, spec: ModelSpec, totalSteps: number, history: RunHistory) {
-  const store = storeCheckpoint(s, spec, totalSteps, history);
-  let unsaved: FitCheckpoint | undefined;
-  let lastWrite = -Infinity;
-  let writing = false;
-  let writes: Promise<void> = Promise.resolve();
-  const write = (c: FitCheckpoint) => {
-    unsaved = undefined;
-    lastWrite = performance.now();
-    writing = true;
-    writes = writes.then(() => store(c)).finally(() => (writing = false));
-  };
-  return {
-    // While a write is in flight the checkpoint only waits as the latest unsaved one, so a write slower
-    // than SAVE_EVERY_MS never queues up stale checkpoints behind it.
-    onCheckpoint: (c: FitCheckpoint): void => {
-      unsaved = c;
-      if (!writing && performance.now() - lastWrite >= SAVE_EVERY_MS) write(c);
-    },
-    flush: (): Promise<void> => {
-      if (unsaved) write(unsaved);
-      return writes;
-    },
-    settled: (): Promise<void> => writes,
-  };
-}
-
-/** Writes one checkpoint to IndexedDB and tells the page; a failed write is told, never thrown. */
-function storeCheckpoint(s: Settings, spec: ModelSpec, totalSteps: number, history: RunHistory) {
-  return async (c: FitCheckpoint): Promise<void> => {
-    const bytes = encodeCheckpoint({
-      spec,
-      params: c.params,
-      state: c.state,
-      position: c.position,
-      run: runRecord(s),
-    });
-    const info: SavedRunInfo = {
-      settings: s,
-      step: c.position.step,
-      epoch: c.position.epoch,
-      totalSteps,
-      savedAt: Date.now(),
-    };
-    try {
-      await saveRun({ ...info, bytes, history: history.points.slice() });
-      post({ type: 'saved-run', info });
-    } catch (e) {
-      post({ type: 'error', context: 'storage', message: `checkpoint at step ${info.step} not saved: ${message(e)}` });
-    }
-  };
-}
-
 async function train(s: Settings, saved?: SavedRun): Promise<void> {
   if (running)
     throw new Error(
@@ -307,6 +247,7 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
     if (history.points.length > 0) post({ type: 'history', points: history.points });
     const saver = checkpointSaver(s, st.spec, stepsPerEpoch * s.epochs, history);
     run.save = saver.flush;
+    await warmup.idle(); // one plan built at a time on the shared device (warm.ts)
     const summary = await trainer.fit(st.train, {
       epochs: s.epochs,
       batchSize: s.batchSize,
@@ -381,7 +322,7 @@ async function sweep(s: Settings, specText: string, trialsText: string): Promise
       );
     await gpu.budget(s, st);
     lastSweep = undefined; // a new sweep's results replace the last one's
-    trainer = await makeTrainer(s, st, gpu.tunes, undefined);
+    trainer = await makeTrainer(s, st, gpu, undefined);
     post({
       type: 'sweep-start',
       trials: plan.trials,
@@ -398,6 +339,7 @@ async function sweep(s: Settings, specText: string, trialsText: string): Promise
         'sweeping',
         `${plan.trials.length} trials on ${trainer.device === 'gpu' ? 'WebGPU' : 'the CPU reference'}`,
       );
+    await warmup.idle(); // one plan built at a time on the shared device (warm.ts)
     const t0 = performance.now();
     const results = await trainer.fitSweep(st.train, plan.trials, {
       epochs: s.epochs,
@@ -467,6 +409,7 @@ async function adopt(index: number): Promise<void> {
     from: { spec: st.spec, params: r.params, info: trialInfo(sw.info, r.trial) },
     initFrom: `trial ${index} of the sweep (lr ${compactNumber(h.lr)}, l2 ${compactNumber(h.l2)}, seed ${h.seed})`,
   }));
+  await warmup.idle();
   const train = figures(await trainer.evaluate(st.train));
   const dev = figures(await trainer.evaluate(st.dev!));
   const test = st.data.test.n > 0 ? figures(await trainer.evaluate(st.test)) : null;
@@ -493,6 +436,7 @@ async function load(name: string, bytes: Uint8Array, s: Settings): Promise<void>
     initFrom: `weights from ${name}`,
   }));
   loaded = { model: file, name };
+  await warmup.idle();
   const tr = await trainer.evaluate(st.train);
   const te = st.data.test.n > 0 ? await trainer.evaluate(st.test) : null;
   await refreshView(trainer, view, 0);
@@ -531,7 +475,8 @@ async function check(s: Settings): Promise<void> {
   const file = loaded && sameSpec(loaded.model.spec, spec) ? loaded.model : undefined;
   const from = current ?? file;
   const params = from?.params ?? initParams(spec, s.seed);
-  const checker = await makeTrainer({ ...s, device: 'gpu' }, st, gpu.tunes, params, from);
+  await warmup.idle();
+  const checker = await makeTrainer({ ...s, device: 'gpu' }, st, gpu, params, from);
   try {
     const r = await checker.checkStep(st.train, { lr: s.lr, rows: st.maxBatch });
     post({
@@ -557,7 +502,7 @@ const GRADCHECK_ROWS = 4;
  *  dropout (one fixed mask, so the cost is deterministic). */
 async function gradcheck(s: Settings): Promise<void> {
   const st = await setup(s, files.data);
-  const trainer = await makeTrainer({ ...s, device: 'cpu' }, st, gpu.tunes, initParams(st.spec, s.seed));
+  const trainer = await makeTrainer({ ...s, device: 'cpu' }, st, gpu, initParams(st.spec, s.seed));
   try {
     const t0 = performance.now();
     const r = await trainer.gradcheck(st.train, { rows: GRADCHECK_ROWS });
@@ -604,6 +549,7 @@ const CONTEXT: Record<ToWorker['type'], Exclude<ErrorContext, 'storage'>> = {
   gradcheck: 'gradcheck',
   'resume-saved': 'train',
   preview: 'csv',
+  warm: 'train',
   probe: 'control',
   try: 'try',
   'debug-lose-device': 'control',
@@ -668,6 +614,8 @@ async function handle(m: ToWorker): Promise<void> {
       return gradcheck(m.settings);
     case 'preview':
       return preview(m.settings);
+    case 'warm':
+      return warmup.request(m.settings, files.data);
     case 'probe':
       return answerTry({ kind: 'probe', x: m.x, y: m.y }, model);
     case 'try':

@@ -1,6 +1,7 @@
 // Where a trainer's work runs: the WebGPU device (acquired and owned, or the caller's, borrowed) or
 // the float64 CPU reference; the matmul family, once per engine; the backends built on it, with
-// their fit checked first and their errors carrying a code; and a new device after a lost one.
+// their fit checked first and their errors carrying a code; and a new device after a lost one. A
+// GpuSession's device is borrowed too, but the session replaces it after a loss (gpu-session.ts).
 //
 // The family never waits for timing unless asked to ('tune'): 'auto' takes a known tune (this page's
 // or the store's), else the adapter's default (preferredMatmul). Where that default is only a guess
@@ -25,6 +26,7 @@ import { TrainerError, messageOf } from '../errors.ts';
 import { tuneOrDefault } from './adapter.ts';
 import { checkFits } from './budget.ts';
 import type { DeviceChoice, MatmulChoice } from './options.ts';
+import { GpuSession } from './gpu-session.ts';
 import { choosePath, type PlanChoice } from './plan-choice.ts';
 
 /** The options an engine reads (createTrainer's). */
@@ -89,20 +91,24 @@ export class Engine {
   private closed = false;
 
   private constructor(
+    /** The device acquired or borrowed; a session's: the one its latest backend was built on. */
     private ctx: GpuContext | undefined,
     /** The engine acquired the device (and so destroys and replaces it). */
     readonly ownsDevice: boolean,
     private readonly options: EngineOptions,
+    /** The session whose device this engine uses (it replaces a lost one; the engine never destroys it). */
+    private readonly session?: GpuSession,
   ) {}
 
   /** An engine on `device`: 'gpu' acquires one (TrainerError 'no-webgpu' when there is none), 'cpu'
-   *  is the reference, a GPUDevice is borrowed. */
+   *  is the reference, a GPUDevice is borrowed, a GpuSession's device is shared. */
   static async open(device: DeviceChoice, options: EngineOptions): Promise<Engine> {
     if (device === 'cpu') return new Engine(undefined, false, options);
+    if (device instanceof GpuSession) return new Engine(await device.current(), false, options, device);
     if (device !== 'gpu' && !isGpuDevice(device))
       throw new TrainerError(
         'bad-input',
-        `device must be 'gpu', 'cpu' or a GPUDevice, got ${typeof device === 'string' ? `'${device}'` : String(device)}`,
+        `device must be 'gpu', 'cpu', a GPUDevice or a GpuSession, got ${typeof device === 'string' ? `'${device}'` : String(device)}`,
       );
     if (device !== 'gpu') return new Engine(borrowed(device), false, options);
     try {
@@ -203,20 +209,23 @@ export class Engine {
     });
     const models = o.models ? { models: o.models } : {};
     try {
-      if (!this.ctx) return CpuBackend.create(init, models);
-      const planOptions = await this.planOptions(this.ctx);
+      // A session whose device another of its trainers saw lost and replaced: build on the new one.
+      if (this.session && this.ctx !== this.session.context) this.ctx = await this.session.current();
+      const ctx = this.ctx;
+      if (!ctx) return CpuBackend.create(init, models);
+      const planOptions = await this.planOptions(ctx);
       const options = { ...planOptions, ...models };
-      if (o.inference) return await TrainingPlan.create(this.ctx, init, { ...options, inference: true });
-      const path = this.pathFor(this.ctx, init, o.models ?? [resolveConfig(init.config)], o.models !== undefined);
+      if (o.inference) return await TrainingPlan.create(ctx, init, { ...options, inference: true });
+      const path = this.pathFor(ctx, init, o.models ?? [resolveConfig(init.config)], o.models !== undefined);
       if (path.kind === 'fused') {
         const steps = this.options.stepsPerSubmit;
-        return await FusedBackend.create(this.ctx, init, {
+        return await FusedBackend.create(ctx, init, {
           ...models,
           ...(steps !== undefined ? { stepsPerSubmit: steps } : {}),
           evaluation: planOptions,
         });
       }
-      const plan = await TrainingPlan.create(this.ctx, init, options);
+      const plan = await TrainingPlan.create(ctx, init, options);
       plan.path = path;
       return plan;
     } catch (e) {
@@ -254,7 +263,7 @@ export class Engine {
     const ctx = this.ctx;
     const lost = ctx ? await lostWithin(ctx, 2000) : undefined;
     if (!ctx || lost === undefined) throw e;
-    if (!this.ownsDevice)
+    if (!this.ownsDevice && !this.session)
       throw new TrainerError(
         'device-lost',
         `the WebGPU device was lost (${lost}); it is the caller's, so the trainer cannot replace it: continue with fit({ resume }) from the last checkpoint on a new device`,
@@ -267,8 +276,14 @@ export class Engine {
     return lost;
   }
 
-  /** Destroys the lost device and acquires a new one (TrainerError 'device-lost' when none comes). */
+  /** Destroys the lost device and acquires a new one (TrainerError 'device-lost' when none comes); a
+   *  session's is replaced by the session (once for all its trainers). */
   async replaceDevice(lost: string): Promise<void> {
+    if (this.session && this.ctx) {
+      this.ctx = await this.session.replace(this.ctx.device);
+      if (this.closed) throw destroyedDuring(undefined);
+      return;
+    }
     this.ctx?.device.destroy();
     const ctx = await acquireDevice().catch((err: unknown) => {
       throw new TrainerError(
@@ -290,8 +305,8 @@ export class Engine {
     return this.closed;
   }
 
-  /** Destroys the device if the engine acquired it; a run on it then ends with 'destroyed', and no
-   *  device is acquired after this. */
+  /** Destroys the device if the engine acquired it (a session's stays: its owner is the session); a
+   *  run on it then ends with 'destroyed', and no device is acquired after this. */
   destroy(): void {
     this.closed = true;
     if (this.ownsDevice) this.ctx?.device.destroy();

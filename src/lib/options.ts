@@ -18,11 +18,13 @@ import type { ModelSpec } from '../model.ts';
 import type { Hyperparameters, Trial, TrialResult } from './sweep.ts';
 import { PLAN_CHOICES, type PlanChoice } from './plan-choice.ts';
 import { fusedRefusal } from '../gpu/fused.ts';
+import type { GpuSession } from './gpu-session.ts';
 
 /** Where training runs: 'gpu' (WebGPU; the trainer acquires a device and replaces it if it is lost),
- *  'cpu' (the float64 reference, no GPU needed), or a GPUDevice of the caller's (used as is, never
- *  destroyed; a loss of it ends the fit with a 'device-lost' error). */
-export type DeviceChoice = 'gpu' | 'cpu' | GPUDevice;
+ *  'cpu' (the float64 reference, no GPU needed), a GPUDevice of the caller's (used as is, never
+ *  destroyed; a loss of it ends the fit with a 'device-lost' error), or a GpuSession (its device, shared
+ *  with the session's other trainers and its compiled kernels; the session replaces it if it is lost). */
+export type DeviceChoice = 'gpu' | 'cpu' | GPUDevice | GpuSession;
 
 /** Options of createTrainer: the architecture (a spec, or inputs/hidden/classes), where to run, the
  *  optimizer and regularisation, and the input normalisation. */

@@ -193,6 +193,36 @@ export class Trainer {
     return planBuffers(this.spec, this.config, batchSize, rows, this.engine.limits, this.options.gpuDataBudget);
   }
 
+  /** Builds the plan a fit of `batchSize` over these rows would take, on rows of zeros, and frees it:
+   *  its kernels compile now, before the data is there, and stay compiled for the device, so a fit of
+   *  this shape on the same device (this trainer's, or another on the same GpuSession) starts without
+   *  compiling them. Nothing to do on the CPU. */
+  async prepare(o: { readonly batchSize: number; readonly rows: PlanRows }): Promise<void> {
+    this.live();
+    if (this.running) throw new TrainerError('busy', 'prepare during a fit: the fit has its plan');
+    if (this.device === 'cpu') return;
+    const [inputs, outputs] = [size(this.spec, 0), size(this.spec, layerCount(this.spec))];
+    const zeros = (n: number): SplitData =>
+      n > 0 ? { x: new Float32Array(n * inputs), y: new Float32Array(n * outputs), n } : EMPTY_SPLIT;
+    const counts = [o.batchSize, o.rows.train, o.rows.test, o.rows.dev];
+    if (!counts.every((n) => Number.isInteger(n) && n >= 0) || o.batchSize < 1 || o.rows.train < 1)
+      throw new TrainerError(
+        'bad-input',
+        `prepare: batchSize and rows.train must be positive integers, rows.test and rows.dev integers ≥ 0; got ${counts.join(', ')}`,
+      );
+    const init = {
+      spec: this.spec,
+      params: this.params,
+      train: zeros(o.rows.train),
+      test: zeros(o.rows.test),
+      dev: zeros(o.rows.dev),
+      maxBatch: Math.min(o.batchSize, o.rows.train),
+      config: this.config,
+      regression: this.regression,
+    };
+    (await this.engine.backend(init)).destroy();
+  }
+
   /** Bytes of GPU memory the trainer's current plan holds (0 on the CPU or with no plan). */
   get gpuBytes(): number {
     const b = this.bound?.backend;

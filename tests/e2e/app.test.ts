@@ -62,6 +62,21 @@ describe('web app', () => {
     await page.context().close();
   });
 
+  it("Test that the page compiles the form's run before Start: the worker says so after load, not again for a change that keeps the plan, and again after the architecture changes", async () => {
+    const page = await open('data=xor&hidden=8,4&epochs=7');
+    const warmed = async () => (await workerLog(page)).flatMap((m) => (m.type === 'warmed' ? [m.sizes] : []));
+    await expect.poll(warmed, { timeout: 60_000 }).toEqual([[2, 8, 4, 1]]);
+    expect(await page.locator('#start').getAttribute('data-warm')).toBe('ready');
+    await page.locator('input[name=epochs]').fill('9'); // the same plan: nothing to compile
+    await page.locator('input[name=hidden]').fill('8,8');
+    await expect.poll(warmed, { timeout: 60_000 }).toEqual([
+      [2, 8, 4, 1],
+      [2, 8, 8, 1],
+    ]);
+    expect((await workerLog(page)).some((m) => m.type === 'ready')).toBe(false); // no run made a trainer
+    await page.context().close();
+  });
+
   it('Test that a bad setting marks its field and names it as labelled, and the mark clears when fixed', async () => {
     const page = await open('data=xor');
     const rows = page.locator('input[name=samples]');

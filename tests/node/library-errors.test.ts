@@ -51,7 +51,7 @@ describe('typed failures', () => {
   // Test that an unknown device name is a bad-input error naming the valid devices.
   it('createTrainer with an unknown device', async () => {
     const m = await badInput(() => lib.createTrainer({ inputs: 2, classes: 2, device: 'webgpu' as 'gpu' }));
-    expect(m).toMatch(/device must be 'gpu', 'cpu' or a GPUDevice, got 'webgpu'/);
+    expect(m).toMatch(/device must be 'gpu', 'cpu', a GPUDevice or a GpuSession, got 'webgpu'/);
   });
 
   // Test that the readers, splitters and encoders throw TrainerErrors, not plain Errors.
