@@ -1,7 +1,7 @@
 // What the page draws beside a run, worked out in the worker: the data's view (points with a boundary
 // grid, test digits, or predicted-vs-true values of a regression) and, as training goes on, the model's
-// predictions for it — from the trainer when it is idle, from a checkpoint's weights on the float64
-// reference while a fit holds the GPU.
+// predictions for it — from a checkpoint's weights on the float64 reference while a fit holds the GPU
+// (and at its end, the final weights, where that is as cheap), else from the trainer's predict.
 import { forwardMacs, referencePredict, type ModelSpec, type Params, type Trainer } from '../index.ts';
 import { boundaryGrid, boundsOf, classConfidence, predict } from './predict.ts';
 import { post } from './post.ts';

@@ -63,6 +63,8 @@ export class Warmup {
     try {
       const device = trainer.gpuDevice; // a device lost since has none of the kernels
       if (shape === this.done?.shape && device === this.done.device) return;
+      // The fit's kernels only: the run's last view of a small net is drawn by the float64 reference
+      // (worker.ts finalViewParams), and a larger net's predict reuses its layered fit plan.
       await trainer.prepare({ batchSize: st.maxBatch, rows });
       this.done = { shape, device };
       post({ type: 'warmed', sizes: st.spec.sizes });

@@ -45,7 +45,7 @@ import { surfaceRun } from './surface-worker.ts';
 import { answerTry, noteData } from './try-model.ts';
 import { UserFiles } from './user-files.ts';
 import { Warmup } from './warm.ts';
-import { cloneView, refreshView, transfers, viewData, type View } from './view-data.ts';
+import { cloneView, midRunAffordable, refreshView, transfers, viewData, type View } from './view-data.ts';
 
 // ---- State ----
 const gpu = new AppGpu();
@@ -269,7 +269,7 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
       ...(start.resume ? { resume: start.resume } : {}),
     });
     await events.settled();
-    await refreshView(trainer, view, summary.epochs);
+    await refreshView(trainer, view, summary.epochs, await finalViewParams(trainer, view));
     await postConfusion(trainer, st);
     if (abort.signal.aborted) {
       await saver.flush(); // the run a reload continues
@@ -286,6 +286,13 @@ async function train(s: Settings, saved?: SavedRun): Promise<void> {
   } finally {
     running = undefined;
   }
+}
+
+/** The final weights for the last view when the float64 reference draws it as cheaply as mid-run (a
+ *  small net: the GPU's predict would first compile a plan of its own, ~0.6 s on SwiftShader, where a
+ *  fused fit has none to reuse); undefined to let the trainer predict it on the GPU. */
+async function finalViewParams(trainer: Trainer, view: View): Promise<Params | undefined> {
+  return trainer.device === 'gpu' && midRunAffordable(trainer.spec, view) ? trainer.getParams() : undefined;
 }
 
 /** A classifier's confusion matrix on the test rows (the training rows when there are none). */

@@ -196,19 +196,25 @@ export class Trainer {
   /** Builds the plan a fit of `batchSize` over these rows would take, on rows of zeros, and frees it:
    *  its kernels compile now, before the data is there, and stay compiled for the device, so a fit of
    *  this shape on the same device (this trainer's, or another on the same GpuSession) starts without
-   *  compiling them. Nothing to do on the CPU. */
-  async prepare(o: { readonly batchSize: number; readonly rows: PlanRows }): Promise<void> {
+   *  compiling them. With `predictRows`, predict's plan for that many rows too (a small net's fit
+   *  evaluates with the fused kernels, so the layered forward pass predict takes is not among the fit's).
+   *  Nothing to do on the CPU. */
+  async prepare(o: {
+    readonly batchSize: number;
+    readonly rows: PlanRows;
+    readonly predictRows?: number;
+  }): Promise<void> {
     this.live();
     if (this.running) throw new TrainerError('busy', 'prepare during a fit: the fit has its plan');
     if (this.device === 'cpu') return;
     const [inputs, outputs] = [size(this.spec, 0), size(this.spec, layerCount(this.spec))];
     const zeros = (n: number): SplitData =>
       n > 0 ? { x: new Float32Array(n * inputs), y: new Float32Array(n * outputs), n } : EMPTY_SPLIT;
-    const counts = [o.batchSize, o.rows.train, o.rows.test, o.rows.dev];
-    if (!counts.every((n) => Number.isInteger(n) && n >= 0) || o.batchSize < 1 || o.rows.train < 1)
+    const counts = [o.batchSize, o.rows.train, o.rows.test, o.rows.dev, o.predictRows ?? 1];
+    if (!counts.every((n) => Number.isInteger(n) && n >= 0) || o.batchSize < 1 || o.rows.train < 1 || counts[4]! < 1)
       throw new TrainerError(
         'bad-input',
-        `prepare: batchSize and rows.train must be positive integers, rows.test and rows.dev integers ≥ 0; got ${counts.join(', ')}`,
+        `prepare: batchSize, rows.train and predictRows must be positive integers, rows.test and rows.dev integers ≥ 0; got ${counts.join(', ')}`,
       );
     const init = {
       spec: this.spec,
@@ -221,6 +227,10 @@ export class Trainer {
       regression: this.regression,
     };
     (await this.engine.backend(init)).destroy();
+    if (o.predictRows !== undefined) {
+      const batch = Math.min(o.predictRows, INFERENCE_BATCH); // as rawOutputs sizes it
+      (await this.backendFor(EMPTY_SPLIT, EMPTY_SPLIT, batch, true, this.params)).destroy();
+    }
   }
 
   /** Bytes of GPU memory the trainer's current plan holds (0 on the CPU or with no plan). */

@@ -27,15 +27,15 @@ function countPipelines(session: GpuSession): () => number {
 }
 
 describe('GpuSession', () => {
-  // Test that Trainer.prepare compiles every kernel a fit of that shape uses: the fit after it, and a
-  // second trainer's fit on the same session, create no pipeline (a fresh session's fit does); a
-  // trainer's destroy leaves the session's device alive.
+  // Test that Trainer.prepare compiles every kernel a fit of that shape uses, and with predictRows
+  // predict's: the fit after it and a predict, and a second trainer's on the same session, create no
+  // pipeline (a fresh session's fit does); a trainer's destroy leaves the session's device alive.
   it('a fit after prepare, and a later trainer on the session, compile nothing', async () => {
     const session = await openGpu();
     try {
       const created = countPipelines(session);
       const warm = await createTrainer({ ...options, device: session });
-      await warm.prepare({ batchSize: fit.batchSize, rows: { train: 160, test: 40, dev: 0 } });
+      await warm.prepare({ batchSize: fit.batchSize, rows: { train: 160, test: 40, dev: 0 }, predictRows: 40 });
       warm.destroy();
       const compiled = created();
       expect(compiled).toBeGreaterThan(0);
@@ -50,6 +50,9 @@ describe('GpuSession', () => {
           `run ${run}`,
         ).toMatchObject({ plan: { kind: 'fused' } });
         expect(created(), `pipelines created by run ${run}`).toBe(compiled);
+        // predict's layered forward pass, compiled by prepare's predictRows (the fit evaluated fused).
+        expect((await t.predict(test.x)).rows).toBe(40);
+        expect(created(), `pipelines created by predict after run ${run}`).toBe(compiled);
         t.destroy();
       }
       // Still usable: the trainers' destroy left the device to the session.
