@@ -1,10 +1,13 @@
 // Serves the repository with Vite and runs probe.html in headless Chromium (the project's WebGPU flags):
 // `npx tsx scripts/epoch-cost/run.ts [rounds]`; prints each variant's time for 40 epochs (ms) and the
-// fastest per epoch (the machine is shared: the minimum is the least disturbed).
+// fastest per epoch (the machine is shared: the minimum is the least disturbed). `--fused` runs
+// fused-probe.html instead: the issue's moons run, 60 epochs, on the fused and the layered plan.
 import { createServer } from 'vite';
 import { launchChromium, ROOT } from '../../tests/e2e/site.ts';
 
-const rounds = Number(process.argv[2] ?? 3);
+const args = process.argv.slice(2);
+const fused = args.includes('--fused');
+const rounds = Number(args.filter((a) => a !== '--fused')[0] ?? 3);
 const server = await createServer({ root: ROOT, logLevel: 'warn', server: { host: '127.0.0.1', port: 0 } });
 await server.listen();
 const url = server.resolvedUrls!.local[0]!;
@@ -12,7 +15,7 @@ const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   page.on('console', (m) => console.error(`page: ${m.text()}`));
-  await page.goto(`${url}scripts/epoch-cost/probe.html?rounds=${rounds}`);
+  await page.goto(`${url}scripts/epoch-cost/${fused ? 'fused-probe' : 'probe'}.html?rounds=${rounds}`);
   await page.waitForFunction(() => (window as unknown as { __probe?: unknown }).__probe !== undefined, null, {
     timeout: 300_000,
   });
