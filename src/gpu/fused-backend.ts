@@ -223,29 +223,27 @@ export class FusedBackend implements TrainBackend {
     if (this.pending.length === this.stepsPerSubmit) this.flush();
   }
 
-  /** Submits the steps kept so far as one dispatch, then the copy of their statistics (and a stopped
-   *  model's state put back). */
+  /** Submits the steps kept so far as one dispatch followed, in the same submit, by the copy of their
+   *  statistics (and a stopped model's state put back). */
   flush(): void {
     if (this.pending.length === 0) return;
     const steps = this.pending.splice(0);
     const first = steps[0]!.t;
-    let read: () => Promise<Float32Array>;
+    let read: (() => Promise<Float32Array>) | undefined;
     this.watched.beforeStep();
     try {
-      this.fused.run(steps);
-      const { device } = this.ctx;
-      const enc = device.createCommandEncoder({ label: 'fused group stats' });
-      const state = this.fused.buffer('state');
-      const bytes = 4 * this.P * 4;
-      this.running.forEach((on, m) => on || enc.copyBufferToBuffer(this.parked, m * bytes, state, m * bytes, bytes));
-      read = this.readback.copy(enc, this.fused.buffer('stats'));
-      device.queue.submit([enc.finish()]);
+      this.fused.run(steps, (enc) => {
+        const state = this.fused.buffer('state');
+        const bytes = 4 * this.P * 4;
+        this.running.forEach((on, m) => on || enc.copyBufferToBuffer(this.parked, m * bytes, state, m * bytes, bytes));
+        read = this.readback.copy(enc, this.fused.buffer('stats'));
+      });
     } finally {
       // Named as the layered plan names its groups: the error says which steps were rejected.
       const last = first + steps.length - 1;
       this.watched.afterGroup(last > first ? `training steps ${first}..${last}` : `training step ${first}`);
     }
-    const values = read();
+    const values = read!();
     values.catch(() => {}); // awaited by takeTrainStatsAll; a run ended before then must not leave it unhandled
     this.reads.push({ values, steps: steps.length });
   }

@@ -298,7 +298,7 @@ export class FusedTrainer {
   }
 
   /** Encodes and submits one dispatch running `steps` (at most stepsPerSubmit) back to back. */
-  run(steps: readonly FusedStepValues[]): void {
+  run(steps: readonly FusedStepValues[], after?: (enc: GPUCommandEncoder) => void): void {
     const p = this.layout.params;
     if (steps.length < 1 || steps.length > p.stepsPerSubmit)
       throw new Error(`fused: ${steps.length} steps in one group, expected 1..${p.stepsPerSubmit}`);
@@ -311,6 +311,7 @@ export class FusedTrainer {
     const pass = enc.beginComputePass({ label: 'fused group' });
     this.dispatch.encode(pass, this.layout.op.grid(p.batch));
     pass.end();
+    after?.(enc); // the caller's copies of the group's results, in the same submit
     q.submit([enc.finish()]);
     this.counters.submits++;
     this.lastSteps = steps.length;
