@@ -16,7 +16,7 @@ import { Dispatch } from './dispatch.ts';
 import { GPUBufferUsage } from './flags.ts';
 import { LOSS_ID, fusedParamCount, fusedScratchCount, fusedWidths, type FusedTrainer } from './fused.ts';
 import { actConstants } from './kernels.ts';
-import { checkBuffers, checkOps, formatBytes, type DeviceLimits } from './limits.ts';
+import { checkOneOp, type DeviceLimits } from './limits.ts';
 import type { BufferSpec, OpSpec } from './plan-layout.ts';
 import { ReadbackPool } from './readback.ts';
 
@@ -110,9 +110,7 @@ export function fusedEvalLayout(p: FusedEvalParams): FusedEvalLayout {
 /** Throws TrainerError 'too-large' when a buffer or the kernel is past a device limit. */
 export function checkFusedEval(layout: FusedEvalLayout, limits: DeviceLimits, adapter: string): void {
   const subject = `fused evaluation [${layout.params.spec.sizes.join(',')}]`;
-  const wording = { subject, adapter, bytes: formatBytes };
-  checkBuffers(layout.buffers, limits, wording);
-  checkOps([layout.op], 1, FUSED_EVAL_CHUNK, limits, wording);
+  checkOneOp(layout, FUSED_EVAL_CHUNK, limits, subject, adapter);
 }
 
 export interface FusedEvalInit {

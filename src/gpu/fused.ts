@@ -10,7 +10,7 @@ import { HostCounters } from './counters.ts';
 import { Dispatch } from './dispatch.ts';
 import { cpuEmulated, type GpuContext } from './device.ts';
 import { OPT_ID, actConstants } from './kernels.ts';
-import { checkBuffers, checkOps, formatBytes, type DeviceLimits } from './limits.ts';
+import { checkOneOp, type DeviceLimits } from './limits.ts';
 import type { BufferSpec, OpSpec } from './plan-layout.ts';
 import { MODEL_BYTES, StepTable, modelConstants, packModels } from './step-table.ts';
 import { GPUBufferUsage } from './flags.ts';
@@ -208,9 +208,7 @@ export function checkFused(layout: FusedLayout, limits: DeviceLimits, adapter: s
   const subject = `fused plan [${spec.sizes.join(',')}] batch ${layout.params.batch}`;
   const why = fusedRefusal(spec, configs);
   if (why) throw new TrainerError('too-large', `${subject}: ${why}`);
-  const wording = { subject, adapter, bytes: formatBytes };
-  checkBuffers(layout.buffers, limits, wording);
-  checkOps([layout.op], 1, layout.params.batch, limits, wording);
+  checkOneOp(layout, layout.params.batch, limits, subject, adapter);
 }
 
 /** One step of a group: the batch's first row in the order, t (from 1) and each model's lr. */

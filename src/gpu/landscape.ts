@@ -12,7 +12,7 @@ import { Dispatch } from './dispatch.ts';
 import { throwIfFailed, watch } from './error-watch.ts';
 import { fusedWidths, packParams } from './fused.ts';
 import { actConstants, pointWorkgroups } from './kernels.ts';
-import { checkBuffers, checkOps, formatBytes, type DeviceLimits } from './limits.ts';
+import { checkOneOp, type DeviceLimits } from './limits.ts';
 import type { BufferSpec, OpSpec } from './plan-layout.ts';
 
 /** Widest layer (inputs included) the kernel takes: a row's activations are private arrays of 64. */
@@ -108,9 +108,7 @@ export function checkLandscape(layout: LandscapeLayout, limits: DeviceLimits, ad
   if (why) throw new TrainerError('too-large', `${subject}: ${why}`);
   if (n < 1 || points < 1)
     throw new TrainerError('bad-input', `${subject}: ${n} rows and ${points} points, expected at least 1 of each`);
-  const wording = { subject, adapter, bytes: formatBytes };
-  checkBuffers(layout.buffers, limits, wording);
-  checkOps([layout.op], 1, n, limits, wording);
+  checkOneOp(layout, n, limits, subject, adapter);
 }
 
 export interface LandscapeInput {

@@ -81,6 +81,20 @@ export function checkLimits(layout: PlanLayout, limits: DeviceLimits, wording: L
   checkOps(layout.ops, layout.params.stepsPerSubmit, layout.params.maxBatch, limits, wording);
 }
 
+/** Throws TrainerError 'too-large' for the first buffer of a one-kernel layout past a limit, then for
+ *  its op (one uniform slot, its grid at `rows` rows); the message names `subject` and the adapter. */
+export function checkOneOp(
+  layout: { readonly buffers: readonly Pick<BufferSpec, 'name' | 'bytes' | 'usage'>[]; readonly op: OpSpec },
+  rows: number,
+  limits: DeviceLimits,
+  subject: string,
+  adapter: string,
+): void {
+  const wording = { subject, adapter, bytes: formatBytes };
+  checkBuffers(layout.buffers, limits, wording);
+  checkOps([layout.op], 1, rows, limits, wording);
+}
+
 /** Throws TrainerError 'too-large' for the first op whose kernel (bindings, workgroup shape and
  *  memory, uniform for `slots` steps per submit) or grid at `maxBatch` rows is past a limit. */
 export function checkOps(
