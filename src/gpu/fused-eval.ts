@@ -13,8 +13,16 @@ import type { Split, SplitData } from '../train/backend.ts';
 import { BufferArena } from './arena.ts';
 import { cpuEmulated, type GpuContext } from './device.ts';
 import { Dispatch } from './dispatch.ts';
-import { GPUBufferUsage } from './flags.ts';
-import { LOSS_ID, fusedParamCount, fusedScratchCount, fusedWidths, type FusedTrainer } from './fused.ts';
+import {
+  LOSS_ID,
+  createFusedBuffers,
+  fusedBuffer,
+  fusedDims,
+  fusedParamCount,
+  fusedScratchCount,
+  fusedWidths,
+  type FusedTrainer,
+} from './fused.ts';
 import { actConstants } from './kernels.ts';
 import { checkOneOp, type DeviceLimits } from './limits.ts';
 import type { BufferSpec, OpSpec } from './plan-layout.ts';
@@ -65,18 +73,13 @@ export function fusedEvalLayout(p: FusedEvalParams): FusedEvalLayout {
   const { spec, models } = p;
   const P = fusedParamCount(spec, 'vec4');
   const S = fusedEvalScratchCount(spec);
-  const buf = (name: string, floats: number): Omit<BufferSpec, 'fill'> => ({
-    name,
-    bytes: Math.max(16, floats * 4),
-    usage: 'storage',
-  });
+  const buf = fusedBuffer;
   const [nIn, nOut] = [spec.sizes[0]!, spec.sizes[spec.sizes.length - 1]!];
   const buffers = [
     ...(['test', 'dev'] as const).flatMap((s) => [buf(`${s}.x`, p.rows[s] * nIn), buf(`${s}.y`, p.rows[s] * nOut)]),
     buf('eval.scratch', models * S),
     buf('eval.stats', models * 2),
   ];
-  const dims = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`d${i}`, spec.sizes[i] ?? 0]));
   const op: OpSpec = {
     kernel: 'fusedEval',
     constants: {
@@ -99,7 +102,7 @@ export function fusedEvalLayout(p: FusedEvalParams): FusedEvalLayout {
       layers: layerCount(spec),
       params: P / 4,
       models,
-      ...dims,
+      ...fusedDims(spec),
     }),
     grid: () => [models, 1, 1],
     where: `fused evaluation [${spec.sizes.join(',')}] × ${models} model${models > 1 ? 's' : ''}`,
@@ -152,8 +155,7 @@ export class FusedEvaluation {
     checkFusedEval(layout, ctx.device.limits, ctx.adapterName);
     const arena = new BufferArena(ctx.device, 'fused evaluation');
     try {
-      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-      const own = Object.fromEntries(layout.buffers.map((b) => [b.name, arena.create(b.name, b.bytes, usage)]));
+      const own = createFusedBuffers(arena, layout.buffers);
       const q = ctx.device.queue;
       for (const [s, d] of [['test', init.test] as const, ['dev', dev] as const]) {
         if (d.n === 0) continue;

@@ -138,6 +138,26 @@ export interface FusedLayout {
   readonly op: OpSpec;
 }
 
+/** A storage buffer of the fused kernels' layouts (the step's, the evaluation's): `floats` floats. */
+export const fusedBuffer = (name: string, floats: number): Omit<BufferSpec, 'fill'> => ({
+  name,
+  bytes: Math.max(16, floats * 4),
+  usage: 'storage',
+});
+
+/** The uniform's layer widths d0..d15 (0 past the last layer), as the fused kernels read them. */
+export const fusedDims = (spec: ModelSpec): Record<string, number> =>
+  Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`d${i}`, spec.sizes[i] ?? 0]));
+
+/** A fused layout's buffers created in `arena`, by name (storage, copied to and from). */
+export function createFusedBuffers(
+  arena: BufferArena,
+  buffers: readonly Pick<BufferSpec, 'name' | 'bytes'>[],
+): Record<string, GPUBuffer> {
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+  return Object.fromEntries(buffers.map((b) => [b.name, arena.create(b.name, b.bytes, usage)]));
+}
+
 /** The fused plan as data: its buffers and its one op (steps = the group's length, set per run). */
 export function fusedLayout(p: FusedParams): FusedLayout {
   const { spec, configs, batch, n } = p;
@@ -152,11 +172,7 @@ export function fusedLayout(p: FusedParams): FusedLayout {
       `fused: workgroupSize ${wg}, expected 1..64 (the vec4 kernel's default, which the limit check reads)`,
     );
   const table = new StepTable(p.stepsPerSubmit, configs.map(modelConstants));
-  const buf = (name: string, floats: number): Omit<BufferSpec, 'fill'> => ({
-    name,
-    bytes: Math.max(16, floats * 4),
-    usage: 'storage',
-  });
+  const buf = fusedBuffer;
   const buffers = [
     buf('x', n * spec.sizes[0]!),
     buf('y', n * spec.sizes[spec.sizes.length - 1]!),
@@ -167,7 +183,7 @@ export function fusedLayout(p: FusedParams): FusedLayout {
     buf('table', table.bytes(p.stepsPerSubmit) / 4),
     buf('models', (models * MODEL_BYTES) / 4),
   ];
-  const dims = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`d${i}`, spec.sizes[i] ?? 0]));
+  const dims = fusedDims(spec);
   const op: OpSpec = {
     kernel: FUSED_KERNEL[variant],
     constants: {
@@ -255,8 +271,7 @@ export class FusedTrainer {
     checkFused(layout, ctx.device.limits, ctx.adapterName);
     const arena = new BufferArena(ctx.device, 'fused');
     try {
-      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-      const buffers = Object.fromEntries(layout.buffers.map((b) => [b.name, arena.create(b.name, b.bytes, usage)]));
+      const buffers = createFusedBuffers(arena, layout.buffers);
       const q = ctx.device.queue;
       q.writeBuffer(buffers.x!, 0, init.x);
       q.writeBuffer(buffers.y!, 0, init.y);
