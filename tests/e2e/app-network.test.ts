@@ -48,7 +48,7 @@ describe('network view', () => {
   // that the picture changes between two updates while training, and that unticking the box stops the
   // updates (no more 'network' messages, no redraws) while the run goes on.
   it('draws the spiral net live and stops when switched off', { timeout: 400_000 }, async () => {
-    const page = await openApp(site, 'epochs=400');
+    const page = await openApp(site, 'epochs=100000');
     await page.click('#start');
     await expect.poll(async () => (await canvasState(page)).updates, { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
     const m = (await workerLog(page)).filter((x) => x.type === 'network').at(-1);
