@@ -132,32 +132,39 @@ function epochReporter(
   const mean = meanOf(reg);
   const devRows = opts.devRows ?? 0;
   const state = { best: { epoch: 0, loss: Infinity }, stoppedEarly: false };
-  let queued: Partial<Record<'dev' | 'test', Promise<Stats>>> = {};
+  // Each epoch's evaluations, queued at its last step and taken by its onEpoch, which may come after
+  // the next epoch's are queued (lateEpochEnd): so they are kept by epoch.
+  const queued = new Map<number, Partial<Record<'dev' | 'test', Promise<Stats>>>>();
   const start = (split: 'dev' | 'test') => {
     const p = backend.evaluate(split);
     p.catch(() => {}); // awaited in onEpoch; a run that ends before then must not leave it unhandled
     return p;
   };
-  const queue = () => {
-    queued = { ...(devRows > 0 ? { dev: start('dev') } : {}), ...(testRows > 0 ? { test: start('test') } : {}) };
+  const queue = (epoch: number) => {
+    queued.set(epoch, {
+      ...(devRows > 0 ? { dev: start('dev') } : {}),
+      ...(testRows > 0 ? { test: start('test') } : {}),
+    });
   };
-  const take = (split: 'dev' | 'test') => {
-    const p = queued[split] ?? backend.evaluate(split);
-    delete queued[split];
+  const take = (epoch: number, split: 'dev' | 'test') => {
+    const q = queued.get(epoch);
+    const p = q?.[split] ?? backend.evaluate(split);
+    if (q) delete q[split];
+    if (q && !q.dev && !q.test) queued.delete(epoch);
     return p;
   };
   const onEpoch = async (epoch: number, step: number, lr: number): Promise<boolean> => {
     // Extra fields only when the toolbox options are used, so the main-line events stay as they were.
     const extra: { lr?: number; devLoss?: number; devAccuracy?: number } = opts.lrDecay ? { lr } : {};
     if (devRows > 0) {
-      const d = mean(await take('dev'));
+      const d = mean(await take(epoch, 'dev'));
       extra.devLoss = d.loss;
       extra.devAccuracy = d.accuracy;
       if (d.loss < state.best.loss) state.best = { epoch, loss: d.loss };
     }
     const base = { type: 'epoch', epoch, epochs: opts.epochs, step } as const;
     if (testRows > 0) {
-      const s = await take('test');
+      const s = await take(epoch, 'test');
       const t = mean(s);
       const m = reg ? regressionMetrics(s, reg, 'test') : undefined;
       emit({
@@ -318,9 +325,9 @@ export async function runTraining(
           guard.check(p, m.loss);
           progress(p, s, m);
         },
-        queueEpochEnd: () => {
+        queueEpochEnd: (epoch) => {
           const start = performance.now();
-          epochs.queue();
+          epochs.queue(epoch);
           aside.add(start, performance.now());
         },
         // Only early stopping ends a run from onEpoch; without it, an epoch's end is reported a period late.

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { initParams } from '../../src/init.ts';
 import { layerTensors, type ModelSpec, type Params } from '../../src/model.ts';
 import { CpuBackend } from '../../src/reference/backend.ts';
-import type { TrainBackend } from '../../src/train/backend.ts';
+import type { Stats, TrainBackend } from '../../src/train/backend.ts';
 import type { FitCheckpoint } from '../../src/train/checkpoint.ts';
 import { runEpochs } from '../../src/train/epochs.ts';
 import { runGroup } from '../../src/train/group.ts';
@@ -23,11 +23,12 @@ const bits = (p: Params) =>
 const opts = { epochs: 3, batchSize: 8, lr: 0.1, seed: 3, shuffle: true, evalEvery: 2 };
 
 /** A CPU backend that logs its steps ('step 6'), evaluations ('evaluate test') and parameter reads
- *  ('readParams'), and keeps its parameters after every step (read at once: the CPU computes as it is
- *  called). */
+ *  ('readParams'), and keeps its parameters and its test and dev figures after every step (read at
+ *  once: the CPU computes as it is called). */
 function logged(models = 1) {
   const log: string[] = [];
   const after = new Map<number, Promise<Params>>();
+  const figures = new Map<number, Promise<[Stats, Stats]>>();
   const inner = CpuBackend.create(
     { spec, params: initParams(spec, 4), train, test, dev: test, maxBatch: 8 },
     { models: Array.from({ length: models }, () => ({})) },
@@ -43,6 +44,7 @@ function logged(models = 1) {
         if (key === 'step') {
           log.push(`step ${++steps}`);
           after.set(steps, target.readParams());
+          figures.set(steps, Promise.all([target.evaluate('test'), target.evaluate('dev')]));
         }
         if (key === 'evaluate' || key === 'evaluateAll') log.push(`evaluate ${String(a[0])}`);
         if (key === 'readParams') log.push('readParams');
@@ -50,7 +52,7 @@ function logged(models = 1) {
       };
     },
   }) as TrainBackend;
-  return { backend, log, after };
+  return { backend, log, after, figures };
 }
 
 /** An event as a line of the log. */
@@ -98,6 +100,31 @@ describe("an epoch's end, a period late", () => {
       'summary',
     ]);
     expect(summary.steps).toBe(15);
+  });
+
+  // Test that each epoch's event, reported a period late, gives the test and dev figures of the weights
+  // at that epoch's end (its last step 5, 10, 15), not those of the epoch after it: with statistics at
+  // epoch ends only (evalEvery past an epoch), the next epoch's evaluations are queued before it is
+  // reported.
+  it("reports each epoch's evaluations of the weights at its end", async () => {
+    const { backend, figures } = logged();
+    const epochs: Extract<TrainEvent, { type: 'epoch' }>[] = [];
+    await runTraining(backend, train.n, test.n, { ...opts, evalEvery: 50, devRows: test.n }, (e) => {
+      if (e.type === 'epoch') epochs.push(e);
+    });
+    expect(epochs.map((e) => [e.epoch, e.step])).toEqual([
+      [1, 5],
+      [2, 10],
+      [3, 15],
+    ]);
+    for (const e of epochs) {
+      const [t, d] = await figures.get(e.step)!;
+      expect([e.testLoss, e.testAccuracy, e.devLoss], `epoch ${e.epoch}`).toEqual([
+        t.lossSum / t.count,
+        t.correct / t.count,
+        d.lossSum / d.count,
+      ]);
+    }
   });
 
   // Test that a checkpoint handed over a period late holds the parameters and the position of its step,
