@@ -641,12 +641,14 @@ describe('web app', () => {
 });
 
 // A run long enough to interrupt: 240 train rows in batches of 16, 15 steps an epoch, a checkpoint
-// every epoch (stored at most once a second), 6000 steps (a few seconds on the fused path, which it
-// takes: 1500 ended before a second checkpoint was stored). Adam, L2 and dropout, so a resume must also
-// restore the optimizer moments and the step count (Adam's bias correction and the dropout masks use it).
+// every epoch (stored at most once a second), 18,000 steps (a few seconds on the fused path, which it
+// takes: 1500 ended before a second checkpoint was stored, and 6000, once an epoch's end no longer
+// waited for its evaluation, before the device-loss test's loss came). Adam, L2 and dropout, so a
+// resume must also restore the optimizer moments and the step count (Adam's bias correction and the
+// dropout masks use it).
 const LONG =
-  'data=spiral&samples=300&hidden=16&activation=tanh&optimizer=adam&lr=0.01&l2=0.01&keepProb=0.9&batchSize=16&epochs=400';
-const LONG_STEPS = 6000;
+  'data=spiral&samples=300&hidden=16&activation=tanh&optimizer=adam&lr=0.01&l2=0.01&keepProb=0.9&batchSize=16&epochs=1200';
+const LONG_STEPS = 18_000;
 let uninterrupted: Buffer | undefined;
 
 async function download(page: Page): Promise<Buffer> {
