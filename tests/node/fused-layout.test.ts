@@ -83,6 +83,13 @@ describe('fused envelope', () => {
     expect(
       refusal(params(MOONS, { n: 5_000_000 }), { ...DEFAULT_LIMITS, maxStorageBufferBindingSize: 2 ** 24 }),
     ).toMatch(/buffer 'x' needs/);
+    // Batch norm's Ẑ and 1/√(σ² + ε) live in the scratch buffer (no workgroup memory), so the same check
+    // sizes them: [2,16,16,1] b32 needs 10,240 scratch bytes a model, 14,464 with batch norm.
+    const small = { ...DEFAULT_LIMITS, maxStorageBufferBindingSize: 12_288 };
+    expect(refusal(params(MOONS), small)).toBeUndefined();
+    expect(refusal(params({ ...MOONS, batchNorm: true }), small)).toMatch(
+      /buffer 'scratch' needs 14.1 KiB, over .*maxStorageBufferBindingSize/,
+    );
   });
 });
 
