@@ -28,7 +28,8 @@ fn eval_block(o: ptr<function, Offsets>, sb: u32, pb: u32, first: u32, rows: u32
   gather_row(a0.y, src.y);
   gather_row(a0.z, src.z);
   gather_row(a0.w, src.w);
-  forward_rows(o, sb, pb, rr, 0u, 0u); // DROPOUT stays false here: evaluation keeps every unit
+  // DROPOUT stays false here: evaluation keeps every unit; batch norm uses the running averages.
+  forward_rows(o, sb, pb, rr, 0u, 0u, 0u, u.layers, false);
   let L = u.layers;
   let cols = dim(L);
   // The block's real rows only, in a loop of run-time length (one copy of loss_row in the compiled code).

@@ -21,6 +21,18 @@ override OPT: u32 = 0u;
 // dZ region until the backward pass. Mask index row·n_l + unit with the real width n_l (the layered
 // plan's); padded units get factor 0.
 override DROPOUT: bool = false;
+// Batch norm on every hidden layer (src/model.ts, batchnorm.wgsl's formulas; docs/fused-plan.md, "Batch
+// norm"). A hidden layer's Z = A_prev·Wᵀ (no bias) goes to its Ẑ region; a column pass (one task a vec4
+// of columns, rows ascending) turns it into Ẑ, keeps 1/√(σ² + ε), writes A = g(γ·Ẑ + β) (and dropout's
+// two copies) and moves the running mean and var. The backward's column pass turns dZ̃ = dA ⊙ g'(A) into
+// dZ in place and applies the update of γ and β at once (nothing reads them later in the step). The
+// step then runs layer by layer, each column pass between two barriers. γ, β, running mean and var of
+// hidden layer k (n'_k floats each) follow all the weights and biases in the parameters; Ẑ [rows][w4(k)]
+// and 1/√(σ² + ε) [w4(k)] follow the rows' statistics in the scratch. The layer's bias is kept but not
+// used: its gradient is 0. Set by the host from src/model.ts: BN_EPS, BN_MOMENTUM.
+override BN: bool = false;
+override BN_EPS: f32 = 1e-5;
+override BN_MOMENTUM: f32 = 0.9;
 
 // Invocations of the model's workgroup: the host picks 8 or 64 (fusedWorkgroupSize in src/gpu/fused.ts);
 // the default is the largest, the figure the device-limit check reads. Results do not depend on it:
@@ -46,8 +58,12 @@ fn dim(l: u32) -> u32 { return u.dims[l / 4u][l % 4u]; }
 fn w4(l: u32) -> u32 { return (dim(l) + 3u) / 4u; }
 
 // po[l] layer l's weights, ao[l] its activations, dl[l] the dZ of layer l (l = 1..L), to[l] its first
-// phase-B task; tasks the model's task count, stat_o the rows' statistics.
-struct Offsets { po: array<u32, 16>, ao: array<u32, 16>, dl: array<u32, 16>, to: array<u32, 16>, tasks: u32, stat_o: u32 }
+// phase-B task; tasks the model's task count, stat_o the rows' statistics; with BN, for hidden layer k:
+// bo[k] its γ (β, mean, var follow, w4(k) vec4s apart), xo[k] its Ẑ, io[k] its 1/√(σ² + ε).
+struct Offsets {
+  po: array<u32, 16>, ao: array<u32, 16>, dl: array<u32, 16>, to: array<u32, 16>, tasks: u32, stat_o: u32,
+  bo: array<u32, 16>, xo: array<u32, 16>, io: array<u32, 16>,
+}
 
 fn offsets() -> Offsets {
   var o: Offsets;
@@ -70,6 +86,14 @@ fn offsets() -> Offsets {
   }
   o.stat_o = a;
   o.tasks = t;
+  a += u.batch;
+  for (var k = 1u; k < u.layers; k++) {
+    o.bo[k] = p;
+    p += 4u * w4(k);
+    o.xo[k] = a;
+    o.io[k] = a + u.batch * w4(k);
+    a += (u.batch + 1u) * w4(k);
+  }
   return o;
 }
 
@@ -90,13 +114,15 @@ fn drop4(z: u32, t: u32, l: u32, r: u32, j4: u32) -> vec4<f32> {
 }
 
 // Forward of four rows rr (an invocation's block; a row past the batch is clamped to the last, whose
-// values it then computes and stores again, the same): four outputs at a time, each a sum of dot
-// products over the input vec4s in ascending order, then + bias; hidden layers through ACT (and
-// dropout: z is the model, t the step), the output layer linear. Each weight vec4 loaded serves the
-// four rows.
-fn forward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>, z: u32, t: u32) {
+// values it then computes and stores again, the same) through layers l0..l1-1: four outputs at a time,
+// each a sum of dot products over the input vec4s in ascending order, then + bias; hidden layers through
+// ACT (and dropout: z is the model, t the step), the output layer linear. Each weight vec4 loaded serves
+// the four rows. With BN a hidden layer's Z (no bias) goes to its Ẑ region in training (the column pass
+// bn_forward_col follows), and in evaluation (train false) through γ·(Z − mean)/√(var + ε) + β and ACT.
+fn forward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>, z: u32, t: u32, l0: u32, l1: u32,
+                train: bool) {
   let L = u.layers;
-  for (var l = 0u; l < L; l++) {
+  for (var l = l0; l < l1; l++) {
     let nin4 = w4(l);
     let nout4 = w4(l + 1u);
     let w = pb + (*o).po[l];
@@ -121,6 +147,26 @@ fn forward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>, z: u
         acc1 += vec4<f32>(dot(w0, a1), dot(w1, a1), dot(w2, a1), dot(w3, a1));
         acc2 += vec4<f32>(dot(w0, a2), dot(w1, a2), dot(w2, a2), dot(w3, a2));
         acc3 += vec4<f32>(dot(w0, a3), dot(w1, a3), dot(w2, a3), dot(w3, a3));
+      }
+      if (BN && l + 1u < L) {
+        if (train) {
+          let xz = vec4<u32>(sb + (*o).xo[l + 1u]) + rr * nout4 + vec4<u32>(j4);
+          scratch[xz.x] = acc0;
+          scratch[xz.y] = acc1;
+          scratch[xz.z] = acc2;
+          scratch[xz.w] = acc3;
+          continue;
+        }
+        let bp = pb + (*o).bo[l + 1u] + j4;
+        let gm = state[bp];
+        let beta = state[bp + nout4];
+        let mu = state[bp + 2u * nout4];
+        let is = 1.0 / sqrt(state[bp + 3u * nout4] + BN_EPS);
+        scratch[aout.x + j4] = act4(gm * (acc0 - mu) * is + beta);
+        scratch[aout.y + j4] = act4(gm * (acc1 - mu) * is + beta);
+        scratch[aout.z + j4] = act4(gm * (acc2 - mu) * is + beta);
+        scratch[aout.w + j4] = act4(gm * (acc3 - mu) * is + beta);
+        continue;
       }
       let b = state[w + 4u * nout4 * nin4 + j4];
       var z0 = acc0 + b;
@@ -204,12 +250,13 @@ fn loss_row(z0: u32, d0: u32, y0: u32, cols: u32, rows: u32) -> vec2<f32> {
   return vec2<f32>(loss / f32(cols), select(0.0, 1.0, correct));
 }
 
-// Backward of four rows rr: four inputs at a time, dZ_l[i] = (Σ_j dZ_{l+1}[j]·W_l[j][i]) · g'(a_l[i]),
-// j ascending (the scalar kernel's order); each weight vec4 loaded serves the four rows. With dropout
-// (Σ ·)·mask/keepProb · g' of the unmasked a_l, which sits where dZ_l goes: all four rows' are read
-// before any is written (a clamped row repeats another's place).
-fn backward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>, z: u32, t: u32) {
-  for (var l = u.layers - 1u; l >= 1u; l--) {
+// Backward of four rows rr through layers hi down to lo (lo ≥ 1): four inputs at a time,
+// dZ_l[i] = (Σ_j dZ_{l+1}[j]·W_l[j][i]) · g'(a_l[i]), j ascending (the scalar kernel's order); each
+// weight vec4 loaded serves the four rows. With dropout (Σ ·)·mask/keepProb · g' of the unmasked a_l,
+// which sits where dZ_l goes: all four rows' are read before any is written (a clamped row repeats
+// another's place). With BN this is dZ̃_l, which bn_backward_col turns into dZ_l.
+fn backward_rows(o: ptr<function, Offsets>, sb: u32, pb: u32, rr: vec4<u32>, z: u32, t: u32, hi: u32, lo: u32) {
+  for (var l = hi; l >= lo; l--) {
     let nin4 = w4(l);
     let nout4 = w4(l + 1u);
     let w = pb + (*o).po[l];
@@ -288,12 +335,106 @@ fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32, t
   gather_row(a0.y, src.y);
   gather_row(a0.z, src.z);
   gather_row(a0.w, src.w);
-  forward_rows(o, sb, pb, rr, z, t);
+  forward_rows(o, sb, pb, rr, z, t, 0u, u.layers, true);
   loss_of_row(o, sb, rr.x, src.x, rows);
   loss_of_row(o, sb, rr.y, src.y, rows);
   loss_of_row(o, sb, rr.z, src.z, rows);
   loss_of_row(o, sb, rr.w, src.w, rows);
-  backward_rows(o, sb, pb, rr, z, t);
+  backward_rows(o, sb, pb, rr, z, t, u.layers - 1u, 1u);
+}
+
+// With BN: the rows pass of layer l for the block 4g..4g+3: layer 0 gathers first; the output layer
+// then takes the loss and the backward of layer L-1 (dZ̃ of the last hidden layer).
+fn bn_rows_forward(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32, t: u32, l: u32) {
+  let sb = z * u.s_scratch;
+  let pb = z * u.s_state;
+  let L = u.layers;
+  let rr = min(vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u));
+  let ib = z * u.s_index + start;
+  let src = vec4<u32>(index[ib + rr.x], index[ib + rr.y], index[ib + rr.z], index[ib + rr.w]);
+  if (l == 0u) {
+    let a0 = vec4<u32>(sb + (*o).ao[0]) + rr * w4(0u);
+    gather_row(a0.x, src.x);
+    gather_row(a0.y, src.y);
+    gather_row(a0.z, src.z);
+    gather_row(a0.w, src.w);
+  }
+  forward_rows(o, sb, pb, rr, z, t, l, l + 1u, true);
+  if (l + 1u == L) {
+    loss_of_row(o, sb, rr.x, src.x, rows);
+    loss_of_row(o, sb, rr.y, src.y, rows);
+    loss_of_row(o, sb, rr.z, src.z, rows);
+    loss_of_row(o, sb, rr.w, src.w, rows);
+    backward_rows(o, sb, pb, rr, z, t, L - 1u, L - 1u);
+  }
+}
+
+// With BN: the backward rows pass of layer l (dZ̃_l from dZ_{l+1}) for the block 4g..4g+3.
+fn bn_rows_backward(o: ptr<function, Offsets>, z: u32, rows: u32, g: u32, t: u32, l: u32) {
+  let rr = min(vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u));
+  backward_rows(o, z * u.s_scratch, z * u.s_state, rr, z, t, l, l);
+}
+
+// Batch norm's training forward of columns 4c..4c+3 of hidden layer k (batchnorm.wgsl bn_forward): μ
+// and the biased σ² over the rows in ascending order (two passes), Ẑ in place of Z, 1/√(σ² + ε) kept,
+// A = g(γ·Ẑ + β) (with dropout the unmasked A in the dZ region, the masked one in A's), the running
+// averages moved.
+fn bn_forward_col(o: ptr<function, Offsets>, z: u32, rows: u32, k: u32, c: u32, t: u32) {
+  let n4 = w4(k);
+  let sb = z * u.s_scratch;
+  let xb = sb + (*o).xo[k] + c;
+  let m = f32(rows);
+  var s = vec4<f32>(0.0);
+  for (var r = 0u; r < rows; r++) { s += scratch[xb + r * n4]; }
+  let mu = s / m;
+  var q = vec4<f32>(0.0);
+  for (var r = 0u; r < rows; r++) { let d = scratch[xb + r * n4] - mu; q += d * d; }
+  let v = q / m;
+  let is = 1.0 / sqrt(v + BN_EPS);
+  scratch[sb + (*o).io[k] + c] = is;
+  let bp = z * u.s_state + (*o).bo[k] + c;
+  let gm = state[bp];
+  let b = state[bp + n4];
+  for (var r = 0u; r < rows; r++) {
+    let i = xb + r * n4;
+    let h = (scratch[i] - mu) * is;
+    scratch[i] = h;
+    var a = act4(gm * h + b);
+    if (DROPOUT) {
+      scratch[sb + (*o).dl[k] + r * n4 + c] = a;
+      a *= drop4(z, t, k, r, c);
+    }
+    scratch[sb + (*o).ao[k] + r * n4 + c] = a;
+  }
+  state[bp + 2u * n4] = BN_MOMENTUM * state[bp + 2u * n4] + (1.0 - BN_MOMENTUM) * mu;
+  state[bp + 3u * n4] = BN_MOMENTUM * state[bp + 3u * n4] + (1.0 - BN_MOMENTUM) * v;
+}
+
+// Batch norm's backward of columns 4c..4c+3 of hidden layer k (batchnorm.wgsl bn_backward), from dZ̃ in
+// the dZ region: dγ = Σ dZ̃·Ẑ, dβ = Σ dZ̃ (rows ascending), dZ = (istd/m)·(m·γ·dZ̃ − γ·dβ − Ẑ·γ·dγ) in
+// place; then γ and β take their update (no L2 on them).
+fn bn_backward_col(o: ptr<function, Offsets>, z: u32, rows: u32, k: u32, c: u32, h: vec4<f32>) {
+  let n4 = w4(k);
+  let sb = z * u.s_scratch;
+  let d = sb + (*o).dl[k] + c;
+  let xb = sb + (*o).xo[k] + c;
+  var sg = vec4<f32>(0.0);
+  var sbeta = vec4<f32>(0.0);
+  for (var r = 0u; r < rows; r++) {
+    let dzt = scratch[d + r * n4];
+    sg += dzt * scratch[xb + r * n4];
+    sbeta += dzt;
+  }
+  let bp = z * u.s_state + (*o).bo[k] + c;
+  let gm = state[bp];
+  let m = f32(rows);
+  let kk = scratch[sb + (*o).io[k] + c] / m;
+  for (var r = 0u; r < rows; r++) {
+    let dzt = scratch[d + r * n4];
+    scratch[d + r * n4] = kk * (m * gm * dzt - gm * sbeta - scratch[xb + r * n4] * gm * sg);
+  }
+  apply_update(bp, z, gm, sg, h);
+  apply_update(bp + n4, z, state[bp + n4], sbeta, h);
 }
 
 // Phase B task t: the gradients of a 4×4 block of a weight matrix (rows j4·4.., columns i4·4..; one
@@ -333,7 +474,9 @@ fn task_step(o: ptr<function, Offsets>, z: u32, rows: u32, t: u32, h: vec4<f32>)
   update(p + nin4, z, g1 * decay, decay, h);
   update(p + 2u * nin4, z, g2 * decay, decay, h);
   update(p + 3u * nin4, z, g3 * decay, decay, h);
-  if (i4 == 0u) { update(pz + 4u * nout4 * nin4 + j4, z, gb, vec4<f32>(0.0), h); }
+  // A batch-normalised layer's bias is not used: gradient 0 (it stays as it is).
+  let bn_layer = BN && l + 1u < u.layers;
+  if (i4 == 0u) { update(pz + 4u * nout4 * nin4 + j4, z, select(gb, vec4<f32>(0.0), bn_layer), vec4<f32>(0.0), h); }
 }
 
 // The update of state vec4 i from gradient g (optimizer.wgsl's formulas; L2 on decay = 1 lanes).
@@ -352,6 +495,30 @@ fn l2_term(o: ptr<function, Offsets>, z: u32) -> f32 {
   return models[z].half_lambda * s;
 }
 
+// Phase A with BN, layer by layer: the rows pass of each layer, each hidden layer's forward column pass
+// between two barriers; then from the last hidden layer down, its backward column pass (after a
+// barrier) and, below the first, the rows pass of the layer under it (after another). Four barriers a
+// hidden layer; the caller's barrier follows the last column pass.
+fn bn_phase_a(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, t: u32, h: vec4<f32>, lid: u32) {
+  let L = u.layers;
+  for (var l = 0u; l < L; l++) {
+    for (var g = lid; 4u * g < rows; g += WG) { bn_rows_forward(o, z, start, rows, g, t, l); }
+    if (l + 1u < L) {
+      storageBarrier();
+      for (var c = lid; c < w4(l + 1u); c += WG) { bn_forward_col(o, z, rows, l + 1u, c, t); }
+      storageBarrier();
+    }
+  }
+  for (var k = L - 1u; k >= 1u; k--) {
+    storageBarrier();
+    for (var c = lid; c < w4(k); c += WG) { bn_backward_col(o, z, rows, k, c, h); }
+    if (k > 1u) {
+      storageBarrier();
+      for (var g = lid; 4u * g < rows; g += WG) { bn_rows_backward(o, z, rows, g, t, k - 1u); }
+    }
+  }
+}
+
 @compute @workgroup_size(WG)
 fn fused_step_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let z = wid.x;
@@ -364,7 +531,11 @@ fn fused_step_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     let h = model_step(row, z);
     var penalty = 0.0;
     if (lid == 0u && models[z].half_lambda != 0.0) { penalty = l2_term(&o, z); }
-    for (var g = lid; 4u * g < rows; g += WG) { rows_step(&o, z, start, rows, g, step_t(row)); }
+    if (BN) {
+      bn_phase_a(&o, z, start, rows, step_t(row), h, lid);
+    } else {
+      for (var g = lid; 4u * g < rows; g += WG) { rows_step(&o, z, start, rows, g, step_t(row)); }
+    }
     storageBarrier();
     for (var t = lid; t < o.tasks; t += WG) { task_step(&o, z, rows, t, h); }
     if (lid == 0u) {

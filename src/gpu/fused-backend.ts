@@ -9,7 +9,7 @@
 // fused parameters copied in on the GPU, no read-back). Checkpoints carry the optimizer moments in the
 // layered plan's layout, so a checkpoint of either path resumes on either, bit for bit.
 import type { Params } from '../model.ts';
-import { layerCount, size } from '../model.ts';
+import { fromTensors, hasBatchNorm, layerCount, layerTensors, size } from '../model.ts';
 import {
   SNAPSHOT_SLOTS,
   resolveConfig,
@@ -333,8 +333,12 @@ export class FusedBackend implements TrainBackend {
       throw new Error(`fused backend: ${params.length} layers of parameters, the model has ${L}`);
     params.forEach((p, l) => {
       const [nIn, nOut] = [size(this.spec, l), size(this.spec, l + 1)];
-      if (p.weight.length !== nIn * nOut || p.bias.length !== nOut || p.bn)
-        throw new Error(`fused backend: layers.${l} is not a ${nOut}×${nIn} weight and ${nOut} biases`);
+      const bn = hasBatchNorm(this.spec, l);
+      const shaped = layerTensors(p).every(([k, t]) => t.length === (k === 'weight' ? nIn * nOut : nOut));
+      if (!shaped || (p.bn !== undefined) !== bn)
+        throw new Error(
+          `fused backend: layers.${l} is not a ${nOut}×${nIn} weight and ${nOut} biases${bn ? ', with γ, β, running mean and var of ' + nOut : ''}`,
+        );
     });
     const packed = packParams(params, this.widths);
     this.ctx.device.queue.writeBuffer(this.fused.buffer('state'), model * 4 * this.P * 4, packed);
@@ -426,9 +430,8 @@ export class FusedBackend implements TrainBackend {
   private toLayered(flat: Float32Array): Float32Array {
     const out = new Float32Array(this.slots.floats);
     unpackParams(this.spec, flat, this.widths).forEach((p, l) => {
-      const s = this.slots.slots[l]!;
-      out.set(p.weight, s.weight.offset);
-      out.set(p.bias, s.bias.offset);
+      const s = new Map(layerTensors(this.slots.slots[l]!));
+      for (const [kind, t] of layerTensors(p)) out.set(t, s.get(kind)!.offset);
     });
     return out;
   }
@@ -436,7 +439,10 @@ export class FusedBackend implements TrainBackend {
   private fromLayered(data: Float32Array): Float32Array {
     const at = (t: { offset: number; length: number }) => data.slice(t.offset, t.offset + t.length);
     return packParams(
-      this.slots.slots.map((s) => ({ weight: at(s.weight), bias: at(s.bias) })),
+      this.slots.slots.map((s) => {
+        const m = new Map(layerTensors(s));
+        return fromTensors((k) => at(m.get(k)!), s.bn !== undefined);
+      }),
       this.widths,
     );
   }
@@ -487,7 +493,8 @@ function destroyEvaluation(ev: Evaluation): void {
 }
 
 /** The copies that lay one model's fused parameters (padded widths) out as the layered plan's: a weight
- *  matrix at once when its rows are not padded, else row by row; each bias at once. */
+ *  matrix at once when its rows are not padded, else row by row; each bias at once; then each batch-norm
+ *  tensor (γ, β, running mean, running var: packParams' order, after every weight and bias). */
 function evaluationRanges(spec: BackendInit['spec'], widths: readonly number[], slots: readonly LayerSlots[]): Range[] {
   const out: Range[] = [];
   let o = 0;
@@ -498,6 +505,14 @@ function evaluationRanges(spec: BackendInit['spec'], widths: readonly number[], 
     else for (let j = 0; j < nOut; j++) out.push([o + j * wIn, s.weight.offset + j * nIn, nIn]);
     out.push([o + wOut * wIn, s.bias.offset, nOut]);
     o += wOut * (wIn + 1);
+  }
+  for (let l = 0; l < layerCount(spec); l++) {
+    const bn = slots[l]!.bn;
+    if (!bn) continue;
+    for (const t of [bn.gamma, bn.beta, bn.mean, bn.var]) {
+      out.push([o, t.offset, t.length]);
+      o += widths[l + 1]!;
+    }
   }
   return out;
 }

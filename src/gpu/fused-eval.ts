@@ -15,6 +15,7 @@ import { cpuEmulated, type GpuContext } from './device.ts';
 import { Dispatch } from './dispatch.ts';
 import {
   LOSS_ID,
+  bnConstants,
   createFusedBuffers,
   fusedBuffer,
   fusedDims,
@@ -33,9 +34,10 @@ import { ReadbackPool } from './readback.ts';
 export const FUSED_EVAL_CHUNK = 256;
 
 /** Floats of one model's scratch: the step's layout for a batch of a chunk (activations, dZ, a vec4 of
- *  statistics a row), then a second chunk of row statistics (the kernel alternates the two). */
+ *  statistics a row), then a second chunk of row statistics (the kernel alternates the two). Batch norm
+ *  adds nothing: inference reads the running averages, no Ẑ is kept. */
 export function fusedEvalScratchCount(spec: ModelSpec): number {
-  return fusedScratchCount(spec, FUSED_EVAL_CHUNK, 'vec4') + 4 * FUSED_EVAL_CHUNK;
+  return fusedScratchCount({ ...spec, batchNorm: false }, FUSED_EVAL_CHUNK, 'vec4') + 4 * FUSED_EVAL_CHUNK;
 }
 
 /** Multiply-adds of a chunk (EVAL_CHUNK × Σ n_l·n_{l+1} on padded widths) up to which a CPU-emulated
@@ -87,6 +89,7 @@ export function fusedEvalLayout(p: FusedEvalParams): FusedEvalLayout {
       LOSS: LOSS_ID[spec.loss],
       REGRESSION: Number(p.regression),
       WG: p.workgroupSize,
+      ...bnConstants(spec),
     },
     bindings: { x: 'x', y: 'y', state: 'state', scratch: 'eval.scratch', stats: 'eval.stats', models: 'models' },
     // The step's uniform: steps, row0 and block_rows (the step table) are not read here.

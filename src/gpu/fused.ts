@@ -3,7 +3,17 @@
 // the layered plan (plan-layout.ts): a list of buffers and one op per submitted group, which the
 // device-limit check (limits.ts) reads before anything is allocated and the builder below allocates.
 import { TrainerError } from '../errors.ts';
-import { forwardMacs, hasBatchNorm, layerCount, size, type ModelSpec, type Params } from '../model.ts';
+import {
+  BN_EPSILON,
+  BN_MOMENTUM,
+  forwardMacs,
+  hasBatchNorm,
+  layerCount,
+  size,
+  type BatchNormTensors,
+  type ModelSpec,
+  type Params,
+} from '../model.ts';
 import type { TrainConfig } from '../train/backend.ts';
 import { BufferArena, readBuffer } from './arena.ts';
 import { HostCounters } from './counters.ts';
@@ -29,7 +39,6 @@ export function fusedRefusal(spec: ModelSpec, configs: readonly TrainConfig[]): 
   if (L > FUSED_MAX_LAYERS) return `${L} layers, over the fused kernel's ${FUSED_MAX_LAYERS}`;
   const wide = spec.sizes.findIndex((n) => n > FUSED_MAX_WIDTH);
   if (wide >= 0) return `width ${spec.sizes[wide]} at sizes[${wide}], over the fused kernel's ${FUSED_MAX_WIDTH}`;
-  for (let l = 0; l < L; l++) if (hasBatchNorm(spec, l)) return 'batch norm (not yet in the fused kernel)';
   const kinds = new Set(configs.map((c) => c.optimizer));
   if (kinds.size > 1) return `models with different optimizers (${[...kinds].join(', ')})`;
   return undefined;
@@ -49,21 +58,32 @@ export function fusedWidths(spec: ModelSpec, variant: FusedVariant = 'vec4'): nu
   return spec.sizes.map((n) => (padded(variant) ? Math.ceil(n / 4) * 4 : n));
 }
 
-/** Floats of one model's parameters (weights [out][in] then bias, layer by layer, padded widths). */
+/** Padded widths of the batch-normalised layers' outputs (hidden layers 1..L-1 when spec.batchNorm). */
+const bnWidths = (spec: ModelSpec, w: readonly number[]): number[] =>
+  w.slice(1, -1).filter((_, l) => hasBatchNorm(spec, l));
+
+/** Floats of one model's parameters (weights [out][in] then bias, layer by layer, padded widths), then
+ *  with batch norm each hidden layer's γ, β, running mean and running var. */
 export function fusedParamCount(spec: ModelSpec, variant: FusedVariant = 'vec4'): number {
   const w = fusedWidths(spec, variant);
   let p = 0;
   for (let l = 0; l + 1 < w.length; l++) p += w[l + 1]! * (w[l]! + 1);
-  return p;
+  return p + 4 * bnWidths(spec, w).reduce((a, n) => a + n, 0);
 }
 
 /** Floats of one model's scratch: activations of layers 0..L and dZ of 1..L for `batch` rows, then
- *  the rows' (loss, correct) pairs (a vec4 each for 'vec4'). */
+ *  the rows' (loss, correct) pairs (a vec4 each for 'vec4'), then with batch norm each hidden layer's
+ *  Ẑ for `batch` rows and its 1/√(σ² + ε). */
 export function fusedScratchCount(spec: ModelSpec, batch: number, variant: FusedVariant = 'vec4'): number {
   const w = fusedWidths(spec, variant);
   const widths = w.reduce((a, n) => a + n, 0);
-  return batch * (widths + widths - w[0]! + (padded(variant) ? 4 : 2));
+  const bn = bnWidths(spec, w).reduce((a, n) => a + (batch + 1) * n, 0);
+  return batch * (widths + widths - w[0]! + (padded(variant) ? 4 : 2)) + bn;
 }
+
+/** The fused kernels' batch-norm overrides (fused_step_vec4.wgsl) for a spec: none without batch norm. */
+export const bnConstants = (spec: ModelSpec): Record<string, number> =>
+  layerCount(spec) > 1 && spec.batchNorm === true ? { BN: 1, BN_EPS: BN_EPSILON, BN_MOMENTUM } : {};
 
 /** Multiply-adds of a step (batch × Σ n_l·n_{l+1} on padded widths) up to which a CPU-emulated adapter
  *  gets the vec4 kernel's small workgroup. */
@@ -193,6 +213,7 @@ export function fusedLayout(p: FusedParams): FusedLayout {
       OPT: OPT_ID[configs[0]!.optimizer],
       // Dropout's masks when any model drops units (a model with keepProb 1 keeps every unit, factor 1).
       DROPOUT: Number(configs.some((c) => c.keepProb < 1)),
+      ...bnConstants(spec),
       ...(padded(variant) ? { WG: wg } : {}),
     },
     bindings: Object.fromEntries(buffers.map((b) => [b.name, b.name])),
@@ -222,7 +243,11 @@ export function fusedLayout(p: FusedParams): FusedLayout {
 export function checkFused(layout: FusedLayout, limits: DeviceLimits, adapter: string): void {
   const { spec, configs } = layout.params;
   const subject = `fused plan [${spec.sizes.join(',')}] batch ${layout.params.batch}`;
-  const why = fusedRefusal(spec, configs);
+  const why =
+    fusedRefusal(spec, configs) ??
+    (layout.params.variant === 'scalar' && bnConstants(spec).BN
+      ? "batch norm (in the 'vec4' and 'lane' kernels, not the scalar one)"
+      : undefined);
   if (why) throw new TrainerError('too-large', `${subject}: ${why}`);
   checkOneOp(layout, layout.params.batch, limits, subject, adapter);
 }
@@ -368,17 +393,30 @@ export class FusedTrainer {
   }
 }
 
+/** The batch-norm tensors in a fused parameter layout, in order: γ, β, running mean, running var. */
+const BN_ORDER = ['gamma', 'beta', 'mean', 'var'] as const;
+
 /** A model's parameters as the kernel lays them out for layer widths `widths` (the spec's, or padded:
- *  the padding is zero): per layer, weights [out][in] then bias. */
+ *  the padding is zero): per layer, weights [out][in] then bias; then each batch-normalised layer's γ,
+ *  β, running mean and running var (widths[l + 1] floats each). */
 export function packParams(params: Params, widths: readonly number[]): Float32Array {
-  const out = new Float32Array(widths.slice(1).reduce((a, n, l) => a + n * (widths[l]! + 1), 0));
+  const wb = widths.slice(1).reduce((a, n, l) => a + n * (widths[l]! + 1), 0);
+  const bnFloats = params.reduce((a, p, l) => a + (p.bn ? 4 * widths[l + 1]! : 0), 0);
+  const out = new Float32Array(wb + bnFloats);
   let o = 0;
+  let ob = wb;
   params.forEach((layer, l) => {
     const [nIn, nOut] = [layer.weight.length / layer.bias.length, layer.bias.length];
     const [wIn, wOut] = [widths[l]!, widths[l + 1]!];
     for (let j = 0; j < nOut; j++) out.set(layer.weight.subarray(j * nIn, (j + 1) * nIn), o + j * wIn);
     out.set(layer.bias, o + wOut * wIn);
     o += wOut * (wIn + 1);
+    const bn = layer.bn;
+    if (!bn) return;
+    for (const k of BN_ORDER) {
+      out.set(bn[k], ob);
+      ob += wOut;
+    }
   });
   return out;
 }
@@ -387,12 +425,25 @@ export function packParams(params: Params, widths: readonly number[]): Float32Ar
 export function unpackParams(spec: ModelSpec, flat: Float32Array, widths: readonly number[] = spec.sizes): Params {
   const out: Params = [];
   let o = 0;
+  let ob = widths.slice(1).reduce((a, n, l) => a + n * (widths[l]! + 1), 0);
   for (let l = 0; l < layerCount(spec); l++) {
     const [nIn, nOut, wIn, wOut] = [size(spec, l), size(spec, l + 1), widths[l]!, widths[l + 1]!];
     const weight = new Float32Array(nOut * nIn);
     for (let j = 0; j < nOut; j++) weight.set(flat.subarray(o + j * wIn, o + j * wIn + nIn), j * nIn);
-    out.push({ weight, bias: flat.slice(o + wOut * wIn, o + wOut * wIn + nOut) });
+    const layer = { weight, bias: flat.slice(o + wOut * wIn, o + wOut * wIn + nOut) };
     o += wOut * (wIn + 1);
+    if (!hasBatchNorm(spec, l)) {
+      out.push(layer);
+      continue;
+    }
+    const take = (): Float32Array => {
+      const t = flat.slice(ob, ob + nOut);
+      ob += wOut;
+      return t;
+    };
+    const [gamma, beta, mean, v] = [take(), take(), take(), take()];
+    const bn: BatchNormTensors<Float32Array> = { gamma, beta, mean, var: v };
+    out.push({ ...layer, bn });
   }
   return out;
 }

@@ -72,7 +72,7 @@ export interface TrainerOptions extends SpecOptions {
    *  the device's buffer limits, are streamed to the GPU in shards, with bit-identical results. */
   readonly gpuDataBudget?: number;
   /** How training runs on the GPU: 'fused' (whole training steps of a small net in one dispatch; nets
-   *  with every width ≤ 64, ≤ 15 layers, no batch norm, data resident; dropout included), 'layered' (a
+   *  with every width ≤ 64, ≤ 15 layers, data resident; dropout and batch norm included), 'layered' (a
    *  dispatch per layer and phase: every net), or 'auto' (default): fused when the net is inside that
    *  envelope, at most 5120 multiply-adds a row (Σ n_l·n_{l+1}: where fused is the faster) and one
    *  model trains (not a sweep), else layered. 'fused' outside the envelope throws TrainerError

@@ -14,15 +14,17 @@ useDevice();
 const spiral = splitDataset(syntheticDataset('spiral', 200, 4), { testSplit: 0.2, seed: 4 });
 
 describe('checkStep on the path the trainer takes', () => {
-  const cases: [PlanChoice, 'fused' | 'layered', string][] = [
-    ['auto', 'fused', 'adam'],
-    ['fused', 'fused', 'momentum'],
-    ['layered', 'layered', 'adam'],
+  const cases: [PlanChoice, 'fused' | 'layered', string, boolean][] = [
+    ['auto', 'fused', 'adam', false],
+    ['fused', 'fused', 'momentum', false],
+    ['layered', 'layered', 'adam', false],
+    ['auto', 'fused', 'adam', true],
   ];
-  for (const [plan, kind, optimizer] of cases) {
-    // Test that a step of [2,16,8,3] relu CE with L2 from trained weights names the path that took it
-    // and matches the reference's gradients, parameters and loss.
-    it(`plan ${plan}: the ${kind} step, ${optimizer} + L2, against the reference`, async () => {
+  for (const [plan, kind, optimizer, batchNorm] of cases) {
+    // Test that a step of [2,16,8,3] relu CE with L2 (and batch norm) from trained weights names the
+    // path that took it and matches the reference's gradients, parameters and loss.
+    const bn = batchNorm ? ' + batch norm' : '';
+    it(`plan ${plan}: the ${kind} step, ${optimizer} + L2${bn}, against the reference`, async () => {
       const g = await createTrainer({
         inputs: 2,
         hidden: [16, 8],
@@ -30,6 +32,7 @@ describe('checkStep on the path the trainer takes', () => {
         optimizer: optimizer as 'adam' | 'momentum',
         l2: 0.05,
         seed: 5,
+        batchNorm,
         plan,
         device: gpu().device,
       });
@@ -40,6 +43,7 @@ describe('checkStep on the path the trainer takes', () => {
         expect(c.rows).toBe(40);
         expect(c.ok, JSON.stringify(c.layers)).toBe(true);
         expect(c.layers.map((l) => l.shape)).toEqual(['16x2', '8x16', '3x8']);
+        expect(c.layers.map((l) => l.bn !== undefined)).toEqual([batchNorm, batchNorm, false]);
         assertClose('step loss', [c.gpuLoss], [c.cpuLoss], TOL.value);
       } finally {
         g.destroy();

@@ -1,6 +1,6 @@
 // The fused evaluation (shaders/fused_eval.wgsl, src/gpu/fused-eval.ts) against the float64 CPU
 // reference's evaluation (CpuBackend.evaluateAll) for BCE, CE and MSE (classification and regression),
-// several activations, splits that are not a multiple of the chunk; a sweep's models each getting
+// several activations, batch norm, splits that are not a multiple of the chunk; a sweep's models each getting
 // their solo run's bits; the limit check's refusal.
 import { describe, expect, it } from 'vitest';
 import { assertClose, TOL } from '../../src/check.ts';
@@ -61,6 +61,18 @@ const CASES: Case[] = [
     spec: { sizes: [6, 8, 8, 3], activation: 'tanh', loss: 'mse' },
     regression: true,
     rows: [90, 301, 17],
+  },
+  // Batch norm: inference with the running averages the fused steps moved (and γ, β they trained).
+  {
+    label: '[4,10,7,4] relu CE, batch norm',
+    spec: { sizes: [4, 10, 7, 4], activation: 'relu', loss: 'ce', batchNorm: true },
+    rows: [64, 300, 3],
+  },
+  {
+    label: '[6,8,8,3] tanh MSE regression, batch norm',
+    spec: { sizes: [6, 8, 8, 3], activation: 'tanh', loss: 'mse', batchNorm: true },
+    regression: true,
+    rows: [90, 257, 17],
   },
 ];
 

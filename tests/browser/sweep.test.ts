@@ -1,6 +1,7 @@
 // The library's hyperparameter search (Trainer.fitSweep) on the GPU: every trial trained side by side
 // in one plan ends with exactly the weights of its solo run — a trainer created with the trial's seed,
-// L2, keep-prob and β's, fit with its lr — for plain SGD and for Adam with L2 and dropout, in groups;
+// L2, keep-prob and β's, fit with its lr — for plain SGD and for Adam with L2 and dropout (and batch
+// norm on the fused path), in groups;
 // the sequential baseline gives the same results; a diverging trial is reported without disturbing
 // the others; bad input is refused with a clear error.
 import { describe, expect, it } from 'vitest';
@@ -74,6 +75,20 @@ describe('fitSweep', () => {
         { lr: 0.2, seed: 3 },
         { lr: 0.9, seed: 1 },
         { lr: 0.01, seed: 5 },
+      ],
+      4,
+    ],
+    // Batch norm on the fused path: the group of 4 on the lane kernel, the rest and the solo fits on the
+    // vec4 kernel (γ, β and the running averages compared bit for bit too).
+    [
+      'adam with dropout and batch norm, fused, groups of 4',
+      { inputs: 2, hidden: [16, 16], classes: 2, optimizer: 'adam', batchNorm: true, plan: 'fused' },
+      [
+        { lr: 0.01, keepProb: 0.8, seed: 1 },
+        { lr: 0.003, l2: 0.01, seed: 2 },
+        { lr: 0.02, keepProb: 0.6, beta1: 0.8, seed: 3 },
+        { lr: 0.05, seed: 4 },
+        { lr: 0.001, beta2: 0.99, seed: 5 },
       ],
       4,
     ],

@@ -59,11 +59,16 @@ describe('fused envelope', () => {
   it('refuses what it does not hold', () => {
     expect(fusedRefusal({ ...MOONS, sizes: [65, 8, 1] }, [resolveConfig({})])).toMatch(/width 65 at sizes\[0\]/);
     expect(fusedRefusal({ ...MOONS, sizes: Array<number>(17).fill(4) }, [resolveConfig({})])).toMatch(/16 layers/);
-    expect(fusedRefusal({ ...MOONS, batchNorm: true }, [resolveConfig({})])).toMatch(/batch norm/);
+    // Batch norm is held by the vec4 and lane kernels; the scalar one refuses it.
+    expect(fusedRefusal({ ...MOONS, batchNorm: true }, [resolveConfig({})])).toBeUndefined();
     // Dropout is held (its masks are the layered plan's), a sweep mixing keep-probs too.
     expect(fusedRefusal(MOONS, [resolveConfig({ keepProb: 0.8 }), resolveConfig({})])).toBeUndefined();
     expect(fusedRefusal(MOONS, [resolveConfig({}), resolveConfig({ optimizer: 'adam' })])).toMatch(/optimizers/);
-    expect(refusal(params({ ...MOONS, batchNorm: true }))).toMatch(/^fused plan \[2,16,16,1\] batch 32: batch norm/);
+    expect(refusal(params({ ...MOONS, batchNorm: true }))).toBeUndefined();
+    expect(refusal(params({ ...MOONS, batchNorm: true }, { variant: 'lane', workgroupSize: 4 }))).toBeUndefined();
+    expect(refusal(params({ ...MOONS, batchNorm: true }, { variant: 'scalar' }))).toMatch(
+      /^fused plan \[2,16,16,1\] batch 32: batch norm \(in the 'vec4' and 'lane' kernels, not the scalar one\)/,
+    );
   });
 
   // Test that the device-limit check reads the fused op as data: its storage bindings, its grid.
@@ -78,6 +83,13 @@ describe('fused envelope', () => {
     expect(
       refusal(params(MOONS, { n: 5_000_000 }), { ...DEFAULT_LIMITS, maxStorageBufferBindingSize: 2 ** 24 }),
     ).toMatch(/buffer 'x' needs/);
+    // Batch norm's Ẑ and 1/√(σ² + ε) live in the scratch buffer (no workgroup memory), so the same check
+    // sizes them: [2,16,16,1] b32 needs 10,240 scratch bytes a model, 14,464 with batch norm.
+    const small = { ...DEFAULT_LIMITS, maxStorageBufferBindingSize: 12_288 };
+    expect(refusal(params(MOONS), small)).toBeUndefined();
+    expect(refusal(params({ ...MOONS, batchNorm: true }), small)).toMatch(
+      /buffer 'scratch' needs 14.1 KiB, over .*maxStorageBufferBindingSize/,
+    );
   });
 });
 
@@ -91,6 +103,15 @@ describe('fused sizes', () => {
     expect(fusedWidths(MOONS)).toEqual([4, 16, 16, 4]);
     expect(fusedParamCount(MOONS)).toBe(16 * 5 + 16 * 17 + 4 * 17);
     expect(fusedScratchCount(MOONS, 32)).toBe(32 * (40 + 36 + 4));
+    // Batch norm: γ, β, running mean and var of each hidden layer after the weights; its Ẑ (a row) and
+    // 1/√(σ² + ε) after the statistics; no workgroup storage.
+    const bn = { ...MOONS, batchNorm: true };
+    expect(fusedParamCount(bn)).toBe(fusedParamCount(MOONS) + 4 * (16 + 16));
+    expect(fusedScratchCount(bn, 32)).toBe(fusedScratchCount(MOONS, 32) + 33 * (16 + 16));
+    expect(fusedParamCount({ ...bn, sizes: [2, 5, 1] })).toBe(fusedParamCount({ ...MOONS, sizes: [2, 5, 1] }) + 4 * 8);
+    expect(fusedLayout(params(bn)).op.constants).toMatchObject({ BN: 1, BN_EPS: 1e-5, BN_MOMENTUM: 0.9 });
+    expect(fusedLayout(params(MOONS)).op.constants).not.toHaveProperty('BN');
+    expect(fusedLayout(params({ ...bn, sizes: [2, 1] })).op.constants).not.toHaveProperty('BN');
     expect(workgroupShape('fusedStep')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
     expect(workgroupShape('fusedStepVec4')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
     expect(workgroupShape('fusedStepLane')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
@@ -124,6 +145,19 @@ describe('fused sizes', () => {
       expect(flat.length).toBe(fusedParamCount(MOONS, variant));
       expect(unpackParams(MOONS, flat, fusedWidths(MOONS, variant))).toEqual(p);
     }
+    // With batch norm: γ, β, running mean and var of each hidden layer after all weights and biases.
+    const bn: ModelSpec = { sizes: [3, 6, 5, 2], activation: 'relu', loss: 'ce', batchNorm: true };
+    const q = initParams(bn, 4);
+    q[0]!.bn!.mean.fill(0.25);
+    q[1]!.bn!.var.fill(2);
+    for (const variant of ['scalar', 'vec4'] as const) {
+      const flat = packParams(q, fusedWidths(bn, variant));
+      expect(flat.length).toBe(fusedParamCount(bn, variant));
+      expect(unpackParams(bn, flat, fusedWidths(bn, variant))).toEqual(q);
+    }
+    // vec4: weights and biases take 8·5 + 8·9 + 4·9 floats; then layer 0's γ (6 and 2 padding), β, mean.
+    const packed = packParams(q, fusedWidths(bn));
+    expect([...packed.subarray(148 + 16, 148 + 24)]).toEqual([0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0, 0]);
     // Layer 0 padded: row j holds w[j][0], w[j][1], 0, 0.
     const flat = packParams(p, fusedWidths(MOONS));
     expect([...flat.subarray(4, 8)]).toEqual([p[0]!.weight[2], p[0]!.weight[3], 0, 0]);

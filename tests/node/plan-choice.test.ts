@@ -43,7 +43,7 @@ describe('plan choice', () => {
       ...subject([2, 16, 1]),
       spec: { sizes: [2, 16, 1], activation: 'relu', loss: 'bce', batchNorm: true },
     };
-    expect(path('auto', bn as PathSubject).reason).toMatch(/batch norm/);
+    expect(path('auto', bn as PathSubject)).toEqual({ kind: 'fused' });
     expect(path('auto', subject([2, 16, 1], { sweep: true })).reason).toMatch(/sweep/);
     expect(path('auto', subject([2, 16, 1]), 1000).reason).toMatch(/shards/);
     expect(path('layered', subject([2, 16, 1]))).toEqual({ kind: 'layered', reason: 'asked for' });
