@@ -170,7 +170,7 @@ Training
                         the tune then runs during training, for later runs); tune: time each
                         family before training; answers cached in node_modules/.cache (default auto)
   --plan PLAN           auto | fused | layered: the GPU path; fused runs whole training steps of a
-                        small net (widths <= 64, <= 15 layers, no batch norm; dropout too) in one
+                        small net (widths <= 64, <= 15 layers; dropout and batch norm too) in one
                         dispatch, layered a dispatch per layer and phase (every net); auto: fused
                         inside that envelope for one model of at most 5120 multiply-adds a row
                         (where fused is the faster), else layered; the run line names the path
