@@ -12,7 +12,7 @@
 fn bn_phase_a_lane(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, t: u32, h: vec4<f32>) {
   let L = u.layers;
   for (var l = 0u; l < L; l++) {
-    for (var g = 0u; 4u * g < rows; g++) { bn_rows_forward(o, z, start, rows, g, t, l); }
+    for (var g = 0u; 4u * g < rows; g++) { rows_step(o, z, start, rows, g, t, l, l + 1u, L - 1u); }
     if (l + 1u < L) {
       for (var c = 0u; c < w4(l + 1u); c++) { bn_forward_col(o, z, rows, l + 1u, c, t); }
     }
@@ -40,7 +40,7 @@ fn fused_step_lane(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (BN) {
       bn_phase_a_lane(&o, z, start, rows, step_t(row), h);
     } else {
-      for (var g = 0u; 4u * g < rows; g++) { rows_step(&o, z, start, rows, g, step_t(row)); }
+      for (var g = 0u; 4u * g < rows; g++) { rows_step(&o, z, start, rows, g, step_t(row), 0u, u.layers, 1u); }
     }
     for (var t = 0u; t < o.tasks; t++) { task_step(&o, z, rows, t, h); }
     var s = vec2<f32>(0.0);

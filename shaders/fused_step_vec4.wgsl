@@ -323,49 +323,32 @@ fn loss_of_row(o: ptr<function, Offsets>, sb: u32, r: u32, src: u32, rows: u32) 
   scratch[sb + (*o).stat_o + r] = vec4<f32>(st, 0.0, 0.0);
 }
 
-// Phase A for the block of rows 4g..4g+3 (clamped to the batch).
-fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32, t: u32) {
-  let sb = z * u.s_scratch;
-  let pb = z * u.s_state;
-  let rr = min(vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u));
-  let ib = z * u.s_index + start;
-  let src = vec4<u32>(index[ib + rr.x], index[ib + rr.y], index[ib + rr.z], index[ib + rr.w]);
-  let a0 = vec4<u32>(sb + (*o).ao[0]) + rr * w4(0u);
-  gather_row(a0.x, src.x);
-  gather_row(a0.y, src.y);
-  gather_row(a0.z, src.z);
-  gather_row(a0.w, src.w);
-  forward_rows(o, sb, pb, rr, z, t, 0u, u.layers, true);
-  loss_of_row(o, sb, rr.x, src.x, rows);
-  loss_of_row(o, sb, rr.y, src.y, rows);
-  loss_of_row(o, sb, rr.z, src.z, rows);
-  loss_of_row(o, sb, rr.w, src.w, rows);
-  backward_rows(o, sb, pb, rr, z, t, u.layers - 1u, 1u);
-}
-
-// With BN: the rows pass of layer l for the block 4g..4g+3: layer 0 gathers first; the output layer
-// then takes the loss and the backward of layer L-1 (dZ̃ of the last hidden layer).
-fn bn_rows_forward(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32, t: u32, l: u32) {
+// Phase A for the block of rows 4g..4g+3 (clamped to the batch), forward through layers l0..l1-1:
+// layer 0 gathers the rows first; where the output layer is reached, the loss, then the backward from
+// layer L-1 down to layer lo. Without BN one call does the whole block (0, L, 1); with BN bn_phase_a calls
+// it a layer at a time (l, l + 1, L - 1: past the output layer only dZ̃ of the last hidden layer, which
+// its column pass turns into dZ).
+fn rows_step(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, g: u32, t: u32, l0: u32, l1: u32, lo: u32) {
   let sb = z * u.s_scratch;
   let pb = z * u.s_state;
   let L = u.layers;
   let rr = min(vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u));
   let ib = z * u.s_index + start;
   let src = vec4<u32>(index[ib + rr.x], index[ib + rr.y], index[ib + rr.z], index[ib + rr.w]);
-  if (l == 0u) {
+  if (l0 == 0u) {
     let a0 = vec4<u32>(sb + (*o).ao[0]) + rr * w4(0u);
     gather_row(a0.x, src.x);
     gather_row(a0.y, src.y);
     gather_row(a0.z, src.z);
     gather_row(a0.w, src.w);
   }
-  forward_rows(o, sb, pb, rr, z, t, l, l + 1u, true);
-  if (l + 1u == L) {
+  forward_rows(o, sb, pb, rr, z, t, l0, l1, true);
+  if (l1 == L) {
     loss_of_row(o, sb, rr.x, src.x, rows);
     loss_of_row(o, sb, rr.y, src.y, rows);
     loss_of_row(o, sb, rr.z, src.z, rows);
     loss_of_row(o, sb, rr.w, src.w, rows);
-    backward_rows(o, sb, pb, rr, z, t, L - 1u, L - 1u);
+    backward_rows(o, sb, pb, rr, z, t, L - 1u, lo);
   }
 }
 
@@ -502,7 +485,7 @@ fn l2_term(o: ptr<function, Offsets>, z: u32) -> f32 {
 fn bn_phase_a(o: ptr<function, Offsets>, z: u32, start: u32, rows: u32, t: u32, h: vec4<f32>, lid: u32) {
   let L = u.layers;
   for (var l = 0u; l < L; l++) {
-    for (var g = lid; 4u * g < rows; g += WG) { bn_rows_forward(o, z, start, rows, g, t, l); }
+    for (var g = lid; 4u * g < rows; g += WG) { rows_step(o, z, start, rows, g, t, l, l + 1u, L - 1u); }
     if (l + 1u < L) {
       storageBarrier();
       for (var c = lid; c < w4(l + 1u); c += WG) { bn_forward_col(o, z, rows, l + 1u, c, t); }
@@ -534,7 +517,7 @@ fn fused_step_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     if (BN) {
       bn_phase_a(&o, z, start, rows, step_t(row), h, lid);
     } else {
-      for (var g = lid; 4u * g < rows; g += WG) { rows_step(&o, z, start, rows, g, step_t(row)); }
+      for (var g = lid; 4u * g < rows; g += WG) { rows_step(&o, z, start, rows, g, step_t(row), 0u, u.layers, 1u); }
     }
     storageBarrier();
     for (var t = lid; t < o.tasks; t += WG) { task_step(&o, z, rows, t, h); }

@@ -26,7 +26,15 @@ import { GPUBufferUsage } from './flags.ts';
 import type { GpuContext } from './device.ts';
 import { watch } from './error-watch.ts';
 import { FusedEvaluation, tooLarge } from './fused-eval.ts';
-import { FusedTrainer, fusedParamCount, fusedWidths, packParams, unpackParams, type FusedStepValues } from './fused.ts';
+import {
+  BN_ORDER,
+  FusedTrainer,
+  fusedParamCount,
+  fusedWidths,
+  packParams,
+  unpackParams,
+  type FusedStepValues,
+} from './fused.ts';
 import { GroupWatch } from './group-watch.ts';
 import { limit } from './limits.ts';
 import { parameterSlots, type LayerSlots, type PlanOptions } from './plan-layout.ts';
@@ -509,7 +517,7 @@ function evaluationRanges(spec: BackendInit['spec'], widths: readonly number[], 
   for (let l = 0; l < layerCount(spec); l++) {
     const bn = slots[l]!.bn;
     if (!bn) continue;
-    for (const t of [bn.gamma, bn.beta, bn.mean, bn.var]) {
+    for (const t of BN_ORDER.map((k) => bn[k])) {
       out.push([o, t.offset, t.length]);
       o += widths[l + 1]!;
     }

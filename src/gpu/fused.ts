@@ -394,7 +394,7 @@ export class FusedTrainer {
 }
 
 /** The batch-norm tensors in a fused parameter layout, in order: γ, β, running mean, running var. */
-const BN_ORDER = ['gamma', 'beta', 'mean', 'var'] as const;
+export const BN_ORDER = ['gamma', 'beta', 'mean', 'var'] as const;
 
 /** A model's parameters as the kernel lays them out for layer widths `widths` (the spec's, or padded:
  *  the padding is zero): per layer, weights [out][in] then bias; then each batch-normalised layer's γ,
