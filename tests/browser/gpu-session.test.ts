@@ -77,8 +77,10 @@ describe('GpuSession', () => {
   });
 
   // Test that a device lost mid-fit under a session's trainer is replaced by the session (the trainer
-  // resumes from its last checkpoint and ends with the uninterrupted run's weights), the session then
-  // holds the new device for its next trainer, and destroy() destroys it.
+  // resumes from its last checkpoint handed over, and ends with the uninterrupted run's weights), the
+  // session then holds the new device for its next trainer, and destroy() destroys it. The loss comes at
+  // step 35's statistics, reported a period late: the checkpoint of step 40, read before it while the
+  // next steps were queued, may still be handed over, so the resume is from 30 or 40.
   it('recovers from device.destroy() through the session', async () => {
     const session = await openGpu();
     const first = session.device;
@@ -86,21 +88,27 @@ describe('GpuSession', () => {
     const t = await createTrainer({ ...options, device: session });
     let killed = false;
     const events: TrainEvent[] = [];
+    const handed: number[] = [];
+    let lastHanded: number | undefined;
     const summary = await t.fit(train, {
       ...long,
       onEvent: (e) => {
         events.push(e);
+        if (e.type === 'recovered') lastHanded = handed.at(-1);
         if (!killed && e.type === 'progress' && e.step >= 35) {
           killed = true;
           first.destroy();
         }
       },
+      onCheckpoint: (c) => void handed.push(c.position.step),
     });
     const got = await t.getParams();
     t.destroy();
     expect(killed).toBe(true);
     expect(summary.steps).toBe(60);
-    expect(events.filter((e) => e.type === 'recovered')).toMatchObject([{ fromStep: 30 }]);
+    const recovered = events.filter((e) => e.type === 'recovered');
+    expect(recovered).toMatchObject([{ fromStep: lastHanded }]);
+    expect([30, 40]).toContain(lastHanded);
     expect(session.device).not.toBe(first);
 
     const again = await createTrainer({ ...options, device: session });
